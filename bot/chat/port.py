@@ -1,0 +1,41 @@
+"""What the core needs from a chat platform. Each adapter provides one ChatPort."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.chat.replies import Reply
+from bot.domain import Actor, Where
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """A message Deputy posted, so it can be edited later (even by another process)."""
+
+    platform: str
+    channel_id: str
+    message_id: str
+    thread_id: str | None = None
+
+
+class ChatPort(Protocol):
+    platform: str
+
+    async def open_thread(self, where: Where, title: str, message_id: str | None) -> Where:
+        """Return the thread to answer a new goal in: under ``message_id`` when the goal
+        came as a message, otherwise a new thread the adapter starts (e.g. for a slash
+        command)."""
+        ...
+
+    async def post(self, where: Where, reply: Reply) -> MessageRef:
+        """Post in the thread ``where.thread_id`` (or the channel when None)."""
+        ...
+
+    async def update(self, ref: MessageRef, reply: Reply) -> None:
+        """Replace a message Deputy posted earlier, e.g. the plan card as steps run."""
+        ...
+
+    async def post_private(self, where: Where, actor: Actor, reply: Reply) -> None:
+        """Show a reply to one person only (Slack ephemeral, Discord ephemeral)."""
+        ...

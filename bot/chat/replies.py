@@ -1,0 +1,91 @@
+"""What Deputy says, in platform-neutral terms. Each adapter renders these its own way
+(Block Kit, discord.ui Views, terminal text); the decisions of what to show live here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class CardState(StrEnum):
+    AWAITING = "awaiting approval"
+    APPROVED = "approved"
+    RUNNING = "running"
+    SUCCEEDED = "done"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+    CANCELLED = "cancelled"
+
+
+class StepState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class StepLine:
+    number: int
+    step_id: str
+    action: str  # integration.action
+    description: str  # the action's one-line description or the planner's note
+    shown_args: dict[str, Any]  # the arguments that matter, references shown as "← step N …"
+    args: dict[str, Any]  # every argument, for a Modify form
+    effect: str
+    verdict: str  # allow | require_approval | deny
+    reason: str
+    state: StepState = StepState.PENDING
+    detail: str = ""  # "3 invoices", the error, …
+
+
+@dataclass(frozen=True)
+class Button:
+    id: str
+    label: str
+    style: str = "default"  # primary | danger | default
+
+
+@dataclass(frozen=True)
+class PlanCard:
+    goal_id: int
+    plan_id: int
+    version: int
+    goal_text: str
+    requester: str
+    summary: str
+    steps: tuple[StepLine, ...]
+    state: CardState
+    approvals_required: int
+    approved_by: tuple[str, ...] = ()
+    note: str = ""  # e.g. "changed from v1: step 2 start" or "re-planned after a failure"
+    buttons: tuple[Button, ...] = ()
+    denied: bool = False  # some step is denied: the plan cannot run as it stands
+
+
+@dataclass(frozen=True)
+class Notice:
+    text: str
+    tone: str = "info"  # info | success | warning | error
+
+
+@dataclass(frozen=True)
+class Question:
+    """The planner needs an answer; a reply in the thread continues the goal."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class RunResult:
+    goal_id: int
+    run_id: int
+    succeeded: bool
+    headline: str
+    lines: tuple[str, ...] = field(default_factory=tuple)
+
+
+Reply = PlanCard | Notice | Question | RunResult

@@ -1,0 +1,151 @@
+"""The records the core passes around: who asked, where, what plan, what happened.
+
+They are plain pydantic models so they serialise to JSON for the store and the audit log
+without a second description of their shape.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Effect(StrEnum):
+    READ = "read"
+    WRITE = "write"
+    DESTRUCTIVE = "destructive"
+
+
+class GoalStatus(StrEnum):
+    PLANNING = "planning"
+    WAITING = "waiting"  # a plan or a question waits for people
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    UNPLANNED = "unplanned"
+
+
+class PlanStatus(StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+    CANCELLED = "cancelled"
+
+
+class RunStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"
+    STARTED = "started"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class ApprovalDecision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+class Actor(BaseModel):
+    """A person as a chat platform knows them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    platform: str
+    team_id: str
+    user_id: str
+    display_name: str = ""
+    timezone: str = "UTC"
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.team_id}:{self.user_id}"
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.user_id
+
+
+class Where(BaseModel):
+    """The conversation a goal lives in: a channel and, once Deputy answered, a thread."""
+
+    model_config = ConfigDict(frozen=True)
+
+    platform: str
+    channel_id: str
+    thread_id: str | None = None
+
+
+class Ref(BaseModel):
+    """A reference to an earlier step's output, e.g. ``s1.invoices`` or ``item.id``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ref: str = Field(alias="$ref")
+
+
+class Step(BaseModel):
+    """One action of a plan. Argument values may contain ``{"$ref": "s1.path"}`` references.
+
+    ``for_each`` names a list in an earlier step's output: the action then runs once per
+    element, and ``{"$ref": "item..."}`` inside ``args`` refers to that element.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    action: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    for_each: str | None = None
+    note: str = ""
+
+    @property
+    def integration(self) -> str:
+        return self.action.split(".", 1)[0]
+
+    @property
+    def action_name(self) -> str:
+        return self.action.split(".", 1)[1] if "." in self.action else self.action
+
+
+class PlanDraft(BaseModel):
+    """What a planner proposes: an ordered list of steps and one line saying what it does."""
+
+    summary: str
+    steps: list[Step]
+
+    def fingerprint(self) -> str:
+        """A hash of the exact steps, so an approval can be bound to what it approved."""
+        body = json.dumps(
+            [s.model_dump(by_alias=True) for s in self.steps], sort_keys=True, default=str
+        )
+        return hashlib.sha256(body.encode()).hexdigest()
+
+
+class Clarification(BaseModel):
+    """The planner needs an answer before it can plan."""
+
+    question: str
+
+
+class CannotPlan(BaseModel):
+    """The planner cannot plan this goal; ``message`` says what it can do instead."""
+
+    message: str
+
+
+PlanningOutcome = PlanDraft | Clarification | CannotPlan

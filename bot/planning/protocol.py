@@ -1,0 +1,62 @@
+"""What every planner offers, and what it is given.
+
+A planner never calls an integration: everything it may know comes in the
+:class:`PlanningContext`, built by the core before the call. That keeps credentials and raw
+tool output out of planning unless the core chooses to pass them (re-planning).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.domain import Actor, PlanDraft, PlanningOutcome
+from bot.registry import ActionSpec
+
+
+class ActionCatalog(Protocol):
+    """The actions a planner may use, keyed ``integration.action``."""
+
+    def spec(self, action: str) -> ActionSpec | None: ...
+
+
+@dataclass(frozen=True)
+class KnownPerson:
+    name: str
+    email: str
+    company: str = ""
+
+
+@dataclass(frozen=True)
+class PlanningContext:
+    requester: Actor
+    now: datetime  # aware, in the requester's time zone
+    timezone: str
+    actions: ActionCatalog
+    # names the planner can recognise in a goal: CRM contacts and invoicing clients
+    people: tuple[KnownPerson, ...] = ()
+    clients: tuple[str, ...] = ()
+    # earlier messages of the thread, oldest first, as (author label, text)
+    history: tuple[tuple[str, str], ...] = ()
+    policy_summary: str = ""
+
+
+@dataclass(frozen=True)
+class ReplanRequest:
+    """A run failed: what was planned, what ran, and why it stopped."""
+
+    goal: str
+    plan: PlanDraft
+    # step id -> output of the steps that succeeded
+    completed: dict[str, Any] = field(default_factory=dict)
+    failed_step: str = ""
+    error: str = ""
+
+
+class Planner(Protocol):
+    name: str
+
+    async def plan(self, goal: str, context: PlanningContext) -> PlanningOutcome: ...
+
+    async def replan(self, request: ReplanRequest, context: PlanningContext) -> PlanningOutcome: ...

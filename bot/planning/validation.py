@@ -1,0 +1,74 @@
+"""Checks every plan, whoever wrote it: known actions, arguments that fit the action's
+schema, and references that point only at earlier steps (so there is no cycle)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+
+from bot.domain import PlanDraft
+from bot.planning.protocol import ActionCatalog
+from bot.planning.refs import ITEM, is_ref, iter_refs, root_of
+
+
+def _placeholders(value: Any) -> Any:
+    """Replace references by None and drop them from objects, so the schema checks only the
+    literal values (a reference's type is known only when it is resolved)."""
+    if is_ref(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _placeholders(v) for k, v in value.items() if not is_ref(v)}
+    if isinstance(value, list):
+        return [v for v in (_placeholders(v) for v in value) if v is not None]
+    return value
+
+
+def _required_minus_refs(schema: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    required = [r for r in schema.get("required", []) if not is_ref(args.get(r))]
+    return {**schema, "required": required}
+
+
+def validate_plan(draft: PlanDraft, catalog: ActionCatalog) -> list[str]:
+    """Every problem found, each naming its step; empty when the plan is valid."""
+    errors: list[str] = []
+    if not draft.steps:
+        return ["the plan has no steps"]
+    seen: set[str] = set()
+    for number, step in enumerate(draft.steps, start=1):
+        label = f"step {number} ({step.id})"
+        if step.id in seen:
+            errors.append(f"{label}: duplicate step id")
+        spec = catalog.spec(step.action)
+        if spec is None:
+            errors.append(f"{label}: unknown action {step.action!r}")
+        if step.for_each is not None:
+            root = root_of(step.for_each)
+            if root not in seen:
+                errors.append(f"{label}: for_each {step.for_each!r} must name an earlier step")
+        for path in iter_refs(step.args):
+            root = root_of(path)
+            if root == ITEM:
+                if step.for_each is None:
+                    errors.append(f"{label}: {path!r} refers to 'item' but the step has no for_each")
+            elif root not in seen:
+                errors.append(f"{label}: {path!r} must refer to an earlier step")
+        if spec is not None:
+            schema = _required_minus_refs(spec.args, step.args)
+            validator = jsonschema.Draft202012Validator(schema)
+            for problem in sorted(validator.iter_errors(_placeholders(step.args)), key=str):
+                where = ".".join(str(p) for p in problem.absolute_path)
+                errors.append(f"{label}: {where + ': ' if where else ''}{problem.message}")
+        seen.add(step.id)
+    return errors
+
+
+def check_arguments(action_schema: dict[str, Any], args: dict[str, Any]) -> list[str]:
+    """Validate fully resolved arguments just before a call."""
+    validator = jsonschema.Draft202012Validator(
+        action_schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    return [
+        (".".join(str(p) for p in e.absolute_path) + ": " if e.absolute_path else "") + e.message
+        for e in sorted(validator.iter_errors(args), key=str)
+    ]

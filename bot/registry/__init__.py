@@ -1,0 +1,17 @@
+"""The catalogue of actions: integration manifests, their discovery and the call contract."""
+
+from bot.registry.contract import ActionSet, CallContext, IntegrationEnv
+from bot.registry.manifest import ActionSpec, Manifest, ManifestError, load_manifest
+from bot.registry.registry import Registry, discover
+
+__all__ = [
+    "ActionSet",
+    "ActionSpec",
+    "CallContext",
+    "IntegrationEnv",
+    "Manifest",
+    "ManifestError",
+    "Registry",
+    "discover",
+    "load_manifest",
+]

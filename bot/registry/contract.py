@@ -1,0 +1,50 @@
+"""The contract between the executor and an integration's typed actions.
+
+An integration's ``actions.py`` builds an :class:`ActionSet`: a client factory plus one
+async function per manifest action. The executor validates arguments against the manifest
+schema, then calls ``fn(client, ctx, **args)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.domain import Actor
+
+ActionFn = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class IntegrationEnv:
+    """What the process gives an integration when it builds its client."""
+
+    settings: Any  # bot.settings.Settings; typed loosely to keep integrations importable alone
+    database: Any  # bot.store.Database, for integrations that keep their data in Deputy's db
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """Everything one call may use. Credentials live here only for the length of the call."""
+
+    idempotency_key: str
+    actor: Actor
+    timezone: str = "UTC"
+    credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+
+@dataclass
+class ActionSet:
+    integration: str
+    client_factory: Callable[[IntegrationEnv], Any]
+    functions: dict[str, ActionFn] = field(default_factory=dict)
+
+    def action(self, name: str) -> Callable[[ActionFn], ActionFn]:
+        def register(fn: ActionFn) -> ActionFn:
+            if name in self.functions:
+                raise ValueError(f"{self.integration}: action {name!r} registered twice")
+            self.functions[name] = fn
+            return fn
+
+        return register

@@ -1,0 +1,80 @@
+"""Integration manifests: what an integration offers, described as data.
+
+A manifest is ``integrations/<name>/manifest.yaml``. Each action has a JSON-schema for its
+arguments, an effect (read / write / destructive), and whether it can be undone (and by which
+action). The policy reads effects; the planner reads descriptions and schemas.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from bot.domain import Effect
+
+
+class ManifestError(Exception):
+    """A manifest is invalid. The message names the file and the problem."""
+
+
+class ActionSpec(BaseModel):
+    name: str
+    description: str
+    effect: Effect
+    args: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+    undo: str | None = None
+    # which argument names are worth showing on a plan card (the rest stay in details)
+    shown: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> ActionSpec:
+        if self.args.get("type") != "object":
+            raise ValueError(f"action {self.name!r}: args schema must be of type 'object'")
+        jsonschema.Draft202012Validator.check_schema(self.args)
+        if self.effect is Effect.READ and self.undo:
+            raise ValueError(f"action {self.name!r}: a read action has nothing to undo")
+        return self
+
+
+class Manifest(BaseModel):
+    name: str
+    description: str
+    auth: str = "none"  # none | api_key | oauth2 | basic
+    # the integration accepts an idempotency key on writes and answers a repeat with the
+    # first result; otherwise a write interrupted by a crash is reported, never re-sent
+    idempotent_writes: bool = False
+    actions: list[ActionSpec]
+
+    @model_validator(mode="after")
+    def _check(self) -> Manifest:
+        names = [a.name for a in self.actions]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate action names: {', '.join(dupes)}")
+        for action in self.actions:
+            if action.undo and action.undo not in names:
+                raise ValueError(f"action {action.name!r}: undo names unknown action {action.undo!r}")
+        return self
+
+    def action(self, name: str) -> ActionSpec | None:
+        return next((a for a in self.actions if a.name == name), None)
+
+
+def load_manifest(path: Path) -> Manifest:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as err:
+        raise ManifestError(f"{path}: cannot read: {err}") from err
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as err:
+        raise ManifestError(f"{path}: {err.errors()[0]['msg']}") from err
+    except jsonschema.SchemaError as err:
+        raise ManifestError(f"{path}: invalid JSON schema: {err.message}") from err
+    if manifest.name != path.parent.name:
+        raise ManifestError(f"{path}: name {manifest.name!r} must match its folder {path.parent.name!r}")
+    return manifest

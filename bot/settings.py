@@ -1,0 +1,127 @@
+"""All settings in one place: environment variables (``DEPUTY_…``) and an optional deputy.toml.
+
+Every setting has a default that serves the embedded case (SQLite, offline planner, shell).
+An invalid value stops start-up with one line naming the setting (see :func:`load_settings`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from bot.errors import SettingsError
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DEPUTY_",
+        extra="forbid",
+        toml_file="deputy.toml",
+        validate_default=True,
+    )
+
+    home: Path = Field(Path(".deputy"), description="Folder for the SQLite file and the master key.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; empty means SQLite in DEPUTY_HOME. PostgreSQL: postgresql://…"
+    )
+    policy_file: Path = Field(Path(""), description="Policy YAML; empty means policies/default.yaml.")
+    integrations: list[str] = Field(
+        default_factory=lambda: ["local"], description="Integrations to load, by folder name."
+    )
+    timezone: str = Field("UTC", description="Time zone for people whose platform gives none.")
+    step_attempts: int = Field(4, ge=1, le=20, description="Tries per step on transient errors.")
+    retry_base_seconds: float = Field(0.5, ge=0, description="First retry delay; doubles each try.")
+    retry_max_seconds: float = Field(30.0, ge=0, description="Longest wait between two tries.")
+    step_timeout_seconds: float = Field(30.0, gt=0, description="Timeout of one integration call.")
+    run_lease_seconds: float = Field(
+        30.0, gt=0, description="A worker that stops renewing its claim for this long is presumed dead."
+    )
+    worker_poll_seconds: float = Field(1.0, gt=0, description="How often an idle worker looks for runs.")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # environment beats deputy.toml; explicit arguments (tests) beat both
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"unknown time zone {value!r}") from err
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql", "postgres://")):
+            raise ValueError("must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The async SQLAlchemy URL to use."""
+        from bot.store.database import async_url
+
+        if self.database_url:
+            return async_url(self.database_url)
+        return f"sqlite+aiosqlite:///{self.home / 'deputy.db'}"
+
+    @property
+    def resolved_policy_file(self) -> Path:
+        if str(self.policy_file) not in ("", "."):
+            return self.policy_file
+        return Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return not self.database_url
+
+
+def _setting_name(loc: tuple[Any, ...]) -> str:
+    field = str(loc[0]) if loc else "?"
+    return "DEPUTY_" + field.upper()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings; raise :class:`SettingsError` naming the first bad setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as err:
+        first = err.errors()[0]
+        if first["type"] == "extra_forbidden":
+            raise SettingsError(f"unknown setting {first['loc'][0]!r} in deputy.toml") from None
+        raise SettingsError(f"{_setting_name(first['loc'])}: {first['msg']}") from None
+
+
+def environment_snapshot() -> dict[str, str]:
+    """The DEPUTY_ variables that are set (values hidden), for `deputy config`."""
+    return {k: "(set)" for k in os.environ if k.startswith("DEPUTY_")}

@@ -1,0 +1,83 @@
+"""The database connection: an async SQLAlchemy engine on SQLite or PostgreSQL.
+
+Repositories get a :class:`Database` and open short sessions from it. A database that cannot
+be reached surfaces as :class:`bot.errors.DatabaseUnavailable`, never as a driver traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.errors import DatabaseUnavailable
+
+
+def async_url(url: str) -> str:
+    """Map a plain database URL to the async driver Deputy uses."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        return "postgresql+asyncpg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    return url
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = async_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        kwargs: dict[str, object] = {"echo": echo, "pool_pre_ping": True}
+        if self.is_sqlite:
+            # a busy SQLite file waits for the writer instead of failing at once
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs["connect_args"] = {"timeout": 10, "command_timeout": 30}
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._sessions = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session whose transaction commits on success and rolls back on any error."""
+        try:
+            async with self._sessions() as session, session.begin():
+                yield session
+        except (OperationalError, DBAPIError, OSError) as err:
+            if _is_connection_error(err):
+                raise DatabaseUnavailable(
+                    "The database cannot be reached right now; nothing was changed. Try again shortly."
+                ) from err
+            raise
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _is_connection_error(err: BaseException) -> bool:
+    if isinstance(err, OSError):
+        return True
+    if isinstance(err, DBAPIError) and err.connection_invalidated:
+        return True
+    text = str(err).lower()
+    return any(
+        marker in text
+        for marker in ("connection refused", "could not connect", "connection was closed",
+                       "unable to open database", "terminating connection", "connection is closed")
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

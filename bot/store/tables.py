@@ -1,0 +1,173 @@
+"""The core's tables. Integrations that keep data in Deputy's database define their own
+tables in ``integrations/<name>/tables.py``; migrations cover both.
+
+JSON columns hold pydantic-serialised domain records (steps, arguments, results).
+Timestamps are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+class ActorRow(SQLModel, table=True):
+    __tablename__ = "actors"
+
+    key: str = Field(primary_key=True, max_length=200)  # platform:team:user
+    platform: str = Field(max_length=20)
+    team_id: str = Field(max_length=80)
+    user_id: str = Field(max_length=80)
+    display_name: str = Field(default="", max_length=200)
+    timezone: str = Field(default="UTC", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+class GoalRow(SQLModel, table=True):
+    __tablename__ = "goals"
+    __table_args__ = (
+        # a platform retry carries the same event id: it must never create a second goal
+        UniqueConstraint("platform", "source_event_id", name="uq_goals_source_event"),
+        Index("ix_goals_thread", "platform", "channel_id", "thread_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    requester_key: str = Field(foreign_key="actors.key", max_length=200)
+    platform: str = Field(max_length=20)
+    channel_id: str = Field(max_length=120)
+    thread_id: str | None = Field(default=None, max_length=120)
+    source_event_id: str | None = Field(default=None, max_length=200)
+    text: str
+    status: str = Field(max_length=20, index=True)
+    # tokens spent on planning this goal (model planners): input/output/cache_read/cache_write
+    usage: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+class PlanRow(SQLModel, table=True):
+    __tablename__ = "plans"
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goals.id", index=True)
+    current_version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+class PlanVersionRow(SQLModel, table=True):
+    __tablename__ = "plan_versions"
+    __table_args__ = (UniqueConstraint("plan_id", "version", name="uq_plan_versions"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plans.id", index=True)
+    version: int
+    summary: str
+    fingerprint: str = Field(max_length=64)
+    status: str = Field(max_length=20)
+    reason: str = Field(default="", description="Why this version exists: planned, modified, re-planned.")
+    author_key: str | None = Field(default=None, max_length=200)
+    approvals_required: int = 0
+    requester_may_approve: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+class StepRow(SQLModel, table=True):
+    __tablename__ = "steps"
+    __table_args__ = (UniqueConstraint("plan_version_id", "step_id", name="uq_steps"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_version_id: int = Field(foreign_key="plan_versions.id", index=True)
+    position: int
+    step_id: str = Field(max_length=40)
+    action: str = Field(max_length=120)
+    args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    for_each: str | None = Field(default=None, max_length=200)
+    note: str = ""
+    effect: str = Field(max_length=20)
+    verdict: str = Field(max_length=30)
+    verdict_reason: str = ""
+    rule: str = Field(default="", max_length=120)
+
+class ApprovalRow(SQLModel, table=True):
+    __tablename__ = "approvals"
+    __table_args__ = (
+        # one decision per person per version: a double click records nothing new
+        UniqueConstraint("plan_version_id", "approver_key", name="uq_approvals_once"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_version_id: int = Field(foreign_key="plan_versions.id", index=True)
+    approver_key: str = Field(foreign_key="actors.key", max_length=200)
+    decision: str = Field(max_length=10)
+    fingerprint: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+class RunRow(SQLModel, table=True):
+    __tablename__ = "runs"
+    __table_args__ = (
+        # approving twice must never start two runs of one version
+        UniqueConstraint("plan_version_id", name="uq_runs_version"),
+        Index("ix_runs_claim", "status", "lease_until"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goals.id", index=True)
+    plan_version_id: int = Field(foreign_key="plan_versions.id")
+    status: str = Field(max_length=20)
+    claimed_by: str | None = Field(default=None, max_length=120)
+    lease_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    error: str = ""
+    failed_step: str | None = Field(default=None, max_length=40)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    started_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+class StepResultRow(SQLModel, table=True):
+    __tablename__ = "step_results"
+    __table_args__ = (
+        UniqueConstraint("run_id", "step_id", name="uq_step_results"),
+        UniqueConstraint("idempotency_key", name="uq_step_results_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id", index=True)
+    step_id: str = Field(max_length=40)
+    action: str = Field(max_length=120)
+    idempotency_key: str = Field(max_length=120)
+    status: str = Field(max_length=20)
+    attempts: int = 0
+    args: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    result: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    error: str = ""
+    started_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+class ChatMessageRow(SQLModel, table=True):
+    """Where Deputy posted something, so the worker can edit the plan card in place."""
+
+    __tablename__ = "chat_messages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goals.id", index=True)
+    plan_version_id: int | None = Field(default=None, foreign_key="plan_versions.id")
+    kind: str = Field(max_length=30)
+    platform: str = Field(max_length=20)
+    channel_id: str = Field(max_length=120)
+    message_id: str = Field(max_length=120)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+class AuditRow(SQLModel, table=True):
+    """Append-only, hash-chained: each record's hash covers the previous record's hash."""
+
+    __tablename__ = "audit_log"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    kind: str = Field(max_length=40, index=True)
+    actor_key: str | None = Field(default=None, max_length=200)
+    goal_id: int | None = Field(default=None, index=True)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)

@@ -1,0 +1,1 @@
+"""Integrations: one folder each, with manifest.yaml, client.py and actions.py."""
