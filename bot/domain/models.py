@@ -127,6 +127,8 @@ class PlanDraft(BaseModel):
 
     summary: str
     steps: list[Step]
+    # tokens a model planner spent: input, output, cache_read, cache_write (empty for rules)
+    usage: dict[str, int] = Field(default_factory=dict)
 
     def fingerprint(self) -> str:
         """A hash of the exact steps, so an approval can be bound to what it approved."""
@@ -140,12 +142,14 @@ class Clarification(BaseModel):
     """The planner needs an answer before it can plan."""
 
     question: str
+    usage: dict[str, int] = Field(default_factory=dict)
 
 
 class CannotPlan(BaseModel):
     """The planner cannot plan this goal; ``message`` says what it can do instead."""
 
     message: str
+    usage: dict[str, int] = Field(default_factory=dict)
 
 
 PlanningOutcome = PlanDraft | Clarification | CannotPlan

@@ -40,6 +40,16 @@ class ActionSpec(BaseModel):
         return self
 
 
+class CredentialField(BaseModel):
+    """One thing a user gives when connecting the integration (stored in the vault)."""
+
+    name: str
+    label: str
+    secret: bool = True
+    required: bool = True
+    description: str = ""
+
+
 class Manifest(BaseModel):
     name: str
     description: str
@@ -47,6 +57,8 @@ class Manifest(BaseModel):
     # the integration accepts an idempotency key on writes and answers a repeat with the
     # first result; otherwise a write interrupted by a crash is reported, never re-sent
     idempotent_writes: bool = False
+    # what `connect <name>` asks for; empty for integrations that need no account
+    credentials: list[CredentialField] = Field(default_factory=list)
     actions: list[ActionSpec]
 
     @model_validator(mode="after")
