@@ -25,8 +25,13 @@ def _placeholders(value: Any) -> Any:
 
 
 def _required_minus_refs(schema: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    """The schema as it applies to the literal arguments: references count as present."""
     required = [r for r in schema.get("required", []) if not is_ref(args.get(r))]
-    return {**schema, "required": required}
+    adjusted = {**schema, "required": required}
+    if "minProperties" in schema:
+        refs = sum(1 for v in args.values() if is_ref(v))
+        adjusted["minProperties"] = max(0, schema["minProperties"] - refs)
+    return adjusted
 
 
 def validate_plan(draft: PlanDraft, catalog: ActionCatalog) -> list[str]:

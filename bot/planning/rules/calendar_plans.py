@@ -1,0 +1,155 @@
+"""Booking meetings and reading the calendar.
+
+A booking with a fixed day and time creates the event at that literal time, so approvers
+see exactly when it will be; if the slot turns out to be taken, re-planning searches for
+the next free slot from there. Without a fixed time the plan asks the calendar for the
+first free slot in the window the goal names.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain import Clarification, PlanDraft, PlanningOutcome, Step
+from bot.planning.protocol import PlanningContext
+from bot.planning.rules import when
+from bot.planning.rules.facts import Facts
+from bot.planning.rules.who import join_names
+
+DEFAULT_MINUTES = 30
+_KINDS = re.compile(
+    r"\b(sync|call|catch[- ]up|1:1|one-on-one|review|demo|interview|stand-?up|lunch|workshop|meeting)\b",
+    re.I,
+)
+
+
+def ref(path: str) -> dict[str, str]:
+    return {"$ref": path}
+
+
+def on(label: str) -> str:
+    """'on Tuesday 1 December' but 'tomorrow (…)' and 'today' without 'on'."""
+    return "on " + label if label[:1].isupper() else label
+
+
+def duration_label(minutes: int) -> str:
+    return f"{minutes // 60}-hour" if minutes % 60 == 0 else f"{minutes}-minute"
+
+
+def _requester_name(context: PlanningContext) -> str | None:
+    """The requester's CRM name when their chat display name matches one known person."""
+    label = context.requester.display_name.strip().lower()
+    if not label:
+        return None
+    full = [p for p in context.people if p.name.lower() == label]
+    first = [p for p in context.people if p.name.split()[0].lower() == label]
+    match = full or first
+    return match[0].name if len(match) == 1 else None
+
+
+def _title(goal: str, facts: Facts, labels: str) -> tuple[str, str]:
+    """(event title, kind of meeting) from 'about …' or the goal's own word ('sync')."""
+    kind_found = _KINDS.search(goal)
+    kind = kind_found.group(1).lower() if kind_found else "meeting"
+    if facts.topic:
+        topic = re.sub(r"^(?:the|our|a)\s+", "", facts.topic, flags=re.I)
+        return topic[:1].upper() + topic[1:200], kind
+    return f"{kind[:1].upper()}{kind[1:]} with {labels}"[:200], kind
+
+
+def plan_booking(goal: str, facts: Facts, context: PlanningContext) -> PlanningOutcome:
+    if facts.ambiguous:
+        first = facts.ambiguous[0]
+        return Clarification(question=f"Which {first.written} do you mean: {join_names(list(first.candidates)).replace(' and ', ' or ')}?")
+    if not facts.people:
+        return Clarification(question="Who should be invited, and when?")
+    minutes = facts.duration or DEFAULT_MINUTES
+    if not 5 <= minutes <= 480:
+        return Clarification(question="How long should the meeting be? Between 5 minutes and 8 hours works.")
+    labels = join_names([w.label for w in facts.people])
+    names = [w.name for w in facts.people]
+    me = _requester_name(context)
+    if me and me not in names:
+        names.append(me)
+    title, kind = _title(goal, facts, labels)
+    what = f"{duration_label(minutes)} {kind} with {labels}"
+    tz = ZoneInfo(context.timezone)
+    now = context.now.astimezone(tz)
+    people_step = Step(id="s1", action="local.find_people", args={"names": names},
+                       note=f"Find the email addresses of {join_names(names)}")
+    if facts.clock is not None:
+        day = facts.day.day if facts.day else now.date()
+        start = datetime.combine(day, facts.clock, tz)
+        if facts.day is None and start <= now:
+            start += timedelta(days=1)
+        if start <= now:
+            return Clarification(question=f"{start:%A %d %B at %H:%M} has already passed. When should it be instead?")
+        end = start + timedelta(minutes=minutes)
+        label = facts.day.label if facts.day else when.day_label(start.date())
+        create = Step(
+            id="s2", action="local.create_event",
+            args={"title": title, "start": start.isoformat(), "end": end.isoformat(), "attendees": ref("s1.emails")},
+            note=f"Create \u201c{title}\u201d {on(label)} {start:%H:%M}-{end:%H:%M} and invite everyone",
+        )
+        return PlanDraft(summary=f"Book a {what} {on(label)} at {start:%H:%M}", steps=[people_step, create])
+    after, before, window = _window(facts, now, tz)
+    if before is not None and before <= after:
+        return Clarification(question=f"{window[:1].upper()}{window[1:]} has already passed. When should it be instead?")
+    slot_args: dict[str, object] = {"attendees": ref("s1.emails"), "duration_minutes": minutes,
+                                    "after": after.isoformat(), "timezone": context.timezone, "count": 1}
+    if before is not None:
+        slot_args["before"] = before.isoformat()
+    slots = Step(id="s2", action="local.find_free_slots", args=slot_args,
+                 note=f"Find the first {minutes}-minute slot when everyone is free {window}")
+    create = Step(
+        id="s3", action="local.create_event",
+        args={"title": title, "start": ref("s2.first.start"), "end": ref("s2.first.end"), "attendees": ref("s1.emails")},
+        note=f"Create \u201c{title}\u201d in that slot and invite everyone",
+    )
+    return PlanDraft(summary=f"Book a {what} at the first free time {window}",
+                     steps=[people_step, slots, create])
+
+
+def _window(facts: Facts, now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime | None, str]:
+    """Where to look for a free slot: (after, before, words for the summary)."""
+    part = when.PARTS_OF_DAY.get(facts.part_of_day or "")
+    if facts.day is not None:
+        day, label = facts.day.day, facts.day.label
+    elif facts.week is not None:
+        start = max(datetime.combine(facts.week.start, time(0), tz), now)
+        return start, datetime.combine(facts.week.end + timedelta(days=1), time(0), tz), facts.week.label
+    elif part is not None:
+        # "in the afternoon" alone means this afternoon, or tomorrow's once it is over
+        day = now.date() if datetime.combine(now.date(), part[1], tz) > now else now.date() + timedelta(days=1)
+        label = "today" if day == now.date() else f"tomorrow ({when.day_label(day)})"
+    else:
+        return now.replace(second=0, microsecond=0), None, "from now"
+    begin, finish = part if part else (time(0), None)
+    after = max(datetime.combine(day, begin, tz), now.replace(second=0, microsecond=0))
+    before = datetime.combine(day, finish, tz) if finish else datetime.combine(day + timedelta(days=1), time(0), tz)
+    words = f"{label} {facts.part_of_day}" if facts.part_of_day else label
+    return after, before, on(words)
+
+
+def plan_calendar_read(facts: Facts, context: PlanningContext) -> PlanningOutcome:
+    tz = ZoneInfo(context.timezone)
+    now = context.now.astimezone(tz)
+    if facts.day is not None:
+        first, last, label = facts.day.day, facts.day.day, facts.day.label
+    elif facts.week is not None:
+        first, last, label = facts.week.start, facts.week.end, facts.week.label
+    else:
+        first, last, label = now.date(), now.date(), "today"
+    args: dict[str, object] = {
+        "start": datetime.combine(first, time(0), tz).isoformat(),
+        "end": datetime.combine(last + timedelta(days=1), time(0), tz).isoformat(),
+    }
+    whose = ""
+    person = next((w for w in facts.people if w.email), None)
+    if person is not None:
+        args["attendee"] = person.email
+        whose = f" with {person.label}"
+    step = Step(id="s1", action="local.list_events", args=args, note=f"List calendar events {label}{whose}")
+    return PlanDraft(summary=f"List calendar events{whose} for {label}", steps=[step])

@@ -1,0 +1,64 @@
+"""Which kind of goal this is. Order matters: the more specific patterns are tried first
+("send reminders" is chasing, not invoicing; "find a free slot" is booking, not a CRM
+lookup)."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class Intent(StrEnum):
+    CRM_UPDATE = "crm_update"
+    CHASE = "chase"
+    INVOICE = "invoice"
+    LIST_INVOICES = "list_invoices"
+    CALENDAR = "calendar"
+    BOOK = "book"
+    CRM_LOOKUP = "crm_lookup"
+
+
+_POLITE = r"^\s*(?:please\s+|can you\s+|could you\s+|would you\s+|i want to\s+|let's\s+)?"
+
+_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
+    (Intent.CRM_UPDATE, re.compile(
+        _POLITE + r"(?:update|set|change)\b.+\b(?:phone|mobile|title|role|email|name)\b.*(?:\bto\b|=|:|\bis\b)"
+        r"|" + _POLITE + r"(?:move|set|mark|change|update|close)\b.+\bdeal\b.*\b(?:to|as|stage)\b"
+        r"|" + _POLITE + r"(?:add|put|leave|write|log)\b.*\bnote\b", re.I)),
+    (Intent.CHASE, re.compile(
+        r"\b(?:chase|remind|reminders?|nudge|follow[- ]up)\b", re.I)),
+    (Intent.LIST_INVOICES, re.compile(
+        r"^\s*(?:please\s+)?(?:list|show|what|which|who|how many|how much|display|get)\b.*"
+        r"\b(?:invoices?|overdue|unpaid|outstanding|owes?|paid)\b", re.I)),
+    (Intent.INVOICE, re.compile(
+        _POLITE + r"(?:invoice|bill)\b"
+        r"|\b(?:send|create|draft|prepare|raise|issue|generate|do|run)(?:\s+out)?\s+(?:[\w'-]+\s+){0,3}?"
+        r"(?:invoices?|bills|billing|invoicing)\b", re.I)),
+    (Intent.LIST_INVOICES, re.compile(
+        r"\boverdue\b|\bunpaid\b|\boutstanding\b|\bowes?\b|\blate payments?\b|\binvoices?\b"
+        r"|\b(?:hasn't|hasnt|haven't|not) (?:yet )?paid\b", re.I)),
+    (Intent.CALENDAR, re.compile(
+        r"\bcalendar\b|\bagenda\b|\bdiary\b|\bschedule\s+(?:for|on|today|tomorrow|this|next)\b"
+        r"|\b(?:list|show|what are|what)\b.*\b(?:events|meetings)\b(?!.*\bwith\b.*\b(?:book|schedule)\b)"
+        r"|\bwhat(?:'s| is| do i have)\b.*\b(?:on|have)\b.*"
+        r"\b(?:today|tomorrow|week|monday|tuesday|wednesday|thursday|friday)\b"
+        r"|\bam i (?:free|busy)\b", re.I)),
+    (Intent.BOOK, re.compile(
+        r"\b(?:book|schedule|set up|arrange|organi[sz]e|plan|meet|meeting|call|sync|catch[- ]up"
+        r"|1:1|one-on-one|free slot|slot|invite|find (?:a |some )?time|together"
+        r"|put (?:something|some time|time|a slot) in)\b", re.I)),
+    # an update the specific patterns did not read: planned as a question about what to change
+    (Intent.CRM_UPDATE, re.compile(
+        r"^\s*(?:please\s+)?(?:update|change|edit|modify|set)\b.*\b(?:crm|contact|deal|company|note|record)",
+        re.I)),
+    (Intent.CRM_LOOKUP, re.compile(
+        r"\b(?:look ?up|who is|who's|find|search|show|get|pull up|tell me about|details"
+        r"|what do we know|contact|company|deal)\b", re.I)),
+)
+
+
+def classify(goal: str) -> Intent | None:
+    for intent, pattern in _RULES:
+        if pattern.search(goal):
+            return intent
+    return None
