@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     )
     worker_poll_seconds: float = Field(1.0, gt=0, description="How often an idle worker looks for runs.")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    anthropic_model: str = Field("claude-sonnet-5-5", description="Claude model id for planning.")
+    anthropic_max_tokens: int = Field(4096, ge=256, le=128000, description="Output token limit of one planning call.")
+    anthropic_timeout_seconds: float = Field(60.0, gt=0, description="Timeout of one Anthropic HTTP attempt.")
+    anthropic_max_retries: int = Field(3, ge=0, le=10, description="Retries on 429/5xx/529, honouring retry-after.")
+    anthropic_tool_choice: Literal["auto", "any"] = Field(
+        "auto", description="'any' forces a tool call; Sonnet 5.5 models reject that.")
+    stripe_api_url: str = Field("https://api.stripe.com", description="Stripe API base URL.")
+    hubspot_api_url: str = Field("https://api.hubapi.com", description="HubSpot API base URL.")
 
     @classmethod
     def settings_customise_sources(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.domain import Actor
@@ -22,6 +23,8 @@ class IntegrationEnv:
 
     settings: Any  # bot.settings.Settings; typed loosely to keep integrations importable alone
     database: Any  # bot.store.Database, for integrations that keep their data in Deputy's db
+    # the process clock (aware datetimes); tests inject a fixed one
+    clock: Callable[[], datetime] | None = None
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from bot.store.types import UTCDateTime
 
 
 def utcnow() -> datetime:
@@ -26,7 +28,7 @@ class ActorRow(SQLModel, table=True):
     user_id: str = Field(max_length=80)
     display_name: str = Field(default="", max_length=200)
     timezone: str = Field(default="UTC", max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 class GoalRow(SQLModel, table=True):
     __tablename__ = "goals"
@@ -46,8 +48,8 @@ class GoalRow(SQLModel, table=True):
     status: str = Field(max_length=20, index=True)
     # tokens spent on planning this goal (model planners): input/output/cache_read/cache_write
     usage: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 class PlanRow(SQLModel, table=True):
     __tablename__ = "plans"
@@ -55,7 +57,7 @@ class PlanRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     goal_id: int = Field(foreign_key="goals.id", index=True)
     current_version: int = 1
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 class PlanVersionRow(SQLModel, table=True):
     __tablename__ = "plan_versions"
@@ -71,7 +73,7 @@ class PlanVersionRow(SQLModel, table=True):
     author_key: str | None = Field(default=None, max_length=200)
     approvals_required: int = 0
     requester_may_approve: bool = True
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 class StepRow(SQLModel, table=True):
     __tablename__ = "steps"
@@ -102,7 +104,7 @@ class ApprovalRow(SQLModel, table=True):
     approver_key: str = Field(foreign_key="actors.key", max_length=200)
     decision: str = Field(max_length=10)
     fingerprint: str = Field(max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 class RunRow(SQLModel, table=True):
     __tablename__ = "runs"
@@ -117,12 +119,12 @@ class RunRow(SQLModel, table=True):
     plan_version_id: int = Field(foreign_key="plan_versions.id")
     status: str = Field(max_length=20)
     claimed_by: str | None = Field(default=None, max_length=120)
-    lease_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str = ""
     failed_step: str | None = Field(default=None, max_length=40)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    started_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 class StepResultRow(SQLModel, table=True):
     __tablename__ = "step_results"
@@ -141,8 +143,8 @@ class StepResultRow(SQLModel, table=True):
     args: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
     result: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
     error: str = ""
-    started_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 class ChatMessageRow(SQLModel, table=True):
     """Where Deputy posted something, so the worker can edit the plan card in place."""
@@ -156,7 +158,7 @@ class ChatMessageRow(SQLModel, table=True):
     platform: str = Field(max_length=20)
     channel_id: str = Field(max_length=120)
     message_id: str = Field(max_length=120)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 class AuditRow(SQLModel, table=True):
     """Append-only, hash-chained: each record's hash covers the previous record's hash."""
@@ -164,10 +166,22 @@ class AuditRow(SQLModel, table=True):
     __tablename__ = "audit_log"
 
     seq: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     kind: str = Field(max_length=40, index=True)
     actor_key: str | None = Field(default=None, max_length=200)
     goal_id: int | None = Field(default=None, index=True)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class ThreadMessageRow(SQLModel, table=True):
+    """What people said in a goal's thread after the goal, for re-planning in context."""
+
+    __tablename__ = "thread_messages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goals.id", index=True)
+    author: str = Field(max_length=200)
+    text: str
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,69 @@
+"""The shell's ChatPort: prints replies; a plan card being updated prints only what changed."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+from bot.adapters.shell.render import STATE_MARK, render
+from bot.chat.port import MessageRef
+from bot.chat.replies import CardState, PlanCard, Reply, RunResult, StepState
+from bot.domain import Actor, Where
+
+
+class TextPort:
+    platform = "shell"
+
+    def __init__(self, write: Callable[[str, str], None]) -> None:
+        # write(text, tone): the terminal colours by tone; tests just collect the text
+        self._write = write
+        self._ids = itertools.count(1)
+        self._threads = itertools.count(1)
+        self._cards: dict[str, PlanCard] = {}
+        self.latest_card: PlanCard | None = None
+        self.current_thread: Where | None = None
+
+    async def open_thread(self, where: Where, title: str, message_id: str | None) -> Where:
+        thread = Where(platform=self.platform, channel_id=where.channel_id,
+                       thread_id=f"t{next(self._threads)}")
+        self.current_thread = thread
+        return thread
+
+    async def post(self, where: Where, reply: Reply) -> MessageRef:
+        ref = MessageRef(self.platform, where.channel_id, f"m{next(self._ids)}", where.thread_id)
+        if isinstance(reply, PlanCard):
+            self._cards[ref.message_id] = reply
+            self.latest_card = reply
+            if where.thread_id:
+                self.current_thread = where
+        if isinstance(reply, RunResult):
+            # the steps were already printed as they ran; say only how it ended
+            tone = "success" if reply.succeeded else "error"
+            self._write(("✓" if reply.succeeded else "✗") + f" Run {reply.run_id}: {reply.headline}", tone)
+            return ref
+        self._write(render(reply), getattr(reply, "tone", "info"))
+        return ref
+
+    async def update(self, ref: MessageRef, reply: Reply) -> None:
+        before = self._cards.get(ref.message_id)
+        if not isinstance(reply, PlanCard) or before is None:
+            self._write(render(reply), "info")
+            return
+        self._cards[ref.message_id] = reply
+        if self.latest_card is not None and self.latest_card.plan_id == reply.plan_id \
+                and self.latest_card.version == reply.version:
+            self.latest_card = reply
+        for old, new in zip(before.steps, reply.steps, strict=False):
+            if old.state != new.state and new.state is not StepState.PENDING:
+                detail = f" — {new.detail}" if new.detail else ""
+                self._write(f"  {STATE_MARK[new.state]} {new.number}. {new.description}{detail}",
+                            "error" if new.state is StepState.FAILED else "info")
+        if before.state != reply.state and reply.state in (
+                CardState.SUPERSEDED, CardState.REJECTED, CardState.CANCELLED, CardState.APPROVED):
+            self._write(f"(plan {reply.plan_id} v{reply.version} is now {reply.state.value})", "info")
+        elif before.approved_by != reply.approved_by and reply.state is CardState.AWAITING:
+            self._write(f"(plan {reply.plan_id} v{reply.version}: approved by "
+                        f"{', '.join(reply.approved_by)}; {reply.approvals_required} needed)", "info")
+
+    async def post_private(self, where: Where, actor: Actor, reply: Reply) -> None:
+        self._write(render(reply), getattr(reply, "tone", "info"))

@@ -1,0 +1,97 @@
+"""Reads lines, turns them into neutral events, and runs approved plans in-process.
+
+After each line the in-process worker drains the queue, so ``printf 'goal\\napprove\\n' |
+deputy shell`` prints the result before it exits.
+"""
+
+from __future__ import annotations
+
+from bot.adapters.shell.port import TextPort
+from bot.app import Deputy
+from bot.chat.buttons import ButtonId
+from bot.chat.events import (
+    ButtonPressed,
+    ChatEvent,
+    CommandInvoked,
+    GoalPosted,
+    ModifySubmitted,
+    ThreadReply,
+)
+from bot.chat.replies import Notice
+from bot.domain import Actor, Where
+from bot.errors import UserError
+from bot.execution.worker import Worker
+from bot.flow.edits import parse_modify
+
+CHANNEL = "terminal"
+SHELL_HELP = """Type a goal in plain words, then answer the plan:
+  approve · reject · modify STEP key=value · reply TEXT (e.g. reply make it Thursday)
+Also: status · cancel GOAL_ID · help · quit
+Act as someone else (for approvals): as NAME: approve"""
+
+
+def local_actor(name: str, timezone: str = "UTC") -> Actor:
+    return Actor(platform="shell", team_id="local", user_id=name.lower(), display_name=name,
+                 timezone=timezone)
+
+
+class ShellSession:
+    def __init__(self, app: Deputy, port: TextPort, user: Actor) -> None:
+        self.app = app
+        self.port = port
+        self.user = user
+        self.worker = Worker(app, "shell")
+        self._events = 0
+        app.attach(port)
+
+    def _where(self, in_thread: bool = False) -> Where:
+        if in_thread and self.port.current_thread is not None:
+            return self.port.current_thread
+        return Where(platform="shell", channel_id=CHANNEL)
+
+    async def handle_line(self, line: str, actor: Actor | None = None) -> bool:
+        """Handle one line; False when the user asked to quit."""
+        text = line.strip()
+        actor = actor or self.user
+        if text.lower().startswith("as ") and ":" in text:
+            name, _, rest = text[3:].partition(":")
+            return await self.handle_line(rest, local_actor(name.strip(), actor.timezone))
+        if not text:
+            return True
+        word, _, rest = text.partition(" ")
+        word = word.lower()
+        if word in ("quit", "exit"):
+            return False
+        try:
+            event = self._event_for(word, rest, text, actor)
+        except UserError as err:
+            await self.port.post_private(self._where(), actor, Notice(str(err), tone="warning"))
+            return True
+        if event is not None:
+            await self.app.dispatch(event)
+            await self.worker.drain()
+        return True
+
+    def _event_for(self, word: str, rest: str, text: str, actor: Actor) -> ChatEvent | None:
+        self._events += 1
+        card = self.port.latest_card
+        if word in ("approve", "reject", "modify") and card is None:
+            raise UserError("There is no plan to answer yet. Type a goal first.")
+        if word in ("approve", "reject") and card is not None:
+            button = ButtonId(card.plan_id, card.version, word)
+            return ButtonPressed(actor=actor, where=self._where(True), button_id=str(button))
+        if word == "modify" and card is not None:
+            return ModifySubmitted(actor=actor, where=self._where(True), plan_id=card.plan_id,
+                                   version=card.version, edits=parse_modify(rest))
+        if word == "reply" or text.startswith(">"):
+            body = rest if word == "reply" else text.lstrip("> ")
+            if self.port.current_thread is None:
+                raise UserError("There is no goal to reply to yet. Type a goal first.")
+            return ThreadReply(actor=actor, where=self._where(True), text=body)
+        if word == "help":
+            self.port._write(SHELL_HELP, "info")
+            return None
+        if word in ("status", "cancel"):
+            return CommandInvoked(actor=actor, where=self._where(), name=word, argument=rest)
+        return GoalPosted(actor=actor, where=self._where(), text=text,
+                          event_id=f"shell-{id(self)}-{self._events}")

@@ -1,0 +1,61 @@
+"""``deputy shell``: the interactive loop on a terminal, or a script on a pipe."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from collections.abc import Callable
+
+from bot.adapters.shell.port import TextPort
+from bot.adapters.shell.session import SHELL_HELP, ShellSession, local_actor
+from bot.app import build_app
+from bot.settings import Settings
+
+TONE_STYLE = {"error": "bold red", "warning": "yellow", "success": "green", "info": ""}
+
+
+def _writer(interactive: bool) -> Callable[[str, str], None]:
+    if interactive:
+        from rich.console import Console
+
+        console = Console(highlight=False)
+
+        def write(text: str, tone: str) -> None:
+            console.print(text, style=TONE_STYLE.get(tone, ""), markup=False)
+
+        return write
+
+    def write_plain(text: str, tone: str) -> None:
+        print(text, flush=True)
+
+    return write_plain
+
+
+async def _read_line(prompt: str, interactive: bool) -> str | None:
+    if interactive:
+        try:
+            return await asyncio.to_thread(input, prompt)
+        except EOFError:
+            return None
+    line = await asyncio.to_thread(sys.stdin.readline)
+    return line if line else None
+
+
+async def run_shell(settings: Settings, user: str | None) -> None:
+    interactive = sys.stdin.isatty()
+    deputy = await build_app(settings)
+    name = user or getpass.getuser().capitalize()
+    port = TextPort(_writer(interactive))
+    session = ShellSession(deputy, port, local_actor(name, settings.timezone))
+    try:
+        if interactive:
+            port._write(f"Deputy shell — you are {name}. Planner: {deputy.planner.name}. "
+                        f"Database: {deputy.database.engine.url.render_as_string(hide_password=True)}", "info")
+            port._write(SHELL_HELP, "info")
+        while True:
+            line = await _read_line("you> ", interactive)
+            if line is None or not await session.handle_line(line):
+                break
+    finally:
+        await deputy.close()

@@ -1,0 +1,71 @@
+"""The Deputy core as one object: settings, database, integrations, policy, planner, and the
+chat ports adapters attach. ``dispatch`` is the one door events come in by."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.chat.events import ChatEvent
+from bot.chat.port import ChatPort
+from bot.planning import Planner
+from bot.policy import Policy, load_policy
+from bot.registry import IntegrationEnv, Registry, discover
+from bot.settings import Settings
+from bot.store.database import Database
+
+log = logging.getLogger(__name__)
+
+
+class Deputy:
+    def __init__(self, settings: Settings, database: Database, registry: Registry, policy: Policy,
+                 planner: Planner, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.settings = settings
+        self.database = database
+        self.registry = registry
+        self.policy = policy
+        self.planner = planner
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.ports: dict[str, ChatPort] = {}
+        # set when a run is queued, so an in-process worker starts at once instead of polling
+        self.work_available = asyncio.Event()
+
+    def attach(self, port: ChatPort) -> None:
+        self.ports[port.platform] = port
+
+    def port(self, platform: str) -> ChatPort | None:
+        return self.ports.get(platform)
+
+    async def dispatch(self, event: ChatEvent) -> None:
+        from bot.dispatch import dispatch
+
+        await dispatch(self, event)
+
+    async def close(self) -> None:
+        await self.database.dispose()
+
+
+def choose_planner(settings: Settings, registry: Registry) -> Planner:
+    """Claude when ANTHROPIC_API_KEY is set, the offline rule planner otherwise."""
+    from bot.planning.factory import planner_for
+
+    return planner_for(settings, registry)
+
+
+async def build_app(settings: Settings, *, planner: Planner | None = None,
+                    clock: Callable[[], datetime] | None = None, migrate: bool = True) -> Deputy:
+    """Everything a process needs, from settings. Applies migrations on the embedded default."""
+    from bot.store.migrate import upgrade
+
+    if settings.uses_embedded_database:
+        settings.home.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.resolved_database_url)
+    if migrate and settings.uses_embedded_database:
+        await upgrade(database.url)
+    registry = discover(settings.integrations)
+    registry.start(IntegrationEnv(settings=settings, database=database, clock=clock))
+    policy = load_policy(settings.resolved_policy_file)
+    return Deputy(settings, database, registry, policy,
+                  planner or choose_planner(settings, registry), clock=clock)

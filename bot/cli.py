@@ -1,0 +1,197 @@
+"""The ``deputy`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from bot.errors import DatabaseUnavailable, SettingsError
+from bot.settings import Settings, load_settings
+
+app = typer.Typer(help="Deputy: plans what you ask in chat, asks for approval, then does it.",
+                  no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data for the embedded default.", no_args_is_help=True)
+runs_app = typer.Typer(help="What ran, step by step.", no_args_is_help=True)
+policy_app = typer.Typer(help="The sandbox contract (policies/).", no_args_is_help=True)
+integrations_app = typer.Typer(help="Integrations and their manifests.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(runs_app, name="runs")
+app.add_typer(policy_app, name="policy")
+app.add_typer(integrations_app, name="integrations")
+
+T = TypeVar("T")
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.echo(f"deputy: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as err:
+        fail(str(err))
+        raise AssertionError from err
+
+
+def run_async(make: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return asyncio.run(make())  # type: ignore[arg-type]
+    except SettingsError as err:
+        fail(str(err))
+    except DatabaseUnavailable as err:
+        fail(str(err))
+    raise AssertionError("unreachable")
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def shell(
+    user: Annotated[str, typer.Option(help="Your name in the conversation.")] = "",
+) -> None:
+    """Chat with Deputy in the terminal (the embedded default: no account needed)."""
+    from bot.adapters.shell.terminal import run_shell
+
+    settings = settings_or_exit()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    run_async(lambda: run_shell(settings, user or None))
+
+
+@app.command()
+def worker() -> None:
+    """Execute approved runs (several workers may share one PostgreSQL database)."""
+    from bot.app import build_app
+    from bot.execution.worker import Worker
+
+    settings = settings_or_exit()
+    configure_logging(settings)
+
+    async def main() -> None:
+        deputy = await build_app(settings)
+        try:
+            await Worker(deputy).run_forever()
+        finally:
+            await deputy.close()
+
+    run_async(main)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations."""
+    from bot.store.migrate import upgrade
+
+    settings = settings_or_exit()
+    if settings.uses_embedded_database:
+        settings.home.mkdir(parents=True, exist_ok=True)
+    run_async(lambda: upgrade(settings.resolved_database_url))
+    typer.echo("database is up to date")
+
+
+@demo_app.command("seed")
+def demo_seed() -> None:
+    """Load a small demo team: people, clients, time entries, overdue invoices, a busy calendar."""
+    from bot.app import build_app
+    from integrations.local.demo import seed
+
+    settings = settings_or_exit()
+
+    async def main() -> dict[str, int]:
+        deputy = await build_app(settings)
+        try:
+            today = deputy.clock().date()
+            return await seed(deputy.database, today)
+        finally:
+            await deputy.close()
+
+    try:
+        counts = run_async(main)
+    except Exception as err:  # noqa: BLE001 - shown as one line, e.g. "already loaded"
+        fail(str(err), 1)
+        return
+    typer.echo("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    typer.echo("Try `deputy shell` and ask: chase overdue invoices")
+
+
+@runs_app.command("list")
+def runs_list(as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False) -> None:
+    """List recent runs."""
+    from bot.runs_report import list_runs_report
+
+    settings = settings_or_exit()
+    run_async(lambda: list_runs_report(settings, as_json))
+
+
+@runs_app.command("show")
+def runs_show(run_id: int, as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False) -> None:
+    """Show one run step by step: arguments, results, timing, planning tokens."""
+    from bot.runs_report import show_run_report
+
+    settings = settings_or_exit()
+    if not run_async(lambda: show_run_report(settings, run_id, as_json)):
+        fail(f"there is no run {run_id}", 1)
+
+
+@policy_app.command("check")
+def policy_check(files: Annotated[list[Path] | None, typer.Argument(help="Policy files; default: the configured one.")] = None) -> None:
+    """Validate policy files (run it in CI)."""
+    from bot.policy import PolicyError, load_policy
+
+    settings = settings_or_exit()
+    paths = files or [settings.resolved_policy_file]
+    bad = 0
+    for path in paths:
+        try:
+            policy = load_policy(path)
+        except PolicyError as err:
+            typer.echo(f"✗ {err}", err=True)
+            bad += 1
+        else:
+            typer.echo(f"✓ {path}: {len(policy.rules)} rules, default {policy.default.value}")
+    if bad:
+        raise typer.Exit(1)
+
+
+@integrations_app.command("check")
+def integrations_check() -> None:
+    """Validate every integration's manifest against its actions (run it in CI)."""
+    from bot.registry import ManifestError, discover
+
+    try:
+        registry = discover()
+    except ManifestError as err:
+        fail(str(err), 1)
+        return
+    for manifest in registry.manifests():
+        typer.echo(f"✓ {manifest.name}: {len(manifest.actions)} actions ({manifest.auth})")
+
+
+@integrations_app.command("list")
+def integrations_list() -> None:
+    """List integrations and their actions with effects."""
+    from bot.registry import discover
+
+    for manifest in discover().manifests():
+        typer.echo(f"{manifest.name} — {manifest.description}")
+        for action in manifest.actions:
+            undo = f" (undo: {action.undo})" if action.undo else ""
+            typer.echo(f"  {manifest.name}.{action.name:<22} {action.effect.value:<11}{undo}")
+
+
+def main() -> None:
+    app()
+
+

@@ -1,0 +1,57 @@
+"""Routes each neutral chat event to its handler, and turns errors into chat messages.
+
+User-facing errors become a Notice in the conversation; anything unexpected is logged with
+its traceback and the user gets a short apology with a reference, never the traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import TYPE_CHECKING
+
+from bot.chat.events import (
+    ButtonPressed,
+    ChatEvent,
+    CommandInvoked,
+    GoalPosted,
+    ModifySubmitted,
+    ThreadReply,
+)
+from bot.chat.replies import Notice
+from bot.errors import DatabaseUnavailable, DeputyError
+from bot.flow import approvals, commands, goals
+
+if TYPE_CHECKING:
+    from bot.app import Deputy
+
+log = logging.getLogger(__name__)
+
+
+async def dispatch(app: Deputy, event: ChatEvent) -> None:
+    try:
+        match event:
+            case GoalPosted():
+                await goals.on_goal(app, event)
+            case ThreadReply():
+                await goals.on_thread_reply(app, event)
+            case ButtonPressed():
+                await approvals.on_button(app, event)
+            case ModifySubmitted():
+                await approvals.on_modify(app, event)
+            case CommandInvoked():
+                await commands.on_command(app, event)
+    except (DeputyError, DatabaseUnavailable) as err:
+        await _tell(app, event, Notice(str(err), tone="error"))
+    except Exception:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("unexpected error handling %s (ref %s)", type(event).__name__, ref)
+        await _tell(app, event, Notice(
+            f"Something went wrong on our side (ref {ref}); nothing was run. Please try again.",
+            tone="error"))
+
+
+async def _tell(app: Deputy, event: ChatEvent, notice: Notice) -> None:
+    port = app.port(event.where.platform)
+    if port is not None:
+        await port.post_private(event.where, event.actor, notice)

@@ -1,0 +1,134 @@
+"""Executes one claimed run, step by step, and never repeats a write.
+
+Before each call the step is recorded as *started* (committed); after it, as succeeded or
+failed. A step found *started* when a run resumes was interrupted by a crash: reads run
+again; writes run again only against integrations that honour idempotency keys (they answer
+a repeat with the first result); otherwise the step fails as "outcome unknown" rather than
+risk a second side effect.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from bot.domain import Actor, Effect, GoalStatus, RunStatus, StepStatus
+from bot.errors import DeputyError, OutcomeUnknown
+from bot.execution.calls import call_action
+from bot.planning.refs import ITEM, RefError, lookup, resolve
+from bot.registry import CallContext
+from bot.store import audit, goals, runs
+from bot.store.goals import PlanView
+from bot.store.tables import RunRow, StepRow
+
+if TYPE_CHECKING:
+    from bot.app import Deputy
+
+log = logging.getLogger(__name__)
+
+
+class StepFailed(Exception):
+    def __init__(self, step: StepRow, message: str) -> None:
+        super().__init__(message)
+        self.step = step
+
+
+def idempotency_key(run_id: int, step_id: str, item: int | None = None) -> str:
+    base = f"deputy-run{run_id}-{step_id}"
+    return base if item is None else f"{base}-{item}"
+
+
+async def execute_run(app: Deputy, run: RunRow, worker_id: str) -> RunStatus:
+    from bot.execution.reporting import report_finished, report_progress
+
+    assert run.id is not None
+    async with app.database.session() as session:
+        view = await goals.view_by_version_id(session, run.plan_version_id)
+        assert view is not None
+        requester = await goals.get_actor(session, view.goal.requester_key)
+        done = await runs.step_results(session, run.id)
+    assert requester is not None
+    outputs: dict[str, Any] = {
+        sid: r.result for sid, r in done.items() if r.status == StepStatus.SUCCEEDED}
+    await report_progress(app, view)
+    try:
+        for step in view.steps:
+            if step.step_id in outputs:
+                continue
+            if not await _still_ours(app, run.id, worker_id):
+                return RunStatus.CANCELLED
+            previous = done.get(step.step_id)
+            if previous is not None and previous.status == StepStatus.STARTED:
+                _check_resumable(app, step)
+            outputs[step.step_id] = await _run_step(app, run.id, view, step, requester, outputs)
+            await report_progress(app, view)
+    except StepFailed as failure:
+        async with app.database.session() as session:
+            await runs.finish_step(session, run.id, failure.step.step_id, StepStatus.FAILED, error=str(failure))
+            await runs.finish_run(session, run.id, RunStatus.FAILED, error=str(failure),
+                                  failed_step=failure.step.step_id)
+            await goals.set_goal_status(session, view.goal, GoalStatus.FAILED)
+            await audit.append(session, "run_failed", goal_id=view.goal.id, data={
+                "run": run.id, "step": failure.step.step_id, "error": str(failure)})
+        await report_progress(app, view)
+        await report_finished(app, view, run.id, outputs, failure.step, str(failure))
+        return RunStatus.FAILED
+    async with app.database.session() as session:
+        await runs.finish_run(session, run.id, RunStatus.SUCCEEDED)
+        await goals.set_goal_status(session, view.goal, GoalStatus.DONE)
+        await audit.append(session, "run_succeeded", goal_id=view.goal.id, data={"run": run.id})
+    await report_progress(app, view)
+    await report_finished(app, view, run.id, outputs, None, "")
+    return RunStatus.SUCCEEDED
+
+
+def _check_resumable(app: Deputy, step: StepRow) -> None:
+    spec = app.registry.spec(step.action)
+    loaded = app.registry.get(step.action.split(".", 1)[0])
+    if spec is None or spec.effect is Effect.READ:
+        return
+    if loaded is not None and loaded.manifest.idempotent_writes:
+        return
+    raise StepFailed(step, str(OutcomeUnknown(
+        f"step {step.position} ({step.action}) was interrupted and {step.action.split('.')[0]} "
+        "cannot tell whether it happened; it was not sent again. Check it by hand.")))
+
+
+async def _still_ours(app: Deputy, run_id: int, worker_id: str) -> bool:
+    async with app.database.session() as session:
+        return await runs.renew_lease(session, run_id, worker_id, app.settings.run_lease_seconds)
+
+
+async def _run_step(app: Deputy, run_id: int, view: PlanView, step: StepRow, requester: Actor,
+                    outputs: dict[str, Any]) -> Any:
+    try:
+        if step.for_each:
+            items = lookup(step.for_each, outputs)
+            if not isinstance(items, list):
+                raise StepFailed(step, f"step {step.position}: {step.for_each} is not a list")
+            arg_list = [resolve(step.args, {**outputs, ITEM: item}) for item in items]
+        else:
+            arg_list = [resolve(step.args, outputs)]
+    except RefError as err:
+        raise StepFailed(step, f"step {step.position}: {err}") from err
+    async with app.database.session() as session:
+        await runs.start_step(session, run_id, step.step_id, step.action,
+                              idempotency_key(run_id, step.step_id),
+                              arg_list if step.for_each else arg_list[0])
+    results = []
+    for index, args in enumerate(arg_list):
+        key = idempotency_key(run_id, step.step_id, index if step.for_each else None)
+        ctx = CallContext(idempotency_key=key, actor=requester, timezone=requester.timezone)
+        try:
+            result = await call_action(app.registry, app.settings, step.action, args, ctx)
+        except DeputyError as err:
+            raise StepFailed(step, f"step {step.position} ({step.action}) failed: {err}") from err
+        results.append(result)
+        async with app.database.session() as session:
+            await audit.append(session, "call", goal_id=view.goal.id, data={
+                "run": run_id, "step": step.step_id, "action": step.action, "key": key,
+                "args": args, "result": result})
+    output: Any = {"results": results} if step.for_each else results[0]
+    async with app.database.session() as session:
+        await runs.finish_step(session, run_id, step.step_id, StepStatus.SUCCEEDED, result=output)
+    return output

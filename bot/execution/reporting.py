@@ -1,0 +1,62 @@
+"""What a run tells the thread: the card updated as steps run, a result, a re-plan."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.chat.replies import RunResult
+from bot.flow.approvals import refresh_card
+from bot.flow.cards import summarise_output
+from bot.flow.context import planning_context
+from bot.flow.proposals import propose, where_of
+from bot.planning import ReplanRequest
+from bot.store import goals
+from bot.store.goals import PlanView
+from bot.store.tables import StepRow
+
+if TYPE_CHECKING:
+    from bot.app import Deputy
+
+
+async def report_progress(app: Deputy, view: PlanView) -> None:
+    assert view.plan.id is not None
+    await refresh_card(app, view.plan.id, view.version.version)
+
+
+async def report_finished(app: Deputy, view: PlanView, run_id: int, outputs: dict[str, Any],
+                          failed: StepRow | None, error: str) -> None:
+    port = app.port(view.goal.platform)
+    assert view.goal.id is not None
+    lines = []
+    for step in view.steps:
+        if step.step_id in outputs:
+            detail = summarise_output(outputs[step.step_id])
+            lines.append(f"✓ {step.position}. {step.note or step.action}" + (f" — {detail}" if detail else ""))
+        elif failed is not None and step.step_id == failed.step_id:
+            lines.append(f"✗ {step.position}. {step.note or step.action} — {error}")
+        else:
+            lines.append(f"· {step.position}. {step.note or step.action} — not run")
+    if failed is None:
+        result = RunResult(view.goal.id, run_id, True, f"Done: {view.version.summary}", tuple(lines))
+    else:
+        result = RunResult(view.goal.id, run_id, False,
+                           f"Stopped at step {failed.position}: {error}", tuple(lines))
+    if port:
+        await port.post(where_of(view.goal), result)
+    if failed is not None:
+        await _replan(app, view, outputs, failed, error)
+
+
+async def _replan(app: Deputy, view: PlanView, outputs: dict[str, Any], failed: StepRow, error: str) -> None:
+    assert view.goal.id is not None
+    async with app.database.session() as session:
+        requester = await goals.get_actor(session, view.goal.requester_key)
+        history = tuple(await goals.thread_history(session, view.goal.id))
+    assert requester is not None
+    context = await planning_context(app, requester, history)
+    request = ReplanRequest(goal=view.goal.text, plan=view.draft(), completed=outputs,
+                            failed_step=failed.step_id, error=error)
+    outcome = await app.planner.replan(request, context)
+    await propose(app, view.goal.id, outcome, reason=f"re-planned after step {failed.position} failed",
+                  author_key=None,
+                  note=f"Proposed after step {failed.position} failed: {error[:200]}")

@@ -1,0 +1,62 @@
+"""A worker: claims queued runs (or runs whose worker died) and executes them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from typing import TYPE_CHECKING
+
+from bot.errors import DatabaseUnavailable
+from bot.execution.executor import execute_run
+from bot.store import runs
+
+if TYPE_CHECKING:
+    from bot.app import Deputy
+
+log = logging.getLogger(__name__)
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    def __init__(self, app: Deputy, worker_id: str | None = None) -> None:
+        self.app = app
+        self.id = worker_id or new_worker_id()
+
+    async def run_once(self) -> bool:
+        """Claim and execute one run; False when there was nothing to do."""
+        async with self.app.database.session() as session:
+            run = await runs.claim_next(session, self.id, self.app.settings.run_lease_seconds)
+        if run is None:
+            return False
+        log.info("worker %s executing run %s", self.id, run.id)
+        await execute_run(self.app, run, self.id)
+        return True
+
+    async def drain(self) -> int:
+        """Execute runs until none is left; returns how many ran."""
+        count = 0
+        while await self.run_once():
+            count += 1
+        return count
+
+    async def run_forever(self) -> None:
+        wake = self.app.work_available
+        while True:
+            try:
+                busy = await self.run_once()
+            except DatabaseUnavailable as err:
+                log.warning("worker %s: %s; retrying", self.id, err)
+                busy = False
+            if busy:
+                continue
+            wake.clear()
+            try:
+                await asyncio.wait_for(wake.wait(), timeout=self.app.settings.worker_poll_seconds)
+            except TimeoutError:
+                pass

@@ -1,0 +1,195 @@
+"""Buttons on a plan card (approve, reject, modify) and plan edits.
+
+Every decision is bound to one plan version: a click on an older card changes nothing and
+says so; a double click records one decision; quorum starts exactly one run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.chat.buttons import BadButton, parse_button
+from bot.chat.events import ButtonPressed, ModifySubmitted
+from bot.chat.replies import CardState, Notice
+from bot.domain import Actor, ApprovalDecision, Effect, GoalStatus, PlanStatus, Step
+from bot.errors import UserError
+from bot.flow.cards import build_card
+from bot.flow.edits import apply_edits
+from bot.flow.proposals import propose, requester_label
+from bot.policy import PlanRequirement, evaluate_step, plan_requirement
+from bot.store import audit, goals, messages, runs
+from bot.store.goals import PlanView
+
+if TYPE_CHECKING:
+    from bot.app import Deputy
+
+
+def requirement_of(app: Deputy, view: PlanView) -> PlanRequirement:
+    """Re-evaluated with the policy in force now, so a tightened policy applies at once."""
+    decisions = []
+    for row in view.steps:
+        spec = app.registry.spec(row.action)
+        effect = spec.effect if spec else Effect.DESTRUCTIVE
+        decisions.append(evaluate_step(app.policy, Step(id=row.step_id, action=row.action), effect))
+    return plan_requirement(decisions)
+
+
+async def _private(app: Deputy, event: ButtonPressed | ModifySubmitted, text: str, tone: str = "warning") -> None:
+    port = app.port(event.where.platform)
+    if port:
+        await port.post_private(event.where, event.actor, Notice(text, tone=tone))
+
+
+def _stale_reason(view: PlanView | None, plan_id: int, version: int) -> str | None:
+    if view is None:
+        return f"I can't find plan {plan_id} version {version}; nothing was changed."
+    current = view.plan.current_version
+    if version != current:
+        return (f"This card shows version {version} of plan {plan_id}, but the plan is now at "
+                f"version {current}. Nothing was changed; use the newest card.")
+    if view.version.status != PlanStatus.PROPOSED:
+        return f"Plan {plan_id} version {version} is already {view.version.status}; nothing was changed."
+    return None
+
+
+async def on_button(app: Deputy, event: ButtonPressed) -> None:
+    try:
+        button = parse_button(event.button_id)
+    except BadButton:
+        await _private(app, event, "That button is not one I know; nothing was changed.")
+        return
+    if button.action == "modify":
+        await _private(app, event, f"To change the plan, reply `modify STEP key=value` "
+                                   f"(plan {button.plan_id}, version {button.version}).", "info")
+        return
+    decision = ApprovalDecision.APPROVE if button.action == "approve" else ApprovalDecision.REJECT
+    await decide(app, event, button.plan_id, button.version, decision)
+
+
+async def decide(app: Deputy, event: ButtonPressed, plan_id: int, version: int,
+                 decision: ApprovalDecision) -> None:
+    actor = event.actor
+    refusal: str | None = None
+    started = False
+    async with app.database.session() as session:
+        await goals.upsert_actor(session, actor)
+        # the row lock serialises concurrent clicks on one version (PostgreSQL)
+        view = await goals.load_view(session, plan_id, version, for_update=True)
+        refusal = _stale_reason(view, plan_id, version)
+        if refusal is None:
+            assert view is not None
+            requirement = requirement_of(app, view)
+            allowed, why = requirement.may_approve(app.policy, actor, view.goal.requester_key)
+            if decision is ApprovalDecision.REJECT and actor.key == view.goal.requester_key:
+                allowed = True  # the requester may always withdraw their own goal
+            if requirement.denied and decision is ApprovalDecision.APPROVE:
+                refusal = "This plan has a step the policy denies, so it cannot be approved. Modify or reject it."
+            elif not allowed:
+                refusal = f"You can't {decision.value} this plan, because {why}."
+                await audit.append(session, "refusal", actor_key=actor.key, goal_id=view.goal.id,
+                                   data={"plan": plan_id, "version": version, "reason": why})
+            elif not await goals.record_decision(session, view.version, actor, decision):
+                refusal = f"You already decided on version {version}; nothing more to do."
+            else:
+                await audit.append(session, decision.value, actor_key=actor.key, goal_id=view.goal.id,
+                                   data={"plan": plan_id, "version": version,
+                                         "fingerprint": view.version.fingerprint})
+                if decision is ApprovalDecision.REJECT:
+                    await goals.set_version_status(session, view.version, PlanStatus.REJECTED)
+                    await goals.set_goal_status(session, view.goal, GoalStatus.REJECTED)
+                else:
+                    approvers = await goals.approvers_of(session, view.version)
+                    if len(approvers) >= max(1, requirement.approvals):
+                        started = True
+    if refusal is not None:
+        await _private(app, event, refusal)
+        return
+    if started:
+        await start_run(app, plan_id, version, actor_key=actor.key)
+    else:
+        await refresh_card(app, plan_id, version)
+
+
+async def start_run(app: Deputy, plan_id: int, version: int, *, actor_key: str | None) -> None:
+    async with app.database.session() as session:
+        view = await goals.load_view(session, plan_id, version, for_update=True)
+        assert view is not None and view.version.id is not None and view.goal.id is not None
+        await goals.set_version_status(session, view.version, PlanStatus.APPROVED)
+        await goals.set_goal_status(session, view.goal, GoalStatus.RUNNING)
+        run, created = await runs.create_run(session, view.goal.id, view.version.id)
+        if created:
+            await audit.append(session, "run_queued", actor_key=actor_key, goal_id=view.goal.id,
+                               data={"run": run.id, "plan": plan_id, "version": version})
+    await refresh_card(app, plan_id, version)
+    app.work_available.set()
+
+
+async def refresh_card(app: Deputy, plan_id: int, version: int, note: str = "") -> None:
+    """Redraw a plan card from the database (state, approvals, step results)."""
+    async with app.database.session() as session:
+        view = await goals.load_view(session, plan_id, version)
+        if view is None or view.version.id is None:
+            return
+        ref = await messages.card_of(session, view.version.id)
+        approved = await goals.approvers_of(session, view.version)
+        labels = []
+        for key in approved:
+            who = await goals.get_actor(session, key)
+            labels.append(who.label if who else key)
+        run = await runs.run_for_version(session, view.version.id)
+        results = await runs.step_results(session, run.id) if run and run.id else {}
+    port = app.port(view.goal.platform)
+    if port is None or ref is None:
+        return
+    state = _card_state(view.version.status, run.status if run else None)
+    requester = await requester_label(app, view.goal.requester_key)
+    card = build_card(view, app.registry, state=state, requester=requester,
+                      approved_by=tuple(labels), results=results, note=note)
+    await port.update(ref, card)
+
+
+def _card_state(version_status: str, run_status: str | None) -> CardState:
+    if run_status == "running":
+        return CardState.RUNNING
+    if run_status == "succeeded":
+        return CardState.SUCCEEDED
+    if run_status == "failed":
+        return CardState.FAILED
+    if run_status == "cancelled":
+        return CardState.CANCELLED
+    return {
+        PlanStatus.PROPOSED: CardState.AWAITING,
+        PlanStatus.APPROVED: CardState.APPROVED,
+        PlanStatus.REJECTED: CardState.REJECTED,
+        PlanStatus.SUPERSEDED: CardState.SUPERSEDED,
+        PlanStatus.CANCELLED: CardState.CANCELLED,
+    }.get(PlanStatus(version_status), CardState.AWAITING)
+
+
+async def on_modify(app: Deputy, event: ModifySubmitted) -> None:
+    async with app.database.session() as session:
+        view = await goals.load_view(session, event.plan_id, event.version)
+    refusal = _stale_reason(view, event.plan_id, event.version)
+    if refusal is not None:
+        await _private(app, event, refusal)
+        return
+    assert view is not None and view.goal.id is not None
+    if not await _may_modify(app, view, event.actor):
+        await _private(app, event, "Only the person who asked, or someone who may approve it, can change this plan.")
+        return
+    try:
+        draft = apply_edits(view.draft(), event.edits, app.registry)
+    except UserError as err:
+        await _private(app, event, str(err))
+        return
+    changes = ", ".join(f"step {e.step} {e.key}" for e in event.edits)
+    await propose(app, view.goal.id, draft, reason=f"modified by {event.actor.label}",
+                  author_key=event.actor.key,
+                  note=f"Changed from version {event.version}: {changes} (earlier approvals no longer count).")
+
+
+async def _may_modify(app: Deputy, view: PlanView, actor: Actor) -> bool:
+    if actor.key == view.goal.requester_key:
+        return True
+    allowed, _ = requirement_of(app, view).may_approve(app.policy, actor, view.goal.requester_key)
+    return allowed

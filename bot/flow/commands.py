@@ -1,0 +1,78 @@
+"""Management commands in chat: help, status, cancel."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.chat.events import CommandInvoked
+from bot.chat.replies import Notice
+from bot.domain import GoalStatus, PlanStatus, RunStatus
+from bot.store import audit, goals, runs
+from bot.store.tables import GoalRow
+
+if TYPE_CHECKING:
+    from bot.app import Deputy
+
+HELP = """I plan what you ask, show you the plan, and run it once the people the policy names approve.
+Ask in plain words, for example:
+• book a meeting with Alice and Bob next Tuesday at 10am
+• invoice all clients for last month
+• chase overdue invoices
+• what's overdue?  ·  look up Acme  ·  update Alice's phone to +44 20 7946 0000
+Then use the buttons on the plan (Approve / Modify / Reject).
+Commands: help · status (your open goals) · cancel GOAL_ID"""
+
+
+async def on_command(app: Deputy, event: CommandInvoked) -> None:
+    port = app.port(event.where.platform)
+    name = event.name.lower()
+    if name == "help":
+        reply = Notice(HELP)
+    elif name == "status":
+        reply = await _status(app, event)
+    elif name == "cancel":
+        reply = await _cancel(app, event)
+    else:
+        reply = Notice(f"I don't know the command {event.name!r}. Try `help`.", tone="warning")
+    if port:
+        await port.post_private(event.where, event.actor, reply)
+
+
+async def _status(app: Deputy, event: CommandInvoked) -> Notice:
+    async with app.database.session() as session:
+        open_goals = await goals.open_goals_of(session, event.actor.key)
+        lines = []
+        for goal in open_goals:
+            plan = await goals.plan_for_goal(session, goal.id or 0)
+            version = f" · plan {plan.id} v{plan.current_version}" if plan else ""
+            lines.append(f"#{goal.id} {goal.status}{version}: {goal.text[:80]}")
+    if not lines:
+        return Notice("You have no open goals.")
+    return Notice("Your open goals:\n" + "\n".join(lines))
+
+
+async def _cancel(app: Deputy, event: CommandInvoked) -> Notice:
+    arg = event.argument.strip().lstrip("#")
+    if not arg.isdigit():
+        return Notice("Use: cancel GOAL_ID (see `status` for your goals' ids).", tone="warning")
+    goal_id = int(arg)
+    async with app.database.session() as session:
+        goal = await session.get(GoalRow, goal_id, with_for_update=True)
+        if goal is None:
+            return Notice(f"There is no goal #{goal_id}.", tone="warning")
+        if goal.requester_key != event.actor.key:
+            return Notice(f"Goal #{goal_id} is not yours to cancel.", tone="warning")
+        if goal.status not in (GoalStatus.PLANNING, GoalStatus.WAITING, GoalStatus.RUNNING):
+            return Notice(f"Goal #{goal_id} is already {goal.status}.")
+        plan = await goals.plan_for_goal(session, goal_id)
+        if plan is not None and plan.id is not None:
+            view = await goals.load_view(session, plan.id)
+            if view is not None and view.version.status == PlanStatus.PROPOSED:
+                await goals.set_version_status(session, view.version, PlanStatus.CANCELLED)
+        for run in await runs.runs_of_goal(session, goal_id):
+            if run.id is not None and run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+                # a running worker notices at its next step and stops before it
+                await runs.finish_run(session, run.id, RunStatus.CANCELLED, error="cancelled by requester")
+        await goals.set_goal_status(session, goal, GoalStatus.CANCELLED)
+        await audit.append(session, "cancel", actor_key=event.actor.key, goal_id=goal_id)
+    return Notice(f"Goal #{goal_id} is cancelled; no further step will run.", tone="success")

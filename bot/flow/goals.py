@@ -1,0 +1,87 @@
+"""A new goal, and replies in its thread."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.chat.events import GoalPosted, ThreadReply
+from bot.chat.replies import Notice
+from bot.domain import GoalStatus
+from bot.flow.context import planning_context
+from bot.flow.proposals import propose
+from bot.store import audit, goals
+
+if TYPE_CHECKING:
+    from bot.app import Deputy
+
+EXAMPLES = (
+    "book a meeting with Alice and Bob next Tuesday at 10am · invoice all clients for last month · "
+    "chase overdue invoices"
+)
+MAX_GOAL_CHARS = 4000
+
+
+async def on_goal(app: Deputy, event: GoalPosted) -> None:
+    text = event.text.strip()
+    port = app.port(event.where.platform)
+    if not text:
+        if port:
+            await port.post_private(event.where, event.actor, Notice(
+                f"Tell me what you would like done, for example: {EXAMPLES}.", tone="warning"))
+        return
+    if len(text) > MAX_GOAL_CHARS:
+        if port:
+            await port.post_private(event.where, event.actor, Notice(
+                f"That goal is {len(text)} characters long; please keep it under {MAX_GOAL_CHARS}.",
+                tone="warning"))
+        return
+    async with app.database.session() as session:
+        await goals.upsert_actor(session, event.actor)
+        goal = await goals.create_goal(session, event.actor, event.where, text, event.event_id)
+        if goal is None:
+            return  # a platform retry of a goal we already have
+        await audit.append(session, "goal", actor_key=event.actor.key, goal_id=goal.id,
+                           data={"text": text, "channel": event.where.channel_id})
+        goal_id = goal.id
+    assert goal_id is not None
+    if port:
+        thread = await port.open_thread(event.where, text, event.message_id)
+        async with app.database.session() as session:
+            row = await session.get(type(goal), goal_id)
+            assert row is not None
+            row.thread_id = thread.thread_id
+            session.add(row)
+    context = await planning_context(app, event.actor)
+    outcome = await app.planner.plan(text, context)
+    await propose(app, goal_id, outcome, reason="planned", author_key=None)
+
+
+async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
+    text = event.text.strip()
+    if not text:
+        return
+    async with app.database.session() as session:
+        goal = await goals.goal_by_thread(session, event.where)
+        if goal is None or goal.id is None:
+            return  # not a thread Deputy answered in
+        if goal.status == GoalStatus.RUNNING:
+            busy = True
+        else:
+            busy = False
+            await goals.upsert_actor(session, event.actor)
+            await goals.add_thread_message(session, goal.id, event.actor.label, text)
+            await audit.append(session, "thread_reply", actor_key=event.actor.key, goal_id=goal.id,
+                               data={"text": text})
+        history = tuple(await goals.thread_history(session, goal.id))
+        goal_id, goal_text = goal.id, goal.text
+    port = app.port(event.where.platform)
+    if busy:
+        if port:
+            await port.post_private(event.where, event.actor, Notice(
+                "This goal is running now; I will change nothing until it ends. "
+                "Use `cancel` to stop it.", tone="warning"))
+        return
+    context = await planning_context(app, event.actor, history)
+    outcome = await app.planner.plan(goal_text, context)
+    await propose(app, goal_id, outcome, reason=f"changed in thread by {event.actor.label}",
+                  author_key=event.actor.key, note=f"Changed after: “{text[:200]}”")

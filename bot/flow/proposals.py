@@ -1,0 +1,125 @@
+"""Turns a planner's outcome into what people see: a plan version with a card, a question,
+or an honest "I can't do that". Shared by new goals, thread replies, edits and re-plans."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.chat.replies import CardState, Notice, Question
+from bot.domain import (
+    CannotPlan,
+    Clarification,
+    Effect,
+    GoalStatus,
+    PlanDraft,
+    PlanningOutcome,
+    Where,
+)
+from bot.flow.cards import build_card
+from bot.planning.validation import validate_plan
+from bot.policy import evaluate_step, plan_requirement
+from bot.store import audit, goals, messages
+from bot.store.goals import StepVerdict
+from bot.store.tables import GoalRow
+
+if TYPE_CHECKING:
+    from bot.app import Deputy
+
+
+def where_of(goal: GoalRow) -> Where:
+    return Where(platform=goal.platform, channel_id=goal.channel_id, thread_id=goal.thread_id)
+
+
+async def requester_label(app: Deputy, key: str) -> str:
+    async with app.database.session() as session:
+        actor = await goals.get_actor(session, key)
+    return actor.label if actor else key
+
+
+async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, reason: str,
+                  author_key: str | None, note: str = "") -> None:
+    async with app.database.session() as session:
+        goal = await session.get(GoalRow, goal_id)
+        assert goal is not None
+        await goals.add_usage(session, goal, outcome.usage)
+    where = where_of(goal)
+    port = app.port(goal.platform)
+    if isinstance(outcome, Clarification):
+        async with app.database.session() as session:
+            goal = await session.get(GoalRow, goal_id)
+            assert goal is not None
+            await goals.set_goal_status(session, goal, GoalStatus.WAITING)
+            await goals.add_thread_message(session, goal_id, "Deputy", outcome.question)
+            await audit.append(session, "question", goal_id=goal_id, data={"question": outcome.question})
+        if port:
+            await port.post(where, Question(outcome.question))
+        return
+    if isinstance(outcome, CannotPlan):
+        await _unplanned(app, goal_id, outcome.message)
+        return
+    await _propose_draft(app, goal_id, outcome, reason=reason, author_key=author_key, note=note)
+
+
+async def _unplanned(app: Deputy, goal_id: int, message: str) -> None:
+    async with app.database.session() as session:
+        goal = await session.get(GoalRow, goal_id)
+        assert goal is not None
+        await goals.set_goal_status(session, goal, GoalStatus.UNPLANNED)
+        await audit.append(session, "unplanned", goal_id=goal_id, data={"message": message})
+    port = app.port(goal.platform)
+    if port:
+        await port.post(where_of(goal), Notice(message, tone="warning"))
+
+
+async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason: str,
+                         author_key: str | None, note: str) -> None:
+    errors = validate_plan(draft, app.registry)
+    if errors:
+        listed = "\n".join(f"• {e}" for e in errors[:10])
+        await _unplanned(app, goal_id, f"I could not make a valid plan, so nothing will run:\n{listed}")
+        return
+    verdicts, decisions = [], []
+    for step in draft.steps:
+        spec = app.registry.spec(step.action)
+        assert spec is not None  # validate_plan checked every action exists
+        decision = evaluate_step(app.policy, step, spec.effect)
+        decisions.append(decision)
+        verdicts.append(StepVerdict(effect=spec.effect.value, verdict=decision.verdict.value,
+                                    reason=decision.reason, rule=decision.rule))
+    requirement = plan_requirement(decisions)
+    async with app.database.session() as session:
+        goal = await session.get(GoalRow, goal_id)
+        assert goal is not None
+        old = await goals.plan_for_goal(session, goal_id)
+        old_view = await goals.load_view(session, old.id) if old and old.id else None
+        view = await goals.add_version(
+            session, goal, draft, verdicts, approvals_required=requirement.approvals,
+            requester_may_approve=requirement.requester_may_approve, reason=reason,
+            author_key=author_key)
+        await goals.set_goal_status(session, goal, GoalStatus.WAITING)
+        await audit.append(session, "plan_version", actor_key=author_key, goal_id=goal_id, data={
+            "plan": view.plan.id, "version": view.version.version, "fingerprint": draft.fingerprint(),
+            "reason": reason, "steps": [s.model_dump(by_alias=True) for s in draft.steps],
+            "verdicts": [v.verdict for v in verdicts]})
+        old_ref = await messages.card_of(session, old_view.version.id) if old_view and old_view.version.id else None
+    requester = await requester_label(app, goal.requester_key)
+    port = app.port(goal.platform)
+    if port and old_view is not None and old_ref is not None and old_view.version.status == "proposed":
+        await port.update(old_ref, build_card(old_view, app.registry, state=CardState.SUPERSEDED,
+                                              requester=requester,
+                                              note=f"replaced by version {view.version.version}"))
+    runs_alone = requirement.runs_alone and not any(
+        app.registry.spec(s.action) is None or app.registry.spec(s.action).effect is not Effect.READ  # type: ignore[union-attr]
+        for s in draft.steps)
+    state = CardState.APPROVED if runs_alone else CardState.AWAITING
+    if runs_alone:
+        note = (note + "\n" if note else "") + "Read-only: runs without approval."
+    card = build_card(view, app.registry, state=state, requester=requester, note=note)
+    if port:
+        ref = await port.post(where_of(goal), card)
+        async with app.database.session() as session:
+            await messages.remember(session, goal_id, view.version.id, "plan_card", ref)
+    if runs_alone:
+        from bot.flow.approvals import start_run
+
+        await start_run(app, view.plan.id or 0, view.version.version, actor_key=None)

@@ -1,0 +1,112 @@
+"""``deputy runs list`` and ``deputy runs show``: what happened, step by step."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+
+from bot.settings import Settings
+from bot.store import goals, runs
+from bot.store.database import Database
+from bot.store.migrate import upgrade
+from bot.store.tables import GoalRow, RunRow
+
+
+async def _open(settings: Settings) -> Database:
+    if settings.uses_embedded_database:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        await upgrade(settings.resolved_database_url)
+    return Database(settings.resolved_database_url)
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _run_summary(run: RunRow, goal: GoalRow | None) -> dict[str, Any]:
+    return {"id": run.id, "goal_id": run.goal_id, "status": run.status,
+            "goal": goal.text if goal else "", "created_at": _iso(run.created_at),
+            "finished_at": _iso(run.finished_at), "error": run.error or None}
+
+
+async def list_runs_report(settings: Settings, as_json: bool) -> None:
+    db = await _open(settings)
+    try:
+        async with db.session() as session:
+            rows = await runs.list_runs(session)
+            items = [_run_summary(r, await session.get(GoalRow, r.goal_id)) for r in rows]
+    finally:
+        await db.dispose()
+    if as_json:
+        typer.echo(json.dumps(items, indent=2))
+        return
+    if not items:
+        typer.echo("No runs yet. Start one with `deputy shell`.")
+        return
+    for item in items:
+        typer.echo(f"#{item['id']:<4} {item['status']:<10} goal #{item['goal_id']}: {item['goal'][:70]}")
+
+
+async def run_details(db: Database, run_id: int) -> dict[str, Any] | None:
+    async with db.session() as session:
+        run = await session.get(RunRow, run_id)
+        if run is None:
+            return None
+        goal = await session.get(GoalRow, run.goal_id)
+        view = await goals.view_by_version_id(session, run.plan_version_id)
+        results = await runs.step_results(session, run_id)
+        approvers = await goals.approvers_of(session, view.version) if view else []
+    assert view is not None
+    steps = []
+    for step in view.steps:
+        result = results.get(step.step_id)
+        duration = None
+        if result and result.started_at and result.finished_at:
+            duration = round((result.finished_at - result.started_at).total_seconds(), 3)
+        steps.append({
+            "number": step.position, "id": step.step_id, "action": step.action,
+            "verdict": step.verdict, "planned_args": step.args, "for_each": step.for_each,
+            "status": result.status if result else "pending",
+            "idempotency_key": result.idempotency_key if result else None,
+            "attempts": result.attempts if result else 0,
+            "args": result.args if result else None, "result": result.result if result else None,
+            "error": (result.error or None) if result else None, "seconds": duration,
+        })
+    return {**_run_summary(run, goal), "plan_id": view.plan.id, "version": view.version.version,
+            "fingerprint": view.version.fingerprint, "summary": view.version.summary,
+            "approved_by": approvers, "requester": goal.requester_key if goal else None,
+            "planning_usage": (goal.usage if goal else {}) or {}, "steps": steps}
+
+
+async def show_run_report(settings: Settings, run_id: int, as_json: bool) -> bool:
+    db = await _open(settings)
+    try:
+        details = await run_details(db, run_id)
+    finally:
+        await db.dispose()
+    if details is None:
+        return False
+    if as_json:
+        typer.echo(json.dumps(details, indent=2, default=str))
+        return True
+    typer.echo(f"Run #{details['id']} — {details['status']}")
+    typer.echo(f"Goal #{details['goal_id']}: {details['goal']}")
+    typer.echo(f"Plan {details['plan_id']} v{details['version']}: {details['summary']}")
+    typer.echo(f"Approved by: {', '.join(details['approved_by']) or '(no approval needed)'}")
+    usage = details["planning_usage"]
+    if usage:
+        typer.echo("Planning tokens: " + ", ".join(f"{k} {v}" for k, v in sorted(usage.items())))
+    if details["error"]:
+        typer.echo(f"Error: {details['error']}")
+    for step in details["steps"]:
+        timing = f" in {step['seconds']}s" if step["seconds"] is not None else ""
+        typer.echo(f"\n{step['number']}. {step['action']} — {step['status']}{timing} "
+                   f"(tries {step['attempts']}, key {step['idempotency_key']})")
+        typer.echo(f"   args:   {json.dumps(step['args'] if step['args'] is not None else step['planned_args'], default=str)}")
+        if step["result"] is not None:
+            typer.echo(f"   result: {json.dumps(step['result'], default=str)[:600]}")
+        if step["error"]:
+            typer.echo(f"   error:  {step['error']}")
+    return True

@@ -1,0 +1,45 @@
+"""The append-only, hash-chained audit log. Every record's hash covers its content and the
+previous record's hash, so editing, removing or reordering a record breaks the chain."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.store.tables import AuditRow, utcnow
+
+GENESIS = "0" * 64
+# one advisory lock id serialises appends on PostgreSQL; SQLite serialises writers itself
+_AUDIT_LOCK = 0x64657075
+
+
+def record_hash(prev_hash: str, at: datetime, kind: str, actor_key: str | None,
+                goal_id: int | None, data: dict[str, Any]) -> str:
+    body = json.dumps(
+        {"prev": prev_hash, "at": at.isoformat(), "kind": kind, "actor": actor_key,
+         "goal": goal_id, "data": data},
+        sort_keys=True, default=str, separators=(",", ":"),
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+async def append(session: AsyncSession, kind: str, *, actor_key: str | None = None,
+                 goal_id: int | None = None, data: dict[str, Any] | None = None) -> AuditRow:
+    """Append inside the caller's transaction, so the record commits with what it describes."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.exec(select(func.pg_advisory_xact_lock(_AUDIT_LOCK)))
+    last = (await session.exec(select(AuditRow).order_by(col(AuditRow.seq).desc()).limit(1))).first()
+    prev = last.hash if last else GENESIS
+    payload = json.loads(json.dumps(data or {}, default=str))
+    at = utcnow().replace(microsecond=utcnow().microsecond // 1000 * 1000)
+    row = AuditRow(at=at, kind=kind, actor_key=actor_key, goal_id=goal_id, data=payload,
+                   prev_hash=prev, hash=record_hash(prev, at, kind, actor_key, goal_id, payload))
+    session.add(row)
+    await session.flush()
+    return row

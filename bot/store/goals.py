@@ -1,0 +1,234 @@
+"""Goals, plans, plan versions, steps, approvals and thread messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain import Actor, ApprovalDecision, GoalStatus, PlanDraft, PlanStatus, Step, Where
+from bot.store.tables import (
+    ActorRow,
+    ApprovalRow,
+    GoalRow,
+    PlanRow,
+    PlanVersionRow,
+    StepRow,
+    ThreadMessageRow,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class StepVerdict:
+    effect: str
+    verdict: str
+    reason: str
+    rule: str
+
+
+@dataclass
+class PlanView:
+    goal: GoalRow
+    plan: PlanRow
+    version: PlanVersionRow
+    steps: list[StepRow]
+
+    def draft(self) -> PlanDraft:
+        return PlanDraft(
+            summary=self.version.summary,
+            steps=[Step(id=s.step_id, action=s.action, args=s.args, for_each=s.for_each, note=s.note)
+                   for s in self.steps],
+        )
+
+
+async def upsert_actor(session: AsyncSession, actor: Actor) -> None:
+    row = await session.get(ActorRow, actor.key)
+    if row is None:
+        session.add(ActorRow(key=actor.key, platform=actor.platform, team_id=actor.team_id,
+                             user_id=actor.user_id, display_name=actor.display_name,
+                             timezone=actor.timezone))
+    elif (row.display_name, row.timezone) != (actor.display_name, actor.timezone) and actor.display_name:
+        row.display_name, row.timezone = actor.display_name, actor.timezone
+        session.add(row)
+    await session.flush()
+
+
+async def get_actor(session: AsyncSession, key: str) -> Actor | None:
+    row = await session.get(ActorRow, key)
+    if row is None:
+        return None
+    return Actor(platform=row.platform, team_id=row.team_id, user_id=row.user_id,
+                 display_name=row.display_name, timezone=row.timezone)
+
+
+async def create_goal(session: AsyncSession, actor: Actor, where: Where, text: str,
+                      event_id: str | None) -> GoalRow | None:
+    """A new goal, or None when this platform event was already seen (a retry)."""
+    if event_id is not None:
+        existing = (await session.exec(select(GoalRow).where(
+            GoalRow.platform == where.platform, GoalRow.source_event_id == event_id))).first()
+        if existing is not None:
+            return None
+    row = GoalRow(requester_key=actor.key, platform=where.platform, channel_id=where.channel_id,
+                  thread_id=where.thread_id, source_event_id=event_id, text=text,
+                  status=GoalStatus.PLANNING)
+    session.add(row)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        return None  # a concurrent delivery of the same event won the race
+    return row
+
+
+async def goal_by_thread(session: AsyncSession, where: Where) -> GoalRow | None:
+    if where.thread_id is None:
+        return None
+    return (await session.exec(select(GoalRow).where(
+        GoalRow.platform == where.platform, GoalRow.channel_id == where.channel_id,
+        GoalRow.thread_id == where.thread_id).order_by(col(GoalRow.id).desc()))).first()
+
+
+async def set_goal_status(session: AsyncSession, goal: GoalRow, status: GoalStatus) -> None:
+    goal.status = status
+    goal.updated_at = utcnow()
+    session.add(goal)
+    await session.flush()
+
+
+async def add_usage(session: AsyncSession, goal: GoalRow, usage: dict[str, int]) -> None:
+    if not usage:
+        return
+    total = dict(goal.usage or {})
+    for key, value in usage.items():
+        total[key] = int(total.get(key, 0)) + int(value)
+    total["calls"] = int(total.get("calls", 0)) + int(usage.get("calls", 1))
+    goal.usage = total
+    session.add(goal)
+    await session.flush()
+
+
+async def add_thread_message(session: AsyncSession, goal_id: int, author: str, text: str) -> None:
+    session.add(ThreadMessageRow(goal_id=goal_id, author=author, text=text))
+    await session.flush()
+
+
+async def thread_history(session: AsyncSession, goal_id: int) -> list[tuple[str, str]]:
+    rows = await session.exec(select(ThreadMessageRow).where(ThreadMessageRow.goal_id == goal_id)
+                              .order_by(col(ThreadMessageRow.id)))
+    return [(r.author, r.text) for r in rows]
+
+
+async def plan_for_goal(session: AsyncSession, goal_id: int) -> PlanRow | None:
+    return (await session.exec(select(PlanRow).where(PlanRow.goal_id == goal_id))).first()
+
+
+async def add_version(session: AsyncSession, goal: GoalRow, draft: PlanDraft,
+                      verdicts: Sequence[StepVerdict], *, approvals_required: int,
+                      requester_may_approve: bool, reason: str, author_key: str | None) -> PlanView:
+    """Store ``draft`` as the goal's newest plan version; earlier proposed versions are
+    superseded, which voids their approvals."""
+    assert goal.id is not None
+    plan = await plan_for_goal(session, goal.id)
+    if plan is None:
+        plan = PlanRow(goal_id=goal.id, current_version=0)
+        session.add(plan)
+        await session.flush()
+    assert plan.id is not None
+    previous = await session.exec(select(PlanVersionRow).where(
+        PlanVersionRow.plan_id == plan.id, PlanVersionRow.status == PlanStatus.PROPOSED))
+    for old in previous:
+        old.status = PlanStatus.SUPERSEDED
+        session.add(old)
+    plan.current_version += 1
+    session.add(plan)
+    version = PlanVersionRow(plan_id=plan.id, version=plan.current_version, summary=draft.summary,
+                             fingerprint=draft.fingerprint(), status=PlanStatus.PROPOSED,
+                             reason=reason, author_key=author_key,
+                             approvals_required=approvals_required,
+                             requester_may_approve=requester_may_approve)
+    session.add(version)
+    await session.flush()
+    assert version.id is not None
+    steps = []
+    for position, (step, verdict) in enumerate(zip(draft.steps, verdicts, strict=True), start=1):
+        row = StepRow(plan_version_id=version.id, position=position, step_id=step.id,
+                      action=step.action, args=step.args, for_each=step.for_each, note=step.note,
+                      effect=verdict.effect, verdict=verdict.verdict,
+                      verdict_reason=verdict.reason, rule=verdict.rule)
+        session.add(row)
+        steps.append(row)
+    await session.flush()
+    return PlanView(goal=goal, plan=plan, version=version, steps=steps)
+
+
+async def load_view(session: AsyncSession, plan_id: int, version: int | None = None,
+                    *, for_update: bool = False) -> PlanView | None:
+    plan = await session.get(PlanRow, plan_id)
+    if plan is None:
+        return None
+    wanted = plan.current_version if version is None else version
+    query = select(PlanVersionRow).where(PlanVersionRow.plan_id == plan_id,
+                                         PlanVersionRow.version == wanted)
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.exec(query)).first()
+    if row is None:
+        return None
+    goal = await session.get(GoalRow, plan.goal_id)
+    assert goal is not None
+    steps = list(await session.exec(select(StepRow).where(StepRow.plan_version_id == row.id)
+                                    .order_by(col(StepRow.position))))
+    return PlanView(goal=goal, plan=plan, version=row, steps=steps)
+
+
+async def view_by_version_id(session: AsyncSession, version_id: int) -> PlanView | None:
+    row = await session.get(PlanVersionRow, version_id)
+    if row is None:
+        return None
+    return await load_view(session, row.plan_id, row.version)
+
+
+async def set_version_status(session: AsyncSession, version: PlanVersionRow, status: PlanStatus) -> None:
+    version.status = status
+    session.add(version)
+    await session.flush()
+
+
+async def record_decision(session: AsyncSession, version: PlanVersionRow, actor: Actor,
+                          decision: ApprovalDecision) -> bool:
+    """Record one person's decision on one version; False when they already decided."""
+    assert version.id is not None
+    existing = (await session.exec(select(ApprovalRow).where(
+        ApprovalRow.plan_version_id == version.id, ApprovalRow.approver_key == actor.key))).first()
+    if existing is not None:
+        return False
+    session.add(ApprovalRow(plan_version_id=version.id, approver_key=actor.key,
+                            decision=decision, fingerprint=version.fingerprint))
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def approvers_of(session: AsyncSession, version: PlanVersionRow) -> list[str]:
+    """Keys of the people who approved exactly this version's content."""
+    rows = await session.exec(select(ApprovalRow).where(
+        ApprovalRow.plan_version_id == version.id,
+        ApprovalRow.decision == ApprovalDecision.APPROVE,
+        ApprovalRow.fingerprint == version.fingerprint).order_by(col(ApprovalRow.id)))
+    return [r.approver_key for r in rows]
+
+
+async def open_goals_of(session: AsyncSession, actor_key: str, limit: int = 20) -> list[GoalRow]:
+    open_states = [GoalStatus.PLANNING, GoalStatus.WAITING, GoalStatus.RUNNING]
+    rows = await session.exec(select(GoalRow).where(
+        GoalRow.requester_key == actor_key, col(GoalRow.status).in_(open_states))
+        .order_by(col(GoalRow.id).desc()).limit(limit))
+    return list(rows)

@@ -1,0 +1,42 @@
+"""Applies Alembic migrations from ``migrations/`` (no alembic.ini needed)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from bot.store.database import async_url
+
+MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", async_url(url).replace("%", "%%"))
+    return config
+
+
+async def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database to ``revision``. Alembic is synchronous: run it off the loop."""
+    await asyncio.to_thread(command.upgrade, alembic_config(url), revision)
+
+
+def _main(argv: list[str]) -> None:
+    if len(argv) >= 2 and argv[0] == "revision":
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite+aiosqlite:///{folder}/autogen.db"
+            command.upgrade(alembic_config(url), "head")
+            command.revision(alembic_config(url), message=argv[1], autogenerate=True)
+        return
+    raise SystemExit("usage: python -m bot.store.migrate revision MESSAGE")
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])

@@ -1,0 +1,124 @@
+"""Runs and step results: claiming work, recording every step, finishing a run.
+
+Workers claim with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite has a single writer and
+ignores the clause) and hold a lease they renew; a run whose lease expired is claimable
+again, which is how a crashed worker's run is resumed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain import RunStatus, StepStatus
+from bot.store.tables import RunRow, StepResultRow, utcnow
+
+
+async def create_run(session: AsyncSession, goal_id: int, version_id: int) -> tuple[RunRow, bool]:
+    """The run of this version, and whether it was created now (False: it already existed)."""
+    existing = (await session.exec(select(RunRow).where(RunRow.plan_version_id == version_id))).first()
+    if existing is not None:
+        return existing, False
+    run = RunRow(goal_id=goal_id, plan_version_id=version_id, status=RunStatus.QUEUED)
+    session.add(run)
+    await session.flush()
+    return run, True
+
+
+async def claim_next(session: AsyncSession, worker_id: str, lease_seconds: float,
+                     now: datetime | None = None) -> RunRow | None:
+    now = now or utcnow()
+    claimable = or_(
+        col(RunRow.status) == RunStatus.QUEUED,
+        and_(col(RunRow.status) == RunStatus.RUNNING, col(RunRow.lease_until) < now),
+    )
+    query = (select(RunRow).where(claimable).order_by(col(RunRow.id)).limit(1)
+             .with_for_update(skip_locked=True))
+    run = (await session.exec(query)).first()
+    if run is None:
+        return None
+    run.status = RunStatus.RUNNING
+    run.claimed_by = worker_id
+    run.lease_until = now + timedelta(seconds=lease_seconds)
+    run.started_at = run.started_at or now
+    session.add(run)
+    await session.flush()
+    return run
+
+
+async def renew_lease(session: AsyncSession, run_id: int, worker_id: str, lease_seconds: float) -> bool:
+    """Extend our claim; False when the run is no longer ours (cancelled or taken over)."""
+    run = await session.get(RunRow, run_id, with_for_update=True)
+    if run is None or run.claimed_by != worker_id or run.status != RunStatus.RUNNING:
+        return False
+    run.lease_until = utcnow() + timedelta(seconds=lease_seconds)
+    session.add(run)
+    return True
+
+
+async def step_results(session: AsyncSession, run_id: int) -> dict[str, StepResultRow]:
+    rows = await session.exec(select(StepResultRow).where(StepResultRow.run_id == run_id))
+    return {r.step_id: r for r in rows}
+
+
+async def start_step(session: AsyncSession, run_id: int, step_id: str, action: str,
+                     key: str, args: Any) -> StepResultRow:
+    row = (await session.exec(select(StepResultRow).where(
+        StepResultRow.run_id == run_id, StepResultRow.step_id == step_id))).first()
+    if row is None:
+        row = StepResultRow(run_id=run_id, step_id=step_id, action=action, idempotency_key=key,
+                            status=StepStatus.STARTED)
+    row.status = StepStatus.STARTED
+    row.args = args
+    row.attempts += 1
+    row.started_at = utcnow()
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def finish_step(session: AsyncSession, run_id: int, step_id: str, status: StepStatus,
+                      *, result: Any = None, error: str = "") -> None:
+    row = (await session.exec(select(StepResultRow).where(
+        StepResultRow.run_id == run_id, StepResultRow.step_id == step_id))).one()
+    row.status = status
+    row.result = result
+    row.error = error
+    row.finished_at = utcnow()
+    session.add(row)
+    await session.flush()
+
+
+async def finish_run(session: AsyncSession, run_id: int, status: RunStatus, *,
+                     error: str = "", failed_step: str | None = None) -> RunRow:
+    run = await session.get(RunRow, run_id)
+    assert run is not None
+    run.status = status
+    run.error = error
+    run.failed_step = failed_step
+    run.finished_at = utcnow()
+    run.lease_until = None
+    session.add(run)
+    await session.flush()
+    return run
+
+
+async def list_runs(session: AsyncSession, limit: int = 50) -> list[RunRow]:
+    return list(await session.exec(select(RunRow).order_by(col(RunRow.id).desc()).limit(limit)))
+
+
+async def run_for_version(session: AsyncSession, version_id: int) -> RunRow | None:
+    return (await session.exec(select(RunRow).where(RunRow.plan_version_id == version_id))).first()
+
+
+async def runs_of_goal(session: AsyncSession, goal_id: int) -> list[RunRow]:
+    return list(await session.exec(select(RunRow).where(RunRow.goal_id == goal_id).order_by(col(RunRow.id))))
+
+
+async def queue_depth(session: AsyncSession) -> int:
+    rows = await session.exec(select(RunRow.id).where(RunRow.status == RunStatus.QUEUED))
+    return len(list(rows))

@@ -1,0 +1,51 @@
+"""A full Deputy core over the test database: local integration, default policy, rule planner,
+a fixed clock, and fast retries."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import Deputy
+from bot.planning.rules import RulePlanner
+from bot.policy import load_policy
+from bot.registry import IntegrationEnv, discover
+from bot.settings import Settings, load_settings
+from bot.store.database import Database
+from integrations.local.demo import seed
+from tests.support.chat import Chat
+
+# a Wednesday morning in London
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+def clock() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(home=tmp_path / "home", timezone="Europe/London", retry_base_seconds=0.01,
+                         retry_max_seconds=0.05, step_timeout_seconds=5)
+
+
+async def make_app(database: Database, settings: Settings, registry=None) -> Deputy:  # type: ignore[no-untyped-def]
+    registry = registry or discover(["local"])
+    registry.start(IntegrationEnv(settings=settings, database=database, clock=clock))
+    policy = load_policy(settings.resolved_policy_file)
+    return Deputy(settings, database, registry, policy, RulePlanner(), clock=clock)
+
+
+@pytest.fixture
+async def deputy(database: Database, settings: Settings) -> AsyncIterator[Deputy]:
+    app = await make_app(database, settings)
+    await seed(database, NOW.date(), "Europe/London")
+    yield app
+
+
+@pytest.fixture
+def chat(deputy: Deputy) -> Chat:
+    return Chat(deputy, user="Dev Patel")

@@ -1,0 +1,143 @@
+"""Durable execution: retries, failures and re-plans, and a crash between "step started"
+and "step recorded" that must not repeat a side effect."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from bot.app import Deputy
+from bot.execution.worker import Worker
+from bot.registry import IntegrationEnv, discover
+from bot.registry.registry import Registry
+from bot.settings import Settings
+from bot.store import runs as runs_repo
+from bot.store.database import Database
+from tests.core.conftest import clock, make_app
+from tests.core.doubles import (
+    FlakyBackend,
+    ScriptedPlanner,
+    TransientError,
+    flaky_integration,
+    post_plan,
+)
+from tests.support.chat import Chat
+
+
+class Crash(BaseException):
+    """A simulated process death: not an Exception, so no handler swallows it."""
+
+
+def registry_with(backend: FlakyBackend) -> Registry:
+    local = discover(["local"])
+    loaded = local.get("local")
+    assert loaded is not None
+    return Registry([loaded, flaky_integration(backend)])
+
+
+async def app_with(database: Database, settings: Settings, backend: FlakyBackend,
+                   planner: ScriptedPlanner) -> Deputy:
+    registry = registry_with(backend)
+    app = await make_app(database, settings, registry)
+    app.planner = planner
+    registry.start(IntegrationEnv(settings=settings, database=database, clock=clock))
+    return app
+
+
+async def test_a_transient_failure_is_retried(database: Database, settings: Settings) -> None:
+    backend = FlakyBackend(fail_next=[TransientError("503 from flaky"), TransientError("429", retry_after=0.01)])
+    app = await app_with(database, settings, backend, ScriptedPlanner(post_plan("hello")))
+    chat = Chat(app)
+    await chat.say("post hello")
+    result = await chat.say("approve")
+    assert "✓ Run 1: Done" in result
+    assert backend.calls == 3 and len(backend.effects) == 1
+
+
+async def test_a_failure_stops_the_run_and_the_replan_needs_approval_again(
+        database: Database, settings: Settings) -> None:
+    backend = FlakyBackend(fail_text={"two": [TransientError("503"), TransientError("503")]})
+    planner = ScriptedPlanner(post_plan("one", "two", "three"), post_plan("two again", "three"))
+    app = await app_with(database, settings.model_copy(update={"step_attempts": 2}), backend, planner)
+    chat = Chat(app)
+    await chat.say("post three things")
+    result = await chat.say("approve")
+    assert "✗ 2. Post two" in result
+    assert "✗ Run 1: Stopped at step 2" in result and "gave up after 2 tries" in result
+    assert [text for _, text in backend.effects] == ["one"]
+    # the re-plan is a new version that needs approval again, and knows what ran
+    assert "Plan 1 v2" in result and "awaiting approval" in result
+    assert planner.replans[0].failed_step == "s2"
+    assert planner.replans[0].completed["s1"]["posted"] == "one"
+    assert "✓ Run 2: Done" in await chat.say("approve")
+    assert [text for _, text in backend.effects] == ["one", "two again", "three"]
+
+
+@pytest.mark.parametrize("idempotent", [True, False])
+async def test_a_crash_after_the_call_never_repeats_the_side_effect(
+        database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch, idempotent: bool) -> None:
+    settings = settings.model_copy(update={"run_lease_seconds": 0.2})
+    backend = FlakyBackend(idempotent=idempotent)
+    app = await app_with(database, settings, backend, ScriptedPlanner(post_plan("one", "two")))
+    chat = Chat(app)
+    await chat.say("post two things")
+
+    real_finish = runs_repo.finish_step
+    crashed = False
+
+    async def crash_once(session: Any, run_id: int, step_id: str, status: Any, **kw: Any) -> None:
+        nonlocal crashed
+        if step_id == "s2" and not crashed:
+            crashed = True
+            raise Crash("killed between the call and recording it")
+        await real_finish(session, run_id, step_id, status, **kw)
+
+    monkeypatch.setattr(runs_repo, "finish_step", crash_once)
+    with pytest.raises(Crash):
+        await chat.say("approve")
+    assert [t for _, t in backend.effects] == ["one", "two"]
+
+    await asyncio.sleep(0.3)  # the dead worker's lease runs out
+    assert await Worker(app, "second-worker").run_once()
+    assert [t for _, t in backend.effects] == ["one", "two"], "a write was repeated"
+    async with database.session() as session:
+        run = (await runs_repo.list_runs(session))[0]
+        results = await runs_repo.step_results(session, run.id or 0)
+    if idempotent:
+        # re-sent with the same key, answered from the integration's own ledger
+        assert run.status == "succeeded"
+        assert results["s2"].result == {"posted": "two", "count": 2}
+    else:
+        # the integration cannot tell whether it happened: fail, never re-send
+        assert run.status == "failed"
+        assert "cannot tell whether it happened" in run.error
+        assert backend.calls == 2
+
+
+async def test_a_crash_in_the_local_integration_resumes_without_a_second_reminder(
+        deputy: Deputy, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    deputy.settings = settings.model_copy(update={"run_lease_seconds": 0.2})
+    chat = Chat(deputy)
+    await chat.say("chase overdue invoices")
+    real_finish = runs_repo.finish_step
+
+    async def crash(session: Any, run_id: int, step_id: str, status: Any, **kw: Any) -> None:
+        if step_id == "s2":
+            raise Crash("power cut")
+        await real_finish(session, run_id, step_id, status, **kw)
+
+    monkeypatch.setattr(runs_repo, "finish_step", crash)
+    with pytest.raises(Crash):
+        await chat.say("approve")
+    local: Any = deputy.registry.get("local").client  # type: ignore[union-attr]
+    sent = [m for m in await local.outbox() if m["kind"] == "reminder"]
+    assert len(sent) == 3
+    monkeypatch.setattr(runs_repo, "finish_step", real_finish)
+    await asyncio.sleep(0.3)
+    assert await Worker(deputy, "after-restart").run_once()
+    assert len([m for m in await local.outbox() if m["kind"] == "reminder"]) == 3
+    async with deputy.database.session() as session:
+        run = (await runs_repo.list_runs(session))[0]
+    assert run.status == "succeeded"
