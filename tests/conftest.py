@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from bot.store.database import Database
@@ -42,10 +41,23 @@ async def _create_schema(url: str) -> None:
     await db.dispose()
 
 
+def _reset_sql() -> str:
+    """DELETE every row and restart the id sequences: much faster than TRUNCATE on tiny tables."""
+    statements = [f'DELETE FROM "{t.name}"' for t in reversed(SQLModel.metadata.sorted_tables)]
+    for table in SQLModel.metadata.sorted_tables:
+        for column in table.primary_key.columns:
+            if column.autoincrement is True or (column.autoincrement == "auto" and
+                                                 column.type.python_type is int and
+                                                 len(table.primary_key.columns) == 1):
+                statements.append(
+                    f"PERFORM setval(pg_get_serial_sequence('\"{table.name}\"', '{column.name}'), 1, false)")
+    # one DO block: asyncpg sends one statement per prepared query
+    return "DO $$ BEGIN\n" + ";\n".join(statements) + ";\nEND $$"
+
+
 async def _truncate_all(db: Database) -> None:
-    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     async with db.engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        await conn.exec_driver_sql(_reset_sql())
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

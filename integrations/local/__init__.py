@@ -1,0 +1,1 @@
+"""The embedded integration: calendar, CRM and invoicing in Deputy's own database."""

@@ -1,0 +1,52 @@
+"""Finding common free time: a pure function over busy intervals, easy to test alone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, time, timedelta, tzinfo
+
+WORK_START = time(9, 0)
+WORK_END = time(17, 0)
+# slots start on the quarter hour: nobody wants a meeting at 10:07
+STEP = timedelta(minutes=15)
+HORIZON = timedelta(days=14)
+
+
+def _align(moment: datetime, origin: datetime) -> datetime:
+    """The first step boundary (counted from ``origin``) at or after ``moment``."""
+    steps = -((origin - moment) // STEP)  # ceiling division on timedeltas
+    return origin + max(steps, 0) * STEP
+
+
+def free_slots(
+    busy: Iterable[tuple[datetime, datetime]],
+    *,
+    after: datetime,
+    before: datetime,
+    duration: timedelta,
+    tz: tzinfo,
+    count: int,
+) -> list[tuple[datetime, datetime]]:
+    """Up to ``count`` slots of ``duration`` in working hours on weekdays in ``tz``,
+    between ``after`` and ``before``, that overlap no busy interval. Results are in UTC."""
+    intervals = sorted((s.astimezone(UTC), e.astimezone(UTC)) for s, e in busy)
+    after, before = after.astimezone(UTC), before.astimezone(UTC)
+    slots: list[tuple[datetime, datetime]] = []
+    day = after.astimezone(tz).date()
+    last_day = before.astimezone(tz).date()
+    while day <= last_day and len(slots) < count:
+        if day.weekday() < 5:
+            # combine in the local zone, then compute in UTC so DST never skews arithmetic
+            opens = datetime.combine(day, WORK_START, tz).astimezone(UTC)
+            closes = min(datetime.combine(day, WORK_END, tz).astimezone(UTC), before)
+            candidate = _align(max(opens, after), opens)
+            while candidate + duration <= closes and len(slots) < count:
+                finish = candidate + duration
+                clash = next((e for s, e in intervals if s < finish and e > candidate), None)
+                if clash is None:
+                    slots.append((candidate, finish))
+                    candidate = finish
+                else:
+                    candidate = _align(clash, opens)
+        day += timedelta(days=1)
+    return slots
