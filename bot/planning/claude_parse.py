@@ -1,0 +1,77 @@
+"""Reading a Messages API answer: which tool the model called, with what, and at what cost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from anthropic.types import Message
+from pydantic import ValidationError
+
+from bot.domain import PlanDraft
+
+USAGE_KEYS = ("input", "output", "cache_read", "cache_write")
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    input: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ModelTurn:
+    """One assistant message, reduced to what the planner acts on."""
+
+    echo: list[dict[str, Any]]  # the content blocks to send back in a repair round
+    calls: list[ToolCall]
+    text: str
+    stop_reason: str | None
+
+
+def read_turn(message: Message) -> ModelTurn:
+    echo: list[dict[str, Any]] = []
+    calls: list[ToolCall] = []
+    texts: list[str] = []
+    for block in message.content:
+        if block.type == "tool_use":
+            tool_input = block.input if isinstance(block.input, dict) else {}
+            calls.append(ToolCall(block.id, block.name, tool_input))
+            echo.append({"type": "tool_use", "id": block.id, "name": block.name, "input": tool_input})
+        elif block.type == "text":
+            texts.append(block.text)
+            echo.append({"type": "text", "text": block.text})
+        elif block.type == "thinking":
+            # thinking blocks must go back unchanged, signature included
+            echo.append({"type": "thinking", "thinking": block.thinking, "signature": block.signature})
+        elif block.type == "redacted_thinking":
+            echo.append({"type": "redacted_thinking", "data": block.data})
+    return ModelTurn(echo=echo, calls=calls, text="\n".join(t for t in texts if t.strip()).strip(),
+                     stop_reason=message.stop_reason)
+
+
+def add_usage(total: dict[str, int], message: Message) -> None:
+    """Add one call's tokens to ``total`` (input is the uncached part, as the API reports)."""
+    usage = message.usage
+    total["calls"] = total.get("calls", 0) + 1
+    total["input"] = total.get("input", 0) + usage.input_tokens
+    total["output"] = total.get("output", 0) + usage.output_tokens
+    total["cache_read"] = total.get("cache_read", 0) + (usage.cache_read_input_tokens or 0)
+    total["cache_write"] = total.get("cache_write", 0) + (usage.cache_creation_input_tokens or 0)
+
+
+def empty_usage() -> dict[str, int]:
+    return {"calls": 0, **{k: 0 for k in USAGE_KEYS}}
+
+
+def draft_from_input(tool_input: dict[str, Any]) -> PlanDraft | list[str]:
+    """The plan the model submitted, or what is wrong with its shape."""
+    try:
+        return PlanDraft.model_validate(
+            {"summary": tool_input.get("summary", ""), "steps": tool_input.get("steps", [])}
+        )
+    except ValidationError as err:
+        return [
+            f"{'.'.join(str(p) for p in e['loc']) or 'plan'}: {e['msg']}" for e in err.errors()
+        ]

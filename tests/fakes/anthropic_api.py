@@ -1,0 +1,250 @@
+"""A fake Anthropic Messages API on 127.0.0.1, for the real ``anthropic`` SDK to talk to.
+
+It answers ``POST /v1/messages`` with scripted replies in the API's exact shape (message id,
+content blocks with ``tool_use`` id/name/input, ``stop_reason``, ``usage`` with the cache
+fields) or with scripted errors (the API's error JSON, ``retry-after``, 529 overloaded).
+
+It also plays the parts of the real service a planner depends on, so tests and the benchmark
+measure what is really sent:
+
+- **prompt caching**: the request prefix up to the last ``cache_control`` breakpoint (tools,
+  then system, then messages) is hashed; the first time it is written to the cache
+  (``cache_creation_input_tokens``), later identical prefixes are read from it
+  (``cache_read_input_tokens``); prefixes under the minimum cacheable length are not cached;
+- **token counts** are estimated as one token per four characters of canonical JSON;
+- **request checks** the real API makes: required fields, every ``tool_use`` answered by a
+  ``tool_result`` in the next user turn, and (for models configured so) a 400 on a forced
+  ``tool_choice``.
+
+Every request is recorded (headers and raw body) so tests can scan what left the process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import secrets
+import string
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+MIN_CACHEABLE_TOKENS = 1024
+_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def _random_id(prefix: str) -> str:
+    return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(24))
+
+
+def estimate_tokens(value: Any) -> int:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return max(1, math.ceil(len(text) / 4))
+
+
+@dataclass
+class Reply:
+    """A scripted assistant message. ``content`` holds API content blocks."""
+
+    content: list[dict[str, Any]]
+    stop_reason: str = "end_turn"
+
+
+@dataclass
+class ApiError:
+    """A scripted error answer, e.g. 529 ``overloaded_error`` with ``retry-after``."""
+
+    status: int
+    type: str
+    message: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def tool_use(name: str, tool_input: dict[str, Any], text: str = "") -> Reply:
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
+    blocks.append({"type": "tool_use", "id": _random_id("toolu_"), "name": name, "input": tool_input})
+    return Reply(content=blocks, stop_reason="tool_use")
+
+
+def text_reply(text: str) -> Reply:
+    return Reply(content=[{"type": "text", "text": text}], stop_reason="end_turn")
+
+
+def overloaded(retry_after: str | None = None) -> ApiError:
+    headers = {"retry-after": retry_after} if retry_after is not None else {}
+    return ApiError(529, "overloaded_error", "Overloaded", headers)
+
+
+def rate_limited(retry_after: str) -> ApiError:
+    return ApiError(
+        429,
+        "rate_limit_error",
+        "This request would exceed your organization's rate limit.",
+        {"retry-after": retry_after},
+    )
+
+
+@dataclass
+class RecordedRequest:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.body)
+        return data
+
+
+Responder = Callable[[dict[str, Any]], Reply | ApiError]
+
+
+class FakeAnthropic:
+    """Start with ``async with FakeAnthropic() as api:``; point a client at ``api.base_url``."""
+
+    def __init__(
+        self,
+        *,
+        responder: Responder | None = None,
+        rejects_forced_tool_choice: Iterable[str] = ("claude-sonnet-5-5", "claude-opus-5-5"),
+        min_cacheable_tokens: int = MIN_CACHEABLE_TOKENS,
+    ) -> None:
+        self.requests: list[RecordedRequest] = []
+        self.usages: list[dict[str, int]] = []
+        self._script: deque[Reply | ApiError] = deque()
+        self._responder = responder
+        self._rejects_forced = tuple(rejects_forced_tool_choice)
+        self._min_cacheable = min_cacheable_tokens
+        self._cache: set[str] = set()
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    def queue(self, *items: Reply | ApiError) -> None:
+        self._script.extend(items)
+
+    @property
+    def pending(self) -> int:
+        return len(self._script)
+
+    # ---- server lifecycle ------------------------------------------------------------
+    async def __aenter__(self) -> FakeAnthropic:
+        app = web.Application()
+        app.router.add_post("/v1/messages", self._messages)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # ---- the endpoint ----------------------------------------------------------------
+    async def _messages(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        self.requests.append(
+            RecordedRequest(request.path, {k.lower(): v for k, v in request.headers.items()}, raw)
+        )
+        try:
+            body = json.loads(raw)
+        except json.JSONDecodeError:
+            return self._error(ApiError(400, "invalid_request_error", "Request body is not JSON."))
+        problem = self._check(body)
+        if problem:
+            return self._error(ApiError(400, "invalid_request_error", problem))
+        if self._script:
+            answer = self._script.popleft()
+        elif self._responder is not None:
+            answer = self._responder(body)
+        else:
+            return self._error(ApiError(500, "api_error", "fake: no scripted reply left"))
+        if isinstance(answer, ApiError):
+            return self._error(answer)
+        return self._message(body, answer)
+
+    def _check(self, body: dict[str, Any]) -> str:
+        for key in ("model", "max_tokens", "messages"):
+            if key not in body:
+                return f"{key}: Field required"
+        choice = body.get("tool_choice") or {}
+        if choice.get("type") in ("any", "tool") and body["model"] in self._rejects_forced:
+            return f"tool_choice: forced tool use is not supported with model {body['model']}."
+        messages = body["messages"]
+        for index, message in enumerate(messages):
+            content = message.get("content")
+            if message.get("role") != "assistant" or not isinstance(content, list):
+                continue
+            ids = {b["id"] for b in content if b.get("type") == "tool_use"}
+            following = messages[index + 1]["content"] if index + 1 < len(messages) else []
+            answered = {
+                b.get("tool_use_id") for b in following if isinstance(b, dict) and b.get("type") == "tool_result"
+            } if isinstance(following, list) else set()
+            if ids - answered:
+                return (
+                    f"messages.{index + 1}: `tool_use` ids were found without `tool_result` blocks "
+                    f"immediately after: {', '.join(sorted(ids - answered))}"
+                )
+        return ""
+
+    def _usage(self, body: dict[str, Any], reply: Reply) -> dict[str, int]:
+        segments: list[Any] = list(body.get("tools", []))
+        system = body.get("system", [])
+        segments += [system] if isinstance(system, str) else list(system)
+        for message in body["messages"]:
+            content = message["content"]
+            segments += [content] if isinstance(content, str) else list(content)
+        total = sum(estimate_tokens(s) for s in segments)
+        marked = [i for i, s in enumerate(segments) if isinstance(s, dict) and "cache_control" in s]
+        read = written = 0
+        if marked:
+            prefix = segments[: marked[-1] + 1]
+            prefix_tokens = sum(estimate_tokens(s) for s in prefix)
+            if prefix_tokens >= self._min_cacheable:
+                key = hashlib.sha256(
+                    json.dumps([body["model"], prefix], sort_keys=True).encode()
+                ).hexdigest()
+                if key in self._cache:
+                    read = prefix_tokens
+                else:
+                    written = prefix_tokens
+                    self._cache.add(key)
+        return {
+            "input_tokens": total - read - written,
+            "output_tokens": estimate_tokens(reply.content),
+            "cache_creation_input_tokens": written,
+            "cache_read_input_tokens": read,
+        }
+
+    def _message(self, body: dict[str, Any], reply: Reply) -> web.Response:
+        usage = self._usage(body, reply)
+        self.usages.append(usage)
+        payload = {
+            "id": _random_id("msg_"),
+            "type": "message",
+            "role": "assistant",
+            "model": body["model"],
+            "content": reply.content,
+            "stop_reason": reply.stop_reason,
+            "stop_sequence": None,
+            "usage": usage,
+        }
+        return web.json_response(payload, headers={"request-id": _random_id("req_")})
+
+    @staticmethod
+    def _error(err: ApiError) -> web.Response:
+        request_id = _random_id("req_")
+        payload = {
+            "type": "error",
+            "error": {"type": err.type, "message": err.message},
+            "request_id": request_id,
+        }
+        return web.json_response(
+            payload, status=err.status, headers={"request-id": request_id, **err.headers}
+        )
