@@ -1,0 +1,1 @@
+"""Invoicing on Stripe: customers, invoice items, invoices and payments through the `stripe` SDK."""

@@ -1,0 +1,251 @@
+"""Typed entry points of the invoicing (Stripe) integration; arguments match manifest.yaml.
+
+Every write sends an Idempotency-Key derived from the step's key, so Stripe answers a
+repeated step with the first result instead of acting twice (``idempotent_writes: true``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.errors import NotConnected
+from bot.registry.contract import ActionSet, CallContext, IntegrationEnv
+from integrations.invoicing import shapes
+from integrations.invoicing.client import (
+    DEFAULT_API_URL,
+    DEFAULT_TIMEOUT_SECONDS,
+    INTEGRATION,
+    StripeInvoicingClient,
+)
+
+
+def build_client(env: IntegrationEnv) -> StripeInvoicingClient:
+    settings = env.settings
+    step_timeout = float(getattr(settings, "step_timeout_seconds", DEFAULT_TIMEOUT_SECONDS))
+    return StripeInvoicingClient(
+        api_url=getattr(settings, "stripe_api_url", DEFAULT_API_URL) or DEFAULT_API_URL,
+        timeout=min(DEFAULT_TIMEOUT_SECONDS, step_timeout),
+        clock=getattr(env, "clock", None),
+    )
+
+
+actions = ActionSet(INTEGRATION, client_factory=build_client)
+
+
+def _api_key(ctx: CallContext) -> str:
+    key = ctx.credentials.get("api_key", "")
+    if not key:
+        raise NotConnected(INTEGRATION)
+    return key
+
+
+# ---- customers ------------------------------------------------------------------------
+
+
+@actions.action("find_customer")
+async def find_customer(
+    client: StripeInvoicingClient, ctx: CallContext, email: str
+) -> dict[str, Any]:
+    found = await client.list_customers(_api_key(ctx), email=email, max_results=10)
+    customers = [shapes.customer(c) for c in found]
+    return {
+        "customer": customers[0] if len(customers) == 1 else None,
+        "customers": customers,
+        "count": len(customers),
+    }
+
+
+@actions.action("list_customers")
+async def list_customers(
+    client: StripeInvoicingClient,
+    ctx: CallContext,
+    email: str | None = None,
+    max_results: int = 100,
+) -> dict[str, Any]:
+    found = await client.list_customers(_api_key(ctx), email=email, max_results=max_results)
+    return {"customers": [shapes.customer(c) for c in found], "count": len(found)}
+
+
+@actions.action("create_customer")
+async def create_customer(
+    client: StripeInvoicingClient,
+    ctx: CallContext,
+    name: str,
+    email: str,
+    description: str | None = None,
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"name": name, "email": email}
+    if description:
+        params["description"] = description
+    created = await client.create_customer(_api_key(ctx), params, shapes.write_key(ctx))
+    return {"customer": shapes.customer(created)}
+
+
+# ---- invoice items and invoices -------------------------------------------------------
+
+
+@actions.action("create_invoice_item")
+async def create_invoice_item(
+    client: StripeInvoicingClient,
+    ctx: CallContext,
+    customer: str,
+    amount: int,
+    currency: str,
+    description: str,
+    invoice: str | None = None,
+) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "customer": customer,
+        "amount": shapes.minor_units("amount", amount),
+        "currency": currency,
+        "description": description,
+    }
+    if invoice:
+        params["invoice"] = invoice
+    item = await client.create_invoice_item(_api_key(ctx), params, shapes.write_key(ctx))
+    return {"invoice_item": shapes.invoice_item(item)}
+
+
+@actions.action("create_invoice")
+async def create_invoice(
+    client: StripeInvoicingClient,
+    ctx: CallContext,
+    customer: str,
+    currency: str,
+    days_until_due: int = 30,
+    description: str | None = None,
+    items: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A draft invoice with the customer's pending items, after adding ``items`` as pending
+    items. Each write has its own key suffix, so a repeated step replays all of them."""
+    key = _api_key(ctx)
+    item_params = [
+        {
+            "customer": customer,
+            "currency": currency,
+            "amount": shapes.minor_units(f"items[{n}].amount", item.get("amount")),
+            "description": item.get("description", ""),
+        }
+        for n, item in enumerate(items or [])
+    ]  # every amount is checked before the first write
+    created_items = [
+        await client.create_invoice_item(key, params, shapes.write_key(ctx, f"item-{n}"))
+        for n, params in enumerate(item_params)
+    ]
+    params: dict[str, Any] = {
+        "customer": customer,
+        "currency": currency,
+        "collection_method": "send_invoice",
+        "days_until_due": days_until_due,
+        "pending_invoice_items_behavior": "include",
+        "auto_advance": False,
+    }
+    if description:
+        params["description"] = description
+    created = await client.create_invoice(key, params, shapes.write_key(ctx, "invoice"))
+    return {
+        "invoice": shapes.invoice(created),
+        "invoice_items": [shapes.invoice_item(i) for i in created_items],
+    }
+
+
+@actions.action("finalize_invoice")
+async def finalize_invoice(
+    client: StripeInvoicingClient, ctx: CallContext, invoice_id: str
+) -> dict[str, Any]:
+    finalized = await client.finalize_invoice(_api_key(ctx), invoice_id, shapes.write_key(ctx))
+    return {"invoice": shapes.invoice(finalized)}
+
+
+@actions.action("send_invoice")
+async def send_invoice(
+    client: StripeInvoicingClient, ctx: CallContext, invoice_id: str
+) -> dict[str, Any]:
+    """Email the invoice to the customer; a draft is finalized first (Stripe sends open ones)."""
+    key = _api_key(ctx)
+    current = await client.retrieve_invoice(key, invoice_id)
+    if current.get("status") == "draft":
+        await client.finalize_invoice(key, invoice_id, shapes.write_key(ctx, "finalize"))
+    sent = await client.send_invoice(key, invoice_id, shapes.write_key(ctx, "send"))
+    return {"invoice": shapes.invoice(sent)}
+
+
+@actions.action("void_invoice")
+async def void_invoice(
+    client: StripeInvoicingClient, ctx: CallContext, invoice_id: str
+) -> dict[str, Any]:
+    """Undo an invoice: Stripe voids only finalized invoices; a draft is deleted instead."""
+    key = _api_key(ctx)
+    current = await client.retrieve_invoice(key, invoice_id)
+    if current.get("status") == "draft":
+        deleted = await client.delete_draft_invoice(key, invoice_id)
+        return {"invoice": shapes.invoice(deleted)}
+    voided = await client.void_invoice(key, invoice_id, shapes.write_key(ctx))
+    return {"invoice": shapes.invoice(voided)}
+
+
+@actions.action("retrieve_invoice")
+async def retrieve_invoice(
+    client: StripeInvoicingClient, ctx: CallContext, invoice_id: str
+) -> dict[str, Any]:
+    return {"invoice": shapes.invoice(await client.retrieve_invoice(_api_key(ctx), invoice_id))}
+
+
+@actions.action("list_invoices")
+async def list_invoices(
+    client: StripeInvoicingClient,
+    ctx: CallContext,
+    customer: str | None = None,
+    status: str | None = None,
+    max_results: int = 100,
+) -> dict[str, Any]:
+    params = {k: v for k, v in {"customer": customer, "status": status}.items() if v}
+    found = await client.list_invoices(_api_key(ctx), params, max_results)
+    return {"invoices": [shapes.invoice(i) for i in found], "count": len(found)}
+
+
+@actions.action("list_overdue")
+async def list_overdue(
+    client: StripeInvoicingClient,
+    ctx: CallContext,
+    customer: str | None = None,
+    max_results: int = 100,
+) -> dict[str, Any]:
+    """Open invoices whose due date has passed (Stripe has no "overdue" status)."""
+    now = client.now()
+    params: dict[str, Any] = {"status": "open", "due_date": {"lt": int(now.timestamp())}}
+    if customer:
+        params["customer"] = customer
+    found = await client.list_invoices(_api_key(ctx), params, max_results)
+    # the filter is also applied here: invoices without a due date never count as overdue
+    overdue = [
+        shapes.overdue_invoice(i, now)
+        for i in found
+        if isinstance(i.get("due_date"), int) and i["due_date"] < now.timestamp()
+    ]
+    return {
+        "invoices": overdue,
+        "count": len(overdue),
+        "amount_remaining_by_currency": _totals(overdue),
+    }
+
+
+@actions.action("list_payments")
+async def list_payments(
+    client: StripeInvoicingClient,
+    ctx: CallContext,
+    invoice: str | None = None,
+    status: str | None = None,
+    max_results: int = 100,
+) -> dict[str, Any]:
+    params = {k: v for k, v in {"invoice": invoice, "status": status}.items() if v}
+    found = await client.list_invoice_payments(_api_key(ctx), params, max_results)
+    return {"payments": [shapes.payment(p) for p in found], "count": len(found)}
+
+
+def _totals(invoices: list[dict[str, Any]]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for inv in invoices:
+        currency = str(inv.get("currency"))
+        totals[currency] = totals.get(currency, 0) + int(inv.get("amount_remaining") or 0)
+    return totals

@@ -1,0 +1,383 @@
+"""A fake HubSpot CRM API on 127.0.0.1 following HubSpot's documented shapes, for contract tests.
+
+Covered: CRM objects v3 (``/crm/v3/objects/{type}`` create, get, PATCH update, DELETE
+archive, ``/search`` with ``query``, ``filterGroups``, ``properties``, ``limit`` ≤ 200 and the
+``after`` cursor answered as ``{"total", "results", "paging": {"next": {"after", "link"}}}``),
+records as ``{"id", "properties", "createdAt", "updatedAt", "archived"}`` with string property
+values, associations v4 (``PUT …/associations/default/{toType}/{toId}``, ``DELETE``), Bearer
+tokens (401 ``INVALID_AUTHENTICATION`` otherwise), errors as ``{"status": "error", "message",
+"correlationId", "category"}``, and the X-HubSpot-RateLimit-* headers on every answer.
+
+Test controls (methods, not HTTP switches): :meth:`fail_next` answers the next N requests
+with 429 (+ Retry-After when given) / 500 / 401.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+JSON = dict[str, Any]
+TYPES = ("contacts", "companies", "deals", "notes")
+# the properties HubSpot's free-text `query` searches, per object type
+SEARCHABLE = {
+    "contacts": ("firstname", "lastname", "email", "phone", "company"),
+    "companies": ("name", "domain", "website", "phone"),
+    "deals": ("dealname",),
+    "notes": ("hs_note_body",),
+}
+DEFAULT_RETURNED = {
+    "contacts": ("firstname", "lastname", "email"),
+    "companies": ("name", "domain"),
+    "deals": ("dealname", "amount", "closedate", "pipeline", "dealstage"),
+    "notes": ("hs_note_body", "hs_timestamp"),
+}
+# HubSpot-defined default association type ids (unlabeled), from HubSpot's associations guide
+DEFAULT_ASSOCIATION = {
+    ("contacts", "companies"): 279,
+    ("companies", "contacts"): 280,
+    ("deals", "contacts"): 3,
+    ("contacts", "deals"): 4,
+    ("deals", "companies"): 341,
+    ("companies", "deals"): 342,
+    ("notes", "contacts"): 202,
+    ("notes", "companies"): 190,
+    ("notes", "deals"): 214,
+}
+RATE_HEADERS = {
+    "X-HubSpot-RateLimit-Daily": "250000",
+    "X-HubSpot-RateLimit-Daily-Remaining": "249000",
+    "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+    "X-HubSpot-RateLimit-Max": "100",
+    "X-HubSpot-RateLimit-Remaining": "99",
+    "X-HubSpot-RateLimit-Secondly": "10",
+    "X-HubSpot-RateLimit-Secondly-Remaining": "9",
+}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class HubSpotError(Exception):
+    def __init__(self, status: int, message: str, category: str, **extra: Any):
+        super().__init__(message)
+        body = {
+            "status": "error",
+            "message": message,
+            "correlationId": str(uuid.uuid4()),
+            "category": category,
+            **extra,
+        }
+        self.response = web.json_response(body, status=status)
+
+
+@dataclass
+class Failure:
+    status: int
+    remaining: int
+    retry_after: str | None
+    after: int = 0  # requests answered normally before this failure starts
+
+
+@dataclass
+class FakeHubSpot:
+    tokens: set[str] = field(default_factory=lambda: {"pat-na1-fake-token-0000"})
+    records: dict[str, dict[str, JSON]] = field(default_factory=lambda: {t: {} for t in TYPES})
+    # (from_type, from_id, to_type, to_id, association_type_id)
+    associations: set[tuple[str, str, str, str, int]] = field(default_factory=set)
+    # every request as (method, path, JSON body or None)
+    requests: list[tuple[str, str, Any]] = field(default_factory=list)
+    url: str = ""
+    # seconds to wait before answering, to exercise client timeouts
+    delay_seconds: float = 0.0
+    _failures: list[Failure] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
+    _runner: web.AppRunner | None = None
+
+    # ---- test controls ----------------------------------------------------------------
+
+    def fail_next(
+        self, status: int, count: int = 1, retry_after: str | None = None, after: int = 0
+    ) -> None:
+        """Answer ``count`` requests with ``status`` (429, 500, 401), after ``after`` good ones."""
+        self._failures.append(Failure(status, count, retry_after, after))
+
+    def add(self, object_type: str, **properties: str) -> JSON:
+        """Put a record in place directly (test setup without HTTP)."""
+        return self._create(object_type, {"properties": properties})
+
+    # ---- server ---------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application(middlewares=[self._middleware])
+        app.router.add_post("/crm/v3/objects/{type}/search", self._search)
+        app.router.add_post("/crm/v3/objects/{type}", self._create_route)
+        app.router.add_route("*", "/crm/v3/objects/{type}/{id}", self._object_route)
+        app.router.add_put(
+            "/crm/v4/objects/{ft}/{fid}/associations/default/{tt}/{tid}", self._associate
+        )
+        app.router.add_delete(
+            "/crm/v4/objects/{ft}/{fid}/associations/{tt}/{tid}", self._disassociate
+        )
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        body = await request.json() if request.can_read_body else None
+        self.requests.append((request.method, request.path, body))
+        response: web.StreamResponse
+        try:
+            response = await self._gate(request) or await handler(request)
+        except HubSpotError as err:
+            response = err.response
+        response.headers.update(RATE_HEADERS)
+        return response
+
+    async def _gate(self, request: web.Request) -> web.StreamResponse | None:
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
+        if self._failures and self._failures[0].after > 0:
+            self._failures[0].after -= 1
+        elif self._failures:
+            failure = self._failures[0]
+            failure.remaining -= 1
+            if failure.remaining <= 0:
+                self._failures.pop(0)
+            if failure.status == 429:
+                resp = web.json_response(
+                    {
+                        "status": "error",
+                        "message": "You have reached your secondly limit.",
+                        "errorType": "RATE_LIMIT",
+                        "correlationId": str(uuid.uuid4()),
+                        "policyName": "SECONDLY",
+                    },
+                    status=429,
+                )
+                if failure.retry_after:
+                    resp.headers["Retry-After"] = failure.retry_after
+                return resp
+            if failure.status == 401:
+                return self._unauthorized()
+            raise HubSpotError(failure.status, "internal error", "INTERNAL_ERROR")
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        return None if token in self.tokens else self._unauthorized()
+
+    def _unauthorized(self) -> web.Response:
+        return HubSpotError(
+            401,
+            "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+            "INVALID_AUTHENTICATION",
+        ).response
+
+    # ---- objects --------------------------------------------------------------------
+
+    def _type(self, request: web.Request, name: str = "type") -> str:
+        object_type = request.match_info[name]
+        if object_type not in TYPES:
+            raise HubSpotError(
+                400, f"Unable to infer object type from: {object_type}", "VALIDATION_ERROR"
+            )
+        return object_type
+
+    def _get(self, object_type: str, record_id: str) -> JSON:
+        record = self.records[object_type].get(record_id)
+        if record is None or record["archived"]:
+            raise HubSpotError(
+                404,
+                "Object not found.  objectId are usually numeric.",
+                "OBJECT_NOT_FOUND",
+                context={"id": [record_id]},
+            )
+        return record
+
+    def _shown(self, object_type: str, record: JSON, wanted: list[str] | None) -> JSON:
+        names = list(wanted or DEFAULT_RETURNED[object_type]) + [
+            "hs_object_id",
+            "createdate",
+            "lastmodifieddate",
+        ]
+        props = {n: record["properties"].get(n) for n in names}
+        return {**record, "properties": props}
+
+    def _create(self, object_type: str, body: JSON) -> JSON:
+        props = {
+            k: None if v is None else str(v) for k, v in (body.get("properties") or {}).items()
+        }
+        email = (props.get("email") or "").lower()
+        if object_type == "contacts" and email:
+            for existing in self.records["contacts"].values():
+                if (existing["properties"].get("email") or "").lower() == email:
+                    raise HubSpotError(
+                        409, f"Contact already exists. Existing ID: {existing['id']}", "CONFLICT"
+                    )
+        record_id = str(next(self._ids))
+        now = _now()
+        props.update(hs_object_id=record_id, createdate=now, lastmodifieddate=now)
+        record = {
+            "id": record_id,
+            "properties": props,
+            "createdAt": now,
+            "updatedAt": now,
+            "archived": False,
+        }
+        for assoc in body.get("associations") or []:
+            to_id = str(assoc["to"]["id"])
+            to_type = next((t for t in TYPES if to_id in self.records[t]), None)
+            if to_type is None:
+                raise HubSpotError(
+                    400, f"No object with id {to_id} to associate with", "VALIDATION_ERROR"
+                )
+            for spec in assoc.get("types") or []:
+                self.associations.add(
+                    (object_type, record_id, to_type, to_id, int(spec["associationTypeId"]))
+                )
+        self.records[object_type][record_id] = record
+        return record
+
+    async def _create_route(self, request: web.Request) -> web.Response:
+        object_type = self._type(request)
+        return web.json_response(self._create(object_type, await request.json()), status=201)
+
+    async def _object_route(self, request: web.Request) -> web.Response:
+        object_type = self._type(request)
+        record = self._get(object_type, request.match_info["id"])
+        if request.method == "GET":
+            wanted = request.query.get("properties")
+            return web.json_response(
+                self._shown(object_type, record, wanted.split(",") if wanted else None)
+            )
+        if request.method == "PATCH":
+            changes = (await request.json()).get("properties") or {}
+            record["properties"].update({k: str(v) for k, v in changes.items()})
+            record["updatedAt"] = record["properties"]["lastmodifieddate"] = _now()
+            return web.json_response(record)
+        if request.method == "DELETE":
+            record["archived"] = True
+            return web.Response(status=204)
+        raise HubSpotError(405, "Method not allowed", "VALIDATION_ERROR")
+
+    async def _search(self, request: web.Request) -> web.Response:
+        object_type = self._type(request)
+        body = await request.json()
+        limit = int(body.get("limit", 10))
+        if limit > 200:
+            raise HubSpotError(
+                400,
+                "Invalid input JSON: limit must be less than or equal to 200",
+                "VALIDATION_ERROR",
+            )
+        found = [
+            r
+            for r in self.records[object_type].values()
+            if not r["archived"] and self._matches(object_type, r, body)
+        ]
+        found.sort(key=lambda r: int(r["id"]))
+        start = int(body.get("after") or 0)
+        page = found[start : start + limit]
+        answer: JSON = {
+            "total": len(found),
+            "results": [self._shown(object_type, r, body.get("properties")) for r in page],
+        }
+        if start + limit < len(found):
+            after = str(start + limit)
+            answer["paging"] = {
+                "next": {
+                    "after": after,
+                    "link": f"{self.url}/crm/v3/objects/{object_type}/search?after={after}",
+                }
+            }
+        return web.json_response(answer)
+
+    def _matches(self, object_type: str, record: JSON, body: JSON) -> bool:
+        props = record["properties"]
+        query = (body.get("query") or "").lower()
+        if query and not any(
+            query in (props.get(p) or "").lower() for p in SEARCHABLE[object_type]
+        ):
+            return False
+        groups = body.get("filterGroups") or []
+        return not groups or any(
+            all(self._filter(props, f) for f in g.get("filters", [])) for g in groups
+        )
+
+    @staticmethod
+    def _filter(props: JSON, f: JSON) -> bool:
+        value = props.get(f["propertyName"])
+        target = str(f.get("value", ""))
+        op = f["operator"]
+        if op == "HAS_PROPERTY":
+            return value not in (None, "")
+        if op == "NOT_HAS_PROPERTY":
+            return value in (None, "")
+        if value is None:
+            return op in ("NEQ", "NOT_CONTAINS_TOKEN")
+        low = value.lower()
+        if op in ("EQ", "NEQ"):
+            return (low == target.lower()) == (op == "EQ")
+        if op in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
+            return (target.lower().strip("*") in low) == (op == "CONTAINS_TOKEN")
+        number, bound = float(value), float(target)
+        return {
+            "LT": number < bound,
+            "LTE": number <= bound,
+            "GT": number > bound,
+            "GTE": number >= bound,
+        }[op]
+
+    # ---- associations v4 ------------------------------------------------------------
+
+    async def _associate(self, request: web.Request) -> web.Response:
+        ft, tt = self._type(request, "ft"), self._type(request, "tt")
+        fid, tid = request.match_info["fid"], request.match_info["tid"]
+        self._get(ft, fid)
+        self._get(tt, tid)
+        forward = DEFAULT_ASSOCIATION.get((ft, tt), 1)
+        backward = DEFAULT_ASSOCIATION.get((tt, ft), 1)
+        self.associations.add((ft, fid, tt, tid, forward))
+        self.associations.add((tt, tid, ft, fid, backward))
+        now = _now()
+        spec = {"associationCategory": "HUBSPOT_DEFINED"}
+        return web.json_response(
+            {
+                "status": "COMPLETE",
+                "startedAt": now,
+                "completedAt": now,
+                "results": [
+                    {
+                        "from": {"id": fid},
+                        "to": {"id": tid},
+                        "associationSpec": {**spec, "associationTypeId": forward},
+                    },
+                    {
+                        "from": {"id": tid},
+                        "to": {"id": fid},
+                        "associationSpec": {**spec, "associationTypeId": backward},
+                    },
+                ],
+            }
+        )
+
+    async def _disassociate(self, request: web.Request) -> web.Response:
+        ft, tt = self._type(request, "ft"), self._type(request, "tt")
+        fid, tid = request.match_info["fid"], request.match_info["tid"]
+        self.associations = {
+            a for a in self.associations if a[:4] not in ((ft, fid, tt, tid), (tt, tid, ft, fid))
+        }
+        return web.Response(status=204)
