@@ -1,0 +1,170 @@
+"""Per-user credentials, encrypted at rest: the only way the rest of Deputy touches them.
+
+``get`` decrypts for one call and returns the fields; nothing here logs a field value or
+puts one in an exception, and the returned mapping's repr shows field names only.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from bot.errors import SettingsError
+from bot.store.credentials import CredentialRow
+from bot.store.database import Database
+from bot.store.tables import utcnow
+from bot.vault import startup
+from bot.vault.crypto import SealBroken
+from bot.vault.envelope import (
+    SecretFields,
+    encode_fields,
+    new_credential_id,
+    open_record,
+    seal_record,
+)
+from bot.vault.errors import CredentialUnreadable
+from bot.vault.keyring import Keyring
+from bot.vault.keys import MasterKey
+
+log = logging.getLogger(__name__)
+
+
+class CredentialInfo(NamedTuple):
+    """What may be shown about a credential: never the secret."""
+
+    integration: str
+    created_at: datetime
+    updated_at: datetime
+    key_id: str
+
+
+class CredentialStore:
+    def __init__(self, database: Database, keyring: Keyring) -> None:
+        self._db = database
+        self._keyring = keyring
+        self._registered: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"CredentialStore({self._keyring!r})"
+
+    async def put(self, owner_key: str, integration: str, fields: dict[str, str]) -> str:
+        """Encrypt and store ``fields``, replacing the owner's credential for ``integration``.
+
+        Returns the credential id (kept when replacing)."""
+        plaintext = encode_fields(fields)
+        await self._keyring.refresh()  # a rotation in another process may have a new key
+        master = self._keyring.active
+        await self._ensure_registered(master)
+        for attempt in (1, 2):
+            try:
+                return await self._write(owner_key, integration, plaintext, master)
+            except IntegrityError:
+                # two first-time puts raced on the unique (owner, integration): the second
+                # one now finds the row and replaces it
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def get(self, owner_key: str, integration: str) -> SecretFields | None:
+        """The decrypted fields, or None when the owner has not connected ``integration``."""
+        row = await self._row(owner_key, integration)
+        if row is None:
+            return None
+        master = await self._master_for(row.key_id)
+        try:
+            return open_record(
+                master, row.id, row.owner_key, row.integration, row.wrapped_key, row.payload
+            )
+        except SealBroken:
+            log.warning(
+                "vault: credential %s (%s of %s) failed authentication",
+                row.id, integration, owner_key,
+            )
+            raise CredentialUnreadable(owner_key, integration) from None
+
+    async def delete(self, owner_key: str, integration: str) -> bool:
+        """Forget the credential. True when there was one."""
+        async with self._db.session() as session:
+            row = (await session.exec(self._select(owner_key, integration))).first()
+            if row is None:
+                return False
+            await session.delete(row)
+        log.info("vault: deleted the %s credential of %s", integration, owner_key)
+        return True
+
+    async def list_for(self, owner_key: str) -> list[CredentialInfo]:
+        statement = (
+            select(
+                CredentialRow.integration,
+                CredentialRow.created_at,
+                CredentialRow.updated_at,
+                CredentialRow.key_id,
+            )
+            .where(CredentialRow.owner_key == owner_key)
+            .order_by(col(CredentialRow.integration))
+        )
+        async with self._db.session() as session:
+            rows = (await session.exec(statement)).all()
+        return [CredentialInfo(*row) for row in rows]
+
+    async def needed_key_ids(self) -> dict[str, int]:
+        """Master key id → how many credentials are wrapped with it."""
+        return await startup.needed_key_ids(self._db)
+
+    async def _write(
+        self, owner_key: str, integration: str, plaintext: bytes, master: MasterKey
+    ) -> str:
+        async with self._db.session() as session:
+            row = (await session.exec(self._select(owner_key, integration))).first()
+            credential_id = row.id if row is not None else new_credential_id()
+            sealed = seal_record(master, credential_id, owner_key, integration, plaintext)
+            if row is None:
+                session.add(
+                    CredentialRow(
+                        id=credential_id,
+                        owner_key=owner_key,
+                        integration=integration,
+                        key_id=sealed.key_id,
+                        wrapped_key=sealed.wrapped_key,
+                        payload=sealed.payload,
+                    )
+                )
+            else:
+                row.key_id = sealed.key_id
+                row.wrapped_key = sealed.wrapped_key
+                row.payload = sealed.payload
+                row.updated_at = utcnow()
+        log.info("vault: stored the %s credential of %s (key %s)", integration, owner_key, master.key_id)
+        return credential_id
+
+    async def _row(self, owner_key: str, integration: str) -> CredentialRow | None:
+        async with self._db.session() as session:
+            return (await session.exec(self._select(owner_key, integration))).first()
+
+    @staticmethod
+    def _select(owner_key: str, integration: str) -> SelectOfScalar[CredentialRow]:
+        return select(CredentialRow).where(
+            CredentialRow.owner_key == owner_key, CredentialRow.integration == integration
+        )
+
+    async def _master_for(self, key_id: str) -> MasterKey:
+        master = self._keyring.get(key_id)
+        if master is None and await self._keyring.refresh():
+            master = self._keyring.get(key_id)
+        if master is None:
+            raise SettingsError(
+                f"master key {key_id!r} is needed by a stored credential but is not "
+                f"configured in {self._keyring.source}"
+            )
+        return master
+
+    async def _ensure_registered(self, master: MasterKey) -> None:
+        # the key-check row lets the next start-up recognise a wrong key; once per key id
+        if master.key_id not in self._registered:
+            await startup.register_key(self._db, self._keyring, master)
+            self._registered.add(master.key_id)
