@@ -64,7 +64,7 @@ async def build_app(settings: Settings, *, planner: Planner | None = None,
     database = Database(settings.resolved_database_url)
     if migrate and settings.uses_embedded_database:
         await upgrade(database.url)
-    registry = discover(settings.integrations)
+    registry = discover(settings.integrations, settings.integration_paths)
     registry.start(IntegrationEnv(settings=settings, database=database, clock=clock))
     policy = load_policy(settings.resolved_policy_file)
     return Deputy(settings, database, registry, policy,

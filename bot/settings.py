@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     integrations: list[str] = Field(
         default_factory=lambda: ["local"], description="Integrations to load, by folder name."
     )
+    integration_paths: list[Path] = Field(
+        default_factory=list, description="Extra folders holding third-party integration folders.")
     timezone: str = Field("UTC", description="Time zone for people whose platform gives none.")
     step_attempts: int = Field(4, ge=1, le=20, description="Tries per step on transient errors.")
     retry_base_seconds: float = Field(0.5, ge=0, description="First retry delay; doubles each try.")

@@ -8,6 +8,8 @@ and the reason; it is never silently skipped.
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,9 +57,30 @@ class Registry:
             item.client = item.actions.client_factory(env)
 
 
-def _load_one(folder: Path, package: str) -> LoadedIntegration:
+def _import_actions(folder: Path, package: str | None) -> object:
+    if package is not None:
+        return importlib.import_module(f"{package}.{folder.name}.actions")
+    # a third-party integration folder outside the package: load its actions.py by path
+    name = f"deputy_integration_{folder.name}"
+    if str(folder.parent) not in sys.path:
+        sys.path.insert(0, str(folder.parent))
+    return importlib.import_module(f"{folder.name}.actions") if (folder / "__init__.py").exists() \
+        else _load_by_path(name, folder / "actions.py")
+
+
+def _load_by_path(name: str, path: Path) -> object:
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ManifestError(f"{path}: cannot be imported")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _load_one(folder: Path, package: str | None) -> LoadedIntegration:
     manifest = load_manifest(folder / "manifest.yaml")
-    module = importlib.import_module(f"{package}.{folder.name}.actions")
+    module = _import_actions(folder, package)
     action_set = getattr(module, "actions", None)
     if not isinstance(action_set, ActionSet):
         raise ManifestError(f"{folder}/actions.py must define `actions = ActionSet(...)`")
@@ -73,15 +96,25 @@ def _load_one(folder: Path, package: str) -> LoadedIntegration:
     return LoadedIntegration(manifest=manifest, actions=action_set)
 
 
-def discover(enabled: Iterable[str] | None = None) -> Registry:
-    """Load integrations from the ``integrations`` package; ``enabled`` limits which ones."""
+def discover(enabled: Iterable[str] | None = None, extra_paths: Iterable[Path] = ()) -> Registry:
+    """Load integrations from the ``integrations`` package and from ``extra_paths`` (folders
+    holding third-party integration folders); ``enabled`` limits which ones."""
     wanted = set(enabled) if enabled is not None else None
-    root = Path(integrations_package.__file__).parent
-    loaded = []
-    for folder in sorted(p for p in root.iterdir() if (p / "manifest.yaml").is_file()):
-        if wanted is not None and folder.name not in wanted:
-            continue
-        loaded.append(_load_one(folder, integrations_package.__name__))
+    roots: list[tuple[Path, str | None]] = [(Path(integrations_package.__file__).parent,
+                                             integrations_package.__name__)]
+    roots += [(Path(p), None) for p in extra_paths]
+    loaded: list[LoadedIntegration] = []
+    seen: set[str] = set()
+    for root, package in roots:
+        if not root.is_dir():
+            raise ManifestError(f"integration path {root} is not a folder")
+        for folder in sorted(p for p in root.iterdir() if (p / "manifest.yaml").is_file()):
+            if wanted is not None and folder.name not in wanted:
+                continue
+            if folder.name in seen:
+                raise ManifestError(f"two integrations are named {folder.name!r} ({folder})")
+            seen.add(folder.name)
+            loaded.append(_load_one(folder, package))
     if wanted is not None:
         unknown = wanted - {item.manifest.name for item in loaded}
         if unknown:
