@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "", description="SQLAlchemy URL; empty means SQLite in DEPUTY_HOME. PostgreSQL: postgresql://…"
     )
+    master_key: SecretStr | None = Field(
+        None, description="Master keys 'id:base64,…' (first is active); empty: a 0600 key file in DEPUTY_HOME.")
     policy_file: Path = Field(Path(""), description="Policy YAML; empty means policies/default.yaml.")
     integrations: list[str] = Field(
         default_factory=lambda: ["local"], description="Integrations to load, by folder name."
