@@ -70,6 +70,8 @@ class Actor(BaseModel):
     user_id: str
     display_name: str = ""
     timezone: str = "UTC"
+    # the platform groups the person is in (Slack user groups, Discord roles mapped by name)
+    groups: frozenset[str] = frozenset()
 
     @property
     def key(self) -> str:

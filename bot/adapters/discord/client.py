@@ -1,0 +1,265 @@
+"""The gateway client: turns Discord messages and interactions into neutral chat events.
+
+Every interaction is acknowledged before the core is called (defer, modal, or a message),
+so Discord's 3-second limit never depends on planning or execution.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.chat.buttons import ButtonId
+from bot.chat.events import ButtonPressed, ChatEvent, GoalPosted, ModifySubmitted, ThreadReply
+from bot.domain import Actor, Where
+from bot.errors import DeputyError
+
+from .components import DeputyButton, is_deputy_button
+from .modify import MODAL_PATTERN, editable_steps, edits_between, modify_modal, submitted_values
+from .port import PLATFORM, DiscordPort, RecentInteractions
+from .roles import groups_for_roles
+from .settings import DiscordSettings
+
+Dispatch = Callable[[ChatEvent], Awaitable[None]]
+
+HELP = (
+    "Tell me what you want done: `@Deputy invoice every client for March`, or use `/deputy`. "
+    "I answer in a thread with a plan; approve it with the buttons and I carry it out."
+)
+UNKNOWN_BUTTON = "That button is not one of Deputy's current buttons; the card may be outdated."
+_MENTION = re.compile(r"<@!?(\d+)>")
+
+
+def point_at(settings: DiscordSettings) -> None:
+    """Aim discord.py's REST and gateway at the configured addresses (Discord's by default).
+
+    Both are class attributes in discord.py, so this is process-wide, which matches one
+    Discord connection per process.
+    """
+    Route.BASE = settings.discord_api_url.rstrip("/")
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def deputy_intents() -> discord.Intents:
+    intents = discord.Intents.default()
+    intents.message_content = True  # privileged: enable it in the developer portal too
+    return intents
+
+
+class DeputyClient(discord.Client):
+    def __init__(
+        self, settings: DiscordSettings, dispatch: Dispatch, interactions: RecentInteractions
+    ) -> None:
+        point_at(settings)
+        super().__init__(
+            intents=deputy_intents(),
+            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+        )
+        self.settings = settings
+        self.dispatch_event = dispatch
+        self.interactions = interactions
+        self.tree = app_commands.CommandTree(self)
+
+    async def setup_hook(self) -> None:
+        # re-registered at every start so cards posted before a restart keep working
+        self.add_dynamic_items(DeputyButton)
+
+        @self.tree.command(name="deputy", description="Ask Deputy to plan and carry out a goal")
+        @app_commands.describe(goal="What you want done, in your own words")
+        @app_commands.guild_only()
+        async def deputy_command(interaction: discord.Interaction, goal: str) -> None:
+            await self.slash_goal(interaction, goal)
+
+        if self.settings.discord_sync_commands:
+            await self.tree.sync()
+
+    # ---- messages -------------------------------------------------------------------
+
+    async def on_message(self, message: discord.Message) -> None:
+        if self.user is None or message.author.bot or message.guild is None:
+            return
+        text = self.without_my_mention(message.content)
+        channel = message.channel
+        if isinstance(channel, discord.Thread) and channel.owner_id == self.user.id:
+            if text:
+                where = Where(
+                    platform=PLATFORM, channel_id=str(channel.parent_id), thread_id=str(channel.id)
+                )
+                event = ThreadReply(
+                    actor=self.actor(message.author, message.guild.id),
+                    where=where,
+                    text=text,
+                    event_id=str(message.id),
+                )
+                await self.hand_over(event, message=message)
+            return
+        if self.user.id not in message.raw_mentions:
+            return
+        if not text:
+            await message.reply(HELP, mention_author=False)
+            return
+        goal = GoalPosted(
+            actor=self.actor(message.author, message.guild.id),
+            where=self.where_of(channel),
+            text=text,
+            event_id=str(message.id),
+            message_id=None if isinstance(channel, discord.Thread) else str(message.id),
+        )
+        await self.hand_over(goal, message=message)
+
+    def without_my_mention(self, content: str) -> str:
+        my_id = str(self.user.id) if self.user else ""
+        # only the leading/trailing space goes: line breaks in a goal can matter to the planner
+        return _MENTION.sub(lambda m: "" if m[1] == my_id else m[0], content).strip()
+
+    # ---- interactions ---------------------------------------------------------------
+
+    async def slash_goal(self, interaction: discord.Interaction, goal: str) -> None:
+        goal = goal.strip()
+        if not goal or interaction.guild_id is None or interaction.channel is None:
+            await interaction.response.send_message(HELP, ephemeral=True)
+            return
+        user = interaction.user
+        # the acknowledgement is a real message, so the goal's thread can hang under it
+        answer = await interaction.response.send_message(f"**{user.display_name}** asked: {goal}")
+        self.remember(interaction)
+        channel = interaction.channel
+        under = None if isinstance(channel, discord.Thread) else answer.message_id
+        event = GoalPosted(
+            actor=self.actor(user, interaction.guild_id),
+            where=self.where_of(channel),
+            text=goal,
+            event_id=str(interaction.id),
+            message_id=None if under is None else str(under),
+        )
+        await self.hand_over(event, interaction=interaction)
+
+    async def button_clicked(self, interaction: discord.Interaction, button: ButtonId) -> None:
+        if interaction.guild_id is None or interaction.channel is None:
+            await interaction.response.send_message(UNKNOWN_BUTTON, ephemeral=True)
+            return
+        if button.action == "modify":
+            steps = editable_steps(interaction.message.embeds if interaction.message else [])
+            await interaction.response.send_modal(
+                modify_modal(button.plan_id, button.version, steps)
+            )
+            self.remember(interaction)
+            return
+        await interaction.response.defer()  # type 6: deferred update, the card stays as it is
+        self.remember(interaction)
+        event = ButtonPressed(
+            actor=self.actor(interaction.user, interaction.guild_id),
+            where=self.where_of(interaction.channel),
+            button_id=str(button),
+            event_id=str(interaction.id),
+        )
+        await self.hand_over(event, interaction=interaction)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if interaction.type is discord.InteractionType.component and not is_deputy_button(
+            custom_id
+        ):
+            await interaction.response.send_message(UNKNOWN_BUTTON, ephemeral=True)
+        elif interaction.type is discord.InteractionType.modal_submit:
+            match = MODAL_PATTERN.fullmatch(custom_id)
+            if match is not None:
+                await self.modify_submitted(
+                    interaction, int(match["plan"]), int(match["version"]), data
+                )
+
+    async def modify_submitted(
+        self, interaction: discord.Interaction, plan_id: int, version: int, data: dict[str, Any]
+    ) -> None:
+        before = editable_steps(interaction.message.embeds if interaction.message else [])
+        edits = edits_between(before, submitted_values(data.get("components", [])))
+        if not edits or interaction.guild_id is None or interaction.channel is None:
+            await interaction.response.send_message("Nothing changed.", ephemeral=True)
+            return
+        await interaction.response.defer()
+        self.remember(interaction)
+        event = ModifySubmitted(
+            actor=self.actor(interaction.user, interaction.guild_id),
+            where=self.where_of(interaction.channel),
+            plan_id=plan_id,
+            version=version,
+            edits=edits,
+            event_id=str(interaction.id),
+        )
+        await self.hand_over(event, interaction=interaction)
+
+    async def hand_over(
+        self,
+        event: ChatEvent,
+        *,
+        interaction: discord.Interaction | None = None,
+        message: discord.Message | None = None,
+    ) -> None:
+        """Call the core; its user-facing errors become a message to that person only."""
+        try:
+            await self.dispatch_event(event)
+        except DeputyError as err:
+            if interaction is not None:
+                await interaction.followup.send(str(err), ephemeral=True)
+            elif message is not None:
+                await message.reply(str(err), mention_author=False)
+            else:
+                raise
+
+    # ---- translation ----------------------------------------------------------------
+
+    def actor(self, user: discord.User | discord.Member, guild_id: int) -> Actor:
+        # model_validate, not Actor(...): ``groups`` is dropped by pydantic until the core's
+        # Actor declares it (docs/discord.md); then policy sees the member's Discord roles
+        return Actor.model_validate(
+            {
+                "platform": PLATFORM,
+                "team_id": str(guild_id),
+                "user_id": str(user.id),
+                "display_name": user.display_name,
+                "groups": self.member_groups(user),
+            }
+        )
+
+    def member_groups(self, user: discord.User | discord.Member) -> frozenset[str]:
+        role_ids = [role.id for role in user.roles] if isinstance(user, discord.Member) else []
+        return groups_for_roles(role_ids, self.settings.discord_role_groups)
+
+    def where_of(self, channel: Any) -> Where:
+        if isinstance(channel, discord.Thread):
+            return Where(
+                platform=PLATFORM, channel_id=str(channel.parent_id), thread_id=str(channel.id)
+            )
+        return Where(platform=PLATFORM, channel_id=str(channel.id))
+
+    def remember(self, interaction: discord.Interaction) -> None:
+        channel = interaction.channel
+        ids = [str(interaction.channel_id)]
+        if isinstance(channel, discord.Thread) and channel.parent_id is not None:
+            ids.append(str(channel.parent_id))
+        self.interactions.remember(str(interaction.user.id), tuple(ids), interaction)
+
+
+def build_discord(
+    settings: DiscordSettings, dispatch: Dispatch
+) -> tuple[DeputyClient, DiscordPort]:
+    """The client to run and the port to attach to the core, sharing what they must."""
+    interactions = RecentInteractions()
+    client = DeputyClient(settings, dispatch, interactions)
+    return client, DiscordPort(client, interactions)
+
+
+async def run_discord(settings: DiscordSettings, dispatch: Dispatch) -> None:
+    """Connect and serve until cancelled (``deputy discord``). The port must be attached
+    to the core before events arrive, hence :func:`build_discord` for callers that need it."""
+    client, _ = build_discord(settings, dispatch)
+    async with client:
+        await client.start(settings.token.get_secret_value())

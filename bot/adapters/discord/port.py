@@ -1,0 +1,116 @@
+"""DiscordPort: the core's ChatPort, spoken through the discord.py client."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+import discord
+
+from bot.chat.port import MessageRef
+from bot.chat.replies import Reply
+from bot.domain import Actor, Where
+from bot.errors import UserError
+
+from .render import clip, render
+
+PLATFORM = "discord"
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
+# Discord keeps an interaction token usable for 15 minutes; stop a little earlier
+INTERACTION_TTL_SECONDS = 14 * 60
+
+
+@dataclass
+class RecentInteractions:
+    """The last interaction of each person per channel, so a private reply can be an
+    ephemeral followup instead of a public mention."""
+
+    ttl: float = INTERACTION_TTL_SECONDS
+    _seen: dict[tuple[str, str], tuple[float, discord.Interaction]] = field(default_factory=dict)
+
+    def remember(
+        self, user_id: str, channel_ids: tuple[str, ...], interaction: discord.Interaction
+    ) -> None:
+        now = time.monotonic()
+        self._seen = {k: v for k, v in self._seen.items() if now - v[0] < self.ttl}
+        for channel_id in channel_ids:
+            self._seen[(user_id, channel_id)] = (now, interaction)
+
+    def find(self, user_id: str, where: Where) -> discord.Interaction | None:
+        now = time.monotonic()
+        for channel_id in (where.thread_id, where.channel_id):
+            if channel_id is None:
+                continue
+            seen = self._seen.get((user_id, channel_id))
+            if seen is not None and now - seen[0] < self.ttl:
+                return seen[1]
+        return None
+
+
+class DiscordPort:
+    platform = PLATFORM
+
+    def __init__(self, client: discord.Client, interactions: RecentInteractions) -> None:
+        self.client = client
+        self.interactions = interactions
+
+    async def open_thread(self, where: Where, title: str, message_id: str | None) -> Where:
+        if where.thread_id is not None:
+            return where
+        channel = await self._guild_channel(where.channel_id)
+        name = clip(" ".join(title.split()) or "Deputy", 100)
+        if message_id is not None:
+            thread = await channel.get_partial_message(int(message_id)).create_thread(
+                name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES
+            )
+        else:
+            thread = await channel.create_thread(
+                name=name,
+                type=discord.ChannelType.public_thread,
+                auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+            )
+        return Where(platform=PLATFORM, channel_id=where.channel_id, thread_id=str(thread.id))
+
+    async def post(self, where: Where, reply: Reply) -> MessageRef:
+        target = where.thread_id or where.channel_id
+        message = await self.client.get_partial_messageable(int(target)).send(
+            **render(reply).send_kwargs()
+        )
+        return MessageRef(
+            platform=PLATFORM,
+            channel_id=where.channel_id,
+            message_id=str(message.id),
+            thread_id=where.thread_id,
+        )
+
+    async def update(self, ref: MessageRef, reply: Reply) -> None:
+        target = ref.thread_id or ref.channel_id
+        message = self.client.get_partial_messageable(int(target)).get_partial_message(
+            int(ref.message_id)
+        )
+        await message.edit(**render(reply).edit_kwargs())
+
+    async def post_private(self, where: Where, actor: Actor, reply: Reply) -> None:
+        parts = render(reply)
+        interaction = self.interactions.find(actor.user_id, where)
+        if interaction is not None:
+            await interaction.followup.send(ephemeral=True, **parts.send_kwargs())
+            return
+        # no interaction to answer privately: address the person in the conversation
+        mention = f"<@{actor.user_id}>"
+        kwargs = parts.send_kwargs()
+        kwargs["content"] = clip(f"{mention} {parts.content or ''}".strip(), 2000)
+        target = where.thread_id or where.channel_id
+        await self.client.get_partial_messageable(int(target)).send(
+            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+            **kwargs,
+        )
+
+    async def _guild_channel(self, channel_id: str) -> discord.TextChannel:
+        channel = self.client.get_channel(int(channel_id))
+        if channel is None:
+            channel = await self.client.fetch_channel(int(channel_id))
+        if not isinstance(channel, discord.TextChannel):
+            raise UserError("Deputy can only start threads in text channels.")
+        return channel

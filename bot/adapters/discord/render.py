@@ -1,0 +1,156 @@
+"""Neutral replies → Discord messages: embeds for cards and results, buttons as a View.
+
+What to show is decided in bot.chat.replies; this module only chooses Discord's way of
+showing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from bot.chat.buttons import parse_button
+from bot.chat.replies import (
+    CardState,
+    Notice,
+    PlanCard,
+    Question,
+    Reply,
+    RunResult,
+    StepLine,
+    StepState,
+)
+
+from .components import DeputyButton
+from .modify import arg_lines
+
+MAX_FIELDS = 25  # Discord's limit per embed
+FIELD_VALUE_LIMIT = 1024
+
+CARD_COLOURS = {
+    CardState.AWAITING: discord.Colour.gold(),
+    CardState.APPROVED: discord.Colour.blue(),
+    CardState.RUNNING: discord.Colour.blurple(),
+    CardState.SUCCEEDED: discord.Colour.green(),
+    CardState.FAILED: discord.Colour.red(),
+    CardState.REJECTED: discord.Colour.dark_grey(),
+    CardState.SUPERSEDED: discord.Colour.light_grey(),
+    CardState.CANCELLED: discord.Colour.dark_grey(),
+}
+STEP_MARKS = {
+    StepState.PENDING: "▫️",
+    StepState.RUNNING: "⏳",
+    StepState.DONE: "✅",
+    StepState.FAILED: "❌",
+    StepState.SKIPPED: "⏭️",
+}
+TONE_MARKS = {"info": "ℹ️", "success": "✅", "warning": "⚠️", "error": "❌"}
+VERDICTS = {
+    "allow": "runs without approval",
+    "require_approval": "needs approval",
+    "deny": "⛔ denied",
+}
+
+
+@dataclass(frozen=True)
+class MessageParts:
+    content: str | None = None
+    embed: discord.Embed | None = None
+    view: discord.ui.View | None = None
+
+    def send_kwargs(self) -> dict[str, Any]:
+        """Only what is set: discord.py treats a passed ``None`` differently from absent."""
+        kwargs: dict[str, Any] = {}
+        if self.content is not None:
+            kwargs["content"] = self.content
+        if self.embed is not None:
+            kwargs["embed"] = self.embed
+        if self.view is not None:
+            kwargs["view"] = self.view
+        return kwargs
+
+    def edit_kwargs(self) -> dict[str, Any]:
+        """Everything, so an edit clears what the new reply no longer has (e.g. buttons)."""
+        return {"content": self.content, "embed": self.embed, "view": self.view}
+
+
+def render(reply: Reply) -> MessageParts:
+    if isinstance(reply, PlanCard):
+        return MessageParts(embed=card_embed(reply), view=card_view(reply))
+    if isinstance(reply, RunResult):
+        return MessageParts(embed=result_embed(reply))
+    if isinstance(reply, Question):
+        return MessageParts(content=clip(f"❓ {reply.text}", 2000))
+    if isinstance(reply, Notice):
+        return MessageParts(
+            content=clip(f"{TONE_MARKS.get(reply.tone, '')} {reply.text}".strip(), 2000)
+        )
+    raise TypeError(f"no Discord rendering for {type(reply).__name__}")
+
+
+def card_embed(card: PlanCard) -> discord.Embed:
+    status = f"**{card.state.value.capitalize()}** · approvals {len(card.approved_by)}/{card.approvals_required}"
+    lines = [f"**Goal:** {card.goal_text}", f"Asked by {card.requester}", status]
+    if card.approved_by:
+        lines.append("Approved by " + ", ".join(card.approved_by))
+    if card.denied:
+        lines.append("⛔ The policy denies a step: this plan cannot run as it stands.")
+    if card.note:
+        lines.append(f"_{card.note}_")
+    embed = discord.Embed(
+        title=clip(f"Plan v{card.version}: {card.summary}", 256),
+        description=clip("\n".join(lines), 4096),
+        colour=CARD_COLOURS.get(card.state, discord.Colour.default()),
+    )
+    shown = card.steps if len(card.steps) <= MAX_FIELDS else card.steps[: MAX_FIELDS - 1]
+    for step in shown:
+        name, value = step_field(step)
+        embed.add_field(name=name, value=value, inline=False)
+    if len(shown) < len(card.steps):
+        embed.add_field(
+            name="…", value=f"and {len(card.steps) - len(shown)} more steps", inline=False
+        )
+    embed.set_footer(text=f"plan {card.plan_id} · version {card.version}")
+    return embed
+
+
+def step_field(step: StepLine) -> tuple[str, str]:
+    """``N. action`` and the step's text; modify.editable_steps reads this format back."""
+    parts = [f"{STEP_MARKS.get(step.state, '')} {step.description}".strip()]
+    args = arg_lines(step.args, step.shown_args)
+    if args:
+        parts.append("```\n" + "\n".join(args) + "\n```")
+    verdict = VERDICTS.get(step.verdict, step.verdict)
+    parts.append(f"_{verdict}{': ' + step.reason if step.reason else ''}_")
+    if step.detail:
+        parts.append(step.detail)
+    value = "\n".join(parts)
+    if len(value) > FIELD_VALUE_LIMIT:
+        # drop the argument block rather than cut it in half, which would break its parsing
+        value = clip("\n".join(p for p in parts if not p.startswith("```")), FIELD_VALUE_LIMIT)
+    return clip(f"{step.number}. {step.action}", 256), value
+
+
+def card_view(card: PlanCard) -> discord.ui.View | None:
+    if not card.buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for button in card.buttons[:5]:
+        view.add_item(DeputyButton(parse_button(button.id), label=button.label, style=button.style))
+    return view
+
+
+def result_embed(result: RunResult) -> discord.Embed:
+    embed = discord.Embed(
+        title=clip(("✅ " if result.succeeded else "❌ ") + result.headline, 256),
+        description=clip("\n".join(result.lines), 4096) or None,
+        colour=discord.Colour.green() if result.succeeded else discord.Colour.red(),
+    )
+    embed.set_footer(text=f"run {result.run_id} · goal {result.goal_id}")
+    return embed
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,110 @@
+"""The adapter's pure parts: settings, role mapping, rendering limits, the Modify form."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from pydantic import ValidationError
+
+from bot.adapters.discord.modify import (
+    EditableStep,
+    editable_steps,
+    edits_between,
+    modify_modal,
+    submitted_values,
+)
+from bot.adapters.discord.render import card_embed, render
+from bot.adapters.discord.roles import groups_for_roles
+from bot.adapters.discord.settings import DiscordSettings
+from bot.chat.events import StepEdit
+from bot.chat.replies import Notice, Question, RunResult
+from tests.adapters.discord.cards import plan_card
+from tests.adapters.discord.conftest import Running
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "s3cret-token")
+    monkeypatch.setenv("DEPUTY_DISCORD_API_URL", "http://127.0.0.1:9/api/v10")
+    monkeypatch.setenv("DEPUTY_DISCORD_ROLE_GROUPS", '{"finance": "1234"}')
+    settings = DiscordSettings()
+    assert settings.configured
+    assert settings.discord_api_url == "http://127.0.0.1:9/api/v10"
+    assert settings.discord_gateway_url == "wss://gateway.discord.gg/"
+    assert settings.discord_role_groups == {"finance": "1234"}
+    assert "s3cret-token" not in repr(settings)
+
+
+def test_settings_refuse_a_role_name_instead_of_an_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEPUTY_DISCORD_ROLE_GROUPS", '{"finance": "Finance Team"}')
+    with pytest.raises(ValidationError, match="role id for group 'finance'"):
+        DiscordSettings()
+
+
+def test_without_a_token_discord_is_not_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.delenv("DEPUTY_DISCORD_TOKEN", raising=False)
+    monkeypatch.setenv("TOKEN", "some other tool's token")  # not ours to read
+    assert not DiscordSettings().configured
+
+
+def test_role_ids_map_to_policy_groups() -> None:
+    mapping = {"finance": "11", "ops": "22", "legal": "33"}
+    assert groups_for_roles([11, "33", 44], mapping) == {"finance", "legal"}
+    assert groups_for_roles([], mapping) == frozenset()
+
+
+async def test_members_get_groups_from_their_discord_roles(discord_bot: Running) -> None:
+    guild = discord_bot.client.get_guild(int(discord_bot.fake.guild_id))
+    assert guild is not None
+    alice = await guild.fetch_member(int(discord_bot.fake.people["alice"]["id"]))
+    bob = await guild.fetch_member(int(discord_bot.fake.people["bob"]["id"]))
+    assert discord_bot.client.member_groups(alice) == {"finance"}
+    assert discord_bot.client.member_groups(bob) == frozenset()
+
+
+def test_every_reply_kind_renders_within_discord_limits() -> None:
+    assert render(Question("Which month?")).content == "❓ Which month?"
+    assert render(Notice("x" * 3000, "error")).content is not None
+    assert len(render(Notice("x" * 3000)).content or "") == 2000
+    result = render(RunResult(3, 9, False, "Step 2 failed", ("card declined",))).embed
+    assert result is not None and result.title == "❌ Step 2 failed"
+
+
+def test_a_long_plan_keeps_within_the_embed_field_limit() -> None:
+    card = plan_card()
+    many = tuple(dataclasses.replace(card.steps[0], number=n) for n in range(1, 31))
+    embed = card_embed(dataclasses.replace(card, steps=many))
+    assert len(embed.fields) == 25
+    assert embed.fields[-1].value == "and 6 more steps"
+
+
+def test_an_oversized_argument_is_cut_but_the_field_stays_parseable() -> None:
+    card = plan_card()
+    step = dataclasses.replace(card.steps[0], args={"note": "n" * 5000, "segment": "monthly"})
+    embed = card_embed(dataclasses.replace(card, steps=(step,)))
+    assert all(len(f.value or "") <= 1024 for f in embed.fields)
+    (editable,) = editable_steps([embed])
+    assert editable.args["segment"] == "monthly"
+    assert editable.args["note"].endswith("…")
+
+
+def test_the_form_offers_at_most_five_steps() -> None:
+    steps = [EditableStep(n, "crm.note", {"text": f"t{n}"}) for n in range(1, 8)]
+    modal = modify_modal(4, 2, steps)
+    assert modal.custom_id == "deputy-modify:4:2"
+    assert len(modal.children) == 5
+
+
+def test_submitted_text_becomes_edits_of_what_changed() -> None:
+    before = [EditableStep(1, "crm.note", {"text": "hello", "count": "2"})]
+    components = [
+        {
+            "type": 18,
+            "component": {"type": 4, "custom_id": "step:1", "value": "text = hi\ncount = 2"},
+        },
+        {"type": 1, "components": [{"type": 4, "custom_id": "step:2", "value": "junk line"}]},
+    ]
+    values = submitted_values(components)
+    assert values == {1: "text = hi\ncount = 2", 2: "junk line"}
+    assert edits_between(before, values) == (StepEdit(1, "text", "hi"),)

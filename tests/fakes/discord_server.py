@@ -1,0 +1,498 @@
+"""A fake Discord on 127.0.0.1: the gateway over WebSocket and the REST calls Deputy makes.
+
+It speaks Discord's wire format closely enough for the real discord.py client (2.7) to log
+in, receive GUILD_CREATE, messages and interactions, and to post, edit, thread and answer
+interactions. Tests drive it (``post_message``, ``click``, ``drop_connection``) and read
+what the bot did from ``calls``, ``messages`` and ``callbacks``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+JSON = "application/json"  # discord.py parses a body only with exactly this content type
+EPOCH = "2026-11-27T10:00:00.000000+00:00"
+ADMIN = str(1 << 3)
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    at: float
+
+
+@dataclass
+class Callback:
+    interaction_id: str
+    type: int
+    data: dict[str, Any]
+    at: float
+
+
+def user(user_id: str, name: str, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "username": name,
+        "global_name": name.title(),
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+        "flags": 0,
+        "public_flags": 0,
+    }
+
+
+@dataclass
+class FakeDiscord:
+    token: str = "fake-bot-token"
+    app_id: str = "1100000000000000001"
+    guild_id: str = "1100000000000000002"
+    channel_id: str = "1100000000000000003"
+    bot: dict[str, Any] = field(default_factory=lambda: user("1100000000000000004", "deputy", True))
+    roles: dict[str, str] = field(
+        default_factory=lambda: {"finance": "1100000000000000005", "staff": "1100000000000000006"}
+    )
+    people: dict[str, dict[str, Any]] = field(default_factory=dict)
+    member_roles: dict[str, list[str]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    callbacks: list[Callback] = field(default_factory=list)
+    identifies: int = 0
+    intents: int = 0
+    resumes: int = 0
+    commands: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._ids = itertools.count(1200000000000000000)
+        self._seq = 0
+        self._socket: web.WebSocketResponse | None = None
+        self._connected = asyncio.Event()
+        self._sent_at: dict[str, float] = {}
+        self._interactions: dict[str, tuple[str, int]] = {}
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.add_person("alice", ["finance"])
+        self.add_person("bob", ["staff"])
+        self.channels[self.channel_id] = {
+            "id": self.channel_id,
+            "type": 0,
+            "name": "general",
+            "guild_id": self.guild_id,
+            "position": 0,
+            "permission_overwrites": [],
+            "parent_id": None,
+            "topic": None,
+            "nsfw": False,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+        }
+
+    # ---- set-up -------------------------------------------------------------------
+
+    def add_person(self, name: str, groups: list[str]) -> None:
+        self.people[name] = user(self.new_id(), name)
+        self.member_roles[name] = [self.roles[g] for g in groups]
+
+    def new_id(self) -> str:
+        return str(next(self._ids))
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # ---- gateway --------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_str(
+            json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        )
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                break
+            payload = json.loads(msg.data)
+            op = payload["op"]
+            if op == 1:
+                await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+            elif op == 2:
+                assert payload["d"]["token"] == self.token, "IDENTIFY with the wrong token"
+                self.identifies += 1
+                self.intents = int(payload["d"]["intents"])
+                self._socket = ws
+                await self._send("READY", self._ready())
+                await self._send("GUILD_CREATE", self._guild())
+                self._connected.set()
+            elif op == 6:
+                self.resumes += 1
+                self._socket = ws
+                await self._send("RESUMED", {})
+                self._connected.set()
+        return ws
+
+    async def _send(self, event: str, data: dict[str, Any]) -> None:
+        assert self._socket is not None, "no gateway connection"
+        self._seq += 1
+        await self._socket.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
+
+    def _ready(self) -> dict[str, Any]:
+        return {
+            "v": 10,
+            "user": self.bot,
+            "guilds": [{"id": self.guild_id, "unavailable": True}],
+            "session_id": "fake-session",
+            "resume_gateway_url": self.gateway_url,
+            "shard": [0, 1],
+            "application": {"id": self.app_id, "flags": 0},
+            "private_channels": [],
+        }
+
+    def _member(self, name: str) -> dict[str, Any]:
+        return {
+            "user": self.people[name],
+            "roles": self.member_roles[name],
+            "joined_at": EPOCH,
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "nick": None,
+        }
+
+    def _member_by_id(self, user_id: str) -> dict[str, Any]:
+        (name,) = [n for n, u in self.people.items() if u["id"] == user_id]
+        return self._member(name)
+
+    def _guild(self) -> dict[str, Any]:
+        everyone: dict[str, Any] = {"id": self.guild_id, "name": "@everyone", "permissions": "3072"}
+        roles: list[dict[str, Any]] = [everyone] + [
+            {"id": rid, "name": name, "permissions": "0"} for name, rid in self.roles.items()
+        ]
+        for position, role in enumerate(roles):
+            role.update(
+                position=position, color=0, hoist=False, managed=False, mentionable=True, flags=0
+            )
+        bot_member = {
+            "user": self.bot,
+            "roles": [],
+            "joined_at": EPOCH,
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+        }
+        return {
+            "id": self.guild_id,
+            "name": "Acme",
+            "icon": None,
+            "owner_id": self.people["alice"]["id"],
+            "roles": roles,
+            "channels": [c for c in self.channels.values() if c["type"] == 0],
+            "threads": [c for c in self.channels.values() if c["type"] == 11],
+            "members": [self._member(n) for n in self.people] + [bot_member],
+            "member_count": len(self.people) + 1,
+            "large": False,
+            "unavailable": False,
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "joined_at": EPOCH,
+        }
+
+    async def wait_connected(self, within: float = 5) -> None:
+        await asyncio.wait_for(self._connected.wait(), within)
+
+    async def drop_connection(self) -> None:
+        """Close the gateway socket the way a network hiccup or a Discord restart does."""
+        assert self._socket is not None
+        self._connected.clear()
+        socket, self._socket = self._socket, None
+        await socket.close(code=4000, message=b"fake Discord went away")
+
+    # ---- what people do -------------------------------------------------------------
+
+    async def post_message(
+        self, name: str, content: str, channel_id: str | None = None
+    ) -> dict[str, Any]:
+        channel_id = channel_id or self.channel_id
+        author = self.people[name]
+        mentions = [self.bot] if f"<@{self.bot['id']}>" in content else []
+        message = self._message(channel_id, author, {"content": content}, mentions=mentions)
+        member = {k: v for k, v in self._member(name).items() if k != "user"}
+        await self._send("MESSAGE_CREATE", {**message, "member": member})
+        return message
+
+    async def click(self, name: str, message_id: str, custom_id: str) -> str:
+        """A button click on a stored message; returns the interaction id."""
+        message = self.messages[message_id]
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self._interact(name, 3, data, message["channel_id"], message=message)
+
+    async def slash(self, name: str, goal: str, channel_id: str | None = None) -> str:
+        data = {
+            "id": self.commands[0]["id"] if self.commands else self.new_id(),
+            "name": "deputy",
+            "type": 1,
+            "guild_id": self.guild_id,
+            "options": [{"name": "goal", "type": 3, "value": goal}],
+        }
+        return await self._interact(name, 2, data, channel_id or self.channel_id)
+
+    async def submit_modal(
+        self, name: str, message_id: str, custom_id: str, values: dict[str, str]
+    ) -> str:
+        rows = [
+            {"type": 1, "components": [{"type": 4, "custom_id": cid, "value": value}]}
+            for cid, value in values.items()
+        ]
+        message = self.messages[message_id]
+        data = {"custom_id": custom_id, "components": rows}
+        return await self._interact(name, 5, data, message["channel_id"], message=message)
+
+    async def _interact(
+        self,
+        name: str,
+        kind: int,
+        data: dict[str, Any],
+        channel_id: str,
+        message: dict[str, Any] | None = None,
+    ) -> str:
+        interaction_id = self.new_id()
+        payload: dict[str, Any] = {
+            "id": interaction_id,
+            "application_id": self.app_id,
+            "type": kind,
+            "data": data,
+            "guild_id": self.guild_id,
+            "channel_id": channel_id,
+            "channel": self.channels[channel_id],
+            "member": {**self._member(name), "permissions": ADMIN},
+            "token": f"token-{interaction_id}",
+            "version": 1,
+            "app_permissions": ADMIN,
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": self.guild_id},
+            "context": 0,
+            "attachment_size_limit": 10485760,
+        }
+        if message is not None:
+            payload["message"] = message
+        self._sent_at[interaction_id] = time.monotonic()
+        self._interactions[interaction_id] = (channel_id, kind)
+        await self._send("INTERACTION_CREATE", payload)
+        return interaction_id
+
+    # ---- REST -----------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        body: Any = await request.json() if request.can_read_body else None
+        path = "/" + request.match_info["tail"]
+        self.calls.append(Call(request.method, path, dict(request.query), body, time.monotonic()))
+        if not path.startswith(("/interactions/", "/webhooks/")):
+            if request.headers.get("Authorization") != f"Bot {self.token}":
+                return self._json({"message": "401: Unauthorized", "code": 0}, 401)
+        parts = path.strip("/").split("/")
+        route = (request.method, *[p if p.isdigit() is False else "#" for p in parts])
+        handler = {
+            ("GET", "users", "@me"): lambda: self.bot,
+            ("GET", "oauth2", "applications", "@me"): self._application,
+            ("GET", "channels", "#"): lambda: self.channels[parts[1]],
+            ("GET", "guilds", "#", "members", "#"): lambda: self._member_by_id(parts[3]),
+            ("PUT", "applications", "#", "commands"): lambda: self._sync(body),
+            ("POST", "channels", "#", "messages"): lambda: self._message(parts[1], self.bot, body),
+            ("PATCH", "channels", "#", "messages", "#"): lambda: self._edit(parts[3], body),
+            ("POST", "channels", "#", "messages", "#", "threads"): lambda: self._thread(
+                parts[1], body, parts[3]
+            ),
+            ("POST", "channels", "#", "threads"): lambda: self._thread(parts[1], body, None),
+        }.get(route)
+        if route[:2] == ("POST", "interactions"):
+            return await self._callback(parts[1], body)
+        if route[:2] == ("POST", "webhooks") and len(parts) == 3:
+            return self._json(self._followup(parts[2], body))
+        if handler is None:
+            return self._json(
+                {"message": f"fake Discord has no {request.method} {path}", "code": 0}, 404
+            )
+        result = handler()
+        if isinstance(result, asyncio.Future | asyncio.Task) or asyncio.iscoroutine(result):
+            result = await result
+        return self._json(result)
+
+    @staticmethod
+    def _json(data: Any, status: int = 200) -> web.Response:
+        # body + explicit header: aiohttp's content_type= would append "; charset=utf-8"
+        return web.Response(
+            body=json.dumps(data).encode(), status=status, headers={"Content-Type": JSON}
+        )
+
+    def _application(self) -> dict[str, Any]:
+        return {
+            "id": self.app_id,
+            "name": "Deputy",
+            "icon": None,
+            "description": "",
+            "bot_public": False,
+            "bot_require_code_grant": False,
+            "verify_key": "00",
+            "owner": self.people["alice"],
+            "team": None,
+            "flags": 0,
+            "interactions_endpoint_url": None,
+        }
+
+    def _sync(self, body: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        self.commands = [
+            {**cmd, "id": self.new_id(), "application_id": self.app_id, "version": "1", "type": 1}
+            for cmd in body
+        ]
+        return self.commands
+
+    def _message(
+        self,
+        channel_id: str,
+        author: dict[str, Any],
+        body: dict[str, Any],
+        mentions: list[dict[str, Any]] | None = None,
+        flags: int = 0,
+    ) -> dict[str, Any]:
+        message = {
+            "id": self.new_id(),
+            "channel_id": channel_id,
+            "guild_id": self.guild_id,
+            "author": author,
+            "content": body.get("content") or "",
+            "timestamp": EPOCH,
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": mentions or [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "pinned": False,
+            "type": 0,
+            "flags": body.get("flags", flags),
+        }
+        if body.get("message_reference"):
+            message["message_reference"] = body["message_reference"]
+        self.messages[message["id"]] = message
+        return message
+
+    def _edit(self, message_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        message = self.messages[message_id]
+        for key in ("content", "embeds", "components"):
+            if key in body:
+                message[key] = (
+                    body[key] if body[key] is not None else ([] if key != "content" else "")
+                )
+        message["edited_timestamp"] = EPOCH
+        return message
+
+    async def _thread(
+        self, parent_id: str, body: dict[str, Any], message_id: str | None
+    ) -> dict[str, Any]:
+        thread_id = message_id or self.new_id()  # Discord gives a message's thread its id
+        thread = {
+            "id": thread_id,
+            "type": 11,
+            "guild_id": self.guild_id,
+            "parent_id": parent_id,
+            "owner_id": self.bot["id"],
+            "name": body["name"],
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                "archive_timestamp": EPOCH,
+                "locked": False,
+            },
+            "flags": 0,
+        }
+        self.channels[thread_id] = thread
+        await self._send("THREAD_CREATE", {**thread, "newly_created": True})
+        return thread
+
+    def _followup(self, token: str, body: dict[str, Any]) -> dict[str, Any]:
+        interaction_id = token.removeprefix("token-")
+        channel_id, _ = self._interactions[interaction_id]
+        return self._message(channel_id, self.bot, body, flags=body.get("flags", 0))
+
+    async def _callback(self, interaction_id: str, body: dict[str, Any]) -> web.Response:
+        if any(c.interaction_id == interaction_id for c in self.callbacks):
+            error = {"message": "Interaction has already been acknowledged.", "code": 40060}
+            return self._json(error, 400)
+        self.callbacks.append(
+            Callback(interaction_id, body["type"], body.get("data") or {}, time.monotonic())
+        )
+        channel_id, kind = self._interactions[interaction_id]
+        answer: dict[str, Any] = {
+            "interaction": {
+                "id": interaction_id,
+                "type": kind,
+                "response_message_loading": body["type"] == 5,
+                "response_message_ephemeral": bool((body.get("data") or {}).get("flags", 0) & 64),
+            }
+        }
+        if body["type"] == 4:
+            message = self._message(channel_id, self.bot, body.get("data") or {})
+            answer["interaction"]["response_message_id"] = message["id"]
+            answer["resource"] = {"type": 4, "message": message}
+        return self._json(answer)
+
+    # ---- what tests read ------------------------------------------------------------
+
+    def acknowledged_in(self, interaction_id: str) -> float:
+        """Seconds between sending an interaction and the bot's first callback."""
+        first = next(c for c in self.callbacks if c.interaction_id == interaction_id)
+        return first.at - self._sent_at[interaction_id]
+
+    def callbacks_for(self, interaction_id: str) -> list[Callback]:
+        return [c for c in self.callbacks if c.interaction_id == interaction_id]
+
+    def calls_to(self, method: str, suffix: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method and c.path.endswith(suffix)]
+
+    def followups(self) -> list[Call]:
+        return [c for c in self.calls if c.method == "POST" and c.path.startswith("/webhooks/")]
