@@ -15,19 +15,23 @@ from bot.policy import Policy, load_policy
 from bot.registry import IntegrationEnv, Registry, discover
 from bot.settings import Settings
 from bot.store.database import Database
+from bot.vault import CredentialStore, check_keyring, load_keyring
 
 log = logging.getLogger(__name__)
 
 
 class Deputy:
     def __init__(self, settings: Settings, database: Database, registry: Registry, policy: Policy,
-                 planner: Planner, *, clock: Callable[[], datetime] | None = None) -> None:
+                 planner: Planner, *, clock: Callable[[], datetime] | None = None,
+                 vault: CredentialStore | None = None) -> None:
         self.settings = settings
         self.database = database
         self.registry = registry
         self.policy = policy
         self.planner = planner
         self.clock = clock or (lambda: datetime.now(UTC))
+        # per-user credentials; None in a process that runs only credential-free integrations
+        self.vault = vault
         self.ports: dict[str, ChatPort] = {}
         # set when a run is queued, so an in-process worker starts at once instead of polling
         self.work_available = asyncio.Event()
@@ -67,5 +71,9 @@ async def build_app(settings: Settings, *, planner: Planner | None = None,
     registry = discover(settings.integrations, settings.integration_paths)
     registry.start(IntegrationEnv(settings=settings, database=database, clock=clock))
     policy = load_policy(settings.resolved_policy_file)
+    master = settings.master_key.get_secret_value() if settings.master_key else None
+    keyring = await load_keyring(settings.home, master)
+    await check_keyring(database, keyring)
     return Deputy(settings, database, registry, policy,
-                  planner or choose_planner(settings, registry), clock=clock)
+                  planner or choose_planner(settings, registry), clock=clock,
+                  vault=CredentialStore(database, keyring))

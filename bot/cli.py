@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -26,6 +26,8 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(runs_app, name="runs")
 app.add_typer(policy_app, name="policy")
 app.add_typer(integrations_app, name="integrations")
+keys_app = typer.Typer(help="Master keys of the credential vault.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 T = TypeVar("T")
 
@@ -189,6 +191,76 @@ def integrations_list() -> None:
         for action in manifest.actions:
             undo = f" (undo: {action.undo})" if action.undo else ""
             typer.echo(f"  {manifest.name}.{action.name:<22} {action.effect.value:<11}{undo}")
+
+
+async def _vault(settings: Settings) -> tuple[Any, Any]:
+    from bot.store.database import Database
+    from bot.store.migrate import upgrade
+    from bot.vault import load_keyring
+
+    if settings.uses_embedded_database:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        await upgrade(settings.resolved_database_url)
+    master = settings.master_key.get_secret_value() if settings.master_key else None
+    return Database(settings.resolved_database_url), await load_keyring(settings.home, master)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Key ids, which one is active, and how many credentials each protects."""
+    from bot.vault import list_keys
+
+    settings = settings_or_exit()
+
+    async def main() -> list[Any]:
+        db, keyring = await _vault(settings)
+        try:
+            return await list_keys(db, keyring)
+        finally:
+            await db.dispose()
+
+    for key in run_async(main):
+        flags = ", ".join(f for f, on in (("active", key.active), ("configured", key.configured)) if on)
+        typer.echo(f"{key.key_id:<8} {key.credentials:>6} credentials  {flags or 'NOT configured'}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(batch_size: Annotated[int, typer.Option(min=1, help="Credentials per transaction.")] = 500) -> None:
+    """Rewrap every credential's data key under the newest master key (safe to re-run)."""
+    from bot.vault import rotate
+
+    settings = settings_or_exit()
+
+    async def main() -> str:
+        db, keyring = await _vault(settings)
+        try:
+            report = await rotate(db, keyring, batch_size=batch_size)
+            return str(report.summary())
+        finally:
+            await db.dispose()
+
+    typer.echo(run_async(main))
+
+
+@keys_app.command("retire")
+def keys_retire(key_id: str) -> None:
+    """Forget an old master key; refused while any credential still needs it."""
+    from bot.errors import UserError
+    from bot.vault import KeyInUse, retire
+
+    settings = settings_or_exit()
+
+    async def main() -> str:
+        db, keyring = await _vault(settings)
+        try:
+            return await retire(db, keyring, key_id)
+        finally:
+            await db.dispose()
+
+    try:
+        typer.echo(run_async(main))
+    except (KeyInUse, UserError) as err:
+        fail(str(err), 1)
 
 
 def main() -> None:

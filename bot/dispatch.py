@@ -14,13 +14,14 @@ from bot.chat.events import (
     ButtonPressed,
     ChatEvent,
     CommandInvoked,
+    CredentialsSubmitted,
     GoalPosted,
     ModifySubmitted,
     ThreadReply,
 )
 from bot.chat.replies import Notice
 from bot.errors import DatabaseUnavailable, DeputyError
-from bot.flow import approvals, commands, goals
+from bot.flow import approvals, commands, connections, goals
 
 if TYPE_CHECKING:
     from bot.app import Deputy
@@ -41,6 +42,9 @@ async def dispatch(app: Deputy, event: ChatEvent) -> None:
                 await approvals.on_modify(app, event)
             case CommandInvoked():
                 await commands.on_command(app, event)
+            case CredentialsSubmitted():
+                notice = await connections.on_credentials(app, event)
+                await _tell(app, event, notice)
     except (DeputyError, DatabaseUnavailable) as err:
         await _tell(app, event, Notice(str(err), tone="error"))
     except Exception:

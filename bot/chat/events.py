@@ -75,4 +75,16 @@ class CommandInvoked:
     event_id: str | None = None
 
 
-ChatEvent = GoalPosted | ThreadReply | ButtonPressed | ModifySubmitted | CommandInvoked
+@dataclass(frozen=True)
+class CredentialsSubmitted:
+    """What a person typed into a connect form (modal, hidden prompt). Never a channel message."""
+
+    actor: Actor
+    where: Where
+    integration: str
+    fields: dict[str, str] = field(default_factory=dict, repr=False)
+    event_id: str | None = None
+
+
+ChatEvent = (GoalPosted | ThreadReply | ButtonPressed | ModifySubmitted | CommandInvoked
+             | CredentialsSubmitted)

@@ -88,4 +88,23 @@ class RunResult:
     lines: tuple[str, ...] = field(default_factory=tuple)
 
 
-Reply = PlanCard | Notice | Question | RunResult
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    secret: bool = True
+    required: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectForm:
+    """Ask one person, privately, for an integration's credentials (modal / hidden prompt).
+    The answers come back as a CredentialsSubmitted event."""
+
+    integration: str
+    title: str
+    fields: tuple[FormField, ...]
+
+
+Reply = PlanCard | Notice | Question | RunResult | ConnectForm

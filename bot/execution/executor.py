@@ -10,10 +10,11 @@ risk a second side effect.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot.domain import Actor, Effect, GoalStatus, RunStatus, StepStatus
-from bot.errors import DeputyError, OutcomeUnknown
+from bot.errors import DeputyError, NotConnected, OutcomeUnknown
 from bot.execution.calls import call_action
 from bot.planning.refs import ITEM, RefError, lookup, resolve
 from bot.registry import CallContext
@@ -82,6 +83,25 @@ async def execute_run(app: Deputy, run: RunRow, worker_id: str) -> RunStatus:
     return RunStatus.SUCCEEDED
 
 
+async def _call(app: Deputy, requester: Actor, action: str, args: dict[str, Any], key: str) -> Any:
+    """One call with the requester's own credentials, decrypted here and dropped on return
+    (they live only in this frame)."""
+    ctx = CallContext(idempotency_key=key, actor=requester, timezone=requester.timezone,
+                      credentials=await _credentials(app, requester, action))
+    return await call_action(app.registry, app.settings, action, args, ctx)
+
+
+async def _credentials(app: Deputy, requester: Actor, action: str) -> Mapping[str, str]:
+    integration = action.split(".", 1)[0]
+    loaded = app.registry.get(integration)
+    if loaded is None or not loaded.manifest.credentials:
+        return {}
+    fields = await app.vault.get(requester.key, integration) if app.vault else None
+    if fields is None:
+        raise NotConnected(integration)
+    return fields
+
+
 def _check_resumable(app: Deputy, step: StepRow) -> None:
     spec = app.registry.spec(step.action)
     loaded = app.registry.get(step.action.split(".", 1)[0])
@@ -118,9 +138,8 @@ async def _run_step(app: Deputy, run_id: int, view: PlanView, step: StepRow, req
     results = []
     for index, args in enumerate(arg_list):
         key = idempotency_key(run_id, step.step_id, index if step.for_each else None)
-        ctx = CallContext(idempotency_key=key, actor=requester, timezone=requester.timezone)
         try:
-            result = await call_action(app.registry, app.settings, step.action, args, ctx)
+            result = await _call(app, requester, step.action, args, key)
         except DeputyError as err:
             raise StepFailed(step, f"step {step.position} ({step.action}) failed: {err}") from err
         results.append(result)

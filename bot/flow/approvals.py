@@ -14,8 +14,9 @@ from bot.chat.replies import CardState, Notice
 from bot.domain import Actor, ApprovalDecision, Effect, GoalStatus, PlanStatus, Step
 from bot.errors import UserError
 from bot.flow.cards import build_card
+from bot.flow.connections import missing_connections
 from bot.flow.edits import apply_edits
-from bot.flow.proposals import propose, requester_label
+from bot.flow.proposals import facts_of, propose, requester_label
 from bot.policy import PlanRequirement, evaluate_step, plan_requirement
 from bot.store import audit, goals, messages, runs
 from bot.store.goals import PlanView
@@ -30,7 +31,8 @@ def requirement_of(app: Deputy, view: PlanView) -> PlanRequirement:
     for row in view.steps:
         spec = app.registry.spec(row.action)
         effect = spec.effect if spec else Effect.DESTRUCTIVE
-        decisions.append(evaluate_step(app.policy, Step(id=row.step_id, action=row.action), effect))
+        step = Step(id=row.step_id, action=row.action, args=row.args, for_each=row.for_each)
+        decisions.append(evaluate_step(app.policy, step, effect, facts_of(view.goal)))
     return plan_requirement(decisions)
 
 
@@ -82,8 +84,14 @@ async def decide(app: Deputy, event: ButtonPressed, plan_id: int, version: int,
             allowed, why = requirement.may_approve(app.policy, actor, view.goal.requester_key)
             if decision is ApprovalDecision.REJECT and actor.key == view.goal.requester_key:
                 allowed = True  # the requester may always withdraw their own goal
+            missing = (await missing_connections(app, view.goal.requester_key,
+                                                 {s.action.split(".", 1)[0] for s in view.steps})
+                       if decision is ApprovalDecision.APPROVE else [])
             if requirement.denied and decision is ApprovalDecision.APPROVE:
                 refusal = "This plan has a step the policy denies, so it cannot be approved. Modify or reject it."
+            elif missing:
+                refusal = (f"This plan needs {', '.join(missing)}, which the requester has not "
+                           f"connected yet (`connect {missing[0]}`). Nothing was approved.")
             elif not allowed:
                 refusal = f"You can't {decision.value} this plan, because {why}."
                 await audit.append(session, "refusal", actor_key=actor.key, goal_id=view.goal.id,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.chat.events import CommandInvoked
-from bot.chat.replies import Notice
+from bot.chat.replies import ConnectForm, Notice
 from bot.domain import GoalStatus, PlanStatus, RunStatus
+from bot.flow import connections
 from bot.store import audit, goals, runs
 from bot.store.tables import GoalRow
 
@@ -20,18 +21,26 @@ Ask in plain words, for example:
 • chase overdue invoices
 • what's overdue?  ·  look up Acme  ·  update Alice's phone to +44 20 7946 0000
 Then use the buttons on the plan (Approve / Modify / Reject).
-Commands: help · status (your open goals) · cancel GOAL_ID"""
+Commands: help · status (your open goals) · cancel GOAL_ID
+Accounts: connect INTEGRATION (asks privately, never in the channel) · connections · disconnect INTEGRATION"""
 
 
 async def on_command(app: Deputy, event: CommandInvoked) -> None:
     port = app.port(event.where.platform)
     name = event.name.lower()
+    reply: Notice | ConnectForm
     if name == "help":
         reply = Notice(HELP)
     elif name == "status":
         reply = await _status(app, event)
     elif name == "cancel":
         reply = await _cancel(app, event)
+    elif name == "connect":
+        reply = await connections.connect_form(app, event)
+    elif name == "connections":
+        reply = await connections.list_connections(app, event)
+    elif name == "disconnect":
+        reply = await connections.disconnect(app, event)
     else:
         reply = Notice(f"I don't know the command {event.name!r}. Try `help`.", tone="warning")
     if port:

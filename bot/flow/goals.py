@@ -9,6 +9,7 @@ from bot.chat.replies import Notice
 from bot.domain import GoalStatus
 from bot.flow.context import planning_context
 from bot.flow.proposals import propose
+from bot.flow.secret_guard import WARNING, looks_like_secret
 from bot.store import audit, goals
 
 if TYPE_CHECKING:
@@ -24,6 +25,10 @@ MAX_GOAL_CHARS = 4000
 async def on_goal(app: Deputy, event: GoalPosted) -> None:
     text = event.text.strip()
     port = app.port(event.where.platform)
+    if looks_like_secret(text):
+        if port:
+            await port.post_private(event.where, event.actor, Notice(WARNING, tone="warning"))
+        return
     if not text:
         if port:
             await port.post_private(event.where, event.actor, Notice(
@@ -59,6 +64,11 @@ async def on_goal(app: Deputy, event: GoalPosted) -> None:
 async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
     text = event.text.strip()
     if not text:
+        return
+    if looks_like_secret(text):
+        port = app.port(event.where.platform)
+        if port:
+            await port.post_private(event.where, event.actor, Notice(WARNING, tone="warning"))
         return
     async with app.database.session() as session:
         goal = await goals.goal_by_thread(session, event.where)

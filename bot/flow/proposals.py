@@ -3,6 +3,7 @@ or an honest "I can't do that". Shared by new goals, thread replies, edits and r
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.chat.replies import CardState, Notice, Question
@@ -16,8 +17,9 @@ from bot.domain import (
     Where,
 )
 from bot.flow.cards import build_card
+from bot.flow.connections import missing_connections
 from bot.planning.validation import validate_plan
-from bot.policy import evaluate_step, plan_requirement
+from bot.policy import RequestFacts, evaluate_step, plan_requirement
 from bot.store import audit, goals, messages
 from bot.store.goals import StepVerdict
 from bot.store.tables import GoalRow
@@ -28,6 +30,12 @@ if TYPE_CHECKING:
 
 def where_of(goal: GoalRow) -> Where:
     return Where(platform=goal.platform, channel_id=goal.channel_id, thread_id=goal.thread_id)
+
+
+def facts_of(goal: GoalRow) -> RequestFacts:
+    """What the policy knows of a goal's request; platform groups are not stored, so unknown."""
+    return RequestFacts(requester_key=goal.requester_key, requester_groups=None,
+                        channel_id=goal.channel_id, platform=goal.platform, now=datetime.now(UTC))
 
 
 async def requester_label(app: Deputy, key: str) -> str:
@@ -79,10 +87,14 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
         await _unplanned(app, goal_id, f"I could not make a valid plan, so nothing will run:\n{listed}")
         return
     verdicts, decisions = [], []
+    async with app.database.session() as session:
+        asking = await session.get(GoalRow, goal_id)
+        assert asking is not None
+    facts = facts_of(asking)
     for step in draft.steps:
         spec = app.registry.spec(step.action)
         assert spec is not None  # validate_plan checked every action exists
-        decision = evaluate_step(app.policy, step, spec.effect)
+        decision = evaluate_step(app.policy, step, spec.effect, facts)
         decisions.append(decision)
         verdicts.append(StepVerdict(effect=spec.effect.value, verdict=decision.verdict.value,
                                     reason=decision.reason, rule=decision.rule))
@@ -111,6 +123,13 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
     runs_alone = requirement.runs_alone and not any(
         app.registry.spec(s.action) is None or app.registry.spec(s.action).effect is not Effect.READ  # type: ignore[union-attr]
         for s in draft.steps)
+    missing = await missing_connections(app, goal.requester_key, {s.integration for s in draft.steps})
+    if missing:
+        runs_alone = False
+        names = ", ".join(missing)
+        note = (note + "\n" if note else "") + (
+            f"Not connected yet: {names}. {requester} can `connect {missing[0]}` (privately); "
+            "the plan can be approved once it is connected.")
     state = CardState.APPROVED if runs_alone else CardState.AWAITING
     if runs_alone:
         note = (note + "\n" if note else "") + "Read-only: runs without approval."

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,8 @@ class LoadedIntegration:
     manifest: Manifest
     actions: ActionSet
     client: Any = None
+    # checks credentials at connect time (raises ReconnectNeeded / PermanentError); optional
+    check_credentials: Callable[[Mapping[str, str]], Awaitable[None]] | None = None
 
 
 class Registry:
@@ -52,9 +54,23 @@ class Registry:
         loaded = self._by_name[integration]
         return loaded.client, loaded.actions.functions[name]
 
+    def add(self, loaded: LoadedIntegration) -> None:
+        """Adds an integration built at run time (e.g. one per configured MCP server)."""
+        name = loaded.manifest.name
+        if name in self._by_name:
+            raise ManifestError(f"two integrations are named {name!r}")
+        self._by_name[name] = loaded
+
     def start(self, env: IntegrationEnv) -> None:
         for item in self._by_name.values():
             item.client = item.actions.client_factory(env)
+
+    async def aclose(self) -> None:
+        """Closes the clients that hold connections (they expose ``async aclose()``)."""
+        for item in self._by_name.values():
+            close = getattr(item.client, "aclose", None)
+            if close is not None:
+                await close()
 
 
 def _import_actions(folder: Path, package: str | None) -> object:
@@ -93,7 +109,23 @@ def _load_one(folder: Path, package: str | None) -> LoadedIntegration:
             f"{folder.name}: manifest and actions.py disagree (not implemented: {missing}; "
             f"not in manifest: {extra})"
         )
-    return LoadedIntegration(manifest=manifest, actions=action_set)
+    return LoadedIntegration(manifest=manifest, actions=action_set,
+                             check_credentials=_credential_check(module))
+
+
+def _credential_check(actions_module: object) -> Any:
+    """``check_credentials`` from the integration's client module, when it has one."""
+    name = getattr(actions_module, "__name__", "")
+    client_name = name.rsplit(".", 1)[0] + ".client" if "." in name else ""
+    if not client_name:
+        return None
+    try:
+        client = importlib.import_module(client_name)
+    except ModuleNotFoundError as err:
+        if err.name == client_name:
+            return None
+        raise
+    return getattr(client, "check_credentials", None)
 
 
 def discover(enabled: Iterable[str] | None = None, extra_paths: Iterable[Path] = ()) -> Registry:

@@ -13,8 +13,10 @@ from bot.app import Deputy
 from bot.planning.rules import RulePlanner
 from bot.policy import load_policy
 from bot.registry import IntegrationEnv, discover
+from bot.registry.registry import Registry
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
+from bot.vault import CredentialStore, Keyring, generate_key
 from integrations.local.demo import seed
 from tests.support.chat import Chat
 
@@ -32,11 +34,12 @@ def settings(tmp_path: Path) -> Settings:
                          retry_max_seconds=0.05, step_timeout_seconds=5)
 
 
-async def make_app(database: Database, settings: Settings, registry=None) -> Deputy:  # type: ignore[no-untyped-def]
+async def make_app(database: Database, settings: Settings, registry: Registry | None = None) -> Deputy:
     registry = registry or discover(["local"])
     registry.start(IntegrationEnv(settings=settings, database=database, clock=clock))
     policy = load_policy(settings.resolved_policy_file)
-    return Deputy(settings, database, registry, policy, RulePlanner(), clock=clock)
+    vault = CredentialStore(database, Keyring([generate_key("k1")]))
+    return Deputy(settings, database, registry, policy, RulePlanner(), clock=clock, vault=vault)
 
 
 @pytest.fixture

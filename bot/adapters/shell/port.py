@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from bot.adapters.shell.render import STATE_MARK, render
 from bot.chat.port import MessageRef
-from bot.chat.replies import CardState, PlanCard, Reply, RunResult, StepState
+from bot.chat.replies import CardState, ConnectForm, PlanCard, Reply, RunResult, StepState
 from bot.domain import Actor, Where
 
 
@@ -22,6 +22,8 @@ class TextPort:
         self._cards: dict[str, PlanCard] = {}
         self.latest_card: PlanCard | None = None
         self.current_thread: Where | None = None
+        # a connect form the session must ask for, privately, before the next line
+        self.pending_form: ConnectForm | None = None
 
     async def open_thread(self, where: Where, title: str, message_id: str | None) -> Where:
         thread = Where(platform=self.platform, channel_id=where.channel_id,
@@ -66,4 +68,6 @@ class TextPort:
                         f"{', '.join(reply.approved_by)}; {reply.approvals_required} needed)", "info")
 
     async def post_private(self, where: Where, actor: Actor, reply: Reply) -> None:
+        if isinstance(reply, ConnectForm):
+            self.pending_form = reply
         self._write(render(reply), getattr(reply, "tone", "info"))

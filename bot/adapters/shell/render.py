@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.chat.replies import (
     CardState,
+    ConnectForm,
     Notice,
     PlanCard,
     Question,
@@ -71,6 +72,8 @@ def render(reply: Reply) -> str:
         return prefix + reply.text
     if isinstance(reply, Question):
         return f"? {reply.text}\n  (answer with: reply YOUR ANSWER)"
+    if isinstance(reply, ConnectForm):
+        return f"Connecting {reply.integration}: answer below (secrets are not echoed)."
     if isinstance(reply, RunResult):
         mark = "✓" if reply.succeeded else "✗"
         return "\n".join([f"{mark} Run {reply.run_id}: {reply.headline}", *[f"  {x}" for x in reply.lines]])

@@ -6,6 +6,8 @@ deputy shell`` prints the result before it exits.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.adapters.shell.port import TextPort
 from bot.app import Deputy
 from bot.chat.buttons import ButtonId
@@ -13,6 +15,7 @@ from bot.chat.events import (
     ButtonPressed,
     ChatEvent,
     CommandInvoked,
+    CredentialsSubmitted,
     GoalPosted,
     ModifySubmitted,
     ThreadReply,
@@ -26,7 +29,7 @@ from bot.flow.edits import parse_modify
 CHANNEL = "terminal"
 SHELL_HELP = """Type a goal in plain words, then answer the plan:
   approve · reject · modify STEP key=value · reply TEXT (e.g. reply make it Thursday)
-Also: status · cancel GOAL_ID · help · quit
+Also: status · cancel GOAL_ID · connect INTEGRATION · connections · disconnect INTEGRATION · help · quit
 Act as someone else (for approvals): as NAME: approve"""
 
 
@@ -35,11 +38,20 @@ def local_actor(name: str, timezone: str = "UTC") -> Actor:
                  timezone=timezone)
 
 
+# asks one question of the person at the terminal: (label, secret) -> answer, None on EOF
+Ask = Callable[[str, bool], Awaitable[str | None]]
+
+
+async def _no_answers(label: str, secret: bool) -> str | None:
+    return None
+
+
 class ShellSession:
-    def __init__(self, app: Deputy, port: TextPort, user: Actor) -> None:
+    def __init__(self, app: Deputy, port: TextPort, user: Actor, ask: Ask = _no_answers) -> None:
         self.app = app
         self.port = port
         self.user = user
+        self.ask = ask
         self.worker = Worker(app, "shell")
         self._events = 0
         app.attach(port)
@@ -69,8 +81,24 @@ class ShellSession:
             return True
         if event is not None:
             await self.app.dispatch(event)
+            await self._answer_form(actor)
             await self.worker.drain()
         return True
+
+    async def _answer_form(self, actor: Actor) -> None:
+        form, self.port.pending_form = self.port.pending_form, None
+        if form is None:
+            return
+        answers: dict[str, str] = {}
+        for item in form.fields:
+            optional = "" if item.required else " (optional)"
+            answer = await self.ask(f"{item.label}{optional}: ", item.secret)
+            if answer is None:
+                self.port._write("Connect cancelled; nothing was stored.", "warning")
+                return
+            answers[item.name] = answer
+        await self.app.dispatch(CredentialsSubmitted(actor=actor, where=self._where(),
+                                                     integration=form.integration, fields=answers))
 
     def _event_for(self, word: str, rest: str, text: str, actor: Actor) -> ChatEvent | None:
         self._events += 1
@@ -91,7 +119,7 @@ class ShellSession:
         if word == "help":
             self.port._write(SHELL_HELP, "info")
             return None
-        if word in ("status", "cancel"):
+        if word in ("status", "cancel", "connect", "connections", "disconnect"):
             return CommandInvoked(actor=actor, where=self._where(), name=word, argument=rest)
         return GoalPosted(actor=actor, where=self._where(), text=text,
                           event_id=f"shell-{id(self)}-{self._events}")

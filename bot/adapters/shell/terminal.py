@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from bot.adapters.shell.port import TextPort
 from bot.adapters.shell.session import SHELL_HELP, ShellSession, local_actor
@@ -42,12 +42,26 @@ async def _read_line(prompt: str, interactive: bool) -> str | None:
     return line if line else None
 
 
+def _asker(interactive: bool) -> Callable[[str, bool], Awaitable[str | None]]:
+    async def ask(label: str, secret: bool) -> str | None:
+        if interactive:
+            try:
+                reader = getpass.getpass if secret else input
+                return await asyncio.to_thread(reader, label)
+            except EOFError:
+                return None
+        line = await asyncio.to_thread(sys.stdin.readline)
+        return line.rstrip("\n") if line else None
+
+    return ask
+
+
 async def run_shell(settings: Settings, user: str | None) -> None:
     interactive = sys.stdin.isatty()
     deputy = await build_app(settings)
     name = user or getpass.getuser().capitalize()
     port = TextPort(_writer(interactive))
-    session = ShellSession(deputy, port, local_actor(name, settings.timezone))
+    session = ShellSession(deputy, port, local_actor(name, settings.timezone), _asker(interactive))
     try:
         if interactive:
             port._write(f"Deputy shell — you are {name}. Planner: {deputy.planner.name}. "

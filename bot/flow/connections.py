@@ -1,0 +1,99 @@
+"""connect / connections / disconnect, and the private form answers that store credentials."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.chat.events import CommandInvoked, CredentialsSubmitted
+from bot.chat.replies import ConnectForm, FormField, Notice
+from bot.errors import DeputyError, TransientError, UserError
+from bot.registry.registry import LoadedIntegration
+from bot.store import audit
+
+if TYPE_CHECKING:
+    from bot.app import Deputy
+
+
+def _connectable(app: Deputy) -> list[str]:
+    return [m.name for m in app.registry.manifests() if m.credentials]
+
+
+def _manifest_or_error(app: Deputy, name: str) -> LoadedIntegration:
+    loaded = app.registry.get(name.strip().lower())
+    if loaded is None:
+        options = ", ".join(_connectable(app)) or "none are enabled"
+        raise UserError(f"There is no integration called {name!r}. You can connect: {options}.")
+    return loaded
+
+
+async def connect_form(app: Deputy, event: CommandInvoked) -> ConnectForm | Notice:
+    if not event.argument.strip():
+        options = ", ".join(_connectable(app)) or "none are enabled (see DEPUTY_INTEGRATIONS)"
+        return Notice(f"Use: connect INTEGRATION. You can connect: {options}.", tone="warning")
+    loaded = _manifest_or_error(app, event.argument)
+    manifest = loaded.manifest
+    if not manifest.credentials:
+        return Notice(f"{manifest.name} needs no account: it is ready to use.")
+    fields = tuple(FormField(name=f.name, label=f.label, secret=f.secret, required=f.required,
+                             description=f.description) for f in manifest.credentials)
+    return ConnectForm(integration=manifest.name, title=f"Connect {manifest.name}", fields=fields)
+
+
+async def on_credentials(app: Deputy, event: CredentialsSubmitted) -> Notice:
+    loaded = _manifest_or_error(app, event.integration)
+    manifest = loaded.manifest
+    if app.vault is None:
+        raise UserError("This Deputy has no credential vault configured; nothing was stored.")
+    known = {f.name for f in manifest.credentials}
+    fields = {k: v.strip() for k, v in event.fields.items() if k in known and v.strip()}
+    missing = [f.label for f in manifest.credentials if f.required and f.name not in fields]
+    if missing:
+        return Notice(f"Not connected: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
+                      "needed. Nothing was stored.", tone="warning")
+    if loaded.check_credentials is not None:
+        try:
+            await loaded.check_credentials(fields)
+        except TransientError:
+            return Notice(f"I could not reach {manifest.name} to check those details; nothing was "
+                          "stored. Try again in a moment.", tone="warning")
+        except DeputyError as err:
+            return Notice(f"{manifest.name} did not accept those details ({err}). Nothing was stored.",
+                          tone="warning")
+    await app.vault.put(event.actor.key, manifest.name, fields)
+    async with app.database.session() as session:
+        await audit.append(session, "connect", actor_key=event.actor.key,
+                           data={"integration": manifest.name, "fields": sorted(fields)})
+    return Notice(f"Connected {manifest.name}. Plans that need it will run with your credentials.",
+                  tone="success")
+
+
+async def list_connections(app: Deputy, event: CommandInvoked) -> Notice:
+    if app.vault is None:
+        return Notice("This Deputy has no credential vault configured.")
+    rows = await app.vault.list_for(event.actor.key)
+    needing = _connectable(app)
+    if not rows:
+        return Notice("You have connected nothing yet. You can connect: " + (", ".join(needing) or "nothing"))
+    lines = [f"• {r.integration} (since {r.created_at:%Y-%m-%d})" for r in rows]
+    return Notice("Your connections:\n" + "\n".join(lines))
+
+
+async def disconnect(app: Deputy, event: CommandInvoked) -> Notice:
+    loaded = _manifest_or_error(app, event.argument)
+    if app.vault is None or not await app.vault.delete(event.actor.key, loaded.manifest.name):
+        return Notice(f"You had not connected {loaded.manifest.name}.")
+    async with app.database.session() as session:
+        await audit.append(session, "disconnect", actor_key=event.actor.key,
+                           data={"integration": loaded.manifest.name})
+    return Notice(f"Disconnected {loaded.manifest.name}; your stored credentials are deleted.",
+                  tone="success")
+
+
+async def missing_connections(app: Deputy, requester_key: str, integrations: set[str]) -> list[str]:
+    """Integrations in ``integrations`` that need credentials the requester has not given."""
+    needing = sorted(n for n in integrations
+                     if (loaded := app.registry.get(n)) is not None and loaded.manifest.credentials)
+    if not needing:
+        return []
+    have = {r.integration for r in await app.vault.list_for(requester_key)} if app.vault else set()
+    return [n for n in needing if n not in have]
