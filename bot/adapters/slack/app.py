@@ -1,0 +1,273 @@
+"""The slack-bolt AsyncApp wiring: every request is answered at once, the work runs after.
+
+Listeners only acknowledge and schedule: the translation (which may call users.info) and
+the core's dispatch run in background tasks, so Slack gets its answer in milliseconds
+whatever the planner does. The same app serves HTTP (:mod:`.http`) and Socket Mode
+(:mod:`.socket_mode`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
+from typing import Any
+
+import aiohttp
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack import connect, events
+from bot.adapters.slack.identity import ActorDirectory
+from bot.adapters.slack.modal import (
+    CALLBACK_ID,
+    BadSubmission,
+    ModifyTarget,
+    build_modal,
+    read_submission,
+)
+from bot.adapters.slack.port import (
+    ChannelLimiter,
+    ChatPostFailed,
+    SlackPort,
+    ThreadBook,
+    make_client,
+)
+from bot.adapters.slack.render import escape
+from bot.adapters.slack.settings import SlackSettings
+from bot.chat.buttons import parse_button
+from bot.chat.events import ChatEvent, GoalPosted
+from bot.domain import Actor
+
+log = logging.getLogger(__name__)
+
+Dispatch = Callable[[ChatEvent], Awaitable[None]]
+Payload = dict[str, Any]
+NOT_IN_CHANNEL = "I can't post in this channel yet: invite me with `/invite @Deputy`, then ask again."
+
+
+class RecentIds:
+    """Event ids already accepted, so an Events API retry is acknowledged and dropped."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._seen: OrderedDict[str, None] = OrderedDict()
+
+    def first_time(self, event_id: str) -> bool:
+        if event_id in self._seen:
+            return False
+        self._seen[event_id] = None
+        if len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+        return True
+
+
+def _session_if_running() -> aiohttp.ClientSession | None:
+    # aiohttp sessions belong to a loop; built outside one, slack_sdk falls back to a
+    # session per call
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    return aiohttp.ClientSession()
+
+
+class SlackAdapter:
+    def __init__(
+        self,
+        settings: SlackSettings,
+        dispatch: Dispatch,
+        *,
+        client: AsyncWebClient | None = None,
+        default_timezone: str = "UTC",
+        translate_concurrency: int = 16,
+    ) -> None:
+        self.settings = settings
+        self.dispatch = dispatch
+        self._session: aiohttp.ClientSession | None = None
+        if client is None:
+            self._session = _session_if_running()
+            client = make_client(settings, self._session)
+        self.client = client
+        self.port = SlackPort(self.client, ChannelLimiter(settings.post_interval_seconds), ThreadBook())
+        self.directory = ActorDirectory(self.client, default_timezone)
+        self.recent = RecentIds()
+        self._tasks: set[asyncio.Task[None]] = set()
+        # the adapter's own Web API calls before dispatch (users.info, a slash command's
+        # root message) run a few at a time: under a flood, fresh requests still get their
+        # ack promptly instead of queueing behind hundreds of half-done translations
+        self._translating = asyncio.Semaphore(translate_concurrency)
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=settings.signing_secret.get_secret_value(),
+            # listeners return right after ack(): the response leaves without bolt's polling
+            process_before_response=True,
+            raise_error_for_unhandled_request=False,
+        )
+        self._wire()
+
+    # -- background work ---------------------------------------------------------------
+
+    def spawn(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        task = asyncio.get_running_loop().create_task(work, name=f"slack:{what}")
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("Slack %s failed", task.get_name(), exc_info=task.exception())
+
+    async def drain(self) -> None:
+        """Wait for the work already accepted (graceful shutdown, tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def aclose(self, grace: float = 5.0) -> None:
+        """Give accepted work ``grace`` seconds, then cancel what is left."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=grace)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+
+    # -- wiring ------------------------------------------------------------------------
+
+    def _wire(self) -> None:
+        app = self.app
+        app.use(self._check_shape)
+        app.use(self._drop_retries)
+        app.command("/deputy")(self._on_command)
+        app.event("app_mention")(self._on_mention)
+        app.event("message")(self._on_message)
+        app.action(re.compile(r"^deputy:"))(self._on_button)
+        app.view(CALLBACK_ID)(self._on_modify)
+        app.action(re.compile("^" + re.escape(connect.ACTION_PREFIX)))(self._on_connect_button)
+        app.view(connect.CALLBACK_ID)(self._on_connect_submit)
+
+    async def _check_shape(self, body: Payload, next: Callable[[], Awaitable[Any]]) -> Any:
+        reason = events.problem(body)
+        if reason is not None:
+            log.info("refused a Slack request: %s", reason)
+            return BoltResponse(status=400, body=reason)
+        return await next()
+
+    async def _drop_retries(self, body: Payload, next: Callable[[], Awaitable[Any]]) -> Any:
+        # Slack redelivers (X-Slack-Retry-Num, same event_id) when an ack was late or lost;
+        # the core also dedups by event_id, this spares it the work within one process
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not self.recent.first_time(str(event_id)):
+            return BoltResponse(status=200, body="")
+        return await next()
+
+    async def _actor(self, body: Payload, user_id: str) -> Actor:
+        async with self._translating:
+            return await self.directory.actor(events.team_of(body), user_id)
+
+    # -- listeners: ack, schedule, return ----------------------------------------------
+
+    async def _on_command(self, ack: Any, body: Payload, respond: Any) -> None:
+        await ack()
+        self.spawn(self._command(dict(body), respond), "command")
+
+    async def _command(self, body: Payload, respond: Any) -> None:
+        actor = await self._actor(body, str(body["user_id"]))
+        event = events.command_event(body, actor)
+        if isinstance(event, GoalPosted):
+            # a slash command leaves no message to thread under: start one everybody sees
+            root = f"<@{actor.user_id}> asked: {escape(event.text)}"
+            try:
+                async with self._translating:
+                    ts = await self.port.post_root(event.where.channel_id, root)
+            except ChatPostFailed as err:
+                if err.code in ("not_in_channel", "channel_not_found", "is_archived"):
+                    await respond(text=NOT_IN_CHANNEL, response_type="ephemeral")
+                    return
+                raise
+            self.port.threads.add(event.where.channel_id, ts)
+            event = replace(event, message_id=ts)
+        await self.dispatch(event)
+
+    async def _on_mention(self, body: Payload) -> None:
+        self.spawn(self._mention(dict(body)), "app_mention")
+
+    async def _mention(self, body: Payload) -> None:
+        event = body["event"]
+        actor = await self._actor(body, str(event["user"]))
+        known = (str(event["channel"]), str(event.get("thread_ts"))) in self.port.threads
+        await self.dispatch(events.mention_event(body, actor, known_thread=known))
+
+    async def _on_message(self, body: Payload, context: Any) -> None:
+        if events.is_person_thread_reply(body["event"], context.bot_user_id):
+            self.spawn(self._reply(dict(body)), "thread_reply")
+
+    async def _reply(self, body: Payload) -> None:
+        actor = await self._actor(body, str(body["event"]["user"]))
+        await self.dispatch(events.reply_event(body, actor))
+
+    async def _on_button(self, ack: Any, body: Payload, action: Payload) -> None:
+        await ack()
+        self.spawn(self._button(dict(body), dict(action)), "button")
+
+    async def _button(self, body: Payload, action: Payload) -> None:
+        button = parse_button(str(action["action_id"]))
+        actor = await self._actor(body, str(body["user"]["id"]))
+        event = events.button_event(body, action, actor)
+        if button.action != "modify":
+            await self.dispatch(event)
+            return
+        target = ModifyTarget(button.plan_id, button.version, event.where.channel_id, event.where.thread_id)
+        try:
+            view = build_modal(str(action.get("value", "")), target)
+        except BadSubmission:
+            # a card drawn without editable values: let the core answer the click
+            await self.dispatch(event)
+            return
+        await self.port.open_modal(str(body["trigger_id"]), view)
+
+    async def _on_modify(self, ack: Any, body: Payload) -> None:
+        try:
+            _, edits = read_submission(body["view"])
+        except BadSubmission:
+            await ack()
+            return
+        if not edits:
+            first = next((b["block_id"] for b in body["view"].get("blocks", []) if b.get("type") == "input"), None)
+            if first is not None:
+                await ack(response_action="errors", errors={first: "Change at least one value, or cancel."})
+                return
+        await ack()
+        self.spawn(self._modify(dict(body)), "modify")
+
+    async def _modify(self, body: Payload) -> None:
+        actor = await self._actor(body, str(body["user"]["id"]))
+        await self.dispatch(events.modify_event(body, actor))
+
+    async def _on_connect_button(self, ack: Any, body: Payload, action: Payload) -> None:
+        await ack()
+        where = events.button_where(body)
+        try:
+            view = connect.connect_modal(str(action.get("value", "")), where.channel_id if where else "", where.thread_id if where else None)
+        except connect.BadConnectForm:
+            log.info("a connect button without a form")
+            return
+        self.spawn(self.port.open_modal(str(body["trigger_id"]), view), "connect_form")
+
+    async def _on_connect_submit(self, ack: Any, body: Payload) -> None:
+        await ack()
+        self.spawn(self._credentials(dict(body)), "credentials")
+
+    async def _credentials(self, body: Payload) -> None:
+        actor = await self._actor(body, str(body["user"]["id"]))
+        try:
+            event = events.credentials_event(body, actor)
+        except connect.BadConnectForm:
+            log.info("a connect submission Deputy did not open")
+            return
+        await self.dispatch(event)

@@ -1,0 +1,58 @@
+"""HTTP transport: aiohttp routes ``POST /slack/events`` (commands, events, interactivity)
+and ``GET /healthz``.
+
+The signature is checked before the body is parsed, so an unsigned or stale request gets
+401 whatever it holds, and a signed but unreadable one gets 400; bolt checks it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+
+from bot.adapters.slack.app import SlackAdapter
+from bot.errors import SettingsError
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; refuse floods early
+
+
+def create_http_app(adapter: SlackAdapter, app: web.Application | None = None) -> web.Application:
+    """Add Deputy's Slack routes to ``app`` (or a new one), e.g. next to other web routes."""
+    secret = adapter.settings.signing_secret.get_secret_value()
+    if not secret:
+        raise SettingsError("SLACK_SIGNING_SECRET: required to receive Slack requests over HTTP")
+    verifier = SignatureVerifier(secret)
+    web_app = app if app is not None else web.Application(client_max_size=MAX_BODY)
+
+    async def slack_events(request: web.Request) -> web.StreamResponse:
+        try:
+            body = await request.text()
+        except (UnicodeDecodeError, web.HTTPRequestEntityTooLarge):
+            return web.Response(status=400, text="unreadable body")
+        headers: dict[str, str | Sequence[str]] = {k.lower(): v for k, v in request.headers.items()}
+        if not verifier.is_valid(
+            body,
+            request.headers.get("X-Slack-Request-Timestamp"),
+            request.headers.get("X-Slack-Signature"),
+        ):
+            return web.Response(status=401, text="invalid request")
+        try:
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
+        except ValueError:  # json.JSONDecodeError: a truncated or garbled payload
+            return web.Response(status=400, text="malformed body")
+        bolt_response = await adapter.app.async_dispatch(bolt_request)
+        return await to_aiohttp_response(bolt_response)
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    web_app.router.add_post(EVENTS_PATH, slack_events)
+    web_app.router.add_get("/healthz", healthz)
+    return web_app

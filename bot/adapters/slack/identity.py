@@ -1,0 +1,81 @@
+"""Slack users → Deputy actors, with names and time zones from users.info fetched once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.port import error_code
+from bot.domain import Actor
+
+log = logging.getLogger(__name__)
+PLATFORM = "slack"
+
+
+class ActorDirectory:
+    def __init__(self, client: AsyncWebClient, default_timezone: str = "UTC", size: int = 5000) -> None:
+        self._client = client
+        self._default_tz = default_timezone
+        self._size = size
+        self._known: OrderedDict[tuple[str, str], Actor] = OrderedDict()
+        # a burst of clicks by one person shares one users.info call
+        self._pending: dict[tuple[str, str], asyncio.Future[Actor]] = {}
+
+    async def actor(self, team_id: str, user_id: str) -> Actor:
+        key = (team_id, user_id)
+        known = self._known.get(key)
+        if known is not None:
+            self._known.move_to_end(key)
+            return known
+        pending = self._pending.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Actor] = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        try:
+            actor = await self._fetch(team_id, user_id)
+            future.set_result(actor)
+            return actor
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as err:
+            future.set_exception(err)
+            future.exception()  # mark retrieved: waiters (if any) re-raise it themselves
+            raise
+        finally:
+            del self._pending[key]
+
+    async def _fetch(self, team_id: str, user_id: str) -> Actor:
+        key = (team_id, user_id)
+        try:
+            response = await self._client.users_info(user=user_id)
+        except SlackApiError as err:
+            # not cached: the next event tries again; the person still gets an answer now
+            log.warning("users.info failed for %s: %s", user_id, error_code(err))
+            return Actor(platform=PLATFORM, team_id=team_id, user_id=user_id, timezone=self._default_tz)
+        user = response.get("user") or {}
+        profile = user.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name") or ""
+        actor = Actor(
+            platform=PLATFORM, team_id=team_id, user_id=user_id,
+            display_name=str(name), timezone=self._timezone(user.get("tz")),
+        )
+        self._known[key] = actor
+        if len(self._known) > self._size:
+            self._known.popitem(last=False)
+        return actor
+
+    def _timezone(self, tz: object) -> str:
+        if not isinstance(tz, str) or not tz:
+            return self._default_tz
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            return self._default_tz
+        return tz

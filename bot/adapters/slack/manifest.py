@@ -1,0 +1,61 @@
+"""`deputy slack manifest`: a ready Slack app manifest to paste into "Create New App"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from bot.adapters.slack.http import EVENTS_PATH
+
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "app_mentions:read",
+    "channels:history",
+    "groups:history",
+    "users:read",
+    "usergroups:read",
+)
+BOT_EVENTS = ("app_mention", "message.channels", "message.groups")
+DESCRIPTION = "Plans what you ask, waits for approval, then does it."
+
+
+def slack_manifest(public_url: str | None, *, socket_mode: bool, name: str = "Deputy") -> dict[str, Any]:
+    """The manifest as a dict. Over HTTP every request URL is ``<public_url>/slack/events``;
+    in Socket Mode no URL is needed."""
+    if not socket_mode and not public_url:
+        raise ValueError("a public URL (https://…) is needed unless Socket Mode is used")
+    url = public_url.rstrip("/") + EVENTS_PATH if public_url and not socket_mode else None
+    command: dict[str, Any] = {
+        "command": "/deputy",
+        "description": "Ask Deputy for something, or: help, status, cancel ID, connect X",
+        "usage_hint": "<goal> | help | status | cancel ID | connect X | connections",
+        "should_escape": False,
+    }
+    events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
+    interactivity: dict[str, Any] = {"is_enabled": True}
+    if url:
+        command["url"] = url
+        events["request_url"] = url
+        interactivity["request_url"] = url
+    return {
+        "_metadata": {"major_version": 1, "minor_version": 1},
+        "display_information": {"name": name, "description": DESCRIPTION, "background_color": "#2c3e50"},
+        "features": {
+            "bot_user": {"display_name": name, "always_online": True},
+            "slash_commands": [command],
+        },
+        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "settings": {
+            "event_subscriptions": events,
+            "interactivity": interactivity,
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": socket_mode,
+            "token_rotation_enabled": False,
+        },
+    }
+
+
+def manifest_yaml(public_url: str | None, *, socket_mode: bool, name: str = "Deputy") -> str:
+    return yaml.safe_dump(slack_manifest(public_url, socket_mode=socket_mode, name=name), sort_keys=False)

@@ -1,0 +1,160 @@
+"""SlackPort: the core's ChatPort on Slack's Web API (chat.postMessage, chat.update, …).
+
+The Web API client retries 429 answers after their Retry-After (see :func:`make_client`);
+on top of that, posts to one channel are spaced by ``post_interval`` because Slack allows
+about one message per second per channel and drops bursts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.render import escape, render, section
+from bot.adapters.slack.settings import SlackSettings
+from bot.chat.port import MessageRef
+from bot.chat.replies import Reply
+from bot.domain import Actor, Where
+from bot.errors import DeputyError
+
+PLATFORM = "slack"
+
+
+class ChatPostFailed(DeputyError):
+    """Slack refused a message; the text names Slack's error code, never a token."""
+
+    def __init__(self, method: str, code: str) -> None:
+        super().__init__(f"Slack {method} failed: {code}")
+        self.code = code
+
+
+def error_code(err: SlackApiError) -> str:
+    """Slack's error code (``not_in_channel`` …), or the HTTP status when the body had none."""
+    data = err.response.data
+    if isinstance(data, dict) and data.get("error"):
+        return str(data["error"])
+    return f"http_{err.response.status_code}"
+
+
+def make_client(settings: SlackSettings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    """The Web API client. Pass a shared ``session``: without one slack_sdk opens a new
+    connection pool per call, which costs more than the call itself under load."""
+    return AsyncWebClient(
+        token=settings.bot_token.get_secret_value() or None,
+        base_url=settings.base_url,
+        session=session,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries),
+        ],
+    )
+
+
+class ChannelLimiter:
+    """At most one post per ``interval`` seconds in each channel, in arrival order."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._next: dict[str, float] = {}
+
+    async def wait(self, channel: str) -> None:
+        if self.interval <= 0:
+            return
+        lock = self._locks.setdefault(channel, asyncio.Lock())
+        async with lock:
+            loop = asyncio.get_running_loop()
+            delay = self._next.get(channel, 0.0) - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._next[channel] = loop.time() + self.interval
+
+
+class ThreadBook:
+    """Threads Deputy has posted in (bounded, most recent kept), so a mention there is a
+    reply to that conversation rather than a new goal."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._threads: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    def add(self, channel: str, thread: str) -> None:
+        self._threads[(channel, thread)] = None
+        self._threads.move_to_end((channel, thread))
+        if len(self._threads) > self._size:
+            self._threads.popitem(last=False)
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        return key in self._threads
+
+
+class SlackPort:
+    platform = PLATFORM
+
+    def __init__(self, client: AsyncWebClient, limiter: ChannelLimiter, threads: ThreadBook) -> None:
+        self.client = client
+        self.limiter = limiter
+        self.threads = threads
+
+    async def open_thread(self, where: Where, title: str, message_id: str | None) -> Where:
+        if message_id is not None:
+            thread = where.thread_id or message_id
+        else:
+            thread = await self.post_root(where.channel_id, escape(title))
+        self.threads.add(where.channel_id, thread)
+        return Where(platform=PLATFORM, channel_id=where.channel_id, thread_id=thread)
+
+    async def post_root(self, channel: str, mrkdwn: str) -> str:
+        """Start a visible message in the channel (e.g. "<@U1> asked: …"); return its ts."""
+        data = await self._call(
+            "chat.postMessage", channel, channel=channel, text=mrkdwn, blocks=[section(mrkdwn)],
+            unfurl_links=False, unfurl_media=False,
+        )
+        return str(data["ts"])
+
+    async def post(self, where: Where, reply: Reply) -> MessageRef:
+        text, blocks = render(reply)
+        extra: dict[str, Any] = {"thread_ts": where.thread_id} if where.thread_id else {}
+        data = await self._call(
+            "chat.postMessage", where.channel_id, channel=where.channel_id, text=text,
+            blocks=blocks, unfurl_links=False, unfurl_media=False, **extra,
+        )
+        if where.thread_id:
+            self.threads.add(where.channel_id, where.thread_id)
+        return MessageRef(
+            platform=PLATFORM, channel_id=str(data.get("channel") or where.channel_id),
+            message_id=str(data["ts"]), thread_id=where.thread_id,
+        )
+
+    async def update(self, ref: MessageRef, reply: Reply) -> None:
+        text, blocks = render(reply)
+        await self._call("chat.update", None, channel=ref.channel_id, ts=ref.message_id, text=text, blocks=blocks)
+
+    async def post_private(self, where: Where, actor: Actor, reply: Reply) -> None:
+        text, blocks = render(reply)
+        extra: dict[str, Any] = {"thread_ts": where.thread_id} if where.thread_id else {}
+        await self._call(
+            "chat.postEphemeral", None, channel=where.channel_id, user=actor.user_id,
+            text=text, blocks=blocks, **extra,
+        )
+
+    async def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
+        await self._call("views.open", None, trigger_id=trigger_id, view=view)
+
+    async def _call(self, method: str, limit_channel: str | None, **params: Any) -> dict[str, Any]:
+        if limit_channel is not None:
+            await self.limiter.wait(limit_channel)
+        try:
+            response = await self.client.api_call(method, json=params)
+        except SlackApiError as err:
+            raise ChatPostFailed(method, error_code(err)) from None
+        return dict(response.data) if isinstance(response.data, dict) else {}

@@ -1,0 +1,202 @@
+"""Neutral replies → Block Kit, within Block Kit's limits.
+
+Limits that matter (Slack's reference): 50 blocks per message, 3000 characters per section
+text, 150 per header, 75 per button label, 2000 per button value, 100 blocks per modal.
+User text is escaped (&, <, >) so a goal cannot smuggle in ``<!channel>`` or a fake link.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.chat.buttons import BadButton, parse_button
+from bot.chat.replies import (
+    Button,
+    ConnectForm,
+    Notice,
+    PlanCard,
+    Question,
+    Reply,
+    RunResult,
+    StepLine,
+    StepState,
+)
+
+Block = dict[str, Any]
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_HEADER = 150
+MAX_BUTTON_LABEL = 75
+MAX_BUTTON_VALUE = 2000
+MAX_FALLBACK = 3000
+
+STEP_ICONS = {
+    StepState.PENDING: "○",
+    StepState.RUNNING: "⏳",
+    StepState.DONE: "✓",
+    StepState.FAILED: "✗",
+    StepState.SKIPPED: "–",
+}
+VERDICTS = {
+    "allow": "runs without approval",
+    "require_approval": "needs approval",
+    "deny": "denied",
+}
+TONES = {"info": "ℹ️", "success": "✅", "warning": "⚠️", "error": "❌"}
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION)}}
+
+
+def render(reply: Reply) -> tuple[str, list[Block]]:
+    """The plain ``text`` fallback (notifications, screen readers) and the blocks."""
+    if isinstance(reply, PlanCard):
+        return card_text(reply), card_blocks(reply)
+    if isinstance(reply, Notice):
+        line = f"{TONES.get(reply.tone, '')} {escape(reply.text)}".strip()
+        return clip(reply.text, MAX_FALLBACK), [section(line)]
+    if isinstance(reply, Question):
+        return clip(reply.text, MAX_FALLBACK), [section(f"❓ {escape(reply.text)}")]
+    if isinstance(reply, ConnectForm):
+        from bot.adapters.slack.connect import connect_blocks  # connect imports this module
+
+        return connect_blocks(reply)
+    return result_text(reply), result_blocks(reply)
+
+
+def card_text(card: PlanCard) -> str:
+    return clip(f"Plan v{card.version} for “{card.goal_text}”: {card.state.value}", MAX_FALLBACK)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def step_text(step: StepLine) -> str:
+    icon = STEP_ICONS.get(step.state, "○")
+    lines = [f"{icon} *{step.number}. {escape(step.action)}* — {escape(step.description)}"]
+    for key, value in step.shown_args.items():
+        lines.append(f"    • {escape(str(key))}: {escape(clip(_show(value), 300))}")
+    verdict = VERDICTS.get(step.verdict, step.verdict)
+    reason = f": {escape(step.reason)}" if step.reason else ""
+    lines.append(f"    _{verdict}{reason}_")
+    if step.detail:
+        lines.append(f"    {escape(step.detail)}")
+    return "\n".join(lines)
+
+
+def card_blocks(card: PlanCard) -> list[Block]:
+    head: list[Block] = [
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": clip(card.goal_text, MAX_HEADER) or "Plan"},
+        },
+        section(f"{escape(card.summary)}\n*v{card.version}* · {card.state.value}"),
+    ]
+    if card.note:
+        head.append(section(f"_{escape(card.note)}_"))
+    if card.denied:
+        head.append(section("⛔ A step is denied by the policy: this plan cannot run as it stands."))
+    tail: list[Block] = [_context(card)]
+    if card.buttons:
+        tail.append(_actions(card))
+    room = MAX_BLOCKS - len(head) - len(tail)
+    steps = list(card.steps)
+    shown = steps if len(steps) <= room else steps[: room - 1]
+    body = [section(step_text(s)) for s in shown]
+    if len(shown) < len(steps):
+        body.append(section(f"… and {len(steps) - len(shown)} more steps not shown here."))
+    return head + body + tail
+
+
+def _context(card: PlanCard) -> Block:
+    approvals = f"approvals {len(card.approved_by)}/{card.approvals_required}"
+    if card.approved_by:
+        approvals += " (" + ", ".join(escape(a) for a in card.approved_by) + ")"
+    text = f"Asked by {escape(card.requester)} · {approvals}"
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, MAX_SECTION)}]}
+
+
+def _actions(card: PlanCard) -> Block:
+    return {"type": "actions", "block_id": "deputy_plan", "elements": [_button(card, b) for b in card.buttons]}
+
+
+def _button(card: PlanCard, button: Button) -> Block:
+    element: Block = {
+        "type": "button",
+        "action_id": button.id,
+        "text": {"type": "plain_text", "text": clip(button.label, MAX_BUTTON_LABEL)},
+        "value": str(card.version),
+    }
+    if button.style in ("primary", "danger"):
+        element["style"] = button.style
+    try:
+        is_modify = parse_button(button.id).action == "modify"
+    except BadButton:
+        is_modify = False
+    if is_modify:
+        element["value"] = modify_value(card)
+    return element
+
+
+def editable_args(card: PlanCard) -> list[tuple[int, str, str]]:
+    """Literal scalar arguments a person may retype; references to other steps are not."""
+    found: list[tuple[int, str, str]] = []
+    for step in card.steps:
+        for key, value in step.args.items():
+            if isinstance(value, bool | int | float | str):
+                found.append((step.number, str(key), _show(value)))
+    return found
+
+
+def modify_value(card: PlanCard) -> str:
+    """What the Modify modal needs, carried in the button's value (≤ 2000 characters).
+
+    Arguments that would overflow the value are left out; the modal says some are missing.
+    """
+    kept: list[list[Any]] = []
+    payload: dict[str, Any] = {"e": kept}
+    for number, key, value in editable_args(card):
+        kept.append([number, key, value])
+        if len(json.dumps(payload, ensure_ascii=False)) > MAX_BUTTON_VALUE - 12:
+            kept.pop()
+            payload["more"] = True
+            break
+    return json.dumps(payload, ensure_ascii=False)
+
+
+def result_text(result: RunResult) -> str:
+    return clip(result.headline, MAX_FALLBACK)
+
+
+def result_blocks(result: RunResult) -> list[Block]:
+    icon = "✅" if result.succeeded else "❌"
+    blocks: list[Block] = [section(f"{icon} *{escape(result.headline)}*")]
+    chunk: list[str] = []
+    size = 0
+    for line in result.lines:
+        item = f"• {escape(line)}"
+        if chunk and size + len(item) + 1 > MAX_SECTION:
+            blocks.append(section("\n".join(chunk)))
+            chunk, size = [], 0
+        chunk.append(item)
+        size += len(item) + 1
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    if len(blocks) > MAX_BLOCKS:
+        blocks = blocks[: MAX_BLOCKS - 1] + [section("… more lines not shown.")]
+    return blocks
+

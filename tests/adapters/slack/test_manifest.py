@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from bot.adapters.slack.manifest import manifest_yaml, slack_manifest
+
+
+def test_http_manifest_points_every_url_at_slack_events() -> None:
+    manifest = yaml.safe_load(manifest_yaml("https://deputy.example.com/", socket_mode=False))
+    url = "https://deputy.example.com/slack/events"
+    [command] = manifest["features"]["slash_commands"]
+    assert (command["command"], command["url"]) == ("/deputy", url)
+    assert manifest["settings"]["event_subscriptions"] == {
+        "bot_events": ["app_mention", "message.channels", "message.groups"], "request_url": url,
+    }
+    assert manifest["settings"]["interactivity"] == {"is_enabled": True, "request_url": url}
+    assert manifest["settings"]["socket_mode_enabled"] is False
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
+        "commands", "chat:write", "app_mentions:read", "channels:history", "groups:history",
+        "users:read", "usergroups:read",
+    }
+
+
+def test_socket_mode_manifest_has_no_urls() -> None:
+    manifest = slack_manifest(None, socket_mode=True)
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert "url" not in manifest["features"]["slash_commands"][0]
+    assert "request_url" not in manifest["settings"]["interactivity"]
+
+
+def test_http_manifest_needs_a_url() -> None:
+    with pytest.raises(ValueError, match="public URL"):
+        slack_manifest(None, socket_mode=False)

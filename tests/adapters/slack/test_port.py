@@ -1,0 +1,106 @@
+"""SlackPort against the fake Web API: what Slack would show, and how it copes with 429."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.adapters.slack.port import (
+    ChannelLimiter,
+    ChatPostFailed,
+    SlackPort,
+    ThreadBook,
+    make_client,
+)
+from bot.chat.replies import Notice, RunResult
+from bot.domain import Actor, Where
+from tests.adapters.slack import cards
+from tests.adapters.slack.conftest import slack_settings
+from tests.fakes.slack_api import FakeSlackApi
+
+CHANNEL = "C0PLANS"
+WHERE = Where(platform="slack", channel_id=CHANNEL)
+
+
+@pytest.fixture
+async def port(slack_api: FakeSlackApi) -> AsyncIterator[SlackPort]:
+    settings = slack_settings(slack_api)
+    yield SlackPort(make_client(settings), ChannelLimiter(0), ThreadBook())
+
+
+async def test_a_plan_lives_in_a_thread_and_is_updated_in_place(port: SlackPort, slack_api: FakeSlackApi) -> None:
+    thread = await port.open_thread(WHERE, "anna.b asked: invoice every client for March", None)
+    [root] = slack_api.of("chat.postMessage")
+    assert root.params["channel"] == CHANNEL and "thread_ts" not in root.params
+    assert root.params["text"] == "anna.b asked: invoice every client for March"
+    assert thread.thread_id == "1760000001.000001"  # the ts the fake gave the root message
+
+    ref = await port.post(thread, cards.card())
+    posted = slack_api.of("chat.postMessage")[1].params
+    assert posted["thread_ts"] == thread.thread_id
+    assert posted["text"] == "Plan v1 for “invoice every client for March”: awaiting approval"
+    assert posted["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "invoice every client for March"}}
+    [actions] = [b for b in posted["blocks"] if b["type"] == "actions"]
+    assert [(e["action_id"], e.get("style")) for e in actions["elements"]] == [
+        ("deputy:7:1:approve", "primary"), ("deputy:7:1:modify", None), ("deputy:7:1:reject", "danger"),
+    ]
+    assert (ref.channel_id, ref.thread_id) == (CHANNEL, thread.thread_id)
+
+    await port.update(ref, cards.running(cards.card()))
+    [update] = slack_api.of("chat.update")
+    assert (update.params["channel"], update.params["ts"]) == (CHANNEL, ref.message_id)
+    texts = "\n".join(b["text"]["text"] for b in update.params["blocks"] if b["type"] == "section")
+    assert "✓ *1. local.create_invoice*" in texts and "3 invoices" in texts and "⏳ *2." in texts
+    assert not [b for b in update.params["blocks"] if b["type"] == "actions"]
+
+    await port.post(thread, RunResult(goal_id=3, run_id=9, succeeded=True, headline="Invoiced 2 clients", lines=("Acme: 1200",)))
+    result = slack_api.of("chat.postMessage")[2].params
+    assert result["thread_ts"] == thread.thread_id and result["text"] == "Invoiced 2 clients"
+    assert all(c.authorized for c in slack_api.calls)
+
+
+async def test_open_thread_under_a_message_posts_nothing(port: SlackPort, slack_api: FakeSlackApi) -> None:
+    thread = await port.open_thread(WHERE, "goal", "1760000100.000100")
+    assert thread.thread_id == "1760000100.000100"
+    assert slack_api.calls == []
+
+
+async def test_private_reply_is_ephemeral_to_that_person(port: SlackPort, slack_api: FakeSlackApi) -> None:
+    boss = Actor(platform="slack", team_id="T0001", user_id="U0BOSS")
+    where = Where(platform="slack", channel_id=CHANNEL, thread_id="1.1")
+    await port.post_private(where, boss, Notice("You can't approve this, because the policy names finance.", "warning"))
+    [call] = slack_api.of("chat.postEphemeral")
+    assert (call.params["user"], call.params["channel"], call.params["thread_ts"]) == ("U0BOSS", CHANNEL, "1.1")
+    assert "can&#x27;t" not in call.params["blocks"][0]["text"]["text"]
+    assert call.params["blocks"][0]["text"]["text"].startswith("⚠️ You can't approve this")
+
+
+async def test_429_is_retried_after_retry_after(port: SlackPort, slack_api: FakeSlackApi) -> None:
+    slack_api.rate_limit("chat.postMessage", times=1, retry_after=1)
+    started = time.monotonic()
+    ref = await port.post(WHERE, Notice("hello"))
+    assert time.monotonic() - started >= 1.0
+    assert len(slack_api.of("chat.postMessage")) == 2
+    assert ref.message_id
+
+
+async def test_posts_in_one_channel_are_spaced(slack_api: FakeSlackApi) -> None:
+    port = SlackPort(make_client(slack_settings(slack_api)), ChannelLimiter(0.3), ThreadBook())
+    for n in range(3):
+        await port.post(WHERE, Notice(f"n{n}"))
+    await port.post(Where(platform="slack", channel_id="C0OTHER"), Notice("elsewhere"))
+    times = [c.at for c in slack_api.of("chat.postMessage")]
+    assert times[1] - times[0] >= 0.29 and times[2] - times[1] >= 0.29
+    assert times[3] - times[2] < 0.2  # another channel does not wait
+
+
+async def test_a_refusal_names_slacks_error_and_never_the_token(port: SlackPort, slack_api: FakeSlackApi) -> None:
+    slack_api.fail("chat.update", "message_not_found")
+    with pytest.raises(ChatPostFailed) as caught:
+        await port.update(
+            (await port.post(WHERE, Notice("x"))), Notice("y")
+        )
+    assert caught.value.code == "message_not_found"
+    assert "xoxb" not in str(caught.value)

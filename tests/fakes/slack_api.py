@@ -1,0 +1,147 @@
+"""A fake Slack Web API on 127.0.0.1: records every call, answers like Slack does.
+
+Point slack_sdk at it with ``base_url=fake.base_url``. Answers carry Slack's envelope
+(``{"ok": true, …}`` or ``{"ok": false, "error": …}`` with HTTP 200), a 429 with
+``Retry-After`` when asked to, and response_url posts are recorded under "response_url".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+BOT_USER = "UDEPUTY"
+TEAM = "T0001"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float
+    authorized: bool
+
+
+@dataclass
+class FakeSlackApi:
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    socket_url: str = ""
+    calls: list[Call] = field(default_factory=list)
+    _rate_limits: dict[str, list[int]] = field(default_factory=dict)
+    _failures: dict[str, list[str]] = field(default_factory=dict)
+    _runner: web.AppRunner | None = None
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    port: int = 0
+    call_arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    @property
+    def response_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/response/1"
+
+    async def start(self) -> FakeSlackApi:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # users.info and friends are GETs
+        app.router.add_post("/response/{id}", self._response_url)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- steering ----------------------------------------------------------------------
+
+    def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
+        """The next ``times`` calls of ``method`` get 429 with this Retry-After."""
+        self._rate_limits.setdefault(method, []).extend([retry_after] * times)
+
+    def fail(self, method: str, error: str, times: int = 1) -> None:
+        self._failures.setdefault(method, []).extend([error] * times)
+
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, within: float = 5.0) -> list[Call]:
+        deadline = time.monotonic() + within
+        while len(self.of(method)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} {method} calls, got {self.of(method)}")
+            await asyncio.sleep(0.01)
+        return self.of(method)
+
+    # -- the wire ----------------------------------------------------------------------
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.method == "GET":
+            return dict(request.query)
+        raw = await request.text()
+        if request.content_type == "application/json":
+            return dict(json.loads(raw or "{}"))
+        params: dict[str, Any] = dict(parse_qsl(raw, keep_blank_values=True))
+        for key in ("blocks", "view", "attachments"):
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        return params
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        self.calls.append(Call("response_url", await self._params(request), time.monotonic(), False))
+        return web.Response(text="ok")
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        authorized = request.headers.get("Authorization", "").startswith("Bearer ") or "token" in params
+        self.calls.append(Call(method, params, time.monotonic(), authorized))
+        self.call_arrived.set()
+        waits = self._rate_limits.get(method)
+        if waits:
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(waits.pop(0))}
+            )
+        errors = self._failures.get(method)
+        if errors:
+            return web.json_response({"ok": False, "error": errors.pop(0)})
+        return web.json_response(self._answer(method, params))
+
+    def _next_ts(self) -> str:
+        n = next(self._ts)
+        return f"{1_760_000_000 + n}.{n:06d}"
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "url": "https://deputy-test.slack.com/", "team": "Test", "user": "deputy",
+                    "team_id": TEAM, "user_id": BOT_USER, "bot_id": "BDEPUTY", "is_enterprise_install": False}
+        if method == "chat.postMessage":
+            ts = self._next_ts()
+            message = {"type": "message", "text": params.get("text", ""), "ts": ts, "bot_id": "BDEPUTY"}
+            if params.get("thread_ts"):
+                message["thread_ts"] = params["thread_ts"]
+            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+        if method == "chat.update":
+            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts"), "text": params.get("text", "")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self._next_ts()}
+        if method == "users.info":
+            user = self.users.get(str(params.get("user")))
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "views.open":
+            return {"ok": True, "view": {"id": "V0001", **dict(params.get("view") or {})}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url}
+        return {"ok": False, "error": "unknown_method"}
