@@ -91,6 +91,49 @@ def worker() -> None:
     run_async(main)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port (Slack events, /healthz, /readyz).")] = 8080,
+    worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run a worker in this process.")] = True,
+) -> None:
+    """Run everything configured in one process: HTTP, Slack, Discord and a worker."""
+    from bot.serve import serve as run_serve
+
+    settings = settings_or_exit()
+    configure_logging(settings)
+    run_async(lambda: run_serve(settings, host, port, with_worker=worker))
+
+
+@app.command()
+def discord() -> None:
+    """Run the Discord gateway connection alone (approved runs go to `deputy worker`)."""
+    from bot.serve import run_discord_only
+
+    settings = settings_or_exit()
+    configure_logging(settings)
+    run_async(lambda: run_discord_only(settings))
+
+
+slack_app = typer.Typer(help="Slack app set-up.", no_args_is_help=True)
+app.add_typer(slack_app, name="slack")
+
+
+@slack_app.command("manifest")
+def slack_manifest(
+    url: Annotated[str | None, typer.Option(help="Public HTTPS base URL of `deputy serve`.")] = None,
+    socket_mode: Annotated[bool, typer.Option("--socket-mode", help="No public URL: use Socket Mode.")] = False,
+    name: Annotated[str, typer.Option(help="The app's name in Slack.")] = "Deputy",
+) -> None:
+    """Print a ready Slack app manifest to paste at api.slack.com/apps."""
+    from bot.adapters.slack.manifest import manifest_yaml
+
+    try:
+        typer.echo(manifest_yaml(url, socket_mode=socket_mode, name=name))
+    except ValueError as err:
+        fail(str(err))
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations."""

@@ -54,5 +54,8 @@ def create_http_app(adapter: SlackAdapter, app: web.Application | None = None) -
         return web.json_response({"ok": True})
 
     web_app.router.add_post(EVENTS_PATH, slack_events)
-    web_app.router.add_get("/healthz", healthz)
+    # `deputy serve` mounts its own health routes; a bare Slack app gets a minimal one
+    if not any(r.resource is not None and r.resource.canonical == "/healthz"
+               for r in web_app.router.routes()):
+        web_app.router.add_get("/healthz", healthz)
     return web_app
