@@ -15,7 +15,7 @@ from bot.errors import DatabaseUnavailable, SettingsError
 from bot.settings import Settings, load_settings
 
 app = typer.Typer(help="Deputy: plans what you ask in chat, asks for approval, then does it.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data for the embedded default.", no_args_is_help=True)
 runs_app = typer.Typer(help="What ran, step by step.", no_args_is_help=True)

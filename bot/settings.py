@@ -131,7 +131,8 @@ def load_settings(**overrides: Any) -> Settings:
         first = err.errors()[0]
         if first["type"] == "extra_forbidden":
             raise SettingsError(f"unknown setting {first['loc'][0]!r} in deputy.toml") from None
-        raise SettingsError(f"{_setting_name(first['loc'])}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{_setting_name(first['loc'])}: {message}") from None
 
 
 def environment_snapshot() -> dict[str, str]:

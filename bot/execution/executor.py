@@ -10,6 +10,7 @@ risk a second side effect.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -142,6 +143,12 @@ async def _run_step(app: Deputy, run_id: int, view: PlanView, step: StepRow, req
             result = await _call(app, requester, step.action, args, key)
         except DeputyError as err:
             raise StepFailed(step, f"step {step.position} ({step.action}) failed: {err}") from err
+        except Exception as err:
+            # a bug in the integration: its message may hold anything, so show only a reference
+            ref = uuid.uuid4().hex[:8]
+            log.exception("step %s (%s) raised unexpectedly (ref %s)", step.step_id, step.action, ref)
+            raise StepFailed(step, f"step {step.position} ({step.action}) failed with an "
+                                   f"unexpected {type(err).__name__} (ref {ref}); see the worker's log") from err
         results.append(result)
         async with app.database.session() as session:
             await audit.append(session, "call", goal_id=view.goal.id, data={

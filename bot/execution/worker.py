@@ -35,8 +35,31 @@ class Worker:
         if run is None:
             return False
         log.info("worker %s executing run %s", self.id, run.id)
-        await execute_run(self.app, run, self.id)
+        try:
+            await execute_run(self.app, run, self.id)
+        except DatabaseUnavailable:
+            raise  # the claim lapses and another try (or worker) resumes the run
+        except Exception:
+            # a bug must cost one run, not the worker: record it and carry on
+            ref = uuid.uuid4().hex[:8]
+            log.exception("run %s failed unexpectedly (ref %s)", run.id, ref)
+            await self._fail(run.id, f"internal error (ref {ref}); see the worker's log")
         return True
+
+    async def _fail(self, run_id: int | None, reason: str) -> None:
+        from bot.domain import GoalStatus, RunStatus
+        from bot.store import audit, goals
+        from bot.store.tables import GoalRow
+
+        if run_id is None:
+            return
+        async with self.app.database.session() as session:
+            run = await runs.finish_run(session, run_id, RunStatus.FAILED, error=reason)
+            goal = await session.get(GoalRow, run.goal_id)
+            if goal is not None:
+                await goals.set_goal_status(session, goal, GoalStatus.FAILED)
+            await audit.append(session, "run_failed", goal_id=run.goal_id,
+                               data={"run": run_id, "error": reason})
 
     async def drain(self) -> int:
         """Execute runs until none is left; returns how many ran."""

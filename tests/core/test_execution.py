@@ -141,3 +141,18 @@ async def test_a_crash_in_the_local_integration_resumes_without_a_second_reminde
     async with deputy.database.session() as session:
         run = (await runs_repo.list_runs(session))[0]
     assert run.status == "succeeded"
+
+
+async def test_a_bug_in_an_integration_fails_the_step_not_the_worker(
+        database: Database, settings: Settings) -> None:
+    backend = FlakyBackend(fail_text={"boom": [KeyError("internal detail")]})
+    app = await app_with(database, settings, backend, ScriptedPlanner(post_plan("boom")))
+    chat = Chat(app)
+    await chat.say("post boom")
+    result = await chat.say("approve")
+    assert "unexpected KeyError" in result and "internal detail" not in result
+    assert "✗ Run 1: Stopped at step 1" in result
+    # the worker is still alive and takes the next run
+    app.planner = ScriptedPlanner(post_plan("fine"))
+    await chat.say("post fine")
+    assert "✓ Run 2: Done" in await chat.say("approve")

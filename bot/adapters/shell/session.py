@@ -29,7 +29,7 @@ from bot.flow.edits import parse_modify
 CHANNEL = "terminal"
 SHELL_HELP = """Type a goal in plain words, then answer the plan:
   approve · reject · modify STEP key=value · reply TEXT (e.g. reply make it Thursday)
-Also: status · cancel GOAL_ID · connect INTEGRATION · connections · disconnect INTEGRATION · help · quit
+Also: demo (load a demo team) · status · cancel GOAL_ID · connect INTEGRATION · connections · disconnect INTEGRATION · help · quit
 Act as someone else (for approvals): as NAME: approve"""
 
 
@@ -54,6 +54,7 @@ class ShellSession:
         self.ask = ask
         self.worker = Worker(app, "shell")
         self._events = 0
+        self._pending_demo = False
         app.attach(port)
 
     def _where(self, in_thread: bool = False) -> Where:
@@ -79,11 +80,31 @@ class ShellSession:
         except UserError as err:
             await self.port.post_private(self._where(), actor, Notice(str(err), tone="warning"))
             return True
+        if self._pending_demo:
+            self._pending_demo = False
+            await self.load_demo()
         if event is not None:
             await self.app.dispatch(event)
             await self._answer_form(actor)
             await self.worker.drain()
         return True
+
+    async def needs_demo(self) -> bool:
+        """True when the local integration is loaded and holds no people yet."""
+        loaded = self.app.registry.get("local")
+        return loaded is not None and not await loaded.client.known_people()
+
+    async def load_demo(self) -> None:
+        from bot.errors import PermanentError
+        from integrations.local.demo import seed
+
+        try:
+            counts = await seed(self.app.database, self.app.clock().date(), self.user.timezone)
+        except PermanentError as err:
+            self.port._write(str(err), "warning")
+            return
+        self.port._write("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items())
+                         + ". Try: chase overdue invoices", "success")
 
     async def _answer_form(self, actor: Actor) -> None:
         form, self.port.pending_form = self.port.pending_form, None
@@ -118,6 +139,9 @@ class ShellSession:
             return ThreadReply(actor=actor, where=self._where(True), text=body)
         if word == "help":
             self.port._write(SHELL_HELP, "info")
+            return None
+        if word == "demo" and not rest:
+            self._pending_demo = True
             return None
         if word in ("status", "cancel", "connect", "connections", "disconnect"):
             return CommandInvoked(actor=actor, where=self._where(), name=word, argument=rest)
