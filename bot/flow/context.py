@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.domain import Actor
 from bot.planning import PlanningContext
 from bot.planning.protocol import KnownPerson
+from bot.registry import ActionSpec, Registry
 
 if TYPE_CHECKING:
     from bot.app import Deputy
@@ -20,9 +21,25 @@ def policy_summary(app: Deputy) -> str:
     return "\n".join(lines)
 
 
+class ConnectedCatalog:
+    """The actions one requester can use: integrations that need no account, and those they
+    connected. Planners see only these, so a plan never leans on someone else's account."""
+
+    def __init__(self, registry: Registry, connected: set[str]) -> None:
+        self._registry = registry
+        self.usable = {m.name for m in registry.manifests() if not m.credentials or m.name in connected}
+
+    def spec(self, action: str) -> ActionSpec | None:
+        if action.split(".", 1)[0] not in self.usable:
+            return None
+        return self._registry.spec(action)
+
+
 async def planning_context(app: Deputy, actor: Actor,
                            history: tuple[tuple[str, str], ...] = ()) -> PlanningContext:
     timezone = actor.timezone if actor.timezone and actor.timezone != "UTC" else app.settings.timezone
+    connected = ({c.integration for c in await app.vault.list_for(actor.key)}
+                 if app.vault is not None else set())
     people: list[KnownPerson] = []
     clients: list[str] = []
     # integrations that keep a directory offer it to the planner (names only, no secrets)
@@ -35,6 +52,6 @@ async def planning_context(app: Deputy, actor: Actor,
             clients.extend(await client.client_names())
     return PlanningContext(
         requester=actor, now=app.clock().astimezone(ZoneInfo(timezone)), timezone=timezone,
-        actions=app.registry, people=tuple(people), clients=tuple(clients), history=history,
+        actions=ConnectedCatalog(app.registry, connected), people=tuple(people), clients=tuple(clients), history=history,
         policy_summary=policy_summary(app),
     )
