@@ -192,22 +192,32 @@ def runs_show(run_id: int, as_json: Annotated[bool, typer.Option("--json", help=
 
 @policy_app.command("check")
 def policy_check(files: Annotated[list[Path] | None, typer.Argument(help="Policy files; default: the configured one.")] = None) -> None:
-    """Validate policy files (run it in CI)."""
-    from bot.policy import PolicyError, load_policy
+    """Validate policy files with line-numbered errors (run it in CI)."""
+    from bot.policy import check_files
+
+    code, text = check_files(files or [settings_or_exit().resolved_policy_file])
+    typer.echo(text, err=bool(code))
+    raise typer.Exit(code)
+
+
+@policy_app.command("explain")
+def policy_explain(
+    as_user: Annotated[str, typer.Option("--as", help="platform:team:user, or a shell user name.")],
+    action: Annotated[str, typer.Option(help="integration.action")],
+    args: Annotated[str, typer.Option(help="JSON object of arguments.")] = "{}",
+    group: Annotated[list[str] | None, typer.Option(help="A platform group of the user (repeatable).")] = None,
+    channel: Annotated[str | None, typer.Option(help="Channel id.")] = None,
+) -> None:
+    """Show which rule decides a step, its verdict and why."""
+    from bot.policy import explain_command
+    from bot.registry import discover
 
     settings = settings_or_exit()
-    paths = files or [settings.resolved_policy_file]
-    bad = 0
-    for path in paths:
-        try:
-            policy = load_policy(path)
-        except PolicyError as err:
-            typer.echo(f"✗ {err}", err=True)
-            bad += 1
-        else:
-            typer.echo(f"✓ {path}: {len(policy.rules)} rules, default {policy.default.value}")
-    if bad:
-        raise typer.Exit(1)
+    code, text = explain_command(settings.resolved_policy_file, as_user, action, args,
+                                 discover(None, settings.integration_paths),
+                                 groups=group or (), channel=channel)
+    typer.echo(text, err=bool(code))
+    raise typer.Exit(code)
 
 
 @integrations_app.command("check")

@@ -14,14 +14,17 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from bot.domain import Actor, Effect, GoalStatus, RunStatus, StepStatus
+from bot.domain import Actor, Effect, GoalStatus, RunStatus, Step, StepStatus
 from bot.errors import DeputyError, NotConnected, OutcomeUnknown
 from bot.execution.calls import call_action
+from bot.flow.proposals import facts_of
 from bot.planning.refs import ITEM, RefError, lookup, resolve
+from bot.policy.ratelimit import rate_limit_problem
 from bot.registry import CallContext
 from bot.store import audit, goals, runs
 from bot.store.goals import PlanView
 from bot.store.tables import RunRow, StepRow
+from bot.vault import oauth
 
 if TYPE_CHECKING:
     from bot.app import Deputy
@@ -66,7 +69,9 @@ async def execute_run(app: Deputy, run: RunRow, worker_id: str) -> RunStatus:
             await report_progress(app, view)
     except StepFailed as failure:
         async with app.database.session() as session:
-            await runs.finish_step(session, run.id, failure.step.step_id, StepStatus.FAILED, error=str(failure))
+            await runs.finish_step(session, run.id, failure.step.step_id, StepStatus.FAILED,
+                                   error=str(failure), action=failure.step.action,
+                                   key=idempotency_key(run.id, failure.step.step_id))
             await runs.finish_run(session, run.id, RunStatus.FAILED, error=str(failure),
                                   failed_step=failure.step.step_id)
             await goals.set_goal_status(session, view.goal, GoalStatus.FAILED)
@@ -82,6 +87,20 @@ async def execute_run(app: Deputy, run: RunRow, worker_id: str) -> RunStatus:
     await report_progress(app, view)
     await report_finished(app, view, run.id, outputs, None, "")
     return RunStatus.SUCCEEDED
+
+
+async def _rate_limited(app: Deputy, view: PlanView, step: StepRow, requester: Actor,
+                        arg_list: list[Any]) -> str | None:
+    """The policy's write rate limit for this step, checked just before its calls."""
+    spec = app.registry.spec(step.action)
+    if spec is None or spec.effect is Effect.READ or not arg_list:
+        return None
+    facts = facts_of(view.goal)
+    async with app.database.session() as session:
+        return await rate_limit_problem(
+            session, app.policy, Step(id=step.step_id, action=step.action, args=arg_list[0]),
+            requester.key, requester.team_id, app.clock(), effect=spec.effect, facts=facts,
+            registry=app.registry, calls=len(arg_list))
 
 
 async def _call(app: Deputy, requester: Actor, action: str, args: dict[str, Any], key: str) -> Any:
@@ -100,7 +119,9 @@ async def _credentials(app: Deputy, requester: Actor, action: str) -> Mapping[st
     fields = await app.vault.get(requester.key, integration) if app.vault else None
     if fields is None:
         raise NotConnected(integration)
-    return fields
+    # OAuth: refreshed when about to expire; a failed refresh raises ReconnectNeeded
+    return await oauth.usable_credentials(app.settings, app.vault, requester.key, integration,
+                                          fields, app.clock()) if app.vault else fields
 
 
 def _check_resumable(app: Deputy, step: StepRow) -> None:
@@ -132,6 +153,9 @@ async def _run_step(app: Deputy, run_id: int, view: PlanView, step: StepRow, req
             arg_list = [resolve(step.args, outputs)]
     except RefError as err:
         raise StepFailed(step, f"step {step.position}: {err}") from err
+    problem = await _rate_limited(app, view, step, requester, arg_list)
+    if problem:
+        raise StepFailed(step, f"step {step.position} ({step.action}) was not run: {problem}")
     async with app.database.session() as session:
         await runs.start_step(session, run_id, step.step_id, step.action,
                               idempotency_key(run_id, step.step_id),

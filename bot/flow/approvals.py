@@ -17,6 +17,7 @@ from bot.flow.cards import build_card
 from bot.flow.connections import missing_connections
 from bot.flow.edits import apply_edits
 from bot.flow.proposals import facts_of, propose, requester_label
+from bot.planning.validation import validate_plan
 from bot.policy import PlanRequirement, evaluate_step, plan_requirement
 from bot.store import audit, goals, messages, runs
 from bot.store.goals import PlanView
@@ -106,8 +107,8 @@ async def decide(app: Deputy, event: ButtonPressed, plan_id: int, version: int,
                     await goals.set_version_status(session, view.version, PlanStatus.REJECTED)
                     await goals.set_goal_status(session, view.goal, GoalStatus.REJECTED)
                 else:
-                    approvers = await goals.approvers_of(session, view.version)
-                    if len(approvers) >= max(1, requirement.approvals):
+                    approvers = await goals.approving_actors(session, view.version)
+                    if requirement.quorum_problem(app.policy, approvers, view.goal.requester_key) is None:
                         started = True
     if refusal is not None:
         await _private(app, event, refusal)
@@ -189,6 +190,11 @@ async def on_modify(app: Deputy, event: ModifySubmitted) -> None:
         draft = apply_edits(view.draft(), event.edits, app.registry)
     except UserError as err:
         await _private(app, event, str(err))
+        return
+    problems = validate_plan(draft, app.registry)
+    if problems:
+        await _private(app, event, "That change is not valid, so nothing was changed:\n"
+                       + "\n".join(f"• {p}" for p in problems[:5]))
         return
     changes = ", ".join(f"step {e.step} {e.key}" for e in event.edits)
     await propose(app, view.goal.id, draft, reason=f"modified by {event.actor.label}",

@@ -33,8 +33,9 @@ def where_of(goal: GoalRow) -> Where:
 
 
 def facts_of(goal: GoalRow) -> RequestFacts:
-    """What the policy knows of a goal's request; platform groups are not stored, so unknown."""
-    return RequestFacts(requester_key=goal.requester_key, requester_groups=None,
+    """What the policy knows of a goal's request, including the requester's platform groups."""
+    return RequestFacts(requester_key=goal.requester_key,
+                        requester_groups=frozenset(goal.requester_groups or ()),
                         channel_id=goal.channel_id, platform=goal.platform, now=datetime.now(UTC))
 
 

@@ -1,15 +1,24 @@
 """The sandbox contract: load policy files, evaluate each step, explain every decision."""
 
-from bot.policy.evaluate import Decision, PlanRequirement, evaluate_step, plan_requirement
-from bot.policy.model import Policy, PolicyError, Verdict, load_policy
+from bot.policy.evaluate import Decision, evaluate_step
+from bot.policy.explain import check_files, explain, explain_command
+from bot.policy.facts import RequestFacts
+from bot.policy.model import Policy, PolicyError, Verdict, load_policy, parse_policy
+from bot.policy.requirement import Need, PlanRequirement, plan_requirement
 
 __all__ = [
     "Decision",
+    "Need",
     "PlanRequirement",
     "Policy",
     "PolicyError",
+    "RequestFacts",
     "Verdict",
+    "check_files",
     "evaluate_step",
+    "explain",
+    "explain_command",
     "load_policy",
+    "parse_policy",
     "plan_requirement",
 ]

@@ -1,12 +1,31 @@
-"""Decide each step's verdict (first matching rule wins) and what a plan needs to run."""
+"""Decide each step's verdict and say why, naming the rule and the concrete values.
+
+Order of evaluation (documented in docs/policies.md):
+
+1. ``guardrails`` — any guardrail that matches denies the step, wherever rules stand.
+2. ``rules`` top to bottom — the FIRST rule that matches decides.
+3. ``default`` — when no rule matches.
+
+A rule whose match is UNKNOWN (a ``$ref`` argument, groups or time not known) is read the
+cautious way: the step gets the stricter of that rule's verdict and what the rules below it
+decide (deny > require_approval > allow). So an unknown value can make a verdict stricter,
+never looser, than any concrete value would.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.domain import Actor, Effect, Step
-from bot.policy.model import Policy, Rule, Verdict
+from bot.domain import Effect, Step
+from bot.policy.facts import RequestFacts
+from bot.policy.matching import match_rule
+from bot.policy.model import RANK, Policy, RateLimit, Rule, Verdict
+from bot.policy.requirement import PlanRequirement, plan_requirement
+from bot.policy.truth import Truth
+
+__all__ = ["DEFAULT_RULE", "Decision", "PlanRequirement", "evaluate_step", "plan_requirement"]
+
+DEFAULT_RULE = "(default)"
 
 
 @dataclass(frozen=True)
@@ -17,79 +36,66 @@ class Decision:
     approvals: int = 0
     requester_may_approve: bool = True
     approvers: tuple[str, ...] = ()
+    approvers_mode: str = "any_of"
+    rate_limit: RateLimit | None = None
+    uncertain: bool = False  # decided on the cautious reading of an unknown value
 
 
-def _matches(rule: Rule, step: Step, effect: Effect) -> bool:
-    m = rule.match
-    if m.integration is not None and step.integration not in m.integration:
-        return False
-    if m.action is not None and step.action not in m.action and step.action_name not in m.action:
-        return False
-    return m.effect is None or effect in m.effect
+def _groups_text(rule: Rule) -> str:
+    if not rule.approvers:
+        return ""
+    joiner = " and " if rule.approvers_mode == "all_of" else " or "
+    each = ", one from each of " if rule.approvers_mode == "all_of" else " from "
+    return each + joiner.join(f"@{g}" for g in rule.approvers)
 
 
-def _explain(rule: Rule, effect: Effect) -> str:
+def _reason(rule: Rule, effect: Effect, texts: list[str], uncertain: bool) -> str:
+    why = f"rule `{rule.name}`" + (", " + ", ".join(texts) if texts else "")
+    if uncertain:
+        why += " (treated as matching until known)"
     if rule.verdict is Verdict.ALLOW:
-        return rule.reason or f"{effect.value} step, allowed by rule `{rule.name}`"
-    if rule.verdict is Verdict.DENY:
-        return rule.reason or f"denied by rule `{rule.name}`"
-    who = " from " + ", ".join(f"@{g}" for g in rule.approvers) if rule.approvers else ""
-    plural = "s" if rule.approvals > 1 else ""
-    self_ok = "" if rule.requester_may_approve else ", not the requester"
-    return rule.reason or f"needs {rule.approvals} approval{plural}{who}{self_ok}: rule `{rule.name}`"
+        head = f"{effect.value} step, allowed"
+    elif rule.verdict is Verdict.DENY:
+        head = "denied" + (f" ({rule.reason})" if rule.reason else "")
+    else:
+        plural = "s" if rule.needed > 1 else ""
+        self_ok = "" if rule.requester_may_approve else ", not the requester"
+        head = f"needs {rule.needed} approval{plural}{_groups_text(rule)}{self_ok}"
+    return f"{head}: {why}"
 
 
-def evaluate_step(policy: Policy, step: Step, effect: Effect) -> Decision:
-    for rule in policy.rules:
-        if _matches(rule, step, effect):
-            approvals = rule.approvals if rule.verdict is Verdict.REQUIRE_APPROVAL else 0
-            return Decision(
-                verdict=rule.verdict,
-                rule=rule.name,
-                reason=_explain(rule, effect),
-                approvals=approvals,
-                requester_may_approve=rule.requester_may_approve,
-                approvers=tuple(rule.approvers),
-            )
+def _decision(rule: Rule, effect: Effect, texts: list[str], uncertain: bool) -> Decision:
+    asks = rule.verdict is Verdict.REQUIRE_APPROVAL
+    return Decision(
+        verdict=rule.verdict, rule=rule.name, reason=_reason(rule, effect, texts, uncertain),
+        approvals=rule.needed if asks else 0, requester_may_approve=rule.requester_may_approve,
+        approvers=tuple(rule.approvers) if asks else (), approvers_mode=rule.approvers_mode,
+        rate_limit=rule.rate_limit, uncertain=uncertain)
+
+
+def _default(policy: Policy, effect: Effect) -> Decision:
     reason = f"no rule matches this {effect.value} step; the policy's default is {policy.default.value}"
     approvals = 1 if policy.default is Verdict.REQUIRE_APPROVAL else 0
-    return Decision(verdict=policy.default, rule="(default)", reason=reason, approvals=approvals)
+    return Decision(verdict=policy.default, rule=DEFAULT_RULE, reason=reason, approvals=approvals)
 
 
-@dataclass(frozen=True)
-class PlanRequirement:
-    """What a whole plan version needs before it may run."""
-
-    denied: bool
-    approvals: int
-    requester_may_approve: bool
-    approvers: tuple[str, ...]
-
-    @property
-    def runs_alone(self) -> bool:
-        return not self.denied and self.approvals == 0
-
-    def may_approve(self, policy: Policy, actor: Actor, requester_key: str) -> tuple[bool, str]:
-        """Whether ``actor`` may approve, and if not, why (said to them in private)."""
-        if actor.key == requester_key and not self.requester_may_approve:
-            return False, "the policy needs someone other than the requester to approve this plan"
-        if self.approvers:
-            allowed = set().union(*(policy.members(g) for g in self.approvers))
-            if actor.key not in allowed and actor.user_id not in allowed:
-                groups = ", ".join(f"@{g}" for g in self.approvers)
-                return False, f"only members of {groups} may approve this plan"
-        return True, ""
+def _first_match(policy: Policy, rules: list[Rule], step: Step, effect: Effect,
+                 facts: RequestFacts | None) -> Decision:
+    # walk bottom-up so an UNKNOWN rule can compare itself with what follows it
+    decided = _default(policy, effect)
+    for rule in reversed(rules):
+        truth, texts = match_rule(policy, rule, step, effect, facts)
+        if truth is Truth.TRUE:
+            decided = _decision(rule, effect, texts, uncertain=False)
+        elif truth is Truth.UNKNOWN and RANK[rule.verdict] >= RANK[decided.verdict]:
+            decided = _decision(rule, effect, texts, uncertain=True)
+    return decided
 
 
-def plan_requirement(decisions: Iterable[Decision]) -> PlanRequirement:
-    items = list(decisions)
-    needing = [d for d in items if d.verdict is Verdict.REQUIRE_APPROVAL]
-    approvers: list[str] = []
-    for d in needing:
-        approvers.extend(g for g in d.approvers if g not in approvers)
-    return PlanRequirement(
-        denied=any(d.verdict is Verdict.DENY for d in items),
-        approvals=max((d.approvals for d in needing), default=0),
-        requester_may_approve=all(d.requester_may_approve for d in needing),
-        approvers=tuple(approvers),
-    )
+def evaluate_step(policy: Policy, step: Step, effect: Effect, facts: RequestFacts | None = None) -> Decision:
+    """The verdict for one step. Without ``facts``, requester groups, channel and time are unknown."""
+    for guard in policy.guardrails:
+        truth, texts = match_rule(policy, guard, step, effect, facts)
+        if truth is not Truth.FALSE:
+            return _decision(guard, effect, texts, uncertain=truth is Truth.UNKNOWN)
+    return _first_match(policy, policy.rules, step, effect, facts)

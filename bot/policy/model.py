@@ -1,19 +1,24 @@
-"""Policy files as typed data, validated on load with the line of the offending rule."""
+"""Policy files as typed data, validated on load with the line of the offending rule.
+
+The language is described for people in docs/policies.md; this module is its grammar.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.domain import Effect
+from bot.policy.conditions import Condition
+from bot.policy.timewindow import TimeWindow
+from bot.policy.yamlfile import PolicyError, load_with_lines, strip_lines, validation_message
 
-
-class PolicyError(Exception):
-    """A policy file is invalid; the message names the file, the line and the problem."""
+__all__ = ["Match", "Policy", "PolicyError", "RateLimit", "Rule", "Verdict", "load_policy", "parse_policy"]
 
 
 class Verdict(StrEnum):
@@ -22,18 +27,54 @@ class Verdict(StrEnum):
     DENY = "deny"
 
 
+RANK = {Verdict.ALLOW: 0, Verdict.REQUIRE_APPROVAL: 1, Verdict.DENY: 2}
+
+
 def _as_list(value: Any) -> Any:
-    return [value] if isinstance(value, str) else value
+    return [value] if isinstance(value, str | dict) else value
 
 
 class Match(BaseModel):
+    """Every field given must hold (AND); inside a list any entry may (OR)."""
+
     model_config = ConfigDict(extra="forbid")
 
     integration: list[str] | None = None
     action: list[str] | None = None  # integration.action or bare action name
     effect: list[Effect] | None = None
+    when: list[Condition] = Field(default_factory=list)
+    requester_in: list[str] | None = None
+    channel: list[str] | None = None  # channel id, platform:team, platform:team:channel, platform
+    during: TimeWindow | None = None
+    outside: TimeWindow | None = None
 
-    _lists = field_validator("integration", "action", "effect", mode="before")(_as_list)
+    _lists = field_validator("integration", "action", "effect", "when", "requester_in", "channel",
+                             mode="before")(_as_list)
+
+
+_PERIOD = re.compile(r"^\s*(\d+)\s*(s|m|min|h|d)\s*$")
+_UNIT = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+class RateLimit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max: int = Field(ge=1)
+    per: str  # 30m, 1h, 1d
+    scope: Literal["user", "team"] = "user"
+
+    @field_validator("per")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        if not _PERIOD.match(value):
+            raise ValueError(f"period {value!r} must look like 30m, 1h or 1d")
+        return value
+
+    @property
+    def window(self) -> timedelta:
+        found = _PERIOD.match(self.per)
+        assert found is not None
+        return timedelta(seconds=int(found.group(1)) * _UNIT[found.group(2)])
 
 
 class Rule(BaseModel):
@@ -43,10 +84,43 @@ class Rule(BaseModel):
     description: str = ""
     match: Match = Field(default_factory=Match)
     verdict: Verdict
-    approvals: int = Field(1, ge=1, le=10)
+    approvals: int = Field(default=1, ge=1, le=10)
     requester_may_approve: bool = True
     approvers: list[str] = Field(default_factory=list, description="Group names; empty = anyone.")
+    approvers_mode: Literal["any_of", "all_of"] = "any_of"
     reason: str = ""
+    rate_limit: RateLimit | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Rule:
+        if self.verdict is not Verdict.REQUIRE_APPROVAL and (self.approvers or "approvals" in self.model_fields_set):
+            raise ValueError(f"rule {self.name!r}: approvals/approvers only make sense with require_approval")
+        if self.approvers_mode == "all_of" and len(self.approvers) < 2:
+            raise ValueError(f"rule {self.name!r}: all_of needs at least two approver groups")
+        if self.verdict is Verdict.DENY and self.rate_limit:
+            raise ValueError(f"rule {self.name!r}: a denied step never runs, so it needs no rate limit")
+        return self
+
+    @property
+    def needed(self) -> int:
+        """Distinct approvals needed: all_of needs one per group, and at least ``approvals``."""
+        if self.approvers_mode == "all_of":
+            return max(self.approvals, len(self.approvers))
+        return self.approvals
+
+
+class Guardrail(Rule):
+    """A deny that no rule order can undo: checked before ``rules`` (see evaluate.py)."""
+
+    verdict: Verdict = Verdict.DENY
+    reason: str = Field(min_length=1)
+
+    @field_validator("verdict")
+    @classmethod
+    def _deny_only(cls, value: Verdict) -> Verdict:
+        if value is not Verdict.DENY:
+            raise ValueError("a guardrail can only deny")
+        return value
 
 
 class Policy(BaseModel):
@@ -55,73 +129,39 @@ class Policy(BaseModel):
     version: Literal[1] = 1
     default: Verdict = Verdict.DENY
     groups: dict[str, list[str]] = Field(default_factory=dict)
+    guardrails: list[Guardrail] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
     source: str = ""
 
     def members(self, group: str) -> set[str]:
         return set(self.groups.get(group, []))
 
-
-class _LineLoader(yaml.SafeLoader):
-    """Remembers the line each mapping starts on, for error messages."""
-
-
-def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
+    def all_rules(self) -> list[Rule]:
+        return [*self.guardrails, *self.rules]
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
-
-
-def _strip_lines(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
-    if isinstance(value, list):
-        return [_strip_lines(v) for v in value]
-    return value
-
-
-def _line_of(raw: Any, loc: tuple[Any, ...]) -> int | None:
-    line = raw.get("__line__") if isinstance(raw, dict) else None
-    node = raw
-    for part in loc:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(node, dict) and "__line__" in node:
-            line = node["__line__"]
-    return line
-
-
-def parse_policy(text: str, source: str = "<policy>") -> Policy:
-    try:
-        raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "?"
-        raise PolicyError(f"{source}, {where}: not valid YAML: {getattr(err, 'problem', err)}") from None
-    if not isinstance(raw, dict):
-        raise PolicyError(f"{source}: a policy must be a mapping with `rules:`")
-    try:
-        policy = Policy.model_validate({**_strip_lines(raw), "source": source})
-    except ValidationError as err:
-        first = err.errors()[0]
-        loc = tuple(first["loc"])
-        line = _line_of(raw, loc)
-        path = ".".join(str(p) for p in loc)
-        where = f"line {line}" if line else "?"
-        raise PolicyError(f"{source}, {where}: {path}: {first['msg']}") from None
-    names = [r.name for r in policy.rules]
+def _check_names(policy: Policy, source: str) -> None:
+    names = [r.name for r in policy.all_rules()]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise PolicyError(f"{source}: duplicate rule names: {', '.join(dupes)}")
-    for rule in policy.rules:
-        unknown = [g for g in rule.approvers if g not in policy.groups]
+    for rule in policy.all_rules():
+        named = rule.approvers + (rule.match.requester_in or [])
+        unknown = [g for g in named if g not in policy.groups]
         if unknown:
-            raise PolicyError(f"{source}: rule {rule.name!r} names unknown group(s): {', '.join(unknown)}")
+            raise PolicyError(f"{source}: rule {rule.name!r} names unknown group(s): {', '.join(unknown)} "
+                              "(declare platform-only groups as `name: []`)")
+
+
+def parse_policy(text: str, source: str = "<policy>") -> Policy:
+    raw = load_with_lines(text, source)
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{source}: a policy must be a mapping with `rules:`")
+    try:
+        policy = Policy.model_validate({**strip_lines(raw), "source": source})
+    except ValidationError as err:
+        raise PolicyError(validation_message(err, raw, source)) from None
+    _check_names(policy, source)
     return policy
 
 

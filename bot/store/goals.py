@@ -75,7 +75,7 @@ async def create_goal(session: AsyncSession, actor: Actor, where: Where, text: s
             return None
     row = GoalRow(requester_key=actor.key, platform=where.platform, channel_id=where.channel_id,
                   thread_id=where.thread_id, source_event_id=event_id, text=text,
-                  status=GoalStatus.PLANNING)
+                  requester_groups=sorted(actor.groups), status=GoalStatus.PLANNING)
     session.add(row)
     try:
         async with session.begin_nested():
@@ -208,7 +208,8 @@ async def record_decision(session: AsyncSession, version: PlanVersionRow, actor:
     if existing is not None:
         return False
     session.add(ApprovalRow(plan_version_id=version.id, approver_key=actor.key,
-                            decision=decision, fingerprint=version.fingerprint))
+                            decision=decision, fingerprint=version.fingerprint,
+                            groups=sorted(actor.groups)))
     try:
         async with session.begin_nested():
             await session.flush()
@@ -224,6 +225,20 @@ async def approvers_of(session: AsyncSession, version: PlanVersionRow) -> list[s
         ApprovalRow.decision == ApprovalDecision.APPROVE,
         ApprovalRow.fingerprint == version.fingerprint).order_by(col(ApprovalRow.id)))
     return [r.approver_key for r in rows]
+
+
+async def approving_actors(session: AsyncSession, version: PlanVersionRow) -> list[Actor]:
+    """The people who approved exactly this version's content, with the groups they had."""
+    rows = await session.exec(select(ApprovalRow).where(
+        ApprovalRow.plan_version_id == version.id,
+        ApprovalRow.decision == ApprovalDecision.APPROVE,
+        ApprovalRow.fingerprint == version.fingerprint).order_by(col(ApprovalRow.id)))
+    actors = []
+    for row in rows:
+        actor = await get_actor(session, row.approver_key)
+        if actor is not None:
+            actors.append(actor.model_copy(update={"groups": frozenset(row.groups)}))
+    return actors
 
 
 async def open_goals_of(session: AsyncSession, actor_key: str, limit: int = 20) -> list[GoalRow]:

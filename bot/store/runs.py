@@ -82,9 +82,13 @@ async def start_step(session: AsyncSession, run_id: int, step_id: str, action: s
 
 
 async def finish_step(session: AsyncSession, run_id: int, step_id: str, status: StepStatus,
-                      *, result: Any = None, error: str = "") -> None:
+                      *, result: Any = None, error: str = "", action: str = "", key: str = "") -> None:
+    """Record how a step ended; a step that failed before it started gets its row here."""
     row = (await session.exec(select(StepResultRow).where(
-        StepResultRow.run_id == run_id, StepResultRow.step_id == step_id))).one()
+        StepResultRow.run_id == run_id, StepResultRow.step_id == step_id))).first()
+    if row is None:
+        row = StepResultRow(run_id=run_id, step_id=step_id, action=action,
+                            idempotency_key=key or f"deputy-run{run_id}-{step_id}", status=status)
     row.status = status
     row.result = result
     row.error = error

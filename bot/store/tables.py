@@ -45,6 +45,8 @@ class GoalRow(SQLModel, table=True):
     thread_id: str | None = Field(default=None, max_length=120)
     source_event_id: str | None = Field(default=None, max_length=200)
     text: str
+    # the requester's platform groups when they asked (Slack user groups, Discord roles)
+    requester_groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: str = Field(max_length=20, index=True)
     # tokens spent on planning this goal (model planners): input/output/cache_read/cache_write
     usage: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -104,6 +106,8 @@ class ApprovalRow(SQLModel, table=True):
     approver_key: str = Field(foreign_key="actors.key", max_length=200)
     decision: str = Field(max_length=10)
     fingerprint: str = Field(max_length=64)
+    # the approver's platform groups when they decided, so group quorums count them
+    groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 class RunRow(SQLModel, table=True):

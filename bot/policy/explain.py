@@ -1,0 +1,91 @@
+"""``deputy policy explain`` and ``deputy policy check``: the policy answering for itself."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from bot.domain import Effect, Step
+from bot.policy.evaluate import DEFAULT_RULE, evaluate_step
+from bot.policy.facts import RequestFacts
+from bot.policy.matching import match_rule
+from bot.policy.model import Policy, load_policy
+from bot.policy.truth import Truth
+from bot.policy.yamlfile import PolicyError
+
+
+class SpecSource(Protocol):
+    def spec(self, action: str) -> Any: ...
+
+
+def explain(policy: Policy, effect: Effect, step: Step, facts: RequestFacts | None) -> str:
+    """The verdict, the deciding rule with its concrete values, and how every other rule fared."""
+    decision = evaluate_step(policy, step, effect, facts)
+    lines = [f"{step.action} ({effect.value}) → {decision.verdict.value}", f"  {decision.reason}"]
+    if decision.rate_limit:
+        rl = decision.rate_limit
+        lines.append(f"  rate limit: at most {rl.max} per {rl.per} per {rl.scope}")
+    lines.append("rules, in the order they are read:")
+    for kind, rules in (("guardrail", policy.guardrails), ("rule", policy.rules)):
+        for rule in rules:
+            truth, texts = match_rule(policy, rule, step, effect, facts)
+            mark = {Truth.TRUE: "matches", Truth.UNKNOWN: "unknown", Truth.FALSE: "no"}[truth]
+            chosen = " ◀ decides" if rule.name == decision.rule else ""
+            detail = f" — {'; '.join(texts)}" if texts else ""
+            lines.append(f"  {kind} `{rule.name}` ({rule.verdict.value}): {mark}{detail}{chosen}")
+    if decision.rule == DEFAULT_RULE:
+        lines.append(f"  default: {policy.default.value} ◀ decides")
+    return "\n".join(lines)
+
+
+def _actor_key(as_user: str) -> str:
+    # `shell:local:alice`, or a bare user id read as a shell user
+    return as_user if as_user.count(":") >= 2 else f"shell:local:{as_user}"
+
+
+def explain_command(policy_path: Path, as_user: str, action: str, args_json: str, registry: SpecSource,
+                    *, groups: Sequence[str] = (), channel: str | None = None,
+                    now: datetime | None = None) -> tuple[int, str]:
+    """Exit code and text for ``deputy policy explain --as USER --action ACTION --args JSON``."""
+    try:
+        policy = load_policy(policy_path)
+    except PolicyError as err:
+        return 2, f"✗ {err}"
+    spec = registry.spec(action)
+    if spec is None:
+        return 2, f"✗ no integration offers {action!r} (use integration.action, e.g. local.create_invoice)"
+    try:
+        args = json.loads(args_json or "{}")
+    except json.JSONDecodeError as err:
+        return 2, f"✗ --args is not JSON: {err.msg} at column {err.colno}"
+    if not isinstance(args, dict):
+        return 2, "✗ --args must be a JSON object, e.g. '{\"amount_cents\": 240000}'"
+    try:
+        step = Step(id="s1", action=action, args=args)
+    except ValidationError as err:
+        return 2, f"✗ {err.errors()[0]['msg']}"
+    key = _actor_key(as_user)
+    facts = RequestFacts(requester_key=key, requester_groups=frozenset(groups), channel_id=channel,
+                         platform=key.split(":", 1)[0], now=now or datetime.now(UTC))
+    text = f"as {key} in {policy_path}\n" + explain(policy, spec.effect, step, facts)
+    return 0, text
+
+
+def check_files(paths: Sequence[Path]) -> tuple[int, str]:
+    """Validate several policy files; exit code 1 when any is invalid."""
+    lines, bad = [], 0
+    for path in paths:
+        try:
+            policy = load_policy(path)
+        except PolicyError as err:
+            lines.append(f"✗ {err}")
+            bad += 1
+            continue
+        lines.append(f"✓ {path}: {len(policy.guardrails)} guardrails, {len(policy.rules)} rules, "
+                     f"default {policy.default.value}")
+    return (1 if bad else 0), "\n".join(lines)

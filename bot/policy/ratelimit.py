@@ -1,0 +1,86 @@
+"""Write rate limits: ``rate_limit: {max: 20, per: 1h, scope: user|team}`` on a rule.
+
+The rule that decides a step (the same first-match evaluation as on the plan card) carries
+the limit. The count is the calls of earlier *succeeded* steps, finished inside the window,
+whose action the rule's ``match`` names (integration, action, effect; argument, group,
+channel and time conditions are not re-read for the past). A ``for_each`` step counts one
+call per item. Scope ``user`` counts the requester's goals, ``team`` every goal of the same
+platform team. Read-only queries; the executor calls this before each write.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain import Effect, StepStatus
+from bot.domain import Step as DomainStep
+from bot.policy.evaluate import evaluate_step
+from bot.policy.facts import RequestFacts
+from bot.policy.model import Policy, RateLimit, Rule
+from bot.store.tables import GoalRow, RunRow, StepResultRow
+
+
+class EffectSource(Protocol):
+    """The registry, as far as rate limits need it: the effect of an action."""
+
+    def spec(self, action: str) -> Any: ...
+
+
+def _names(rule: Rule, action: str, registry: EffectSource | None) -> bool:
+    m = rule.match
+    integration, _, name = action.partition(".")
+    if m.integration is not None and integration not in m.integration:
+        return False
+    if m.action is not None and action not in m.action and name not in m.action:
+        return False
+    if m.effect is not None and registry is not None:
+        spec = registry.spec(action)
+        return spec is not None and spec.effect in m.effect
+    # without a registry an effect filter cannot be read: count the action (the stricter way)
+    return True
+
+
+async def count_writes(session: AsyncSession, rule: Rule, limit: RateLimit, requester_key: str,
+                       team: str, now: datetime, registry: EffectSource | None = None) -> int:
+    since = now - limit.window
+    query = (select(StepResultRow.action, StepResultRow.args)
+             .join(RunRow, col(RunRow.id) == col(StepResultRow.run_id))
+             .join(GoalRow, col(GoalRow.id) == col(RunRow.goal_id))
+             .where(col(StepResultRow.status) == StepStatus.SUCCEEDED,
+                    col(StepResultRow.finished_at) >= since,
+                    col(StepResultRow.finished_at) <= now))
+    if limit.scope == "user":
+        query = query.where(col(GoalRow.requester_key) == requester_key)
+    else:
+        platform = requester_key.split(":", 1)[0]
+        prefix = f"{platform}:{team}:"
+        query = query.where(func.substr(col(GoalRow.requester_key), 1, len(prefix)) == prefix)
+    total = 0
+    for action, args in await session.exec(query):
+        if _names(rule, action, registry):
+            total += len(args) if isinstance(args, list) else 1
+    return total
+
+
+async def rate_limit_problem(session: AsyncSession, policy: Policy, step: DomainStep, requester_key: str,
+                             team: str, now: datetime, *, effect: Effect = Effect.WRITE,
+                             facts: RequestFacts | None = None, registry: EffectSource | None = None,
+                             calls: int = 1) -> str | None:
+    """None when ``calls`` more calls of ``step`` stay within its rule's limit; else why not."""
+    facts = facts or RequestFacts(requester_key=requester_key, requester_groups=None, now=now)
+    decision = evaluate_step(policy, step, effect, facts)
+    limit = decision.rate_limit
+    if limit is None:
+        return None
+    rule = next(r for r in policy.all_rules() if r.name == decision.rule)
+    done = await count_writes(session, rule, limit, requester_key, team, now, registry)
+    if done + calls <= limit.max:
+        return None
+    who = "you" if limit.scope == "user" else "your team"
+    return (f"rate limit of rule `{rule.name}`: at most {limit.max} per {limit.per} per {limit.scope}; "
+            f"{who} already made {done} in the last {limit.per}, and this step would add {calls}")

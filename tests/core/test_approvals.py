@@ -1,0 +1,188 @@
+"""Plan versions and approvals through the shell harness: stale clicks, double clicks,
+unauthorised approvers, edits and bad input — each with a clear message and no change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import func, select
+
+from bot.app import Deputy
+from bot.chat.events import ButtonPressed
+from bot.domain import PlanDraft, Step
+from bot.policy import load_policy
+from bot.settings import Settings
+from bot.store.database import Database
+from bot.store.tables import ApprovalRow, GoalRow, PlanVersionRow, RunRow
+from tests.core.doubles import ScriptedPlanner
+from tests.support.chat import Chat
+
+
+async def count(database: Database, table: type) -> int:  # type: ignore[type-arg]
+    async with database.session() as session:
+        return int((await session.exec(select(func.count()).select_from(table))).one())
+
+
+async def test_approving_a_stale_version_does_nothing_and_says_so(chat: Chat, deputy: Deputy,
+                                                                  database: Database) -> None:
+    await chat.say("chase overdue invoices")
+    await chat.say("modify 2 message=Gentle reminder")
+    assert chat.card.version == 2
+    stale = ButtonPressed(actor=chat.user, where=chat.port.current_thread,  # type: ignore[arg-type]
+                          button_id=f"deputy:{chat.card.plan_id}:1:approve")
+    start = len(chat.lines)
+    await deputy.dispatch(stale)
+    said = "\n".join(chat.lines[start:])
+    assert "version 1" in said and "now at version 2" in said and "Nothing was changed" in said
+    assert await count(database, RunRow) == 0
+    assert await count(database, ApprovalRow) == 0
+    # the current version still works
+    assert "✓ Run 1: Done" in await chat.say("approve")
+
+
+async def test_a_double_click_starts_one_run(chat: Chat, deputy: Deputy, database: Database) -> None:
+    await chat.say("chase overdue invoices")
+    click = ButtonPressed(actor=chat.user, where=chat.port.current_thread,  # type: ignore[arg-type]
+                          button_id=f"deputy:{chat.card.plan_id}:{chat.card.version}:approve")
+    await deputy.dispatch(click)
+    start = len(chat.lines)
+    await deputy.dispatch(click)
+    assert "already" in "\n".join(chat.lines[start:])
+    assert await count(database, RunRow) == 1
+    assert await count(database, ApprovalRow) == 1
+
+
+async def test_an_approver_outside_the_group_is_refused_with_the_reason(
+        deputy: Deputy, database: Database, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("""
+version: 1
+default: deny
+groups:
+  finance: ["shell:local:julia"]
+rules:
+  - name: reads
+    match: {effect: read}
+    verdict: allow
+  - name: reminders-by-finance
+    match: {action: send_reminder}
+    verdict: require_approval
+    approvers: [finance]
+    requester_may_approve: false
+""")
+    deputy.policy = load_policy(policy)
+    chat = Chat(deputy, user="Dev")
+    out = await chat.say("chase overdue invoices")
+    assert "needs 1 approval from @finance, not the requester" in out
+    out = await chat.say("approve")  # the requester, who is not in finance either
+    assert "You can't approve this plan" in out
+    out = await chat.say("as Ben: approve")
+    assert "You can't approve this plan, because only members of @finance may approve" in out
+    assert await count(database, RunRow) == 0
+    out = await chat.say("as Julia: approve")
+    assert "✓ Run 1: Done" in out
+
+
+async def test_reject_ends_the_goal(chat: Chat, database: Database) -> None:
+    await chat.say("chase overdue invoices")
+    out = await chat.say("reject")
+    assert "rejected" in out
+    assert "already rejected" in await chat.say("approve")
+    assert await count(database, RunRow) == 0
+    async with database.session() as session:
+        assert (await session.get(GoalRow, 1)).status == "rejected"  # type: ignore[union-attr]
+
+
+async def test_modify_makes_a_new_version_and_voids_approvals(chat: Chat, database: Database) -> None:
+    out = await chat.say("book a meeting with Ana and Ben next Tuesday at 10am")
+    assert "v1" in out
+    out = await chat.say("modify 2 title=Roadmap review")
+    assert "Plan 1 v2" in out and "title=Roadmap review" in out
+    assert "Changed from version 1" in out
+    async with database.session() as session:
+        statuses = [v.status for v in await session.exec(select(PlanVersionRow).order_by(PlanVersionRow.version))]
+    assert statuses == ["superseded", "proposed"]
+
+
+async def test_a_thread_reply_makes_a_new_version(chat: Chat) -> None:
+    await chat.say("book a meeting with Ana and Ben next Tuesday at 10am")
+    out = await chat.say("reply make it Thursday instead")
+    assert "Plan 1 v2" in out and "Thursday" in out
+
+
+async def test_bad_input_is_explained_and_changes_nothing(chat: Chat, database: Database) -> None:
+    assert "There is no plan to answer yet" in await chat.say("approve")
+    await chat.say("chase overdue invoices")
+    versions = await count(database, PlanVersionRow)
+    for line, expected in [
+        ("modify", "Use: modify STEP key=value"),
+        ("modify two message=hi", "Use: modify STEP key=value"),
+        ("modify 9 message=hi", "There is no step 9"),
+        ("modify 2 colour=red", "has no argument 'colour'"),
+        ("modify 1 status=sideways", "not valid"),
+    ]:
+        out = await chat.say(line)
+        assert expected in out, (line, out)
+    assert await count(database, PlanVersionRow) == versions
+    assert await count(database, RunRow) == 0
+
+
+async def test_an_empty_goal_gets_a_hint_and_creates_nothing(deputy: Deputy, database: Database) -> None:
+    from bot.chat.events import GoalPosted
+
+    chat = Chat(deputy)
+    start = len(chat.lines)
+    await deputy.dispatch(GoalPosted(actor=chat.user, where=chat.session._where(), text="   "))
+    assert "Tell me what you would like done" in "\n".join(chat.lines[start:])
+    assert await count(database, GoalRow) == 0
+
+
+async def test_a_plan_with_an_unknown_action_or_bad_arguments_never_runs(
+        deputy: Deputy, database: Database, settings: Settings) -> None:
+    deputy.planner = ScriptedPlanner(
+        PlanDraft(summary="Order pizza", steps=[Step(id="s1", action="local.order_pizza")]),
+        PlanDraft(summary="Remind", steps=[Step(id="s1", action="local.send_reminder",
+                                                args={"invoice_id": "seven"})]),
+    )
+    chat = Chat(deputy)
+    out = await chat.say("order pizza")
+    assert "could not make a valid plan" in out and "unknown action 'local.order_pizza'" in out
+    out = await chat.say("remind invoice seven")
+    assert "could not make a valid plan" in out and "'seven' is not of type 'integer'" in out
+    assert await count(database, PlanVersionRow) == 0
+    assert "There is no plan to answer yet" in await chat.say("approve")
+
+
+async def test_an_unknown_button_is_refused(chat: Chat, deputy: Deputy, database: Database) -> None:
+    await chat.say("chase overdue invoices")
+    for raw in ("deputy:99:1:approve", "deputy:1:1:explode", "not-a-button"):
+        start = len(chat.lines)
+        await deputy.dispatch(ButtonPressed(actor=chat.user, where=chat.port.current_thread,  # type: ignore[arg-type]
+                                            button_id=raw))
+        said = "\n".join(chat.lines[start:])
+        assert "nothing was changed" in said.lower(), (raw, said)
+    assert await count(database, RunRow) == 0
+
+
+async def test_a_write_rate_limit_stops_the_step_before_any_call(
+        deputy: Deputy, database: Database, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("""
+version: 1
+default: deny
+rules:
+  - name: reads
+    match: {effect: read}
+    verdict: allow
+  - name: few-reminders
+    match: {action: send_reminder}
+    verdict: require_approval
+    rate_limit: {max: 2, per: 1h, scope: user}
+""")
+    deputy.policy = load_policy(policy)
+    chat = Chat(deputy, user="Dev")
+    await chat.say("chase overdue invoices")
+    out = await chat.say("approve")
+    assert "✗ 2. " in out and "was not run" in out and "few-reminders" in out
+    local = deputy.registry.get("local").client  # type: ignore[union-attr]
+    assert [m for m in await local.outbox() if m["kind"] == "reminder"] == []

@@ -1,0 +1,157 @@
+"""Property-based tests of the guarantees the policy makes, whatever the rules say."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.domain import Actor, Effect, PlanDraft, Step
+from bot.policy import Policy, RequestFacts, Verdict, evaluate_step, plan_requirement
+from bot.policy.model import RANK, Guardrail, Match, Rule
+from bot.policy.requirement import Need
+
+ACTIONS = ["local.create_invoice", "local.send_reminder", "crm.create_note", "email.send", "local.list_invoices"]
+CONDITIONS = ["amount > 1000", "amount <= 50", "to outside_domains acme.example", "attendees count_gt 2",
+              "status in [draft, sent]"]
+GROUPS = ["finance", "legal", "ops"]
+FAST = settings(max_examples=80, deadline=None)
+
+matches = st.builds(
+    Match,
+    integration=st.none() | st.lists(st.sampled_from(["local", "crm", "email"]), min_size=1, max_size=2),
+    action=st.none() | st.lists(st.sampled_from([a.split(".")[1] for a in ACTIONS]), min_size=1, max_size=2),
+    effect=st.none() | st.lists(st.sampled_from(list(Effect)), min_size=1, max_size=2),
+    when=st.lists(st.sampled_from(CONDITIONS), max_size=2),
+    requester_in=st.none() | st.lists(st.sampled_from(GROUPS), min_size=1, max_size=2),
+)
+
+
+@st.composite
+def rules(draw: st.DrawFn) -> Rule:
+    verdict = draw(st.sampled_from(list(Verdict)))
+    extra: dict[str, Any] = {}
+    if verdict is Verdict.REQUIRE_APPROVAL:
+        extra = {"approvals": draw(st.integers(1, 3)), "approvers": draw(st.lists(st.sampled_from(GROUPS),
+                 max_size=1)), "requester_may_approve": draw(st.booleans())}
+    return Rule(name=f"r{draw(st.integers(0, 10**9))}", match=draw(matches), verdict=verdict, **extra)
+
+
+policies = st.builds(
+    lambda rs, default: Policy(rules=rs, default=default, groups={g: [] for g in GROUPS}),
+    st.lists(rules(), max_size=6), st.sampled_from(list(Verdict)))
+plain_values = st.one_of(st.integers(-10, 5000), st.sampled_from(["draft", "x@acme.example", "y@evil.example"]),
+                         st.lists(st.sampled_from(["a@acme.example", "b@evil.example"]), max_size=4))
+arg_values = st.one_of(plain_values, st.just({"$ref": "s0.out"}))
+arg_dicts = st.dictionaries(st.sampled_from(["amount", "to", "attendees", "status"]), arg_values, max_size=4)
+steps = st.builds(lambda a, args: Step(id="s1", action=a, args=args), st.sampled_from(ACTIONS), arg_dicts)
+effects = st.sampled_from(list(Effect))
+requests = st.builds(lambda gs: RequestFacts(requester_key="slack:T1:U1", requester_groups=gs, channel_id="C1",
+                                             platform="slack"),
+                     st.none() | st.frozensets(st.sampled_from(GROUPS)))
+
+
+@FAST
+@given(policies, matches, steps, effects, requests)
+def test_a_matching_guardrail_denies_whatever_the_rules_say(policy: Policy, guard_match: Match, step: Step,
+                                                            effect: Effect, request: RequestFacts) -> None:
+    guard = Guardrail(name="guard", match=guard_match, reason="never")
+    guarded = policy.model_copy(update={"guardrails": [guard]})
+    alone = Policy(guardrails=[guard], default=Verdict.ALLOW, groups=policy.groups)
+    if evaluate_step(alone, step, effect, request).verdict is Verdict.DENY:
+        decision = evaluate_step(guarded, step, effect, request)
+        assert decision.verdict is Verdict.DENY and decision.rule == "guard"
+        req = plan_requirement([decision, evaluate_step(guarded, step.model_copy(update={"id": "s2"}),
+                                                        Effect.READ, request)])
+        assert req.denied and not req.runs_alone
+        assert req.quorum_problem(guarded, [Actor(platform="slack", team_id="T1", user_id="U9")],
+                                  "slack:T1:U1") is not None
+
+
+@FAST
+@given(policies, st.lists(rules(), max_size=4), steps, effects, requests)
+def test_a_matching_deny_rule_wins_over_every_rule_below_it(policy: Policy, below: list[Rule], step: Step,
+                                                           effect: Effect, request: RequestFacts) -> None:
+    first = evaluate_step(policy, step, effect, request)
+    if first.verdict is Verdict.DENY and first.rule != "(default)":
+        extended = policy.model_copy(update={"rules": [*policy.rules, *below]})
+        assert evaluate_step(extended, step, effect, request).verdict is Verdict.DENY
+
+
+@FAST
+@given(policies, st.lists(st.tuples(steps, effects), min_size=1, max_size=5), requests)
+def test_a_plan_never_runs_alone_when_a_step_needs_approval_or_is_denied(
+        policy: Policy, plan: list[tuple[Step, Effect]], request: RequestFacts) -> None:
+    decisions = [evaluate_step(policy, s, e, request) for s, e in plan]
+    req = plan_requirement(decisions)
+    if any(d.verdict is not Verdict.ALLOW for d in decisions):
+        assert not req.runs_alone
+        assert req.quorum_problem(policy, [], request.requester_key) is not None
+    else:
+        assert req.runs_alone
+
+
+people = st.lists(st.builds(lambda u, gs: Actor(platform="slack", team_id="T1", user_id=u, groups=gs),
+                            st.sampled_from(["U1", "U2", "U3", "U4"]), st.frozensets(st.sampled_from(GROUPS))),
+                  max_size=5)
+
+
+@FAST
+@given(st.integers(1, 3), st.lists(st.sampled_from(GROUPS), max_size=3, unique=True),
+       st.sampled_from(["any_of", "all_of"]), people)
+def test_the_requester_never_counts_toward_a_quorum_that_excludes_them(
+        approvals: int, groups: list[str], mode: str, approvers: list[Actor]) -> None:
+    policy = Policy(groups={g: [] for g in GROUPS})
+    mode = mode if len(groups) >= 2 else "any_of"
+    need = Need(approvals=approvals, groups=tuple(groups), mode=mode, requester_may_approve=False)
+    requester = "slack:T1:U1"
+    without = [a for a in approvers if a.key != requester]
+    assert need.met_by(policy, approvers, requester) == need.met_by(policy, without, requester)
+    for person in approvers:
+        if person.key == requester:
+            assert not need.counts(policy, person, requester)
+
+
+step_lists = st.lists(st.builds(lambda i, a, args: Step(id=f"s{i}", action=a, args=args),
+                                st.integers(1, 9), st.sampled_from(ACTIONS), arg_dicts),
+                      min_size=1, max_size=4)
+
+
+@FAST
+@given(step_lists, st.data())
+def test_an_approval_never_carries_over_to_a_changed_plan(plan: list[Step], data: st.DataObject) -> None:
+    before = PlanDraft(summary="s", steps=plan)
+    index = data.draw(st.integers(0, len(plan) - 1))
+    step = plan[index]
+    change = data.draw(st.sampled_from(["arg", "action", "for_each", "drop"]))
+    if change == "arg":
+        key = data.draw(st.sampled_from(["amount", "to", "memo"]))
+        value = data.draw(plain_values.filter(lambda v: v != step.args.get(key)))
+        changed = step.model_copy(update={"args": {**step.args, key: value}})
+    elif change == "action":
+        changed = step.model_copy(update={"action": data.draw(st.sampled_from(ACTIONS).filter(
+            lambda a: a != step.action))})
+    elif change == "for_each":
+        changed = step.model_copy(update={"for_each": "s0.items" if step.for_each is None else None})
+    steps_after = [s for i, s in enumerate(plan) if i != index] if change == "drop" else \
+        [changed if i == index else s for i, s in enumerate(plan)]
+    assert PlanDraft(summary="other words", steps=steps_after).fingerprint() != before.fingerprint()
+    assert PlanDraft(summary="other words", steps=list(plan)).fingerprint() == before.fingerprint()
+
+
+concrete_args = st.dictionaries(st.sampled_from(["amount", "to", "attendees", "status"]), plain_values, max_size=4)
+
+
+@FAST
+@given(policies, steps, effects, st.data())
+def test_an_unknown_value_is_never_read_more_loosely_than_any_real_one(
+        policy: Policy, step: Step, effect: Effect, data: st.DataObject) -> None:
+    request = RequestFacts(requester_key="slack:T1:U1", requester_groups=None, channel_id="C1", platform="slack")
+    cautious = evaluate_step(policy, step, effect, request)
+    filled = {k: data.draw(plain_values) if isinstance(v, dict) else v for k, v in step.args.items()}
+    known_groups = data.draw(st.frozensets(st.sampled_from(GROUPS)))
+    real = evaluate_step(policy, step.model_copy(update={"args": filled}), effect,
+                         RequestFacts(requester_key="slack:T1:U1", requester_groups=known_groups,
+                                      channel_id="C1", platform="slack"))
+    assert RANK[real.verdict] <= RANK[cautious.verdict]
