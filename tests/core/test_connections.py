@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,7 +88,7 @@ async def test_connect_asks_privately_stores_encrypted_and_runs_with_it(
     assert seen == [{"token": TOKEN, "region": "eu"}]
     assert TOKEN not in chat.transcript
     if database_url.startswith("sqlite"):
-        raw = open(database_url.removeprefix("sqlite:///"), "rb").read()
+        raw = await asyncio.to_thread(Path(database_url.removeprefix("sqlite:///")).read_bytes)
         assert TOKEN.encode() not in raw
 
 
