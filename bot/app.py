@@ -48,6 +48,7 @@ class Deputy:
         await dispatch(self, event)
 
     async def close(self) -> None:
+        await self.registry.aclose()
         await self.database.dispose()
 
 
@@ -69,6 +70,10 @@ async def build_app(settings: Settings, *, planner: Planner | None = None,
     if migrate and settings.uses_embedded_database:
         await upgrade(database.url)
     registry = discover(settings.integrations, settings.integration_paths)
+    if settings.mcp_servers:
+        from integrations.mcp.loader import add_mcp_integrations
+
+        await add_mcp_integrations(registry, settings.mcp_servers)
     registry.start(IntegrationEnv(settings=settings, database=database, clock=clock))
     policy = load_policy(settings.resolved_policy_file)
     master = settings.master_key.get_secret_value() if settings.master_key else None

@@ -19,6 +19,7 @@ from pydantic_settings import (
 )
 
 from bot.errors import SettingsError
+from integrations.mcp.config import McpServerConfig
 
 
 class Settings(BaseSettings):
@@ -57,6 +58,8 @@ class Settings(BaseSettings):
     anthropic_max_retries: int = Field(3, ge=0, le=10, description="Retries on 429/5xx/529, honouring retry-after.")
     anthropic_tool_choice: Literal["auto", "any"] = Field(
         "auto", description="'any' forces a tool call; Sonnet 5.5 models reject that.")
+    mcp_servers: list[McpServerConfig] = Field(
+        default_factory=list, description="MCP servers whose tools become actions ([[mcp_servers]] in deputy.toml).")
     stripe_api_url: str = Field("https://api.stripe.com", description="Stripe API base URL.")
     hubspot_api_url: str = Field("https://api.hubapi.com", description="HubSpot API base URL.")
 

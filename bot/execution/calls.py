@@ -6,12 +6,18 @@ import asyncio
 import logging
 from typing import Any
 
-from bot.errors import InvalidArguments, PermanentError, TransientError
+from bot.domain import Effect
+from bot.errors import InvalidArguments, OutcomeUnknown, PermanentError, TransientError
 from bot.planning.validation import check_arguments
 from bot.registry import CallContext, Registry
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def _safe_to_resend(registry: Registry, action: str, effect: Effect) -> bool:
+    loaded = registry.get(action.split(".", 1)[0])
+    return effect is Effect.READ or (loaded is not None and loaded.manifest.idempotent_writes)
 
 
 async def call_action(registry: Registry, settings: Settings, action: str, args: dict[str, Any],
@@ -29,6 +35,11 @@ async def call_action(registry: Registry, settings: Settings, action: str, args:
             async with asyncio.timeout(settings.step_timeout_seconds):
                 return await fn(client, ctx, **args)
         except TimeoutError:
+            if not _safe_to_resend(registry, action, spec.effect):
+                # the call may have happened: sending it again could do it twice
+                raise OutcomeUnknown(
+                    f"{action} did not answer within {settings.step_timeout_seconds:g} s and "
+                    "cannot tell whether it happened; it was not sent again. Check it by hand.") from None
             error: TransientError = TransientError(
                 f"{action} did not answer within {settings.step_timeout_seconds:g} s")
         except TransientError as err:

@@ -156,3 +156,22 @@ async def test_a_bug_in_an_integration_fails_the_step_not_the_worker(
     app.planner = ScriptedPlanner(post_plan("fine"))
     await chat.say("post fine")
     assert "✓ Run 2: Done" in await chat.say("approve")
+
+
+async def test_a_write_that_times_out_is_not_sent_again(database: Database, settings: Settings) -> None:
+    backend = FlakyBackend(idempotent=False)
+    app = await app_with(database, settings.model_copy(update={"step_timeout_seconds": 0.2}),
+                         backend, ScriptedPlanner(post_plan("slow")))
+    real = app.registry.get("flaky").actions.functions["post"]  # type: ignore[union-attr]
+
+    async def slow(client: FlakyBackend, ctx: Any, *, text: str) -> dict[str, Any]:
+        result = await real(client, ctx, text=text)
+        await asyncio.sleep(1)  # the effect happened, the answer is late
+        return result
+
+    app.registry.get("flaky").actions.functions["post"] = slow  # type: ignore[union-attr]
+    chat = Chat(app)
+    await chat.say("post slow")
+    out = await chat.say("approve")
+    assert "cannot tell whether it happened" in out
+    assert [t for _, t in backend.effects] == ["slow"]

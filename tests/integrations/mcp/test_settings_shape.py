@@ -1,0 +1,62 @@
+"""The proposed ``Settings.mcp_servers`` field reads ``[[mcp_servers]]`` from deputy.toml.
+
+Checked on a subclass so this folder does not depend on the shared settings module having
+the field yet; the subclass adds exactly the field proposed for ``bot/settings.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import Field, ValidationError
+
+from bot.settings import Settings
+from integrations.mcp.config import McpServerConfig
+
+DEPUTY_TOML = """
+[[mcp_servers]]
+name = "files"
+command = "npx"
+args = ["-y", "@modelcontextprotocol/server-filesystem", "/srv/shared"]
+env = { FILES_TOKEN = "s3cret-files" }
+
+[[mcp_servers]]
+name = "tickets"
+transport = "http"
+url = "https://mcp.example.com/mcp"
+headers = { Authorization = "Bearer s3cret-tickets" }
+timeout_seconds = 20
+"""
+
+
+class SettingsWithMcp(Settings):
+    mcp_servers: list[McpServerConfig] = Field(
+        default_factory=list, description="MCP servers whose tools become actions.")
+
+
+def load() -> SettingsWithMcp:
+    # called through Any: pydantic-settings fills every field from its sources, mypy cannot tell
+    settings_class: Any = SettingsWithMcp
+    settings: SettingsWithMcp = settings_class()
+    return settings
+
+
+def test_mcp_servers_are_read_from_deputy_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "deputy.toml").write_text(DEPUTY_TOML)
+    settings = load()
+    files, tickets = settings.mcp_servers
+    assert (files.name, files.transport, files.command) == ("files", "stdio", "npx")
+    assert files.revealed_env() == {"FILES_TOKEN": "s3cret-files"}
+    assert (tickets.transport, tickets.timeout_seconds) == ("http", 20)
+    assert "s3cret" not in repr(settings)
+
+
+def test_a_bad_server_entry_fails_at_start_naming_the_problem(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "deputy.toml").write_text('[[mcp_servers]]\nname = "Files"\ncommand = "x"\n')
+    with pytest.raises(ValidationError, match="'Files' must be lowercase letters"):
+        load()
