@@ -19,6 +19,7 @@ from bot.app import Deputy, build_app
 from bot.execution.worker import Worker
 from bot.settings import Settings
 from bot.web import ConnectedCheck, add_ops_routes
+from bot.web_oauth import add_oauth_routes
 
 if TYPE_CHECKING:
     from bot.adapters.slack.app import SlackAdapter
@@ -32,13 +33,15 @@ async def serve(settings: Settings, host: str, port: int, *, with_worker: bool =
     platforms: dict[str, ConnectedCheck] = {}
     tasks: list[asyncio.Task[None]] = []
     closers: list[SlackAdapter] = []
+    # ops routes first: the Slack HTTP app adds its own /healthz only where none exists yet
+    add_ops_routes(web_app, deputy, platforms)
+    add_oauth_routes(web_app, deputy)
     slack = _start_slack(deputy, settings, web_app, tasks, platforms)
     if slack is not None:
         closers.append(slack)
     _start_discord(deputy, tasks, platforms)
     if with_worker:
         tasks.append(asyncio.create_task(Worker(deputy).run_forever(), name="worker"))
-    add_ops_routes(web_app, deputy, platforms)
     runner = web.AppRunner(web_app)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()

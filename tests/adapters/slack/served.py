@@ -1,0 +1,83 @@
+"""`deputy serve` as its own process, configured only through the environment."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+# the console script pip installed next to this interpreter: what an operator runs
+DEPUTY = Path(sys.executable).parent / "deputy"
+# settings of the developer's shell must not leak into the process under test
+FOREIGN = ("DEPUTY_", "SLACK_", "DISCORD_", "ANTHROPIC_")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Served:
+    url: str
+    process: asyncio.subprocess.Process
+    log: Path
+
+    async def output(self) -> str:
+        """What the process printed (its log lines)."""
+        return await asyncio.to_thread(self.log.read_text)
+
+    async def stop(self, within: float = 10.0) -> int:
+        """SIGTERM, as a process manager would; the exit code."""
+        self.process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.process.wait(), within)
+
+
+async def wait_healthy(url: str, process: asyncio.subprocess.Process, log: Path, within: float) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    async with aiohttp.ClientSession() as session:
+        while True:
+            if process.returncode is not None:
+                said = await asyncio.to_thread(log.read_text)
+                raise AssertionError(f"deputy serve exited with {process.returncode}:\n{said}")
+            try:
+                async with session.get(url + "/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                said = await asyncio.to_thread(log.read_text)
+                raise AssertionError(f"deputy serve was not healthy in {within}s:\n{said}")
+            await asyncio.sleep(0.1)
+
+
+@asynccontextmanager
+async def deputy_serve(home: Path, env: dict[str, str], within: float = 20.0) -> AsyncIterator[Served]:
+    port = free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
+    log = home.parent / "serve.log"
+    home.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        process = await asyncio.create_subprocess_exec(
+            str(DEPUTY), "serve", "--host", "127.0.0.1", "--port", str(port),
+            env={**clean, "DEPUTY_HOME": str(home), **env}, cwd=home.parent,
+            stdout=out, stderr=asyncio.subprocess.STDOUT,
+        )
+    served = Served(f"http://127.0.0.1:{port}", process, log)
+    try:
+        await wait_healthy(served.url, process, log, within)
+        yield served
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
