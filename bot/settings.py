@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         "auto", description="'any' forces a tool call; Sonnet 5.5 models reject that.")
     mcp_servers: list[McpServerConfig] = Field(
         default_factory=list, description="MCP servers whose tools become actions ([[mcp_servers]] in deputy.toml).")
+    public_url: str = Field("", description="Public base URL of `deputy serve` (OAuth callbacks).")
+    hubspot_client_id: str = Field("", description="HubSpot app client id; set: `connect crm` uses OAuth.")
+    hubspot_client_secret: SecretStr | None = Field(None, description="HubSpot app client secret.")
+    hubspot_auth_url: str = Field("https://app.hubspot.com/oauth/authorize", description="HubSpot authorize URL.")
+    hubspot_token_url: str = Field("https://api.hubapi.com/oauth/v1/token", description="HubSpot token URL.")
     stripe_api_url: str = Field("https://api.stripe.com", description="Stripe API base URL.")
     hubspot_api_url: str = Field("https://api.hubapi.com", description="HubSpot API base URL.")
 
@@ -101,6 +106,15 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:// or postgresql:// URL")
         return value
 
+    @model_validator(mode="after")
+    def _oauth_needs_a_public_url(self) -> Settings:
+        if self.hubspot_client_id and not self.public_url:
+            raise ValueError("DEPUTY_PUBLIC_URL: required when DEPUTY_HUBSPOT_CLIENT_ID is set "
+                             "(HubSpot sends people back to PUBLIC_URL/oauth/callback)")
+        if self.hubspot_client_id and self.hubspot_client_secret is None:
+            raise ValueError("DEPUTY_HUBSPOT_CLIENT_SECRET: required when DEPUTY_HUBSPOT_CLIENT_ID is set")
+        return self
+
     @property
     def resolved_database_url(self) -> str:
         """The async SQLAlchemy URL to use."""
@@ -132,6 +146,8 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as err:
         first = err.errors()[0]
+        if not first["loc"]:  # a check across settings names them in its message
+            raise SettingsError(str(first["msg"]).removeprefix("Value error, ")) from None
         if first["type"] == "extra_forbidden":
             raise SettingsError(f"unknown setting {first['loc'][0]!r} in deputy.toml") from None
         message = str(first["msg"]).removeprefix("Value error, ")

@@ -9,6 +9,7 @@ from bot.chat.replies import ConnectForm, FormField, Notice
 from bot.errors import DeputyError, TransientError, UserError
 from bot.registry.registry import LoadedIntegration
 from bot.store import audit
+from bot.vault import oauth, oauth_connect
 
 if TYPE_CHECKING:
     from bot.app import Deputy
@@ -34,6 +35,11 @@ async def connect_form(app: Deputy, event: CommandInvoked) -> ConnectForm | Noti
     manifest = loaded.manifest
     if not manifest.credentials:
         return Notice(f"{manifest.name} needs no account: it is ready to use.")
+    provider = oauth.provider_for(app.settings, manifest.name)
+    if provider is not None:  # OAuth configured: a one-time sign-in link instead of a form
+        url = await oauth_connect.start(app.database, provider, event.actor, event.where, app.clock())
+        return Notice(f"Connect {manifest.name} by signing in to {provider.title}: {url}\n"
+                      "This link is for you only, works once, and expires in 10 minutes.")
     fields = tuple(FormField(name=f.name, label=f.label, secret=f.secret, required=f.required,
                              description=f.description) for f in manifest.credentials)
     return ConnectForm(integration=manifest.name, title=f"Connect {manifest.name}", fields=fields)
@@ -80,13 +86,25 @@ async def list_connections(app: Deputy, event: CommandInvoked) -> Notice:
 
 async def disconnect(app: Deputy, event: CommandInvoked) -> Notice:
     loaded = _manifest_or_error(app, event.argument)
+    revoked = await _revoke(app, event.actor.key, loaded.manifest.name)
     if app.vault is None or not await app.vault.delete(event.actor.key, loaded.manifest.name):
         return Notice(f"You had not connected {loaded.manifest.name}.")
     async with app.database.session() as session:
         await audit.append(session, "disconnect", actor_key=event.actor.key,
                            data={"integration": loaded.manifest.name})
-    return Notice(f"Disconnected {loaded.manifest.name}; your stored credentials are deleted.",
-                  tone="success")
+    return Notice(f"Disconnected {loaded.manifest.name}; your stored credentials are deleted"
+                  f"{revoked}.", tone="success")
+
+
+async def _revoke(app: Deputy, owner_key: str, integration: str) -> str:
+    """Where the provider supports it, revoke before deleting; the words to add to the notice."""
+    provider = oauth.provider_for(app.settings, integration)
+    fields = await app.vault.get(owner_key, integration) if app.vault and provider else None
+    if provider is None or fields is None or not oauth.is_oauth(fields):
+        return ""
+    if await oauth.revoke(provider, fields):
+        return f" and {provider.title} revoked Deputy's access"
+    return f" (I could not reach {provider.title} to revoke access: remove Deputy in its settings)"
 
 
 async def missing_connections(app: Deputy, requester_key: str, integrations: set[str]) -> list[str]:

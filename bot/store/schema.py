@@ -13,7 +13,8 @@ def import_all_tables() -> type[SQLModel]:
     import integrations
 
     importlib.import_module("bot.store.tables")
-    for extra in ("bot.store.credentials",):
+    for extra in ("bot.store.credentials", "bot.store.monitors", "bot.store.oauth_states",
+                  "bot.store.trust", "bot.store.previews", "bot.store.reminders"):
         try:
             importlib.import_module(extra)
         except ModuleNotFoundError as err:

@@ -17,10 +17,19 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.chat.buttons import ButtonId
-from bot.chat.events import ButtonPressed, ChatEvent, GoalPosted, ModifySubmitted, ThreadReply
+from bot.chat.events import (
+    ButtonPressed,
+    ChatEvent,
+    CommandInvoked,
+    CredentialsSubmitted,
+    GoalPosted,
+    ModifySubmitted,
+    ThreadReply,
+)
 from bot.domain import Actor, Where
 from bot.errors import DeputyError
 
+from . import connect
 from .components import DeputyButton, is_deputy_button
 from .modify import MODAL_PATTERN, editable_steps, edits_between, modify_modal, submitted_values
 from .port import PLATFORM, DiscordPort, RecentInteractions
@@ -65,6 +74,8 @@ class DeputyClient(discord.Client):
         self.settings = settings
         self.dispatch_event = dispatch
         self.interactions = interactions
+        self.connect_forms = connect.ConnectForms()
+        connect.guard_gateway_log()
         self.tree = app_commands.CommandTree(self)
 
     async def setup_hook(self) -> None:
@@ -105,6 +116,17 @@ class DeputyClient(discord.Client):
         if not text:
             await message.reply(HELP, mention_author=False)
             return
+        command = connect.command_of(text)
+        if command is not None and command[0] == "connect":
+            # a message can only be answered in the channel, and the form or sign-in link
+            # must reach this person alone: only an interaction can answer privately
+            await message.reply(connect.USE_SLASH.format(command[1]), mention_author=False)
+            return
+        if command is not None:
+            await self.hand_over(CommandInvoked(
+                actor=self.actor(message.author, message.guild.id), where=self.where_of(channel),
+                name=command[0], argument=command[1], event_id=str(message.id)), message=message)
+            return
         goal = GoalPosted(
             actor=self.actor(message.author, message.guild.id),
             where=self.where_of(channel),
@@ -127,6 +149,15 @@ class DeputyClient(discord.Client):
             await interaction.response.send_message(HELP, ephemeral=True)
             return
         user = interaction.user
+        command = connect.command_of(goal)
+        if command is not None:  # connect, status …: answered to this person only
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            self.remember(interaction)
+            await self.hand_over(CommandInvoked(
+                actor=self.actor(user, interaction.guild_id), where=self.where_of(interaction.channel),
+                name=command[0], argument=command[1], event_id=str(interaction.id)),
+                interaction=interaction)
+            return
         # the acknowledgement is a real message, so the goal's thread can hang under it
         answer = await interaction.response.send_message(f"**{user.display_name}** asked: {goal}")
         self.remember(interaction)
@@ -165,10 +196,18 @@ class DeputyClient(discord.Client):
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
-        if interaction.type is discord.InteractionType.component and not is_deputy_button(
+        if interaction.type is discord.InteractionType.component and (
+            opened := connect.BUTTON_PATTERN.fullmatch(custom_id)
+        ):
+            await connect.open_modal(interaction, self.connect_forms, opened)
+        elif interaction.type is discord.InteractionType.component and not is_deputy_button(
             custom_id
         ):
             await interaction.response.send_message(UNKNOWN_BUTTON, ephemeral=True)
+        elif interaction.type is discord.InteractionType.modal_submit and (
+            form := connect.MODAL_PATTERN.fullmatch(custom_id)
+        ):
+            await self.connect_submitted(interaction, form, data)
         elif interaction.type is discord.InteractionType.modal_submit:
             match = MODAL_PATTERN.fullmatch(custom_id)
             if match is not None:
@@ -192,6 +231,24 @@ class DeputyClient(discord.Client):
             plan_id=plan_id,
             version=version,
             edits=edits,
+            event_id=str(interaction.id),
+        )
+        await self.hand_over(event, interaction=interaction)
+
+    async def connect_submitted(
+        self, interaction: discord.Interaction, form: re.Match[str], data: dict[str, Any]
+    ) -> None:
+        done = await connect.page_submitted(
+            interaction, self.connect_forms, form, data.get("components", [])
+        )
+        if done is None or interaction.guild_id is None or interaction.channel is None:
+            return
+        self.remember(interaction)
+        event = CredentialsSubmitted(
+            actor=self.actor(interaction.user, interaction.guild_id),
+            where=self.where_of(interaction.channel),
+            integration=done[0],
+            fields=done[1],
             event_id=str(interaction.id),
         )
         await self.hand_over(event, interaction=interaction)
@@ -254,7 +311,7 @@ def build_discord(
     """The client to run and the port to attach to the core, sharing what they must."""
     interactions = RecentInteractions()
     client = DeputyClient(settings, dispatch, interactions)
-    return client, DiscordPort(client, interactions)
+    return client, DiscordPort(client, interactions, client.connect_forms)
 
 
 async def run_discord(settings: DiscordSettings, dispatch: Dispatch) -> None:

@@ -9,10 +9,11 @@ from typing import Literal
 import discord
 
 from bot.chat.port import MessageRef
-from bot.chat.replies import Reply
+from bot.chat.replies import ConnectForm, Notice, Reply
 from bot.domain import Actor, Where
 from bot.errors import UserError
 
+from .connect import USE_SLASH, ConnectForms, send_form
 from .render import clip, render
 
 PLATFORM = "discord"
@@ -51,9 +52,11 @@ class RecentInteractions:
 class DiscordPort:
     platform = PLATFORM
 
-    def __init__(self, client: discord.Client, interactions: RecentInteractions) -> None:
+    def __init__(self, client: discord.Client, interactions: RecentInteractions,
+                 connect_forms: ConnectForms | None = None) -> None:
         self.client = client
         self.interactions = interactions
+        self.connect_forms = connect_forms or ConnectForms()
 
     async def open_thread(self, where: Where, title: str, message_id: str | None) -> Where:
         if where.thread_id is not None:
@@ -92,6 +95,12 @@ class DiscordPort:
         await message.edit(**render(reply).edit_kwargs())
 
     async def post_private(self, where: Where, actor: Actor, reply: Reply) -> None:
+        if isinstance(reply, ConnectForm):
+            interaction = self.interactions.find(actor.user_id, where)
+            if await send_form(interaction, self.connect_forms, actor.user_id, reply):
+                return
+            # a form must never go to the channel: only an interaction can answer privately
+            reply = Notice(USE_SLASH.format(reply.integration), tone="warning")
         parts = render(reply)
         interaction = self.interactions.find(actor.user_id, where)
         if interaction is not None:
