@@ -12,13 +12,19 @@ from bot.planning.protocol import ActionCatalog
 from bot.planning.refs import ITEM, is_ref, iter_refs, root_of
 
 
+def _unknown(value: Any) -> bool:
+    """A reference, or a list holding one: its type or length is known only when resolved
+    (dropping the references from ``[ref, ref]`` would fail a ``minItems`` it will meet)."""
+    return is_ref(value) or (isinstance(value, list) and any(is_ref(v) for v in value))
+
+
 def _placeholders(value: Any) -> Any:
     """Replace references by None and drop them from objects, so the schema checks only the
     literal values (a reference's type is known only when it is resolved)."""
     if is_ref(value):
         return None
     if isinstance(value, dict):
-        return {k: _placeholders(v) for k, v in value.items() if not is_ref(v)}
+        return {k: _placeholders(v) for k, v in value.items() if not _unknown(v)}
     if isinstance(value, list):
         return [v for v in (_placeholders(v) for v in value) if v is not None]
     return value
@@ -26,10 +32,10 @@ def _placeholders(value: Any) -> Any:
 
 def _required_minus_refs(schema: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
     """The schema as it applies to the literal arguments: references count as present."""
-    required = [r for r in schema.get("required", []) if not is_ref(args.get(r))]
+    required = [r for r in schema.get("required", []) if not _unknown(args.get(r))]
     adjusted = {**schema, "required": required}
     if "minProperties" in schema:
-        refs = sum(1 for v in args.values() if is_ref(v))
+        refs = sum(1 for v in args.values() if _unknown(v))
         adjusted["minProperties"] = max(0, schema["minProperties"] - refs)
     return adjusted
 

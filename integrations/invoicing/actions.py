@@ -97,7 +97,7 @@ async def create_invoice_item(
     params: dict[str, Any] = {
         "customer": customer,
         "amount": shapes.minor_units("amount", amount),
-        "currency": currency,
+        "currency": currency.lower(),
         "description": description,
     }
     if invoice:
@@ -119,6 +119,7 @@ async def create_invoice(
     """A draft invoice with the customer's pending items, after adding ``items`` as pending
     items. Each write has its own key suffix, so a repeated step replays all of them."""
     key = _api_key(ctx)
+    currency = currency.lower()  # Stripe's codes are lower-case; Deputy's records say "EUR"
     item_params = [
         {
             "customer": customer,

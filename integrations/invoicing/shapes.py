@@ -83,12 +83,48 @@ def invoice(obj: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# ISO 4217 currencies with no minor unit (the list Stripe documents as zero-decimal)
+ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
+
+
+def money_text(amount: object, currency: object) -> str:
+    """``150000, "eur"`` → ``"EUR 1,500.00"``: exact integer arithmetic, never floats."""
+    code = str(currency or "").upper()
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        return f"{code} ?".strip()
+    sign, whole = ("-" if amount < 0 else ""), abs(amount)
+    if code.lower() in ZERO_DECIMAL:
+        return f"{code} {sign}{whole:,}"
+    return f"{code} {sign}{whole // 100:,}.{whole % 100:02d}"
+
+
+def reminder(shaped: dict[str, Any]) -> dict[str, str]:
+    """A payment reminder for one overdue invoice, ready to send: plans pass it to an email
+    action by reference, since a plan is fixed before the invoices are read."""
+    number = shaped.get("number") or shaped.get("id")
+    amount = money_text(shaped.get("amount_remaining"), shaped.get("currency"))
+    days = shaped.get("days_overdue")
+    late = f"{days} day{'' if days == 1 else 's'} overdue" if isinstance(days, int) else "overdue"
+    due = str(shaped.get("due_date") or "")[:10]
+    lines = [
+        "Hello,",
+        "",
+        f"Invoice {number} for {amount} was due on {due} and is now {late}.",
+        "If you have already paid it, thank you and please ignore this message.",
+    ]
+    if shaped.get("hosted_invoice_url"):
+        lines.append(f"You can view and pay it here: {shaped['hosted_invoice_url']}")
+    return {"subject": f"Payment reminder: invoice {number} ({amount}, {late})", "body": "\n".join(lines)}
+
+
 def overdue_invoice(obj: dict[str, Any], now: datetime) -> dict[str, Any]:
     shaped = invoice(obj)
     due = obj.get("due_date")
     shaped["days_overdue"] = (
         (now - datetime.fromtimestamp(due, UTC)).days if isinstance(due, int) else None
     )
+    shaped["amount_remaining_text"] = money_text(shaped.get("amount_remaining"), shaped.get("currency"))
+    shaped["reminder"] = reminder(shaped)
     return shaped
 
 

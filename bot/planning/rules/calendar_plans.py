@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import Clarification, PlanDraft, PlanningOutcome, Step
 from bot.planning.protocol import PlanningContext
-from bot.planning.rules import when
+from bot.planning.rules import attendees, backends, when
 from bot.planning.rules.facts import Facts
 from bot.planning.rules.who import join_names
 
@@ -25,8 +25,7 @@ _KINDS = re.compile(
 )
 
 
-def ref(path: str) -> dict[str, str]:
-    return {"$ref": path}
+ref = attendees.ref  # kept here too: crm_plans and replan import it from this module
 
 
 def on(label: str) -> str:
@@ -69,16 +68,16 @@ def plan_booking(goal: str, facts: Facts, context: PlanningContext) -> PlanningO
     if not 5 <= minutes <= 480:
         return Clarification(question="How long should the meeting be? Between 5 minutes and 8 hours works.")
     labels = join_names([w.label for w in facts.people])
-    names = [w.name for w in facts.people]
-    me = _requester_name(context)
-    if me and me not in names:
-        names.append(me)
     title, kind = _title(goal, facts, labels)
     what = f"{duration_label(minutes)} {kind} with {labels}"
     tz = ZoneInfo(context.timezone)
     now = context.now.astimezone(tz)
-    people_step = Step(id="s1", action="local.find_people", args={"names": names},
-                       note=f"Find the email addresses of {join_names(names)}")
+    chosen = backends.choose(context.actions)
+    who = _attendees(facts, context, chosen.people)
+    calendar = chosen.calendar
+    # CalDAV takes the meeting's zone with the event; the local calendar stores UTC instants
+    zone: dict[str, object] = {"timezone": context.timezone} if calendar != backends.LOCAL else {}
+    steps = list(who.steps)
     if facts.clock is not None:
         day = facts.day.day if facts.day else now.date()
         start = datetime.combine(day, facts.clock, tz)
@@ -88,28 +87,42 @@ def plan_booking(goal: str, facts: Facts, context: PlanningContext) -> PlanningO
             return Clarification(question=f"{start:%A %d %B at %H:%M} has already passed. When should it be instead?")
         end = start + timedelta(minutes=minutes)
         label = facts.day.label if facts.day else when.day_label(start.date())
-        create = Step(
-            id="s2", action="local.create_event",
-            args={"title": title, "start": start.isoformat(), "end": end.isoformat(), "attendees": ref("s1.emails")},
+        steps.append(Step(
+            id=f"s{len(steps) + 1}", action=f"{calendar}.create_event",
+            args={"title": title, "start": start.isoformat(), "end": end.isoformat(), "attendees": who.emails, **zone},
             note=f"Create \u201c{title}\u201d {on(label)} {start:%H:%M}-{end:%H:%M} and invite everyone",
-        )
-        return PlanDraft(summary=f"Book a {what} {on(label)} at {start:%H:%M}", steps=[people_step, create])
+        ))
+        return PlanDraft(summary=f"Book a {what} {on(label)} at {start:%H:%M}", steps=steps)
     after, before, window = _window(facts, now, tz)
     if before is not None and before <= after:
         return Clarification(question=f"{window[:1].upper()}{window[1:]} has already passed. When should it be instead?")
-    slot_args: dict[str, object] = {"attendees": ref("s1.emails"), "duration_minutes": minutes,
+    slot_args: dict[str, object] = {"attendees": who.emails, "duration_minutes": minutes,
                                     "after": after.isoformat(), "timezone": context.timezone, "count": 1}
     if before is not None:
         slot_args["before"] = before.isoformat()
-    slots = Step(id="s2", action="local.find_free_slots", args=slot_args,
+    slots = Step(id=f"s{len(steps) + 1}", action=f"{calendar}.find_free_slots", args=slot_args,
                  note=f"Find the first {minutes}-minute slot when everyone is free {window}")
-    create = Step(
-        id="s3", action="local.create_event",
-        args={"title": title, "start": ref("s2.first.start"), "end": ref("s2.first.end"), "attendees": ref("s1.emails")},
+    steps.append(slots)
+    steps.append(Step(
+        id=f"s{len(steps) + 1}", action=f"{calendar}.create_event",
+        args={"title": title, "start": ref(f"{slots.id}.first.start"), "end": ref(f"{slots.id}.first.end"),
+              "attendees": who.emails, **zone},
         note=f"Create \u201c{title}\u201d in that slot and invite everyone",
-    )
-    return PlanDraft(summary=f"Book a {what} at the first free time {window}",
-                     steps=[people_step, slots, create])
+    ))
+    return PlanDraft(summary=f"Book a {what} at the first free time {window}", steps=steps)
+
+
+def _attendees(facts: Facts, context: PlanningContext, people_backend: str) -> attendees.Attendees:
+    """Lookup steps for the invitees, plus the requester when the directory knows them."""
+    me = _requester_name(context)
+    if people_backend == backends.LOCAL:
+        names = [w.name for w in facts.people]
+        if me and me not in names:
+            names.append(me)
+        return attendees.from_local(names)
+    mine = next((p.email for p in context.people if p.name == me), None) if me else None
+    others = [w for w in facts.people if w.name != me]
+    return attendees.from_crm(others, mine)
 
 
 def _window(facts: Facts, now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime | None, str]:

@@ -1,15 +1,18 @@
 """Invoicing: bill a period, chase what is overdue, list invoices.
 
 The local actions take one client name at a time, so a goal naming several clients gets
-one block of steps per client; a goal naming none covers every client.
+one block of steps per client; a goal naming none covers every client. When the requester
+connected Stripe, invoicing and chasing run there instead (``stripe_billing``).
 """
 
 from __future__ import annotations
 
 import re
 
-from bot.domain import Clarification, PlanDraft, PlanningOutcome, Step
-from bot.planning.rules.calendar_plans import ref
+from bot.domain import CannotPlan, Clarification, PlanDraft, PlanningOutcome, Step
+from bot.planning.protocol import PlanningContext
+from bot.planning.rules import backends, stripe_billing
+from bot.planning.rules.attendees import ref
 from bot.planning.rules.facts import Facts
 from bot.planning.rules.when import MONTHS
 from bot.planning.rules.who import join_names
@@ -48,7 +51,7 @@ def _number(steps: list[Step]) -> str:
     return f"s{len(steps) + 1}"
 
 
-def plan_invoicing(goal: str, facts: Facts) -> PlanningOutcome:
+def plan_invoicing(goal: str, facts: Facts, context: PlanningContext) -> PlanningOutcome:
     if facts.period is None:
         return Clarification(question='Which period should I invoice? For example "for last month" or "for October 2026".')
     send = facts.send
@@ -57,6 +60,11 @@ def plan_invoicing(goal: str, facts: Facts) -> PlanningOutcome:
     period = facts.period
     dates = {"period_start": period.start.isoformat(), "period_end": period.end.isoformat()}
     clients = _clients(goal, facts)
+    if backends.choose(context.actions).billing != backends.LOCAL:
+        every = clients or list(context.clients)
+        if not every:
+            return Clarification(question="Which client should I invoice? I know no clients yet.")
+        return stripe_billing.plan_invoicing(every, period, send, named=bool(clients))
     steps: list[Step] = []
     for client in _each(clients):
         whom = client or "every client"
@@ -79,8 +87,16 @@ def plan_invoicing(goal: str, facts: Facts) -> PlanningOutcome:
     return PlanDraft(summary=f"{verb} {whom} for {period.label}{tail}", steps=steps)
 
 
-def plan_chase(goal: str, facts: Facts) -> PlanningOutcome:
+def plan_chase(goal: str, facts: Facts, context: PlanningContext) -> PlanningOutcome:
     clients = _clients(goal, facts)
+    chosen = backends.choose(context.actions)
+    if chosen.receivables != backends.LOCAL:
+        if clients:
+            # Stripe knows customers by id and email, not by the names the goal uses
+            return CannotPlan(message=f"Your invoices are on Stripe, where I can chase every overdue invoice "
+                                      f"at once but not {join_names(clients)}'s alone yet. "
+                                      "Try \u201cchase overdue invoices\u201d.")
+        return stripe_billing.plan_chase(chosen.mail)
     steps: list[Step] = []
     for client in _each(clients):
         args: dict[str, object] = {"status": "overdue"}

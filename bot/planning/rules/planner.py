@@ -2,7 +2,9 @@
 
 It recognises a handful of goal shapes (booking, invoicing, chasing, listing, CRM lookups
 and updates, calendar reads) in varied English and plans them over the ``local``
-integration. Anything else gets an honest answer naming what it can do.
+integration — or, for booking, invoicing and chasing, over the requester's connected
+CalDAV, HubSpot, Stripe and SMTP accounts (see ``backends``). Anything else gets an honest
+answer naming what it can do.
 """
 
 from __future__ import annotations
@@ -42,9 +44,9 @@ class RulePlanner:
         elif intent is Intent.CALENDAR:
             outcome = calendar_plans.plan_calendar_read(facts, context)
         elif intent is Intent.INVOICE:
-            outcome = money_plans.plan_invoicing(text, facts)
+            outcome = money_plans.plan_invoicing(text, facts, context)
         elif intent is Intent.CHASE:
-            outcome = money_plans.plan_chase(text, facts)
+            outcome = money_plans.plan_chase(text, facts, context)
         elif intent is Intent.LIST_INVOICES:
             outcome = money_plans.plan_invoice_list(text, facts)
         elif intent is Intent.CRM_UPDATE:

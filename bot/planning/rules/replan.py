@@ -115,7 +115,9 @@ def _rebook(failed: Step, args: dict[str, Any], context: PlanningContext, headli
     attendees = args.get("attendees")
     if minutes is None or not isinstance(attendees, list) or not attendees:
         return CannotPlan(message=f"{headline}. I could not work out the meeting's length and attendees to look for another slot.")
-    search = Step(id="s1", action="local.find_free_slots",
+    # search the same calendar the failed step wrote to (local or CalDAV)
+    calendar = failed.action.split(".", 1)[0]
+    search = Step(id="s1", action=f"{calendar}.find_free_slots",
                   args={"attendees": attendees, "duration_minutes": minutes, "after": args["start"],
                         "timezone": context.timezone, "count": 1},
                   note=f"Find the next {minutes}-minute slot when everyone is free, from the slot that was taken")
