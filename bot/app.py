@@ -37,7 +37,10 @@ class Deputy:
         self.work_available = asyncio.Event()
 
     def attach(self, port: ChatPort) -> None:
-        self.ports[port.platform] = port
+        """Use ``port`` for its platform; everything said through it is audited."""
+        from bot.chat.audited import AuditedPort
+
+        self.ports[port.platform] = AuditedPort(port, self.database)
 
     def port(self, platform: str) -> ChatPort | None:
         return self.ports.get(platform)

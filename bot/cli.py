@@ -56,8 +56,12 @@ def run_async(make: Callable[[], Awaitable[T]]) -> T:
 
 
 def configure_logging(settings: Settings) -> None:
+    from bot.redact import RedactingFilter
+
     logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())
 
 
 @app.command()
@@ -247,15 +251,11 @@ def integrations_list() -> None:
 
 
 async def _vault(settings: Settings) -> tuple[Any, Any]:
-    from bot.store.database import Database
-    from bot.store.migrate import upgrade
+    from bot.store.migrate import open_database
     from bot.vault import load_keyring
 
-    if settings.uses_embedded_database:
-        settings.home.mkdir(parents=True, exist_ok=True)
-        await upgrade(settings.resolved_database_url)
     master = settings.master_key.get_secret_value() if settings.master_key else None
-    return Database(settings.resolved_database_url), await load_keyring(settings.home, master)
+    return await open_database(settings), await load_keyring(settings.home, master)
 
 
 @keys_app.command("list")
@@ -314,6 +314,41 @@ def keys_retire(key_id: str) -> None:
         typer.echo(run_async(main))
     except (KeyInUse, UserError) as err:
         fail(str(err), 1)
+
+
+
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    head: Annotated[str | None, typer.Option("--head", help="A head hash saved earlier; fails if it is gone.")] = None,
+) -> None:
+    """Check the audit log's hash chain: edited, removed or reordered records."""
+    from bot.audit_cli import verify_audit
+
+    settings = settings_or_exit()
+    report = run_async(lambda: verify_audit(settings, head))
+    typer.echo(report.summary())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("export")
+def audit_export(
+    since: Annotated[str | None, typer.Option("--since", help="ISO date or date-time (UTC if no offset).")] = None,
+) -> None:
+    """Write the audit log as JSON Lines to stdout."""
+    from bot.audit_cli import export_audit, parse_since
+
+    settings = settings_or_exit()
+    try:
+        start = parse_since(since) if since else None
+    except ValueError as err:
+        fail(str(err))
+        return
+    run_async(lambda: export_audit(settings, start, sys.stdout))
 
 
 def main() -> None:

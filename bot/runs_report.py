@@ -10,15 +10,8 @@ import typer
 from bot.settings import Settings
 from bot.store import goals, runs
 from bot.store.database import Database
-from bot.store.migrate import upgrade
+from bot.store.migrate import open_database
 from bot.store.tables import GoalRow, RunRow
-
-
-async def _open(settings: Settings) -> Database:
-    if settings.uses_embedded_database:
-        settings.home.mkdir(parents=True, exist_ok=True)
-        await upgrade(settings.resolved_database_url)
-    return Database(settings.resolved_database_url)
 
 
 def _iso(value: Any) -> str | None:
@@ -32,7 +25,7 @@ def _run_summary(run: RunRow, goal: GoalRow | None) -> dict[str, Any]:
 
 
 async def list_runs_report(settings: Settings, as_json: bool) -> None:
-    db = await _open(settings)
+    db = await open_database(settings)
     try:
         async with db.session() as session:
             rows = await runs.list_runs(session)
@@ -81,7 +74,7 @@ async def run_details(db: Database, run_id: int) -> dict[str, Any] | None:
 
 
 async def show_run_report(settings: Settings, run_id: int, as_json: bool) -> bool:
-    db = await _open(settings)
+    db = await open_database(settings)
     try:
         details = await run_details(db, run_id)
     finally:

@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.redact import redact
 from bot.store.tables import AuditRow, utcnow
 
 GENESIS = "0" * 64
@@ -36,7 +37,8 @@ async def append(session: AsyncSession, kind: str, *, actor_key: str | None = No
         await session.exec(select(func.pg_advisory_xact_lock(_AUDIT_LOCK)))
     last = (await session.exec(select(AuditRow).order_by(col(AuditRow.seq).desc()).limit(1))).first()
     prev = last.hash if last else GENESIS
-    payload = json.loads(json.dumps(data or {}, default=str))
+    # secrets never enter the log, whatever a call's arguments or results held
+    payload = redact(json.loads(json.dumps(data or {}, default=str)))
     at = utcnow().replace(microsecond=utcnow().microsecond // 1000 * 1000)
     row = AuditRow(at=at, kind=kind, actor_key=actor_key, goal_id=goal_id, data=payload,
                    prev_hash=prev, hash=record_hash(prev, at, kind, actor_key, goal_id, payload))

@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
 
-from bot.store.database import async_url
+from bot.store.database import Database, async_url
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
 
@@ -24,6 +28,14 @@ def alembic_config(url: str) -> Config:
 async def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database to ``revision``. Alembic is synchronous: run it off the loop."""
     await asyncio.to_thread(command.upgrade, alembic_config(url), revision)
+
+
+async def open_database(settings: Settings) -> Database:
+    """The configured database, migrated first when it is the embedded SQLite default."""
+    if settings.uses_embedded_database:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        await upgrade(settings.resolved_database_url)
+    return Database(settings.resolved_database_url)
 
 
 def _main(argv: list[str]) -> None:

@@ -1,0 +1,57 @@
+"""Wraps a ChatPort so every message Deputy posts, edits or shows privately is audited."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.chat.port import ChatPort, MessageRef
+from bot.chat.replies import ConnectForm, Notice, PlanCard, Question, Reply, RunResult
+from bot.domain import Actor, Where
+from bot.store import audit
+
+if TYPE_CHECKING:
+    from bot.store.database import Database
+
+
+def describe(reply: Reply) -> dict[str, Any]:
+    """A short account of a reply for the audit log (redacted again by the log itself)."""
+    if isinstance(reply, PlanCard):
+        return {"type": "plan_card", "plan": reply.plan_id, "version": reply.version,
+                "state": reply.state.value, "goal": reply.goal_id}
+    if isinstance(reply, RunResult):
+        return {"type": "run_result", "run": reply.run_id, "succeeded": reply.succeeded,
+                "text": reply.headline[:300]}
+    if isinstance(reply, Notice | Question):
+        return {"type": type(reply).__name__.lower(), "text": reply.text[:300]}
+    if isinstance(reply, ConnectForm):
+        return {"type": "connect_form", "integration": reply.integration}
+    return {"type": type(reply).__name__}
+
+
+class AuditedPort:
+    def __init__(self, inner: ChatPort, database: Database) -> None:
+        self.inner = inner
+        self.platform = inner.platform
+        self._database = database
+
+    async def _record(self, kind: str, where: dict[str, Any], reply: Reply) -> None:
+        goal = getattr(reply, "goal_id", None)
+        async with self._database.session() as session:
+            await audit.append(session, kind, goal_id=goal, data={**where, **describe(reply)})
+
+    async def open_thread(self, where: Where, title: str, message_id: str | None) -> Where:
+        return await self.inner.open_thread(where, title, message_id)
+
+    async def post(self, where: Where, reply: Reply) -> MessageRef:
+        ref = await self.inner.post(where, reply)
+        await self._record("message_posted", {"channel": where.channel_id, "thread": where.thread_id,
+                                              "message": ref.message_id}, reply)
+        return ref
+
+    async def update(self, ref: MessageRef, reply: Reply) -> None:
+        await self.inner.update(ref, reply)
+        await self._record("message_edited", {"channel": ref.channel_id, "message": ref.message_id}, reply)
+
+    async def post_private(self, where: Where, actor: Actor, reply: Reply) -> None:
+        await self.inner.post_private(where, actor, reply)
+        await self._record("message_private", {"channel": where.channel_id, "to": actor.key}, reply)
