@@ -51,6 +51,10 @@ class Settings(BaseSettings):
         30.0, gt=0, description="A worker that stops renewing its claim for this long is presumed dead."
     )
     worker_poll_seconds: float = Field(1.0, gt=0, description="How often an idle worker looks for runs.")
+    approval_expiry_hours: float = Field(24.0, gt=0, description="A plan waiting for approval is rejected after this long.")
+    undo_window_hours: float = Field(24.0, ge=0, description="How long a finished run offers Undo.")
+    queued_run_timeout_minutes: float = Field(60.0, gt=0, description="A run no worker starts within this fails without running.")
+    sweep_every_polls: int = Field(30, ge=1, description="Idle worker polls between expiry and escalation sweeps.")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     anthropic_model: str = Field("claude-sonnet-5-5", description="Claude model id for planning.")
     anthropic_max_tokens: int = Field(4096, ge=256, le=128000, description="Output token limit of one planning call.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ACTIONS = ("approve", "reject", "modify")
+ACTIONS = ("approve", "reject", "modify", "undo")
 PREFIX = "deputy"
 
 

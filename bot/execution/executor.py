@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from bot.domain import Actor, Effect, GoalStatus, RunStatus, Step, StepStatus
 from bot.errors import DeputyError, NotConnected, OutcomeUnknown
 from bot.execution.calls import call_action
+from bot.flow.autopilot import record_run
+from bot.flow.previews import approval_holds
 from bot.flow.proposals import facts_of
 from bot.planning.refs import ITEM, RefError, lookup, resolve
 from bot.policy.ratelimit import rate_limit_problem
@@ -65,6 +67,8 @@ async def execute_run(app: Deputy, run: RunRow, worker_id: str) -> RunStatus:
             previous = done.get(step.step_id)
             if previous is not None and previous.status == StepStatus.STARTED:
                 _check_resumable(app, step)
+            if not await approval_holds(app, run.id, view, step, outputs):
+                return RunStatus.CANCELLED  # the writes changed since approval: asked again
             outputs[step.step_id] = await _run_step(app, run.id, view, step, requester, outputs)
             await report_progress(app, view)
     except StepFailed as failure:
@@ -77,6 +81,7 @@ async def execute_run(app: Deputy, run: RunRow, worker_id: str) -> RunStatus:
             await goals.set_goal_status(session, view.goal, GoalStatus.FAILED)
             await audit.append(session, "run_failed", goal_id=view.goal.id, data={
                 "run": run.id, "step": failure.step.step_id, "error": str(failure)})
+        await record_run(app, view, succeeded=False)
         await report_progress(app, view)
         await report_finished(app, view, run.id, outputs, failure.step, str(failure))
         return RunStatus.FAILED
@@ -84,9 +89,18 @@ async def execute_run(app: Deputy, run: RunRow, worker_id: str) -> RunStatus:
         await runs.finish_run(session, run.id, RunStatus.SUCCEEDED)
         await goals.set_goal_status(session, view.goal, GoalStatus.DONE)
         await audit.append(session, "run_succeeded", goal_id=view.goal.id, data={"run": run.id})
+    await record_run(app, view, succeeded=True)
     await report_progress(app, view)
     await report_finished(app, view, run.id, outputs, None, "")
     return RunStatus.SUCCEEDED
+
+
+async def _audit_failed_call(app: Deputy, view: PlanView, run_id: int, step: StepRow, key: str,
+                             args: dict[str, Any], error: str) -> None:
+    async with app.database.session() as session:
+        await audit.append(session, "call_failed", goal_id=view.goal.id, data={
+            "run": run_id, "step": step.step_id, "action": step.action, "key": key,
+            "args": args, "error": error})
 
 
 async def _rate_limited(app: Deputy, view: PlanView, step: StepRow, requester: Actor,
@@ -103,7 +117,8 @@ async def _rate_limited(app: Deputy, view: PlanView, step: StepRow, requester: A
             registry=app.registry, calls=len(arg_list))
 
 
-async def _call(app: Deputy, requester: Actor, action: str, args: dict[str, Any], key: str) -> Any:
+async def call_with_credentials(app: Deputy, requester: Actor, action: str, args: dict[str, Any],
+                                key: str) -> Any:
     """One call with the requester's own credentials, decrypted here and dropped on return
     (they live only in this frame)."""
     ctx = CallContext(idempotency_key=key, actor=requester, timezone=requester.timezone,
@@ -164,8 +179,9 @@ async def _run_step(app: Deputy, run_id: int, view: PlanView, step: StepRow, req
     for index, args in enumerate(arg_list):
         key = idempotency_key(run_id, step.step_id, index if step.for_each else None)
         try:
-            result = await _call(app, requester, step.action, args, key)
+            result = await call_with_credentials(app, requester, step.action, args, key)
         except DeputyError as err:
+            await _audit_failed_call(app, view, run_id, step, key, args, str(err))
             raise StepFailed(step, f"step {step.position} ({step.action}) failed: {err}") from err
         except Exception as err:
             # a bug in the integration: its message may hold anything, so show only a reference

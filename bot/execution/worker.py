@@ -68,9 +68,27 @@ class Worker:
             count += 1
         return count
 
+    async def sweep(self) -> None:
+        """Expire waiting plans, escalate, time out stuck runs (bot/flow/expiry.py)."""
+        from bot.flow.expiry import expire_and_escalate
+
+        try:
+            await expire_and_escalate(self.app, self.app.clock())
+        except DatabaseUnavailable as err:
+            log.warning("worker %s: sweep skipped: %s", self.id, err)
+        except Exception:
+            # the sweep must never take the worker down; the next one tries again
+            log.exception("worker %s: sweep failed", self.id)
+
     async def run_forever(self) -> None:
+        from bot.flow.deadlines import sweep_every_polls
+
         wake = self.app.work_available
+        polls = 0
         while True:
+            polls += 1
+            if (polls - 1) % sweep_every_polls(self.app.settings) == 0:
+                await self.sweep()
             try:
                 busy = await self.run_once()
             except DatabaseUnavailable as err:

@@ -61,6 +61,11 @@ async def on_button(app: Deputy, event: ButtonPressed) -> None:
     except BadButton:
         await _private(app, event, "That button is not one I know; nothing was changed.")
         return
+    if button.action == "undo":
+        from bot.flow.undo import on_undo
+
+        await on_undo(app, event, button)
+        return
     if button.action == "modify":
         await _private(app, event, f"To change the plan, reply `modify STEP key=value` "
                                    f"(plan {button.plan_id}, version {button.version}).", "info")
@@ -150,10 +155,15 @@ async def refresh_card(app: Deputy, plan_id: int, version: int, note: str = "") 
     port = app.port(view.goal.platform)
     if port is None or ref is None:
         return
+    from bot.flow.previews import preview_note
+    from bot.flow.undo import undo_buttons
+
     state = _card_state(view.version.status, run.status if run else None)
     requester = await requester_label(app, view.goal.requester_key)
     card = build_card(view, app.registry, state=state, requester=requester,
-                      approved_by=tuple(labels), results=results, note=note)
+                      approved_by=tuple(labels), results=results,
+                      note=note or await preview_note(app, view.version.id),
+                      extra_buttons=await undo_buttons(app, view, run, results))
     await port.update(ref, card)
 
 

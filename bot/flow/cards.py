@@ -70,7 +70,8 @@ def summarise_output(output: Any) -> str:
 
 def build_card(view: PlanView, registry: Registry, *, state: CardState, requester: str,
                approved_by: tuple[str, ...] = (),
-               results: Mapping[str, StepResultRow] | None = None, note: str = "") -> PlanCard:
+               results: Mapping[str, StepResultRow] | None = None, note: str = "",
+               extra_buttons: tuple[Button, ...] = ()) -> PlanCard:
     numbers = {s.step_id: s.position for s in view.steps}
     lines = []
     for step in view.steps:
@@ -98,6 +99,7 @@ def build_card(view: PlanView, registry: Registry, *, state: CardState, requeste
             (() if denied else (Button(str(ids[0]), "Approve", "primary"),))
             + (Button(str(ids[1]), "Modify"), Button(str(ids[2]), "Reject", "danger"))
         )
+    buttons += extra_buttons  # e.g. Undo on a finished run (bot/flow/undo.py)
     assert view.goal.id is not None and view.plan.id is not None
     return PlanCard(
         goal_id=view.goal.id, plan_id=view.plan.id, version=view.version.version,

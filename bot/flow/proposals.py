@@ -16,8 +16,10 @@ from bot.domain import (
     PlanningOutcome,
     Where,
 )
+from bot.flow.autopilot import autopilot_note
 from bot.flow.cards import build_card
 from bot.flow.connections import missing_connections
+from bot.flow.previews import run_previews
 from bot.planning.validation import validate_plan
 from bot.policy import RequestFacts, evaluate_step, plan_requirement
 from bot.store import audit, goals, messages
@@ -124,6 +126,9 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
     runs_alone = requirement.runs_alone and not any(
         app.registry.spec(s.action) is None or app.registry.spec(s.action).effect is not Effect.READ  # type: ignore[union-attr]
         for s in draft.steps)
+    pilot = None if runs_alone else await autopilot_note(
+        app, goal, draft.steps, [(v.verdict, v.rule) for v in verdicts])
+    runs_alone = runs_alone or pilot is not None
     missing = await missing_connections(app, goal.requester_key, {s.integration for s in draft.steps})
     if missing:
         runs_alone = False
@@ -133,7 +138,10 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
             "the plan can be approved once it is connected.")
     state = CardState.APPROVED if runs_alone else CardState.AWAITING
     if runs_alone:
-        note = (note + "\n" if note else "") + "Read-only: runs without approval."
+        note = (note + "\n" if note else "") + (pilot or "Read-only: runs without approval.")
+    elif not missing and not requirement.denied:
+        preview = await run_previews(app, view)  # real values on the card; binds the approval
+        note = (note + "\n" if note else "") + preview if preview else note
     card = build_card(view, app.registry, state=state, requester=requester, note=note)
     if port:
         ref = await port.post(where_of(goal), card)

@@ -90,9 +90,33 @@ class Rule(BaseModel):
     approvers_mode: Literal["any_of", "all_of"] = "any_of"
     reason: str = ""
     rate_limit: RateLimit | None = None
+    # after this many approved, successful runs of the same plan shape by the same team,
+    # the steps this rule decides run without asking (docs/policies.md, "Autopilot")
+    autopilot_after: int | None = Field(default=None, ge=1, le=1000)
+    # remind the approvers and tell these groups when a plan waits this long (30m, 4h, 1d)
+    escalate_after: str | None = None
+    escalate_to: list[str] = Field(default_factory=list)
+
+    @field_validator("escalate_after")
+    @classmethod
+    def _escalation_period(cls, value: str | None) -> str | None:
+        if value is not None and not _PERIOD.match(value):
+            raise ValueError(f"period {value!r} must look like 30m, 4h or 1d")
+        return value
+
+    @property
+    def escalation_delay(self) -> timedelta | None:
+        found = _PERIOD.match(self.escalate_after) if self.escalate_after else None
+        return timedelta(seconds=int(found.group(1)) * _UNIT[found.group(2)]) if found else None
 
     @model_validator(mode="after")
     def _coherent(self) -> Rule:
+        waits = self.verdict is Verdict.REQUIRE_APPROVAL
+        if not waits and (self.autopilot_after is not None or self.escalate_after or self.escalate_to):
+            raise ValueError(f"rule {self.name!r}: autopilot_after/escalate_after/escalate_to "
+                             "only make sense with require_approval")
+        if self.escalate_to and not self.escalate_after:
+            raise ValueError(f"rule {self.name!r}: escalate_to needs escalate_after (when to escalate)")
         if self.verdict is not Verdict.REQUIRE_APPROVAL and (self.approvers or "approvals" in self.model_fields_set):
             raise ValueError(f"rule {self.name!r}: approvals/approvers only make sense with require_approval")
         if self.approvers_mode == "all_of" and len(self.approvers) < 2:
@@ -146,7 +170,7 @@ def _check_names(policy: Policy, source: str) -> None:
     if dupes:
         raise PolicyError(f"{source}: duplicate rule names: {', '.join(dupes)}")
     for rule in policy.all_rules():
-        named = rule.approvers + (rule.match.requester_in or [])
+        named = rule.approvers + (rule.match.requester_in or []) + rule.escalate_to
         unknown = [g for g in named if g not in policy.groups]
         if unknown:
             raise PolicyError(f"{source}: rule {rule.name!r} names unknown group(s): {', '.join(unknown)} "

@@ -27,6 +27,9 @@ class ActionSpec(BaseModel):
     effect: Effect
     args: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
     undo: str | None = None
+    # the undo action's arguments, built from this action's call: "$args.x" (an argument it
+    # was called with) or "$result.x" (a field of what it returned); see bot/flow/undo.py
+    undo_args: dict[str, Any] | None = None
     # which argument names are worth showing on a plan card (the rest stay in details)
     shown: list[str] = Field(default_factory=list)
 
@@ -37,6 +40,8 @@ class ActionSpec(BaseModel):
         jsonschema.Draft202012Validator.check_schema(self.args)
         if self.effect is Effect.READ and self.undo:
             raise ValueError(f"action {self.name!r}: a read action has nothing to undo")
+        if self.undo_args is not None and not self.undo:
+            raise ValueError(f"action {self.name!r}: undo_args without undo")
         return self
 
 

@@ -60,6 +60,8 @@ class TextPort:
                 detail = f" — {new.detail}" if new.detail else ""
                 self._write(f"  {STATE_MARK[new.state]} {new.number}. {new.description}{detail}",
                             "error" if new.state is StepState.FAILED else "info")
+        if _offers_undo(reply) and not _offers_undo(before):
+            self._write(f"(plan {reply.plan_id} v{reply.version} can be undone: type `undo`)", "info")
         if before.state != reply.state and reply.state in (
                 CardState.SUPERSEDED, CardState.REJECTED, CardState.CANCELLED, CardState.APPROVED):
             self._write(f"(plan {reply.plan_id} v{reply.version} is now {reply.state.value})", "info")
@@ -71,3 +73,7 @@ class TextPort:
         if isinstance(reply, ConnectForm):
             self.pending_form = reply
         self._write(render(reply), getattr(reply, "tone", "info"))
+
+
+def _offers_undo(card: PlanCard) -> bool:
+    return any(b.id.endswith(":undo") for b in card.buttons)

@@ -28,7 +28,7 @@ from bot.flow.edits import parse_modify
 
 CHANNEL = "terminal"
 SHELL_HELP = """Type a goal in plain words, then answer the plan:
-  approve · reject · modify STEP key=value · reply TEXT (e.g. reply make it Thursday)
+  approve · reject · modify STEP key=value · reply TEXT (e.g. reply make it Thursday) · undo (after a run)
 Also: demo (load a demo team) · status · cancel GOAL_ID · connect INTEGRATION · connections · disconnect INTEGRATION · help · quit
 Act as someone else (for approvals): as NAME: approve"""
 
@@ -124,9 +124,9 @@ class ShellSession:
     def _event_for(self, word: str, rest: str, text: str, actor: Actor) -> ChatEvent | None:
         self._events += 1
         card = self.port.latest_card
-        if word in ("approve", "reject", "modify") and card is None:
+        if word in ("approve", "reject", "modify", "undo") and card is None:
             raise UserError("There is no plan to answer yet. Type a goal first.")
-        if word in ("approve", "reject") and card is not None:
+        if word in ("approve", "reject", "undo") and card is not None:
             button = ButtonId(card.plan_id, card.version, word)
             return ButtonPressed(actor=actor, where=self._where(True), button_id=str(button))
         if word == "modify" and card is not None:

@@ -1,0 +1,213 @@
+"""Previews: the read steps the policy allows run before approval, so the card shows real
+values (the free slot, the invoices, the draft), and the approval is bound to what the write
+steps will actually send.
+
+At proposal time the allowed read steps run with the requester's credentials through the
+executor's own call path; their outputs resolve the write steps' arguments as far as reads
+can (references to other writes stay symbolic), and the SHA-256 of those resolved write
+steps is stored with the version. Just before a run's first write, the same resolution over
+the run's fresh read outputs must give the same hash. If it does not (an invoice was paid, a
+slot was taken), the approval is void: nothing is written, the run is cancelled, and the
+plan is proposed again as a NEW version with a fresh preview, which needs approval again.
+A new version (not the old one re-opened) keeps "approvals belong to one version" true.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from bot.domain import Effect, PlanStatus, RunStatus
+from bot.errors import DeputyError
+from bot.flow.cards import summarise_output
+from bot.planning.refs import ITEM, RefError, is_ref, lookup, resolve, root_of
+from bot.store import audit, goals, previews, runs
+from bot.store.goals import PlanView
+from bot.store.tables import StepRow
+
+if TYPE_CHECKING:
+    from bot.app import Deputy
+
+log = logging.getLogger(__name__)
+MISSING = "$missing"
+
+
+def _resolve_known(value: Any, scope: Mapping[str, Any]) -> Any:
+    """Resolve the references whose step is in ``scope``; leave the others as they are."""
+    if is_ref(value):
+        path = value["$ref"]
+        if root_of(path) not in scope:
+            return value
+        try:
+            return lookup(path, scope)
+        except RefError:
+            return {MISSING: path}
+    if isinstance(value, dict):
+        return {k: _resolve_known(v, scope) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve_known(v, scope) for v in value]
+    return value
+
+
+def resolved_writes(app: Deputy, view: PlanView, scope: Mapping[str, Any]) -> dict[str, Any]:
+    """step id -> the write step's arguments (a list per item for ``for_each``) as far as
+    the outputs in ``scope`` resolve them."""
+    found: dict[str, Any] = {}
+    for step in view.steps:
+        spec = app.registry.spec(step.action)
+        if spec is not None and spec.effect is Effect.READ:
+            continue
+        if step.for_each and root_of(step.for_each) in scope:
+            try:
+                items = lookup(step.for_each, scope)
+            except RefError:
+                items = None
+            if not isinstance(items, list):
+                found[step.step_id] = {MISSING: step.for_each}
+                continue
+            found[step.step_id] = [_resolve_known(step.args, {**scope, ITEM: item}) for item in items]
+        else:
+            found[step.step_id] = _resolve_known(step.args, scope)
+    return found
+
+
+def hash_of(writes: Mapping[str, Any]) -> str:
+    text = json.dumps(writes, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _is_write(app: Deputy, action: str) -> bool:
+    spec = app.registry.spec(action)
+    return spec is None or spec.effect is not Effect.READ
+
+
+def _previewable(step: StepRow) -> bool:
+    return step.effect == Effect.READ.value and step.verdict == "allow"
+
+
+async def run_previews(app: Deputy, view: PlanView) -> str:
+    """Run the allowed read steps, store their outputs and the write hash; the card's note."""
+    from bot.execution.executor import call_with_credentials
+
+    assert view.version.id is not None
+    async with app.database.session() as session:
+        requester = await goals.get_actor(session, view.goal.requester_key)
+    assert requester is not None
+    outputs: dict[str, Any] = {}
+    lines: list[str] = []
+    for step in view.steps:
+        if not _previewable(step):
+            continue
+        try:
+            if step.for_each:
+                items = lookup(step.for_each, outputs)
+                arg_list = [resolve(step.args, {**outputs, ITEM: i}) for i in items] \
+                    if isinstance(items, list) else None
+            else:
+                arg_list = [resolve(step.args, outputs)]
+        except RefError:
+            continue  # it reads what a write returns: it can only run in the run
+        if arg_list is None:
+            continue
+        key = f"deputy-preview{view.version.id}-{step.step_id}"
+        try:
+            results = [await call_with_credentials(app, requester, step.action, args, key) for args in arg_list]
+        except DeputyError as err:
+            lines.append(f"step {step.position}: could not look it up yet ({err})")
+            continue
+        outputs[step.step_id] = {"results": results} if step.for_each else results[0]
+        summary = summarise_output(outputs[step.step_id])
+        if summary:
+            lines.append(f"step {step.position}: {summary}")
+    writes = resolved_writes(app, view, outputs)
+    lines += _write_lines(view, writes)
+    note = ("Preview, looked up before approval:\n" + "\n".join(f"• {line}" for line in lines)) if lines else ""
+    async with app.database.session() as session:
+        await previews.save(session, view.version.id, outputs, hash_of(writes), note)
+    return note
+
+
+def _write_lines(view: PlanView, writes: Mapping[str, Any]) -> list[str]:
+    lines = []
+    for step in view.steps:
+        if step.step_id not in writes:
+            continue
+        calls = writes[step.step_id]
+        calls = calls if isinstance(calls, list) else [calls]
+        changed = [_from_refs(step.args, c) for c in calls if isinstance(c, dict)]
+        changed = [c for c in changed if c]
+        if step.for_each and not calls:
+            lines.append(f"step {step.position} ({step.action}): nothing to do (no items)")
+        elif changed:
+            shown = "; ".join(", ".join(f"{k}={v}" for k, v in c.items()) for c in changed[:5])
+            more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+            lines.append(f"step {step.position} ({step.action}) will use {shown}{more}"[:400])
+    return lines
+
+
+def _from_refs(template: dict[str, Any], resolved: dict[str, Any]) -> dict[str, Any]:
+    """The arguments whose value came from a reference, with the value it resolved to."""
+    return {k: v for k, v in resolved.items()
+            if k in template and template[k] != v and not is_ref(v) and not (isinstance(v, dict) and MISSING in v)}
+
+
+async def preview_note(app: Deputy, version_id: int | None) -> str:
+    if version_id is None:
+        return ""
+    async with app.database.session() as session:
+        row = await previews.get(session, version_id)
+    return row.note if row else ""
+
+
+async def approval_holds(app: Deputy, run_id: int, view: PlanView, step: StepRow,
+                         outputs: Mapping[str, Any]) -> bool:
+    """Called before each step of a run: before the first write, check that the writes
+    resolve to what was approved. False: the approval was voided and the plan asked again."""
+    if not _is_write(app, step.action):
+        return True
+    writes = [s for s in view.steps if _is_write(app, s.action)]
+    if any(s.step_id in outputs for s in writes):
+        return True  # checked before the first write already
+    async with app.database.session() as session:
+        preview = await previews.get(session, view.version.id or 0)
+        done = await runs.step_results(session, run_id)
+    if preview is None or any(s.step_id in done for s in writes):
+        return True  # no preview was bound, or a resumed run already past its first write
+    # the reads that ran in this run (normally all previewed ones; a read placed after the
+    # first write has not run yet and is compared on the values the approvers saw)
+    fresh = {sid: outputs[sid] for sid in preview.outputs if sid in outputs}
+    before = resolved_writes(app, view, {sid: preview.outputs[sid] for sid in fresh})
+    now = resolved_writes(app, view, fresh)
+    bound = preview.write_hash if len(fresh) == len(preview.outputs) else hash_of(before)
+    if hash_of(now) == bound:
+        return True
+    changed = [s.position for s in view.steps if before.get(s.step_id) != now.get(s.step_id)]
+    await _void(app, run_id, view, changed, preview.write_hash, hash_of(now))
+    return False
+
+
+async def _void(app: Deputy, run_id: int, view: PlanView, changed: list[int], approved: str,
+                found: str) -> None:
+    from bot.flow.approvals import refresh_card
+    from bot.flow.proposals import propose
+
+    assert view.goal.id is not None and view.plan.id is not None
+    steps = ", ".join(str(n) for n in changed) or "?"
+    why = (f"the data behind step {steps} changed after approval, so the approval no longer "
+           "holds; nothing was written")
+    async with app.database.session() as session:
+        await runs.finish_run(session, run_id, RunStatus.CANCELLED, error=why)
+        current = await goals.load_view(session, view.plan.id, view.version.version, for_update=True)
+        if current is not None:
+            await goals.set_version_status(session, current.version, PlanStatus.SUPERSEDED)
+        await audit.append(session, "approval_void", goal_id=view.goal.id, data={
+            "run": run_id, "plan": view.plan.id, "version": view.version.version,
+            "approved_hash": approved, "found_hash": found, "steps": changed})
+    log.info("run %s: approval void (%s)", run_id, why)
+    await refresh_card(app, view.plan.id, view.version.version, note=f"Not run: {why}.")
+    await propose(app, view.goal.id, view.draft(), reason="asked again: data changed after approval",
+                  author_key=None,
+                  note=f"Asked again: {why}. Please check the new values and approve again.")

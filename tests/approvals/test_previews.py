@@ -1,0 +1,81 @@
+"""Previews: allowed reads run before approval so the card shows real values, and the
+approval is bound to the write steps those values resolve to."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.app import Deputy
+from bot.chat.replies import CardState
+from bot.domain import PlanDraft, RunStatus, Step
+from bot.execution.worker import Worker
+from bot.store.database import Database
+from bot.store.tables import RunRow
+from tests.approvals.conftest import call_local, click, reminders_sent
+from tests.core.doubles import ScriptedPlanner
+from tests.support.chat import Chat
+
+
+def chase_plan() -> PlanDraft:
+    return PlanDraft(summary="Remind overdue invoices", steps=[
+        Step(id="s1", action="local.list_invoices", args={"status": "overdue"}),
+        Step(id="s2", action="local.send_reminder", for_each="s1.invoices",
+             args={"invoice_id": {"$ref": "item.id"}})])
+
+
+async def overdue_ids(deputy: Deputy) -> list[int]:
+    found = await call_local(deputy, "list_invoices", status="overdue")
+    return [i["id"] for i in found["invoices"]]
+
+
+async def test_the_card_shows_what_the_reads_found_before_anyone_approves(
+        deputy: Deputy, database: Database) -> None:
+    deputy.planner = ScriptedPlanner(chase_plan())
+    chat = Chat(deputy, user="Dev")
+    ids = await overdue_ids(deputy)
+    out = await chat.say("chase overdue invoices")
+    assert f"step 1: {len(ids)} invoices" in out
+    assert "step 2 (local.send_reminder) will use " + "; ".join(f"invoice_id={i}" for i in ids) in out
+    assert chat.card.state is CardState.AWAITING
+    assert await reminders_sent(database) == 0  # a preview never writes
+    assert "✓ Run 1: Done" in await chat.say("approve")  # same data: the approval holds
+    assert await reminders_sent(database) == len(ids)
+
+
+async def test_an_invoice_paid_between_approval_and_run_voids_the_approval(
+        deputy: Deputy, database: Database) -> None:
+    deputy.planner = ScriptedPlanner(chase_plan())
+    chat = Chat(deputy, user="Dev")
+    ids = await overdue_ids(deputy)
+    await chat.say("chase overdue invoices")
+    await deputy.dispatch(click(chat, "approve"))  # approved; the run is queued, not yet run
+    paid = (await call_local(deputy, "list_invoices", status="overdue"))["invoices"][0]
+    await call_local(deputy, "record_payment", invoice_id=paid["id"], amount_cents=paid["outstanding_cents"])
+
+    start = len(chat.lines)
+    assert await Worker(deputy, "w1").drain() == 1
+    said = "\n".join(chat.lines[start:])
+
+    assert await reminders_sent(database) == 0  # nothing was written
+    async with database.session() as session:
+        run = (await session.exec(select(RunRow))).one()
+    assert run.status == RunStatus.CANCELLED and "changed after approval" in run.error
+    # the card asks again: a new version, with the fresh values, awaiting approval
+    assert chat.card.version == 2 and chat.card.state is CardState.AWAITING
+    assert "Asked again" in chat.card.note
+    assert f"step 1: {len(ids) - 1} invoices" in said
+    assert f"invoice_id={paid['id']}" not in chat.card.note
+    # the old approval does not carry over; approving the new version sends the rest
+    assert "✓ Run 2: Done" in await chat.say("approve")
+    assert await reminders_sent(database) == len(ids) - 1
+
+
+async def test_a_plan_without_reads_runs_as_approved(deputy: Deputy, database: Database) -> None:
+    ids = await overdue_ids(deputy)
+    deputy.planner = ScriptedPlanner(PlanDraft(summary="Remind one", steps=[
+        Step(id="s1", action="local.send_reminder", args={"invoice_id": ids[0]})]))
+    chat = Chat(deputy, user="Dev")
+    out = await chat.say("remind")
+    assert "Preview" not in out
+    assert "✓ Run 1: Done" in await chat.say("approve")
+    assert await reminders_sent(database) == 1
