@@ -15,9 +15,9 @@ from bot.errors import InvalidArguments
 from bot.registry import ActionSet, CallContext, IntegrationEnv
 from integrations.calendar import ical
 from integrations.calendar.client import CalDavClient, FetchedEvent
-from integrations.calendar.free_slots import free_slots as find_slots
-from integrations.calendar.free_slots import merge
 from integrations.calendar.timeutil import iso, parse_datetime, zone
+from integrations.common.free_slots import free_slots as find_slots
+from integrations.common.free_slots import merge
 
 # the UID of an event created by a step is a function of the step's idempotency key, so a
 # retried create finds the event the first try stored instead of making a second one

@@ -9,10 +9,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import PermanentError
-from integrations.local.free_slots import HORIZON, free_slots
+from integrations.common.free_slots import free_slots
 from integrations.local.serialize import event_dict
 from integrations.local.tables import LocalEvent, LocalOutbox
 from integrations.local.timeutil import human, iso
+
+# how far ahead a free-slot search looks when no end is given
+HORIZON = timedelta(days=14)
 
 
 def _norm(emails: list[str]) -> set[str]:

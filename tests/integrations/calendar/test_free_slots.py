@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from integrations.calendar.free_slots import free_slots, merge
+from integrations.common.free_slots import free_slots, merge
 
 LONDON = ZoneInfo("Europe/London")
 

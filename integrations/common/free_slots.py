@@ -1,4 +1,5 @@
-"""Common free time: a pure function over busy intervals, so it is easy to test alone."""
+"""Common free time in working hours: a pure function over busy intervals, used by every
+calendar integration (local, CalDAV) so they agree on what "free" means."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Helpers shared by several integrations (not an integration: it has no manifest)."""
