@@ -100,13 +100,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="HTTP port (Slack events, /healthz, /readyz).")] = 8080,
     worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run a worker in this process.")] = True,
+    scheduler: Annotated[bool, typer.Option("--scheduler/--no-scheduler", help="Fire monitors in this process.")] = True,
 ) -> None:
-    """Run everything configured in one process: HTTP, Slack, Discord and a worker."""
+    """Run everything configured in one process: HTTP, Slack, Discord, a worker and the scheduler."""
     from bot.serve import serve as run_serve
 
     settings = settings_or_exit()
     configure_logging(settings)
-    run_async(lambda: run_serve(settings, host, port, with_worker=worker))
+    run_async(lambda: run_serve(settings, host, port, with_worker=worker, with_scheduler=scheduler))
 
 
 @app.command()
@@ -349,6 +350,101 @@ def audit_export(
         fail(str(err))
         return
     run_async(lambda: export_audit(settings, start, sys.stdout))
+
+
+
+monitors_app = typer.Typer(help="Scheduled monitors and their digests.", no_args_is_help=True)
+app.add_typer(monitors_app, name="monitors")
+
+
+@app.command()
+def scheduler() -> None:
+    """Fire monitors on schedule (on PostgreSQL several may run: one leads, the rest stand by)."""
+    from bot.scheduling.standalone import run_scheduler
+
+    settings = settings_or_exit()
+    configure_logging(settings)
+    run_async(lambda: run_scheduler(settings))
+
+
+def _with_app(call: Callable[[Any], Awaitable[str]]) -> None:
+    from bot.app import build_app
+
+    settings = settings_or_exit()
+
+    async def main() -> str:
+        deputy = await build_app(settings)
+        try:
+            return await call(deputy)
+        finally:
+            await deputy.close()
+
+    typer.echo(run_async(main))
+
+
+@monitors_app.command("list")
+def monitors_list(channel: Annotated[str | None, typer.Option(help="platform:channel_id")] = None) -> None:
+    """List monitors with their schedule and next run."""
+    from bot.scheduling import cli as monitors
+
+    platform, _, channel_id = (channel or "").partition(":")
+    _with_app(lambda d: monitors.monitors_list(d, platform or None, channel_id or None))
+
+
+@monitors_app.command("pause")
+def monitors_pause(monitor_id: int) -> None:
+    """Stop a monitor firing until resumed."""
+    from bot.scheduling import cli as monitors
+
+    _with_app(lambda d: monitors.monitors_pause(d, monitor_id))
+
+
+@monitors_app.command("resume")
+def monitors_resume(monitor_id: int) -> None:
+    """Resume a paused monitor."""
+    from bot.scheduling import cli as monitors
+
+    _with_app(lambda d: monitors.monitors_resume(d, monitor_id))
+
+
+@monitors_app.command("run")
+def monitors_run(monitor_id: int) -> None:
+    """Queue a monitor's run now (a worker executes it)."""
+    from bot.scheduling import cli as monitors
+
+    _with_app(lambda d: monitors.monitors_run(d, monitor_id))
+
+
+@monitors_app.command("delete")
+def monitors_delete(monitor_id: int) -> None:
+    """Delete a monitor."""
+    from bot.scheduling import cli as monitors
+
+    _with_app(lambda d: monitors.monitors_delete(d, monitor_id))
+
+
+@monitors_app.command("add")
+def monitors_add(
+    name: str,
+    action: Annotated[str, typer.Argument(help="A read action, e.g. local.list_invoices.")],
+    target: Annotated[str, typer.Argument(help="platform:channel_id, e.g. slack:C0FINANCE.")],
+    every: Annotated[int, typer.Option(help="Interval in seconds.")] = 0,
+    cron: Annotated[str | None, typer.Option(help='Cron fields, e.g. "day_of_week=mon,hour=9".')] = None,
+    condition: Annotated[str, typer.Option(help="always, non_empty or changed.")] = "always",
+    line: Annotated[list[str] | None, typer.Option(help="Digest template line (repeatable).")] = None,
+) -> None:
+    """Add a one-step monitor (approved at once: the operator is trusted)."""
+    from bot.scheduling import cli as monitors
+
+    if not every and not cron:
+        fail("give --every SECONDS or --cron FIELDS")
+    try:
+        fields = dict(kv.split("=", 1) for kv in cron.split(",")) if cron else None
+    except ValueError:
+        fail(f"--cron {cron!r} must be comma-separated key=value fields")
+        return
+    _with_app(lambda d: monitors.monitors_add(d, name, action, target, every_seconds=every, cron=fields,
+                                              condition=condition, template=line))
 
 
 def main() -> None:

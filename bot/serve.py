@@ -1,8 +1,8 @@
 """``deputy serve``: everything configured, in one process, for small teams.
 
 HTTP (health, readiness, Slack events when Slack is configured over HTTP), Slack Socket
-Mode when SLACK_APP_TOKEN is set, the Discord gateway when DISCORD_TOKEN is set, and an
-in-process worker. The Procfile splits these into processes for larger teams.
+Mode when SLACK_APP_TOKEN is set, the Discord gateway when DISCORD_TOKEN is set, an
+in-process worker and the monitor scheduler. The Procfile splits these into processes for larger teams.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def serve(settings: Settings, host: str, port: int, *, with_worker: bool = True) -> None:
+async def serve(settings: Settings, host: str, port: int, *, with_worker: bool = True,
+                with_scheduler: bool = True) -> None:
     deputy = await build_app(settings)
     web_app = web.Application(client_max_size=1024 * 1024)
     platforms: dict[str, ConnectedCheck] = {}
@@ -42,6 +44,14 @@ async def serve(settings: Settings, host: str, port: int, *, with_worker: bool =
     _start_discord(deputy, tasks, platforms)
     if with_worker:
         tasks.append(asyncio.create_task(Worker(deputy).run_forever(), name="worker"))
+    if with_scheduler:
+        from bot.scheduling.runner import MonitorScheduler
+
+        monitors = MonitorScheduler(
+            deputy, sync_seconds=settings.scheduler_sync_seconds,
+            retry_seconds=settings.scheduler_standby_retry_seconds,
+            misfire_grace=timedelta(seconds=settings.scheduler_misfire_grace_seconds))
+        tasks.append(asyncio.create_task(monitors.run_forever(), name="scheduler"))
     runner = web.AppRunner(web_app)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()

@@ -25,6 +25,11 @@ async def report_progress(app: Deputy, view: PlanView) -> None:
 
 async def report_finished(app: Deputy, view: PlanView, run_id: int, outputs: dict[str, Any],
                           failed: StepRow | None, error: str) -> None:
+    from bot.scheduling.digests import report_monitor_run
+
+    # a monitor's run answers with a digest in its channel (or nothing), never a RunResult
+    if await report_monitor_run(app, view, run_id, outputs, failed, error):
+        return
     port = app.port(view.goal.platform)
     assert view.goal.id is not None
     lines = []

@@ -7,19 +7,24 @@ from pathlib import Path
 
 from sqlmodel import SQLModel
 
+# every bot/store module that defines tables; a new one must be added here
+TABLE_MODULES = (
+    "bot.store.tables",
+    "bot.store.credentials",
+    "bot.store.monitors",
+    "bot.store.oauth_states",
+    "bot.store.previews",
+    "bot.store.reminders",
+    "bot.store.trust",
+)
+
 
 def import_all_tables() -> type[SQLModel]:
     """Import the core's tables and every ``integrations/<name>/tables.py``."""
     import integrations
 
-    importlib.import_module("bot.store.tables")
-    for extra in ("bot.store.credentials", "bot.store.monitors", "bot.store.oauth_states",
-                  "bot.store.trust", "bot.store.previews", "bot.store.reminders"):
-        try:
-            importlib.import_module(extra)
-        except ModuleNotFoundError as err:
-            if err.name != extra:
-                raise
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
     root = Path(integrations.__file__).parent
     for tables in sorted(root.glob("*/tables.py")):
         importlib.import_module(f"integrations.{tables.parent.name}.tables")

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 46feb584f5b0
+Revision ID: 4925113fc2cd
 Revises:
-Create Date: 2026-11-27 11:12:48.789880
+Create Date: 2026-11-27 12:06:20.791460
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '46feb584f5b0'
+revision: str = '4925113fc2cd'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -43,6 +43,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_log_goal_id'), ['goal_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_kind'), ['kind'], unique=False)
 
+    op.create_table('autopilot_trust',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_key', sa.String(length=200), nullable=False),
+    sa.Column('shape', sa.String(length=64), nullable=False),
+    sa.Column('successes', sa.Integer(), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('team_key', 'shape', name='uq_autopilot_trust')
+    )
     op.create_table('credentials',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('owner_key', sa.String(length=200), nullable=False),
@@ -103,6 +113,21 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('idempotency_key')
     )
+    op.create_table('oauth_states',
+    sa.Column('state_hash', sa.String(length=64), nullable=False),
+    sa.Column('owner_key', sa.String(length=200), nullable=False),
+    sa.Column('integration', sa.String(length=80), nullable=False),
+    sa.Column('sealed_verifier', sa.LargeBinary(), nullable=False),
+    sa.Column('platform', sa.String(length=20), nullable=False),
+    sa.Column('channel_id', sa.String(length=120), nullable=False),
+    sa.Column('thread_id', sa.String(length=120), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('state_hash')
+    )
+    with op.batch_alter_table('oauth_states', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_oauth_states_expires_at'), ['expires_at'], unique=False)
+
     op.create_table('vault_keys',
     sa.Column('key_id', sa.String(length=64), nullable=False),
     sa.Column('check_value', sa.LargeBinary(), nullable=False),
@@ -117,6 +142,7 @@ def upgrade() -> None:
     sa.Column('thread_id', sa.String(length=120), nullable=True),
     sa.Column('source_event_id', sa.String(length=200), nullable=True),
     sa.Column('text', sa.String(), nullable=False),
+    sa.Column('requester_groups', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('usage', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -173,6 +199,35 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('local_deals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_local_deals_company_id'), ['company_id'], unique=False)
+
+    op.create_table('monitors',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('owner_key', sa.String(length=200), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('platform', sa.String(length=20), nullable=False),
+    sa.Column('channel_id', sa.String(length=120), nullable=False),
+    sa.Column('plan', sa.JSON(), nullable=False),
+    sa.Column('schedule', sa.JSON(), nullable=False),
+    sa.Column('timezone', sa.String(length=64), nullable=False),
+    sa.Column('condition', sa.String(length=20), nullable=False),
+    sa.Column('template', sa.JSON(), nullable=False),
+    sa.Column('follow_up', sa.String(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('approved_by', sa.String(length=200), nullable=True),
+    sa.Column('activated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_scheduled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('last_digest_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['owner_key'], ['actors.key'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('monitors', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_monitors_status'), ['status'], unique=False)
+        batch_op.create_index('ix_monitors_target', ['platform', 'channel_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_monitors_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('local_invoices',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -284,12 +339,25 @@ def upgrade() -> None:
     with op.batch_alter_table('plan_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_versions_plan_id'), ['plan_id'], unique=False)
 
+    op.create_table('approval_reminders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_version_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['plan_version_id'], ['plan_versions.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('plan_version_id', 'kind', name='uq_approval_reminders')
+    )
+    with op.batch_alter_table('approval_reminders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_approval_reminders_plan_version_id'), ['plan_version_id'], unique=False)
+
     op.create_table('approvals',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('plan_version_id', sa.Integer(), nullable=False),
     sa.Column('approver_key', sa.String(length=200), nullable=False),
     sa.Column('decision', sa.String(length=10), nullable=False),
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('groups', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['approver_key'], ['actors.key'], ),
     sa.ForeignKeyConstraint(['plan_version_id'], ['plan_versions.id'], ),
@@ -315,6 +383,15 @@ def upgrade() -> None:
     with op.batch_alter_table('chat_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_chat_messages_goal_id'), ['goal_id'], unique=False)
 
+    op.create_table('plan_previews',
+    sa.Column('plan_version_id', sa.Integer(), nullable=False),
+    sa.Column('outputs', sa.JSON(), nullable=False),
+    sa.Column('write_hash', sa.String(length=64), nullable=False),
+    sa.Column('note', sa.String(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['plan_version_id'], ['plan_versions.id'], ),
+    sa.PrimaryKeyConstraint('plan_version_id')
+    )
     op.create_table('runs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('goal_id', sa.Integer(), nullable=False),
@@ -356,6 +433,26 @@ def upgrade() -> None:
     with op.batch_alter_table('steps', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_steps_plan_version_id'), ['plan_version_id'], unique=False)
 
+    op.create_table('monitor_firings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('monitor_id', sa.Integer(), nullable=False),
+    sa.Column('scheduled_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('enqueued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('manual', sa.Boolean(), nullable=False),
+    sa.Column('goal_id', sa.Integer(), nullable=True),
+    sa.Column('run_id', sa.Integer(), nullable=True),
+    sa.Column('outcome', sa.String(length=20), nullable=False),
+    sa.Column('detail', sa.String(), nullable=False),
+    sa.ForeignKeyConstraint(['goal_id'], ['goals.id'], ),
+    sa.ForeignKeyConstraint(['monitor_id'], ['monitors.id'], ),
+    sa.ForeignKeyConstraint(['run_id'], ['runs.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('monitor_id', 'scheduled_at', name='uq_monitor_firings_once')
+    )
+    with op.batch_alter_table('monitor_firings', schema=None) as batch_op:
+        batch_op.create_index('ix_monitor_firings_goal', ['goal_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_monitor_firings_monitor_id'), ['monitor_id'], unique=False)
+
     op.create_table('step_results',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=False),
@@ -386,6 +483,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_step_results_run_id'))
 
     op.drop_table('step_results')
+    with op.batch_alter_table('monitor_firings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_monitor_firings_monitor_id'))
+        batch_op.drop_index('ix_monitor_firings_goal')
+
+    op.drop_table('monitor_firings')
     with op.batch_alter_table('steps', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_steps_plan_version_id'))
 
@@ -395,6 +497,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_runs_claim')
 
     op.drop_table('runs')
+    op.drop_table('plan_previews')
     with op.batch_alter_table('chat_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_chat_messages_goal_id'))
 
@@ -403,6 +506,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_approvals_plan_version_id'))
 
     op.drop_table('approvals')
+    with op.batch_alter_table('approval_reminders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_approval_reminders_plan_version_id'))
+
+    op.drop_table('approval_reminders')
     with op.batch_alter_table('plan_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plan_versions_plan_id'))
 
@@ -433,6 +540,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_local_invoices_client_id'))
 
     op.drop_table('local_invoices')
+    with op.batch_alter_table('monitors', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_monitors_updated_at'))
+        batch_op.drop_index('ix_monitors_target')
+        batch_op.drop_index(batch_op.f('ix_monitors_status'))
+
+    op.drop_table('monitors')
     with op.batch_alter_table('local_deals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_local_deals_company_id'))
 
@@ -453,6 +566,10 @@ def downgrade() -> None:
 
     op.drop_table('goals')
     op.drop_table('vault_keys')
+    with op.batch_alter_table('oauth_states', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_oauth_states_expires_at'))
+
+    op.drop_table('oauth_states')
     op.drop_table('local_writes')
     with op.batch_alter_table('local_notes', schema=None) as batch_op:
         batch_op.drop_index('ix_local_notes_subject')
@@ -470,6 +587,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_credentials_key_id')
 
     op.drop_table('credentials')
+    op.drop_table('autopilot_trust')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_kind'))
         batch_op.drop_index(batch_op.f('ix_audit_log_goal_id'))

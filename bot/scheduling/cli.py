@@ -1,0 +1,91 @@
+"""Text for ``deputy monitors list|pause|resume|run|delete|add``; the typer commands in
+bot/cli.py call these. The CLI acts as an operator actor (``cli:local:<user>``)."""
+
+from __future__ import annotations
+
+import getpass
+from typing import TYPE_CHECKING
+
+from bot.domain import Actor, PlanDraft, Step, Where
+from bot.errors import UserError
+from bot.scheduling import service
+from bot.scheduling.model import Condition, Schedule
+from bot.store import monitors as store
+
+if TYPE_CHECKING:
+    from bot.app import Deputy
+
+
+def operator(app: Deputy) -> Actor:
+    return Actor(platform="cli", team_id="local", user_id=getpass.getuser(), timezone=app.settings.timezone)
+
+
+async def monitors_list(app: Deputy, platform: str | None = None, channel: str | None = None) -> str:
+    async with app.database.session() as session:
+        rows = await store.all_live(session)
+    if platform and channel:
+        rows = [r for r in rows if (r.platform, r.channel_id) == (platform, channel)]
+    if not rows:
+        return "No monitors."
+    now = app.clock()
+    lines = []
+    for r in rows:
+        upcoming = service.next_run(r, now)
+        when = upcoming.isoformat(timespec="minutes") if upcoming else "—"
+        lines.append(f"{r.id:>4}  {r.status:<8}  {r.platform}:{r.channel_id:<14}  "
+                     f"{Schedule.from_json(r.schedule).describe():<28} next {when}  {r.name}")
+    return "\n".join(lines)
+
+
+async def _act(app: Deputy, verb: str, monitor_id: int) -> str:
+    actor = operator(app)
+    try:
+        if verb == "pause":
+            await service.pause(app, monitor_id, actor)
+        elif verb == "resume":
+            await service.resume(app, monitor_id, actor)
+        elif verb == "delete":
+            await service.delete(app, monitor_id, actor)
+        elif verb == "approve":
+            await service.approve(app, monitor_id, actor)
+        else:
+            result = await service.run_now(app, monitor_id, actor)
+            return f"monitor {monitor_id}: {result.outcome}" + (f" (run {result.run_id})" if result.run_id else "")
+    except UserError as err:
+        return str(err)
+    return f"monitor {monitor_id}: {verb}d" if verb.endswith("e") else f"monitor {monitor_id}: {verb}ed"
+
+
+async def monitors_pause(app: Deputy, monitor_id: int) -> str:
+    return await _act(app, "pause", monitor_id)
+
+
+async def monitors_resume(app: Deputy, monitor_id: int) -> str:
+    return await _act(app, "resume", monitor_id)
+
+
+async def monitors_delete(app: Deputy, monitor_id: int) -> str:
+    return await _act(app, "delete", monitor_id)
+
+
+async def monitors_run(app: Deputy, monitor_id: int) -> str:
+    return await _act(app, "run", monitor_id)
+
+
+async def monitors_add(app: Deputy, name: str, action: str, target: str, *, every_seconds: int = 0,
+                       cron: dict[str, str] | None = None, condition: str = "always",
+                       template: list[str] | None = None) -> str:
+    """One-step monitor, e.g. ``add "Overdue" local.list_invoices slack:C123 --cron day_of_week=mon,hour=9``.
+    Created by the CLI operator and approved at once (the operator is trusted)."""
+    platform, _, channel = target.partition(":")
+    try:
+        schedule = Schedule.every(every_seconds) if every_seconds else Schedule.at(**(cron or {}))
+        plan = PlanDraft(summary=name, steps=[Step(id="s1", action=action)])
+        actor = operator(app)
+        row = await service.create_monitor(app, actor, name, plan, schedule,
+                                           Where(platform=platform, channel_id=channel),
+                                           condition=Condition(condition), template=template)
+        await service.approve(app, row.id or 0, actor)
+    except (UserError, ValueError) as err:
+        return str(err)
+    return f"monitor {row.id} added: {schedule.describe()} to {target}"

@@ -1,0 +1,98 @@
+"""A finished monitor run becomes a digest in its channel, or nothing when its condition
+says so, or a private word to its owner when it failed (never a broken digest)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.chat.replies import Notice, Reply
+from bot.domain import Where
+from bot.flow.cards import summarise_output
+from bot.scheduling.conditions import findings, fingerprint, should_post
+from bot.scheduling.model import Condition, Digest, Schedule
+from bot.scheduling.service import next_run
+from bot.scheduling.template import render
+from bot.store import goals
+from bot.store import monitors as store
+from bot.store.goals import PlanView
+from bot.store.monitors import FiringOutcome, MonitorRow
+from bot.store.tables import StepRow
+
+if TYPE_CHECKING:
+    from bot.app import Deputy
+
+# a firing queued this long after its scheduled time (downtime, takeover) is marked late
+LATE_AFTER = timedelta(minutes=5)
+
+
+def digest_reply(digest: Digest) -> Reply:
+    """What is posted today: plain text every adapter renders. When adapters render
+    :class:`Digest` natively, add it to ``bot.chat.replies.Reply`` and return it here."""
+    return Notice(digest.as_text(), tone="info")
+
+
+def build_digest(monitor: MonitorRow, view: PlanView, run_id: int, outputs: dict[str, Any],
+                 late: bool, now_next: str) -> Digest:
+    assert monitor.id is not None
+    lines = render(monitor.template, outputs) if monitor.template else [
+        f"{s.position}. {s.note or s.action}: {summarise_output(outputs.get(s.step_id)) or 'done'}"
+        for s in view.steps]
+    found = findings(outputs)
+    schedule = Schedule.from_json(monitor.schedule).describe()
+    return Digest(monitor_id=monitor.id, title=monitor.name + (" (late: Deputy was down)" if late else ""),
+                  lines=tuple(lines), footer=f"{schedule} ({monitor.timezone}) · {now_next}",
+                  details_ref=f"run {run_id}", offer=monitor.follow_up if found else "", late=late)
+
+
+async def report_monitor_run(app: Deputy, view: PlanView, run_id: int, outputs: dict[str, Any],
+                             failed: StepRow | None, error: str) -> bool:
+    """Report a finished run that belongs to a monitor; False when it does not."""
+    assert view.goal.id is not None
+    async with app.database.session() as session:
+        firing = await store.firing_of_goal(session, view.goal.id)
+        monitor = await store.get_monitor(session, firing.monitor_id) if firing else None
+    if firing is None or monitor is None:
+        return False
+    where = Where(platform=monitor.platform, channel_id=monitor.channel_id)
+    port = app.port(monitor.platform)
+    if failed is not None:
+        await _set_outcome(app, firing.id, FiringOutcome.FAILED, error[:500])
+        async with app.database.session() as session:
+            owner = await goals.get_actor(session, monitor.owner_key)
+        if port and owner:
+            await port.post_private(where, owner, Notice(
+                f"Your monitor “{monitor.name}” failed at step {failed.position}: {error[:300]}. "
+                "Nothing was posted to the channel.", tone="warning"))
+        return True
+    if not should_post(Condition(monitor.condition), outputs, monitor.last_fingerprint):
+        await _set_outcome(app, firing.id, FiringOutcome.QUIET, "")
+        return True
+    upcoming = next_run(monitor, app.clock())
+    now_next = f"next {upcoming.astimezone(_tz(monitor)):%a %d %b %H:%M}" if upcoming else "paused"
+    late = firing.enqueued_at - firing.scheduled_at > LATE_AFTER
+    digest = build_digest(monitor, view, run_id, outputs, late, now_next)
+    async with app.database.session() as session:
+        row = await store.get_monitor(session, monitor.id or 0, for_update=True)
+        assert row is not None
+        row.last_fingerprint = fingerprint(outputs)
+        row.last_digest_at = app.clock()
+        session.add(row)
+    await _set_outcome(app, firing.id, FiringOutcome.POSTED, "")
+    if port:
+        await port.post(where, digest_reply(digest))
+    return True
+
+
+def _tz(monitor: MonitorRow) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(monitor.timezone)
+
+
+async def _set_outcome(app: Deputy, firing_id: int | None, outcome: str, detail: str) -> None:
+    async with app.database.session() as session:
+        row = await session.get(store.MonitorFiringRow, firing_id)
+        if row is not None:
+            row.outcome, row.detail = outcome, detail
+            session.add(row)

@@ -1,0 +1,172 @@
+"""Managing monitors: create (as a proposal), approve, pause, resume, run now, edit the
+schedule, delete, list. These change the ``monitors`` table only; the active scheduler
+picks each change up on its next sync, so any process (web, CLI, worker) may call them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.domain import Actor, Effect, PlanDraft, Step, Where
+from bot.errors import UserError
+from bot.planning.validation import validate_plan
+from bot.policy import PlanRequirement, evaluate_step, plan_requirement
+from bot.scheduling.model import Condition, Schedule
+from bot.scheduling.triggers import next_fire_times, trigger_for
+from bot.store import audit, goals
+from bot.store import monitors as store
+from bot.store.monitors import MonitorRow, MonitorStatus
+
+if TYPE_CHECKING:
+    from bot.app import Deputy
+    from bot.scheduling.firing import FiringResult
+
+
+@dataclass(frozen=True)
+class MonitorListing:
+    monitor: MonitorRow
+    schedule: str
+    next_run: datetime | None  # None when paused or not yet approved
+
+
+def check_read_only(app: Deputy, draft: PlanDraft) -> None:
+    """A monitor runs unattended, so every action must only read."""
+    errors = validate_plan(draft, app.registry)
+    if errors:
+        raise UserError("That monitor's plan is not valid: " + "; ".join(errors[:5]))
+    writes = [s.action for s in draft.steps
+              if (spec := app.registry.spec(s.action)) is None or spec.effect is not Effect.READ]
+    if writes:
+        raise UserError("A monitor may only read; these actions change things: " + ", ".join(writes)
+                        + ". Ask for them as a normal goal so they go through approval.")
+
+
+def requirement(app: Deputy, monitor: MonitorRow) -> PlanRequirement:
+    draft = PlanDraft.model_validate(monitor.plan)
+    return plan_requirement(evaluate_step(app.policy, step, Effect.READ) for step in draft.steps)
+
+
+def may_manage(app: Deputy, monitor: MonitorRow, actor: Actor) -> tuple[bool, str]:
+    """The owner, or a member of the approver groups the policy names for its steps. A
+    read-only plan usually names none, and then only the owner may approve or change it."""
+    needed = requirement(app, monitor)
+    if needed.approvers:
+        return needed.may_approve(app.policy, actor, monitor.owner_key)
+    if actor.key == monitor.owner_key:
+        return True, ""
+    return False, "only its owner can"
+
+
+def interval_anchor(schedule: Schedule, start: datetime) -> datetime | None:
+    """Intervals count from activation, first firing one interval later."""
+    return start + timedelta(seconds=schedule.seconds) if schedule.kind == "interval" else None
+
+
+async def create_monitor(app: Deputy, owner: Actor, name: str, plan: PlanDraft, schedule: Schedule,
+                         target: Where, *, condition: Condition = Condition.ALWAYS,
+                         template: list[str] | None = None, follow_up: str = "") -> MonitorRow:
+    check_read_only(app, plan)
+    trigger_for(schedule, owner.timezone)  # refuses an invalid schedule now, not at 9 on Monday
+    if requirement(app, MonitorRow(plan=plan.model_dump(by_alias=True), owner_key=owner.key, name=name,
+                                   platform=target.platform, channel_id=target.channel_id)).denied:
+        raise UserError("The policy denies a step of that monitor's plan.")
+    row = MonitorRow(owner_key=owner.key, name=name[:200], platform=target.platform,
+                     channel_id=target.channel_id, plan=plan.model_dump(by_alias=True),
+                     schedule=schedule.to_json(), timezone=owner.timezone, condition=condition.value,
+                     template=list(template or []), follow_up=follow_up)
+    async with app.database.session() as session:
+        await goals.upsert_actor(session, owner)
+        await store.add_monitor(session, row)
+        await audit.append(session, "monitor_proposed", actor_key=owner.key, data={
+            "monitor": row.id, "name": row.name, "schedule": row.schedule,
+            "steps": [s.model_dump(by_alias=True) for s in plan.steps]})
+    return row
+
+
+async def _change(app: Deputy, monitor_id: int, actor: Actor, kind: str, allowed_from: set[str],
+                  new_status: str | None, schedule: Schedule | None = None) -> MonitorRow:
+    async with app.database.session() as session:
+        row = await store.get_monitor(session, monitor_id, for_update=True)
+        if row is None or row.status == MonitorStatus.DELETED:
+            raise UserError(f"There is no monitor {monitor_id}.")
+        if row.status not in allowed_from:
+            raise UserError(f"Monitor {monitor_id} is {row.status}; nothing was changed.")
+        allowed, why = may_manage(app, row, actor)
+        if not allowed:
+            raise UserError(f"You can't {kind} monitor {monitor_id}: {why}.")
+        if schedule is not None:
+            trigger_for(schedule, row.timezone)
+            row.schedule = schedule.to_json()
+        if new_status is not None:
+            row.status = new_status
+        if new_status == MonitorStatus.ACTIVE or schedule is not None:
+            row.activated_at = app.clock()
+        if kind == "approve":
+            row.approved_by = actor.key
+        await store.touch(session, row, reschedule=True)
+        await audit.append(session, f"monitor_{kind}", actor_key=actor.key,
+                           data={"monitor": monitor_id, "status": row.status, "schedule": row.schedule})
+    return row
+
+
+async def approve(app: Deputy, monitor_id: int, actor: Actor) -> MonitorRow:
+    return await _change(app, monitor_id, actor, "approve", {MonitorStatus.PROPOSED}, MonitorStatus.ACTIVE)
+
+
+async def reject(app: Deputy, monitor_id: int, actor: Actor) -> MonitorRow:
+    return await _change(app, monitor_id, actor, "reject", {MonitorStatus.PROPOSED}, MonitorStatus.REJECTED)
+
+
+async def pause(app: Deputy, monitor_id: int, actor: Actor) -> MonitorRow:
+    return await _change(app, monitor_id, actor, "pause", {MonitorStatus.ACTIVE}, MonitorStatus.PAUSED)
+
+
+async def resume(app: Deputy, monitor_id: int, actor: Actor) -> MonitorRow:
+    return await _change(app, monitor_id, actor, "resume", {MonitorStatus.PAUSED}, MonitorStatus.ACTIVE)
+
+
+async def delete(app: Deputy, monitor_id: int, actor: Actor) -> MonitorRow:
+    live = {MonitorStatus.PROPOSED, MonitorStatus.ACTIVE, MonitorStatus.PAUSED}
+    return await _change(app, monitor_id, actor, "delete", live, MonitorStatus.DELETED)
+
+
+async def edit_schedule(app: Deputy, monitor_id: int, actor: Actor, schedule: Schedule) -> MonitorRow:
+    live = {MonitorStatus.PROPOSED, MonitorStatus.ACTIVE, MonitorStatus.PAUSED}
+    return await _change(app, monitor_id, actor, "edit", live, None, schedule)
+
+
+async def run_now(app: Deputy, monitor_id: int, actor: Actor) -> FiringResult:
+    """Queue one run at once (owner or approvers), outside the schedule."""
+    from bot.scheduling.firing import enqueue_firing
+
+    async with app.database.session() as session:
+        row = await store.get_monitor(session, monitor_id)
+    if row is None or row.status not in (MonitorStatus.ACTIVE, MonitorStatus.PAUSED):
+        raise UserError(f"Monitor {monitor_id} is not approved; nothing was run.")
+    allowed, why = may_manage(app, row, actor)
+    if not allowed:
+        raise UserError(f"You can't run monitor {monitor_id}: {why}.")
+    return await enqueue_firing(app, monitor_id, app.clock(), manual=True)
+
+
+def next_run(row: MonitorRow, now: datetime) -> datetime | None:
+    if row.status != MonitorStatus.ACTIVE:
+        return None
+    schedule = Schedule.from_json(row.schedule)
+    trigger = trigger_for(schedule, row.timezone,
+                          anchor=interval_anchor(schedule, row.activated_at or now))
+    times = next_fire_times(trigger, now, 1)
+    return times[0] if times else None
+
+
+async def list_for_channel(app: Deputy, platform: str, channel_id: str) -> list[MonitorListing]:
+    async with app.database.session() as session:
+        rows = await store.for_channel(session, platform, channel_id)
+    now = app.clock()
+    return [MonitorListing(r, Schedule.from_json(r.schedule).describe() + f" ({r.timezone})",
+                           next_run(r, now)) for r in rows]
+
+
+def steps_of(row: MonitorRow) -> list[Step]:
+    return PlanDraft.model_validate(row.plan).steps
