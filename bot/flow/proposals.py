@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from bot import metrics
 from bot.chat.replies import CardState, Notice, Question
 from bot.domain import (
     CannotPlan,
@@ -19,6 +20,7 @@ from bot.domain import (
 from bot.flow.autopilot import autopilot_note
 from bot.flow.cards import build_card
 from bot.flow.connections import missing_connections
+from bot.flow.plan_diff import describe_changes
 from bot.flow.previews import run_previews
 from bot.planning.validation import validate_plan
 from bot.policy import RequestFacts, evaluate_step, plan_requirement
@@ -53,6 +55,7 @@ async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, reason
         goal = await session.get(GoalRow, goal_id)
         assert goal is not None
         await goals.add_usage(session, goal, outcome.usage)
+    metrics.count_tokens(outcome.usage)
     where = where_of(goal)
     port = app.port(goal.platform)
     if isinstance(outcome, Clarification):
@@ -117,6 +120,7 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
             "reason": reason, "steps": [s.model_dump(by_alias=True) for s in draft.steps],
             "verdicts": [v.verdict for v in verdicts]})
         old_ref = await messages.card_of(session, old_view.version.id) if old_view and old_view.version.id else None
+    metrics.PLANS_PROPOSED.inc()
     requester = await requester_label(app, goal.requester_key)
     port = app.port(goal.platform)
     if port and old_view is not None and old_ref is not None and old_view.version.status == "proposed":
@@ -142,6 +146,9 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
     elif not missing and not requirement.denied:
         preview = await run_previews(app, view)  # real values on the card; binds the approval
         note = (note + "\n" if note else "") + preview if preview else note
+    if old_view is not None:
+        changes = describe_changes(old_view.draft(), draft, old_view.version.version)
+        note = (note + "\n" if note else "") + changes if changes else note
     card = build_card(view, app.registry, state=state, requester=requester, note=note)
     if port:
         ref = await port.post(where_of(goal), card)

@@ -186,3 +186,55 @@ rules:
     assert "✗ 2. " in out and "was not run" in out and "few-reminders" in out
     local = deputy.registry.get("local").client  # type: ignore[union-attr]
     assert [m for m in await local.outbox() if m["kind"] == "reminder"] == []
+
+
+async def test_two_of_finance_must_approve_and_the_requester_does_not_count(
+        deputy: Deputy, database: Database, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("""
+version: 1
+default: deny
+groups:
+  finance: ["shell:local:julia", "shell:local:omar", "shell:local:dev patel"]
+rules:
+  - name: reads
+    match: {effect: read}
+    verdict: allow
+  - name: reminders-by-two-of-finance
+    match: {action: send_reminder}
+    verdict: require_approval
+    approvals: 2
+    approvers: [finance]
+    requester_may_approve: false
+""")
+    deputy.policy = load_policy(policy)
+    chat = Chat(deputy, user="Dev Patel")
+    out = await chat.say("chase overdue invoices")
+    assert "needs 2 approvals from @finance, not the requester" in out
+    assert "other than the requester" in await chat.say("approve")
+    out = await chat.say("as Julia: approve")
+    assert "approved by Julia" in out and "Run" not in out
+    assert "already" in await chat.say("as Julia: approve")
+    assert await count(database, RunRow) == 0
+    out = await chat.say("as Omar: approve")
+    assert "✓ Run 1: Done" in out
+    async with database.session() as session:
+        approvers = [a.approver_key for a in await session.exec(select(ApprovalRow))]
+    assert sorted(approvers) == ["shell:local:julia", "shell:local:omar"]
+
+
+async def test_a_new_version_shows_what_changed(chat: Chat) -> None:
+    await chat.say("book a meeting with Ana and Ben next Tuesday at 10am")
+    out = await chat.say("modify 2 title=Roadmap review")
+    assert "Changes from version 1: step 2 title:" in out and "→ Roadmap review" in out
+
+
+def test_plan_changes_are_described_step_by_step() -> None:
+    from bot.flow.plan_diff import describe_changes
+
+    old = PlanDraft(summary="x", steps=[Step(id="s1", action="local.list_invoices", args={"status": "overdue"}),
+                                        Step(id="s2", action="local.send_reminder", args={"invoice_id": 1})])
+    new = PlanDraft(summary="x", steps=[Step(id="s1", action="local.list_invoices", args={"status": "sent"})])
+    assert describe_changes(old, new, 1) == (
+        "Changes from version 1: step 1 status: overdue → sent; − step 2: local.send_reminder (dropped)")
+    assert describe_changes(old, old, 1) == ""
