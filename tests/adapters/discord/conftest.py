@@ -62,9 +62,11 @@ def settings_for(fake: FakeDiscord) -> DiscordSettings:
     )
 
 
-async def connect(fake: FakeDiscord, dispatch: Dispatch) -> Running:
+async def connect(
+    fake: FakeDiscord, dispatch: Dispatch, settings: DiscordSettings | None = None
+) -> Running:
     recorder = dispatch if isinstance(dispatch, Recorder) else Recorder()
-    client, port = build_discord(settings_for(fake), dispatch)
+    client, port = build_discord(settings or settings_for(fake), dispatch)
     task = asyncio.create_task(client.start(fake.token))
     # discord.py waits guild_ready_timeout (2 s) for more GUILD_CREATEs before on_ready;
     # events flow before that, so tests start once the guild is in the cache
