@@ -56,12 +56,10 @@ def run_async(make: Callable[[], Awaitable[T]]) -> T:
 
 
 def configure_logging(settings: Settings) -> None:
-    from bot.redact import RedactingFilter
+    """Text or JSON lines on stderr, always through the redactor."""
+    from bot.logsetup import configure_logging as setup
 
-    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactingFilter())
+    setup(settings.log_level, settings.log_format)
 
 
 @app.command()

@@ -57,5 +57,10 @@ async def dispatch(app: Deputy, event: ChatEvent) -> None:
 
 async def _tell(app: Deputy, event: ChatEvent, notice: Notice) -> None:
     port = app.port(event.where.platform)
-    if port is not None:
+    if port is None:
+        return
+    try:
         await port.post_private(event.where, event.actor, notice)
+    except DatabaseUnavailable:
+        # the notice was shown; only its audit record could not be written
+        log.warning("could not audit a notice to %s: the database is unavailable", event.actor.key)

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     scheduler_standby_retry_seconds: float = Field(3.0, gt=0, description="How often a standby scheduler tries to take the lead.")
     scheduler_misfire_grace_seconds: int = Field(86400, ge=60, description="A firing later than this after downtime is skipped.")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as text, or JSON (one object a line) for log pipelines.")
     anthropic_model: str = Field("claude-sonnet-5-5", description="Claude model id for planning.")
     anthropic_max_tokens: int = Field(4096, ge=256, le=128000, description="Output token limit of one planning call.")
     anthropic_timeout_seconds: float = Field(60.0, gt=0, description="Timeout of one Anthropic HTTP attempt.")

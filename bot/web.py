@@ -1,4 +1,5 @@
-"""Operational HTTP routes shared by every process that serves HTTP: health and readiness."""
+"""Operational HTTP routes shared by every process that serves HTTP: health, readiness and
+Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import asyncio
 from collections.abc import Callable
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
+from bot import metrics
 from bot.app import Deputy
 
 # a platform reports whether it is connected right now (Discord gateway, Socket Mode …)
@@ -15,7 +18,8 @@ ConnectedCheck = Callable[[], bool]
 
 
 def add_ops_routes(web_app: web.Application, deputy: Deputy,
-                   platforms: dict[str, ConnectedCheck]) -> None:
+                   platforms: dict[str, ConnectedCheck], *,
+                   metrics_max_age: float = metrics.DATABASE_CACHE_SECONDS) -> None:
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
@@ -33,5 +37,13 @@ def add_ops_routes(web_app: web.Application, deputy: Deputy,
         ready = all(checks.values())
         return web.json_response({"ready": ready, "checks": checks}, status=200 if ready else 503)
 
+    gauges = metrics.DatabaseGauges(deputy.database, metrics_max_age)
+
+    async def scrape(request: web.Request) -> web.Response:
+        await gauges.refresh()
+        return web.Response(body=metrics.exposition(),
+                            headers={"Content-Type": CONTENT_TYPE_LATEST})
+
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/readyz", readyz)
+    web_app.router.add_get("/metrics", scrape)

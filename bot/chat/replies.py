@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -64,6 +65,8 @@ class PlanCard:
     note: str = ""  # e.g. "changed from v1: step 2 start" or "re-planned after a failure"
     buttons: tuple[Button, ...] = ()
     denied: bool = False  # some step is denied: the plan cannot run as it stands
+    # set on a monitor proposal's card: it is approved with `monitor approve ID`, not a run
+    monitor_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -107,4 +110,31 @@ class ConnectForm:
     fields: tuple[FormField, ...]
 
 
-Reply = PlanCard | Notice | Question | RunResult | ConnectForm
+@dataclass(frozen=True)
+class Digest:
+    """What a monitor posts to its channel. Platform-neutral; adapters render it:
+
+    * Slack: a header block with ``title``, the lines as bulleted sections, a context block
+      with ``footer`` and where the details are; when ``offer`` is set, a primary
+      "Plan: <offer>" button whose value is that goal.
+    * Discord: an embed (title, description = lines, footer), the offer as a field.
+    * Shell: the title, the lines indented, the footer, then "→ say: <offer>".
+    """
+
+    monitor_id: int
+    title: str
+    lines: tuple[str, ...]
+    footer: str  # schedule and next run, e.g. "every Monday 09:00 Europe/London · next Mon 1 Dec"
+    details_ref: str  # "run 42": where the full outputs can be seen (`deputy runs show 42`)
+    offer: str = ""  # a follow-up goal ("send reminders for the overdue invoices")
+    late: bool = False  # fired after downtime, later than its scheduled time
+    scheduled_at: datetime | None = None
+
+    def as_text(self) -> str:
+        body = [self.title, *(f"  {line}" for line in self.lines), self.footer]
+        if self.offer:
+            body.append(f"Ready to plan: “{self.offer}” — reply with it to get a plan to approve.")
+        return "\n".join(body)
+
+
+Reply = PlanCard | Notice | Question | RunResult | ConnectForm | Digest

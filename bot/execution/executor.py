@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from bot import metrics
 from bot.domain import Actor, Effect, GoalStatus, RunStatus, Step, StepStatus
 from bot.errors import DeputyError, NotConnected, OutcomeUnknown
 from bot.execution.calls import call_action
@@ -69,7 +70,8 @@ async def execute_run(app: Deputy, run: RunRow, worker_id: str) -> RunStatus:
                 _check_resumable(app, step)
             if not await approval_holds(app, run.id, view, step, outputs):
                 return RunStatus.CANCELLED  # the writes changed since approval: asked again
-            outputs[step.step_id] = await _run_step(app, run.id, view, step, requester, outputs)
+            outputs[step.step_id] = await metrics.timed_step(
+                step.action, _run_step(app, run.id, view, step, requester, outputs))
             await report_progress(app, view)
     except StepFailed as failure:
         async with app.database.session() as session:

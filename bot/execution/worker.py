@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.app import Deputy
 
 log = logging.getLogger(__name__)
+MAX_OUTAGE_PAUSE = 15.0  # seconds between tries while the database is away
 
 
 def new_worker_id() -> str:
@@ -85,6 +86,7 @@ class Worker:
 
         wake = self.app.work_available
         polls = 0
+        outage = 0  # polls in a row that found the database away
         while True:
             polls += 1
             if (polls - 1) % sweep_every_polls(self.app.settings) == 0:
@@ -92,12 +94,24 @@ class Worker:
             try:
                 busy = await self.run_once()
             except DatabaseUnavailable as err:
-                log.warning("worker %s: %s; retrying", self.id, err)
+                outage += 1
+                if outage == 1:  # once per outage, not once per poll
+                    log.warning("worker %s: %s; retrying until it is back", self.id, err)
                 busy = False
+            else:
+                if outage:
+                    log.warning("worker %s: the database is back after %d tries", self.id, outage)
+                outage = 0
             if busy:
                 continue
             wake.clear()
             try:
-                await asyncio.wait_for(wake.wait(), timeout=self.app.settings.worker_poll_seconds)
+                await asyncio.wait_for(wake.wait(), timeout=self._pause(outage))
             except TimeoutError:
                 pass
+
+    def _pause(self, outage: int) -> float:
+        """The poll interval, doubled per failed try during an outage (capped): a worker
+        fleet must not hammer a database that is trying to come back."""
+        poll = self.app.settings.worker_poll_seconds
+        return poll if outage == 0 else min(poll * 2 ** min(outage - 1, 5), max(poll, MAX_OUTAGE_PAUSE))

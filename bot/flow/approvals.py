@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot import metrics
 from bot.chat.buttons import BadButton, parse_button
 from bot.chat.events import ButtonPressed, ModifySubmitted
 from bot.chat.replies import CardState, Notice
@@ -118,6 +119,7 @@ async def decide(app: Deputy, event: ButtonPressed, plan_id: int, version: int,
     if refusal is not None:
         await _private(app, event, refusal)
         return
+    metrics.APPROVALS.labels(decision=decision.value).inc()
     if started:
         await start_run(app, plan_id, version, actor_key=actor.key)
     else:

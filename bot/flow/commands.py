@@ -1,4 +1,4 @@
-"""Management commands in chat: help, status, cancel."""
+"""Management commands in chat: help, status, cancel, connections, monitors."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from bot.chat.events import CommandInvoked
 from bot.chat.replies import ConnectForm, Notice
 from bot.domain import GoalStatus, PlanStatus, RunStatus
-from bot.flow import connections
+from bot.flow import connections, monitor_commands
 from bot.store import audit, goals, runs
 from bot.store.tables import GoalRow
 
@@ -22,6 +22,7 @@ Ask in plain words, for example:
 • what's overdue?  ·  look up Acme  ·  update Alice's phone to +44 20 7946 0000
 Then use the buttons on the plan (Approve / Modify / Reject).
 Commands: help · status (your open goals) · cancel GOAL_ID
+Monitors: say “every Monday at 9 list the overdue invoices to #finance” · monitors (this channel's) · monitor approve|pause|resume|run|delete ID
 Accounts: connect INTEGRATION (asks privately, never in the channel) · connections · disconnect INTEGRATION"""
 
 
@@ -41,6 +42,10 @@ async def on_command(app: Deputy, event: CommandInvoked) -> None:
         reply = await connections.list_connections(app, event)
     elif name == "disconnect":
         reply = await connections.disconnect(app, event)
+    elif name == "monitors":
+        reply = await monitor_commands.list_monitors(app, event)
+    elif name == "monitor":
+        reply = await monitor_commands.manage_monitor(app, event)
     else:
         reply = Notice(f"I don't know the command {event.name!r}. Try `help`.", tone="warning")
     if port:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot import metrics
 from bot.chat.events import GoalPosted, ThreadReply
 from bot.chat.replies import Notice
 from bot.domain import GoalStatus
 from bot.flow.context import planning_context
+from bot.flow.monitor_goals import propose_if_scheduled
 from bot.flow.proposals import propose
 from bot.flow.secret_guard import WARNING, looks_like_secret
 from bot.store import audit, goals
@@ -49,6 +51,7 @@ async def on_goal(app: Deputy, event: GoalPosted) -> None:
                            data={"text": text, "channel": event.where.channel_id})
         goal_id = goal.id
     assert goal_id is not None
+    metrics.GOALS_CREATED.inc()
     if port:
         thread = await port.open_thread(event.where, text, event.message_id)
         async with app.database.session() as session:
@@ -56,6 +59,8 @@ async def on_goal(app: Deputy, event: GoalPosted) -> None:
             assert row is not None
             row.thread_id = thread.thread_id
             session.add(row)
+    if await propose_if_scheduled(app, event, goal_id, text):
+        return  # "every Monday at 9 …": a monitor proposal, its schedule read out first
     context = await planning_context(app, event.actor)
     outcome = await app.planner.plan(text, context)
     await propose(app, goal_id, outcome, reason="planned", author_key=None)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.chat.replies import Notice, Reply
+from bot.chat.replies import Notice
 from bot.domain import Where
 from bot.flow.cards import summarise_output
 from bot.scheduling.conditions import findings, fingerprint, should_post
 from bot.scheduling.model import Condition, Digest, Schedule
+from bot.scheduling.phrases import describe
 from bot.scheduling.service import next_run
 from bot.scheduling.template import render
 from bot.store import goals
@@ -26,12 +27,6 @@ if TYPE_CHECKING:
 LATE_AFTER = timedelta(minutes=5)
 
 
-def digest_reply(digest: Digest) -> Reply:
-    """What is posted today: plain text every adapter renders. When adapters render
-    :class:`Digest` natively, add it to ``bot.chat.replies.Reply`` and return it here."""
-    return Notice(digest.as_text(), tone="info")
-
-
 def build_digest(monitor: MonitorRow, view: PlanView, run_id: int, outputs: dict[str, Any],
                  late: bool, now_next: str) -> Digest:
     assert monitor.id is not None
@@ -39,7 +34,7 @@ def build_digest(monitor: MonitorRow, view: PlanView, run_id: int, outputs: dict
         f"{s.position}. {s.note or s.action}: {summarise_output(outputs.get(s.step_id)) or 'done'}"
         for s in view.steps]
     found = findings(outputs)
-    schedule = Schedule.from_json(monitor.schedule).describe()
+    schedule = describe(Schedule.from_json(monitor.schedule))
     return Digest(monitor_id=monitor.id, title=monitor.name + (" (late: Deputy was down)" if late else ""),
                   lines=tuple(lines), footer=f"{schedule} ({monitor.timezone}) · {now_next}",
                   details_ref=f"run {run_id}", offer=monitor.follow_up if found else "", late=late)
@@ -80,7 +75,7 @@ async def report_monitor_run(app: Deputy, view: PlanView, run_id: int, outputs: 
         session.add(row)
     await _set_outcome(app, firing.id, FiringOutcome.POSTED, "")
     if port:
-        await port.post(where, digest_reply(digest))
+        await port.post(where, digest)  # each adapter renders it natively
     return True
 
 

@@ -4,11 +4,13 @@ what is posted (Digest)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.chat.replies import Digest
 from bot.errors import UserError
+
+__all__ = ["Condition", "Digest", "Schedule"]
 
 _CRON_FIELDS = ("second", "minute", "hour", "day", "month", "day_of_week")
 
@@ -60,30 +62,3 @@ class Schedule:
                      f"{seconds} s" if seconds else ""]
             return "every " + " ".join(p for p in parts if p)
         return "cron " + " ".join(f"{k}={v}" for k, v in self.cron.items())
-
-
-@dataclass(frozen=True)
-class Digest:
-    """What a monitor posts to its channel. Platform-neutral; adapters render it:
-
-    * Slack: a header block with ``title``, a section per line (mrkdwn), a context block
-      with ``footer``; a "Details" button (value ``details_ref``) and, when ``offer`` is
-      set, a primary "Plan: <offer>" button that starts that goal through the normal flow.
-    * Discord: an embed (title, description = lines, footer) with the same two buttons.
-    * Shell: the title, the lines indented, the footer, then "→ say: <offer>".
-    """
-
-    monitor_id: int
-    title: str
-    lines: tuple[str, ...]
-    footer: str  # schedule and next run, e.g. "every Monday 09:00 Europe/London · next Mon 1 Dec"
-    details_ref: str  # "run 42": where the full outputs can be seen (`deputy runs show 42`)
-    offer: str = ""  # a follow-up goal ("send reminders for the overdue invoices")
-    late: bool = False  # fired after downtime, later than its scheduled time
-    scheduled_at: datetime | None = None
-
-    def as_text(self) -> str:
-        body = [self.title, *(f"  {line}" for line in self.lines), self.footer]
-        if self.offer:
-            body.append(f"Ready to plan: “{self.offer}” — reply with it to get a plan to approve.")
-        return "\n".join(body)

@@ -16,6 +16,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import DatabaseUnavailable
 
+CONNECT_TIMEOUT_SECONDS = 3.0
+# waiting for a pooled connection: all of them busy usually means all of them hanging
+POOL_TIMEOUT_SECONDS = 5.0
+# PostgreSQL: shutting down, crashed, starting up, too many connections
+_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+
 
 def async_url(url: str) -> str:
     """Map a plain database URL to the async driver Deputy uses."""
@@ -37,7 +43,10 @@ class Database:
             # a busy SQLite file waits for the writer instead of failing at once
             kwargs["connect_args"] = {"timeout": 30}
         else:
-            kwargs["connect_args"] = {"timeout": 10, "command_timeout": 30}
+            # fail fast when the server is gone: a chat request must not hang on a dead
+            # database (Slack gives 3 s), and a worker retries on its own schedule
+            kwargs["connect_args"] = {"timeout": CONNECT_TIMEOUT_SECONDS, "command_timeout": 30}
+            kwargs["pool_timeout"] = POOL_TIMEOUT_SECONDS
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -65,13 +74,22 @@ class Database:
 def _is_connection_error(err: BaseException) -> bool:
     if isinstance(err, OSError):
         return True
-    if isinstance(err, DBAPIError) and err.connection_invalidated:
-        return True
+    if isinstance(err, DBAPIError):
+        code = str(getattr(err.orig, "sqlstate", None) or getattr(err.orig, "pgcode", None) or "")
+        if err.connection_invalidated:
+            return True
+        # no statement: it failed while connecting (refused, not accepting connections, …) or
+        # at commit, where only a constraint or serialisation failure is the data's fault
+        if err.statement is None and not code.startswith(("23", "40")):
+            return True
+        if code.startswith("08") or code in _UNAVAILABLE_STATES:
+            return True
     text = str(err).lower()
     return any(
         marker in text
         for marker in ("connection refused", "could not connect", "connection was closed",
-                       "unable to open database", "terminating connection", "connection is closed")
+                       "unable to open database", "terminating connection", "connection is closed",
+                       "not currently accepting connections")
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.app import Deputy
-from bot.chat.replies import Notice, RunResult
+from bot.chat.replies import Digest, Notice, RunResult
 from bot.domain import PlanDraft, Step
 from bot.errors import UserError
 from bot.execution.worker import Worker
@@ -37,7 +37,7 @@ async def approved(deputy: Deputy, condition: Condition = Condition.ALWAYS) -> i
 
 
 def digests(port: RecordingPort) -> list[str]:
-    return [r.text for w, r in port.posts if isinstance(r, Notice) and w.channel_id == "finance"]
+    return [r.as_text() for w, r in port.posts if isinstance(r, Digest) and w.channel_id == "finance"]
 
 
 async def test_a_monitor_may_only_read(deputy: Deputy) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 
 import discord
 
+from bot.chat.commands import parse_command
 from bot.chat.replies import ConnectForm, FormField
 
 FORM_PREFIX = "deputy-connect"
@@ -32,8 +33,6 @@ FIELD_PREFIX = "field:"
 MAX_INPUTS = 5  # Discord's limit per modal
 FORM_TTL_SECONDS = 14 * 60  # an interaction token lasts 15 minutes
 # the commands a person may type after /deputy or a mention, as in the other adapters
-BARE_COMMANDS = frozenset({"help", "status", "connections", "runs"})
-ARGUMENT_COMMANDS = frozenset({"cancel", "connect", "disconnect"})
 EXPIRED = "This form has expired. Ask again with `/deputy connect INTEGRATION`."
 NOT_YOURS = "This form belongs to someone else."
 USE_SLASH = "To connect {0} privately, use `/deputy connect {0}`."
@@ -41,15 +40,7 @@ USE_SLASH = "To connect {0} privately, use `/deputy connect {0}`."
 
 def command_of(text: str) -> tuple[str, str] | None:
     """(name, argument) when ``text`` is a management command rather than a goal."""
-    words = text.split()
-    if not words:
-        return None
-    name = words[0].lower()
-    if len(words) == 1 and name in BARE_COMMANDS:
-        return name, ""
-    if len(words) == 2 and name in ARGUMENT_COMMANDS:
-        return name, words[1]
-    return None
+    return parse_command(text)
 
 
 @dataclass

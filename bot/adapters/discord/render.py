@@ -14,6 +14,7 @@ import discord
 from bot.chat.buttons import parse_button
 from bot.chat.replies import (
     CardState,
+    Digest,
     Notice,
     PlanCard,
     Question,
@@ -87,6 +88,8 @@ def render(reply: Reply) -> MessageParts:
         return MessageParts(
             content=clip(f"{TONE_MARKS.get(reply.tone, '')} {reply.text}".strip(), 2000)
         )
+    if isinstance(reply, Digest):
+        return MessageParts(embed=digest_embed(reply))
     raise TypeError(f"no Discord rendering for {type(reply).__name__}")
 
 
@@ -112,7 +115,8 @@ def card_embed(card: PlanCard) -> discord.Embed:
         embed.add_field(
             name="…", value=f"and {len(card.steps) - len(shown)} more steps", inline=False
         )
-    embed.set_footer(text=f"plan {card.plan_id} · version {card.version}")
+    where = f"monitor {card.monitor_id}" if card.monitor_id is not None else f"plan {card.plan_id}"
+    embed.set_footer(text=f"{where} · version {card.version}")
     return embed
 
 
@@ -140,6 +144,21 @@ def card_view(card: PlanCard) -> discord.ui.View | None:
     for button in card.buttons[:5]:
         view.add_item(DeputyButton(parse_button(button.id), label=button.label, style=button.style))
     return view
+
+
+def digest_embed(digest: Digest) -> discord.Embed:
+    """Title, one line per finding, the schedule in the footer; a follow-up goal is shown
+    as a field to say back to Deputy (buttons here only carry plan decisions)."""
+    embed = discord.Embed(
+        title=clip(digest.title, 256),
+        description=clip("\n".join(f"• {line}" for line in digest.lines), 4096) or None,
+        colour=discord.Colour.orange() if digest.late else discord.Colour.teal(),
+    )
+    if digest.offer:
+        embed.add_field(name="Ready to plan", value=clip(f"/deputy {digest.offer}", FIELD_VALUE_LIMIT),
+                        inline=False)
+    embed.set_footer(text=clip(f"{digest.footer} · {digest.details_ref}", 2048))
+    return embed
 
 
 def result_embed(result: RunResult) -> discord.Embed:

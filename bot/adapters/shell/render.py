@@ -8,6 +8,7 @@ from typing import Any
 from bot.chat.replies import (
     CardState,
     ConnectForm,
+    Digest,
     Notice,
     PlanCard,
     Question,
@@ -46,7 +47,9 @@ def step_line(line: StepLine) -> str:
 
 
 def render_card(card: PlanCard) -> str:
-    title = f"Plan {card.plan_id} v{card.version} for goal #{card.goal_id} — {card.state.value}"
+    title = (f"Monitor {card.monitor_id} for goal #{card.goal_id} — {card.state.value}"
+             if card.monitor_id is not None else
+             f"Plan {card.plan_id} v{card.version} for goal #{card.goal_id} — {card.state.value}")
     lines = [title, f"  “{card.goal_text}” (asked by {card.requester})", f"  {card.summary}"]
     if card.note:
         lines.extend(f"  {n}" for n in card.note.splitlines())
@@ -57,10 +60,19 @@ def render_card(card: PlanCard) -> str:
         else:
             given = f" (approved by {', '.join(card.approved_by)})" if card.approved_by else ""
             need = max(1, card.approvals_required)
-            lines.append(f"  Needs {need} approval{'s' if need > 1 else ''}{given}. "
-                         "Answer: approve · reject · modify STEP key=value")
+            answers = "approve · reject" if card.monitor_id is not None else \
+                "approve · reject · modify STEP key=value"
+            lines.append(f"  Needs {need} approval{'s' if need > 1 else ''}{given}. Answer: {answers}")
     elif card.approved_by:
         lines.append(f"  Approved by {', '.join(card.approved_by)}.")
+    return "\n".join(lines)
+
+
+def render_digest(digest: Digest) -> str:
+    lines = [f"▣ {digest.title}", *(f"  • {line}" for line in digest.lines),
+             f"  {digest.footer} · details: {digest.details_ref}"]
+    if digest.offer:
+        lines.append(f"  → say: {digest.offer}")
     return "\n".join(lines)
 
 
@@ -74,6 +86,8 @@ def render(reply: Reply) -> str:
         return f"? {reply.text}\n  (answer with: reply YOUR ANSWER)"
     if isinstance(reply, ConnectForm):
         return f"Connecting {reply.integration}: answer below (secrets are not echoed)."
+    if isinstance(reply, Digest):
+        return render_digest(reply)
     if isinstance(reply, RunResult):
         mark = "✓" if reply.succeeded else "✗"
         return "\n".join([f"{mark} Run {reply.run_id}: {reply.headline}", *[f"  {x}" for x in reply.lines]])

@@ -29,6 +29,7 @@ from bot.flow.edits import parse_modify
 CHANNEL = "terminal"
 SHELL_HELP = """Type a goal in plain words, then answer the plan:
   approve · reject · modify STEP key=value · reply TEXT (e.g. reply make it Thursday) · undo (after a run)
+Monitors: every Monday at 9 list the overdue invoices · monitors · monitor pause|resume|run|delete ID
 Also: demo (load a demo team) · status · cancel GOAL_ID · connect INTEGRATION · connections · disconnect INTEGRATION · help · quit
 Act as someone else (for approvals): as NAME: approve"""
 
@@ -126,6 +127,10 @@ class ShellSession:
         card = self.port.latest_card
         if word in ("approve", "reject", "modify", "undo") and card is None:
             raise UserError("There is no plan to answer yet. Type a goal first.")
+        if word in ("approve", "reject") and card is not None and card.monitor_id is not None:
+            # a monitor proposal is decided by the monitor command, not a plan button
+            return CommandInvoked(actor=actor, where=self._where(), name="monitor",
+                                  argument=f"{word} {card.monitor_id}")
         if word in ("approve", "reject", "undo") and card is not None:
             button = ButtonId(card.plan_id, card.version, word)
             return ButtonPressed(actor=actor, where=self._where(True), button_id=str(button))
@@ -143,7 +148,7 @@ class ShellSession:
         if word == "demo" and not rest:
             self._pending_demo = True
             return None
-        if word in ("status", "cancel", "connect", "connections", "disconnect"):
+        if word in ("status", "cancel", "connect", "connections", "disconnect", "monitors", "monitor"):
             return CommandInvoked(actor=actor, where=self._where(), name=word, argument=rest)
         return GoalPosted(actor=actor, where=self._where(), text=text,
                           event_id=f"shell-{id(self)}-{self._events}")

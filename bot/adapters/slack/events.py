@@ -15,6 +15,7 @@ from bot.adapters.slack.connect import ACTION_PREFIX as CONNECT_PREFIX
 from bot.adapters.slack.connect import read_connect
 from bot.adapters.slack.modal import read_submission
 from bot.chat.buttons import BadButton, parse_button
+from bot.chat.commands import parse_command as command_of
 from bot.chat.events import (
     ButtonPressed,
     CommandInvoked,
@@ -28,8 +29,6 @@ from bot.domain import Actor, Where
 PLATFORM = "slack"
 # a bare word: the command alone; a word and one argument: the command with its argument.
 # Anything longer is a goal, so "/deputy connect Anna with the CRM team" stays a goal.
-BARE_COMMANDS = frozenset({"help", "status", "connections", "runs"})
-ARGUMENT_COMMANDS = frozenset({"cancel", "connect", "disconnect"})
 MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 Payload = dict[str, Any]
@@ -46,6 +45,8 @@ def problem(body: Payload) -> str | None:
         if not isinstance(actions, list) or not actions:
             return "block_actions without actions"
         for action in actions:
+            if not isinstance(action, dict):
+                return "block_actions with a malformed action"
             action_id = str(action.get("action_id", ""))
             if action_id.startswith(CONNECT_PREFIX) and len(action_id) > len(CONNECT_PREFIX):
                 continue
@@ -74,15 +75,8 @@ def _get(body: Payload, *path: str) -> Any:
 
 
 def parse_command(text: str) -> tuple[str, str] | None:
-    words = text.split()
-    if not words:
-        return ("help", "")
-    name = words[0].lower()
-    if len(words) == 1 and name in BARE_COMMANDS:
-        return (name, "")
-    if len(words) == 2 and name in ARGUMENT_COMMANDS:
-        return (name, words[1])
-    return None
+    """A bare `/deputy` asks for help; otherwise the one rule in bot.chat.commands."""
+    return ("help", "") if not text.split() else command_of(text)
 
 
 def command_event(body: Payload, actor: Actor) -> GoalPosted | CommandInvoked:

@@ -7,8 +7,10 @@ The signature is checked before the body is parsed, so an unsigned or stale requ
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
+from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -21,6 +23,34 @@ from bot.errors import SettingsError
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; refuse floods early
+
+
+def _well_formed(body: str, content_type: str) -> bool:
+    """Slack sends a JSON object (Events API) or a form whose `payload`, when present, is a
+    JSON object; anything else is refused before slack-bolt reads it."""
+    if content_type.startswith("application/json"):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return False
+        if not isinstance(data, dict):
+            return False
+        return all(k not in data or isinstance(data[k], dict) for k in ("event", "user"))
+    fields = parse_qs(body, keep_blank_values=True)
+    if "payload" not in fields:
+        return True
+    try:
+        payload = json.loads(fields["payload"][0])
+    except ValueError:
+        return False
+    if not isinstance(payload, dict):
+        return False
+    if not all(k not in payload or isinstance(payload[k], dict) for k in ("user", "team", "channel", "view")):
+        return False
+    actions = payload.get("actions")
+    if actions is None:
+        return payload.get("type") != "block_actions"
+    return isinstance(actions, list) and bool(actions) and all(isinstance(a, dict) for a in actions)
 
 
 def create_http_app(adapter: SlackAdapter, app: web.Application | None = None) -> web.Application:
@@ -37,15 +67,21 @@ def create_http_app(adapter: SlackAdapter, app: web.Application | None = None) -
         except (UnicodeDecodeError, web.HTTPRequestEntityTooLarge):
             return web.Response(status=400, text="unreadable body")
         headers: dict[str, str | Sequence[str]] = {k.lower(): v for k, v in request.headers.items()}
-        if not verifier.is_valid(
-            body,
-            request.headers.get("X-Slack-Request-Timestamp"),
-            request.headers.get("X-Slack-Signature"),
-        ):
+        try:
+            valid = verifier.is_valid(
+                body,
+                request.headers.get("X-Slack-Request-Timestamp"),
+                request.headers.get("X-Slack-Signature"),
+            )
+        except ValueError:  # a timestamp that is not a number
+            valid = False
+        if not valid:
             return web.Response(status=401, text="invalid request")
+        if not _well_formed(body, request.headers.get("Content-Type", "")):
+            return web.Response(status=400, text="malformed body")
         try:
             bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
-        except ValueError:  # json.JSONDecodeError: a truncated or garbled payload
+        except (ValueError, AttributeError, TypeError):  # truncated, garbled or mistyped payload
             return web.Response(status=400, text="malformed body")
         bolt_response = await adapter.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)

@@ -14,6 +14,7 @@ from bot.chat.buttons import BadButton, parse_button
 from bot.chat.replies import (
     Button,
     ConnectForm,
+    Digest,
     Notice,
     PlanCard,
     Question,
@@ -72,10 +73,47 @@ def render(reply: Reply) -> tuple[str, list[Block]]:
         from bot.adapters.slack.connect import connect_blocks  # connect imports this module
 
         return connect_blocks(reply)
+    if isinstance(reply, Digest):
+        return clip(reply.title, MAX_FALLBACK), digest_blocks(reply)
     return result_text(reply), result_blocks(reply)
 
 
+# the follow-up button of a digest; its value is the goal text to plan when clicked
+OFFER_PREFIX = "deputy-offer:"
+
+
+def digest_blocks(digest: Digest) -> list[Block]:
+    """Header, the lines (bulleted, split at the section limit), a context footer naming
+    the schedule and where the details are, and a button offering the follow-up plan."""
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": clip(digest.title, MAX_HEADER) or "Digest"}}]
+    chunk: list[str] = []
+    for line in digest.lines:
+        item = f"• {escape(line)}"
+        if chunk and len("\n".join([*chunk, item])) > MAX_SECTION:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(item)
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    tail: list[Block] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": clip(
+        f"{escape(digest.footer)} · details: `deputy runs show {escape(digest.details_ref.removeprefix('run ').strip())}`",
+        MAX_SECTION)}]}]
+    if digest.offer:
+        tail.append({"type": "actions", "block_id": "deputy_digest", "elements": [{
+            "type": "button", "action_id": f"{OFFER_PREFIX}{digest.monitor_id}", "style": "primary",
+            "text": {"type": "plain_text", "text": clip(f"Plan: {digest.offer}", MAX_BUTTON_LABEL)},
+            "value": clip(digest.offer, MAX_BUTTON_VALUE)}]})
+    body = blocks[1:]
+    room = MAX_BLOCKS - 1 - len(tail)
+    if len(body) > room:
+        body = body[: room - 1] + [section("… more lines not shown.")]
+    return blocks[:1] + body + tail
+
+
 def card_text(card: PlanCard) -> str:
+    if card.monitor_id is not None:
+        return clip(f"Monitor {card.monitor_id} for “{card.goal_text}”: {card.state.value}", MAX_FALLBACK)
     return clip(f"Plan v{card.version} for “{card.goal_text}”: {card.state.value}", MAX_FALLBACK)
 
 

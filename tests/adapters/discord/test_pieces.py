@@ -108,3 +108,20 @@ def test_submitted_text_becomes_edits_of_what_changed() -> None:
     values = submitted_values(components)
     assert values == {1: "text = hi\ncount = 2", 2: "junk line"}
     assert edits_between(before, values) == (StepEdit(1, "text", "hi"),)
+
+
+def test_a_digest_is_an_embed_with_its_lines_footer_and_ready_plan() -> None:
+    from bot.chat.replies import Digest
+
+    digest = Digest(monitor_id=3, title="Overdue invoices", lines=("INV-1 Acme £120", "INV-2 Globex £80"),
+                    footer="every Monday at 09:00 (Europe/London) · next Mon 30 Nov 09:00",
+                    details_ref="run 42", offer="chase overdue invoices")
+    parts = render(digest)
+    assert parts.embed is not None and parts.view is None and parts.content is None
+    assert parts.embed.title == "Overdue invoices"
+    assert parts.embed.description == "• INV-1 Acme £120\n• INV-2 Globex £80"
+    assert parts.embed.footer.text == "every Monday at 09:00 (Europe/London) · next Mon 30 Nov 09:00 · run 42"
+    assert [(f.name, f.value) for f in parts.embed.fields] == [("Ready to plan", "/deputy chase overdue invoices")]
+    long = render(Digest(monitor_id=3, title="t" * 500, lines=("x" * 5000,), footer="f", details_ref="run 1"))
+    assert long.embed is not None and len(long.embed.title or "") == 256
+    assert len(long.embed.description or "") == 4096

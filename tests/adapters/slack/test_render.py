@@ -75,3 +75,22 @@ def test_notice_and_result() -> None:
     assert sections(blocks)[0] == "❌ *Step 2 failed*"
     assert len(blocks) > 2 and all(len(t) <= 3000 for t in sections(blocks))
     assert "invoice 499: sent" in "\n".join(sections(blocks))
+
+
+def test_a_digest_is_a_header_lines_a_footer_and_a_button_for_the_ready_plan() -> None:
+    from bot.chat.replies import Digest
+
+    digest = Digest(monitor_id=3, title="Overdue <invoices>", lines=("INV-1 Acme £120", "INV-2 Globex £80"),
+                    footer="every Monday at 09:00 (Europe/London) · next Mon 30 Nov 09:00",
+                    details_ref="run 42", offer="chase overdue invoices")
+    text, blocks = render(digest)
+    assert text == "Overdue <invoices>"
+    assert [b["type"] for b in blocks] == ["header", "section", "context", "actions"]
+    assert blocks[0]["text"]["text"] == "Overdue <invoices>"  # plain_text: shown, never parsed
+    assert sections(blocks) == ["• INV-1 Acme £120\n• INV-2 Globex £80"]
+    assert "next Mon 30 Nov 09:00" in blocks[2]["elements"][0]["text"]
+    assert "deputy runs show 42" in blocks[2]["elements"][0]["text"]
+    [button] = blocks[3]["elements"]
+    assert button["value"] == "chase overdue invoices" and button["style"] == "primary"
+    quiet = render(Digest(monitor_id=3, title="t", lines=(), footer="f", details_ref="run 1"))[1]
+    assert [b["type"] for b in quiet] == ["header", "context"]  # nothing to offer: no button

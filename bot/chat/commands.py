@@ -1,0 +1,27 @@
+"""Which chat texts are management commands rather than goals — one rule for every platform.
+
+A command is a known word alone ("help", "status", "monitors"), a known word and one
+argument ("cancel 12", "connect crm"), or "monitor VERB ID". Anything else is a goal, so
+"connect Anna with the Acme team" stays a goal.
+"""
+
+from __future__ import annotations
+
+BARE_COMMANDS = frozenset({"help", "status", "connections", "runs", "monitors"})
+ARGUMENT_COMMANDS = frozenset({"cancel", "connect", "disconnect"})
+MONITOR_VERBS = frozenset({"approve", "reject", "pause", "resume", "run", "delete"})
+
+
+def parse_command(text: str) -> tuple[str, str] | None:
+    """(name, argument) when ``text`` is a management command; None when it is a goal."""
+    words = text.split()
+    if not words:
+        return None
+    name = words[0].lower()
+    if len(words) == 1 and name in BARE_COMMANDS:
+        return name, ""
+    if len(words) == 2 and name in ARGUMENT_COMMANDS:
+        return name, words[1]
+    if len(words) == 3 and name == "monitor" and words[1].lower() in MONITOR_VERBS and words[2].isdigit():
+        return name, f"{words[1].lower()} {words[2]}"
+    return None
