@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ACTIONS = ("approve", "reject", "modify", "undo")
+ACTIONS = ("approve", "reject", "modify", "undo", "monitor-approve", "monitor-reject")
 PREFIX = "deputy"
 
 
@@ -36,3 +36,8 @@ def parse_button(raw: str) -> ButtonId:
     if action not in ACTIONS:
         raise BadButton(f"unknown button action {action[:20]!r}")
     return ButtonId(int(plan), int(version), action)
+
+
+def monitor_button(monitor_id: int, verb: str) -> ButtonId:
+    """A button on a monitor proposal: plan 0, "version" = the monitor's id."""
+    return ButtonId(0, monitor_id, f"monitor-{verb}")

@@ -67,6 +67,15 @@ async def on_button(app: Deputy, event: ButtonPressed) -> None:
 
         await on_undo(app, event, button)
         return
+    if button.action.startswith("monitor-"):
+        from bot.chat.events import CommandInvoked
+        from bot.flow.monitor_commands import manage_monitor
+
+        verb = button.action.removeprefix("monitor-")
+        notice = await manage_monitor(app, CommandInvoked(actor=event.actor, where=event.where, name="monitor",
+                                                          argument=f"{verb} {button.version}"))
+        await _private(app, event, notice.text, notice.tone)
+        return
     if button.action == "modify":
         await _private(app, event, f"To change the plan, reply `modify STEP key=value` "
                                    f"(plan {button.plan_id}, version {button.version}).", "info")

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from bot.chat.buttons import monitor_button
 from bot.chat.events import GoalPosted
-from bot.chat.replies import CardState, Notice, PlanCard, StepLine
+from bot.chat.replies import Button, CardState, Notice, PlanCard, StepLine
 from bot.domain import Actor, Effect, GoalStatus, PlanDraft, Where
 from bot.errors import UserError
 from bot.flow.context import planning_context
@@ -118,4 +119,6 @@ def monitor_card(app: Deputy, row: MonitorRow, requester: Actor, goal_id: int, d
             f"(by {who}) · reject: `monitor reject {row.id}`.")
     return PlanCard(goal_id=goal_id, plan_id=0, version=1, goal_text=draft.summary, requester=requester.label,
                     summary=draft.summary, steps=tuple(lines), state=CardState.AWAITING,
-                    approvals_required=max(1, needed.approvals), note=note, monitor_id=row.id)
+                    approvals_required=max(1, needed.approvals), note=note, monitor_id=row.id,
+                    buttons=(Button(str(monitor_button(row.id, "approve")), "Approve", "primary"),
+                             Button(str(monitor_button(row.id, "reject")), "Reject", "danger")))

@@ -90,3 +90,22 @@ async def test_a_goal_without_a_schedule_is_planned_as_before(chat: Chat, deputy
     said = await chat.say("what's overdue?")
     assert "Plan 1 v1" in said and chat.card.monitor_id is None
     assert await live_monitors(deputy) == []
+
+
+async def test_the_monitor_card_buttons_approve_it_and_refuse_strangers(chat: Chat, deputy: Deputy) -> None:
+    from bot.adapters.shell.session import local_actor
+    from bot.chat.buttons import parse_button
+    from bot.chat.events import ButtonPressed
+
+    await chat.say("every Monday at 9 post the overdue invoices to #finance")
+    approve = next(b for b in chat.card.buttons if b.label == "Approve")
+    assert parse_button(approve.id).action == "monitor-approve"
+    where = chat.session._where()
+    start = len(chat.lines)
+    await deputy.dispatch(ButtonPressed(actor=local_actor("Alice Moore", "Europe/London"), where=where,
+                                        button_id=approve.id))
+    assert "can't approve monitor 1" in "\n".join(chat.lines[start:])
+    assert (await live_monitors(deputy))[0].status == MonitorStatus.PROPOSED
+    await deputy.dispatch(ButtonPressed(actor=chat.user, where=where, button_id=approve.id))
+    assert "Monitor 1 is on" in "\n".join(chat.lines[start:])
+    assert (await live_monitors(deputy))[0].status == MonitorStatus.ACTIVE
