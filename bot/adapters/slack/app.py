@@ -37,7 +37,7 @@ from bot.adapters.slack.port import (
     ThreadBook,
     make_client,
 )
-from bot.adapters.slack.render import escape
+from bot.adapters.slack.render import OFFER_PREFIX, escape
 from bot.adapters.slack.settings import SlackSettings
 from bot.chat.buttons import parse_button
 from bot.chat.events import ChatEvent, GoalPosted
@@ -149,6 +149,7 @@ class SlackAdapter:
         app.action(re.compile(r"^deputy:"))(self._on_button)
         app.view(CALLBACK_ID)(self._on_modify)
         app.action(re.compile("^" + re.escape(connect.ACTION_PREFIX)))(self._on_connect_button)
+        app.action(re.compile("^" + re.escape(OFFER_PREFIX)))(self._on_offer_button)
         app.view(connect.CALLBACK_ID)(self._on_connect_submit)
 
     async def _check_shape(self, body: Payload, next: Callable[[], Awaitable[Any]]) -> Any:
@@ -248,6 +249,14 @@ class SlackAdapter:
     async def _modify(self, body: Payload) -> None:
         actor = await self._actor(body, str(body["user"]["id"]))
         await self.dispatch(events.modify_event(body, actor))
+
+    async def _on_offer_button(self, ack: Any, body: Payload, action: Payload) -> None:
+        await ack()
+        self.spawn(self._offer(dict(body), dict(action)), "offer")
+
+    async def _offer(self, body: Payload, action: Payload) -> None:
+        actor = await self._actor(body, str(body["user"]["id"]))
+        await self.dispatch(events.offer_event(body, action, actor))
 
     async def _on_connect_button(self, ack: Any, body: Payload, action: Payload) -> None:
         await ack()

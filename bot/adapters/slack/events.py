@@ -14,6 +14,7 @@ from typing import Any
 from bot.adapters.slack.connect import ACTION_PREFIX as CONNECT_PREFIX
 from bot.adapters.slack.connect import read_connect
 from bot.adapters.slack.modal import read_submission
+from bot.adapters.slack.render import OFFER_PREFIX
 from bot.chat.buttons import BadButton, parse_button
 from bot.chat.commands import parse_command as command_of
 from bot.chat.events import (
@@ -49,6 +50,8 @@ def problem(body: Payload) -> str | None:
                 return "block_actions with a malformed action"
             action_id = str(action.get("action_id", ""))
             if action_id.startswith(CONNECT_PREFIX) and len(action_id) > len(CONNECT_PREFIX):
+                continue
+            if action_id.startswith(OFFER_PREFIX) and str(action.get("value", "")).strip():
                 continue
             try:
                 parse_button(action_id)
@@ -149,6 +152,16 @@ def button_event(body: Payload, action: Payload, actor: Actor) -> ButtonPressed:
         raise ValueError("block_actions without a channel")
     event_id = f"slack:action:{action.get('action_ts') or body.get('trigger_id')}:{actor.user_id}"
     return ButtonPressed(actor=actor, where=where, button_id=str(action["action_id"]), event_id=event_id)
+
+
+def offer_event(body: Payload, action: Payload, actor: Actor) -> GoalPosted:
+    """A digest's "Plan: …" button: its value is the follow-up goal, asked in that channel."""
+    where = button_where(body)
+    if where is None:
+        raise ValueError("block_actions without a channel")
+    event_id = f"slack:action:{action.get('action_ts') or body.get('trigger_id')}:{actor.user_id}"
+    return GoalPosted(actor=actor, where=Where(platform=PLATFORM, channel_id=where.channel_id),
+                      text=str(action.get("value", ""))[:4000], event_id=event_id)
 
 
 def modify_event(body: Payload, actor: Actor) -> ModifySubmitted:

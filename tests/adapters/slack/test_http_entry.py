@@ -168,3 +168,14 @@ async def test_healthz(server: Server) -> None:
     async with server.session.get(server.url + "/healthz") as response:
         assert response.status == 200
         assert await response.json() == {"ok": True}
+
+
+async def test_a_digest_offer_button_asks_its_follow_up_goal_in_the_channel(
+        server: Server, recorder: Recorder) -> None:
+    body = wire.interactive(wire.block_actions("deputy-offer:3", value="chase overdue invoices"))
+    status, _, _ = await server.post(body, wire.FORM, wire.sign(body))
+    assert status == 200
+    [event] = await recorder.wait()
+    assert isinstance(event, GoalPosted)
+    assert event.text == "chase overdue invoices" and event.where.thread_id is None
+    assert event.actor.user_id == "U0BOSS"
