@@ -32,6 +32,8 @@ class Call:
 @dataclass
 class FakeSlackApi:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # user groups as Slack lists them: {"id", "handle", "name", "users": [...]}
+    usergroups: list[dict[str, Any]] = field(default_factory=list)
     socket_url: str = ""
     calls: list[Call] = field(default_factory=list)
     _rate_limits: dict[str, list[int]] = field(default_factory=dict)
@@ -140,6 +142,10 @@ class FakeSlackApi:
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "usergroups.list":
+            include = str(params.get("include_users", "")).lower() in ("true", "1")
+            groups = [g if include else {k: v for k, v in g.items() if k != "users"} for g in self.usergroups]
+            return {"ok": True, "usergroups": groups}
         if method == "views.open":
             return {"ok": True, "view": {"id": "V0001", **dict(params.get("view") or {})}}
         if method == "apps.connections.open":

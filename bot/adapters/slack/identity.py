@@ -17,9 +17,16 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"
 
 
+# Slack user groups (their handles, e.g. "finance") are re-read at most this often
+GROUPS_TTL_SECONDS = 300.0
+
+
 class ActorDirectory:
     def __init__(self, client: AsyncWebClient, default_timezone: str = "UTC", size: int = 5000) -> None:
         self._client = client
+        self._groups: dict[str, frozenset[str]] = {}  # handle → user ids
+        self._groups_read_at = -GROUPS_TTL_SECONDS
+        self._groups_lock = asyncio.Lock()
         self._default_tz = default_timezone
         self._size = size
         self._known: OrderedDict[tuple[str, str], Actor] = OrderedDict()
@@ -27,6 +34,28 @@ class ActorDirectory:
         self._pending: dict[tuple[str, str], asyncio.Future[Actor]] = {}
 
     async def actor(self, team_id: str, user_id: str) -> Actor:
+        """The person, with the Slack user groups they are in now (for policy groups)."""
+        person = await self._person(team_id, user_id)
+        groups = await self._groups_of(user_id)
+        return person.model_copy(update={"groups": groups}) if groups else person
+
+    async def _groups_of(self, user_id: str) -> frozenset[str]:
+        loop = asyncio.get_running_loop()
+        async with self._groups_lock:
+            if loop.time() - self._groups_read_at >= GROUPS_TTL_SECONDS:
+                self._groups_read_at = loop.time()
+                try:
+                    response = await self._client.usergroups_list(include_users=True)
+                except SlackApiError as err:
+                    # keep what we knew; approvals needing a group wait for the next read
+                    log.warning("usergroups.list failed: %s", error_code(err))
+                else:
+                    self._groups = {
+                        str(g.get("handle")): frozenset(str(u) for u in g.get("users") or [])
+                        for g in response.get("usergroups") or [] if g.get("handle")}
+        return frozenset(handle for handle, users in self._groups.items() if user_id in users)
+
+    async def _person(self, team_id: str, user_id: str) -> Actor:
         key = (team_id, user_id)
         known = self._known.get(key)
         if known is not None:

@@ -246,6 +246,20 @@ async def test_an_approval_by_someone_the_policy_does_not_allow(
     assert await count(app, RunRow) == 1 and await reminders_sent(app) == OVERDUE
 
 
+async def test_a_slack_user_group_counts_as_the_policy_group(
+    live: Live, app: Deputy, slack_api: FakeSlackApi, tmp_path: Path
+) -> None:
+    # the policy names @finance with no members: membership comes from Slack's user group
+    (tmp_path / "policy.yaml").write_text(FINANCE_ONLY.replace('["slack:T0001:U0BOSS"]', "[]"))
+    app.policy = load_policy(tmp_path / "policy.yaml")
+    slack_api.usergroups = [{"id": "S0FIN", "handle": "finance", "name": "Finance", "users": ["U0BOSS"]}]
+    card = await planned(live)
+    assert await live.click(card, "approve", user="U0BOSS") == 200
+    await eventually(lambda: len(live.thread_posts(card.thread_ts)) >= 2, 10, "the result reply")
+    await live.settle()
+    assert await count(app, RunRow) == 1 and await reminders_sent(app) == OVERDUE
+
+
 async def test_an_approval_for_a_superseded_version_changes_nothing(live: Live, app: Deputy) -> None:
     v1 = await planned(live)
     reply = wire.event_callback(wire.message("make it only Acme", thread_ts=v1.thread_ts, ts="1760000500.000500"),
