@@ -421,6 +421,25 @@ def monitors_delete(monitor_id: int) -> None:
     _with_app(lambda d: monitors.monitors_delete(d, monitor_id))
 
 
+@monitors_app.command("schedule")
+def monitors_schedule(
+    monitor_id: int,
+    every: Annotated[int, typer.Option(help="Interval in seconds.")] = 0,
+    cron: Annotated[str | None, typer.Option(help='Cron fields, e.g. "day_of_week=mon,hour=10".')] = None,
+) -> None:
+    """Change a monitor's schedule."""
+    from bot.scheduling import cli as monitors
+
+    if not every and not cron:
+        fail("give --every SECONDS or --cron FIELDS")
+    try:
+        fields = dict(kv.split("=", 1) for kv in cron.split(",")) if cron else None
+    except ValueError:
+        fail(f"--cron {cron!r} must be comma-separated key=value fields")
+        return
+    _with_app(lambda d: monitors.monitors_schedule(d, monitor_id, every_seconds=every, cron=fields))
+
+
 @monitors_app.command("add")
 def monitors_add(
     name: str,

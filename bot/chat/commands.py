@@ -1,7 +1,7 @@
 """Which chat texts are management commands rather than goals — one rule for every platform.
 
 A command is a known word alone ("help", "status", "monitors"), a known word and one
-argument ("cancel 12", "connect crm"), or "monitor VERB ID". Anything else is a goal, so
+argument ("cancel 12", "connect crm"), "monitor VERB ID" or "monitor schedule ID WHEN". Anything else is a goal, so
 "connect Anna with the Acme team" stays a goal.
 """
 
@@ -24,4 +24,7 @@ def parse_command(text: str) -> tuple[str, str] | None:
         return name, words[1]
     if len(words) == 3 and name == "monitor" and words[1].lower() in MONITOR_VERBS and words[2].isdigit():
         return name, f"{words[1].lower()} {words[2]}"
+    # "monitor schedule 3 every Monday at 10": a new schedule in words
+    if len(words) > 3 and name == "monitor" and words[1].lower() == "schedule" and words[2].isdigit():
+        return name, "schedule " + " ".join(words[2:])
     return None

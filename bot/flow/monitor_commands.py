@@ -14,12 +14,14 @@ from bot.chat.replies import Notice
 from bot.errors import UserError
 from bot.flow.monitor_goals import monitor_line
 from bot.scheduling import service
+from bot.scheduling.phrases import find_schedule
 from bot.store.monitors import MonitorRow
 
 if TYPE_CHECKING:
     from bot.app import Deputy
 
-USAGE = "Use: monitor approve|reject|pause|resume|run|delete ID (see `monitors` for the ids)."
+USAGE = ("Use: monitor approve|reject|pause|resume|run|delete ID, or monitor schedule ID WHEN "
+         "(e.g. `monitor schedule 3 every Monday at 10`); see `monitors` for the ids.")
 
 
 def _next(app: Deputy, row: MonitorRow) -> str:
@@ -45,6 +47,8 @@ async def list_monitors(app: Deputy, event: CommandInvoked) -> Notice:
 
 async def manage_monitor(app: Deputy, event: CommandInvoked) -> Notice:
     verb, _, rest = event.argument.strip().partition(" ")
+    if verb.lower() == "schedule":
+        return await _reschedule(app, event, rest)
     arg = rest.strip().lstrip("#")
     if not arg.isdigit():
         return Notice(USAGE, tone="warning")
@@ -69,3 +73,16 @@ async def manage_monitor(app: Deputy, event: CommandInvoked) -> Notice:
             "pause": "is paused; it will not post until `monitor resume " + str(monitor_id) + "`",
             "reject": "was rejected; it will never run", "delete": "is deleted"}[verb]
     return Notice(f"Monitor {monitor_id} {said}.", tone="success")
+
+
+async def _reschedule(app: Deputy, event: CommandInvoked, text: str) -> Notice:
+    number, _, words = text.strip().partition(" ")
+    found = find_schedule(words) if number.lstrip("#").isdigit() else None
+    if found is None:
+        return Notice("Use: monitor schedule ID WHEN, e.g. `monitor schedule 3 every Monday at 10` "
+                      "or `monitor schedule 3 every 2 hours`.", tone="warning")
+    try:
+        row = await service.edit_schedule(app, int(number.lstrip("#")), event.actor, found.schedule)
+    except UserError as err:
+        return Notice(str(err), tone="warning")
+    return Notice(f"Monitor {row.id} now runs {monitor_line(row)}; {_next(app, row)}.", tone="success")

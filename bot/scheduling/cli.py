@@ -89,3 +89,14 @@ async def monitors_add(app: Deputy, name: str, action: str, target: str, *, ever
     except (UserError, ValueError) as err:
         return str(err)
     return f"monitor {row.id} added: {schedule.describe()} to {target}"
+
+
+async def monitors_schedule(app: Deputy, monitor_id: int, *, every_seconds: int = 0,
+                            cron: dict[str, str] | None = None) -> str:
+    """Give a monitor a new schedule (interval or cron fields, in its owner's time zone)."""
+    try:
+        schedule = Schedule.every(every_seconds) if every_seconds else Schedule.at(**(cron or {}))
+        row = await service.edit_schedule(app, monitor_id, operator(app), schedule)
+    except (UserError, ValueError) as err:
+        return str(err)
+    return f"monitor {row.id}: now {schedule.describe()}"

@@ -109,3 +109,13 @@ async def test_the_monitor_card_buttons_approve_it_and_refuse_strangers(chat: Ch
     await deputy.dispatch(ButtonPressed(actor=chat.user, where=where, button_id=approve.id))
     assert "Monitor 1 is on" in "\n".join(chat.lines[start:])
     assert (await live_monitors(deputy))[0].status == MonitorStatus.ACTIVE
+
+
+async def test_a_monitors_schedule_can_be_changed_in_chat(chat: Chat, deputy: Deputy) -> None:
+    await chat.say("every Monday at 9 post the overdue invoices to #finance")
+    await chat.say("approve")
+    said = await chat.say("monitor schedule 1 every Tuesday at 10:30")
+    assert "Monitor 1 now runs every Tuesday at 10:30" in said
+    [row] = await live_monitors(deputy)
+    assert row.schedule == {"kind": "cron", "day_of_week": "tue", "hour": "10", "minute": "30"}
+    assert "monitor schedule ID WHEN" in await chat.say("monitor schedule 1 sometime soon")
