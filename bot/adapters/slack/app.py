@@ -193,6 +193,8 @@ class SlackAdapter:
                 raise
             self.port.threads.add(event.where.channel_id, ts)
             event = replace(event, message_id=ts)
+        elif event.name == "connect" and body.get("trigger_id"):
+            self.port.remember_trigger(actor.user_id, str(body["trigger_id"]))
         await self.dispatch(event)
 
     async def _on_mention(self, body: Payload) -> None:

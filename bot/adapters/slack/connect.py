@@ -22,11 +22,17 @@ class BadConnectForm(ValueError):
     pass
 
 
-def connect_blocks(form: ConnectForm) -> tuple[str, list[Block]]:
+def form_value(form: ConnectForm) -> str:
+    """The form, compact, as a button value (Slack allows 2,000 characters)."""
     fields = [[f.name, f.label, f.required, f.description] for f in form.fields]
     value = json.dumps({"i": form.integration, "t": form.title, "f": fields}, ensure_ascii=False)
     if len(value) > 2000:
         raise BadConnectForm("the connect form does not fit in a Slack button")
+    return value
+
+
+def connect_blocks(form: ConnectForm) -> tuple[str, list[Block]]:
+    value = form_value(form)
     text = f"Connect {form.integration}"
     blocks: list[Block] = [
         section(f"🔑 {escape(form.title)}\nOnly you see this; what you type goes to Deputy, not the channel."),

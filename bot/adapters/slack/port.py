@@ -8,6 +8,8 @@ about one message per second per channel and drops bursts.
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -22,9 +24,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.render import escape, render, section
 from bot.adapters.slack.settings import SlackSettings
 from bot.chat.port import MessageRef
-from bot.chat.replies import Reply
+from bot.chat.replies import ConnectForm, Reply
 from bot.domain import Actor, Where
 from bot.errors import DeputyError
+
+log = logging.getLogger(__name__)
+# a slash command's trigger_id opens a view only for this long (Slack's limit is 3 s)
+TRIGGER_SECONDS = 2.5
 
 PLATFORM = "slack"
 
@@ -101,6 +107,7 @@ class SlackPort:
     platform = PLATFORM
 
     def __init__(self, client: AsyncWebClient, limiter: ChannelLimiter, threads: ThreadBook) -> None:
+        self._triggers: dict[str, tuple[str, float]] = {}
         self.client = client
         self.limiter = limiter
         self.threads = threads
@@ -139,13 +146,33 @@ class SlackPort:
         text, blocks = render(reply)
         await self._call("chat.update", None, channel=ref.channel_id, ts=ref.message_id, text=text, blocks=blocks)
 
+    def remember_trigger(self, user_id: str, trigger_id: str) -> None:
+        """A `/deputy connect X` just arrived: its trigger can open the form as a modal at once
+        (Slack lets a trigger open a view for 3 seconds)."""
+        self._triggers[user_id] = (trigger_id, time.monotonic())
+
     async def post_private(self, where: Where, actor: Actor, reply: Reply) -> None:
+        if isinstance(reply, ConnectForm) and await self._open_connect_modal(where, actor, reply):
+            return
         text, blocks = render(reply)
         extra: dict[str, Any] = {"thread_ts": where.thread_id} if where.thread_id else {}
         await self._call(
             "chat.postEphemeral", None, channel=where.channel_id, user=actor.user_id,
             text=text, blocks=blocks, **extra,
         )
+
+    async def _open_connect_modal(self, where: Where, actor: Actor, form: ConnectForm) -> bool:
+        trigger, at = self._triggers.pop(actor.user_id, ("", 0.0))
+        if not trigger or time.monotonic() - at > TRIGGER_SECONDS:
+            return False
+        from bot.adapters.slack.connect import BadConnectForm, connect_modal, form_value
+
+        try:
+            await self.open_modal(trigger, connect_modal(form_value(form), where.channel_id, where.thread_id))
+        except (ChatPostFailed, BadConnectForm) as err:
+            log.info("could not open the connect form directly (%s); offering a button", err)
+            return False
+        return True
 
     async def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
         await self._call("views.open", None, trigger_id=trigger_id, view=view)

@@ -56,3 +56,24 @@ async def test_credentials_travel_from_modal_to_core_and_nowhere_else(
     assert event.where.thread_id == "1760000001.000001"
     assert SECRET_KEY not in repr(event) and SECRET_KEY not in caplog.text
     assert all(SECRET_KEY not in str(c.params) for c in slack_api.calls)
+
+
+async def test_slash_connect_opens_the_form_at_once_with_its_trigger(
+    server: Server, adapter: SlackAdapter, slack_api: FakeSlackApi,
+) -> None:
+    form = ConnectForm(integration="crm", title="Connect HubSpot", fields=(FormField("token", "Private app token"),))
+
+    async def core(event: object) -> None:  # the core answers `connect crm` with its form
+        from bot.chat.events import CommandInvoked
+
+        assert isinstance(event, CommandInvoked) and (event.name, event.argument) == ("connect", "crm")
+        await adapter.port.post_private(event.where, event.actor, form)
+
+    adapter.dispatch = core  # type: ignore[assignment]
+    body = wire.slash_command("connect crm", trigger="trigger-connect-1")
+    status, _, _ = await server.post(body, wire.FORM, wire.sign(body))
+    assert status == 200
+    [opened] = await slack_api.wait_for("views.open")
+    assert opened.params["trigger_id"] == "trigger-connect-1"
+    assert {b["block_id"] for b in opened.params["view"]["blocks"] if b["type"] == "input"} == {"field:token"}
+    assert slack_api.of("chat.postEphemeral") == []  # no detour through a button
