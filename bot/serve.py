@@ -84,7 +84,7 @@ def _start_slack(deputy: Deputy, settings: Settings, web_app: web.Application,
                  ) -> SlackAdapter | None:
     from bot.adapters.slack.settings import SlackSettings
 
-    slack_settings = SlackSettings()
+    slack_settings = SlackSettings.from_settings(settings)
     if not slack_settings.configured:
         return None
     from bot.adapters.slack.app import SlackAdapter
@@ -107,7 +107,7 @@ def _start_discord(deputy: Deputy, tasks: list[asyncio.Task[None]],
                    platforms: dict[str, ConnectedCheck]) -> None:
     from bot.adapters.discord.settings import DiscordSettings
 
-    discord_settings = DiscordSettings()
+    discord_settings = DiscordSettings.from_settings(deputy.settings)
     if not discord_settings.configured:
         return
     from bot.adapters.discord.client import build_discord
@@ -128,7 +128,7 @@ async def run_discord_only(settings: Settings) -> None:
     from bot.adapters.discord.settings import DiscordSettings
     from bot.errors import SettingsError
 
-    if not DiscordSettings().configured:
+    if not DiscordSettings.from_settings(settings).configured:
         raise SettingsError("DISCORD_TOKEN: not set; create a bot token as the README's Discord set-up shows")
     deputy = await build_app(settings)
     tasks: list[asyncio.Task[None]] = []

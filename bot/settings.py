@@ -10,7 +10,14 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,6 +32,7 @@ from integrations.mcp.config import McpServerConfig
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DEPUTY_",
+        populate_by_name=True,
         extra="forbid",
         toml_file="deputy.toml",
         validate_default=True,
@@ -74,6 +82,28 @@ class Settings(BaseSettings):
     hubspot_client_secret: SecretStr | None = Field(None, description="HubSpot app client secret.")
     hubspot_auth_url: str = Field("https://app.hubspot.com/oauth/authorize", description="HubSpot authorize URL.")
     hubspot_token_url: str = Field("https://api.hubapi.com/oauth/v1/token", description="HubSpot token URL.")
+    # Slack and Discord, under the names the platforms' own tools use
+    slack_bot_token: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token"),
+        description="Slack bot token (xoxb-…).")
+    slack_signing_secret: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "slack_signing_secret"),
+        description="Verifies every HTTP request from Slack.")
+    slack_app_token: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("SLACK_APP_TOKEN", "slack_app_token"),
+        description="Slack app-level token (xapp-…); set means Socket Mode.")
+    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
+    slack_post_interval_seconds: float = Field(
+        1.0, ge=0, description="Least time between two messages Deputy posts in one Slack channel.")
+    slack_rate_limit_retries: int = Field(3, ge=0, le=10, description="Retries of a Slack call answered 429.")
+    discord_token: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("DISCORD_TOKEN", "DEPUTY_DISCORD_TOKEN", "discord_token"),
+        description="Discord bot token.")
+    discord_api_url: str = Field("https://discord.com/api/v10", description="Discord REST base, with /api/v10.")
+    discord_gateway_url: str = Field("wss://gateway.discord.gg/", description="First Discord gateway URL.")
+    discord_role_groups: dict[str, str] = Field(
+        default_factory=dict, description='Policy group → Discord role id, as JSON: {"finance": "1234"}.')
+    discord_sync_commands: bool = Field(True, description="Register the /deputy command at start-up.")
     stripe_api_url: str = Field("https://api.stripe.com", description="Stripe API base URL.")
     hubspot_api_url: str = Field("https://api.hubapi.com", description="HubSpot API base URL.")
 
@@ -99,6 +129,21 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as err:
             raise ValueError(f"unknown time zone {value!r}") from err
         return value
+
+    @field_validator("discord_api_url", "discord_gateway_url", "slack_api_url")
+    @classmethod
+    def _is_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://", "ws://", "wss://")):
+            raise ValueError("must be an http(s):// or ws(s):// URL")
+        return value
+
+    @field_validator("discord_role_groups")
+    @classmethod
+    def _role_ids_are_snowflakes(cls, value: dict[str, str]) -> dict[str, str]:
+        for group, role_id in value.items():
+            if not str(role_id).isdigit():
+                raise ValueError(f"role id for group {group!r} must be digits (a role id, not its name)")
+        return {group: str(role_id) for group, role_id in value.items()}
 
     @field_validator("log_level")
     @classmethod
@@ -146,7 +191,8 @@ class Settings(BaseSettings):
 
 def _setting_name(loc: tuple[Any, ...]) -> str:
     field = str(loc[0]) if loc else "?"
-    return "DEPUTY_" + field.upper()
+    # platform names (SLACK_BOT_TOKEN, DISCORD_TOKEN) come as they are spelled
+    return field if field.isupper() else "DEPUTY_" + field.upper()
 
 
 def load_settings(**overrides: Any) -> Settings:

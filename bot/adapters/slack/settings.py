@@ -1,53 +1,36 @@
-"""Slack settings, under the names Slack's own tools use (SLACK_BOT_TOKEN, …).
-
-Kept here until the lead folds them into :class:`bot.settings.Settings`. Tokens are
-``SecretStr`` so a repr, a log line or a validation error never shows them.
+"""The Slack adapter's view of the settings: read once by :class:`bot.settings.Settings`
+(under Slack's usual names, SLACK_BOT_TOKEN …), handed to the adapter as this small record.
+Tokens are ``SecretStr`` so a repr, a log line or a validation error never shows them.
 """
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 SLACK_API_URL = "https://slack.com/api/"
 
 
-class SlackSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+class SlackSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
 
-    bot_token: SecretStr = Field(
-        default=SecretStr(""),
-        validation_alias=AliasChoices("SLACK_BOT_TOKEN", "bot_token"),
-        description="Bot token (xoxb-…) of the one workspace Deputy is installed in.",
-    )
-    signing_secret: SecretStr = Field(
-        default=SecretStr(""),
-        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "signing_secret"),
-        description="Signing secret that authenticates every HTTP request from Slack.",
-    )
-    app_token: SecretStr = Field(
-        default=SecretStr(""),
-        validation_alias=AliasChoices("SLACK_APP_TOKEN", "app_token"),
-        description="App-level token (xapp-…); when set, Deputy uses Socket Mode.",
-    )
-    api_url: str = Field(
-        default=SLACK_API_URL,
-        validation_alias=AliasChoices("DEPUTY_SLACK_API_URL", "api_url"),
-        description="Base URL of Slack's Web API (tests point it at a local fake).",
-    )
-    post_interval_seconds: float = Field(
-        default=1.0,
-        ge=0,
-        validation_alias=AliasChoices("DEPUTY_SLACK_POST_INTERVAL_SECONDS", "post_interval_seconds"),
-        description="Least time between two messages Deputy posts in one channel (Slack: ~1/s).",
-    )
-    rate_limit_retries: int = Field(
-        default=3,
-        ge=0,
-        le=10,
-        validation_alias=AliasChoices("DEPUTY_SLACK_RATE_LIMIT_RETRIES", "rate_limit_retries"),
-        description="How many times a Web API call answered 429 is retried after Retry-After.",
-    )
+    bot_token: SecretStr = SecretStr("")
+    signing_secret: SecretStr = SecretStr("")
+    app_token: SecretStr = SecretStr("")
+    api_url: str = SLACK_API_URL
+    post_interval_seconds: float = Field(1.0, ge=0)
+    rate_limit_retries: int = Field(3, ge=0, le=10)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SlackSettings:
+        return cls(bot_token=settings.slack_bot_token, signing_secret=settings.slack_signing_secret,
+                   app_token=settings.slack_app_token, api_url=settings.slack_api_url,
+                   post_interval_seconds=settings.slack_post_interval_seconds,
+                   rate_limit_retries=settings.slack_rate_limit_retries)
 
     @property
     def configured(self) -> bool:

@@ -73,6 +73,7 @@ async def on_discord(
         token=SecretStr(fake.token),
         discord_api_url=fake.api_url,
         discord_gateway_url=fake.gateway_url,
+        discord_role_groups=load_settings().discord_role_groups,
     )
     assert discord_settings.discord_role_groups == {"finance": fake.roles["finance"]}
     running = await connect(fake, app.dispatch, discord_settings)

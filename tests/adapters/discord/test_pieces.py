@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from pydantic import ValidationError
 
 from bot.adapters.discord.modify import (
     EditableStep,
@@ -19,6 +18,8 @@ from bot.adapters.discord.roles import groups_for_roles
 from bot.adapters.discord.settings import DiscordSettings
 from bot.chat.events import StepEdit
 from bot.chat.replies import Notice, Question, RunResult
+from bot.errors import SettingsError
+from bot.settings import load_settings
 from tests.adapters.discord.cards import plan_card
 from tests.adapters.discord.conftest import Running
 
@@ -27,7 +28,7 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("DISCORD_TOKEN", "s3cret-token")
     monkeypatch.setenv("DEPUTY_DISCORD_API_URL", "http://127.0.0.1:9/api/v10")
     monkeypatch.setenv("DEPUTY_DISCORD_ROLE_GROUPS", '{"finance": "1234"}')
-    settings = DiscordSettings()
+    settings = DiscordSettings.from_settings(load_settings())
     assert settings.configured
     assert settings.discord_api_url == "http://127.0.0.1:9/api/v10"
     assert settings.discord_gateway_url == "wss://gateway.discord.gg/"
@@ -37,15 +38,15 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_settings_refuse_a_role_name_instead_of_an_id(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEPUTY_DISCORD_ROLE_GROUPS", '{"finance": "Finance Team"}')
-    with pytest.raises(ValidationError, match="role id for group 'finance'"):
-        DiscordSettings()
+    with pytest.raises(SettingsError, match="DEPUTY_DISCORD_ROLE_GROUPS: role id for group 'finance'"):
+        load_settings()
 
 
 def test_without_a_token_discord_is_not_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     monkeypatch.delenv("DEPUTY_DISCORD_TOKEN", raising=False)
     monkeypatch.setenv("TOKEN", "some other tool's token")  # not ours to read
-    assert not DiscordSettings().configured
+    assert not DiscordSettings.from_settings(load_settings()).configured
 
 
 def test_role_ids_map_to_policy_groups() -> None:
