@@ -100,3 +100,19 @@ async def test_chase_overdue_stripe_invoices_by_email(world: World) -> None:
     assert f"Invoice {second['number']} for EUR 500.00" in globex_mail.get_content()
     assert "3 days overdue" in globex_mail.get_content()
     assert all("dev@demo-agency.example" in str(m.message["From"]) for m in received)
+
+
+async def test_undo_a_meeting_booked_on_caldav(world: World) -> None:
+    world.hubspot.add("contacts", firstname="Tom", lastname="Becker", email="t.becker@globex-hq.example")
+    account = world.calendar
+    await world.connect("calendar", account.url, account.username, account.password)
+    await world.connect("crm", HUBSPOT_TOKEN)
+    await world.chat.say("book a meeting with Tom next Tuesday")
+    done = await world.chat.say("approve")
+    assert "✓ Run 1: Done" in done and "undo" in done.lower(), done
+
+    undo = await world.chat.say("undo")
+    assert "calendar.cancel_event" in undo, undo  # the undo is a plan, approved like any other
+    assert "STATUS:CANCELLED" not in unfolded(account.raw_events()[0])
+    assert "✓ Run 2: Done" in await world.chat.say("approve")
+    assert "STATUS:CANCELLED" in unfolded(account.raw_events()[0])
