@@ -55,16 +55,10 @@ class Deputy:
         await self.database.dispose()
 
 
-def choose_planner(settings: Settings, registry: Registry) -> Planner:
-    """Claude when ANTHROPIC_API_KEY is set, the offline rule planner otherwise."""
-    from bot.planning.factory import planner_for
-
-    return planner_for(settings, registry)
-
-
 async def build_app(settings: Settings, *, planner: Planner | None = None,
                     clock: Callable[[], datetime] | None = None, migrate: bool = True) -> Deputy:
     """Everything a process needs, from settings. Applies migrations on the embedded default."""
+    from bot.planning.factory import planner_for
     from bot.store.migrate import upgrade
 
     if settings.uses_embedded_database:
@@ -83,5 +77,5 @@ async def build_app(settings: Settings, *, planner: Planner | None = None,
     keyring = await load_keyring(settings.home, master)
     await check_keyring(database, keyring)
     return Deputy(settings, database, registry, policy,
-                  planner or choose_planner(settings, registry), clock=clock,
+                  planner or planner_for(settings, registry), clock=clock,
                   vault=CredentialStore(database, keyring))

@@ -14,11 +14,10 @@ from collections.abc import Awaitable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from sqlalchemy import func
-from sqlmodel import col, select
 
 from bot.domain import RunStatus
 from bot.errors import DatabaseUnavailable
+from bot.store import runs
 
 if TYPE_CHECKING:
     from bot.store.database import Database
@@ -84,15 +83,12 @@ class DatabaseGauges:
         self._read_at: float | None = None
 
     async def refresh(self) -> None:
-        from bot.store.tables import RunRow
-
         now = time.monotonic()
         if self._read_at is not None and now - self._read_at < self.max_age:
             return
-        query = select(RunRow.status, func.count()).group_by(col(RunRow.status))
         try:
             async with self.database.session() as session:
-                counts = dict((await session.exec(query)).all())
+                counts = await runs.count_by_status(session)
         except DatabaseUnavailable as err:
             # keep the last numbers, and say the database is down rather than fail the scrape
             log.warning("metrics: %s", err)

@@ -6,7 +6,6 @@ An invalid value stops start-up with one line naming the setting (see :func:`loa
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -207,8 +206,3 @@ def load_settings(**overrides: Any) -> Settings:
             raise SettingsError(f"unknown setting {first['loc'][0]!r} in deputy.toml") from None
         message = str(first["msg"]).removeprefix("Value error, ")
         raise SettingsError(f"{_setting_name(first['loc'])}: {message}") from None
-
-
-def environment_snapshot() -> dict[str, str]:
-    """The DEPUTY_ variables that are set (values hidden), for `deputy config`."""
-    return {k: "(set)" for k in os.environ if k.startswith("DEPUTY_")}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -123,6 +123,7 @@ async def runs_of_goal(session: AsyncSession, goal_id: int) -> list[RunRow]:
     return list(await session.exec(select(RunRow).where(RunRow.goal_id == goal_id).order_by(col(RunRow.id))))
 
 
-async def queue_depth(session: AsyncSession) -> int:
-    rows = await session.exec(select(RunRow.id).where(RunRow.status == RunStatus.QUEUED))
-    return len(list(rows))
+async def count_by_status(session: AsyncSession) -> dict[str, int]:
+    """How many runs are in each status (one grouped query, for metrics)."""
+    rows = await session.exec(select(RunRow.status, func.count()).group_by(col(RunRow.status)))
+    return {str(status): int(n) for status, n in rows.all()}
