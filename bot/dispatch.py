@@ -21,7 +21,8 @@ from bot.chat.events import (
 )
 from bot.chat.replies import Notice
 from bot.errors import DatabaseUnavailable, DeputyError
-from bot.flow import approvals, commands, connections, goals
+from bot.flow import approvals, commands, connections, goals, secret_guard
+from bot.store import audit
 
 if TYPE_CHECKING:
     from bot.app import Deputy
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 
 async def dispatch(app: Deputy, event: ChatEvent) -> None:
     try:
+        if secret_guard.holds_secret(event):
+            await _refuse_secret(app, event)
+            return
         match event:
             case GoalPosted():
                 await goals.on_goal(app, event)
@@ -53,6 +57,15 @@ async def dispatch(app: Deputy, event: ChatEvent) -> None:
         await _tell(app, event, Notice(
             f"Something went wrong on our side (ref {ref}); nothing was run. Please try again.",
             tone="error"))
+
+
+async def _refuse_secret(app: Deputy, event: ChatEvent) -> None:
+    """Nothing of the event is kept: the audit says only that a secret was refused, and where."""
+    async with app.database.session() as session:
+        await audit.append(session, "secret_refused", actor_key=event.actor.key,
+                           data={"entry": secret_guard.entry_point(event),
+                                 "channel": event.where.channel_id})
+    await _tell(app, event, Notice(secret_guard.WARNING, tone="warning"))
 
 
 async def _tell(app: Deputy, event: ChatEvent, notice: Notice) -> None:

@@ -14,7 +14,7 @@ import sys
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from bot.redact import RedactingFilter, redact, redact_text
+from bot.redact import RedactingFilter, redact, redact_log_text
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LOG_FORMATS = ("text", "json")
@@ -33,7 +33,7 @@ class JsonFormatter(logging.Formatter):
         extra = {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
         entry.update(redact(_jsonable(extra)))
         if record.exc_info:
-            entry["exception"] = redact_text(self.formatException(record.exc_info))
+            entry["exception"] = redact_log_text(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 

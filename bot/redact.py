@@ -10,7 +10,9 @@ pasted into a CRM note or echoed in an error message does not survive either.
 from __future__ import annotations
 
 import logging
+import math
 import re
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,6 +53,22 @@ _AUTH_SCHEME = re.compile(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}", re
 _URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+(@)", re.IGNORECASE)
 
 
+# a token this long, of upper and lower case letters and digits, with high entropy, is most
+# likely a key even when its provider's shape is unknown (ids and hashes are one case or hex)
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9+/_\-]{32,}")
+
+
+def looks_random(token: str) -> bool:
+    if len(token) < 32:
+        return False
+    classes = sum(bool(re.search(c, token)) for c in (r"[a-z]", r"[A-Z]", r"\d"))
+    if classes < 3:
+        return False
+    counts = Counter(token)
+    entropy = -sum(c / len(token) * math.log2(c / len(token)) for c in counts.values())
+    return entropy > 4.0
+
+
 def is_secret_key(key: str) -> bool:
     lowered = key.lower()
     if lowered in _NOT_SECRET_KEYS:
@@ -81,6 +99,12 @@ def redact(value: Any) -> Any:
     return value
 
 
+def redact_log_text(text: str) -> str:
+    """Stricter than :func:`redact_text`, for logs: long random-looking tokens go too, so a key
+    of an unknown shape in a request body logged at DEBUG does not survive."""
+    return _LONG_TOKEN.sub(lambda m: REDACTED if looks_random(m[0]) else m[0], redact_text(text))
+
+
 class RedactingFilter(logging.Filter):
     """A logging filter that cuts secret-shaped text out of every record's message, for
     handlers of structured or plain logs (add it to the handler, not a logger, so records
@@ -88,7 +112,7 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = redact_text(message)
+        cleaned = redact_log_text(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True

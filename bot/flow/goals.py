@@ -11,7 +11,6 @@ from bot.domain import GoalStatus
 from bot.flow.context import planning_context
 from bot.flow.monitor_goals import propose_if_scheduled
 from bot.flow.proposals import propose
-from bot.flow.secret_guard import WARNING, looks_like_secret
 from bot.store import audit, goals
 
 if TYPE_CHECKING:
@@ -27,10 +26,7 @@ MAX_GOAL_CHARS = 4000
 async def on_goal(app: Deputy, event: GoalPosted) -> None:
     text = event.text.strip()
     port = app.port(event.where.platform)
-    if looks_like_secret(text):
-        if port:
-            await port.post_private(event.where, event.actor, Notice(WARNING, tone="warning"))
-        return
+    # a pasted secret never gets here: bot.dispatch refuses it first
     if not text:
         if port:
             await port.post_private(event.where, event.actor, Notice(
@@ -69,11 +65,6 @@ async def on_goal(app: Deputy, event: GoalPosted) -> None:
 async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
     text = event.text.strip()
     if not text:
-        return
-    if looks_like_secret(text):
-        port = app.port(event.where.platform)
-        if port:
-            await port.post_private(event.where, event.actor, Notice(WARNING, tone="warning"))
         return
     async with app.database.session() as session:
         goal = await goals.goal_by_thread(session, event.where)

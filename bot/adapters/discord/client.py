@@ -28,6 +28,7 @@ from bot.chat.events import (
 )
 from bot.domain import Actor, Where
 from bot.errors import DeputyError
+from bot.flow.secret_guard import looks_like_secret
 
 from . import connect
 from .components import DeputyButton, is_deputy_button
@@ -117,6 +118,8 @@ class DeputyClient(discord.Client):
             await message.reply(HELP, mention_author=False)
             return
         command = connect.command_of(text)
+        if looks_like_secret(text):
+            command = None  # echo nothing back: as a goal, the core refuses it privately
         if command is not None and command[0] == "connect":
             # a message can only be answered in the channel, and the form or sign-in link
             # must reach this person alone: only an interaction can answer privately
@@ -150,12 +153,16 @@ class DeputyClient(discord.Client):
             return
         user = interaction.user
         command = connect.command_of(goal)
-        if command is not None:  # connect, status …: answered to this person only
+        if command is not None or looks_like_secret(goal):
+            # connect, status …, or a pasted secret: answered to this person only, never echoed
             await interaction.response.defer(ephemeral=True, thinking=True)
             self.remember(interaction)
-            await self.hand_over(CommandInvoked(
-                actor=self.actor(user, interaction.guild_id), where=self.where_of(interaction.channel),
-                name=command[0], argument=command[1], event_id=str(interaction.id)),
+            actor, where = self.actor(user, interaction.guild_id), self.where_of(interaction.channel)
+            await self.hand_over(
+                GoalPosted(actor=actor, where=where, text=goal, event_id=str(interaction.id))
+                if command is None else
+                CommandInvoked(actor=actor, where=where, name=command[0], argument=command[1],
+                               event_id=str(interaction.id)),
                 interaction=interaction)
             return
         # the acknowledgement is a real message, so the goal's thread can hang under it

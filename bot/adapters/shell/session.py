@@ -25,6 +25,7 @@ from bot.domain import Actor, Where
 from bot.errors import UserError
 from bot.execution.worker import Worker
 from bot.flow.edits import parse_modify
+from bot.flow.secret_guard import WARNING, looks_like_secret
 
 CHANNEL = "terminal"
 SHELL_HELP = """Type a goal in plain words, then answer the plan:
@@ -67,6 +68,10 @@ class ShellSession:
         """Handle one line; False when the user asked to quit."""
         text = line.strip()
         actor = actor or self.user
+        if looks_like_secret(text):
+            # refused before it is parsed, so not even an error message repeats it
+            await self.port.post_private(self._where(), actor, Notice(WARNING, tone="warning"))
+            return True
         if text.lower().startswith("as ") and ":" in text:
             name, _, rest = text[3:].partition(":")
             return await self.handle_line(rest, local_actor(name.strip(), actor.timezone))

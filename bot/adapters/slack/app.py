@@ -42,6 +42,7 @@ from bot.adapters.slack.settings import SlackSettings
 from bot.chat.buttons import parse_button
 from bot.chat.events import ChatEvent, GoalPosted
 from bot.domain import Actor
+from bot.flow.secret_guard import holds_secret
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,9 @@ class SlackAdapter:
     async def _command(self, body: Payload, respond: Any) -> None:
         actor = await self._actor(body, str(body["user_id"]))
         event = events.command_event(body, actor)
-        if isinstance(event, GoalPosted):
+        if isinstance(event, GoalPosted) and holds_secret(event):
+            pass  # echo nothing, not even the root message: the core warns this person privately
+        elif isinstance(event, GoalPosted):
             # a slash command leaves no message to thread under: start one everybody sees
             root = f"<@{actor.user_id}> asked: {escape(event.text)}"
             try:
