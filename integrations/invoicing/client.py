@@ -205,6 +205,15 @@ def translate(err: stripe.StripeError, api_key: str) -> IntegrationError:
         return TransientError(
             f"{INTEGRATION}: could not reach Stripe ({message or 'connection failed'})"
         )
+    # the SDK sets .code only on some error classes; the answer's error object always has it
+    code = err.code or (err.error.code if err.error is not None else None)
+    if code == "idempotency_key_in_use":
+        # a retry met the first attempt still running at Stripe: that one may yet succeed, and
+        # the same key will replay it, so this is worth retrying and must not fail the step
+        return TransientError(
+            f"{INTEGRATION}: Stripe is still processing an earlier attempt of this step "
+            "(the request is still being processed); retrying with the same key"
+        )
     if isinstance(err, stripe.IdempotencyError):
         return PermanentError(
             f"{INTEGRATION}: this step was already sent to Stripe with different arguments "

@@ -104,7 +104,7 @@ def stripe_overdue_invoice(fake: FakeStripe, customer: str, amount: int, days_ov
     fake._create_item({"customer": customer, "amount": str(amount), "currency": "eur",
                        "description": "Consulting"}, "/v1/invoiceitems")
     invoice: dict[str, Any] = fake._create_invoice(
-        {"customer": customer, "currency": "eur", "collection_method": "send_invoice",
+        {"customer": customer, "currency": "eur", "collection_method": "send_invoice", "days_until_due": "30",
          "pending_invoice_items_behavior": "include"}, "/v1/invoices")
     invoice.update(status="open", number=f"ACME-{len(fake.invoices):04d}",
                    due_date=int(NOW.timestamp()) - days_overdue * 86400 - 3600,

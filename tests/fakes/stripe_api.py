@@ -7,6 +7,16 @@ inpay_), list objects with ``has_more`` and ``starting_after`` cursors, newest f
 repeating an Idempotency-Key with the same parameters replays the saved response (with
 ``Idempotent-Replayed: true``); with different parameters it answers 400 ``idempotency_error``.
 
+It refuses what the real API refuses: a parameter an endpoint does not take (400
+``parameter_unknown``, "Received unknown parameter: x"), a ``send_invoice`` invoice with
+neither ``days_until_due`` nor ``due_date``, and a malformed ``Stripe-Version`` ("Invalid
+Stripe API version: …"). A request that fails validation (any 4xx) or meets another request
+with the same key still in flight (409 ``idempotency_key_in_use``) is not saved under its
+Idempotency-Key, so a corrected retry runs; 2xx and 5xx answers are saved, as Stripe does.
+The answer is in the requested API version (echoed in ``Stripe-Version``); without the header
+the account's default version applies, and ``/v1/invoice_payments`` exists only from
+``2025-03-31.basil``.
+
 Test controls (methods, not HTTP switches): :meth:`fail_next` answers the next N requests
 with 429/500/401; :meth:`pay` records a payment; state is readable in ``customers`` etc.
 """
@@ -19,6 +29,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from aiohttp import web
@@ -47,13 +58,63 @@ def _lists(node: Any) -> Any:
     return {k: _lists(v) for k, v in node.items()}
 
 
+# the first API version with the invoice_payments resource (the "basil" release)
+INVOICE_PAYMENTS_SINCE = "2025-03-31"
+VERSION_KEY = web.RequestKey("stripe_version", str)
+# Stripe names versions by date, with the release's name from 2024-09-30 ("acacia") on
+VERSION_FORMAT = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:\.([a-z]+))?")
+
+LIST = frozenset({"limit", "starting_after", "ending_before", "expand"})
+RANGE = frozenset({"gt", "gte", "lt", "lte"})
+# the parameters each endpoint takes, from Stripe's API reference; anything else is refused
+ACCEPTED: dict[tuple[str, str], frozenset[str]] = {
+    ("GET", "customers"): LIST | {"email", "created", "test_clock"},
+    ("POST", "customers"): frozenset(
+        "address balance cash_balance description email expand invoice_prefix invoice_settings"
+        " metadata name next_invoice_sequence payment_method phone preferred_locales shipping"
+        " source tax tax_exempt tax_id_data test_clock".split()
+    ),
+    ("GET", "invoiceitems"): LIST | {"created", "customer", "invoice", "pending"},
+    ("POST", "invoiceitems"): frozenset(
+        "amount currency customer description discountable discounts expand invoice metadata"
+        " period price_data pricing quantity subscription tax_behavior tax_code tax_rates"
+        " unit_amount_decimal".split()
+    ),
+    ("GET", "invoices"): LIST
+    | {"collection_method", "created", "customer", "due_date", "status", "subscription"},
+    ("POST", "invoices"): frozenset(
+        "account_tax_ids application_fee_amount auto_advance automatic_tax"
+        " automatically_finalizes_at collection_method currency custom_fields customer"
+        " days_until_due default_payment_method default_source default_tax_rates description"
+        " discounts due_date effective_at expand footer from_invoice issuer metadata number"
+        " on_behalf_of payment_settings pending_invoice_items_behavior rendering shipping_cost"
+        " shipping_details statement_descriptor subscription transfer_data".split()
+    ),
+    ("GET", "invoice_payments"): LIST | {"created", "invoice", "payment", "status"},
+    ("GET", "customers/*"): frozenset({"expand"}),
+    ("GET", "invoices/*"): frozenset({"expand"}),
+    ("DELETE", "invoices/*"): frozenset(),
+    ("POST", "invoices/*/finalize"): frozenset({"auto_advance", "expand"}),
+    ("POST", "invoices/*/send"): frozenset({"expand"}),
+    ("POST", "invoices/*/void"): frozenset({"expand"}),
+}
+# nested parameters whose keys are checked too (range filters on lists)
+NESTED: dict[str, frozenset[str]] = {"created": RANGE, "due_date": RANGE}
+
+
 def _error(
     status: int, type_: str, message: str, code: str | None = None, param: str | None = None
 ) -> web.Response:
-    body = {"error": {"type": type_, "message": message, "code": code, "param": param}}
-    return web.json_response(
-        body, status=status, headers={"Request-Id": f"req_fake{time.time_ns()}"}
-    )
+    error: JSON = {"type": type_, "message": message}
+    if code:
+        error["code"] = code
+        error["doc_url"] = f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}"
+    if param:
+        error["param"] = param
+    request_id = f"req_fake{time.time_ns()}"
+    error["request_log_url"] = f"https://dashboard.stripe.com/test/logs/{request_id}"
+    body = {"error": error}
+    return web.json_response(body, status=status, headers={"Request-Id": request_id})
 
 
 class StripeError(Exception):
@@ -92,6 +153,34 @@ def _int(params: JSON, name: str, required: bool = False) -> int | None:
     return int(value)
 
 
+def _valid_version(version: str) -> bool:
+    match = VERSION_FORMAT.fullmatch(version)
+    if not match:
+        return False
+    try:
+        date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return False
+    # from "acacia" (2024-09-30) on, every version carries its release's name
+    return bool(match[4]) == (version[:10] >= "2024-09-30")
+
+
+def _unknown(method: str, tail: str, params: JSON) -> list[str]:
+    """The parameters an endpoint does not take, in Stripe's bracket notation."""
+    parts = tail.strip("/").split("/")
+    route = "/".join(p if n != 1 else "*" for n, p in enumerate(parts))
+    accepted = ACCEPTED.get((method, route))
+    if accepted is None:
+        return []  # not an endpoint: the dispatcher answers 404
+    unknown: list[str] = []
+    for name, value in params.items():
+        if name not in accepted:
+            unknown.append(name)
+        elif name in NESTED and isinstance(value, dict):
+            unknown += [f"{name}[{sub}]" for sub in value if sub not in NESTED[name]]
+    return unknown
+
+
 @dataclass
 class Failure:
     status: int
@@ -112,7 +201,12 @@ class FakeStripe:
     # seconds to wait before answering, to exercise client timeouts
     delay_seconds: float = 0.0
     _failures: list[Failure] = field(default_factory=list)
+    # the account's default API version, used when a request sends no Stripe-Version
+    api_version: str = "2024-06-20"
+    # the API version each authenticated request was answered in
+    versions: list[str] = field(default_factory=list)
     _idempotency: dict[tuple[str, str], tuple[str, int, str]] = field(default_factory=dict)
+    _in_flight: set[tuple[str, str]] = field(default_factory=set)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
 
@@ -169,6 +263,28 @@ class FakeStripe:
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         key = request.headers.get("Idempotency-Key")
         self.requests.append((request.method, request.path, key))
+        lock = (request.headers.get("Authorization", ""), key or "")
+        if request.method != "POST" or not key:
+            return await self._answer(request, handler, key)
+        if lock in self._in_flight:
+            # a retry that arrives while the first request is still being processed
+            return _error(
+                409,
+                "invalid_request_error",
+                "There is currently another in-progress request using this Idempotent Key "
+                "(that probably means you submitted twice, and the other request is still "
+                f"going through): {key}. Please try again later.",
+                "idempotency_key_in_use",
+            )
+        self._in_flight.add(lock)
+        try:
+            return await self._answer(request, handler, key)
+        finally:
+            self._in_flight.discard(lock)
+
+    async def _answer(
+        self, request: web.Request, handler: Any, key: str | None
+    ) -> web.StreamResponse:
         if self.delay_seconds:
             await asyncio.sleep(self.delay_seconds)
         if self._failures:
@@ -191,9 +307,32 @@ class FakeStripe:
         if api_key not in self.api_keys:
             shown = f"{api_key[:8]}****{api_key[-4:]}" if api_key else ""
             return _error(401, "invalid_request_error", f"Invalid API Key provided: {shown}")
+        asked = request.headers.get("Stripe-Version")
+        if asked is not None and not _valid_version(asked):
+            return _error(400, "invalid_request_error", f"Invalid Stripe API version: {asked}")
+        version = asked or self.api_version
+        request[VERSION_KEY] = version
+        self.versions.append(version)
+        response = await self._validated(request, handler, api_key, key)
+        response.headers["Stripe-Version"] = version
+        return response
+
+    async def _validated(
+        self, request: web.Request, handler: Any, api_key: str, key: str | None
+    ) -> web.StreamResponse:
+        params = await self._params(request)
+        unknown = _unknown(request.method, request.match_info.get("tail", ""), params)
+        if unknown:
+            many = "s" if len(unknown) > 1 else ""
+            return _error(
+                400,
+                "invalid_request_error",
+                f"Received unknown parameter{many}: {', '.join(unknown)}",
+                "parameter_unknown",
+                unknown[0],
+            )
         if request.method != "POST" or not key:
             return await handler(request)
-        params = parse_form(list((await request.post()).items()))  # type: ignore[arg-type]
         fingerprint = request.method + request.path + json.dumps(params, sort_keys=True)
         saved = self._idempotency.get((api_key, key))
         if saved:
@@ -209,20 +348,32 @@ class FakeStripe:
                 status=saved[1],
                 text=saved[2],
                 content_type="application/json",
-                headers={"Idempotent-Replayed": "true"},
+                headers={"Idempotent-Replayed": "true", "Idempotency-Key": key},
             )
         response = await handler(request)
         assert isinstance(response, web.Response) and isinstance(response.text, str)
-        self._idempotency[(api_key, key)] = (fingerprint, response.status, response.text)
+        # Stripe saves a result only once the endpoint has begun executing: a request refused
+        # for its parameters or its state (4xx) is not saved, so a corrected retry runs
+        if not 400 <= response.status < 500:
+            self._idempotency[(api_key, key)] = (fingerprint, response.status, response.text)
         response.headers["Idempotency-Key"] = key
         return response
 
-    async def _dispatch(self, request: web.Request) -> web.Response:
+    @staticmethod
+    async def _params(request: web.Request) -> JSON:
         if request.method == "POST":
-            params = parse_form(list((await request.post()).items()))  # type: ignore[arg-type]
-        else:
-            params = parse_form(list(request.query.items()))
+            return parse_form(list((await request.post()).items()))  # type: ignore[arg-type]
+        return parse_form(list(request.query.items()))
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        params = await self._params(request)
         parts = request.match_info["tail"].strip("/").split("/")
+        if parts[0] == "invoice_payments" and request[VERSION_KEY] < INVOICE_PAYMENTS_SINCE:
+            return StripeError(
+                404,
+                "invalid_request_error",
+                f"Unrecognized request URL ({request.method}: {request.path}).",
+            ).response
         route = {
             ("GET", "customers"): self._list_customers,
             ("POST", "customers"): self._create_customer,
@@ -329,13 +480,47 @@ class FakeStripe:
 
     def _create_invoice(self, params: JSON, path: str) -> JSON:
         cus = self._customer(params.get("customer"))
+        method = params.get("collection_method", "charge_automatically")
+        if method not in ("charge_automatically", "send_invoice"):
+            raise StripeError(
+                400,
+                "invalid_request_error",
+                "Invalid collection_method: must be one of charge_automatically or send_invoice",
+                "parameter_invalid_string",
+                "collection_method",
+            )
+        terms = [n for n in ("days_until_due", "due_date") if params.get(n) is not None]
+        if method == "send_invoice" and not terms:
+            raise StripeError(
+                400,
+                "invalid_request_error",
+                "Missing required param: days_until_due. Invoices with collection_method "
+                "'send_invoice' need either days_until_due or due_date.",
+                "parameter_missing",
+                "days_until_due",
+            )
+        if method != "send_invoice" and terms:
+            raise StripeError(
+                400,
+                "invalid_request_error",
+                f"You can only set `{terms[0]}` on invoices with collection_method "
+                "'send_invoice'.",
+                param=terms[0],
+            )
+        if len(terms) == 2:
+            raise StripeError(
+                400,
+                "invalid_request_error",
+                "You cannot set both `days_until_due` and `due_date`.",
+                param="due_date",
+            )
         inv = {
             "id": self._id("in"),
             "object": "invoice",
             "customer": cus["id"],
             "customer_email": cus["email"],
             "status": "draft",
-            "collection_method": params.get("collection_method", "charge_automatically"),
+            "collection_method": method,
             "currency": params.get("currency", "usd"),
             "description": params.get("description"),
             "days_until_due": _int(params, "days_until_due"),
