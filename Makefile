@@ -20,7 +20,7 @@ run: $(STAMP)
 
 ## Lint, type-check, validate policies and manifests.
 lint: $(STAMP)
-	$(BIN)/ruff check bot integrations tests bench migrations
+	$(BIN)/ruff check bot integrations tests bench migrations setup.py
 	$(BIN)/mypy
 	$(BIN)/deputy policy check policies/*.yaml
 	$(BIN)/deputy integrations check

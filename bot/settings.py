@@ -181,7 +181,9 @@ class Settings(BaseSettings):
     def resolved_policy_file(self) -> Path:
         if str(self.policy_file) not in ("", "."):
             return self.policy_file
-        return Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
+        from bot.bundled import default_policy_file
+
+        return default_policy_file()
 
     @property
     def uses_embedded_database(self) -> bool:

@@ -1,26 +1,23 @@
-"""Applies Alembic migrations from ``migrations/`` (no alembic.ini needed)."""
+"""Applies Alembic migrations shipped with Deputy (see :mod:`bot.bundled`; no alembic.ini needed)."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
 
+from bot.bundled import migrations_folder
 from bot.store.database import Database, async_url
 
 if TYPE_CHECKING:
     from bot.settings import Settings
 
-MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
-
-
 def alembic_config(url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(migrations_folder()))
     config.set_main_option("sqlalchemy.url", async_url(url).replace("%", "%%"))
     return config
 
