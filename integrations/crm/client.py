@@ -8,6 +8,7 @@ message from HubSpot is scrubbed of it before it becomes an error.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -152,12 +153,35 @@ def _error(response: httpx.Response, token: str) -> IntegrationError:
         body = response.json()
     except ValueError:
         body = {}
-    message = str(body.get("message") or "") if isinstance(body, dict) else ""
+    message = _readable(body) if isinstance(body, dict) else ""
     message = message.replace(token, "[redacted]")
     err = error_for_status(INTEGRATION, response.status_code, response.headers, message)
     if isinstance(err, TransientError) and err.retry_after is None and response.status_code == 429:
         err.retry_after = _rate_limit_window(response.headers, body)
     return err or PermanentError(f"{INTEGRATION}: HubSpot error {response.status_code}")
+
+
+INVALID_PROPERTIES = "Property values were not valid: "
+
+
+def _readable(body: JSON) -> str:
+    """HubSpot's message, with the parts a person needs brought forward: its validation errors
+    embed a JSON list of problems in the message, and "required properties were not set"
+    names the properties only in ``context``."""
+    message = str(body.get("message") or "")
+    if message.startswith(INVALID_PROPERTIES):
+        try:
+            problems = json.loads(message.removeprefix(INVALID_PROPERTIES))
+        except ValueError:
+            return message
+        if isinstance(problems, list) and problems:
+            return "; ".join(
+                str(p.get("message") or p.get("error")) for p in problems if isinstance(p, dict)
+            )
+    context = body.get("context")
+    if isinstance(context, dict) and isinstance(context.get("properties"), list):
+        message = f"{message} Missing: {', '.join(map(str, context['properties']))}."
+    return message
 
 
 def _rate_limit_window(headers: httpx.Headers, body: Any) -> float | None:

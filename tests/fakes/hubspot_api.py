@@ -8,6 +8,14 @@ values, associations v4 (``PUT …/associations/default/{toType}/{toId}``, ``DEL
 tokens (401 ``INVALID_AUTHENTICATION`` otherwise), errors as ``{"status": "error", "message",
 "correlationId", "category"}``, and the X-HubSpot-RateLimit-* headers on every answer.
 
+It refuses what HubSpot refuses: a property the portal does not define (400
+``VALIDATION_ERROR`` "Property values were not valid: [...]" listing each
+``PROPERTY_DOESNT_EXIST``), a deal pipeline or stage that is not one of the pipeline's options
+(``INVALID_OPTION``), and a note without ``hs_timestamp`` ("Error creating NOTE. Some required
+properties were not set."). Reads ask for properties by name; undefined ones are left out of
+the answer, as HubSpot does. Tests add custom properties and pipelines with
+:meth:`define_property` and ``pipelines``.
+
 Test controls (methods, not HTTP switches): :meth:`fail_next` answers the next N requests
 with 429 (+ Retry-After when given) / 500 / 401.
 """
@@ -16,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +47,34 @@ DEFAULT_RETURNED = {
     "deals": ("dealname", "amount", "closedate", "pipeline", "dealstage"),
     "notes": ("hs_note_body", "hs_timestamp"),
 }
+# the properties a new portal defines (HubSpot's default properties, abridged to those a CRM
+# integration touches); anything else must be created in the portal first
+_COMMON = "hs_object_id createdate lastmodifieddate hs_lastmodifieddate hubspot_owner_id"
+DEFAULT_PROPERTIES = {
+    "contacts": f"{_COMMON} firstname lastname email phone mobilephone company jobtitle website"
+    " address city state zip country lifecyclestage hs_lead_status industry salutation fax",
+    "companies": f"{_COMMON} name domain website phone address address2 city state zip country"
+    " industry description numberofemployees annualrevenue type lifecyclestage timezone"
+    " founded_year linkedin_company_page",
+    "deals": f"{_COMMON} dealname amount deal_currency_code dealstage pipeline closedate dealtype"
+    " description hs_priority hs_forecast_amount hs_next_step",
+    "notes": f"{_COMMON} hs_note_body hs_timestamp hs_attachment_ids",
+}
+# the deal pipeline a new portal has, with its stage ids in order
+DEFAULT_PIPELINES = {
+    "default": (
+        "appointmentscheduled",
+        "qualifiedtobuy",
+        "presentationscheduled",
+        "decisionmakerboughtin",
+        "contractsent",
+        "closedwon",
+        "closedlost",
+    )
+}
+# what each object type must be created with (HubSpot's required properties)
+REQUIRED = {"notes": ("hs_timestamp",)}
+SINGULAR = {"contacts": "CONTACT", "companies": "COMPANY", "deals": "DEAL", "notes": "NOTE"}
 # HubSpot-defined default association type ids (unlabeled), from HubSpot's associations guide
 DEFAULT_ASSOCIATION = {
     ("contacts", "companies"): 279,
@@ -63,6 +100,16 @@ RATE_HEADERS = {
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _invalid(name: str, message: str, error: str) -> JSON:
+    return {
+        "isValid": False,
+        "message": message,
+        "error": error,
+        "name": name,
+        "localizedErrorMessage": message,
+    }
 
 
 class HubSpotError(Exception):
@@ -92,6 +139,10 @@ class FakeHubSpot:
     records: dict[str, dict[str, JSON]] = field(default_factory=lambda: {t: {} for t in TYPES})
     # (from_type, from_id, to_type, to_id, association_type_id)
     associations: set[tuple[str, str, str, str, int]] = field(default_factory=set)
+    properties: dict[str, set[str]] = field(
+        default_factory=lambda: {t: set(names.split()) for t, names in DEFAULT_PROPERTIES.items()}
+    )
+    pipelines: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_PIPELINES))
     # every request as (method, path, JSON body or None)
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
     url: str = ""
@@ -108,6 +159,10 @@ class FakeHubSpot:
     ) -> None:
         """Answer ``count`` requests with ``status`` (429, 500, 401), after ``after`` good ones."""
         self._failures.append(Failure(status, count, retry_after, after))
+
+    def define_property(self, object_type: str, name: str) -> None:
+        """A custom property, as a portal admin creates one in HubSpot's settings."""
+        self.properties[object_type].add(name)
 
     def add(self, object_type: str, **properties: str) -> JSON:
         """Put a record in place directly (test setup without HTTP)."""
@@ -213,13 +268,55 @@ class FakeHubSpot:
             "createdate",
             "lastmodifieddate",
         ]
-        props = {n: record["properties"].get(n) for n in names}
+        defined = self.properties[object_type]
+        props = {n: record["properties"].get(n) for n in names if n in defined}
         return {**record, "properties": props}
+
+    def _check(self, object_type: str, props: JSON, current: JSON | None = None) -> None:
+        """HubSpot's property validation: every problem in one 400, as HubSpot lists them."""
+        problems = [
+            _invalid(name, f'Property "{name}" does not exist', "PROPERTY_DOESNT_EXIST")
+            for name in props
+            if name not in self.properties[object_type]
+        ]
+        if object_type == "deals":
+            pipeline = props.get("pipeline") or (current or {}).get("pipeline") or "default"
+            stages = self.pipelines.get(pipeline)
+            if stages is None:
+                problems.append(
+                    _invalid(
+                        "pipeline",
+                        f"{pipeline} was not one of the allowed options: [{', '.join(self.pipelines)}]",
+                        "INVALID_OPTION",
+                    )
+                )
+            elif props.get("dealstage") and props["dealstage"] not in stages:
+                problems.append(
+                    _invalid(
+                        "dealstage",
+                        f"{props['dealstage']} was not one of the allowed options: "
+                        f"[{', '.join(stages)}]",
+                        "INVALID_OPTION",
+                    )
+                )
+        if problems:
+            raise HubSpotError(
+                400, f"Property values were not valid: {json.dumps(problems)}", "VALIDATION_ERROR"
+            )
 
     def _create(self, object_type: str, body: JSON) -> JSON:
         props = {
             k: None if v is None else str(v) for k, v in (body.get("properties") or {}).items()
         }
+        self._check(object_type, props)
+        missing = [n for n in REQUIRED.get(object_type, ()) if not props.get(n)]
+        if missing:
+            raise HubSpotError(
+                400,
+                f"Error creating {SINGULAR[object_type]}. Some required properties were not set.",
+                "VALIDATION_ERROR",
+                context={"properties": missing},
+            )
         email = (props.get("email") or "").lower()
         if object_type == "contacts" and email:
             for existing in self.records["contacts"].values():
@@ -265,6 +362,7 @@ class FakeHubSpot:
             )
         if request.method == "PATCH":
             changes = (await request.json()).get("properties") or {}
+            self._check(object_type, changes, record["properties"])
             record["properties"].update({k: str(v) for k, v in changes.items()})
             record["updatedAt"] = record["properties"]["lastmodifieddate"] = _now()
             return web.json_response(record)
