@@ -16,6 +16,7 @@ from bot.registry import ActionSet, CallContext, IntegrationEnv
 from integrations.calendar import ical
 from integrations.calendar.client import CalDavClient, FetchedEvent
 from integrations.calendar.timeutil import iso, parse_datetime, zone
+from integrations.common.addresses import addr_specs
 from integrations.common.free_slots import free_slots as find_slots
 from integrations.common.free_slots import merge
 
@@ -90,11 +91,8 @@ def _blocking(records: list[ical.EventRecord], start: datetime, end: datetime) -
 
 
 def _emails(values: list[str]) -> list[str]:
-    cleaned = [v.strip() for v in values]
-    bad = [v for v in cleaned if "@" not in v or any(c.isspace() for c in v)]
-    if bad:
-        raise InvalidArguments(f"not email addresses: {', '.join(bad)}")
-    return cleaned
+    # each becomes an ATTENDEE line of the iCalendar object: one plain address, no line breaks
+    return addr_specs(values, "attendees")
 
 
 @actions.action("list_calendars")

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.errors import InvalidArguments, NotConnected
 from bot.registry.contract import ActionSet, CallContext, IntegrationEnv
+from integrations.common.addresses import addr_spec
 from integrations.crm import shapes
 from integrations.crm.client import (
     DEFAULT_API_URL,
@@ -95,7 +96,7 @@ async def search_contacts(
 ) -> dict[str, Any]:
     all_filters = list(filters or [])
     if email:
-        all_filters.append({"property": "email", "operator": "EQ", "value": email})
+        all_filters.append({"property": "email", "operator": "EQ", "value": addr_spec(email, "crm: email")})
     return await _search(client, ctx, "contacts", query, all_filters, properties, max_results)
 
 
@@ -164,7 +165,7 @@ async def create_contact(
     jobtitle: str | None = None,
 ) -> dict[str, Any]:
     props = _present(
-        email=email,
+        email=addr_spec(email, "crm: email"),
         firstname=firstname,
         lastname=lastname,
         phone=phone,
@@ -219,6 +220,8 @@ async def update_record(
     amount_cents: int | None = None,
 ) -> dict[str, Any]:
     props: dict[str, Any] = dict(properties or {})
+    if "email" in props:
+        props["email"] = addr_spec(props["email"], "crm: properties.email")
     if "amount" in props:
         raise InvalidArguments("crm: give a deal's amount as amount_cents (integer minor units)")
     token = _token(ctx)

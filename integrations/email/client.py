@@ -16,6 +16,7 @@ from email.utils import getaddresses
 import aiosmtplib
 
 from bot.errors import IntegrationError, PermanentError, ReconnectNeeded, TransientError
+from integrations.common import addresses
 
 INTEGRATION = "email"
 SECURITY_PORTS = {"tls": 465, "starttls": 587, "none": 25}
@@ -39,6 +40,7 @@ def mailbox(credentials: Mapping[str, str]) -> Mailbox:
     from_address = credentials.get("from_address", "").strip()
     if not host or not from_address:
         raise ReconnectNeeded(INTEGRATION)
+    from_address = addresses.mailbox(from_address, "email: from_address")
     security = (credentials.get("security") or "starttls").strip().lower()
     if security not in SECURITY_PORTS:
         raise PermanentError("email: security must be starttls, tls or none")

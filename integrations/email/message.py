@@ -6,9 +6,10 @@ import hashlib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formataddr, formatdate, getaddresses
+from email.utils import formatdate, getaddresses
 
 from bot.errors import InvalidArguments
+from integrations.common.addresses import mailbox, mailboxes
 
 
 @dataclass(frozen=True)
@@ -24,15 +25,14 @@ class Draft:
 
 
 def addresses(values: str | list[str] | None, field: str) -> list[str]:
-    """Email addresses from a string ("a@x, B <b@y>") or a list; refuses anything odd."""
-    raw = [values] if isinstance(values, str) else list(values or [])
-    if any("\r" in v or "\n" in v for v in raw):
-        raise InvalidArguments(f"{field}: line breaks are not allowed in addresses")
-    parsed = getaddresses(raw)
-    bad = [address or name for name, address in parsed if "@" not in address or " " in address]
-    if bad:
-        raise InvalidArguments(f"{field}: not email addresses: {', '.join(bad)}")
-    return [formataddr((name, address)) if name else address for name, address in parsed]
+    """One address per value ("a@x" or "B <b@y>"; a list for several recipients). A comma
+    list in one string, a line break or anything that is not one RFC 5322 address is
+    refused (integrations/common/addresses.py), so no header can be smuggled in."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        return [mailbox(values, field)]
+    return mailboxes(values, field)
 
 
 def one_line(value: str, field: str) -> str:

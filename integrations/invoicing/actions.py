@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.errors import NotConnected
 from bot.registry.contract import ActionSet, CallContext, IntegrationEnv
+from integrations.common.addresses import addr_spec
 from integrations.invoicing import shapes
 from integrations.invoicing.client import (
     DEFAULT_API_URL,
@@ -46,7 +47,7 @@ def _api_key(ctx: CallContext) -> str:
 async def find_customer(
     client: StripeInvoicingClient, ctx: CallContext, email: str
 ) -> dict[str, Any]:
-    found = await client.list_customers(_api_key(ctx), email=email, max_results=10)
+    found = await client.list_customers(_api_key(ctx), email=addr_spec(email, "invoicing: email"), max_results=10)
     customers = [shapes.customer(c) for c in found]
     return {
         "customer": customers[0] if len(customers) == 1 else None,
@@ -62,6 +63,8 @@ async def list_customers(
     email: str | None = None,
     max_results: int = 100,
 ) -> dict[str, Any]:
+    if email:
+        email = addr_spec(email, "invoicing: email")
     found = await client.list_customers(_api_key(ctx), email=email, max_results=max_results)
     return {"customers": [shapes.customer(c) for c in found], "count": len(found)}
 
@@ -74,7 +77,8 @@ async def create_customer(
     email: str,
     description: str | None = None,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {"name": name, "email": email}
+    # Stripe emails invoices to this address: exactly one, nothing that could add headers
+    params: dict[str, Any] = {"name": name, "email": addr_spec(email, "invoicing: email")}
     if description:
         params["description"] = description
     created = await client.create_customer(_api_key(ctx), params, shapes.write_key(ctx))

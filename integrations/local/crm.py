@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import PermanentError
+from integrations.common.addresses import BadAddress, addr_spec
 from integrations.local.matching import suggest
 from integrations.local.serialize import company_dict, contact_dict, deal_dict, note_dict
 from integrations.local.tables import LocalCompany, LocalContact, LocalDeal, LocalNote
@@ -53,9 +54,14 @@ async def find_people(session: AsyncSession, *, names: list[str]) -> dict[str, A
         elif len(hits) > 1:
             options = ", ".join(f"{c.name} <{c.email}>" for c in hits)
             problems.append(f"'{wanted}' matches several people: {options}. Use a full name or email.")
-        elif "@" in wanted and "." in wanted.rsplit("@", 1)[-1]:
-            # an outside address is still someone we can invite
-            people.append({"id": None, "name": wanted.strip(), "email": wanted.strip(), "company": None})
+        elif "@" in wanted:
+            # an outside address is still someone we can invite, if it is one valid address
+            try:
+                address = addr_spec(wanted, "names")
+            except BadAddress as err:
+                problems.append(str(err) + ".")
+                continue
+            people.append({"id": None, "name": address, "email": address, "company": None})
         else:
             hint = suggest(wanted, [c.name for c in contacts])
             problems.append(f"No contact matches '{wanted}'.{hint}")
@@ -103,8 +109,7 @@ async def _check_email_free(session: AsyncSession, email: str, except_id: int | 
 
 async def create_contact(session: AsyncSession, now: datetime, *, name: str, email: str,
                          phone: str | None, title: str | None, company: str | None) -> dict[str, Any]:
-    if "@" not in email:
-        raise PermanentError(f"{email!r} is not an email address.")
+    email = addr_spec(email, "email")
     await _check_email_free(session, email)
     owner = await _company_named(session, company) if company else None
     if company and owner is None:
@@ -123,8 +128,7 @@ async def update_contact(session: AsyncSession, *, contact_id: int, fields: dict
     if contact is None:
         raise PermanentError(f"There is no contact with id {contact_id}.")
     if "email" in fields:
-        if "@" not in fields["email"]:
-            raise PermanentError(f"{fields['email']!r} is not an email address.")
+        fields = {**fields, "email": addr_spec(fields["email"], "fields.email")}
         await _check_email_free(session, fields["email"], except_id=contact_id)
     previous: dict[str, Any] = {}
     for name, value in fields.items():

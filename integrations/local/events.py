@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import PermanentError
+from integrations.common.addresses import addr_spec, addr_specs
 from integrations.common.free_slots import free_slots
 from integrations.local.serialize import event_dict
 from integrations.local.tables import LocalEvent, LocalOutbox
@@ -37,7 +38,7 @@ async def list_events(session: AsyncSession, tz: tzinfo, *, start: datetime, end
         raise PermanentError("The window's end must be after its start.")
     events = await _overlapping(session, start, end)
     if attendee:
-        who = attendee.strip().lower()
+        who = addr_spec(attendee, "attendee").lower()
         events = [e for e in events if who in _norm(e.attendees)]
     return {"events": [event_dict(e, tz) for e in events], "count": len(events)}
 
@@ -48,7 +49,7 @@ async def find_free_slots(session: AsyncSession, tz: tzinfo, *, attendees: list[
     until = before or after + HORIZON
     if until <= after:
         raise PermanentError("`before` must be later than `after`.")
-    wanted = _norm(attendees)
+    wanted = _norm(addr_specs(attendees, "attendees"))
     busy = [(e.start, e.end) for e in await _overlapping(session, after, until)
             if wanted & _norm(e.attendees)]
     found = free_slots(busy, after=after, before=until, duration=timedelta(minutes=duration_minutes),
@@ -70,7 +71,8 @@ def _check_times(start: datetime, end: datetime) -> None:
 
 
 def _mail(event: LocalEvent, kind: str, subject: str, body: str, now: datetime) -> list[LocalOutbox]:
-    return [LocalOutbox(kind=kind, to=who, subject=subject, body=body, event_id=event.id, created_at=now)
+    # checked again on the way out: a row stored before addresses were validated sends nothing
+    return [LocalOutbox(kind=kind, to=addr_spec(who, f"attendee of event {event.id}"), subject=subject, body=body, event_id=event.id, created_at=now)
             for who in event.attendees]
 
 
@@ -78,7 +80,7 @@ async def create_event(session: AsyncSession, now: datetime, tz: tzinfo, *, titl
                        start: datetime, end: datetime, attendees: list[str],
                        location: str | None) -> dict[str, Any]:
     _check_times(start, end)
-    unique = list(dict.fromkeys(a.strip() for a in attendees if a.strip()))
+    unique = list(dict.fromkeys(addr_specs(attendees, "attendees")))
     event = LocalEvent(title=title.strip(), start=start, end=end, attendees=unique,
                        location=location, created_at=now, updated_at=now)
     session.add(event)

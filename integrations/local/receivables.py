@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import PermanentError
+from integrations.common.addresses import addr_spec
 from integrations.local.billing import get_client, paid_so_far, resolve_client
 from integrations.local.serialize import effective_status, invoice_dict
 from integrations.local.tables import (
@@ -26,11 +27,21 @@ def money(cents: int, currency: str) -> str:
     return f"{sign}{abs(cents) // 100:,}.{abs(cents) % 100:02d} {currency}"
 
 
+def billing_address(client: LocalBillingClient) -> str:
+    """The client's billing email, refused unless it is exactly one valid address."""
+    return addr_spec(client.email, f"billing email of {client.name}")
+
+
 async def _invoice(session: AsyncSession, invoice_id: int) -> tuple[LocalInvoice, LocalBillingClient]:
     invoice = await session.get(LocalInvoice, invoice_id)
     if invoice is None:
         raise PermanentError(f"There is no invoice with id {invoice_id}.")
     return invoice, await get_client(session, invoice.client_id)
+
+
+async def get_invoice(session: AsyncSession, today: date, *, invoice_id: int) -> dict[str, Any]:
+    invoice, client = await _invoice(session, invoice_id)
+    return {"invoice": invoice_dict(invoice, client, today, await paid_so_far(session, invoice_id))}
 
 
 async def send_invoice(session: AsyncSession, now: datetime, today: date, *,
@@ -40,11 +51,12 @@ async def send_invoice(session: AsyncSession, now: datetime, today: date, *,
         status = effective_status(invoice, today)
         raise PermanentError(f"Invoice {invoice.number} is {status}, not a draft; it cannot be sent again."
                              + (" Send a reminder instead." if status in ("sent", "overdue") else ""))
+    to = billing_address(client)
     invoice.status, invoice.sent_at = "sent", now
     session.add(invoice)
     amount = money(invoice.amount_cents, invoice.currency)
     mail = LocalOutbox(
-        kind="invoice", to=client.email, invoice_id=invoice.id, created_at=now,
+        kind="invoice", to=to, invoice_id=invoice.id, created_at=now,
         subject=f"Invoice {invoice.number} from {invoice.period_start} to {invoice.period_end}",
         body=(f"Dear {client.name},\n\nplease find invoice {invoice.number} for {amount}, "
               f"due on {invoice.due_on}.\n\n"
@@ -53,7 +65,7 @@ async def send_invoice(session: AsyncSession, now: datetime, today: date, *,
     )
     session.add(mail)
     await session.flush()
-    return {"invoice": invoice_dict(invoice, client, today), "outbox_id": mail.id, "to": client.email}
+    return {"invoice": invoice_dict(invoice, client, today), "outbox_id": mail.id, "to": to}
 
 
 async def list_invoices(session: AsyncSession, today: date, *, status: str,
@@ -83,6 +95,7 @@ async def send_reminder(session: AsyncSession, now: datetime, today: date, *, in
         why = {"draft": "has not been sent yet", "paid": "is already paid", "void": "is void"}
         raise PermanentError(f"Invoice {invoice.number} {why.get(status, 'is ' + status)}; "
                              "there is nothing to remind about.")
+    to = billing_address(client)
     outstanding = invoice.amount_cents - await paid_so_far(session, invoice.id or 0)
     late = (today - invoice.due_on).days
     when = f"was due {late} day{'s' if late != 1 else ''} ago ({invoice.due_on})" if late > 0 \
@@ -90,11 +103,11 @@ async def send_reminder(session: AsyncSession, now: datetime, today: date, *, in
     body = message or (f"Dear {client.name},\n\na friendly reminder that invoice {invoice.number} "
                        f"for {money(outstanding, invoice.currency)} {when}. "
                        "If you have already paid, please ignore this message.")
-    mail = LocalOutbox(kind="reminder", to=client.email, invoice_id=invoice.id, created_at=now,
+    mail = LocalOutbox(kind="reminder", to=to, invoice_id=invoice.id, created_at=now,
                        subject=f"Reminder: invoice {invoice.number}", body=body)
     session.add(mail)
     await session.flush()
-    return {"outbox_id": mail.id, "to": client.email, "invoice_id": invoice.id,
+    return {"outbox_id": mail.id, "to": to, "invoice_id": invoice.id,
             "number": invoice.number, "days_overdue": max(late, 0),
             "outstanding_cents": outstanding}
 

@@ -220,3 +220,16 @@ async def test_unknown_calendar_names_the_ones_there_are(
     with pytest.raises(PermanentError, match=r"no calendar named 'Gym' \(you have: Work, Home\)|Home, Work"):
         await create_event(client, account.context(), title="x", start="2026-03-06T16:00Z",
                            end="2026-03-06T16:30Z", attendees=[], calendar="Gym")  # fmt: skip
+
+
+@pytest.mark.parametrize("bad", ["eve@example.com\r\nATTENDEE:mailto:mallory@example.com",
+                                 "eve@example.com, mallory@example.com"])
+async def test_an_attendee_that_is_not_one_address_creates_nothing(
+    client: CalDavClient, account: CalendarAccount, bad: str
+) -> None:
+    from bot.errors import InvalidArguments
+
+    with pytest.raises(InvalidArguments, match=r"attendees\[1\]"):
+        await create_event(client, account.context(), title="Sync", start="2026-03-04T10:00",
+                           end="2026-03-04T11:00", attendees=["bob@example.com", bad])
+    assert account.raw_events() == []

@@ -198,3 +198,18 @@ async def test_registry_builds_the_client_from_settings_and_calls_through_it(
         await client.aclose()
     default = crm.build_client(IntegrationEnv(settings=SimpleNamespace(), database=None))
     assert default.api_url == "https://api.hubapi.com"
+
+
+@pytest.mark.parametrize("bad", ["eve@example.com\r\nBcc: mallory@example.com", "eve@example.com, m@example.com"])
+async def test_a_contact_email_is_one_address_or_nothing_is_sent(
+    client: HubSpotClient, hubspot: FakeHubSpot, bad: str
+) -> None:
+    with pytest.raises(InvalidArguments, match="crm: email"):
+        await crm.create_contact(client, context(), email=bad, firstname="Eve")
+    made = await crm.create_contact(client, context(), email="eve@example.com", firstname="Eve")
+    hubspot.requests.clear()
+    with pytest.raises(InvalidArguments, match="crm: properties.email"):
+        await crm.update_record(client, context(), object_type="contacts", record_id=made["record"]["id"],
+                                properties={"email": bad})
+    assert hubspot.requests == []
+    assert [r["properties"]["email"] for r in hubspot.records["contacts"].values()] == ["eve@example.com"]

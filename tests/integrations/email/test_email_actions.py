@@ -120,6 +120,10 @@ async def test_every_recipient_refused_fails_the_step(client: SmtpClient, smtp_s
         {"to": "bob@example.com", "subject": "Hi\r\nBcc: eve@example.com", "body": "x"},
         {"to": "bob@example.com\nBcc: eve@example.com", "subject": "Hi", "body": "x"},
         {"to": "not an address", "subject": "Hi", "body": "x"},
+        {"to": ["bob@example.com", "eve@example.com\r\nBcc: mallory@example.com"], "subject": "Hi", "body": "x"},
+        {"to": "bob@example.com, eve@example.com", "subject": "Hi", "body": "x"},
+        {"to": "bob@example.com", "cc": "Eve <eve@example.com>, mallory@example.com", "subject": "Hi", "body": "x"},
+        {"to": "bob@example.com", "reply_to": "eve@example.com\nBcc: mallory@example.com", "subject": "Hi", "body": "x"},
     ],
 )
 async def test_header_injection_and_bad_addresses_are_refused(
@@ -127,4 +131,23 @@ async def test_header_injection_and_bad_addresses_are_refused(
 ) -> None:
     with pytest.raises(InvalidArguments):
         await send(client, smtp_sink.context(), **args)
+    assert smtp_sink.messages == []
+
+
+async def test_one_address_per_field_and_a_list_for_several(client: SmtpClient, smtp_sink: SmtpServer) -> None:
+    with pytest.raises(InvalidArguments, match="to: .*more than one address; give one address per field"):
+        await send(client, smtp_sink.context(), to="bob@example.com, eve@example.com", subject="Hi", body="x")
+    with pytest.raises(InvalidArguments, match=r"to\[1\]: .*line break"):
+        await send(client, smtp_sink.context(), to=["bob@example.com", "eve@example.com\r\nBcc: m@example.com"],
+                   subject="Hi", body="x")
+    assert smtp_sink.messages == []
+    await send(client, smtp_sink.context(), to=["Bob <bob@example.com>", "eve@example.com"], subject="Hi", body="x")
+    [received] = smtp_sink.messages
+    assert sorted(received.rcpt_tos) == ["bob@example.com", "eve@example.com"]
+
+
+async def test_a_from_address_with_a_line_break_sends_nothing(client: SmtpClient, smtp_sink: SmtpServer) -> None:
+    ctx = smtp_sink.context(from_address="me@example.com\r\nBcc: mallory@example.com")
+    with pytest.raises(InvalidArguments, match="from_address: .*line break"):
+        await send(client, ctx, to="bob@example.com", subject="Hi", body="x")
     assert smtp_sink.messages == []

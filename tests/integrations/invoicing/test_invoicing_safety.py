@@ -176,3 +176,12 @@ async def test_missing_credentials_mean_not_connected(client: StripeInvoicingCli
     ctx = context(api_key="")
     with pytest.raises(NotConnected):
         await inv.list_overdue(client, ctx)
+
+
+@pytest.mark.parametrize("bad", ["ap@acme.test\r\nBcc: thief@evil.example", "ap@acme.test, thief@evil.example"])
+async def test_a_customer_email_is_one_address_or_nothing_reaches_stripe(
+    client: StripeInvoicingClient, stripe_fake: FakeStripe, bad: str
+) -> None:
+    with pytest.raises(InvalidArguments, match="invoicing: email"):
+        await inv.create_customer(client, context(), name="Acme", email=bad)
+    assert stripe_fake.requests == [] and stripe_fake.customers == {}
