@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -15,6 +16,21 @@ from bot.store.schema import import_all_tables
 from tests.support import postgres
 
 import_all_tables()
+
+# the settings a developer's shell may carry for a real deployment: none of them may reach a test
+_FOREIGN_PREFIXES = ("DEPUTY_", "SLACK_", "DISCORD_", "ANTHROPIC_")
+# knobs of the test suite itself (which database server, fuzz and reliability budgets)
+_SUITE_KNOBS = ("DEPUTY_TEST_", "DEPUTY_FUZZ_", "DEPUTY_RELIABILITY_")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Each test starts with no Deputy/Slack/Discord/Anthropic settings in the environment and
+    in an empty working directory (no deputy.toml, no .deputy folder from another test)."""
+    for name in list(os.environ):
+        if name.startswith(_FOREIGN_PREFIXES) and not name.startswith(_SUITE_KNOBS):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -79,3 +95,13 @@ async def database(database_url: str) -> AsyncIterator[Database]:
         await _truncate_all(db)
     yield db
     await db.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.support.tallies import summary_lines
+
+    lines = summary_lines()
+    if lines:
+        terminalreporter.section("cases tried")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -1,10 +1,9 @@
 """The README is the first thing a new user reads: every setting must be in its table."""
 
-from pathlib import Path
-
 from bot.settings import Settings
+from tests.support.paths import REPO_ROOT
 
-README = Path("README.md").read_text()
+README = (REPO_ROOT / "README.md").read_text()
 
 
 def environment_name(name: str) -> str:

@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import pytest
 
 from bot.chat.buttons import BadButton, ButtonId, parse_button
@@ -10,8 +8,9 @@ from bot.flow.edits import parse_modify
 from bot.planning.refs import RefError, resolve
 from bot.planning.validation import validate_plan
 from bot.registry import load_manifest
+from tests.support.paths import INTEGRATIONS
 
-MANIFEST = load_manifest(Path("integrations/local/manifest.yaml"))
+MANIFEST = load_manifest(INTEGRATIONS / "local" / "manifest.yaml")
 
 
 class Catalog:

@@ -2,14 +2,13 @@
 
 ``DEPUTY_FUZZ_EXAMPLES=N`` sets the examples per fuzz test (default 60);
 ``DEPUTY_FUZZ_SEED=S`` picks another reproducible sequence. Every test counts the cases it
-tried, by outcome, and prints them (``pytest -s``).
+tried, by outcome, in a tally printed at the end of the session (tests/support/tallies.py).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -29,12 +28,6 @@ def fuzz(test: F) -> F:
                                                  HealthCheck.too_slow, HealthCheck.data_too_large,
                                                  HealthCheck.filter_too_much])(test)
     return seed(SEED)(configured)
-
-
-class Tally(Counter[str]):
-    def report(self, name: str) -> None:
-        print(f"\nfuzz {name}: {sum(self.values())} cases: "
-              + ", ".join(f"{k} {v}" for k, v in sorted(self.items())))
 
 
 class ErrorLog(logging.Handler):

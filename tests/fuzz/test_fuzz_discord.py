@@ -15,7 +15,8 @@ from bot.chat.buttons import parse_button
 from bot.chat.events import ButtonPressed, ChatEvent, CommandInvoked, GoalPosted, ThreadReply
 from tests.adapters.discord.conftest import Running
 from tests.fakes.discord_server import ADMIN
-from tests.fuzz.budget import ErrorLog, Tally, fuzz
+from tests.fuzz.budget import ErrorLog, fuzz
+from tests.support.tallies import tally
 
 texts = st.text(max_size=120) | st.sampled_from([
     "", " ", "connect crm", "connect", "status", "cancel 1", "help", "approve", "x" * 3000,
@@ -59,7 +60,6 @@ async def settle(before: set[asyncio.Task[Any]]) -> None:
         new = {t for t in asyncio.all_tasks() - before
                if t is not asyncio.current_task() and not t.done()}
         short = {t for t in new if t.get_name().startswith(SHORT_LIVED)}
-        NAMES.update(t.get_name() for t in new)
         if not short:
             return
         await asyncio.wait(short, timeout=5)
@@ -67,7 +67,6 @@ async def settle(before: set[asyncio.Task[Any]]) -> None:
 
 
 SHORT_LIVED = ("discord.py:", "discord-ui-", "CommandTree")
-NAMES: set[str] = set()
 
 
 def check_events(events: list[ChatEvent]) -> None:
@@ -80,7 +79,7 @@ def check_events(events: list[ChatEvent]) -> None:
             assert event.text.strip() == event.text and event.text
 
 
-TALLY = Tally()
+TALLY = tally("fuzz discord entry points")
 
 
 @fuzz
@@ -137,9 +136,3 @@ async def test_random_payloads_become_clean_events_or_clean_refusals(
     if kind == "component" and not custom_id.startswith("deputy:"):
         assert recorder.events == [], "a button that is not Deputy's reached the core"
     TALLY[f"{kind}:{'event' if recorder.events else 'refused'}"] += 1
-
-
-def test_report_discord_tally() -> None:
-    TALLY.report("discord entry points")
-    print("task names seen:", sorted(NAMES))
-    assert sum(TALLY.values()) > 0

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from bot.domain import Effect, Step
 from bot.policy import PolicyError, RequestFacts, evaluate_step, parse_policy
-from tests.fuzz.budget import Tally, fuzz
+from tests.fuzz.budget import fuzz
+from tests.support.tallies import tally
 
 DEFAULT = (Path(__file__).parents[2] / "policies" / "default.yaml").read_text()
 EXAMPLES = sorted((Path(__file__).parents[2] / "policies").glob("*.yaml"))
@@ -70,7 +71,7 @@ texts = (st.text(max_size=300)
          | st.sampled_from(["", "---", "- a\n- b", "rules: !!python/object:os.system {}", "&a [*a]",
                             "rules: &x\n  - *x", "{{{{", "version: 1\nrules:\n  - name: a\n    verdict: allow\n" * 3]))
 
-TALLY = Tally()
+TALLY = tally("fuzz policy loader")
 FACTS = RequestFacts(requester_key="slack:T0:U0", requester_groups=frozenset(), channel_id="C0",
                      platform="slack")
 
@@ -95,8 +96,3 @@ def test_random_policy_text_loads_or_is_refused_cleanly(text: str) -> None:
         return
     try_it(policy)
     TALLY["loaded"] += 1
-
-
-def test_report_policy_tally() -> None:
-    TALLY.report("policy loader")
-    assert sum(TALLY.values()) > 0
