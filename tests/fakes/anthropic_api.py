@@ -12,7 +12,11 @@ measure what is really sent:
   (``cache_creation_input_tokens``), later identical prefixes are read from it
   (``cache_read_input_tokens``); prefixes under the minimum cacheable length are not cached;
 - **token counts** are estimated as one token per four characters of canonical JSON;
-- **request checks** the real API makes: required fields, every ``tool_use`` answered by a
+- **request checks** the real API makes: a key, in ``x-api-key`` or (as the installed SDK
+  sends it) ``Authorization: Bearer`` (401 ``authentication_error`` "x-api-key header is
+  required", or "invalid x-api-key" when the fake was given the key to expect), the ``anthropic-version`` header (400 "anthropic-version:
+  header is required"), required fields, at most four ``cache_control`` breakpoints ("A maximum
+  of 4 blocks with cache_control may be provided. Found N."), every ``tool_use`` answered by a
   ``tool_result`` in the next user turn, and (for models configured so) a 400 on a forced
   ``tool_choice``.
 
@@ -34,6 +38,7 @@ from typing import Any
 from aiohttp import web
 
 MIN_CACHEABLE_TOKENS = 1024
+MAX_CACHE_BREAKPOINTS = 4
 _ID_ALPHABET = string.ascii_letters + string.digits
 
 
@@ -112,7 +117,10 @@ class FakeAnthropic:
         responder: Responder | None = None,
         rejects_forced_tool_choice: Iterable[str] = ("claude-sonnet-5-5", "claude-opus-5-5"),
         min_cacheable_tokens: int = MIN_CACHEABLE_TOKENS,
+        api_key: str | None = None,
     ) -> None:
+        # the key to expect in x-api-key; None accepts any key (a header is still required)
+        self._api_key = api_key
         self.requests: list[RecordedRequest] = []
         self.usages: list[dict[str, int]] = []
         self._script: deque[Reply | ApiError] = deque()
@@ -152,6 +160,22 @@ class FakeAnthropic:
         self.requests.append(
             RecordedRequest(request.path, {k.lower(): v for k, v in request.headers.items()}, raw)
         )
+        # the key goes in x-api-key (the documented header) or, as anthropic 2.x SDKs send it,
+        # in Authorization: Bearer; a request with neither is refused
+        bearer = request.headers.get("authorization", "")
+        key = request.headers.get("x-api-key") or (
+            bearer.removeprefix("Bearer ").strip() if bearer.startswith("Bearer ") else ""
+        )
+        if not key:
+            return self._error(
+                ApiError(401, "authentication_error", "x-api-key header is required")
+            )
+        if self._api_key is not None and key != self._api_key:
+            return self._error(ApiError(401, "authentication_error", "invalid x-api-key"))
+        if not request.headers.get("anthropic-version"):
+            return self._error(
+                ApiError(400, "invalid_request_error", "anthropic-version: header is required")
+            )
         try:
             body = json.loads(raw)
         except json.JSONDecodeError:
@@ -173,6 +197,12 @@ class FakeAnthropic:
         for key in ("model", "max_tokens", "messages"):
             if key not in body:
                 return f"{key}: Field required"
+        marked = sum(1 for s in self._segments(body) if isinstance(s, dict) and "cache_control" in s)
+        if marked > MAX_CACHE_BREAKPOINTS:
+            return (
+                f"A maximum of {MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. "
+                f"Found {marked}."
+            )
         choice = body.get("tool_choice") or {}
         if choice.get("type") in ("any", "tool") and body["model"] in self._rejects_forced:
             return f"tool_choice: forced tool use is not supported with model {body['model']}."
@@ -193,13 +223,19 @@ class FakeAnthropic:
                 )
         return ""
 
-    def _usage(self, body: dict[str, Any], reply: Reply) -> dict[str, int]:
+    @staticmethod
+    def _segments(body: dict[str, Any]) -> list[Any]:
+        """The request in cache order: tools, then system, then each message's blocks."""
         segments: list[Any] = list(body.get("tools", []))
         system = body.get("system", [])
         segments += [system] if isinstance(system, str) else list(system)
         for message in body["messages"]:
-            content = message["content"]
+            content = message.get("content", [])
             segments += [content] if isinstance(content, str) else list(content)
+        return segments
+
+    def _usage(self, body: dict[str, Any], reply: Reply) -> dict[str, int]:
+        segments = self._segments(body)
         total = sum(estimate_tokens(s) for s in segments)
         marked = [i for i, s in enumerate(segments) if isinstance(s, dict) and "cache_control" in s]
         read = written = 0

@@ -70,7 +70,7 @@ OVERDUE_PLAN = {
 
 @pytest.fixture
 async def api() -> AsyncIterator[FakeAnthropic]:
-    async with FakeAnthropic() as fake:
+    async with FakeAnthropic(api_key=API_KEY) as fake:
         yield fake
 
 
