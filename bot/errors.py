@@ -36,11 +36,23 @@ class IntegrationError(DeputyError):
 
 
 class TransientError(IntegrationError):
-    """Worth retrying: timeouts, 429, 5xx. ``retry_after`` is the server's hint in seconds."""
+    """The call failed in a way that may pass: a timeout, a refused connection, 429, 5xx.
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    ``sent`` says whether the request reached the provider, which decides whether a write
+    may be sent again (see ``bot/execution/calls.py``): False when it certainly did not (the
+    connection was refused, the name did not resolve, the TLS handshake failed, a 429 or 503
+    answered before processing); True when it did and the answer was a failure that does not
+    say what happened (a 500 after sending); None when nobody can tell (a read timeout, a
+    connection reset after the body went out). The default is None: a client that does not
+    know must not claim a write was never sent. ``retry_after`` is the server's hint in
+    seconds.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None, *,
+                 sent: bool | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.sent = sent
 
 
 class PermanentError(IntegrationError):
@@ -66,7 +78,8 @@ class UnknownAction(UserError):
 
 
 class OutcomeUnknown(PermanentError):
-    """A write was started before a crash and its integration cannot tell whether it ran."""
+    """A write may or may not have happened (it was interrupted after it was sent, or by a
+    crash) and its integration cannot tell: it is never sent again; a person checks."""
 
 
 class DatabaseUnavailable(DeputyError):

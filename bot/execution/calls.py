@@ -1,4 +1,13 @@
-"""One integration call: argument check, timeout, retries with backoff on transient errors."""
+"""One integration call: argument check, timeout, and the retry rule.
+
+The retry rule, in one place: a failed call is tried again when that cannot do anything
+twice — it was a read, or the integration honours idempotency keys (it answers a repeated
+key with the first result), or the request certainly never reached the provider
+(``TransientError.sent is False``: a refused connection, a failed DNS lookup or TLS
+handshake, a 429 or 503 answered before processing). Any other failure of a write — a
+timeout, a connection reset after the body was sent, a 5xx after sending — leaves its
+outcome unknown: it is raised as OutcomeUnknown at once, never sent again.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +24,17 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def _safe_to_resend(registry: Registry, action: str, effect: Effect) -> bool:
+def safe_to_resend(registry: Registry, action: str, effect: Effect) -> bool:
+    """Whether sending this action again can never cause a second side effect."""
     loaded = registry.get(action.split(".", 1)[0])
     return effect is Effect.READ or (loaded is not None and loaded.manifest.idempotent_writes)
+
+
+def outcome_unknown(action: str, reason: str) -> OutcomeUnknown:
+    integration = action.split(".", 1)[0]
+    return OutcomeUnknown(
+        f"{reason}. {action} may or may not have happened, and {integration} cannot tell: it "
+        f"was not sent again. Check it by hand in {integration} before running it again")
 
 
 async def call_action(registry: Registry, settings: Settings, action: str, args: dict[str, Any],
@@ -29,21 +46,20 @@ async def call_action(registry: Registry, settings: Settings, action: str, args:
     if problems:
         raise InvalidArguments(f"{action}: " + "; ".join(problems[:5]))
     client, fn = registry.function(action)
+    resendable = safe_to_resend(registry, action, spec.effect)
     delay = settings.retry_base_seconds
     for attempt in range(1, settings.step_attempts + 1):
         try:
             async with asyncio.timeout(settings.step_timeout_seconds):
                 return await fn(client, ctx, **args)
         except TimeoutError:
-            if not _safe_to_resend(registry, action, spec.effect):
-                # the call may have happened: sending it again could do it twice
-                raise OutcomeUnknown(
-                    f"{action} did not answer within {settings.step_timeout_seconds:g} s and "
-                    "cannot tell whether it happened; it was not sent again. Check it by hand.") from None
-            error: TransientError = TransientError(
-                f"{action} did not answer within {settings.step_timeout_seconds:g} s")
+            # cut off mid-call: the request may be at the provider already
+            error = TransientError(
+                f"{action} did not answer within {settings.step_timeout_seconds:g} s", sent=None)
         except TransientError as err:
             error = err
+        if error.sent is not False and not resendable:
+            raise outcome_unknown(action, str(error)) from error
         if attempt == settings.step_attempts:
             raise PermanentError(f"{error} (gave up after {attempt} tries)") from error
         wait = min(settings.retry_max_seconds, error.retry_after if error.retry_after is not None else delay)

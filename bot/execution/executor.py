@@ -9,6 +9,7 @@ risk a second side effect.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Mapping
@@ -36,9 +37,21 @@ log = logging.getLogger(__name__)
 
 
 class StepFailed(Exception):
-    def __init__(self, step: StepRow, message: str) -> None:
+    """``check``, for a write whose outcome is unknown, says what a person must look at."""
+
+    def __init__(self, step: StepRow, message: str, check: str = "") -> None:
         super().__init__(message)
         self.step = step
+        self.check = check
+
+
+def what_to_check(step: StepRow, args: Any) -> str:
+    shown = json.dumps(args, ensure_ascii=False, default=str)
+    shown = shown if len(shown) <= 300 else shown[:299] + "…"
+    integration = step.action.split(".", 1)[0]
+    return (f"step {step.position} ({step.action} {shown}) may already have happened in "
+            f"{integration}. Look there before approving: if it did, take that step out of "
+            "this plan, or it will happen twice.")
 
 
 def idempotency_key(run_id: int, step_id: str, item: int | None = None) -> str:
@@ -67,7 +80,7 @@ async def execute_run(app: Deputy, run: RunRow, worker_id: str) -> RunStatus:
                 return RunStatus.CANCELLED
             previous = done.get(step.step_id)
             if previous is not None and previous.status == StepStatus.STARTED:
-                _check_resumable(app, step)
+                _check_resumable(app, step, previous.args)
             if not await approval_holds(app, run.id, view, step, outputs):
                 return RunStatus.CANCELLED  # the writes changed since approval: asked again
             outputs[step.step_id] = await metrics.timed_step(
@@ -85,7 +98,8 @@ async def execute_run(app: Deputy, run: RunRow, worker_id: str) -> RunStatus:
                 "run": run.id, "step": failure.step.step_id, "error": str(failure)})
         await record_run(app, view, succeeded=False)
         await report_progress(app, view)
-        await report_finished(app, view, run.id, outputs, failure.step, str(failure))
+        await report_finished(app, view, run.id, outputs, failure.step, str(failure),
+                              check=failure.check)
         return RunStatus.FAILED
     async with app.database.session() as session:
         await runs.finish_run(session, run.id, RunStatus.SUCCEEDED)
@@ -141,7 +155,7 @@ async def _credentials(app: Deputy, requester: Actor, action: str) -> Mapping[st
                                           fields, app.clock()) if app.vault else fields
 
 
-def _check_resumable(app: Deputy, step: StepRow) -> None:
+def _check_resumable(app: Deputy, step: StepRow, args: Any) -> None:
     spec = app.registry.spec(step.action)
     loaded = app.registry.get(step.action.split(".", 1)[0])
     if spec is None or spec.effect is Effect.READ:
@@ -150,7 +164,8 @@ def _check_resumable(app: Deputy, step: StepRow) -> None:
         return
     raise StepFailed(step, str(OutcomeUnknown(
         f"step {step.position} ({step.action}) was interrupted and {step.action.split('.')[0]} "
-        "cannot tell whether it happened; it was not sent again. Check it by hand.")))
+        "cannot tell whether it happened; it was not sent again. Check it by hand.")),
+        check=what_to_check(step, args))
 
 
 async def _still_ours(app: Deputy, run_id: int, worker_id: str) -> bool:
@@ -184,7 +199,9 @@ async def _run_step(app: Deputy, run_id: int, view: PlanView, step: StepRow, req
             result = await call_with_credentials(app, requester, step.action, args, key)
         except DeputyError as err:
             await _audit_failed_call(app, view, run_id, step, key, args, str(err))
-            raise StepFailed(step, f"step {step.position} ({step.action}) failed: {err}") from err
+            check = what_to_check(step, args) if isinstance(err, OutcomeUnknown) else ""
+            raise StepFailed(step, f"step {step.position} ({step.action}) failed: {err}",
+                             check=check) from err
         except Exception as err:
             # a bug in the integration: its message may hold anything, so show only a reference
             ref = uuid.uuid4().hex[:8]

@@ -24,7 +24,9 @@ async def report_progress(app: Deputy, view: PlanView) -> None:
 
 
 async def report_finished(app: Deputy, view: PlanView, run_id: int, outputs: dict[str, Any],
-                          failed: StepRow | None, error: str) -> None:
+                          failed: StepRow | None, error: str, check: str = "") -> None:
+    """``check``: for a write whose outcome is unknown, what to look at before re-running it
+    (the re-plan card shows it first)."""
     from bot.scheduling.digests import report_monitor_run
 
     # a monitor's run answers with a digest in its channel (or nothing), never a RunResult
@@ -49,10 +51,11 @@ async def report_finished(app: Deputy, view: PlanView, run_id: int, outputs: dic
     if port:
         await port.post(where_of(view.goal), result)
     if failed is not None:
-        await _replan(app, view, outputs, failed, error)
+        await _replan(app, view, outputs, failed, error, check)
 
 
-async def _replan(app: Deputy, view: PlanView, outputs: dict[str, Any], failed: StepRow, error: str) -> None:
+async def _replan(app: Deputy, view: PlanView, outputs: dict[str, Any], failed: StepRow, error: str,
+                  check: str) -> None:
     assert view.goal.id is not None
     async with app.database.session() as session:
         requester = await goals.get_actor(session, view.goal.requester_key)
@@ -62,6 +65,8 @@ async def _replan(app: Deputy, view: PlanView, outputs: dict[str, Any], failed: 
     request = ReplanRequest(goal=view.goal.text, plan=view.draft(), completed=outputs,
                             failed_step=failed.step_id, error=error)
     outcome = await app.planner.replan(request, context)
+    note = f"Proposed after step {failed.position} failed: {error[:200]}"
+    if check:
+        note = f"Check first: {check}\n{note}"
     await propose(app, view.goal.id, outcome, reason=f"re-planned after step {failed.position} failed",
-                  author_key=None,
-                  note=f"Proposed after step {failed.position} failed: {error[:200]}")
+                  author_key=None, note=note)

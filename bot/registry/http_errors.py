@@ -1,7 +1,10 @@
 """One mapping from HTTP answers to Deputy's error vocabulary, used by every integration.
 
-401/403 → reconnect; 404 → a clear step failure; 408/425/429/5xx → transient (retried with
-backoff, honouring ``Retry-After``); other 4xx → permanent with the provider's message.
+401/403 → reconnect; 404 → a clear step failure; 408/425/429/5xx → transient (honouring
+``Retry-After``); other 4xx → permanent with the provider's message. A transient answer says
+whether the request was processed: 408, 425, 429 and 503 refuse it before processing
+(``sent=False``, so even a write may be sent again); 500, 502 and 504 come after the provider
+may have acted (``sent=True``: a write's outcome is unknown).
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from email.utils import parsedate_to_datetime
 from bot.errors import IntegrationError, PermanentError, ReconnectNeeded, TransientError
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# answered before the request was processed: nothing happened at the provider
+NOT_PROCESSED_STATUSES = frozenset({408, 425, 429, 503})
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
@@ -50,6 +55,7 @@ def error_for_status(
         return PermanentError(f"{integration}: not found{detail}")
     if status in TRANSIENT_STATUSES:
         return TransientError(
-            f"{integration} answered {status}{detail}", retry_after=retry_after_seconds(headers or {})
+            f"{integration} answered {status}{detail}", retry_after=retry_after_seconds(headers or {}),
+            sent=status not in NOT_PROCESSED_STATUSES,
         )
     return PermanentError(f"{integration} refused the request ({status}){detail}")

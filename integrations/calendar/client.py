@@ -10,6 +10,7 @@ never carry the password (nor the server's raw answer, which may echo request he
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -79,13 +80,29 @@ def translate(err: BaseException) -> IntegrationError:
     if isinstance(err, dav_error.DAVError):
         mapped = error_for_status(INTEGRATION, err.status) if err.status else None
         return mapped or PermanentError(f"calendar: the server refused the request ({type(err).__name__})")
+    if isinstance(err, niquests.exceptions.ConnectTimeout | niquests.exceptions.SSLError):
+        return TransientError("calendar: cannot reach the calendar server", sent=False)
     if isinstance(err, niquests.exceptions.Timeout | TimeoutError):
-        return TransientError("calendar: the server did not answer in time")
+        return TransientError("calendar: the server did not answer in time", sent=None)
     if isinstance(err, niquests.exceptions.ConnectionError):
-        return TransientError("calendar: cannot reach the calendar server")
+        if _never_connected(err):
+            return TransientError("calendar: cannot reach the calendar server", sent=False)
+        return TransientError("calendar: the connection to the calendar server broke", sent=None)
     if isinstance(err, niquests.exceptions.RequestException):
         return PermanentError("calendar: the server URL cannot be used")
-    return TransientError(f"calendar: network error ({type(err).__name__})")
+    if isinstance(err, ConnectionRefusedError | socket.gaierror):
+        return TransientError("calendar: cannot reach the calendar server", sent=False)
+    return TransientError(f"calendar: network error ({type(err).__name__})", sent=None)
+
+
+# what urllib3 (under niquests) names a failure to open the connection: nothing was sent
+_CONNECT_FAILURES = ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError")
+
+
+def _never_connected(err: BaseException) -> bool:
+    cause = err.args[0] if err.args else None
+    reason = getattr(cause, "reason", cause)
+    return type(reason).__name__ in _CONNECT_FAILURES
 
 
 def _sync(value: T | Coroutine[Any, Any, T]) -> T:

@@ -65,13 +65,19 @@ class HubSpotClient:
                 response = await self._http.request(
                     method, path, json=body, params=params, headers=headers
                 )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as err:
+            # refused, unresolved, TLS handshake failed, or no connection free: nothing was sent
+            raise TransientError(
+                f"{INTEGRATION}: could not reach HubSpot ({type(err).__name__})", sent=False
+            ) from err
         except (TimeoutError, httpx.TimeoutException) as err:
             raise TransientError(
-                f"{INTEGRATION}: HubSpot did not answer within {self.timeout:g} s"
+                f"{INTEGRATION}: HubSpot did not answer within {self.timeout:g} s", sent=None
             ) from err
         except httpx.TransportError as err:
+            # the connection broke after the request may have gone out
             raise TransientError(
-                f"{INTEGRATION}: could not reach HubSpot ({type(err).__name__})"
+                f"{INTEGRATION}: the connection to HubSpot broke ({type(err).__name__})", sent=None
             ) from err
         if response.status_code >= 400:
             raise _error(response, token)

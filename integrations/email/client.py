@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import getaddresses
+from typing import Any
 
 import aiosmtplib
 
@@ -65,14 +66,21 @@ class Delivery:
     refused: dict[str, str]  # recipient → the server's code, for a partial delivery
 
 
-def translate(err: aiosmtplib.SMTPException) -> IntegrationError:
-    """Deputy's error for an SMTP failure. Recipient addresses are not secret; replies are."""
+def translate(err: aiosmtplib.SMTPException, data_sent: bool = False) -> IntegrationError:
+    """Deputy's error for an SMTP failure. Recipient addresses are not secret; replies are.
+
+    ``data_sent``: the message itself (DATA) had started to go out. Before that, a timeout or
+    a dropped connection delivered nothing (a server delivers only a message it accepted after
+    DATA), so it may be sent again; after it, nobody can tell whether it was delivered."""
     if isinstance(err, aiosmtplib.SMTPAuthenticationError):
         return ReconnectNeeded(INTEGRATION)
+    unknown = None if data_sent else False
+    if isinstance(err, aiosmtplib.SMTPConnectTimeoutError | aiosmtplib.SMTPConnectError):
+        return TransientError("email: cannot reach the SMTP server", sent=False)
     if isinstance(err, aiosmtplib.SMTPTimeoutError):
-        return TransientError("email: the SMTP server did not answer in time")
-    if isinstance(err, aiosmtplib.SMTPConnectError | aiosmtplib.SMTPServerDisconnected):
-        return TransientError("email: cannot reach the SMTP server")
+        return TransientError("email: the SMTP server did not answer in time", sent=unknown)
+    if isinstance(err, aiosmtplib.SMTPServerDisconnected):
+        return TransientError("email: the SMTP server closed the connection", sent=unknown)
     if isinstance(err, aiosmtplib.SMTPRecipientsRefused):
         refused = ", ".join(r.recipient for r in err.recipients)
         return PermanentError(f"email: the server refused the recipients: {refused}")
@@ -81,8 +89,9 @@ def translate(err: aiosmtplib.SMTPException) -> IntegrationError:
     if isinstance(err, aiosmtplib.SMTPSenderRefused):
         return PermanentError(f"email: the server refused the sender address {err.sender}")
     if isinstance(err, aiosmtplib.SMTPResponseException):
-        if 400 <= err.code < 500:  # SMTP 4xx: try again later
-            return TransientError(f"email: the server asked to try again later ({err.code})")
+        if 400 <= err.code < 500:  # SMTP 4xx: not accepted, try again later
+            return TransientError(f"email: the server asked to try again later ({err.code})",
+                                  sent=False)
         return PermanentError(f"email: the server refused the message ({err.code})")
     # what is left (SMTPNotSupported, or the base class aiosmtplib raises for a missing
     # STARTTLS or AUTH extension) means the settings ask for something the server lacks
@@ -92,14 +101,24 @@ def translate(err: aiosmtplib.SMTPException) -> IntegrationError:
     )
 
 
+class _TrackedSMTP(aiosmtplib.SMTP):
+    """An SMTP connection that remembers whether the message itself (DATA) started to go out."""
+
+    data_sent = False
+
+    async def data(self, message: str | bytes, /, **kwargs: Any) -> aiosmtplib.SMTPResponse:
+        self.data_sent = True
+        return await super().data(message, **kwargs)
+
+
 class SmtpClient:
     """Sends messages through the user's SMTP server. Built once per process."""
 
     def __init__(self, timeout_seconds: float = 20.0) -> None:
         self.timeout_seconds = timeout_seconds
 
-    def _connection(self, box: Mailbox) -> aiosmtplib.SMTP:
-        return aiosmtplib.SMTP(
+    def _connection(self, box: Mailbox) -> _TrackedSMTP:
+        return _TrackedSMTP(
             hostname=box.host,
             port=box.port,
             use_tls=box.security == "tls",
@@ -111,13 +130,15 @@ class SmtpClient:
 
     async def send(self, credentials: Mapping[str, str], message: EmailMessage) -> Delivery:
         box = mailbox(credentials)
+        smtp = self._connection(box)
         try:
-            async with self._connection(box) as smtp:
+            async with smtp:
                 errors, _ = await smtp.send_message(message)
         except aiosmtplib.SMTPException as err:
-            raise translate(err) from err
-        except OSError as err:  # refused connection, DNS failure, TLS handshake
-            raise TransientError(f"email: cannot reach the SMTP server ({type(err).__name__})") from err
+            raise translate(err, smtp.data_sent) from err
+        except OSError as err:  # refused connection, DNS failure, TLS handshake; or a reset
+            raise TransientError(f"email: cannot reach the SMTP server ({type(err).__name__})",
+                                 sent=None if smtp.data_sent else False) from err
         refused = {address: str(code) for address, (code, _) in errors.items()}
         recipients = [a for _, a in _all_recipients(message)]
         accepted = [a for a in recipients if a not in refused]
@@ -133,7 +154,8 @@ class SmtpClient:
         except aiosmtplib.SMTPException as err:
             raise translate(err) from err
         except OSError as err:
-            raise TransientError(f"email: cannot reach the SMTP server ({type(err).__name__})") from err
+            raise TransientError(f"email: cannot reach the SMTP server ({type(err).__name__})",
+                                 sent=False) from err
 
 
 def _all_recipients(message: EmailMessage) -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
+import httpx
 import stripe
 from stripe.params import CustomerCreateParams, InvoiceCreateParams, InvoiceItemCreateParams
 
@@ -74,7 +75,7 @@ class StripeInvoicingClient:
                 return await fn(self._stripe(api_key))
         except TimeoutError as err:
             raise TransientError(
-                f"{INTEGRATION}: Stripe did not answer within {self.timeout:g} s"
+                f"{INTEGRATION}: Stripe did not answer within {self.timeout:g} s", sent=None
             ) from err
         except stripe.StripeError as err:
             raise translate(err, api_key) from None
@@ -200,10 +201,21 @@ def translate(err: stripe.StripeError, api_key: str) -> IntegrationError:
         return TransientError(
             f"{INTEGRATION}: Stripe is rate limiting requests",
             retry_after=retry_after_seconds(headers),
+            sent=False,
         )
     if isinstance(err, stripe.APIConnectionError):
+        # the SDK wraps the HTTP library's error: only a failed connect certainly sent nothing
+        never_connected = isinstance(
+            err.__cause__, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
+        )
+        if never_connected:
+            return TransientError(
+                f"{INTEGRATION}: could not reach Stripe ({message or 'connection failed'})",
+                sent=False,
+            )
         return TransientError(
-            f"{INTEGRATION}: could not reach Stripe ({message or 'connection failed'})"
+            f"{INTEGRATION}: the connection to Stripe broke or timed out before it answered",
+            sent=None,
         )
     # the SDK sets .code only on some error classes; the answer's error object always has it
     code = err.code or (err.error.code if err.error is not None else None)
@@ -212,7 +224,8 @@ def translate(err: stripe.StripeError, api_key: str) -> IntegrationError:
         # the same key will replay it, so this is worth retrying and must not fail the step
         return TransientError(
             f"{INTEGRATION}: Stripe is still processing an earlier attempt of this step "
-            "(the request is still being processed); retrying with the same key"
+            "(the request is still being processed); retrying with the same key",
+            sent=False,  # this request was refused unprocessed; the earlier one runs on
         )
     if isinstance(err, stripe.IdempotencyError):
         return PermanentError(

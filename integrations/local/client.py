@@ -78,7 +78,8 @@ class LocalClient:
                 # was written, so the executor may simply retry
                 if "locked" not in str(err).lower():
                     raise
-                raise TransientError(f"local.{action}: the database is busy; try again.") from err
+                raise TransientError(f"local.{action}: the database is busy; try again.",
+                                     sent=False) from err
             except IntegrityError:
                 # a concurrent call with the same key won, or a unique number was taken:
                 # this transaction rolled back entirely, so look again
@@ -86,7 +87,8 @@ class LocalClient:
                     stored = await session.get(LocalWrite, key)
                     if stored is not None:
                         return _replay(stored, action)
-        raise TransientError(f"local.{action}: the database was busy with the same change; try again.")
+        raise TransientError(f"local.{action}: the database was busy with the same change; try again.",
+                             sent=False)
 
     # ---- read helpers for the planner's context, tests and the shell -----------------
 

@@ -11,8 +11,10 @@ leave, and if the event loop ends first its cancellation makes the owner leave a
 ``stdio_client`` then terminates the subprocess, so no server process outlives Deputy.
 
 Errors: a tool result with ``isError`` → PermanentError with the tool's text; a dead or
-unreachable server, a dropped connection or a timeout → TransientError (the executor
-retries it, and the retry reconnects). Messages name the server and tool only: never the
+unreachable server, a dropped connection or a timeout → TransientError, whose ``sent`` says
+whether the call may have reached the server: False for a failure to connect (nothing was
+sent), None for a call cut off by a timeout or a dropped connection (the executor then
+retries a read, the retry reconnecting, and fails a write as "outcome unknown"). Messages name the server and tool only: never the
 env, headers or URL query, which may carry tokens.
 """
 
@@ -33,6 +35,7 @@ from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 from pydantic import ValidationError
 
 from bot.errors import IntegrationError, PermanentError, TransientError
+from bot.registry.http_errors import NOT_PROCESSED_STATUSES
 from integrations.mcp.config import McpServerConfig
 from integrations.mcp.results import result_to_dict
 
@@ -46,6 +49,16 @@ MAX_TOOL_PAGES = 50
 class CallInterrupted(TransientError):
     """The request may have reached the server, but no answer came (timeout, dropped
     connection): retrying a read is safe; whether a write happened is unknown."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, sent=None)
+
+
+class Unreachable(TransientError):
+    """The server could not be started or reached: the call was never sent."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, sent=False)
 
 
 class McpClient:
@@ -101,13 +114,13 @@ class McpClient:
                 self._client = await asyncio.shield(ready)
         except TimeoutError:
             await self._drop()
-            raise TransientError(
+            raise Unreachable(
                 f"MCP server {self.name!r} did not answer within "
                 f"{self.config.connect_timeout_seconds:g} s while connecting") from None
         except asyncio.CancelledError:
             if ready.cancelled():  # the owner was cancelled, not us: that is a failure
                 await self._drop()
-                raise TransientError(f"MCP server {self.name!r}: connecting was interrupted") from None
+                raise Unreachable(f"MCP server {self.name!r}: connecting was interrupted") from None
             raise
         except Exception as err:  # noqa: BLE001 - any transport failure, translated below
             await self._drop()
@@ -236,7 +249,8 @@ class McpClient:
                     f"{label}: the MCP server refused Deputy's credentials ({status}); check the "
                     f"headers of [[mcp_servers]] {self.name!r} in deputy.toml")
             if status is not None and (status == 429 or status >= 500):
-                return TransientError(f"{label}: the MCP server answered {status}")
+                return TransientError(f"{label}: the MCP server answered {status}",
+                                      sent=status not in NOT_PROCESSED_STATUSES)
             return PermanentError(f"{label}: the MCP server refused the call: {err.message[:300]}")
         if isinstance(err, ValidationError):
             return PermanentError(f"{label}: the MCP server sent a malformed answer")
@@ -259,10 +273,10 @@ def _connect_error(config: McpServerConfig, err: BaseException,
     if http_status == 404:
         return PermanentError(f"{where} has no MCP endpoint at that URL (404)")
     if http_status is not None and (http_status == 429 or http_status >= 500):
-        return TransientError(f"{where} answered {http_status}")
+        return Unreachable(f"{where} answered {http_status}")
     if isinstance(leaf, MCPError):
-        return TransientError(f"{where} closed the connection while connecting: {leaf.message[:200]}")
-    return TransientError(f"{where} cannot be reached ({type(leaf).__name__})")
+        return Unreachable(f"{where} closed the connection while connecting: {leaf.message[:200]}")
+    return Unreachable(f"{where} cannot be reached ({type(leaf).__name__})")
 
 
 def _first_leaf(err: BaseException) -> BaseException:

@@ -4,10 +4,11 @@ Each server becomes an integration named by its config ``name``; each tool an ac
 by the tool's name made safe (``[a-z0-9_]``). The tool's ``inputSchema`` is the action's
 argument schema, and its annotations give the effect the policy reads: ``readOnlyHint`` →
 read, ``destructiveHint`` → destructive, anything else (or no annotation) → write. MCP has
-no idempotency keys, so ``idempotent_writes`` is false, and a write interrupted by a
-timeout or a dropped connection fails as OutcomeUnknown instead of being retried (a read is
-retried: it is TransientError). A server that cannot be reached stops start-up with its name and the reason,
-the way a broken built-in integration does.
+no idempotency keys, so ``idempotent_writes`` is false: the executor's retry rule
+(``bot/execution/calls.py``) then fails a write interrupted by a timeout or a dropped
+connection as "outcome unknown" instead of sending it again, and retries a read. A server
+that cannot be reached stops start-up with its name and the reason, the way a broken
+built-in integration does.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pydantic import ValidationError
 
 import integrations as integrations_package
 from bot.domain import Effect
-from bot.errors import IntegrationError, OutcomeUnknown
+from bot.errors import IntegrationError
 from bot.registry import (
     ActionSet,
     ActionSpec,
@@ -36,7 +37,7 @@ from bot.registry import (
 )
 from bot.registry.contract import ActionFn
 from bot.registry.registry import LoadedIntegration
-from integrations.mcp.client import CallInterrupted, McpClient
+from integrations.mcp.client import McpClient
 from integrations.mcp.config import McpServerConfig
 
 log = logging.getLogger(__name__)
@@ -97,15 +98,7 @@ def action_spec(server: str, tool: mcp_types.Tool) -> ActionSpec:
 def _caller(tool: str, effect: Effect) -> ActionFn:
     async def call(client: McpClient, ctx: CallContext, **args: Any) -> dict[str, Any]:
         # ctx.idempotency_key has nowhere to go: MCP has no idempotency (idempotent_writes: false)
-        try:
-            return await client.call_tool(tool, args, probe_first=effect is not Effect.READ)
-        except CallInterrupted as err:
-            if effect is Effect.READ:
-                raise  # transient: the executor retries a read
-            # a retry could do the write twice (invariant 3): fail the step, say so plainly
-            raise OutcomeUnknown(
-                f"{err}; the tool may have run, and MCP cannot tell, so it was not sent again. "
-                "Check it by hand.") from err
+        return await client.call_tool(tool, args, probe_first=effect is not Effect.READ)
 
     return call
 

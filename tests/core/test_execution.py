@@ -47,7 +47,9 @@ async def app_with(database: Database, settings: Settings, backend: FlakyBackend
 
 
 async def test_a_transient_failure_is_retried(database: Database, settings: Settings) -> None:
-    backend = FlakyBackend(fail_next=[TransientError("503 from flaky"), TransientError("429", retry_after=0.01)])
+    # answered before processing (sent=False): safe to send again even without idempotency keys
+    backend = FlakyBackend(fail_next=[TransientError("503 from flaky", sent=False),
+                                      TransientError("429", retry_after=0.01, sent=False)])
     app = await app_with(database, settings, backend, ScriptedPlanner(post_plan("hello")))
     chat = Chat(app)
     await chat.say("post hello")
@@ -58,7 +60,8 @@ async def test_a_transient_failure_is_retried(database: Database, settings: Sett
 
 async def test_a_failure_stops_the_run_and_the_replan_needs_approval_again(
         database: Database, settings: Settings) -> None:
-    backend = FlakyBackend(fail_text={"two": [TransientError("503"), TransientError("503")]})
+    backend = FlakyBackend(fail_text={"two": [TransientError("503", sent=False),
+                                              TransientError("503", sent=False)]})
     planner = ScriptedPlanner(post_plan("one", "two", "three"), post_plan("two again", "three"))
     app = await app_with(database, settings.model_copy(update={"step_attempts": 2}), backend, planner)
     chat = Chat(app)
@@ -73,6 +76,26 @@ async def test_a_failure_stops_the_run_and_the_replan_needs_approval_again(
     assert planner.replans[0].completed["s1"]["posted"] == "one"
     assert "✓ Run 2: Done" in await chat.say("approve")
     assert [text for _, text in backend.effects] == ["one", "two again", "three"]
+
+
+@pytest.mark.parametrize("sent", [True, None])
+@pytest.mark.parametrize("idempotent", [True, False])
+async def test_a_write_that_may_have_reached_the_provider_is_resent_only_with_a_key(
+        database: Database, settings: Settings, idempotent: bool, sent: bool | None) -> None:
+    """The retry rule: a failure after sending (a 500, a read timeout) is retried with the same
+    key by an idempotent integration, and is "outcome unknown" for any other."""
+    backend = FlakyBackend(idempotent=idempotent, fail_next=[TransientError("500 from flaky", sent=sent)])
+    app = await app_with(database, settings, backend, ScriptedPlanner(post_plan("hello", "after")))
+    chat = Chat(app)
+    await chat.say("post hello")
+    result = await chat.say("approve")
+    if idempotent:
+        assert "✓ Run 1: Done" in result
+        assert backend.calls == 3 and [t for _, t in backend.effects] == ["hello", "after"]
+    else:
+        assert "✗ Run 1: Stopped at step 1" in result
+        assert "may or may not have happened" in result and "not sent again" in result
+        assert backend.calls == 1 and backend.effects == []  # tried once; "after" never ran
 
 
 @pytest.mark.parametrize("idempotent", [True, False])
@@ -173,5 +196,5 @@ async def test_a_write_that_times_out_is_not_sent_again(database: Database, sett
     chat = Chat(app)
     await chat.say("post slow")
     out = await chat.say("approve")
-    assert "cannot tell whether it happened" in out
+    assert "may or may not have happened" in out
     assert [t for _, t in backend.effects] == ["slow"]
