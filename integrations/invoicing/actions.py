@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.errors import NotConnected
+from bot.errors import NotConnected, TransientError
 from bot.registry.contract import ActionSet, CallContext, IntegrationEnv
 from integrations.common.addresses import addr_spec
 from integrations.invoicing import shapes
@@ -183,7 +183,16 @@ async def void_invoice(
     key = _api_key(ctx)
     current = await client.retrieve_invoice(key, invoice_id)
     if current.get("status") == "draft":
-        deleted = await client.delete_draft_invoice(key, invoice_id)
+        try:
+            deleted = await client.delete_draft_invoice(key, invoice_id)
+        except TransientError as err:
+            if err.sent is False:
+                raise
+            # Stripe takes no Idempotency-Key on DELETE, so a retry could not tell a delete
+            # that went through from a wrong id; settle it now, while we know the draft existed
+            if await client.invoice_exists(key, invoice_id):
+                raise
+            deleted = {"id": invoice_id, "object": "invoice", "deleted": True}
         return {"invoice": shapes.invoice(deleted)}
     voided = await client.void_invoice(key, invoice_id, shapes.write_key(ctx))
     return {"invoice": shapes.invoice(voided)}

@@ -35,6 +35,10 @@ def scrub(text: str, *secrets: str) -> str:
     return text
 
 
+class NoSuchObject(PermanentError):
+    """Stripe answered 404 ``resource_missing``."""
+
+
 class StripeInvoicingClient:
     """One per process; each call names the API key it acts with."""
 
@@ -149,6 +153,13 @@ class StripeInvoicingClient:
             lambda s: s.v1.invoices.void_invoice_async(invoice_id, None, {"idempotency_key": key}),
         )
 
+    async def invoice_exists(self, api_key: str, invoice_id: str) -> bool:
+        try:
+            await self.retrieve_invoice(api_key, invoice_id)
+        except NoSuchObject:
+            return False
+        return True
+
     async def delete_draft_invoice(self, api_key: str, invoice_id: str) -> dict[str, Any]:
         # Stripe takes idempotency keys on POST only; deleting twice answers 404
         return await self._object(api_key, lambda s: s.v1.invoices.delete_async(invoice_id))
@@ -233,5 +244,7 @@ def translate(err: stripe.StripeError, api_key: str) -> IntegrationError:
             f"({message})"
         )
     status = err.http_status or 500
+    if status == 404:
+        return NoSuchObject(f"{INTEGRATION}: not found: {message}" if message else f"{INTEGRATION}: not found")
     mapped = error_for_status(INTEGRATION, status, headers, message)
     return mapped or PermanentError(f"{INTEGRATION}: Stripe error: {message}")

@@ -31,6 +31,7 @@ class InterruptingProxy:
         self.port = 0
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -40,8 +41,9 @@ class InterruptingProxy:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
+        # closing every connection ends its pumps (cancelling them instead makes asyncio log)
+        for writer in list(self._writers):
+            writer.transport.abort()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
@@ -57,12 +59,14 @@ class InterruptingProxy:
             self._tasks.discard(task)
             return
         victim = asyncio.Event()  # set when this connection carries the write to interrupt
+        self._writers |= {client_w, server_w}
         try:
             await asyncio.gather(self._upstream(client_r, server_w, victim),
                                  self._downstream(server_r, client_w, victim))
         finally:
             for writer in (client_w, server_w):
                 writer.close()
+                self._writers.discard(writer)
             self._tasks.discard(task)
 
     async def _upstream(self, client_r: asyncio.StreamReader, server_w: asyncio.StreamWriter,
