@@ -8,10 +8,11 @@ The client and context are positional-only because two actions take an argument 
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 from bot.registry.contract import ActionSet, CallContext
-from integrations.local import billing, crm, events, receivables
+from integrations.local import billing, crm, events, receivables, timesheet
 from integrations.local.client import LocalClient
 from integrations.local.timeutil import parse_date, parse_datetime, zone, zone_or_utc
 
@@ -24,11 +25,21 @@ Result = dict[str, Any]
 
 @actions.action("list_events")
 async def list_events(local: LocalClient, ctx: CallContext, /, *, start: str, end: str,
-                      attendee: str | None = None) -> Result:
+                      attendee: str | None = None, title: str | None = None) -> Result:
     tz = zone_or_utc(ctx.timezone)
     window = parse_datetime(start, tz, "start"), parse_datetime(end, tz, "end")
     return await local.read(lambda s: events.list_events(s, tz, start=window[0], end=window[1],
-                                                          attendee=attendee))
+                                                          attendee=attendee, title=title))
+
+
+@actions.action("find_event")
+async def find_event(local: LocalClient, ctx: CallContext, /, *, title: str | None = None,
+                     start: str | None = None, end: str | None = None) -> Result:
+    tz = zone_or_utc(ctx.timezone)
+    after = parse_datetime(start, tz, "start") if start else None
+    before = parse_datetime(end, tz, "end") if end else None
+    return await local.read(lambda s: events.find_event(s, local.now(), tz, title=title, start=after,
+                                                         end=before))
 
 
 @actions.action("find_free_slots")
@@ -54,12 +65,14 @@ async def create_event(local: LocalClient, ctx: CallContext, /, *, title: str, s
 
 
 @actions.action("move_event")
-async def move_event(local: LocalClient, ctx: CallContext, /, *, event_id: int, start: str,
-                     end: str) -> Result:
+async def move_event(local: LocalClient, ctx: CallContext, /, *, event_id: int, start: str | None = None,
+                     end: str | None = None, at: str | None = None) -> Result:
     tz = zone_or_utc(ctx.timezone)
-    begins, ends = parse_datetime(start, tz, "start"), parse_datetime(end, tz, "end")
+    begins = parse_datetime(start, tz, "start") if start else None
+    ends = parse_datetime(end, tz, "end") if end else None
+    clock = time.fromisoformat(at) if at else None
     return await local.write(ctx, "move_event", lambda s: events.move_event(
-        s, local.now(), tz, event_id=event_id, start=begins, end=ends))
+        s, local.now(), tz, event_id=event_id, start=begins, end=ends, at=clock))
 
 
 @actions.action("cancel_event")
@@ -103,6 +116,13 @@ async def create_company(local: LocalClient, ctx: CallContext, /, *, name: str,
         s, local.now(), name=name, domain=domain))
 
 
+@actions.action("list_deals")
+async def list_deals(local: LocalClient, ctx: CallContext, /, *, stage: str = "open",
+                     company: str | None = None, amount_above_cents: int | None = None) -> Result:
+    return await local.read(lambda s: crm.list_deals(s, stage=stage, company=company,
+                                                      amount_above_cents=amount_above_cents))
+
+
 @actions.action("update_deal")
 async def update_deal(local: LocalClient, ctx: CallContext, /, *, deal_id: int, stage: str | None = None,
                       amount_cents: int | None = None) -> Result:
@@ -126,10 +146,27 @@ async def list_clients(local: LocalClient, ctx: CallContext, /) -> Result:
 
 @actions.action("unbilled_time")
 async def unbilled_time(local: LocalClient, ctx: CallContext, /, *, period_start: str, period_end: str,
-                        client: str | None = None) -> Result:
+                        client: str | None = None, exclude_clients: list[str] | None = None) -> Result:
     start, end = parse_date(period_start, "period_start"), parse_date(period_end, "period_end")
     return await local.read(lambda s: billing.unbilled_time(
-        s, period_start=start, period_end=end, client=client))
+        s, period_start=start, period_end=end, client=client, exclude_clients=exclude_clients))
+
+
+@actions.action("time_report")
+async def time_report(local: LocalClient, ctx: CallContext, /, *, period_start: str, period_end: str,
+                      client: str | None = None) -> Result:
+    start, end = parse_date(period_start, "period_start"), parse_date(period_end, "period_end")
+    return await local.read(lambda s: timesheet.time_report(s, period_start=start, period_end=end,
+                                                             client=client))
+
+
+@actions.action("log_time")
+async def log_time(local: LocalClient, ctx: CallContext, /, *, client: str, minutes: int, day: str,
+                   description: str | None = None) -> Result:
+    worked = parse_date(day, "day")
+    return await local.write(ctx, "log_time", lambda s: timesheet.log_time(
+        s, local.now(), local.today(ctx), person=ctx.actor.label, client=client, minutes=minutes,
+        day=worked, description=description))
 
 
 @actions.action("create_invoice")
@@ -149,9 +186,12 @@ async def send_invoice(local: LocalClient, ctx: CallContext, /, *, invoice_id: i
 
 @actions.action("list_invoices")
 async def list_invoices(local: LocalClient, ctx: CallContext, /, *, status: str = "any",
-                        client: str | None = None) -> Result:
+                        client: str | None = None, exclude_clients: list[str] | None = None,
+                        overdue_more_than_days: int | None = None,
+                        amount_above_cents: int | None = None) -> Result:
     return await local.read(lambda s: receivables.list_invoices(
-        s, local.today(ctx), status=status, client=client))
+        s, local.today(ctx), status=status, client=client, exclude_clients=exclude_clients,
+        overdue_more_than_days=overdue_more_than_days, amount_above_cents=amount_above_cents))
 
 
 @actions.action("send_reminder")

@@ -73,10 +73,13 @@ async def _unbilled(session: AsyncSession, start: date, end: date,
 
 
 async def unbilled_time(session: AsyncSession, *, period_start: date, period_end: date,
-                        client: str | None) -> dict[str, Any]:
+                        client: str | None,
+                        exclude_clients: list[str] | None = None) -> dict[str, Any]:
     _check_period(period_start, period_end)
     only = await resolve_client(session, client) if client else None
-    entries = await _unbilled(session, period_start, period_end, only.id if only else None)
+    excluded = {(await resolve_client(session, name)).id for name in exclude_clients or []}
+    entries = [e for e in await _unbilled(session, period_start, period_end, only.id if only else None)
+               if e.client_id not in excluded]
     by_client: dict[int, list[LocalTimeEntry]] = defaultdict(list)
     for entry in entries:
         by_client[entry.client_id].append(entry)

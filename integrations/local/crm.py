@@ -176,3 +176,26 @@ async def add_note(session: AsyncSession, now: datetime, *, subject: str, subjec
     session.add(note)
     await session.flush()
     return {"note": note_dict(note), "id": note.id}
+
+
+_OPEN_STAGES = ("lead", "qualified", "proposal", "negotiation")
+
+
+async def list_deals(session: AsyncSession, *, stage: str, company: str | None,
+                     amount_above_cents: int | None) -> dict[str, Any]:
+    companies = await _companies_by_id(session)
+    rows = await session.exec(select(LocalDeal).order_by(col(LocalDeal.amount_cents).desc(), col(LocalDeal.name)))
+    deals = [deal_dict(d, companies.get(d.company_id or 0)) for d in rows.all()]
+    if stage == "open":
+        deals = [d for d in deals if d["stage"] in _OPEN_STAGES]
+    elif stage != "any":
+        deals = [d for d in deals if d["stage"] == stage]
+    if company:
+        wanted = company.strip().lower()
+        names = [c.name for c in companies.values()]
+        if not any(wanted in n.lower() for n in names):
+            raise PermanentError(f"No company is called '{company}'.{suggest(company, names)}")
+        deals = [d for d in deals if d["company"] and wanted in d["company"].lower()]
+    if amount_above_cents is not None:
+        deals = [d for d in deals if d["amount_cents"] > amount_above_cents]
+    return {"deals": deals, "count": len(deals), "total_cents": sum(d["amount_cents"] for d in deals)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlmodel import col, select
@@ -32,15 +32,51 @@ async def _overlapping(session: AsyncSession, start: datetime, end: datetime) ->
     return list(rows.all())
 
 
+def _titled(events: list[LocalEvent], words: str) -> list[LocalEvent]:
+    """Events whose title holds every word of ``words`` (any order, any case)."""
+    wanted = words.lower().split()
+    return [e for e in events if all(w in e.title.lower() for w in wanted)]
+
+
 async def list_events(session: AsyncSession, tz: tzinfo, *, start: datetime, end: datetime,
-                      attendee: str | None) -> dict[str, Any]:
+                      attendee: str | None, title: str | None = None) -> dict[str, Any]:
     if end <= start:
         raise PermanentError("The window's end must be after its start.")
     events = await _overlapping(session, start, end)
     if attendee:
         who = addr_spec(attendee, "attendee").lower()
         events = [e for e in events if who in _norm(e.attendees)]
+    if title:
+        events = _titled(events, title)
     return {"events": [event_dict(e, tz) for e in events], "count": len(events)}
+
+
+async def find_event(session: AsyncSession, now: datetime, tz: tzinfo, *, title: str | None,
+                     start: datetime | None, end: datetime | None) -> dict[str, Any]:
+    """The one event meant: starting in [start, end) (default: the next 14 days), titled so."""
+    after = start or now
+    before = end or (after + timedelta(minutes=1) if start and not title else after + HORIZON)
+    rows = await session.exec(
+        select(LocalEvent)
+        .where(LocalEvent.status == "confirmed", col(LocalEvent.start) >= after, col(LocalEvent.start) < before)
+        .order_by(col(LocalEvent.start), col(LocalEvent.id)))
+    found = list(rows.all())
+    if title:
+        found = _titled(found, title)
+    what = f"\u201c{title}\u201d" if title else "an event"
+    window = f"between {human(after, tz)} and {human(before, tz)}"
+    if not found:
+        raise PermanentError(f"I found no {what} starting {window}.")
+    if len(found) > 1 and not (title and start is None and _same_series(found)):
+        listed = "; ".join(f"{e.title} ({human(e.start, tz)})" for e in found[:5])
+        raise PermanentError(f"Several events fit {what} {window}: {listed}. Say which one.")
+    # a recurring title with no day named means the next one
+    event = found[0]
+    return {"event": event_dict(event, tz), "id": event.id}
+
+
+def _same_series(events: list[LocalEvent]) -> bool:
+    return len({e.title.lower() for e in events}) == 1
 
 
 async def find_free_slots(session: AsyncSession, tz: tzinfo, *, attendees: list[str],
@@ -102,9 +138,16 @@ async def _live_event(session: AsyncSession, event_id: int) -> LocalEvent:
 
 
 async def move_event(session: AsyncSession, now: datetime, tz: tzinfo, *, event_id: int,
-                     start: datetime, end: datetime) -> dict[str, Any]:
-    _check_times(start, end)
+                     start: datetime | None, end: datetime | None, at: time | None) -> dict[str, Any]:
     event = await _live_event(session, event_id)
+    if start is None and at is None:
+        raise PermanentError("Say when the event should move to: a new start, or a time of day (at).")
+    if start is None:
+        assert at is not None
+        start = datetime.combine(event.start.astimezone(tz).date(), at, tz)
+    if end is None:
+        end = start + (event.end - event.start)
+    _check_times(start, end)
     previous = {"start": iso(event.start, tz), "end": iso(event.end, tz)}
     old_start = event.start
     event.start, event.end, event.updated_at = start, end, now

@@ -68,20 +68,38 @@ async def send_invoice(session: AsyncSession, now: datetime, today: date, *,
     return {"invoice": invoice_dict(invoice, client, today), "outbox_id": mail.id, "to": to}
 
 
-async def list_invoices(session: AsyncSession, today: date, *, status: str,
-                        client: str | None) -> dict[str, Any]:
+def _status_matches(wanted: str, status: str) -> bool:
+    if wanted == "any":
+        return True
+    if wanted == "unpaid":
+        return status in ("sent", "overdue")
+    return status == wanted
+
+
+async def list_invoices(session: AsyncSession, today: date, *, status: str, client: str | None,
+                        exclude_clients: list[str] | None = None,
+                        overdue_more_than_days: int | None = None,
+                        amount_above_cents: int | None = None) -> dict[str, Any]:
     query = select(LocalInvoice, LocalBillingClient).join(
         LocalBillingClient, col(LocalInvoice.client_id) == col(LocalBillingClient.id))
     if client:
         only = await resolve_client(session, client)
         query = query.where(LocalInvoice.client_id == only.id)
+    # every excluded name must be a client: a misspelt exclusion would otherwise exclude nobody
+    excluded = [(await resolve_client(session, name)).id for name in exclude_clients or []]
+    if excluded:
+        query = query.where(col(LocalInvoice.client_id).not_in(excluded))
     rows = (await session.exec(query.order_by(col(LocalInvoice.issued_on), col(LocalInvoice.id)))).all()
     paid = dict((await session.exec(
         select(LocalPayment.invoice_id, func.sum(LocalPayment.amount_cents)).group_by(col(LocalPayment.invoice_id))
     )).all())
     invoices = [invoice_dict(invoice, owner, today, int(paid.get(invoice.id or 0, 0)))
                 for invoice, owner in rows
-                if status == "any" or effective_status(invoice, today) == status]
+                if _status_matches(status, effective_status(invoice, today))]
+    if overdue_more_than_days is not None:
+        invoices = [i for i in invoices if i["days_overdue"] > overdue_more_than_days]
+    if amount_above_cents is not None:
+        invoices = [i for i in invoices if i["amount_cents"] > amount_above_cents]
     return {"invoices": invoices, "count": len(invoices),
             "total_cents": sum(i["amount_cents"] for i in invoices),
             "outstanding_cents": sum(i["outstanding_cents"] for i in invoices)}

@@ -98,9 +98,15 @@ async def test_the_requester_is_invited_when_the_crm_knows_them() -> None:
     assert "with Bob " in draft.summary
 
 
-async def test_an_unknown_name_is_passed_on_so_find_people_can_say_so() -> None:
-    draft = assert_valid(await plan_of("book a meeting with Zed Zapp tomorrow"))
-    assert draft.steps[0].args == {"names": ["Zed Zapp"]}
+async def test_an_unknown_name_is_a_question_not_a_plan() -> None:
+    outcome = await plan_of("book a meeting with Zed Zapp tomorrow")
+    assert isinstance(outcome, Clarification) and "I know nobody called Zed Zapp" in outcome.question
+
+
+async def test_a_full_name_that_fits_nobody_is_never_swapped_for_a_namesake() -> None:
+    outcome = await plan_of("book a meeting with Alice Wong tomorrow at 10am")
+    assert isinstance(outcome, Clarification)
+    assert outcome.question == "I know nobody called Alice Wong. Did you mean Alice Martin?"
 
 
 @pytest.mark.parametrize("goal", [

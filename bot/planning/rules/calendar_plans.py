@@ -9,6 +9,7 @@ first free slot in the window the goal names.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from bot.domain import Clarification, PlanDraft, PlanningOutcome, Step
 from bot.planning.protocol import PlanningContext
 from bot.planning.rules import attendees, backends, when
 from bot.planning.rules.facts import Facts
-from bot.planning.rules.who import join_names
+from bot.planning.rules.who import Who, close_names, join_names, mismatched_full_name
 
 DEFAULT_MINUTES = 30
 _KINDS = re.compile(
@@ -58,7 +59,47 @@ def _title(goal: str, facts: Facts, labels: str) -> tuple[str, str]:
     return f"{kind[:1].upper()}{kind[1:]} with {labels}"[:200], kind
 
 
+_TEAM = re.compile(r"\b(?:the\s+(?:whole\s+|entire\s+)?team|everyone|everybody|all\s+of\s+us)\b", re.I)
+
+
+def _team(context: PlanningContext) -> list[Who] | None:
+    """The requester's colleagues: the people of the requester's own company."""
+    me = _requester_name(context)
+    mine = next((p for p in context.people if p.name == me), None)
+    if mine is None or not mine.company:
+        return None
+    return [Who(p.name, p.name.split()[0], p.email) for p in context.people
+            if p.company == mine.company and p.name != me]
+
+
+def _strict_names(goal: str, facts: Facts, context: PlanningContext) -> Clarification | None:
+    """A name that fits nobody, or fits only by half, is a question, never a substitution."""
+    mismatch = mismatched_full_name(goal, context.people, context.clients)
+    if mismatch:
+        close = close_names(mismatch, context.people)
+        hint = f" Did you mean {join_names(close).replace(' and ', ' or ')}?" if close else ""
+        return Clarification(question=f"I know nobody called {mismatch}.{hint}")
+    unknown = [w.name for w in facts.people if not w.email]
+    # HubSpot is searched by name at run time; the local directory is all there is
+    if unknown and context.people and backends.choose(context.actions).people == backends.LOCAL:
+        return Clarification(question=f"I know nobody called {join_names(unknown)}. Who do you mean? "
+                                      "An email address works too.")
+    return None
+
+
 def plan_booking(goal: str, facts: Facts, context: PlanningContext) -> PlanningOutcome:
+    if facts.ambiguous:
+        first = facts.ambiguous[0]
+        return Clarification(question=f"Which {first.written} do you mean: {join_names(list(first.candidates)).replace(' and ', ' or ')}?")
+    strict = _strict_names(goal, facts, context)
+    if strict:
+        return strict
+    if _TEAM.search(goal):
+        team = _team(context)
+        if team is None:
+            return Clarification(question="Who is on the team? Name the people to invite.")
+        known = {w.name for w in facts.people}
+        facts = replace(facts, people=facts.people + [w for w in team if w.name not in known])
     if facts.ambiguous:
         first = facts.ambiguous[0]
         return Clarification(question=f"Which {first.written} do you mean: {join_names(list(first.candidates)).replace(' and ', ' or ')}?")
@@ -153,11 +194,19 @@ def plan_calendar_read(facts: Facts, context: PlanningContext) -> PlanningOutcom
         first, last, label = facts.day.day, facts.day.day, facts.day.label
     elif facts.week is not None:
         first, last, label = facts.week.start, facts.week.end, facts.week.label
+    elif facts.period is not None:
+        first, last, label = facts.period.start, facts.period.end, facts.period.label
     else:
         first, last, label = now.date(), now.date(), "today"
+    begin, finish = time(0), None
+    part = when.PARTS_OF_DAY.get(facts.part_of_day or "")
+    if part and first == last:
+        begin, finish = part
+        label = f"{label} {facts.part_of_day}"
     args: dict[str, object] = {
-        "start": datetime.combine(first, time(0), tz).isoformat(),
-        "end": datetime.combine(last + timedelta(days=1), time(0), tz).isoformat(),
+        "start": datetime.combine(first, begin, tz).isoformat(),
+        "end": (datetime.combine(last, finish, tz) if finish else
+                datetime.combine(last + timedelta(days=1), time(0), tz)).isoformat(),
     }
     whose = ""
     person = next((w for w in facts.people if w.email), None)

@@ -8,7 +8,14 @@ import re
 from bot.domain import Clarification, PlanDraft, PlanningOutcome, Step
 from bot.planning.protocol import PlanningContext
 from bot.planning.rules.calendar_plans import ref
-from bot.planning.rules.who import EMAIL, find_clients, find_people
+from bot.planning.rules.who import (
+    EMAIL,
+    close_names,
+    find_clients,
+    find_people,
+    join_names,
+    mismatched_full_name,
+)
 
 _LOOKUP_LEAD = re.compile(
     r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:look\s*up|lookup|who\s+is|who's|find|search"
@@ -53,7 +60,20 @@ def _canonical(who: str, context: PlanningContext) -> tuple[str, str | None]:
     return who.strip(" '\"?.!"), None
 
 
+def name_question(goal: str, context: PlanningContext) -> Clarification | None:
+    """"Alice Martin" when only Alice Wong and Chloe Martin exist: ask, never substitute."""
+    mismatch = mismatched_full_name(goal, context.people, context.clients)
+    if mismatch is None:
+        return None
+    close = close_names(mismatch, context.people)
+    hint = f" Did you mean {join_names(close).replace(' and ', ' or ')}?" if close else ""
+    return Clarification(question=f"I know nobody called {mismatch}.{hint}")
+
+
 def plan_lookup(goal: str, context: PlanningContext) -> PlanningOutcome:
+    question = name_question(goal, context)
+    if question:
+        return question
     low = goal.lower()
     kind = "any"
     if re.search(r"\bdeals?\b", low):
@@ -84,6 +104,9 @@ def _search(query: str, kind: str) -> Step:
 
 
 def plan_update(goal: str, context: PlanningContext) -> PlanningOutcome:
+    question = name_question(goal, context)
+    if question:
+        return question
     text = goal.strip()
     contact = _CONTACT.search(text)
     if contact:
@@ -123,3 +146,33 @@ def plan_update(goal: str, context: PlanningContext) -> PlanningOutcome:
         "(\u201cset Bob's title to CTO\u201d), move a deal to a stage (\u201cmove the Globex deal "
         "to won\u201d) or add a note (\u201cadd a note to Acme: renewal due in May\u201d)."
     ))
+
+
+_NAME_RUN = re.compile(r"\b[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+){1,2}\b")
+_COMPANY = re.compile(r"\b(?:at|from|of|with|works at|working at)\s+([A-Z][\w&'.-]*(?:\s+[A-Z][\w&'.-]*)*)")
+_TITLE = re.compile(r",\s*(?:the\s+|our\s+|their\s+)?([A-Za-z][\w&/ -]{0,40}?)\s+(?:at|of)\s+[A-Z]")
+
+
+def plan_create_contact(goal: str, context: PlanningContext) -> PlanningOutcome:
+    clients = {c.lower() for c in context.clients} | {c.split()[0].lower() for c in context.clients}
+    name = next((m.group(0) for m in _NAME_RUN.finditer(goal)
+                 if m.group(0).split()[0].lower() not in clients
+                 and m.group(0).lower() not in ("the crm",)), None)
+    if name is None:
+        return Clarification(question="What is the new contact's full name and email address?")
+    email = EMAIL.search(goal)
+    if email is None:
+        return Clarification(question=f"What is {name}'s email address? A contact needs one.")
+    args: dict[str, object] = {"name": name, "email": email.group(0).rstrip(".")}
+    company = _COMPANY.search(goal)
+    if company:
+        written = company.group(1).strip()
+        known = find_clients(written, context.clients)
+        args["company"] = known[0] if known else written
+    title = _TITLE.search(goal)
+    if title and "@" not in title.group(1):
+        args["title"] = title.group(1).strip()
+    where = f" at {args['company']}" if "company" in args else ""
+    return PlanDraft(summary=f"Add {name} ({args['email']}){where} to the CRM", steps=[
+        Step(id="s1", action="local.create_contact", args=args,
+             note=f"Create the contact {name}{where}" + (" (and the company if it is new)" if where else ""))])

@@ -72,6 +72,11 @@ def read_message(text: str, context: PlanningContext) -> Facts:
     )
 
 
+def sending_phrases(text: str) -> list[str]:
+    """The words that said whether to send ("don't send them"), for the coverage check."""
+    return [m.group(0) for pattern in (_NO_SEND, _SEND) for m in pattern.finditer(text)]
+
+
 def _merge_names(old: list[Who], new: list[Who], text: str) -> list[Who]:
     if not new:
         return old

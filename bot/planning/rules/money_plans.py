@@ -11,35 +11,31 @@ import re
 
 from bot.domain import CannotPlan, Clarification, PlanDraft, PlanningOutcome, Step
 from bot.planning.protocol import PlanningContext
-from bot.planning.rules import backends, stripe_billing
+from bot.planning.rules import backends, qualifiers, stripe_billing
 from bot.planning.rules.attendees import ref
 from bot.planning.rules.facts import Facts
-from bot.planning.rules.when import MONTHS
-from bot.planning.rules.who import join_names
+from bot.planning.rules.who import join_names, unknown_client
 
 # "create/prepare/draft invoices" makes drafts for review; "invoice", "bill", "send" and
 # "issue" mean the client should receive them
 _DRAFT_VERBS = re.compile(r"\b(?:create|draft|prepare|generate|raise|make)\b", re.I)
 _SEND_VERBS = re.compile(r"\b(?:send|issue|bill|email)\b|^\s*(?:please\s+|can you\s+)?invoice\b", re.I)
-_UNKNOWN_CLIENT = re.compile(
-    r"\b(?:bill|invoice|remind|chase)\s+([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)"
-    r"|\b(?:from|for|of|owed by)\s+([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)"
-)
-_NOT_CLIENTS = {"all", "everyone", "every", "everybody", "each", "clients", "customers", "me",
-                "us", "the", "our", "last", "this", "next", "invoices", "anyone", "whoever"}
 
 
-def _clients(goal: str, facts: Facts) -> list[str]:
-    """Known clients, else a capitalised name after 'bill'/'from' that the action will
-    match by name (or report as unknown)."""
-    if facts.clients:
-        return facts.clients
-    for found in _UNKNOWN_CLIENT.finditer(goal):
-        name = (found.group(1) or found.group(2)).strip()
-        first = name.split()[0].lower()
-        if first not in _NOT_CLIENTS and first not in MONTHS and not first.startswith("q"):
-            return [name]
-    return []
+def _clients(goal: str, facts: Facts, context: PlanningContext) -> list[str]:
+    """Known clients the goal is about (not those it excludes)."""
+    if qualifiers.EXCLUDE.search(goal):
+        return qualifiers.included_clients(goal, context.clients)
+    return facts.clients  # the goal's clients as later thread messages changed them
+
+
+def unknown_client_question(goal: str, context: PlanningContext) -> Clarification | None:
+    """A client name nobody knows is a question, never a guess at a similar name."""
+    unknown = unknown_client(goal, context.clients, context.people)
+    if unknown is None:
+        return None
+    return Clarification(question=f"I know no client called \u201c{unknown}\u201d. "
+                                  f"Your clients are {join_names(list(context.clients))}. Which one do you mean?")
 
 
 def _each(clients: list[str]) -> list[str | None]:
@@ -52,6 +48,9 @@ def _number(steps: list[Step]) -> str:
 
 
 def plan_invoicing(goal: str, facts: Facts, context: PlanningContext) -> PlanningOutcome:
+    unknown = unknown_client_question(goal, context)
+    if unknown:
+        return unknown
     if facts.period is None:
         return Clarification(question='Which period should I invoice? For example "for last month" or "for October 2026".')
     send = facts.send
@@ -59,9 +58,10 @@ def plan_invoicing(goal: str, facts: Facts, context: PlanningContext) -> Plannin
         send = bool(_SEND_VERBS.search(goal)) or not _DRAFT_VERBS.search(goal)
     period = facts.period
     dates = {"period_start": period.start.isoformat(), "period_end": period.end.isoformat()}
-    clients = _clients(goal, facts)
+    clients = _clients(goal, facts, context)
+    narrowing = qualifiers.read(goal, context.clients)
     if backends.choose(context.actions).billing != backends.LOCAL:
-        every = clients or list(context.clients)
+        every = clients or [c for c in context.clients if c not in narrowing.exclude]
         if not every:
             return Clarification(question="Which client should I invoice? I know no clients yet.")
         return stripe_billing.plan_invoicing(every, period, send, named=bool(clients))
@@ -71,6 +71,8 @@ def plan_invoicing(goal: str, facts: Facts, context: PlanningContext) -> Plannin
         unbilled_args: dict[str, object] = dict(dates)
         if client:
             unbilled_args["client"] = client
+        elif narrowing.exclude:
+            unbilled_args["exclude_clients"] = narrowing.exclude
         unbilled = Step(id=_number(steps), action="local.unbilled_time", args=unbilled_args,
                         note=f"Sum unbilled time for {whom} in {period.label}")
         steps.append(unbilled)
@@ -82,16 +84,25 @@ def plan_invoicing(goal: str, facts: Facts, context: PlanningContext) -> Plannin
             steps.append(Step(id=_number(steps), action="local.send_invoice", for_each=f"{create.id}.results",
                               args={"invoice_id": ref("item.id")}, note="Send each new invoice to the client's billing email"))
     whom = join_names(clients) if clients else "all clients"
+    if not clients and narrowing.exclude:
+        whom += f" except {join_names(narrowing.exclude)}"
     verb = "Invoice" if send else "Create draft invoices for"
     tail = " and send the invoices" if send else " (not sent)"
     return PlanDraft(summary=f"{verb} {whom} for {period.label}{tail}", steps=steps)
 
 
 def plan_chase(goal: str, facts: Facts, context: PlanningContext) -> PlanningOutcome:
-    clients = _clients(goal, facts)
+    unknown = unknown_client_question(goal, context)
+    if unknown:
+        return unknown
+    clients = _clients(goal, facts, context)
+    narrowing = qualifiers.read(goal, context.clients)
+    status, _ = qualifiers.status(goal, "overdue")
+    if status not in ("overdue", "unpaid"):
+        status = "overdue"
     chosen = backends.choose(context.actions)
     if chosen.receivables != backends.LOCAL:
-        if clients:
+        if clients or narrowing.exclude or narrowing.overdue_more_than_days or narrowing.amount_above_cents:
             # Stripe knows customers by id and email, not by the names the goal uses
             return CannotPlan(message=f"Your invoices are on Stripe, where I can chase every overdue invoice "
                                       f"at once but not {join_names(clients)}'s alone yet. "
@@ -99,39 +110,54 @@ def plan_chase(goal: str, facts: Facts, context: PlanningContext) -> PlanningOut
         return stripe_billing.plan_chase(chosen.mail)
     steps: list[Step] = []
     for client in _each(clients):
-        args: dict[str, object] = {"status": "overdue"}
-        if client:
-            args["client"] = client
+        args = _list_args(status, client, narrowing)
         listing = Step(id=_number(steps), action="local.list_invoices", args=args,
-                       note=f"List overdue invoices{' from ' + client if client else ''}")
+                       note=f"List {_described(status, client, narrowing)}")
         steps.append(listing)
         steps.append(Step(id=_number(steps), action="local.send_reminder", for_each=f"{listing.id}.invoices",
                           args={"invoice_id": ref("item.id")}, note="Send a payment reminder for each of them"))
-    whose = f"{join_names(clients)}'s overdue invoices" if clients else "every overdue invoice"
-    return PlanDraft(summary=f"Send payment reminders for {whose}", steps=steps)
+    return PlanDraft(summary=f"Send payment reminders for {_described(status, join_names(clients) or None, narrowing)}",
+                     steps=steps)
 
 
-def _status(goal: str) -> tuple[str, str]:
-    low = goal.lower()
-    if re.search(r"\b(?:overdue|late|past due)\b", low):
-        return "overdue", "overdue invoices"
-    if re.search(r"\b(?:unpaid|outstanding|owes?|open)\b|\b(?:hasn't|hasnt|haven't|not) (?:yet )?paid\b", low):
-        # the store keeps overdue invoices as "sent": sent means sent and not yet paid
-        return "sent", "unpaid invoices"
-    for status in ("draft", "paid", "void"):
-        if re.search(rf"\b{status}\b", low):
-            return status, f"{status} invoices"
-    return "any", "invoices"
+def _list_args(status: str, client: str | None, narrowing: qualifiers.Narrowing) -> dict[str, object]:
+    args: dict[str, object] = {"status": status}
+    if client:
+        args["client"] = client
+    elif narrowing.exclude:
+        args["exclude_clients"] = narrowing.exclude
+    if narrowing.overdue_more_than_days is not None:
+        args["overdue_more_than_days"] = narrowing.overdue_more_than_days
+    if narrowing.amount_above_cents is not None:
+        args["amount_above_cents"] = narrowing.amount_above_cents
+    return args
 
 
-def plan_invoice_list(goal: str, facts: Facts) -> PlanningOutcome:
-    status, words = _status(goal)
-    clients = _clients(goal, facts)
+def _described(status: str, client: str | None, narrowing: qualifiers.Narrowing) -> str:
+    words = "invoices" if status == "any" else f"{status} invoices"
+    if client:
+        words += f" from {client}"
+    elif narrowing.exclude:
+        words += f" from every client except {join_names(narrowing.exclude)}"
+    if narrowing.overdue_more_than_days is not None:
+        words += f" more than {narrowing.overdue_more_than_days} days late"
+    if narrowing.amount_above_cents is not None:
+        words += f" over {narrowing.amount_above_cents / 100:,.2f}"
+    return words
+
+
+def plan_invoice_list(goal: str, facts: Facts, context: PlanningContext) -> PlanningOutcome:
+    unknown = unknown_client_question(goal, context)
+    if unknown:
+        return unknown
+    status, _ = qualifiers.status(goal, "any")
+    narrowing = qualifiers.read(goal, context.clients)
+    if status == "any" and narrowing.overdue_more_than_days is not None:
+        status = "overdue"
+    clients = _clients(goal, facts, context)
     steps: list[Step] = []
     for client in _each(clients):
-        args: dict[str, object] = {"status": status}
-        if client:
-            args["client"] = client
-        steps.append(Step(id=_number(steps), action="local.list_invoices", args=args,
-                          note=f"List {words}{' from ' + client if client else ''}"))
-    return PlanDraft(summary=f"List {words}{' from ' + join_names(clients) if clients else ''}", steps=steps)
+        steps.append(Step(id=_number(steps), action="local.list_invoices",
+                          args=_list_args(status, client, narrowing),
+                          note=f"List {_described(status, client, narrowing)}"))
+    return PlanDraft(summary=f"List {_described(status, join_names(clients) or None, narrowing)}", steps=steps)

@@ -77,6 +77,8 @@ def find_day(text: str, now: datetime, timezone: str) -> Day | None:
     today = now.date()
     if re.search(r"\bday after tomorrow\b", low):
         return Day(today + timedelta(days=2), day_label(today + timedelta(days=2)))
+    if re.search(r"\byesterday\b", low):
+        return Day(today - timedelta(days=1), f"yesterday ({day_label(today - timedelta(days=1))})")
     if re.search(r"\btomorrow\b", low):
         return Day(today + timedelta(days=1), f"tomorrow ({day_label(today + timedelta(days=1))})")
     if re.search(r"\b(?:today|tonight|this (?:morning|afternoon))\b", low):
@@ -189,6 +191,10 @@ def find_period(text: str, today: date) -> Span | None:
         return _month_span(first.year, first.month)
     if re.search(r"\bthis\s+month\b", low):
         return _month_span(today.year, today.month)
+    recent = re.search(rf"\b(?:the\s+)?(?:past|last|previous)\s+({_NUMBER_RE})\s+(days?|weeks?)\b", low)
+    if recent:
+        days = round(_number(recent.group(1)) * (7 if recent.group(2).startswith("week") else 1))
+        return Span(today - timedelta(days=days), today, f"the past {recent.group(1)} {recent.group(2)}")
     if re.search(r"\b(?:last|previous)\s+week\b", low):
         monday = today - timedelta(days=today.weekday() + 7)
         return Span(monday, monday + timedelta(days=6), "last week")

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.planning.protocol import KnownPerson
+from bot.planning.rules.when import MONTHS
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*")
 # capitalised words that start a sentence or name a time, never a person
@@ -132,3 +133,77 @@ def join_names(labels: list[str]) -> str:
     if len(labels) <= 1:
         return "".join(labels)
     return ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+_CAPS = re.compile(r"\b[A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*")
+_CLIENT_LEAD = re.compile(
+    r"\b(?:bill|invoice|remind|chase|nudge|from|for|of|owed by|on|does|did|has|is)\s+"
+    r"([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)")
+_NOT_CLIENT_WORDS = {
+    "all", "everyone", "every", "everybody", "each", "clients", "customers", "me", "us", "the",
+    "our", "last", "this", "next", "invoices", "anyone", "whoever", "i", "q1", "q2", "q3", "q4",
+    "today", "tomorrow", "yesterday", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august",
+    "september", "october", "november", "december", "usd", "crm", "it", "please", "what",
+} | set(MONTHS)
+
+
+def unknown_client(text: str, clients: tuple[str, ...], people: tuple[KnownPerson, ...] = ()) -> str | None:
+    """A capitalised name the goal gives as a client that is none of ``clients``: "Acme
+    Industries" when only "Acme Corp" exists, or "Wayne Enterprises". Never silently
+    replaced by a similar name."""
+    if not clients or text == text.lower() or text == text.upper():
+        return None
+    known = {c.lower() for c in clients}
+    firsts = {c.split()[0].lower(): c for c in clients}
+    names = {p.name.lower() for p in people} | {w.lower() for p in people for w in p.name.split()}
+    for run in _CAPS.finditer(text):
+        words = run.group(0).split()
+        for i, word in enumerate(words[:-1]):
+            client = firsts.get(word.lower())
+            if client is None:
+                continue
+            rest = " ".join(words[i:]).lower()
+            if not any(rest.startswith(k) for k in known if k.startswith(word.lower())):
+                return " ".join(words[i:i + 2])
+    for lead in _CLIENT_LEAD.finditer(text):
+        phrase = re.sub(r"(?:'s|\u2019s)$", "", lead.group(1))
+        words = phrase.split()
+        if words[0].lower() in _NOT_CLIENT_WORDS or phrase.lower() in names:
+            continue
+        if any(phrase.lower().startswith(k) or k.startswith(phrase.lower()) for k in known):
+            continue
+        if words[0].lower() in firsts or words[0].lower() in names:
+            continue
+        return phrase
+    return None
+
+
+def close_names(written: str, people: tuple[KnownPerson, ...]) -> list[str]:
+    """Known people who share the first or the last name of ``written``."""
+    parts = written.lower().split()
+    return [p.name for p in people
+            if p.name.split()[0].lower() == parts[0] or p.name.split()[-1].lower() == parts[-1]]
+
+
+def mismatched_full_name(text: str, people: tuple[KnownPerson, ...],
+                         clients: tuple[str, ...] = ()) -> str | None:
+    """A "First Last" the goal writes that is no known person although the first name is
+    someone's: "Alice Martin" when the directory has Alice Wong and Chloe Martin. Matching
+    "Alice" alone would silently put another person in the plan."""
+    full = {p.name.lower() for p in people}
+    firsts = {p.name.split()[0].lower() for p in people}
+    lasts = {p.name.split()[-1].lower() for p in people if len(p.name.split()) > 1}
+    not_names = _NOT_NAMES | _NOT_CLIENT_WORDS | {c.split()[0].lower() for c in clients}
+    one_case = text in (text.lower(), text.upper())
+    for pair in re.finditer(r"(?=\b([A-Za-z][\w-]*)\s+([A-Za-z][\w-]*)(?:'s|\u2019s)?\b)", text):
+        first, last = pair.group(1), re.sub(r"(?:'s|\u2019s)$", "", pair.group(2))
+        written = f"{first} {last}".lower()
+        if written in full or first.lower() not in firsts:
+            continue
+        if one_case:
+            if last.lower() in lasts:
+                return f"{first.capitalize()} {last.capitalize()}"
+        elif first[0].isupper() and last[0].isupper() and last.lower() not in not_names:
+            return f"{first} {last}"
+    return None

@@ -1,0 +1,38 @@
+"""Deals: the open pipeline, deals at a stage, above an amount, for a company."""
+
+from __future__ import annotations
+
+import re
+
+from bot.domain import PlanDraft, PlanningOutcome, Step
+from bot.planning.protocol import PlanningContext
+from bot.planning.rules import qualifiers
+from bot.planning.rules.who import find_clients
+
+_STAGES = (
+    ("won", re.compile(r"\b(?:won|win|closed[- ]won)\b", re.I)),
+    ("lost", re.compile(r"\b(?:lost|lose|closed[- ]lost)\b", re.I)),
+    ("negotiation", re.compile(r"\bnegotiat\w*\b", re.I)),
+    ("proposal", re.compile(r"\bproposals?\b", re.I)),
+    ("qualified", re.compile(r"\bqualified\b", re.I)),
+    ("lead", re.compile(r"\bleads?\b", re.I)),
+    ("any", re.compile(r"\ball\s+(?:the\s+|our\s+)?deals\b|\bevery\s+deal\b", re.I)),
+)
+
+
+def plan_list_deals(goal: str, context: PlanningContext) -> PlanningOutcome:
+    stage = next((name for name, pattern in _STAGES if pattern.search(goal)), "open")
+    args: dict[str, object] = {"stage": stage}
+    companies = find_clients(goal, context.clients)
+    if companies:
+        args["company"] = companies[0]
+    narrowing = qualifiers.read(goal, context.clients)
+    if narrowing.amount_above_cents is not None:
+        args["amount_above_cents"] = narrowing.amount_above_cents
+    words = {"open": "open deals", "any": "every deal"}.get(stage, f"deals at stage {stage}")
+    if companies:
+        words += f" with {companies[0]}"
+    if narrowing.amount_above_cents is not None:
+        words += f" worth over {narrowing.amount_above_cents / 100:,.2f}"
+    return PlanDraft(summary=f"List {words}", steps=[
+        Step(id="s1", action="local.list_deals", args=args, note=f"List {words}, with their total")])
