@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from sqlmodel import select
+
 from bot.app import Deputy
+from integrations.local.tables import LocalEvent
 from tests.support.chat import Chat
 
 
@@ -12,6 +16,11 @@ def local(deputy: Deputy) -> Any:
     loaded = deputy.registry.get("local")
     assert loaded is not None
     return loaded.client
+
+
+async def booked(deputy: Deputy, title: str) -> list[LocalEvent]:
+    async with deputy.database.session() as session:
+        return list((await session.exec(select(LocalEvent).where(LocalEvent.title == title))).all())
 
 
 async def test_book_a_meeting_in_the_next_free_slot(chat: Chat, deputy: Deputy) -> None:
@@ -23,13 +32,27 @@ async def test_book_a_meeting_in_the_next_free_slot(chat: Chat, deputy: Deputy) 
 
     result = await chat.say("approve")
     assert "✓ Run 1: Done" in result, result
-    events = (await local(deputy).list_events_between("2026-12-01T00:00:00+00:00",
-                                                      "2026-12-02T00:00:00+00:00")
-              if hasattr(local(deputy), "list_events_between") else None)
-    del events
+    # next Tuesday (NOW is Wednesday 25 November): the seeded standup starts at 09:30 London
+    # (UTC in December), so the first free 30 minutes of the working day are 09:00-09:30
+    [event] = await booked(deputy, "Roadmap")
+    assert (event.start, event.end) == (datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+                                        datetime(2026, 12, 1, 9, 30, tzinfo=UTC))
     outbox = await local(deputy).outbox()
     invites = [m for m in outbox[outbox_before:] if m["kind"] == "event_invite"]
     assert {m["to"] for m in invites} >= {"ana@demo-agency.example", "ben@demo-agency.example"}
+
+
+async def test_a_busy_slot_moves_the_meeting_to_the_next_free_one(chat: Chat, deputy: Deputy) -> None:
+    async with deputy.database.session() as session:
+        session.add(LocalEvent(title="Dentist", attendees=["ben@demo-agency.example"],
+                               start=datetime(2026, 12, 1, 8, 45, tzinfo=UTC),
+                               end=datetime(2026, 12, 1, 9, 15, tzinfo=UTC)))
+    await chat.say("book a meeting with Ana and Ben next Tuesday about the roadmap")
+    assert "✓ Run 1: Done" in await chat.say("approve")
+    # 09:15-09:30 is too short before the 09:30-09:45 standup: the next 30 free minutes follow it
+    [event] = await booked(deputy, "Roadmap")
+    assert (event.start, event.end) == (datetime(2026, 12, 1, 9, 45, tzinfo=UTC),
+                                        datetime(2026, 12, 1, 10, 15, tzinfo=UTC))
 
 
 async def test_invoice_a_client_for_last_month(chat: Chat, deputy: Deputy) -> None:

@@ -7,12 +7,14 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
+from sqlmodel import col, select
 
 from bot.audit_cli import export_audit, parse_since, verify_audit
 from bot.settings import load_settings
 from bot.store import audit
 from bot.store.audit_verify import export, verify
 from bot.store.database import Database
+from bot.store.tables import AuditRow
 
 
 async def write_log(database: Database, count: int = 5) -> None:
@@ -79,6 +81,28 @@ async def test_swapped_records_are_detected(database: Database) -> None:
 
 
 async def test_a_rehashed_edit_is_caught_by_the_saved_head(database: Database) -> None:
+    await write_log(database)
+    async with database.session() as s:
+        head = (await verify(s)).head
+    # someone who knows the hash function edits record 3 and recomputes the chain from there
+    async with database.session() as s:
+        rows = list(await s.exec(select(AuditRow).order_by(col(AuditRow.seq))))
+        prev = rows[1].hash
+        for row in rows[2:]:
+            if row.seq == 3:
+                row.data = {**row.data, "args": {"amount": 1}}
+            row.prev_hash = prev
+            row.hash = prev = audit.record_hash(prev, row.at, row.kind, row.actor_key, row.goal_id, row.data)
+            s.add(row)
+    async with database.session() as s:
+        assert (await s.get(AuditRow, 3)).data["args"] == {"amount": 1}  # type: ignore[union-attr]
+    # the rewritten chain is consistent in itself: only the head saved before shows it
+    assert (await verified(database))[0]
+    ok, summary = await verified(database, head)
+    assert not ok and "no longer in the log" in summary and "rewritten" in summary
+
+
+async def test_a_cut_tail_is_caught_by_the_saved_head(database: Database) -> None:
     await write_log(database)
     async with database.session() as s:
         head = (await verify(s)).head

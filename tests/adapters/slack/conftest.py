@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -32,11 +33,14 @@ class Recorder:
 
     delay: float = 0.0
     events: list[ChatEvent] = field(default_factory=list)
+    # set by a test that is done watching the slow core: the waiting dispatches finish now
+    released: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def __call__(self, event: ChatEvent) -> None:
         self.events.append(event)
         if self.delay:
-            await asyncio.sleep(self.delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.released.wait(), self.delay)
 
     async def wait(self, count: int = 1, within: float = 3.0) -> list[ChatEvent]:
         deadline = time.monotonic() + within
