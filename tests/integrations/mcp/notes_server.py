@@ -17,6 +17,38 @@ from mcp_types import ToolAnnotations
 
 # the tests start this server with NOTES_OWNER set and check that it arrived
 OWNER_ENV = "NOTES_OWNER"
+# a file each note added or deleted is appended to, so it outlives the process (optional)
+LEDGER_ENV = "NOTES_LEDGER"
+# a file holding "stall" or "drop": the next add or delete happens, then the server never
+# answers it (stall) or exits at once (drop); the file is removed, so it happens once
+INTERRUPT_ENV = "NOTES_INTERRUPT_FILE"
+
+
+def _record(line: str) -> None:
+    ledger = os.environ.get(LEDGER_ENV)
+    if ledger:
+        with open(ledger, "a", encoding="utf-8") as out:
+            out.write(line + "\n")
+
+
+def _take_interruption() -> str:
+    """The interruption asked for, if any, taken (the file removed) so it happens once."""
+    path = os.environ.get(INTERRUPT_ENV)
+    if not path or not os.path.exists(path):
+        return ""
+    with open(path, encoding="utf-8") as held:
+        mode = held.read().strip()
+    os.remove(path)
+    return mode
+
+
+async def _maybe_interrupt() -> None:
+    mode = _take_interruption()
+    if not mode:
+        return
+    if mode == "drop":
+        os._exit(4)
+    await asyncio.sleep(3600)
 
 
 def build_server() -> MCPServer:
@@ -29,20 +61,28 @@ def build_server() -> MCPServer:
         found = [{"id": k, "text": v} for k, v in sorted(notes.items()) if contains in v]
         return {"notes": found, "owner": os.environ.get(OWNER_ENV, "")}
 
-    @server.tool(name="Add-Note", annotations=ToolAnnotations(read_only_hint=False,
-                                                             destructive_hint=False))
     def add_note(text: str) -> dict[str, Any]:
-        """Add a note."""
         note_id = len(notes) + 1
         notes[note_id] = text
+        _record(f"add {note_id} {text}")
         return {"id": note_id, "text": text}
 
+    @server.tool(name="Add-Note", annotations=ToolAnnotations(read_only_hint=False,
+                                                             destructive_hint=False))
+    async def add_note_tool(text: str) -> dict[str, Any]:
+        """Add a note."""
+        added = add_note(text)
+        await _maybe_interrupt()
+        return added
+
     @server.tool(annotations=ToolAnnotations(destructive_hint=True))
-    def delete_note(note_id: int) -> dict[str, Any]:
+    async def delete_note(note_id: int) -> dict[str, Any]:
         """Delete a note for good."""
         if note_id not in notes:
             raise ToolError(f"no note {note_id}\n")
         del notes[note_id]
+        _record(f"delete {note_id}")
+        await _maybe_interrupt()
         return {"deleted": note_id}
 
     @server.tool(structured_output=False)
