@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from bot.chat.events import ChatEvent
 from bot.chat.port import ChatPort
 from bot.planning import Planner
-from bot.policy import Policy, load_policy
-from bot.registry import IntegrationEnv, Registry, discover
+from bot.policy import Policy
+from bot.registry import IntegrationEnv, Registry
 from bot.settings import Settings
 from bot.store.database import Database
 from bot.vault import CredentialStore, check_keyring, load_keyring
@@ -56,26 +56,35 @@ class Deputy:
 
 
 async def build_app(settings: Settings, *, planner: Planner | None = None,
-                    clock: Callable[[], datetime] | None = None, migrate: bool = True) -> Deputy:
-    """Everything a process needs, from settings. Applies migrations on the embedded default."""
+                    clock: Callable[[], datetime] | None = None, migrate: bool = True,
+                    on_new_home: Callable[[str], None] | None = None) -> Deputy:
+    """Everything a process needs, from settings. Applies migrations on the embedded default.
+
+    ``on_new_home`` is told, in one line, when this start created DEPUTY_HOME's files."""
+    from bot.home import missing_home_files, new_home_note
     from bot.planning.factory import planner_for
+    from bot.startup import configured_integrations, configured_policy
     from bot.store.migrate import upgrade
 
+    # a mistake in the integrations or the policy stops start-up before anything is created
+    registry = configured_integrations(settings)
+    policy = configured_policy(settings)
+    fresh = missing_home_files(settings)
     if settings.uses_embedded_database:
         settings.home.mkdir(parents=True, exist_ok=True)
     database = Database(settings.resolved_database_url)
     if migrate and settings.uses_embedded_database:
         await upgrade(database.url)
-    registry = discover(settings.integrations, settings.integration_paths)
     if settings.mcp_servers:
         from integrations.mcp.loader import add_mcp_integrations
 
         await add_mcp_integrations(registry, settings.mcp_servers)
     registry.start(IntegrationEnv(settings=settings, database=database, clock=clock))
-    policy = load_policy(settings.resolved_policy_file)
     master = settings.master_key.get_secret_value() if settings.master_key else None
     keyring = await load_keyring(settings.home, master)
     await check_keyring(database, keyring)
+    if fresh and on_new_home is not None:
+        on_new_home(new_home_note(settings, fresh))
     return Deputy(settings, database, registry, policy,
                   planner or planner_for(settings, registry), clock=clock,
                   vault=CredentialStore(database, keyring))

@@ -55,6 +55,21 @@ def run_async(make: Callable[[], Awaitable[T]]) -> T:
     raise AssertionError("unreachable")
 
 
+def announce(note: str) -> None:
+    typer.echo(f"deputy: {note}", err=True)
+
+
+def home_or_exit(settings: Settings) -> Settings:
+    """For commands that read or manage an existing home: never create a new one."""
+    from bot.home import require_home
+
+    try:
+        require_home(settings)
+    except SettingsError as err:
+        fail(str(err))
+    return settings
+
+
 def configure_logging(settings: Settings) -> None:
     """Text or JSON lines on stderr, always through the redactor."""
     from bot.logsetup import configure_logging as setup
@@ -71,7 +86,7 @@ def shell(
 
     settings = settings_or_exit()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    run_async(lambda: run_shell(settings, user or None))
+    run_async(lambda: run_shell(settings, user or None, on_new_home=announce))
 
 
 @app.command()
@@ -105,7 +120,8 @@ def serve(
 
     settings = settings_or_exit()
     configure_logging(settings)
-    run_async(lambda: run_serve(settings, host, port, with_worker=worker, with_scheduler=scheduler))
+    run_async(lambda: run_serve(settings, host, port, with_worker=worker, with_scheduler=scheduler,
+                                  on_new_home=announce))
 
 
 @app.command()
@@ -140,12 +156,21 @@ def slack_manifest(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations."""
-    from bot.store.migrate import upgrade
+    from bot.home import DATABASE_FILE_NAME, missing_home_files, new_home_note
+    from bot.store.migrate import check_reachable, upgrade
 
     settings = settings_or_exit()
+    fresh = [p for p in missing_home_files(settings) if p.name == DATABASE_FILE_NAME]
     if settings.uses_embedded_database:
         settings.home.mkdir(parents=True, exist_ok=True)
-    run_async(lambda: upgrade(settings.resolved_database_url))
+
+    async def main() -> None:
+        await check_reachable(settings.resolved_database_url)
+        await upgrade(settings.resolved_database_url)
+
+    run_async(main)
+    if fresh:
+        announce(new_home_note(settings, fresh))
     typer.echo("database is up to date")
 
 
@@ -158,7 +183,7 @@ def demo_seed() -> None:
     settings = settings_or_exit()
 
     async def main() -> dict[str, int]:
-        deputy = await build_app(settings)
+        deputy = await build_app(settings, on_new_home=announce)
         try:
             today = deputy.clock().date()
             return await seed(deputy.database, today)
@@ -179,7 +204,7 @@ def runs_list(as_json: Annotated[bool, typer.Option("--json", help="JSON output.
     """List recent runs."""
     from bot.runs_report import list_runs_report
 
-    settings = settings_or_exit()
+    settings = home_or_exit(settings_or_exit())
     run_async(lambda: list_runs_report(settings, as_json))
 
 
@@ -188,7 +213,7 @@ def runs_show(run_id: int, as_json: Annotated[bool, typer.Option("--json", help=
     """Show one run step by step: arguments, results, timing, planning tokens."""
     from bot.runs_report import show_run_report
 
-    settings = settings_or_exit()
+    settings = home_or_exit(settings_or_exit())
     if not run_async(lambda: show_run_report(settings, run_id, as_json)):
         fail(f"there is no run {run_id}", 1)
 
@@ -228,8 +253,9 @@ def integrations_check() -> None:
     """Validate every integration's manifest against its actions (run it in CI)."""
     from bot.registry import ManifestError, discover
 
+    settings = settings_or_exit()
     try:
-        registry = discover()
+        registry = discover(None, settings.integration_paths)
     except ManifestError as err:
         fail(str(err), 1)
         return
@@ -242,7 +268,7 @@ def integrations_list() -> None:
     """List integrations and their actions with effects."""
     from bot.registry import discover
 
-    for manifest in discover().manifests():
+    for manifest in discover(None, settings_or_exit().integration_paths).manifests():
         typer.echo(f"{manifest.name} — {manifest.description}")
         for action in manifest.actions:
             undo = f" (undo: {action.undo})" if action.undo else ""
@@ -262,7 +288,7 @@ def keys_list() -> None:
     """Key ids, which one is active, and how many credentials each protects."""
     from bot.vault import list_keys
 
-    settings = settings_or_exit()
+    settings = home_or_exit(settings_or_exit())
 
     async def main() -> list[Any]:
         db, keyring = await _vault(settings)
@@ -281,7 +307,7 @@ def keys_rotate(batch_size: Annotated[int, typer.Option(min=1, help="Credentials
     """Rewrap every credential's data key under the newest master key (safe to re-run)."""
     from bot.vault import rotate
 
-    settings = settings_or_exit()
+    settings = home_or_exit(settings_or_exit())
 
     async def main() -> str:
         db, keyring = await _vault(settings)
@@ -300,7 +326,7 @@ def keys_retire(key_id: str) -> None:
     from bot.errors import UserError
     from bot.vault import KeyInUse, retire
 
-    settings = settings_or_exit()
+    settings = home_or_exit(settings_or_exit())
 
     async def main() -> str:
         db, keyring = await _vault(settings)
@@ -327,7 +353,7 @@ def audit_verify(
     """Check the audit log's hash chain: edited, removed or reordered records."""
     from bot.audit_cli import verify_audit
 
-    settings = settings_or_exit()
+    settings = home_or_exit(settings_or_exit())
     report = run_async(lambda: verify_audit(settings, head))
     typer.echo(report.summary())
     if not report.ok:
@@ -341,7 +367,7 @@ def audit_export(
     """Write the audit log as JSON Lines to stdout."""
     from bot.audit_cli import export_audit, parse_since
 
-    settings = settings_or_exit()
+    settings = home_or_exit(settings_or_exit())
     try:
         start = parse_since(since) if since else None
     except ValueError as err:
@@ -368,7 +394,7 @@ def scheduler() -> None:
 def _with_app(call: Callable[[Any], Awaitable[str]]) -> None:
     from bot.app import build_app
 
-    settings = settings_or_exit()
+    settings = home_or_exit(settings_or_exit())
 
     async def main() -> str:
         deputy = await build_app(settings)

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -29,8 +30,8 @@ log = logging.getLogger(__name__)
 
 
 async def serve(settings: Settings, host: str, port: int, *, with_worker: bool = True,
-                with_scheduler: bool = True) -> None:
-    deputy = await build_app(settings)
+                with_scheduler: bool = True, on_new_home: Callable[[str], None] | None = None) -> None:
+    deputy = await build_app(settings, on_new_home=on_new_home)
     web_app = web.Application(client_max_size=1024 * 1024)
     platforms: dict[str, ConnectedCheck] = {}
     tasks: list[asyncio.Task[None]] = []

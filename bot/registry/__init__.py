@@ -2,7 +2,7 @@
 
 from bot.registry.contract import ActionSet, CallContext, IntegrationEnv
 from bot.registry.manifest import ActionSpec, Manifest, ManifestError, load_manifest
-from bot.registry.registry import Registry, discover
+from bot.registry.registry import Registry, UnknownIntegrations, discover
 
 __all__ = [
     "ActionSet",
@@ -11,6 +11,7 @@ __all__ = [
     "IntegrationEnv",
     "Manifest",
     "ManifestError",
+    "UnknownIntegrations",
     "Registry",
     "discover",
     "load_manifest",

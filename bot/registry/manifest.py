@@ -89,7 +89,9 @@ def load_manifest(path: Path) -> Manifest:
     try:
         manifest = Manifest.model_validate(data)
     except ValidationError as err:
-        raise ManifestError(f"{path}: {err.errors()[0]['msg']}") from err
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ManifestError(f"{path}: {where + ': ' if where else ''}{first['msg']}") from err
     except jsonschema.SchemaError as err:
         raise ManifestError(f"{path}: invalid JSON schema: {err.message}") from err
     if manifest.name != path.parent.name:

@@ -128,6 +128,15 @@ def _credential_check(actions_module: object) -> Any:
     return getattr(client, "check_credentials", None)
 
 
+class UnknownIntegrations(ManifestError):
+    """Enabled names that no integration folder has."""
+
+    def __init__(self, unknown: list[str], available: list[str]) -> None:
+        super().__init__(f"unknown integration(s) enabled: {', '.join(unknown)}")
+        self.unknown = unknown
+        self.available = available
+
+
 def discover(enabled: Iterable[str] | None = None, extra_paths: Iterable[Path] = ()) -> Registry:
     """Load integrations from the ``integrations`` package and from ``extra_paths`` (folders
     holding third-party integration folders); ``enabled`` limits which ones."""
@@ -150,5 +159,7 @@ def discover(enabled: Iterable[str] | None = None, extra_paths: Iterable[Path] =
     if wanted is not None:
         unknown = wanted - {item.manifest.name for item in loaded}
         if unknown:
-            raise ManifestError(f"unknown integration(s) enabled: {', '.join(sorted(unknown))}")
+            available = sorted(p.name for root, _ in roots for p in root.iterdir()
+                               if (p / "manifest.yaml").is_file())
+            raise UnknownIntegrations(sorted(unknown), available)
     return Registry(loaded)

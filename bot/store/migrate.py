@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import make_url
+from sqlalchemy.exc import DBAPIError
 
 from bot.bundled import migrations_folder
+from bot.errors import DatabaseUnavailable
 from bot.store.database import Database, async_url
 
 if TYPE_CHECKING:
@@ -20,6 +23,24 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", str(migrations_folder()))
     config.set_main_option("sqlalchemy.url", async_url(url).replace("%", "%%"))
     return config
+
+
+async def check_reachable(url: str) -> None:
+    """Connect once, so an unreachable database is one line naming DEPUTY_DATABASE_URL
+    instead of a driver traceback from deep inside Alembic."""
+    database = Database(url)
+    try:
+        async with database.engine.connect():
+            pass
+    except (DBAPIError, OSError) as err:
+        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+        plain = make_url(database.url)
+        shown = plain.set(drivername=plain.get_backend_name()).render_as_string(hide_password=True)
+        raise DatabaseUnavailable(
+            f"DEPUTY_DATABASE_URL: cannot connect to {shown} ({reason}); check that the server "
+            "runs and that the URL's host, port, user and database are right") from None
+    finally:
+        await database.dispose()
 
 
 async def upgrade(url: str, revision: str = "head") -> None:

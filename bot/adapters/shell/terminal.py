@@ -56,9 +56,10 @@ def _asker(interactive: bool) -> Callable[[str, bool], Awaitable[str | None]]:
     return ask
 
 
-async def run_shell(settings: Settings, user: str | None) -> None:
+async def run_shell(settings: Settings, user: str | None,
+                    on_new_home: Callable[[str], None] | None = None) -> None:
     interactive = sys.stdin.isatty()
-    deputy = await build_app(settings)
+    deputy = await build_app(settings, on_new_home=on_new_home)
     name = user or getpass.getuser().capitalize()
     port = TextPort(_writer(interactive))
     session = ShellSession(deputy, port, local_actor(name, settings.timezone), _asker(interactive))

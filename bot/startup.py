@@ -1,0 +1,40 @@
+"""Start-up mistakes as one line each: a :class:`SettingsError` naming the setting and the fix.
+
+``build_app`` loads the integrations and the policy through these before it touches the
+database, so a mistake stops the process before anything is created.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from bot.errors import SettingsError
+from bot.policy import Policy, PolicyError, load_policy
+from bot.registry import ManifestError, Registry, UnknownIntegrations, discover
+from bot.settings import Settings
+
+
+def configured_integrations(settings: Settings) -> Registry:
+    try:
+        return discover(settings.integrations, settings.integration_paths)
+    except UnknownIntegrations as err:
+        guesses = [f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name)
+                   for name in err.unknown
+                   for close in [difflib.get_close_matches(name, err.available, n=1)]]
+        raise SettingsError(
+            f"DEPUTY_INTEGRATIONS: no integration named {', '.join(guesses)}; use folder names "
+            f"from `deputy integrations list`: {', '.join(err.available)}") from None
+    except ManifestError as err:
+        raise SettingsError(
+            f"integration manifest: {err}; fix it (`deputy integrations check` validates every "
+            "manifest) or leave that integration out of DEPUTY_INTEGRATIONS") from None
+
+
+def configured_policy(settings: Settings) -> Policy:
+    path = settings.resolved_policy_file
+    try:
+        return load_policy(path)
+    except PolicyError as err:
+        raise SettingsError(
+            f"DEPUTY_POLICY_FILE: {err}; fix the file (`deputy policy check {path}` lists every "
+            "problem) or point DEPUTY_POLICY_FILE at another policy") from None
