@@ -69,7 +69,7 @@ async def _fake_api(conn: Connection) -> None:
         f"U{n:05d}": {"id": f"U{n:05d}", "name": f"user{n}", "tz": "UTC", "profile": {"display_name": f"user{n}"}}
         for n in range(USERS)
     }
-    api = await FakeSlackApi(users=users).start()
+    api = await FakeSlackApi(users=users, tokens={"xoxb-bench"}).start()
     conn.send(api.base_url)
     await asyncio.get_running_loop().run_in_executor(None, conn.recv)
     conn.send(len(api.calls))

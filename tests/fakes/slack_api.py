@@ -3,6 +3,16 @@
 Point slack_sdk at it with ``base_url=fake.base_url``. Answers carry Slack's envelope
 (``{"ok": true, …}`` or ``{"ok": false, "error": …}`` with HTTP 200), a 429 with
 ``Retry-After`` when asked to, and response_url posts are recorded under "response_url".
+
+It refuses what Slack refuses, with Slack's error codes: no token → ``not_authed``, an unknown
+one → ``invalid_auth``, a bot token where an app-level one is needed (or the reverse) →
+``not_allowed_token_type``; a missing required argument → ``invalid_arguments`` ("[ERROR]
+missing required field: channel"), a message with neither text nor blocks → ``no_text``;
+blocks beyond Block Kit's limits → ``invalid_blocks`` (views: ``invalid_arguments``) with the
+problems in ``response_metadata.messages`` (see :mod:`tests.fakes.block_kit`);
+``chat.update`` of a message it never posted → ``message_not_found``; ``views.open`` with a
+trigger it never issued → ``invalid_trigger_id``, used once already → ``exchanged_trigger_id``,
+older than 3 s → ``expired_trigger_id``. Tests get a fresh trigger from :meth:`trigger_id`.
 """
 
 from __future__ import annotations
@@ -17,8 +27,23 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from tests.fakes.block_kit import message_errors, view_errors
+
 BOT_USER = "UDEPUTY"
 TEAM = "T0001"
+BOT_TOKEN = "xoxb-0000-test-token"
+APP_TOKEN = "xapp-1-test"
+TRIGGER_SECONDS = 3.0  # how long Slack lets a trigger_id open a view
+MAX_TEXT = 40_000  # Slack truncates longer message text; the fake refuses it (msg_too_long)
+# arguments each method requires (Slack's method reference)
+REQUIRED = {
+    "chat.postMessage": ("channel",),
+    "chat.update": ("channel", "ts"),
+    "chat.postEphemeral": ("channel", "user"),
+    "users.info": ("user",),
+    "views.open": ("trigger_id", "view"),
+}
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
 
 @dataclass
@@ -27,6 +52,8 @@ class Call:
     params: dict[str, Any]
     at: float
     authorized: bool
+    # what the fake answered ({"ok": …}); None for response_url posts and 429s
+    answer: dict[str, Any] | None = None
 
 
 @dataclass
@@ -42,6 +69,12 @@ class FakeSlackApi:
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     port: int = 0
     call_arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    tokens: set[str] = field(default_factory=lambda: {BOT_TOKEN})
+    app_tokens: set[str] = field(default_factory=lambda: {APP_TOKEN})
+    # messages Deputy posted, by (channel, ts): what chat.update may edit
+    messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # trigger_id → (issued at, monotonic; exchanged already)
+    _triggers: dict[str, tuple[float, bool]] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -76,6 +109,14 @@ class FakeSlackApi:
     def fail(self, method: str, error: str, times: int = 1) -> None:
         self._failures.setdefault(method, []).extend([error] * times)
 
+    def trigger_id(self, age: float = 0.0) -> str:
+        """A trigger as Slack puts in a slash command or an interaction payload, issued
+        ``age`` seconds ago."""
+        n = len(self._triggers) + 1
+        trigger = f"{13345224609 + n}.{738474920 + n}.{n:021x}"
+        self._triggers[trigger] = (time.monotonic() - age, False)
+        return trigger
+
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -108,7 +149,10 @@ class FakeSlackApi:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
-        authorized = request.headers.get("Authorization", "").startswith("Bearer ") or "token" in params
+        bearer = request.headers.get("Authorization", "")
+        token = bearer.removeprefix("Bearer ").strip() if bearer.startswith("Bearer ") else ""
+        token = token or str(params.pop("token", "") or "")
+        authorized = token in self.tokens or token in self.app_tokens
         self.calls.append(Call(method, params, time.monotonic(), authorized))
         self.call_arrived.set()
         waits = self._rate_limits.get(method)
@@ -119,7 +163,46 @@ class FakeSlackApi:
         errors = self._failures.get(method)
         if errors:
             return web.json_response({"ok": False, "error": errors.pop(0)})
-        return web.json_response(self._answer(method, params))
+        answer = self._refusal(method, token, params) or self._answer(method, params)
+        self.calls[-1].answer = answer
+        return web.json_response(answer)
+
+    def _refusal(self, method: str, token: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """Slack's answer to a call it refuses, or None when the call is acceptable."""
+        if not token:
+            return {"ok": False, "error": "not_authed"}
+        if token not in self.tokens and token not in self.app_tokens:
+            return {"ok": False, "error": "invalid_auth"}
+        if (method in APP_TOKEN_METHODS) != (token in self.app_tokens):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        missing = [name for name in REQUIRED.get(method, ()) if params.get(name) in (None, "")]
+        if missing:
+            return _invalid("invalid_arguments", [f"[ERROR] missing required field: {m}" for m in missing])
+        if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
+            if method != "chat.update" and not params.get("text") and not params.get("blocks"):
+                return {"ok": False, "error": "no_text"}
+            if len(str(params.get("text") or "")) > MAX_TEXT:
+                return {"ok": False, "error": "msg_too_long"}
+            if "blocks" in params:
+                problems = message_errors(params["blocks"])
+                if problems:
+                    return _invalid("invalid_blocks", problems)
+        if method == "chat.update" and (str(params["channel"]), str(params["ts"])) not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        if method == "views.open":
+            trigger = str(params["trigger_id"])
+            issued = self._triggers.get(trigger)
+            if issued is None:
+                return {"ok": False, "error": "invalid_trigger_id"}
+            if issued[1]:
+                return {"ok": False, "error": "exchanged_trigger_id"}
+            if time.monotonic() - issued[0] > TRIGGER_SECONDS:
+                return {"ok": False, "error": "expired_trigger_id"}
+            problems = view_errors(params["view"])
+            if problems:
+                return _invalid("invalid_arguments", problems)
+            self._triggers[trigger] = (issued[0], True)
+        return None
 
     def _next_ts(self) -> str:
         n = next(self._ts)
@@ -134,8 +217,11 @@ class FakeSlackApi:
             message = {"type": "message", "text": params.get("text", ""), "ts": ts, "bot_id": "BDEPUTY"}
             if params.get("thread_ts"):
                 message["thread_ts"] = params["thread_ts"]
+            self.messages[(str(params["channel"]), ts)] = {**message, "blocks": params.get("blocks", [])}
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
         if method == "chat.update":
+            stored = self.messages[(str(params["channel"]), str(params["ts"]))]
+            stored.update(text=params.get("text", stored["text"]), blocks=params.get("blocks", stored["blocks"]))
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts"), "text": params.get("text", "")}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
@@ -151,3 +237,13 @@ class FakeSlackApi:
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url}
         return {"ok": False, "error": "unknown_method"}
+
+
+def _invalid(error: str, messages: list[str]) -> dict[str, Any]:
+    """Slack's shape for a refused argument: the code, and each problem in words."""
+    return {
+        "ok": False,
+        "error": error,
+        "errors": [m.removeprefix("[ERROR] ") for m in messages],
+        "response_metadata": {"messages": messages},
+    }

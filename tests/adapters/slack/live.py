@@ -89,13 +89,15 @@ class Live:
         assert elapsed < 3.0, f"Slack gives up after 3 s; this ack took {elapsed:.2f}s"
         return status
 
-    async def slash(self, text: str, *, user: str = "U0ANNA", trigger: str = "trigger-1") -> None:
+    async def slash(self, text: str, *, user: str = "U0ANNA", trigger: str | None = None) -> None:
+        trigger = trigger or self.api.trigger_id()  # a fresh one, as Slack sends
         body = wire.slash_command(text, user=user, trigger=trigger, response_url=self.api.response_url)
         assert await self.send(body, wire.FORM) == 200
 
     async def click(self, card: Card, action: str, *, user: str, action_ts: str = "1760000300.123456") -> int:
         payload = wire.block_actions(str(card.buttons[action]), value=card.values[action], user=user,
-                                     thread_ts=card.thread_ts, message_ts=card.ts)
+                                     thread_ts=card.thread_ts, message_ts=card.ts,
+                                     trigger=self.api.trigger_id())
         payload["user"]["username"] = payload["user"]["name"] = user.lower()
         payload["actions"][0]["action_ts"] = action_ts
         body = wire.interactive(payload)

@@ -34,13 +34,16 @@ async def test_credentials_travel_from_modal_to_core_and_nowhere_else(
     [button] = [b for b in ephemeral.params["blocks"] if b["type"] == "actions"][0]["elements"]
     assert button["action_id"] == "deputy_connect:crm"
 
-    click = wire.block_actions(button["action_id"], value=button["value"], user="U0ANNA")
+    click = wire.block_actions(
+        button["action_id"], value=button["value"], user="U0ANNA", trigger=slack_api.trigger_id()
+    )
     click["container"]["is_ephemeral"] = True
     del click["message"]  # Slack sends no message body for ephemeral messages
     body = wire.interactive(click)
     status, _, _ = await server.post(body, wire.FORM, wire.sign(body))
     assert status == 200
     [opened] = await slack_api.wait_for("views.open")
+    assert opened.answer is not None and opened.answer["ok"], opened.answer  # Slack opened it
     view = opened.params["view"]
     inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
     assert set(inputs) == {"field:token", "field:portal"}
@@ -70,10 +73,12 @@ async def test_slash_connect_opens_the_form_at_once_with_its_trigger(
         await adapter.port.post_private(event.where, event.actor, form)
 
     adapter.dispatch = core  # type: ignore[assignment]
-    body = wire.slash_command("connect crm", trigger="trigger-connect-1")
+    trigger = slack_api.trigger_id()
+    body = wire.slash_command("connect crm", trigger=trigger)
     status, _, _ = await server.post(body, wire.FORM, wire.sign(body))
     assert status == 200
     [opened] = await slack_api.wait_for("views.open")
-    assert opened.params["trigger_id"] == "trigger-connect-1"
+    assert opened.params["trigger_id"] == trigger
+    assert opened.answer is not None and opened.answer["ok"], opened.answer
     assert {b["block_id"] for b in opened.params["view"]["blocks"] if b["type"] == "input"} == {"field:token"}
     assert slack_api.of("chat.postEphemeral") == []  # no detour through a button

@@ -130,10 +130,12 @@ async def test_modify_opens_a_modal_and_submission_carries_only_changes(
     server: Server, recorder: Recorder, slack_api: FakeSlackApi, adapter: SlackAdapter
 ) -> None:
     value = json.dumps({"e": [[1, "title", "Sync"], [1, "start", "2026-12-03 10:00"], [2, "to", "a@b.c"]]})
-    body = wire.interactive(wire.block_actions("deputy:7:2:modify", value=value))
+    trigger = slack_api.trigger_id()
+    body = wire.interactive(wire.block_actions("deputy:7:2:modify", value=value, trigger=trigger))
     status, _, _ = await server.post(body, wire.FORM, wire.sign(body))
     assert status == 200
     [opened] = await slack_api.wait_for("views.open")
+    assert opened.answer is not None and opened.answer["ok"], opened.answer
     view = opened.params["view"]
     inputs = [b for b in view["blocks"] if b["type"] == "input"]
     assert [(b["block_id"], b["element"]["initial_value"]) for b in inputs] == [

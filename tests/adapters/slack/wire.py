@@ -84,14 +84,14 @@ def interactive(payload: dict[str, Any]) -> str:
     return urlencode({"payload": json.dumps(payload)})
 
 
-def block_actions(action_id: str, *, value: str = "1", user: str = "U0BOSS", thread_ts: str = "1760000001.000001", message_ts: str = "1760000002.000002") -> dict[str, Any]:
+def block_actions(action_id: str, *, value: str = "1", user: str = "U0BOSS", thread_ts: str = "1760000001.000001", message_ts: str = "1760000002.000002", trigger: str = "12466734323.1395872398.8e1a4d8f0e") -> dict[str, Any]:
     return {
         "type": "block_actions",
         "user": {"id": user, "username": "boss", "name": "boss", "team_id": TEAM},
         "api_app_id": "A0001",
         "token": "gIkuvaNzQIHg97ATvDxqgjtO",
         "container": {"type": "message", "message_ts": message_ts, "channel_id": CHANNEL, "is_ephemeral": False, "thread_ts": thread_ts},
-        "trigger_id": "12466734323.1395872398.8e1a4d8f0e",
+        "trigger_id": trigger,
         "team": {"id": TEAM, "domain": "deputy-test"},
         "enterprise": None,
         "is_enterprise_install": False,
