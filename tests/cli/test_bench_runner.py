@@ -1,0 +1,37 @@
+"""`make bench` runs every benchmark and writes its figures as JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.run_all import BENCHMARKS, markdown_tables
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_benchmark_module_in_bench_is_run() -> None:
+    modules = {f"bench.{p.stem}" for p in (ROOT / "bench").glob("bench_*.py") if p.stem != "bench_planner_goals"}
+    assert {b.module for b in BENCHMARKS} == modules
+
+
+def test_markdown_tables_become_rows() -> None:
+    text = "intro\n\n| measure | value |\n|---|---:|\n| p50 | 2.1 ms |\n| p99 | 5.4 ms |\n\nafter\n"
+    assert markdown_tables(text) == [[{"measure": "p50", "value": "2.1 ms"},
+                                      {"measure": "p99", "value": "5.4 ms"}]]
+
+
+def test_the_runner_writes_the_figures_of_a_benchmark(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "bench.run_all", "--only", "planner", "--results", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((tmp_path / "latest.json").read_text())
+    [planner] = report["benchmarks"]
+    assert planner["exit_status"] == 0
+    summary = {row["measure"]: row for row in planner["tables"][0]}
+    # the plan-first planner makes one model call per goal; ReAct more than three
+    assert summary["model calls per goal"]["plan-first (ClaudePlanner)"] == "1.0"
+    assert float(summary["model calls per goal"]["step-by-step (ReAct)"]) > 3
+    assert len(list(tmp_path.glob("2*.json"))) == 1
