@@ -83,12 +83,25 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """What one step found or did, as data: a titled table with a total. Adapters show the
+    first rows within their platform's limits and say how to see the rest."""
+
+    title: str  # "List overdue invoices: 3 invoices"
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    total: str = ""  # "outstanding 12,345.00 USD"
+    run_id: int = 0  # where every row can be seen (`deputy runs show N`)
+
+
+@dataclass(frozen=True)
 class RunResult:
     goal_id: int
     run_id: int
     succeeded: bool
     headline: str
     lines: tuple[str, ...] = field(default_factory=tuple)
+    answers: tuple[Answer, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,12 +142,32 @@ class Digest:
     offer: str = ""  # a follow-up goal ("send reminders for the overdue invoices")
     late: bool = False  # fired after downtime, later than its scheduled time
     scheduled_at: datetime | None = None
+    answers: tuple[Answer, ...] = ()
 
     def as_text(self) -> str:
-        body = [self.title, *(f"  {line}" for line in self.lines), self.footer]
+        body = [self.title, *(f"  {line}" for line in self.lines)]
+        for answer in self.answers:
+            body.extend(answer_lines(answer, indent="  "))
+        body.append(self.footer)
         if self.offer:
             body.append(f"Ready to plan: “{self.offer}” — reply with it to get a plan to approve.")
         return "\n".join(body)
+
+
+# how many rows of an answer a chat message shows before "… and N more"
+SHOWN_ROWS = 10
+
+
+def answer_lines(answer: Answer, indent: str = "", limit: int = SHOWN_ROWS) -> list[str]:
+    """An answer as plain lines: the platform-neutral text every surface can fall back to."""
+    lines = [f"{indent}{answer.title}"]
+    lines += [f"{indent}  {' · '.join(cell for cell in row if cell)}" for row in answer.rows[:limit]]
+    if len(answer.rows) > limit:
+        more = len(answer.rows) - limit
+        lines.append(f"{indent}  … and {more} more" + (f" (deputy runs show {answer.run_id})" if answer.run_id else ""))
+    if answer.total:
+        lines.append(f"{indent}  Total: {answer.total}")
+    return lines
 
 
 Reply = PlanCard | Notice | Question | RunResult | ConnectForm | Digest

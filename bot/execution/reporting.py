@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.chat.replies import RunResult
+from bot.flow.answers import leaf_answers, spec_lookup
 from bot.flow.approvals import refresh_card
 from bot.flow.cards import summarise_output
 from bot.flow.context import planning_context
@@ -43,11 +44,12 @@ async def report_finished(app: Deputy, view: PlanView, run_id: int, outputs: dic
             lines.append(f"✗ {step.position}. {step.note or step.action} — {error}")
         else:
             lines.append(f"· {step.position}. {step.note or step.action} — not run")
+    answers = leaf_answers(list(view.steps), outputs, spec_lookup(app.registry), run_id)
     if failed is None:
-        result = RunResult(view.goal.id, run_id, True, f"Done: {view.version.summary}", tuple(lines))
+        result = RunResult(view.goal.id, run_id, True, f"Done: {view.version.summary}", tuple(lines), answers)
     else:
         result = RunResult(view.goal.id, run_id, False,
-                           f"Stopped at step {failed.position}: {error}", tuple(lines))
+                           f"Stopped at step {failed.position}: {error}", tuple(lines), answers)
     if port:
         await port.post(where_of(view.goal), result)
     if failed is not None:

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from bot.domain import Effect
+from bot.registry.results import ResultSpec
 
 
 class ManifestError(Exception):
@@ -32,6 +33,8 @@ class ActionSpec(BaseModel):
     undo_args: dict[str, Any] | None = None
     # which argument names are worth showing on a plan card (the rest stay in details)
     shown: list[str] = Field(default_factory=list)
+    # how the result is shown to people (bot/registry/results.py); None: a generic table
+    result: ResultSpec | None = None
 
     @model_validator(mode="after")
     def _check(self) -> ActionSpec:

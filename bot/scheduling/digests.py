@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.chat.replies import Notice
+from bot.chat.replies import Answer, Notice
 from bot.domain import Where
+from bot.flow.answers import leaf_answers, spec_lookup
 from bot.flow.cards import summarise_output
 from bot.scheduling.conditions import findings, fingerprint, should_post
 from bot.scheduling.model import Condition, Digest, Schedule
@@ -28,7 +29,7 @@ LATE_AFTER = timedelta(minutes=5)
 
 
 def build_digest(monitor: MonitorRow, view: PlanView, run_id: int, outputs: dict[str, Any],
-                 late: bool, now_next: str) -> Digest:
+                 late: bool, now_next: str, answers: tuple[Answer, ...] = ()) -> Digest:
     assert monitor.id is not None
     lines = render(monitor.template, outputs) if monitor.template else [
         f"{s.position}. {s.note or s.action}: {summarise_output(outputs.get(s.step_id)) or 'done'}"
@@ -37,7 +38,8 @@ def build_digest(monitor: MonitorRow, view: PlanView, run_id: int, outputs: dict
     schedule = describe(Schedule.from_json(monitor.schedule))
     return Digest(monitor_id=monitor.id, title=monitor.name + (" (late: Deputy was down)" if late else ""),
                   lines=tuple(lines), footer=f"{schedule} ({monitor.timezone}) · {now_next}",
-                  details_ref=f"run {run_id}", offer=monitor.follow_up if found else "", late=late)
+                  details_ref=f"run {run_id}", offer=monitor.follow_up if found else "", late=late,
+                  answers=answers)
 
 
 async def report_monitor_run(app: Deputy, view: PlanView, run_id: int, outputs: dict[str, Any],
@@ -66,7 +68,8 @@ async def report_monitor_run(app: Deputy, view: PlanView, run_id: int, outputs: 
     upcoming = next_run(monitor, app.clock())
     now_next = f"next {upcoming.astimezone(_tz(monitor)):%a %d %b %H:%M}" if upcoming else "paused"
     late = firing.enqueued_at - firing.scheduled_at > LATE_AFTER
-    digest = build_digest(monitor, view, run_id, outputs, late, now_next)
+    answers = leaf_answers(list(view.steps), outputs, spec_lookup(app.registry), run_id)
+    digest = build_digest(monitor, view, run_id, outputs, late, now_next, answers)
     async with app.database.session() as session:
         row = await store.get_monitor(session, monitor.id or 0, for_update=True)
         assert row is not None

@@ -126,8 +126,8 @@ async def send_reminder(session: AsyncSession, now: datetime, today: date, *, in
     session.add(mail)
     await session.flush()
     return {"outbox_id": mail.id, "to": to, "invoice_id": invoice.id,
-            "number": invoice.number, "days_overdue": max(late, 0),
-            "outstanding_cents": outstanding}
+            "number": invoice.number, "client": client.name, "days_overdue": max(late, 0),
+            "outstanding_cents": outstanding, "currency": invoice.currency}
 
 
 async def record_payment(session: AsyncSession, now: datetime, today: date, *, invoice_id: int,

@@ -82,6 +82,9 @@ async def test_run_now_posts_a_digest_to_the_channel(chat: Chat, deputy: Deputy)
     said = await chat.say("monitor run 1")
     assert "Monitor 1 is running now" in said
     assert "▣ List the overdue invoices" in said and "List overdue invoices: 3 invoices" in said
+    # the digest shows the invoices themselves, not only how many
+    assert all(number in said for number in ("INV-0001", "INV-0002", "INV-0003"))
+    assert "Total: outstanding" in said
     assert "every Monday at 09:00 (Europe/London) · next Mon 30 Nov 09:00 · details: run 1" in said
     assert "→ say: chase overdue invoices" in said
 

@@ -13,6 +13,8 @@ import discord
 
 from bot.chat.buttons import parse_button
 from bot.chat.replies import (
+    SHOWN_ROWS,
+    Answer,
     CardState,
     Digest,
     Notice,
@@ -154,6 +156,7 @@ def digest_embed(digest: Digest) -> discord.Embed:
         description=clip("\n".join(f"• {line}" for line in digest.lines), 4096) or None,
         colour=discord.Colour.orange() if digest.late else discord.Colour.teal(),
     )
+    add_answers(embed, digest.answers)
     if digest.offer:
         embed.add_field(name="Ready to plan", value=clip(f"/deputy {digest.offer}", FIELD_VALUE_LIMIT),
                         inline=False)
@@ -167,8 +170,39 @@ def result_embed(result: RunResult) -> discord.Embed:
         description=clip("\n".join(result.lines), 4096) or None,
         colour=discord.Colour.green() if result.succeeded else discord.Colour.red(),
     )
+    add_answers(embed, result.answers)
     embed.set_footer(text=f"run {result.run_id} · goal {result.goal_id}")
     return embed
+
+
+# an embed holds 25 fields and 6,000 characters in all; answers stay well inside both
+MAX_ANSWER_FIELDS = 5
+
+
+def add_answers(embed: discord.Embed, answers: tuple[Answer, ...]) -> None:
+    """Each answer as a field: its first rows (markdown escaped), "… and N more", the total."""
+    budget = 5500 - len(embed.title or "") - len(embed.description or "")
+    for answer in answers[:MAX_ANSWER_FIELDS]:
+        lines: list[str] = []
+        size = 0
+        shown = 0
+        for row in answer.rows[:SHOWN_ROWS]:
+            line = "• " + " · ".join(discord.utils.escape_markdown(c) for c in row if c)
+            if size + len(line) + 80 > FIELD_VALUE_LIMIT:
+                break
+            lines.append(line)
+            size += len(line) + 1
+            shown += 1
+        if len(answer.rows) > shown:
+            lines.append(f"… and {len(answer.rows) - shown} more: `deputy runs show {answer.run_id}`")
+        if answer.total:
+            lines.append(f"**Total:** {discord.utils.escape_markdown(answer.total)}")
+        value = clip("\n".join(lines) or "nothing", FIELD_VALUE_LIMIT)
+        name = clip(discord.utils.escape_markdown(answer.title), 256)
+        if budget - len(value) - len(name) < 0:
+            break
+        budget -= len(value) + len(name)
+        embed.add_field(name=name, value=value, inline=False)
 
 
 def clip(text: str, limit: int) -> str:

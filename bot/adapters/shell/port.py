@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-from bot.adapters.shell.render import STATE_MARK, render
+from bot.adapters.shell.render import STATE_MARK, answers_text, render
 from bot.chat.port import MessageRef
 from bot.chat.replies import CardState, ConnectForm, PlanCard, Reply, RunResult, StepState
 from bot.domain import Actor, Where
@@ -41,7 +41,8 @@ class TextPort:
         if isinstance(reply, RunResult):
             # the steps were already printed as they ran; say only how it ended
             tone = "success" if reply.succeeded else "error"
-            self._write(("✓" if reply.succeeded else "✗") + f" Run {reply.run_id}: {reply.headline}", tone)
+            self._write("\n".join([("✓" if reply.succeeded else "✗") + f" Run {reply.run_id}: {reply.headline}",
+                                    *answers_text(reply.answers)]), tone)
             return ref
         self._write(render(reply), getattr(reply, "tone", "info"))
         return ref

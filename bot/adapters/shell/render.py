@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 from bot.chat.replies import (
+    SHOWN_ROWS,
+    Answer,
     CardState,
     ConnectForm,
     Digest,
@@ -70,6 +72,7 @@ def render_card(card: PlanCard) -> str:
 
 def render_digest(digest: Digest) -> str:
     lines = [f"▣ {digest.title}", *(f"  • {line}" for line in digest.lines),
+             *answers_text(digest.answers),
              f"  {digest.footer} · details: {digest.details_ref}"]
     if digest.offer:
         lines.append(f"  → say: {digest.offer}")
@@ -90,5 +93,26 @@ def render(reply: Reply) -> str:
         return render_digest(reply)
     if isinstance(reply, RunResult):
         mark = "✓" if reply.succeeded else "✗"
-        return "\n".join([f"{mark} Run {reply.run_id}: {reply.headline}", *[f"  {x}" for x in reply.lines]])
+        return "\n".join([f"{mark} Run {reply.run_id}: {reply.headline}", *[f"  {x}" for x in reply.lines],
+                          *answers_text(reply.answers)])
     raise TypeError(f"cannot render {type(reply).__name__}")
+
+
+def answers_text(answers: tuple[Answer, ...], limit: int = SHOWN_ROWS) -> list[str]:
+    """Each answer as an aligned table under its title, the total and "… and N more"."""
+    out: list[str] = []
+    for answer in answers:
+        rows = [list(answer.columns), *[list(r) for r in answer.rows[:limit]]]
+        used = [i for i in range(len(answer.columns)) if any(r[i] for r in rows[1:])]
+        widths = {i: min(max(len(r[i]) for r in rows), 40) for i in used}
+        out.append(f"  {answer.title}")
+        for n, row in enumerate(rows):
+            cells = [row[i][:40].ljust(widths[i]) for i in used]
+            out.append("    " + "  ".join(cells).rstrip())
+            if n == 0:
+                out.append("    " + "  ".join("-" * widths[i] for i in used))
+        if len(answer.rows) > limit:
+            out.append(f"    … and {len(answer.rows) - limit} more (deputy runs show {answer.run_id})")
+        if answer.total:
+            out.append(f"    Total: {answer.total}")
+    return out

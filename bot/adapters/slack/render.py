@@ -12,6 +12,8 @@ from typing import Any
 
 from bot.chat.buttons import BadButton, parse_button
 from bot.chat.replies import (
+    SHOWN_ROWS,
+    Answer,
     Button,
     ConnectForm,
     Digest,
@@ -96,6 +98,8 @@ def digest_blocks(digest: Digest) -> list[Block]:
         chunk.append(item)
     if chunk:
         blocks.append(section("\n".join(chunk)))
+    for answer in digest.answers:
+        blocks.extend(answer_blocks(answer))
     tail: list[Block] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": clip(
         f"{escape(digest.footer)} · details: `deputy runs show {escape(digest.details_ref.removeprefix('run ').strip())}`",
         MAX_SECTION)}]}]
@@ -220,9 +224,33 @@ def result_text(result: RunResult) -> str:
     return clip(result.headline, MAX_FALLBACK)
 
 
+def answer_blocks(answer: Answer) -> list[Block]:
+    """A section with the title and the first rows (each a line, cells escaped), a context
+    line with the total and where to see every row."""
+    lines = [f"*{escape(answer.title)}*"]
+    shown = 0
+    for row in answer.rows[:SHOWN_ROWS]:
+        line = "• " + " · ".join(escape(c) for c in row if c)
+        if len("\n".join([*lines, line])) > MAX_SECTION - 200:
+            break
+        lines.append(line)
+        shown += 1
+    tail = []
+    if answer.total:
+        tail.append(f"*Total:* {escape(answer.total)}")
+    if len(answer.rows) > shown:
+        tail.append(f"… and {len(answer.rows) - shown} more: `deputy runs show {answer.run_id}`")
+    blocks: list[Block] = [section("\n".join(lines))]
+    if tail:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": clip(" · ".join(tail), MAX_SECTION)}]})
+    return blocks
+
+
 def result_blocks(result: RunResult) -> list[Block]:
     icon = "✅" if result.succeeded else "❌"
     blocks: list[Block] = [section(f"{icon} *{escape(result.headline)}*")]
+    for answer in result.answers:
+        blocks.extend(answer_blocks(answer))
     chunk: list[str] = []
     size = 0
     for line in result.lines:

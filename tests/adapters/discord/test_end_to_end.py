@@ -119,3 +119,20 @@ async def test_gateway_drop_mid_run_still_updates_the_card(
             for c in posts("POST", f"/channels/{fake.channel_id}/messages")
         )
     )
+
+
+async def test_an_invoice_run_shows_what_was_invoiced_and_to_whom(on_discord: Running, app: Deputy) -> None:
+    fake = on_discord.fake
+    card = await _plan_card(fake, "invoice Acme for last month")
+    approve = next(c for c in custom_ids(card) if c.endswith(":approve"))
+    await fake.click("alice", card["id"], approve)
+    await eventually(app.work_available.is_set)
+    await Worker(app, "test").drain()
+    [result] = [m for m in bot_messages_in(fake, card["channel_id"])
+                if (m["embeds"] or [{}])[0].get("footer", {}).get("text", "").startswith("run ")]
+    [field] = result["embeds"][0]["fields"]
+    local = app.registry.get("local").client  # type: ignore[union-attr]
+    [mail] = [m for m in await local.outbox() if m["kind"] == "invoice"]
+    assert field["name"].endswith("1 invoice sent")
+    assert "Acme Corp" in field["value"] and mail["to"] in field["value"]
+    assert "INV-" in field["value"] and " USD" in field["value"]

@@ -23,6 +23,7 @@ from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from bot.store.tables import ApprovalRow, RunRow
 from integrations.local.demo import seed
+from integrations.local.receivables import list_invoices
 from tests.adapters.slack import wire
 from tests.adapters.slack.live import (
     Card,
@@ -311,3 +312,39 @@ async def test_deputy_serve_answers_slack_and_stops_cleanly(slack_api: FakeSlack
     log = await served.output()
     assert "xoxb-0000-test-token" not in log and wire.SECRET not in log
     assert "Traceback" not in log
+
+
+# -- answers show the data ------------------------------------------------------------------
+
+async def test_a_question_is_answered_with_the_invoices_and_their_total(live: Live, app: Deputy) -> None:
+    await live.slash("what's overdue?")
+
+    def answered() -> list[object]:
+        return [c for c in live.api.of("chat.postMessage") if str(c.params.get("text", "")).startswith("Done:")]
+
+    await eventually(lambda: answered(), 10, "the answer")  # a read runs without approval
+    await live.settle()
+    [result] = answered()
+    shown = text_of(blocks_of(result))
+    local = app.registry.get("local").client  # type: ignore[union-attr]
+    listed = await local.read(lambda s: list_invoices(s, app.clock().date(), status="overdue", client=None))
+    overdue = listed["invoices"]
+    assert len(overdue) == OVERDUE
+    assert "List overdue invoices: 3 invoices" in shown
+    for invoice in overdue:
+        assert invoice["number"] in shown and invoice["client"] in shown
+    total = sum(i["outstanding_cents"] for i in overdue)
+    assert f"outstanding {total // 100:,}.{total % 100:02d} USD" in shown
+
+
+async def test_a_chase_result_names_each_reminder_and_its_recipient(live: Live, app: Deputy) -> None:
+    card = await planned(live)
+    assert await live.click(card, "approve", user="U0ANNA") == 200
+    await eventually(lambda: len(live.thread_posts(card.thread_ts)) >= 2, 10, "the result reply")
+    await live.settle()
+    shown = text_of(blocks_of(live.thread_posts(card.thread_ts)[-1]))
+    local = app.registry.get("local").client  # type: ignore[union-attr]
+    sent = [m for m in await local.outbox() if m["kind"] == "reminder"]
+    assert "3 reminders sent" in shown
+    for mail in sent:
+        assert mail["to"] in shown
