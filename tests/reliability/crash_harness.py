@@ -23,7 +23,8 @@ from sqlalchemy import text
 
 from bot.execution.executor import idempotency_key
 from bot.store.database import Database
-from tests.reliability.queueing import QueuedRun
+from tests.reliability.effects_ledger import IDEMPOTENT, PLAIN
+from tests.reliability.queueing import IDEMPOTENT_INTEGRATIONS, QueuedRun
 
 ROOT = Path(__file__).resolve().parents[2]
 INTEGRATIONS = Path(__file__).resolve().parent / "integrations"
@@ -59,6 +60,10 @@ class CrashReport:
     recovery_seconds: list[float] = field(default_factory=list)
     wall_seconds: float = 0.0
     failure_reasons: dict[str, int] = field(default_factory=dict)
+    # every run that ended as it must not, each with why: the check is per run, so a failed
+    # run is never hidden behind another that succeeded
+    bad_runs: list[str] = field(default_factory=list)
+    runs_by_integration: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         rec = sorted(self.recovery_seconds)
@@ -66,7 +71,8 @@ class CrashReport:
         median = f"{rec[len(rec) // 2]:.2f}" if rec else "-"
         return (f"{self.runs} runs, {self.kills} SIGKILLs ({self.kills_mid_step} inside a step, "
                 f"{self.kills_between_steps} between steps, {self.kills_idle} idle); "
-                f"{self.succeeded} succeeded, {self.failed} failed, {self.unfinished} unfinished; "
+                f"{self.succeeded} succeeded, {self.failed} failed, {self.unfinished} unfinished, "
+                f"{len(self.bad_runs)} ended as they must not; "
                 f"{self.expected_effects} effects expected, {len(self.lost)} lost, "
                 f"{len(self.duplicated)} duplicated, {self.resends} deduplicated re-sends; "
                 f"recovery median {median} s, worst {worst} s; wall {self.wall_seconds:.1f} s")
@@ -79,7 +85,8 @@ def worker_command() -> list[str]:
     return [sys.executable, "-c", "from bot.cli import main; main()", "worker"]
 
 
-def worker_env(database_url: str, home: Path, lease_seconds: float) -> dict[str, str]:
+def worker_env(database_url: str, home: Path, lease_seconds: float,
+               extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("DEPUTY_", "ANTHROPIC_"))}
     env.update({
@@ -90,6 +97,7 @@ def worker_env(database_url: str, home: Path, lease_seconds: float) -> dict[str,
         "DEPUTY_RETRY_BASE_SECONDS": "0.01", "DEPUTY_STEP_TIMEOUT_SECONDS": "5",
         "DEPUTY_LOG_LEVEL": "WARNING",
     })
+    env.update(extra or {})
     return env
 
 
@@ -230,31 +238,55 @@ async def chaos(db: Database, pool: WorkerPool, config: CrashConfig, report: Cra
     report.wall_seconds = time.monotonic() - start
 
 
-async def check_effects(db: Database, queued: list[QueuedRun], report: CrashReport) -> None:
+# how a run that could not tell whether a write happened ends (after a crash, or a timeout)
+UNKNOWN_OUTCOME = ("cannot tell whether it happened", "may or may not have happened")
+
+
+async def check_effects(db: Database, queued: list[QueuedRun], report: CrashReport,
+                        labels: dict[str, dict[str, int]] | None = None) -> None:
+    """Count every run's effects, run by run. ``labels``: for the real integrations, how many
+    times the server stored each label (their stores know no idempotency key)."""
     report.runs = len(queued)
     runs = {r[0]: (r[1], r[2]) for r in await _scalar_rows(db, "SELECT id, status, error FROM runs")}
     effects: dict[str, int] = {}
     for key, count in await _scalar_rows(db, "SELECT key, count(*) FROM reliability_effects GROUP BY key"):
         effects[key] = int(count)
-    labels = await _scalar_rows(db, "SELECT label, count(DISTINCT key) FROM reliability_effects GROUP BY label")
+    steps_done = {(r[0], r[1]) for r in await _scalar_rows(
+        db, "SELECT run_id, step_id FROM step_results WHERE status = 'succeeded'")}
+    ledger_labels = await _scalar_rows(db, "SELECT label, count(DISTINCT key) FROM reliability_effects GROUP BY label")
     calls = await _scalar_rows(db, "SELECT count(*) FROM reliability_calls")
     report.resends = int(calls[0][0]) - sum(effects.values())
     for item in queued:
         status, error = runs[item.run_id]
-        keys = [idempotency_key(item.run_id, "s2"), idempotency_key(item.run_id, "s4")]
-        keys += [idempotency_key(item.run_id, "s3", i) for i in range(item.items)]
+        error = error or ""
+        report.runs_by_integration[item.integration] = report.runs_by_integration.get(item.integration, 0) + 1
+        where = f"run {item.run_id} ({item.integration})"
         if status == "succeeded":
             report.succeeded += 1
-            report.expected_effects += len(keys)
-            report.lost += [k for k in keys if effects.get(k, 0) == 0]
         elif status == "failed":
             report.failed += 1
-            reason = (error or "").split(":")[0][:60]
+            reason = error.split(":")[0][:60]
             report.failure_reasons[reason] = report.failure_reasons.get(reason, 0) + 1
             if not error:
                 report.failed_without_reason += 1
+            if item.integration in IDEMPOTENT_INTEGRATIONS:
+                report.bad_runs.append(f"{where} failed, though its writes can be resent: {error[:160]}")
+            elif not any(words in error for words in UNKNOWN_OUTCOME):
+                report.bad_runs.append(f"{where} failed for another reason than an unknown outcome: {error[:160]}")
         else:
             report.unfinished += 1
-        report.duplicated += [f"{k} ×{effects[k]}" for k in keys if effects.get(k, 0) > 1]
+            report.bad_runs.append(f"{where} is {status}")
+        for step, index, label in item.writes():
+            key = idempotency_key(item.run_id, step, None if index is None else int(index))
+            if item.integration in (IDEMPOTENT, PLAIN):
+                name, count = key, effects.get(key, 0)
+            else:
+                name, count = f"{item.integration} {label}", (labels or {}).get(item.integration, {}).get(label, 0)
+            if status == "succeeded" or (item.run_id, step) in steps_done:
+                report.expected_effects += 1
+                if count == 0:
+                    report.lost.append(name)
+            if count > 1:
+                report.duplicated.append(f"{name} ×{count}")
     # one logical write reached the world under two different keys: also a duplicate
-    report.duplicated += [f"label {label} under {n} keys" for label, n in labels if n > 1]
+    report.duplicated += [f"label {label} under {n} keys" for label, n in ledger_labels if n > 1]

@@ -4,6 +4,11 @@ The crash harness's test integrations write here (a table in the harness's own P
 database), so effects survive the SIGKILL of the process that caused them and the harness
 can count them per idempotency key afterwards. Every call is logged too, so re-sends after
 a crash are visible even when the integration deduplicated them.
+
+The effects table has no unique index: a second effect for one key, or for one label, is
+always stored and so always seen. ``recorder`` deduplicates the way Stripe does, in its own
+idempotency store (``reliability_keys``: the first effect each key produced), not by a
+constraint on the effects that would make a duplicate impossible to observe.
 """
 
 from __future__ import annotations
@@ -23,9 +28,9 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS reliability_effects (
         id SERIAL PRIMARY KEY, integration TEXT NOT NULL, key TEXT NOT NULL,
         label TEXT NOT NULL, pid INTEGER NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT now())""",
-    # the idempotent system answers a repeated key with the first effect, as Stripe does
-    f"""CREATE UNIQUE INDEX IF NOT EXISTS uq_reliability_effects_key ON reliability_effects (key)
-        WHERE integration = '{IDEMPOTENT}'""",
+    # the idempotent system's own store of answered keys, as Stripe keeps one
+    """CREATE TABLE IF NOT EXISTS reliability_keys (
+        key TEXT PRIMARY KEY, effect_id INTEGER)""",
     """CREATE TABLE IF NOT EXISTS reliability_calls (
         id SERIAL PRIMARY KEY, integration TEXT NOT NULL, key TEXT NOT NULL,
         label TEXT NOT NULL, pid INTEGER NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT now())""",
@@ -51,14 +56,21 @@ async def record_write(database: Any, integration: str, key: str, label: str) ->
             "INSERT INTO reliability_calls (integration, key, label, pid) "
             "VALUES (:integration, :key, :label, :pid)"), params)
         if integration == IDEMPOTENT:
-            inserted = (await conn.execute(text(
-                "INSERT INTO reliability_effects (integration, key, label, pid) "
-                "VALUES (:integration, :key, :label, :pid) "
-                f"ON CONFLICT (key) WHERE integration = '{IDEMPOTENT}' DO NOTHING RETURNING id"),
-                params)).scalar()
-            effect_id = inserted if inserted is not None else (await conn.execute(text(
-                "SELECT id FROM reliability_effects WHERE key = :key AND integration = :integration"),
-                params)).scalar_one()
+            # claim the key first: a concurrent call with the same key waits here for the
+            # first one's transaction, then finds the key taken and answers its effect
+            claimed = (await conn.execute(text(
+                "INSERT INTO reliability_keys (key) VALUES (:key) "
+                "ON CONFLICT (key) DO NOTHING RETURNING key"), params)).scalar()
+            if claimed is None:
+                effect_id = (await conn.execute(text(
+                    "SELECT effect_id FROM reliability_keys WHERE key = :key"), params)).scalar_one()
+            else:
+                effect_id = (await conn.execute(text(
+                    "INSERT INTO reliability_effects (integration, key, label, pid) "
+                    "VALUES (:integration, :key, :label, :pid) RETURNING id"), params)).scalar_one()
+                await conn.execute(text(
+                    "UPDATE reliability_keys SET effect_id = :effect_id WHERE key = :key"),
+                    {"effect_id": effect_id, "key": key})
         else:
             effect_id = (await conn.execute(text(
                 "INSERT INTO reliability_effects (integration, key, label, pid) "

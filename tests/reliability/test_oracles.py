@@ -49,3 +49,26 @@ async def test_the_crash_checker_sees_lost_and_doubled_effects(crash_database_ur
     assert f"deputy-run{first.run_id}-s2 ×2" in report.duplicated
     assert f"deputy-run{second.run_id}-s2" in report.lost
     assert f"deputy-run{first.run_id}-s4" in report.lost
+
+
+async def test_the_crash_checker_judges_each_run_and_counts_the_real_servers(
+        crash_database_url: str) -> None:
+    """A failed run is reported even when the other runs succeeded, and a label a real
+    server stored twice is a duplicate."""
+    db = Database(crash_database_url)
+    try:
+        crm_run, stripe_run = await queue_runs(db, 2, random.Random(1), real=("crm", "invoicing"))
+        async with db.engine.begin() as conn:
+            await conn.execute(text("UPDATE runs SET status = 'succeeded' WHERE id = :r"),
+                               {"r": crm_run.run_id})
+            await conn.execute(text("UPDATE runs SET status = 'failed', error = 'step 2 failed: boom' "
+                                    "WHERE id = :r"), {"r": stripe_run.run_id})
+        notes = {label: 1 for _, _, label in crm_run.writes()} | {"g1-s2": 2}
+        report = CrashReport()
+        await check_effects(db, [crm_run, stripe_run], report, {"crm": notes, "invoicing": {}})
+    finally:
+        await db.dispose()
+    assert report.duplicated == ["crm g1-s2 ×2"]
+    assert report.lost == []  # the failed run had no step done, so nothing was owed
+    assert report.bad_runs == [f"run {stripe_run.run_id} (invoicing) failed, though its writes "
+                               "can be resent: step 2 failed: boom"]
