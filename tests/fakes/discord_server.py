@@ -4,6 +4,13 @@ It speaks Discord's wire format closely enough for the real discord.py client (2
 in, receive GUILD_CREATE, messages and interactions, and to post, edit, thread and answer
 interactions. Tests drive it (``post_message``, ``click``, ``drop_connection``) and read
 what the bot did from ``calls``, ``messages`` and ``callbacks``.
+
+It refuses what Discord refuses: a message, edit, interaction answer or follow-up beyond
+Discord's limits gets 400 ``{"code": 50035, "message": "Invalid Form Body", "errors": …}``
+(see :mod:`tests.fakes.discord_limits`); an interaction answered more than 3 s after it was
+sent gets 404 ``{"code": 10062, "message": "Unknown interaction"}``, and a follow-up more
+than 15 minutes after it 401 ``{"code": 50027, "message": "Invalid Webhook Token"}``. Tests
+move the fake's clock with :meth:`advance` instead of sleeping.
 """
 
 from __future__ import annotations
@@ -17,9 +24,13 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.discord_limits import message_errors, modal_errors
+
 JSON = "application/json"  # discord.py parses a body only with exactly this content type
 EPOCH = "2026-11-27T10:00:00.000000+00:00"
 ADMIN = str(1 << 3)
+ANSWER_SECONDS = 3.0  # an interaction must be answered within 3 s of being sent
+TOKEN_SECONDS = 15 * 60  # its token takes follow-ups for 15 minutes
 
 
 @dataclass
@@ -81,6 +92,7 @@ class FakeDiscord:
         self._sent_at: dict[str, float] = {}
         self._interactions: dict[str, tuple[str, int]] = {}
         self._runner: web.AppRunner | None = None
+        self._offset = 0.0
         self.port = 0
         self.add_person("alice", ["finance"])
         self.add_person("bob", ["staff"])
@@ -103,6 +115,14 @@ class FakeDiscord:
     def add_person(self, name: str, groups: list[str]) -> None:
         self.people[name] = user(self.new_id(), name)
         self.member_roles[name] = [self.roles[g] for g in groups]
+
+    def now(self) -> float:
+        """The fake's clock: monotonic time, moved on by :meth:`advance`."""
+        return time.monotonic() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` pass for interaction deadlines, without waiting."""
+        self._offset += seconds
 
     def new_id(self) -> str:
         return str(next(self._ids))
@@ -284,6 +304,14 @@ class FakeDiscord:
         data = {"custom_id": custom_id, "components": rows}
         return await self._interact(name, 5, data, message["channel_id"], message=message)
 
+    def open_interaction(self, kind: int = 3, channel_id: str | None = None) -> str:
+        """An interaction sent (its deadlines start now) but not delivered over the gateway:
+        a test answers it itself. Returns the id; the token is ``token-<id>``."""
+        interaction_id = self.new_id()
+        self._sent_at[interaction_id] = self.now()
+        self._interactions[interaction_id] = (channel_id or self.channel_id, kind)
+        return interaction_id
+
     async def _interact(
         self,
         name: str,
@@ -314,7 +342,7 @@ class FakeDiscord:
         }
         if message is not None:
             payload["message"] = message
-        self._sent_at[interaction_id] = time.monotonic()
+        self._sent_at[interaction_id] = self.now()
         self._interactions[interaction_id] = (channel_id, kind)
         await self._send("INTERACTION_CREATE", payload)
         return interaction_id
@@ -324,7 +352,7 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.Response:
         body: Any = await request.json() if request.can_read_body else None
         path = "/" + request.match_info["tail"]
-        self.calls.append(Call(request.method, path, dict(request.query), body, time.monotonic()))
+        self.calls.append(Call(request.method, path, dict(request.query), body, self.now()))
         if not path.startswith(("/interactions/", "/webhooks/")):
             if request.headers.get("Authorization") != f"Bot {self.token}":
                 return self._json({"message": "401: Unauthorized", "code": 0}, 401)
@@ -346,7 +374,14 @@ class FakeDiscord:
         if route[:2] == ("POST", "interactions"):
             return await self._callback(parts[1], body)
         if route[:2] == ("POST", "webhooks") and len(parts) == 3:
-            return self._json(self._followup(parts[2], body))
+            sent_at = self._sent_at.get(parts[2].removeprefix("token-"))
+            if sent_at is None or self.now() - sent_at > TOKEN_SECONDS:
+                return self._json({"message": "Invalid Webhook Token", "code": 50027}, 401)
+            return self._invalid(message_errors(body)) or self._json(self._followup(parts[2], body))
+        if route in (("POST", "channels", "#", "messages"), ("PATCH", "channels", "#", "messages", "#")):
+            refused = self._invalid(message_errors(body))
+            if refused is not None:
+                return refused
         if handler is None:
             return self._json(
                 {"message": f"fake Discord has no {request.method} {path}", "code": 0}, 404
@@ -355,6 +390,11 @@ class FakeDiscord:
         if isinstance(result, asyncio.Future | asyncio.Task) or asyncio.iscoroutine(result):
             result = await result
         return self._json(result)
+
+    def _invalid(self, errors: dict[str, Any]) -> web.Response | None:
+        if not errors:
+            return None
+        return self._json({"code": 50035, "errors": errors, "message": "Invalid Form Body"}, 400)
 
     @staticmethod
     def _json(data: Any, status: int = 200) -> web.Response:
@@ -460,11 +500,20 @@ class FakeDiscord:
         return self._message(channel_id, self.bot, body, flags=body.get("flags", 0))
 
     async def _callback(self, interaction_id: str, body: dict[str, Any]) -> web.Response:
+        sent_at = self._sent_at.get(interaction_id)
+        if sent_at is None or self.now() - sent_at > ANSWER_SECONDS:
+            return self._json({"message": "Unknown interaction", "code": 10062}, 404)
+        if body.get("type") == 9:
+            refused = self._invalid(modal_errors(body.get("data")))
+        else:
+            refused = self._invalid(message_errors(body.get("data") or {}, ["data"]))
+        if refused is not None:
+            return refused
         if any(c.interaction_id == interaction_id for c in self.callbacks):
             error = {"message": "Interaction has already been acknowledged.", "code": 40060}
             return self._json(error, 400)
         self.callbacks.append(
-            Callback(interaction_id, body["type"], body.get("data") or {}, time.monotonic())
+            Callback(interaction_id, body["type"], body.get("data") or {}, self.now())
         )
         channel_id, kind = self._interactions[interaction_id]
         answer: dict[str, Any] = {

@@ -115,7 +115,7 @@ async def test_random_payloads_become_clean_events_or_clean_refusals(
             button = {"type": 2, "style": 1, "label": "Go", "custom_id": custom_id or "none"}
             card = fake._message(fake.channel_id, fake.bot, {"content": "Plan 1 v1", "components": [
                 {"type": 1, "components": [button]}]})
-            interaction_id = fake.new_id()
+            interaction_id = fake.open_interaction(interaction_type)  # its 3 s start now
             payload = {
                 "id": interaction_id, "application_id": fake.app_id, "type": interaction_type,
                 "data": data, "guild_id": fake.guild_id, "channel_id": fake.channel_id,
@@ -126,7 +126,6 @@ async def test_random_payloads_become_clean_events_or_clean_refusals(
                 "attachment_size_limit": 10485760,
                 **({"message": card} if kind != "slash" else {}),
             }
-            fake._interactions[interaction_id] = (fake.channel_id, interaction_type)
             state.parse_interaction_create(json.loads(json.dumps(payload)))
         await settle(before)
     assert errors.records == [], [(r.name, r.getMessage(), r.exc_info) for r in errors.records]

@@ -34,6 +34,7 @@ from . import connect
 from .components import DeputyButton, is_deputy_button
 from .modify import MODAL_PATTERN, editable_steps, edits_between, modify_modal, submitted_values
 from .port import PLATFORM, DiscordPort, RecentInteractions
+from .render import clip
 from .roles import groups_for_roles
 from .settings import DiscordSettings
 
@@ -166,7 +167,11 @@ class DeputyClient(discord.Client):
                 interaction=interaction)
             return
         # the acknowledgement is a real message, so the goal's thread can hang under it
-        answer = await interaction.response.send_message(f"**{user.display_name}** asked: {goal}")
+        # a slash option holds up to 6,000 characters, a message 2,000: the echo is clipped,
+        # the goal handed to the core is whole
+        answer = await interaction.response.send_message(
+            clip(f"**{user.display_name}** asked: {goal}", 2000)
+        )
         self.remember(interaction)
         channel = interaction.channel
         under = None if isinstance(channel, discord.Thread) else answer.message_id

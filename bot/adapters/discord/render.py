@@ -31,6 +31,10 @@ from .modify import arg_lines
 
 MAX_FIELDS = 25  # Discord's limit per embed
 FIELD_VALUE_LIMIT = 1024
+# Discord refuses a message whose embeds hold more than 6,000 characters in all (title,
+# description, field names and values, footer, author), whatever each part's own limit
+EMBED_TOTAL = 6000
+CARD_DESCRIPTION = 2000  # leaves most of the total for the steps
 
 CARD_COLOURS = {
     CardState.AWAITING: discord.Colour.gold(),
@@ -106,24 +110,33 @@ def card_embed(card: PlanCard) -> discord.Embed:
         lines.append(f"_{card.note}_")
     embed = discord.Embed(
         title=clip(f"Plan v{card.version}: {card.summary}", 256),
-        description=clip("\n".join(lines), 4096),
+        description=clip("\n".join(lines), CARD_DESCRIPTION),
         colour=CARD_COLOURS.get(card.state, discord.Colour.default()),
     )
-    shown = card.steps if len(card.steps) <= MAX_FIELDS else card.steps[: MAX_FIELDS - 1]
-    for step in shown:
-        name, value = step_field(step)
-        embed.add_field(name=name, value=value, inline=False)
-    if len(shown) < len(card.steps):
-        embed.add_field(
-            name="…", value=f"and {len(card.steps) - len(shown)} more steps", inline=False
-        )
     where = f"monitor {card.monitor_id}" if card.monitor_id is not None else f"plan {card.plan_id}"
     embed.set_footer(text=f"{where} · version {card.version}")
+    more = "and 9999 more steps"  # room kept for the closing field when steps are left out
+    room = EMBED_TOTAL - len(embed) - len("…") - len(more)
+    shown = 0
+    for step in card.steps[: MAX_FIELDS - 1] if len(card.steps) > MAX_FIELDS else card.steps:
+        name, value = step_field(step)
+        if len(name) + len(value) > room:
+            # a shorter form of this step (no argument block), or stop here
+            name, value = step_field(step, limit=room - len(name))
+            if len(name) + len(value) > room or len(value) < 20:
+                break
+        embed.add_field(name=name, value=value, inline=False)
+        room -= len(name) + len(value)
+        shown += 1
+    if shown < len(card.steps):
+        embed.add_field(name="…", value=f"and {len(card.steps) - shown} more steps", inline=False)
     return embed
 
 
-def step_field(step: StepLine) -> tuple[str, str]:
-    """``N. action`` and the step's text; modify.editable_steps reads this format back."""
+def step_field(step: StepLine, limit: int = FIELD_VALUE_LIMIT) -> tuple[str, str]:
+    """``N. action`` and the step's text; modify.editable_steps reads this format back.
+    Over ``limit`` the argument block goes (never cut in half) and the text is clipped."""
+    limit = min(limit, FIELD_VALUE_LIMIT)
     parts = [f"{STEP_MARKS.get(step.state, '')} {step.description}".strip()]
     args = arg_lines(step.args, step.shown_args)
     if args:
@@ -133,9 +146,9 @@ def step_field(step: StepLine) -> tuple[str, str]:
     if step.detail:
         parts.append(step.detail)
     value = "\n".join(parts)
-    if len(value) > FIELD_VALUE_LIMIT:
+    if len(value) > limit:
         # drop the argument block rather than cut it in half, which would break its parsing
-        value = clip("\n".join(p for p in parts if not p.startswith("```")), FIELD_VALUE_LIMIT)
+        value = clip("\n".join(p for p in parts if not p.startswith("```")), max(limit, 1))
     return clip(f"{step.number}. {step.action}", 256), value
 
 
@@ -153,14 +166,16 @@ def digest_embed(digest: Digest) -> discord.Embed:
     as a field to say back to Deputy (buttons here only carry plan decisions)."""
     embed = discord.Embed(
         title=clip(digest.title, 256),
-        description=clip("\n".join(f"• {line}" for line in digest.lines), 4096) or None,
         colour=discord.Colour.orange() if digest.late else discord.Colour.teal(),
     )
     add_answers(embed, digest.answers)
     if digest.offer:
         embed.add_field(name="Ready to plan", value=clip(f"/deputy {digest.offer}", FIELD_VALUE_LIMIT),
                         inline=False)
-    embed.set_footer(text=clip(f"{digest.footer} · {digest.details_ref}", 2048))
+    embed.set_footer(text=clip(f"{digest.footer} · {digest.details_ref}", 1024))
+    # the lines get what the 6,000-character total leaves
+    room = min(4096, EMBED_TOTAL - len(embed))
+    embed.description = clip("\n".join(f"• {line}" for line in digest.lines), room) or None
     return embed
 
 
