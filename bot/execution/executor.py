@@ -20,6 +20,7 @@ from bot.domain import Actor, Effect, GoalStatus, RunStatus, Step, StepStatus
 from bot.errors import DeputyError, NotConnected, OutcomeUnknown
 from bot.execution.calls import call_action
 from bot.flow.autopilot import record_run
+from bot.flow.derived import call_problem
 from bot.flow.previews import approval_holds
 from bot.flow.proposals import facts_of
 from bot.planning.refs import ITEM, RefError, lookup, resolve
@@ -81,7 +82,7 @@ async def execute_run(app: Deputy, run: RunRow, worker_id: str) -> RunStatus:
             previous = done.get(step.step_id)
             if previous is not None and previous.status == StepStatus.STARTED:
                 _check_resumable(app, step, previous.args)
-            if not await approval_holds(app, run.id, view, step, outputs):
+            if not await approval_holds(app, run.id, view, step, outputs, requester):
                 return RunStatus.CANCELLED  # the writes changed since approval: asked again
             outputs[step.step_id] = await metrics.timed_step(
                 step.action, _run_step(app, run.id, view, step, requester, outputs))
@@ -195,6 +196,11 @@ async def _run_step(app: Deputy, run_id: int, view: PlanView, step: StepRow, req
     results = []
     for index, args in enumerate(arg_list):
         key = idempotency_key(run_id, step.step_id, index if step.for_each else None)
+        changed = await call_problem(app, run_id, view, step, index, args, requester)
+        if changed:
+            await _audit_failed_call(app, view, run_id, step, key, args, f"derived values changed: {changed}")
+            raise StepFailed(step, f"step {step.position} ({step.action}) was stopped before this call: "
+                                   f"{changed}. It was not sent; the plan needs a new approval.")
         try:
             result = await call_with_credentials(app, requester, step.action, args, key)
         except DeputyError as err:

@@ -20,9 +20,10 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from bot.domain import Effect, PlanStatus, RunStatus
+from bot.domain import Actor, Effect, PlanStatus, RunStatus
 from bot.errors import DeputyError
 from bot.flow.cards import summarise_output
+from bot.flow.derived import KEY, derive_writes, difference
 from bot.planning.refs import ITEM, RefError, is_ref, lookup, resolve, root_of
 from bot.store import audit, goals, previews, runs
 from bot.store.goals import PlanView
@@ -74,9 +75,17 @@ def resolved_writes(app: Deputy, view: PlanView, scope: Mapping[str, Any]) -> di
     return found
 
 
-def hash_of(writes: Mapping[str, Any]) -> str:
-    text = json.dumps(writes, sort_keys=True, separators=(",", ":"), default=str)
+def hash_of(writes: Mapping[str, Any], derived: Mapping[str, Any] | None = None) -> str:
+    """The SHA-256 an approval is bound to: the resolved writes and, when a write derives
+    values inside its integration (bot/flow/derived.py), those values too."""
+    bound = {**writes, KEY: derived} if derived else writes
+    text = json.dumps(bound, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _reads(outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A preview's read outputs, without the derived values stored next to them."""
+    return {k: v for k, v in outputs.items() if k != KEY}
 
 
 def _is_write(app: Deputy, action: str) -> bool:
@@ -124,9 +133,13 @@ async def run_previews(app: Deputy, view: PlanView) -> str:
             lines.append(f"step {step.position}: {summary}")
     writes = resolved_writes(app, view, outputs)
     lines += _write_lines(view, writes)
+    derived, derived_lines = await derive_writes(app, requester, writes, view.steps,
+                                                 f"deputy-preview{view.version.id}-derived")
+    lines += derived_lines
     note = ("Preview, looked up before approval:\n" + "\n".join(f"• {line}" for line in lines)) if lines else ""
+    stored = {**outputs, KEY: derived} if derived else outputs
     async with app.database.session() as session:
-        await previews.save(session, view.version.id, outputs, hash_of(writes), note)
+        await previews.save(session, view.version.id, stored, hash_of(writes, derived), note)
     return note
 
 
@@ -163,9 +176,10 @@ async def preview_note(app: Deputy, version_id: int | None) -> str:
 
 
 async def approval_holds(app: Deputy, run_id: int, view: PlanView, step: StepRow,
-                         outputs: Mapping[str, Any]) -> bool:
+                         outputs: Mapping[str, Any], requester: Actor) -> bool:
     """Called before each step of a run: before the first write, check that the writes
-    resolve to what was approved. False: the approval was voided and the plan asked again."""
+    resolve to what was approved, and derive what was approved. False: the approval was
+    voided and the plan asked again."""
     if not _is_write(app, step.action):
         return True
     writes = [s for s in view.steps if _is_write(app, s.action)]
@@ -178,26 +192,49 @@ async def approval_holds(app: Deputy, run_id: int, view: PlanView, step: StepRow
         return True  # no preview was bound, or a resumed run already past its first write
     # the reads that ran in this run (normally all previewed ones; a read placed after the
     # first write has not run yet and is compared on the values the approvers saw)
-    fresh = {sid: outputs[sid] for sid in preview.outputs if sid in outputs}
-    before = resolved_writes(app, view, {sid: preview.outputs[sid] for sid in fresh})
+    reads = _reads(preview.outputs)
+    approved: dict[str, Any] = preview.outputs.get(KEY) or {}
+    fresh = {sid: outputs[sid] for sid in reads if sid in outputs}
+    before = resolved_writes(app, view, {sid: reads[sid] for sid in fresh})
     now = resolved_writes(app, view, fresh)
-    bound = preview.write_hash if len(fresh) == len(preview.outputs) else hash_of(before)
-    if hash_of(now) == bound:
+    derived, _ = await derive_writes(app, requester, now, view.steps, f"deputy-run{run_id}-derived")
+    if len(fresh) == len(reads):
+        holds = hash_of(now, derived) == preview.write_hash
+    else:
+        holds = hash_of(now) == hash_of(before) and not _derived_changes(view, approved, derived)
+    if holds:
         return True
     changed = [s.position for s in view.steps if before.get(s.step_id) != now.get(s.step_id)]
-    await _void(app, run_id, view, changed, preview.write_hash, hash_of(now))
+    details = _derived_changes(view, approved, derived)
+    changed += [n for n, _ in details if n not in changed]
+    await _void(app, run_id, view, sorted(changed), preview.write_hash, hash_of(now, derived),
+                "; ".join(text for _, text in details))
     return False
 
 
+def _derived_changes(view: PlanView, approved: Mapping[str, Any],
+                     derived: Mapping[str, Any]) -> list[tuple[int, str]]:
+    """(step position, what changed) for each call whose derived values differ from the
+    approved ones. Calls not looked up at approval are checked at their call instead."""
+    found = []
+    for step in view.steps:
+        for was, now in zip(approved.get(step.step_id) or [], derived.get(step.step_id) or [], strict=False):
+            if was is not None and now is not None and (text := difference(was, now)):
+                found.append((step.position, f"step {step.position} ({step.action}): {text}"))
+            elif was is not None and now is None:
+                found.append((step.position, f"step {step.position} ({step.action}): it could not be looked up again"))
+    return found
+
+
 async def _void(app: Deputy, run_id: int, view: PlanView, changed: list[int], approved: str,
-                found: str) -> None:
+                found: str, details: str = "") -> None:
     from bot.flow.approvals import refresh_card
     from bot.flow.proposals import propose
 
     assert view.goal.id is not None and view.plan.id is not None
     steps = ", ".join(str(n) for n in changed) or "?"
     why = (f"the data behind step {steps} changed after approval, so the approval no longer "
-           "holds; nothing was written")
+           "holds; nothing was written" + (f" ({details})" if details else ""))
     async with app.database.session() as session:
         await runs.finish_run(session, run_id, RunStatus.CANCELLED, error=why)
         current = await goals.load_view(session, view.plan.id, view.version.version, for_update=True)

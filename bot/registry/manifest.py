@@ -22,6 +22,22 @@ class ManifestError(Exception):
     """A manifest is invalid. The message names the file and the problem."""
 
 
+class Derived(BaseModel):
+    """What a write will do that its arguments do not say (the billing email an invoice is
+    sent to, the amount computed from time entries): a read action of the same integration
+    that looks it up, and the values of its result that matter.
+
+    ``args`` is built from the write's own arguments ("$args.invoice_id"); ``values`` maps a
+    label to a dotted path into the read's result. The label ``recipients`` holds addresses.
+    Previews show these values on the card and bind the approval to them; the executor looks
+    them up again before every call and stops when one differs (bot/flow/derived.py).
+    """
+
+    action: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    values: dict[str, str] = Field(min_length=1)
+
+
 class ActionSpec(BaseModel):
     name: str
     description: str
@@ -35,6 +51,9 @@ class ActionSpec(BaseModel):
     shown: list[str] = Field(default_factory=list)
     # how the result is shown to people (bot/registry/results.py); None: a generic table
     result: ResultSpec | None = None
+    # values the write derives inside the integration, looked up before approval and again
+    # before each call (see Derived)
+    derived: Derived | None = None
 
     @model_validator(mode="after")
     def _check(self) -> ActionSpec:
@@ -45,6 +64,8 @@ class ActionSpec(BaseModel):
             raise ValueError(f"action {self.name!r}: a read action has nothing to undo")
         if self.undo_args is not None and not self.undo:
             raise ValueError(f"action {self.name!r}: undo_args without undo")
+        if self.derived is not None and self.effect is Effect.READ:
+            raise ValueError(f"action {self.name!r}: a read action derives nothing to bind")
         return self
 
 
@@ -78,6 +99,11 @@ class Manifest(BaseModel):
         for action in self.actions:
             if action.undo and action.undo not in names:
                 raise ValueError(f"action {action.name!r}: undo names unknown action {action.undo!r}")
+            if action.derived is not None:
+                source = self.action(action.derived.action)
+                if source is None or source.effect is not Effect.READ:
+                    raise ValueError(f"action {action.name!r}: derived.action {action.derived.action!r} "
+                                     "must be a read action of this integration")
         return self
 
     def action(self, name: str) -> ActionSpec | None:

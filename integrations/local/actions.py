@@ -169,6 +169,14 @@ async def log_time(local: LocalClient, ctx: CallContext, /, *, client: str, minu
         day=worked, description=description))
 
 
+@actions.action("estimate_invoice")
+async def estimate_invoice(local: LocalClient, ctx: CallContext, /, *, client_id: int, period_start: str,
+                           period_end: str) -> Result:
+    start, end = parse_date(period_start, "period_start"), parse_date(period_end, "period_end")
+    return await local.read(lambda s: billing.estimate_invoice(
+        s, client_id=client_id, period_start=start, period_end=end))
+
+
 @actions.action("create_invoice")
 async def create_invoice(local: LocalClient, ctx: CallContext, /, *, client_id: int, period_start: str,
                          period_end: str, due_days: int = 30) -> Result:
@@ -176,6 +184,11 @@ async def create_invoice(local: LocalClient, ctx: CallContext, /, *, client_id: 
     return await local.write(ctx, "create_invoice", lambda s: billing.create_invoice(
         s, local.now(), local.today(ctx), client_id=client_id, period_start=start,
         period_end=end, due_days=due_days))
+
+
+@actions.action("get_invoice")
+async def get_invoice(local: LocalClient, ctx: CallContext, /, *, invoice_id: int) -> Result:
+    return await local.read(lambda s: receivables.get_invoice(s, local.today(ctx), invoice_id=invoice_id))
 
 
 @actions.action("send_invoice")

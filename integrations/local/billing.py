@@ -149,6 +149,18 @@ async def draft_invoice(session: AsyncSession, now: datetime, *, client: LocalBi
     return invoice
 
 
+async def estimate_invoice(session: AsyncSession, *, client_id: int, period_start: date,
+                           period_end: date) -> dict[str, Any]:
+    """What create_invoice would bill right now, computed the same way, without writing."""
+    _check_period(period_start, period_end)
+    client = await get_client(session, client_id)
+    entries = await _unbilled(session, period_start, period_end, client.id)
+    lines = _lines(entries, client.hourly_rate_cents)
+    return {"client": client.name, "client_id": client.id, "email": client.email,
+            "currency": client.currency, "minutes": sum(e.minutes for e in entries),
+            "amount_cents": sum(line["amount_cents"] for line in lines), "lines": len(lines)}
+
+
 async def create_invoice(session: AsyncSession, now: datetime, today: date, *, client_id: int,
                          period_start: date, period_end: date, due_days: int) -> dict[str, Any]:
     client = await get_client(session, client_id)

@@ -76,6 +76,7 @@ async def test_a_plan_without_reads_runs_as_approved(deputy: Deputy, database: D
         Step(id="s1", action="local.send_reminder", args={"invoice_id": ids[0]})]))
     chat = Chat(deputy, user="Dev")
     out = await chat.say("remind")
-    assert "Preview" not in out
+    # no read to run; the card still shows whom the reminder goes to (tests/approvals/test_derived.py)
+    assert "will use" not in out and "step 1 (local.send_reminder) looked up: to " in out
     assert "✓ Run 1: Done" in await chat.say("approve")
     assert await reminders_sent(database) == 1
