@@ -231,8 +231,11 @@ def policy_check(files: Annotated[list[Path] | None, typer.Argument(help="Policy
 @policy_app.command("explain")
 def policy_explain(
     as_user: Annotated[str, typer.Option("--as", help="platform:team:user, or a shell user name.")],
-    action: Annotated[str, typer.Option(help="integration.action")],
+    action: Annotated[str | None, typer.Option(help="integration.action")] = None,
     args: Annotated[str, typer.Option(help="JSON object of arguments.")] = "{}",
+    plan: Annotated[str | None, typer.Option(
+        help='A whole plan as JSON, [{"action": ..., "args": {...}}, ...]: every step is explained, '
+             "totals (sum(...), count(...)) over all of them.")] = None,
     group: Annotated[list[str] | None, typer.Option(help="A platform group of the user (repeatable).")] = None,
     channel: Annotated[str | None, typer.Option(help="Channel id.")] = None,
 ) -> None:
@@ -243,7 +246,7 @@ def policy_explain(
     settings = settings_or_exit()
     code, text = explain_command(settings.resolved_policy_file, as_user, action, args,
                                  discover(None, settings.integration_paths),
-                                 groups=group or (), channel=channel)
+                                 groups=group or (), channel=channel, plan_json=plan)
     typer.echo(text, err=bool(code))
     raise typer.Exit(code)
 

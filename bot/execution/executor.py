@@ -131,7 +131,7 @@ async def _rate_limited(app: Deputy, view: PlanView, step: StepRow, requester: A
         return await rate_limit_problem(
             session, app.policy, Step(id=step.step_id, action=step.action, args=arg_list[0]),
             requester.key, requester.team_id, app.clock(), effect=spec.effect, facts=facts,
-            registry=app.registry, calls=len(arg_list))
+            registry=app.registry, calls=len(arg_list), arg_list=arg_list)
 
 
 async def call_with_credentials(app: Deputy, requester: Actor, action: str, args: dict[str, Any],

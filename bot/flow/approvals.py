@@ -19,7 +19,7 @@ from bot.flow.connections import missing_connections
 from bot.flow.edits import apply_edits
 from bot.flow.proposals import facts_of, propose, requester_label
 from bot.planning.validation import validate_plan
-from bot.policy import PlanRequirement, evaluate_step, plan_requirement
+from bot.policy import PlanRequirement, evaluate_plan, plan_requirement
 from bot.store import audit, goals, messages, runs
 from bot.store.goals import PlanView
 
@@ -29,13 +29,12 @@ if TYPE_CHECKING:
 
 def requirement_of(app: Deputy, view: PlanView) -> PlanRequirement:
     """Re-evaluated with the policy in force now, so a tightened policy applies at once."""
-    decisions = []
+    steps = []
     for row in view.steps:
         spec = app.registry.spec(row.action)
         effect = spec.effect if spec else Effect.DESTRUCTIVE
-        step = Step(id=row.step_id, action=row.action, args=row.args, for_each=row.for_each)
-        decisions.append(evaluate_step(app.policy, step, effect, facts_of(view.goal)))
-    return plan_requirement(decisions)
+        steps.append((Step(id=row.step_id, action=row.action, args=row.args, for_each=row.for_each), effect))
+    return plan_requirement(evaluate_plan(app.policy, steps, facts_of(view.goal)))
 
 
 async def _private(app: Deputy, event: ButtonPressed | ModifySubmitted, text: str, tone: str = "warning") -> None:

@@ -23,7 +23,7 @@ from bot.flow.connections import missing_connections
 from bot.flow.plan_diff import describe_changes
 from bot.flow.previews import run_previews
 from bot.planning.validation import validate_plan
-from bot.policy import RequestFacts, evaluate_step, plan_requirement
+from bot.policy import RequestFacts, evaluate_plan, plan_requirement
 from bot.store import audit, goals, messages
 from bot.store.goals import StepVerdict
 from bot.store.tables import GoalRow
@@ -92,17 +92,20 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
         listed = "\n".join(f"• {e}" for e in errors[:10])
         await _unplanned(app, goal_id, f"I could not make a valid plan, so nothing will run:\n{listed}")
         return
-    verdicts, decisions = [], []
+    verdicts = []
     async with app.database.session() as session:
         asking = await session.get(GoalRow, goal_id)
         assert asking is not None
     facts = facts_of(asking)
+    effects = []
     for step in draft.steps:
         spec = app.registry.spec(step.action)
         assert spec is not None  # validate_plan checked every action exists
-        decision = evaluate_step(app.policy, step, spec.effect, facts)
-        decisions.append(decision)
-        verdicts.append(StepVerdict(effect=spec.effect.value, verdict=decision.verdict.value,
+        effects.append(spec.effect)
+    # totals (sum(...), count(...)) are taken over the whole plan, so splitting changes nothing
+    decisions = evaluate_plan(app.policy, list(zip(draft.steps, effects, strict=True)), facts)
+    for decision, effect in zip(decisions, effects, strict=True):
+        verdicts.append(StepVerdict(effect=effect.value, verdict=decision.verdict.value,
                                     reason=decision.reason, rule=decision.rule))
     requirement = plan_requirement(decisions)
     async with app.database.session() as session:

@@ -1,6 +1,6 @@
 """The sandbox contract: load policy files, evaluate each step, explain every decision."""
 
-from bot.policy.evaluate import Decision, evaluate_step
+from bot.policy.evaluate import Decision, evaluate_plan, evaluate_step
 from bot.policy.explain import check_files, explain, explain_command
 from bot.policy.facts import RequestFacts
 from bot.policy.model import Policy, PolicyError, Verdict, load_policy, parse_policy
@@ -15,6 +15,7 @@ __all__ = [
     "RequestFacts",
     "Verdict",
     "check_files",
+    "evaluate_plan",
     "evaluate_step",
     "explain",
     "explain_command",

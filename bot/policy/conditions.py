@@ -10,8 +10,9 @@ the evaluator reads it the cautious way (see evaluate.py).
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -120,8 +121,34 @@ _COUNT_WORDS = {"count_gte": "at least", "count_gt": "more than", "count_lt": "f
 _LOOKS_INSIDE = {"outside_domains", "inside_domains", "contains"}
 
 
+_TOTAL = re.compile(r"^\s*(sum|count)\s*\((.*)\)\s*(>=|<=|==|!=|>|<)\s*(\S+)\s*$")
+TOTAL_OPS = {">", ">=", "<", "<=", "==", "!="}
+
+
+def _parse_total(kind: str, inside: str, op: str, raw: Any) -> dict[str, Any]:
+    """``sum(amount) > 100000`` / ``count(to outside_domains acme.example) > 0`` / ``count(*) > 5``."""
+    inside = inside.strip()
+    if not inside:
+        raise ValueError(f"{kind}() needs an argument name, e.g. {kind}(amount_cents)")
+    value = yaml.safe_load(raw) if isinstance(raw, str) else raw
+    if kind == "sum" or inside == "*" or len(inside.split()) == 1:
+        if kind == "sum" and inside == "*":
+            raise ValueError("sum(*) has nothing to add up: name an argument, e.g. sum(amount_cents)")
+        return {"total": kind, "arg": inside, "op": op, "value": value}
+    inner = parse_compact(inside)
+    return {"total": kind, "arg": inner["arg"], "op": op, "value": value,
+            "inner_op": inner["op"], "inner_value": inner["value"]}
+
+
 def parse_compact(text: str) -> dict[str, Any]:
-    """``"amount_cents > 100000"`` → ``{arg, op, value}``; the value is read as a YAML scalar or list."""
+    """``"amount_cents > 100000"`` → ``{arg, op, value}``; the value is read as a YAML scalar or list.
+    ``"sum(ARG) OP N"`` and ``"count(ARG [OP VALUE]) OP N"`` are totals over the plan (totals.py)."""
+    total = _TOTAL.match(text)
+    if total:
+        return _parse_total(total.group(1), total.group(2), total.group(3), total.group(4))
+    if re.match(r"^\s*(sum|count)\s*\(", text):
+        raise ValueError(f"condition {text!r}: a total reads `sum(ARG) OP NUMBER` or `count(ARG) OP NUMBER` "
+                         f"with OP one of {', '.join(sorted(TOTAL_OPS))}, e.g. `sum(amount_cents) > 100000`")
     parts = text.split(None, 2)
     if len(parts) == 2 and parts[1] == "exists":
         return {"arg": parts[0], "op": "exists", "value": None}
@@ -140,14 +167,29 @@ class Condition(BaseModel):
     arg: str
     op: str
     value: Any = None
+    # a total over every call of the plan the rule selects (bot/policy/totals.py): ``sum`` of
+    # ``arg``, or ``count`` of its values (those meeting ``inner_op inner_value`` when given)
+    total: Literal["sum", "count"] | None = None
+    inner_op: str | None = None
+    inner_value: Any = None
 
     @model_validator(mode="before")
     @classmethod
     def _compact(cls, data: Any) -> Any:
-        return parse_compact(data) if isinstance(data, str) else data
+        if isinstance(data, str):
+            return parse_compact(data)
+        if isinstance(data, dict) and ("sum" in data or "count" in data) and "total" not in data:
+            kind = "sum" if "sum" in data else "count"
+            rest = {k: v for k, v in data.items() if k not in (kind, "op", "value")}
+            if rest:
+                raise ValueError(f"unexpected key(s) in a {kind} condition: {', '.join(rest)}")
+            return _parse_total(kind, str(data[kind]), data.get("op", ""), data.get("value"))
+        return data
 
     @model_validator(mode="after")
     def _check(self) -> Condition:
+        if self.total is not None:
+            return self._check_total()
         if self.op not in OPERATORS:
             raise ValueError(f"unknown operator {self.op!r}; use one of {', '.join(OPERATORS)}")
         if self.op in _NUMERIC and (isinstance(self.value, bool) or not isinstance(self.value, int | float)):
@@ -156,10 +198,27 @@ class Condition(BaseModel):
             raise ValueError(f"operator {self.op!r} needs a list of values")
         return self
 
+    def _check_total(self) -> Condition:
+        if self.op not in TOTAL_OPS:
+            raise ValueError(f"{self.total}(): compare with one of {', '.join(sorted(TOTAL_OPS))}, not {self.op!r}")
+        if isinstance(self.value, bool) or not isinstance(self.value, int | float):
+            raise ValueError(f"{self.total}() must be compared with a number, not {self.value!r}")
+        if self.inner_op is not None:
+            Condition(arg=self.arg, op=self.inner_op, value=self.inner_value)  # same checks as a plain one
+        return self
+
     def describe(self) -> str:
+        if self.total is not None:
+            inside = self.arg if self.inner_op is None else \
+                Condition(arg=self.arg, op=self.inner_op, value=self.inner_value).describe()
+            return f"{self.total}({inside}) {self.op} {_show(self.value)}"
         return f"{self.arg} {self.op}" if self.op == "exists" else f"{self.arg} {self.op} {_show(self.value)}"
 
     def evaluate(self, args: dict[str, Any]) -> Check:
+        if self.total is not None:
+            from bot.policy.totals import evaluate_total
+
+            return evaluate_total(self, [args])  # no plan given: the step alone
         try:
             actual = _lookup(args, self.arg)
             if actual is _MISSING:

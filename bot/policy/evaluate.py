@@ -14,6 +14,7 @@ never looser, than any concrete value would.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain import Effect, Step
@@ -21,9 +22,11 @@ from bot.policy.facts import RequestFacts
 from bot.policy.matching import match_rule
 from bot.policy.model import RANK, Policy, RateLimit, Rule, Verdict
 from bot.policy.requirement import PlanRequirement, plan_requirement
+from bot.policy.totals import PlanStep
 from bot.policy.truth import Truth
 
-__all__ = ["DEFAULT_RULE", "Decision", "PlanRequirement", "evaluate_step", "plan_requirement"]
+__all__ = ["DEFAULT_RULE", "Decision", "PlanRequirement", "PlanStep", "evaluate_plan", "evaluate_step",
+           "plan_requirement"]
 
 DEFAULT_RULE = "(default)"
 
@@ -80,11 +83,11 @@ def _default(policy: Policy, effect: Effect) -> Decision:
 
 
 def _first_match(policy: Policy, rules: list[Rule], step: Step, effect: Effect,
-                 facts: RequestFacts | None) -> Decision:
+                 facts: RequestFacts | None, plan: Sequence[PlanStep] | None) -> Decision:
     # walk bottom-up so an UNKNOWN rule can compare itself with what follows it
     decided = _default(policy, effect)
     for rule in reversed(rules):
-        truth, texts = match_rule(policy, rule, step, effect, facts)
+        truth, texts = match_rule(policy, rule, step, effect, facts, plan)
         if truth is Truth.TRUE:
             decided = _decision(rule, effect, texts, uncertain=False)
         elif truth is Truth.UNKNOWN and RANK[rule.verdict] >= RANK[decided.verdict]:
@@ -92,10 +95,19 @@ def _first_match(policy: Policy, rules: list[Rule], step: Step, effect: Effect,
     return decided
 
 
-def evaluate_step(policy: Policy, step: Step, effect: Effect, facts: RequestFacts | None = None) -> Decision:
-    """The verdict for one step. Without ``facts``, requester groups, channel and time are unknown."""
+def evaluate_step(policy: Policy, step: Step, effect: Effect, facts: RequestFacts | None = None,
+                  plan: Sequence[PlanStep] | None = None) -> Decision:
+    """The verdict for one step. Without ``facts``, requester groups, channel and time are unknown.
+    ``plan``: every step of the plan (with this one), for totals; default: this step alone."""
     for guard in policy.guardrails:
-        truth, texts = match_rule(policy, guard, step, effect, facts)
+        truth, texts = match_rule(policy, guard, step, effect, facts, plan)
         if truth is not Truth.FALSE:
             return _decision(guard, effect, texts, uncertain=truth is Truth.UNKNOWN)
-    return _first_match(policy, policy.rules, step, effect, facts)
+    return _first_match(policy, policy.rules, step, effect, facts, plan)
+
+
+def evaluate_plan(policy: Policy, steps: Sequence[tuple[Step, Effect]],
+                  facts: RequestFacts | None = None) -> list[Decision]:
+    """The verdict of every step of a plan, totals taken over the whole plan."""
+    plan = [PlanStep.of(step, effect) for step, effect in steps]
+    return [evaluate_step(policy, step, effect, facts, plan) for step, effect in steps]

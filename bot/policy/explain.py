@@ -15,6 +15,7 @@ from bot.policy.evaluate import DEFAULT_RULE, evaluate_step
 from bot.policy.facts import RequestFacts
 from bot.policy.matching import match_rule
 from bot.policy.model import Policy, load_policy
+from bot.policy.totals import PlanStep
 from bot.policy.truth import Truth
 from bot.policy.yamlfile import PolicyError
 
@@ -23,17 +24,19 @@ class SpecSource(Protocol):
     def spec(self, action: str) -> Any: ...
 
 
-def explain(policy: Policy, effect: Effect, step: Step, facts: RequestFacts | None) -> str:
-    """The verdict, the deciding rule with its concrete values, and how every other rule fared."""
-    decision = evaluate_step(policy, step, effect, facts)
+def explain(policy: Policy, effect: Effect, step: Step, facts: RequestFacts | None,
+            plan: Sequence[PlanStep] | None = None) -> str:
+    """The verdict, the deciding rule with its concrete values, and how every other rule fared.
+    With ``plan``, totals (``sum(...)``, ``count(...)``) are taken over its steps."""
+    decision = evaluate_step(policy, step, effect, facts, plan)
     lines = [f"{step.action} ({effect.value}) → {decision.verdict.value}", f"  {decision.reason}"]
     if decision.rate_limit:
         rl = decision.rate_limit
-        lines.append(f"  rate limit: at most {rl.max} per {rl.per} per {rl.scope}")
+        lines.append(f"  rate limit: {rl.describe()}")
     lines.append("rules, in the order they are read:")
     for kind, rules in (("guardrail", policy.guardrails), ("rule", policy.rules)):
         for rule in rules:
-            truth, texts = match_rule(policy, rule, step, effect, facts)
+            truth, texts = match_rule(policy, rule, step, effect, facts, plan)
             mark = {Truth.TRUE: "matches", Truth.UNKNOWN: "unknown", Truth.FALSE: "no"}[truth]
             chosen = " ◀ decides" if rule.name == decision.rule else ""
             detail = f" — {'; '.join(texts)}" if texts else ""
@@ -48,14 +51,49 @@ def _actor_key(as_user: str) -> str:
     return as_user if as_user.count(":") >= 2 else f"shell:local:{as_user}"
 
 
-def explain_command(policy_path: Path, as_user: str, action: str, args_json: str, registry: SpecSource,
+def _plan_steps(plan_json: str, registry: SpecSource) -> tuple[list[PlanStep], str]:
+    """``--plan '[{"action": ..., "args": {...}}, ...]'`` as plan steps, or an error text."""
+    try:
+        raw = json.loads(plan_json)
+    except json.JSONDecodeError as err:
+        return [], f"✗ --plan is not JSON: {err.msg} at column {err.colno}"
+    if not isinstance(raw, list) or not raw or not all(isinstance(s, dict) for s in raw):
+        return [], "✗ --plan must be a JSON list of steps, e.g. '[{\"action\": \"local.record_payment\", \"args\": {...}}]'"
+    steps: list[PlanStep] = []
+    for index, item in enumerate(raw, start=1):
+        spec = registry.spec(str(item.get("action", "")))
+        if spec is None:
+            return [], f"✗ --plan step {index}: no integration offers {item.get('action')!r}"
+        try:
+            step = Step(id=str(item.get("id", f"s{index}")), action=item["action"], args=item.get("args", {}),
+                        for_each=item.get("for_each"))
+        except ValidationError as err:
+            return [], f"✗ --plan step {index}: {err.errors()[0]['msg']}"
+        steps.append(PlanStep.of(step, spec.effect))
+    return steps, ""
+
+
+def explain_command(policy_path: Path, as_user: str, action: str | None, args_json: str, registry: SpecSource,
                     *, groups: Sequence[str] = (), channel: str | None = None,
-                    now: datetime | None = None) -> tuple[int, str]:
-    """Exit code and text for ``deputy policy explain --as USER --action ACTION --args JSON``."""
+                    now: datetime | None = None, plan_json: str | None = None) -> tuple[int, str]:
+    """Exit code and text for ``deputy policy explain --as USER --action ACTION --args JSON``,
+    or ``--plan JSON`` (every step of a plan, totals over the whole plan)."""
     try:
         policy = load_policy(policy_path)
     except PolicyError as err:
         return 2, f"✗ {err}"
+    key = _actor_key(as_user)
+    facts = RequestFacts(requester_key=key, requester_groups=frozenset(groups), channel_id=channel,
+                         platform=key.split(":", 1)[0], now=now or datetime.now(UTC))
+    if plan_json is not None:
+        plan, problem = _plan_steps(plan_json, registry)
+        if problem:
+            return 2, problem
+        parts = [f"step {i} ({p.step.id}): " + explain(policy, p.effect, p.step, facts, plan)
+                 for i, p in enumerate(plan, start=1)]
+        return 0, f"as {key} in {policy_path}, a plan of {len(plan)} steps\n" + "\n\n".join(parts)
+    if not action:
+        return 2, "✗ give --action (with --args) for one step, or --plan for a whole plan"
     spec = registry.spec(action)
     if spec is None:
         return 2, f"✗ no integration offers {action!r} (use integration.action, e.g. local.create_invoice)"
@@ -69,9 +107,6 @@ def explain_command(policy_path: Path, as_user: str, action: str, args_json: str
         step = Step(id="s1", action=action, args=args)
     except ValidationError as err:
         return 2, f"✗ {err.errors()[0]['msg']}"
-    key = _actor_key(as_user)
-    facts = RequestFacts(requester_key=key, requester_groups=frozenset(groups), channel_id=channel,
-                         platform=key.split(":", 1)[0], now=now or datetime.now(UTC))
     text = f"as {key} in {policy_path}\n" + explain(policy, spec.effect, step, facts)
     return 0, text
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot.domain import Effect, Step
 from bot.policy.facts import RequestFacts, member_of
 from bot.policy.model import Policy, Rule
+from bot.policy.totals import PlanStep, evaluate_total, selected_calls
 from bot.policy.truth import Check, Truth, combine
 
 
@@ -73,13 +75,19 @@ def _time_checks(rule: Rule, facts: RequestFacts | None) -> list[Check]:
 
 
 def match_rule(policy: Policy, rule: Rule, step: Step, effect: Effect,
-               facts: RequestFacts | None) -> tuple[Truth, list[str]]:
-    """The rule's truth for this step, and the words of every condition that held or is unknown."""
+               facts: RequestFacts | None, plan: Sequence[PlanStep] | None = None) -> tuple[Truth, list[str]]:
+    """The rule's truth for this step, and the words of every condition that held or is unknown.
+    Totals (``sum(...)``, ``count(...)``) are taken over ``plan`` (default: this step alone)."""
     checks = _step_checks(rule, step, effect)
     if combine(checks) is Truth.FALSE:
         return Truth.FALSE, []  # cheap parts first: most rules fail on action or effect
     m = rule.match
-    checks += [c.evaluate(step.args) for c in m.when]
+    checks += [c.evaluate(step.args) for c in m.when if c.total is None]
+    totals = [c for c in m.when if c.total is not None]
+    if totals:
+        whole = plan if plan is not None else [PlanStep.of(step, effect)]
+        calls = selected_calls(rule, whole, lambda s, e: combine(_step_checks(rule, s, e)))
+        checks += [evaluate_total(c, calls) for c in totals]
     if m.requester_in is not None:
         checks.append(_requester_check(policy, m.requester_in, facts))
     if m.channel is not None:

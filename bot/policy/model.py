@@ -62,6 +62,13 @@ class RateLimit(BaseModel):
     max: int = Field(ge=1)
     per: str  # 30m, 1h, 1d
     scope: Literal["user", "team"] = "user"
+    # an argument (dotted path): ``max`` then caps the total of its values in the period
+    # (an amount per day), not the number of calls
+    sum: str | None = Field(default=None, min_length=1)
+
+    def describe(self) -> str:
+        what = f"{self.max} {self.sum}" if self.sum else str(self.max)
+        return f"at most {what} per {self.per} per {self.scope}"
 
     @field_validator("per")
     @classmethod

@@ -5,11 +5,15 @@ the limit. The count is the calls of earlier *succeeded* steps, finished inside 
 whose action the rule's ``match`` names (integration, action, effect; argument, group,
 channel and time conditions are not re-read for the past). A ``for_each`` step counts one
 call per item. Scope ``user`` counts the requester's goals, ``team`` every goal of the same
-platform team. Read-only queries; the executor calls this before each write.
+platform team. With ``sum: ARG`` the limit caps the total of that argument over the same
+calls (``{max: 500000, sum: amount_cents, per: 1d}``: at most 5,000.00 a day), counting the
+step about to run with all its items. Read-only queries; the executor calls this before each
+write.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -63,15 +67,29 @@ async def count_writes(session: AsyncSession, rule: Rule, limit: RateLimit, requ
     total = 0
     for action, args in await session.exec(query):
         if _names(rule, action, registry):
-            total += len(args) if isinstance(args, list) else 1
+            calls = args if isinstance(args, list) else [args]
+            total += amount_of(limit, calls) if limit.sum else len(calls)
+    return total
+
+
+def amount_of(limit: RateLimit, calls: Sequence[Any]) -> int:
+    """The total of ``limit.sum`` over the calls' arguments (a missing or odd value adds 0)."""
+    total = 0
+    for args in calls:
+        value: Any = args
+        for part in (limit.sum or "").split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            total += int(value)
     return total
 
 
 async def rate_limit_problem(session: AsyncSession, policy: Policy, step: DomainStep, requester_key: str,
                              team: str, now: datetime, *, effect: Effect = Effect.WRITE,
                              facts: RequestFacts | None = None, registry: EffectSource | None = None,
-                             calls: int = 1) -> str | None:
-    """None when ``calls`` more calls of ``step`` stay within its rule's limit; else why not."""
+                             calls: int = 1, arg_list: Sequence[Mapping[str, Any]] | None = None) -> str | None:
+    """None when ``calls`` more calls of ``step`` (with ``arg_list``, their arguments) stay
+    within its rule's limit; else why not."""
     facts = facts or RequestFacts(requester_key=requester_key, requester_groups=None, now=now)
     decision = evaluate_step(policy, step, effect, facts)
     limit = decision.rate_limit
@@ -79,8 +97,10 @@ async def rate_limit_problem(session: AsyncSession, policy: Policy, step: Domain
         return None
     rule = next(r for r in policy.all_rules() if r.name == decision.rule)
     done = await count_writes(session, rule, limit, requester_key, team, now, registry)
-    if done + calls <= limit.max:
+    adding = amount_of(limit, arg_list if arg_list is not None else [step.args]) if limit.sum else calls
+    if done + adding <= limit.max:
         return None
     who = "you" if limit.scope == "user" else "your team"
-    return (f"rate limit of rule `{rule.name}`: at most {limit.max} per {limit.per} per {limit.scope}; "
-            f"{who} already made {done} in the last {limit.per}, and this step would add {calls}")
+    made = f"{done} {limit.sum}" if limit.sum else str(done)
+    return (f"rate limit of rule `{rule.name}`: {limit.describe()}; "
+            f"{who} already made {made} in the last {limit.per}, and this step would add {adding}")

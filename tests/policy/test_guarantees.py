@@ -14,14 +14,14 @@ from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
 from bot.domain import Actor, Effect, PlanDraft, Step
-from bot.policy import Policy, RequestFacts, Verdict, evaluate_step, plan_requirement
+from bot.policy import Policy, RequestFacts, Verdict, evaluate_plan, evaluate_step, plan_requirement
 from bot.policy.model import RANK, Guardrail, Match, Rule
 from bot.policy.requirement import Need
 from tests.support.tallies import tally
 
 ACTIONS = ["local.create_invoice", "local.send_reminder", "crm.create_note", "email.send", "local.list_invoices"]
 CONDITIONS = ["amount > 1000", "amount <= 50", "to outside_domains acme.example", "attendees count_gt 2",
-              "status in [draft, sent]"]
+              "status in [draft, sent]", "sum(amount) > 1000", "count(to outside_domains acme.example) > 0"]
 GROUPS = ["finance", "legal", "ops"]
 FAST = settings(max_examples=80, deadline=None)
 HITS = tally("policy properties (drawn / kept: the assertion ran)")
@@ -219,3 +219,19 @@ def test_an_unknown_value_is_never_read_more_loosely_than_any_real_one(
                          RequestFacts(requester_key="slack:T1:U1", requester_groups=known_groups,
                                       channel_id="C1", platform="slack"))
     assert RANK[real.verdict] <= RANK[cautious.verdict]
+
+
+@FAST
+@given(policies, st.lists(st.tuples(steps, effects), min_size=1, max_size=4), st.data())
+def test_over_a_whole_plan_an_unknown_value_is_never_read_more_loosely(
+        policy: Policy, plan: list[tuple[Step, Effect]], data: st.DataObject) -> None:
+    """Totals (sum, count) see every step: filling in the plan's unknown values can only make
+    any step's verdict as strict or looser, never stricter, than the cautious reading."""
+    request = RequestFacts(requester_key="slack:T1:U1", requester_groups=frozenset(), channel_id="C1",
+                           platform="slack")
+    plan = [(s.model_copy(update={"id": f"s{i}"}), e) for i, (s, e) in enumerate(plan)]
+    cautious = evaluate_plan(policy, plan, request)
+    filled = [(s.model_copy(update={"args": {k: data.draw(plain_values) if isinstance(v, dict) else v
+                                             for k, v in s.args.items()}}), e) for s, e in plan]
+    real = evaluate_plan(policy, filled, request)
+    assert all(RANK[r.verdict] <= RANK[c.verdict] for r, c in zip(real, cautious, strict=True))

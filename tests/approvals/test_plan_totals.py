@@ -1,0 +1,72 @@
+"""Through the chat: a payment split into steps under a per-step guardrail is still denied,
+because the plan's total is over; nothing is recorded."""
+
+from __future__ import annotations
+
+from sqlmodel import func, select
+
+from bot.app import Deputy
+from bot.domain import PlanDraft, Step
+from bot.policy import parse_policy
+from bot.store.database import Database
+from bot.store.tables import RunRow
+from integrations.local.tables import LocalPayment
+from tests.approvals.conftest import call_local
+from tests.core.doubles import ScriptedPlanner
+from tests.support.chat import Chat
+
+POLICY = """
+default: require_approval
+guardrails:
+  - name: payment-cap
+    match: {action: record_payment, when: "amount_cents > 100000"}
+    reason: no payment above 1,000.00
+  - name: payment-total-cap
+    match: {action: record_payment, when: "sum(amount_cents) > 100000"}
+    reason: no more than 1,000.00 of payments in one plan
+rules:
+  - name: reads
+    match: {effect: read}
+    verdict: allow
+"""
+
+
+async def payments(database: Database) -> int:
+    async with database.session() as session:
+        return int((await session.exec(select(func.count()).select_from(LocalPayment))).one())
+
+
+async def test_a_payment_split_under_the_per_step_guardrail_is_denied(deputy: Deputy, database: Database) -> None:
+    deputy.policy = parse_policy(POLICY, "caps.yaml")
+    invoice = (await call_local(deputy, "list_invoices", status="overdue"))["invoices"][0]
+    assert invoice["outstanding_cents"] > 150000
+    split = [Step(id=f"s{i}", action="local.record_payment",
+                  args={"invoice_id": invoice["id"], "amount_cents": 30000}) for i in range(1, 6)]
+    deputy.planner = ScriptedPlanner(PlanDraft(summary="Record 1,500.00 in five parts", steps=split))
+    chat = Chat(deputy, user="Dev")
+    before = await payments(database)
+
+    out = await chat.say("record 1500 against the oldest overdue invoice")
+
+    assert chat.card.denied and "Approve" not in [b.label for b in chat.card.buttons]
+    assert "no more than 1,000.00 of payments in one plan" in out
+    assert "sum(amount_cents) over the plan (5 calls) is 150000, > 100000" in out
+    said = await chat.say("approve")
+    assert "a step the policy denies, so it cannot be approved" in said
+    async with database.session() as session:
+        assert (await session.exec(select(func.count()).select_from(RunRow))).one() == 0
+    assert await payments(database) == before  # nothing recorded
+
+
+async def test_the_same_split_under_the_total_waits_for_approval(deputy: Deputy, database: Database) -> None:
+    deputy.policy = parse_policy(POLICY, "caps.yaml")
+    invoice = (await call_local(deputy, "list_invoices", status="overdue"))["invoices"][0]
+    split = [Step(id=f"s{i}", action="local.record_payment",
+                  args={"invoice_id": invoice["id"], "amount_cents": 20000}) for i in range(1, 6)]
+    deputy.planner = ScriptedPlanner(PlanDraft(summary="Record 1,000.00 in five parts", steps=split))
+    chat = Chat(deputy, user="Dev")
+    before = await payments(database)
+    await chat.say("record 1000")
+    assert not chat.card.denied
+    assert "✓ Run 1: Done" in await chat.say("approve")
+    assert await payments(database) == before + 5
