@@ -7,9 +7,18 @@ argument ("cancel 12", "connect crm"), "monitor VERB ID" or "monitor schedule ID
 
 from __future__ import annotations
 
+import re
+
 BARE_COMMANDS = frozenset({"help", "status", "connections", "runs", "monitors"})
 ARGUMENT_COMMANDS = frozenset({"cancel", "connect", "disconnect"})
 MONITOR_VERBS = frozenset({"approve", "reject", "pause", "resume", "run", "delete"})
+
+
+def _argument_fits(name: str, argument: str) -> bool:
+    """"cancel 5" and "connect crm" are commands; "cancel retro" and "connect Ben" are goals."""
+    if name == "cancel":
+        return argument.lstrip("#").isdigit()
+    return re.fullmatch(r"[a-z][a-z0-9_-]*", argument) is not None
 
 
 def parse_command(text: str) -> tuple[str, str] | None:
@@ -20,7 +29,7 @@ def parse_command(text: str) -> tuple[str, str] | None:
     name = words[0].lower()
     if len(words) == 1 and name in BARE_COMMANDS:
         return name, ""
-    if len(words) == 2 and name in ARGUMENT_COMMANDS:
+    if len(words) == 2 and name in ARGUMENT_COMMANDS and _argument_fits(name, words[1]):
         return name, words[1]
     if len(words) == 3 and name == "monitor" and words[1].lower() in MONITOR_VERBS and words[2].isdigit():
         return name, f"{words[1].lower()} {words[2]}"

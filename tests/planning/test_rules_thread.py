@@ -14,10 +14,12 @@ def said(*texts: str) -> tuple[tuple[str, str], ...]:
 
 
 @pytest.mark.parametrize(("replies", "start"), [
-    (("make it Thursday instead",), "2026-11-26T10:00:00+00:00"),
+    # a bare weekday after "next Tuesday" is that week's: Thursday 3 December, not tomorrow
+    (("make it Thursday instead",), "2026-12-03T10:00:00+00:00"),
     (("can we do 2pm?",), "2026-12-01T14:00:00+00:00"),
-    (("move it to Friday at 11:30",), "2026-11-27T11:30:00+00:00"),
-    (("Thursday instead", "actually 4pm"), "2026-11-26T16:00:00+00:00"),
+    (("move it to Friday at 11:30",), "2026-12-04T11:30:00+00:00"),
+    (("Thursday instead", "actually 4pm"), "2026-12-03T16:00:00+00:00"),
+    (("make it this Thursday",), "2026-11-26T10:00:00+00:00"),
     (("on 2 December please",), "2026-12-02T10:00:00+00:00"),
 ])
 async def test_a_new_day_or_time_replaces_the_original(replies: tuple[str, ...], start: str) -> None:
@@ -35,7 +37,7 @@ async def test_a_new_duration_replaces_the_original() -> None:
 async def test_a_part_of_day_replaces_a_fixed_time() -> None:
     draft = assert_valid(await plan_of(BOOKING, history=said("any time on Thursday morning is fine")))
     slots = draft.steps[1].args
-    assert (slots["after"], slots["before"]) == ("2026-11-26T09:00:00+00:00", "2026-11-26T12:00:00+00:00")
+    assert (slots["after"], slots["before"]) == ("2026-12-03T09:00:00+00:00", "2026-12-03T12:00:00+00:00")
 
 
 @pytest.mark.parametrize(("replies", "names"), [

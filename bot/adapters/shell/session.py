@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from bot.adapters.shell.port import TextPort
 from bot.app import Deputy
 from bot.chat.buttons import ButtonId
+from bot.chat.commands import parse_command
 from bot.chat.events import (
     ButtonPressed,
     ChatEvent,
@@ -25,11 +26,14 @@ from bot.domain import Actor, Where
 from bot.errors import UserError
 from bot.execution.worker import Worker
 from bot.flow.edits import parse_modify
+from bot.flow.proposals import where_of
 from bot.flow.secret_guard import WARNING, looks_like_secret
+from bot.store import goals
 
 CHANNEL = "terminal"
 SHELL_HELP = """Type a goal in plain words, then answer the plan:
   approve · reject · modify STEP key=value · reply TEXT (e.g. reply make it Thursday) · undo (after a run)
+  approve GOAL_ID · reject GOAL_ID decide a plan waiting from an earlier session (see status)
 Monitors: every Monday at 9 list the overdue invoices · monitors · monitor pause|resume|run|delete ID
 Also: demo (load a demo team) · status · cancel GOAL_ID · connect INTEGRATION · connections · disconnect INTEGRATION · help · quit
 Act as someone else (for approvals): as NAME: approve"""
@@ -82,7 +86,10 @@ class ShellSession:
         if word in ("quit", "exit"):
             return False
         try:
-            event = self._event_for(word, rest, text, actor)
+            if word in ("approve", "reject") and rest.strip().isdigit():
+                event = await self._decide_goal(word, int(rest), actor)
+            else:
+                event = self._event_for(word, rest, text, actor)
         except UserError as err:
             await self.port.post_private(self._where(), actor, Notice(str(err), tone="warning"))
             return True
@@ -127,6 +134,17 @@ class ShellSession:
         await self.app.dispatch(CredentialsSubmitted(actor=actor, where=self._where(),
                                                      integration=form.integration, fields=answers))
 
+    async def _decide_goal(self, word: str, goal_id: int, actor: Actor) -> ChatEvent | None:
+        """``approve 3``: a decision on goal #3's current plan version — from any session,
+        so a plan waiting since yesterday can be approved in a new one."""
+        async with self.app.database.session() as session:
+            plan = await goals.plan_for_goal(session, goal_id)
+            view = await goals.load_view(session, plan.id) if plan is not None and plan.id else None
+        if view is None or view.plan.id is None:
+            raise UserError(f"There is no plan for goal #{goal_id}. `status` lists your goals.")
+        button = ButtonId(view.plan.id, view.version.version, word)
+        return ButtonPressed(actor=actor, where=where_of(view.goal), button_id=str(button))
+
     def _event_for(self, word: str, rest: str, text: str, actor: Actor) -> ChatEvent | None:
         self._events += 1
         card = self.port.latest_card
@@ -153,7 +171,9 @@ class ShellSession:
         if word == "demo" and not rest:
             self._pending_demo = True
             return None
-        if word in ("status", "cancel", "connect", "connections", "disconnect", "monitors", "monitor"):
-            return CommandInvoked(actor=actor, where=self._where(), name=word, argument=rest)
+        command = parse_command(text)
+        if command is not None:
+            # only the exact forms ("cancel 5", "connect crm"): "cancel the design review" is a goal
+            return CommandInvoked(actor=actor, where=self._where(), name=command[0], argument=command[1])
         return GoalPosted(actor=actor, where=self._where(), text=text,
                           event_id=f"shell-{id(self)}-{self._events}")

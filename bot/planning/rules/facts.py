@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import time
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.planning.protocol import PlanningContext
@@ -112,12 +112,26 @@ def apply_follow_up(facts: Facts, text: str, context: PlanningContext) -> Facts:
         send=facts.send if said.send is None else said.send,
     )
     if said.day or said.week:
-        merged.day, merged.week = said.day, said.week
+        merged.day, merged.week = _same_week(facts.day, said.day, text, context), said.week
     if said.clock:
         merged.clock, merged.part_of_day = said.clock, None
     elif said.part_of_day:
         merged.clock, merged.part_of_day = None, said.part_of_day
     return merged
+
+
+_BARE_WEEKDAY = re.compile(r"(?<!next )(?<!this )(?<!coming )\b(" + "|".join(when.WEEKDAYS) + r")\b", re.I)
+
+
+def _same_week(before: when.Day | None, said: when.Day | None, text: str,
+               context: PlanningContext) -> when.Day | None:
+    """"make it Thursday instead" after "next Tuesday" is the Thursday of that same week."""
+    if before is None or said is None or not _BARE_WEEKDAY.search(text):
+        return said
+    target = when.WEEKDAYS.index(_BARE_WEEKDAY.search(text).group(1).lower())  # type: ignore[union-attr]
+    day = before.day + timedelta(days=target - before.day.weekday())
+    today = context.now.astimezone(ZoneInfo(context.timezone)).date()
+    return when.Day(day, when.day_label(day)) if day >= today else said
 
 
 def is_from_deputy(author: str) -> bool:
