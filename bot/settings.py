@@ -219,9 +219,11 @@ def setting_names() -> list[str]:
     """Every environment variable Deputy reads as a setting."""
     names = []
     for field, info in Settings.model_fields.items():
-        names.append(f"DEPUTY_{field.upper()}")
-        choices = getattr(info.validation_alias, "choices", None) or []
-        names += [str(choice) for choice in choices if str(choice).isupper()]
+        choices = getattr(info.validation_alias, "choices", None)
+        if choices is None:
+            names.append(f"DEPUTY_{field.upper()}")
+        else:  # an alias replaces the prefixed name (SLACK_BOT_TOKEN, not DEPUTY_SLACK_BOT_TOKEN)
+            names += [str(choice) for choice in choices if str(choice).isupper()]
     return names
 
 

@@ -6,6 +6,10 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import pytest
+
+from bot.errors import SettingsError
+from bot.settings import load_settings
 from tests.cli.run import Result, clean_env, deputy
 
 
@@ -102,3 +106,12 @@ def test_an_unrelated_deputy_variable_is_a_warning_only(tmp_path: Path) -> None:
     assert result.code == 0, result.err
     assert result.err_lines == ["deputy: DEPUTY_BUILD_NUMBER is not a Deputy setting and is ignored "
                                 "(the README's Settings table lists every setting)"]
+
+
+def test_a_prefixed_platform_variable_points_at_the_platform_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Slack's token is read as SLACK_BOT_TOKEN only; the prefixed name would be ignored
+    monkeypatch.setenv("DEPUTY_SLACK_BOT_TOKEN", "xoxb-not-shown-1234")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value).startswith("DEPUTY_SLACK_BOT_TOKEN: not a setting; did you mean SLACK_BOT_TOKEN?")
+    assert "xoxb-not-shown-1234" not in str(caught.value)
