@@ -84,7 +84,8 @@ def test_db_upgrade_seed_and_a_scripted_shell_from_another_folder(installed: Pat
     assert "Plan 1 v1 for goal #1 — awaiting approval" in shell.out
     assert "[needs approval] needs 1 approval: rule `writes-need-one-approval`" in shell.out
     assert "✓ 1. List overdue invoices — 3 invoices" in shell.out
-    assert "✓ Run 1: Done: Send payment reminders for every overdue invoice" in shell.out
+    assert "✓ 2. Send a payment reminder for each of them — 3 done" in shell.out
+    assert "✓ Run 1: Done: Send payment reminders for" in shell.out
 
     runs = deputy("runs", "list", "--json", cwd=work, command=str(installed))
     assert runs.code == 0, runs.err
