@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import PermanentError, TransientError
+from bot.errors import DatabaseUnavailable, PermanentError, TransientError
 from bot.registry.contract import CallContext
 from integrations.local.serialize import outbox_dict
 from integrations.local.tables import (
@@ -80,6 +80,12 @@ class LocalClient:
                     raise
                 raise TransientError(f"local.{action}: the database is busy; try again.",
                                      sent=False) from err
+            except DatabaseUnavailable as err:
+                # the connection went away, perhaps during the commit: whether the write was
+                # saved is unknown, and the key ledger makes a retry with the same key safe
+                raise TransientError(
+                    f"local.{action}: the connection to the database was lost; whether the "
+                    "change was saved is unknown", sent=None) from err
             except IntegrityError:
                 # a concurrent call with the same key won, or a unique number was taken:
                 # this transaction rolled back entirely, so look again

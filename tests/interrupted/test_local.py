@@ -1,7 +1,8 @@
 """Interrupted writes to the built-in `local` integration (idempotent: a ledger of keys in the
 same transaction as the write). The database commits the write and then stalls past the
-executor's step timeout, so the call is cut off after it took effect; the retry, with the
-same key, is answered from the ledger. The database afterwards is exactly what one
+executor's step timeout (stall), or loses its connection as the commit's answer comes back
+(drop), so the call is cut off after it took effect; the retry, with the same key, is
+answered from the ledger. The database afterwards is exactly what one
 uninterrupted call leaves: every local table, row for row."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import func, select, text
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.errors import DatabaseUnavailable
 from bot.registry import IntegrationEnv, Registry, discover
 from bot.settings import Settings
 from bot.store.database import Database
@@ -25,12 +27,14 @@ from integrations.local.demo import seed
 from integrations.local.tables import LocalWrite
 from tests.core.conftest import NOW, clock
 from tests.interrupted.contract import (
+    MODES,
     assert_exactly_once,
     call,
     context,
     contract_settings,
     write_actions,
 )
+from tests.interrupted.proxy import Mode
 
 EVENT = {"title": "Contract review", "start": "2026-12-01T10:00:00Z", "end": "2026-12-01T11:00:00Z",
          "attendees": ["ana@demo-agency.example", "maria@acme.example"]}
@@ -57,11 +61,13 @@ CASES: dict[str, dict[str, Any]] = {
 
 class StallingDatabase:
     """The real database, except that once armed, the first session that commits a write
-    (its idempotency key stored) then hangs before returning: the write has happened, its
-    answer never comes."""
+    (its idempotency key stored) then hangs before returning (stall), or fails as the
+    database does when the connection drops (drop): the write has happened, its answer never
+    comes."""
 
-    def __init__(self, inner: Database) -> None:
+    def __init__(self, inner: Database, mode: Mode = "stall") -> None:
         self.inner = inner
+        self.mode = mode
         self.armed = False
         self.interrupted = 0
 
@@ -73,6 +79,8 @@ class StallingDatabase:
         if self.armed and await self._keys() > before:
             self.armed = False
             self.interrupted += 1
+            if self.mode == "drop":
+                raise DatabaseUnavailable("The database cannot be reached right now.")
             await asyncio.sleep(3600)  # cut off by the executor's step timeout
 
     async def _keys(self) -> int:
@@ -106,11 +114,12 @@ def seeded(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     return path
 
 
-async def _run(seeded: Path, folder: Path, action: str, interrupt: bool) -> tuple[Any, int, dict[str, Any]]:
-    path = folder / f"{'interrupted' if interrupt else 'clean'}.db"
+async def _run(seeded: Path, folder: Path, action: str, interrupt: Mode | None,
+               ) -> tuple[Any, int, dict[str, Any]]:
+    path = folder / f"{interrupt or 'clean'}.db"
     shutil.copy(seeded, path)
     database = Database(f"sqlite:///{path}")
-    stalling = StallingDatabase(database)
+    stalling = StallingDatabase(database, interrupt or "stall")
     settings: Settings = contract_settings(step_timeout_seconds=0.5)
     registry: Registry = discover(["local"])
     registry.start(IntegrationEnv(settings=settings, database=stalling, clock=clock))
@@ -121,7 +130,7 @@ async def _run(seeded: Path, folder: Path, action: str, interrupt: bool) -> tupl
                               context(key="deputy-run7-s1"))
             assert made.result is not None, made.unknown
             args["invoice_id"] = made.result["invoice"]["id"]
-        stalling.armed = interrupt
+        stalling.armed = interrupt is not None
         outcome = await call(registry, settings, f"local.{action}", args, context(key="deputy-run7-s2"))
         return outcome, stalling.interrupted, await _state(database)
     finally:
@@ -133,12 +142,13 @@ def test_every_write_has_a_case() -> None:
     assert write_actions(discover(["local"]), "local") == set(CASES)
 
 
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("action", sorted(CASES))
 async def test_an_interrupted_write_is_retried_and_leaves_one_effect(
-        seeded: Path, tmp_path: Path, action: str) -> None:
-    clean, _, expected = await _run(seeded, tmp_path, action, interrupt=False)
+        seeded: Path, tmp_path: Path, action: str, mode: Mode) -> None:
+    clean, _, expected = await _run(seeded, tmp_path, action, interrupt=None)
     assert clean.result is not None, clean.unknown
-    outcome, interrupted, state = await _run(seeded, tmp_path, action, interrupt=True)
+    outcome, interrupted, state = await _run(seeded, tmp_path, action, interrupt=mode)
     assert interrupted == 1, "the write never took effect"
     changed = [t for t in state if state[t] != expected[t]]
     assert_exactly_once(outcome, 1 if not changed else 2, f"local.{action}")
