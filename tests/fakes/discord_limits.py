@@ -12,6 +12,7 @@ has a title of 45, 1–5 text inputs (label 45, placeholder 100, value and max_l
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 Errors = dict[str, Any]
@@ -85,6 +86,49 @@ def message_errors(body: Any, prefix: list[str | int] | None = None) -> Errors:
                         "Component custom id cannot be duplicated",
                     )
                 seen.add(str(component.get("custom_id")))
+    return report.errors
+
+
+ARCHIVE_MINUTES = (60, 1440, 4320, 10080)
+COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
+
+
+def thread_errors(body: Any) -> Errors:
+    """A new thread: a name of 1–100 characters, an archive duration Discord offers."""
+    report = Report()
+    name = body.get("name") if isinstance(body, dict) else None
+    if not isinstance(name, str) or not 1 <= len(name) <= 100:
+        report.add(["name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+    duration = body.get("auto_archive_duration") if isinstance(body, dict) else None
+    if duration is not None and duration not in ARCHIVE_MINUTES:
+        report.add(
+            ["auto_archive_duration"],
+            "BASE_TYPE_CHOICES",
+            "Value must be one of {60, 1440, 4320, 10080}.",
+        )
+    return report.errors
+
+
+def command_errors(commands: Any) -> Errors:
+    """Application commands as synced: lower-case names of 1–32, descriptions of 1–100."""
+    report = Report()
+    for n, command in enumerate(commands if isinstance(commands, list) else []):
+        items: list[tuple[list[str | int], dict[str, Any]]] = [([n], command)]
+        items += [([n, "options", i], o) for i, o in enumerate(command.get("options") or [])]
+        for path, item in items:
+            name = str(item.get("name") or "")
+            if not COMMAND_NAME.match(name) or name != name.lower():
+                report.add([*path, "name"], "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+            description = item.get("description")
+            if command.get("type", 1) == 1 and (
+                not isinstance(description, str) or not 1 <= len(description) <= 100
+            ):
+                report.add(
+                    [*path, "description"],
+                    "BASE_TYPE_BAD_LENGTH",
+                    "Must be between 1 and 100 in length.",
+                )
+        report.at_most(command.get("options") or [], 25, [n, "options"])
     return report.errors
 
 

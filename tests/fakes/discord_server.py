@@ -24,7 +24,12 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.discord_limits import message_errors, modal_errors
+from tests.fakes.discord_limits import (
+    command_errors,
+    message_errors,
+    modal_errors,
+    thread_errors,
+)
 
 JSON = "application/json"  # discord.py parses a body only with exactly this content type
 EPOCH = "2026-11-27T10:00:00.000000+00:00"
@@ -378,8 +383,15 @@ class FakeDiscord:
             if sent_at is None or self.now() - sent_at > TOKEN_SECONDS:
                 return self._json({"message": "Invalid Webhook Token", "code": 50027}, 401)
             return self._invalid(message_errors(body)) or self._json(self._followup(parts[2], body))
-        if route in (("POST", "channels", "#", "messages"), ("PATCH", "channels", "#", "messages", "#")):
-            refused = self._invalid(message_errors(body))
+        checks = {
+            ("POST", "channels", "#", "messages"): message_errors,
+            ("PATCH", "channels", "#", "messages", "#"): message_errors,
+            ("POST", "channels", "#", "messages", "#", "threads"): thread_errors,
+            ("POST", "channels", "#", "threads"): thread_errors,
+            ("PUT", "applications", "#", "commands"): command_errors,
+        }
+        if route in checks:
+            refused = self._invalid(checks[route](body))
             if refused is not None:
                 return refused
         if handler is None:

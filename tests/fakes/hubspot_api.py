@@ -11,7 +11,7 @@ tokens (401 ``INVALID_AUTHENTICATION`` otherwise), errors as ``{"status": "error
 It refuses what HubSpot refuses: a property the portal does not define (400
 ``VALIDATION_ERROR`` "Property values were not valid: [...]" listing each
 ``PROPERTY_DOESNT_EXIST``), a deal pipeline or stage that is not one of the pipeline's options
-(``INVALID_OPTION``), and a note without ``hs_timestamp`` ("Error creating NOTE. Some required
+(``INVALID_OPTION``), a contact email that is not an address (``INVALID_EMAIL``), and a note without ``hs_timestamp`` ("Error creating NOTE. Some required
 properties were not set."). Reads ask for properties by name; undefined ones are left out of
 the answer, as HubSpot does. Tests add custom properties and pipelines with
 :meth:`define_property` and ``pipelines``.
@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -60,6 +61,8 @@ DEFAULT_PROPERTIES = {
     " description hs_priority hs_forecast_amount hs_next_step",
     "notes": f"{_COMMON} hs_note_body hs_timestamp hs_attachment_ids",
 }
+# roughly what HubSpot accepts as a contact's email (one address, a dot in the domain)
+EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
 # the deal pipeline a new portal has, with its stage ids in order
 DEFAULT_PIPELINES = {
     "default": (
@@ -279,6 +282,9 @@ class FakeHubSpot:
             for name in props
             if name not in self.properties[object_type]
         ]
+        email = props.get("email") if object_type == "contacts" else None
+        if email and not EMAIL.fullmatch(str(email)):
+            problems.append(_invalid("email", f"Email address {email} is invalid", "INVALID_EMAIL"))
         if object_type == "deals":
             pipeline = props.get("pipeline") or (current or {}).get("pipeline") or "default"
             stages = self.pipelines.get(pipeline)

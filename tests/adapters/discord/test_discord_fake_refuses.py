@@ -214,3 +214,29 @@ def test_open_interaction_starts_the_clock() -> None:
     first = fake.open_interaction()
     fake.advance(1)
     assert fake.now() - fake._sent_at[first] >= 1
+
+
+async def test_thread_names_and_archive_durations_are_checked(discord_bot: Running) -> None:
+    channel = discord_bot.client.get_channel(int(discord_bot.fake.channel_id))
+    assert isinstance(channel, discord.TextChannel)
+    err = await _invalid_form(channel.create_thread(name="t" * 101, type=discord.ChannelType.public_thread))
+    assert "In name: Must be between 1 and 100 in length." in str(err)
+    route = Route("POST", "/channels/{channel_id}/threads", channel_id=channel.id)
+    late = await _invalid_form(
+        discord_bot.client.http.request(route, json={"name": "ok", "auto_archive_duration": 30, "type": 11})
+    )
+    assert "In auto_archive_duration" in str(late)
+    # Deputy's own threads: a long goal becomes a name Discord accepts
+    where = Where(platform="discord", channel_id=discord_bot.fake.channel_id, thread_id=None)
+    thread = await discord_bot.port.open_thread(where, "a goal " * 100, None)
+    assert len(discord_bot.fake.channels[str(thread.thread_id)]["name"]) <= 100
+
+
+async def test_command_sync_is_checked(discord_bot: Running) -> None:
+    # Deputy's /deputy command was synced at start-up and accepted
+    assert [c["name"] for c in discord_bot.fake.commands] == ["deputy"]
+    route = Route("PUT", "/applications/{app_id}/commands", app_id=discord_bot.fake.app_id)
+    bad = [{"name": "Deputy Goal", "description": "d" * 101, "type": 1}]
+    err = await _invalid_form(discord_bot.client.http.request(route, json=bad))
+    assert "In 0.name: Command name is invalid" in str(err)
+    assert "In 0.description: Must be between 1 and 100 in length." in str(err)

@@ -131,3 +131,14 @@ async def test_reads_leave_out_properties_the_portal_does_not_define(
     found = await client.get(TOKEN, "contacts", contact["id"], ["firstname", "no_such_thing"])
     assert "no_such_thing" not in found["properties"]
     assert found["properties"]["firstname"] == "Li"
+
+
+async def test_a_contact_email_must_be_an_address(hubspot: FakeHubSpot) -> None:
+    answer = await _raw(
+        hubspot, "POST", "/crm/v3/objects/contacts", {"properties": {"email": "ana at acme"}}
+    )
+    assert answer.status_code == 400
+    (problem,) = json.loads(answer.json()["message"].split(": ", 1)[1])
+    assert (problem["name"], problem["error"]) == ("email", "INVALID_EMAIL")
+    assert problem["message"] == "Email address ana at acme is invalid"
+    assert hubspot.records["contacts"] == {}
