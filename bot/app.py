@@ -63,26 +63,30 @@ async def build_app(settings: Settings, *, planner: Planner | None = None,
     ``on_new_home`` is told, in one line, when this start created DEPUTY_HOME's files."""
     from bot.home import missing_home_files, new_home_note
     from bot.planning.factory import planner_for
-    from bot.startup import configured_integrations, configured_policy
+    from bot.startup import configured_integrations, configured_mcp_servers, configured_policy
     from bot.store.migrate import upgrade
 
     # a mistake in the integrations or the policy stops start-up before anything is created
     registry = configured_integrations(settings)
     policy = configured_policy(settings)
+    if settings.mcp_servers:
+        await configured_mcp_servers(settings, registry)
     fresh = missing_home_files(settings)
     if settings.uses_embedded_database:
         settings.home.mkdir(parents=True, exist_ok=True)
     database = Database(settings.resolved_database_url)
-    if migrate and settings.uses_embedded_database:
-        await upgrade(database.url)
-    if settings.mcp_servers:
-        from integrations.mcp.loader import add_mcp_integrations
-
-        await add_mcp_integrations(registry, settings.mcp_servers)
-    registry.start(IntegrationEnv(settings=settings, database=database, clock=clock))
-    master = settings.master_key.get_secret_value() if settings.master_key else None
-    keyring = await load_keyring(settings.home, master)
-    await check_keyring(database, keyring)
+    try:
+        if migrate and settings.uses_embedded_database:
+            await upgrade(database.url)
+        registry.start(IntegrationEnv(settings=settings, database=database, clock=clock))
+        master = settings.master_key.get_secret_value() if settings.master_key else None
+        keyring = await load_keyring(settings.home, master)
+        await check_keyring(database, keyring)
+    except BaseException:
+        # started MCP servers are child processes: do not leave them behind a failed start
+        await registry.aclose()
+        await database.dispose()
+        raise
     if fresh and on_new_home is not None:
         on_new_home(new_home_note(settings, fresh))
     return Deputy(settings, database, registry, policy,

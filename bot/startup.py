@@ -38,3 +38,15 @@ def configured_policy(settings: Settings) -> Policy:
         raise SettingsError(
             f"DEPUTY_POLICY_FILE: {err}; fix the file (`deputy policy check {path}` lists every "
             "problem) or point DEPUTY_POLICY_FILE at another policy") from None
+
+
+async def configured_mcp_servers(settings: Settings, registry: Registry) -> None:
+    """Start the configured MCP servers and add their tools to ``registry``."""
+    from integrations.mcp.loader import add_mcp_integrations
+
+    try:
+        await add_mcp_integrations(registry, settings.mcp_servers)
+    except ManifestError as err:
+        raise SettingsError(
+            f"DEPUTY_MCP_SERVERS: {err}; fix that server in [[mcp_servers]] of deputy.toml (or "
+            "DEPUTY_MCP_SERVERS), or remove it") from None

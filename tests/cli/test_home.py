@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import base64
 import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.cli.run import clean_env, deputy
+from tests.cli.run import DEPUTY, clean_env, deputy
 from tests.support import postgres
 
 READERS = [("runs", "list"), ("audit", "verify"), ("monitors", "list"), ("keys", "list"),
@@ -84,3 +89,29 @@ def test_postgresql_with_a_master_key_needs_no_home(tmp_path: Path) -> None:
         assert keyless.code != 0
         assert "(looked for master.keys)" in keyless.err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_first_serve_creates_the_home_and_says_so(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    process = subprocess.Popen([DEPUTY, "serve", "--port", str(port)], cwd=tmp_path, env=clean_env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, process.communicate()[1]
+                assert time.monotonic() < deadline, "deputy serve did not answer /healthz"
+                time.sleep(0.5)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    home = tmp_path / ".deputy"
+    assert (f"deputy: new Deputy home at {home} (created deputy.db, master.keys); back up "
+            "master.keys: stored credentials cannot be read without it") in err.splitlines()
+    assert {"deputy.db", "master.keys"} <= {p.name for p in home.iterdir()}

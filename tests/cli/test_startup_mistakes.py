@@ -115,3 +115,16 @@ def test_a_prefixed_platform_variable_points_at_the_platform_name(monkeypatch: p
         load_settings()
     assert str(caught.value).startswith("DEPUTY_SLACK_BOT_TOKEN: not a setting; did you mean SLACK_BOT_TOKEN?")
     assert "xoxb-not-shown-1234" not in str(caught.value)
+
+
+def test_an_mcp_server_that_cannot_start(tmp_path: Path) -> None:
+    (tmp_path / "deputy.toml").write_text(
+        '[[mcp_servers]]\nname = "files"\ncommand = "/nonexistent/mcp-server"\n'
+        'env = { TOKEN = "s3cret-token" }\n')
+    result = deputy("shell", cwd=tmp_path, stdin="quit\n")
+    line = _one_line(result)
+    assert line.startswith("deputy: DEPUTY_MCP_SERVERS: cannot load MCP integrations: MCP server "
+                           "'files' (command '/nonexistent/mcp-server') cannot be started")
+    assert "fix that server in [[mcp_servers]] of deputy.toml" in line
+    assert "s3cret-token" not in result.err
+    assert not (tmp_path / ".deputy").exists()
