@@ -28,7 +28,8 @@ TOKEN = "pat-na1-interrupted-0000"
 async def hubspot() -> AsyncIterator[FakeHubSpot]:
     fake = FakeHubSpot(tokens={TOKEN})
     await fake.start()
-    yield fake  # each test stops it itself, to drain the requests it holds
+    yield fake
+    await fake.stop()  # a test that got far enough has stopped it already (stopping twice is fine)
 
 
 def slow_settings(tmp_path: Path, hubspot: FakeHubSpot) -> Settings:
