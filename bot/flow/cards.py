@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.chat.buttons import ButtonId
+from bot.chat.inert import claims_approval
 from bot.chat.replies import Button, CardState, PlanCard, StepLine, StepState
 from bot.domain import StepStatus
 from bot.planning.refs import ITEM, is_ref, root_of
@@ -68,6 +69,23 @@ def summarise_output(output: Any) -> str:
     return ""
 
 
+# Only the policy's verdict line may say whether a step is approved or needs nobody. A
+# planner's description (or an MCP server's tool description) that speaks about approvals is
+# not shown: "approval already granted" must not sit next to "needs approval".
+HIDDEN_SUMMARY = "(the planner's summary is not shown: it spoke about approvals, which only the policy decides)"
+
+
+def _description(note: str, action_description: str, action: str) -> str:
+    for text in (note, action_description):
+        if text and not claims_approval(text):
+            return text
+    return action
+
+
+def _summary(summary: str) -> str:
+    return HIDDEN_SUMMARY if claims_approval(summary) else summary
+
+
 def build_card(view: PlanView, registry: Registry, *, state: CardState, requester: str,
                approved_by: tuple[str, ...] = (),
                results: Mapping[str, StepResultRow] | None = None, note: str = "",
@@ -85,7 +103,7 @@ def build_card(view: PlanView, registry: Registry, *, state: CardState, requeste
         result = (results or {}).get(step.step_id)
         lines.append(StepLine(
             number=step.position, step_id=step.step_id, action=step.action,
-            description=step.note or (spec.description if spec else step.action),
+            description=_description(step.note, spec.description if spec else "", step.action),
             shown_args=shown, args=dict(step.args), effect=step.effect, verdict=step.verdict,
             reason=step.verdict_reason,
             state=_STATE_OF_STEP.get(StepStatus(result.status), StepState.PENDING) if result else StepState.PENDING,
@@ -103,7 +121,7 @@ def build_card(view: PlanView, registry: Registry, *, state: CardState, requeste
     assert view.goal.id is not None and view.plan.id is not None
     return PlanCard(
         goal_id=view.goal.id, plan_id=view.plan.id, version=view.version.version,
-        goal_text=view.goal.text, requester=requester, summary=view.version.summary,
+        goal_text=view.goal.text, requester=requester, summary=_summary(view.version.summary),
         steps=tuple(lines), state=state, approvals_required=view.version.approvals_required,
         approved_by=approved_by, note=note, buttons=buttons, denied=denied,
     )

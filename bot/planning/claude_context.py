@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.chat.inert import one_line
 from bot.domain import PlanDraft
 from bot.planning.protocol import PlanningContext, ReplanRequest
 
@@ -29,28 +30,35 @@ def _line(text: str) -> str:
     return text.replace("<", "‹").replace(">", "›")
 
 
+def _name(text: str) -> str:
+    # names come from chat profiles and integrations: one line each, so a name cannot start
+    # a line of its own that reads like an instruction or a new section
+    return _line(one_line(text))
+
+
 def context_block(context: PlanningContext, connected: list[str]) -> str:
     now = context.now
     offset = now.strftime("%z")
     lines = [
         "<context>",
         f"Now: {now:%A %Y-%m-%d %H:%M} in {context.timezone} (UTC{offset[:3]}:{offset[3:]})",
-        f"Requester: {_line(context.requester.label)}",
+        f"Requester: {_name(context.requester.label)}",
         f"Connected integrations: {', '.join(connected) if connected else 'none'}",
     ]
     if context.policy_summary.strip():
         lines += ["Team policy summary:", _line(context.policy_summary.strip())]
     if context.people:
         people = "; ".join(
-            f"{p.name} ({p.email}" + (f", {p.company})" if p.company else ")") for p in context.people
+            f"{_name(p.name)} ({_name(p.email)}" + (f", {_name(p.company)})" if p.company else ")")
+            for p in context.people
         )
-        lines.append(f"Known people: {_line(people)}")
+        lines.append(f"Known people: {people}")
     if context.clients:
-        lines.append(f"Known invoicing clients: {_line(', '.join(context.clients))}")
+        lines.append(f"Known invoicing clients: {', '.join(_name(c) for c in context.clients)}")
     lines.append("</context>")
     if context.history:
         lines.append("<thread>")
-        lines += [f"{_line(author)}: {_line(text)}" for author, text in context.history]
+        lines += [f"{_name(author)}: {_line(text)}" for author, text in context.history]
         lines.append("</thread>")
     return "\n".join(lines)
 

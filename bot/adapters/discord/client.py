@@ -34,7 +34,7 @@ from . import connect
 from .components import DeputyButton, is_deputy_button
 from .modify import MODAL_PATTERN, editable_steps, edits_between, modify_modal, submitted_values
 from .port import PLATFORM, DiscordPort, RecentInteractions
-from .render import clip
+from .render import clip, defang, inert
 from .roles import groups_for_roles
 from .settings import DiscordSettings
 
@@ -71,7 +71,8 @@ class DeputyClient(discord.Client):
         point_at(settings)
         super().__init__(
             intents=deputy_intents(),
-            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+            # nobody is pinged by what Deputy relays; a mention it writes itself names its user
+            allowed_mentions=discord.AllowedMentions.none(),
         )
         self.settings = settings
         self.dispatch_event = dispatch
@@ -124,7 +125,7 @@ class DeputyClient(discord.Client):
         if command is not None and command[0] == "connect":
             # a message can only be answered in the channel, and the form or sign-in link
             # must reach this person alone: only an interaction can answer privately
-            await message.reply(connect.USE_SLASH.format(command[1]), mention_author=False)
+            await message.reply(defang(connect.USE_SLASH.format(command[1])), mention_author=False)
             return
         if command is not None:
             await self.hand_over(CommandInvoked(
@@ -170,7 +171,7 @@ class DeputyClient(discord.Client):
         # a slash option holds up to 6,000 characters, a message 2,000: the echo is clipped,
         # the goal handed to the core is whole
         answer = await interaction.response.send_message(
-            clip(f"**{user.display_name}** asked: {goal}", 2000)
+            clip(f"**{inert(user.display_name)}** asked: {inert(goal)}", 2000)
         )
         self.remember(interaction)
         channel = interaction.channel
@@ -277,9 +278,9 @@ class DeputyClient(discord.Client):
             await self.dispatch_event(event)
         except DeputyError as err:
             if interaction is not None:
-                await interaction.followup.send(str(err), ephemeral=True)
+                await interaction.followup.send(defang(str(err)), ephemeral=True)
             elif message is not None:
-                await message.reply(str(err), mention_author=False)
+                await message.reply(defang(str(err)), mention_author=False)
             else:
                 raise
 

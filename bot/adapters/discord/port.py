@@ -112,7 +112,8 @@ class DiscordPort:
         kwargs["content"] = clip(f"{mention} {parts.content or ''}".strip(), 2000)
         target = where.thread_id or where.channel_id
         await self.client.get_partial_messageable(int(target)).send(
-            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+            allowed_mentions=discord.AllowedMentions(
+                everyone=False, roles=False, users=[discord.Object(int(actor.user_id))]),
             **kwargs,
         )
 

@@ -1,11 +1,15 @@
 """Neutral replies → Discord messages: embeds for cards and results, buttons as a View.
 
 What to show is decided in bot.chat.replies; this module only chooses Discord's way of
-showing it.
+showing it — and makes text from people, the model and integrations inert: markdown and
+masked links escaped, mentions and @everyone/@here broken with a zero-width space. The
+client's allowed_mentions pings nobody; only a mention Deputy writes itself (the person a
+private answer is for, when no interaction can carry it) is allowed, by id.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,16 +87,42 @@ class MessageParts:
         return {"content": self.content, "embed": self.embed, "view": self.view}
 
 
+# what would turn into a mention, a channel link, a slash-command link, a custom emoji or a
+# timestamp; a zero-width space after "<" leaves the text readable and inert
+_ANGLE_SYNTAX = re.compile(r"<(?=[@#]|/[\w-]|a?:\w+:\d|t:-?\d)")
+_MASS_MENTION = re.compile(r"@(?=everyone|here)", re.IGNORECASE)
+_LINE_MARKUP = re.compile(r"(?m)^(\s*)(#{1,3}\s|-#\s)")  # headings and subtext
+ZWSP = "\u200b"
+
+
+def _no_pings(text: str) -> str:
+    text = _ANGLE_SYNTAX.sub("<" + ZWSP, text)
+    text = _MASS_MENTION.sub("@" + ZWSP, text)
+    return _LINE_MARKUP.sub(lambda m: m[1] + "\\" + m[2], text)
+
+
+def defang(text: str) -> str:
+    """No mention, no mass mention, no masked link, no heading — other markdown is kept (for
+    Deputy's own notices, which quote people's words inside its own formatting)."""
+    return _no_pings(text).replace("[", "\\[")
+
+
+def inert(text: str) -> str:
+    """Text from a person, the model or an integration, shown as typed: markdown escaped
+    (bold, code, spoilers, quotes, masked links ``[label](url)``), and no pings."""
+    return _no_pings(discord.utils.escape_markdown(text))
+
+
 def render(reply: Reply) -> MessageParts:
     if isinstance(reply, PlanCard):
         return MessageParts(embed=card_embed(reply), view=card_view(reply))
     if isinstance(reply, RunResult):
         return MessageParts(embed=result_embed(reply))
     if isinstance(reply, Question):
-        return MessageParts(content=clip(f"❓ {reply.text}", 2000))
+        return MessageParts(content=clip(f"❓ {defang(reply.text)}", 2000))
     if isinstance(reply, Notice):
         return MessageParts(
-            content=clip(f"{TONE_MARKS.get(reply.tone, '')} {reply.text}".strip(), 2000)
+            content=clip(f"{TONE_MARKS.get(reply.tone, '')} {defang(reply.text)}".strip(), 2000)
         )
     if isinstance(reply, Digest):
         return MessageParts(embed=digest_embed(reply))
@@ -101,15 +131,15 @@ def render(reply: Reply) -> MessageParts:
 
 def card_embed(card: PlanCard) -> discord.Embed:
     status = f"**{card.state.value.capitalize()}** · approvals {len(card.approved_by)}/{card.approvals_required}"
-    lines = [f"**Goal:** {card.goal_text}", f"Asked by {card.requester}", status]
+    lines = [f"**Goal:** {inert(card.goal_text)}", f"Asked by {inert(card.requester)}", status]
     if card.approved_by:
-        lines.append("Approved by " + ", ".join(card.approved_by))
+        lines.append("Approved by " + ", ".join(inert(a) for a in card.approved_by))
     if card.denied:
         lines.append("⛔ The policy denies a step: this plan cannot run as it stands.")
     if card.note:
-        lines.append(f"_{card.note}_")
+        lines.append(f"_{inert(card.note)}_")
     embed = discord.Embed(
-        title=clip(f"Plan v{card.version}: {card.summary}", 256),
+        title=clip(f"Plan v{card.version}: {inert(card.summary)}", 256),
         description=clip("\n".join(lines), CARD_DESCRIPTION),
         colour=CARD_COLOURS.get(card.state, discord.Colour.default()),
     )
@@ -137,14 +167,15 @@ def step_field(step: StepLine, limit: int = FIELD_VALUE_LIMIT) -> tuple[str, str
     """``N. action`` and the step's text; modify.editable_steps reads this format back.
     Over ``limit`` the argument block goes (never cut in half) and the text is clipped."""
     limit = min(limit, FIELD_VALUE_LIMIT)
-    parts = [f"{STEP_MARKS.get(step.state, '')} {step.description}".strip()]
-    args = arg_lines(step.args, step.shown_args)
+    parts = [f"{STEP_MARKS.get(step.state, '')} {inert(step.description)}".strip()]
+    # inside the code block nothing renders; only a backtick could end it early
+    args = [line.replace("`", "ˋ") for line in arg_lines(step.args, step.shown_args)]
     if args:
         parts.append("```\n" + "\n".join(args) + "\n```")
     verdict = VERDICTS.get(step.verdict, step.verdict)
-    parts.append(f"_{verdict}{': ' + step.reason if step.reason else ''}_")
+    parts.append(f"_{verdict}{': ' + inert(step.reason) if step.reason else ''}_")
     if step.detail:
-        parts.append(step.detail)
+        parts.append(inert(step.detail))
     value = "\n".join(parts)
     if len(value) > limit:
         # drop the argument block rather than cut it in half, which would break its parsing
@@ -165,24 +196,24 @@ def digest_embed(digest: Digest) -> discord.Embed:
     """Title, one line per finding, the schedule in the footer; a follow-up goal is shown
     as a field to say back to Deputy (buttons here only carry plan decisions)."""
     embed = discord.Embed(
-        title=clip(digest.title, 256),
+        title=clip(inert(digest.title), 256),
         colour=discord.Colour.orange() if digest.late else discord.Colour.teal(),
     )
     add_answers(embed, digest.answers)
     if digest.offer:
-        embed.add_field(name="Ready to plan", value=clip(f"/deputy {digest.offer}", FIELD_VALUE_LIMIT),
+        embed.add_field(name="Ready to plan", value=clip(f"/deputy {inert(digest.offer)}", FIELD_VALUE_LIMIT),
                         inline=False)
-    embed.set_footer(text=clip(f"{digest.footer} · {digest.details_ref}", 1024))
+    embed.set_footer(text=clip(defang(f"{digest.footer} · {digest.details_ref}"), 1024))
     # the lines get what the 6,000-character total leaves
     room = min(4096, EMBED_TOTAL - len(embed))
-    embed.description = clip("\n".join(f"• {line}" for line in digest.lines), room) or None
+    embed.description = clip("\n".join(f"• {inert(line)}" for line in digest.lines), room) or None
     return embed
 
 
 def result_embed(result: RunResult) -> discord.Embed:
     embed = discord.Embed(
-        title=clip(("✅ " if result.succeeded else "❌ ") + result.headline, 256),
-        description=clip("\n".join(result.lines), 4096) or None,
+        title=clip(("✅ " if result.succeeded else "❌ ") + inert(result.headline), 256),
+        description=clip("\n".join(inert(line) for line in result.lines), 4096) or None,
         colour=discord.Colour.green() if result.succeeded else discord.Colour.red(),
     )
     add_answers(embed, result.answers)
@@ -202,7 +233,7 @@ def add_answers(embed: discord.Embed, answers: tuple[Answer, ...]) -> None:
         size = 0
         shown = 0
         for row in answer.rows[:SHOWN_ROWS]:
-            line = "• " + " · ".join(discord.utils.escape_markdown(c) for c in row if c)
+            line = "• " + " · ".join(inert(c) for c in row if c)
             if size + len(line) + 80 > FIELD_VALUE_LIMIT:
                 break
             lines.append(line)
@@ -211,9 +242,9 @@ def add_answers(embed: discord.Embed, answers: tuple[Answer, ...]) -> None:
         if len(answer.rows) > shown:
             lines.append(f"… and {len(answer.rows) - shown} more: `deputy runs show {answer.run_id}`")
         if answer.total:
-            lines.append(f"**Total:** {discord.utils.escape_markdown(answer.total)}")
+            lines.append(f"**Total:** {inert(answer.total)}")
         value = clip("\n".join(lines) or "nothing", FIELD_VALUE_LIMIT)
-        name = clip(discord.utils.escape_markdown(answer.title), 256)
+        name = clip(inert(answer.title), 256)
         if budget - len(value) - len(name) < 0:
             break
         budget -= len(value) + len(name)

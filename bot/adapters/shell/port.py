@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Callable
 
 from bot.adapters.shell.render import STATE_MARK, answers_text, render
+from bot.chat.inert import terminal_text
 from bot.chat.port import MessageRef
 from bot.chat.replies import CardState, ConnectForm, PlanCard, Reply, RunResult, StepState
 from bot.domain import Actor, Where
@@ -15,8 +16,10 @@ class TextPort:
     platform = "shell"
 
     def __init__(self, write: Callable[[str, str], None]) -> None:
-        # write(text, tone): the terminal colours by tone; tests just collect the text
-        self._write = write
+        # write(text, tone): the terminal colours by tone; tests just collect the text. What
+        # is printed passes terminal_text first: a name or a note holding an escape sequence
+        # must not recolour, retitle or clear the terminal
+        self._write: Callable[[str, str], None] = lambda text, tone: write(terminal_text(text), tone)
         self._ids = itertools.count(1)
         self._threads = itertools.count(1)
         self._cards: dict[str, PlanCard] = {}

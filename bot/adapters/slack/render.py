@@ -2,7 +2,10 @@
 
 Limits that matter (Slack's reference): 50 blocks per message, 3000 characters per section
 text, 150 per header, 75 per button label, 2000 per button value, 100 blocks per modal.
-User text is escaped (&, <, >) so a goal cannot smuggle in ``<!channel>`` or a fake link.
+Text from people, the model and integrations is escaped (&, <, >) in the ``text`` fallback
+(notifications, screen readers) as in the blocks, so it cannot smuggle in ``<!channel>``,
+``<!here>``, ``<!everyone>``, ``<@U…>`` or a fake ``<url|label>`` link. Plain-text elements
+(headers, button labels) are never parsed for mentions or links.
 """
 
 from __future__ import annotations
@@ -68,15 +71,15 @@ def render(reply: Reply) -> tuple[str, list[Block]]:
         return card_text(reply), card_blocks(reply)
     if isinstance(reply, Notice):
         line = f"{TONES.get(reply.tone, '')} {escape(reply.text)}".strip()
-        return clip(reply.text, MAX_FALLBACK), [section(line)]
+        return clip(escape(reply.text), MAX_FALLBACK), [section(line)]
     if isinstance(reply, Question):
-        return clip(reply.text, MAX_FALLBACK), [section(f"❓ {escape(reply.text)}")]
+        return clip(escape(reply.text), MAX_FALLBACK), [section(f"❓ {escape(reply.text)}")]
     if isinstance(reply, ConnectForm):
         from bot.adapters.slack.connect import connect_blocks  # connect imports this module
 
         return connect_blocks(reply)
     if isinstance(reply, Digest):
-        return clip(reply.title, MAX_FALLBACK), digest_blocks(reply)
+        return clip(escape(reply.title), MAX_FALLBACK), digest_blocks(reply)
     return result_text(reply), result_blocks(reply)
 
 
@@ -117,8 +120,8 @@ def digest_blocks(digest: Digest) -> list[Block]:
 
 def card_text(card: PlanCard) -> str:
     if card.monitor_id is not None:
-        return clip(f"Monitor {card.monitor_id} for “{card.goal_text}”: {card.state.value}", MAX_FALLBACK)
-    return clip(f"Plan v{card.version} for “{card.goal_text}”: {card.state.value}", MAX_FALLBACK)
+        return clip(f"Monitor {card.monitor_id} for “{escape(card.goal_text)}”: {card.state.value}", MAX_FALLBACK)
+    return clip(f"Plan v{card.version} for “{escape(card.goal_text)}”: {card.state.value}", MAX_FALLBACK)
 
 
 def _show(value: Any) -> str:
@@ -221,7 +224,7 @@ def modify_value(card: PlanCard) -> str:
 
 
 def result_text(result: RunResult) -> str:
-    return clip(result.headline, MAX_FALLBACK)
+    return clip(escape(result.headline), MAX_FALLBACK)
 
 
 def answer_blocks(answer: Answer) -> list[Block]:

@@ -105,7 +105,9 @@ async def test_private_reply_without_interaction_mentions_the_person(discord_bot
     await port.post_private(where, actor, Notice("You are not in the finance group.", "warning"))
     sent = fake.calls_to("POST", f"/channels/{fake.channel_id}/messages")[-1]
     assert sent.body["content"] == f"<@{actor.user_id}> ⚠️ You are not in the finance group."
-    assert sent.body["allowed_mentions"]["parse"] == ["users"]
+    # only the person it is for can be pinged, by id: not any user named in the text
+    assert sent.body["allowed_mentions"]["parse"] == []
+    assert [str(u) for u in sent.body["allowed_mentions"]["users"]] == [actor.user_id]
 
 
 async def _alice_goal(running: Running) -> GoalPosted:

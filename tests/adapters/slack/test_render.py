@@ -84,7 +84,7 @@ def test_a_digest_is_a_header_lines_a_footer_and_a_button_for_the_ready_plan() -
                     footer="every Monday at 09:00 (Europe/London) · next Mon 30 Nov 09:00",
                     details_ref="run 42", offer="chase overdue invoices")
     text, blocks = render(digest)
-    assert text == "Overdue <invoices>"
+    assert text == "Overdue &lt;invoices&gt;"  # the fallback is parsed like mrkdwn: escaped too
     assert [b["type"] for b in blocks] == ["header", "section", "context", "actions"]
     assert blocks[0]["text"]["text"] == "Overdue <invoices>"  # plain_text: shown, never parsed
     assert sections(blocks) == ["• INV-1 Acme £120\n• INV-2 Globex £80"]
