@@ -163,9 +163,9 @@ async def test_discord_shows_mass_mentions_and_masked_links_as_text(
         await fake.click(DISCORD_PAYLOAD, card["id"], approve)
         await eventually(app.work_available.is_set)
         await Worker(app, "test").drain()
-        # a reply that repeats what was typed
-        await fake.post_message(DISCORD_PAYLOAD, f"{bot} connect [crm](https://evil.example)@everyone")
-        await eventually(lambda: any("privately" in json.dumps(c.body) for c in fake.calls if c.body))
+        # a notice that repeats what was typed: "I don't know how to do …"
+        await fake.post_message(DISCORD_PAYLOAD, f"{bot} frobnicate [crm](https://evil.example) @everyone")
+        await eventually(lambda: any("frobnicate" in json.dumps(c.body) for c in fake.calls if c.body))
     finally:
         await disconnect(running)
 
