@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from bot.chat.events import ChatEvent
 from bot.chat.port import ChatPort
+from bot.chat.unconfigured import UnconfiguredPort, Undelivered
 from bot.planning import Planner
 from bot.policy import Policy
 from bot.registry import IntegrationEnv, Registry
@@ -33,6 +34,8 @@ class Deputy:
         # per-user credentials; None in a process that runs only credential-free integrations
         self.vault = vault
         self.ports: dict[str, ChatPort] = {}
+        # messages addressed to a platform with no port here: logged, and shown on /readyz
+        self.undelivered = Undelivered()
         # set when a run is queued, so an in-process worker starts at once instead of polling
         self.work_available = asyncio.Event()
 
@@ -42,8 +45,13 @@ class Deputy:
 
         self.ports[port.platform] = AuditedPort(port, self.database)
 
-    def port(self, platform: str) -> ChatPort | None:
-        return self.ports.get(platform)
+    def port(self, platform: str) -> ChatPort:
+        """The port of ``platform``; for a platform not configured in this process, one
+        that posts nothing and reports every attempt as an error (never a silent skip)."""
+        found = self.ports.get(platform)
+        if found is not None:
+            return found
+        return UnconfiguredPort(platform, self.undelivered, self.database)
 
     async def dispatch(self, event: ChatEvent) -> None:
         from bot.dispatch import dispatch

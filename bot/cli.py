@@ -89,23 +89,19 @@ def shell(
     run_async(lambda: run_shell(settings, user or None, on_new_home=announce))
 
 
+HealthHost = Annotated[str, typer.Option("--host", help="Interface for the health routes.")]
+HealthPort = Annotated[int | None, typer.Option(
+    "--port", help="Serve /healthz, /readyz and /metrics on this port (none without it).")]
+
+
 @app.command()
-def worker() -> None:
+def worker(host: HealthHost = "127.0.0.1", port: HealthPort = None) -> None:
     """Execute approved runs (several workers may share one PostgreSQL database)."""
-    from bot.app import build_app
-    from bot.execution.worker import Worker
+    from bot.processes import run_worker
 
     settings = settings_or_exit()
     configure_logging(settings)
-
-    async def main() -> None:
-        deputy = await build_app(settings)
-        try:
-            await Worker(deputy).run_forever()
-        finally:
-            await deputy.close()
-
-    run_async(main)
+    run_async(lambda: run_worker(settings, host, port))
 
 
 @app.command()
@@ -114,24 +110,33 @@ def serve(
     port: Annotated[int, typer.Option(help="HTTP port (Slack events, /healthz, /readyz).")] = 8080,
     worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run a worker in this process.")] = True,
     scheduler: Annotated[bool, typer.Option("--scheduler/--no-scheduler", help="Fire monitors in this process.")] = True,
+    platforms: Annotated[str | None, typer.Option(
+        help="Platforms whose events this process receives, e.g. `slack` (default: every configured "
+             "one). The others are still posted to.")] = None,
 ) -> None:
     """Run everything configured in one process: HTTP, Slack, Discord, a worker and the scheduler."""
+    from bot.platforms import parse_platforms
     from bot.serve import serve as run_serve
 
     settings = settings_or_exit()
+    try:
+        receive = parse_platforms(platforms, settings)
+    except SettingsError as err:
+        fail(str(err))
+        raise AssertionError from err
     configure_logging(settings)
     run_async(lambda: run_serve(settings, host, port, with_worker=worker, with_scheduler=scheduler,
-                                  on_new_home=announce))
+                                platforms=receive, on_new_home=announce))
 
 
 @app.command()
-def discord() -> None:
+def discord(host: HealthHost = "127.0.0.1", port: HealthPort = None) -> None:
     """Run the Discord gateway connection alone (approved runs go to `deputy worker`)."""
     from bot.serve import run_discord_only
 
     settings = settings_or_exit()
     configure_logging(settings)
-    run_async(lambda: run_discord_only(settings))
+    run_async(lambda: run_discord_only(settings, host, port))
 
 
 slack_app = typer.Typer(help="Slack app set-up.", no_args_is_help=True)
@@ -385,13 +390,13 @@ app.add_typer(monitors_app, name="monitors")
 
 
 @app.command()
-def scheduler() -> None:
+def scheduler(host: HealthHost = "127.0.0.1", port: HealthPort = None) -> None:
     """Fire monitors on schedule (on PostgreSQL several may run: one leads, the rest stand by)."""
-    from bot.scheduling.standalone import run_scheduler
+    from bot.processes import run_scheduler
 
     settings = settings_or_exit()
     configure_logging(settings)
-    run_async(lambda: run_scheduler(settings))
+    run_async(lambda: run_scheduler(settings, host, port))
 
 
 def _with_app(call: Callable[[Any], Awaitable[str]]) -> None:

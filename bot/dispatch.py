@@ -70,8 +70,6 @@ async def _refuse_secret(app: Deputy, event: ChatEvent) -> None:
 
 async def _tell(app: Deputy, event: ChatEvent, notice: Notice) -> None:
     port = app.port(event.where.platform)
-    if port is None:
-        return
     try:
         await port.post_private(event.where, event.actor, notice)
     except DatabaseUnavailable:

@@ -43,9 +43,9 @@ QUEUE_DEPTH = Gauge("deputy_queue_depth", "Runs queued and waiting for a worker 
                     "database).", registry=REGISTRY)
 DATABASE_UP = Gauge("deputy_database_up", "1 when the last scrape could read the database.",
                     registry=REGISTRY)
-# set by the scheduler each time a monitor fires: how late it fired, in seconds
-SCHEDULER_LAG = Gauge("deputy_scheduler_lag_seconds", "How late the last scheduled monitor "
-                      "fired.", registry=REGISTRY)
+# set by the leading scheduler as it commits firings (bot/scheduling/firing.py)
+SCHEDULER_LAG = Gauge("deputy_scheduler_lag_seconds", "Seconds from a monitor's scheduled time "
+                      "to its firing being committed (the latest firings).", registry=REGISTRY)
 
 TOKEN_KINDS = ("input", "output", "cache_read", "cache_write")
 # a scrape every few seconds from several Prometheus servers must not each hit the database

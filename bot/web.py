@@ -4,7 +4,6 @@ Prometheus metrics."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -12,13 +11,11 @@ from sqlalchemy import text
 
 from bot import metrics
 from bot.app import Deputy
-
-# a platform reports whether it is connected right now (Discord gateway, Socket Mode …)
-ConnectedCheck = Callable[[], bool]
+from bot.readiness import ReadyCheck
 
 
 def add_ops_routes(web_app: web.Application, deputy: Deputy,
-                   platforms: dict[str, ConnectedCheck], *,
+                   platforms: dict[str, ReadyCheck], *,
                    metrics_max_age: float = metrics.DATABASE_CACHE_SECONDS) -> None:
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
@@ -32,10 +29,21 @@ def add_ops_routes(web_app: web.Application, deputy: Deputy,
             checks["database"] = True
         except (OSError, TimeoutError, Exception):  # noqa: BLE001 - any failure means not ready
             checks["database"] = False
-        for name, connected in platforms.items():
-            checks[name] = connected()
+        for name, probe in platforms.items():
+            try:
+                async with asyncio.timeout(5):
+                    checks[name] = await probe()
+            except TimeoutError:
+                checks[name] = False
+        # a platform this process was asked to post to but has no settings for
+        undelivered = deputy.undelivered.as_dict()
+        for name in undelivered:
+            checks[name] = False
         ready = all(checks.values())
-        return web.json_response({"ready": ready, "checks": checks}, status=200 if ready else 503)
+        body: dict[str, object] = {"ready": ready, "checks": checks}
+        if undelivered:
+            body["undelivered"] = undelivered
+        return web.json_response(body, status=200 if ready else 503)
 
     gauges = metrics.DatabaseGauges(deputy.database, metrics_max_age)
 
@@ -47,3 +55,15 @@ def add_ops_routes(web_app: web.Application, deputy: Deputy,
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/readyz", readyz)
     web_app.router.add_get("/metrics", scrape)
+
+
+async def start_ops_server(deputy: Deputy, platforms: dict[str, ReadyCheck], host: str,
+                           port: int) -> web.AppRunner:
+    """``/healthz`` ``/readyz`` ``/metrics`` alone, for ``deputy worker`` and ``deputy
+    scheduler`` (``--port``). The caller cleans the runner up."""
+    web_app = web.Application()
+    add_ops_routes(web_app, deputy, platforms)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner

@@ -72,8 +72,6 @@ def add_oauth_routes(web_app: web.Application, deputy: Deputy) -> None:
 
 async def _tell(deputy: Deputy, who: Connected, notice: Notice) -> None:
     port = deputy.port(who.where.platform)
-    if port is None:
-        return
     try:
         await port.post_private(who.where, who.actor, notice)
     except Exception:  # noqa: BLE001 - the browser still gets its answer; the chat note is a courtesy

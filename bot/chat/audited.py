@@ -42,8 +42,10 @@ class AuditedPort:
     async def open_thread(self, where: Where, title: str, message_id: str | None) -> Where:
         return await self.inner.open_thread(where, title, message_id)
 
-    async def post(self, where: Where, reply: Reply) -> MessageRef:
+    async def post(self, where: Where, reply: Reply) -> MessageRef | None:
         ref = await self.inner.post(where, reply)
+        if ref is None:
+            return None
         await self._record("message_posted", {"channel": where.channel_id, "thread": where.thread_id,
                                               "message": ref.message_id}, reply)
         return ref

@@ -28,8 +28,10 @@ class ChatPort(Protocol):
         command)."""
         ...
 
-    async def post(self, where: Where, reply: Reply) -> MessageRef:
-        """Post in the thread ``where.thread_id`` (or the channel when None)."""
+    async def post(self, where: Where, reply: Reply) -> MessageRef | None:
+        """Post in the thread ``where.thread_id`` (or the channel when None). None only from
+        the stand-in for a platform this process has no settings for (nothing was posted;
+        see :mod:`bot.chat.unconfigured`)."""
         ...
 
     async def update(self, ref: MessageRef, reply: Reply) -> None:

@@ -50,8 +50,7 @@ async def report_finished(app: Deputy, view: PlanView, run_id: int, outputs: dic
     else:
         result = RunResult(view.goal.id, run_id, False,
                            f"Stopped at step {failed.position}: {error}", tuple(lines), answers)
-    if port:
-        await port.post(where_of(view.goal), result)
+    await port.post(where_of(view.goal), result)
     if failed is not None:
         await _replan(app, view, outputs, failed, error, check)
 

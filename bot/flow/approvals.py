@@ -38,9 +38,7 @@ def requirement_of(app: Deputy, view: PlanView) -> PlanRequirement:
 
 
 async def _private(app: Deputy, event: ButtonPressed | ModifySubmitted, text: str, tone: str = "warning") -> None:
-    port = app.port(event.where.platform)
-    if port:
-        await port.post_private(event.where, event.actor, Notice(text, tone=tone))
+    await app.port(event.where.platform).post_private(event.where, event.actor, Notice(text, tone=tone))
 
 
 def _stale_reason(view: PlanView | None, plan_id: int, version: int) -> str | None:
@@ -162,9 +160,8 @@ async def refresh_card(app: Deputy, plan_id: int, version: int, note: str = "") 
             labels.append(who.label if who else key)
         run = await runs.run_for_version(session, view.version.id)
         results = await runs.step_results(session, run.id) if run and run.id else {}
-    port = app.port(view.goal.platform)
-    if port is None or ref is None:
-        return
+    if ref is None:
+        return  # no card was ever posted for this version
     from bot.flow.previews import preview_note
     from bot.flow.undo import undo_buttons
 
@@ -174,7 +171,7 @@ async def refresh_card(app: Deputy, plan_id: int, version: int, note: str = "") 
                       approved_by=tuple(labels), results=results,
                       note=note or await preview_note(app, view.version.id),
                       extra_buttons=await undo_buttons(app, view, run, results))
-    await port.update(ref, card)
+    await app.port(view.goal.platform).update(ref, card)
 
 
 def _card_state(version_status: str, run_status: str | None) -> CardState:

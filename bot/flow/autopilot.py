@@ -91,7 +91,7 @@ async def record_run(app: Deputy, view: PlanView, *, succeeded: bool) -> None:
             await audit.append(session, "autopilot_revoked", goal_id=view.goal.id,
                                data={"shape": shape, "successes_before": before})
     port = app.port(view.goal.platform)
-    if not succeeded and before >= needed and port is not None:
+    if not succeeded and before >= needed:
         from bot.flow.proposals import where_of
 
         await port.post(where_of(view.goal), Notice(

@@ -48,8 +48,7 @@ async def on_command(app: Deputy, event: CommandInvoked) -> None:
         reply = await monitor_commands.manage_monitor(app, event)
     else:
         reply = Notice(f"I don't know the command {event.name!r}. Try `help`.", tone="warning")
-    if port:
-        await port.post_private(event.where, event.actor, reply)
+    await port.post_private(event.where, event.actor, reply)
 
 
 async def _status(app: Deputy, event: CommandInvoked) -> Notice:

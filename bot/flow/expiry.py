@@ -75,8 +75,7 @@ async def _sweep_version(app: Deputy, plan_id: int, version: int, now: datetime)
         return 1
     port = app.port(view.goal.platform)
     for notice in said:
-        if port is not None:
-            await port.post(where_of(view.goal), notice)
+        await port.post(where_of(view.goal), notice)
     return len(said)
 
 

@@ -28,15 +28,13 @@ async def on_goal(app: Deputy, event: GoalPosted) -> None:
     port = app.port(event.where.platform)
     # a pasted secret never gets here: bot.dispatch refuses it first
     if not text:
-        if port:
-            await port.post_private(event.where, event.actor, Notice(
-                f"Tell me what you would like done, for example: {EXAMPLES}.", tone="warning"))
+        await port.post_private(event.where, event.actor, Notice(
+            f"Tell me what you would like done, for example: {EXAMPLES}.", tone="warning"))
         return
     if len(text) > MAX_GOAL_CHARS:
-        if port:
-            await port.post_private(event.where, event.actor, Notice(
-                f"That goal is {len(text)} characters long; please keep it under {MAX_GOAL_CHARS}.",
-                tone="warning"))
+        await port.post_private(event.where, event.actor, Notice(
+            f"That goal is {len(text)} characters long; please keep it under {MAX_GOAL_CHARS}.",
+            tone="warning"))
         return
     async with app.database.session() as session:
         await goals.upsert_actor(session, event.actor)
@@ -48,13 +46,12 @@ async def on_goal(app: Deputy, event: GoalPosted) -> None:
         goal_id = goal.id
     assert goal_id is not None
     metrics.GOALS_CREATED.inc()
-    if port:
-        thread = await port.open_thread(event.where, text, event.message_id)
-        async with app.database.session() as session:
-            row = await session.get(type(goal), goal_id)
-            assert row is not None
-            row.thread_id = thread.thread_id
-            session.add(row)
+    thread = await port.open_thread(event.where, text, event.message_id)
+    async with app.database.session() as session:
+        row = await session.get(type(goal), goal_id)
+        assert row is not None
+        row.thread_id = thread.thread_id
+        session.add(row)
     if await propose_if_scheduled(app, event, goal_id, text):
         return  # "every Monday at 9 …": a monitor proposal, its schedule read out first
     context = await planning_context(app, event.actor)
@@ -82,10 +79,9 @@ async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
         goal_id, goal_text = goal.id, goal.text
     port = app.port(event.where.platform)
     if busy:
-        if port:
-            await port.post_private(event.where, event.actor, Notice(
-                "This goal is running now; I will change nothing until it ends. "
-                "Use `cancel` to stop it.", tone="warning"))
+        await port.post_private(event.where, event.actor, Notice(
+            "This goal is running now; I will change nothing until it ends. "
+            "Use `cancel` to stop it.", tone="warning"))
         return
     context = await planning_context(app, event.actor, history)
     outcome = await app.planner.plan(goal_text, context)

@@ -50,7 +50,7 @@ async def propose_if_scheduled(app: Deputy, event: GoalPosted, goal_id: int, tex
         if row is not None:
             # the goal was to propose the monitor; from here the monitor lives in `monitors`
             await goals.set_goal_status(session, row, status)
-    if port and message is not None:
+    if message is not None:
         await port.post(thread, message)
     return True
 

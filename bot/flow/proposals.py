@@ -65,8 +65,7 @@ async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, reason
             await goals.set_goal_status(session, goal, GoalStatus.WAITING)
             await goals.add_thread_message(session, goal_id, "Deputy", outcome.question)
             await audit.append(session, "question", goal_id=goal_id, data={"question": outcome.question})
-        if port:
-            await port.post(where, Question(outcome.question))
+        await port.post(where, Question(outcome.question))
         return
     if isinstance(outcome, CannotPlan):
         await _unplanned(app, goal_id, outcome.message)
@@ -80,9 +79,7 @@ async def _unplanned(app: Deputy, goal_id: int, message: str) -> None:
         assert goal is not None
         await goals.set_goal_status(session, goal, GoalStatus.UNPLANNED)
         await audit.append(session, "unplanned", goal_id=goal_id, data={"message": message})
-    port = app.port(goal.platform)
-    if port:
-        await port.post(where_of(goal), Notice(message, tone="warning"))
+    await app.port(goal.platform).post(where_of(goal), Notice(message, tone="warning"))
 
 
 async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason: str,
@@ -126,7 +123,7 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
     metrics.PLANS_PROPOSED.inc()
     requester = await requester_label(app, goal.requester_key)
     port = app.port(goal.platform)
-    if port and old_view is not None and old_ref is not None and old_view.version.status == "proposed":
+    if old_view is not None and old_ref is not None and old_view.version.status == "proposed":
         await port.update(old_ref, build_card(old_view, app.registry, state=CardState.SUPERSEDED,
                                               requester=requester,
                                               note=f"replaced by version {view.version.version}"))
@@ -153,8 +150,8 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
         changes = describe_changes(old_view.draft(), draft, old_view.version.version)
         note = (note + "\n" if note else "") + changes if changes else note
     card = build_card(view, app.registry, state=state, requester=requester, note=note)
-    if port:
-        ref = await port.post(where_of(goal), card)
+    ref = await port.post(where_of(goal), card)
+    if ref is not None:  # None: nothing was posted (logged, and on /readyz)
         async with app.database.session() as session:
             await messages.remember(session, goal_id, view.version.id, "plan_card", ref)
     if runs_alone:

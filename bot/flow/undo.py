@@ -118,8 +118,7 @@ async def on_undo(app: Deputy, event: ButtonPressed, button: ButtonId) -> None:
     port = app.port(event.where.platform)
 
     async def tell(text: str) -> None:
-        if port:
-            await port.post_private(event.where, event.actor, Notice(text, tone="warning"))
+        await port.post_private(event.where, event.actor, Notice(text, tone="warning"))
 
     async with app.database.session() as session:
         view = await goals.load_view(session, button.plan_id, button.version)

@@ -57,7 +57,7 @@ async def report_monitor_run(app: Deputy, view: PlanView, run_id: int, outputs: 
         await _set_outcome(app, firing.id, FiringOutcome.FAILED, error[:500])
         async with app.database.session() as session:
             owner = await goals.get_actor(session, monitor.owner_key)
-        if port and owner:
+        if owner:
             await port.post_private(where, owner, Notice(
                 f"Your monitor “{monitor.name}” failed at step {failed.position}: {error[:300]}. "
                 "Nothing was posted to the channel.", tone="warning"))
@@ -77,8 +77,7 @@ async def report_monitor_run(app: Deputy, view: PlanView, run_id: int, outputs: 
         row.last_digest_at = app.clock()
         session.add(row)
     await _set_outcome(app, firing.id, FiringOutcome.POSTED, "")
-    if port:
-        await port.post(where, digest)  # each adapter renders it natively
+    await port.post(where, digest)  # each adapter renders it natively
     return True
 
 

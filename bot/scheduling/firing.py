@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import metrics
 from bot.chat.replies import Notice
 from bot.domain import Effect, PlanDraft, Where
 from bot.policy import evaluate_step
@@ -80,6 +81,7 @@ async def enqueue_batch(app: Deputy, items: list[tuple[int, datetime]], *,
         missing = await missing_credentials(app, monitor.owner_key, draft, owners)
         batch.append(QueuedFiring(monitor, scheduled_at, draft, verdicts, manual, app.clock(), tuple(missing)))
     written = await _write(app, batch)
+    _record_lag(app, batch, written)
     queued = iter(zip(batch, written, strict=True))
     for n in range(len(items)):
         if n in results:
@@ -95,6 +97,16 @@ async def enqueue_batch(app: Deputy, items: list[tuple[int, datetime]], *,
     if any(r.outcome == FiringOutcome.QUEUED for r in results.values()):
         app.work_available.set()
     return [results[n] for n in range(len(items))]
+
+
+def _record_lag(app: Deputy, batch: list[QueuedFiring], written: list[store.MonitorFiringRow | None]) -> None:
+    """deputy_scheduler_lag_seconds: from a firing's scheduled time to its commit, for the
+    scheduled (not manual) firings this process just wrote; a batch reports its latest."""
+    committed = app.clock()
+    lags = [(committed - q.scheduled_at).total_seconds()
+            for q, row in zip(batch, written, strict=True) if row is not None and not q.manual]
+    if lags:
+        metrics.SCHEDULER_LAG.set(max(0.0, max(lags)))
 
 
 def _verdicts(app: Deputy, draft: PlanDraft) -> list[StepVerdict]:
@@ -136,11 +148,11 @@ async def _audit(session: AsyncSession, written: list[store.MonitorFiringRow | N
 async def _tell_owner(app: Deputy, monitor: MonitorRow, missing: list[str]) -> None:
     async with app.database.session() as session:
         owner = await goals.get_actor(session, monitor.owner_key)
-    port = app.port(monitor.platform)
-    if owner is None or port is None:
-        log.warning("monitor %s: owner must connect %s, but cannot be told here", monitor.id, missing)
+    if owner is None:
+        log.warning("monitor %s: owner %s must connect %s, but is not known", monitor.id,
+                    monitor.owner_key, missing)
         return
     text = (f"Your monitor “{monitor.name}” did not run: connect {', '.join(missing)} first "
             f"(say `connect {missing[0]}`). Nothing was posted to the channel.")
-    await port.post_private(Where(platform=monitor.platform, channel_id=monitor.channel_id),
+    await app.port(monitor.platform).post_private(Where(platform=monitor.platform, channel_id=monitor.channel_id),
                             owner, Notice(text, tone="warning"))
