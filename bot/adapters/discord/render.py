@@ -39,6 +39,8 @@ FIELD_VALUE_LIMIT = 1024
 # description, field names and values, footer, author), whatever each part's own limit
 EMBED_TOTAL = 6000
 CARD_DESCRIPTION = 2000  # leaves most of the total for the steps
+OFFER_NAME = "Ready to plan"
+DIGEST_LINES_ROOM = 500  # a digest's own lines keep at least this much of the total
 
 CARD_COLOURS = {
     CardState.AWAITING: discord.Colour.gold(),
@@ -199,14 +201,19 @@ def digest_embed(digest: Digest) -> discord.Embed:
         title=clip(inert(digest.title), 256),
         colour=discord.Colour.orange() if digest.late else discord.Colour.teal(),
     )
-    add_answers(embed, digest.answers)
-    if digest.offer:
-        embed.add_field(name="Ready to plan", value=clip(f"/deputy {inert(digest.offer)}", FIELD_VALUE_LIMIT),
-                        inline=False)
-    embed.set_footer(text=clip(defang(f"{digest.footer} · {digest.details_ref}"), 1024))
-    # the lines get what the 6,000-character total leaves
+    offer = clip(f"/deputy {inert(digest.offer)}", FIELD_VALUE_LIMIT) if digest.offer else ""
+    footer = clip(defang(f"{digest.footer} · {digest.details_ref}"), 1024)
+    # answers may not take the room the offer, the footer and a few lines need: the whole
+    # embed must stay within Discord's 6,000 characters
+    reserved = len(offer) + len(OFFER_NAME) + len(footer) + DIGEST_LINES_ROOM
+    add_answers(embed, digest.answers, budget=EMBED_TOTAL - len(embed) - reserved)
+    if offer:
+        embed.add_field(name=OFFER_NAME, value=offer, inline=False)
+    embed.set_footer(text=footer)
+    # the lines get what is left
     room = min(4096, EMBED_TOTAL - len(embed))
-    embed.description = clip("\n".join(f"• {inert(line)}" for line in digest.lines), room) or None
+    text = "\n".join(f"• {inert(line)}" for line in digest.lines)
+    embed.description = (clip(text, room) if room > 0 else "") or None
     return embed
 
 
@@ -225,9 +232,13 @@ def result_embed(result: RunResult) -> discord.Embed:
 MAX_ANSWER_FIELDS = 5
 
 
-def add_answers(embed: discord.Embed, answers: tuple[Answer, ...]) -> None:
-    """Each answer as a field: its first rows (markdown escaped), "… and N more", the total."""
-    budget = 5500 - len(embed.title or "") - len(embed.description or "")
+def add_answers(
+    embed: discord.Embed, answers: tuple[Answer, ...], budget: int | None = None
+) -> None:
+    """Each answer as a field: its first rows (markdown escaped), "… and N more", the total,
+    while they fit in ``budget`` characters (by default what the title and text leave)."""
+    if budget is None:
+        budget = 5500 - len(embed.title or "") - len(embed.description or "")
     for answer in answers[:MAX_ANSWER_FIELDS]:
         lines: list[str] = []
         size = 0

@@ -12,6 +12,7 @@ from bot.adapters.slack.modal import ModifyTarget, build_modal
 from bot.adapters.slack.port import ChannelLimiter, SlackPort, ThreadBook, make_client
 from bot.adapters.slack.render import modify_value, render
 from bot.chat.replies import (
+    Answer,
     Button,
     CardState,
     Digest,
@@ -34,6 +35,19 @@ texts = st.one_of(
     st.integers(min_value=0, max_value=9000).map(lambda n: "x" * n),
     st.integers(min_value=0, max_value=3000).map(lambda n: "&<" * n),
 )
+
+
+answers = st.lists(
+    st.builds(
+        Answer,
+        title=texts,
+        columns=st.just(("a", "b")),
+        rows=st.lists(st.lists(texts, max_size=4).map(tuple), max_size=30).map(tuple),
+        total=texts,
+        run_id=st.just(7),
+    ),
+    max_size=30,
+).map(tuple)
 
 
 @st.composite
@@ -91,6 +105,7 @@ replies = st.one_of(
         succeeded=st.booleans(),
         headline=texts,
         lines=st.lists(texts, max_size=120).map(tuple),
+        answers=answers,
     ),
     st.builds(
         Digest,
@@ -100,6 +115,7 @@ replies = st.one_of(
         footer=texts,
         details_ref=st.just("run 42"),
         offer=texts,
+        answers=answers,
     ),
 )
 
