@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bot.chat.events import ChatEvent
 from bot.chat.port import ChatPort
@@ -30,7 +30,8 @@ class Deputy:
         self.registry = registry
         self.policy = policy
         self.planner = planner
-        self.clock = clock or (lambda: datetime.now(UTC))
+        if clock is not None:
+            database.clock = clock
         # per-user credentials; None in a process that runs only credential-free integrations
         self.vault = vault
         self.ports: dict[str, ChatPort] = {}
@@ -38,6 +39,16 @@ class Deputy:
         self.undelivered = Undelivered()
         # set when a run is queued, so an in-process worker starts at once instead of polling
         self.work_available = asyncio.Event()
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        """The app's time, which is also what the store stamps rows with: one clock, so rate
+        limits, undo windows, expiry and leases compare times from the same source."""
+        return self.database.clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], datetime]) -> None:
+        self.database.clock = clock
 
     def attach(self, port: ChatPort) -> None:
         """Use ``port`` for its platform; everything said through it is audited."""

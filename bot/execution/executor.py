@@ -126,7 +126,7 @@ async def _rate_limited(app: Deputy, view: PlanView, step: StepRow, requester: A
     spec = app.registry.spec(step.action)
     if spec is None or spec.effect is Effect.READ or not arg_list:
         return None
-    facts = facts_of(view.goal)
+    facts = facts_of(view.goal, app.clock())
     async with app.database.session() as session:
         return await rate_limit_problem(
             session, app.policy, Step(id=step.step_id, action=step.action, args=arg_list[0]),

@@ -34,7 +34,7 @@ def requirement_of(app: Deputy, view: PlanView) -> PlanRequirement:
         spec = app.registry.spec(row.action)
         effect = spec.effect if spec else Effect.DESTRUCTIVE
         steps.append((Step(id=row.step_id, action=row.action, args=row.args, for_each=row.for_each), effect))
-    return plan_requirement(evaluate_plan(app.policy, steps, facts_of(view.goal)))
+    return plan_requirement(evaluate_plan(app.policy, steps, facts_of(view.goal, app.clock())))
 
 
 async def _private(app: Deputy, event: ButtonPressed | ModifySubmitted, text: str, tone: str = "warning") -> None:

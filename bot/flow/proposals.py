@@ -3,7 +3,7 @@ or an honest "I can't do that". Shared by new goals, thread replies, edits and r
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot import metrics
@@ -36,11 +36,11 @@ def where_of(goal: GoalRow) -> Where:
     return Where(platform=goal.platform, channel_id=goal.channel_id, thread_id=goal.thread_id)
 
 
-def facts_of(goal: GoalRow) -> RequestFacts:
+def facts_of(goal: GoalRow, now: datetime) -> RequestFacts:
     """What the policy knows of a goal's request, including the requester's platform groups."""
     return RequestFacts(requester_key=goal.requester_key,
                         requester_groups=frozenset(goal.requester_groups or ()),
-                        channel_id=goal.channel_id, platform=goal.platform, now=datetime.now(UTC))
+                        channel_id=goal.channel_id, platform=goal.platform, now=now)
 
 
 async def requester_label(app: Deputy, key: str) -> str:
@@ -93,7 +93,7 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
     async with app.database.session() as session:
         asking = await session.get(GoalRow, goal_id)
         assert asking is not None
-    facts = facts_of(asking)
+    facts = facts_of(asking, app.clock())
     effects = []
     for step in draft.steps:
         spec = app.registry.spec(step.action)

@@ -39,7 +39,8 @@ async def append(session: AsyncSession, kind: str, *, actor_key: str | None = No
     prev = last.hash if last else GENESIS
     # secrets never enter the log, whatever a call's arguments or results held
     payload = redact(json.loads(json.dumps(data or {}, default=str)))
-    at = utcnow().replace(microsecond=utcnow().microsecond // 1000 * 1000)
+    now = utcnow()
+    at = now.replace(microsecond=now.microsecond // 1000 * 1000)
     row = AuditRow(at=at, kind=kind, actor_key=actor_key, goal_id=goal_id, data=payload,
                    prev_hash=prev, hash=record_hash(prev, at, kind, actor_key, goal_id, payload))
     session.add(row)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import DatabaseUnavailable
+from bot.store.clock import Clock, clock_in_use, system_clock
 
 CONNECT_TIMEOUT_SECONDS = 3.0
 # waiting for a pooled connection: all of them busy usually means all of them hanging
@@ -35,8 +36,10 @@ def async_url(url: str) -> str:
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, clock: Clock | None = None) -> None:
         self.url = async_url(url)
+        # what the store stamps rows with (bot/store/clock.py); the app sets its own clock here
+        self.clock: Clock = clock or system_clock
         self.is_sqlite = self.url.startswith("sqlite")
         kwargs: dict[str, object] = {"echo": echo, "pool_pre_ping": True}
         if self.is_sqlite:
@@ -58,8 +61,9 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session whose transaction commits on success and rolls back on any error."""
         try:
-            async with self._sessions() as session, session.begin():
-                yield session
+            with clock_in_use(self.clock):
+                async with self._sessions() as session, session.begin():
+                    yield session
         except (OperationalError, DBAPIError, OSError) as err:
             if _is_connection_error(err):
                 raise DatabaseUnavailable(

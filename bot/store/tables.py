@@ -7,17 +7,16 @@ Timestamps are timezone-aware UTC.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+# the store's clock (the app's, in a session): rows and repositories stamp times with it
+from bot.store.clock import utcnow as utcnow
 from bot.store.types import UTCDateTime
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 class ActorRow(SQLModel, table=True):
     __tablename__ = "actors"

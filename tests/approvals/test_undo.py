@@ -3,7 +3,7 @@ plan of its own, built from the run's results, and goes through the policy."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlmodel import col, func, select
 
@@ -69,12 +69,14 @@ async def test_one_undo_per_run_and_only_within_the_window(deputy: Deputy, datab
     await deputy.dispatch(click(chat, "undo"))
     assert "already asked for" in "\n".join(chat.lines[start:])
 
-    real_now = datetime.now(UTC)
-    deputy.clock = lambda: real_now + timedelta(hours=25)
     deputy.planner = ScriptedPlanner(book_and_move())
     other = Chat(deputy, user="Ana")
     await other.say("book another")
     await other.say("approve")
+    # the run finished at the app's time (the store stamps with the same clock): a day later
+    # the window (24 h) is closed
+    a_day_later = deputy.clock() + timedelta(hours=24, seconds=1)
+    deputy.clock = lambda: a_day_later
     start = len(other.lines)
     await other.say("undo")
     assert "can no longer be undone" in "\n".join(other.lines[start:])
@@ -82,6 +84,16 @@ async def test_one_undo_per_run_and_only_within_the_window(deputy: Deputy, datab
         undo_goals = (await session.exec(select(func.count()).select_from(GoalRow)
                                          .where(col(GoalRow.text).startswith("Undo")))).one()
     assert undo_goals == 1
+
+
+async def test_undo_is_still_offered_just_inside_the_window(deputy: Deputy) -> None:
+    deputy.planner = ScriptedPlanner(book_and_move())
+    chat = Chat(deputy, user="Dev")
+    await chat.say("book a sync")
+    await chat.say("approve")
+    almost_a_day = deputy.clock() + timedelta(hours=23, minutes=59)
+    deputy.clock = lambda: almost_a_day
+    assert "local.cancel_event" in await chat.say("undo")
 
 
 async def test_the_slack_card_carries_the_undo_button(deputy: Deputy) -> None:

@@ -3,8 +3,9 @@ a fixed clock, and fast retries."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,13 @@ NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 def clock() -> datetime:
     return NOW
+
+
+def ticking(start: datetime) -> Callable[[], datetime]:
+    """A clock that starts at ``start`` and moves with real time: for tests that wait for a
+    lease or a timeout to pass, yet want a known date."""
+    began = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - began)
 
 
 @pytest.fixture

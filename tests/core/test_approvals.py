@@ -3,6 +3,7 @@ unauthorised approvers, edits and bad input — each with a clear message and no
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import func, select
@@ -14,6 +15,7 @@ from bot.policy import load_policy
 from bot.settings import Settings
 from bot.store.database import Database
 from bot.store.tables import ApprovalRow, GoalRow, PlanVersionRow, RunRow
+from integrations.local.tables import LocalEvent
 from tests.core.doubles import ScriptedPlanner
 from tests.support.chat import Chat
 
@@ -186,6 +188,40 @@ rules:
     assert "✗ 2. " in out and "was not run" in out and "few-reminders" in out
     local = deputy.registry.get("local").client  # type: ignore[union-attr]
     assert [m for m in await local.outbox() if m["kind"] == "reminder"] == []
+
+
+async def test_a_rate_limit_counts_past_runs_by_the_apps_clock(
+        deputy: Deputy, database: Database, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("""
+version: 1
+default: deny
+rules:
+  - name: reads
+    match: {effect: read}
+    verdict: allow
+  - name: one-booking-an-hour
+    match: {action: create_event}
+    verdict: require_approval
+    rate_limit: {max: 1, per: 1h, scope: user}
+""")
+    deputy.policy = load_policy(policy)
+    start = deputy.clock()
+    chat = Chat(deputy, user="Dev")
+
+    async def book(after: timedelta, topic: str) -> str:
+        deputy.clock = lambda: start + after
+        await chat.say(f"book a meeting with Ana next Tuesday about {topic}")
+        return await chat.say("approve")
+
+    assert "✓ Run 1: Done" in await book(timedelta(0), "the roadmap")
+    # ten minutes later by the app's clock: the first booking is inside the hour
+    second = await book(timedelta(minutes=10), "the budget")
+    assert "was not run" in second and "one-booking-an-hour" in second, second
+    assert "✓ Run 3: Done" in await book(timedelta(minutes=61), "hiring")
+    async with database.session() as session:
+        titles = [e.title for e in (await session.exec(select(LocalEvent))).all()]
+    assert "Roadmap" in titles and "Hiring" in titles and "Budget" not in titles, titles
 
 
 async def test_two_of_finance_must_approve_and_the_requester_does_not_count(

@@ -4,6 +4,7 @@ and "step recorded" that must not repeat a side effect."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -122,7 +123,8 @@ async def test_a_crash_after_the_call_never_repeats_the_side_effect(
         await chat.say("approve")
     assert [t for _, t in backend.effects] == ["one", "two"]
 
-    await asyncio.sleep(0.3)  # the dead worker's lease runs out
+    after_lease = app.clock() + timedelta(seconds=1)  # the dead worker's lease ran out
+    app.clock = lambda: after_lease
     assert await Worker(app, "second-worker").run_once()
     assert [t for _, t in backend.effects] == ["one", "two"], "a write was repeated"
     async with database.session() as session:
@@ -158,7 +160,8 @@ async def test_a_crash_in_the_local_integration_resumes_without_a_second_reminde
     sent = [m for m in await local.outbox() if m["kind"] == "reminder"]
     assert len(sent) == 3
     monkeypatch.setattr(runs_repo, "finish_step", real_finish)
-    await asyncio.sleep(0.3)
+    after_lease = deputy.clock() + timedelta(seconds=1)
+    deputy.clock = lambda: after_lease
     assert await Worker(deputy, "after-restart").run_once()
     assert len([m for m in await local.outbox() if m["kind"] == "reminder"]) == 3
     async with deputy.database.session() as session:

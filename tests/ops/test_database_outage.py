@@ -23,7 +23,7 @@ from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from bot.store.tables import GoalRow, PlanVersionRow, RunRow
 from integrations.local.demo import seed
-from tests.core.conftest import NOW, make_app
+from tests.core.conftest import NOW, make_app, ticking
 from tests.support import postgres
 from tests.support.chat import Chat
 
@@ -71,6 +71,7 @@ async def world(outage_db: tuple[str, str], tmp_path: Path) -> AsyncIterator[tup
         retry_max_seconds=0.05, step_timeout_seconds=5, run_lease_seconds=0.5,
         worker_poll_seconds=0.05)
     app = await make_app(database, settings)
+    app.clock = ticking(NOW)  # a worker that lost its run takes it back when the lease runs out
     await seed(database, NOW.date(), "Europe/London")
     outage = Outage(admin, url.rsplit("/", 1)[1])
     try:
