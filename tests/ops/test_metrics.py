@@ -109,3 +109,19 @@ async def test_run_counts_are_cached_between_close_scrapes(deputy: Deputy) -> No
     assert metrics.QUEUE_DEPTH._value.get() == 0
     await metrics.DatabaseGauges(deputy.database, max_age=60).refresh()
     assert metrics.QUEUE_DEPTH._value.get() == 1
+
+
+async def test_database_up_says_when_the_database_cannot_be_reached(deputy: Deputy) -> None:
+    from bot import metrics
+    from bot.store.database import Database
+
+    await metrics.DatabaseGauges(deputy.database, max_age=0).refresh()
+    assert metrics.DATABASE_UP._value.get() == 1
+    nowhere = Database("postgresql://postgres@127.0.0.1:9/deputy")  # nothing listens on port 9
+    try:
+        await metrics.DatabaseGauges(nowhere, max_age=0).refresh()
+    finally:
+        await nowhere.dispose()
+    assert metrics.DATABASE_UP._value.get() == 0
+    await metrics.DatabaseGauges(deputy.database, max_age=0).refresh()
+    assert metrics.DATABASE_UP._value.get() == 1

@@ -14,6 +14,8 @@ from tests.fakes.slack_api import FakeSlackApi
 
 GOAL = wire.slash_command("delete every invoice")
 MENTION = wire.event_callback(wire.mention("<@UDEPUTY> delete every invoice"))
+BAD_EVENT = json.dumps({"type": "event_callback", "team_id": "T0001", "event_id": "EvBad", "event": "app_mention"})
+NULL_ACTION = wire.interactive({**wire.block_actions("deputy:7:2:approve"), "actions": [None]})
 
 
 async def assert_nothing_happened(adapter: SlackAdapter, recorder: Recorder, slack_api: FakeSlackApi) -> None:
@@ -33,6 +35,13 @@ async def assert_nothing_happened(adapter: SlackAdapter, recorder: Recorder, sla
         pytest.param(GOAL + "&text=other", wire.FORM, wire.sign(GOAL), 401, id="tampered-body"),
         pytest.param(MENTION[:-20], wire.JSON, wire.sign(MENTION[:-20]), 400, id="malformed-json-signed"),
         pytest.param("payload=%7B%22type%22%3A", wire.FORM, wire.sign("payload=%7B%22type%22%3A"), 400, id="malformed-payload-signed"),
+        # found by tests/fuzz/test_fuzz_slack.py: each of these once made the SDKs or the
+        # adapter raise, and the server answered 500
+        pytest.param(GOAL, wire.FORM, {"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=zz"}, 401,
+                     id="non-numeric-timestamp"),
+        pytest.param("null", wire.JSON, wire.sign("null"), 400, id="signed-json-not-an-object"),
+        pytest.param(BAD_EVENT, wire.JSON, wire.sign(BAD_EVENT), 400, id="signed-event-of-the-wrong-type"),
+        pytest.param(NULL_ACTION, wire.FORM, wire.sign(NULL_ACTION), 400, id="signed-actions-holding-null"),
     ],
 )
 async def test_refused_requests_reach_nothing(
