@@ -22,6 +22,7 @@ from bot.store import monitors as store
 from bot.store.database import Database
 from bot.store.monitors import MonitorFiringRow, MonitorRow, MonitorStatus
 from bot.store.tables import GoalRow, RunRow
+from bot.vault.keyfile import KEY_FILE_NAME
 from tests.scheduling.conftest import OWNER
 from tests.scheduling.test_monitors import OVERDUE
 from tests.support import postgres
@@ -119,7 +120,8 @@ def test_standby_takes_over_within_15_seconds_without_losing_or_doubling(tmp_pat
     with postgres.throwaway_database(postgres.server_url()) as url:
         asyncio.run(prepare(url))
         first = spawn(url, home, tmp_path / "first.log")
-        time.sleep(0.5)  # the first one creates the master key file; the second reads it
+        # the first one creates the master key file; the second must read it, not make another
+        wait_for(lambda: (home / KEY_FILE_NAME).exists(), 60)
         second = spawn(url, home, tmp_path / "second.log")
         leader = first
         try:
