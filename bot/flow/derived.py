@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.domain import Actor
 from bot.errors import DeputyError
+from bot.flow.answers import money
 from bot.planning.refs import RefError, is_ref
 from bot.registry.manifest import Derived
 from bot.store import previews
@@ -137,12 +138,18 @@ async def derive_writes(app: Deputy, requester: Actor, writes: Mapping[str, Any]
 
 
 def describe(values: Mapping[str, Any]) -> str:
+    """In people's terms: 'to billing@acme.example, 9,300.00 USD' rather than cents."""
     parts = []
+    currency = values.get("currency") if isinstance(values.get("currency"), str) else None
     for label, value in values.items():
         if label == RECIPIENTS:
             parts.append("to " + (", ".join(value) if value else "nobody"))
+        elif label.endswith("_cents") and isinstance(value, int):
+            parts.append(f"{label.removesuffix('_cents').replace('_', ' ')} {money(value, currency)}")
+        elif label == "currency" and currency:
+            continue
         else:
-            parts.append(f"{label}={value}")
+            parts.append(f"{label.replace('_', ' ')} {value}")
     return ", ".join(parts)
 
 

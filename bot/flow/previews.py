@@ -18,12 +18,15 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.domain import Actor, Effect, PlanStatus, RunStatus
-from bot.errors import DeputyError
+from bot.errors import DeputyError, PermanentError
+from bot.flow.answers import spec_lookup
 from bot.flow.cards import summarise_output
 from bot.flow.derived import KEY, derive_writes, difference
+from bot.flow.preview_text import nothing_to_do, read_lines, write_lines
 from bot.planning.refs import ITEM, RefError, is_ref, lookup, resolve, root_of
 from bot.store import audit, goals, previews, runs
 from bot.store.goals import PlanView
@@ -97,7 +100,14 @@ def _previewable(step: StepRow) -> bool:
     return step.effect == Effect.READ.value and step.verdict == "allow"
 
 
-async def run_previews(app: Deputy, view: PlanView) -> str:
+@dataclass(frozen=True)
+class Preview:
+    note: str  # what the card shows under "Preview, looked up before approval"
+    # why the plan should not be sent for approval: a name nobody matches, nothing to do
+    blockers: tuple[str, ...] = ()
+
+
+async def run_previews(app: Deputy, view: PlanView) -> Preview:
     """Run the allowed read steps, store their outputs and the write hash; the card's note."""
     from bot.execution.executor import call_with_credentials
 
@@ -107,6 +117,8 @@ async def run_previews(app: Deputy, view: PlanView) -> str:
     assert requester is not None
     outputs: dict[str, Any] = {}
     lines: list[str] = []
+    blockers: list[str] = []
+    spec_of = spec_lookup(app.registry)
     for step in view.steps:
         if not _previewable(step):
             continue
@@ -124,47 +136,30 @@ async def run_previews(app: Deputy, view: PlanView) -> str:
         key = f"deputy-preview{view.version.id}-{step.step_id}"
         try:
             results = [await call_with_credentials(app, requester, step.action, args, key) for args in arg_list]
+        except PermanentError as err:
+            # "No contact matches 'Quentin'": asking for approval would approve a failure
+            blockers.append(f"{step.note or step.action}: {err}")
+            continue
         except DeputyError as err:
             lines.append(f"step {step.position}: could not look it up yet ({err})")
             continue
         outputs[step.step_id] = {"results": results} if step.for_each else results[0]
-        summary = summarise_output(outputs[step.step_id])
-        if summary:
-            lines.append(f"step {step.position}: {summary}")
+        shown = read_lines(step, outputs[step.step_id], spec_of)
+        if not shown and (summary := summarise_output(outputs[step.step_id])):
+            shown = [f"step {step.position}: {summary}"]
+        lines += shown
     writes = resolved_writes(app, view, outputs)
-    lines += _write_lines(view, writes)
+    lines += write_lines(view, writes, outputs, spec_of)
+    blockers += nothing_to_do(view, writes, outputs)
     derived, derived_lines = await derive_writes(app, requester, writes, view.steps,
                                                  f"deputy-preview{view.version.id}-derived")
     lines += derived_lines
-    note = ("Preview, looked up before approval:\n" + "\n".join(f"• {line}" for line in lines)) if lines else ""
+    note = ("Preview, looked up before approval:\n" + "\n".join(
+        line if line.startswith("   ") else f"• {line}" for line in lines)) if lines else ""
     stored = {**outputs, KEY: derived} if derived else outputs
     async with app.database.session() as session:
         await previews.save(session, view.version.id, stored, hash_of(writes, derived), note)
-    return note
-
-
-def _write_lines(view: PlanView, writes: Mapping[str, Any]) -> list[str]:
-    lines = []
-    for step in view.steps:
-        if step.step_id not in writes:
-            continue
-        calls = writes[step.step_id]
-        calls = calls if isinstance(calls, list) else [calls]
-        changed = [_from_refs(step.args, c) for c in calls if isinstance(c, dict)]
-        changed = [c for c in changed if c]
-        if step.for_each and not calls:
-            lines.append(f"step {step.position} ({step.action}): nothing to do (no items)")
-        elif changed:
-            shown = "; ".join(", ".join(f"{k}={v}" for k, v in c.items()) for c in changed[:5])
-            more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
-            lines.append(f"step {step.position} ({step.action}) will use {shown}{more}"[:400])
-    return lines
-
-
-def _from_refs(template: dict[str, Any], resolved: dict[str, Any]) -> dict[str, Any]:
-    """The arguments whose value came from a reference, with the value it resolved to."""
-    return {k: v for k, v in resolved.items()
-            if k in template and template[k] != v and not is_ref(v) and not (isinstance(v, dict) and MISSING in v)}
+    return Preview(note=note, blockers=tuple(blockers))
 
 
 async def preview_note(app: Deputy, version_id: int | None) -> str:

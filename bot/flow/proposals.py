@@ -15,6 +15,7 @@ from bot.domain import (
     GoalStatus,
     PlanDraft,
     PlanningOutcome,
+    PlanStatus,
     Where,
 )
 from bot.flow.autopilot import autopilot_note
@@ -25,7 +26,7 @@ from bot.flow.previews import run_previews
 from bot.planning.validation import validate_plan
 from bot.policy import RequestFacts, evaluate_plan, plan_requirement
 from bot.store import audit, goals, messages
-from bot.store.goals import StepVerdict
+from bot.store.goals import PlanView, StepVerdict
 from bot.store.tables import GoalRow
 
 if TYPE_CHECKING:
@@ -71,6 +72,27 @@ async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, reason
         await _unplanned(app, goal_id, outcome.message)
         return
     await _propose_draft(app, goal_id, outcome, reason=reason, author_key=author_key, note=note)
+
+
+async def _nothing_to_approve(app: Deputy, goal_id: int, view: PlanView, blockers: tuple[str, ...]) -> None:
+    """The preview found nothing to do, or a name nobody matches: say what was found and
+    ask, instead of asking people to approve a plan that would do nothing or fail."""
+    question = ("Before asking anyone to approve this, I looked:\n"
+                + "\n".join(f"• {b}" for b in blockers)
+                + "\nSo there is nothing to approve yet. Reply in this thread with what to do instead.")
+    async with app.database.session() as session:
+        current = await goals.load_view(session, view.plan.id or 0, view.version.version, for_update=True)
+        if current is not None:
+            await goals.set_version_status(session, current.version, PlanStatus.SUPERSEDED)
+        goal = await session.get(GoalRow, goal_id)
+        assert goal is not None
+        await goals.set_goal_status(session, goal, GoalStatus.WAITING)
+        await goals.add_thread_message(session, goal_id, "Deputy", question)
+        await audit.append(session, "preview_found_nothing", goal_id=goal_id, data={
+            "plan": view.plan.id, "version": view.version.version, "found": list(blockers)})
+    port = app.port(goal.platform)
+    if port:
+        await port.post(where_of(goal), Question(question))
 
 
 async def _unplanned(app: Deputy, goal_id: int, message: str) -> None:
@@ -145,7 +167,10 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
         note = (note + "\n" if note else "") + (pilot or "Read-only: runs without approval.")
     elif not missing and not requirement.denied:
         preview = await run_previews(app, view)  # real values on the card; binds the approval
-        note = (note + "\n" if note else "") + preview if preview else note
+        if preview.blockers:
+            await _nothing_to_approve(app, goal_id, view, preview.blockers)
+            return
+        note = (note + "\n" if note else "") + preview.note if preview.note else note
     if old_view is not None:
         changes = describe_changes(old_view.draft(), draft, old_view.version.version)
         note = (note + "\n" if note else "") + changes if changes else note

@@ -12,6 +12,7 @@ from bot.app import Deputy
 from bot.chat.replies import CardState
 from bot.domain import PlanDraft, RunStatus, Step
 from bot.execution.worker import Worker
+from bot.flow.answers import money
 from bot.store.database import Database
 from bot.store.tables import RunRow
 from integrations.local.tables import LocalBillingClient, LocalInvoice, LocalOutbox, LocalTimeEntry
@@ -63,7 +64,7 @@ async def test_the_card_shows_who_each_reminder_goes_to(deputy: Deputy, database
     await chat.say("chase overdue invoices")
     note = chat.card.note
     for invoice in invoices:
-        assert f"to {invoice['email']}, amount_cents={invoice['outstanding_cents']}" in note
+        assert f"to {invoice['email']}, amount {money(invoice['outstanding_cents'], 'USD')}" in note
     assert await mails(database) == []
     assert "✓ Run 1: Done" in await chat.say("approve")
     assert sorted(m.to for m in await mails(database)) == sorted(i["email"] for i in invoices)
@@ -120,7 +121,7 @@ async def test_time_logged_after_approval_changes_the_amount_and_voids_it(
     chat = Chat(deputy, user="Dev")
     await chat.say("invoice them")
     estimate = await call_local(deputy, "estimate_invoice", client_id=client["id"], **period)
-    assert f"amount_cents={estimate['amount_cents']}" in chat.card.note
+    assert f"amount {money(estimate['amount_cents'], 'USD')}" in chat.card.note
     await deputy.dispatch(click(chat, "approve"))
     before = await invoice_ids(database)
     async with database.session() as session:
@@ -145,7 +146,7 @@ async def test_a_recipient_looked_up_after_an_earlier_write_must_be_one_the_card
     deputy.planner = planner
     chat = Chat(deputy, user="Dev")
     await chat.say("invoice them")
-    assert f"billing_email={client['email']}" in chat.card.note
+    assert f"billing email {client['email']}" in chat.card.note
     assert "looked up when it runs" in chat.card.note
     await deputy.dispatch(click(chat, "approve"))
     before = await invoice_ids(database)

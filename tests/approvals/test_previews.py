@@ -28,14 +28,23 @@ async def overdue_ids(deputy: Deputy) -> list[int]:
     return [i["id"] for i in found["invoices"]]
 
 
+async def overdue_numbers(deputy: Deputy) -> list[str]:
+    found = await call_local(deputy, "list_invoices", status="overdue")
+    return [i["number"] for i in found["invoices"]]
+
+
 async def test_the_card_shows_what_the_reads_found_before_anyone_approves(
         deputy: Deputy, database: Database) -> None:
     deputy.planner = ScriptedPlanner(chase_plan())
     chat = Chat(deputy, user="Dev")
     ids = await overdue_ids(deputy)
+    numbers = await overdue_numbers(deputy)
     out = await chat.say("chase overdue invoices")
-    assert f"step 1: {len(ids)} invoices" in out
-    assert "step 2 (local.send_reminder) will use " + "; ".join(f"invoice_id={i}" for i in ids) in out
+    # in people's terms: the invoices by number and client, never their database ids
+    assert f"local.list_invoices: {len(ids)} invoices" in out
+    assert all(number in out for number in numbers)
+    assert f"step 2 — local.send_reminder: {len(ids)}× — {numbers[0]} · " in out
+    assert "invoice_id" not in chat.card.note
     assert chat.card.state is CardState.AWAITING
     assert await reminders_sent(database) == 0  # a preview never writes
     assert "✓ Run 1: Done" in await chat.say("approve")  # same data: the approval holds
@@ -63,8 +72,8 @@ async def test_an_invoice_paid_between_approval_and_run_voids_the_approval(
     # the card asks again: a new version, with the fresh values, awaiting approval
     assert chat.card.version == 2 and chat.card.state is CardState.AWAITING
     assert "Asked again" in chat.card.note
-    assert f"step 1: {len(ids) - 1} invoices" in said
-    assert f"invoice_id={paid['id']}" not in chat.card.note
+    assert f"local.list_invoices: {len(ids) - 1} invoices" in said
+    assert paid["number"] not in chat.card.note
     # the old approval does not carry over; approving the new version sends the rest
     assert "✓ Run 2: Done" in await chat.say("approve")
     assert await reminders_sent(database) == len(ids) - 1
@@ -80,3 +89,24 @@ async def test_a_plan_without_reads_runs_as_approved(deputy: Deputy, database: D
     assert "will use" not in out and "step 1 (local.send_reminder) looked up: to " in out
     assert "✓ Run 1: Done" in await chat.say("approve")
     assert await reminders_sent(database) == 1
+
+
+async def test_a_plan_with_nothing_to_do_is_not_sent_for_approval(deputy: Deputy, database: Database) -> None:
+    chat = Chat(deputy, user="Dev")
+    said = await chat.say("chase invoices more than 90 days late")
+    assert "found nothing" in said and "nothing to approve" in said
+    assert "awaiting approval" not in said
+    # nothing to approve: approving the goal's plan anyway changes nothing
+    assert "is already superseded; nothing was changed" in await chat.say("approve 1")
+    assert await reminders_sent(database) == 0
+
+
+async def test_a_name_nobody_matches_is_asked_about_not_approved(deputy: Deputy, database: Database) -> None:
+    deputy.planner = ScriptedPlanner(PlanDraft(summary="Meet Quentin", steps=[
+        Step(id="s1", action="local.find_people", args={"names": ["Quentin"]}),
+        Step(id="s2", action="local.create_event", args={
+            "title": "Sync", "start": "2026-11-30T10:00:00+00:00", "end": "2026-11-30T10:30:00+00:00",
+            "attendees": {"$ref": "s1.emails"}})]))
+    chat = Chat(deputy, user="Dev")
+    said = await chat.say("meet Quentin on Monday")
+    assert "Quentin" in said and "nothing to approve" in said and "awaiting approval" not in said
