@@ -6,35 +6,33 @@ says so; a double click records one decision; quorum starts exactly one run.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from bot import metrics
 from bot.chat.buttons import BadButton, parse_button
 from bot.chat.events import ButtonPressed, ModifySubmitted
 from bot.chat.replies import CardState, Notice
-from bot.domain import Actor, ApprovalDecision, Effect, GoalStatus, PlanStatus, Step
+from bot.domain import Actor, ApprovalDecision, GoalStatus, PlanStatus
 from bot.errors import UserError
+from bot.flow import seen
 from bot.flow.cards import build_card
 from bot.flow.connections import missing_connections
 from bot.flow.edits import apply_edits
 from bot.flow.proposals import facts_of, propose, requester_label
 from bot.planning.validation import validate_plan
-from bot.policy import PlanRequirement, evaluate_plan, plan_requirement
-from bot.store import audit, goals, messages, runs
+from bot.policy import PlanRequirement
+from bot.store import audit, goals, messages, previews, runs
 from bot.store.goals import PlanView
 
 if TYPE_CHECKING:
     from bot.app import Deputy
 
 
-def requirement_of(app: Deputy, view: PlanView) -> PlanRequirement:
-    """Re-evaluated with the policy in force now, so a tightened policy applies at once."""
-    steps = []
-    for row in view.steps:
-        spec = app.registry.spec(row.action)
-        effect = spec.effect if spec else Effect.DESTRUCTIVE
-        steps.append((Step(id=row.step_id, action=row.action, args=row.args, for_each=row.for_each), effect))
-    return plan_requirement(evaluate_plan(app.policy, steps, facts_of(view.goal, app.clock())))
+def requirement_of(app: Deputy, view: PlanView, preview: Mapping[str, Any] | None = None) -> PlanRequirement:
+    """Re-evaluated with the policy in force now, so a tightened policy applies at once; with
+    the version's preview outputs, also on the values looked up before approval (seen.py)."""
+    return seen.requirement(app, view, preview, facts_of(view.goal, app.clock()))
 
 
 async def _private(app: Deputy, event: ButtonPressed | ModifySubmitted, text: str, tone: str = "warning") -> None:
@@ -93,7 +91,8 @@ async def decide(app: Deputy, event: ButtonPressed, plan_id: int, version: int,
         refusal = _stale_reason(view, plan_id, version)
         if refusal is None:
             assert view is not None
-            requirement = requirement_of(app, view)
+            stored = await previews.get(session, view.version.id or 0)
+            requirement = requirement_of(app, view, stored.outputs if stored else None)
             allowed, why = requirement.may_approve(app.policy, actor, view.goal.requester_key)
             if decision is ApprovalDecision.REJECT and actor.key == view.goal.requester_key:
                 allowed = True  # the requester may always withdraw their own goal

@@ -18,6 +18,7 @@ from bot.domain import (
     PlanStatus,
     Where,
 )
+from bot.flow import seen
 from bot.flow.autopilot import autopilot_note
 from bot.flow.cards import build_card
 from bot.flow.connections import missing_connections
@@ -25,7 +26,7 @@ from bot.flow.plan_diff import describe_changes
 from bot.flow.previews import run_previews
 from bot.planning.validation import validate_plan
 from bot.policy import RequestFacts, evaluate_plan, plan_requirement
-from bot.store import audit, goals, messages
+from bot.store import audit, goals, messages, previews
 from bot.store.goals import PlanView, StepVerdict
 from bot.store.tables import GoalRow
 
@@ -104,6 +105,31 @@ async def _unplanned(app: Deputy, goal_id: int, message: str) -> None:
     await app.port(goal.platform).post(where_of(goal), Notice(message, tone="warning"))
 
 
+async def _read_again(app: Deputy, view: PlanView, facts: RequestFacts) -> str:
+    """The policy read again on the previewed values (bot/flow/seen.py): a stricter verdict
+    replaces the stored one, so the card and the quorum show what the plan really needs."""
+    async with app.database.session() as session:
+        preview = await previews.get(session, view.version.id or 0)
+    if preview is None:
+        return ""
+    decisions = seen.seen_decisions(app, view, preview.outputs, facts)
+    stricter = seen.stricter_rows(view.steps, decisions)
+    if not stricter:
+        return ""
+    for row, decision in stricter:
+        row.verdict, row.verdict_reason, row.rule = decision.verdict.value, decision.reason, decision.rule
+    needed = seen.requirement(app, view, preview.outputs, facts)
+    view.version.approvals_required = needed.approvals
+    view.version.requester_may_approve = needed.requester_may_approve
+    async with app.database.session() as session:
+        await goals.save_verdicts(session, view)
+        await audit.append(session, "verdicts_from_preview", goal_id=view.goal.id, data={
+            "plan": view.plan.id, "version": view.version.version,
+            "steps": {row.step_id: decision.verdict.value for row, decision in stricter}})
+    return "With the values looked up: " + "; ".join(
+        f"step {row.position} {decision.reason}" for row, decision in stricter)
+
+
 async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason: str,
                          author_key: str | None, note: str) -> None:
     errors = validate_plan(draft, app.registry)
@@ -171,6 +197,8 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
             await _nothing_to_approve(app, goal_id, view, preview.blockers)
             return
         note = (note + "\n" if note else "") + preview.note if preview.note else note
+        asks_more = await _read_again(app, view, facts)
+        note = (note + "\n" if note else "") + asks_more if asks_more else note
     if old_view is not None:
         changes = describe_changes(old_view.draft(), draft, old_view.version.version)
         note = (note + "\n" if note else "") + changes if changes else note

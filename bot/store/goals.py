@@ -166,6 +166,15 @@ async def add_version(session: AsyncSession, goal: GoalRow, draft: PlanDraft,
     return PlanView(goal=goal, plan=plan, version=version, steps=steps)
 
 
+async def save_verdicts(session: AsyncSession, view: PlanView) -> None:
+    """Store the verdicts and requirement of a view whose rows were changed after proposal
+    (the policy read again on the preview's values; see bot/flow/seen.py)."""
+    for row in view.steps:
+        await session.merge(row)
+    await session.merge(view.version)
+    await session.flush()
+
+
 async def load_view(session: AsyncSession, plan_id: int, version: int | None = None,
                     *, for_update: bool = False) -> PlanView | None:
     plan = await session.get(PlanRow, plan_id)

@@ -70,3 +70,56 @@ async def test_the_same_split_under_the_total_waits_for_approval(deputy: Deputy,
     assert not chat.card.denied
     assert "✓ Run 1: Done" in await chat.say("approve")
     assert await payments(database) == before + 5
+
+
+SEEN_POLICY = """
+default: require_approval
+groups:
+  finance: ["shell:local:fin"]
+guardrails:
+  - name: invoice-cap
+    match: {action: create_invoice, when: "sum(amount_cents) > 100000"}
+    reason: no invoice above 1,000.00 without the boss
+rules:
+  - name: reads
+    match: {effect: read}
+    verdict: allow
+  - name: outside-mail
+    match: {when: "count(recipients outside_domains demo-agency.example) > 0"}
+    verdict: require_approval
+    approvers: [finance]
+    requester_may_approve: false
+"""
+
+
+async def test_a_recipient_looked_up_by_the_preview_counts_for_the_policy(deputy: Deputy, database: Database) -> None:
+    """send_reminder(invoice_id) says no address; its billing email, looked up before approval,
+    is outside the agency, so the rule on outside recipients asks finance."""
+    deputy.policy = parse_policy(SEEN_POLICY, "seen.yaml")
+    invoice = (await call_local(deputy, "list_invoices", status="overdue"))["invoices"][0]
+    deputy.planner = ScriptedPlanner(PlanDraft(summary="Remind", steps=[
+        Step(id="s1", action="local.send_reminder", args={"invoice_id": invoice["id"]})]))
+    chat = Chat(deputy, user="Dev")
+    await chat.say("remind")
+    assert "With the values looked up: step 1 needs 1 approval from @finance" in chat.card.note
+    assert "count(recipients outside_domains [demo-agency.example]) over the plan (1 call) is 1" in chat.card.note
+    said = await chat.say("approve")  # Dev is the requester and not in finance
+    assert "Run 1" not in said
+    final = await chat.say("approve", as_user="Fin")
+    assert "✓ Run 1: Done" in final, chat.transcript[-3000:]
+
+
+async def test_an_amount_looked_up_by_the_preview_meets_the_guardrail(deputy: Deputy, database: Database) -> None:
+    deputy.policy = parse_policy(SEEN_POLICY, "seen.yaml")
+    client = (await call_local(deputy, "list_clients"))["clients"][0]
+    period = {"period_start": "2026-01-01", "period_end": "2026-12-31"}
+    estimate = await call_local(deputy, "estimate_invoice", client_id=client["id"], **period)
+    assert estimate["amount_cents"] > 100000
+    deputy.planner = ScriptedPlanner(PlanDraft(summary="Invoice", steps=[
+        Step(id="s1", action="local.create_invoice", args={"client_id": client["id"], **period})]))
+    chat = Chat(deputy, user="Dev")
+    await chat.say("invoice them")
+    assert chat.card.denied and "no invoice above 1,000.00 without the boss" in chat.card.note
+    assert "a step the policy denies" in await chat.say("approve", as_user="Fin")
+    async with database.session() as session:
+        assert (await session.exec(select(func.count()).select_from(RunRow))).one() == 0
