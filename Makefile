@@ -7,7 +7,7 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 RUN_STAMP  := $(VENV)/.run-stamp
 TEST_STAMP := $(VENV)/.test-stamp
 
-.PHONY: run test lint install clean bench
+.PHONY: run test lint install clean bench chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,16 @@ lint: $(TEST_STAMP)
 	$(BIN)/deputy policy check policies/*.yaml
 	$(BIN)/deputy integrations check
 
+## The browser integration's tests drive a real Chromium: Debian's package, installed here
+## when missing (never `playwright install`, which downloads a browser at run time).
+chromium:
+	@command -v chromium >/dev/null || command -v "$$DEPUTY_BROWSER_EXECUTABLE" >/dev/null || \
+	  (apt-get update -q && apt-get install -y -q chromium) || \
+	  { echo "make test: Chromium is missing and could not be installed (apt-get install chromium)," \
+	         "or set DEPUTY_BROWSER_EXECUTABLE to a Chromium binary" >&2; exit 1; }
+
 ## The whole suite, on SQLite and on PostgreSQL (see tests/support/postgres.py).
-test: lint
+test: lint chromium
 	$(BIN)/pytest
 
 bench: $(TEST_STAMP)

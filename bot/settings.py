@@ -7,6 +7,7 @@ An invalid value stops start-up with one line naming the setting (see :func:`loa
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import logging
 import os
 import re
@@ -113,6 +114,10 @@ class Settings(BaseSettings):
     discord_sync_commands: bool = Field(True, description="Register the /deputy command at start-up.")
     stripe_api_url: str = Field("https://api.stripe.com", description="Stripe API base URL.")
     hubspot_api_url: str = Field("https://api.hubapi.com", description="HubSpot API base URL.")
+    browser_executable: str = Field(
+        "", description="Chromium binary the browser integration drives; empty: Debian's /usr/bin/chromium.")
+    browser_allowed_hosts: list[str] = Field(
+        default_factory=list, description='Hosts the browser may open, as JSON: ["portal.example.com", "*.example.org"]; empty: none.')
 
     @classmethod
     def settings_customise_sources(
@@ -151,6 +156,16 @@ class Settings(BaseSettings):
             if not str(role_id).isdigit():
                 raise ValueError(f"role id for group {group!r} must be digits (a role id, not its name)")
         return {group: str(role_id) for group, role_id in value.items()}
+
+    @field_validator("browser_allowed_hosts")
+    @classmethod
+    def _bare_hosts(cls, value: list[str]) -> list[str]:
+        for host in value:
+            port_or_scheme = ":" in host and not _is_ip(host.strip("[]"))
+            if not host.strip() or "/" in host or port_or_scheme:
+                raise ValueError(f"{host!r}: write a bare host name (portal.example.com or "
+                                 "*.example.com), without scheme, port or path")
+        return value
 
     @field_validator("log_level")
     @classmethod
@@ -198,6 +213,14 @@ class Settings(BaseSettings):
         return not self.database_url
 
 
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _setting_name(loc: tuple[Any, ...]) -> str:
     field = str(loc[0]) if loc else "?"
     # platform names (SLACK_BOT_TOKEN, DISCORD_TOKEN) come as they are spelled
@@ -209,6 +232,7 @@ _JSON_EXAMPLES = {
     "integrations": """'["local", "calendar"]'""",
     "integration_paths": """'["/srv/deputy-integrations"]'""",
     "discord_role_groups": """'{"finance": "112233445566778899"}'""",
+    "browser_allowed_hosts": """'["portal.example.com"]'""",
     "mcp_servers": """'[{"name": "files", "command": "npx", "args": ["-y", "…"]}]'""",
 }
 # DEPUTY_TEST_* variables belong to the test suite (tests/support/postgres.py), not to Deputy
