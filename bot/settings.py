@@ -60,6 +60,8 @@ class Settings(BaseSettings):
         default_factory=list, description="Extra folders holding third-party integration folders.")
     timezone: str = Field("UTC", description="Time zone for people whose platform gives none.")
     step_attempts: int = Field(4, ge=1, le=20, description="Tries per step on transient errors.")
+    max_replans: int = Field(
+        3, ge=0, le=20, description="Re-plans after failures per goal before a person is asked instead.")
     retry_base_seconds: float = Field(0.5, ge=0, description="First retry delay; doubles each try.")
     retry_max_seconds: float = Field(30.0, ge=0, description="Longest wait between two tries.")
     step_timeout_seconds: float = Field(30.0, gt=0, description="Timeout of one integration call.")

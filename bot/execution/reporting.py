@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.chat.replies import RunResult
+from bot.domain import Clarification
 from bot.flow.answers import leaf_answers, spec_lookup
 from bot.flow.approvals import refresh_card
 from bot.flow.cards import summarise_output
@@ -57,11 +58,19 @@ async def report_finished(app: Deputy, view: PlanView, run_id: int, outputs: dic
 
 async def _replan(app: Deputy, view: PlanView, outputs: dict[str, Any], failed: StepRow, error: str,
                   check: str) -> None:
-    assert view.goal.id is not None
+    assert view.goal.id is not None and view.plan.id is not None
     async with app.database.session() as session:
         requester = await goals.get_actor(session, view.goal.requester_key)
         history = tuple(await goals.thread_history(session, view.goal.id))
+        replans = await goals.count_versions(session, view.plan.id, reason_prefix="re-planned")
     assert requester is not None
+    if replans >= app.settings.max_replans:
+        # a plan that keeps failing is a person's call, not another guess
+        await propose(app, view.goal.id, Clarification(question=(
+            f"Step {failed.position} failed again ({error[:200]}), after {replans} re-plans. "
+            "I will not guess again: what should I do? Reply in this thread.")),
+            reason="asked after repeated failures", author_key=None)
+        return
     context = await planning_context(app, requester, history)
     request = ReplanRequest(goal=view.goal.text, plan=view.draft(), completed=outputs,
                             failed_step=failed.step_id, error=error)

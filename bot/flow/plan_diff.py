@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from typing import Any
 
@@ -27,14 +28,21 @@ def _step_changes(number: int, old: Step, new: Step) -> list[str]:
 
 
 def describe_changes(old: PlanDraft, new: PlanDraft, old_version: int) -> str:
-    """One line per change, step by step; empty when the steps are the same."""
+    """One line per change; empty when the steps are the same. Steps are matched by what
+    they do (their actions, in order), not by position, so one step added at the start
+    reads as one addition rather than every step changed."""
     lines: list[str] = []
-    for number, (before, after) in enumerate(zip(old.steps, new.steps, strict=False), start=1):
-        lines.extend(_step_changes(number, before, after))
-    for number, step in enumerate(new.steps[len(old.steps):], start=len(old.steps) + 1):
-        lines.append(f"+ step {number}: {step.action}")
-    for number, step in enumerate(old.steps[len(new.steps):], start=len(new.steps) + 1):
-        lines.append(f"− step {number}: {step.action} (dropped)")
+    matcher = difflib.SequenceMatcher(a=[s.action for s in old.steps], b=[s.action for s in new.steps],
+                                      autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for k in range(i2 - i1):
+                lines.extend(_step_changes(j1 + k + 1, old.steps[i1 + k], new.steps[j1 + k]))
+            continue
+        for k in range(i1, i2):
+            lines.append(f"− {old.steps[k].action} (was step {k + 1}, dropped)")
+        for k in range(j1, j2):
+            lines.append(f"+ step {k + 1}: {new.steps[k].action}")
     if not lines:
         return ""
     shown = lines[:8] + ([f"… and {len(lines) - 8} more changes"] if len(lines) > 8 else [])

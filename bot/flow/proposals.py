@@ -75,6 +75,23 @@ async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, reason
     await _propose_draft(app, goal_id, outcome, reason=reason, author_key=author_key, note=note)
 
 
+async def _same_as_waiting(app: Deputy, goal_id: int, draft: PlanDraft) -> bool:
+    """A reply or edit that leaves the waiting plan exactly as it is makes no new version
+    (approvals would be voided for nothing): say so instead."""
+    async with app.database.session() as session:
+        goal = await session.get(GoalRow, goal_id)
+        plan = await goals.plan_for_goal(session, goal_id)
+        view = await goals.load_view(session, plan.id) if plan is not None and plan.id else None
+    if goal is None or view is None or view.version.status != PlanStatus.PROPOSED:
+        return False
+    if view.draft().fingerprint() != draft.fingerprint():
+        return False
+    await app.port(goal.platform).post(where_of(goal), Notice(
+        f"That changes nothing in the plan: version {view.version.version} stays as it is, "
+        "with its approvals.", tone="info"))
+    return True
+
+
 async def _nothing_to_approve(app: Deputy, goal_id: int, view: PlanView, blockers: tuple[str, ...]) -> None:
     """The preview found nothing to do, or a name nobody matches: say what was found and
     ask, instead of asking people to approve a plan that would do nothing or fail."""
@@ -136,6 +153,8 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
     if errors:
         listed = "\n".join(f"• {e}" for e in errors[:10])
         await _unplanned(app, goal_id, f"I could not make a valid plan, so nothing will run:\n{listed}")
+        return
+    if author_key is not None and await _same_as_waiting(app, goal_id, draft):
         return
     verdicts = []
     async with app.database.session() as session:

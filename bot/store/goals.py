@@ -256,3 +256,9 @@ async def open_goals_of(session: AsyncSession, actor_key: str, limit: int = 20) 
         GoalRow.requester_key == actor_key, col(GoalRow.status).in_(open_states))
         .order_by(col(GoalRow.id).desc()).limit(limit))
     return list(rows)
+
+
+async def count_versions(session: AsyncSession, plan_id: int, *, reason_prefix: str) -> int:
+    """How many versions of a plan were made for a reason ("re-planned …")."""
+    rows = await session.exec(select(PlanVersionRow.reason).where(PlanVersionRow.plan_id == plan_id))
+    return sum(1 for reason in rows.all() if reason.startswith(reason_prefix))

@@ -272,5 +272,23 @@ def test_plan_changes_are_described_step_by_step() -> None:
                                         Step(id="s2", action="local.send_reminder", args={"invoice_id": 1})])
     new = PlanDraft(summary="x", steps=[Step(id="s1", action="local.list_invoices", args={"status": "sent"})])
     assert describe_changes(old, new, 1) == (
-        "Changes from version 1: step 1 status: overdue → sent; − step 2: local.send_reminder (dropped)")
+        "Changes from version 1: step 1 status: overdue → sent; − local.send_reminder (was step 2, dropped)")
     assert describe_changes(old, old, 1) == ""
+
+
+def test_a_step_added_in_front_is_one_addition_not_every_step_changed() -> None:
+    from bot.flow.plan_diff import describe_changes
+
+    old = PlanDraft(summary="x", steps=[Step(id="s1", action="local.list_invoices", args={"status": "overdue"}),
+                                        Step(id="s2", action="local.send_reminder", args={"invoice_id": 1})])
+    new = PlanDraft(summary="x", steps=[Step(id="s1", action="local.search_crm", args={"query": "Acme"}),
+                                        Step(id="s2", action="local.list_invoices", args={"status": "overdue"}),
+                                        Step(id="s3", action="local.send_reminder", args={"invoice_id": 1})])
+    assert describe_changes(old, new, 1) == "Changes from version 1: + step 1: local.search_crm"
+
+
+async def test_a_reply_that_changes_nothing_says_so_and_keeps_the_version(chat: Chat) -> None:
+    await chat.say("book a meeting with Ana and Ben next Tuesday at 10am")
+    said = await chat.say("reply yes, next Tuesday at 10am")
+    assert "That changes nothing in the plan: version 1 stays as it is" in said
+    assert chat.card.version == 1

@@ -201,3 +201,23 @@ async def test_a_write_that_times_out_is_not_sent_again(database: Database, sett
     out = await chat.say("approve")
     assert "may or may not have happened" in out
     assert [t for _, t in backend.effects] == ["slow"]
+
+
+async def test_a_plan_that_keeps_failing_is_replanned_three_times_then_a_person_is_asked(
+        deputy: Deputy) -> None:
+    from bot.domain import PlanDraft, Step
+    from tests.core.doubles import ScriptedPlanner
+    from tests.support.chat import Chat
+
+    failing = PlanDraft(summary="Remind about a missing invoice", steps=[
+        Step(id="s1", action="local.send_reminder", args={"invoice_id": 9999}, note="remind")])
+    planner = ScriptedPlanner(*[failing] * 6)
+    deputy.planner = planner
+    chat = Chat(deputy, user="Dev Patel")
+    await chat.say("remind about invoice 9999")
+    said = ""
+    for _ in range(4):
+        said = await chat.say("approve")
+    assert len(planner.replans) == deputy.settings.max_replans == 3
+    assert "after 3 re-plans" in said and "I will not guess again" in said
+    assert chat.card.version == 4
