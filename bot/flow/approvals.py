@@ -19,6 +19,7 @@ from bot.flow import seen
 from bot.flow.cards import build_card
 from bot.flow.connections import missing_connections
 from bot.flow.edits import apply_edits
+from bot.flow.membership import outsider_reason
 from bot.flow.proposals import facts_of, propose, requester_label
 from bot.planning.validation import validate_plan
 from bot.policy import PlanRequirement
@@ -85,12 +86,17 @@ async def decide(app: Deputy, event: ButtonPressed, plan_id: int, version: int,
     refusal: str | None = None
     started = False
     async with app.database.session() as session:
-        await goals.upsert_actor(session, actor)
         # the row lock serialises concurrent clicks on one version (PostgreSQL)
         view = await goals.load_view(session, plan_id, version, for_update=True)
-        refusal = _stale_reason(view, plan_id, version)
+        outsider = outsider_reason(view.goal, actor, event.where) if view is not None else None
+        refusal = outsider or _stale_reason(view, plan_id, version)
+        if outsider is not None and view is not None:
+            await audit.append(session, "refusal", actor_key=actor.key, goal_id=view.goal.id,
+                               data={"plan": plan_id, "version": version, "reason": "outside the goal's team",
+                                     "team": actor.team_id, "channel": event.where.channel_id})
         if refusal is None:
             assert view is not None
+            await goals.upsert_actor(session, actor)
             stored = await previews.get(session, view.version.id or 0)
             requirement = requirement_of(app, view, stored.outputs if stored else None)
             allowed, why = requirement.may_approve(app.policy, actor, view.goal.requester_key)
@@ -194,7 +200,8 @@ def _card_state(version_status: str, run_status: str | None) -> CardState:
 async def on_modify(app: Deputy, event: ModifySubmitted) -> None:
     async with app.database.session() as session:
         view = await goals.load_view(session, event.plan_id, event.version)
-    refusal = _stale_reason(view, event.plan_id, event.version)
+    refusal = (outsider_reason(view.goal, event.actor, event.where) if view is not None else None) \
+        or _stale_reason(view, event.plan_id, event.version)
     if refusal is not None:
         await _private(app, event, refusal)
         return

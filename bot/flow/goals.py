@@ -9,6 +9,7 @@ from bot.chat.events import GoalPosted, ThreadReply
 from bot.chat.replies import Notice
 from bot.domain import GoalStatus
 from bot.flow.context import planning_context
+from bot.flow.membership import outsider_reason
 from bot.flow.monitor_goals import propose_if_scheduled
 from bot.flow.proposals import propose
 from bot.store import audit, goals
@@ -67,7 +68,10 @@ async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
         goal = await goals.goal_by_thread(session, event.where)
         if goal is None or goal.id is None:
             return  # not a thread Deputy answered in
-        if goal.status == GoalStatus.RUNNING:
+        outsider = outsider_reason(goal, event.actor, event.where)
+        if outsider is not None:
+            busy = False
+        elif goal.status == GoalStatus.RUNNING:
             busy = True
         else:
             busy = False
@@ -78,6 +82,10 @@ async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
         history = tuple(await goals.thread_history(session, goal.id))
         goal_id, goal_text = goal.id, goal.text
     port = app.port(event.where.platform)
+    if outsider is not None:
+        if port:
+            await port.post_private(event.where, event.actor, Notice(outsider, tone="warning"))
+        return
     if busy:
         await port.post_private(event.where, event.actor, Notice(
             "This goal is running now; I will change nothing until it ends. "

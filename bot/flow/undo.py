@@ -20,6 +20,7 @@ from bot.chat.events import ButtonPressed
 from bot.chat.replies import Button, Notice
 from bot.domain import PlanDraft, RunStatus, Step, StepStatus, Where
 from bot.flow.deadlines import hours_text, undo_window
+from bot.flow.membership import outsider_reason
 from bot.planning.refs import RefError, lookup
 from bot.store import audit, goals, runs
 from bot.store.goals import PlanView
@@ -127,6 +128,10 @@ async def on_undo(app: Deputy, event: ButtonPressed, button: ButtonId) -> None:
     if view is None or run is None or run.id is None or run.status != RunStatus.SUCCEEDED:
         await tell(f"Plan {button.plan_id} version {button.version} has no finished run to undo; "
                    "nothing was changed.")
+        return
+    outsider = outsider_reason(view.goal, event.actor, event.where)
+    if outsider is not None:
+        await tell(outsider)
         return
     problem = _window_problem(app, run)
     steps = undo_steps(app, view, results)

@@ -36,6 +36,20 @@ class RequestFacts:
                    platform=actor.platform, now=now)
 
 
-def member_of(members: list[str], key: str) -> bool:
-    """Policy groups list actor keys (``platform:team:user``) or bare user ids."""
-    return key in members or key.split(":")[-1] in members
+def team_of_key(key: str) -> str:
+    """``platform:team`` of an actor key ``platform:team:user``."""
+    platform, _, rest = key.partition(":")
+    return f"{platform}:{rest.partition(':')[0]}"
+
+
+def member_of(members: list[str], key: str, home_team: str | None = None) -> bool:
+    """Policy groups list actor keys (``platform:team:user``) or bare user ids.
+
+    A bare id (``U0BOSS``) names a person of the goal's own team (``home_team``,
+    ``platform:team``): the same id in another workspace or guild is somebody else.
+    """
+    if key in members:
+        return True
+    if home_team is not None and team_of_key(key) != home_team:
+        return False
+    return key.split(":", 2)[-1] in members

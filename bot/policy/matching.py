@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot.domain import Effect, Step
-from bot.policy.facts import RequestFacts, member_of
+from bot.policy.facts import RequestFacts, member_of, team_of_key
 from bot.policy.model import Policy, Rule
 from bot.policy.totals import PlanStep, evaluate_total, selected_calls
 from bot.policy.truth import Check, Truth, combine
@@ -26,9 +26,16 @@ def _step_checks(rule: Rule, step: Step, effect: Effect) -> list[Check]:
     return checks
 
 
-def in_group(policy: Policy, group: str, key: str, platform_groups: frozenset[str] | None) -> Truth:
-    """Membership by the policy file (actor key or bare user id) or by a platform group of that name."""
-    if member_of(policy.groups.get(group, []), key):
+def in_group(policy: Policy, group: str, key: str, platform_groups: frozenset[str] | None,
+             home_team: str | None = None) -> Truth:
+    """Membership by the policy file (actor key or bare user id) or by a platform group of that name.
+
+    ``home_team`` (``platform:team``) is the goal's team: a bare id matches only there, and a
+    person of another team is in no group of this one, whatever their own workspace calls
+    its groups."""
+    if home_team is not None and team_of_key(key) != home_team:
+        return Truth.FALSE
+    if member_of(policy.groups.get(group, []), key, home_team):
         return Truth.TRUE
     if platform_groups is None:
         return Truth.UNKNOWN
@@ -39,7 +46,8 @@ def _requester_check(policy: Policy, groups: list[str], facts: RequestFacts | No
     listed = ", ".join(f"@{g}" for g in groups)
     if facts is None:
         return Check(Truth.UNKNOWN, f"the requester's groups are not known (rule wants {listed})")
-    truths = [in_group(policy, g, facts.requester_key, facts.requester_groups) for g in groups]
+    home = team_of_key(facts.requester_key)
+    truths = [in_group(policy, g, facts.requester_key, facts.requester_groups, home) for g in groups]
     if Truth.TRUE in truths:
         hit = groups[truths.index(Truth.TRUE)]
         return Check(Truth.TRUE, f"requester is in @{hit}")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.domain import Actor
+from bot.policy.facts import team_of_key
 from bot.policy.matching import in_group
 from bot.policy.model import Policy, Verdict
 from bot.policy.truth import Truth
@@ -31,13 +32,17 @@ class Need:
     def counts(self, policy: Policy, actor: Actor, requester_key: str) -> bool:
         if actor.key == requester_key and not self.requester_may_approve:
             return False
-        return not self.groups or any(_member(policy, g, actor) for g in self.groups)
+        home = team_of_key(requester_key) if requester_key else None
+        if home is not None and team_of_key(actor.key) != home:
+            return False  # only people of the goal's team approve it
+        return not self.groups or any(_member(policy, g, actor, home) for g in self.groups)
 
     def met_by(self, policy: Policy, approvers: Sequence[Actor], requester_key: str) -> bool:
         counting = _distinct([a for a in approvers if self.counts(policy, a, requester_key)])
         if len(counting) < self.approvals:
             return False
-        return self.mode != "all_of" or _one_per_group(policy, self.groups, counting)
+        home = team_of_key(requester_key) if requester_key else None
+        return self.mode != "all_of" or _one_per_group(policy, self.groups, counting, home)
 
     def describe(self) -> str:
         plural = "s" if self.approvals > 1 else ""
@@ -48,9 +53,9 @@ class Need:
         return f"{self.approvals} approval{plural}{who}{self_ok}"
 
 
-def _member(policy: Policy, group: str, actor: Actor) -> bool:
+def _member(policy: Policy, group: str, actor: Actor, home_team: str | None = None) -> bool:
     # an approver's platform groups come with their click, so they are always known here
-    return in_group(policy, group, actor.key, actor.groups) is Truth.TRUE
+    return in_group(policy, group, actor.key, actor.groups, home_team) is Truth.TRUE
 
 
 def _distinct(actors: Sequence[Actor]) -> list[Actor]:
@@ -60,13 +65,14 @@ def _distinct(actors: Sequence[Actor]) -> list[Actor]:
     return list(seen.values())
 
 
-def _one_per_group(policy: Policy, groups: tuple[str, ...], actors: list[Actor]) -> bool:
+def _one_per_group(policy: Policy, groups: tuple[str, ...], actors: list[Actor],
+                   home_team: str | None) -> bool:
     """A distinct person for every group (bipartite matching by augmenting paths)."""
     owner: dict[str, str] = {}  # actor key -> group it stands for
 
     def place(group: str, tried: set[str]) -> bool:
         for actor in actors:
-            if actor.key in tried or not _member(policy, group, actor):
+            if actor.key in tried or not _member(policy, group, actor, home_team):
                 continue
             tried.add(actor.key)
             if actor.key not in owner or place(owner[actor.key], tried):

@@ -73,7 +73,8 @@ async def create_goal(session: AsyncSession, actor: Actor, where: Where, text: s
             GoalRow.platform == where.platform, GoalRow.source_event_id == event_id))).first()
         if existing is not None:
             return None
-    row = GoalRow(requester_key=actor.key, platform=where.platform, channel_id=where.channel_id,
+    row = GoalRow(requester_key=actor.key, platform=where.platform, team_id=actor.team_id,
+                  channel_id=where.channel_id,
                   thread_id=where.thread_id, source_event_id=event_id, text=text,
                   requester_groups=sorted(actor.groups), status=GoalStatus.PLANNING)
     session.add(row)

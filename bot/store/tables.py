@@ -40,6 +40,8 @@ class GoalRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     requester_key: str = Field(foreign_key="actors.key", max_length=200)
     platform: str = Field(max_length=20)
+    # the Slack workspace / Discord guild the goal belongs to: only its people act on it
+    team_id: str = Field(default="", max_length=80)
     channel_id: str = Field(max_length=120)
     thread_id: str | None = Field(default=None, max_length=120)
     source_event_id: str | None = Field(default=None, max_length=200)

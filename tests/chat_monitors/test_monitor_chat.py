@@ -25,7 +25,7 @@ async def test_a_scheduled_goal_becomes_an_approved_monitor(chat: Chat, deputy: 
     [proposed] = await live_monitors(deputy)
     assert proposed.status == MonitorStatus.PROPOSED  # nothing fires before approval
 
-    refused = await chat.say("as Alice Moore: approve")
+    refused = await chat.say("as Ben: approve")
     assert "can't approve monitor 1" in refused
     approved = await chat.say("approve")
     assert "Monitor 1 is on" in approved and "next Mon 30 Nov 09:00" in approved
@@ -70,7 +70,7 @@ async def test_monitors_lists_and_manages_the_channels_monitors(chat: Chat, depu
     assert "paused · paused" in await chat.say("monitors")
     assert "is paused; nothing was changed" in await chat.say("monitor pause 1")
     assert "running again" in await chat.say("monitor resume 1")
-    assert "can't delete monitor 1" in await chat.say("as Alice Moore: monitor delete 1")
+    assert "can't delete monitor 1" in await chat.say("as Ben: monitor delete 1")
     assert "Use: monitor" in await chat.say("monitor pause")
     assert "is deleted" in await chat.say("monitor delete 1")
     assert "No monitors post to this channel" in await chat.say("monitors")

@@ -282,11 +282,13 @@ class FakeDiscord:
         await self._send("MESSAGE_CREATE", {**message, "member": member})
         return message
 
-    async def click(self, name: str, message_id: str, custom_id: str) -> str:
-        """A button click on a stored message; returns the interaction id."""
+    async def click(self, name: str, message_id: str, custom_id: str, *, guild_id: str | None = None) -> str:
+        """A button click on a stored message; returns the interaction id. ``guild_id`` plays
+        a click that Discord delivers from another guild (the member is of that guild)."""
         message = self.messages[message_id]
         data = {"custom_id": custom_id, "component_type": 2}
-        return await self._interact(name, 3, data, message["channel_id"], message=message)
+        return await self._interact(name, 3, data, message["channel_id"], message=message,
+                                    guild_id=guild_id)
 
     async def slash(self, name: str, goal: str, channel_id: str | None = None) -> str:
         data = {
@@ -324,14 +326,16 @@ class FakeDiscord:
         data: dict[str, Any],
         channel_id: str,
         message: dict[str, Any] | None = None,
+        guild_id: str | None = None,
     ) -> str:
         interaction_id = self.new_id()
+        guild = guild_id or self.guild_id
         payload: dict[str, Any] = {
             "id": interaction_id,
             "application_id": self.app_id,
             "type": kind,
             "data": data,
-            "guild_id": self.guild_id,
+            "guild_id": guild,
             "channel_id": channel_id,
             "channel": self.channels[channel_id],
             "member": {**self._member(name), "permissions": ADMIN},
@@ -341,7 +345,7 @@ class FakeDiscord:
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": self.guild_id},
+            "authorizing_integration_owners": {"0": guild},
             "context": 0,
             "attachment_size_limit": 10485760,
         }

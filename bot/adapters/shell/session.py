@@ -44,6 +44,21 @@ def local_actor(name: str, timezone: str = "UTC") -> Actor:
                  timezone=timezone)
 
 
+async def known_shell_person(app: Deputy, name: str) -> bool:
+    from bot.store import goals
+    from integrations.local.demo import TEAM
+
+    wanted = name.strip().lower()
+    demo = {n.lower() for n, _e, _t in TEAM} | {n.split()[0].lower() for n, _e, _t in TEAM}
+    if wanted in demo:
+        return True
+    key = local_actor(name).key
+    if any(key in members or wanted in members for members in app.policy.groups.values()):
+        return True
+    async with app.database.session() as session:
+        return await goals.get_actor(session, key) is not None
+
+
 # asks one question of the person at the terminal: (label, secret) -> answer, None on EOF
 Ask = Callable[[str, bool], Awaitable[str | None]]
 
@@ -78,6 +93,10 @@ class ShellSession:
             return True
         if text.lower().startswith("as ") and ":" in text:
             name, _, rest = text[3:].partition(":")
+            refusal = await self._unknown_person(name.strip())
+            if refusal is not None:
+                await self.port.post_private(self._where(), actor, Notice(refusal, tone="warning"))
+                return True
             return await self.handle_line(rest, local_actor(name.strip(), actor.timezone))
         if not text:
             return True
@@ -101,6 +120,18 @@ class ShellSession:
             await self._answer_form(actor)
             await self.worker.drain()
         return True
+
+    async def _unknown_person(self, name: str) -> str | None:
+        """Why ``as NAME:`` may not act as NAME, or None. Acting as someone is how the shell
+        tries approvals by others, so only a person the shell knows may be named: the demo
+        team, someone the policy names, or someone who has used this Deputy before."""
+        if not name:
+            return "Say who to act as: `as NAME: approve` (nothing was done)."
+        if await known_shell_person(self.app, name):
+            return None
+        return (f"I don't know anyone called {name[:60]!r} here, so nothing was done. Act as "
+                "someone from the demo team, someone the policy names, or someone who has "
+                "used Deputy before.")
 
     async def needs_demo(self) -> bool:
         """True when the local integration is loaded and holds no people yet."""

@@ -184,10 +184,22 @@ def credentials_event(body: Payload, actor: Actor) -> CredentialsSubmitted:
 
 
 def team_of(body: Payload) -> str:
+    """The workspace of the person who acted.
+
+    In a Slack Connect channel, people of other workspaces click and write too: the request
+    is signed for the workspace Deputy is installed in, but ``user.team_id`` (interactions)
+    and ``event.user_team`` (events) name the person's own workspace, which is what the core
+    compares with the goal's team. An Enterprise org id (``E…``) in ``user.team_id`` is not a
+    workspace; the interaction's ``team`` then names it.
+    """
+    user_team = _get(body, "user", "team_id")
+    if user_team and not str(user_team).startswith("E"):
+        return str(user_team)
     return str(
-        body.get("team_id")
-        or _get(body, "team", "id")
-        or _get(body, "user", "team_id")
+        _get(body, "event", "user_team")
         or _get(body, "event", "team")
+        or body.get("team_id")
+        or _get(body, "team", "id")
+        or user_team
         or ""
     )
