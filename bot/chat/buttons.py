@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ACTIONS = ("approve", "reject", "modify", "undo", "monitor-approve", "monitor-reject")
+# "accept": accept a thread suggestion; its id stands in the version's place
+ACTIONS = ("approve", "reject", "modify", "undo", "accept", "monitor-approve", "monitor-reject")
 PREFIX = "deputy"
 
 

@@ -20,7 +20,7 @@ from bot.flow.cards import build_card
 from bot.flow.connections import missing_connections
 from bot.flow.edits import apply_edits
 from bot.flow.membership import outsider_reason
-from bot.flow.proposals import facts_of, propose, requester_label
+from bot.flow.proposals import consent_note, facts_of, propose, requester_label
 from bot.planning.validation import validate_plan
 from bot.policy import PlanRequirement
 from bot.store import audit, goals, messages, previews, runs
@@ -72,6 +72,11 @@ async def on_button(app: Deputy, event: ButtonPressed) -> None:
                                                           argument=f"{verb} {button.version}"))
         await _private(app, event, notice.text, notice.tone)
         return
+    if button.action == "accept":
+        from bot.flow.suggestions import on_accept
+
+        await on_accept(app, event, button.plan_id, button.version)  # version: the suggestion's id
+        return
     if button.action == "modify":
         await _private(app, event, f"To change the plan, reply `modify STEP key=value` "
                                    f"(plan {button.plan_id}, version {button.version}).", "info")
@@ -102,6 +107,8 @@ async def decide(app: Deputy, event: ButtonPressed, plan_id: int, version: int,
             allowed, why = requirement.may_approve(app.policy, actor, view.goal.requester_key)
             if decision is ApprovalDecision.REJECT and actor.key == view.goal.requester_key:
                 allowed = True  # the requester may always withdraw their own goal
+            if view.version.requester_consent and actor.key == view.goal.requester_key:
+                allowed = True  # their consent to someone else's change, counted apart
             missing = (await missing_connections(app, view.goal.requester_key,
                                                  {s.action.split(".", 1)[0] for s in view.steps})
                        if decision is ApprovalDecision.APPROVE else [])
@@ -125,7 +132,10 @@ async def decide(app: Deputy, event: ButtonPressed, plan_id: int, version: int,
                     await goals.set_goal_status(session, view.goal, GoalStatus.REJECTED)
                 else:
                     approvers = await goals.approving_actors(session, view.version)
-                    if requirement.quorum_problem(app.policy, approvers, view.goal.requester_key) is None:
+                    consented = not view.version.requester_consent or any(
+                        a.key == view.goal.requester_key for a in approvers)
+                    if consented and requirement.quorum_problem(
+                            app.policy, approvers, view.goal.requester_key) is None:
                         started = True
     if refusal is not None:
         await _private(app, event, refusal)
@@ -172,10 +182,14 @@ async def refresh_card(app: Deputy, plan_id: int, version: int, note: str = "") 
 
     state = _card_state(view.version.status, run.status if run else None)
     requester = await requester_label(app, view.goal.requester_key)
+    from bot.flow.suggestions import card_extras
+
+    suggestion, accept = await card_extras(app, view)
+    lines = [await consent_note(app, view), note or await preview_note(app, view.version.id), suggestion]
     card = build_card(view, app.registry, state=state, requester=requester,
                       approved_by=tuple(labels), results=results,
-                      note=note or await preview_note(app, view.version.id),
-                      extra_buttons=await undo_buttons(app, view, run, results))
+                      note="\n".join(line for line in lines if line),
+                      extra_buttons=await undo_buttons(app, view, run, results) + accept)
     await app.port(view.goal.platform).update(ref, card)
 
 
@@ -219,10 +233,13 @@ async def on_modify(app: Deputy, event: ModifySubmitted) -> None:
         await _private(app, event, "That change is not valid, so nothing was changed:\n"
                        + "\n".join(f"• {p}" for p in problems[:5]))
         return
+    async with app.database.session() as session:
+        await goals.upsert_actor(session, event.actor)  # the card names who changed it
     changes = ", ".join(f"step {e.step} {e.key}" for e in event.edits)
     await propose(app, view.goal.id, draft, reason=f"modified by {event.actor.label}",
                   author_key=event.actor.key,
-                  note=f"Changed from version {event.version}: {changes} (earlier approvals no longer count).")
+                  note=f"Changed from version {event.version} by {event.actor.label}: {changes} "
+                       "(earlier approvals no longer count).")
 
 
 async def _may_modify(app: Deputy, view: PlanView, actor: Actor) -> bool:

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 from bot import metrics
 from bot.chat.events import GoalPosted, ThreadReply
 from bot.chat.replies import Notice
-from bot.domain import GoalStatus
+from bot.domain import GoalStatus, PlanStatus
 from bot.flow.context import planning_context
 from bot.flow.membership import outsider_reason
 from bot.flow.monitor_goals import propose_if_scheduled
 from bot.flow.proposals import propose
+from bot.flow.suggestions import SUGGESTED
 from bot.store import audit, goals
 
 if TYPE_CHECKING:
@@ -64,34 +65,57 @@ async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
     text = event.text.strip()
     if not text:
         return
+    outsider: str | None = None
+    busy = replayed = False
     async with app.database.session() as session:
         goal = await goals.goal_by_thread(session, event.where)
         if goal is None or goal.id is None:
             return  # not a thread Deputy answered in
         outsider = outsider_reason(goal, event.actor, event.where)
-        if outsider is not None:
-            busy = False
-        elif goal.status == GoalStatus.RUNNING:
+        by_requester = event.actor.key == goal.requester_key
+        if outsider is None and goal.status == GoalStatus.RUNNING:
             busy = True
-        else:
-            busy = False
+        elif outsider is None:
             await goals.upsert_actor(session, event.actor)
-            await goals.add_thread_message(session, goal.id, event.actor.label, text)
-            await audit.append(session, "thread_reply", actor_key=event.actor.key, goal_id=goal.id,
-                               data={"text": text})
+            stored = await goals.add_thread_message(
+                session, goal.id, event.actor.label, text, author_key=event.actor.key,
+                event_id=event.event_id, status="" if by_requester else SUGGESTED)
+            replayed = stored is None  # the platform delivered this reply before (a restart)
+            if not replayed:
+                await audit.append(session, "thread_reply" if by_requester else "suggestion",
+                                   actor_key=event.actor.key, goal_id=goal.id, data={"text": text})
         history = tuple(await goals.thread_history(session, goal.id))
         goal_id, goal_text = goal.id, goal.text
     port = app.port(event.where.platform)
-    if outsider is not None:
-        if port:
-            await port.post_private(event.where, event.actor, Notice(outsider, tone="warning"))
-        return
-    if busy:
-        await port.post_private(event.where, event.actor, Notice(
+    if outsider is not None or busy:
+        await port.post_private(event.where, event.actor, Notice(outsider or (
             "This goal is running now; I will change nothing until it ends. "
-            "Use `cancel` to stop it.", tone="warning"))
+            "Use `cancel` to stop it."), tone="warning"))
+        return
+    if replayed:
+        return
+    if not by_requester:
+        await _show_suggestion(app, event, goal_id)
         return
     context = await planning_context(app, event.actor, history)
     outcome = await app.planner.plan(goal_text, context)
     await propose(app, goal_id, outcome, reason=f"changed in thread by {event.actor.label}",
-                  author_key=event.actor.key, note=f"Changed after: “{text[:200]}”")
+                  author_key=event.actor.key,
+                  note=f"Changed after {event.actor.label}'s reply: “{text[:200]}”")
+
+
+async def _show_suggestion(app: Deputy, event: ThreadReply, goal_id: int) -> None:
+    from bot.flow.approvals import refresh_card
+
+    async with app.database.session() as session:
+        plan = await goals.plan_for_goal(session, goal_id)
+        view = await goals.load_view(session, plan.id) if plan and plan.id else None
+    port = app.port(event.where.platform)
+    if view is not None and view.plan.id is not None and view.version.status == PlanStatus.PROPOSED:
+        await refresh_card(app, view.plan.id, view.version.version)
+        text = ("Thanks: your suggestion is shown on the plan. It runs with the accounts of the "
+                "person who asked, so it changes the plan only when they or an approver accept it.")
+    else:
+        text = ("Noted as a suggestion: only the person who asked can change this goal by "
+                "replying in its thread.")
+    await port.post_private(event.where, event.actor, Notice(text))

@@ -96,8 +96,15 @@ def _is_write(app: Deputy, action: str) -> bool:
     return spec is None or spec.effect is not Effect.READ
 
 
-def _previewable(step: StepRow) -> bool:
-    return step.effect == Effect.READ.value and step.verdict == "allow"
+def reads_trusted(app: Deputy, action: str) -> bool:
+    """Whether a read action's integration may be believed to only read (an MCP server the
+    operator did not mark ``trusted`` may lie in its readOnlyHint)."""
+    loaded = app.registry.get(action.split(".", 1)[0])
+    return loaded is not None and loaded.manifest.trusted_reads
+
+
+def _previewable(app: Deputy, step: StepRow) -> bool:
+    return step.effect == Effect.READ.value and step.verdict == "allow" and reads_trusted(app, step.action)
 
 
 @dataclass(frozen=True)
@@ -120,7 +127,7 @@ async def run_previews(app: Deputy, view: PlanView) -> Preview:
     blockers: list[str] = []
     spec_of = spec_lookup(app.registry)
     for step in view.steps:
-        if not _previewable(step):
+        if not _previewable(app, step):
             continue
         try:
             if step.for_each:

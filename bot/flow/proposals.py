@@ -23,7 +23,7 @@ from bot.flow.autopilot import autopilot_note
 from bot.flow.cards import build_card
 from bot.flow.connections import missing_connections
 from bot.flow.plan_diff import describe_changes
-from bot.flow.previews import run_previews
+from bot.flow.previews import reads_trusted, run_previews
 from bot.planning.validation import validate_plan
 from bot.policy import RequestFacts, evaluate_plan, plan_requirement
 from bot.store import audit, goals, messages, previews
@@ -49,6 +49,21 @@ async def requester_label(app: Deputy, key: str) -> str:
     async with app.database.session() as session:
         actor = await goals.get_actor(session, key)
     return actor.label if actor else key
+
+
+def _is_read(app: Deputy, action: str) -> bool:
+    spec = app.registry.spec(action)
+    return spec is not None and spec.effect is Effect.READ
+
+
+async def consent_note(app: Deputy, view: PlanView) -> str:
+    """The card's line saying who changed a version and that the requester must approve it."""
+    if not view.version.requester_consent:
+        return ""
+    requester = await requester_label(app, view.goal.requester_key)
+    author = await requester_label(app, view.version.author_key) if view.version.author_key else "Deputy"
+    return (f"Changed by {author}, not by {requester} who asked: it runs with {requester}'s "
+            f"accounts, so {requester} must approve this version too.")
 
 
 async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, reason: str,
@@ -177,10 +192,13 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
         assert goal is not None
         old = await goals.plan_for_goal(session, goal_id)
         old_view = await goals.load_view(session, old.id) if old and old.id else None
+        # changed by another person, or Deputy's re-plan of such a change
+        consent = (author_key not in (None, goal.requester_key)) or (
+            author_key is None and old_view is not None and old_view.version.requester_consent)
         view = await goals.add_version(
             session, goal, draft, verdicts, approvals_required=requirement.approvals,
             requester_may_approve=requirement.requester_may_approve, reason=reason,
-            author_key=author_key)
+            author_key=author_key, requester_consent=consent)
         await goals.set_goal_status(session, goal, GoalStatus.WAITING)
         await audit.append(session, "plan_version", actor_key=author_key, goal_id=goal_id, data={
             "plan": view.plan.id, "version": view.version.version, "fingerprint": draft.fingerprint(),
@@ -194,10 +212,16 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
         await port.update(old_ref, build_card(old_view, app.registry, state=CardState.SUPERSEDED,
                                               requester=requester,
                                               note=f"replaced by version {view.version.version}"))
-    runs_alone = requirement.runs_alone and not any(
+    untrusted = [f"step {n} ({s.action})" for n, s in enumerate(draft.steps, start=1)
+                 if _is_read(app, s.action) and not reads_trusted(app, s.action)]
+    if untrusted:
+        note = (note + "\n" if note else "") + (
+            f"{', '.join(untrusted)}: the server says it only reads, but it is not marked trusted "
+            "in deputy.toml, so nothing of it ran before approval.")
+    runs_alone = not consent and not untrusted and requirement.runs_alone and not any(
         app.registry.spec(s.action) is None or app.registry.spec(s.action).effect is not Effect.READ  # type: ignore[union-attr]
         for s in draft.steps)
-    pilot = None if runs_alone else await autopilot_note(
+    pilot = None if runs_alone or consent or untrusted else await autopilot_note(
         app, goal, draft.steps, [(v.verdict, v.rule) for v in verdicts])
     runs_alone = runs_alone or pilot is not None
     missing = await missing_connections(app, goal.requester_key, {s.integration for s in draft.steps})
@@ -221,6 +245,8 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
     if old_view is not None:
         changes = describe_changes(old_view.draft(), draft, old_view.version.version)
         note = (note + "\n" if note else "") + changes if changes else note
+    consent_line = await consent_note(app, view)
+    note = consent_line + ("\n" + note if note else "") if consent_line else note
     card = build_card(view, app.registry, state=state, requester=requester, note=note)
     ref = await port.post(where_of(goal), card)
     if ref is not None:  # None: nothing was posted (logged, and on /readyz)

@@ -88,6 +88,9 @@ class Manifest(BaseModel):
     idempotent_writes: bool = False
     # what `connect <name>` asks for; empty for integrations that need no account
     credentials: list[CredentialField] = Field(default_factory=list)
+    # whether the integration's "read" effects can be believed: false for an MCP server the
+    # operator did not mark trusted, whose read tools then never run before an approval
+    trusted_reads: bool = True
     actions: list[ActionSpec]
 
     @model_validator(mode="after")

@@ -113,14 +113,31 @@ async def add_usage(session: AsyncSession, goal: GoalRow, usage: dict[str, int])
     await session.flush()
 
 
-async def add_thread_message(session: AsyncSession, goal_id: int, author: str, text: str) -> None:
-    session.add(ThreadMessageRow(goal_id=goal_id, author=author, text=text))
-    await session.flush()
+async def add_thread_message(session: AsyncSession, goal_id: int, author: str, text: str, *,
+                             author_key: str | None = None, event_id: str | None = None,
+                             status: str = "") -> ThreadMessageRow | None:
+    """The stored message, or None when this platform event was stored already (a replay)."""
+    if event_id is not None:
+        existing = (await session.exec(select(ThreadMessageRow.id).where(
+            ThreadMessageRow.goal_id == goal_id, ThreadMessageRow.source_event_id == event_id))).first()
+        if existing is not None:
+            return None
+    row = ThreadMessageRow(goal_id=goal_id, author=author, author_key=author_key,
+                           source_event_id=event_id, status=status, text=text)
+    session.add(row)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        return None  # a concurrent delivery of the same event won the race
+    return row
 
 
 async def thread_history(session: AsyncSession, goal_id: int) -> list[tuple[str, str]]:
-    rows = await session.exec(select(ThreadMessageRow).where(ThreadMessageRow.goal_id == goal_id)
-                              .order_by(col(ThreadMessageRow.id)))
+    """What was said in the thread, for planning: suggestions nobody accepted are left out."""
+    rows = await session.exec(select(ThreadMessageRow).where(
+        ThreadMessageRow.goal_id == goal_id, ThreadMessageRow.status != "suggested")
+        .order_by(col(ThreadMessageRow.id)))
     return [(r.author, r.text) for r in rows]
 
 
@@ -130,7 +147,8 @@ async def plan_for_goal(session: AsyncSession, goal_id: int) -> PlanRow | None:
 
 async def add_version(session: AsyncSession, goal: GoalRow, draft: PlanDraft,
                       verdicts: Sequence[StepVerdict], *, approvals_required: int,
-                      requester_may_approve: bool, reason: str, author_key: str | None) -> PlanView:
+                      requester_may_approve: bool, reason: str, author_key: str | None,
+                      requester_consent: bool = False) -> PlanView:
     """Store ``draft`` as the goal's newest plan version; earlier proposed versions are
     superseded, which voids their approvals."""
     assert goal.id is not None
@@ -151,7 +169,8 @@ async def add_version(session: AsyncSession, goal: GoalRow, draft: PlanDraft,
                              fingerprint=draft.fingerprint(), status=PlanStatus.PROPOSED,
                              reason=reason, author_key=author_key,
                              approvals_required=approvals_required,
-                             requester_may_approve=requester_may_approve)
+                             requester_may_approve=requester_may_approve,
+                             requester_consent=requester_consent)
     session.add(version)
     await session.flush()
     assert version.id is not None

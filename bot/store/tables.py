@@ -76,6 +76,9 @@ class PlanVersionRow(SQLModel, table=True):
     author_key: str | None = Field(default=None, max_length=200)
     approvals_required: int = 0
     requester_may_approve: bool = True
+    # changed by someone other than the requester: it runs with the requester's accounts, so
+    # it also needs the requester's own approval, whatever the policy says
+    requester_consent: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 class StepRow(SQLModel, table=True):
@@ -185,8 +188,18 @@ class ThreadMessageRow(SQLModel, table=True):
 
     __tablename__ = "thread_messages"
 
+    __table_args__ = (
+        # a platform replays a reply after a restart with the same event id: it is one reply
+        UniqueConstraint("goal_id", "source_event_id", name="uq_thread_messages_event"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     goal_id: int = Field(foreign_key="goals.id", index=True)
     author: str = Field(max_length=200)
+    author_key: str | None = Field(default=None, max_length=200)
+    source_event_id: str | None = Field(default=None, max_length=200)
+    # "" a message of the conversation; "suggested": a change someone other than the
+    # requester asked for, left out of planning until accepted; "accepted"
+    status: str = Field(default="", max_length=20)
     text: str
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -33,6 +33,12 @@ class McpServerConfig(BaseModel):
     connect_timeout_seconds: float = Field(
         60.0, gt=0, description="Timeout of starting/reaching the server and the MCP handshake.")
     description: str = Field(default="", description="What this server is for, shown to the planner.")
+    # a server's readOnlyHint is its own claim: only an operator who trusts the server lets
+    # Deputy call such tools before approval (previews) or without one (read-only plans)
+    trusted: bool = Field(
+        default=False,
+        description="Believe the server's readOnlyHint: its read tools may run in previews and in "
+                    "plans that run without approval. Untrusted: every call waits for an approval.")
 
     @model_validator(mode="after")
     def _check(self) -> McpServerConfig:

@@ -13,7 +13,7 @@ import discord
 
 from bot.chat.buttons import ButtonId, parse_button
 
-BUTTON_TEMPLATE = r"deputy:(?P<plan>\d+):(?P<version>\d+):(?P<action>approve|reject|modify|undo|monitor-approve|monitor-reject)"
+BUTTON_TEMPLATE = r"deputy:(?P<plan>\d+):(?P<version>\d+):(?P<action>approve|reject|modify|undo|accept|monitor-approve|monitor-reject)"
 BUTTON_PATTERN = re.compile(BUTTON_TEMPLATE)
 
 BUTTON_STYLES = {

@@ -64,6 +64,12 @@ class TextPort:
                 detail = f" — {new.detail}" if new.detail else ""
                 self._write(f"  {STATE_MARK[new.state]} {new.number}. {new.description}{detail}",
                             "error" if new.state is StepState.FAILED else "info")
+        known = set(before.note.splitlines())
+        for line in reply.note.splitlines():
+            if line not in known:  # e.g. a suggestion someone made in the thread
+                self._write(f"  {line}", "info")
+        if _offers(reply, ":accept") and not _offers(before, ":accept"):
+            self._write("(type `accept` to take up the suggestion)", "info")
         if _offers_undo(reply) and not _offers_undo(before):
             self._write(f"(plan {reply.plan_id} v{reply.version} can be undone: type `undo`)", "info")
         if before.state != reply.state and reply.state in (
@@ -81,3 +87,7 @@ class TextPort:
 
 def _offers_undo(card: PlanCard) -> bool:
     return any(b.id.endswith(":undo") for b in card.buttons)
+
+
+def _offers(card: PlanCard, suffix: str) -> bool:
+    return any(b.id.endswith(suffix) for b in card.buttons)

@@ -34,6 +34,7 @@ CHANNEL = "terminal"
 SHELL_HELP = """Type a goal in plain words, then answer the plan:
   approve · reject · modify STEP key=value · reply TEXT (e.g. reply make it Thursday) · undo (after a run)
   approve GOAL_ID · reject GOAL_ID decide a plan waiting from an earlier session (see status)
+  accept (take up someone else's suggestion shown on the plan)
 Monitors: every Monday at 9 list the overdue invoices · monitors · monitor pause|resume|run|delete ID
 Also: demo (load a demo team) · status · cancel GOAL_ID · connect INTEGRATION · connections · disconnect INTEGRATION · help · quit
 Act as someone else (for approvals): as NAME: approve"""
@@ -188,6 +189,11 @@ class ShellSession:
         if word in ("approve", "reject", "undo") and card is not None:
             button = ButtonId(card.plan_id, card.version, word)
             return ButtonPressed(actor=actor, where=self._where(True), button_id=str(button))
+        if word == "accept":
+            accept = next((b.id for b in card.buttons if b.id.endswith(":accept")), None) if card else None
+            if accept is None:
+                raise UserError("There is no suggestion to accept on the plan.")
+            return ButtonPressed(actor=actor, where=self._where(True), button_id=accept)
         if word == "modify" and card is not None:
             return ModifySubmitted(actor=actor, where=self._where(True), plan_id=card.plan_id,
                                    version=card.version, edits=parse_modify(rest))
