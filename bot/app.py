@@ -108,6 +108,9 @@ async def build_app(settings: Settings, *, planner: Planner | None = None,
         raise
     if fresh and on_new_home is not None:
         on_new_home(new_home_note(settings, fresh))
+    from bot.vault.audit_key import AuditKeys
+
+    database.audit_keys = AuditKeys(keyring)  # every audit record is an HMAC from now on
     return Deputy(settings, database, registry, policy,
                   planner or planner_for(settings, registry), clock=clock,
                   vault=CredentialStore(database, keyring))

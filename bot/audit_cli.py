@@ -7,8 +7,20 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.settings import Settings
-from bot.store.audit_verify import VerifyReport, export, verify
+from bot.store.audit_verify import VerifyReport, export, reseal, verify
 from bot.store.migrate import open_database
+from bot.vault.audit_key import AuditKeys
+from bot.vault.keyfile import KEY_FILE_NAME
+from bot.vault.keyring import load_keyring
+
+
+async def _audit_keys(settings: Settings) -> AuditKeys | None:
+    """The keyring's audit keys; None when there is no keyring (a read command never creates
+    a key file): keyed records then show as records that cannot be checked."""
+    master = settings.master_key.get_secret_value() if settings.master_key else None
+    if not master and not (settings.home / KEY_FILE_NAME).exists():
+        return None
+    return AuditKeys(await load_keyring(settings.home, master))
 
 
 def parse_since(text: str) -> datetime:
@@ -21,10 +33,27 @@ def parse_since(text: str) -> datetime:
 
 
 async def verify_audit(settings: Settings, expected_head: str | None = None) -> VerifyReport:
+    """Checked with the keyring: a record not signed with one of its keys is a problem."""
+    keys = await _audit_keys(settings)
     db = await open_database(settings)
     try:
         async with db.session() as session:
-            return await verify(session, expected_head)
+            return await verify(session, expected_head, keys)
+    finally:
+        await db.dispose()
+
+
+async def reseal_audit(settings: Settings) -> int:
+    """Check the chain, then sign every record with the active key; ValueError if it does
+    not check out (nothing is changed then)."""
+    keys = await _audit_keys(settings)
+    if keys is None:
+        raise ValueError(f"there is no master key (DEPUTY_MASTER_KEY or {settings.home / KEY_FILE_NAME}) "
+                         "to sign the audit log with")
+    db = await open_database(settings)
+    try:
+        async with db.session() as session:
+            return await reseal(session, keys)
     finally:
         await db.dispose()
 

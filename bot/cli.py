@@ -358,7 +358,7 @@ app.add_typer(audit_app, name="audit")
 def audit_verify(
     head: Annotated[str | None, typer.Option("--head", help="A head hash saved earlier; fails if it is gone.")] = None,
 ) -> None:
-    """Check the audit log's hash chain: edited, removed or reordered records."""
+    """Check the audit log's keyed hash chain: edited, removed, reordered or re-hashed records."""
     from bot.audit_cli import verify_audit
 
     settings = home_or_exit(settings_or_exit())
@@ -366,6 +366,21 @@ def audit_verify(
     typer.echo(report.summary())
     if not report.ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("reseal")
+def audit_reseal() -> None:
+    """Check the chain, then sign every record with the active master key's audit key
+    (once after upgrading from an unkeyed log; after a key rotation, before retiring the old key)."""
+    from bot.audit_cli import reseal_audit
+
+    settings = settings_or_exit()
+    try:
+        count = run_async(lambda: reseal_audit(settings))
+    except ValueError as err:
+        fail(str(err))
+        return
+    typer.echo(f"audit log re-signed: {count} records")
 
 
 @audit_app.command("export")

@@ -7,6 +7,13 @@ Removing records from the *end* leaves a shorter chain that is still valid; that
 against a head hash saved earlier (``expected_head``), which is why the report gives the
 head for operators to keep (e.g. with each export).
 
+Records are HMACs under keys derived from the keyring (``key_id`` names the master key).
+Checked with the keyring (``keys``, as ``deputy audit verify`` does), a record whose key is
+missing, or that is plain SHA-256, is a problem: someone who can write to the database but
+holds no key can rewrite a record and recompute every later SHA-256, not an HMAC. A log
+written before keyed audit is signed once with ``reseal`` (``deputy audit reseal``), which
+first checks its chain; the same re-signs the log with the active key after a rotation.
+
 Sequence gaps are not tampering on their own: on PostgreSQL an audit record appended in a
 transaction that rolled back still consumes a sequence number.
 """
@@ -19,10 +26,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store.audit import GENESIS, record_hash
+from bot.store.audit import _AUDIT_LOCK, GENESIS, AuditKeySource, record_hash
 from bot.store.tables import AuditRow
 
 _PAGE = 500
@@ -70,7 +78,8 @@ def _problem(report: VerifyReport, seq: int | None, text: str) -> None:
         report.problems.append(f"record {seq}: {text}")
 
 
-async def verify(session: AsyncSession, expected_head: str | None = None) -> VerifyReport:
+async def verify(session: AsyncSession, expected_head: str | None = None,
+                 keys: AuditKeySource | None = None, *, allow_unkeyed: bool = False) -> VerifyReport:
     report = VerifyReport()
     prev = GENESIS
     seen_heads: set[str] = set()
@@ -79,9 +88,20 @@ async def verify(session: AsyncSession, expected_head: str | None = None) -> Ver
         if row.prev_hash != prev:
             _problem(report, row.seq, "does not follow the record before it "
                                       "(a record was removed, inserted or reordered)")
-        computed = record_hash(row.prev_hash, row.at, row.kind, row.actor_key, row.goal_id, row.data)
-        if computed != row.hash:
-            _problem(report, row.seq, f"content does not match its hash (edited {row.kind!r} record)")
+        key: bytes | None = None
+        if row.key_id is not None:
+            key = keys.get(row.key_id) if keys is not None else None
+            if key is None:
+                _problem(report, row.seq, f"is signed with master key {row.key_id!r}, which the "
+                                          "keyring does not hold, so it cannot be checked")
+        elif keys is not None and not allow_unkeyed:
+            _problem(report, row.seq, "is not keyed (plain SHA-256): written without Deputy's keys, "
+                                      "or rewritten to avoid them")
+        if row.key_id is None or key is not None:
+            computed = record_hash(row.prev_hash, row.at, row.kind, row.actor_key, row.goal_id,
+                                   row.data, key)
+            if computed != row.hash:
+                _problem(report, row.seq, f"content does not match its hash (edited {row.kind!r} record)")
         # continue from the stored hash so one edit is reported once, not at every later record
         prev = row.hash
         if expected_head is not None:
@@ -93,10 +113,32 @@ async def verify(session: AsyncSession, expected_head: str | None = None) -> Ver
     return report
 
 
+async def reseal(session: AsyncSession, keys: AuditKeySource) -> int:
+    """Check the whole chain (unkeyed records allowed), then sign every record with the
+    active key. Raises ValueError, changing nothing, when the chain does not check out."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.exec(select(func.pg_advisory_xact_lock(_AUDIT_LOCK)))
+    report = await verify(session, keys=keys, allow_unkeyed=True)
+    if not report.ok:
+        raise ValueError("the audit log does not check out, so it was not re-signed:\n"
+                         + "\n".join(f"- {p}" for p in report.problems))
+    key_id, key = keys.active()
+    prev, count = GENESIS, 0
+    async for row in _pages(session):
+        row.prev_hash = prev
+        row.key_id = key_id
+        row.hash = record_hash(prev, row.at, row.kind, row.actor_key, row.goal_id, row.data, key)
+        session.add(row)
+        prev, count = row.hash, count + 1
+    await session.flush()
+    return count
+
+
 def record_json(row: AuditRow) -> str:
     item: dict[str, Any] = {
         "seq": row.seq, "at": row.at.isoformat(), "kind": row.kind, "actor": row.actor_key,
-        "goal": row.goal_id, "data": row.data, "prev_hash": row.prev_hash, "hash": row.hash}
+        "goal": row.goal_id, "data": row.data, "prev_hash": row.prev_hash, "hash": row.hash,
+        "key_id": row.key_id}
     return json.dumps(item, sort_keys=True, ensure_ascii=False, default=str)
 
 

@@ -17,6 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.errors import DatabaseUnavailable
 from bot.store.clock import Clock, clock_in_use, system_clock
 
+AUDIT_KEYS = "audit_keys"  # session.info key: what audit records are signed with
+
 CONNECT_TIMEOUT_SECONDS = 3.0
 # waiting for a pooled connection: all of them busy usually means all of them hanging
 POOL_TIMEOUT_SECONDS = 5.0
@@ -56,6 +58,9 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        # the audit chain's keys (bot.vault.audit_key.AuditKeys), set by build_app from the
+        # keyring; without them records are chained with plain SHA-256 (tests, tools)
+        self.audit_keys: object | None = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -63,6 +68,8 @@ class Database:
         try:
             with clock_in_use(self.clock):
                 async with self._sessions() as session, session.begin():
+                    if self.audit_keys is not None:
+                        session.info[AUDIT_KEYS] = self.audit_keys
                     yield session
         except (OperationalError, DBAPIError, OSError) as err:
             if _is_connection_error(err):

@@ -169,7 +169,8 @@ class ChatMessageRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 class AuditRow(SQLModel, table=True):
-    """Append-only, hash-chained: each record's hash covers the previous record's hash."""
+    """Append-only, hash-chained: each record's hash covers the previous record's hash, and
+    is an HMAC under a key from the keyring, so it cannot be recomputed without the key."""
 
     __tablename__ = "audit_log"
 
@@ -181,6 +182,8 @@ class AuditRow(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    # the master key whose derived key made ``hash`` an HMAC; None: a plain SHA-256 record
+    key_id: str | None = Field(default=None, max_length=64)
 
 
 class ThreadMessageRow(SQLModel, table=True):

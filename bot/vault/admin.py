@@ -56,6 +56,12 @@ async def retire(database: Database, keyring: Keyring, key_id: str) -> str:
     in_use = (await needed_key_ids(database)).get(key_id, 0)
     if in_use:
         raise KeyInUse(key_id, in_use)
+    signed = await audit_records_signed_with(database, key_id)
+    if signed:
+        raise UserError(
+            f"master key {key_id!r} still signs {signed} audit records, which could no longer be "
+            "verified; run `deputy audit reseal` (it checks the chain, then signs it with the "
+            "active key) first, then retire it.")
     async with database.session() as session:
         result = await session.exec(delete(VaultKeyRow).where(col(VaultKeyRow.key_id) == key_id))
         was_recorded = bool(result.rowcount)
@@ -73,3 +79,14 @@ async def retire(database: Database, keyring: Keyring, key_id: str) -> str:
             f"Remove it from {keyring.source} at the next restart"
         )
     return f"master key {key_id!r} retired"
+
+
+async def audit_records_signed_with(database: Database, key_id: str) -> int:
+    from sqlalchemy import func
+
+    from bot.store.tables import AuditRow
+
+    async with database.session() as session:
+        found = (await session.exec(select(func.count()).select_from(AuditRow)
+                                    .where(col(AuditRow.key_id) == key_id))).one()
+    return int(found)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlmodel import col, select
@@ -15,6 +16,8 @@ from bot.store import audit
 from bot.store.audit_verify import export, verify
 from bot.store.database import Database
 from bot.store.tables import AuditRow
+from bot.vault.audit_key import AuditKeys
+from bot.vault.keyring import load_keyring
 
 
 async def write_log(database: Database, count: int = 5) -> None:
@@ -126,9 +129,11 @@ async def test_export_writes_json_lines_since_a_time(database: Database) -> None
     assert later == []
 
 
-async def test_the_cli_bodies_verify_and_export(database_url: str, database: Database) -> None:
+async def test_the_cli_bodies_verify_and_export(database_url: str, database: Database, tmp_path: Path) -> None:
+    settings = load_settings(database_url=database_url, home=tmp_path / "home")
+    # the CLI checks with the process's keyring: the records are signed with the same keys
+    database.audit_keys = AuditKeys(await load_keyring(settings.home, None))
     await write_log(database, 2)
-    settings = load_settings(database_url=database_url)
     report = await verify_audit(settings)
     assert report.ok and report.records == 2
     out = io.StringIO()
