@@ -146,12 +146,13 @@ async def test_rotation_old_records_verify_until_resealed_then_the_old_key_retir
 async def test_the_cli_verifies_with_the_keyring_and_reseals(database_url: str, database: Database,
                                                              tmp_path: Path) -> None:
     settings = load_settings(database_url=database_url, home=tmp_path / "home")
+    keyring = await load_keyring(settings.home, None)  # the home's key file, as `deputy serve` made it
     async with database.session() as session:
         await audit.append(session, "call", data={"step": 0})  # written before keyed audit
     report = await verify_audit(settings)
     assert not report.ok and "is not keyed" in report.summary()
     assert await reseal_audit(settings) == 1
-    database.audit_keys = AuditKeys(await load_keyring(settings.home, None))  # the same key file
+    database.audit_keys = AuditKeys(keyring)
     async with database.session() as session:
         await audit.append(session, "call", data={"step": 1})
     report = await verify_audit(settings)
