@@ -81,7 +81,7 @@ async def test_a_trusted_servers_read_runs_before_approval(database: Database, s
         assert "Read-only: runs without approval" in out  # the operator chose to believe it
         assert actions(log) == ["acted for Acme"]
         out = await chat.say("note Acme's status")
-        assert "Preview, looked up before approval" in out and "body=ok" in out
+        assert "Preview, looked up before approval" in out
         assert actions(log) == ["acted for Acme", "acted for Acme"]
     finally:
         await app.registry.aclose()
