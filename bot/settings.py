@@ -79,6 +79,15 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_format: Literal["text", "json"] = Field(
         "text", description="Log lines as text, or JSON (one object a line) for log pipelines.")
+    planner: Literal["", "rules", "anthropic", "bedrock", "vertex", "openai-compatible"] = Field(
+        "", description="Planner backend; empty: anthropic when ANTHROPIC_API_KEY is set, else rules.")
+    planner_model: str = Field(
+        "", description="Model for the planner backend (e.g. llama3.1:8b); empty: DEPUTY_ANTHROPIC_MODEL.")
+    planner_base_url: str = Field("", description="Base URL of the planner's API (an Ollama or vLLM server).")
+    planner_api_key: SecretStr | None = Field(
+        None, description="Key for DEPUTY_PLANNER_BASE_URL; optional for local servers.")
+    planner_timeout_seconds: float = Field(
+        120.0, gt=0, description="Timeout of one openai-compatible planning call (local models are slow).")
     anthropic_model: str = Field("claude-sonnet-5-5", description="Claude model id for planning.")
     anthropic_max_tokens: int = Field(4096, ge=256, le=128000, description="Output token limit of one planning call.")
     anthropic_timeout_seconds: float = Field(60.0, gt=0, description="Timeout of one Anthropic HTTP attempt.")
@@ -144,6 +153,13 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from err
         return value
 
+    @field_validator("planner_base_url")
+    @classmethod
+    def _empty_or_http(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s):// URL, e.g. http://127.0.0.1:11434/v1 for Ollama")
+        return value
+
     @field_validator("discord_api_url", "discord_gateway_url", "slack_api_url")
     @classmethod
     def _is_url(cls, value: str) -> str:
@@ -183,6 +199,15 @@ class Settings(BaseSettings):
         if value and not value.startswith(("sqlite", "postgresql", "postgres://")):
             raise ValueError("must be a sqlite:// or postgresql:// URL")
         return value
+
+    @model_validator(mode="after")
+    def _planner_needs_a_model(self) -> Settings:
+        if self.planner in ("openai-compatible", "bedrock", "vertex") and not self.planner_model:
+            example = {"openai-compatible": "llama3.1:8b", "bedrock": "anthropic.claude-sonnet-4-5-20250929-v1:0",
+                       "vertex": "claude-sonnet-4-5@20250929"}[self.planner]
+            raise ValueError(f"DEPUTY_PLANNER_MODEL: required when DEPUTY_PLANNER={self.planner} "
+                             f"(the model id on that backend, e.g. {example})")
+        return self
 
     @model_validator(mode="after")
     def _oauth_needs_a_public_url(self) -> Settings:

@@ -131,6 +131,8 @@ class PlanDraft(BaseModel):
     steps: list[Step]
     # tokens a model planner spent: input, output, cache_read, cache_write (empty for rules)
     usage: dict[str, int] = Field(default_factory=dict)
+    # who planned, for the card: "llama3.1:8b on openai-compatible" (empty for the rules)
+    planned_by: str = ""
 
     def fingerprint(self) -> str:
         """A hash of the exact steps, so an approval can be bound to what it approved."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from anthropic.types import Message
@@ -18,16 +18,18 @@ class ToolCall:
     id: str
     name: str
     input: dict[str, Any]
+    error: str = ""  # why the call is unusable as sent (e.g. arguments that are not JSON)
 
 
 @dataclass(frozen=True)
 class ModelTurn:
     """One assistant message, reduced to what the planner acts on."""
 
-    echo: list[dict[str, Any]]  # the content blocks to send back in a repair round
+    echo: Any  # what to send back in a repair round, in the backend's own shape
     calls: list[ToolCall]
     text: str
-    stop_reason: str | None
+    stop_reason: str | None  # "max_tokens" when the answer was cut off, whatever the API
+    usage: dict[str, int] = field(default_factory=dict)  # this call's tokens, USAGE_KEYS
 
 
 def read_turn(message: Message) -> ModelTurn:
@@ -48,17 +50,18 @@ def read_turn(message: Message) -> ModelTurn:
         elif block.type == "redacted_thinking":
             echo.append({"type": "redacted_thinking", "data": block.data})
     return ModelTurn(echo=echo, calls=calls, text="\n".join(t for t in texts if t.strip()).strip(),
-                     stop_reason=message.stop_reason)
+                     stop_reason=message.stop_reason, usage=message_usage(message))
 
 
-def add_usage(total: dict[str, int], message: Message) -> None:
-    """Add one call's tokens to ``total`` (input is the uncached part, as the API reports)."""
+def message_usage(message: Message) -> dict[str, int]:
+    """One call's tokens (input is the uncached part, as the Messages API reports)."""
     usage = message.usage
-    total["calls"] = total.get("calls", 0) + 1
-    total["input"] = total.get("input", 0) + usage.input_tokens
-    total["output"] = total.get("output", 0) + usage.output_tokens
-    total["cache_read"] = total.get("cache_read", 0) + (usage.cache_read_input_tokens or 0)
-    total["cache_write"] = total.get("cache_write", 0) + (usage.cache_creation_input_tokens or 0)
+    return {
+        "input": usage.input_tokens,
+        "output": usage.output_tokens,
+        "cache_read": usage.cache_read_input_tokens or 0,
+        "cache_write": usage.cache_creation_input_tokens or 0,
+    }
 
 
 def empty_usage() -> dict[str, int]:

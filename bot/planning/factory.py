@@ -1,4 +1,6 @@
-"""Picks the planner from settings: Claude when ANTHROPIC_API_KEY is set, rules otherwise."""
+"""Picks the planner from settings: DEPUTY_PLANNER names the backend; unset, Claude when
+ANTHROPIC_API_KEY is set and the offline rules otherwise. Every model backend has the rules
+behind it (:class:`~bot.planning.fallback.FallbackPlanner`)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,33 @@ from bot.registry import Registry
 from bot.settings import Settings
 
 
-def planner_for(settings: Settings, registry: Registry) -> Planner:
-    if os.environ.get("ANTHROPIC_API_KEY"):
-        # imported here: the anthropic SDK is slow to import and the embedded default needs none
-        from bot.planning.claude import build_claude_planner
+def backend_name(settings: Settings) -> str:
+    if settings.planner:
+        return settings.planner
+    return "anthropic" if os.environ.get("ANTHROPIC_API_KEY") else "rules"
 
-        return build_claude_planner(settings, registry)
+
+def planner_for(settings: Settings, registry: Registry) -> Planner:
     from bot.planning.rules import RulePlanner
 
-    return RulePlanner()
+    backend = backend_name(settings)
+    if backend == "rules":
+        return RulePlanner()
+    # imported here: the model SDKs are slow to import and the embedded default needs none
+    from bot.planning.fallback import FallbackPlanner
+    from bot.planning.model_planner import ModelPlanner
+
+    model: ModelPlanner
+    if backend == "openai-compatible":
+        from bot.planning.openai_compat import build_openai_planner
+
+        model = build_openai_planner(settings, registry)
+    elif backend in ("bedrock", "vertex"):
+        from bot.planning.claude_cloud import build_cloud_planner
+
+        model = build_cloud_planner(settings, registry, backend)
+    else:
+        from bot.planning.claude import build_claude_planner
+
+        model = build_claude_planner(settings, registry)
+    return FallbackPlanner(model, RulePlanner())

@@ -33,7 +33,7 @@ import string
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -139,9 +139,12 @@ class FakeAnthropic:
         return len(self._script)
 
     # ---- server lifecycle ------------------------------------------------------------
-    async def __aenter__(self) -> FakeAnthropic:
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/messages", self._messages)
+
+    async def __aenter__(self) -> Self:
+        app = web.Application()
+        self._routes(app)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -180,6 +183,10 @@ class FakeAnthropic:
             body = json.loads(raw)
         except json.JSONDecodeError:
             return self._error(ApiError(400, "invalid_request_error", "Request body is not JSON."))
+        return self._answer(body)
+
+    def _answer(self, body: dict[str, Any]) -> web.Response:
+        """A checked, authenticated request body (``model`` included): the scripted answer."""
         problem = self._check(body)
         if problem:
             return self._error(ApiError(400, "invalid_request_error", problem))

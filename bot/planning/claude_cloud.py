@@ -1,0 +1,74 @@
+"""Claude through a cloud account: Amazon Bedrock and Google Vertex AI, with the ``anthropic``
+SDK's own clients. The requests are the Messages API's (same prompt, catalogue, tools and
+``cache_control`` breakpoint); the clients move the model into the URL and authenticate the
+cloud's way:
+
+- **Bedrock** (``AsyncAnthropicBedrock``): ``POST {base}/model/{model}/invoke``, signed with
+  AWS SigV4 from the standard AWS credential chain (environment, profile, instance role;
+  region from ``AWS_REGION``), or ``Authorization: Bearer`` with a Bedrock API key
+  (DEPUTY_PLANNER_API_KEY or ``AWS_BEARER_TOKEN_BEDROCK``).
+- **Vertex** (``AsyncAnthropicVertex``): ``POST {base}/projects/{project}/locations/{region}/
+  publishers/anthropic/models/{model}:rawPredict`` with ``Authorization: Bearer`` from Google
+  application-default credentials (or an access token in DEPUTY_PLANNER_API_KEY); region from
+  ``CLOUD_ML_REGION``, project from ``ANTHROPIC_VERTEX_PROJECT_ID``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from typing import Any
+
+import anthropic
+
+from bot.errors import SettingsError
+from bot.planning.claude import ClaudePlanner
+from bot.registry import Registry
+
+
+def _key(settings: Any) -> str | None:
+    key = settings.planner_api_key
+    return key.get_secret_value() if key is not None else None
+
+
+def bedrock_client(settings: Any) -> anthropic.AsyncAnthropicBedrock:
+    key = _key(settings)
+    if key is None and not os.environ.get("AWS_BEARER_TOKEN_BEDROCK") and importlib.util.find_spec("botocore") is None:
+        raise SettingsError("DEPUTY_PLANNER=bedrock: signing with AWS credentials needs boto3 "
+                            "(pip install 'deputy[bedrock]'), or set DEPUTY_PLANNER_API_KEY to a Bedrock API key")
+    if not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")) and importlib.util.find_spec("boto3") is None:
+        raise SettingsError("DEPUTY_PLANNER=bedrock: set AWS_REGION (e.g. us-east-1)")
+    return anthropic.AsyncAnthropicBedrock(
+        api_key=key, base_url=settings.planner_base_url or None,
+        timeout=settings.anthropic_timeout_seconds, max_retries=settings.anthropic_max_retries,
+    )
+
+
+def vertex_client(settings: Any) -> anthropic.AsyncAnthropicVertex:
+    if not os.environ.get("CLOUD_ML_REGION"):
+        raise SettingsError("DEPUTY_PLANNER=vertex: set CLOUD_ML_REGION (e.g. us-east5 or global)")
+    key = _key(settings)
+    if key is not None and not os.environ.get("ANTHROPIC_VERTEX_PROJECT_ID"):
+        raise SettingsError("DEPUTY_PLANNER=vertex: set ANTHROPIC_VERTEX_PROJECT_ID (with an access token "
+                            "the project cannot be read from the credentials)")
+    if key is None and importlib.util.find_spec("google.auth") is None:
+        raise SettingsError("DEPUTY_PLANNER=vertex: Google credentials need google-auth "
+                            "(pip install 'deputy[vertex]'), or set DEPUTY_PLANNER_API_KEY to an access token")
+    return anthropic.AsyncAnthropicVertex(
+        access_token=key, base_url=settings.planner_base_url or None,
+        timeout=settings.anthropic_timeout_seconds, max_retries=settings.anthropic_max_retries,
+    )
+
+
+def build_cloud_planner(settings: Any, registry: Registry, backend: str) -> ClaudePlanner:
+    if backend == "bedrock":
+        client: anthropic.AsyncAnthropicBedrock | anthropic.AsyncAnthropicVertex = bedrock_client(settings)
+        hint = "the AWS credentials (or DEPUTY_PLANNER_API_KEY) and the model's access in Bedrock"
+    else:
+        client = vertex_client(settings)
+        hint = "the Google credentials (or DEPUTY_PLANNER_API_KEY) and ANTHROPIC_VERTEX_PROJECT_ID"
+    return ClaudePlanner(
+        client, manifests=registry.manifests(), model=settings.planner_model,
+        max_tokens=settings.anthropic_max_tokens, tool_choice=settings.anthropic_tool_choice,
+        backend=backend, credentials_hint=hint,
+    )

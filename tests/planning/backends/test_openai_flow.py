@@ -1,0 +1,99 @@
+"""A whole conversation with the planner on an OpenAI-compatible server: the planner is built
+from settings by the factory (as `deputy serve` builds it), the real ``openai`` SDK talks to
+the fake Chat Completions server, and everything after planning is the real core."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import Deputy
+from bot.planning.factory import planner_for
+from bot.settings import load_settings
+from bot.store.database import Database
+from integrations.local.demo import seed
+from tests.core.conftest import NOW, make_app
+from tests.fakes.openai_api import FakeOpenAI, slow, text_reply, tool_call
+from tests.planning.test_claude import OVERDUE_PLAN
+from tests.support.chat import Chat
+
+MODEL = "llama3.1:8b"
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeOpenAI]:
+    async with FakeOpenAI(models=(MODEL,), api_key="sk-local-0123456789") as fake:
+        yield fake
+
+
+@pytest.fixture
+async def chat(database: Database, tmp_path: Path, api: FakeOpenAI) -> Chat:
+    settings = load_settings(
+        home=tmp_path / "home", timezone="Europe/London", retry_base_seconds=0.01, retry_max_seconds=0.05,
+        step_timeout_seconds=5, planner="openai-compatible", planner_model=MODEL,
+        planner_base_url=api.base_url, planner_api_key="sk-local-0123456789", planner_timeout_seconds=1,
+        anthropic_max_retries=0)
+    app: Deputy = await make_app(database, settings)
+    app.planner = planner_for(settings, app.registry)
+    await seed(database, NOW.date(), "Europe/London")
+    return Chat(app, user="Dev Patel")
+
+
+def sent(api: FakeOpenAI, index: int = -1) -> dict[str, Any]:
+    return api.requests[index].json
+
+
+async def test_goal_plan_approval_run(chat: Chat, api: FakeOpenAI) -> None:
+    api.queue(tool_call("submit_plan", OVERDUE_PLAN))
+
+    answer = await chat.say("ping every client who is late paying us")
+
+    assert "awaiting approval" in answer and "local.send_reminder" in answer
+    assert "Planned by llama3.1:8b on openai-compatible." in answer
+    assert "ping every client who is late paying us" in sent(api)["messages"][1]["content"]
+    result = await chat.say("approve")
+    assert "✓ Run 1: Done" in result, result
+    assert len(api.requests) == 1  # no model call while steps run
+
+
+async def test_a_clarifying_question_is_asked_in_the_thread(chat: Chat, api: FakeOpenAI) -> None:
+    api.queue(tool_call("ask_question", {"question": "Which client do you mean?"}))
+    answer = await chat.say("send the usual nudge")
+    assert "Which client do you mean?" in answer
+    assert "awaiting approval" not in answer
+
+
+async def test_a_failed_step_is_replanned_with_its_error_as_untrusted_data(chat: Chat, api: FakeOpenAI) -> None:
+    missing = {"summary": "Remind invoice 999", "steps": [
+        {"id": "s1", "action": "local.send_reminder", "args": {"invoice_id": 999}}]}
+    api.queue(tool_call("submit_plan", missing), tool_call("ask_question", {"question": "Which invoice number?"}))
+    await chat.say("remind whoever owes invoice 999")
+    result = await chat.say("approve")
+    assert "Which invoice number?" in result
+    replan = sent(api)["messages"][1]["content"]
+    assert "UNTRUSTED DATA follows" in replan and 'kind="error"' in replan
+
+
+async def test_a_timeout_falls_back_to_the_rules_and_says_so(chat: Chat, api: FakeOpenAI) -> None:
+    api.queue(slow(3))
+    answer = await chat.say("chase overdue invoices")
+    assert "Planned by the offline rules, because llama3.1:8b on openai-compatible timed out." in answer
+    assert "awaiting approval" in answer
+    assert "✓ Run 1: Done" in await chat.say("approve")
+
+
+async def test_malformed_tool_calls_fall_back_to_the_rules(chat: Chat, api: FakeOpenAI) -> None:
+    api.queue(tool_call("submit_plan", "{not json"), tool_call("submit_plan", '{"summary": '))
+    answer = await chat.say("chase overdue invoices")
+    assert "Planned by the offline rules, because llama3.1:8b on openai-compatible sent malformed tool calls." in answer
+    assert len(api.requests) == 2  # one repair round, then the rules
+
+
+async def test_plain_text_for_a_goal_the_rules_do_not_know_is_one_clear_message(chat: Chat, api: FakeOpenAI) -> None:
+    api.queue(text_reply("I would love to help with that."), text_reply("I would love to help with that."))
+    answer = await chat.say("write a haiku about our quarterly numbers")
+    assert answer.count("I would love to help with that.") == 1
+    assert "awaiting approval" not in answer
