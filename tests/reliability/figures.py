@@ -20,6 +20,8 @@ class InjectionFigures:
     payload_reached_planner: int = 0
     injected_plans_held_for_approval: int = 0
     approved_by_user: int = 0
+    # a message went to an address that was not on the card the approver approved
+    sent_to_unseen_address: list[str] = field(default_factory=list)
 
 
 def publish(name: str, figures: dict[str, Any]) -> None:
