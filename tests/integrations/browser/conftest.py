@@ -35,6 +35,7 @@ async def portal() -> AsyncIterator[Portal]:
     port = runner.addresses[0][1]
     portal.base = f"http://127.0.0.1:{port}"
     yield portal
+    portal.release.set()
     await runner.cleanup()
 
 

@@ -6,6 +6,7 @@ effect on the site itself, not what Deputy says about it.
 
 from __future__ import annotations
 
+import asyncio
 import html
 from dataclasses import dataclass, field
 
@@ -26,6 +27,8 @@ class Portal:
     placed: list[dict[str, str]] = field(default_factory=list)
     wiped: int = 0
     base: str = ""
+    # set when the test ends: a held answer (the slow order) is then given up
+    release: asyncio.Event = field(default_factory=asyncio.Event)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -38,6 +41,8 @@ class Portal:
             web.get("/admin", self.admin),
             web.post("/admin/wipe", self.wipe),
             web.get("/away", self.away),
+            web.get("/slow-order", self.new_order),
+            web.post("/slow-order", self.place_slowly),
         ])
         return app
 
@@ -55,7 +60,7 @@ class Portal:
 
     async def new_order(self, request: web.Request) -> web.Response:
         return self.page("New order", (
-            "<form method='post' action='/new-order'>"
+            f"<form method='post' action='{request.path}'>"
             "<label>Customer <input id='customer' name='customer'></label>"
             "<label>Product <select id='product' name='product'>"
             "<option value='bolts'>Bolts</option><option value='nuts'>Nuts</option></select></label>"
@@ -66,6 +71,13 @@ class Portal:
         form = await request.post()
         order = {k: str(form.get(k, "")) for k in ("customer", "product", "quantity")}
         self.placed.append(order)
+        raise web.HTTPSeeOther(f"/confirmed/PO-{2000 + len(self.placed)}")
+
+    async def place_slowly(self, request: web.Request) -> web.Response:
+        # the order is taken, but the answer never comes in time: did it happen or not?
+        form = await request.post()
+        self.placed.append({k: str(form.get(k, "")) for k in ("customer", "product", "quantity")})
+        await self.release.wait()
         raise web.HTTPSeeOther(f"/confirmed/PO-{2000 + len(self.placed)}")
 
     async def confirmed(self, request: web.Request) -> web.Response:

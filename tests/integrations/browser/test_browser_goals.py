@@ -11,9 +11,15 @@ import pytest
 from bot.app import Deputy
 from bot.chat.replies import CardState
 from bot.domain import PlanDraft, Step
+from bot.registry import discover
+from bot.settings import Settings
+from bot.store.database import Database
+from tests.core.conftest import make_app
 from tests.core.doubles import ScriptedPlanner
 from tests.integrations.browser.site import Portal
 from tests.support.chat import Chat
+from tests.support.paths import REPO_ROOT
+from tests.test_readme_tour import _found
 
 pytestmark = pytest.mark.slow
 
@@ -105,3 +111,65 @@ async def test_a_page_that_injects_instructions_gets_nothing_done_unapproved(
     assert portal.wiped == 0
     await chat.say("reject")
     assert portal.wiped == 0
+
+
+def order_plan(url: str) -> PlanDraft:
+    return PlanDraft(summary="Order 40 nuts for Globex", steps=[
+        Step(id="s1", action="browser.submit", args={
+            "url": url, "button": "#place",
+            "fields": [{"selector": "#customer", "value": "Globex"},
+                       {"selector": "#quantity", "value": "40"}]})])
+
+
+async def test_an_interrupted_submit_is_outcome_unknown_and_never_sent_again(
+        database: Database, settings: Settings, portal: Portal) -> None:
+    quick = settings.model_copy(update={"step_timeout_seconds": 8.0})
+    app = await make_app(database, quick, discover(["browser"]))
+    try:
+        app.planner = ScriptedPlanner(order_plan(f"{portal.base}/slow-order"))
+        chat = Chat(app, user="Dev")
+        await chat.say("order 40 nuts for Globex")
+        out = await chat.say("approve")
+    finally:
+        await app.registry.aclose()
+    assert "may or may not have happened" in out and "was not sent again" in out, out
+    assert len(portal.placed) == 1, out  # the portal took it once; the step tries were not re-sent
+
+
+async def test_a_missing_button_fails_saying_nothing_was_done(deputy: Deputy, portal: Portal) -> None:
+    plan = order_plan(f"{portal.base}/orders")  # a page with no such form
+    deputy.planner = ScriptedPlanner(plan)
+    chat = Chat(deputy, user="Dev")
+    await chat.say("order 40 nuts for Globex")
+    out = await chat.say("approve")
+    assert "no element matches '#customer'" in out and "nothing was done" in out
+    assert "may or may not" not in out and portal.placed == []
+
+
+def readme_card() -> list[str]:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### A site with no API (`browser`)"):]
+    return section.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+
+
+async def test_the_readme_card_is_what_the_shell_prints(deputy: Deputy, portal: Portal) -> None:
+    lines = [line.replace("https://portal.example.com", portal.base)
+             .replace(".deputy/", f"{deputy.settings.home}/") for line in readme_card()]
+    deputy.planner = ScriptedPlanner(PlanDraft(summary="Order 40 nuts for Globex", steps=[
+        Step(id="s1", action="browser.screenshot", args={"url": f"{portal.base}/new-order"}),
+        Step(id="s2", action="browser.submit", args={
+            "url": f"{portal.base}/new-order", "button": "#place",
+            "fields": [{"selector": "#customer", "value": "Globex"},
+                       {"selector": "#product", "value": "nuts"},
+                       {"selector": "#quantity", "value": "40"}]})]))
+    chat = Chat(deputy, user="Dev")
+    printed = (await chat.say("order 40 nuts for Globex on the portal")).splitlines()
+    position = 0
+    for line in lines:
+        if line.startswith("you> "):
+            printed += (await chat.say(line.removeprefix("you> "))).splitlines()
+            continue
+        found = _found(line, printed, position)
+        assert found is not None, f"the README shows {line!r}; the shell printed:\n" + "\n".join(printed[position:])
+        position = found + 1
+    assert_png(deputy.settings.home / "browser" / "run1" / "s2-after.png")
