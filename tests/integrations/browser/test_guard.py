@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import SettingsError
+from bot.errors import PermanentError, SettingsError
 from bot.settings import load_settings
-from integrations.browser.client import run_folder, shot_name
+from integrations.browser.client import find_executable, run_folder, shot_name
 from integrations.browser.guard import HostGuard, HostRefused
 
 
@@ -47,3 +47,9 @@ def test_screenshots_go_to_one_folder_per_run() -> None:
     assert run_folder("deputy-run7-s2-1") == "run7"
     assert run_folder("deputy-preview3-s1") == "preview3"
     assert shot_name("deputy-run7-s2-1", "after") == "s2-1-after.png"
+
+
+def test_a_missing_chromium_names_the_setting() -> None:
+    assert find_executable("") == "/usr/bin/chromium"  # Debian's package, as `make test` installs it
+    with pytest.raises(PermanentError, match="no Chromium found .*/opt/nothing/chrome.*DEPUTY_BROWSER_EXECUTABLE"):
+        find_executable("/opt/nothing/chrome")
