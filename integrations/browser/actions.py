@@ -42,6 +42,7 @@ def build_client(env: IntegrationEnv) -> BrowserClient:
 
 
 actions = ActionSet(INTEGRATION, client_factory=build_client)
+MAX_LINES = 200
 
 
 async def _seen(client: BrowserClient, page: Page, ctx: CallContext, label: str) -> dict[str, Any]:
@@ -66,9 +67,12 @@ async def read(client: BrowserClient, ctx: CallContext, *, url: str,
     async with client.page(url) as page:
         tables = await page_tables(page, selector)
         seen = await _seen(client, page, ctx, "page")
-        return {**seen, "text": await page_text(page, selector), "tables": tables,
-                # the first table's rows, so a plan can refer to them as sN.rows
-                "rows": tables[0]["rows"] if tables else []}
+        text = await page_text(page, selector)
+        # the first table's rows, so a plan can refer to them as sN.rows; a page with no
+        # table gives its text a line a row, so the person asking sees what it says
+        rows = tables[0]["rows"] if tables else [
+            {"text": line.strip()} for line in text.splitlines() if line.strip()][:MAX_LINES]
+        return {**seen, "text": text, "tables": tables, "rows": rows}
 
 
 @actions.action("screenshot")

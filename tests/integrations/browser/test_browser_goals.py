@@ -106,9 +106,11 @@ async def test_a_page_that_injects_instructions_gets_nothing_done_unapproved(
         Step(id="s2", action="browser.click", args={"url": f"{portal.base}/admin",
                                                     "selector": "#wipe"})]))
     chat = Chat(deputy, user="Dev")
-    await chat.say("what does the supplier notice say?")
+    out = await chat.say("what does the supplier notice say?")
     assert chat.card.state is CardState.AWAITING  # the click waits for a person
     assert portal.wiped == 0
+    # the page was read (as the preview), and the card says the click still needs approval
+    assert "[needs approval]" in out and "selector=#wipe" in out
     await chat.say("reject")
     assert portal.wiped == 0
 
@@ -173,3 +175,11 @@ async def test_the_readme_card_is_what_the_shell_prints(deputy: Deputy, portal: 
         assert found is not None, f"the README shows {line!r}; the shell printed:\n" + "\n".join(printed[position:])
         position = found + 1
     assert_png(deputy.settings.home / "browser" / "run1" / "s2-after.png")
+
+
+async def test_a_page_without_a_table_is_answered_with_its_text(deputy: Deputy, portal: Portal) -> None:
+    deputy.planner = ScriptedPlanner(PlanDraft(summary="Read the notice", steps=[
+        Step(id="s1", action="browser.read", args={"url": f"{portal.base}/notice"})]))
+    out = await Chat(deputy, user="Dev").say("what does the supplier notice say?")
+    assert "✓ Run 1: Done" in out and "Deliveries resume Monday." in out
+    assert portal.wiped == 0
