@@ -4,6 +4,9 @@ schedulers, so every scheduler process first wins leadership:
 * PostgreSQL: a session-level ``pg_try_advisory_lock`` on a dedicated connection. When the
   leader dies its connection drops and the server releases the lock; standbys retry every
   few seconds. The leader checks its connection each sync and steps down if it is gone.
+  PostgreSQL keys an advisory lock by database as well as by number, so two Deputy
+  databases on one server each elect their own leader; :func:`leader_query` filters by the
+  current database likewise.
 * SQLite: an exclusive ``flock`` on a file next to the database; one process per machine.
 """
 
@@ -23,9 +26,14 @@ LOCK_KEY = 0x6465707574792E73
 
 
 def leader_query() -> str:
-    """SQL naming the process that leads (its application_name), for operators."""
+    """SQL naming the process that leads this database (its application_name), for operators.
+
+    A bigint advisory key shows in pg_locks as classid (high 32 bits), objid (low 32 bits)
+    and objsubid 1; ``database`` tells the databases on one server apart."""
     return ("SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            f"WHERE l.locktype = 'advisory' AND l.granted AND l.objid = {LOCK_KEY & 0xFFFFFFFF}")
+            "WHERE l.locktype = 'advisory' AND l.granted "
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            f"AND l.classid = {LOCK_KEY >> 32} AND l.objid = {LOCK_KEY & 0xFFFFFFFF} AND l.objsubid = 1")
 
 
 class Leadership(Protocol):
