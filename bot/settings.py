@@ -113,7 +113,10 @@ class Settings(BaseSettings):
         description="Slack app-level token (xapp-…); set means Socket Mode.")
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
     slack_post_interval_seconds: float = Field(
-        1.0, ge=0, description="Least time between two messages Deputy posts in one Slack channel.")
+        1.0, ge=0, description="Pace of Deputy's messages in one Slack channel, beyond a short burst: "
+                               "one per this many seconds.")
+    slack_post_burst: int = Field(
+        3, ge=1, le=20, description="Messages Deputy posts at once in a quiet Slack channel before the pace applies.")
     slack_rate_limit_retries: int = Field(3, ge=0, le=10, description="Retries of a Slack call answered 429.")
     discord_token: SecretStr = Field(
         SecretStr(""), validation_alias=AliasChoices("DISCORD_TOKEN", "DEPUTY_DISCORD_TOKEN", "discord_token"),

@@ -94,7 +94,7 @@ class SlackAdapter:
             self._session = _session_if_running()
             client = make_client(settings, self._session)
         self.client = client
-        self.port = SlackPort(self.client, ChannelLimiter(settings.post_interval_seconds), ThreadBook())
+        self.port = SlackPort(self.client, ChannelLimiter(settings.post_interval_seconds, settings.post_burst), ThreadBook())
         self.directory = ActorDirectory(self.client, default_timezone)
         self.recent = RecentIds()
         self._tasks: set[asyncio.Task[None]] = set()

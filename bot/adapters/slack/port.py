@@ -1,8 +1,8 @@
 """SlackPort: the core's ChatPort on Slack's Web API (chat.postMessage, chat.update, …).
 
 The Web API client retries 429 answers after their Retry-After (see :func:`make_client`);
-on top of that, posts to one channel are spaced by ``post_interval`` because Slack allows
-about one message per second per channel and drops bursts.
+on top of that, posts to one channel are paced (:class:`ChannelLimiter`) because Slack
+allows about one message per second per channel, with short bursts above that.
 """
 
 from __future__ import annotations
@@ -66,12 +66,19 @@ def make_client(settings: SlackSettings, session: aiohttp.ClientSession | None =
 
 
 class ChannelLimiter:
-    """At most one post per ``interval`` seconds in each channel, in arrival order."""
+    """Posts to one channel, in arrival order, paced as Slack allows: about one per
+    ``interval`` seconds with short bursts above that. A token bucket per channel holding
+    up to ``burst`` posts, refilled one per ``interval``: a quiet channel's first posts (a
+    request's "asked:" line and its plan card) go at once, and a longer burst is spaced."""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, burst: int = 1) -> None:
+        if burst < 1:
+            raise ValueError("burst must be at least 1")
         self.interval = interval
+        self.burst = burst
         self._locks: dict[str, asyncio.Lock] = {}
-        self._next: dict[str, float] = {}
+        # per channel: (posts allowed now, loop time that count was taken)
+        self._tokens: dict[str, tuple[float, float]] = {}
 
     async def wait(self, channel: str) -> None:
         if self.interval <= 0:
@@ -79,10 +86,13 @@ class ChannelLimiter:
         lock = self._locks.setdefault(channel, asyncio.Lock())
         async with lock:
             loop = asyncio.get_running_loop()
-            delay = self._next.get(channel, 0.0) - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            self._next[channel] = loop.time() + self.interval
+            now = loop.time()
+            tokens, since = self._tokens.get(channel, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - since) / self.interval)
+            if tokens < 1:
+                await asyncio.sleep((1 - tokens) * self.interval)
+                tokens, now = 1.0, loop.time()
+            self._tokens[channel] = (tokens - 1, now)
 
 
 class ThreadBook:

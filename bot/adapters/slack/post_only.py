@@ -39,7 +39,7 @@ class SlackPoster:
         # built inside the running loop (aiohttp sessions belong to one)
         self._session = aiohttp.ClientSession()
         self.client = make_client(settings, self._session)
-        self.port = SlackPort(self.client, ChannelLimiter(settings.post_interval_seconds), ThreadBook())
+        self.port = SlackPort(self.client, ChannelLimiter(settings.post_interval_seconds, settings.post_burst), ThreadBook())
         self.ready = auth_probe(self.client)
 
     async def aclose(self) -> None:

@@ -23,6 +23,7 @@ class SlackSettings(BaseModel):
     app_token: SecretStr = SecretStr("")
     api_url: str = SLACK_API_URL
     post_interval_seconds: float = Field(1.0, ge=0)
+    post_burst: int = Field(3, ge=1, le=20)
     rate_limit_retries: int = Field(3, ge=0, le=10)
 
     @classmethod
@@ -30,6 +31,7 @@ class SlackSettings(BaseModel):
         return cls(bot_token=settings.slack_bot_token, signing_secret=settings.slack_signing_secret,
                    app_token=settings.slack_app_token, api_url=settings.slack_api_url,
                    post_interval_seconds=settings.slack_post_interval_seconds,
+                   post_burst=settings.slack_post_burst,
                    rate_limit_retries=settings.slack_rate_limit_retries)
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -94,6 +95,36 @@ async def test_posts_in_one_channel_are_spaced(slack_api: FakeSlackApi) -> None:
     times = [c.at for c in slack_api.of("chat.postMessage")]
     assert times[1] - times[0] >= 0.29 and times[2] - times[1] >= 0.29
     assert times[3] - times[2] < 0.2  # another channel does not wait
+
+
+async def test_a_quiet_channel_takes_a_short_burst_at_once_and_a_longer_one_is_paced(
+        slack_api: FakeSlackApi) -> None:
+    """The default pacing (burst 3, then one per interval), with a 0.8 s interval."""
+    interval = 0.8
+    settings = slack_settings(slack_api, post_interval_seconds=interval)
+    assert settings.post_burst == 3
+    port = SlackPort(make_client(settings), ChannelLimiter(settings.post_interval_seconds, settings.post_burst),
+                     ThreadBook())
+    started = time.monotonic()
+    # a slash command's first two messages: the "asked:" line, then the plan card in its thread
+    thread = await port.open_thread(WHERE, "anna.b asked: invoice every client for March", None)
+    await port.post(thread, cards.card())
+    assert time.monotonic() - started < 0.75 * interval  # neither waited for the pace
+    for n in range(4):
+        await port.post(thread, Notice(f"n{n}"))
+    times = [c.at for c in slack_api.of("chat.postMessage")]
+    assert len(times) == 6
+    assert times[2] - times[0] < 0.75 * interval  # the burst: three at once
+    # beyond the burst, one per interval: the fourth waits for a refill since the first …
+    assert times[3] - times[0] >= interval - 0.02
+    # … and each later one a whole interval after the one before
+    assert all(b - a >= interval - 0.02 for a, b in zip(times[3:], times[4:], strict=False))
+    # a quiet spell refills the bucket: the next posts go at once again
+    await asyncio.sleep(3 * interval)
+    before = time.monotonic()
+    await port.post(thread, Notice("after a pause"))
+    await port.post(thread, Notice("and another"))
+    assert time.monotonic() - before < 0.75 * interval
 
 
 async def test_a_refusal_names_slacks_error_and_never_the_token(port: SlackPort, slack_api: FakeSlackApi) -> None:
