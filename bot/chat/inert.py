@@ -54,3 +54,9 @@ def claims_approval(text: str) -> bool:
     or the policy — which only the policy's own verdict line may do on a card."""
     plain = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).translate(_LOOKALIKES)
     return bool(_APPROVAL_CLAIM.search(plain))
+
+
+def planner_words(note: str, fallback: str) -> str:
+    """A planner's note for a step, or ``fallback`` (the action) when it is empty or speaks
+    about approvals — wherever a step is named: card, preview, answers, errors."""
+    return note if note and not claims_approval(note) else fallback

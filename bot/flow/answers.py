@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from bot.chat.inert import planner_words
 from bot.chat.replies import Answer
 from bot.planning.refs import iter_refs, root_of
 from bot.registry import Registry
@@ -137,7 +138,7 @@ def leaf_answers(steps: list[Any], outputs: dict[str, Any], spec_of: Callable[[s
     for step in steps:
         if step.step_id in used or step.step_id not in outputs:
             continue
-        answer = answer_for(step.note or step.action, outputs[step.step_id], spec_of(step.action),
+        answer = answer_for(planner_words(step.note, step.action), outputs[step.step_id], spec_of(step.action),
                             for_each=bool(step.for_each), run_id=run_id)
         if answer is not None:
             found.append(answer)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.chat.buttons import monitor_button
 from bot.chat.events import GoalPosted
+from bot.chat.inert import planner_words
 from bot.chat.replies import Button, CardState, Notice, PlanCard, StepLine
 from bot.domain import Actor, Effect, GoalStatus, PlanDraft, Where
 from bot.errors import UserError
@@ -109,7 +110,7 @@ def monitor_card(app: Deputy, row: MonitorRow, requester: Actor, goal_id: int, d
         spec = app.registry.spec(step.action)
         decision = evaluate_step(app.policy, step, Effect.READ)
         lines.append(StepLine(number=number, step_id=step.id, action=step.action,
-                              description=step.note or (spec.description if spec else step.action),
+                              description=planner_words(step.note, spec.description if spec else step.action),
                               shown_args=dict(step.args), args=dict(step.args), effect=Effect.READ.value,
                               verdict=decision.verdict.value, reason=decision.reason))
     needed = service.requirement(app, row)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from bot.chat.inert import planner_words
 from bot.flow.answers import answer_for
 from bot.planning.refs import is_ref, root_of
 from bot.registry.results import ResultSpec
@@ -21,7 +22,7 @@ MISSING = "$missing"
 
 def read_lines(step: StepRow, output: Any, spec_of: SpecOf) -> list[str]:
     """'step 1 — List overdue invoices: 3 invoices' and its first rows."""
-    answer = answer_for(step.note or step.action, output, spec_of(step.action), for_each=bool(step.for_each))
+    answer = answer_for(planner_words(step.note, step.action), output, spec_of(step.action), for_each=bool(step.for_each))
     if answer is None:
         return []
     lines = [f"step {step.position} — {answer.title}"]
@@ -67,7 +68,7 @@ def write_lines(view: PlanView, writes: Mapping[str, Any], outputs: Mapping[str,
     for step in view.steps:
         if step.step_id not in writes:
             continue
-        what = step.note or step.action
+        what = planner_words(step.note, step.action)
         items = _items_of(step, outputs)
         if items is not None:
             if items:
@@ -114,6 +115,6 @@ def nothing_to_do(view: PlanView, writes: Mapping[str, Any], outputs: Mapping[st
     for step in view.steps:
         if step.step_id in writes and _items_of(step, outputs) == []:
             source = {s.step_id: s for s in view.steps}.get(root_of(step.for_each or ""))
-            looked = source.note or source.action if source else "the look-up"
-            found.append(f"{looked[:1].upper()}{looked[1:]} found nothing, so “{step.note or step.action}” has nothing to do")
+            looked = planner_words(source.note, source.action) if source else "the look-up"
+            found.append(f"{looked[:1].upper()}{looked[1:]} found nothing, so “{planner_words(step.note, step.action)}” has nothing to do")
     return found

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.chat.inert import planner_words
 from bot.domain import Actor, Effect, PlanStatus, RunStatus
 from bot.errors import DeputyError, PermanentError
 from bot.flow.answers import spec_lookup
@@ -145,7 +146,7 @@ async def run_previews(app: Deputy, view: PlanView) -> Preview:
             results = [await call_with_credentials(app, requester, step.action, args, key) for args in arg_list]
         except PermanentError as err:
             # "No contact matches 'Quentin'": asking for approval would approve a failure
-            blockers.append(f"{step.note or step.action}: {err}")
+            blockers.append(f"{planner_words(step.note, step.action)}: {err}")
             continue
         except DeputyError as err:
             lines.append(f"step {step.position}: could not look it up yet ({err})")
