@@ -1,22 +1,24 @@
 """Which chat texts are management commands rather than goals — one rule for every platform.
 
 A command is a known word alone ("help", "status", "monitors"), a known word and one
-argument ("cancel 12", "connect crm"), "monitor VERB ID" or "monitor schedule ID WHEN". Anything else is a goal, so
-"connect Anna with the Acme team" stays a goal.
+argument ("cancel 12", "connect crm"), "monitor VERB ID" or "monitor schedule ID WHEN", and the memory commands ("remember …",
+"forget 3", "memories", "what do you remember about Acme"). Anything else is a goal, so
+"connect Anna with the Acme team" and "remember to call Ana" stay goals.
 """
 
 from __future__ import annotations
 
 import re
 
-BARE_COMMANDS = frozenset({"help", "status", "connections", "runs", "monitors"})
-ARGUMENT_COMMANDS = frozenset({"cancel", "connect", "disconnect"})
+BARE_COMMANDS = frozenset({"help", "status", "connections", "runs", "monitors", "memories"})
+ARGUMENT_COMMANDS = frozenset({"cancel", "connect", "disconnect", "forget"})
+_RECALL = re.compile(r"^what\s+do\s+you\s+remember(?:\s+about\s+(?P<topic>.+?))?\s*\??$", re.I)
 MONITOR_VERBS = frozenset({"approve", "reject", "pause", "resume", "run", "delete"})
 
 
 def _argument_fits(name: str, argument: str) -> bool:
     """"cancel 5" and "connect crm" are commands; "cancel retro" and "connect Ben" are goals."""
-    if name == "cancel":
+    if name in ("cancel", "forget"):
         return argument.lstrip("#").isdigit()
     return re.fullmatch(r"[a-z][a-z0-9_-]*", argument) is not None
 
@@ -31,6 +33,12 @@ def parse_command(text: str) -> tuple[str, str] | None:
         return name, ""
     if len(words) == 2 and name in ARGUMENT_COMMANDS and _argument_fits(name, words[1]):
         return name, words[1]
+    recall = _RECALL.match(" ".join(words))
+    if recall:
+        return "memories", (recall.group("topic") or "").strip()
+    # "remember to call Ana" is a goal (a reminder); "remember that …" / "remember for me: …" is memory
+    if len(words) > 1 and name == "remember" and words[1].lower() != "to":
+        return name, " ".join(words[1:])
     if len(words) == 3 and name == "monitor" and words[1].lower() in MONITOR_VERBS and words[2].isdigit():
         return name, f"{words[1].lower()} {words[2]}"
     # "monitor schedule 3 every Monday at 10": a new schedule in words

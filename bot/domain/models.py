@@ -133,6 +133,9 @@ class PlanDraft(BaseModel):
     usage: dict[str, int] = Field(default_factory=dict)
     # who planned, for the card: "llama3.1:8b on openai-compatible" (empty for the rules)
     planned_by: str = ""
+    # ids of the memories that shaped this plan, for the card's "Using:" line (not in the
+    # fingerprint: what runs is the steps)
+    memories_used: list[int] = Field(default_factory=list)
 
     def fingerprint(self) -> str:
         """A hash of the exact steps, so an approval can be bound to what it approved."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.domain import Actor
+from bot.domain import Actor, PlanDraft, PlanningOutcome, Where
+from bot.memory import recall
 from bot.planning import PlanningContext
-from bot.planning.protocol import KnownPerson
+from bot.planning.protocol import KnownPerson, RememberedFact
 from bot.registry import ActionSpec, Registry
+from bot.store import memories
 
 if TYPE_CHECKING:
     from bot.app import Deputy
@@ -35,8 +37,27 @@ class ConnectedCatalog:
         return self._registry.spec(action)
 
 
+async def recalled(app: Deputy, actor: Actor, where: Where, goal: str) -> tuple[RememberedFact, ...]:
+    """The live memories relevant to ``goal`` that ``actor`` may use in this channel."""
+    seen = memories.Visibility(team_key=f"{actor.platform}:{actor.team_id}", channel_id=where.channel_id,
+                               actor_key=actor.key)
+    async with app.database.session() as session:
+        rows = await memories.live(session, seen)
+    return tuple(recall.as_fact(r) for r in recall.rank(goal, rows))
+
+
+def using_note(outcome: PlanningOutcome, context: PlanningContext) -> str:
+    """The card's "Using:" line: the memories the planner says shaped the plan."""
+    if not isinstance(outcome, PlanDraft) or not outcome.memories_used:
+        return ""
+    used = [m for m in context.memories if m.id in outcome.memories_used]
+    return "Using: " + " · ".join(f"{m.text} — {m.provenance} (#{m.id})" for m in used) if used else ""
+
+
 async def planning_context(app: Deputy, actor: Actor,
-                           history: tuple[tuple[str, str], ...] = ()) -> PlanningContext:
+                           history: tuple[tuple[str, str], ...] = (), *,
+                           where: Where | None = None, goal: str = "") -> PlanningContext:
+    """What the planner may know; with ``where`` and ``goal``, also the memories relevant to it."""
     timezone = actor.timezone if actor.timezone and actor.timezone != "UTC" else app.settings.timezone
     connected = ({c.integration for c in await app.vault.list_for(actor.key)}
                  if app.vault is not None else set())
@@ -54,4 +75,5 @@ async def planning_context(app: Deputy, actor: Actor,
         requester=actor, now=app.clock().astimezone(ZoneInfo(timezone)), timezone=timezone,
         actions=ConnectedCatalog(app.registry, connected), people=tuple(people), clients=tuple(clients), history=history,
         policy_summary=policy_summary(app),
+        memories=await recalled(app, actor, where, goal) if where is not None and goal else (),
     )

@@ -8,7 +8,7 @@ from bot import metrics
 from bot.chat.events import GoalPosted, ThreadReply
 from bot.chat.replies import Notice
 from bot.domain import GoalStatus, PlanStatus
-from bot.flow.context import planning_context
+from bot.flow.context import planning_context, using_note
 from bot.flow.membership import outsider_reason
 from bot.flow.monitor_goals import propose_if_scheduled
 from bot.flow.proposals import propose
@@ -56,9 +56,9 @@ async def on_goal(app: Deputy, event: GoalPosted) -> None:
         session.add(row)
     if await propose_if_scheduled(app, event, goal_id, text):
         return  # "every Monday at 9 …": a monitor proposal, its schedule read out first
-    context = await planning_context(app, event.actor)
+    context = await planning_context(app, event.actor, where=event.where, goal=text)
     outcome = await app.planner.plan(text, context)
-    await propose(app, goal_id, outcome, reason="planned", author_key=None)
+    await propose(app, goal_id, outcome, reason="planned", author_key=None, note=using_note(outcome, context))
 
 
 async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
@@ -97,11 +97,12 @@ async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
     if not by_requester:
         await _show_suggestion(app, event, goal_id)
         return
-    context = await planning_context(app, event.actor, history)
+    context = await planning_context(app, event.actor, history, where=event.where, goal=goal_text)
     outcome = await app.planner.plan(goal_text, context)
+    using = using_note(outcome, context)
     await propose(app, goal_id, outcome, reason=f"changed in thread by {event.actor.label}",
                   author_key=event.actor.key,
-                  note=f"Changed after {event.actor.label}'s reply: “{text[:200]}”")
+                  note=f"Changed after {event.actor.label}'s reply: “{text[:200]}”" + (f"\n{using}" if using else ""))
 
 
 async def _show_suggestion(app: Deputy, event: ThreadReply, goal_id: int) -> None:

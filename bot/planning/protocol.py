@@ -29,6 +29,20 @@ class KnownPerson:
 
 
 @dataclass(frozen=True)
+class RememberedFact:
+    """A memory a person taught Deputy, offered to the planner as a fact (never an order).
+
+    ``kind``/``value`` are set for the structured kinds the rule planner reads
+    ("team_members": {"names": [...]}, "meeting_length": {"meeting", "with", "minutes"})."""
+
+    id: int
+    text: str
+    kind: str = ""
+    value: dict[str, Any] = field(default_factory=dict)
+    provenance: str = ""  # "from Ana, 3 Nov"
+
+
+@dataclass(frozen=True)
 class PlanningContext:
     requester: Actor
     now: datetime  # aware, in the requester's time zone
@@ -40,6 +54,8 @@ class PlanningContext:
     # earlier messages of the thread, oldest first, as (author label, text)
     history: tuple[tuple[str, str], ...] = ()
     policy_summary: str = ""
+    # memories relevant to the goal, within the requester's scope (bot/memory/recall.py)
+    memories: tuple[RememberedFact, ...] = ()
 
 
 @dataclass(frozen=True)

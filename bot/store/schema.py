@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 TABLE_MODULES = (
     "bot.store.tables",
     "bot.store.credentials",
+    "bot.store.memories",
     "bot.store.monitors",
     "bot.store.oauth_states",
     "bot.store.previews",

@@ -13,12 +13,13 @@ from bot.chat.replies import PlanCard
 
 
 class Chat:
-    def __init__(self, app: Deputy, user: str = "Alice", timezone: str = "Europe/London") -> None:
+    def __init__(self, app: Deputy, user: str = "Alice", timezone: str = "Europe/London",
+                 channel: str = "terminal") -> None:
         self.app = app
         self.lines: list[str] = []
         self.port = TextPort(lambda text, tone: self.lines.append(text))
         self.user = local_actor(user, timezone)
-        self.session = ShellSession(app, self.port, self.user)
+        self.session = ShellSession(app, self.port, self.user, channel=channel)
 
     async def say(self, text: str, as_user: str | None = None) -> str:
         """Send one line; return everything Deputy printed in answer."""

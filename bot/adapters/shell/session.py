@@ -69,8 +69,10 @@ async def _no_answers(label: str, secret: bool) -> str | None:
 
 
 class ShellSession:
-    def __init__(self, app: Deputy, port: TextPort, user: Actor, ask: Ask = _no_answers) -> None:
+    def __init__(self, app: Deputy, port: TextPort, user: Actor, ask: Ask = _no_answers,
+                 channel: str = CHANNEL) -> None:
         self.app = app
+        self.channel = channel
         self.port = port
         self.user = user
         self.ask = ask
@@ -82,7 +84,7 @@ class ShellSession:
     def _where(self, in_thread: bool = False) -> Where:
         if in_thread and self.port.current_thread is not None:
             return self.port.current_thread
-        return Where(platform="shell", channel_id=CHANNEL)
+        return Where(platform="shell", channel_id=self.channel)
 
     async def handle_line(self, line: str, actor: Actor | None = None) -> bool:
         """Handle one line; False when the user asked to quit."""

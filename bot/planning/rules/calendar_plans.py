@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import Clarification, PlanDraft, PlanningOutcome, Step
 from bot.planning.protocol import PlanningContext
-from bot.planning.rules import attendees, backends, when
+from bot.planning.rules import attendees, backends, remembered, when
 from bot.planning.rules.facts import Facts
 from bot.planning.rules.who import Who, close_names, join_names, mismatched_full_name
 
@@ -88,6 +88,14 @@ def _strict_names(goal: str, facts: Facts, context: PlanningContext) -> Clarific
 
 
 def plan_booking(goal: str, facts: Facts, context: PlanningContext) -> PlanningOutcome:
+    uses = remembered.Uses()
+    outcome = _plan_booking(goal, facts, context, uses)
+    if isinstance(outcome, PlanDraft):
+        outcome.memories_used = list(uses.ids)
+    return outcome
+
+
+def _plan_booking(goal: str, facts: Facts, context: PlanningContext, uses: remembered.Uses) -> PlanningOutcome:
     if facts.ambiguous:
         first = facts.ambiguous[0]
         return Clarification(question=f"Which {first.written} do you mean: {join_names(list(first.candidates)).replace(' and ', ' or ')}?")
@@ -95,7 +103,10 @@ def plan_booking(goal: str, facts: Facts, context: PlanningContext) -> PlanningO
     if strict:
         return strict
     if _TEAM.search(goal):
-        team = _team(context)
+        told = remembered.team(context, _requester_name(context), uses)
+        if isinstance(told, str):
+            return Clarification(question=told)
+        team = told if told is not None else _team(context)
         if team is None:
             return Clarification(question="Who is on the team? Name the people to invite.")
         known = {w.name for w in facts.people}
@@ -105,7 +116,10 @@ def plan_booking(goal: str, facts: Facts, context: PlanningContext) -> PlanningO
         return Clarification(question=f"Which {first.written} do you mean: {join_names(list(first.candidates)).replace(' and ', ' or ')}?")
     if not facts.people:
         return Clarification(question="Who should be invited, and when?")
-    minutes = facts.duration or DEFAULT_MINUTES
+    kind_found = _KINDS.search(goal)
+    minutes = (facts.duration
+               or remembered.length(goal, kind_found.group(1) if kind_found else "meeting", context, uses)
+               or DEFAULT_MINUTES)
     if not 5 <= minutes <= 480:
         return Clarification(question="How long should the meeting be? Between 5 minutes and 8 hours works.")
     labels = join_names([w.label for w in facts.people])

@@ -1,0 +1,102 @@
+"""`remember …`, `forget N`, `memories` and `what do you remember about X` in chat.
+
+Only a person's own command creates a memory: this module is reached from a
+CommandInvoked event alone, never from tool output, integration data or a model's reply.
+Every change is audited in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.chat.events import CommandInvoked
+from bot.chat.replies import Notice
+from bot.domain import Actor, Where
+from bot.memory import recall
+from bot.memory.statements import NotAStatement, parse
+from bot.policy.facts import member_of
+from bot.store import audit, goals
+from bot.store import memories as store
+from bot.store.memories import MemoryRow, Scope, Visibility
+
+if TYPE_CHECKING:
+    from bot.app import Deputy
+
+# people in this policy group may forget any memory of their team, besides its author
+KEEPERS_GROUP = "memory_keepers"
+_SCOPE_WORDS = {Scope.PERSON: "for you", Scope.CHANNEL: "for this channel", Scope.TEAM: "for the team"}
+
+
+def visibility(actor: Actor, where: Where) -> Visibility:
+    return Visibility(team_key=f"{actor.platform}:{actor.team_id}", channel_id=where.channel_id,
+                      actor_key=actor.key)
+
+
+def line(row: MemoryRow) -> str:
+    return f"#{row.id} {row.text} — {recall.provenance(row)} ({row.scope})"
+
+
+async def on_memory_command(app: Deputy, event: CommandInvoked) -> Notice:
+    name = event.name.lower()
+    if name == "remember":
+        return await remember(app, event)
+    if name == "forget":
+        return await forget(app, event)
+    return await list_memories(app, event)
+
+
+async def remember(app: Deputy, event: CommandInvoked) -> Notice:
+    try:
+        said = parse(event.argument)
+    except NotAStatement as err:
+        return Notice(str(err), tone="warning")
+    seen = visibility(event.actor, event.where)
+    scope_key = {Scope.PERSON: event.actor.key, Scope.CHANNEL: event.where.channel_id, Scope.TEAM: ""}[said.scope]
+    async with app.database.session() as session:
+        await goals.upsert_actor(session, event.actor)
+        row, older = await store.add(session, MemoryRow(
+            team_key=seen.team_key, scope=said.scope, scope_key=scope_key, subject=said.subject,
+            text=said.text, kind=said.kind, value=said.value, taught_by=event.actor.key,
+            taught_by_name=event.actor.label, source_channel=event.where.channel_id,
+            source_message=event.event_id or ""))
+        await audit.append(session, "memory_added", actor_key=event.actor.key, data={
+            "memory": row.id, "scope": row.scope, "scope_key": row.scope_key, "subject": row.subject,
+            "text": row.text, "superseded": [o.id for o in older]})
+    replaced = "".join(f"\nIt replaces #{o.id} “{o.text}” (kept in history)." for o in older)
+    return Notice(f"I'll remember {_SCOPE_WORDS[said.scope]}: “{row.text}” (#{row.id}).{replaced}\n"
+                  f"`forget {row.id}` ends it.", tone="success")
+
+
+async def forget(app: Deputy, event: CommandInvoked) -> Notice:
+    arg = event.argument.strip().lstrip("#")
+    if not arg.isdigit():
+        return Notice("Use: forget MEMORY_ID (see `memories` for the ids).", tone="warning")
+    seen = visibility(event.actor, event.where)
+    async with app.database.session() as session:
+        row = await store.get(session, int(arg), for_update=True)
+        # a memory this person cannot see does not exist for them
+        if row is None or not store.is_visible(row, seen):
+            return Notice(f"There is no memory #{arg} here.", tone="warning")
+        if row.forgotten_at is not None or row.valid_to is not None:
+            return Notice(f"Memory #{arg} is no longer in use.")
+        keeper = member_of(sorted(app.policy.members(KEEPERS_GROUP)), event.actor.key)
+        if row.taught_by != event.actor.key and not keeper:
+            return Notice(f"Memory #{arg} was taught by {row.taught_by_name or row.taught_by}; only they "
+                          f"or the policy's {KEEPERS_GROUP} can forget it.", tone="warning")
+        await store.forget(session, row, event.actor.key)
+        await audit.append(session, "memory_forgotten", actor_key=event.actor.key,
+                           data={"memory": row.id, "text": row.text})
+    return Notice(f"Forgotten: #{arg} “{row.text}”. Plans will not use it.", tone="success")
+
+
+async def list_memories(app: Deputy, event: CommandInvoked) -> Notice:
+    topic = event.argument.strip()
+    async with app.database.session() as session:
+        rows = await store.live(session, visibility(event.actor, event.where))
+    if topic:
+        rows = recall.about(topic, rows)
+    if not rows:
+        return Notice(f"I remember nothing about {topic} here." if topic else
+                      "I remember nothing here yet. Teach me with `remember that …`.")
+    head = f"What I remember about {topic}:" if topic else "What I remember here:"
+    return Notice(head + "\n" + "\n".join(line(r) for r in rows[:50]))

@@ -1,0 +1,61 @@
+"""Which memories a goal is about: a simple lexical ranking over the live memories the
+requester may use where they asked (their own, the channel's, the team's).
+
+This is the first, plain version: words shared between the goal and a memory's subject and
+text (lower-cased, possessives and plural "s" dropped, common words ignored), then the
+narrower scope, then the newer memory. Full-text indexes (SQLite FTS5, PostgreSQL tsvector)
+are the next step; see docs/memory.md.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from bot.planning.protocol import RememberedFact
+from bot.store.memories import MemoryRow, Scope
+
+TOP = 5
+_STOP = frozenset("""a an the and or of to for in on at by with is are be was were our my your their
+this that these those it its we us i me you he she they them do does did please book set up
+schedule make new next last all every some any""".split())
+_SPECIFIC = {Scope.PERSON: 2, Scope.CHANNEL: 1, Scope.TEAM: 0}
+
+
+def words(text: str) -> set[str]:
+    found = set()
+    for raw in re.findall(r"[a-z0-9@.:-]+", text.lower().replace("\u2019", "'").replace("'s", "")):
+        w = raw.strip(".:-").replace("-", "")
+        if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+            w = w[:-1]
+        if w and w not in _STOP:
+            found.add(w)
+    return found
+
+
+def provenance(row: MemoryRow) -> str:
+    who = row.taught_by_name or row.taught_by
+    return f"from {who}, {row.created_at.day} {row.created_at:%b}"
+
+
+def as_fact(row: MemoryRow) -> RememberedFact:
+    assert row.id is not None
+    return RememberedFact(id=row.id, text=row.text, kind=row.kind, value=dict(row.value or {}),
+                          provenance=provenance(row))
+
+
+def rank(goal: str, rows: list[MemoryRow], top: int = TOP) -> list[MemoryRow]:
+    wanted = words(goal)
+    scored: list[tuple[int, int, datetime, MemoryRow]] = []
+    for row in rows:
+        score = len(wanted & (words(row.subject) | words(row.text)))
+        if score:
+            scored.append((score, _SPECIFIC.get(row.scope, 0), row.valid_from, row))
+    scored.sort(key=lambda s: (s[0], s[1], s[2]), reverse=True)
+    return [s[3] for s in scored[:top]]
+
+
+def about(topic: str, rows: list[MemoryRow]) -> list[MemoryRow]:
+    """The memories that mention every word of ``topic`` ("what do you remember about Acme")."""
+    wanted = words(topic)
+    return [r for r in rows if wanted and wanted <= (words(r.subject) | words(r.text))]

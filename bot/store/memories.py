@@ -1,0 +1,126 @@
+"""Team memory: facts people taught Deputy, scoped to a person, a channel or the team.
+
+A row is never edited into something else. A newer fact on the same subject in the same
+scope closes the older one (``valid_to``) and keeps it as history; ``forget`` stamps
+``forgotten_at``/``forgotten_by``. Only rows that are open, not forgotten and not expired
+are *live*: retrieval and listings see only those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, and_, or_
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.store.tables import utcnow
+from bot.store.types import UTCDateTime
+
+
+class Scope:
+    PERSON = "person"
+    CHANNEL = "channel"
+    TEAM = "team"
+
+
+SCOPES = (Scope.PERSON, Scope.CHANNEL, Scope.TEAM)
+
+
+class MemoryRow(SQLModel, table=True):
+    __tablename__ = "memories"
+    __table_args__ = (Index("ix_memories_scope", "team_key", "scope", "scope_key", "subject"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_key: str = Field(max_length=200)  # platform:team
+    scope: str = Field(max_length=10)  # person | channel | team
+    scope_key: str = Field(default="", max_length=200)  # actor key, channel id, or "" for the team
+    subject: str = Field(max_length=200)  # normalised: a newer fact on it supersedes the older
+    text: str
+    kind: str = Field(default="", max_length=40)  # structured kind ("team_members"), "" for plain text
+    value: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    taught_by: str = Field(max_length=200)  # actor key
+    taught_by_name: str = Field(default="", max_length=200)
+    source_channel: str = Field(default="", max_length=120)
+    source_message: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    valid_from: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    valid_to: datetime | None = Field(default=None, sa_type=UTCDateTime)  # set when superseded
+    superseded_by: int | None = Field(default=None)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    forgotten_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    forgotten_by: str | None = Field(default=None, max_length=200)
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Who is asking, and where: the scopes whose memories they may see or use."""
+
+    team_key: str
+    channel_id: str
+    actor_key: str
+
+
+def _live(now: datetime) -> list[Any]:
+    return [col(MemoryRow.valid_to).is_(None), col(MemoryRow.forgotten_at).is_(None),
+            or_(col(MemoryRow.expires_at).is_(None), col(MemoryRow.expires_at) > now)]
+
+
+def _visible(seen: Visibility) -> list[Any]:
+    scope, key = col(MemoryRow.scope), col(MemoryRow.scope_key)
+    return [col(MemoryRow.team_key) == seen.team_key, or_(
+        scope == Scope.TEAM,
+        and_(scope == Scope.CHANNEL, key == seen.channel_id),
+        and_(scope == Scope.PERSON, key == seen.actor_key),
+    )]
+
+
+async def add(session: AsyncSession, row: MemoryRow) -> tuple[MemoryRow, list[MemoryRow]]:
+    """Store a new fact; close the live facts on the same subject in the same scope.
+
+    Returns the new row and the rows it superseded (kept, with ``valid_to`` set)."""
+    now = utcnow()
+    older = (await session.exec(select(MemoryRow).where(
+        MemoryRow.team_key == row.team_key, MemoryRow.scope == row.scope,
+        MemoryRow.scope_key == row.scope_key, MemoryRow.subject == row.subject,
+        *_live(now)).with_for_update())).all()
+    row.created_at = row.valid_from = now
+    session.add(row)
+    await session.flush()
+    for old in older:
+        old.valid_to = now
+        old.superseded_by = row.id
+        session.add(old)
+    await session.flush()
+    return row, list(older)
+
+
+async def get(session: AsyncSession, memory_id: int, *, for_update: bool = False) -> MemoryRow | None:
+    query = select(MemoryRow).where(MemoryRow.id == memory_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.exec(query)).first()
+
+
+async def forget(session: AsyncSession, row: MemoryRow, by: str) -> None:
+    row.forgotten_at = utcnow()
+    row.forgotten_by = by
+    session.add(row)
+    await session.flush()
+
+
+async def live(session: AsyncSession, seen: Visibility, limit: int = 500) -> list[MemoryRow]:
+    """The live memories this person may use here, newest first."""
+    query = (select(MemoryRow).where(*_visible(seen), *_live(utcnow()))
+             .order_by(col(MemoryRow.valid_from).desc(), col(MemoryRow.id).desc()).limit(limit))
+    return list((await session.exec(query)).all())
+
+
+def is_visible(row: MemoryRow, seen: Visibility) -> bool:
+    if row.team_key != seen.team_key:
+        return False
+    return (row.scope == Scope.TEAM
+            or (row.scope == Scope.CHANNEL and row.scope_key == seen.channel_id)
+            or (row.scope == Scope.PERSON and row.scope_key == seen.actor_key))

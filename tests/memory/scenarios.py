@@ -1,0 +1,102 @@
+"""Multi-conversation memory scenarios: what people taught earlier, then a goal that depends on it.
+
+Each scenario is a list of lines said before the goal — (speaker, channel, text) — then the
+goal, and what the plan's summary must and must not contain. ``using`` names the memory the
+card's "Using:" line must show ("" = the card must show none). Grow the table here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEV, ANA = "Dev Patel", "Ana Lima"
+HERE, ELSEWHERE = "terminal", "design"
+TEAM_BOOKING = "book a meeting with the team tomorrow at 10"
+ALL_FOUR = "Ana, Ben, Chloe and Emma"  # the agency without Dev: the plan when nothing is remembered
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    before: tuple[tuple[str, str, str], ...]
+    goal: str
+    must: tuple[str, ...]
+    must_not: tuple[str, ...] = ()
+    using: str = ""
+    asker: str = DEV
+    channel: str = HERE
+    tags: tuple[str, ...] = field(default=())
+
+
+SCENARIOS = [
+    Scenario("nothing remembered: the agency is the team", (), TEAM_BOOKING, (ALL_FOUR,), tags=("baseline",)),
+    Scenario("team stated, then used",
+             ((DEV, HERE, "remember that the team is Ana, Ben and Chloe"),),
+             TEAM_BOOKING, ("with Ana, Ben and Chloe",), ("Emma",), using="the team is Ana, Ben and Chloe"),
+    Scenario("team stated by someone else in the channel is used",
+             ((ANA, HERE, "remember that our team is Ben and Chloe"),),
+             TEAM_BOOKING, ("with Ben and Chloe",), ("Emma",), using="our team is Ben and Chloe"),
+    Scenario("a newer team supersedes the older",
+             ((DEV, HERE, "remember that the team is Ana and Ben"),
+              (DEV, HERE, "remember that the team is Ana, Ben and Chloe")),
+             TEAM_BOOKING, ("with Ana, Ben and Chloe",), ("Emma",), using="the team is Ana, Ben and Chloe",
+             tags=("superseded",)),
+    Scenario("a smaller newer team supersedes the bigger",
+             ((DEV, HERE, "remember that the team is Ana, Ben and Chloe"),
+              (ANA, HERE, "remember that the team is Ben and Chloe")),
+             TEAM_BOOKING, ("with Ben and Chloe",), ("Ana,", "Emma"), using="the team is Ben and Chloe",
+             tags=("superseded",)),
+    Scenario("a team remembered in another channel is not used",
+             ((DEV, ELSEWHERE, "remember that the team is Ana and Ben"),),
+             TEAM_BOOKING, (ALL_FOUR,), tags=("scope",)),
+    Scenario("another person's own memory is not used",
+             ((ANA, HERE, "remember for me: the team is Ben and Chloe"),),
+             TEAM_BOOKING, (ALL_FOUR,), tags=("scope",)),
+    Scenario("my own memory is used in any channel",
+             ((DEV, ELSEWHERE, "remember for me: the team is Ana and Chloe"),),
+             TEAM_BOOKING, ("with Ana and Chloe",), ("Emma",), using="the team is Ana and Chloe", tags=("scope",)),
+    Scenario("a team-wide memory is used in another channel",
+             ((DEV, ELSEWHERE, "remember for the team: the team is Ben and Emma"),),
+             TEAM_BOOKING, ("with Ben and Emma",), ("Chloe",), using="the team is Ben and Emma", tags=("scope",)),
+    Scenario("the narrower scope wins over the team's",
+             ((DEV, ELSEWHERE, "remember for the team: the team is Ben and Emma"),
+              (DEV, HERE, "remember that the team is Ana and Chloe")),
+             TEAM_BOOKING, ("with Ana and Chloe",), ("Emma",), using="the team is Ana and Chloe", tags=("scope",)),
+    Scenario("a forgotten team is not used",
+             ((DEV, HERE, "remember that the team is Ana and Ben"), (DEV, HERE, "forget 1")),
+             TEAM_BOOKING, (ALL_FOUR,), tags=("forgotten",)),
+    Scenario("someone else cannot forget my memory",
+             ((DEV, HERE, "remember that the team is Ana and Ben"), (ANA, HERE, "forget 1")),
+             TEAM_BOOKING, ("with Ana and Ben",), ("Chloe",), using="the team is Ana and Ben", tags=("forgotten",)),
+    Scenario("standup length stated, then used",
+             ((DEV, HERE, "remember that our standups are 15 minutes"),),
+             "book a standup with Ana and Ben tomorrow at 10", ("15-minute standup",),
+             using="our standups are 15 minutes"),
+    Scenario("standup length does not change other meetings",
+             ((DEV, HERE, "remember that our standups are 15 minutes"),),
+             "book a review with Ana and Ben tomorrow at 10", ("30-minute review",), ("15-minute",)),
+    Scenario("the goal's own length wins over memory",
+             ((DEV, HERE, "remember that our standups are 15 minutes"),),
+             "book a 45 minute standup with Ana tomorrow at 10", ("45-minute standup",), ("15-minute",)),
+    Scenario("a newer standup length supersedes",
+             ((DEV, HERE, "remember that our standups are 15 minutes"),
+              (ANA, HERE, "remember that standups are 20 minutes")),
+             "book a standup with Ana and Ben tomorrow at 10", ("20-minute standup",), ("15-minute",),
+             using="standups are 20 minutes", tags=("superseded",)),
+    Scenario("a forgotten standup length is not used",
+             ((DEV, HERE, "remember that our standups are 15 minutes"), (DEV, HERE, "forget 1")),
+             "book a standup with Ana and Ben tomorrow at 10", ("30-minute standup",), ("15-minute",),
+             tags=("forgotten",)),
+    Scenario("meetings with a client have their own length",
+             ((DEV, HERE, "remember that meetings with Globex are 45 minutes"),),
+             "book a meeting with Tom Becker from Globex tomorrow at 10", ("45-minute meeting",),
+             using="meetings with Globex are 45 minutes"),
+    Scenario("a client's length is not used for another client",
+             ((DEV, HERE, "remember that meetings with Globex are 45 minutes"),),
+             "book a meeting with Maria Gonzalez from Acme tomorrow at 10", ("30-minute meeting",), ("45-minute",)),
+    Scenario("team and length together",
+             ((DEV, HERE, "remember that the team is Ana, Ben and Chloe"),
+              (ANA, HERE, "remember for the team: our standups are 15 minutes")),
+             "book a standup with the team tomorrow at 10", ("15-minute standup with Ana, Ben and Chloe",),
+             using="the team is Ana, Ben and Chloe"),
+]

@@ -1,0 +1,33 @@
+"""The memory scenario table (tests/memory/scenarios.py), each run through the chat harness
+on SQLite and PostgreSQL: earlier conversations, then a goal whose plan depends on them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import Deputy
+from tests.memory.scenarios import SCENARIOS, Scenario
+from tests.support.chat import Chat
+
+
+async def _converse(chat: Chat, scenario: Scenario) -> None:
+    for speaker, channel, text in scenario.before:
+        chat.session.channel = channel
+        await chat.say(text, as_user=speaker)
+    chat.session.channel = scenario.channel
+    await chat.say(scenario.goal, as_user=scenario.asker)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+async def test_scenario(chat: Chat, deputy: Deputy, scenario: Scenario) -> None:
+    await _converse(chat, scenario)
+    card = chat.card
+    for text in scenario.must:
+        assert text in card.summary, f"{scenario.name}: {text!r} not in {card.summary!r}"
+    for text in scenario.must_not:
+        assert text not in card.summary, f"{scenario.name}: {text!r} in {card.summary!r}"
+    using = [line for line in card.note.splitlines() if line.startswith("Using: ")]
+    if scenario.using:
+        assert using and scenario.using in using[0], f"{scenario.name}: {using}"
+    else:
+        assert not using, f"{scenario.name}: no memory should shape this plan, but {using}"
