@@ -350,6 +350,23 @@ def keys_retire(key_id: str) -> None:
 
 
 
+planner_app = typer.Typer(help="The planner backend (DEPUTY_PLANNER).", no_args_is_help=True)
+app.add_typer(planner_app, name="planner")
+
+
+@planner_app.command("check")
+def planner_check() -> None:
+    """Send one tiny planning request; print model, latency and whether tool calling works."""
+    from bot.planner_check import check_planner
+
+    settings = settings_or_exit()
+    report = run_async(lambda: check_planner(settings))
+    for line in report.lines():
+        typer.echo(line)
+    if not report.tool_calling:
+        raise typer.Exit(1)
+
+
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 

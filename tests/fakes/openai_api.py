@@ -27,6 +27,7 @@ import secrets
 import string
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,12 +94,18 @@ class RecordedRequest:
         return data
 
 
+Responder = Callable[[dict[str, Any]], "Completion | ApiError"]
+
+
 class FakeOpenAI:
     """``async with FakeOpenAI(models=["llama3.1:8b"]) as api:``; point a client at
     ``api.base_url`` (it ends in ``/v1``, as Ollama's and vLLM's do)."""
 
-    def __init__(self, *, models: tuple[str, ...] = ("llama3.1:8b",), api_key: str | None = None) -> None:
+    def __init__(self, *, models: tuple[str, ...] = ("llama3.1:8b",), api_key: str | None = None,
+                 responder: Responder | None = None) -> None:
         self._models = models
+        # answers when the script is empty (a model that reads what it is sent)
+        self._responder = responder
         # the key to expect; None: a local server that needs none (any key or none is fine)
         self._api_key = api_key
         self.requests: list[RecordedRequest] = []
@@ -148,9 +155,12 @@ class FakeOpenAI:
         if body["model"] not in self._models:
             return _error(ApiError(404, f"The model `{body['model']}` does not exist or you do not have "
                                    "access to it.", code="model_not_found"))
-        if not self._script:
+        if self._script:
+            answer = self._script.popleft()
+        elif self._responder is not None:
+            answer = self._responder(body)
+        else:
             return _error(ApiError(500, "fake: no scripted reply left", type="server_error"))
-        answer = self._script.popleft()
         if isinstance(answer, ApiError):
             return _error(answer)
         if answer.delay:
