@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from typing import Any
 
@@ -90,3 +91,43 @@ def _split_assignments(text: str) -> list[str]:
         else:
             chunks[-1] += " " + token
     return chunks
+
+
+def _edits_between(before: PlanDraft, after: PlanDraft) -> dict[tuple[str, str], tuple[Any, Any]]:
+    """(action, argument) -> (value before, value after) for steps matched by action."""
+    found: dict[tuple[str, str], tuple[Any, Any]] = {}
+    matcher = difflib.SequenceMatcher(a=[s.action for s in before.steps], b=[s.action for s in after.steps],
+                                      autojunk=False)
+    for tag, i1, i2, j1, _ in matcher.get_opcodes():
+        if tag != "equal":
+            continue
+        for k in range(i2 - i1):
+            old, new = before.steps[i1 + k], after.steps[j1 + k]
+            for key in set(old.args) | set(new.args):
+                if old.args.get(key) != new.args.get(key):
+                    found[(new.action, key)] = (old.args.get(key), new.args.get(key))
+    return found
+
+
+def keep_edits(draft: PlanDraft, history: list[tuple[str, PlanDraft]]) -> PlanDraft:
+    """``draft`` (a re-plan after a thread reply) with the Modify edits people made to earlier
+    versions applied again wherever the new plan still has what the edit replaced: "only
+    Acme" after a Modify of the message keeps the message. ``history``: (reason, draft) per
+    version, oldest first."""
+    edits: dict[tuple[str, str], tuple[Any, Any]] = {}
+    for (_, before), (reason, after) in zip(history, history[1:], strict=False):
+        if reason.startswith("modified"):
+            edits.update(_edits_between(before, after))
+    if not edits:
+        return draft
+    steps = []
+    for step in draft.steps:
+        args = dict(step.args)
+        for (action, key), (was, now) in edits.items():
+            if step.action == action and args.get(key) == was:
+                if now is None:
+                    args.pop(key, None)
+                else:
+                    args[key] = now
+        steps.append(step.model_copy(update={"args": args}))
+    return draft.model_copy(update={"steps": steps})

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 from bot import metrics
 from bot.chat.events import GoalPosted, ThreadReply
 from bot.chat.replies import Notice
-from bot.domain import GoalStatus, PlanStatus
+from bot.domain import GoalStatus, PlanDraft, PlanStatus
 from bot.flow.context import planning_context, using_note
+from bot.flow.edits import keep_edits
 from bot.flow.membership import outsider_reason
 from bot.flow.monitor_goals import propose_if_scheduled
 from bot.flow.proposals import propose
@@ -99,6 +100,10 @@ async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
         return
     context = await planning_context(app, event.actor, history, where=event.where, goal=goal_text)
     outcome = await app.planner.plan(goal_text, context)
+    if isinstance(outcome, PlanDraft):
+        async with app.database.session() as session:
+            versions = await goals.version_drafts(session, goal_id)
+        outcome = keep_edits(outcome, versions)
     using = using_note(outcome, context)
     await propose(app, goal_id, outcome, reason=f"changed in thread by {event.actor.label}",
                   author_key=event.actor.key,

@@ -282,3 +282,16 @@ async def count_versions(session: AsyncSession, plan_id: int, *, reason_prefix: 
     """How many versions of a plan were made for a reason ("re-planned …")."""
     rows = await session.exec(select(PlanVersionRow.reason).where(PlanVersionRow.plan_id == plan_id))
     return sum(1 for reason in rows.all() if reason.startswith(reason_prefix))
+
+
+async def version_drafts(session: AsyncSession, goal_id: int) -> list[tuple[str, PlanDraft]]:
+    """(reason, draft) of every version of a goal's plan, oldest first."""
+    plan = await plan_for_goal(session, goal_id)
+    if plan is None or plan.id is None:
+        return []
+    found = []
+    for number in range(1, plan.current_version + 1):
+        view = await load_view(session, plan.id, number)
+        if view is not None:
+            found.append((view.version.reason, view.draft()))
+    return found

@@ -292,3 +292,14 @@ async def test_a_reply_that_changes_nothing_says_so_and_keeps_the_version(chat: 
     said = await chat.say("reply yes, next Tuesday at 10am")
     assert "That changes nothing in the plan: version 1 stays as it is" in said
     assert chat.card.version == 1
+
+
+async def test_a_thread_reply_keeps_an_earlier_modify(chat: Chat) -> None:
+    await chat.say("chase overdue invoices")
+    await chat.say("modify 2 message=Friendly nudge: this one slipped through")
+    assert chat.card.version == 2
+    await chat.say("reply only Acme")
+    assert chat.card.version == 3
+    [listing, reminder] = chat.card.steps
+    assert listing.args.get("client") == "Acme Corp"
+    assert reminder.args.get("message") == "Friendly nudge: this one slipped through"
