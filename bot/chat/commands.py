@@ -41,6 +41,9 @@ def parse_command(text: str) -> tuple[str, str] | None:
         return name, " ".join(words[1:])
     if len(words) == 3 and name == "monitor" and words[1].lower() in MONITOR_VERBS and words[2].isdigit():
         return name, f"{words[1].lower()} {words[2]}"
+    # "monitor pause" with no id: still the command, so it answers with how to use it
+    if len(words) == 2 and name == "monitor" and words[1].lower() in MONITOR_VERBS | {"schedule"}:
+        return name, words[1].lower()
     # "monitor schedule 3 every Monday at 10": a new schedule in words
     if len(words) > 3 and name == "monitor" and words[1].lower() == "schedule" and words[2].isdigit():
         return name, "schedule " + " ".join(words[2:])
