@@ -48,6 +48,14 @@ def _detail(result: StepResultRow | None) -> str:
     return summarise_output(result.result)
 
 
+def singular(noun: str) -> str:
+    """'1 client', '1 company', '1 person': the card's counts read as English."""
+    irregular = {"people": "person", "companies": "company", "entries": "entry", "addresses": "address"}
+    if noun in irregular:
+        return irregular[noun]
+    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+
+
 def summarise_output(output: Any) -> str:
     """A few words about a step's output for the card: "3 invoices", "event #12"."""
     if not isinstance(output, dict):
@@ -57,7 +65,7 @@ def summarise_output(output: Any) -> str:
     if "count" in output:
         for key, value in output.items():
             if isinstance(value, list):
-                return f"{output['count']} {key}"
+                return f"{output['count']} {singular(key) if output['count'] == 1 else key}"
         return f"{output['count']} found"
     if "first" in output and isinstance(output["first"], dict):
         return f"first free: {output['first'].get('start', '')}"

@@ -91,3 +91,13 @@ def test_only_the_steps_nobody_consumes_are_answers() -> None:
     outputs = {"s1": INVOICES, "s2": {"results": [{"number": "INV-0001", "to": "a@b.example"}]}}
     answers = leaf_answers(steps, outputs, lambda a: spec(a.split(".", 1)[1]), run_id=7)
     assert [a.title for a in answers] == ["local.send_reminder: 1 reminder sent"]
+
+
+@pytest.mark.parametrize(("output", "words"), [
+    ({"clients": [{}], "count": 1}, "1 client"), ({"clients": [{}, {}], "count": 2}, "2 clients"),
+    ({"people": [{}], "count": 1}, "1 person"), ({"deals": [], "count": 0}, "0 deals"),
+    ({"companies": [{}], "count": 1}, "1 company")])
+def test_card_counts_read_as_english(output: dict[str, object], words: str) -> None:
+    from bot.flow.cards import summarise_output
+
+    assert summarise_output(output) == words

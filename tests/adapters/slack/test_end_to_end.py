@@ -342,6 +342,12 @@ async def test_a_question_is_answered_with_the_invoices_and_their_total(live: Li
 
 async def test_a_chase_result_names_each_reminder_and_its_recipient(live: Live, app: Deputy) -> None:
     card = await planned(live)
+    # before approval the card's preview shows the invoices by number and client, not ids
+    local = app.registry.get("local").client  # type: ignore[union-attr]
+    listed = await local.read(lambda s: list_invoices(s, app.clock().date(), status="overdue", client=None))
+    before = text_of(card.blocks)
+    assert all(i["number"] in before and i["client"] in before for i in listed["invoices"])
+    assert "invoice_id" not in before.split("Preview", 1)[-1].split("local.list_invoices", 1)[0]
     assert await live.click(card, "approve", user="U0ANNA") == 200
     await eventually(lambda: len(live.thread_posts(card.thread_ts)) >= 2, 10, "the result reply")
     await live.settle()
