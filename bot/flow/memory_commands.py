@@ -7,6 +7,7 @@ Every change is audited in the same transaction as the change.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.chat.events import CommandInvoked
@@ -33,7 +34,8 @@ def visibility(actor: Actor, where: Where) -> Visibility:
 
 
 def line(row: MemoryRow) -> str:
-    return f"#{row.id} {row.text} — {recall.provenance(row)} ({row.scope})"
+    until = f", until {row.expires_at.day} {row.expires_at:%b}" if row.expires_at else ""
+    return f"#{row.id} {row.text} — {recall.provenance(row)} ({row.scope}{until})"
 
 
 async def on_memory_command(app: Deputy, event: CommandInvoked) -> Notice:
@@ -58,12 +60,14 @@ async def remember(app: Deputy, event: CommandInvoked) -> Notice:
             team_key=seen.team_key, scope=said.scope, scope_key=scope_key, subject=said.subject,
             text=said.text, kind=said.kind, value=said.value, taught_by=event.actor.key,
             taught_by_name=event.actor.label, source_channel=event.where.channel_id,
-            source_message=event.event_id or ""))
+            source_message=event.event_id or "",
+            expires_at=app.clock() + timedelta(days=said.days) if said.days else None))
         await audit.append(session, "memory_added", actor_key=event.actor.key, data={
             "memory": row.id, "scope": row.scope, "scope_key": row.scope_key, "subject": row.subject,
             "text": row.text, "superseded": [o.id for o in older]})
     replaced = "".join(f"\nIt replaces #{o.id} “{o.text}” (kept in history)." for o in older)
-    return Notice(f"I'll remember {_SCOPE_WORDS[said.scope]}: “{row.text}” (#{row.id}).{replaced}\n"
+    until = f" until {row.expires_at.day} {row.expires_at:%b %Y}" if row.expires_at else ""
+    return Notice(f"I'll remember {_SCOPE_WORDS[said.scope]}{until}: “{row.text}” (#{row.id}).{replaced}\n"
                   f"`forget {row.id}` ends it.", tone="success")
 
 

@@ -19,6 +19,8 @@ TOP = 5
 _STOP = frozenset("""a an the and or of to for in on at by with is are be was were our my your their
 this that these those it its we us i me you he she they them do does did please book set up
 schedule make new next last all every some any""".split())
+# words that make a structured memory relevant although its text does not hold them
+_KIND_WORDS = {"team_members": frozenset({"team", "everyone", "everybody"})}
 _SPECIFIC = {Scope.PERSON: 2, Scope.CHANNEL: 1, Scope.TEAM: 0}
 
 
@@ -48,7 +50,7 @@ def rank(goal: str, rows: list[MemoryRow], top: int = TOP) -> list[MemoryRow]:
     wanted = words(goal)
     scored: list[tuple[int, int, datetime, MemoryRow]] = []
     for row in rows:
-        score = len(wanted & (words(row.subject) | words(row.text)))
+        score = len(wanted & (words(row.subject) | words(row.text) | _KIND_WORDS.get(row.kind, frozenset())))
         if score:
             scored.append((score, _SPECIFIC.get(row.scope, 0), row.valid_from, row))
     scored.sort(key=lambda s: (s[0], s[1], s[2]), reverse=True)

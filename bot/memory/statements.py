@@ -17,6 +17,7 @@ MAX_CHARS = 500
 
 _SCOPE = re.compile(
     r"^(?:for\s+(?P<who>me|myself|the\s+(?:whole\s+)?team|everyone|this\s+channel|here)\s*[:,]?\s*)", re.I)
+_LASTING = re.compile(r"^(?:for\s+(?P<n>\d{1,3})\s+(?P<unit>days?|weeks?)\s*[:,]?\s*)", re.I)
 _THAT = re.compile(r"^that\b\s*", re.I)
 _TEAM = re.compile(r"^(?:the|our|my)\s+team\s+(?:is|are|=)\s+(?P<names>.+)$", re.I)
 _KINDS = r"stand-?ups?|syncs?|1:1s?|one-on-ones?|reviews?|demos?|meetings?|calls?|catch[- ]ups?|interviews?|workshops?"
@@ -34,6 +35,7 @@ class Statement:
     text: str
     kind: str = ""
     value: dict[str, Any] | None = None
+    days: int | None = None  # "remember for 2 weeks: …" expires after 14 days
 
 
 class NotAStatement(ValueError):
@@ -62,6 +64,13 @@ def parse(text: str) -> Statement:
         scope = (Scope.PERSON if who in ("me", "myself")
                  else Scope.CHANNEL if who in ("this channel", "here") else Scope.TEAM)
         body = body[found.end():]
+    days = None
+    lasting = _LASTING.match(body)
+    if lasting:
+        days = int(lasting.group("n")) * (7 if lasting.group("unit").lower().startswith("w") else 1)
+        if not 1 <= days <= 3650:
+            raise NotAStatement("A memory can last from 1 day to 10 years.")
+        body = body[lasting.end():]
     body = _THAT.sub("", body).strip().rstrip(".")
     if not body:
         raise NotAStatement("Tell me what to remember, for example: `remember that our standups are 15 minutes`.")
@@ -70,7 +79,7 @@ def parse(text: str) -> Statement:
     team = _TEAM.match(body)
     if team:
         names = split_names(team.group("names"))
-        return Statement(scope, "team members", body, "team_members", {"names": names})
+        return Statement(scope, "team members", body, "team_members", {"names": names}, days)
     length = _LENGTH.match(body)
     if length:
         n = int(length.group("n"))
@@ -79,7 +88,7 @@ def parse(text: str) -> Statement:
         with_ = (length.group("with") or "").strip()
         subject = f"length of {kind}" + (f" with {with_.lower()}" if with_ else "")
         return Statement(scope, subject, body, "meeting_length",
-                         {"meeting": kind, "with": with_, "minutes": minutes})
+                         {"meeting": kind, "with": with_, "minutes": minutes}, days)
     verb = _VERB.search(body)
     subject = body[:verb.start()] if verb and verb.start() > 0 else body
-    return Statement(scope, subject.strip().lower()[:200], body)
+    return Statement(scope, subject.strip().lower()[:200], body, days=days)

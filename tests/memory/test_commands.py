@@ -93,3 +93,11 @@ async def test_empty_and_overlong_statements_are_refused(chat: Chat, deputy: Dep
     assert "Tell me what to remember" in await chat.say("remember that")
     assert "at most 500" in await chat.say("remember that " + "x " * 300)
     assert await _rows(deputy) == []
+
+
+async def test_a_memory_can_last_a_while(chat: Chat, deputy: Deputy) -> None:
+    answer = await chat.say("remember for the team for 2 weeks: Globex pays net-45")
+    assert "I'll remember for the team until 9 Dec 2026: “Globex pays net-45”" in answer
+    assert "(team, until 9 Dec)" in await chat.say("memories")
+    assert "from 1 day to 10 years" in await chat.say("remember for 0 days: Globex pays net-30")
+    assert len(await _rows(deputy)) == 1

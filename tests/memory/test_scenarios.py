@@ -3,6 +3,8 @@ on SQLite and PostgreSQL: earlier conversations, then a goal whose plan depends 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.app import Deputy
@@ -10,17 +12,23 @@ from tests.memory.scenarios import SCENARIOS, Scenario
 from tests.support.chat import Chat
 
 
-async def _converse(chat: Chat, scenario: Scenario) -> None:
+async def _converse(chat: Chat, scenario: Scenario) -> str:
     for speaker, channel, text in scenario.before:
         chat.session.channel = channel
         await chat.say(text, as_user=speaker)
     chat.session.channel = scenario.channel
-    await chat.say(scenario.goal, as_user=scenario.asker)
+    if scenario.days_later:
+        later = chat.app.clock() + timedelta(days=scenario.days_later)
+        chat.app.clock = lambda: later
+    return await chat.say(scenario.goal, as_user=scenario.asker)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
 async def test_scenario(chat: Chat, deputy: Deputy, scenario: Scenario) -> None:
-    await _converse(chat, scenario)
+    answer = await _converse(chat, scenario)
+    if scenario.asks:
+        assert scenario.asks in answer and chat.port.latest_card is None, f"{scenario.name}: {answer}"
+        return
     card = chat.card
     for text in scenario.must:
         assert text in card.summary, f"{scenario.name}: {text!r} not in {card.summary!r}"
