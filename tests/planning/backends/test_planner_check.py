@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,16 @@ def test_the_rules_need_no_request(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     result = CliRunner().invoke(app, ["planner", "check"])
     assert result.exit_code == 0, result.output
     assert "planner: rules" in result.output and "model: offline rules (no model)" in result.output
+
+
+def test_an_unreachable_server_fails_the_check_with_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for name, value in {"DEPUTY_HOME": str(tmp_path), "DEPUTY_PLANNER": "openai-compatible",
+                        "DEPUTY_PLANNER_MODEL": "llama3.1:8b", "DEPUTY_PLANNER_BASE_URL": f"http://127.0.0.1:{port}/v1",
+                        "DEPUTY_ANTHROPIC_MAX_RETRIES": "0"}.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(app, ["planner", "check"])
+    assert result.exit_code == 1, result.output
+    assert "tool calling: FAILED (llama3.1:8b on openai-compatible could not be reached)" in result.output
