@@ -8,6 +8,7 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,6 +18,9 @@ from tests.adapters.discord.conftest import Running
 from tests.fakes.discord_server import ADMIN
 from tests.fuzz.budget import ErrorLog, fuzz
 from tests.support.tallies import tally
+
+# slow (a fuzzer): `make test` runs it; `pytest -m "not slow"` leaves it out
+pytestmark = pytest.mark.slow
 
 texts = st.text(max_size=120) | st.sampled_from([
     "", " ", "connect crm", "connect", "status", "cancel 1", "help", "approve", "x" * 3000,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,6 +15,9 @@ from bot.domain import Effect, Step
 from bot.policy import PolicyError, RequestFacts, evaluate_step, parse_policy
 from tests.fuzz.budget import fuzz
 from tests.support.tallies import tally
+
+# slow (a fuzzer): `make test` runs it; `pytest -m "not slow"` leaves it out
+pytestmark = pytest.mark.slow
 
 DEFAULT = (Path(__file__).parents[2] / "policies" / "default.yaml").read_text()
 EXAMPLES = sorted((Path(__file__).parents[2] / "policies").glob("*.yaml"))

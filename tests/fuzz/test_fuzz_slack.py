@@ -9,6 +9,7 @@ import traceback
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,6 +19,9 @@ from tests.adapters.slack.conftest import Recorder, Server
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fuzz.budget import ErrorLog, fuzz
 from tests.support.tallies import tally
+
+# slow (a fuzzer): `make test` runs it; `pytest -m "not slow"` leaves it out
+pytestmark = pytest.mark.slow
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,9 @@ from bot.policy import Policy, RequestFacts, Verdict, evaluate_plan, evaluate_st
 from bot.policy.model import RANK, Guardrail, Match, Rule
 from bot.policy.requirement import Need
 from tests.support.tallies import tally
+
+# slow (hypothesis properties, 80 kept cases each): `make test` runs it; `pytest -m "not slow"` leaves it out
+pytestmark = pytest.mark.slow
 
 ACTIONS = ["local.create_invoice", "local.send_reminder", "crm.create_note", "email.send", "local.list_invoices"]
 CONDITIONS = ["amount > 1000", "amount <= 50", "to outside_domains acme.example", "attendees count_gt 2",

@@ -40,6 +40,9 @@ from tests.reliability.crash_harness import (
 from tests.reliability.figures import publish
 from tests.reliability.queueing import HUBSPOT_COMPANY, REAL, REQUESTER, queue_runs
 
+# slow (real worker processes killed on a schedule, about a minute): `make test` runs it; `pytest -m "not slow"` leaves it out
+pytestmark = pytest.mark.slow
+
 __all__ = ["smtp_sink"]
 
 HUBSPOT_TOKEN = "pat-na1-crash-0000"

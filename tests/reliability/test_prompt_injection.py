@@ -13,6 +13,7 @@ import re
 from collections.abc import Awaitable, Callable
 
 import anthropic
+import pytest
 
 from bot.app import Deputy
 from bot.planning.claude import ClaudePlanner
@@ -21,6 +22,9 @@ from tests.reliability.figures import InjectionFigures, publish_injection
 from tests.reliability.injection_cases import ATTACKER, Case, all_cases
 from tests.reliability.injection_world import ObedientModel, plant, recipients, tally
 from tests.support.chat import Chat
+
+# slow (120 full-flow cases, about a minute): `make test` runs it; `pytest -m "not slow"` leaves it out
+pytestmark = pytest.mark.slow
 
 API_KEY = "sk-ant-test-injection-0000"
 Fresh = Callable[[], Awaitable[Deputy]]

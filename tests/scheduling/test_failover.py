@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel, col, select
 
@@ -26,6 +27,9 @@ from bot.vault.keyfile import KEY_FILE_NAME
 from tests.scheduling.conftest import OWNER
 from tests.scheduling.test_monitors import OVERDUE
 from tests.support import postgres
+
+# slow (two scheduler processes and a takeover, a minute or more): `make test` runs it; `pytest -m "not slow"` leaves it out
+pytestmark = pytest.mark.slow
 
 EVERY = 2  # seconds between firings of each monitor
 MONITORS = 3

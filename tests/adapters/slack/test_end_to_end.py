@@ -285,6 +285,7 @@ async def test_an_approval_for_a_superseded_version_changes_nothing(live: Live, 
 # -- the real process --------------------------------------------------------------------
 
 
+@pytest.mark.slow  # starts `deputy serve` as its own process
 async def test_deputy_serve_answers_slack_and_stops_cleanly(slack_api: FakeSlackApi, tmp_path: Path) -> None:
     env = {"SLACK_BOT_TOKEN": "xoxb-0000-test-token", "SLACK_SIGNING_SECRET": wire.SECRET,
            "DEPUTY_SLACK_API_URL": slack_api.base_url, "DEPUTY_SLACK_POST_INTERVAL_SECONDS": "0"}
