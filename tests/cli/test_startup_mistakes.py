@@ -12,6 +12,9 @@ from bot.errors import SettingsError
 from bot.settings import load_settings
 from tests.cli.run import Result, clean_env, deputy
 
+# slow (starts deputy as a process for each mistake): `make test` runs it; `pytest -m "not slow"` leaves it out
+pytestmark = pytest.mark.slow
+
 
 def _one_line(result: Result) -> str:
     assert result.code != 0, result.out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,9 @@ from bot.chat.replies import (
     StepState,
 )
 from tests.fakes.discord_limits import message_errors
+
+# slow (renders every reply kind many ways, about 30 s): `make test` runs it; `pytest -m "not slow"` leaves it out
+pytestmark = pytest.mark.slow
 
 texts = st.one_of(
     st.text(max_size=40),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +28,9 @@ from bot.domain import Where
 from tests.adapters.slack.conftest import slack_settings
 from tests.fakes.block_kit import message_errors, view_errors
 from tests.fakes.slack_api import FakeSlackApi
+
+# slow (renders every reply kind many ways, about 30 s): `make test` runs it; `pytest -m "not slow"` leaves it out
+pytestmark = pytest.mark.slow
 
 # any text, including empty, whitespace-only, markup characters and long runs
 texts = st.one_of(
