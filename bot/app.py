@@ -83,7 +83,7 @@ async def build_app(settings: Settings, *, planner: Planner | None = None,
     from bot.home import missing_home_files, new_home_note
     from bot.planning.factory import planner_for
     from bot.startup import configured_integrations, configured_mcp_servers, configured_policy
-    from bot.store.migrate import upgrade
+    from bot.store.migrate import upgrade_if_needed
 
     # a mistake in the integrations or the policy stops start-up before anything is created
     registry = configured_integrations(settings)
@@ -96,7 +96,7 @@ async def build_app(settings: Settings, *, planner: Planner | None = None,
     database = Database(settings.resolved_database_url)
     try:
         if migrate and settings.uses_embedded_database:
-            await upgrade(database.url)
+            await upgrade_if_needed(database)
         registry.start(IntegrationEnv(settings=settings, database=database, clock=clock))
         master = settings.master_key.get_secret_value() if settings.master_key else None
         keyring = await load_keyring(settings.home, master)

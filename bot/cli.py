@@ -1,18 +1,23 @@
-"""The ``deputy`` command."""
+"""The ``deputy`` command.
+
+It must start at once (``deputy --help`` well under a second), so this module imports only
+typer and the error vocabulary; each command's body imports what it needs (settings,
+asyncio, the database, the adapters). bench/bench_startup.py measures it.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from bot.errors import DatabaseUnavailable, SettingsError
-from bot.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 app = typer.Typer(help="Deputy: plans what you ask in chat, asks for approval, then does it.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -38,6 +43,8 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def settings_or_exit() -> Settings:
+    from bot.settings import load_settings
+
     try:
         return load_settings()
     except SettingsError as err:
@@ -46,6 +53,8 @@ def settings_or_exit() -> Settings:
 
 
 def run_async(make: Callable[[], Awaitable[T]]) -> T:
+    import asyncio
+
     try:
         return asyncio.run(make())  # type: ignore[arg-type]
     except SettingsError as err:
@@ -82,6 +91,8 @@ def shell(
     user: Annotated[str, typer.Option(help="Your name in the conversation.")] = "",
 ) -> None:
     """Chat with Deputy in the terminal (the embedded default: no account needed)."""
+    import logging
+
     from bot.adapters.shell.terminal import run_shell
 
     settings = settings_or_exit()

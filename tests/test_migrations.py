@@ -41,3 +41,68 @@ def test_migrations_match_the_models_on_postgresql() -> None:
     with postgres.throwaway_database(postgres.server_url()) as url:
         asyncio.run(upgrade(url))
         assert _differences(url) == []
+
+
+def _script(folder: Path, name: str, revision: str, down: str) -> None:
+    (folder / "versions").mkdir(parents=True, exist_ok=True)
+    (folder / "versions" / f"{name}.py").write_text(
+        f'"""{name}"""\nrevision: str = {revision!r}\ndown_revision = {down}\n\n\ndef upgrade() -> None:\n    pass\n')
+
+
+def test_the_heads_read_from_the_files_are_alembics_heads() -> None:
+    from alembic.script import ScriptDirectory
+
+    from bot.store.migrate import alembic_config, head_revisions
+
+    assert head_revisions() == frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def test_heads_follow_branches_and_merges(tmp_path: Path) -> None:
+    from bot.store.migrate import head_revisions_in
+
+    _script(tmp_path, "a", "aaa", "None")
+    _script(tmp_path, "b", "bbb", "'aaa'")
+    _script(tmp_path, "c", "ccc", "'aaa'")
+    assert head_revisions_in(tmp_path) == {"bbb", "ccc"}
+    _script(tmp_path, "d", "ddd", "('bbb', 'ccc')")
+    assert head_revisions_in(tmp_path) == {"ddd"}
+
+
+async def _migrate_twice_and_after_a_downgrade(url: str) -> None:
+    from alembic import command
+
+    from bot.store.database import Database
+    from bot.store.migrate import (
+        alembic_config,
+        head_revisions,
+        stored_revisions,
+        upgrade_if_needed,
+    )
+
+    database = Database(url)
+    try:
+        assert await stored_revisions(database) == frozenset()
+        assert await upgrade_if_needed(database) is True
+        assert await stored_revisions(database) == head_revisions()
+        # the same version again: Alembic is not run
+        assert await upgrade_if_needed(database) is False
+        # an older database (here: nothing applied) is migrated again
+        await asyncio.to_thread(command.downgrade, alembic_config(url), "base")
+        assert await upgrade_if_needed(database) is True
+        assert await stored_revisions(database) == head_revisions()
+    finally:
+        await database.dispose()
+
+
+def test_alembic_runs_once_per_database_version_on_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    asyncio.run(_migrate_twice_and_after_a_downgrade(url))
+    import_all_tables()
+    assert _differences(url) == []
+
+
+def test_alembic_runs_once_per_database_version_on_postgresql() -> None:
+    with postgres.throwaway_database(postgres.server_url()) as url:
+        asyncio.run(_migrate_twice_and_after_a_downgrade(url))
+        import_all_tables()
+        assert _differences(url) == []

@@ -24,15 +24,17 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import aiohttp
 from pydantic import SecretStr
 
 from bot.errors import PermanentError, ReconnectNeeded, SettingsError, TransientError
 from bot.vault.envelope import SecretFields
 from bot.vault.store import CredentialStore
+
+if TYPE_CHECKING:
+    import aiohttp
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +153,8 @@ async def revoke(provider: OAuthProvider, fields: Mapping[str, str]) -> bool:
     token = fields.get(REFRESH_TOKEN)
     if provider.revoke_url is None or not token:
         return False
+    import aiohttp  # here, not at the top: the shell starts without loading aiohttp
+
     try:
         async with _session() as http, http.delete(f"{provider.revoke_url}/{token}") as response:
             if response.status < 300 or response.status == 404:  # 404: already gone
@@ -204,6 +208,8 @@ def _expiry(fields: Mapping[str, str]) -> datetime:
 
 
 def _session() -> aiohttp.ClientSession:
+    import aiohttp
+
     return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT_SECONDS))
 
 
@@ -211,6 +217,8 @@ async def _token_request(provider: OAuthProvider, form: dict[str, str], now: dat
                          previous_refresh: str | None) -> TokenSet:
     form = {**form, "client_id": provider.client_id,
             "client_secret": provider.client_secret.get_secret_value()}
+    import aiohttp
+
     started = time.monotonic()
     try:
         async with _session() as http, http.post(

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import dateparser
-
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
@@ -53,6 +51,8 @@ def _number(word: str) -> float:
 
 
 def _dateparser(text: str, now: datetime, timezone: str) -> datetime | None:
+    import dateparser  # here, not at the top: it is slow to import and most goals need none
+
     settings: Any = {
         "RELATIVE_BASE": now.replace(tzinfo=None),
         "TIMEZONE": timezone,
