@@ -101,3 +101,29 @@ def test_card_counts_read_as_english(output: dict[str, object], words: str) -> N
     from bot.flow.cards import summarise_output
 
     assert summarise_output(output) == words
+
+
+def _spec(integration: str, action: str) -> ResultSpec | None:
+    found = load_manifest(ROOT / f"integrations/{integration}/manifest.yaml").action(action)
+    return found.result if found else None
+
+
+def test_stripe_overdue_invoices_show_customer_amount_and_total() -> None:
+    output = {"invoices": [
+        {"number": "A-1", "customer_email": "ap@acme.example", "amount_remaining": 150000, "currency": "usd",
+         "due_date": "2026-11-01T00:00:00+00:00", "days_overdue": 24},
+        {"number": "A-2", "customer_email": "ap@globex.example", "amount_remaining": 5050, "currency": "usd",
+         "due_date": "2026-11-20T00:00:00+00:00", "days_overdue": 5}], "count": 2}
+    answer = answer_for("Overdue on Stripe", output, _spec("invoicing", "list_overdue"))
+    assert answer is not None and answer.title == "Overdue on Stripe: 2 overdue invoices"
+    assert answer.rows[0][:3] == ("A-1", "ap@acme.example", "1,500.00 USD")
+    assert answer.total == "outstanding 1,550.50 USD"
+
+
+def test_hubspot_contacts_show_their_properties() -> None:
+    output = {"results": [{"id": "1", "properties": {"firstname": "Maria", "lastname": "Gonzalez",
+                                                       "email": "maria@acme.example", "jobtitle": "CTO"}}],
+              "count": 1}
+    answer = answer_for("Find Maria", output, _spec("crm", "search_contacts"))
+    assert answer is not None and answer.title == "Find Maria: 1 contact"
+    assert answer.rows == (("Maria", "Gonzalez", "maria@acme.example", "CTO"),)
