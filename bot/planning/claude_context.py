@@ -56,6 +56,11 @@ def context_block(context: PlanningContext, connected: list[str]) -> str:
     if context.clients:
         lines.append(f"Known invoicing clients: {', '.join(_name(c) for c in context.clients)}")
     lines.append("</context>")
+    if context.memories:
+        # facts people taught (bot/memory); one line each so a memory cannot pose as a section
+        lines.append("<team_memory>")
+        lines += [f"#{m.id}: {_name(m.text)} ({_name(m.provenance)})" for m in context.memories]
+        lines.append("</team_memory>")
     if context.history:
         lines.append("<thread>")
         lines += [f"{_name(author)}: {_line(text)}" for author, text in context.history]
