@@ -165,7 +165,7 @@ async def test_a_click_on_a_superseded_version_names_both_versions(
     on_discord: Running, app: Deputy, database: Database
 ) -> None:
     fake = on_discord.fake
-    first = await plan_card(fake, "alice", "invoice all clients for March")
+    first = await plan_card(fake, "alice", "invoice all clients for last month")
     thread_id = first["channel_id"]
     old_approve = button(first, "approve")
     assert old_approve.endswith(":1:approve")
