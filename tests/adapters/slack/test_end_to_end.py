@@ -358,3 +358,23 @@ async def test_a_chase_result_names_each_reminder_and_its_recipient(live: Live, 
     assert "3 reminders sent" in shown
     for mail in sent:
         assert mail["to"] in shown
+
+
+async def test_a_digest_in_slack_lists_the_invoices_it_found(live: Live, app: Deputy) -> None:
+    await live.slash("every Monday at 9 list the overdue invoices here")
+    await live.card()
+    await live.slash("monitor approve 1")
+    await live.settle()
+    await live.slash("monitor run 1")
+
+    def digests() -> list[object]:
+        return [c for c in live.api.of("chat.postMessage")
+                if "details: `deputy runs show" in text_of(c.params.get("blocks") or [])]
+
+    await eventually(lambda: digests(), 15, "the digest")
+    await live.settle()
+    shown = text_of(blocks_of(digests()[-1]))  # type: ignore[arg-type]
+    local = app.registry.get("local").client  # type: ignore[union-attr]
+    listed = await local.read(lambda s: list_invoices(s, app.clock().date(), status="overdue", client=None))
+    assert all(i["number"] in shown and i["client"] in shown for i in listed["invoices"])
+    assert "Total:" in shown
