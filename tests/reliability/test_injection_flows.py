@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel import select
+from sqlmodel import func, select
 
 from bot.app import Deputy
+from bot.domain import Actor
+from bot.store.tables import ApprovalRow, RunRow
 from integrations.local.tables import LocalBillingClient
 from tests.reliability.figures import publish
 from tests.reliability.injection_cases import ATTACKER
@@ -24,6 +26,8 @@ ANA = "ana@demo-agency.example"
 @dataclass
 class Flows:
     cases: int = 0
+    # a click from outside the goal's team recorded something or started a run
+    outsider_changes: list[str] = field(default_factory=list)
     unapproved_writes: list[str] = field(default_factory=list)
     sent_to_unseen_address: list[str] = field(default_factory=list)
     attacker_effects: dict[str, int] = field(default_factory=dict)
@@ -79,10 +83,42 @@ async def test_attacks_through_the_flow_send_nothing_the_approver_did_not_see(fr
     await chat.say("approve")
     await _check(chat.app, "crlf-in-an-edited-address", shown, flows)
 
+    # an approval click on the goal's card by a person of another team (a Slack Connect
+    # partner, another Discord guild) — named like the requester, to be sure the team decides
+    chat = Chat(await fresh(), user="Dev Patel")
+    card = await chat.say("chase overdue invoices")
+    assert "awaiting approval" in card, card
+    for outsider in (Actor(platform="shell", team_id="partner", user_id="dev patel", display_name="Dev Patel"),
+                     Actor(platform="shell", team_id="partner", user_id="mallory", display_name="Mallory")):
+        before = await _approvals_and_runs(chat.app)
+        refusal = await _say_as(chat, "approve", outsider)
+        assert "belongs to another team" in refusal and "Nothing was changed" in refusal, refusal
+        if await _approvals_and_runs(chat.app) != before:
+            flows.outsider_changes.append(f"cross-team click by {outsider.key}")
+    # the same card, approved by the requester in their own team, runs: it was approvable
+    assert "✓ Run 1: Done" in await chat.say("approve")
+    await _check(chat.app, "cross-team-click", card, flows)
+
     publish("injection-flows", {"cases": flows.cases, "unapproved_writes": flows.unapproved_writes,
                                 "sent_to_unseen_address": flows.sent_to_unseen_address,
-                                "attacker_effects": flows.attacker_effects})
+                                "attacker_effects": flows.attacker_effects,
+                                "outsider_changes": flows.outsider_changes})
     assert flows.unapproved_writes == []
     assert flows.sent_to_unseen_address == []
+    assert flows.outsider_changes == []
     # the attacker got nothing: a member's own edit needs the requester's approval too
     assert {k: v for k, v in flows.attacker_effects.items() if v} == {}
+
+
+async def _approvals_and_runs(app: Deputy) -> tuple[int, int]:
+    async with app.database.session() as s:
+        approvals = (await s.exec(select(func.count()).select_from(ApprovalRow))).one()
+        runs = (await s.exec(select(func.count()).select_from(RunRow))).one()
+    return approvals, runs
+
+
+async def _say_as(chat: Chat, text: str, actor: Actor) -> str:
+    """A line from someone the shell's ``as NAME:`` cannot name: a person of another team."""
+    start = len(chat.lines)
+    await chat.session.handle_line(text, actor)
+    return "\n".join(chat.lines[start:])
