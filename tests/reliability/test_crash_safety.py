@@ -24,6 +24,7 @@ from bot.store.audit_verify import verify
 from bot.store.database import Database
 from bot.vault import CredentialStore
 from bot.vault.keyfile import KEY_FILE_NAME
+from bot.vault.audit_key import AuditKeys
 from bot.vault.keyring import Keyring
 from tests.fakes.hubspot_api import FakeHubSpot
 from tests.fakes.stripe_api import FakeStripe
@@ -98,6 +99,9 @@ async def test_killed_workers_never_lose_or_repeat_a_side_effect(
     home.mkdir()
     try:
         await _connect(db, home, servers)
+        # this process signs what it writes with the workers' keyring, as build_app does
+        keys = AuditKeys(await Keyring.open_file(home / KEY_FILE_NAME))
+        db.audit_keys = keys
         queued = await queue_runs(db, config.runs, random.Random(config.seed), real=REAL)
         env = worker_env(crash_database_url, home, config.lease_seconds, {
             "DEPUTY_INTEGRATIONS": json.dumps(["recorder", "plainrecorder", *REAL]),
@@ -112,7 +116,7 @@ async def test_killed_workers_never_lose_or_repeat_a_side_effect(
             await pool.stop_all()
         await check_effects(db, queued, report, servers.labels())
         async with db.session() as session:
-            chain = await verify(session)
+            chain = await verify(session, keys=keys)
     finally:
         await db.dispose()
     await asyncio.to_thread(publish, "crash", {
