@@ -23,8 +23,8 @@ import pytest
 from bot.store.audit_verify import verify
 from bot.store.database import Database
 from bot.vault import CredentialStore
-from bot.vault.keyfile import KEY_FILE_NAME
 from bot.vault.audit_key import AuditKeys
+from bot.vault.keyfile import KEY_FILE_NAME
 from bot.vault.keyring import Keyring
 from tests.fakes.hubspot_api import FakeHubSpot
 from tests.fakes.stripe_api import FakeStripe
