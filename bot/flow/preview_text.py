@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.chat.inert import planner_words
 from bot.flow.answers import answer_for
-from bot.planning.refs import is_ref, root_of
+from bot.planning.refs import RefError, is_ref, lookup, root_of
 from bot.registry.results import ResultSpec
 from bot.store.goals import PlanView
 from bot.store.tables import StepRow
@@ -48,8 +48,6 @@ def _label(item: Any, spec: ResultSpec | None) -> str:
 
 
 def _items_of(step: StepRow, outputs: Mapping[str, Any]) -> list[Any] | None:
-    from bot.planning.refs import RefError, lookup
-
     if not step.for_each or root_of(step.for_each) not in outputs:
         return None
     try:

@@ -62,41 +62,41 @@ def plan_log_time(goal: str, context: PlanningContext) -> PlanningOutcome:
              note=f"Record {hours} for {clients[0]} ({label}){': ' + description if description else ''}")])
 
 
-def plan_time_report(goal: str, facts: Facts, context: PlanningContext) -> PlanningOutcome:
+def _period_read(goal: str, facts: Facts, context: PlanningContext, *, action: str, what: str,
+                 ask_period: str, summary: str, note: str) -> PlanningOutcome:
+    """One read over a period, for one named client or for all: the hours report and the
+    unbilled time differ only in their action and words. ``summary``/``note`` take
+    {whose} and {period}."""
     unknown = unknown_client_question(goal, context)
     if unknown:
         return unknown
     if facts.period is None:
-        return Clarification(question="For which period? For example \u201clast month\u201d or \u201cthe past ten days\u201d.")
+        return Clarification(question=ask_period)
     args: dict[str, object] = {"period_start": facts.period.start.isoformat(),
                                "period_end": facts.period.end.isoformat()}
     clients = find_clients(goal, context.clients)
     if len(clients) > 1:
-        return Clarification(question="Hours for one client, or for all of them? Name one client, or none for all.")
+        return Clarification(question=f"{what} for one client, or for all of them? Name one client, or none for all.")
     whose = "every client"
     if clients:
         args["client"] = clients[0]
         whose = clients[0]
-    return PlanDraft(summary=f"Hours logged for {whose} in {facts.period.label}", steps=[
-        Step(id="s1", action="local.time_report", args=args,
-             note=f"Sum the hours logged for {whose}, {facts.period.label}, billed and unbilled")])
+    words = {"whose": whose, "period": facts.period.label}
+    return PlanDraft(summary=summary.format(**words), steps=[
+        Step(id="s1", action=action, args=args, note=note.format(**words))])
+
+
+def plan_time_report(goal: str, facts: Facts, context: PlanningContext) -> PlanningOutcome:
+    return _period_read(
+        goal, facts, context, action="local.time_report", what="Hours",
+        ask_period="For which period? For example \u201clast month\u201d or \u201cthe past ten days\u201d.",
+        summary="Hours logged for {whose} in {period}",
+        note="Sum the hours logged for {whose}, {period}, billed and unbilled")
 
 
 def plan_unbilled(goal: str, facts: Facts, context: PlanningContext) -> PlanningOutcome:
-    unknown = unknown_client_question(goal, context)
-    if unknown:
-        return unknown
-    if facts.period is None:
-        return Clarification(question="Unbilled time for which period? For example \u201cfor last month\u201d.")
-    args: dict[str, object] = {"period_start": facts.period.start.isoformat(),
-                               "period_end": facts.period.end.isoformat()}
-    clients = find_clients(goal, context.clients)
-    if len(clients) > 1:
-        return Clarification(question="Unbilled time for one client, or for all? Name one client, or none for all.")
-    whose = "every client"
-    if clients:
-        args["client"] = clients[0]
-        whose = clients[0]
-    return PlanDraft(summary=f"Unbilled time for {whose} in {facts.period.label}", steps=[
-        Step(id="s1", action="local.unbilled_time", args=args,
-             note=f"Sum the time not yet invoiced for {whose}, {facts.period.label}")])
+    return _period_read(
+        goal, facts, context, action="local.unbilled_time", what="Unbilled time",
+        ask_period="Unbilled time for which period? For example \u201cfor last month\u201d.",
+        summary="Unbilled time for {whose} in {period}",
+        note="Sum the time not yet invoiced for {whose}, {period}")
