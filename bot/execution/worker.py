@@ -82,14 +82,12 @@ class Worker:
             log.exception("worker %s: sweep failed", self.id)
 
     async def run_forever(self) -> None:
-        from bot.flow.deadlines import sweep_every_polls
-
         wake = self.app.work_available
         polls = 0
         outage = 0  # polls in a row that found the database away
         while True:
             polls += 1
-            if (polls - 1) % sweep_every_polls(self.app.settings) == 0:
+            if (polls - 1) % self.app.settings.sweep_every_polls == 0:
                 await self.sweep()
             try:
                 busy = await self.run_once()

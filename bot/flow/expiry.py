@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 from bot.chat.replies import Notice
 from bot.domain import GoalStatus, PlanStatus, RunStatus
-from bot.flow.deadlines import approval_expiry, hours_text, queued_run_timeout
 from bot.flow.proposals import where_of
 from bot.store import audit, goals, reminders, runs
 from bot.store.goals import PlanView
@@ -32,6 +31,11 @@ if TYPE_CHECKING:
     from bot.app import Deputy
 
 log = logging.getLogger(__name__)
+
+
+def hours_text(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:g} h" if hours >= 1 else f"{delta.total_seconds() / 60:g} min"
 
 
 async def expire_and_escalate(app: Deputy, now: datetime) -> int:
@@ -48,7 +52,7 @@ async def expire_and_escalate(app: Deputy, now: datetime) -> int:
 async def _sweep_version(app: Deputy, plan_id: int, version: int, now: datetime) -> int:
     from bot.flow.approvals import refresh_card
 
-    expiry = approval_expiry(app.settings)
+    expiry = app.settings.approval_expiry
     said: list[Notice] = []
     expired = False
     async with app.database.session() as session:
@@ -92,7 +96,7 @@ def _escalations(app: Deputy, view: PlanView, age: timedelta) -> list[tuple[Noti
         text = (f"Reminder: plan {view.plan.id} v{view.version.version} (\u201c{view.version.summary}\u201d) "
                 f"has waited {hours_text(delay)} for approval by {approvers} (rule `{name}`)"
                 + (f"; escalated to {to}." if to else ".")
-                + f" It expires {hours_text(approval_expiry(app.settings))} after it was proposed.")
+                + f" It expires {hours_text(app.settings.approval_expiry)} after it was proposed.")
         found.append((Notice(text, tone="warning"), f"escalated:{name}"[:40]))
     return found
 
@@ -100,7 +104,7 @@ def _escalations(app: Deputy, view: PlanView, age: timedelta) -> list[tuple[Noti
 async def _time_out_queued_runs(app: Deputy, now: datetime) -> int:
     from bot.flow.approvals import refresh_card
 
-    timeout = queued_run_timeout(app.settings)
+    timeout = app.settings.queued_run_timeout
     stuck: list[tuple[int, int]] = []
     async with app.database.session() as session:
         for run in await reminders.queued_before(session, now - timeout):

@@ -19,7 +19,7 @@ from bot.chat.buttons import ButtonId
 from bot.chat.events import ButtonPressed
 from bot.chat.replies import Button, Notice
 from bot.domain import PlanDraft, RunStatus, Step, StepStatus, Where
-from bot.flow.deadlines import hours_text, undo_window
+from bot.flow.expiry import hours_text
 from bot.flow.membership import outsider_reason
 from bot.planning.refs import RefError, lookup
 from bot.store import audit, goals, runs
@@ -99,7 +99,7 @@ async def undo_buttons(app: Deputy, view: PlanView, run: RunRow | None,
 
 
 def _window_problem(app: Deputy, run: RunRow) -> str | None:
-    window: timedelta = undo_window(app.settings)
+    window: timedelta = app.settings.undo_window
     if run.finished_at is None or app.clock() > run.finished_at + window:
         return (f"Run {run.id} finished more than {hours_text(window)} ago, so it can no longer "
                 "be undone from here; nothing was changed.")

@@ -22,10 +22,11 @@ import anthropic
 from bot.planning.claude_parse import ModelTurn, ToolCall, read_turn
 from bot.planning.model_planner import ModelFailure, ModelPlanner
 from bot.registry import Manifest, Registry
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "claude-sonnet-5-5"
+DEFAULT_MODEL: str = Settings.model_fields["anthropic_model"].default
 ToolChoice = Literal["auto", "any"]
 ClaudeClient = anthropic.AsyncAnthropic | anthropic.AsyncAnthropicBedrock | anthropic.AsyncAnthropicVertex
 
@@ -44,22 +45,22 @@ def build_client(
     )
 
 
-def build_claude_planner(settings: Any, registry: Registry) -> ClaudePlanner:
+def build_claude_planner(settings: Settings, registry: Registry) -> ClaudePlanner:
     """The planner as the process configures it: every loaded integration's manifest, and
-    the DEPUTY_ANTHROPIC_* / DEPUTY_PLANNER_* settings."""
-    key = getattr(settings, "planner_api_key", None)
+    the ANTHROPIC_API_KEY / DEPUTY_ANTHROPIC_* / DEPUTY_PLANNER_* settings."""
+    key = settings.planner_api_key or settings.anthropic_api_key
     client = build_client(
-        timeout_seconds=float(getattr(settings, "anthropic_timeout_seconds", 60.0)),
-        max_retries=int(getattr(settings, "anthropic_max_retries", 3)),
+        timeout_seconds=settings.anthropic_timeout_seconds,
+        max_retries=settings.anthropic_max_retries,
         api_key=key.get_secret_value() if key is not None else None,
-        base_url=getattr(settings, "planner_base_url", "") or None,
+        base_url=settings.planner_base_url or None,
     )
     return ClaudePlanner(
         client,
         manifests=registry.manifests(),
-        model=str(getattr(settings, "planner_model", "") or getattr(settings, "anthropic_model", DEFAULT_MODEL)),
-        max_tokens=int(getattr(settings, "anthropic_max_tokens", 4096)),
-        tool_choice=getattr(settings, "anthropic_tool_choice", "auto"),
+        model=settings.planner_model or settings.anthropic_model,
+        max_tokens=settings.anthropic_max_tokens,
+        tool_choice=settings.anthropic_tool_choice,
     )
 
 

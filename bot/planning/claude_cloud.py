@@ -17,21 +17,21 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from typing import Any
 
 import anthropic
 
 from bot.errors import SettingsError
 from bot.planning.claude import ClaudePlanner
 from bot.registry import Registry
+from bot.settings import Settings
 
 
-def _key(settings: Any) -> str | None:
+def _key(settings: Settings) -> str | None:
     key = settings.planner_api_key
     return key.get_secret_value() if key is not None else None
 
 
-def bedrock_client(settings: Any) -> anthropic.AsyncAnthropicBedrock:
+def bedrock_client(settings: Settings) -> anthropic.AsyncAnthropicBedrock:
     key = _key(settings)
     if key is None and not os.environ.get("AWS_BEARER_TOKEN_BEDROCK") and importlib.util.find_spec("botocore") is None:
         raise SettingsError("DEPUTY_PLANNER=bedrock: signing with AWS credentials needs boto3 "
@@ -44,7 +44,7 @@ def bedrock_client(settings: Any) -> anthropic.AsyncAnthropicBedrock:
     )
 
 
-def vertex_client(settings: Any) -> anthropic.AsyncAnthropicVertex:
+def vertex_client(settings: Settings) -> anthropic.AsyncAnthropicVertex:
     if not os.environ.get("CLOUD_ML_REGION"):
         raise SettingsError("DEPUTY_PLANNER=vertex: set CLOUD_ML_REGION (e.g. us-east5 or global)")
     key = _key(settings)
@@ -60,7 +60,7 @@ def vertex_client(settings: Any) -> anthropic.AsyncAnthropicVertex:
     )
 
 
-def build_cloud_planner(settings: Any, registry: Registry, backend: str) -> ClaudePlanner:
+def build_cloud_planner(settings: Settings, registry: Registry, backend: str) -> ClaudePlanner:
     if backend == "bedrock":
         client: anthropic.AsyncAnthropicBedrock | anthropic.AsyncAnthropicVertex = bedrock_client(settings)
         hint = "the AWS credentials (or DEPUTY_PLANNER_API_KEY) and the model's access in Bedrock"

@@ -4,8 +4,6 @@ behind it (:class:`~bot.planning.fallback.FallbackPlanner`)."""
 
 from __future__ import annotations
 
-import os
-
 from bot.planning.protocol import Planner
 from bot.registry import Registry
 from bot.settings import Settings
@@ -14,7 +12,7 @@ from bot.settings import Settings
 def backend_name(settings: Settings) -> str:
     if settings.planner:
         return settings.planner
-    return "anthropic" if os.environ.get("ANTHROPIC_API_KEY") else "rules"
+    return "anthropic" if settings.anthropic_api_key is not None else "rules"
 
 
 def planner_for(settings: Settings, registry: Registry) -> Planner:
