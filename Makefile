@@ -29,9 +29,10 @@ install: $(TEST_STAMP)
 run: $(RUN_STAMP)
 	$(BIN)/deputy shell
 
-## Lint, type-check, validate policies and manifests.
+## Lint, type-check, check the import layers (.importlinter), validate policies and manifests.
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check bot integrations tests bench migrations setup.py
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/deputy policy check policies/*.yaml
 	$(BIN)/deputy integrations check

@@ -1,0 +1,1 @@
+"""Everything that issues SQL for the core tables: one module per aggregate, over `Database`."""
