@@ -270,7 +270,8 @@ def policy_explain(
 @integrations_app.command("check")
 def integrations_check() -> None:
     """Validate every integration's manifest against its actions (run it in CI)."""
-    from bot.registry import ManifestError, discover
+    from bot.errors import ManifestError
+    from bot.registry import discover
 
     settings = settings_or_exit()
     try:

@@ -49,7 +49,7 @@ async def dispatch(app: Deputy, event: ChatEvent) -> None:
             case CredentialsSubmitted():
                 notice = await connections.on_credentials(app, event)
                 await _tell(app, event, notice)
-    except (DeputyError, DatabaseUnavailable) as err:
+    except DeputyError as err:
         await _tell(app, event, Notice(str(err), tone="error"))
     except Exception:
         ref = uuid.uuid4().hex[:8]

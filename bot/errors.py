@@ -1,7 +1,24 @@
-"""The small vocabulary of errors the core raises. Adapters turn them into chat messages.
+"""The one error hierarchy of Deputy. Adapters turn these into chat messages; the CLI into
+one line on stderr.
 
 Only these cross module boundaries; a library's own exception is translated where it is
-caught (an integration's client, the store) so callers never see raw tracebacks.
+caught (an integration's client, the store) so callers never see raw tracebacks::
+
+    DeputyError
+    ├── StartupError          the process cannot start as configured; the message says what to fix
+    │   ├── SettingsError     a setting (or the master key) is missing or invalid
+    │   ├── PolicyError       the policy file is invalid
+    │   ├── ManifestError     an integration's manifest is invalid
+    │   └── DatabaseUnavailable  the database cannot be reached (also later, at run time)
+    ├── UserError             a request cannot be done as asked: UnknownAction, NotConnected…
+    └── IntegrationError      an integration call failed
+        ├── TransientError    may pass: retried (``sent`` says whether a write may be resent)
+        └── PermanentError    will not pass: the step fails (ReconnectNeeded, InvalidArguments,
+                              OutcomeUnknown)
+
+``DatabaseUnavailable`` is never a step's failure: nothing was changed, so a request is
+answered with its message, and a worker lets its claim lapse and tries again once the
+database is back (``bot/execution/worker.py``).
 """
 
 from __future__ import annotations
@@ -11,24 +28,39 @@ class DeputyError(Exception):
     """Base class. ``str(err)`` is safe to show a user: it never carries a secret."""
 
 
+class StartupError(DeputyError):
+    """Deputy cannot start as configured; the message names what to fix."""
+
+
+class SettingsError(StartupError):
+    """A setting is missing or invalid. The message names the setting."""
+
+
+class PolicyError(StartupError):
+    """A policy file is invalid; the message names the file, the line and the problem."""
+
+
+class ManifestError(StartupError):
+    """A manifest is invalid. The message names the file and the problem."""
+
+
+class DatabaseUnavailable(StartupError):
+    """The database cannot be reached; nothing was changed.
+
+    At start-up it stops the process; later it fails the request at hand (never a run's
+    step: the worker waits for the database and resumes the run)."""
+
+
 class UserError(DeputyError):
     """The user asked for something that cannot be done as asked; the message says why."""
 
 
-class SettingsError(DeputyError):
-    """A setting is missing or invalid. The message names the setting."""
-
-
-class NotConnected(DeputyError):
+class NotConnected(UserError):
     def __init__(self, integration: str) -> None:
         super().__init__(
             f"You have not connected {integration!r} yet. Connect it with `connect {integration}`."
         )
         self.integration = integration
-
-
-class PolicyDenied(DeputyError):
-    """The policy forbids this step; the message carries the rule's reason."""
 
 
 class IntegrationError(DeputyError):
@@ -80,7 +112,3 @@ class UnknownAction(UserError):
 class OutcomeUnknown(PermanentError):
     """A write may or may not have happened (it was interrupted after it was sent, or by a
     crash) and its integration cannot tell: it is never sent again; a person checks."""
-
-
-class DatabaseUnavailable(DeputyError):
-    """The database cannot be reached; nothing was changed."""

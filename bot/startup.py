@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import difflib
 
-from bot.errors import SettingsError
-from bot.policy import Policy, PolicyError, load_policy
-from bot.registry import ManifestError, Registry, UnknownIntegrations, discover
+from bot.errors import ManifestError, PolicyError, SettingsError
+from bot.policy import Policy, load_policy
+from bot.registry import Registry, UnknownIntegrations, discover
 from bot.settings import Settings
 
 

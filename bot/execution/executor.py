@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import metrics
 from bot.domain import Actor, Effect, GoalStatus, RunStatus, Step, StepStatus
-from bot.errors import DeputyError, NotConnected, OutcomeUnknown
+from bot.errors import DatabaseUnavailable, DeputyError, NotConnected, OutcomeUnknown
 from bot.execution.calls import call_action
 from bot.flow.autopilot import record_run
 from bot.flow.derived import call_problem
@@ -203,6 +203,8 @@ async def _run_step(app: Deputy, run_id: int, view: PlanView, step: StepRow, req
                                    f"{changed}. It was not sent; the plan needs a new approval.")
         try:
             result = await call_with_credentials(app, requester, step.action, args, key)
+        except DatabaseUnavailable:
+            raise  # not the step's failure: the worker's claim lapses and the run resumes later
         except DeputyError as err:
             await _audit_failed_call(app, view, run_id, step, key, args, str(err))
             check = what_to_check(step, args) if isinstance(err, OutcomeUnknown) else ""

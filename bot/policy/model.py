@@ -14,9 +14,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.domain import Effect
+from bot.errors import PolicyError
 from bot.policy.conditions import Condition
 from bot.policy.timewindow import TimeWindow
-from bot.policy.yamlfile import PolicyError, load_with_lines, strip_lines, validation_message
+from bot.policy.yamlfile import load_with_lines, strip_lines, validation_message
 
 __all__ = ["Match", "Policy", "PolicyError", "RateLimit", "Rule", "Verdict", "load_policy", "parse_policy"]
 

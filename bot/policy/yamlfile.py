@@ -7,11 +7,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from bot.errors import PolicyError
+
 LINE = "__line__"
-
-
-class PolicyError(Exception):
-    """A policy file is invalid; the message names the file, the line and the problem."""
 
 
 class _LineLoader(yaml.SafeLoader):

@@ -1,7 +1,8 @@
 """The catalogue of actions: integration manifests, their discovery and the call contract."""
 
+from bot.errors import ManifestError
 from bot.registry.contract import ActionSet, CallContext, IntegrationEnv
-from bot.registry.manifest import ActionSpec, Manifest, ManifestError, load_manifest
+from bot.registry.manifest import ActionSpec, Manifest, load_manifest
 from bot.registry.registry import Registry, UnknownIntegrations, discover
 
 __all__ = [

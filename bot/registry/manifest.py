@@ -15,11 +15,8 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from bot.domain import Effect
+from bot.errors import ManifestError
 from bot.registry.results import ResultSpec
-
-
-class ManifestError(Exception):
-    """A manifest is invalid. The message names the file and the problem."""
 
 
 class Derived(BaseModel):

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import integrations as integrations_package
+from bot.errors import ManifestError
 from bot.registry.contract import ActionFn, ActionSet, IntegrationEnv
-from bot.registry.manifest import ActionSpec, Manifest, ManifestError, load_manifest
+from bot.registry.manifest import ActionSpec, Manifest, load_manifest
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.app import Deputy
+from bot.errors import DatabaseUnavailable
 from bot.execution.worker import Worker
 from bot.registry import IntegrationEnv, discover
 from bot.registry.registry import Registry
@@ -221,3 +222,25 @@ async def test_a_plan_that_keeps_failing_is_replanned_three_times_then_a_person_
     assert len(planner.replans) == deputy.settings.max_replans == 3
     assert "after 3 re-plans" in said and "I will not guess again" in said
     assert chat.card.version == 4
+
+
+async def test_a_lost_database_is_not_a_step_failure(database: Database, settings: Settings) -> None:
+    # the database went away during the call (reading the credentials, say): nothing is
+    # recorded as failed; the worker lets go, and once the database is back the run resumes
+    backend = FlakyBackend(idempotent=True, fail_text={
+        "during outage": [DatabaseUnavailable("The database cannot be reached right now.")]})
+    app = await app_with(database, settings, backend, ScriptedPlanner(post_plan("during outage")))
+    chat = Chat(app)
+    await chat.say("post during outage")
+    with pytest.raises(DatabaseUnavailable):
+        await chat.say("approve")
+    async with app.database.session() as session:
+        run = (await runs_repo.list_runs(session))[0]
+    assert run.status == "running" and not run.error
+    after_lease = app.clock() + timedelta(seconds=settings.run_lease_seconds + 1)
+    app.clock = lambda: after_lease
+    assert await Worker(app, "after-outage").run_once()
+    async with app.database.session() as session:
+        run = (await runs_repo.list_runs(session))[0]
+    assert run.status == "succeeded"
+    assert [text for _, text in backend.effects] == ["during outage"]
