@@ -21,7 +21,7 @@ from bot.chat.events import (
 )
 from bot.chat.replies import Notice
 from bot.errors import DatabaseUnavailable, DeputyError
-from bot.flow import approvals, commands, connections, goals, secret_guard
+from bot.flow import approvals, connections, goals, management_commands, secret_guard
 from bot.store import audit
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ async def dispatch(app: Deputy, event: ChatEvent) -> None:
             case ModifySubmitted():
                 await approvals.on_modify(app, event)
             case CommandInvoked():
-                await commands.on_command(app, event)
+                await management_commands.on_command(app, event)
             case CredentialsSubmitted():
                 notice = await connections.on_credentials(app, event)
                 await _tell(app, event, notice)

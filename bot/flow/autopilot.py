@@ -19,7 +19,7 @@ from bot.chat.replies import Notice
 from bot.domain import Step
 from bot.planning.refs import is_ref
 from bot.policy import Policy
-from bot.store import audit, trust
+from bot.store import audit, autopilot_records
 from bot.store.goals import PlanView
 from bot.store.tables import GoalRow
 
@@ -69,7 +69,7 @@ async def autopilot_note(app: Deputy, goal: GoalRow, steps: Sequence[Step],
         return None
     shape = plan_shape(steps)
     async with app.database.session() as session:
-        earned = await trust.successes(session, team_of(goal), shape)
+        earned = await autopilot_records.successes(session, team_of(goal), shape)
         if earned < needed:
             return None
         await audit.append(session, "autopilot", goal_id=goal.id, data={
@@ -86,7 +86,7 @@ async def record_run(app: Deputy, view: PlanView, *, succeeded: bool) -> None:
         return
     shape = plan_shape(view.draft().steps)
     async with app.database.session() as session:
-        before = await trust.record(session, team_of(view.goal), shape, succeeded=succeeded)
+        before = await autopilot_records.record(session, team_of(view.goal), shape, succeeded=succeeded)
         if not succeeded and before > 0:
             await audit.append(session, "autopilot_revoked", goal_id=view.goal.id,
                                data={"shape": shape, "successes_before": before})

@@ -9,7 +9,7 @@ credentials the goal uses: that is checked here, before anything is recorded.
 from __future__ import annotations
 
 from bot.domain import Actor, Where
-from bot.policy.facts import team_of_key
+from bot.policy.request_facts import team_of_key
 from bot.store.tables import GoalRow
 
 

@@ -15,7 +15,7 @@ from bot.chat.replies import Notice
 from bot.domain import Actor, Where
 from bot.memory import recall
 from bot.memory.statements import NotAStatement, parse
-from bot.policy.facts import member_of
+from bot.policy.request_facts import member_of
 from bot.store import audit, goals
 from bot.store import memories as store
 from bot.store.memories import MemoryRow, Scope, Visibility

@@ -20,14 +20,14 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from bot.policy.truth import Check, Truth
 
 _REF = "$ref"
-_MISSING = object()
+MISSING = object()  # what lookup_path returns for a path the arguments lack
 
 
 class Unknown(Exception):
     """The value depends on a step that has not run yet."""
 
 
-def _is_ref(value: Any) -> bool:
+def is_ref(value: Any) -> bool:
     return isinstance(value, dict) and _REF in value
 
 
@@ -60,7 +60,7 @@ def _addresses(value: Any) -> list[Any]:
     items = value if isinstance(value, list) else [value]
     found: list[Any] = []
     for item in items:
-        if isinstance(item, dict) and not _is_ref(item):
+        if isinstance(item, dict) and not is_ref(item):
             item = item.get("email", "")
         found.append(item)
     return found
@@ -70,7 +70,7 @@ def _domains_check(outside: bool) -> Callable[[Any, Any], bool]:
     def check(actual: Any, wanted: Any) -> bool:
         known, unknown = [], False
         for address in _addresses(actual):
-            if _is_ref(address):
+            if is_ref(address):
                 unknown = True
             elif isinstance(address, str) and address:
                 known.append(not _in_domains(_domain_of(address), wanted))
@@ -83,14 +83,14 @@ def _domains_check(outside: bool) -> Callable[[Any, Any], bool]:
 
 
 def _count(actual: Any) -> int:
-    if _is_ref(actual):
+    if is_ref(actual):
         raise Unknown
     return len(actual) if isinstance(actual, list | dict | str) else 0
 
 
 def _contains(actual: Any, wanted: Any) -> bool:
     if isinstance(actual, list):
-        if any(_is_ref(x) for x in actual) and wanted not in actual:
+        if any(is_ref(x) for x in actual) and wanted not in actual:
             raise Unknown
         return wanted in actual
     return isinstance(actual, str) and str(wanted) in actual
@@ -161,7 +161,7 @@ def parse_compact(text: str) -> dict[str, Any]:
     return {"arg": arg, "op": op, "value": value}
 
 
-class Condition(BaseModel):
+class RuleCondition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     arg: str
@@ -187,7 +187,7 @@ class Condition(BaseModel):
         return data
 
     @model_validator(mode="after")
-    def _check(self) -> Condition:
+    def _check(self) -> RuleCondition:
         if self.total is not None:
             return self._check_total()
         if self.op not in OPERATORS:
@@ -198,21 +198,21 @@ class Condition(BaseModel):
             raise ValueError(f"operator {self.op!r} needs a list of values")
         return self
 
-    def _check_total(self) -> Condition:
+    def _check_total(self) -> RuleCondition:
         if self.op not in TOTAL_OPS:
             raise ValueError(f"{self.total}(): compare with one of {', '.join(sorted(TOTAL_OPS))}, not {self.op!r}")
         if isinstance(self.value, bool) or not isinstance(self.value, int | float):
             raise ValueError(f"{self.total}() must be compared with a number, not {self.value!r}")
         if self.inner_op is not None:
-            Condition(arg=self.arg, op=self.inner_op, value=self.inner_value)  # same checks as a plain one
+            RuleCondition(arg=self.arg, op=self.inner_op, value=self.inner_value)  # same checks as a plain one
         return self
 
     def describe(self) -> str:
         if self.total is not None:
             inside = self.arg if self.inner_op is None else \
-                Condition(arg=self.arg, op=self.inner_op, value=self.inner_value).describe()
-            return f"{self.total}({inside}) {self.op} {_show(self.value)}"
-        return f"{self.arg} {self.op}" if self.op == "exists" else f"{self.arg} {self.op} {_show(self.value)}"
+                RuleCondition(arg=self.arg, op=self.inner_op, value=self.inner_value).describe()
+            return f"{self.total}({inside}) {self.op} {show_value(self.value)}"
+        return f"{self.arg} {self.op}" if self.op == "exists" else f"{self.arg} {self.op} {show_value(self.value)}"
 
     def evaluate(self, args: dict[str, Any]) -> Check:
         if self.total is not None:
@@ -220,16 +220,16 @@ class Condition(BaseModel):
 
             return evaluate_total(self, [args])  # no plan given: the step alone
         try:
-            actual = _lookup(args, self.arg)
-            if actual is _MISSING:
+            actual = lookup_path(args, self.arg)
+            if actual is MISSING:
                 return Check(Truth.FALSE, f"{self.arg} is not given")
-            if _is_ref(actual) or (_holds_ref(actual) and self.op not in _LOOKS_INSIDE
+            if is_ref(actual) or (holds_ref(actual) and self.op not in _LOOKS_INSIDE
                                    and not self.op.startswith("count")):
                 raise Unknown
             matched = OPERATORS[self.op](actual, self.value)
         except Unknown:
             return Check(Truth.UNKNOWN, f"{self.arg} is not known until an earlier step runs")
-        shown = f"{self.arg} {_show(actual)}" if not self.op.startswith("count") else \
+        shown = f"{self.arg} {show_value(actual)}" if not self.op.startswith("count") else \
             f"{self.arg} has {_count(actual)},"
         wanted = self.describe().removeprefix(self.arg + " ")
         for op, words in _COUNT_WORDS.items():
@@ -240,31 +240,31 @@ class Condition(BaseModel):
         return Check(Truth.TRUE if matched else Truth.FALSE, f"{shown} {verb}")
 
 
-def _lookup(args: dict[str, Any], path: str) -> Any:
+def lookup_path(args: dict[str, Any], path: str) -> Any:
     value: Any = args
     for part in path.split("."):
-        if _is_ref(value):
+        if is_ref(value):
             raise Unknown
         if isinstance(value, dict) and part in value:
             value = value[part]
         else:
-            return _MISSING
+            return MISSING
     return value
 
 
-def _holds_ref(value: Any) -> bool:
-    if _is_ref(value):
+def holds_ref(value: Any) -> bool:
+    if is_ref(value):
         return True
     if isinstance(value, dict):
-        return any(_holds_ref(v) for v in value.values())
+        return any(holds_ref(v) for v in value.values())
     if isinstance(value, list):
-        return any(_holds_ref(v) for v in value)
+        return any(holds_ref(v) for v in value)
     return False
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
     if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
+        return "[" + ", ".join(show_value(v) for v in value) + "]"
     if isinstance(value, str):
         return value if len(value) <= 60 else value[:57] + "..."
     return str(value)

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain import Effect, Step
-from bot.policy.facts import RequestFacts
 from bot.policy.matching import match_rule
 from bot.policy.model import RANK, Policy, RateLimit, Rule, Verdict
+from bot.policy.request_facts import RequestFacts
 from bot.policy.requirement import PlanRequirement, plan_requirement
 from bot.policy.totals import PlanStep
 from bot.policy.truth import Truth

@@ -13,9 +13,9 @@ from pydantic import ValidationError
 from bot.domain import Effect, Step
 from bot.errors import PolicyError
 from bot.policy.evaluate import DEFAULT_RULE, evaluate_step
-from bot.policy.facts import RequestFacts
 from bot.policy.matching import match_rule
 from bot.policy.model import Policy, load_policy
+from bot.policy.request_facts import RequestFacts
 from bot.policy.totals import PlanStep
 from bot.policy.truth import Truth
 

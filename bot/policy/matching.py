@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot.domain import Effect, Step
-from bot.policy.facts import RequestFacts, member_of, team_of_key
 from bot.policy.model import Policy, Rule
+from bot.policy.request_facts import RequestFacts, member_of, team_of_key
 from bot.policy.totals import PlanStep, evaluate_total, selected_calls
 from bot.policy.truth import Check, Truth, combine
 

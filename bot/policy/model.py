@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.domain import Effect
 from bot.errors import PolicyError
-from bot.policy.conditions import Condition
+from bot.policy.conditions import RuleCondition
 from bot.policy.timewindow import TimeWindow
 from bot.policy.yamlfile import load_with_lines, strip_lines, validation_message
 
@@ -43,7 +43,7 @@ class Match(BaseModel):
     integration: list[str] | None = None
     action: list[str] | None = None  # integration.action or bare action name
     effect: list[Effect] | None = None
-    when: list[Condition] = Field(default_factory=list)
+    when: list[RuleCondition] = Field(default_factory=list)
     requester_in: list[str] | None = None
     channel: list[str] | None = None  # channel id, platform:team, platform:team:channel, platform
     during: TimeWindow | None = None

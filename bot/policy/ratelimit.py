@@ -24,8 +24,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain import Effect, StepStatus
 from bot.domain import Step as DomainStep
 from bot.policy.evaluate import evaluate_step
-from bot.policy.facts import RequestFacts
 from bot.policy.model import Policy, RateLimit, Rule
+from bot.policy.request_facts import RequestFacts
 from bot.store.tables import GoalRow, RunRow, StepResultRow
 
 

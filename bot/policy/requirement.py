@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.domain import Actor
-from bot.policy.facts import team_of_key
 from bot.policy.matching import in_group
 from bot.policy.model import Policy, Verdict
+from bot.policy.request_facts import team_of_key
 from bot.policy.truth import Truth
 
 if TYPE_CHECKING:

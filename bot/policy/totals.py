@@ -24,11 +24,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.domain import Effect, Step
-from bot.policy.conditions import _MISSING, OPERATORS, Unknown, _holds_ref, _is_ref, _lookup, _show
+from bot.policy.conditions import (
+    MISSING,
+    OPERATORS,
+    Unknown,
+    holds_ref,
+    is_ref,
+    lookup_path,
+    show_value,
+)
 from bot.policy.truth import Check, Truth
 
 if TYPE_CHECKING:
-    from bot.policy.conditions import Condition
+    from bot.policy.conditions import RuleCondition
     from bot.policy.model import Rule
 
 RECIPIENT_ARGS = ("to", "cc", "bcc", "attendees")
@@ -54,22 +62,22 @@ def _values(args: Mapping[str, Any], arg: str) -> list[Any]:
         for name in RECIPIENT_ARGS:
             found += _values(args, name)
         return found
-    value = _lookup(dict(args), arg)
-    if value is _MISSING or value is None:
+    value = lookup_path(dict(args), arg)
+    if value is MISSING or value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
 
 
 def _number(value: Any) -> float:
-    if _is_ref(value):
+    if is_ref(value):
         raise Unknown
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
-def _count_one(cond: Condition, value: Any) -> bool:
+def _count_one(cond: RuleCondition, value: Any) -> bool:
     if cond.inner_op is None:
         return True
-    if _is_ref(value) or (_holds_ref(value) and cond.inner_op not in ("outside_domains", "inside_domains")):
+    if is_ref(value) or (holds_ref(value) and cond.inner_op not in ("outside_domains", "inside_domains")):
         raise Unknown
     return bool(OPERATORS[cond.inner_op](value, cond.inner_value))
 
@@ -83,7 +91,7 @@ def _number_text(value: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
 
-def evaluate_total(cond: Condition, calls: Sequence[Mapping[str, Any] | None]) -> Check:
+def evaluate_total(cond: RuleCondition, calls: Sequence[Mapping[str, Any] | None]) -> Check:
     """The total over ``calls`` (None: a call not known yet) compared with the bound."""
     assert cond.total is not None
     total, unknown = 0.0, False
@@ -107,12 +115,12 @@ def evaluate_total(cond: Condition, calls: Sequence[Mapping[str, Any] | None]) -
     if unknown:
         if cond.total == "count" and cond.op in (">", ">=") and matched:
             return Check(Truth.TRUE, f"{inside} is already {_number_text(total)} {cond.op} "
-                                     f"{_show(cond.value)} over the plan's known calls")
+                                     f"{show_value(cond.value)} over the plan's known calls")
         return Check(Truth.UNKNOWN, f"{inside} over the plan is not known until earlier steps run "
                                     f"({_number_text(total)} so far)")
     verb = cond.op if matched else f"not {cond.op}"
     return Check(Truth.TRUE if matched else Truth.FALSE,
-                 f"{inside} over the plan ({calls_text}) is {_number_text(total)}, {verb} {_show(cond.value)}")
+                 f"{inside} over the plan ({calls_text}) is {_number_text(total)}, {verb} {show_value(cond.value)}")
 
 
 def selected_calls(rule: Rule, plan: Sequence[PlanStep],

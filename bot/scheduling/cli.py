@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from bot.domain import Actor, PlanDraft, Step, Where
 from bot.errors import UserError
 from bot.scheduling import service
-from bot.scheduling.model import Condition, Schedule
+from bot.scheduling.model import PostWhen, Schedule
 from bot.store import monitors as store
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ async def monitors_add(app: Deputy, name: str, action: str, target: str, *, ever
         actor = operator(app)
         row = await service.create_monitor(app, actor, name, plan, schedule,
                                            Where(platform=platform, channel_id=channel),
-                                           condition=Condition(condition), template=template)
+                                           condition=PostWhen(condition), template=template)
         await service.approve(app, row.id or 0, actor)
     except (UserError, ValueError) as err:
         return str(err)

@@ -10,9 +10,9 @@ from bot.chat.replies import Answer, Notice
 from bot.domain import Where
 from bot.flow.answers import leaf_answers, spec_lookup
 from bot.flow.cards import summarise_output
-from bot.scheduling.conditions import findings, fingerprint, should_post
-from bot.scheduling.model import Condition, Digest, Schedule
+from bot.scheduling.model import Digest, PostWhen, Schedule
 from bot.scheduling.phrases import describe
+from bot.scheduling.post_when import findings, fingerprint, should_post
 from bot.scheduling.service import next_run
 from bot.scheduling.template import render
 from bot.store import goals
@@ -62,7 +62,7 @@ async def report_monitor_run(app: Deputy, view: PlanView, run_id: int, outputs: 
                 f"Your monitor “{monitor.name}” failed at step {failed.position}: {error[:300]}. "
                 "Nothing was posted to the channel.", tone="warning"))
         return True
-    if not should_post(Condition(monitor.condition), outputs, monitor.last_fingerprint):
+    if not should_post(PostWhen(monitor.condition), outputs, monitor.last_fingerprint):
         await _set_outcome(app, firing.id, FiringOutcome.QUIET, "")
         return True
     upcoming = next_run(monitor, app.clock())

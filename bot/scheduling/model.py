@@ -1,4 +1,4 @@
-"""The plain records of monitoring: when (Schedule), whether to post (Condition), and
+"""The plain records of monitoring: when (Schedule), whether to post (PostWhen), and
 what is posted (Digest)."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from typing import Any
 from bot.chat.replies import Digest
 from bot.errors import UserError
 
-__all__ = ["Condition", "Digest", "Schedule"]
+__all__ = ["Digest", "PostWhen", "Schedule"]
 
 _CRON_FIELDS = ("second", "minute", "hour", "day", "month", "day_of_week")
 
 
-class Condition(StrEnum):
+class PostWhen(StrEnum):
     ALWAYS = "always"
     NON_EMPTY = "non_empty"  # some step returned a non-empty list
     CHANGED = "changed"  # the outputs differ from those of the last digest posted

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.scheduling.model import Condition, Schedule
+from bot.scheduling.model import PostWhen, Schedule
 
 WEEKDAYS = {"monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu",
             "friday": "fri", "saturday": "sat", "sunday": "sun"}
@@ -36,8 +36,8 @@ _TARGET = re.compile(
     r"\s*\b(?:to|in|into|on)\s+(?P<channel><#(?P<cid>[A-Z0-9]+)(?:\|[^>]*)?>|#(?P<name>[\w.-]+))"
     r"|\s*\b(?P<here>(?:right\s+)?here|in\s+this\s+channel)\b", re.I)
 _CONDITION = (
-    (Condition.CHANGED, re.compile(r"\s*\b(?:only\s+)?(?:when|if)\s+(?:anything|something|it)\s+changes\b", re.I)),
-    (Condition.ALWAYS, re.compile(r"\s*\b(?:even\s+(?:when|if)\s+(?:there(?:'s| is)\s+)?nothing|always)\b", re.I)),
+    (PostWhen.CHANGED, re.compile(r"\s*\b(?:only\s+)?(?:when|if)\s+(?:anything|something|it)\s+changes\b", re.I)),
+    (PostWhen.ALWAYS, re.compile(r"\s*\b(?:even\s+(?:when|if)\s+(?:there(?:'s| is)\s+)?nothing|always)\b", re.I)),
 )
 
 
@@ -46,7 +46,7 @@ class ScheduledGoal:
     schedule: Schedule
     remainder: str  # the goal with the schedule, target and condition taken out
     channel: str | None  # a channel id or name; None means "here"
-    condition: Condition
+    condition: PostWhen
     phrase: str  # the words read as the schedule, for messages
 
 
@@ -126,7 +126,7 @@ def find_schedule(goal: str) -> ScheduledGoal | None:
             if not target.group("here"):
                 channel = target.group("cid") or target.group("name")
             rest = _cut(rest, target)
-        condition = Condition.NON_EMPTY
+        condition = PostWhen.NON_EMPTY
         for candidate, words in _CONDITION:
             found = words.search(rest)
             if found is not None:

@@ -12,7 +12,7 @@ from bot.domain import Actor, Effect, PlanDraft, Step, Where
 from bot.errors import UserError
 from bot.planning.validation import validate_plan
 from bot.policy import PlanRequirement, evaluate_step, plan_requirement
-from bot.scheduling.model import Condition, Schedule
+from bot.scheduling.model import PostWhen, Schedule
 from bot.scheduling.triggers import next_fire_times, trigger_for
 from bot.store import audit, goals
 from bot.store import monitors as store
@@ -64,7 +64,7 @@ def interval_anchor(schedule: Schedule, start: datetime) -> datetime | None:
 
 
 async def create_monitor(app: Deputy, owner: Actor, name: str, plan: PlanDraft, schedule: Schedule,
-                         target: Where, *, condition: Condition = Condition.ALWAYS,
+                         target: Where, *, condition: PostWhen = PostWhen.ALWAYS,
                          template: list[str] | None = None, follow_up: str = "") -> MonitorRow:
     check_read_only(app, plan)
     trigger_for(schedule, owner.timezone)  # refuses an invalid schedule now, not at 9 on Monday

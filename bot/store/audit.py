@@ -26,7 +26,7 @@ from bot.store.tables import AuditRow, utcnow
 
 GENESIS = "0" * 64
 # one advisory lock id serialises appends on PostgreSQL; SQLite serialises writers itself
-_AUDIT_LOCK = 0x64657075
+AUDIT_LOCK = 0x64657075
 
 
 class AuditKeySource(Protocol):
@@ -56,7 +56,7 @@ async def append(session: AsyncSession, kind: str, *, actor_key: str | None = No
                  goal_id: int | None = None, data: dict[str, Any] | None = None) -> AuditRow:
     """Append inside the caller's transaction, so the record commits with what it describes."""
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.exec(select(func.pg_advisory_xact_lock(_AUDIT_LOCK)))
+        await session.exec(select(func.pg_advisory_xact_lock(AUDIT_LOCK)))
     last = (await session.exec(select(AuditRow).order_by(col(AuditRow.seq).desc()).limit(1))).first()
     prev = last.hash if last else GENESIS
     # secrets never enter the log, whatever a call's arguments or results held

@@ -30,7 +30,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store.audit import _AUDIT_LOCK, GENESIS, AuditKeySource, record_hash
+from bot.store.audit import AUDIT_LOCK, GENESIS, AuditKeySource, record_hash
 from bot.store.tables import AuditRow
 
 _PAGE = 500
@@ -117,7 +117,7 @@ async def reseal(session: AsyncSession, keys: AuditKeySource) -> int:
     """Check the whole chain (unkeyed records allowed), then sign every record with the
     active key. Raises ValueError, changing nothing, when the chain does not check out."""
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.exec(select(func.pg_advisory_xact_lock(_AUDIT_LOCK)))
+        await session.exec(select(func.pg_advisory_xact_lock(AUDIT_LOCK)))
     report = await verify(session, keys=keys, allow_unkeyed=True)
     if not report.ok:
         raise ValueError("the audit log does not check out, so it was not re-signed:\n"

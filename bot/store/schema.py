@@ -16,7 +16,7 @@ TABLE_MODULES = (
     "bot.store.oauth_states",
     "bot.store.previews",
     "bot.store.reminders",
-    "bot.store.trust",
+    "bot.store.autopilot_records",
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.scheduling.model import Condition
+from bot.scheduling.model import PostWhen
 from bot.scheduling.phrases import describe, find_schedule
 
 
@@ -30,10 +30,10 @@ def test_cron_phrases(goal: str, cron: dict[str, str], rest: str, channel: str |
 def test_interval_phrases_and_conditions() -> None:
     found = find_schedule("every 2 hours list unpaid invoices here")
     assert found is not None and found.schedule.seconds == 7200 and found.channel is None
-    assert found.remainder == "list unpaid invoices" and found.condition is Condition.NON_EMPTY
+    assert found.remainder == "list unpaid invoices" and found.condition is PostWhen.NON_EMPTY
     changed = find_schedule("every 30 minutes list invoices only when anything changes")
     assert changed is not None and changed.schedule.seconds == 1800
-    assert changed.condition is Condition.CHANGED and changed.remainder == "list invoices"
+    assert changed.condition is PostWhen.CHANGED and changed.remainder == "list invoices"
 
 
 @pytest.mark.parametrize("goal", [

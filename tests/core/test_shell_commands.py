@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Deputy
-from bot.chat.commands import parse_command
+from bot.chat.command_syntax import parse_command
 from tests.support.chat import Chat
 
 

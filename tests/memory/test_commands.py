@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from bot.app import Deputy
-from bot.chat.commands import parse_command
+from bot.chat.command_syntax import parse_command
 from bot.store.memories import MemoryRow
 from bot.store.tables import AuditRow
 from tests.support.chat import Chat

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.policy import PolicyError, Verdict, parse_policy
-from bot.policy.conditions import Condition
+from bot.policy.conditions import RuleCondition
 
 
 @pytest.mark.parametrize(
@@ -21,7 +21,7 @@ from bot.policy.conditions import Condition
     ],
 )
 def test_compact_conditions_parse_like_the_long_form(text: str, arg: str, op: str, value: object) -> None:
-    assert Condition.model_validate(text) == Condition(arg=arg, op=op, value=value)
+    assert RuleCondition.model_validate(text) == RuleCondition(arg=arg, op=op, value=value)
 
 
 def _error(text: str) -> str:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.domain import Effect, Step
 from bot.policy import PolicyError, Verdict, evaluate_plan, explain_command, parse_policy
-from bot.policy.conditions import Condition
+from bot.policy.conditions import RuleCondition
 from bot.registry import discover
 from bot.store.database import Database
 from tests.policy.helpers import facts
@@ -98,11 +98,11 @@ def test_count_of_attendees_adds_up_events() -> None:
       "inner_value": ["acme.example", "acme.test"]}),
 ])
 def test_compact_and_mapping_forms(text: str, expected: dict[str, Any]) -> None:
-    parsed = Condition.model_validate(text)
+    parsed = RuleCondition.model_validate(text)
     assert parsed.model_dump(exclude_defaults=True) == expected
     if "inner_op" not in expected:
         kind = expected["total"]
-        same = Condition.model_validate({kind: expected["arg"], "op": expected["op"], "value": expected["value"]})
+        same = RuleCondition.model_validate({kind: expected["arg"], "op": expected["op"], "value": expected["value"]})
         assert same == parsed
 
 

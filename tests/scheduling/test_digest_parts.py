@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.scheduling.conditions import findings, fingerprint, should_post
-from bot.scheduling.model import Condition
+from bot.scheduling.model import PostWhen
+from bot.scheduling.post_when import findings, fingerprint, should_post
 from bot.scheduling.template import MAX_ITEMS, render
 
 OUTPUTS = {"s1": {"invoices": [{"number": "INV-1", "client": "Acme", "days_overdue": 12},
@@ -32,9 +32,9 @@ def test_long_lists_are_cut_with_a_count() -> None:
 
 def test_conditions() -> None:
     empty = {"s1": {"invoices": [], "count": 0}}
-    assert should_post(Condition.ALWAYS, empty, "")
-    assert not should_post(Condition.NON_EMPTY, empty, "")
-    assert should_post(Condition.NON_EMPTY, OUTPUTS, "")
+    assert should_post(PostWhen.ALWAYS, empty, "")
+    assert not should_post(PostWhen.NON_EMPTY, empty, "")
+    assert should_post(PostWhen.NON_EMPTY, OUTPUTS, "")
     assert findings(OUTPUTS) == 2
-    assert should_post(Condition.CHANGED, OUTPUTS, fingerprint(empty))
-    assert not should_post(Condition.CHANGED, OUTPUTS, fingerprint(OUTPUTS))
+    assert should_post(PostWhen.CHANGED, OUTPUTS, fingerprint(empty))
+    assert not should_post(PostWhen.CHANGED, OUTPUTS, fingerprint(OUTPUTS))

@@ -15,7 +15,7 @@ from bot.errors import UserError
 from bot.execution.worker import Worker
 from bot.scheduling import service
 from bot.scheduling.firing import enqueue_firing
-from bot.scheduling.model import Condition, Schedule
+from bot.scheduling.model import PostWhen, Schedule
 from bot.store import monitors as store
 from bot.store.tables import RunRow
 from integrations.local.tables import LocalInvoice
@@ -26,7 +26,7 @@ OVERDUE = PlanDraft(summary="overdue invoices",
 TEMPLATE = ["{s1.invoices|count} overdue invoices", "each s1.invoices: {number} {client}"]
 
 
-async def approved(deputy: Deputy, condition: Condition = Condition.ALWAYS) -> int:
+async def approved(deputy: Deputy, condition: PostWhen = PostWhen.ALWAYS) -> int:
     row = await service.create_monitor(deputy, OWNER, "Overdue invoices", OVERDUE,
                                        Schedule.at(day_of_week="mon", hour=9), FINANCE,
                                        condition=condition, template=TEMPLATE,
@@ -74,7 +74,7 @@ async def test_firing_runs_through_a_worker_and_posts_a_digest_once(
 async def test_non_empty_condition_stays_quiet_when_nothing_is_found(
         seeded: Deputy, port: RecordingPort, clock: Clock) -> None:
     deputy = seeded
-    monitor_id = await approved(deputy, Condition.NON_EMPTY)
+    monitor_id = await approved(deputy, PostWhen.NON_EMPTY)
     async with deputy.database.session() as session:
         for invoice in await session.exec(select(LocalInvoice)):
             invoice.status = "paid"
@@ -90,7 +90,7 @@ async def test_non_empty_condition_stays_quiet_when_nothing_is_found(
 async def test_changed_condition_posts_only_when_the_outputs_change(
         seeded: Deputy, port: RecordingPort, clock: Clock) -> None:
     deputy = seeded
-    monitor_id = await approved(deputy, Condition.CHANGED)
+    monitor_id = await approved(deputy, PostWhen.CHANGED)
     for minutes in (0, 1):
         await enqueue_firing(deputy, monitor_id, clock.now + timedelta(minutes=minutes))
         await Worker(deputy).drain()

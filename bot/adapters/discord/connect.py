@@ -23,7 +23,7 @@ from typing import Any
 
 import discord
 
-from bot.chat.commands import parse_command
+from bot.chat.command_syntax import parse_command
 from bot.chat.replies import ConnectForm, FormField
 
 FORM_PREFIX = "deputy-connect"

@@ -19,7 +19,7 @@ class TextPort:
         # write(text, tone): the terminal colours by tone; tests just collect the text. What
         # is printed passes terminal_text first: a name or a note holding an escape sequence
         # must not recolour, retitle or clear the terminal
-        self._write: Callable[[str, str], None] = lambda text, tone: write(terminal_text(text), tone)
+        self._out = write
         self._ids = itertools.count(1)
         self._threads = itertools.count(1)
         self._cards: dict[str, PlanCard] = {}
@@ -27,6 +27,10 @@ class TextPort:
         self.current_thread: Where | None = None
         # a connect form the session must ask for, privately, before the next line
         self.pending_form: ConnectForm | None = None
+
+    def say(self, text: str, tone: str = "info") -> None:
+        """Print one line: a reply's, or the shell's own (greeting, help, notices)."""
+        self._out(terminal_text(text), tone)
 
     async def open_thread(self, where: Where, title: str, message_id: str | None) -> Where:
         thread = Where(platform=self.platform, channel_id=where.channel_id,
@@ -44,16 +48,16 @@ class TextPort:
         if isinstance(reply, RunResult):
             # the steps were already printed as they ran; say only how it ended
             tone = "success" if reply.succeeded else "error"
-            self._write("\n".join([("✓" if reply.succeeded else "✗") + f" Run {reply.run_id}: {reply.headline}",
+            self.say("\n".join([("✓" if reply.succeeded else "✗") + f" Run {reply.run_id}: {reply.headline}",
                                     *answers_text(reply.answers)]), tone)
             return ref
-        self._write(render(reply), getattr(reply, "tone", "info"))
+        self.say(render(reply), getattr(reply, "tone", "info"))
         return ref
 
     async def update(self, ref: MessageRef, reply: Reply) -> None:
         before = self._cards.get(ref.message_id)
         if not isinstance(reply, PlanCard) or before is None:
-            self._write(render(reply), "info")
+            self.say(render(reply), "info")
             return
         self._cards[ref.message_id] = reply
         if self.latest_card is not None and self.latest_card.plan_id == reply.plan_id \
@@ -62,27 +66,27 @@ class TextPort:
         for old, new in zip(before.steps, reply.steps, strict=False):
             if old.state != new.state and new.state is not StepState.PENDING:
                 detail = f" — {new.detail}" if new.detail else ""
-                self._write(f"  {STATE_MARK[new.state]} {new.number}. {new.description}{detail}",
+                self.say(f"  {STATE_MARK[new.state]} {new.number}. {new.description}{detail}",
                             "error" if new.state is StepState.FAILED else "info")
         known = set(before.note.splitlines())
         for line in reply.note.splitlines():
             if line not in known:  # e.g. a suggestion someone made in the thread
-                self._write(f"  {line}", "info")
+                self.say(f"  {line}", "info")
         if _offers(reply, ":accept") and not _offers(before, ":accept"):
-            self._write("(type `accept` to take up the suggestion)", "info")
+            self.say("(type `accept` to take up the suggestion)", "info")
         if _offers_undo(reply) and not _offers_undo(before):
-            self._write(f"(plan {reply.plan_id} v{reply.version} can be undone: type `undo`)", "info")
+            self.say(f"(plan {reply.plan_id} v{reply.version} can be undone: type `undo`)", "info")
         if before.state != reply.state and reply.state in (
                 CardState.SUPERSEDED, CardState.REJECTED, CardState.CANCELLED, CardState.APPROVED):
-            self._write(f"(plan {reply.plan_id} v{reply.version} is now {reply.state.value})", "info")
+            self.say(f"(plan {reply.plan_id} v{reply.version} is now {reply.state.value})", "info")
         elif before.approved_by != reply.approved_by and reply.state is CardState.AWAITING:
-            self._write(f"(plan {reply.plan_id} v{reply.version}: approved by "
+            self.say(f"(plan {reply.plan_id} v{reply.version}: approved by "
                         f"{', '.join(reply.approved_by)}; {reply.approvals_required} needed)", "info")
 
     async def post_private(self, where: Where, actor: Actor, reply: Reply) -> None:
         if isinstance(reply, ConnectForm):
             self.pending_form = reply
-        self._write(render(reply), getattr(reply, "tone", "info"))
+        self.say(render(reply), getattr(reply, "tone", "info"))
 
 
 def _offers_undo(card: PlanCard) -> bool:

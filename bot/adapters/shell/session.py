@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from bot.adapters.shell.port import TextPort
 from bot.app import Deputy
 from bot.chat.buttons import ButtonId
-from bot.chat.commands import parse_command
+from bot.chat.command_syntax import parse_command
 from bot.chat.events import (
     ButtonPressed,
     ChatEvent,
@@ -148,9 +148,9 @@ class ShellSession:
         try:
             counts = await seed(self.app.database, self.app.clock().date(), self.user.timezone)
         except PermanentError as err:
-            self.port._write(str(err), "warning")
+            self.port.say(str(err), "warning")
             return
-        self.port._write("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items())
+        self.port.say("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items())
                          + ". Try: chase overdue invoices", "success")
 
     async def _answer_form(self, actor: Actor) -> None:
@@ -162,7 +162,7 @@ class ShellSession:
             optional = "" if item.required else " (optional)"
             answer = await self.ask(f"{item.label}{optional}: ", item.secret)
             if answer is None:
-                self.port._write("Connect cancelled; nothing was stored.", "warning")
+                self.port.say("Connect cancelled; nothing was stored.", "warning")
                 return
             answers[item.name] = answer
         await self.app.dispatch(CredentialsSubmitted(actor=actor, where=self._where(),
@@ -205,7 +205,7 @@ class ShellSession:
                 raise UserError("There is no goal to reply to yet. Type a goal first.")
             return ThreadReply(actor=actor, where=self._where(True), text=body)
         if word == "help":
-            self.port._write(SHELL_HELP, "info")
+            self.port.say(SHELL_HELP, "info")
             return None
         if word == "demo" and not rest:
             self._pending_demo = True

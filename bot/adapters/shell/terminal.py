@@ -65,11 +65,11 @@ async def run_shell(settings: Settings, user: str | None,
     session = ShellSession(deputy, port, local_actor(name, settings.timezone), _asker(interactive))
     try:
         if interactive:
-            port._write(f"Deputy shell — you are {name}. Planner: {deputy.planner.name}. "
+            port.say(f"Deputy shell — you are {name}. Planner: {deputy.planner.name}. "
                         f"Database: {deputy.database.engine.url.render_as_string(hide_password=True)}", "info")
-            port._write(SHELL_HELP, "info")
+            port.say(SHELL_HELP, "info")
             if await session.needs_demo():
-                port._write("Nothing to act on yet: type `demo` to load a demo team "
+                port.say("Nothing to act on yet: type `demo` to load a demo team "
                             "(people, clients, overdue invoices, a busy calendar).", "warning")
         while True:
             line = await _read_line("you> ", interactive)

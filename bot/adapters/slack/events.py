@@ -16,7 +16,7 @@ from bot.adapters.slack.connect import read_connect
 from bot.adapters.slack.modal import read_submission
 from bot.adapters.slack.render import OFFER_PREFIX
 from bot.chat.buttons import BadButton, parse_button
-from bot.chat.commands import parse_command as command_of
+from bot.chat.command_syntax import parse_command as command_of
 from bot.chat.events import (
     ButtonPressed,
     CommandInvoked,
@@ -78,7 +78,7 @@ def _get(body: Payload, *path: str) -> Any:
 
 
 def parse_command(text: str) -> tuple[str, str] | None:
-    """A bare `/deputy` asks for help; otherwise the one rule in bot.chat.commands."""
+    """A bare `/deputy` asks for help; otherwise the one rule in bot.chat.command_syntax."""
     return ("help", "") if not text.split() else command_of(text)
 
 

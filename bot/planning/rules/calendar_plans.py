@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.domain import Clarification, PlanDraft, PlanningOutcome, Step
 from bot.planning.protocol import PlanningContext
 from bot.planning.rules import attendees, backends, remembered, when
-from bot.planning.rules.facts import Facts
+from bot.planning.rules.thread_facts import Facts
 from bot.planning.rules.who import Who, close_names, join_names, mismatched_full_name
 
 DEFAULT_MINUTES = 30

@@ -13,7 +13,7 @@ from bot.domain import CannotPlan, Clarification, PlanDraft, PlanningOutcome, St
 from bot.planning.protocol import PlanningContext
 from bot.planning.rules import backends, qualifiers, stripe_billing
 from bot.planning.rules.attendees import ref
-from bot.planning.rules.facts import Facts
+from bot.planning.rules.thread_facts import Facts
 from bot.planning.rules.who import join_names, unknown_client
 
 # "create/prepare/draft invoices" makes drafts for review; "invoice", "bill", "send" and

@@ -26,10 +26,10 @@ from bot.planning.rules import (
     qualifiers,
     work_plans,
 )
-from bot.planning.rules.facts import read_thread
-from bot.planning.rules.facts import sending_phrases as facts_phrases
 from bot.planning.rules.intents import Intent, classify
 from bot.planning.rules.replan import replan as replan_after_failure
+from bot.planning.rules.thread_facts import read_thread
+from bot.planning.rules.thread_facts import sending_phrases as facts_phrases
 from bot.planning.validation import validate_plan
 
 CAPABILITIES = """\

@@ -11,8 +11,8 @@ from bot.domain import Clarification, PlanDraft, PlanningOutcome, Step
 from bot.planning.protocol import PlanningContext
 from bot.planning.rules import when
 from bot.planning.rules.coverage import DATE_WORDS
-from bot.planning.rules.facts import Facts
 from bot.planning.rules.money_plans import unknown_client_question
+from bot.planning.rules.thread_facts import Facts
 from bot.planning.rules.who import find_clients
 
 _DESCRIPTION = re.compile(

@@ -16,7 +16,7 @@ from bot.store.tables import utcnow
 from bot.store.types import UTCDateTime
 
 
-class TrustRow(SQLModel, table=True):
+class AutopilotRecordRow(SQLModel, table=True):
     __tablename__ = "autopilot_trust"
     __table_args__ = (UniqueConstraint("team_key", "shape", name="uq_autopilot_trust"),)
 
@@ -37,7 +37,7 @@ async def record(session: AsyncSession, team_key: str, shape: str, *, succeeded:
     """Count one finished run; returns the successes before this one (to tell a revocation)."""
     row = await _row(session, team_key, shape, for_update=True)
     if row is None:
-        row = TrustRow(team_key=team_key, shape=shape)
+        row = AutopilotRecordRow(team_key=team_key, shape=shape)
     before = row.successes
     if succeeded:
         row.successes += 1
@@ -51,8 +51,8 @@ async def record(session: AsyncSession, team_key: str, shape: str, *, succeeded:
 
 
 async def _row(session: AsyncSession, team_key: str, shape: str, *,
-               for_update: bool = False) -> TrustRow | None:
-    query = select(TrustRow).where(TrustRow.team_key == team_key, TrustRow.shape == shape)
+               for_update: bool = False) -> AutopilotRecordRow | None:
+    query = select(AutopilotRecordRow).where(AutopilotRecordRow.team_key == team_key, AutopilotRecordRow.shape == shape)
     if for_update:
         query = query.with_for_update()
     return (await session.exec(query)).first()

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from bot.scheduling.model import Condition
+from bot.scheduling.model import PostWhen
 
 
 def fingerprint(outputs: dict[str, Any]) -> str:
@@ -26,9 +26,9 @@ def findings(outputs: dict[str, Any]) -> int:
     return total
 
 
-def should_post(condition: Condition, outputs: dict[str, Any], last_fingerprint: str) -> bool:
-    if condition is Condition.ALWAYS:
+def should_post(condition: PostWhen, outputs: dict[str, Any], last_fingerprint: str) -> bool:
+    if condition is PostWhen.ALWAYS:
         return True
-    if condition is Condition.NON_EMPTY:
+    if condition is PostWhen.NON_EMPTY:
         return findings(outputs) > 0
     return fingerprint(outputs) != last_fingerprint
