@@ -7,7 +7,6 @@ import asyncio
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import text
 
 from bot import metrics
 from bot.app import Deputy
@@ -24,8 +23,7 @@ def add_ops_routes(web_app: web.Application, deputy: Deputy,
         checks: dict[str, bool] = {}
         try:
             async with asyncio.timeout(2):
-                async with deputy.database.engine.connect() as conn:
-                    await conn.execute(text("SELECT 1"))
+                await deputy.database.ping()
             checks["database"] = True
         except (OSError, TimeoutError, Exception):  # noqa: BLE001 - any failure means not ready
             checks["database"] = False

@@ -104,11 +104,3 @@ def leadership_for(async_url: str) -> Leadership:
         return FileLeadership(Path(path + ".scheduler.lock"))
     return PostgresLeadership(async_url)
 
-
-def sync_url(async_url: str) -> str:
-    """APScheduler 3's job store is synchronous: the same database through a sync driver."""
-    if async_url.startswith("sqlite+aiosqlite://"):
-        return "sqlite://" + async_url[len("sqlite+aiosqlite://"):]
-    if async_url.startswith("postgresql+asyncpg://"):
-        return "postgresql+psycopg://" + async_url[len("postgresql+asyncpg://"):]
-    return async_url

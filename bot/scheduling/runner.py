@@ -27,10 +27,9 @@ from apscheduler.executors.base import BaseExecutor
 from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import create_engine
 
 from bot.scheduling.firing import enqueue_batch, enqueue_firing
-from bot.scheduling.leader import Leadership, leadership_for, sync_url
+from bot.scheduling.leader import Leadership, leadership_for
 from bot.scheduling.model import Schedule
 from bot.scheduling.service import interval_anchor
 from bot.scheduling.triggers import latest_fire_time, trigger_for
@@ -146,9 +145,7 @@ class MonitorScheduler:
 
         threading.Thread(target=serve, name="deputy-scheduler", daemon=True).start()
         await asyncio.to_thread(ready.wait)
-        url = sync_url(self.app.database.url)
-        args: dict[str, Any] = {"timeout": 30} if url.startswith("sqlite") else {"connect_timeout": 10}
-        engine = create_engine(url, connect_args=args, pool_pre_ping=True)
+        engine = self.app.database.sync_engine()
         self._executor = FiringExecutor(asyncio.get_running_loop(), self._fire, self.misfire_grace)
         scheduler = AsyncIOScheduler(
             event_loop=loop, timezone=UTC,

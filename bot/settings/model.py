@@ -218,12 +218,8 @@ class Settings(BaseSettings):
 
     @property
     def resolved_database_url(self) -> str:
-        """The async SQLAlchemy URL to use."""
-        from bot.store.database import async_url
-
-        if self.database_url:
-            return async_url(self.database_url)
-        return f"sqlite+aiosqlite:///{self.home / 'deputy.db'}"
+        """The database URL to use (the store picks the async driver)."""
+        return self.database_url or f"sqlite:///{self.home / 'deputy.db'}"
 
     @property
     def resolved_policy_file(self) -> Path:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -80,6 +81,27 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+    async def ping(self) -> None:
+        """One round trip (``SELECT 1``); raises whatever the driver raises when it fails."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    def sync_engine(self) -> Engine:
+        """A new synchronous engine on the same database (APScheduler 3's job store is
+        synchronous); the caller disposes of it."""
+        url = sync_url(self.url)
+        args: dict[str, Any] = {"timeout": 30} if url.startswith("sqlite") else {"connect_timeout": 10}
+        return create_engine(url, connect_args=args, pool_pre_ping=True)
+
+
+def sync_url(url: str) -> str:
+    """The same database through a synchronous driver."""
+    if url.startswith("sqlite+aiosqlite://"):
+        return "sqlite://" + url[len("sqlite+aiosqlite://"):]
+    if url.startswith("postgresql+asyncpg://"):
+        return "postgresql+psycopg://" + url[len("postgresql+asyncpg://"):]
+    return url
 
 
 def _is_connection_error(err: BaseException) -> bool:

@@ -15,10 +15,10 @@ from sqlalchemy import create_engine, text
 
 from bot.app import Deputy
 from bot.scheduling import service
-from bot.scheduling.leader import sync_url
 from bot.scheduling.model import Schedule
 from bot.scheduling.runner import MonitorScheduler
 from bot.store import monitors as store
+from bot.store.database import sync_url
 from tests.scheduling.conftest import FINANCE, OWNER, Clock
 from tests.scheduling.test_monitors import OVERDUE
 
