@@ -149,6 +149,8 @@ async def _credentials(app: Deputy, requester: Actor, action: str) -> Mapping[st
     if loaded is None or not loaded.manifest.credentials:
         return {}
     fields = await app.vault.get(requester.key, integration) if app.vault else None
+    if fields is None and loaded.manifest.connection_optional:
+        return {}  # e.g. the browser on a public page: no login of theirs to use
     if fields is None:
         raise NotConnected(integration)
     # OAuth: refreshed when about to expire; a failed refresh raises ReconnectNeeded

@@ -74,9 +74,10 @@ def summarise_output(output: Any) -> str:
         if isinstance(item, dict):
             label = item.get("number") or item.get("title") or item.get("name") or item.get("id")
             return f"{key} {label}"
-    # a file the step made for people to look at (the browser's screenshots)
-    if isinstance(output.get("screenshot"), str):
-        return f"screenshot {output['screenshot']}"
+    # a file the step made for people to look at (the browser's downloads and screenshots)
+    for key in ("file", "screenshot"):
+        if isinstance(output.get(key), str):
+            return f"{key} {output[key]}"
     return ""
 
 

@@ -110,7 +110,7 @@ async def _revoke(app: Deputy, owner_key: str, integration: str) -> str:
 async def missing_connections(app: Deputy, requester_key: str, integrations: set[str]) -> list[str]:
     """Integrations in ``integrations`` that need credentials the requester has not given."""
     needing = sorted(n for n in integrations
-                     if (loaded := app.registry.get(n)) is not None and loaded.manifest.credentials)
+                     if (loaded := app.registry.get(n)) is not None and loaded.manifest.needs_connection)
     if not needing:
         return []
     have = {r.integration for r in await app.vault.list_for(requester_key)} if app.vault else set()

@@ -29,7 +29,7 @@ class ConnectedCatalog:
 
     def __init__(self, registry: Registry, connected: set[str]) -> None:
         self._registry = registry
-        self.usable = {m.name for m in registry.manifests() if not m.credentials or m.name in connected}
+        self.usable = {m.name for m in registry.manifests() if not m.needs_connection or m.name in connected}
 
     def spec(self, action: str) -> ActionSpec | None:
         if action.split(".", 1)[0] not in self.usable:

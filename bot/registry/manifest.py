@@ -85,6 +85,14 @@ class Manifest(BaseModel):
     idempotent_writes: bool = False
     # what `connect <name>` asks for; empty for integrations that need no account
     credentials: list[CredentialField] = Field(default_factory=list)
+    # the integration also works for people who connected nothing (the browser: public
+    # pages need no login); plans then run without their credentials, never waiting for one
+    connection_optional: bool = False
+
+    @property
+    def needs_connection(self) -> bool:
+        """Whether a plan using it waits until the requester has connected it."""
+        return bool(self.credentials) and not self.connection_optional
     # whether the integration's "read" effects can be believed: false for an MCP server the
     # operator did not mark trusted, whose read tools then never run before an approval
     trusted_reads: bool = True

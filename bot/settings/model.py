@@ -127,6 +127,8 @@ class Settings(BaseSettings):
         "", description="Chromium binary the browser integration drives; empty: Debian's /usr/bin/chromium.")
     browser_allowed_hosts: list[str] = Field(
         default_factory=list, description='Hosts the browser may open, as JSON: ["portal.example.com", "*.example.org"]; empty: none.')
+    browser_download_max_bytes: int = Field(
+        25_000_000, ge=1, description="Largest file the browser's download action keeps, in bytes.")
 
     @classmethod
     def settings_customise_sources(

@@ -1,22 +1,25 @@
 """Typed entry points of the browser integration; arguments match manifest.yaml.
 
-Reads (open, read, screenshot) load a page and look. Writes (fill, select, click, submit)
-act on it. A browser cannot deduplicate a click, so ``idempotent_writes`` is false: a write
+Reads (open, read, screenshot) load a page and look. Writes (fill, select, click, submit,
+download) act on it. A browser cannot deduplicate a click, so ``idempotent_writes`` is false: a write
 that failed before it touched the page (the page did not load, the element is missing)
 raises an error saying nothing was done; one that failed while or after acting raises
 ``TransientError(sent=True)``, which the executor reports as "outcome unknown" and never
 sends again (bot/execution/calls.py).
 
 Page text is what a web page says about itself: it goes back as data, never as instructions.
+A requester who connected a site login (`connect browser`) is signed in to that site, and only
+that site, in each call's fresh context (integrations/browser/login.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
+from playwright.async_api import Download, Locator, Page
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Locator, Page
 
 from bot.errors import PermanentError, TransientError
 from bot.registry.contract import ActionSet, CallContext, IntegrationEnv
@@ -24,9 +27,14 @@ from integrations.browser.client import (
     INTEGRATION,
     BrowserClient,
     BrowserConfig,
+    TooBig,
+    Visit,
+    download_folder,
     page_tables,
     page_text,
+    safe_file_name,
 )
+from integrations.browser.login import SiteLogin
 
 
 def build_client(env: IntegrationEnv) -> BrowserClient:
@@ -38,11 +46,16 @@ def build_client(env: IntegrationEnv) -> BrowserClient:
         screenshots=Path(getattr(settings, "home", Path(".deputy"))) / "browser",
         # Playwright's own limit a little inside the executor's, so a slow page fails with
         # a message naming the page rather than a bare timeout
-        step_seconds=max(1.0, step * 0.8)))
+        step_seconds=max(1.0, step * 0.8),
+        download_max_bytes=int(getattr(settings, "browser_download_max_bytes", 25_000_000))))
 
 
 actions = ActionSet(INTEGRATION, client_factory=build_client)
 MAX_LINES = 200
+
+
+def _login(ctx: CallContext) -> SiteLogin | None:
+    return SiteLogin.from_credentials(ctx.credentials)
 
 
 async def _seen(client: BrowserClient, page: Page, ctx: CallContext, label: str) -> dict[str, Any]:
@@ -55,7 +68,7 @@ async def _seen(client: BrowserClient, page: Page, ctx: CallContext, label: str)
 
 @actions.action("open")
 async def open_page(client: BrowserClient, ctx: CallContext, *, url: str) -> dict[str, Any]:
-    async with client.page(url) as page:
+    async with client.page(url, _login(ctx)) as page:
         seen = await _seen(client, page, ctx, "page")
         text = await page_text(page, None)
         return {**seen, "text": text, "summary": _summary(text)}
@@ -64,7 +77,7 @@ async def open_page(client: BrowserClient, ctx: CallContext, *, url: str) -> dic
 @actions.action("read")
 async def read(client: BrowserClient, ctx: CallContext, *, url: str,
                selector: str | None = None) -> dict[str, Any]:
-    async with client.page(url) as page:
+    async with client.page(url, _login(ctx)) as page:
         tables = await page_tables(page, selector)
         seen = await _seen(client, page, ctx, "page")
         text = await page_text(page, selector)
@@ -77,7 +90,7 @@ async def read(client: BrowserClient, ctx: CallContext, *, url: str,
 
 @actions.action("screenshot")
 async def screenshot(client: BrowserClient, ctx: CallContext, *, url: str) -> dict[str, Any]:
-    async with client.page(url) as page:
+    async with client.page(url, _login(ctx)) as page:
         return await _seen(client, page, ctx, "page")
 
 
@@ -122,7 +135,7 @@ def _interrupted(action: str, url: str, err: PlaywrightError) -> TransientError:
 @actions.action("fill")
 async def fill(client: BrowserClient, ctx: CallContext, *, url: str,
                fields: list[dict[str, str]]) -> dict[str, Any]:
-    async with client.page(url) as page:
+    async with client.page(url, _login(ctx)) as page:
         targets = [(await _element(page, f["selector"]), f["value"]) for f in fields]
         try:
             for element, value in targets:
@@ -135,7 +148,7 @@ async def fill(client: BrowserClient, ctx: CallContext, *, url: str,
 @actions.action("select")
 async def select(client: BrowserClient, ctx: CallContext, *, url: str, selector: str,
                  value: str) -> dict[str, Any]:
-    async with client.page(url) as page:
+    async with client.page(url, _login(ctx)) as page:
         element = await _element(page, selector)
         try:
             await element.select_option(value)
@@ -147,7 +160,7 @@ async def select(client: BrowserClient, ctx: CallContext, *, url: str, selector:
 @actions.action("click")
 async def click(client: BrowserClient, ctx: CallContext, *, url: str,
                 selector: str) -> dict[str, Any]:
-    async with client.page(url) as page:
+    async with client.page(url, _login(ctx)) as page:
         element = await _element(page, selector)
         try:
             await element.click()
@@ -159,7 +172,7 @@ async def click(client: BrowserClient, ctx: CallContext, *, url: str,
 @actions.action("submit")
 async def submit(client: BrowserClient, ctx: CallContext, *, url: str, button: str,
                  fields: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    async with client.page(url) as page:
+    async with client.page(url, _login(ctx)) as page:
         targets = [(await _element(page, f["selector"]), f["value"]) for f in fields or []]
         pressed = await _element(page, button)
         try:
@@ -171,3 +184,61 @@ async def submit(client: BrowserClient, ctx: CallContext, *, url: str, button: s
                                 f"filled {len(targets)} fields and pressed {button}")
         except PlaywrightError as err:
             raise _interrupted("submit", url, err) from err
+
+
+@actions.action("download")
+async def download(client: BrowserClient, ctx: CallContext, *, url: str,
+                   selector: str) -> dict[str, Any]:
+    limit = client.config.download_max_bytes
+    async with client.visit(url, _login(ctx), max_bytes=limit) as visit:
+        element = await _element(visit.page, selector)
+        try:
+            got = await _download(visit, element, client.config.step_seconds)
+        except PlaywrightError as err:
+            raise _interrupted("download", url, err) from err
+        folder = download_folder(client.config.screenshots, ctx.idempotency_key)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = _free(folder / safe_file_name(got.suggested_filename))
+        await got.save_as(target)
+        size = target.stat().st_size
+        if size > limit:  # the gate measured every answer; this is the file as saved
+            target.unlink()
+            raise TooBig(f"browser: refused the download from {got.url}: it is over the "
+                         f"limit of {limit:,} bytes; nothing was kept")
+        return {"url": visit.page.url, "done": f"downloaded {target.name} ({size:,} bytes)", "file": str(target),
+                "name": target.name, "bytes": size, "from": got.url}
+
+
+async def _download(visit: Visit, element: Locator, seconds: float) -> Download:
+    """Click and wait for the file, or for the gate to refuse it as too big (at once)."""
+    loop = asyncio.get_running_loop()
+    started: asyncio.Future[Download] = loop.create_future()
+
+    def on_download(got: Download) -> None:
+        if not started.done():
+            started.set_result(got)
+
+    visit.page.once("download", on_download)
+    await element.click()
+    refused: asyncio.Future[Any] = asyncio.ensure_future(visit.too_big.wait())
+    try:
+        done, _ = await asyncio.wait({started, refused}, timeout=seconds,
+                                     return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        refused.cancel()
+    if started in done:
+        return started.result()
+    if visit.too_big_why:
+        raise TooBig(visit.too_big_why[0])
+    raise PermanentError(f"browser: the click on {visit.page.url} started no download within "
+                         f"{seconds:g} s; nothing was saved")
+
+
+def _free(path: Path) -> Path:
+    """``path``, or ``name-2.ext`` … when a file of that name was already downloaded this run."""
+    n = 1
+    candidate = path
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate

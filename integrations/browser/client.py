@@ -3,7 +3,8 @@
 One browser process per Deputy process, started on first use; every call gets a fresh
 browser context (no cookies, storage or cache shared with another call or run) and closes
 it before returning. Every request the page makes passes the HostGuard, so a listed page
-cannot redirect or script the browser elsewhere.
+cannot redirect or script the browser elsewhere. A call whose page is on the requester's
+connected site first signs in, in that fresh context (integrations/browser/login.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from bot.errors import PermanentError, TransientError
 from integrations.browser.guard import HostGuard, HostRefused
+from integrations.browser.login import SiteLogin, sign_in
+from integrations.browser.login import check_credentials as check_credentials
 
 INTEGRATION = "browser"
 # Debian's chromium package; DEPUTY_BROWSER_EXECUTABLE points elsewhere
@@ -38,6 +41,21 @@ class BrowserConfig:
     allowed_hosts: Sequence[str]
     screenshots: Path  # DEPUTY_HOME/browser: one folder per run below it
     step_seconds: float
+    download_max_bytes: int = 25_000_000
+
+
+class TooBig(PermanentError):
+    """A download (or any answer during a download step) is over the size limit."""
+
+
+@dataclass
+class Visit:
+    """One call's page, and what its gate refused while the call ran."""
+
+    page: Page
+    refused: list[str]
+    too_big: asyncio.Event
+    too_big_why: list[str]
 
 
 def find_executable(configured: str) -> str:
@@ -94,13 +112,34 @@ class BrowserClient:
             self._playwright = None
 
     @asynccontextmanager
-    async def page(self, url: str) -> AsyncIterator[Page]:
+    async def page(self, url: str, login: SiteLogin | None = None) -> AsyncIterator[Page]:
         """A page of a fresh context, already at ``url``; nothing has been done to it yet."""
+        async with self.visit(url, login) as visit:
+            yield visit.page
+
+    @asynccontextmanager
+    async def visit(self, url: str, login: SiteLogin | None = None, *,
+                    max_bytes: int | None = None) -> AsyncIterator[Visit]:
+        """Like ``page``; ``max_bytes`` refuses any answer bigger than that (a download step),
+        and the Visit says what the gate refused. ``login`` signs in first when ``url`` is
+        on its site."""
         await self.guard.check(url)
         browser = await self._started()
-        context = await browser.new_context(accept_downloads=False, service_workers="block")
-        refused: list[str] = []
+        context = await browser.new_context(accept_downloads=max_bytes is not None,
+                                            service_workers="block")
+        try:
+            context.set_default_timeout(self.config.step_seconds * 1000)
+            page = await context.new_page()
+            visit = Visit(page, [], asyncio.Event(), [])
+            await context.route("**/*", self._gate(visit, max_bytes))
+            if login is not None and login.covers(url):
+                await sign_in(page, login, lambda at: self._open(visit, at))
+            await self._open(visit, url)
+            yield visit
+        finally:
+            await context.close()
 
+    def _gate(self, visit: Visit, max_bytes: int | None) -> Any:
         async def gate(route: Route) -> None:
             # Chromium follows redirects without asking the route again, so the request is
             # made here with redirects off and each Location is checked before it is followed
@@ -110,34 +149,40 @@ class BrowserClient:
                 location = response.headers.get("location")
                 if 300 <= response.status < 400 and location:
                     await self.guard.check(urljoin(route.request.url, location))
+                size = len(await response.body()) if max_bytes is not None else 0
             except HostRefused as err:
-                refused.append(str(err))
+                visit.refused.append(str(err))
                 await route.abort("blockedbyclient")
                 return
             except PlaywrightError:
                 await route.abort("failed")
                 return
+            if max_bytes is not None and size > max_bytes:
+                visit.too_big_why.append(
+                    f"browser: refused to download {route.request.url}: it is {_size(size)}, "
+                    f"over the limit of {_size(max_bytes)} (DEPUTY_BROWSER_DOWNLOAD_MAX_BYTES); "
+                    "nothing was saved")
+                visit.too_big.set()
+                await route.abort("blockedbyclient")
+                return
             await route.fulfill(response=response)
+        return gate
 
+    async def _open(self, visit: Visit, url: str) -> None:
         try:
-            context.set_default_timeout(self.config.step_seconds * 1000)
-            await context.route("**/*", gate)
-            page = await context.new_page()
-            try:
-                response = await page.goto(url, wait_until="load")
-            except PlaywrightTimeout as err:
-                raise TransientError(f"browser: {url} did not load within "
-                                     f"{self.config.step_seconds:g} s", sent=False) from err
-            except PlaywrightError as err:
-                if refused:
-                    raise HostRefused(refused[0]) from err
-                raise TransientError(f"browser: could not open {url}: "
-                                     f"{str(err).splitlines()[0]}", sent=False) from err
-            if response is not None and response.status >= 400:
-                raise PermanentError(f"browser: {url} answered HTTP {response.status}")
-            yield page
-        finally:
-            await context.close()
+            response = await visit.page.goto(url, wait_until="load")
+        except PlaywrightTimeout as err:
+            raise TransientError(f"browser: {url} did not load within "
+                                 f"{self.config.step_seconds:g} s", sent=False) from err
+        except PlaywrightError as err:
+            if visit.refused:
+                raise HostRefused(visit.refused[0]) from err
+            if visit.too_big_why:
+                raise TooBig(visit.too_big_why[0]) from err
+            raise TransientError(f"browser: could not open {url}: "
+                                 f"{str(err).splitlines()[0]}", sent=False) from err
+        if response is not None and response.status >= 400:
+            raise PermanentError(f"browser: {url} answered HTTP {response.status}")
 
     async def screenshot(self, page: Page, key: str, label: str) -> str:
         folder = self.config.screenshots / run_folder(key)
@@ -145,6 +190,24 @@ class BrowserClient:
         path = folder / shot_name(key, label)
         await page.screenshot(path=str(path), full_page=True)
         return str(path)
+
+
+def _size(count: int) -> str:
+    if count >= 1_000_000:
+        return f"{count / 1_000_000:.1f} MB"
+    return f"{count / 1000:.1f} kB" if count >= 1000 else f"{count} bytes"
+
+
+def download_folder(root: Path, key: str) -> Path:
+    """DEPUTY_HOME/browser/<run>/downloads: one folder per run (or preview)."""
+    return root / run_folder(key) / "downloads"
+
+
+def safe_file_name(suggested: str) -> str:
+    """The site's name for the file, without any folder part or odd characters."""
+    name = re.sub(r"[^A-Za-z0-9_. -]", "_", suggested.replace("\\", "/").rsplit("/", 1)[-1])
+    name = re.sub(r"\.{2,}", "_", name).strip(" .")[:120]
+    return name or "download"
 
 
 async def page_text(page: Page, selector: str | None) -> str:

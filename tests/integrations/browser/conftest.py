@@ -43,7 +43,8 @@ async def portal() -> AsyncIterator[Portal]:
 def settings(tmp_path: Path) -> Settings:
     return load_settings(home=tmp_path / "home", timezone="Europe/London",
                          retry_base_seconds=0.01, retry_max_seconds=0.05,
-                         step_timeout_seconds=20, browser_allowed_hosts=["127.0.0.1"])
+                         step_timeout_seconds=20, browser_allowed_hosts=["127.0.0.1"],
+                         browser_download_max_bytes=1_000_000)
 
 
 @pytest.fixture
