@@ -67,6 +67,9 @@ class PlanCard:
     denied: bool = False  # some step is denied: the plan cannot run as it stands
     # set on a monitor proposal's card: it is approved with `monitor approve ID`, not a run
     monitor_id: int | None = None
+    # which model planned this version ("llama3.1:8b on openai-compatible"), kept with the
+    # version so every redraw says it; "" for the rule planner and a person's edit
+    planned_by: str = ""
 
 
 @dataclass(frozen=True)

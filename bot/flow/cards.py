@@ -136,4 +136,5 @@ def build_card(view: PlanView, registry: Registry, *, state: CardState, requeste
         goal_text=view.goal.text, requester=requester, summary=_summary(view.version.summary),
         steps=tuple(lines), state=state, approvals_required=view.version.approvals_required,
         approved_by=approved_by, note=note, buttons=buttons, denied=denied,
+        planned_by=view.version.planned_by,
     )

@@ -231,9 +231,6 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
         note = (note + "\n" if note else "") + (
             f"Not connected yet: {names}. {requester} can `connect {missing[0]}` (privately); "
             "the plan can be approved once it is connected.")
-    if draft.planned_by:
-        # small local models make more mistakes: people should know which one planned this
-        note = (note + "\n" if note else "") + f"Planned by {draft.planned_by}."
     state = CardState.APPROVED if runs_alone else CardState.AWAITING
     if runs_alone:
         note = (note + "\n" if note else "") + (pilot or "Read-only: runs without approval.")

@@ -170,7 +170,7 @@ async def add_version(session: AsyncSession, goal: GoalRow, draft: PlanDraft,
                              reason=reason, author_key=author_key,
                              approvals_required=approvals_required,
                              requester_may_approve=requester_may_approve,
-                             requester_consent=requester_consent)
+                             requester_consent=requester_consent, planned_by=draft.planned_by)
     session.add(version)
     await session.flush()
     assert version.id is not None

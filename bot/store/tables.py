@@ -79,6 +79,9 @@ class PlanVersionRow(SQLModel, table=True):
     # changed by someone other than the requester: it runs with the requester's accounts, so
     # it also needs the requester's own approval, whatever the policy says
     requester_consent: bool = False
+    # which model planned it ("llama3.1:8b on openai-compatible", or the rules and why): every
+    # redraw of the card says so; "" for the rule planner and for versions a person changed
+    planned_by: str = ""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 class StepRow(SQLModel, table=True):

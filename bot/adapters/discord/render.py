@@ -138,6 +138,8 @@ def card_embed(card: PlanCard) -> discord.Embed:
         lines.append("Approved by " + ", ".join(inert(a) for a in card.approved_by))
     if card.denied:
         lines.append("⛔ The policy denies a step: this plan cannot run as it stands.")
+    if card.planned_by:
+        lines.append(f"Planned by {inert(card.planned_by)}.")
     if card.note:
         lines.append(f"_{inert(card.note)}_")
     embed = discord.Embed(

@@ -53,6 +53,8 @@ def render_card(card: PlanCard) -> str:
              if card.monitor_id is not None else
              f"Plan {card.plan_id} v{card.version} for goal #{card.goal_id} — {card.state.value}")
     lines = [title, f"  “{card.goal_text}” (asked by {card.requester})", f"  {card.summary}"]
+    if card.planned_by:  # small local models make more mistakes: say which one planned this
+        lines.append(f"  Planned by {card.planned_by}.")
     if card.note:
         lines.extend(f"  {n}" for n in card.note.splitlines())
     lines.extend(step_line(s) for s in card.steps)

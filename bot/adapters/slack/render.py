@@ -172,6 +172,8 @@ def _context(card: PlanCard) -> Block:
     if card.approved_by:
         approvals += " (" + ", ".join(escape(a) for a in card.approved_by) + ")"
     text = f"Asked by {escape(card.requester)} · {approvals}"
+    if card.planned_by:  # which model planned it, on every redraw
+        text += f" · Planned by {escape(card.planned_by)}."
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, MAX_SECTION)}]}
 
 

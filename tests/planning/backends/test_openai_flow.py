@@ -4,13 +4,18 @@ the fake Chat Completions server, and everything after planning is the real core
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.adapters.discord.render import card_embed
+from bot.adapters.shell.render import render_card
+from bot.adapters.slack.render import card_blocks
 from bot.app import Deputy
+from bot.chat.replies import CardState
 from bot.planning.factory import planner_for
 from bot.settings import load_settings
 from bot.store.database import Database
@@ -57,6 +62,19 @@ async def test_goal_plan_approval_run(chat: Chat, api: FakeOpenAI) -> None:
     result = await chat.say("approve")
     assert "✓ Run 1: Done" in result, result
     assert len(api.requests) == 1  # no model call while steps run
+
+
+async def test_the_card_says_which_model_planned_on_every_redraw(chat: Chat, api: FakeOpenAI) -> None:
+    api.queue(tool_call("submit_plan", OVERDUE_PLAN))
+    await chat.say("ping every client who is late paying us")
+    await chat.say("approve")
+    # the card as redrawn after the approval and the run is built from the stored version
+    card = chat.card
+    assert card.state is CardState.SUCCEEDED and card.planned_by == "llama3.1:8b on openai-compatible"
+    said = "Planned by llama3.1:8b on openai-compatible."
+    assert said in render_card(card)
+    assert said in json.dumps(card_blocks(card))
+    assert said in (card_embed(card).description or "")
 
 
 async def test_a_clarifying_question_is_asked_in_the_thread(chat: Chat, api: FakeOpenAI) -> None:
