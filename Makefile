@@ -45,9 +45,11 @@ chromium:
 	  { echo "make test: Chromium is missing and could not be installed (apt-get install chromium)," \
 	         "or set DEPUTY_BROWSER_EXECUTABLE to a Chromium binary" >&2; exit 1; }
 
-## The whole suite, on SQLite and on PostgreSQL (see tests/support/postgres.py).
+## The whole suite, on SQLite and on PostgreSQL (see tests/support/postgres.py), in two worker
+## processes (pytest-xdist; each has its own databases and temporary folders). Tests that share
+## an expensive module fixture carry an xdist_group mark and stay on one worker (--dist loadgroup).
 test: lint chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.run_all

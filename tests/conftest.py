@@ -97,6 +97,22 @@ async def database(database_url: str) -> AsyncIterator[Database]:
     await db.dispose()
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """An xdist worker hands its tallies to the controller, which prints the sum."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        from tests.support.tallies import exported
+
+        workeroutput["tallies"] = exported()
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: absent with -p no:xdist
+def pytest_testnodedown(node: object, error: object) -> None:
+    from tests.support.tallies import merge
+
+    merge(getattr(node, "workeroutput", {}).get("tallies", {}))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     from tests.support.tallies import summary_lines
 

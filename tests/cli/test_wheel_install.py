@@ -20,7 +20,8 @@ import pytest
 from tests.cli.run import clean_env, deputy
 from tests.support import postgres
 
-pytestmark = pytest.mark.slow
+# the wheel is built once per module: its tests stay on one xdist worker
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "__pycache__", ".*_cache",

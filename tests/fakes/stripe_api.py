@@ -200,6 +200,11 @@ class FakeStripe:
     url: str = ""
     # seconds to wait before answering, to exercise client timeouts
     delay_seconds: float = 0.0
+    # when set to an unset event, every request waits for it before answering: a test holds
+    # a request in flight for as long as it needs, however slow the machine is
+    hold: asyncio.Event | None = None
+    # set once a request is waiting on ``hold``
+    held: asyncio.Event = field(default_factory=asyncio.Event)
     _failures: list[Failure] = field(default_factory=list)
     # the account's default API version, used when a request sends no Stripe-Version
     api_version: str = "2024-06-20"
@@ -287,6 +292,9 @@ class FakeStripe:
     ) -> web.StreamResponse:
         if self.delay_seconds:
             await asyncio.sleep(self.delay_seconds)
+        if self.hold is not None:
+            self.held.set()
+            await self.hold.wait()
         if self._failures:
             failure = self._failures[0]
             failure.remaining -= 1

@@ -87,14 +87,43 @@ async def test_429_is_retried_after_retry_after(port: SlackPort, slack_api: Fake
     assert ref.message_id
 
 
+class Paced(ChannelLimiter):
+    """The real limiter, noting for each post its channel, how long it waited for the limiter
+    and when it was let go. Timing assertions read these, not the fake's arrival times: on a
+    busy machine a round trip to the fake may take longer than a pacing interval."""
+
+    def __init__(self, interval: float, burst: int = 1) -> None:
+        super().__init__(interval, burst)
+        self.went: list[tuple[str, float, float]] = []
+
+    async def wait(self, channel: str) -> None:
+        started = time.monotonic()
+        await super().wait(channel)
+        now = time.monotonic()
+        self.went.append((channel, now - started, now))
+
+    def gone(self) -> list[float]:
+        return [at for _, _, at in self.went]
+
+
+def reached_slack_after_release(slack_api: FakeSlackApi, limiter: Paced) -> bool:
+    """Every post reached Slack, in order, only after the limiter let it go."""
+    posted = slack_api.of("chat.postMessage")
+    return (len(posted) == len(limiter.went)
+            and [c.params["channel"] for c in posted] == [channel for channel, _, _ in limiter.went]
+            and all(c.at >= at for c, at in zip(posted, limiter.gone(), strict=True)))
+
+
 async def test_posts_in_one_channel_are_spaced(slack_api: FakeSlackApi) -> None:
-    port = SlackPort(make_client(slack_settings(slack_api)), ChannelLimiter(0.3), ThreadBook())
+    limiter = Paced(0.3)
+    port = SlackPort(make_client(slack_settings(slack_api)), limiter, ThreadBook())
     for n in range(3):
         await port.post(WHERE, Notice(f"n{n}"))
     await port.post(Where(platform="slack", channel_id="C0OTHER"), Notice("elsewhere"))
-    times = [c.at for c in slack_api.of("chat.postMessage")]
-    assert times[1] - times[0] >= 0.29 and times[2] - times[1] >= 0.29
-    assert times[3] - times[2] < 0.2  # another channel does not wait
+    assert reached_slack_after_release(slack_api, limiter)
+    gone = limiter.gone()
+    assert gone[1] - gone[0] >= 0.29 and gone[2] - gone[1] >= 0.29
+    assert limiter.went[3][0] == "C0OTHER" and limiter.went[3][1] < 0.1  # another channel does not wait
 
 
 async def test_a_quiet_channel_takes_a_short_burst_at_once_and_a_longer_one_is_paced(
@@ -103,28 +132,27 @@ async def test_a_quiet_channel_takes_a_short_burst_at_once_and_a_longer_one_is_p
     interval = 0.8
     settings = slack_settings(slack_api, post_interval_seconds=interval)
     assert settings.post_burst == 3
-    port = SlackPort(make_client(settings), ChannelLimiter(settings.post_interval_seconds, settings.post_burst),
-                     ThreadBook())
-    started = time.monotonic()
+    limiter = Paced(settings.post_interval_seconds, settings.post_burst)
+    port = SlackPort(make_client(settings), limiter, ThreadBook())
     # a slash command's first two messages: the "asked:" line, then the plan card in its thread
     thread = await port.open_thread(WHERE, "anna.b asked: invoice every client for March", None)
     await port.post(thread, cards.card())
-    assert time.monotonic() - started < 0.75 * interval  # neither waited for the pace
     for n in range(4):
         await port.post(thread, Notice(f"n{n}"))
-    times = [c.at for c in slack_api.of("chat.postMessage")]
-    assert len(times) == 6
-    assert times[2] - times[0] < 0.75 * interval  # the burst: three at once
+    assert reached_slack_after_release(slack_api, limiter) and len(limiter.went) == 6
+    waited = [w for _, w, _ in limiter.went]
+    assert max(waited[:3]) < 0.25 * interval  # the burst: three at once, none waited for the pace
+    gone = limiter.gone()
     # beyond the burst, one per interval: the fourth waits for a refill since the first …
-    assert times[3] - times[0] >= interval - 0.02
+    assert gone[3] - gone[0] >= interval - 0.02
     # … and each later one a whole interval after the one before
-    assert all(b - a >= interval - 0.02 for a, b in zip(times[3:], times[4:], strict=False))
+    assert all(b - a >= interval - 0.02 for a, b in zip(gone[3:], gone[4:], strict=False))
     # a quiet spell refills the bucket: the next posts go at once again
     await asyncio.sleep(3 * interval)
-    before = time.monotonic()
     await port.post(thread, Notice("after a pause"))
     await port.post(thread, Notice("and another"))
-    assert time.monotonic() - before < 0.75 * interval
+    assert reached_slack_after_release(slack_api, limiter)
+    assert max(w for _, w, _ in limiter.went[6:]) < 0.25 * interval
 
 
 async def test_a_refusal_names_slacks_error_and_never_the_token(port: SlackPort, slack_api: FakeSlackApi) -> None:

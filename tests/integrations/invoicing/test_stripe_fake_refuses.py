@@ -99,16 +99,17 @@ async def test_a_refused_request_is_not_saved_under_its_idempotency_key(
 async def test_a_retry_while_the_first_is_in_flight_is_409_and_production_retries_it(
     stripe_fake: FakeStripe, client: StripeInvoicingClient
 ) -> None:
-    stripe_fake.delay_seconds = 0.5
+    stripe_fake.hold = asyncio.Event()
     params = {"name": "Acme", "email": "a@acme.test"}
     first = asyncio.create_task(client.create_customer(API_KEY, params, "deputy:k"))
-    await asyncio.sleep(0.2)
+    await asyncio.wait_for(stripe_fake.held.wait(), 5)  # the first request reached Stripe, held there
     # Stripe answers 409 idempotency_key_in_use: the first request may still succeed, so
     # Deputy must treat it as "try again" (with the same key), never as a failed step
     with pytest.raises(TransientError, match="still being processed"):
         await client.create_customer(API_KEY, params, "deputy:k")
+    stripe_fake.hold.set()
     made = await first
-    stripe_fake.delay_seconds = 0
+    stripe_fake.hold = None
     replayed = await client.create_customer(API_KEY, params, "deputy:k")
     assert replayed["id"] == made["id"]
     assert len(stripe_fake.customers) == 1

@@ -33,10 +33,12 @@ async def test_tools_over_http_become_actions_and_calls_work(notes_http: HttpNot
 
 
 async def test_a_slow_tool_times_out_as_a_transient_error(notes_http: HttpNotes) -> None:
-    client = McpClient(notes_http.config(timeout=0.5))
+    # timeouts here leave room for an ordinary call on a busy machine (the server shares the
+    # test's event loop): only the slow tool may run past them
+    client = McpClient(notes_http.config(timeout=1.5))
     try:
-        with pytest.raises(TransientError, match=r"notes_http.slow: .* within 0.5 s"):
-            await client.call_tool("slow", {"seconds": 2})
+        with pytest.raises(TransientError, match=r"notes_http.slow: .* within 1.5 s"):
+            await client.call_tool("slow", {"seconds": 4})
         # the session survives a timeout: the next call is answered
         assert (await client.call_tool("shout", {"text": "ok"}))["text"] == "OK!"
     finally:
@@ -45,7 +47,7 @@ async def test_a_slow_tool_times_out_as_a_transient_error(notes_http: HttpNotes)
 
 async def test_an_interrupted_read_is_retried_and_an_interrupted_write_is_not(
         notes_http: HttpNotes) -> None:
-    [loaded] = await load_mcp_integrations([notes_http.config(timeout=0.3)])
+    [loaded] = await load_mcp_integrations([notes_http.config(timeout=1.5)])
     registry = Registry([])
     registry.add(loaded)
     settings = load_settings(step_attempts=2, retry_base_seconds=0)
@@ -53,13 +55,13 @@ async def test_an_interrupted_read_is_retried_and_an_interrupted_write_is_not(
                       actor=Actor(platform="shell", team_id="t", user_id="u"))
     try:
         # slow is read-only: timed out twice, then given up on
-        with pytest.raises(PermanentError, match=r"within 0.3 s \(gave up after 2 tries\)"):
-            await call_action(registry, settings, "notes_http.slow", {"seconds": 1}, ctx)
+        with pytest.raises(PermanentError, match=r"within 1.5 s \(gave up after 2 tries\)"):
+            await call_action(registry, settings, "notes_http.slow", {"seconds": 3}, ctx)
         # slow_add has no annotations, so it is a write: it adds the note and then answers too
         # late; the step fails at once instead of risking the write twice
         with pytest.raises(OutcomeUnknown, match="slow_add: .* not sent again"):
             await call_action(registry, settings, "notes_http.slow_add",
-                              {"text": "once", "seconds": 0.6}, ctx)
+                              {"text": "once", "seconds": 3}, ctx)
         listed = await call_action(registry, settings, "notes_http.list_notes", {}, ctx)
         assert [n["text"] for n in listed["notes"]] == ["once"]
         # with the server gone, a write is never sent: that is transient, retried, given up

@@ -25,6 +25,9 @@ from tests.fakes.openai_api import Completion, FakeOpenAI, tool_call
 from tests.planning.eval.test_claude_prompt import CASES, _named
 from tests.planning.eval.world import MANIFEST, PEOPLE, context
 
+# the requests are collected once per module: its tests stay on one xdist worker
+pytestmark = pytest.mark.xdist_group("backend-prompts")
+
 BACKENDS = ("anthropic", "bedrock", "openai-compatible")
 
 

@@ -17,6 +17,9 @@ from tests.fakes.anthropic_api import FakeAnthropic, Reply, tool_use
 from tests.planning.eval.scoring import load_cases
 from tests.planning.eval.world import CLIENT_NAMES, MANIFEST, PEOPLE, context
 
+# the requests are collected once per module: its tests stay on one xdist worker
+pytestmark = pytest.mark.xdist_group("claude-prompt")
+
 KEY = "sk-ant-eval-0000"
 CASES = [c for c in load_cases() if c.plan is not None]
 
