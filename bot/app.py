@@ -1,77 +1,37 @@
-"""The Deputy core as one object: settings, database, integrations, policy, planner, and the
-chat ports adapters attach. ``dispatch`` is the one door events come in by."""
+"""The composition root: builds a :class:`~bot.core.deputy.Deputy` from settings and wires its
+parts. Entry points (CLI, serve, processes, adapters) import it; nothing below them does.
+Events come in through :func:`bot.dispatch.dispatch`; :func:`dispatcher` gives an adapter
+that door as one callable."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 
 from bot.chat.events import ChatEvent
-from bot.chat.port import ChatPort
-from bot.chat.unconfigured import UnconfiguredPort, Undelivered
+from bot.core.deputy import Deputy
+from bot.dispatch import dispatch
+from bot.home import missing_home_files, new_home_note
 from bot.planning import Planner
-from bot.policy import Policy
-from bot.registry import IntegrationEnv, Registry
+from bot.planning.factory import planner_for
+from bot.registry import IntegrationEnv
 from bot.settings import Settings
+from bot.startup import configured_integrations, configured_mcp_servers, configured_policy
 from bot.store.database import Database
+from bot.store.migrate import upgrade_if_needed
 from bot.vault import CredentialStore, check_keyring, load_keyring
+from bot.vault.audit_key import AuditKeys
+
+__all__ = ["Deputy", "build_app", "dispatcher"]
 
 log = logging.getLogger(__name__)
 
 
-class Deputy:
-    def __init__(self, settings: Settings, database: Database, registry: Registry, policy: Policy,
-                 planner: Planner, *, clock: Callable[[], datetime] | None = None,
-                 vault: CredentialStore | None = None) -> None:
-        self.settings = settings
-        self.database = database
-        self.registry = registry
-        self.policy = policy
-        self.planner = planner
-        if clock is not None:
-            database.clock = clock
-        # per-user credentials; None in a process that runs only credential-free integrations
-        self.vault = vault
-        self.ports: dict[str, ChatPort] = {}
-        # messages addressed to a platform with no port here: logged, and shown on /readyz
-        self.undelivered = Undelivered()
-        # set when a run is queued, so an in-process worker starts at once instead of polling
-        self.work_available = asyncio.Event()
-
-    @property
-    def clock(self) -> Callable[[], datetime]:
-        """The app's time, which is also what the store stamps rows with: one clock, so rate
-        limits, undo windows, expiry and leases compare times from the same source."""
-        return self.database.clock
-
-    @clock.setter
-    def clock(self, clock: Callable[[], datetime]) -> None:
-        self.database.clock = clock
-
-    def attach(self, port: ChatPort) -> None:
-        """Use ``port`` for its platform; everything said through it is audited."""
-        from bot.chat.audited import AuditedPort
-
-        self.ports[port.platform] = AuditedPort(port, self.database)
-
-    def port(self, platform: str) -> ChatPort:
-        """The port of ``platform``; for a platform not configured in this process, one
-        that posts nothing and reports every attempt as an error (never a silent skip)."""
-        found = self.ports.get(platform)
-        if found is not None:
-            return found
-        return UnconfiguredPort(platform, self.undelivered, self.database)
-
-    async def dispatch(self, event: ChatEvent) -> None:
-        from bot.dispatch import dispatch
-
-        await dispatch(self, event)
-
-    async def close(self) -> None:
-        await self.registry.aclose()
-        await self.database.dispose()
+def dispatcher(app: Deputy) -> Callable[[ChatEvent], Awaitable[None]]:
+    """The one door, bound to ``app``: what an adapter calls with each neutral event."""
+    return partial(dispatch, app)
 
 
 async def build_app(settings: Settings, *, planner: Planner | None = None,
@@ -80,11 +40,6 @@ async def build_app(settings: Settings, *, planner: Planner | None = None,
     """Everything a process needs, from settings. Applies migrations on the embedded default.
 
     ``on_new_home`` is told, in one line, when this start created DEPUTY_HOME's files."""
-    from bot.home import missing_home_files, new_home_note
-    from bot.planning.factory import planner_for
-    from bot.startup import configured_integrations, configured_mcp_servers, configured_policy
-    from bot.store.migrate import upgrade_if_needed
-
     # a mistake in the integrations or the policy stops start-up before anything is created
     registry = configured_integrations(settings)
     policy = configured_policy(settings)
@@ -108,8 +63,6 @@ async def build_app(settings: Settings, *, planner: Planner | None = None,
         raise
     if fresh and on_new_home is not None:
         on_new_home(new_home_note(settings, fresh))
-    from bot.vault.audit_key import AuditKeys
-
     database.audit_keys = AuditKeys(keyring)  # every audit record is an HMAC from now on
     return Deputy(settings, database, registry, policy,
                   planner or planner_for(settings, registry), clock=clock,

@@ -25,7 +25,7 @@ from bot.flow import approvals, connections, goals, management_commands, secret_
 from bot.store import audit
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ that receives a platform's events (``deputy serve``, ``deputy discord``) attache
 adapter; every other one a post-only port (Slack's Web API, Discord's REST API), so a run
 executed by ``deputy worker`` still reports in its thread and a digest still reaches its
 channel. A message for a platform with no settings here is never dropped silently
-(bot/chat/unconfigured.py).
+(bot/core/unconfigured.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bot.errors import SettingsError
 from bot.readiness import CachedProbe, ReadyCheck
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
     from bot.settings import Settings
 
 KNOWN = ("slack", "discord")

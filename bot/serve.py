@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.app import Deputy, build_app
+from bot.app import Deputy, build_app, dispatcher
 from bot.execution.worker import Worker
 from bot.platforms import Platforms, attach_post_only, configured
 from bot.readiness import ReadyCheck
@@ -106,7 +106,7 @@ def _start_slack(deputy: Deputy, settings: Settings, web_app: web.Application,
     from bot.adapters.slack.settings import SlackSettings
 
     slack_settings = SlackSettings.from_settings(settings)
-    adapter = SlackAdapter(slack_settings, deputy.dispatch, default_timezone=settings.timezone)
+    adapter = SlackAdapter(slack_settings, dispatcher(deputy), default_timezone=settings.timezone)
     attached.closers.append(adapter.aclose)
     deputy.attach(adapter.port)
     if slack_settings.socket_mode:
@@ -127,7 +127,7 @@ def _start_discord(deputy: Deputy, tasks: list[asyncio.Task[None]],
     from bot.adapters.discord.settings import DiscordSettings
 
     discord_settings = DiscordSettings.from_settings(deputy.settings)
-    client, port = build_discord(discord_settings, deputy.dispatch)
+    client, port = build_discord(discord_settings, dispatcher(deputy))
     deputy.attach(port)
 
     async def run() -> None:

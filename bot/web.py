@@ -9,7 +9,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot import metrics
-from bot.app import Deputy
+from bot.core.deputy import Deputy
 from bot.readiness import ReadyCheck
 
 

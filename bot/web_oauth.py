@@ -12,8 +12,8 @@ import re
 
 from aiohttp import web
 
-from bot.app import Deputy
 from bot.chat.replies import Notice
+from bot.core.deputy import Deputy
 from bot.errors import DeputyError
 from bot.store import audit
 from bot.vault.oauth import CALLBACK_PATH

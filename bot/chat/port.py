@@ -31,7 +31,7 @@ class ChatPort(Protocol):
     async def post(self, where: Where, reply: Reply) -> MessageRef | None:
         """Post in the thread ``where.thread_id`` (or the channel when None). None only from
         the stand-in for a platform this process has no settings for (nothing was posted;
-        see :mod:`bot.chat.unconfigured`)."""
+        see :mod:`bot.core.unconfigured`)."""
         ...
 
     async def update(self, ref: MessageRef, reply: Reply) -> None:

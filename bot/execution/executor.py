@@ -32,7 +32,7 @@ from bot.store.tables import RunRow, StepRow
 from bot.vault import oauth
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 log = logging.getLogger(__name__)
 

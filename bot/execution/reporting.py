@@ -17,7 +17,7 @@ from bot.store.goals import PlanView
 from bot.store.tables import StepRow
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 
 async def report_progress(app: Deputy, view: PlanView) -> None:

@@ -14,7 +14,7 @@ from bot.execution.executor import execute_run
 from bot.store import runs
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 log = logging.getLogger(__name__)
 MAX_OUTAGE_PAUSE = 15.0  # seconds between tries while the database is away

@@ -27,7 +27,7 @@ from bot.store import audit, goals, messages, previews, runs
 from bot.store.goals import PlanView
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 
 def requirement_of(app: Deputy, view: PlanView, preview: Mapping[str, Any] | None = None) -> PlanRequirement:

@@ -24,7 +24,7 @@ from bot.store.goals import PlanView
 from bot.store.tables import GoalRow
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 
 def _arg_shape(value: Any) -> Any:

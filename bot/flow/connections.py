@@ -12,7 +12,7 @@ from bot.store import audit
 from bot.vault import oauth, oauth_connect
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 
 def _connectable(app: Deputy) -> list[str]:

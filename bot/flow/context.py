@@ -13,7 +13,7 @@ from bot.registry import ActionSpec, Registry
 from bot.store import memories
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 
 def policy_summary(app: Deputy) -> str:

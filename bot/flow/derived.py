@@ -32,7 +32,7 @@ from bot.registry.manifest import Derived
 from bot.store import previews
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
     from bot.store.goals import PlanView
     from bot.store.tables import StepRow
 

@@ -28,7 +28,7 @@ from bot.store.goals import PlanView
 from bot.store.tables import GoalRow
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 log = logging.getLogger(__name__)
 

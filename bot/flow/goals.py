@@ -17,7 +17,7 @@ from bot.flow.suggestions import SUGGESTED
 from bot.store import audit, goals
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 EXAMPLES = (
     "book a meeting with Alice and Bob next Tuesday at 10am · invoice all clients for last month · "

@@ -12,7 +12,7 @@ from bot.store import audit, goals, runs
 from bot.store.tables import GoalRow
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 HELP = """I plan what you ask, show you the plan, and run it once the people the policy names approve.
 Ask in plain words, for example:

@@ -21,7 +21,7 @@ from bot.store import memories as store
 from bot.store.memories import MemoryRow, Scope, Visibility
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 # people in this policy group may forget any memory of their team, besides its author
 KEEPERS_GROUP = "memory_keepers"

@@ -18,7 +18,7 @@ from bot.scheduling.phrases import find_schedule
 from bot.store.monitors import MonitorRow
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 USAGE = ("Use: monitor approve|reject|pause|resume|run|delete ID, or monitor schedule ID WHEN "
          "(e.g. `monitor schedule 3 every Monday at 10`); see `monitors` for the ids.")

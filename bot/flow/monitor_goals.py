@@ -29,7 +29,7 @@ from bot.store.monitors import MonitorRow
 from bot.store.tables import GoalRow
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 CONDITION_WORDS = {"always": "always post", "non_empty": "post only when something is found",
                    "changed": "post only when the result changed"}

@@ -31,7 +31,7 @@ from bot.store.goals import PlanView, StepVerdict
 from bot.store.tables import GoalRow
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 
 def where_of(goal: GoalRow) -> Where:

@@ -30,7 +30,7 @@ from bot.policy.totals import PlanStep
 from bot.store.goals import PlanView
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 
 def _unknown_again(value: Any) -> Any:

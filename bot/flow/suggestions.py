@@ -24,7 +24,7 @@ from bot.store.goals import PlanView
 from bot.store.tables import ThreadMessageRow
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 SUGGESTED = "suggested"
 ACCEPTED = "accepted"

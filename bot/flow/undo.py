@@ -27,7 +27,7 @@ from bot.store.goals import PlanView
 from bot.store.tables import GoalRow, RunRow, StepResultRow
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 MERGE = "$merge"
 

@@ -13,7 +13,7 @@ from bot.scheduling.model import PostWhen, Schedule
 from bot.store import monitors as store
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 
 def operator(app: Deputy) -> Actor:

@@ -22,7 +22,7 @@ from bot.store.monitors import FiringOutcome, MonitorRow
 from bot.store.tables import StepRow
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 # a firing queued this long after its scheduled time (downtime, takeover) is marked late
 LATE_AFTER = timedelta(minutes=5)

@@ -28,7 +28,7 @@ from bot.store.goals import StepVerdict
 from bot.store.monitors import FiringOutcome, MonitorRow, MonitorStatus, QueuedFiring
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from bot.store import monitors as store
 from bot.store.monitors import MonitorRow, MonitorStatus
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from bot.store import monitors as store
 from bot.store.monitors import MonitorRow, MonitorStatus
 
 if TYPE_CHECKING:
-    from bot.app import Deputy
+    from bot.core.deputy import Deputy
     from bot.scheduling.firing import FiringResult
 
 

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from bot.app import Deputy
 from bot.chat.replies import CardState
+from bot.dispatch import dispatch
 from bot.domain import PlanDraft, RunStatus, Step
 from bot.execution.worker import Worker
 from bot.flow.answers import money
@@ -77,7 +78,7 @@ async def test_a_billing_email_changed_after_approval_gets_nothing_and_the_plan_
     invoices = await overdue(deputy)
     target = invoices[0]
     await chat.say("chase overdue invoices")
-    await deputy.dispatch(click(chat, "approve"))  # approved; the run waits for a worker
+    await dispatch(deputy, click(chat, "approve"))  # approved; the run waits for a worker
     await set_billing_email(database, target["client_id"], THIEF)
 
     start = len(chat.lines)
@@ -103,7 +104,7 @@ async def test_a_single_reminder_without_reads_is_bound_too(deputy: Deputy, data
     chat = Chat(deputy, user="Dev")
     await chat.say("remind")
     assert f"to {target['email']}" in chat.card.note
-    await deputy.dispatch(click(chat, "approve"))
+    await dispatch(deputy, click(chat, "approve"))
     await set_billing_email(database, target["client_id"], THIEF)
     await Worker(deputy, "w1").drain()
     assert await mails(database) == []
@@ -122,7 +123,7 @@ async def test_time_logged_after_approval_changes_the_amount_and_voids_it(
     await chat.say("invoice them")
     estimate = await call_local(deputy, "estimate_invoice", client_id=client["id"], **period)
     assert f"amount {money(estimate['amount_cents'], 'USD')}" in chat.card.note
-    await deputy.dispatch(click(chat, "approve"))
+    await dispatch(deputy, click(chat, "approve"))
     before = await invoice_ids(database)
     async with database.session() as session:
         session.add(LocalTimeEntry(client_id=client["id"], person="ben@agency.example",
@@ -148,7 +149,7 @@ async def test_a_recipient_looked_up_after_an_earlier_write_must_be_one_the_card
     await chat.say("invoice them")
     assert f"billing email {client['email']}" in chat.card.note
     assert "looked up when it runs" in chat.card.note
-    await deputy.dispatch(click(chat, "approve"))
+    await dispatch(deputy, click(chat, "approve"))
     before = await invoice_ids(database)
 
     # someone changes the billing email while step 1 runs

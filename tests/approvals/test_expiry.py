@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from bot.app import Deputy
 from bot.chat.replies import CardState
+from bot.dispatch import dispatch
 from bot.domain import PlanDraft, RunStatus, Step
 from bot.execution.worker import Worker
 from bot.flow.expiry import expire_and_escalate
@@ -88,7 +89,7 @@ async def test_a_waiting_plan_is_escalated_once_before_it_expires(
 async def test_a_queued_run_no_worker_starts_fails_without_running(
         deputy: Deputy, database: Database) -> None:
     chat = await remind_chat(deputy)
-    await deputy.dispatch(click(chat, "approve"))  # queued; no worker is running
+    await dispatch(deputy, click(chat, "approve"))  # queued; no worker is running
     async with database.session() as session:
         queued = (await session.exec(select(RunRow))).one()
     assert queued.status == RunStatus.QUEUED

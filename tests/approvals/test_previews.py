@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from bot.app import Deputy
 from bot.chat.replies import CardState
+from bot.dispatch import dispatch
 from bot.domain import PlanDraft, RunStatus, Step
 from bot.execution.worker import Worker
 from bot.store.database import Database
@@ -57,7 +58,7 @@ async def test_an_invoice_paid_between_approval_and_run_voids_the_approval(
     chat = Chat(deputy, user="Dev")
     ids = await overdue_ids(deputy)
     await chat.say("chase overdue invoices")
-    await deputy.dispatch(click(chat, "approve"))  # approved; the run is queued, not yet run
+    await dispatch(deputy, click(chat, "approve"))  # approved; the run is queued, not yet run
     paid = (await call_local(deputy, "list_invoices", status="overdue"))["invoices"][0]
     await call_local(deputy, "record_payment", invoice_id=paid["id"], amount_cents=paid["outstanding_cents"])
 

@@ -10,6 +10,7 @@ from sqlmodel import col, func, select
 from bot.adapters.slack.render import card_blocks
 from bot.app import Deputy
 from bot.chat.buttons import parse_button
+from bot.dispatch import dispatch
 from bot.domain import PlanDraft, Step
 from bot.flow.undo import fill
 from bot.store.database import Database
@@ -63,10 +64,10 @@ async def test_one_undo_per_run_and_only_within_the_window(deputy: Deputy, datab
     await chat.say("book a sync")
     await chat.say("approve")
     ran = chat.card
-    await deputy.dispatch(click(chat, "undo"))
+    await dispatch(deputy, click(chat, "undo"))
     chat.port.latest_card = ran  # click Undo on the first card again
     start = len(chat.lines)
-    await deputy.dispatch(click(chat, "undo"))
+    await dispatch(deputy, click(chat, "undo"))
     assert "already asked for" in "\n".join(chat.lines[start:])
 
     deputy.planner = ScriptedPlanner(book_and_move())

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from bot.app import Deputy
 from bot.chat.events import ThreadReply
+from bot.dispatch import dispatch
 from bot.store.database import Database
 from bot.store.tables import ApprovalRow, PlanVersionRow, RunRow, ThreadMessageRow
 from tests.support.chat import Chat
@@ -83,9 +84,9 @@ async def test_a_replayed_thread_reply_makes_no_new_version(chat: Chat, deputy: 
     where = chat.port.current_thread
     assert where is not None
     reply = ThreadReply(actor=chat.user, where=where, text="make it Thursday instead", event_id="slack:Ev0REPLY")
-    await deputy.dispatch(reply)
+    await dispatch(deputy, reply)
     assert [v.version for v in await rows(database, PlanVersionRow)] == [1, 2]
     # the same delivery again (a platform replays it after a restart): nothing new
-    await deputy.dispatch(reply)
+    await dispatch(deputy, reply)
     assert [v.version for v in await rows(database, PlanVersionRow)] == [1, 2]
     assert len(await rows(database, ThreadMessageRow)) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.app import Deputy
+from bot.dispatch import dispatch
 from bot.scheduling import service
 from bot.store import monitors as store
 from bot.store.monitors import MonitorRow, MonitorStatus
@@ -105,11 +106,11 @@ async def test_the_monitor_card_buttons_approve_it_and_refuse_strangers(chat: Ch
     assert parse_button(approve.id).action == "monitor-approve"
     where = chat.session._where()
     start = len(chat.lines)
-    await deputy.dispatch(ButtonPressed(actor=local_actor("Alice Moore", "Europe/London"), where=where,
+    await dispatch(deputy, ButtonPressed(actor=local_actor("Alice Moore", "Europe/London"), where=where,
                                         button_id=approve.id))
     assert "can't approve monitor 1" in "\n".join(chat.lines[start:])
     assert (await live_monitors(deputy))[0].status == MonitorStatus.PROPOSED
-    await deputy.dispatch(ButtonPressed(actor=chat.user, where=where, button_id=approve.id))
+    await dispatch(deputy, ButtonPressed(actor=chat.user, where=where, button_id=approve.id))
     assert "Monitor 1 is on" in "\n".join(chat.lines[start:])
     assert (await live_monitors(deputy))[0].status == MonitorStatus.ACTIVE
 

@@ -10,6 +10,7 @@ from sqlmodel import func, select
 
 from bot.app import Deputy
 from bot.chat.events import ButtonPressed
+from bot.dispatch import dispatch
 from bot.domain import PlanDraft, Step
 from bot.policy import load_policy
 from bot.settings import Settings
@@ -33,7 +34,7 @@ async def test_approving_a_stale_version_does_nothing_and_says_so(chat: Chat, de
     stale = ButtonPressed(actor=chat.user, where=chat.port.current_thread,  # type: ignore[arg-type]
                           button_id=f"deputy:{chat.card.plan_id}:1:approve")
     start = len(chat.lines)
-    await deputy.dispatch(stale)
+    await dispatch(deputy, stale)
     said = "\n".join(chat.lines[start:])
     assert "version 1" in said and "now at version 2" in said and "Nothing was changed" in said
     assert await count(database, RunRow) == 0
@@ -46,9 +47,9 @@ async def test_a_double_click_starts_one_run(chat: Chat, deputy: Deputy, databas
     await chat.say("chase overdue invoices")
     click = ButtonPressed(actor=chat.user, where=chat.port.current_thread,  # type: ignore[arg-type]
                           button_id=f"deputy:{chat.card.plan_id}:{chat.card.version}:approve")
-    await deputy.dispatch(click)
+    await dispatch(deputy, click)
     start = len(chat.lines)
-    await deputy.dispatch(click)
+    await dispatch(deputy, click)
     assert "already" in "\n".join(chat.lines[start:])
     assert await count(database, RunRow) == 1
     assert await count(database, ApprovalRow) == 1
@@ -134,7 +135,7 @@ async def test_an_empty_goal_gets_a_hint_and_creates_nothing(deputy: Deputy, dat
 
     chat = Chat(deputy)
     start = len(chat.lines)
-    await deputy.dispatch(GoalPosted(actor=chat.user, where=chat.session._where(), text="   "))
+    await dispatch(deputy, GoalPosted(actor=chat.user, where=chat.session._where(), text="   "))
     assert "Tell me what you would like done" in "\n".join(chat.lines[start:])
     assert await count(database, GoalRow) == 0
 
@@ -159,7 +160,7 @@ async def test_an_unknown_button_is_refused(chat: Chat, deputy: Deputy, database
     await chat.say("chase overdue invoices")
     for raw in ("deputy:99:1:approve", "deputy:1:1:explode", "not-a-button"):
         start = len(chat.lines)
-        await deputy.dispatch(ButtonPressed(actor=chat.user, where=chat.port.current_thread,  # type: ignore[arg-type]
+        await dispatch(deputy, ButtonPressed(actor=chat.user, where=chat.port.current_thread,  # type: ignore[arg-type]
                                             button_id=raw))
         said = "\n".join(chat.lines[start:])
         assert "nothing was changed" in said.lower(), (raw, said)

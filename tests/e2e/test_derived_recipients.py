@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from bot.dispatch import dispatch
 from bot.domain import RunStatus
 from bot.execution.worker import Worker
 from bot.store.tables import RunRow
@@ -22,7 +23,7 @@ async def test_a_stripe_customer_email_changed_mid_run_stops_the_send(world: Wor
     card = await world.chat.say("invoice Acme for last month")
     assert "invoicing.send_invoice" in card
     assert "billing@acme.example" in card  # the address the approver sees
-    await world.app.dispatch(click(world.chat, "approve"))
+    await dispatch(world.app, click(world.chat, "approve"))
 
     loaded = world.app.registry.get("invoicing")
     assert loaded is not None

@@ -16,6 +16,7 @@ from sqlmodel import SQLModel, select
 
 from bot.app import Deputy
 from bot.chat.events import GoalPosted
+from bot.dispatch import dispatch
 from bot.domain import RunStatus
 from bot.errors import DatabaseUnavailable
 from bot.execution import reporting
@@ -96,7 +97,7 @@ async def test_a_goal_during_an_outage_is_refused_quickly_and_leaves_nothing(
     event = GoalPosted(actor=chat.user, where=chat.session._where(), text="chase overdue invoices",
                        event_id="outage-1")
     # the notice reaches the user; its audit record cannot be kept and is only logged
-    await app.dispatch(event)
+    await dispatch(app, event)
     elapsed = time.monotonic() - started
     await outage.end()
     assert UNAVAILABLE in chat.transcript

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.app import Deputy
 from bot.chat.events import GoalPosted
+from bot.dispatch import dispatch
 from bot.domain import Actor, Where
 from bot.execution.worker import Worker
 
@@ -24,7 +25,7 @@ async def test_a_run_for_an_unconfigured_platform_is_an_error_and_not_ready(
     ready = await ops_client.get("/readyz")
     assert ready.status == 200
     # a read-only goal runs at once: plan card, then the run's progress and result
-    await deputy.dispatch(GoalPosted(actor=ANA, where=Where(platform="slack", channel_id="C0FIN"),
+    await dispatch(deputy, GoalPosted(actor=ANA, where=Where(platform="slack", channel_id="C0FIN"),
                                      text="what's overdue?", event_id="Ev1", message_id="1760000100.000100"))
     with caplog.at_level(logging.ERROR):
         assert await Worker(deputy).drain() == 1

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.app import Deputy
+from bot.app import Deputy, dispatcher
 from bot.execution.worker import Worker
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
@@ -147,7 +147,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 async def test_discord_shows_mass_mentions_and_masked_links_as_text(
         app: Deputy, database: Database, fake: FakeDiscord) -> None:
     await plant_in_contact(database, DISCORD_PAYLOAD)
-    running = await connect(fake, app.dispatch)
+    running = await connect(fake, dispatcher(app))
     app.attach(running.port)
     try:
         bot = f"<@{fake.bot['id']}>"

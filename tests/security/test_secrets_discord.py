@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Deputy
+from bot.app import Deputy, dispatcher
 from bot.execution.worker import Worker
 from bot.flow.secret_guard import WARNING
 from bot.settings import Settings, load_settings
@@ -49,7 +49,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 @pytest.fixture
 async def on_discord(fake: FakeDiscord, app: Deputy) -> AsyncIterator[Running]:
-    running = await connect(fake, app.dispatch)
+    running = await connect(fake, dispatcher(app))
     app.attach(running.port)
     yield running
     await disconnect(running)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.adapters.shell.port import TextPort
-from bot.app import Deputy
 from bot.chat.buttons import ButtonId
 from bot.chat.command_syntax import parse_command
 from bot.chat.events import (
@@ -22,6 +21,8 @@ from bot.chat.events import (
     ThreadReply,
 )
 from bot.chat.replies import Notice
+from bot.core.deputy import Deputy
+from bot.dispatch import dispatch
 from bot.domain import Actor, Where
 from bot.errors import UserError
 from bot.execution.worker import Worker
@@ -119,7 +120,7 @@ class ShellSession:
             self._pending_demo = False
             await self.load_demo()
         if event is not None:
-            await self.app.dispatch(event)
+            await dispatch(self.app, event)
             await self._answer_form(actor)
             await self.worker.drain()
         return True
@@ -165,7 +166,7 @@ class ShellSession:
                 self.port.say("Connect cancelled; nothing was stored.", "warning")
                 return
             answers[item.name] = answer
-        await self.app.dispatch(CredentialsSubmitted(actor=actor, where=self._where(),
+        await dispatch(self.app, CredentialsSubmitted(actor=actor, where=self._where(),
                                                      integration=form.integration, fields=answers))
 
     async def _decide_goal(self, word: str, goal_id: int, actor: Actor) -> ChatEvent | None:

@@ -19,7 +19,7 @@ from sqlmodel import func, select
 
 from bot.adapters.discord.client import HELP
 from bot.adapters.discord.settings import DiscordSettings
-from bot.app import Deputy
+from bot.app import Deputy, dispatcher
 from bot.execution.worker import Worker
 from bot.policy import load_policy
 from bot.settings import Settings, load_settings
@@ -76,7 +76,7 @@ async def on_discord(
         discord_role_groups=load_settings().discord_role_groups,
     )
     assert discord_settings.discord_role_groups == {"finance": fake.roles["finance"]}
-    running = await connect(fake, app.dispatch, discord_settings)
+    running = await connect(fake, dispatcher(app), discord_settings)
     app.attach(running.port)
     yield running
     await disconnect(running)

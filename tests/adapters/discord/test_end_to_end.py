@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.adapters.discord.client import HELP
-from bot.app import Deputy
+from bot.app import Deputy, dispatcher
 from bot.execution.worker import Worker
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
@@ -40,7 +40,7 @@ async def app(database: Database, settings: Settings) -> Deputy:
 
 @pytest.fixture
 async def on_discord(fake: FakeDiscord, app: Deputy) -> AsyncIterator[Running]:
-    running = await connect(fake, app.dispatch)
+    running = await connect(fake, dispatcher(app))
     app.attach(running.port)
     yield running
     await disconnect(running)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.app import Deputy
+from bot.app import Deputy, dispatcher
 from bot.execution.worker import Worker
 from bot.store.tables import ActorRow, ApprovalRow, GoalRow, PlanVersionRow, RunRow
 from tests.adapters.discord.cards import custom_ids
@@ -25,7 +25,7 @@ OTHER_GUILD = "1100000000000000999"
 
 @pytest.fixture
 async def on_discord(fake: FakeDiscord, app: Deputy) -> AsyncIterator[Running]:
-    running = await connect(fake, app.dispatch)
+    running = await connect(fake, dispatcher(app))
     app.attach(running.port)
     yield running
     await disconnect(running)

@@ -16,7 +16,7 @@ from sqlmodel import SQLModel, select
 
 from bot.adapters.slack.app import SlackAdapter
 from bot.adapters.slack.http import create_http_app
-from bot.app import Deputy
+from bot.app import Deputy, dispatcher
 from bot.chat.buttons import ButtonId, parse_button
 from bot.execution.worker import Worker
 from bot.store.tables import ApprovalRow, GoalRow, PlanRow, PlanVersionRow, RunRow, StepResultRow
@@ -166,7 +166,7 @@ async def count(app: Deputy, table: type[SQLModel]) -> int:
 @contextlib.asynccontextmanager
 async def live_slack(app: Deputy, api: FakeSlackApi) -> AsyncIterator[Live]:
     """Serve ``app`` behind Slack's HTTP door on 127.0.0.1, with a worker in the background."""
-    adapter = SlackAdapter(slack_settings(api), app.dispatch, default_timezone="Europe/London")
+    adapter = SlackAdapter(slack_settings(api), dispatcher(app), default_timezone="Europe/London")
     app.attach(adapter.port)
     runner = web.AppRunner(create_http_app(adapter), access_log=None)
     await runner.setup()
