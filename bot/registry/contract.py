@@ -10,18 +10,29 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from bot.domain import Actor
 
 ActionFn = Callable[..., Awaitable[dict[str, Any]]]
 
 
+class HostSettings(Protocol):
+    """What of Deputy's own settings an integration may read. Settings of a provider (its
+    URL, its OAuth app) belong to the integration that talks to it."""
+
+    # how long one call may take; a client's own timeouts end inside it
+    step_timeout_seconds: float
+    # Deputy's data folder, for files an integration keeps (the browser's screenshots)
+    home: Path
+
+
 @dataclass(frozen=True)
 class IntegrationEnv:
     """What the process gives an integration when it builds its client."""
 
-    settings: Any  # bot.settings.Settings; typed loosely to keep integrations importable alone
+    settings: HostSettings  # bot.settings.Settings in the process
     database: Any  # bot.store.Database, for integrations that keep their data in Deputy's db
     # the process clock (aware datetimes); tests inject a fixed one
     clock: Callable[[], datetime] | None = None

@@ -61,6 +61,10 @@ class ActionSpec(BaseModel):
             raise ValueError(f"action {self.name!r}: a read action has nothing to undo")
         if self.undo_args is not None and not self.undo:
             raise ValueError(f"action {self.name!r}: undo_args without undo")
+        if self.undo and self.undo_args is None:
+            # without them the undo could never be built, and Undo would silently not appear
+            raise ValueError(f"action {self.name!r}: undo {self.undo!r} needs undo_args "
+                             "(built from $args/$result of this call)")
         if self.derived is not None and self.effect is Effect.READ:
             raise ValueError(f"action {self.name!r}: a read action derives nothing to bind")
         return self

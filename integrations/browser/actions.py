@@ -21,8 +21,7 @@ from typing import Any
 from playwright.async_api import Download, Locator, Page
 from playwright.async_api import Error as PlaywrightError
 
-from bot.errors import PermanentError, TransientError
-from bot.registry.contract import ActionSet, CallContext, IntegrationEnv
+from bot.sdk import ActionSet, CallContext, IntegrationEnv, PermanentError, TransientError
 from integrations.browser.client import (
     INTEGRATION,
     BrowserClient,

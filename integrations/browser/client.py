@@ -23,7 +23,7 @@ from playwright.async_api import Browser, Page, Playwright, Route, async_playwri
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from bot.errors import PermanentError, TransientError
+from bot.sdk import PermanentError, TransientError
 from integrations.browser.guard import HostGuard, HostRefused
 from integrations.browser.login import SiteLogin, sign_in
 from integrations.browser.login import check_credentials as check_credentials

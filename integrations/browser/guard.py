@@ -19,7 +19,7 @@ import socket
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from bot.errors import PermanentError
+from bot.sdk import PermanentError
 
 
 class HostRefused(PermanentError):

@@ -11,11 +11,17 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.errors import InvalidArguments
-from bot.registry import ActionSet, CallContext, IntegrationEnv
+from bot.sdk import (
+    ActionSet,
+    CallContext,
+    IntegrationEnv,
+    InvalidArguments,
+    iso,
+    parse_datetime,
+    zone,
+)
 from integrations.calendar import ical
 from integrations.calendar.client import CalDavClient, FetchedEvent
-from integrations.calendar.timeutil import iso, parse_datetime, zone
 from integrations.common.addresses import addr_specs
 from integrations.common.free_slots import free_slots as find_slots
 from integrations.common.free_slots import merge

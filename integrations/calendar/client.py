@@ -22,8 +22,13 @@ from caldav.collection import Calendar, Principal
 from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
 
-from bot.errors import IntegrationError, PermanentError, ReconnectNeeded, TransientError
-from bot.registry.http_errors import error_for_status
+from bot.sdk import (
+    IntegrationError,
+    PermanentError,
+    ReconnectNeeded,
+    TransientError,
+    error_for_status,
+)
 
 INTEGRATION = "calendar"
 T = TypeVar("T")

@@ -8,8 +8,7 @@ from typing import Any
 
 import icalendar
 
-from bot.errors import PermanentError
-from integrations.calendar.timeutil import as_aware
+from bot.sdk import PermanentError, as_aware
 
 PRODID = "-//Deputy//Deputy calendar integration//EN"
 

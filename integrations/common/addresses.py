@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.errors import InvalidArguments
+from bot.sdk import InvalidArguments
 
 # RFC 5322 §3.2.3: atext
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"

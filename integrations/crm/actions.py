@@ -6,19 +6,14 @@ ledger keeps a write from being sent twice, and a write cut off by a crash is re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
-from bot.errors import InvalidArguments, NotConnected
-from bot.registry.contract import ActionSet, CallContext, IntegrationEnv
+from bot.sdk import ActionFn, ActionSet, CallContext, IntegrationEnv, InvalidArguments
 from integrations.common.addresses import addr_spec
 from integrations.crm import shapes
-from integrations.crm.client import (
-    DEFAULT_API_URL,
-    DEFAULT_TIMEOUT_SECONDS,
-    INTEGRATION,
-    HubSpotClient,
-)
+from integrations.crm.client import INTEGRATION, HubSpotClient
 
 # properties fetched when the caller names none: what a person needs to recognise a record
 DEFAULT_PROPERTIES = {
@@ -30,106 +25,63 @@ DEFAULT_PROPERTIES = {
 
 
 def build_client(env: IntegrationEnv) -> HubSpotClient:
-    settings = env.settings
-    step_timeout = float(getattr(settings, "step_timeout_seconds", DEFAULT_TIMEOUT_SECONDS))
-    return HubSpotClient(
-        api_url=getattr(settings, "hubspot_api_url", DEFAULT_API_URL) or DEFAULT_API_URL,
-        timeout=min(DEFAULT_TIMEOUT_SECONDS, step_timeout),
-        clock=getattr(env, "clock", None),
-    )
+    return HubSpotClient.from_env(env, getattr(env.settings, "hubspot_api_url", None))
 
 
 actions = ActionSet(INTEGRATION, client_factory=build_client)
 
 
-def _token(ctx: CallContext) -> str:
-    token = ctx.credentials.get("access_token", "")
-    if not token:
-        raise NotConnected(INTEGRATION)
-    return token
-
-
 # ---- search and read --------------------------------------------------------------------
 
 
-async def _search(
-    client: HubSpotClient,
-    ctx: CallContext,
-    object_type: str,
-    query: str | None,
-    filters: list[dict[str, Any]] | None,
-    properties: list[str] | None,
-    max_results: int,
-) -> dict[str, Any]:
-    body: dict[str, Any] = {"properties": properties or DEFAULT_PROPERTIES[object_type]}
-    if query:
-        body["query"] = query
-    if filters:
-        # one filter group: every filter must hold (HubSpot ANDs within a group)
-        body["filterGroups"] = [
-            {
-                "filters": [
-                    {"propertyName": f["property"], "operator": f["operator"]}
-                    | ({"value": f["value"]} if "value" in f else {})
-                    for f in filters
-                ]
-            }
-        ]
-    found, total, more = await client.search(_token(ctx), object_type, body, max_results)
-    return {
-        "results": [shapes.record(object_type, r) for r in found],
-        "count": len(found),
-        "total": total,
-        "truncated": more,
-    }
+def _email(value: str) -> str:
+    return addr_spec(value, "crm: email")
 
 
-@actions.action("search_contacts")
-async def search_contacts(
-    client: HubSpotClient,
-    ctx: CallContext,
-    query: str | None = None,
-    email: str | None = None,
-    filters: list[dict[str, Any]] | None = None,
-    properties: list[str] | None = None,
-    max_results: int = 100,
-) -> dict[str, Any]:
-    all_filters = list(filters or [])
-    if email:
-        all_filters.append({"property": "email", "operator": "EQ", "value": addr_spec(email, "crm: email")})
-    return await _search(client, ctx, "contacts", query, all_filters, properties, max_results)
+def _search(object_type: str, argument: str, prop: str,
+            clean: Callable[[str], str] = str) -> ActionFn:
+    """The search action of one object type: free text, property filters (all must hold), and
+    one argument matched exactly against one property (a contact's email, a deal's stage)."""
+
+    async def search(
+        client: HubSpotClient,
+        ctx: CallContext,
+        query: str | None = None,
+        filters: list[dict[str, Any]] | None = None,
+        properties: list[str] | None = None,
+        max_results: int = 100,
+        **exact: str,
+    ) -> dict[str, Any]:
+        unknown = sorted(set(exact) - {argument})
+        if unknown:
+            raise InvalidArguments(f"crm: search_{object_type} takes no {', '.join(unknown)}")
+        all_filters = list(filters or [])
+        if exact.get(argument):
+            all_filters.append({"property": prop, "operator": "EQ", "value": clean(exact[argument])})
+        body: dict[str, Any] = {"properties": properties or DEFAULT_PROPERTIES[object_type]}
+        if query:
+            body["query"] = query
+        if all_filters:
+            # one filter group: every filter must hold (HubSpot ANDs within a group)
+            body["filterGroups"] = [{"filters": [
+                {"propertyName": f["property"], "operator": f["operator"]}
+                | ({"value": f["value"]} if "value" in f else {})
+                for f in all_filters
+            ]}]
+        found, total, more = await client.search(client.credential(ctx), object_type, body, max_results)
+        return {
+            "results": [shapes.record(object_type, r) for r in found],
+            "count": len(found),
+            "total": total,
+            "truncated": more,
+        }
+
+    return search
 
 
-@actions.action("search_companies")
-async def search_companies(
-    client: HubSpotClient,
-    ctx: CallContext,
-    query: str | None = None,
-    domain: str | None = None,
-    filters: list[dict[str, Any]] | None = None,
-    properties: list[str] | None = None,
-    max_results: int = 100,
-) -> dict[str, Any]:
-    all_filters = list(filters or [])
-    if domain:
-        all_filters.append({"property": "domain", "operator": "EQ", "value": domain})
-    return await _search(client, ctx, "companies", query, all_filters, properties, max_results)
-
-
-@actions.action("search_deals")
-async def search_deals(
-    client: HubSpotClient,
-    ctx: CallContext,
-    query: str | None = None,
-    stage: str | None = None,
-    filters: list[dict[str, Any]] | None = None,
-    properties: list[str] | None = None,
-    max_results: int = 100,
-) -> dict[str, Any]:
-    all_filters = list(filters or [])
-    if stage:
-        all_filters.append({"property": "dealstage", "operator": "EQ", "value": stage})
-    return await _search(client, ctx, "deals", query, all_filters, properties, max_results)
+search_contacts = actions.action("search_contacts")(_search("contacts", "email", "email", _email))
+search_companies = actions.action("search_companies")(_search("companies", "domain", "domain"))
+search_deals = actions.action("search_deals")(_search("deals", "stage", "dealstage"))
 
 
 @actions.action("get_record")
@@ -141,7 +93,7 @@ async def get_record(
     properties: list[str] | None = None,
 ) -> dict[str, Any]:
     found = await client.get(
-        _token(ctx), object_type, record_id, properties or DEFAULT_PROPERTIES[object_type]
+        client.credential(ctx), object_type, record_id, properties or DEFAULT_PROPERTIES[object_type]
     )
     return {"record": shapes.record(object_type, found)}
 
@@ -173,7 +125,7 @@ async def create_contact(
         jobtitle=jobtitle,
     )
     return {
-        "record": shapes.record("contacts", await client.create(_token(ctx), "contacts", props))
+        "record": shapes.record("contacts", await client.create(client.credential(ctx), "contacts", props))
     }
 
 
@@ -183,7 +135,7 @@ async def create_company(
 ) -> dict[str, Any]:
     props = _present(name=name, domain=domain)
     return {
-        "record": shapes.record("companies", await client.create(_token(ctx), "companies", props))
+        "record": shapes.record("companies", await client.create(client.credential(ctx), "companies", props))
     }
 
 
@@ -207,7 +159,7 @@ async def create_deal(
     )
     if amount_cents is not None:
         props["amount"] = shapes.amount_to_hubspot(amount_cents, currency)
-    return {"record": shapes.record("deals", await client.create(_token(ctx), "deals", props))}
+    return {"record": shapes.record("deals", await client.create(client.credential(ctx), "deals", props))}
 
 
 @actions.action("update_record")
@@ -219,31 +171,50 @@ async def update_record(
     properties: dict[str, str] | None = None,
     amount_cents: int | None = None,
 ) -> dict[str, Any]:
+    """Changes the given properties; the result's ``previous`` holds what they were, in this
+    action's own arguments, so the manifest's undo puts them back (an empty string clears)."""
     props: dict[str, Any] = dict(properties or {})
-    if "email" in props:
+    if props.get("email"):
         props["email"] = addr_spec(props["email"], "crm: properties.email")
-    if "amount" in props:
+    if props.get("amount"):  # an empty amount clears it; a value comes as amount_cents
         raise InvalidArguments("crm: give a deal's amount as amount_cents (integer minor units)")
-    token = _token(ctx)
-    if amount_cents is not None:
-        if object_type != "deals":
-            raise InvalidArguments("crm: amount_cents applies to deals only")
-        current = await client.get(token, "deals", record_id, ["deal_currency_code"])
-        currency = props.get("deal_currency_code") or (current.get("properties") or {}).get(
-            "deal_currency_code"
-        )
-        props["amount"] = shapes.amount_to_hubspot(amount_cents, currency)
-    if not props:
+    if amount_cents is not None and object_type != "deals":
+        raise InvalidArguments("crm: amount_cents applies to deals only")
+    if not props and amount_cents is None:
         raise InvalidArguments("crm: update_record needs at least one property to change")
+    token = client.credential(ctx)
+    if amount_cents is not None:
+        props["amount"] = ""  # read below with the currency; set from amount_cents
+    wanted = set(props) | ({"deal_currency_code"} if "amount" in props else set())
+    found = await client.get(token, object_type, record_id, sorted(wanted))
+    before: dict[str, Any] = dict(found.get("properties") or {})
+    if amount_cents is not None:
+        currency = props.get("deal_currency_code") or before.get("deal_currency_code")
+        props["amount"] = shapes.amount_to_hubspot(amount_cents, currency)
     updated = await client.update(token, object_type, record_id, props)
-    return {"record": shapes.record(object_type, updated)}
+    return {"record": shapes.record(object_type, updated),
+            "previous": _previous(before, props)}
+
+
+def _previous(before: dict[str, Any], changed: dict[str, Any]) -> dict[str, Any]:
+    """update_record's arguments that put ``changed`` back as ``before`` had it."""
+    previous: dict[str, Any] = {}
+    restore = {name: before.get(name) or "" for name in changed if name != "amount"}
+    old_cents = shapes.amount_from_hubspot(before.get("amount"), before.get("deal_currency_code"))
+    if "amount" in changed and old_cents is not None:
+        previous["amount_cents"] = old_cents
+    elif "amount" in changed:
+        restore["amount"] = ""  # there was none: clear it
+    if restore:
+        previous["properties"] = restore
+    return previous
 
 
 @actions.action("archive_record")
 async def archive_record(
     client: HubSpotClient, ctx: CallContext, object_type: str, record_id: str
 ) -> dict[str, Any]:
-    await client.archive(_token(ctx), object_type, record_id)
+    await client.archive(client.credential(ctx), object_type, record_id)
     return {"archived": {"type": object_type, "id": record_id}}
 
 
@@ -256,7 +227,7 @@ async def associate(
     to_type: str,
     to_id: str,
 ) -> dict[str, Any]:
-    answer = await client.associate_default(_token(ctx), from_type, from_id, to_type, to_id)
+    answer = await client.associate_default(client.credential(ctx), from_type, from_id, to_type, to_id)
     type_ids = sorted(
         {
             int(r["associationSpec"]["associationTypeId"])
@@ -279,7 +250,7 @@ async def remove_association(
     to_type: str,
     to_id: str,
 ) -> dict[str, Any]:
-    await client.remove_associations(_token(ctx), from_type, from_id, to_type, to_id)
+    await client.remove_associations(client.credential(ctx), from_type, from_id, to_type, to_id)
     return {"removed": {"from": [from_type, from_id], "to": [to_type, to_id]}}
 
 
@@ -306,6 +277,6 @@ async def create_note(
         ],
     }
     created = await client.create(
-        _token(ctx), "notes", {"hs_note_body": body, "hs_timestamp": when}, [association]
+        client.credential(ctx), "notes", {"hs_note_body": body, "hs_timestamp": when}, [association]
     )
     return {"record": shapes.record("notes", created), "attached_to": [object_type, record_id]}

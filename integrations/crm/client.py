@@ -7,16 +7,20 @@ message from HubSpot is scrubbed of it before it becomes an error.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from bot.errors import IntegrationError, PermanentError, ReconnectNeeded, TransientError
-from bot.registry.http_errors import error_for_status
+from bot.sdk import (
+    HttpApi,
+    IntegrationError,
+    PermanentError,
+    ReconnectNeeded,
+    TransientError,
+    error_for_status,
+    scrub,
+)
 
 INTEGRATION = "crm"
 DEFAULT_API_URL = "https://api.hubapi.com"
@@ -27,25 +31,14 @@ SEARCH_WINDOW = 10_000  # HubSpot's search cannot page past this many results
 JSON = dict[str, Any]
 
 
-class HubSpotClient:
+class HubSpotClient(HttpApi):
     """One per process; each call names the token it acts with."""
 
-    def __init__(
-        self,
-        api_url: str = DEFAULT_API_URL,
-        timeout: float = DEFAULT_TIMEOUT_SECONDS,
-        clock: Callable[[], datetime] | None = None,
-    ):
-        self.api_url = api_url.rstrip("/")
-        self.timeout = timeout
-        # the process clock (tests inject a fixed one); "now" decides what is overdue
-        self.now: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
-        self._http: httpx.AsyncClient | None = None
-
-    async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+    integration = INTEGRATION
+    provider = "HubSpot"
+    credential_name = "access_token"
+    default_api_url = DEFAULT_API_URL
+    default_timeout = DEFAULT_TIMEOUT_SECONDS
 
     async def request(
         self,
@@ -57,28 +50,8 @@ class HubSpotClient:
     ) -> JSON:
         if not token:
             raise ReconnectNeeded(INTEGRATION)
-        if self._http is None:
-            self._http = httpx.AsyncClient(base_url=self.api_url, timeout=self.timeout)
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        try:
-            async with asyncio.timeout(self.timeout):
-                response = await self._http.request(
-                    method, path, json=body, params=params, headers=headers
-                )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as err:
-            # refused, unresolved, TLS handshake failed, or no connection free: nothing was sent
-            raise TransientError(
-                f"{INTEGRATION}: could not reach HubSpot ({type(err).__name__})", sent=False
-            ) from err
-        except (TimeoutError, httpx.TimeoutException) as err:
-            raise TransientError(
-                f"{INTEGRATION}: HubSpot did not answer within {self.timeout:g} s", sent=None
-            ) from err
-        except httpx.TransportError as err:
-            # the connection broke after the request may have gone out
-            raise TransientError(
-                f"{INTEGRATION}: the connection to HubSpot broke ({type(err).__name__})", sent=None
-            ) from err
+        response = await self.send(method, path, headers, json=body, params=params)
         if response.status_code >= 400:
             raise _error(response, token)
         if response.status_code == 204 or not response.content:
@@ -160,7 +133,7 @@ def _error(response: httpx.Response, token: str) -> IntegrationError:
     except ValueError:
         body = {}
     message = _readable(body) if isinstance(body, dict) else ""
-    message = message.replace(token, "[redacted]")
+    message = scrub(message, token)
     err = error_for_status(INTEGRATION, response.status_code, response.headers, message)
     if isinstance(err, TransientError) and err.retry_after is None and response.status_code == 429:
         err.retry_after = _rate_limit_window(response.headers, body)

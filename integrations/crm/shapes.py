@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.errors import InvalidArguments
+from bot.sdk import InvalidArguments
 
 # ISO 4217 currencies with no minor unit (the list Stripe documents as zero-decimal)
 ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.registry import ActionSet, CallContext, IntegrationEnv
+from bot.sdk import ActionSet, CallContext, IntegrationEnv
 from integrations.email import message as mail
 from integrations.email.client import SmtpClient, mailbox
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import aiosmtplib
 
-from bot.errors import IntegrationError, PermanentError, ReconnectNeeded, TransientError
+from bot.sdk import IntegrationError, PermanentError, ReconnectNeeded, TransientError
 from integrations.common import addresses
 
 INTEGRATION = "email"

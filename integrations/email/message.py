@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, getaddresses
 
-from bot.errors import InvalidArguments
+from bot.sdk import InvalidArguments
 from integrations.common.addresses import mailbox, mailboxes
 
 

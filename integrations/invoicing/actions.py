@@ -8,36 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.errors import NotConnected, TransientError
-from bot.registry.contract import ActionSet, CallContext, IntegrationEnv
+from bot.sdk import ActionSet, CallContext, IntegrationEnv, TransientError
 from integrations.common.addresses import addr_spec
 from integrations.invoicing import shapes
-from integrations.invoicing.client import (
-    DEFAULT_API_URL,
-    DEFAULT_TIMEOUT_SECONDS,
-    INTEGRATION,
-    StripeInvoicingClient,
-)
+from integrations.invoicing.client import INTEGRATION, StripeInvoicingClient
 
 
 def build_client(env: IntegrationEnv) -> StripeInvoicingClient:
-    settings = env.settings
-    step_timeout = float(getattr(settings, "step_timeout_seconds", DEFAULT_TIMEOUT_SECONDS))
-    return StripeInvoicingClient(
-        api_url=getattr(settings, "stripe_api_url", DEFAULT_API_URL) or DEFAULT_API_URL,
-        timeout=min(DEFAULT_TIMEOUT_SECONDS, step_timeout),
-        clock=getattr(env, "clock", None),
-    )
+    return StripeInvoicingClient.from_env(env, getattr(env.settings, "stripe_api_url", None))
 
 
 actions = ActionSet(INTEGRATION, client_factory=build_client)
-
-
-def _api_key(ctx: CallContext) -> str:
-    key = ctx.credentials.get("api_key", "")
-    if not key:
-        raise NotConnected(INTEGRATION)
-    return key
 
 
 # ---- customers ------------------------------------------------------------------------
@@ -47,7 +28,7 @@ def _api_key(ctx: CallContext) -> str:
 async def find_customer(
     client: StripeInvoicingClient, ctx: CallContext, email: str
 ) -> dict[str, Any]:
-    found = await client.list_customers(_api_key(ctx), email=addr_spec(email, "invoicing: email"), max_results=10)
+    found = await client.list_customers(client.credential(ctx), email=addr_spec(email, "invoicing: email"), max_results=10)
     customers = [shapes.customer(c) for c in found]
     return {
         "customer": customers[0] if len(customers) == 1 else None,
@@ -65,7 +46,7 @@ async def list_customers(
 ) -> dict[str, Any]:
     if email:
         email = addr_spec(email, "invoicing: email")
-    found = await client.list_customers(_api_key(ctx), email=email, max_results=max_results)
+    found = await client.list_customers(client.credential(ctx), email=email, max_results=max_results)
     return {"customers": [shapes.customer(c) for c in found], "count": len(found)}
 
 
@@ -81,7 +62,7 @@ async def create_customer(
     params: dict[str, Any] = {"name": name, "email": addr_spec(email, "invoicing: email")}
     if description:
         params["description"] = description
-    created = await client.create_customer(_api_key(ctx), params, shapes.write_key(ctx))
+    created = await client.create_customer(client.credential(ctx), params, shapes.write_key(ctx))
     return {"customer": shapes.customer(created)}
 
 
@@ -106,7 +87,7 @@ async def create_invoice_item(
     }
     if invoice:
         params["invoice"] = invoice
-    item = await client.create_invoice_item(_api_key(ctx), params, shapes.write_key(ctx))
+    item = await client.create_invoice_item(client.credential(ctx), params, shapes.write_key(ctx))
     return {"invoice_item": shapes.invoice_item(item)}
 
 
@@ -122,7 +103,7 @@ async def create_invoice(
 ) -> dict[str, Any]:
     """A draft invoice with the customer's pending items, after adding ``items`` as pending
     items. Each write has its own key suffix, so a repeated step replays all of them."""
-    key = _api_key(ctx)
+    key = client.credential(ctx)
     currency = currency.lower()  # Stripe's codes are lower-case; Deputy's records say "EUR"
     item_params = [
         {
@@ -158,7 +139,7 @@ async def create_invoice(
 async def finalize_invoice(
     client: StripeInvoicingClient, ctx: CallContext, invoice_id: str
 ) -> dict[str, Any]:
-    finalized = await client.finalize_invoice(_api_key(ctx), invoice_id, shapes.write_key(ctx))
+    finalized = await client.finalize_invoice(client.credential(ctx), invoice_id, shapes.write_key(ctx))
     return {"invoice": shapes.invoice(finalized)}
 
 
@@ -167,7 +148,7 @@ async def send_invoice(
     client: StripeInvoicingClient, ctx: CallContext, invoice_id: str
 ) -> dict[str, Any]:
     """Email the invoice to the customer; a draft is finalized first (Stripe sends open ones)."""
-    key = _api_key(ctx)
+    key = client.credential(ctx)
     current = await client.retrieve_invoice(key, invoice_id)
     if current.get("status") == "draft":
         await client.finalize_invoice(key, invoice_id, shapes.write_key(ctx, "finalize"))
@@ -180,7 +161,7 @@ async def void_invoice(
     client: StripeInvoicingClient, ctx: CallContext, invoice_id: str
 ) -> dict[str, Any]:
     """Undo an invoice: Stripe voids only finalized invoices; a draft is deleted instead."""
-    key = _api_key(ctx)
+    key = client.credential(ctx)
     current = await client.retrieve_invoice(key, invoice_id)
     if current.get("status") == "draft":
         try:
@@ -202,7 +183,7 @@ async def void_invoice(
 async def retrieve_invoice(
     client: StripeInvoicingClient, ctx: CallContext, invoice_id: str
 ) -> dict[str, Any]:
-    return {"invoice": shapes.invoice(await client.retrieve_invoice(_api_key(ctx), invoice_id))}
+    return {"invoice": shapes.invoice(await client.retrieve_invoice(client.credential(ctx), invoice_id))}
 
 
 @actions.action("list_invoices")
@@ -214,7 +195,7 @@ async def list_invoices(
     max_results: int = 100,
 ) -> dict[str, Any]:
     params = {k: v for k, v in {"customer": customer, "status": status}.items() if v}
-    found = await client.list_invoices(_api_key(ctx), params, max_results)
+    found = await client.list_invoices(client.credential(ctx), params, max_results)
     return {"invoices": [shapes.invoice(i) for i in found], "count": len(found)}
 
 
@@ -230,7 +211,7 @@ async def list_overdue(
     params: dict[str, Any] = {"status": "open", "due_date": {"lt": int(now.timestamp())}}
     if customer:
         params["customer"] = customer
-    found = await client.list_invoices(_api_key(ctx), params, max_results)
+    found = await client.list_invoices(client.credential(ctx), params, max_results)
     # the filter is also applied here: invoices without a due date never count as overdue
     overdue = [
         shapes.overdue_invoice(i, now)
@@ -253,7 +234,7 @@ async def list_payments(
     max_results: int = 100,
 ) -> dict[str, Any]:
     params = {k: v for k, v in {"invoice": invoice, "status": status}.items() if v}
-    found = await client.list_invoice_payments(_api_key(ctx), params, max_results)
+    found = await client.list_invoice_payments(client.credential(ctx), params, max_results)
     return {"payments": [shapes.payment(p) for p in found], "count": len(found)}
 
 

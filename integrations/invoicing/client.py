@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 import httpx
 import stripe
 from stripe.params import CustomerCreateParams, InvoiceCreateParams, InvoiceItemCreateParams
 
-from bot.errors import IntegrationError, PermanentError, ReconnectNeeded, TransientError
-from bot.registry.http_errors import error_for_status, retry_after_seconds
+from bot.sdk import (
+    HttpApi,
+    IntegrationError,
+    PermanentError,
+    ReconnectNeeded,
+    TransientError,
+    error_for_status,
+    retry_after_seconds,
+    scrub,
+)
 
 INTEGRATION = "invoicing"
 DEFAULT_API_URL = "https://api.stripe.com"
@@ -27,49 +34,34 @@ PAGE_SIZE = 100  # Stripe's largest list page
 T = TypeVar("T")
 
 
-def scrub(text: str, *secrets: str) -> str:
-    """``text`` with every secret replaced, so a provider echoing a key cannot leak it."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return text
-
-
 class NoSuchObject(PermanentError):
     """Stripe answered 404 ``resource_missing``."""
 
 
-class StripeInvoicingClient:
+class StripeInvoicingClient(HttpApi):
     """One per process; each call names the API key it acts with."""
 
-    def __init__(
-        self,
-        api_url: str = DEFAULT_API_URL,
-        timeout: float = DEFAULT_TIMEOUT_SECONDS,
-        clock: Callable[[], datetime] | None = None,
-    ):
-        self.api_url = api_url.rstrip("/")
-        self.timeout = timeout
-        # the process clock (tests inject a fixed one); "now" decides what is overdue
-        self.now: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
-        self._http: stripe.HTTPXClient | None = None
+    integration = INTEGRATION
+    provider = "Stripe"
+    credential_name = "api_key"
+    default_api_url = DEFAULT_API_URL
+    default_timeout = DEFAULT_TIMEOUT_SECONDS
+
+    def _open(self) -> stripe.HTTPXClient:
+        return stripe.HTTPXClient(timeout=self.timeout)
+
+    async def _close(self, http: stripe.HTTPXClient) -> None:
+        await http.close_async()
 
     def _stripe(self, api_key: str) -> stripe.StripeClient:
-        if self._http is None:
-            self._http = stripe.HTTPXClient(timeout=self.timeout)
         # retries belong to the executor (it honours Retry-After and records attempts), so the
         # SDK must not retry on its own
         return stripe.StripeClient(
             api_key,
             base_addresses={"api": self.api_url},
-            http_client=self._http,
+            http_client=self.http(),
             max_network_retries=0,
         )
-
-    async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.close_async()
-            self._http = None
 
     async def _call(self, api_key: str, fn: Callable[[stripe.StripeClient], Awaitable[T]]) -> T:
         if not api_key:

@@ -10,8 +10,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.errors import InvalidArguments
-from bot.registry.contract import CallContext
+from bot.sdk import CallContext, InvalidArguments
 
 MAX_KEY_LENGTH = 255  # Stripe's limit for Idempotency-Key
 

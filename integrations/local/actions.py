@@ -11,10 +11,9 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
-from bot.registry.contract import ActionSet, CallContext
+from bot.sdk import ActionSet, CallContext, parse_date, parse_datetime, zone, zone_or_utc
 from integrations.local import billing, crm, events, receivables, timesheet
 from integrations.local.client import LocalClient
-from integrations.local.timeutil import parse_date, parse_datetime, zone, zone_or_utc
 
 actions = ActionSet("local", client_factory=lambda env: LocalClient(env.database, env.clock))
 

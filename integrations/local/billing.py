@@ -14,7 +14,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import PermanentError
+from bot.sdk import PermanentError
 from integrations.local.matching import suggest
 from integrations.local.serialize import client_dict, invoice_dict
 from integrations.local.tables import LocalBillingClient, LocalInvoice, LocalPayment, LocalTimeEntry

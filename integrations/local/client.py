@@ -16,8 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import DatabaseUnavailable, PermanentError, TransientError
-from bot.registry.contract import CallContext
+from bot.sdk import CallContext, DatabaseUnavailable, PermanentError, TransientError, zone_or_utc
 from integrations.local.serialize import outbox_dict
 from integrations.local.tables import (
     LocalBillingClient,
@@ -26,7 +25,6 @@ from integrations.local.tables import (
     LocalOutbox,
     LocalWrite,
 )
-from integrations.local.timeutil import zone_or_utc
 
 T = TypeVar("T")
 Work = Callable[[AsyncSession], Awaitable[T]]

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import PermanentError
+from bot.sdk import PermanentError
 from integrations.common.addresses import BadAddress, addr_spec
 from integrations.local.matching import suggest
 from integrations.local.serialize import company_dict, contact_dict, deal_dict, note_dict

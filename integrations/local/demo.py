@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import PermanentError
+from bot.sdk import PermanentError, zone
 from integrations.local.billing import draft_invoice
 from integrations.local.tables import (
     LocalBillingClient,
@@ -26,7 +26,6 @@ from integrations.local.tables import (
     LocalPayment,
     LocalTimeEntry,
 )
-from integrations.local.timeutil import zone
 
 AGENCY = "Deputy Demo Agency"
 TEAM = [  # name, email, title

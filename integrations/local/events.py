@@ -8,12 +8,11 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import PermanentError
+from bot.sdk import PermanentError, human, iso
 from integrations.common.addresses import addr_spec, addr_specs
 from integrations.common.free_slots import free_slots
 from integrations.local.serialize import event_dict
 from integrations.local.tables import LocalEvent, LocalOutbox
-from integrations.local.timeutil import human, iso
 
 # how far ahead a free-slot search looks when no end is given
 HORIZON = timedelta(days=14)

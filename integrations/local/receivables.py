@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import PermanentError
+from bot.sdk import PermanentError
 from integrations.common.addresses import addr_spec
 from integrations.local.billing import get_client, paid_so_far, resolve_client
 from integrations.local.serialize import effective_status, invoice_dict

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, tzinfo
 from typing import Any
 
+from bot.sdk import iso
 from integrations.local.tables import (
     LocalBillingClient,
     LocalCompany,
@@ -15,7 +16,6 @@ from integrations.local.tables import (
     LocalNote,
     LocalOutbox,
 )
-from integrations.local.timeutil import iso
 
 
 def event_dict(row: LocalEvent, tz: tzinfo = UTC) -> dict[str, Any]:

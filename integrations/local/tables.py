@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index
 from sqlmodel import Field, SQLModel
 
-from bot.store.types import UTCDateTime
+from bot.sdk import UTCDateTime
 
 
 def utcnow() -> datetime:

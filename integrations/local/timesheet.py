@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import PermanentError
+from bot.sdk import PermanentError
 from integrations.local.billing import all_clients, resolve_client
 from integrations.local.tables import LocalTimeEntry
 

@@ -34,8 +34,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 from pydantic import ValidationError
 
-from bot.errors import IntegrationError, PermanentError, TransientError
-from bot.registry.http_errors import NOT_PROCESSED_STATUSES
+from bot.sdk import NOT_PROCESSED_STATUSES, IntegrationError, PermanentError, TransientError
 from integrations.mcp.config import McpServerConfig
 from integrations.mcp.results import result_to_dict
 

@@ -24,19 +24,19 @@ import mcp_types
 from pydantic import ValidationError
 
 import integrations as integrations_package
-from bot.domain import Effect
-from bot.errors import IntegrationError
-from bot.registry import (
+from bot.sdk import (
+    ActionFn,
     ActionSet,
     ActionSpec,
     CallContext,
+    Effect,
     IntegrationEnv,
+    IntegrationError,
+    LoadedIntegration,
     Manifest,
     ManifestError,
     Registry,
 )
-from bot.registry.contract import ActionFn
-from bot.registry.registry import LoadedIntegration
 from integrations.mcp.client import McpClient
 from integrations.mcp.config import McpServerConfig
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import mcp_types
 
-from bot.errors import PermanentError
+from bot.sdk import PermanentError
 
 MAX_ERROR_TEXT = 500
 # binary content (images, audio) would bloat the audit log and the plan thread

@@ -11,8 +11,11 @@ tokens (401 ``INVALID_AUTHENTICATION`` otherwise), errors as ``{"status": "error
 It refuses what HubSpot refuses: a property the portal does not define (400
 ``VALIDATION_ERROR`` "Property values were not valid: [...]" listing each
 ``PROPERTY_DOESNT_EXIST``), a deal pipeline or stage that is not one of the pipeline's options
-(``INVALID_OPTION``), a contact email that is not an address (``INVALID_EMAIL``), and a note without ``hs_timestamp`` ("Error creating NOTE. Some required
-properties were not set."). Reads ask for properties by name; undefined ones are left out of
+(``INVALID_OPTION``), a contact email that is not an address (``INVALID_EMAIL``), a value for
+a property HubSpot computes (``READ_ONLY_VALUE``), a note without ``hs_timestamp`` ("Error
+creating NOTE. Some required properties were not set."), and any read, update or archive of
+an archived record (404 ``OBJECT_NOT_FOUND``: archiving moves it to the recycling bin). An
+empty string clears a property, as in HubSpot. Reads ask for properties by name; undefined ones are left out of
 the answer, as HubSpot does. Tests add custom properties and pipelines with
 :meth:`define_property` and ``pipelines``.
 
@@ -61,6 +64,8 @@ DEFAULT_PROPERTIES = {
     " description hs_priority hs_forecast_amount hs_next_step",
     "notes": f"{_COMMON} hs_note_body hs_timestamp hs_attachment_ids",
 }
+# properties HubSpot computes itself: a create or update that sets one is refused
+READ_ONLY = frozenset({"hs_object_id", "createdate", "lastmodifieddate", "hs_lastmodifieddate"})
 # roughly what HubSpot accepts as a contact's email (one address, a dot in the domain)
 EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
 # the deal pipeline a new portal has, with its stage ids in order
@@ -281,6 +286,12 @@ class FakeHubSpot:
             _invalid(name, f'Property "{name}" does not exist', "PROPERTY_DOESNT_EXIST")
             for name in props
             if name not in self.properties[object_type]
+        ]
+        problems += [
+            _invalid(name, f'"{name}" is a read only property; its value cannot be set.',
+                     "READ_ONLY_VALUE")
+            for name in props
+            if name in READ_ONLY
         ]
         email = props.get("email") if object_type == "contacts" else None
         if email and not EMAIL.fullmatch(str(email)):

@@ -196,7 +196,7 @@ async def test_registry_builds_the_client_from_settings_and_calls_through_it(
         assert made["record"]["id"] in hubspot.records["companies"]
     finally:
         await client.aclose()
-    default = crm.build_client(IntegrationEnv(settings=SimpleNamespace(), database=None))
+    default = crm.build_client(IntegrationEnv(settings=SimpleNamespace(step_timeout_seconds=30.0), database=None))
     assert default.api_url == "https://api.hubapi.com"
 
 

@@ -142,3 +142,15 @@ async def test_a_contact_email_must_be_an_address(hubspot: FakeHubSpot) -> None:
     assert (problem["name"], problem["error"]) == ("email", "INVALID_EMAIL")
     assert problem["message"] == "Email address ana at acme is invalid"
     assert hubspot.records["contacts"] == {}
+
+
+async def test_a_property_hubspot_computes_cannot_be_set(
+    hubspot: FakeHubSpot, client: HubSpotClient
+) -> None:
+    contact = hubspot.add("contacts", email="ro@acme.test")
+    with pytest.raises(PermanentError, match="read only property"):
+        await crm.update_record(client, context(), object_type="contacts", record_id=contact["id"],
+                                properties={"createdate": "2020-01-01T00:00:00Z"})
+    answer = await _raw(hubspot, "POST", "/crm/v3/objects/companies",
+                        {"properties": {"name": "X", "hs_object_id": "1"}})
+    assert answer.status_code == 400 and "READ_ONLY_VALUE" in answer.json()["message"]

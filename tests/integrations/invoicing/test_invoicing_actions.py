@@ -175,7 +175,7 @@ async def test_registry_builds_the_client_from_settings_and_calls_through_it(
     finally:
         await client.aclose()
     # without the setting (before the lead adds it) the client talks to Stripe itself
-    default = inv.build_client(IntegrationEnv(settings=SimpleNamespace(), database=None))
+    default = inv.build_client(IntegrationEnv(settings=SimpleNamespace(step_timeout_seconds=30.0), database=None))
     assert default.api_url == "https://api.stripe.com"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.registry import ActionSet, CallContext, IntegrationEnv
+from bot.sdk import ActionSet, CallContext, IntegrationEnv
 from tests.reliability import effects_ledger
 
 actions = ActionSet("plainrecorder", client_factory=lambda env: env)

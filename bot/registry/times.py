@@ -1,11 +1,15 @@
-"""Parsing and rendering of the ISO 8601 values the actions take and return."""
+"""Time helpers for integrations: IANA zones and the ISO 8601 values actions take and return.
+
+A value without an offset is wall-clock time in the zone the caller names (usually the
+requester's); every helper raises :class:`InvalidArguments` with a message a person can act on.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.errors import PermanentError
+from bot.errors import InvalidArguments
 
 
 def zone(name: str) -> ZoneInfo:
@@ -13,7 +17,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as err:
-        raise PermanentError(f"Unknown time zone {name!r}; use a name like 'Europe/Berlin'.") from err
+        raise InvalidArguments(f"Unknown time zone {name!r}; use a name like 'Europe/Berlin'.") from err
 
 
 def zone_or_utc(name: str) -> ZoneInfo:
@@ -25,11 +29,11 @@ def zone_or_utc(name: str) -> ZoneInfo:
 
 
 def parse_datetime(value: str, tz: tzinfo, field: str = "time") -> datetime:
-    """An aware datetime; a value without an offset is read in ``tz`` (the caller's zone)."""
+    """An aware datetime; a value without an offset is wall-clock time in ``tz``."""
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError as err:
-        raise PermanentError(f"{field} {value!r} is not an ISO 8601 date-time.") from err
+        raise InvalidArguments(f"{field} {value!r} is not an ISO 8601 date-time.") from err
     return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
 
 
@@ -37,11 +41,18 @@ def parse_date(value: str, field: str = "date") -> date:
     try:
         return date.fromisoformat(value.strip()[:10])
     except ValueError as err:
-        raise PermanentError(f"{field} {value!r} is not an ISO 8601 date (YYYY-MM-DD).") from err
+        raise InvalidArguments(f"{field} {value!r} is not an ISO 8601 date (YYYY-MM-DD).") from err
+
+
+def as_aware(value: datetime | date, tz: tzinfo) -> datetime:
+    """A date (all day) or a floating time as an aware datetime, read in ``tz``."""
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time(0), tz)
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value
 
 
 def iso(moment: datetime, tz: tzinfo) -> str:
-    """ISO 8601 with the offset of ``tz`` (what a person in that zone reads)."""
+    """ISO 8601 with the offset ``tz`` has at that moment (DST included)."""
     return moment.astimezone(tz).isoformat()
 
 
@@ -50,6 +61,6 @@ def utc(moment: datetime) -> datetime:
 
 
 def human(moment: datetime, tz: tzinfo) -> str:
-    """'Mon 2 Mar 2026, 10:00 (Europe/Berlin)' for emails in the outbox."""
+    """'Mon 2 Mar 2026, 10:00 (Europe/Berlin)', for text a person reads."""
     local = moment.astimezone(tz)
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M} ({tz})"

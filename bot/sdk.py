@@ -1,0 +1,86 @@
+"""Everything an integration may import from Deputy; ``make lint`` refuses any other import
+of ``bot`` from ``integrations/`` (the import-linter contract in pyproject.toml).
+
+An integration is a folder with a ``manifest.yaml`` and an ``actions.py`` that defines
+``actions = ActionSet(name, client_factory)``; each action is ``async fn(client, ctx, **args)``
+returning a JSON-able dict. Built-in and third-party integrations use the same names:
+
+- the contract: :class:`ActionSet`, :class:`CallContext` (credentials for one call, the
+  requester, their time zone, the idempotency key), :class:`IntegrationEnv` (Deputy's
+  :class:`HostSettings`, the database, the clock);
+- the errors a call raises: :class:`TransientError` (with ``sent``: may the request have
+  reached the provider?) and ``retry_after``, :class:`PermanentError`,
+  :class:`ReconnectNeeded`, :class:`InvalidArguments`, :class:`NotConnected`;
+  :func:`error_for_status` maps an HTTP answer onto them;
+- :class:`HttpApi`, the base of a client for one HTTP API (URL, timeouts, pooled
+  connection, close), and :func:`scrub`;
+- time helpers for ISO 8601 arguments and IANA zones;
+- for an integration that builds its actions at start-up (MCP): :class:`Manifest`,
+  :class:`ActionSpec`, :class:`Effect`, :class:`LoadedIntegration`, :class:`Registry`.
+"""
+
+from __future__ import annotations
+
+from bot.domain import Actor, Effect
+from bot.errors import (
+    DatabaseUnavailable,
+    IntegrationError,
+    InvalidArguments,
+    NotConnected,
+    PermanentError,
+    ReconnectNeeded,
+    TransientError,
+)
+from bot.registry.contract import ActionFn, ActionSet, CallContext, HostSettings, IntegrationEnv
+from bot.registry.http_client import HttpApi, scrub, system_now
+from bot.registry.http_errors import NOT_PROCESSED_STATUSES, error_for_status, retry_after_seconds
+from bot.registry.manifest import ActionSpec, Manifest, ManifestError
+from bot.registry.registry import LoadedIntegration, Registry
+from bot.registry.times import (
+    as_aware,
+    human,
+    iso,
+    parse_date,
+    parse_datetime,
+    utc,
+    zone,
+    zone_or_utc,
+)
+from bot.store.types import UTCDateTime
+
+__all__ = [
+    "NOT_PROCESSED_STATUSES",
+    "ActionFn",
+    "ActionSet",
+    "ActionSpec",
+    "Actor",
+    "CallContext",
+    "DatabaseUnavailable",
+    "Effect",
+    "HostSettings",
+    "HttpApi",
+    "IntegrationEnv",
+    "IntegrationError",
+    "InvalidArguments",
+    "LoadedIntegration",
+    "Manifest",
+    "ManifestError",
+    "NotConnected",
+    "PermanentError",
+    "ReconnectNeeded",
+    "Registry",
+    "TransientError",
+    "UTCDateTime",
+    "as_aware",
+    "error_for_status",
+    "human",
+    "iso",
+    "parse_date",
+    "parse_datetime",
+    "retry_after_seconds",
+    "scrub",
+    "system_now",
+    "utc",
+    "zone",
+    "zone_or_utc",
+]
