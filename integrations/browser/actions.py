@@ -38,11 +38,11 @@ from integrations.browser.login import SiteLogin
 
 def build_client(env: IntegrationEnv) -> BrowserClient:
     settings = env.settings
-    step = float(getattr(settings, "step_timeout_seconds", 30.0))
+    step = float(settings.step_timeout_seconds)
     return BrowserClient(BrowserConfig(
         executable=str(getattr(settings, "browser_executable", "") or ""),
         allowed_hosts=list(getattr(settings, "browser_allowed_hosts", []) or []),
-        screenshots=Path(getattr(settings, "home", Path(".deputy"))) / "browser",
+        screenshots=Path(settings.home) / "browser",
         # Playwright's own limit a little inside the executor's, so a slow page fails with
         # a message naming the page rather than a bare timeout
         step_seconds=max(1.0, step * 0.8),

@@ -49,12 +49,17 @@ def _refuse_control(value: str, field: str) -> None:
         raise BadAddress(f"{field}: {_shown(value)} contains a control character")
 
 
-def addr_spec(value: object, field: str) -> str:
-    """One bare address (``ana@example.com``), surrounding spaces removed; else BadAddress."""
+def _one_line(value: object, field: str) -> str:
+    """``value`` as a string of one line without control characters, trimmed; else BadAddress."""
     if not isinstance(value, str):
         raise BadAddress(f"{field}: expected one email address, got {type(value).__name__}")
     _refuse_control(value, field)
-    text = value.strip()
+    return value.strip()
+
+
+def addr_spec(value: object, field: str) -> str:
+    """One bare address (``ana@example.com``), surrounding spaces removed; else BadAddress."""
+    text = _one_line(value, field)
     if not text:
         raise BadAddress(f"{field}: the address is empty")
     if len(text) > 254:
@@ -71,10 +76,7 @@ def addr_spec(value: object, field: str) -> str:
 
 def mailbox(value: object, field: str) -> str:
     """One address, bare or as ``Name <addr-spec>``; returned as given (trimmed)."""
-    if not isinstance(value, str):
-        raise BadAddress(f"{field}: expected one email address, got {type(value).__name__}")
-    _refuse_control(value, field)
-    text = value.strip()
+    text = _one_line(value, field)
     if text.endswith(">") and "<" in text:
         name, _, rest = text[:-1].rpartition("<")
         name = name.strip()

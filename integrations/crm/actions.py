@@ -105,6 +105,13 @@ def _present(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in (None, "")}
 
 
+async def _create(client: HubSpotClient, ctx: CallContext, object_type: str, props: dict[str, Any],
+                  associations: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Creates one record; its id in the result is what the manifest's undo archives."""
+    created = await client.create(client.credential(ctx), object_type, props, associations)
+    return {"record": shapes.record(object_type, created)}
+
+
 @actions.action("create_contact")
 async def create_contact(
     client: HubSpotClient,
@@ -124,9 +131,7 @@ async def create_contact(
         company=company,
         jobtitle=jobtitle,
     )
-    return {
-        "record": shapes.record("contacts", await client.create(client.credential(ctx), "contacts", props))
-    }
+    return await _create(client, ctx, "contacts", props)
 
 
 @actions.action("create_company")
@@ -134,9 +139,7 @@ async def create_company(
     client: HubSpotClient, ctx: CallContext, name: str, domain: str | None = None
 ) -> dict[str, Any]:
     props = _present(name=name, domain=domain)
-    return {
-        "record": shapes.record("companies", await client.create(client.credential(ctx), "companies", props))
-    }
+    return await _create(client, ctx, "companies", props)
 
 
 @actions.action("create_deal")
@@ -159,7 +162,7 @@ async def create_deal(
     )
     if amount_cents is not None:
         props["amount"] = shapes.amount_to_hubspot(amount_cents, currency)
-    return {"record": shapes.record("deals", await client.create(client.credential(ctx), "deals", props))}
+    return await _create(client, ctx, "deals", props)
 
 
 @actions.action("update_record")
@@ -276,7 +279,6 @@ async def create_note(
             }
         ],
     }
-    created = await client.create(
-        client.credential(ctx), "notes", {"hs_note_body": body, "hs_timestamp": when}, [association]
-    )
-    return {"record": shapes.record("notes", created), "attached_to": [object_type, record_id]}
+    note = await _create(client, ctx, "notes", {"hs_note_body": body, "hs_timestamp": when},
+                         [association])
+    return {**note, "attached_to": [object_type, record_id]}

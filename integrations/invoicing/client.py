@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import httpx
 import stripe
-from stripe.params import CustomerCreateParams, InvoiceCreateParams, InvoiceItemCreateParams
 
 from bot.sdk import (
     HttpApi,
@@ -76,6 +75,15 @@ class StripeInvoicingClient(HttpApi):
         except stripe.StripeError as err:
             raise translate(err, api_key) from None
 
+    async def _create(
+        self, api_key: str, service: Callable[[stripe.StripeClient], Any], params: dict[str, Any],
+        key: str,
+    ) -> dict[str, Any]:
+        """A create (POST) carrying the step's idempotency key; ``service`` picks the resource."""
+        return await self._object(
+            api_key, lambda s: service(s).create_async(params, {"idempotency_key": key})
+        )
+
     async def _object(
         self, api_key: str, fn: Callable[[stripe.StripeClient], Awaitable[stripe.StripeObject]]
     ) -> dict[str, Any]:
@@ -89,37 +97,16 @@ class StripeInvoicingClient(HttpApi):
         params: dict[str, Any] = {"email": email} if email else {}
         return await self._list(api_key, lambda s: s.v1.customers.list_async, params, max_results)
 
-    async def create_customer(
-        self, api_key: str, params: dict[str, Any], key: str
-    ) -> dict[str, Any]:
-        return await self._object(
-            api_key,
-            lambda s: s.v1.customers.create_async(
-                cast(CustomerCreateParams, params), {"idempotency_key": key}
-            ),
-        )
+    async def create_customer(self, api_key: str, params: dict[str, Any], key: str) -> dict[str, Any]:
+        return await self._create(api_key, lambda s: s.v1.customers, params, key)
 
     # ---- invoice items and invoices -------------------------------------------------
 
-    async def create_invoice_item(
-        self, api_key: str, params: dict[str, Any], key: str
-    ) -> dict[str, Any]:
-        return await self._object(
-            api_key,
-            lambda s: s.v1.invoice_items.create_async(
-                cast(InvoiceItemCreateParams, params), {"idempotency_key": key}
-            ),
-        )
+    async def create_invoice_item(self, api_key: str, params: dict[str, Any], key: str) -> dict[str, Any]:
+        return await self._create(api_key, lambda s: s.v1.invoice_items, params, key)
 
-    async def create_invoice(
-        self, api_key: str, params: dict[str, Any], key: str
-    ) -> dict[str, Any]:
-        return await self._object(
-            api_key,
-            lambda s: s.v1.invoices.create_async(
-                cast(InvoiceCreateParams, params), {"idempotency_key": key}
-            ),
-        )
+    async def create_invoice(self, api_key: str, params: dict[str, Any], key: str) -> dict[str, Any]:
+        return await self._create(api_key, lambda s: s.v1.invoices, params, key)
 
     async def retrieve_invoice(self, api_key: str, invoice_id: str) -> dict[str, Any]:
         return await self._object(api_key, lambda s: s.v1.invoices.retrieve_async(invoice_id))
