@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
-from bot.errors import PermanentError, TransientError
+from bot.sdk import PermanentError, TransientError
 
 # where a login form usually keeps its fields; a connection may name its own selectors
 USERNAME_FIELDS = ("input[autocomplete=username], input[type=email], input[name*=user i], "
