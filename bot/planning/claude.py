@@ -111,12 +111,13 @@ class ClaudePlanner(ModelPlanner):
             log.warning("%s answered %s (%s) after retries", self.backend, err.status_code, type(err).__name__)
             return ModelFailure(message=_api_failure(err, self.credentials_hint),
                                 reason=f"{self.label} refused the request ({err.status_code})")
-        except anthropic.APIConnectionError as err:
+        except anthropic.APIConnectionError as err:  # includes the SDK's timeout
             log.warning("%s unreachable after retries: %s", self.backend, type(err).__name__)
+            what = "timed out" if isinstance(err, anthropic.APITimeoutError) else "could not be reached"
             return ModelFailure(
-                message="I could not reach Claude to plan this (network error or timeout). "
-                "Nothing was planned; please try again in a few minutes.",
-                reason=f"{self.label} could not be reached or timed out",
+                message=f"The planning model ({self.label}) {what}. Nothing was planned; "
+                "please try again in a few minutes.",
+                reason=f"{self.label} {what}",
             )
         log.info(
             "claude call backend=%s model=%s stop=%s in=%d out=%d cache_read=%s cache_write=%s",

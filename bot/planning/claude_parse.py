@@ -38,8 +38,11 @@ def read_turn(message: Message) -> ModelTurn:
     texts: list[str] = []
     for block in message.content:
         if block.type == "tool_use":
+            # a model's broken tool JSON can come through as a string: a malformed call
             tool_input = block.input if isinstance(block.input, dict) else {}
-            calls.append(ToolCall(block.id, block.name, tool_input))
+            error = "" if isinstance(block.input, dict) else (
+                f"the input of {block.name} must be one JSON object matching its schema")
+            calls.append(ToolCall(block.id, block.name, tool_input, error=error))
             echo.append({"type": "tool_use", "id": block.id, "name": block.name, "input": tool_input})
         elif block.type == "text":
             texts.append(block.text)

@@ -25,6 +25,7 @@ Every request is recorded (headers and raw body) so tests can scan what left the
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import math
@@ -57,6 +58,7 @@ class Reply:
 
     content: list[dict[str, Any]]
     stop_reason: str = "end_turn"
+    delay: float = 0.0  # seconds to wait before answering (a model that times out)
 
 
 @dataclass
@@ -77,6 +79,18 @@ def tool_use(name: str, tool_input: dict[str, Any], text: str = "") -> Reply:
 
 def text_reply(text: str) -> Reply:
     return Reply(content=[{"type": "text", "text": text}], stop_reason="end_turn")
+
+
+def slow(seconds: float) -> Reply:
+    """An answer that comes after ``seconds``: past the client's timeout, it never arrives."""
+    return Reply(content=[{"type": "text", "text": "too late"}], delay=seconds)
+
+
+def malformed_tool_use(name: str, raw_input: str) -> Reply:
+    """A ``tool_use`` whose ``input`` is not a JSON object: what a model's broken tool JSON
+    looks like on the wire when the service passes it through as a string."""
+    return Reply(content=[{"type": "tool_use", "id": _random_id("toolu_"), "name": name, "input": raw_input}],
+                 stop_reason="tool_use")
 
 
 def overloaded(retry_after: str | None = None) -> ApiError:
@@ -183,9 +197,9 @@ class FakeAnthropic:
             body = json.loads(raw)
         except json.JSONDecodeError:
             return self._error(ApiError(400, "invalid_request_error", "Request body is not JSON."))
-        return self._answer(body)
+        return await self._answer(body)
 
-    def _answer(self, body: dict[str, Any]) -> web.Response:
+    async def _answer(self, body: dict[str, Any]) -> web.Response:
         """A checked, authenticated request body (``model`` included): the scripted answer."""
         problem = self._check(body)
         if problem:
@@ -198,6 +212,8 @@ class FakeAnthropic:
             return self._error(ApiError(500, "api_error", "fake: no scripted reply left"))
         if isinstance(answer, ApiError):
             return self._error(answer)
+        if answer.delay:
+            await asyncio.sleep(answer.delay)
         return self._message(body, answer)
 
     def _check(self, body: dict[str, Any]) -> str:

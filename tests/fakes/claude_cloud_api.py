@@ -74,7 +74,7 @@ class FakeBedrock(FakeAnthropic):
         if not body.get("anthropic_version"):
             return _bedrock_error(400, "ValidationException",
                                   "Malformed input request: #: required key [anthropic_version] not found")
-        return self._answer({**body, "model": unquote(request.match_info["model"])})
+        return await self._answer({**body, "model": unquote(request.match_info["model"])})
 
     def _authenticate(self, request: web.Request, raw: bytes) -> web.Response | None:
         header = request.headers.get("Authorization", "")
@@ -136,7 +136,7 @@ class FakeVertex(FakeAnthropic):
             return _google_error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.")
         if not body.get("anthropic_version"):
             return _google_error(400, "INVALID_ARGUMENT", "anthropic_version: field required")
-        return self._answer({**body, "model": model})
+        return await self._answer({**body, "model": model})
 
 
 def _google_error(code: int, status: str, message: str) -> web.Response:

@@ -1,7 +1,8 @@
-"""Whole conversations with Claude on Bedrock and on Vertex: the planner built by the factory
-from settings, the SDK's cloud clients talking to fake endpoints that check the cloud's
-auth, and the real core after planning: goal → plan → approval → run, and a re-plan after a
-failed step with its error passed as untrusted data."""
+"""Whole conversations with Claude on Anthropic's API, on Bedrock and on Vertex: the planner
+built by the factory from settings, the SDK's clients talking to fake endpoints that check
+each door's auth, and the real core after planning: goal → plan → approval → run, a re-plan
+after a failed step with its error passed as untrusted data, and the model failing (a
+timeout, malformed tool calls, plain text) with the rules taking over and the card saying so."""
 
 from __future__ import annotations
 
@@ -17,15 +18,17 @@ from bot.settings import load_settings
 from bot.store.database import Database
 from integrations.local.demo import seed
 from tests.core.conftest import NOW, make_app
-from tests.fakes.anthropic_api import FakeAnthropic, tool_use
+from tests.fakes.anthropic_api import FakeAnthropic, malformed_tool_use, slow, text_reply, tool_use
 from tests.fakes.claude_cloud_api import FakeBedrock, FakeVertex
 from tests.planning.test_claude import OVERDUE_PLAN
 from tests.support.chat import Chat
 
-MODELS = {"bedrock": "anthropic.claude-sonnet-4-5-20250929-v1:0", "vertex": "claude-sonnet-4-5@20250929"}
+MODELS = {"anthropic": "claude-sonnet-5-5", "bedrock": "anthropic.claude-sonnet-4-5-20250929-v1:0",
+          "vertex": "claude-sonnet-4-5@20250929"}
+KEYS = {"anthropic": "sk-ant-flow-0123456789", "bedrock": None, "vertex": "ya29.flow"}
 
 
-@pytest.fixture(params=["bedrock", "vertex"])
+@pytest.fixture(params=["anthropic", "bedrock", "vertex"])
 async def cloud(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeAnthropic]:
     for name, value in {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "fake-secret",
                         "AWS_REGION": "eu-west-1", "CLOUD_ML_REGION": "us-east5",
@@ -33,27 +36,28 @@ async def cloud(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setenv(name, value)
     for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_BEARER_TOKEN_BEDROCK"):
         monkeypatch.delenv(name, raising=False)
-    fake: FakeAnthropic = (FakeBedrock(region="eu-west-1") if request.param == "bedrock"
-                           else FakeVertex(access_token="ya29.flow"))
-    async with fake as api:
+    fakes: dict[str, FakeAnthropic] = {
+        "anthropic": FakeAnthropic(api_key=KEYS["anthropic"]), "bedrock": FakeBedrock(region="eu-west-1"),
+        "vertex": FakeVertex(access_token="ya29.flow")}
+    async with fakes[request.param] as api:
         yield api
+
+
+def backend_of(cloud: FakeAnthropic) -> str:
+    return "bedrock" if isinstance(cloud, FakeBedrock) else "vertex" if isinstance(cloud, FakeVertex) else "anthropic"
 
 
 @pytest.fixture
 async def chat(database: Database, tmp_path: Path, cloud: FakeAnthropic) -> Chat:
-    backend = "bedrock" if isinstance(cloud, FakeBedrock) else "vertex"
+    backend = backend_of(cloud)
     settings = load_settings(
         home=tmp_path / "home", timezone="Europe/London", retry_base_seconds=0.01, retry_max_seconds=0.05,
         step_timeout_seconds=5, planner=backend, planner_model=MODELS[backend], planner_base_url=cloud.base_url,
-        planner_api_key="ya29.flow" if backend == "vertex" else None, anthropic_max_retries=0)
+        planner_api_key=KEYS[backend], anthropic_max_retries=0, anthropic_timeout_seconds=1)
     app: Deputy = await make_app(database, settings)
     app.planner = planner_for(settings, app.registry)
     await seed(database, NOW.date(), "Europe/London")
     return Chat(app, user="Dev Patel")
-
-
-def backend_of(cloud: FakeAnthropic) -> str:
-    return "bedrock" if isinstance(cloud, FakeBedrock) else "vertex"
 
 
 async def test_goal_plan_approval_run(chat: Chat, cloud: FakeAnthropic) -> None:
@@ -75,3 +79,42 @@ async def test_a_failed_step_is_replanned(chat: Chat, cloud: FakeAnthropic) -> N
     assert "Which invoice number?" in result
     replan = cloud.requests[-1].json["messages"][0]["content"]
     assert "UNTRUSTED DATA follows" in replan and 'kind="error"' in replan
+
+
+def fell_back(cloud: FakeAnthropic, why: str) -> str:
+    backend = backend_of(cloud)
+    return f"Planned by the offline rules, because {MODELS[backend]} on {backend} {why}."
+
+
+async def test_a_timeout_falls_back_to_the_rules_and_says_so(chat: Chat, cloud: FakeAnthropic) -> None:
+    cloud.queue(slow(2))
+    answer = await chat.say("chase overdue invoices")
+    assert fell_back(cloud, "timed out") in answer
+    assert "awaiting approval" in answer
+    assert "✓ Run 1: Done" in await chat.say("approve")
+    assert chat.card.planned_by in fell_back(cloud, "timed out")  # the redrawn card still says so
+
+
+async def test_malformed_tool_calls_fall_back_to_the_rules(chat: Chat, cloud: FakeAnthropic) -> None:
+    cloud.queue(malformed_tool_use("submit_plan", '{"summary": "Chase", "steps": ['),
+                malformed_tool_use("submit_plan", "{not json"))
+    answer = await chat.say("chase overdue invoices")
+    assert fell_back(cloud, "sent malformed tool calls") in answer
+    assert len(cloud.requests) == 2  # one repair round, then the rules
+    repair = cloud.requests[1].json["messages"][-1]["content"][0]
+    assert repair["is_error"] and "must be one JSON object" in repair["content"]
+
+
+async def test_plain_text_falls_back_to_the_rules_and_says_so(chat: Chat, cloud: FakeAnthropic) -> None:
+    cloud.queue(text_reply("Sure, I will chase them."), text_reply("Sure, I will chase them."))
+    answer = await chat.say("chase overdue invoices")
+    assert fell_back(cloud, "answered in plain text instead of calling a tool") in answer
+    assert "awaiting approval" in answer
+
+
+async def test_plain_text_for_a_goal_the_rules_do_not_know_is_one_clear_message(
+        chat: Chat, cloud: FakeAnthropic) -> None:
+    cloud.queue(text_reply("I would love to help with that."), text_reply("I would love to help with that."))
+    answer = await chat.say("write a haiku about our quarterly numbers")
+    assert answer.count("I would love to help with that.") == 1
+    assert "awaiting approval" not in answer
