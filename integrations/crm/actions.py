@@ -221,6 +221,10 @@ async def archive_record(
     return {"archived": {"type": object_type, "id": record_id}}
 
 
+def _pair(from_type: str, from_id: str, to_type: str, to_id: str) -> dict[str, str]:
+    return {"from_type": from_type, "from_id": from_id, "to_type": to_type, "to_id": to_id}
+
+
 @actions.action("associate")
 async def associate(
     client: HubSpotClient,
@@ -230,7 +234,11 @@ async def associate(
     to_type: str,
     to_id: str,
 ) -> dict[str, Any]:
-    answer = await client.associate_default(client.credential(ctx), from_type, from_id, to_type, to_id)
+    """Links two records; ``added`` (the undo's arguments) only when they were not linked
+    before, so an undo never removes a link that was already there."""
+    token = client.credential(ctx)
+    before = await client.association_types(token, from_type, from_id, to_type, to_id)
+    answer = await client.associate_default(token, from_type, from_id, to_type, to_id)
     type_ids = sorted(
         {
             int(r["associationSpec"]["associationTypeId"])
@@ -238,10 +246,13 @@ async def associate(
             if isinstance(r.get("associationSpec"), dict)
         }
     )
-    return {
+    result: dict[str, Any] = {
         "associated": {"from": [from_type, from_id], "to": [to_type, to_id]},
         "association_type_ids": type_ids,
     }
+    if not before:
+        result["added"] = _pair(from_type, from_id, to_type, to_id)
+    return result
 
 
 @actions.action("remove_association")
@@ -253,8 +264,15 @@ async def remove_association(
     to_type: str,
     to_id: str,
 ) -> dict[str, Any]:
-    await client.remove_associations(client.credential(ctx), from_type, from_id, to_type, to_id)
-    return {"removed": {"from": [from_type, from_id], "to": [to_type, to_id]}}
+    """Removes every association between two records; ``restorable`` (the undo's arguments)
+    only when what it removed was the default unlabeled link, which ``associate`` puts back."""
+    token = client.credential(ctx)
+    before = await client.association_types(token, from_type, from_id, to_type, to_id)
+    await client.remove_associations(token, from_type, from_id, to_type, to_id)
+    result: dict[str, Any] = {"removed": {"from": [from_type, from_id], "to": [to_type, to_id]}}
+    if before and all(t.get("category") == "HUBSPOT_DEFINED" and not t.get("label") for t in before):
+        result["restorable"] = _pair(from_type, from_id, to_type, to_id)
+    return result
 
 
 @actions.action("create_note")

@@ -27,6 +27,7 @@ DEFAULT_API_URL = "https://api.hubapi.com"
 DEFAULT_TIMEOUT_SECONDS = 20.0
 SEARCH_PAGE_SIZE = 200  # the most HubSpot's search endpoint returns per request
 SEARCH_WINDOW = 10_000  # HubSpot's search cannot page past this many results
+ASSOCIATIONS_PAGE_SIZE = 500  # the most the v4 associations list returns per request
 
 JSON = dict[str, Any]
 
@@ -125,6 +126,23 @@ class HubSpotClient(HttpApi):
     ) -> None:
         path = f"/crm/v4/objects/{from_type}/{from_id}/associations/{to_type}/{to_id}"
         await self.request(token, "DELETE", path)
+
+    async def association_types(
+        self, token: str, from_type: str, from_id: str, to_type: str, to_id: str
+    ) -> list[JSON]:
+        """The association types (``category``, ``typeId``, ``label``) linking one record to
+        another, following ``paging.next.after``; empty when they are not associated."""
+        path = f"/crm/v4/objects/{from_type}/{from_id}/associations/{to_type}"
+        after: str | None = None
+        while True:
+            params: JSON = {"limit": ASSOCIATIONS_PAGE_SIZE} | ({"after": after} if after else {})
+            page = await self.request(token, "GET", path, params=params)
+            for linked in page.get("results") or []:
+                if str(linked.get("toObjectId")) == to_id:
+                    return list(linked.get("associationTypes") or [])
+            after = ((page.get("paging") or {}).get("next") or {}).get("after")
+            if not after or not page.get("results"):
+                return []
 
 
 def _error(response: httpx.Response, token: str) -> IntegrationError:

@@ -4,7 +4,8 @@ Covered: CRM objects v3 (``/crm/v3/objects/{type}`` create, get, PATCH update, D
 archive, ``/search`` with ``query``, ``filterGroups``, ``properties``, ``limit`` ≤ 200 and the
 ``after`` cursor answered as ``{"total", "results", "paging": {"next": {"after", "link"}}}``),
 records as ``{"id", "properties", "createdAt", "updatedAt", "archived"}`` with string property
-values, associations v4 (``PUT …/associations/default/{toType}/{toId}``, ``DELETE``), Bearer
+values, associations v4 (``PUT …/associations/default/{toType}/{toId}``, ``DELETE``, and the
+``GET …/associations/{toType}`` list with each link's ``associationTypes``), Bearer
 tokens (401 ``INVALID_AUTHENTICATION`` otherwise), errors as ``{"status": "error", "message",
 "correlationId", "category"}``, and the X-HubSpot-RateLimit-* headers on every answer.
 
@@ -151,6 +152,8 @@ class FakeHubSpot:
         default_factory=lambda: {t: set(names.split()) for t, names in DEFAULT_PROPERTIES.items()}
     )
     pipelines: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_PIPELINES))
+    # association labels a portal admin defined (type id → label); other type ids are unlabeled
+    labels: dict[int, str] = field(default_factory=dict)
     # every request as (method, path, JSON body or None)
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
     url: str = ""
@@ -189,6 +192,7 @@ class FakeHubSpot:
         app.router.add_delete(
             "/crm/v4/objects/{ft}/{fid}/associations/{tt}/{tid}", self._disassociate
         )
+        app.router.add_get("/crm/v4/objects/{ft}/{fid}/associations/{tt}", self._associations)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -488,6 +492,30 @@ class FakeHubSpot:
                 ],
             }
         )
+
+    async def _associations(self, request: web.Request) -> web.Response:
+        """v4 list: the records of one type linked to a record, each with its association
+        types (``category``, ``typeId``, ``label``), paged by ``after``."""
+        ft, tt = self._type(request, "ft"), self._type(request, "tt")
+        fid = request.match_info["fid"]
+        self._get(ft, fid)
+        limit = int(request.query.get("limit", 500))
+        if limit > 500:
+            raise HubSpotError(400, "limit must be less than or equal to 500", "VALIDATION_ERROR")
+        linked: dict[str, list[JSON]] = {}
+        for a_ft, a_fid, a_tt, a_tid, type_id in sorted(self.associations):
+            if (a_ft, a_fid, a_tt) == (ft, fid, tt):
+                label = self.labels.get(type_id)
+                category = "USER_DEFINED" if label else "HUBSPOT_DEFINED"
+                linked.setdefault(a_tid, []).append(
+                    {"category": category, "typeId": type_id, "label": label})
+        rows = [{"toObjectId": int(tid), "associationTypes": types}
+                for tid, types in sorted(linked.items(), key=lambda item: int(item[0]))]
+        start = int(request.query.get("after") or 0)
+        answer: JSON = {"results": rows[start : start + limit]}
+        if start + limit < len(rows):
+            answer["paging"] = {"next": {"after": str(start + limit)}}
+        return web.json_response(answer)
 
     async def _disassociate(self, request: web.Request) -> web.Response:
         ft, tt = self._type(request, "ft"), self._type(request, "tt")

@@ -11,6 +11,7 @@ import pytest
 
 from bot.errors import PermanentError
 from bot.flow.undo import fill
+from bot.planning.refs import RefError
 from bot.registry import ManifestError, Registry, discover, load_manifest
 from integrations.crm import actions as crm
 from integrations.crm.client import HubSpotClient
@@ -138,3 +139,44 @@ def test_every_crm_undo_is_buildable_and_an_undo_without_undo_args_is_refused(
         "  - {name: remove, description: Remove., effect: write}\n")
     with pytest.raises(ManifestError, match="add.*undo 'remove' needs undo_args"):
         load_manifest(folder / "manifest.yaml")
+
+
+async def test_undoing_an_association_removes_only_a_link_the_step_made(
+    registry: Registry, client: HubSpotClient, hubspot: FakeHubSpot
+) -> None:
+    contact = hubspot.add("contacts", email="link@acme.test")["id"]
+    company = hubspot.add("companies", name="Acme")["id"]
+    args = {"from_type": "contacts", "from_id": contact, "to_type": "companies", "to_id": company}
+    linked = await crm.associate(client, context(), **args)
+    assert ("contacts", contact, "companies", company, 279) in hubspot.associations
+    await _undo(registry, client, "associate", args, linked)
+    assert not any(a[:4] == ("contacts", contact, "companies", company) for a in hubspot.associations)
+
+    # linked before the step: associating again changes nothing, so there is nothing to undo
+    other = hubspot.add("companies", name="Older link")["id"]
+    hubspot.associations.add(("contacts", contact, "companies", other, 279))
+    again = await crm.associate(client, context(), **{**args, "to_id": other})
+    assert "added" not in again
+    spec = registry.spec("crm.associate")
+    assert spec is not None and spec.undo_args is not None
+    with pytest.raises(RefError):  # the Undo button leaves such a call out (bot/flow/undo.py)
+        fill(spec.undo_args, {"args": {**args, "to_id": other}, "result": again})
+
+
+async def test_undoing_a_removal_restores_a_default_link_but_never_guesses_a_labeled_one(
+    registry: Registry, client: HubSpotClient, hubspot: FakeHubSpot
+) -> None:
+    contact = hubspot.add("contacts", email="unlink@acme.test")["id"]
+    company = hubspot.add("companies", name="Acme")["id"]
+    args = {"from_type": "contacts", "from_id": contact, "to_type": "companies", "to_id": company}
+    await crm.associate(client, context(), **args)
+    removed = await crm.remove_association(client, context(), **args)
+    assert removed["removed"] == {"from": ["contacts", contact], "to": ["companies", company]}
+    assert not any(a[:4] == ("contacts", contact, "companies", company) for a in hubspot.associations)
+    await _undo(registry, client, "remove_association", args, removed)
+    assert ("contacts", contact, "companies", company, 279) in hubspot.associations
+
+    hubspot.labels[7] = "Billing contact"  # a label the portal defined, on top of the default
+    hubspot.associations.add(("contacts", contact, "companies", company, 7))
+    labeled = await crm.remove_association(client, context(), **args)
+    assert "restorable" not in labeled  # associate could not put the label back
