@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Engine, event, func
 from sqlmodel import SQLModel, select
 
-from bot.app import Deputy
+from bot.app import assemble
 from bot.planning.rules import RulePlanner
 from bot.policy import load_policy
 from bot.registry import IntegrationEnv, discover
@@ -62,7 +62,7 @@ async def run(url: str, monitors: int, period: int, head_start: int) -> dict[str
     settings = load_settings(home=Path(tempfile.mkdtemp()), database_url=url.replace("+asyncpg", ""))
     registry = discover(["local"])
     registry.start(IntegrationEnv(settings=settings, database=db, clock=None))
-    app = Deputy(settings, db, registry, load_policy(settings.resolved_policy_file), RulePlanner())
+    app = assemble(settings, db, registry, load_policy(settings.resolved_policy_file), RulePlanner())
     setup_started = time.monotonic()
     # first firings after the head start (time to load the jobs), spread evenly over one period
     first = datetime.now(UTC) + timedelta(seconds=head_start)

@@ -13,10 +13,12 @@ from functools import partial
 from bot.chat.events import ChatEvent
 from bot.core.deputy import Deputy
 from bot.dispatch import dispatch
+from bot.flow.run_observer import ConversationObserver
 from bot.home import missing_home_files, new_home_note
 from bot.planning import Planner
 from bot.planning.factory import planner_for
-from bot.registry import IntegrationEnv
+from bot.policy import Policy
+from bot.registry import IntegrationEnv, Registry
 from bot.settings import Settings
 from bot.startup import configured_integrations, configured_mcp_servers, configured_policy
 from bot.store.database import Database
@@ -24,7 +26,7 @@ from bot.store.migrate import upgrade_if_needed
 from bot.vault import CredentialStore, check_keyring, load_keyring
 from bot.vault.audit_key import AuditKeys
 
-__all__ = ["Deputy", "build_app", "dispatcher"]
+__all__ = ["Deputy", "assemble", "build_app", "dispatcher"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,15 @@ log = logging.getLogger(__name__)
 def dispatcher(app: Deputy) -> Callable[[ChatEvent], Awaitable[None]]:
     """The one door, bound to ``app``: what an adapter calls with each neutral event."""
     return partial(dispatch, app)
+
+
+def assemble(settings: Settings, database: Database, registry: Registry, policy: Policy,
+             planner: Planner, *, clock: Callable[[], datetime] | None = None,
+             vault: CredentialStore | None = None) -> Deputy:
+    """A Deputy from parts already made (tests and benchmarks build their own), wired the
+    way build_app wires it: flow's ConversationObserver is what runs report to."""
+    return Deputy(settings, database, registry, policy, planner, clock=clock, vault=vault,
+                  observer=ConversationObserver())
 
 
 async def build_app(settings: Settings, *, planner: Planner | None = None,
@@ -64,6 +75,6 @@ async def build_app(settings: Settings, *, planner: Planner | None = None,
     if fresh and on_new_home is not None:
         on_new_home(new_home_note(settings, fresh))
     database.audit_keys = AuditKeys(keyring)  # every audit record is an HMAC from now on
-    return Deputy(settings, database, registry, policy,
-                  planner or planner_for(settings, registry), clock=clock,
-                  vault=CredentialStore(database, keyring))
+    return assemble(settings, database, registry, policy,
+                    planner or planner_for(settings, registry), clock=clock,
+                    vault=CredentialStore(database, keyring))

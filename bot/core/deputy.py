@@ -1,30 +1,67 @@
 """The Deputy core as one object of explicit parts: settings, database, integrations,
-policy, planner, vault, clock, and the chat ports adapters attach.
+policy, planner, vault, clock, the chat ports adapters attach, and the run observer.
 
 It decides nothing and calls nothing above it: events come in through
-:func:`bot.dispatch.dispatch`, and :func:`bot.app.build_app` builds it from settings."""
+:func:`bot.dispatch.dispatch`, and :func:`bot.app.build_app` builds it from settings.
+
+:class:`RunObserver` is the outbound port of execution: what a run asks and tells the
+conversation around it. The executor and the worker never import :mod:`bot.flow`; they call
+``app.observer``, and the composition root (:func:`bot.app.assemble`) plugs in flow's
+implementation (:class:`bot.flow.run_observer.ConversationObserver`) — as bolt-python's
+listeners never import the adapter that calls them."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any, Protocol
 
 from bot.chat.port import ChatPort
 from bot.core.audited import AuditedPort
 from bot.core.unconfigured import UnconfiguredPort, Undelivered
+from bot.domain import Actor
 from bot.planning import Planner
 from bot.policy import Policy
 from bot.registry import Registry
 from bot.settings import Settings
 from bot.store.database import Database
+from bot.store.goals import PlanView
+from bot.store.tables import StepRow
 from bot.vault import CredentialStore
+
+
+class RunObserver(Protocol):
+    async def approval_holds(self, app: Deputy, run_id: int, view: PlanView, step: StepRow,
+                             outputs: dict[str, Any], requester: Actor) -> bool:
+        """Before a step: False when what it would write changed since the approval (the
+        observer has asked again; the run stops)."""
+        ...
+
+    async def call_problem(self, app: Deputy, run_id: int, view: PlanView, step: StepRow,
+                           index: int, args: dict[str, Any], requester: Actor) -> str | None:
+        """Before one call: why it must not be sent (derived values changed), or None."""
+        ...
+
+    async def progressed(self, app: Deputy, view: PlanView) -> None:
+        """The run started or a step finished: show it (the plan card)."""
+        ...
+
+    async def finished(self, app: Deputy, view: PlanView, run_id: int, outputs: dict[str, Any],
+                       failed: StepRow | None, error: str, check: str) -> None:
+        """The run is over (``failed`` is None when it succeeded): record it for autopilot,
+        show the result, propose a re-plan after a failure."""
+        ...
+
+    async def tick(self, app: Deputy, now: datetime) -> None:
+        """The worker's periodic sweep: expire waiting plans, escalate, time out runs."""
+        ...
 
 
 class Deputy:
     def __init__(self, settings: Settings, database: Database, registry: Registry, policy: Policy,
                  planner: Planner, *, clock: Callable[[], datetime] | None = None,
-                 vault: CredentialStore | None = None) -> None:
+                 vault: CredentialStore | None = None, observer: RunObserver | None = None) -> None:
         self.settings = settings
         self.database = database
         self.registry = registry
@@ -34,6 +71,8 @@ class Deputy:
             database.clock = clock
         # per-user credentials; None in a process that runs only credential-free integrations
         self.vault = vault
+        # what runs report to (flow's ConversationObserver): plugged in by bot.app.assemble
+        self._observer = observer
         self.ports: dict[str, ChatPort] = {}
         # messages addressed to a platform with no port here: logged, and shown on /readyz
         self.undelivered = Undelivered()
@@ -49,6 +88,12 @@ class Deputy:
     @clock.setter
     def clock(self, clock: Callable[[], datetime]) -> None:
         self.database.clock = clock
+
+    @property
+    def observer(self) -> RunObserver:
+        if self._observer is None:
+            raise RuntimeError("no run observer: build the app with bot.app.build_app or assemble")
+        return self._observer
 
     def attach(self, port: ChatPort) -> None:
         """Use ``port`` for its platform; everything said through it is audited."""

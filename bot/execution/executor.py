@@ -19,12 +19,9 @@ from bot import metrics
 from bot.domain import Actor, Effect, GoalStatus, RunStatus, Step, StepStatus
 from bot.errors import DatabaseUnavailable, DeputyError, NotConnected, OutcomeUnknown
 from bot.execution.calls import call_action
-from bot.flow.autopilot import record_run
-from bot.flow.derived import call_problem
-from bot.flow.previews import approval_holds
-from bot.flow.proposals import facts_of
 from bot.planning.refs import ITEM, RefError, lookup, resolve
 from bot.policy.ratelimit import rate_limit_problem
+from bot.policy.request_facts import facts_of
 from bot.registry import CallContext
 from bot.store import audit, goals, runs
 from bot.store.goals import PlanView
@@ -61,8 +58,6 @@ def idempotency_key(run_id: int, step_id: str, item: int | None = None) -> str:
 
 
 async def execute_run(app: Deputy, run: RunRow, worker_id: str) -> RunStatus:
-    from bot.execution.reporting import report_finished, report_progress
-
     assert run.id is not None
     async with app.database.session() as session:
         view = await goals.view_by_version_id(session, run.plan_version_id)
@@ -72,7 +67,7 @@ async def execute_run(app: Deputy, run: RunRow, worker_id: str) -> RunStatus:
     assert requester is not None
     outputs: dict[str, Any] = {
         sid: r.result for sid, r in done.items() if r.status == StepStatus.SUCCEEDED}
-    await report_progress(app, view)
+    await app.observer.progressed(app, view)
     try:
         for step in view.steps:
             if step.step_id in outputs:
@@ -82,11 +77,11 @@ async def execute_run(app: Deputy, run: RunRow, worker_id: str) -> RunStatus:
             previous = done.get(step.step_id)
             if previous is not None and previous.status == StepStatus.STARTED:
                 _check_resumable(app, step, previous.args)
-            if not await approval_holds(app, run.id, view, step, outputs, requester):
+            if not await app.observer.approval_holds(app, run.id, view, step, outputs, requester):
                 return RunStatus.CANCELLED  # the writes changed since approval: asked again
             outputs[step.step_id] = await metrics.timed_step(
                 step.action, _run_step(app, run.id, view, step, requester, outputs))
-            await report_progress(app, view)
+            await app.observer.progressed(app, view)
     except StepFailed as failure:
         async with app.database.session() as session:
             await runs.finish_step(session, run.id, failure.step.step_id, StepStatus.FAILED,
@@ -97,18 +92,14 @@ async def execute_run(app: Deputy, run: RunRow, worker_id: str) -> RunStatus:
             await goals.set_goal_status(session, view.goal, GoalStatus.FAILED)
             await audit.append(session, "run_failed", goal_id=view.goal.id, data={
                 "run": run.id, "step": failure.step.step_id, "error": str(failure)})
-        await record_run(app, view, succeeded=False)
-        await report_progress(app, view)
-        await report_finished(app, view, run.id, outputs, failure.step, str(failure),
-                              check=failure.check)
+        await app.observer.finished(app, view, run.id, outputs, failure.step, str(failure),
+                                    failure.check)
         return RunStatus.FAILED
     async with app.database.session() as session:
         await runs.finish_run(session, run.id, RunStatus.SUCCEEDED)
         await goals.set_goal_status(session, view.goal, GoalStatus.DONE)
         await audit.append(session, "run_succeeded", goal_id=view.goal.id, data={"run": run.id})
-    await record_run(app, view, succeeded=True)
-    await report_progress(app, view)
-    await report_finished(app, view, run.id, outputs, None, "")
+    await app.observer.finished(app, view, run.id, outputs, None, "", "")
     return RunStatus.SUCCEEDED
 
 
@@ -198,7 +189,7 @@ async def _run_step(app: Deputy, run_id: int, view: PlanView, step: StepRow, req
     results = []
     for index, args in enumerate(arg_list):
         key = idempotency_key(run_id, step.step_id, index if step.for_each else None)
-        changed = await call_problem(app, run_id, view, step, index, args, requester)
+        changed = await app.observer.call_problem(app, run_id, view, step, index, args, requester)
         if changed:
             await _audit_failed_call(app, view, run_id, step, key, args, f"derived values changed: {changed}")
             raise StepFailed(step, f"step {step.position} ({step.action}) was stopped before this call: "

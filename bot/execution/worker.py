@@ -70,11 +70,9 @@ class Worker:
         return count
 
     async def sweep(self) -> None:
-        """Expire waiting plans, escalate, time out stuck runs (bot/flow/expiry.py)."""
-        from bot.flow.expiry import expire_and_escalate
-
+        """Expire waiting plans, escalate, time out stuck runs (the observer: bot/flow/expiry.py)."""
         try:
-            await expire_and_escalate(self.app, self.app.clock())
+            await self.app.observer.tick(self.app, self.app.clock())
         except DatabaseUnavailable as err:
             log.warning("worker %s: sweep skipped: %s", self.id, err)
         except Exception:

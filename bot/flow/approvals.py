@@ -20,9 +20,10 @@ from bot.flow.cards import build_card
 from bot.flow.connections import missing_connections
 from bot.flow.edits import apply_edits
 from bot.flow.membership import outsider_reason
-from bot.flow.proposals import consent_note, facts_of, propose, requester_label
+from bot.flow.proposals import consent_note, propose, requester_label
 from bot.planning.validation import validate_plan
 from bot.policy import PlanRequirement
+from bot.policy.request_facts import facts_of
 from bot.store import audit, goals, messages, previews, runs
 from bot.store.goals import PlanView
 

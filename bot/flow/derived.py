@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.domain import Actor
 from bot.errors import DeputyError
+from bot.execution.executor import call_with_credentials
 from bot.flow.answers import money
 from bot.planning.refs import RefError, is_ref
 from bot.registry.manifest import Derived
@@ -89,8 +90,6 @@ def _normal(label: str, value: Any) -> Any:
 async def derive(app: Deputy, requester: Actor, action: str, args: Mapping[str, Any], key: str) -> dict[str, Any] | None:
     """The derived values of one write call, looked up now; None when it declares none.
     DerivedUnknown when its arguments still hold references."""
-    from bot.execution.executor import call_with_credentials
-
     derived = spec_of(app, action)
     if derived is None:
         return None

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from bot.chat.inert import planner_words
 from bot.domain import Actor, Effect, PlanStatus, RunStatus
 from bot.errors import DeputyError, PermanentError
+from bot.execution.executor import call_with_credentials
 from bot.flow.answers import spec_lookup
 from bot.flow.cards import summarise_output
 from bot.flow.derived import KEY, derive_writes, difference
@@ -117,8 +118,6 @@ class Preview:
 
 async def run_previews(app: Deputy, view: PlanView) -> Preview:
     """Run the allowed read steps, store their outputs and the write hash; the card's note."""
-    from bot.execution.executor import call_with_credentials
-
     assert view.version.id is not None
     async with app.database.session() as session:
         requester = await goals.get_actor(session, view.goal.requester_key)

@@ -3,7 +3,6 @@ or an honest "I can't do that". Shared by new goals, thread replies, edits and r
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot import metrics
@@ -26,6 +25,7 @@ from bot.flow.plan_diff import describe_changes
 from bot.flow.previews import reads_trusted, run_previews
 from bot.planning.validation import validate_plan
 from bot.policy import RequestFacts, evaluate_plan, plan_requirement
+from bot.policy.request_facts import facts_of
 from bot.store import audit, goals, messages, previews
 from bot.store.goals import PlanView, StepVerdict
 from bot.store.tables import GoalRow
@@ -36,13 +36,6 @@ if TYPE_CHECKING:
 
 def where_of(goal: GoalRow) -> Where:
     return Where(platform=goal.platform, channel_id=goal.channel_id, thread_id=goal.thread_id)
-
-
-def facts_of(goal: GoalRow, now: datetime) -> RequestFacts:
-    """What the policy knows of a goal's request, including the requester's platform groups."""
-    return RequestFacts(requester_key=goal.requester_key,
-                        requester_groups=frozenset(goal.requester_groups or ()),
-                        channel_id=goal.channel_id, platform=goal.platform, now=now)
 
 
 async def requester_label(app: Deputy, key: str) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain import Actor
+from bot.store.tables import GoalRow
 
 
 @dataclass(frozen=True)
@@ -53,3 +54,10 @@ def member_of(members: list[str], key: str, home_team: str | None = None) -> boo
     if home_team is not None and team_of_key(key) != home_team:
         return False
     return key.split(":", 2)[-1] in members
+
+
+def facts_of(goal: GoalRow, now: datetime) -> RequestFacts:
+    """What the policy knows of a goal's request, including the requester's platform groups."""
+    return RequestFacts(requester_key=goal.requester_key,
+                        requester_groups=frozenset(goal.requester_groups or ()),
+                        channel_id=goal.channel_id, platform=goal.platform, now=now)

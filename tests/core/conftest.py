@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Deputy
+from bot.app import Deputy, assemble
 from bot.planning.rules import RulePlanner
 from bot.policy import load_policy
 from bot.registry import IntegrationEnv, discover
@@ -47,7 +47,7 @@ async def make_app(database: Database, settings: Settings, registry: Registry | 
     registry.start(IntegrationEnv(settings=settings, database=database, clock=clock))
     policy = load_policy(settings.resolved_policy_file)
     vault = CredentialStore(database, Keyring([generate_key("k1")]))
-    return Deputy(settings, database, registry, policy, RulePlanner(), clock=clock, vault=vault)
+    return assemble(settings, database, registry, policy, RulePlanner(), clock=clock, vault=vault)
 
 
 @pytest.fixture

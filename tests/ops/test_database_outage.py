@@ -19,7 +19,7 @@ from bot.chat.events import GoalPosted
 from bot.dispatch import dispatch
 from bot.domain import RunStatus
 from bot.errors import DatabaseUnavailable
-from bot.execution import reporting
+from bot.flow import reporting
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from bot.store.tables import GoalRow, PlanVersionRow, RunRow

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Deputy
+from bot.app import Deputy, assemble
 from bot.chat.port import MessageRef
 from bot.chat.replies import Reply
 from bot.domain import Actor, Where
@@ -71,7 +71,7 @@ async def deputy(database: Database, settings: Settings, clock: Clock,
                  port: RecordingPort) -> AsyncIterator[Deputy]:
     registry = discover(["local"])
     registry.start(IntegrationEnv(settings=settings, database=database, clock=clock))
-    app = Deputy(settings, database, registry, load_policy(settings.resolved_policy_file),
+    app = assemble(settings, database, registry, load_policy(settings.resolved_policy_file),
                  RulePlanner(), clock=clock)
     app.attach(port)
     yield app

@@ -22,7 +22,7 @@ from pydantic import SecretStr
 from sqlalchemy import text
 from sqlmodel import select
 
-from bot.app import Deputy
+from bot.app import Deputy, assemble
 from bot.domain import PlanDraft, Step
 from bot.policy import load_policy
 from bot.registry import IntegrationEnv, discover
@@ -137,7 +137,7 @@ async def world(database: Database, tmp_path: Path) -> AsyncIterator[World]:
     clock = Clock()
     registry = discover(["crm"])
     registry.start(IntegrationEnv(settings=settings, database=database, clock=clock))
-    deputy = Deputy(settings, database, registry, load_policy(settings.resolved_policy_file),
+    deputy = assemble(settings, database, registry, load_policy(settings.resolved_policy_file),
                     ScriptedPlanner(*[_search_plan() for _ in range(4)]), clock=clock,
                     vault=CredentialStore(database, Keyring([generate_key("k1")])))
     web_app = web.Application()
@@ -323,7 +323,7 @@ async def test_without_a_client_id_connect_keeps_the_private_app_token_form(
     settings = oauth_settings(home=tmp_path / "home", integrations=["crm"])
     registry = discover(["crm"])
     registry.start(IntegrationEnv(settings=settings, database=database, clock=Clock()))
-    deputy = Deputy(settings, database, registry, load_policy(settings.resolved_policy_file),
+    deputy = assemble(settings, database, registry, load_policy(settings.resolved_policy_file),
                     ScriptedPlanner(), vault=CredentialStore(database, Keyring([generate_key("k1")])))
     asked: list[str] = []
 

@@ -10,6 +10,7 @@ from bot.flow.answers import leaf_answers, spec_lookup
 from bot.flow.approvals import refresh_card
 from bot.flow.cards import summarise_output
 from bot.flow.context import planning_context
+from bot.flow.digests import report_monitor_run
 from bot.flow.proposals import propose, where_of
 from bot.planning import ReplanRequest
 from bot.store import goals
@@ -29,8 +30,6 @@ async def report_finished(app: Deputy, view: PlanView, run_id: int, outputs: dic
                           failed: StepRow | None, error: str, check: str = "") -> None:
     """``check``: for a write whose outcome is unknown, what to look at before re-running it
     (the re-plan card shows it first)."""
-    from bot.scheduling.digests import report_monitor_run
-
     # a monitor's run answers with a digest in its channel (or nothing), never a RunResult
     if await report_monitor_run(app, view, run_id, outputs, failed, error):
         return
