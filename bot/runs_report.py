@@ -29,7 +29,7 @@ async def list_runs_report(settings: Settings, as_json: bool) -> None:
     try:
         async with db.session() as session:
             rows = await runs.list_runs(session)
-            items = [_run_summary(r, await session.get(GoalRow, r.goal_id)) for r in rows]
+            items = [_run_summary(r, await goals.get_goal(session, r.goal_id)) for r in rows]
     finally:
         await db.dispose()
     if as_json:
@@ -44,10 +44,10 @@ async def list_runs_report(settings: Settings, as_json: bool) -> None:
 
 async def run_details(db: Database, run_id: int) -> dict[str, Any] | None:
     async with db.session() as session:
-        run = await session.get(RunRow, run_id)
+        run = await runs.get_run(session, run_id)
         if run is None:
             return None
-        goal = await session.get(GoalRow, run.goal_id)
+        goal = await goals.get_goal(session, run.goal_id)
         view = await goals.view_by_version_id(session, run.plan_version_id)
         results = await runs.step_results(session, run_id)
         approvers = await goals.approvers_of(session, view.version) if view else []

@@ -50,13 +50,12 @@ class Worker:
     async def _fail(self, run_id: int | None, reason: str) -> None:
         from bot.domain import GoalStatus, RunStatus
         from bot.store import audit, goals
-        from bot.store.tables import GoalRow
 
         if run_id is None:
             return
         async with self.app.database.session() as session:
             run = await runs.finish_run(session, run_id, RunStatus.FAILED, error=reason)
-            goal = await session.get(GoalRow, run.goal_id)
+            goal = await goals.get_goal(session, run.goal_id)
             if goal is not None:
                 await goals.set_goal_status(session, goal, GoalStatus.FAILED)
             await audit.append(session, "run_failed", goal_id=run.goal_id,

@@ -15,7 +15,7 @@ from bot.scheduling.phrases import describe
 from bot.scheduling.post_when import findings, fingerprint, should_post
 from bot.scheduling.service import next_run
 from bot.scheduling.template import render
-from bot.store import goals
+from bot.store import firings, goals
 from bot.store import monitors as store
 from bot.store.goals import PlanView
 from bot.store.monitors import FiringOutcome, MonitorRow
@@ -47,7 +47,7 @@ async def report_monitor_run(app: Deputy, view: PlanView, run_id: int, outputs: 
     """Report a finished run that belongs to a monitor; False when it does not."""
     assert view.goal.id is not None
     async with app.database.session() as session:
-        firing = await store.firing_of_goal(session, view.goal.id)
+        firing = await firings.firing_of_goal(session, view.goal.id)
         monitor = await store.get_monitor(session, firing.monitor_id) if firing else None
     if firing is None or monitor is None:
         return False
@@ -71,11 +71,7 @@ async def report_monitor_run(app: Deputy, view: PlanView, run_id: int, outputs: 
     answers = leaf_answers(list(view.steps), outputs, spec_lookup(app.registry), run_id)
     digest = build_digest(monitor, view, run_id, outputs, late, now_next, answers)
     async with app.database.session() as session:
-        row = await store.get_monitor(session, monitor.id or 0, for_update=True)
-        assert row is not None
-        row.last_fingerprint = fingerprint(outputs)
-        row.last_digest_at = app.clock()
-        session.add(row)
+        await store.set_digested(session, monitor.id or 0, fingerprint(outputs), app.clock())
     await _set_outcome(app, firing.id, FiringOutcome.POSTED, "")
     await port.post(where, digest)  # each adapter renders it natively
     return True
@@ -89,7 +85,4 @@ def _tz(monitor: MonitorRow) -> Any:
 
 async def _set_outcome(app: Deputy, firing_id: int | None, outcome: str, detail: str) -> None:
     async with app.database.session() as session:
-        row = await session.get(store.MonitorFiringRow, firing_id)
-        if row is not None:
-            row.outcome, row.detail = outcome, detail
-            session.add(row)
+        await firings.set_outcome(session, firing_id, outcome, detail)

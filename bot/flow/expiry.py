@@ -25,7 +25,6 @@ from bot.domain import GoalStatus, PlanStatus, RunStatus
 from bot.flow.proposals import where_of
 from bot.store import audit, goals, reminders, runs
 from bot.store.goals import PlanView
-from bot.store.tables import GoalRow
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -111,7 +110,7 @@ async def _time_out_queued_runs(app: Deputy, now: datetime) -> int:
             assert run.id is not None
             reason = f"no worker started this run within {hours_text(timeout)}; nothing was run"
             await runs.finish_run(session, run.id, RunStatus.FAILED, error=reason)
-            goal = await session.get(GoalRow, run.goal_id)
+            goal = await goals.get_goal(session, run.goal_id)
             if goal is not None:
                 await goals.set_goal_status(session, goal, GoalStatus.FAILED)
             await audit.append(session, "run_failed", goal_id=run.goal_id,

@@ -15,6 +15,7 @@ from bot.flow.monitor_goals import propose_if_scheduled
 from bot.flow.proposals import propose
 from bot.flow.suggestions import SUGGESTED
 from bot.store import audit, goals
+from bot.store import thread as thread_messages
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -51,10 +52,7 @@ async def on_goal(app: Deputy, event: GoalPosted) -> None:
     metrics.GOALS_CREATED.inc()
     thread = await port.open_thread(event.where, text, event.message_id)
     async with app.database.session() as session:
-        row = await session.get(type(goal), goal_id)
-        assert row is not None
-        row.thread_id = thread.thread_id
-        session.add(row)
+        await goals.set_thread(session, goal_id, thread.thread_id)
     if await propose_if_scheduled(app, event, goal_id, text):
         return  # "every Monday at 9 …": a monitor proposal, its schedule read out first
     context = await planning_context(app, event.actor, where=event.where, goal=text)
@@ -78,14 +76,14 @@ async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
             busy = True
         elif outsider is None:
             await goals.upsert_actor(session, event.actor)
-            stored = await goals.add_thread_message(
+            stored = await thread_messages.add_thread_message(
                 session, goal.id, event.actor.label, text, author_key=event.actor.key,
                 event_id=event.event_id, status="" if by_requester else SUGGESTED)
             replayed = stored is None  # the platform delivered this reply before (a restart)
             if not replayed:
                 await audit.append(session, "thread_reply" if by_requester else "suggestion",
                                    actor_key=event.actor.key, goal_id=goal.id, data={"text": text})
-        history = tuple(await goals.thread_history(session, goal.id))
+        history = tuple(await thread_messages.thread_history(session, goal.id))
         goal_id, goal_text = goal.id, goal.text
     port = app.port(event.where.platform)
     if outsider is not None or busy:

@@ -9,7 +9,6 @@ from bot.chat.replies import ConnectForm, Notice
 from bot.domain import GoalStatus, PlanStatus, RunStatus
 from bot.flow import connections, memory_commands, monitor_commands
 from bot.store import audit, goals, runs
-from bot.store.tables import GoalRow
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -73,7 +72,7 @@ async def _cancel(app: Deputy, event: CommandInvoked) -> Notice:
         return Notice("Use: cancel GOAL_ID (see `status` for your goals' ids).", tone="warning")
     goal_id = int(arg)
     async with app.database.session() as session:
-        goal = await session.get(GoalRow, goal_id, with_for_update=True)
+        goal = await goals.get_goal(session, goal_id, lock=True)
         if goal is None:
             return Notice(f"There is no goal #{goal_id}.", tone="warning")
         if goal.requester_key != event.actor.key:

@@ -26,7 +26,6 @@ from bot.scheduling import service
 from bot.scheduling.phrases import ScheduledGoal, describe, find_schedule
 from bot.store import audit, goals
 from bot.store.monitors import MonitorRow
-from bot.store.tables import GoalRow
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -41,13 +40,13 @@ async def propose_if_scheduled(app: Deputy, event: GoalPosted, goal_id: int, tex
     if found is None:
         return False
     async with app.database.session() as session:
-        goal = await session.get(GoalRow, goal_id)
+        goal = await goals.get_goal(session, goal_id)
         assert goal is not None
         thread = where_of(goal)
     port = app.port(event.where.platform)
     message, status = await _propose(app, event, goal_id, found, thread)
     async with app.database.session() as session:
-        row = await session.get(GoalRow, goal_id, with_for_update=True)
+        row = await goals.get_goal(session, goal_id, lock=True)
         if row is not None:
             # the goal was to propose the monitor; from here the monitor lives in `monitors`
             await goals.set_goal_status(session, row, status)

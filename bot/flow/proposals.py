@@ -27,6 +27,7 @@ from bot.planning.validation import validate_plan
 from bot.policy import RequestFacts, evaluate_plan, plan_requirement
 from bot.policy.request_facts import facts_of
 from bot.store import audit, goals, messages, previews
+from bot.store import thread as thread_messages
 from bot.store.goals import PlanView, StepVerdict
 from bot.store.tables import GoalRow
 
@@ -62,7 +63,7 @@ async def consent_note(app: Deputy, view: PlanView) -> str:
 async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, reason: str,
                   author_key: str | None, note: str = "") -> None:
     async with app.database.session() as session:
-        goal = await session.get(GoalRow, goal_id)
+        goal = await goals.get_goal(session, goal_id)
         assert goal is not None
         await goals.add_usage(session, goal, outcome.usage)
     metrics.count_tokens(outcome.usage)
@@ -70,10 +71,10 @@ async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, reason
     port = app.port(goal.platform)
     if isinstance(outcome, Clarification):
         async with app.database.session() as session:
-            goal = await session.get(GoalRow, goal_id)
+            goal = await goals.get_goal(session, goal_id)
             assert goal is not None
             await goals.set_goal_status(session, goal, GoalStatus.WAITING)
-            await goals.add_thread_message(session, goal_id, "Deputy", outcome.question)
+            await thread_messages.add_thread_message(session, goal_id, "Deputy", outcome.question)
             await audit.append(session, "question", goal_id=goal_id, data={"question": outcome.question})
         await port.post(where, Question(outcome.question))
         return
@@ -87,7 +88,7 @@ async def _same_as_waiting(app: Deputy, goal_id: int, draft: PlanDraft) -> bool:
     """A reply or edit that leaves the waiting plan exactly as it is makes no new version
     (approvals would be voided for nothing): say so instead."""
     async with app.database.session() as session:
-        goal = await session.get(GoalRow, goal_id)
+        goal = await goals.get_goal(session, goal_id)
         plan = await goals.plan_for_goal(session, goal_id)
         view = await goals.load_view(session, plan.id) if plan is not None and plan.id else None
     if goal is None or view is None or view.version.status != PlanStatus.PROPOSED:
@@ -110,10 +111,10 @@ async def _nothing_to_approve(app: Deputy, goal_id: int, view: PlanView, blocker
         current = await goals.load_view(session, view.plan.id or 0, view.version.version, for_update=True)
         if current is not None:
             await goals.set_version_status(session, current.version, PlanStatus.SUPERSEDED)
-        goal = await session.get(GoalRow, goal_id)
+        goal = await goals.get_goal(session, goal_id)
         assert goal is not None
         await goals.set_goal_status(session, goal, GoalStatus.WAITING)
-        await goals.add_thread_message(session, goal_id, "Deputy", question)
+        await thread_messages.add_thread_message(session, goal_id, "Deputy", question)
         await audit.append(session, "preview_found_nothing", goal_id=goal_id, data={
             "plan": view.plan.id, "version": view.version.version, "found": list(blockers)})
     port = app.port(goal.platform)
@@ -123,7 +124,7 @@ async def _nothing_to_approve(app: Deputy, goal_id: int, view: PlanView, blocker
 
 async def _unplanned(app: Deputy, goal_id: int, message: str) -> None:
     async with app.database.session() as session:
-        goal = await session.get(GoalRow, goal_id)
+        goal = await goals.get_goal(session, goal_id)
         assert goal is not None
         await goals.set_goal_status(session, goal, GoalStatus.UNPLANNED)
         await audit.append(session, "unplanned", goal_id=goal_id, data={"message": message})
@@ -166,7 +167,7 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
         return
     verdicts = []
     async with app.database.session() as session:
-        asking = await session.get(GoalRow, goal_id)
+        asking = await goals.get_goal(session, goal_id)
         assert asking is not None
     facts = facts_of(asking, app.clock())
     effects = []
@@ -181,7 +182,7 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
                                     reason=decision.reason, rule=decision.rule))
     requirement = plan_requirement(decisions)
     async with app.database.session() as session:
-        goal = await session.get(GoalRow, goal_id)
+        goal = await goals.get_goal(session, goal_id)
         assert goal is not None
         old = await goals.plan_for_goal(session, goal_id)
         old_view = await goals.load_view(session, old.id) if old and old.id else None

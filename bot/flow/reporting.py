@@ -14,6 +14,7 @@ from bot.flow.digests import report_monitor_run
 from bot.flow.proposals import propose, where_of
 from bot.planning import ReplanRequest
 from bot.store import goals
+from bot.store import thread as thread_messages
 from bot.store.goals import PlanView
 from bot.store.tables import StepRow
 
@@ -60,7 +61,7 @@ async def _replan(app: Deputy, view: PlanView, outputs: dict[str, Any], failed: 
     assert view.goal.id is not None and view.plan.id is not None
     async with app.database.session() as session:
         requester = await goals.get_actor(session, view.goal.requester_key)
-        history = tuple(await goals.thread_history(session, view.goal.id))
+        history = tuple(await thread_messages.thread_history(session, view.goal.id))
         replans = await goals.count_versions(session, view.plan.id, reason_prefix="re-planned")
     assert requester is not None
     if replans >= app.settings.max_replans:

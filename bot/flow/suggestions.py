@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlmodel import col, select
-
 from bot.chat.buttons import ButtonId
 from bot.chat.events import ButtonPressed
 from bot.chat.replies import Button, Notice
@@ -20,22 +18,21 @@ from bot.domain import GoalStatus, PlanStatus
 from bot.flow.context import planning_context
 from bot.flow.membership import outsider_reason
 from bot.store import audit, goals
+from bot.store import thread as thread_messages
 from bot.store.goals import PlanView
 from bot.store.tables import ThreadMessageRow
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
 
-SUGGESTED = "suggested"
+SUGGESTED = thread_messages.SUGGESTED
 ACCEPTED = "accepted"
 
 
 async def pending(app: Deputy, goal_id: int) -> ThreadMessageRow | None:
     """The newest suggestion of a goal nobody has accepted yet."""
     async with app.database.session() as session:
-        return (await session.exec(select(ThreadMessageRow).where(
-            ThreadMessageRow.goal_id == goal_id, ThreadMessageRow.status == SUGGESTED)
-            .order_by(col(ThreadMessageRow.id).desc()))).first()
+        return await thread_messages.pending_suggestion(session, goal_id)
 
 
 async def card_extras(app: Deputy, view: PlanView) -> tuple[str, tuple[Button, ...]]:
@@ -64,7 +61,7 @@ async def on_accept(app: Deputy, event: ButtonPressed, plan_id: int, message_id:
 
     async with app.database.session() as session:
         view = await goals.load_view(session, plan_id)
-        message = await session.get(ThreadMessageRow, message_id, with_for_update=True)
+        message = await thread_messages.message_for_update(session, message_id)
         if view is None or message is None or message.goal_id != view.goal.id:
             refusal: str | None = "I can't find that suggestion; nothing was changed."
         else:
@@ -83,13 +80,12 @@ async def on_accept(app: Deputy, event: ButtonPressed, plan_id: int, message_id:
             elif view.goal.status == GoalStatus.RUNNING:
                 refusal = "This goal is running now; I will change nothing until it ends."
             else:
-                message.status = ACCEPTED
-                session.add(message)
+                await thread_messages.set_status(session, message, ACCEPTED)
                 await goals.upsert_actor(session, event.actor)
                 await audit.append(session, "suggestion_accepted", actor_key=event.actor.key,
                                    goal_id=view.goal.id, data={"message": message.id,
                                                                "author": message.author_key})
-                history = tuple(await goals.thread_history(session, message.goal_id))
+                history = tuple(await thread_messages.thread_history(session, message.goal_id))
                 author_key, author, text = message.author_key, message.author, message.text
     if refusal is not None:
         await tell(refusal)

@@ -24,7 +24,7 @@ from bot.flow.membership import outsider_reason
 from bot.planning.refs import RefError, lookup
 from bot.store import audit, goals, runs
 from bot.store.goals import PlanView
-from bot.store.tables import GoalRow, RunRow, StepResultRow
+from bot.store.tables import RunRow, StepResultRow
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -107,12 +107,8 @@ def _window_problem(app: Deputy, run: RunRow) -> str | None:
 
 
 async def _already_undone(app: Deputy, platform: str, run_id: int) -> bool:
-    from sqlmodel import select
-
     async with app.database.session() as session:
-        found = (await session.exec(select(GoalRow.id).where(
-            GoalRow.platform == platform, GoalRow.source_event_id == _source_id(run_id)))).first()
-    return found is not None
+        return await goals.goal_for_event(session, platform, _source_id(run_id)) is not None
 
 
 async def on_undo(app: Deputy, event: ButtonPressed, button: ButtonId) -> None:

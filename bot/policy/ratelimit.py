@@ -17,16 +17,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from bot.domain import Effect, StepStatus
+from bot.domain import Effect
 from bot.domain import Step as DomainStep
 from bot.policy.evaluate import evaluate_step
 from bot.policy.model import Policy, RateLimit, Rule
 from bot.policy.request_facts import RequestFacts
-from bot.store.tables import GoalRow, RunRow, StepResultRow
+from bot.store import runs
+from bot.store.database import Session
 
 
 class EffectSource(Protocol):
@@ -49,23 +46,16 @@ def _names(rule: Rule, action: str, registry: EffectSource | None) -> bool:
     return True
 
 
-async def count_writes(session: AsyncSession, rule: Rule, limit: RateLimit, requester_key: str,
+async def count_writes(session: Session, rule: Rule, limit: RateLimit, requester_key: str,
                        team: str, now: datetime, registry: EffectSource | None = None) -> int:
     since = now - limit.window
-    query = (select(StepResultRow.action, StepResultRow.args)
-             .join(RunRow, col(RunRow.id) == col(StepResultRow.run_id))
-             .join(GoalRow, col(GoalRow.id) == col(RunRow.goal_id))
-             .where(col(StepResultRow.status) == StepStatus.SUCCEEDED,
-                    col(StepResultRow.finished_at) >= since,
-                    col(StepResultRow.finished_at) <= now))
     if limit.scope == "user":
-        query = query.where(col(GoalRow.requester_key) == requester_key)
+        done = await runs.succeeded_calls(session, since, now, requester_key=requester_key)
     else:
         platform = requester_key.split(":", 1)[0]
-        prefix = f"{platform}:{team}:"
-        query = query.where(func.substr(col(GoalRow.requester_key), 1, len(prefix)) == prefix)
+        done = await runs.succeeded_calls(session, since, now, requester_prefix=f"{platform}:{team}:")
     total = 0
-    for action, args in await session.exec(query):
+    for action, args in done:
         if _names(rule, action, registry):
             calls = args if isinstance(args, list) else [args]
             total += amount_of(limit, calls) if limit.sum else len(calls)
@@ -84,7 +74,7 @@ def amount_of(limit: RateLimit, calls: Sequence[Any]) -> int:
     return total
 
 
-async def rate_limit_problem(session: AsyncSession, policy: Policy, step: DomainStep, requester_key: str,
+async def rate_limit_problem(session: Session, policy: Policy, step: DomainStep, requester_key: str,
                              team: str, now: datetime, *, effect: Effect = Effect.WRITE,
                              facts: RequestFacts | None = None, registry: EffectSource | None = None,
                              calls: int = 1, arg_list: Sequence[Mapping[str, Any]] | None = None) -> str | None:

@@ -14,18 +14,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot import metrics
 from bot.chat.replies import Notice
 from bot.domain import Effect, PlanDraft, Where
 from bot.policy import evaluate_step
-from bot.store import audit, goals
+from bot.store import audit, firings, goals
 from bot.store import monitors as store
+from bot.store.database import Session
+from bot.store.firings import DuplicateFiring, QueuedFiring
 from bot.store.goals import StepVerdict
-from bot.store.monitors import FiringOutcome, MonitorRow, MonitorStatus, QueuedFiring
+from bot.store.monitors import FiringOutcome, MonitorFiringRow, MonitorRow, MonitorStatus
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -63,8 +61,7 @@ async def enqueue_batch(app: Deputy, items: list[tuple[int, datetime]], *,
                         manual: bool = False) -> list[FiringResult]:
     items = [(m, t.astimezone(UTC)) for m, t in items]
     async with app.database.session() as session:
-        found = await session.exec(select(MonitorRow).where(col(MonitorRow.id).in_({m for m, _ in items})))
-        monitors = {r.id: r for r in found}
+        monitors = await store.monitors_by_id(session, {m for m, _ in items})
     results: dict[int, FiringResult] = {}
     batch: list[QueuedFiring] = []
     owners: dict[str, set[str]] = {}
@@ -99,7 +96,7 @@ async def enqueue_batch(app: Deputy, items: list[tuple[int, datetime]], *,
     return [results[n] for n in range(len(items))]
 
 
-def _record_lag(app: Deputy, batch: list[QueuedFiring], written: list[store.MonitorFiringRow | None]) -> None:
+def _record_lag(app: Deputy, batch: list[QueuedFiring], written: list[MonitorFiringRow | None]) -> None:
     """deputy_scheduler_lag_seconds: from a firing's scheduled time to its commit, for the
     scheduled (not manual) firings this process just wrote; a batch reports its latest."""
     committed = app.clock()
@@ -118,25 +115,25 @@ def _verdicts(app: Deputy, draft: PlanDraft) -> list[StepVerdict]:
     return verdicts
 
 
-async def _write(app: Deputy, batch: list[QueuedFiring]) -> list[store.MonitorFiringRow | None]:
+async def _write(app: Deputy, batch: list[QueuedFiring]) -> list[MonitorFiringRow | None]:
     if not batch:
         return []
     try:
         async with app.database.session() as session:
-            written = await store.queue_firings(session, batch)
+            written = await firings.queue_firings(session, batch)
             await _audit(session, written, batch)
         return written
-    except IntegrityError as err:
+    except DuplicateFiring as err:
         if len(batch) == 1:
             log.info("firing of monitor %s at %s already written (%s)", batch[0].monitor.id,
-                     batch[0].scheduled_at, type(err.orig).__name__)
+                     batch[0].scheduled_at, err)
             return [None]  # another scheduler wrote this very firing a moment ago
         log.warning("a batch of %d firings hit a duplicate; writing them one by one", len(batch))
     # a concurrent duplicate somewhere in the batch: write one by one, skipping it
     return [row for q in batch for row in await _write(app, [q])]
 
 
-async def _audit(session: AsyncSession, written: list[store.MonitorFiringRow | None], batch: list[QueuedFiring]) -> None:
+async def _audit(session: Session, written: list[MonitorFiringRow | None], batch: list[QueuedFiring]) -> None:
     entries = [{"monitor": q.monitor.id, "scheduled": q.scheduled_at.isoformat(), "run": f.run_id,
                 "manual": q.manual, "outcome": f.outcome} for q, f in zip(batch, written, strict=True) if f]
     if entries:

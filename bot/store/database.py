@@ -18,6 +18,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.errors import DatabaseUnavailable
 from bot.store.clock import Clock, clock_in_use, system_clock
 
+# what repositories take: callers open it with ``database.session()`` and pass it on
+Session = AsyncSession
+
 AUDIT_KEYS = "audit_keys"  # session.info key: what audit records are signed with
 
 CONNECT_TIMEOUT_SECONDS = 3.0

@@ -1,4 +1,4 @@
-"""Goals, plans, plan versions, steps, approvals and thread messages."""
+"""Goals, plans, plan versions, steps and approvals (thread messages: bot/store/thread.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from bot.store.tables import (
     PlanRow,
     PlanVersionRow,
     StepRow,
-    ThreadMessageRow,
     utcnow,
 )
 
@@ -68,11 +67,8 @@ async def get_actor(session: AsyncSession, key: str) -> Actor | None:
 async def create_goal(session: AsyncSession, actor: Actor, where: Where, text: str,
                       event_id: str | None) -> GoalRow | None:
     """A new goal, or None when this platform event was already seen (a retry)."""
-    if event_id is not None:
-        existing = (await session.exec(select(GoalRow).where(
-            GoalRow.platform == where.platform, GoalRow.source_event_id == event_id))).first()
-        if existing is not None:
-            return None
+    if event_id is not None and await goal_for_event(session, where.platform, event_id) is not None:
+        return None
     row = GoalRow(requester_key=actor.key, platform=where.platform, team_id=actor.team_id,
                   channel_id=where.channel_id,
                   thread_id=where.thread_id, source_event_id=event_id, text=text,
@@ -84,6 +80,19 @@ async def create_goal(session: AsyncSession, actor: Actor, where: Where, text: s
     except IntegrityError:
         return None  # a concurrent delivery of the same event won the race
     return row
+
+
+async def get_goal(session: AsyncSession, goal_id: int, *, lock: bool = False) -> GoalRow | None:
+    """The goal; ``lock`` holds its row until the session ends (PostgreSQL)."""
+    return await session.get(GoalRow, goal_id, with_for_update=lock or None)
+
+
+async def set_thread(session: AsyncSession, goal_id: int, thread_id: str | None) -> None:
+    """Where the goal's conversation continues, once its thread is opened."""
+    row = await session.get(GoalRow, goal_id)
+    assert row is not None
+    row.thread_id = thread_id
+    session.add(row)
 
 
 async def goal_by_thread(session: AsyncSession, where: Where) -> GoalRow | None:
@@ -111,34 +120,6 @@ async def add_usage(session: AsyncSession, goal: GoalRow, usage: dict[str, int])
     goal.usage = total
     session.add(goal)
     await session.flush()
-
-
-async def add_thread_message(session: AsyncSession, goal_id: int, author: str, text: str, *,
-                             author_key: str | None = None, event_id: str | None = None,
-                             status: str = "") -> ThreadMessageRow | None:
-    """The stored message, or None when this platform event was stored already (a replay)."""
-    if event_id is not None:
-        existing = (await session.exec(select(ThreadMessageRow.id).where(
-            ThreadMessageRow.goal_id == goal_id, ThreadMessageRow.source_event_id == event_id))).first()
-        if existing is not None:
-            return None
-    row = ThreadMessageRow(goal_id=goal_id, author=author, author_key=author_key,
-                           source_event_id=event_id, status=status, text=text)
-    session.add(row)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        return None  # a concurrent delivery of the same event won the race
-    return row
-
-
-async def thread_history(session: AsyncSession, goal_id: int) -> list[tuple[str, str]]:
-    """What was said in the thread, for planning: suggestions nobody accepted are left out."""
-    rows = await session.exec(select(ThreadMessageRow).where(
-        ThreadMessageRow.goal_id == goal_id, ThreadMessageRow.status != "suggested")
-        .order_by(col(ThreadMessageRow.id)))
-    return [(r.author, r.text) for r in rows]
 
 
 async def plan_for_goal(session: AsyncSession, goal_id: int) -> PlanRow | None:
@@ -268,6 +249,12 @@ async def approving_actors(session: AsyncSession, version: PlanVersionRow) -> li
         if actor is not None:
             actors.append(actor.model_copy(update={"groups": frozenset(row.groups)}))
     return actors
+
+
+async def goal_for_event(session: AsyncSession, platform: str, event_id: str) -> GoalRow | None:
+    """The goal a platform event (or an undo of a run, bot/flow/undo.py) created, if any."""
+    return (await session.exec(select(GoalRow).where(
+        GoalRow.platform == platform, GoalRow.source_event_id == event_id))).first()
 
 
 async def open_goals_of(session: AsyncSession, actor_key: str, limit: int = 20) -> list[GoalRow]:

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import RunStatus, StepStatus
-from bot.store.tables import RunRow, StepResultRow, utcnow
+from bot.store.tables import GoalRow, RunRow, StepResultRow, utcnow
 
 
 async def create_run(session: AsyncSession, goal_id: int, version_id: int) -> tuple[RunRow, bool]:
@@ -109,6 +109,30 @@ async def finish_run(session: AsyncSession, run_id: int, status: RunStatus, *,
     session.add(run)
     await session.flush()
     return run
+
+
+async def get_run(session: AsyncSession, run_id: int) -> RunRow | None:
+    return await session.get(RunRow, run_id)
+
+
+async def succeeded_calls(session: AsyncSession, since: datetime, until: datetime, *,
+                          requester_key: str | None = None,
+                          requester_prefix: str | None = None) -> list[tuple[str, Any]]:
+    """(action, args) of the steps that succeeded between ``since`` and ``until``, of one
+    requester's goals or of every requester whose key starts with ``requester_prefix``
+    (a team: ``platform:team:``), for rate limits (bot/policy/ratelimit.py)."""
+    query = (select(StepResultRow.action, StepResultRow.args)
+             .join(RunRow, col(RunRow.id) == col(StepResultRow.run_id))
+             .join(GoalRow, col(GoalRow.id) == col(RunRow.goal_id))
+             .where(col(StepResultRow.status) == StepStatus.SUCCEEDED,
+                    col(StepResultRow.finished_at) >= since,
+                    col(StepResultRow.finished_at) <= until))
+    if requester_key is not None:
+        query = query.where(col(GoalRow.requester_key) == requester_key)
+    if requester_prefix is not None:
+        query = query.where(
+            func.substr(col(GoalRow.requester_key), 1, len(requester_prefix)) == requester_prefix)
+    return [(action, args) for action, args in await session.exec(query)]
 
 
 async def list_runs(session: AsyncSession, limit: int = 50) -> list[RunRow]:

@@ -16,7 +16,7 @@ from bot.execution.worker import Worker
 from bot.scheduling import service
 from bot.scheduling.firing import enqueue_firing
 from bot.scheduling.model import PostWhen, Schedule
-from bot.store import monitors as store
+from bot.store import firings
 from bot.store.tables import RunRow
 from integrations.local.tables import LocalInvoice
 from tests.scheduling.conftest import FINANCE, OWNER, START, Clock, RecordingPort
@@ -83,7 +83,7 @@ async def test_non_empty_condition_stays_quiet_when_nothing_is_found(
     await Worker(deputy).drain()
     assert digests(port) == []
     async with deputy.database.session() as session:
-        [firing] = await store.firings_of(session, monitor_id)
+        [firing] = await firings.firings_of(session, monitor_id)
     assert firing.outcome == "quiet"
 
 

@@ -17,8 +17,9 @@ from bot.app import Deputy
 from bot.scheduling import service
 from bot.scheduling.model import Schedule
 from bot.scheduling.runner import MonitorScheduler
-from bot.store import monitors as store
+from bot.store import firings
 from bot.store.database import sync_url
+from bot.store.monitors import MonitorFiringRow
 from tests.scheduling.conftest import FINANCE, OWNER, Clock
 from tests.scheduling.test_monitors import OVERDUE
 
@@ -97,12 +98,12 @@ async def test_a_digest_missed_during_downtime_fires_once_on_return(deputy: Depu
     jobs.update_job(job)
     engine.dispose()
 
-    async def firings() -> list[store.MonitorFiringRow]:
+    async def firings_now() -> list[MonitorFiringRow]:
         async with deputy.database.session() as session:
-            return await store.firings_of(session, row.id or 0)
+            return await firings.firings_of(session, row.id or 0)
 
     async def fired() -> bool:
-        return len(await firings()) >= 1
+        return len(await firings_now()) >= 1
 
     async def caught_up() -> bool:
         # APScheduler submits every run of a due job in one pass, then stores its next time:
@@ -118,6 +119,6 @@ async def test_a_digest_missed_during_downtime_fires_once_on_return(deputy: Depu
         await eventually(caught_up)
     finally:
         await stop(task)  # a clean stop waits for the firings handed over: nothing is in flight
-    [firing] = await firings()
+    [firing] = await firings_now()
     # the latest missed time, not the first one
     assert datetime.now(UTC) - firing.scheduled_at < timedelta(seconds=65)

@@ -1,0 +1,56 @@
+"""What was said in a goal's thread: the requester's replies and others' suggestions."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.store.tables import ThreadMessageRow
+
+SUGGESTED = "suggested"
+
+
+async def add_thread_message(session: AsyncSession, goal_id: int, author: str, text: str, *,
+                             author_key: str | None = None, event_id: str | None = None,
+                             status: str = "") -> ThreadMessageRow | None:
+    """The stored message, or None when this platform event was stored already (a replay)."""
+    if event_id is not None:
+        existing = (await session.exec(select(ThreadMessageRow.id).where(
+            ThreadMessageRow.goal_id == goal_id, ThreadMessageRow.source_event_id == event_id))).first()
+        if existing is not None:
+            return None
+    row = ThreadMessageRow(goal_id=goal_id, author=author, author_key=author_key,
+                           source_event_id=event_id, status=status, text=text)
+    session.add(row)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        return None  # a concurrent delivery of the same event won the race
+    return row
+
+
+async def thread_history(session: AsyncSession, goal_id: int) -> list[tuple[str, str]]:
+    """What was said in the thread, for planning: suggestions nobody accepted are left out."""
+    rows = await session.exec(select(ThreadMessageRow).where(
+        ThreadMessageRow.goal_id == goal_id, ThreadMessageRow.status != SUGGESTED)
+        .order_by(col(ThreadMessageRow.id)))
+    return [(r.author, r.text) for r in rows]
+
+
+async def pending_suggestion(session: AsyncSession, goal_id: int) -> ThreadMessageRow | None:
+    """The newest suggestion of a goal nobody has accepted yet."""
+    return (await session.exec(select(ThreadMessageRow).where(
+        ThreadMessageRow.goal_id == goal_id, ThreadMessageRow.status == SUGGESTED)
+        .order_by(col(ThreadMessageRow.id).desc()))).first()
+
+
+async def message_for_update(session: AsyncSession, message_id: int) -> ThreadMessageRow | None:
+    """A message, its row held until the session ends."""
+    return await session.get(ThreadMessageRow, message_id, with_for_update=True)
+
+
+async def set_status(session: AsyncSession, message: ThreadMessageRow, status: str) -> None:
+    message.status = status
+    session.add(message)
