@@ -87,7 +87,7 @@ def spawn(url: str, home: Path, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DEPUTY_DATABASE_URL": url, "DEPUTY_HOME": str(home), "DEPUTY_LOG_LEVEL": "INFO"}
     # a log file, not a pipe: an unread pipe that fills up would block the child
     with log.open("wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "bot.scheduling.standalone"], env=env,
+        return subprocess.Popen([sys.executable, "-m", "bot.scheduler_main"], env=env,
                                 stdout=subprocess.DEVNULL, stderr=out)
 
 

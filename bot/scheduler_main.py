@@ -1,4 +1,4 @@
-"""``python -m bot.scheduling.standalone``: one scheduler process, as ``deputy scheduler``
+"""``python -m bot.scheduler_main``: one scheduler process, as ``deputy scheduler``
 runs it (bot/processes.py). Start several on PostgreSQL; one leads, the others stand by."""
 
 from __future__ import annotations
