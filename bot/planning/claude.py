@@ -82,12 +82,16 @@ class ClaudePlanner(ModelPlanner):
         tool_choice: ToolChoice = "auto",
         backend: str = "anthropic",
         credentials_hint: str = "ANTHROPIC_API_KEY",
+        credential_errors: tuple[type[Exception], ...] = (),
     ) -> None:
         super().__init__(manifests=manifests, model=model)
         self._client = client
         self._max_tokens = max_tokens
         self.backend = backend
         self.credentials_hint = credentials_hint
+        # what a cloud's credential library raises when it gets no token (google-auth's
+        # RefreshError on Vertex): a clear refusal, not a crash
+        self._credential_errors = credential_errors
         # current Sonnet/Opus 5.5 models answer a forced tool_choice with a 400, so "auto"
         # (with the prompt requiring a tool) is the default; "any" suits older models
         self._tool_choice = {"type": tool_choice, "disable_parallel_tool_use": True}
@@ -111,6 +115,12 @@ class ClaudePlanner(ModelPlanner):
             log.warning("%s answered %s (%s) after retries", self.backend, err.status_code, type(err).__name__)
             return ModelFailure(message=_api_failure(err, self.credentials_hint),
                                 reason=f"{self.label} refused the request ({err.status_code})")
+        except self._credential_errors as err:
+            log.warning("%s: no token from the credentials (%s)", self.backend, type(err).__name__)
+            return ModelFailure(
+                message=f"Deputy could not get a token from its credentials for {self.backend}. An admin "
+                f"should check {self.credentials_hint}. Nothing was planned.",
+                reason=f"{self.label} could not get a token from its credentials")
         except anthropic.APIConnectionError as err:  # includes the SDK's timeout
             log.warning("%s unreachable after retries: %s", self.backend, type(err).__name__)
             what = "timed out" if isinstance(err, anthropic.APITimeoutError) else "could not be reached"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from typing import Any
 
 import anthropic
 
@@ -24,6 +25,8 @@ from bot.errors import SettingsError
 from bot.planning.claude import ClaudePlanner
 from bot.registry import Registry
 from bot.settings import Settings
+
+CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 
 
 def _key(settings: Settings) -> str | None:
@@ -51,13 +54,45 @@ def vertex_client(settings: Settings) -> anthropic.AsyncAnthropicVertex:
     if key is not None and not os.environ.get("ANTHROPIC_VERTEX_PROJECT_ID"):
         raise SettingsError("DEPUTY_PLANNER=vertex: set ANTHROPIC_VERTEX_PROJECT_ID (with an access token "
                             "the project cannot be read from the credentials)")
-    if key is None and importlib.util.find_spec("google.auth") is None:
-        raise SettingsError("DEPUTY_PLANNER=vertex: Google credentials need google-auth "
-                            "(pip install 'deputy[vertex]'), or set DEPUTY_PLANNER_API_KEY to an access token")
+    credentials, project = google_credentials() if key is None else (None, None)
     return anthropic.AsyncAnthropicVertex(
-        access_token=key, base_url=settings.planner_base_url or None,
+        # with an access token the SDK reads the project from ANTHROPIC_VERTEX_PROJECT_ID itself
+        access_token=key, credentials=credentials, project_id=project or anthropic.NOT_GIVEN,
+        base_url=settings.planner_base_url or None,
         timeout=settings.anthropic_timeout_seconds, max_retries=settings.anthropic_max_retries,
     )
+
+
+def google_credentials() -> tuple[Any, str]:  # google-auth's Credentials: an optional dependency
+    """Google's application-default credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud's
+    application-default login, the metadata server) and their project, read once at start:
+    the SDK would resolve the project only after building the first request's URL. No token
+    is fetched here; the SDK fetches and refreshes it on the first call."""
+    try:
+        import google.auth
+        import google.auth.exceptions
+    except ImportError as err:
+        raise SettingsError("DEPUTY_PLANNER=vertex: Google credentials need google-auth "
+                            "(pip install 'deputy[vertex]'), or set DEPUTY_PLANNER_API_KEY to an access token") from err
+    try:
+        credentials, project = google.auth.default(scopes=[CLOUD_PLATFORM])
+    except google.auth.exceptions.DefaultCredentialsError as err:
+        raise SettingsError("DEPUTY_PLANNER=vertex: no Google credentials found (set GOOGLE_APPLICATION_CREDENTIALS "
+                            "to a service-account key file, or run `gcloud auth application-default login`), "
+                            "or set DEPUTY_PLANNER_API_KEY to an access token") from err
+    project = os.environ.get("ANTHROPIC_VERTEX_PROJECT_ID") or project
+    if not project:
+        raise SettingsError("DEPUTY_PLANNER=vertex: set ANTHROPIC_VERTEX_PROJECT_ID (the Google credentials name no project)")
+    return credentials, project
+
+
+def credential_errors(backend: str) -> tuple[type[Exception], ...]:
+    """What the cloud's credential library raises when it cannot get a token."""
+    if backend != "vertex" or importlib.util.find_spec("google") is None:
+        return ()
+    import google.auth.exceptions
+
+    return (google.auth.exceptions.GoogleAuthError,)
 
 
 def build_cloud_planner(settings: Settings, registry: Registry, backend: str) -> ClaudePlanner:
@@ -70,5 +105,5 @@ def build_cloud_planner(settings: Settings, registry: Registry, backend: str) ->
     return ClaudePlanner(
         client, manifests=registry.manifests(), model=settings.planner_model,
         max_tokens=settings.anthropic_max_tokens, tool_choice=settings.anthropic_tool_choice,
-        backend=backend, credentials_hint=hint,
+        backend=backend, credentials_hint=hint, credential_errors=credential_errors(backend),
     )
