@@ -70,6 +70,9 @@ class PlanCard:
     # which model planned this version ("llama3.1:8b on openai-compatible"), kept with the
     # version so every redraw says it; "" for the rule planner and a person's edit
     planned_by: str = ""
+    # local files the preview made for people to see (screenshots): attached when the card
+    # is first posted (Slack file upload, Discord attachment), never on an update
+    files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ class RunResult:
     headline: str
     lines: tuple[str, ...] = field(default_factory=tuple)
     answers: tuple[Answer, ...] = ()
+    files: tuple[str, ...] = ()  # local files the run made for people to see (screenshots)
 
 
 @dataclass(frozen=True)

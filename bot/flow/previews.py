@@ -30,6 +30,7 @@ from bot.flow.cards import summarise_output
 from bot.flow.derived import KEY, derive_writes, difference
 from bot.flow.preview_text import nothing_to_do, read_lines, write_lines
 from bot.planning.refs import ITEM, RefError, is_ref, lookup, resolve, root_of
+from bot.registry.attachments import files_of
 from bot.store import audit, goals, previews, runs
 from bot.store.goals import PlanView
 from bot.store.tables import StepRow
@@ -114,6 +115,7 @@ class Preview:
     note: str  # what the card shows under "Preview, looked up before approval"
     # why the plan should not be sent for approval: a name nobody matches, nothing to do
     blockers: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()  # what the reads made for people to see (screenshots)
 
 
 async def run_previews(app: Deputy, view: PlanView) -> Preview:
@@ -166,7 +168,7 @@ async def run_previews(app: Deputy, view: PlanView) -> Preview:
     stored = {**outputs, KEY: derived} if derived else outputs
     async with app.database.session() as session:
         await previews.save(session, view.version.id, stored, hash_of(writes, derived), note)
-    return Preview(note=note, blockers=tuple(blockers))
+    return Preview(note=note, blockers=tuple(blockers), files=files_of(app.registry, view.steps, outputs))
 
 
 async def preview_note(app: Deputy, version_id: int | None) -> str:

@@ -3,6 +3,7 @@ or an honest "I can't do that". Shared by new goals, thread replies, edits and r
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot import metrics
@@ -226,6 +227,7 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
             f"Not connected yet: {names}. {requester} can `connect {missing[0]}` (privately); "
             "the plan can be approved once it is connected.")
     state = CardState.APPROVED if runs_alone else CardState.AWAITING
+    files: tuple[str, ...] = ()  # the preview's screenshots, attached to the card
     if runs_alone:
         note = (note + "\n" if note else "") + (pilot or "Read-only: runs without approval.")
     elif not missing and not requirement.denied:
@@ -234,6 +236,7 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
             await _nothing_to_approve(app, goal_id, view, preview.blockers)
             return
         note = (note + "\n" if note else "") + preview.note if preview.note else note
+        files = preview.files
         asks_more = await _read_again(app, view, facts)
         note = (note + "\n" if note else "") + asks_more if asks_more else note
     if old_view is not None:
@@ -241,7 +244,7 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
         note = (note + "\n" if note else "") + changes if changes else note
     consent_line = await consent_note(app, view)
     note = consent_line + ("\n" + note if note else "") if consent_line else note
-    card = build_card(view, app.registry, state=state, requester=requester, note=note)
+    card = replace(build_card(view, app.registry, state=state, requester=requester, note=note), files=files)
     ref = await port.post(where_of(goal), card)
     if ref is not None:  # None: nothing was posted (logged, and on /readyz)
         async with app.database.session() as session:

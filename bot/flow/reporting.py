@@ -13,6 +13,7 @@ from bot.flow.context import planning_context
 from bot.flow.digests import report_monitor_run
 from bot.flow.proposals import propose, where_of
 from bot.planning import ReplanRequest
+from bot.registry.attachments import files_of
 from bot.store import goals
 from bot.store import thread as thread_messages
 from bot.store.goals import PlanView
@@ -46,11 +47,13 @@ async def report_finished(app: Deputy, view: PlanView, run_id: int, outputs: dic
         else:
             lines.append(f"· {step.position}. {step.note or step.action} — not run")
     answers = leaf_answers(list(view.steps), outputs, spec_lookup(app.registry), run_id)
+    files = files_of(app.registry, view.steps, outputs)
     if failed is None:
-        result = RunResult(view.goal.id, run_id, True, f"Done: {view.version.summary}", tuple(lines), answers)
+        result = RunResult(view.goal.id, run_id, True, f"Done: {view.version.summary}", tuple(lines), answers,
+                           files)
     else:
         result = RunResult(view.goal.id, run_id, False,
-                           f"Stopped at step {failed.position}: {error}", tuple(lines), answers)
+                           f"Stopped at step {failed.position}: {error}", tuple(lines), answers, files)
     await port.post(where_of(view.goal), result)
     if failed is not None:
         await _replan(app, view, outputs, failed, error, check)

@@ -51,6 +51,9 @@ class ActionSpec(BaseModel):
     # values the write derives inside the integration, looked up before approval and again
     # before each call (see Derived)
     derived: Derived | None = None
+    # fields of the output holding a file made for people to see (the browser's screenshot):
+    # chat adapters attach it to the thread (bot/registry/attachments.py)
+    attach: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _check(self) -> ActionSpec:

@@ -11,6 +11,13 @@ Discord's limits gets 400 ``{"code": 50035, "message": "Invalid Form Body", "err
 sent gets 404 ``{"code": 10062, "message": "Unknown interaction"}``, and a follow-up more
 than 15 minutes after it 401 ``{"code": 50027, "message": "Invalid Webhook Token"}``. Tests
 move the fake's clock with :meth:`advance` instead of sleeping.
+
+Files come as Discord takes them (developer docs, "Uploading Files"): a multipart/form-data
+body with the JSON payload in a ``payload_json`` part and each file in a ``files[n]`` part,
+the payload's ``attachments`` naming them by ``id`` n. A file over 10 MiB gets 413
+``{"code": 40005, "message": "Request entity too large"}``; more than 10 files, or an
+``attachments`` entry with no ``files[n]`` part, 400 with code 50035. A message's files are
+kept in :attr:`files` (attachment id → bytes) and listed in its ``attachments``.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ EPOCH = "2026-11-27T10:00:00.000000+00:00"
 ADMIN = str(1 << 3)
 ANSWER_SECONDS = 3.0  # an interaction must be answered within 3 s of being sent
 TOKEN_SECONDS = 15 * 60  # its token takes follow-ups for 15 minutes
+MAX_FILES = 10
+MAX_FILE_BYTES = 10 * 1024 * 1024  # a bot's upload limit in a guild without boosts
 
 
 @dataclass
@@ -88,6 +97,7 @@ class FakeDiscord:
     intents: int = 0
     resumes: int = 0
     commands: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)  # attachment id → the bytes sent
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1200000000000000000)
@@ -141,7 +151,7 @@ class FakeDiscord:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
     async def start(self) -> None:
-        app = web.Application()
+        app = web.Application(client_max_size=4 * MAX_FILE_BYTES)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app)
@@ -358,8 +368,48 @@ class FakeDiscord:
 
     # ---- REST -----------------------------------------------------------------------
 
+    async def _multipart(self, request: web.Request) -> tuple[Any, dict[str, tuple[str, bytes]]]:
+        """payload_json and the files[n] parts of a multipart body."""
+        form = await request.post()
+        raw = form.get("payload_json")
+        if isinstance(raw, web.FileField):
+            raw = raw.file.read()
+        body = json.loads(raw.decode() if isinstance(raw, bytes | bytearray) else str(raw)) if raw else {}
+        parts = {}
+        for name, value in form.items():
+            if name.startswith("files[") and isinstance(value, web.FileField):
+                parts[name[6:-1]] = (value.filename, value.file.read())
+        return body, parts
+
+    def _files_refused(self, body: Any, parts: dict[str, tuple[str, bytes]]) -> web.Response | None:
+        if not isinstance(body, dict):
+            return None  # e.g. the list of commands
+        if any(len(data) > MAX_FILE_BYTES for _, data in parts.values()):
+            return self._json({"message": "Request entity too large", "code": 40005}, 413)
+        named = [str(a.get("id")) for a in body.get("attachments") or [] if "id" in a]
+        if len(parts) > MAX_FILES or any(n not in parts for n in named):
+            return self._invalid({"attachments": {"_errors": [{
+                "code": "BASE_TYPE_BAD_LENGTH" if len(parts) > MAX_FILES else "ATTACHMENT_NOT_FOUND",
+                "message": "Must be 10 or fewer in length." if len(parts) > MAX_FILES
+                else "Attachment not found in the files parts"}]}})
+        return None
+
+    def _attach(self, message: dict[str, Any], body: Any, parts: dict[str, tuple[str, bytes]]) -> None:
+        for n, (filename, data) in sorted(parts.items()):
+            named = next((a for a in (body or {}).get("attachments") or [] if str(a.get("id")) == n), {})
+            attachment_id = self.new_id()
+            name = named.get("filename") or filename
+            self.files[attachment_id] = data
+            url = f"https://cdn.discordapp.com/attachments/{message['channel_id']}/{attachment_id}/{name}"
+            message["attachments"].append({"id": attachment_id, "filename": name, "size": len(data),
+                                           "url": url, "proxy_url": url})
+
     async def _rest(self, request: web.Request) -> web.Response:
-        body: Any = await request.json() if request.can_read_body else None
+        files: dict[str, tuple[str, bytes]] = {}
+        if request.content_type == "multipart/form-data":
+            body, files = await self._multipart(request)
+        else:
+            body = await request.json() if request.can_read_body else None
         path = "/" + request.match_info["tail"]
         self.calls.append(Call(request.method, path, dict(request.query), body, self.now()))
         if not path.startswith(("/interactions/", "/webhooks/")):
@@ -373,7 +423,7 @@ class FakeDiscord:
             ("GET", "channels", "#"): lambda: self.channels[parts[1]],
             ("GET", "guilds", "#", "members", "#"): lambda: self._member_by_id(parts[3]),
             ("PUT", "applications", "#", "commands"): lambda: self._sync(body),
-            ("POST", "channels", "#", "messages"): lambda: self._message(parts[1], self.bot, body),
+            ("POST", "channels", "#", "messages"): lambda: self._message(parts[1], self.bot, body, files=files),
             ("PATCH", "channels", "#", "messages", "#"): lambda: self._edit(parts[3], body),
             ("POST", "channels", "#", "messages", "#", "threads"): lambda: self._thread(
                 parts[1], body, parts[3]
@@ -395,7 +445,7 @@ class FakeDiscord:
             ("PUT", "applications", "#", "commands"): command_errors,
         }
         if route in checks:
-            refused = self._invalid(checks[route](body))
+            refused = self._invalid(checks[route](body)) or self._files_refused(body, files)
             if refused is not None:
                 return refused
         if handler is None:
@@ -448,6 +498,7 @@ class FakeDiscord:
         body: dict[str, Any],
         mentions: list[dict[str, Any]] | None = None,
         flags: int = 0,
+        files: dict[str, tuple[str, bytes]] | None = None,
     ) -> dict[str, Any]:
         message = {
             "id": self.new_id(),
@@ -470,6 +521,7 @@ class FakeDiscord:
         }
         if body.get("message_reference"):
             message["message_reference"] = body["message_reference"]
+        self._attach(message, body, files or {})
         self.messages[message["id"]] = message
         return message
 

@@ -13,6 +13,17 @@ problems in ``response_metadata.messages`` (see :mod:`tests.fakes.block_kit`);
 ``chat.update`` of a message it never posted → ``message_not_found``; ``views.open`` with a
 trigger it never issued → ``invalid_trigger_id``, used once already → ``exchanged_trigger_id``,
 older than 3 s → ``expired_trigger_id``. Tests get a fresh trigger from :meth:`trigger_id`.
+
+File uploads follow Slack's three steps (docs.slack.dev, files.getUploadURLExternal and
+files.completeUploadExternal): ``files.getUploadURLExternal`` takes ``filename`` and
+``length`` as form or query arguments only (a JSON body is not read: ``invalid_arguments``,
+as Slack answers), ``length`` a positive integer; it answers ``upload_url`` and ``file_id``.
+The bytes are POSTed to ``upload_url`` (no token; 404 for a URL it never issued). Then
+``files.completeUploadExternal`` with ``files`` (a JSON array of ``{"id", "title"}``) shares
+them; ``thread_ts`` needs exactly one channel in ``channel_id`` (``invalid_arguments``). A
+file id it never issued, or whose bytes never arrived or differ from the declared
+``length`` → ``file_not_found`` (the fake's code for those cases). Shared files are kept in
+:attr:`files` with their bytes, channel and thread.
 """
 
 from __future__ import annotations
@@ -42,7 +53,11 @@ REQUIRED = {
     "chat.postEphemeral": ("channel", "user"),
     "users.info": ("user",),
     "views.open": ("trigger_id", "view"),
+    "files.getUploadURLExternal": ("filename", "length"),
+    "files.completeUploadExternal": ("files",),
 }
+# methods whose arguments Slack reads only from a form or the query string, never JSON
+FORM_ONLY = frozenset({"files.getUploadURLExternal"})
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
 
@@ -75,6 +90,10 @@ class FakeSlackApi:
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     # trigger_id → (issued at, monotonic; exchanged already)
     _triggers: dict[str, tuple[float, bool]] = field(default_factory=dict)
+    # file id → {"filename", "length", "bytes" (once uploaded)}: uploads not yet completed
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # file id → {"name", "title", "bytes", "channel", "thread_ts"}: files shared in a channel
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -89,6 +108,7 @@ class FakeSlackApi:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # users.info and friends are GETs
         app.router.add_post("/response/{id}", self._response_url)
+        app.router.add_post("/upload/v1/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -135,12 +155,23 @@ class FakeSlackApi:
             return dict(request.query)
         raw = await request.text()
         if request.content_type == "application/json":
-            return dict(json.loads(raw or "{}"))
-        params: dict[str, Any] = dict(parse_qsl(raw, keep_blank_values=True))
-        for key in ("blocks", "view", "attachments"):
+            if request.match_info.get("method") in FORM_ONLY:
+                return dict(request.query)  # Slack does not read a JSON body here
+            return {**request.query, **json.loads(raw or "{}")}
+        # a POST's arguments may also sit in the query string (slack_sdk puts them there)
+        params: dict[str, Any] = {**request.query, **dict(parse_qsl(raw, keep_blank_values=True))}
+        for key in ("blocks", "view", "attachments", "files"):
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
         return params
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        pending = self.uploads.get(file_id)
+        if pending is None:
+            return web.Response(status=404, text="Not Found")
+        pending["bytes"] = await request.read()
+        return web.Response(text=f"OK - {len(pending['bytes'])}")
 
     async def _response_url(self, request: web.Request) -> web.Response:
         self.calls.append(Call("response_url", await self._params(request), time.monotonic(), False))
@@ -202,6 +233,23 @@ class FakeSlackApi:
             if problems:
                 return _invalid("invalid_arguments", problems)
             self._triggers[trigger] = (issued[0], True)
+        if method == "files.getUploadURLExternal" and (
+                not str(params["length"]).isdigit() or int(params["length"]) == 0):
+            return _invalid("invalid_arguments", ["[ERROR] length must be a positive integer"])
+        if method == "files.completeUploadExternal":
+            return self._completion_refused(params)
+        return None
+
+    def _completion_refused(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        shared = params["files"]
+        if not isinstance(shared, list) or not shared or not all(isinstance(f, dict) and f.get("id") for f in shared):
+            return _invalid("invalid_arguments", ["[ERROR] files must be an array of {id, title}"])
+        if params.get("thread_ts") and (not params.get("channel_id") or "," in str(params["channel_id"])):
+            return _invalid("invalid_arguments", ["[ERROR] thread_ts needs exactly one channel_id"])
+        for item in shared:
+            pending = self.uploads.get(str(item["id"]))
+            if pending is None or pending.get("bytes") is None or len(pending["bytes"]) != pending["length"]:
+                return {"ok": False, "error": "file_not_found"}
         return None
 
     def _next_ts(self) -> str:
@@ -234,6 +282,21 @@ class FakeSlackApi:
             return {"ok": True, "usergroups": groups}
         if method == "views.open":
             return {"ok": True, "view": {"id": "V0001", **dict(params.get("view") or {})}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.uploads) + len(self.files) + 1:010d}"
+            self.uploads[file_id] = {"filename": str(params["filename"]), "length": int(params["length"])}
+            return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/v1/{file_id}",
+                    "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            done = []
+            for item in params["files"]:
+                pending = self.uploads.pop(str(item["id"]))
+                self.files[str(item["id"])] = {
+                    "name": pending["filename"], "title": item.get("title") or pending["filename"],
+                    "bytes": pending["bytes"], "channel": params.get("channel_id"),
+                    "thread_ts": params.get("thread_ts")}
+                done.append({"id": item["id"], "name": pending["filename"], "title": item.get("title", "")})
+            return {"ok": True, "files": done}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url}
         return {"ok": False, "error": "unknown_method"}

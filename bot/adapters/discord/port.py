@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import discord
@@ -16,7 +19,11 @@ from bot.errors import UserError
 from .connect import USE_SLASH, ConnectForms, send_form
 from .render import clip, render
 
+log = logging.getLogger(__name__)
 PLATFORM = "discord"
+# what a bot may attach to one message in a guild without boosts
+MAX_FILES = 10
+MAX_FILE_BYTES = 10 * 1024 * 1024
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
 # Discord keeps an interaction token usable for 15 minutes; stop a little earlier
 INTERACTION_TTL_SECONDS = 14 * 60
@@ -49,6 +56,20 @@ class RecentInteractions:
         return None
 
 
+def attachable(paths: Sequence[str]) -> list[str]:
+    """The files Discord will take on one message; the others are logged and left (the
+    message already names each file's path)."""
+    kept: list[str] = []
+    for path in paths:
+        size = Path(path).stat().st_size if Path(path).is_file() else -1
+        if 0 <= size <= MAX_FILE_BYTES and len(kept) < MAX_FILES:
+            kept.append(path)
+        else:
+            log.warning("not attaching %s to Discord (%s)", Path(path).name,
+                        "missing" if size < 0 else "too big or too many")
+    return kept
+
+
 class DiscordPort:
     platform = PLATFORM
 
@@ -77,9 +98,11 @@ class DiscordPort:
 
     async def post(self, where: Where, reply: Reply) -> MessageRef:
         target = where.thread_id or where.channel_id
-        message = await self.client.get_partial_messageable(int(target)).send(
-            **render(reply).send_kwargs()
-        )
+        kwargs = render(reply).send_kwargs()
+        files = attachable(getattr(reply, "files", ()))  # a card's or result's screenshots
+        if files:
+            kwargs["files"] = [discord.File(path, filename=Path(path).name) for path in files]
+        message = await self.client.get_partial_messageable(int(target)).send(**kwargs)
         return MessageRef(
             platform=PLATFORM,
             channel_id=where.channel_id,

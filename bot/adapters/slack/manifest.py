@@ -11,6 +11,7 @@ from bot.adapters.slack.http import EVENTS_PATH
 BOT_SCOPES = (
     "commands",
     "chat:write",
+    "files:write",  # the browser's screenshots, uploaded into the plan's thread
     "app_mentions:read",
     "channels:history",
     "groups:history",

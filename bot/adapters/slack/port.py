@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.files import upload
 from bot.adapters.slack.render import escape, render, section
 from bot.adapters.slack.settings import SlackSettings
 from bot.chat.port import MessageRef
@@ -147,6 +148,10 @@ class SlackPort:
         )
         if where.thread_id:
             self.threads.add(where.channel_id, where.thread_id)
+        files = getattr(reply, "files", ())  # a card's or result's screenshots
+        if files:
+            await self.limiter.wait(where.channel_id)
+            await upload(self.client, where.channel_id, where.thread_id or str(data["ts"]), files)
         return MessageRef(
             platform=PLATFORM, channel_id=str(data.get("channel") or where.channel_id),
             message_id=str(data["ts"]), thread_id=where.thread_id,

@@ -17,7 +17,7 @@ def test_http_manifest_points_every_url_at_slack_events() -> None:
     assert manifest["settings"]["interactivity"] == {"is_enabled": True, "request_url": url}
     assert manifest["settings"]["socket_mode_enabled"] is False
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
-        "commands", "chat:write", "app_mentions:read", "channels:history", "groups:history",
+        "commands", "chat:write", "files:write", "app_mentions:read", "channels:history", "groups:history",
         "users:read", "usergroups:read",
     }
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import Deputy
-from bot.chat.replies import CardState
-from bot.domain import PlanDraft, Step
+from bot.chat.port import MessageRef
+from bot.chat.replies import CardState, PlanCard, Reply, RunResult
+from bot.domain import PlanDraft, Step, Where
 from bot.registry import discover
 from bot.settings import Settings
 from bot.store.database import Database
@@ -77,6 +78,40 @@ async def test_a_form_is_filled_only_after_approval_and_shown_after(
     assert len(after) == 1
     assert_png(after[0])
     assert str(after[0]) in done  # the shell shows the file's path
+
+
+def recording(chat: Chat) -> list[Reply]:
+    """Every reply posted (not updated) to the chat, as the adapters receive it."""
+    posted: list[Reply] = []
+    post = chat.port.post
+
+    async def record(where: Where, reply: Reply) -> MessageRef:
+        posted.append(reply)
+        return await post(where, reply)
+
+    chat.port.post = record  # type: ignore[method-assign]
+    return posted
+
+
+async def test_the_screenshots_reach_the_thread_with_the_card_and_the_result(
+        deputy: Deputy, portal: Portal) -> None:
+    deputy.planner = ScriptedPlanner(PlanDraft(summary="Order 40 nuts for Globex", steps=[
+        Step(id="s1", action="browser.screenshot", args={"url": f"{portal.base}/new-order"}),
+        Step(id="s2", action="browser.submit", args={
+            "url": f"{portal.base}/new-order", "button": "#place",
+            "fields": [{"selector": "#customer", "value": "Globex"}]})]))
+    chat = Chat(deputy, user="Dev")
+    posted = recording(chat)
+    await chat.say("order nuts for Globex on the portal")
+    [card] = [r for r in posted if isinstance(r, PlanCard)]
+    home = deputy.settings.home / "browser"
+    # the card, posted for approval, carries the page as it is (the adapters attach it)
+    assert card.files == (str(home / "preview1" / "s1-page.png"),)
+    await chat.say("approve")
+    [result] = [r for r in posted if isinstance(r, RunResult)]
+    assert result.files == (str(home / "run1" / "s1-page.png"), str(home / "run1" / "s2-after.png"))
+    for path in result.files:
+        assert_png(Path(path))
 
 
 async def test_a_site_outside_the_allow_list_is_refused(deputy: Deputy, portal: Portal) -> None:
