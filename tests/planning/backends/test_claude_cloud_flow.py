@@ -1,11 +1,13 @@
 """Whole conversations with Claude on Anthropic's API, on Bedrock and on Vertex: the planner
 built by the factory from settings, the SDK's clients talking to fake endpoints that check
-each door's auth, and the real core after planning: goal → plan → approval → run, a re-plan
-after a failed step with its error passed as untrusted data, and the model failing (a
+each door's auth, and the real core after planning: goal → plan → approval → run, a
+clarifying question, a re-plan after a failed step with its error passed as untrusted data,
+and the model failing (a
 timeout, malformed tool calls, plain text) with the rules taking over and the card saying so."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -68,6 +70,17 @@ async def test_goal_plan_approval_run(chat: Chat, cloud: FakeAnthropic) -> None:
     assert "awaiting approval" in answer
     assert "✓ Run 1: Done" in await chat.say("approve")
     assert len(cloud.requests) == 1
+
+
+async def test_a_clarifying_question_is_asked_and_the_answer_plans(chat: Chat, cloud: FakeAnthropic) -> None:
+    cloud.queue(tool_use("ask_question", {"question": "Which client do you mean?"}),
+                tool_use("submit_plan", OVERDUE_PLAN))
+    answer = await chat.say("send the usual nudge")
+    assert "Which client do you mean?" in answer and "awaiting approval" not in answer
+    answered = await chat.say("reply the ones who are late paying")
+    assert "awaiting approval" in answered
+    # the thread (the question and the answer) went with the second call
+    assert "the ones who are late paying" in json.dumps(cloud.requests[-1].json["messages"])
 
 
 async def test_a_failed_step_is_replanned(chat: Chat, cloud: FakeAnthropic) -> None:

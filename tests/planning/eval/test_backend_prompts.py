@@ -20,7 +20,7 @@ from bot.planning.claude import ClaudePlanner
 from bot.planning.model_planner import ModelPlanner
 from bot.planning.openai_compat import OpenAICompatiblePlanner
 from tests.fakes.anthropic_api import FakeAnthropic, Reply, tool_use
-from tests.fakes.claude_cloud_api import FakeBedrock
+from tests.fakes.claude_cloud_api import FakeBedrock, FakeVertex
 from tests.fakes.openai_api import Completion, FakeOpenAI, tool_call
 from tests.planning.eval.test_claude_prompt import CASES, _named
 from tests.planning.eval.world import MANIFEST, PEOPLE, context
@@ -28,7 +28,7 @@ from tests.planning.eval.world import MANIFEST, PEOPLE, context
 # the requests are collected once per module: its tests stay on one xdist worker
 pytestmark = pytest.mark.xdist_group("backend-prompts")
 
-BACKENDS = ("anthropic", "bedrock", "openai-compatible")
+BACKENDS = ("anthropic", "bedrock", "vertex", "openai-compatible")
 
 
 def _ask_claude(body: dict[str, Any]) -> Reply:
@@ -49,13 +49,17 @@ async def _collect(backend: str) -> tuple[dict[str, str], list[int]]:
                                                              max_tokens=1024)
             await _plan_all(planner, api.requests, bodies)
             return bodies, [u["prompt_tokens"] for u in api.usages]
-    fake: FakeAnthropic = (FakeBedrock(responder=_ask_claude) if backend == "bedrock"
-                           else FakeAnthropic(responder=_ask_claude, api_key="k"))
-    async with fake as api:
+    fakes: dict[str, FakeAnthropic] = {
+        "bedrock": FakeBedrock(responder=_ask_claude), "vertex": FakeVertex(responder=_ask_claude, access_token="ya29.k"),
+        "anthropic": FakeAnthropic(responder=_ask_claude, api_key="k")}
+    async with fakes[backend] as api:
         claude: Any
         if backend == "bedrock":
             claude = anthropic.AsyncAnthropicBedrock(aws_access_key="AKIDEXAMPLE", aws_secret_key="fake-secret",
                                                      aws_region="us-east-1", base_url=api.base_url, max_retries=0)
+        elif backend == "vertex":
+            claude = anthropic.AsyncAnthropicVertex(access_token="ya29.k", project_id="acme-planning",
+                                                    region="us-east5", base_url=api.base_url, max_retries=0)
         else:
             claude = anthropic.AsyncAnthropic(api_key="k", base_url=api.base_url, max_retries=0)
         planner = ClaudePlanner(claude, manifests=[MANIFEST], model="claude-sonnet-5-5", max_tokens=1024,
@@ -105,7 +109,8 @@ def test_tokens_per_goal_across_backends(collected: dict[str, tuple[dict[str, st
           json.dumps({k: round(v) for k, v in per_goal.items()}))
     # one call per goal everywhere (the fake model answers at once)
     assert all(len(tokens) == len(CASES) for _, tokens in collected.values())
-    # the same content in each wire format: Bedrock's body is Anthropic's, and the Chat
-    # Completions request (tools as functions, catalogue as a system message) stays close
+    # the same content in each wire format: Bedrock's and Vertex's bodies are Anthropic's, and
+    # the Chat Completions request (tools as functions, catalogue as a system message) stays close
     assert abs(per_goal["bedrock"] - per_goal["anthropic"]) / per_goal["anthropic"] < 0.01
+    assert abs(per_goal["vertex"] - per_goal["anthropic"]) / per_goal["anthropic"] < 0.01
     assert abs(per_goal["openai-compatible"] - per_goal["anthropic"]) / per_goal["anthropic"] < 0.15
