@@ -1,5 +1,6 @@
-"""Text for ``deputy monitors list|pause|resume|run|delete|add``; the typer commands in
-bot/cli.py call these. The CLI acts as an operator actor (``cli:local:<user>``)."""
+"""What ``deputy monitors`` does, as the text it prints; bot/cli/monitors.py (the commands)
+imports this module only when a command runs. The CLI acts as an operator actor
+(``cli:local:<user>``)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ async def monitors_list(app: Deputy, platform: str | None = None, channel: str |
     return "\n".join(lines)
 
 
-async def _act(app: Deputy, verb: str, monitor_id: int) -> str:
+async def act(app: Deputy, verb: str, monitor_id: int) -> str:
+    """``pause``, ``resume``, ``run`` or ``delete`` one monitor, as the operator."""
     actor = operator(app)
     try:
         if verb == "pause":
@@ -46,30 +48,12 @@ async def _act(app: Deputy, verb: str, monitor_id: int) -> str:
             await service.resume(app, monitor_id, actor)
         elif verb == "delete":
             await service.delete(app, monitor_id, actor)
-        elif verb == "approve":
-            await service.approve(app, monitor_id, actor)
         else:
             result = await service.run_now(app, monitor_id, actor)
             return f"monitor {monitor_id}: {result.outcome}" + (f" (run {result.run_id})" if result.run_id else "")
     except UserError as err:
         return str(err)
     return f"monitor {monitor_id}: {verb}d" if verb.endswith("e") else f"monitor {monitor_id}: {verb}ed"
-
-
-async def monitors_pause(app: Deputy, monitor_id: int) -> str:
-    return await _act(app, "pause", monitor_id)
-
-
-async def monitors_resume(app: Deputy, monitor_id: int) -> str:
-    return await _act(app, "resume", monitor_id)
-
-
-async def monitors_delete(app: Deputy, monitor_id: int) -> str:
-    return await _act(app, "delete", monitor_id)
-
-
-async def monitors_run(app: Deputy, monitor_id: int) -> str:
-    return await _act(app, "run", monitor_id)
 
 
 async def monitors_add(app: Deputy, name: str, action: str, target: str, *, every_seconds: int = 0,

@@ -1,0 +1,33 @@
+"""The ``deputy`` command: one module per command group (bot/cli/runs.py is ``deputy runs``…).
+
+It must start at once (``deputy --help`` well under a second): this package imports only typer
+and the error vocabulary, and each command's body imports what it needs (settings, asyncio,
+the database, the adapters). tests/cli/test_help.py checks it; bench/bench_startup.py times it.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli import audit, db, integrations, keys, monitors, planner, policy, runs, slack, start
+
+app = typer.Typer(help="Deputy: plans what you ask in chat, asks for approval, then does it.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+for _command in start.COMMANDS:
+    app.command()(_command)
+app.add_typer(db.app, name="db")
+app.add_typer(db.demo_app, name="demo")
+app.add_typer(runs.app, name="runs")
+app.add_typer(policy.app, name="policy")
+app.add_typer(integrations.app, name="integrations")
+app.add_typer(keys.app, name="keys")
+app.add_typer(slack.app, name="slack")
+app.add_typer(planner.app, name="planner")
+app.add_typer(audit.app, name="audit")
+app.add_typer(monitors.app, name="monitors")
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    app()

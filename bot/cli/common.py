@@ -1,0 +1,97 @@
+"""What every ``deputy`` command shares: one-line failures, settings, the event loop, logging.
+
+Light on purpose, like the whole package: it imports only typer and the error vocabulary, and
+each command body imports what it needs (settings, asyncio, the database, the adapters), so
+``deputy --help`` starts at once (tests/cli/test_help.py, bench/bench_startup.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+
+import typer
+
+from bot.errors import DatabaseUnavailable, SettingsError
+
+if TYPE_CHECKING:
+    from bot.core.deputy import Deputy
+    from bot.settings import Settings
+
+T = TypeVar("T")
+
+HealthHost = Annotated[str, typer.Option("--host", help="Interface for the health routes.")]
+HealthPort = Annotated[int | None, typer.Option(
+    "--port", help="Serve /healthz, /readyz and /metrics on this port (none without it).")]
+AsJson = Annotated[bool, typer.Option("--json", help="JSON output.")]
+
+
+def group(help_text: str) -> typer.Typer:
+    """A command group (``deputy runs …``): bare, it prints its help."""
+    return typer.Typer(help=help_text, no_args_is_help=True)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"deputy: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def announce(note: str) -> None:
+    typer.echo(f"deputy: {note}", err=True)
+
+
+def settings_or_exit() -> Settings:
+    # lazy: --help must not load the settings (pydantic)
+    from bot.settings import load_settings
+
+    try:
+        return load_settings()
+    except SettingsError as err:
+        fail(str(err))
+
+
+def home_or_exit(settings: Settings) -> Settings:
+    """For commands that read or manage an existing home: never create a new one."""
+    # lazy: --help must not load the home (the store)
+    from bot.home import require_home
+
+    try:
+        require_home(settings)
+    except SettingsError as err:
+        fail(str(err))
+    return settings
+
+
+def run_async(make: Callable[[], Awaitable[T]]) -> T:
+    # lazy: --help never runs a loop, and asyncio is a noticeable part of its time
+    import asyncio
+
+    try:
+        return asyncio.run(make())  # type: ignore[arg-type]
+    except (SettingsError, DatabaseUnavailable) as err:
+        fail(str(err))
+
+
+def with_app(call: Callable[[Deputy], Awaitable[str]]) -> None:
+    """Build Deputy for an existing home, print what ``call`` returns, close it."""
+    # lazy: --help must not load the application
+    from bot.app import build_app
+
+    settings = home_or_exit(settings_or_exit())
+
+    async def main() -> str:
+        deputy = await build_app(settings)
+        try:
+            return await call(deputy)
+        finally:
+            await deputy.close()
+
+    typer.echo(run_async(main))
+
+
+def configure_logging(settings: Settings) -> None:
+    """Text or JSON lines on stderr, always through the redactor."""
+    # lazy: --help must not set up logging
+    from bot.logsetup import configure_logging as setup
+
+    setup(settings.log_level, settings.log_format)

@@ -1,0 +1,28 @@
+"""``deputy runs``: what ran, step by step."""
+
+from __future__ import annotations
+
+from bot.cli.common import AsJson, fail, group, home_or_exit, run_async, settings_or_exit
+
+app = group("What ran, step by step.")
+
+
+@app.command("list")
+def runs_list(as_json: AsJson = False) -> None:
+    """List recent runs."""
+    # lazy: --help must not load the store
+    from bot.runs_report import list_runs_report
+
+    settings = home_or_exit(settings_or_exit())
+    run_async(lambda: list_runs_report(settings, as_json))
+
+
+@app.command("show")
+def runs_show(run_id: int, as_json: AsJson = False) -> None:
+    """Show one run step by step: arguments, results, timing, planning tokens."""
+    # lazy: --help must not load the store
+    from bot.runs_report import show_run_report
+
+    settings = home_or_exit(settings_or_exit())
+    if not run_async(lambda: show_run_report(settings, run_id, as_json)):
+        fail(f"there is no run {run_id}", 1)

@@ -1,0 +1,89 @@
+"""The commands that start Deputy: ``shell``, ``serve``, ``worker``, ``scheduler``, ``discord``.
+
+Each body imports the process it starts: ``deputy --help`` must not load them.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import (
+    HealthHost,
+    HealthPort,
+    announce,
+    configure_logging,
+    fail,
+    run_async,
+    settings_or_exit,
+)
+from bot.errors import SettingsError
+
+
+def shell(
+    user: Annotated[str, typer.Option(help="Your name in the conversation.")] = "",
+) -> None:
+    """Chat with Deputy in the terminal (the embedded default: no account needed)."""
+    # lazy, as in every body here: --help must not load the process it starts
+    import logging
+
+    from bot.adapters.shell.terminal import run_shell
+
+    settings = settings_or_exit()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    run_async(lambda: run_shell(settings, user or None, on_new_home=announce))
+
+
+def worker(host: HealthHost = "127.0.0.1", port: HealthPort = None) -> None:
+    """Execute approved runs (several workers may share one PostgreSQL database)."""
+    from bot.processes import run_worker
+
+    settings = settings_or_exit()
+    configure_logging(settings)
+    run_async(lambda: run_worker(settings, host, port))
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port (Slack events, /healthz, /readyz).")] = 8080,
+    worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run a worker in this process.")] = True,
+    scheduler: Annotated[bool, typer.Option("--scheduler/--no-scheduler", help="Fire monitors in this process.")] = True,
+    platforms: Annotated[str | None, typer.Option(
+        help="Platforms whose events this process receives, e.g. `slack` (default: every configured "
+             "one). The others are still posted to.")] = None,
+) -> None:
+    """Run everything configured in one process: HTTP, Slack, Discord, a worker and the scheduler."""
+    from bot.platforms import parse_platforms
+    from bot.serve import serve as run_serve
+
+    settings = settings_or_exit()
+    try:
+        receive = parse_platforms(platforms, settings)
+    except SettingsError as err:
+        fail(str(err))
+    configure_logging(settings)
+    run_async(lambda: run_serve(settings, host, port, with_worker=worker, with_scheduler=scheduler,
+                                platforms=receive, on_new_home=announce))
+
+
+def discord(host: HealthHost = "127.0.0.1", port: HealthPort = None) -> None:
+    """Run the Discord gateway connection alone (approved runs go to `deputy worker`)."""
+    from bot.serve import run_discord_only
+
+    settings = settings_or_exit()
+    configure_logging(settings)
+    run_async(lambda: run_discord_only(settings, host, port))
+
+
+def scheduler(host: HealthHost = "127.0.0.1", port: HealthPort = None) -> None:
+    """Fire monitors on schedule (on PostgreSQL several may run: one leads, the rest stand by)."""
+    from bot.processes import run_scheduler
+
+    settings = settings_or_exit()
+    configure_logging(settings)
+    run_async(lambda: run_scheduler(settings, host, port))
+
+
+COMMANDS = (shell, worker, serve, discord, scheduler)  # in the order `deputy --help` lists them
