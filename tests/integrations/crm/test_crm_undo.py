@@ -141,16 +141,25 @@ def test_every_crm_undo_is_buildable_and_an_undo_without_undo_args_is_refused(
         load_manifest(folder / "manifest.yaml")
 
 
+def _contact_and_company(hubspot: FakeHubSpot, email: str) -> tuple[str, str, dict[str, str]]:
+    contact = hubspot.add("contacts", email=email)["id"]
+    company = hubspot.add("companies", name="Acme")["id"]
+    args = {"from_type": "contacts", "from_id": contact, "to_type": "companies", "to_id": company}
+    return contact, company, args
+
+
+def _linked(hubspot: FakeHubSpot, contact: str, company: str) -> bool:
+    return any(a[:4] == ("contacts", contact, "companies", company) for a in hubspot.associations)
+
+
 async def test_undoing_an_association_removes_only_a_link_the_step_made(
     registry: Registry, client: HubSpotClient, hubspot: FakeHubSpot
 ) -> None:
-    contact = hubspot.add("contacts", email="link@acme.test")["id"]
-    company = hubspot.add("companies", name="Acme")["id"]
-    args = {"from_type": "contacts", "from_id": contact, "to_type": "companies", "to_id": company}
+    contact, company, args = _contact_and_company(hubspot, "link@acme.test")
     linked = await crm.associate(client, context(), **args)
     assert ("contacts", contact, "companies", company, 279) in hubspot.associations
     await _undo(registry, client, "associate", args, linked)
-    assert not any(a[:4] == ("contacts", contact, "companies", company) for a in hubspot.associations)
+    assert not _linked(hubspot, contact, company)
 
     # linked before the step: associating again changes nothing, so there is nothing to undo
     other = hubspot.add("companies", name="Older link")["id"]
@@ -166,13 +175,11 @@ async def test_undoing_an_association_removes_only_a_link_the_step_made(
 async def test_undoing_a_removal_restores_a_default_link_but_never_guesses_a_labeled_one(
     registry: Registry, client: HubSpotClient, hubspot: FakeHubSpot
 ) -> None:
-    contact = hubspot.add("contacts", email="unlink@acme.test")["id"]
-    company = hubspot.add("companies", name="Acme")["id"]
-    args = {"from_type": "contacts", "from_id": contact, "to_type": "companies", "to_id": company}
+    contact, company, args = _contact_and_company(hubspot, "unlink@acme.test")
     await crm.associate(client, context(), **args)
     removed = await crm.remove_association(client, context(), **args)
     assert removed["removed"] == {"from": ["contacts", contact], "to": ["companies", company]}
-    assert not any(a[:4] == ("contacts", contact, "companies", company) for a in hubspot.associations)
+    assert not _linked(hubspot, contact, company)
     await _undo(registry, client, "remove_association", args, removed)
     assert ("contacts", contact, "companies", company, 279) in hubspot.associations
 
