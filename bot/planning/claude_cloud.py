@@ -41,10 +41,24 @@ def bedrock_client(settings: Settings) -> anthropic.AsyncAnthropicBedrock:
                             "(pip install 'deputy[bedrock]'), or set DEPUTY_PLANNER_API_KEY to a Bedrock API key")
     if not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")) and importlib.util.find_spec("boto3") is None:
         raise SettingsError("DEPUTY_PLANNER=bedrock: set AWS_REGION (e.g. us-east-1)")
+    if key is None and not os.environ.get("AWS_BEARER_TOKEN_BEDROCK") and not _aws_credentials_found():
+        # the SDK would fail every planning call with a RuntimeError: say it once, at start
+        raise SettingsError("DEPUTY_PLANNER=bedrock: no AWS credentials found (AWS_ACCESS_KEY_ID and "
+                            "AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or an instance role), or set "
+                            "DEPUTY_PLANNER_API_KEY to a Bedrock API key")
     return anthropic.AsyncAnthropicBedrock(
         api_key=key, base_url=settings.planner_base_url or None,
         timeout=settings.anthropic_timeout_seconds, max_retries=settings.anthropic_max_retries,
     )
+
+
+def _aws_credentials_found() -> bool:
+    """The standard AWS chain (environment, profile, SSO, instance role) gives credentials."""
+    if importlib.util.find_spec("boto3") is None:
+        return True  # botocore alone: the SDK says what it misses
+    import boto3
+
+    return boto3.Session().get_credentials() is not None
 
 
 def vertex_client(settings: Settings) -> anthropic.AsyncAnthropicVertex:

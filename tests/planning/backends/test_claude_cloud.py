@@ -113,6 +113,18 @@ async def test_vertex_refuses_a_wrong_token(tmp_path: Path, monkeypatch: pytest.
     assert not isinstance(outcome, PlanDraft) and "Google credentials" in getattr(outcome, "message", "")
 
 
+def test_bedrock_without_aws_credentials_is_one_line(tmp_path: Path, aws: None,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    # no profile file, no instance role either
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(SettingsError, match="DEPUTY_PLANNER=bedrock: no AWS credentials found"):
+        planner_for(settings(tmp_path, "bedrock", BEDROCK_MODEL, "http://127.0.0.1:9"), discover(["local"]))
+
+
 def test_vertex_without_a_region_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CLOUD_ML_REGION", raising=False)
     with pytest.raises(SettingsError, match="set CLOUD_ML_REGION"):

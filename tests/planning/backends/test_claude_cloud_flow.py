@@ -2,8 +2,8 @@
 built by the factory from settings, the SDK's clients talking to fake endpoints that check
 each door's auth, and the real core after planning: goal → plan → approval → run, a
 clarifying question, a re-plan after a failed step with its error passed as untrusted data,
-and the model failing (a
-timeout, malformed tool calls, plain text) with the rules taking over and the card saying so."""
+and the model failing (a timeout, malformed tool calls, plain text) with the rules taking
+over and the card saying so."""
 
 from __future__ import annotations
 
