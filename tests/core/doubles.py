@@ -11,10 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.domain import CannotPlan, PlanDraft, PlanningOutcome, Step
-from bot.errors import PermanentError, TransientError
 from bot.planning import PlanningContext, ReplanRequest
-from bot.registry import ActionSet, CallContext, Manifest
-from bot.registry.registry import LoadedIntegration
+from bot.sdk import (  # the flaky integration is written as any outside integration is
+    ActionSet,
+    CallContext,
+    LoadedIntegration,
+    Manifest,
+    PermanentError,
+    TransientError,
+)
 
 
 class ScriptedPlanner:

@@ -12,9 +12,7 @@ import pytest
 from bot.adapters.shell.session import ShellSession, local_actor
 from bot.app import Deputy
 from bot.domain import PlanDraft, Step
-from bot.errors import ReconnectNeeded
-from bot.registry import ActionSet, CallContext, Manifest
-from bot.registry.registry import LoadedIntegration, Registry
+from bot.sdk import ActionSet, CallContext, LoadedIntegration, Manifest, ReconnectNeeded, Registry
 from bot.settings import Settings
 from bot.store.database import Database
 from bot.store.tables import GoalRow
