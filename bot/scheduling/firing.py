@@ -20,8 +20,8 @@ from bot.domain import Effect, PlanDraft, Where
 from bot.policy import evaluate_step
 from bot.store import audit, firings, goals
 from bot.store import monitors as store
-from bot.store.database import Session
-from bot.store.firings import DuplicateFiring, QueuedFiring
+from bot.store.database import Conflict, Session
+from bot.store.firings import QueuedFiring
 from bot.store.goals import StepVerdict
 from bot.store.monitors import FiringOutcome, MonitorFiringRow, MonitorRow, MonitorStatus
 
@@ -123,7 +123,7 @@ async def _write(app: Deputy, batch: list[QueuedFiring]) -> list[MonitorFiringRo
             written = await firings.queue_firings(session, batch)
             await _audit(session, written, batch)
         return written
-    except DuplicateFiring as err:
+    except Conflict as err:
         if len(batch) == 1:
             log.info("firing of monitor %s at %s already written (%s)", batch[0].monitor.id,
                      batch[0].scheduled_at, err)

@@ -71,3 +71,10 @@ async def append(session: AsyncSession, kind: str, *, actor_key: str | None = No
     session.add(row)
     await session.flush()
     return row
+
+
+async def count_signed_with(session: AsyncSession, key_id: str) -> int:
+    """How many records are chained with a key derived from master key ``key_id``."""
+    found = (await session.exec(select(func.count()).select_from(AuditRow)
+                                .where(col(AuditRow.key_id) == key_id))).one()
+    return int(found)

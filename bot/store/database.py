@@ -18,6 +18,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.errors import DatabaseUnavailable
 from bot.store.clock import Clock, clock_in_use, system_clock
 
+
+class Conflict(Exception):
+    """A concurrent transaction wrote the same unique key first; this one rolled back.
+    The message names what collided (never a value)."""
+
+
 # what repositories take: callers open it with ``database.session()`` and pass it on
 Session = AsyncSession
 

@@ -17,14 +17,10 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import GoalStatus, PlanDraft, PlanStatus, RunStatus
+from bot.store.database import Conflict
 from bot.store.goals import StepVerdict
 from bot.store.monitors import FiringOutcome, MonitorFiringRow, MonitorRow
 from bot.store.tables import GoalRow, PlanRow, PlanVersionRow, RunRow, StepRow, utcnow
-
-
-class DuplicateFiring(Exception):
-    """A firing of the batch was written by another scheduler meanwhile; nothing of the
-    batch was written (its transaction rolled back)."""
 
 
 async def firing_of_goal(session: AsyncSession, goal_id: int) -> MonitorFiringRow | None:
@@ -77,12 +73,12 @@ async def queue_firings(session: AsyncSession, batch: list[QueuedFiring]) -> lis
     """Write many firings in one transaction, a few multi-row INSERTs per table (a
     scheduler handing over hundreds of due monitors at once would otherwise spend its time
     on round trips). Returns, per item, its firing row or None when that (monitor,
-    scheduled time) was already fired. A concurrent duplicate raises :class:`DuplicateFiring`:
+    scheduled time) was already fired. A concurrent duplicate raises :class:`~bot.store.database.Conflict`:
     the caller then retries item by item."""
     try:
         return await _queue_firings(session, batch)
     except IntegrityError as err:
-        raise DuplicateFiring(type(err.orig).__name__) from err
+        raise Conflict(f"monitor firing ({type(err.orig).__name__})") from err
 
 
 async def _queue_firings(session: AsyncSession, batch: list[QueuedFiring]) -> list[MonitorFiringRow | None]:

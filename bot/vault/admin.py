@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlmodel import col, delete, select
-
 from bot.errors import UserError
-from bot.store.credentials import VaultKeyRow
+from bot.store import audit, credentials
 from bot.store.database import Database
 from bot.vault.errors import KeyInUse
 from bot.vault.keyring import Keyring
@@ -31,7 +29,7 @@ async def list_keys(database: Database, keyring: Keyring) -> list[KeyStatus]:
     await keyring.refresh()
     needed = await needed_key_ids(database)
     async with database.session() as session:
-        recorded = set((await session.exec(select(VaultKeyRow.key_id))).all())
+        recorded = set(await credentials.key_checks(session))
     order = keyring.key_ids + sorted((recorded | set(needed)) - set(keyring.key_ids))
     return [
         KeyStatus(
@@ -63,8 +61,7 @@ async def retire(database: Database, keyring: Keyring, key_id: str) -> str:
             "verified; run `deputy audit reseal` (it checks the chain, then signs it with the "
             "active key) first, then retire it.")
     async with database.session() as session:
-        result = await session.exec(delete(VaultKeyRow).where(col(VaultKeyRow.key_id) == key_id))
-        was_recorded = bool(result.rowcount)
+        was_recorded = await credentials.forget_key(session, key_id)
     configured = keyring.get(key_id) is not None
     if not configured and not was_recorded:
         raise UserError(f"there is no master key {key_id!r}")
@@ -82,11 +79,5 @@ async def retire(database: Database, keyring: Keyring, key_id: str) -> str:
 
 
 async def audit_records_signed_with(database: Database, key_id: str) -> int:
-    from sqlalchemy import func
-
-    from bot.store.tables import AuditRow
-
     async with database.session() as session:
-        found = (await session.exec(select(func.count()).select_from(AuditRow)
-                                    .where(col(AuditRow.key_id) == key_id))).one()
-    return int(found)
+        return await audit.count_signed_with(session, key_id)

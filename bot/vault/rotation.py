@@ -13,11 +13,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, update
-from sqlmodel import col, select
-
 from bot.errors import SettingsError
-from bot.store.credentials import CredentialRow
+from bot.store import credentials
+from bot.store.credentials import Rewrap
 from bot.store.database import Database
 from bot.vault.crypto import SealBroken
 from bot.vault.envelope import rewrap
@@ -115,14 +113,8 @@ async def _rotate_batch(
     """Rewrap up to ``batch_size`` records with ids above ``after_id``, in one transaction.
 
     Returns (records rewrapped, last id seen or "" when there are no more)."""
-    statement = (
-        select(CredentialRow.id, CredentialRow.key_id, CredentialRow.wrapped_key)
-        .where(CredentialRow.key_id != active.key_id, col(CredentialRow.id) > after_id)
-        .order_by(col(CredentialRow.id))
-        .limit(batch_size)
-    )
     async with database.session() as session:
-        rows = (await session.exec(statement)).all()
+        rows = await credentials.wrapped_not_with(session, active.key_id, after_id, batch_size)
         if not rows:
             return 0, ""
         changes = []
@@ -135,18 +127,9 @@ async def _rotate_batch(
             except SealBroken:
                 report.unreadable_ids.append(credential_id)
                 continue
-            changes.append(
-                {"b_id": credential_id, "b_old": wrapped, "b_new": new_wrapped, "b_key": active.key_id}
-            )
-        if changes:
-            table = CredentialRow.metadata.tables["credentials"]
-            # only if the row still holds what we read: a concurrent `put` wins untouched
-            statement_update = (
-                update(table)
-                .where(table.c.id == bindparam("b_id"), table.c.wrapped_key == bindparam("b_old"))
-                .values(wrapped_key=bindparam("b_new"), key_id=bindparam("b_key"))
-            )
-            await session.exec(statement_update, params=changes)
+            changes.append(Rewrap(credential_id, wrapped, new_wrapped, active.key_id))
+        # only where the row still holds what we read: a concurrent `put` wins untouched
+        await credentials.rewrap(session, changes)
     return len(changes), rows[-1][0]
 
 

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
-
 from bot.errors import SettingsError
-from bot.store.credentials import CredentialRow, VaultKeyRow
-from bot.store.database import Database
+from bot.store import credentials
+from bot.store.database import Conflict, Database
 from bot.vault.crypto import SealBroken, key_check_value, key_matches_check, unseal, wrap_aad
 from bot.vault.keyring import Keyring
 from bot.vault.keys import MasterKey
@@ -24,19 +20,15 @@ log = logging.getLogger(__name__)
 
 async def needed_key_ids(database: Database) -> dict[str, int]:
     """Master key id → number of credentials wrapped with it."""
-    statement = select(CredentialRow.key_id, func.count()).group_by(col(CredentialRow.key_id))
     async with database.session() as session:
-        rows = (await session.exec(statement)).all()
-    return {key_id: int(count) for key_id, count in rows}
+        return await credentials.count_by_key(session)
 
 
 async def check_keyring(database: Database, keyring: Keyring) -> None:
     """Raise :class:`SettingsError` if a key is wrong or missing; record new key ids."""
     await keyring.refresh()
     async with database.session() as session:
-        known = {
-            row.key_id: row.check_value for row in (await session.exec(select(VaultKeyRow))).all()
-        }
+        known = await credentials.key_checks(session)
     for key_id in keyring.key_ids:
         key = keyring.get(key_id)
         if key is not None and key_id in known:
@@ -62,13 +54,8 @@ async def check_keyring(database: Database, keyring: Keyring) -> None:
 
 
 async def _require_opens_a_record(database: Database, keyring: Keyring, key: MasterKey) -> None:
-    statement = (
-        select(CredentialRow.id, CredentialRow.wrapped_key)
-        .where(CredentialRow.key_id == key.key_id)
-        .limit(1)
-    )
     async with database.session() as session:
-        row = (await session.exec(statement)).first()
+        row = await credentials.one_wrapped_with(session, key.key_id)
     if row is None:
         return
     try:
@@ -81,18 +68,18 @@ async def register_key(database: Database, keyring: Keyring, key: MasterKey) -> 
     """Record ``key``'s check value, or verify it against the one already recorded."""
     try:
         async with database.session() as session:
-            existing = await session.get(VaultKeyRow, key.key_id)
+            existing = await credentials.key_check(session, key.key_id)
             if existing is not None:
-                _require_match(keyring, key, existing.check_value)
+                _require_match(keyring, key, existing)
                 return
-            session.add(VaultKeyRow(key_id=key.key_id, check_value=key_check_value(key.aead, key.key_id)))
-    except IntegrityError:
+            await credentials.record_key(session, key.key_id, key_check_value(key.aead, key.key_id))
+    except Conflict:
         # another process recorded this key id at the same moment: compare with theirs
         async with database.session() as session:
-            existing = await session.get(VaultKeyRow, key.key_id)
+            existing = await credentials.key_check(session, key.key_id)
         if existing is None:
             raise
-        _require_match(keyring, key, existing.check_value)
+        _require_match(keyring, key, existing)
         return
     log.info("vault: recorded master key %r", key.key_id)
 

@@ -10,14 +10,10 @@ import logging
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
-from sqlmodel.sql.expression import SelectOfScalar
-
 from bot.errors import SettingsError
+from bot.store import credentials
 from bot.store.credentials import CredentialRow
-from bot.store.database import Database
-from bot.store.tables import utcnow
+from bot.store.database import Conflict, Database
 from bot.vault import startup
 from bot.vault.crypto import SealBroken
 from bot.vault.envelope import (
@@ -63,7 +59,7 @@ class CredentialStore:
         for attempt in (1, 2):
             try:
                 return await self._write(owner_key, integration, plaintext, master)
-            except IntegrityError:
+            except Conflict:
                 # two first-time puts raced on the unique (owner, integration): the second
                 # one now finds the row and replaces it
                 if attempt == 2:
@@ -90,26 +86,14 @@ class CredentialStore:
     async def delete(self, owner_key: str, integration: str) -> bool:
         """Forget the credential. True when there was one."""
         async with self._db.session() as session:
-            row = (await session.exec(self._select(owner_key, integration))).first()
-            if row is None:
+            if not await credentials.delete_credential(session, owner_key, integration):
                 return False
-            await session.delete(row)
         log.info("vault: deleted the %s credential of %s", integration, owner_key)
         return True
 
     async def list_for(self, owner_key: str) -> list[CredentialInfo]:
-        statement = (
-            select(
-                CredentialRow.integration,
-                CredentialRow.created_at,
-                CredentialRow.updated_at,
-                CredentialRow.key_id,
-            )
-            .where(CredentialRow.owner_key == owner_key)
-            .order_by(col(CredentialRow.integration))
-        )
         async with self._db.session() as session:
-            rows = (await session.exec(statement)).all()
+            rows = await credentials.credentials_of(session, owner_key)
         return [CredentialInfo(*row) for row in rows]
 
     async def needed_key_ids(self) -> dict[str, int]:
@@ -120,37 +104,18 @@ class CredentialStore:
         self, owner_key: str, integration: str, plaintext: bytes, master: MasterKey
     ) -> str:
         async with self._db.session() as session:
-            row = (await session.exec(self._select(owner_key, integration))).first()
+            row = await credentials.credential_of(session, owner_key, integration)
             credential_id = row.id if row is not None else new_credential_id()
             sealed = seal_record(master, credential_id, owner_key, integration, plaintext)
-            if row is None:
-                session.add(
-                    CredentialRow(
-                        id=credential_id,
-                        owner_key=owner_key,
-                        integration=integration,
-                        key_id=sealed.key_id,
-                        wrapped_key=sealed.wrapped_key,
-                        payload=sealed.payload,
-                    )
-                )
-            else:
-                row.key_id = sealed.key_id
-                row.wrapped_key = sealed.wrapped_key
-                row.payload = sealed.payload
-                row.updated_at = utcnow()
+            await credentials.save_credential(
+                session, row, credential_id, owner_key, integration, key_id=sealed.key_id,
+                wrapped_key=sealed.wrapped_key, payload=sealed.payload)
         log.info("vault: stored the %s credential of %s (key %s)", integration, owner_key, master.key_id)
         return credential_id
 
     async def _row(self, owner_key: str, integration: str) -> CredentialRow | None:
         async with self._db.session() as session:
-            return (await session.exec(self._select(owner_key, integration))).first()
-
-    @staticmethod
-    def _select(owner_key: str, integration: str) -> SelectOfScalar[CredentialRow]:
-        return select(CredentialRow).where(
-            CredentialRow.owner_key == owner_key, CredentialRow.integration == integration
-        )
+            return await credentials.credential_of(session, owner_key, integration)
 
     async def _master_for(self, key_id: str) -> MasterKey:
         master = self._keyring.get(key_id)

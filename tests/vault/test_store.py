@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from bot.store import credentials
 from bot.store.credentials import CredentialRow
 from bot.store.database import Database
 from bot.vault import CredentialStore, CredentialUnreadable, Keyring
@@ -77,7 +78,8 @@ async def test_secret_is_never_stored_in_clear(
 
 async def _raw_row(database: Database, owner: str, integration: str) -> CredentialRow:
     async with database.session() as session:
-        row = (await session.exec(CredentialStore._select(owner, integration))).one()
+        row = await credentials.credential_of(session, owner, integration)
+        assert row is not None
         session.expunge(row)
     return row
 
