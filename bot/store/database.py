@@ -91,6 +91,11 @@ class Database:
     async def dispose(self) -> None:
         await self.engine.dispose()
 
+    @property
+    def shown_url(self) -> str:
+        """The URL with its password hidden, to show a person."""
+        return self.engine.url.render_as_string(hide_password=True)
+
     async def ping(self) -> None:
         """One round trip (``SELECT 1``); raises whatever the driver raises when it fails."""
         async with self.engine.connect() as conn:

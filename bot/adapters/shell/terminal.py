@@ -66,7 +66,7 @@ async def run_shell(settings: Settings, user: str | None,
     try:
         if interactive:
             port.say(f"Deputy shell — you are {name}. Planner: {deputy.planner.name}. "
-                        f"Database: {deputy.database.engine.url.render_as_string(hide_password=True)}", "info")
+                        f"Database: {deputy.database.shown_url}", "info")
             port.say(SHELL_HELP, "info")
             if await session.needs_demo():
                 port.say("Nothing to act on yet: type `demo` to load a demo team "
