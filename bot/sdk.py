@@ -12,6 +12,8 @@ returning a JSON-able dict. Built-in and third-party integrations use the same n
   reached the provider?) and ``retry_after``, :class:`PermanentError`,
   :class:`ReconnectNeeded`, :class:`InvalidArguments`, :class:`NotConnected`;
   :func:`error_for_status` maps an HTTP answer onto them;
+- :class:`IntegrationSettings`, the base of the settings model an integration declares in
+  its ``settings.py`` (read as ``DEPUTY_<FIELD>``; the client factory gets it as ``env.config``);
 - :class:`HttpApi`, the base of a client for one HTTP API (URL, timeouts, pooled
   connection, close), and :func:`scrub`;
 - time helpers for ISO 8601 arguments and IANA zones;
@@ -31,6 +33,7 @@ from bot.errors import (
     ReconnectNeeded,
     TransientError,
 )
+from bot.integration_settings import IntegrationSettings
 from bot.registry.contract import ActionFn, ActionSet, CallContext, HostSettings, IntegrationEnv
 from bot.registry.http_client import HttpApi, scrub, system_now
 from bot.registry.http_errors import NOT_PROCESSED_STATUSES, error_for_status, retry_after_seconds
@@ -61,6 +64,7 @@ __all__ = [
     "HttpApi",
     "IntegrationEnv",
     "IntegrationError",
+    "IntegrationSettings",
     "InvalidArguments",
     "LoadedIntegration",
     "Manifest",

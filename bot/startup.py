@@ -15,8 +15,9 @@ from bot.settings import Settings
 
 
 def configured_integrations(settings: Settings) -> Registry:
+    """The enabled integrations, each with its own settings read (a bad one stops start-up)."""
     try:
-        return discover(settings.integrations, settings.integration_paths)
+        registry = discover(settings.integrations, settings.integration_paths)
     except UnknownIntegrations as err:
         guesses = [f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name)
                    for name in err.unknown
@@ -28,6 +29,8 @@ def configured_integrations(settings: Settings) -> Registry:
         raise SettingsError(
             f"integration manifest: {err}; fix it (`deputy integrations check` validates every "
             "manifest) or leave that integration out of DEPUTY_INTEGRATIONS") from None
+    registry.configure(settings)
+    return registry
 
 
 def configured_policy(settings: Settings) -> Policy:

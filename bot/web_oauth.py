@@ -16,7 +16,7 @@ from bot.chat.replies import Notice
 from bot.core.deputy import Deputy
 from bot.errors import DeputyError
 from bot.store import audit
-from bot.vault.oauth import CALLBACK_PATH
+from bot.vault.oauth import CALLBACK_PATH, OAuthProvider, provider_for
 from bot.vault.oauth_connect import Connected, SignInRefused, finish
 
 log = logging.getLogger(__name__)
@@ -44,12 +44,17 @@ _ACCESS_LOG_FILTER = _HideCallbackQuery()
 def add_oauth_routes(web_app: web.Application, deputy: Deputy) -> None:
     logging.getLogger("aiohttp.access").addFilter(_ACCESS_LOG_FILTER)  # adding it twice is a no-op
 
+    def providers(integration: str) -> OAuthProvider | None:
+        loaded = deputy.registry.get(integration)
+        return None if loaded is None else provider_for(
+            deputy.settings, integration, loaded.manifest.oauth, loaded.settings)
+
     async def callback(request: web.Request) -> web.Response:
         if deputy.vault is None:
             return _page(503, "Not connected", "This Deputy has no credential vault configured.")
         query = request.query
         try:
-            connected = await finish(deputy.database, deputy.vault, deputy.settings,
+            connected = await finish(deputy.database, deputy.vault, providers,
                                      query.get("state", ""), query.get("code"), deputy.clock())
         except SignInRefused as refused:
             if refused.who is not None:

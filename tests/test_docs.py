@@ -1,5 +1,6 @@
 """The README is the first thing a new user reads: every setting must be in its table."""
 
+from bot.integration_settings import installed_settings_fields
 from bot.settings import Settings
 from tests.support.paths import REPO_ROOT
 
@@ -17,6 +18,13 @@ def environment_name(name: str) -> str:
 
 def test_every_setting_is_documented_in_the_readme() -> None:
     missing = [environment_name(n) for n in Settings.model_fields if environment_name(n) not in README]
+    assert missing == []
+
+
+def test_every_setting_a_builtin_integration_declares_is_in_the_readme_too() -> None:
+    fields = installed_settings_fields()  # integrations/*/settings.py
+    assert {"hubspot_client_id", "stripe_api_url", "browser_allowed_hosts"} <= set(fields)
+    missing = [f"DEPUTY_{name.upper()}" for name in fields if f"DEPUTY_{name.upper()}" not in README]
     assert missing == []
 
 

@@ -145,7 +145,9 @@ async def _credentials(app: Deputy, requester: Actor, action: str) -> Mapping[st
     if fields is None:
         raise NotConnected(integration)
     # OAuth: refreshed when about to expire; a failed refresh raises ReconnectNeeded
-    return await oauth.usable_credentials(app.settings, app.vault, requester.key, integration,
+    provider = oauth.provider_for(app.settings, integration, loaded.manifest.oauth,
+                                  loaded.settings) if oauth.is_oauth(fields) else None
+    return await oauth.usable_credentials(provider, app.vault, requester.key, integration,
                                           fields, app.clock()) if app.vault else fields
 
 

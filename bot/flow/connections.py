@@ -27,6 +27,14 @@ def _manifest_or_error(app: Deputy, name: str) -> LoadedIntegration:
     return loaded
 
 
+def _provider(app: Deputy, loaded: LoadedIntegration | None) -> oauth.OAuthProvider | None:
+    """How ``loaded`` signs in with OAuth (its manifest and settings say); None: the form."""
+    if loaded is None:
+        return None
+    return oauth.provider_for(app.settings, loaded.manifest.name, loaded.manifest.oauth,
+                              loaded.settings)
+
+
 async def connect_form(app: Deputy, event: CommandInvoked) -> ConnectForm | Notice:
     if not event.argument.strip():
         options = ", ".join(_connectable(app)) or "none are enabled (see DEPUTY_INTEGRATIONS)"
@@ -35,7 +43,7 @@ async def connect_form(app: Deputy, event: CommandInvoked) -> ConnectForm | Noti
     manifest = loaded.manifest
     if not manifest.credentials:
         return Notice(f"{manifest.name} needs no account: it is ready to use.")
-    provider = oauth.provider_for(app.settings, manifest.name)
+    provider = _provider(app, loaded)
     if provider is not None:  # OAuth configured: a one-time sign-in link instead of a form
         url = await oauth_connect.start(app.database, provider, event.actor, event.where, app.clock())
         return Notice(f"Connect {manifest.name} by signing in to {provider.title}: {url}\n"
@@ -98,7 +106,7 @@ async def disconnect(app: Deputy, event: CommandInvoked) -> Notice:
 
 async def _revoke(app: Deputy, owner_key: str, integration: str) -> str:
     """Where the provider supports it, revoke before deleting; the words to add to the notice."""
-    provider = oauth.provider_for(app.settings, integration)
+    provider = _provider(app, app.registry.get(integration))
     fields = await app.vault.get(owner_key, integration) if app.vault and provider else None
     if provider is None or fields is None or not oauth.is_oauth(fields):
         return ""

@@ -36,6 +36,9 @@ class IntegrationEnv:
     database: Any  # bot.store.Database, for integrations that keep their data in Deputy's db
     # the process clock (aware datetimes); tests inject a fixed one
     clock: Callable[[], datetime] | None = None
+    # this integration's own settings: an instance of the IntegrationSettings subclass its
+    # settings.py declares (bot/integration_settings.py); None when it declares none
+    config: Any = None
 
 
 @dataclass(frozen=True)

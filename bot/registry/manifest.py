@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from bot.domain import Effect
+from bot.domain.oauth import OAuthSpec
 from bot.errors import ManifestError
 from bot.registry.results import ResultSpec
 
@@ -100,6 +101,8 @@ class Manifest(BaseModel):
     def needs_connection(self) -> bool:
         """Whether a plan using it waits until the requester has connected it."""
         return bool(self.credentials) and not self.connection_optional
+    # sign in with OAuth 2 instead of the form, once the app is configured (see OAuthSpec)
+    oauth: OAuthSpec | None = None
     # whether the integration's "read" effects can be believed: false for an MCP server the
     # operator did not mark trusted, whose read tools then never run before an approval
     trusted_reads: bool = True
@@ -107,6 +110,9 @@ class Manifest(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> Manifest:
+        if self.oauth is not None and not self.credentials:
+            raise ValueError("oauth: needs credentials too (what `connect` asks for while no OAuth "
+                             "app is configured; the OAuth access token is stored as access_token)")
         names = [a.name for a in self.actions]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
@@ -125,7 +131,8 @@ class Manifest(BaseModel):
         return next((a for a in self.actions if a.name == name), None)
 
 
-def load_manifest(path: Path) -> Manifest:
+def load_manifest(path: Path, name: str | None = None) -> Manifest:
+    """The manifest at ``path``; its name must be ``name`` (default: the folder's name)."""
     try:
         data = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as err:
@@ -138,6 +145,8 @@ def load_manifest(path: Path) -> Manifest:
         raise ManifestError(f"{path}: {where + ': ' if where else ''}{first['msg']}") from err
     except jsonschema.SchemaError as err:
         raise ManifestError(f"{path}: invalid JSON schema: {err.message}") from err
-    if manifest.name != path.parent.name:
+    if name is not None and manifest.name != name:
+        raise ManifestError(f"{path}: name {manifest.name!r} must match its entry point {name!r}")
+    if name is None and manifest.name != path.parent.name:
         raise ManifestError(f"{path}: name {manifest.name!r} must match its folder {path.parent.name!r}")
     return manifest

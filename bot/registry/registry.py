@@ -7,16 +7,23 @@ and the reason; it is never silently skipped.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import integrations as integrations_package
-from bot.errors import ManifestError
+from bot.errors import ManifestError, SettingsError
+from bot.integration_settings import (
+    IntegrationSettings,
+    IntegrationSource,
+    IntegrationSourceError,
+    build_settings,
+    entry_point_names,
+    import_part,
+    integration_sources,
+    settings_model,
+)
 from bot.registry.contract import ActionFn, ActionSet, IntegrationEnv
 from bot.registry.manifest import ActionSpec, Manifest, load_manifest
 
@@ -28,6 +35,9 @@ class LoadedIntegration:
     client: Any = None
     # checks credentials at connect time (raises ReconnectNeeded / PermanentError); optional
     check_credentials: Callable[[Mapping[str, str]], Awaitable[None]] | None = None
+    # the integration's own settings: the model its settings.py declares, and its values
+    settings_model: type[IntegrationSettings] | None = None
+    settings: IntegrationSettings | None = None
 
 
 class Registry:
@@ -62,9 +72,20 @@ class Registry:
             raise ManifestError(f"two integrations are named {name!r}")
         self._by_name[name] = loaded
 
-    def start(self, env: IntegrationEnv) -> None:
+    def configure(self, settings: Any) -> None:
+        """Read each integration's own settings; values given to ``settings`` (its extra
+        fields, as tests pass them) beat the environment and deputy.toml."""
+        given = getattr(settings, "model_extra", None) or {}
         for item in self._by_name.values():
-            item.client = item.actions.client_factory(env)
+            if item.settings_model is not None:
+                item.settings = build_settings(item.settings_model, given)
+            _check_oauth_app(item, settings)
+
+    def start(self, env: IntegrationEnv) -> None:
+        if any(i.settings is None and i.settings_model is not None for i in self._by_name.values()):
+            self.configure(env.settings)
+        for item in self._by_name.values():
+            item.client = item.actions.client_factory(replace(env, config=item.settings))
 
     async def aclose(self) -> None:
         """Closes the clients that hold connections (they expose ``async aclose()``)."""
@@ -74,30 +95,11 @@ class Registry:
                 await close()
 
 
-def _import_actions(folder: Path, package: str | None) -> object:
-    if package is not None:
-        return importlib.import_module(f"{package}.{folder.name}.actions")
-    # a third-party integration folder outside the package: load its actions.py by path
-    name = f"deputy_integration_{folder.name}"
-    if str(folder.parent) not in sys.path:
-        sys.path.insert(0, str(folder.parent))
-    return importlib.import_module(f"{folder.name}.actions") if (folder / "__init__.py").exists() \
-        else _load_by_path(name, folder / "actions.py")
-
-
-def _load_by_path(name: str, path: Path) -> object:
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ManifestError(f"{path}: cannot be imported")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def _load_one(folder: Path, package: str | None) -> LoadedIntegration:
-    manifest = load_manifest(folder / "manifest.yaml")
-    module = _import_actions(folder, package)
+def _load_one(source: IntegrationSource) -> LoadedIntegration:
+    folder = source.folder
+    entry_point = source.name if folder.name != source.name else None
+    manifest = load_manifest(folder / "manifest.yaml", entry_point)
+    module = import_part(source, "actions")
     action_set = getattr(module, "actions", None)
     if not isinstance(action_set, ActionSet):
         raise ManifestError(f"{folder}/actions.py must define `actions = ActionSet(...)`")
@@ -107,26 +109,42 @@ def _load_one(folder: Path, package: str | None) -> LoadedIntegration:
         missing = ", ".join(sorted(declared - implemented)) or "-"
         extra = ", ".join(sorted(implemented - declared)) or "-"
         raise ManifestError(
-            f"{folder.name}: manifest and actions.py disagree (not implemented: {missing}; "
+            f"{source.name}: manifest and actions.py disagree (not implemented: {missing}; "
             f"not in manifest: {extra})"
         )
-    return LoadedIntegration(manifest=manifest, actions=action_set,
-                             check_credentials=_credential_check(module))
+    model = settings_model(source)
+    _check_oauth_settings(source.name, manifest, model)
+    client = import_part(source, "client") if source.package is not None else None
+    return LoadedIntegration(manifest=manifest, actions=action_set, settings_model=model,
+                             check_credentials=getattr(client, "check_credentials", None))
 
 
-def _credential_check(actions_module: object) -> Any:
-    """``check_credentials`` from the integration's client module, when it has one."""
-    name = getattr(actions_module, "__name__", "")
-    client_name = name.rsplit(".", 1)[0] + ".client" if "." in name else ""
-    if not client_name:
-        return None
-    try:
-        client = importlib.import_module(client_name)
-    except ModuleNotFoundError as err:
-        if err.name == client_name:
-            return None
-        raise
-    return getattr(client, "check_credentials", None)
+def _check_oauth_settings(name: str, manifest: Manifest,
+                          model: type[IntegrationSettings] | None) -> None:
+    if manifest.oauth is None:
+        return
+    fields = set(model.model_fields) if model is not None else set()
+    named = manifest.oauth.settings.model_dump(exclude_none=True)
+    unknown = sorted(f for f in named.values() if f not in fields)
+    if unknown:
+        raise ManifestError(f"{name}: oauth.settings names {', '.join(unknown)}, which its settings.py "
+                            "does not declare (a subclass of IntegrationSettings)")
+
+
+def _check_oauth_app(item: LoadedIntegration, settings: Any) -> None:
+    """An OAuth app needs its secret and the public URL the provider sends people back to."""
+    oauth = item.manifest.oauth
+    if oauth is None or item.settings is None:
+        return
+    names = oauth.settings
+    if not getattr(item.settings, names.client_id, None):
+        return
+    if not str(getattr(settings, "public_url", "") or ""):
+        raise SettingsError(f"DEPUTY_PUBLIC_URL: required when DEPUTY_{names.client_id.upper()} is "
+                            f"set ({oauth.title} sends people back to PUBLIC_URL/oauth/callback)")
+    if not getattr(item.settings, names.client_secret, None):
+        raise SettingsError(f"DEPUTY_{names.client_secret.upper()}: required when "
+                            f"DEPUTY_{names.client_id.upper()} is set")
 
 
 class UnknownIntegrations(ManifestError):
@@ -139,28 +157,29 @@ class UnknownIntegrations(ManifestError):
 
 
 def discover(enabled: Iterable[str] | None = None, extra_paths: Iterable[Path] = ()) -> Registry:
-    """Load integrations from the ``integrations`` package and from ``extra_paths`` (folders
-    holding third-party integration folders); ``enabled`` limits which ones."""
+    """Load integrations from the ``integrations`` package, from ``extra_paths`` (folders
+    holding third-party integration folders) and from installed packages' entry points
+    (group ``deputy.integrations``); ``enabled`` limits which ones."""
     wanted = set(enabled) if enabled is not None else None
-    roots: list[tuple[Path, str | None]] = [(Path(integrations_package.__file__).parent,
-                                             integrations_package.__name__)]
-    roots += [(Path(p), None) for p in extra_paths]
     loaded: list[LoadedIntegration] = []
     seen: set[str] = set()
-    for root, package in roots:
-        if not root.is_dir():
-            raise ManifestError(f"integration path {root} is not a folder")
-        for folder in sorted(p for p in root.iterdir() if (p / "manifest.yaml").is_file()):
-            if wanted is not None and folder.name not in wanted:
-                continue
-            if folder.name in seen:
-                raise ManifestError(f"two integrations are named {folder.name!r} ({folder})")
-            seen.add(folder.name)
-            loaded.append(_load_one(folder, package))
+    try:
+        for source in integration_sources(extra_paths, wanted):
+            if source.name in seen:
+                raise ManifestError(f"two integrations are named {source.name!r} ({source.folder})")
+            seen.add(source.name)
+            loaded.append(_load_one(source))
+    except IntegrationSourceError as err:
+        raise ManifestError(str(err)) from err
     if wanted is not None:
         unknown = wanted - {item.manifest.name for item in loaded}
         if unknown:
-            available = sorted(p.name for root, _ in roots for p in root.iterdir()
-                               if (p / "manifest.yaml").is_file())
+            available = sorted({p.name for root in [_builtin_root(), *map(Path, extra_paths)]
+                                for p in root.iterdir() if (p / "manifest.yaml").is_file()}
+                               | set(entry_point_names()))
             raise UnknownIntegrations(sorted(unknown), available)
     return Registry(loaded)
+
+
+def _builtin_root() -> Path:
+    return Path(integrations_package.__file__).parent

@@ -10,13 +10,18 @@ import difflib
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
 from pydantic_settings import SettingsError as SourceParseError
 
 from bot.errors import SettingsError
+from bot.integration_settings import (
+    IntegrationSourceError,
+    check_integration_settings,
+    installed_settings_fields,
+)
 from bot.settings.model import Settings
 
 log = logging.getLogger(__name__)
@@ -33,15 +38,15 @@ _JSON_EXAMPLES = {
     "integrations": """'["local", "calendar"]'""",
     "integration_paths": """'["/srv/deputy-integrations"]'""",
     "discord_role_groups": """'{"finance": "112233445566778899"}'""",
-    "browser_allowed_hosts": """'["portal.example.com"]'""",
     "mcp_servers": """'[{"name": "files", "command": "npx", "args": ["-y", "…"]}]'""",
 }
 # DEPUTY_TEST_* variables belong to the test suite (tests/support/postgres.py), not to Deputy
 _NOT_SETTINGS_PREFIX = "DEPUTY_TEST_"
 
 
-def setting_names() -> list[str]:
-    """Every environment variable Deputy reads as a setting."""
+def setting_names(integration_fields: Iterable[str] = ()) -> list[str]:
+    """Every environment variable Deputy reads as a setting (with ``integration_fields``, the
+    fields installed integrations declare in their settings.py)."""
     names = []
     for field, info in Settings.model_fields.items():
         choices = getattr(info.validation_alias, "choices", None)
@@ -49,12 +54,12 @@ def setting_names() -> list[str]:
             names.append(f"DEPUTY_{field.upper()}")
         else:  # an alias replaces the prefixed name (SLACK_BOT_TOKEN, not DEPUTY_SLACK_BOT_TOKEN)
             names += [str(choice) for choice in choices if str(choice).isupper()]
-    return names
+    return names + [f"DEPUTY_{field.upper()}" for field in integration_fields]
 
 
-def _check_variable_names(environ: Mapping[str, str]) -> None:
+def _check_variable_names(environ: Mapping[str, str], integration_fields: Iterable[str]) -> None:
     """A misspelt DEPUTY_ variable would be ignored silently: stop, naming the closest setting."""
-    known = setting_names()
+    known = setting_names(integration_fields)
     for name in sorted(environ):
         if not name.startswith("DEPUTY_") or name in known or name.startswith(_NOT_SETTINGS_PREFIX):
             continue
@@ -67,8 +72,19 @@ def _check_variable_names(environ: Mapping[str, str]) -> None:
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read settings; raise :class:`SettingsError` naming the first bad setting."""
-    _check_variable_names(os.environ)
+    """Read settings, Deputy's and the installed integrations' own; raise
+    :class:`SettingsError` naming the first bad or unknown setting."""
+    settings = _parse(overrides)
+    try:
+        fields = installed_settings_fields(settings.integration_paths)
+    except IntegrationSourceError:
+        fields = {}  # start-up names the broken integration when it loads them
+    _check_variable_names(os.environ, fields)
+    check_integration_settings(settings, fields)
+    return settings
+
+
+def _parse(overrides: dict[str, Any]) -> Settings:
     try:
         return Settings(**overrides)
     except SourceParseError as err:
@@ -82,7 +98,5 @@ def load_settings(**overrides: Any) -> Settings:
         first = err.errors()[0]
         if not first["loc"]:  # a check across settings names them in its message
             raise SettingsError(str(first["msg"]).removeprefix("Value error, ")) from None
-        if first["type"] == "extra_forbidden":
-            raise SettingsError(f"unknown setting {first['loc'][0]!r} in deputy.toml") from None
         message = str(first["msg"]).removeprefix("Value error, ")
         raise SettingsError(f"{_setting_name(first['loc'])}: {message}") from None

@@ -7,7 +7,6 @@ fallback of its own).
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -23,9 +22,9 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
+from bot.integration_settings import KnownKeysToml
 from integrations.mcp.config import McpServerConfig
 
 
@@ -33,7 +32,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DEPUTY_",
         populate_by_name=True,
-        extra="forbid",
+        # an integration's own settings (bot/integration_settings.py) may be given here too;
+        # load_settings refuses names that neither Deputy nor an installed integration declares
+        extra="allow",
         toml_file="deputy.toml",
         validate_default=True,
     )
@@ -92,10 +93,6 @@ class Settings(BaseSettings):
     mcp_servers: list[McpServerConfig] = Field(
         default_factory=list, description="MCP servers whose tools become actions ([[mcp_servers]] in deputy.toml).")
     public_url: str = Field("", description="Public base URL of `deputy serve` (OAuth callbacks).")
-    hubspot_client_id: str = Field("", description="HubSpot app client id; set: `connect crm` uses OAuth.")
-    hubspot_client_secret: SecretStr | None = Field(None, description="HubSpot app client secret.")
-    hubspot_auth_url: str = Field("https://app.hubspot.com/oauth/authorize", description="HubSpot authorize URL.")
-    hubspot_token_url: str = Field("https://api.hubapi.com/oauth/v1/token", description="HubSpot token URL.")
     # Slack and Discord, under the names the platforms' own tools use
     slack_bot_token: SecretStr = Field(
         SecretStr(""), validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token"),
@@ -121,14 +118,6 @@ class Settings(BaseSettings):
     discord_role_groups: dict[str, str] = Field(
         default_factory=dict, description='Policy group → Discord role id, as JSON: {"finance": "1234"}.')
     discord_sync_commands: bool = Field(True, description="Register the /deputy command at start-up.")
-    stripe_api_url: str = Field("https://api.stripe.com", description="Stripe API base URL.")
-    hubspot_api_url: str = Field("https://api.hubapi.com", description="HubSpot API base URL.")
-    browser_executable: str = Field(
-        "", description="Chromium binary the browser integration drives; empty: Debian's /usr/bin/chromium.")
-    browser_allowed_hosts: list[str] = Field(
-        default_factory=list, description='Hosts the browser may open, as JSON: ["portal.example.com", "*.example.org"]; empty: none.')
-    browser_download_max_bytes: int = Field(
-        25_000_000, ge=1, description="Largest file the browser's download action keeps, in bytes.")
 
     @classmethod
     def settings_customise_sources(
@@ -140,7 +129,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # environment beats deputy.toml; explicit arguments (tests) beat both
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+        return (init_settings, env_settings, KnownKeysToml(settings_cls))
 
     @field_validator("timezone")
     @classmethod
@@ -175,16 +164,6 @@ class Settings(BaseSettings):
                 raise ValueError(f"role id for group {group!r} must be digits (a role id, not its name)")
         return {group: str(role_id) for group, role_id in value.items()}
 
-    @field_validator("browser_allowed_hosts")
-    @classmethod
-    def _bare_hosts(cls, value: list[str]) -> list[str]:
-        for host in value:
-            port_or_scheme = ":" in host and not _is_ip(host.strip("[]"))
-            if not host.strip() or "/" in host or port_or_scheme:
-                raise ValueError(f"{host!r}: write a bare host name (portal.example.com or "
-                                 "*.example.com), without scheme, port or path")
-        return value
-
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -207,15 +186,6 @@ class Settings(BaseSettings):
                        "vertex": "claude-sonnet-4-5@20250929"}[self.planner]
             raise ValueError(f"DEPUTY_PLANNER_MODEL: required when DEPUTY_PLANNER={self.planner} "
                              f"(the model id on that backend, e.g. {example})")
-        return self
-
-    @model_validator(mode="after")
-    def _oauth_needs_a_public_url(self) -> Settings:
-        if self.hubspot_client_id and not self.public_url:
-            raise ValueError("DEPUTY_PUBLIC_URL: required when DEPUTY_HUBSPOT_CLIENT_ID is set "
-                             "(HubSpot sends people back to PUBLIC_URL/oauth/callback)")
-        if self.hubspot_client_id and self.hubspot_client_secret is None:
-            raise ValueError("DEPUTY_HUBSPOT_CLIENT_SECRET: required when DEPUTY_HUBSPOT_CLIENT_ID is set")
         return self
 
     @property
@@ -246,11 +216,3 @@ class Settings(BaseSettings):
     @property
     def queued_run_timeout(self) -> timedelta:
         return timedelta(minutes=self.queued_run_timeout_minutes)
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True

@@ -1,4 +1,8 @@
-"""OAuth 2 connections: authorization code with PKCE (S256), refresh, revoke. HubSpot first.
+"""OAuth 2 connections: authorization code with PKCE (S256), refresh, revoke, for any provider.
+
+What a provider needs is declared by its integration, never here: the manifest's ``oauth``
+block (title, authorize/token/revoke URLs, scopes, how the app authenticates) and its
+settings model (the app's client id and secret, URL overrides); see :func:`provider_for`.
 
 A connect link carries a random ``state`` bound server-side to the person who asked (see
 :mod:`bot.store.oauth_states`: single use, ten minutes). The callback exchanges the code, with
@@ -9,8 +13,8 @@ the PKCE verifier, for tokens that go straight into the vault as the credential'
 Before a call the executor asks :func:`usable_credentials`, which refreshes an access token
 that expires within :data:`REFRESH_MARGIN` and hands the integration the access token only.
 
-HTTP goes through aiohttp, which logs no request URLs: HubSpot's revoke endpoint puts the
-refresh token in the path, and httpx would log that path at INFO.
+HTTP goes through aiohttp, which logs no request URLs: a revoke endpoint may put the refresh
+token in the path (HubSpot's does), and httpx would log that path at INFO.
 """
 
 from __future__ import annotations
@@ -25,10 +29,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode, urljoin
 
 from pydantic import SecretStr
 
+from bot.domain.oauth import OAuthSpec
 from bot.errors import PermanentError, ReconnectNeeded, SettingsError, TransientError
 from bot.vault.envelope import SecretFields
 from bot.vault.store import CredentialStore
@@ -43,14 +48,6 @@ STATE_TTL = timedelta(minutes=10)
 # refresh this long before expiry, so a token never lapses in the middle of a step
 REFRESH_MARGIN = timedelta(minutes=5)
 HTTP_TIMEOUT_SECONDS = 15.0
-HUBSPOT_AUTH_URL = "https://app.hubspot.com/oauth/authorize"
-HUBSPOT_TOKEN_URL = "https://api.hubapi.com/oauth/v1/token"
-# what the crm integration's actions need (README: Integrations)
-HUBSPOT_SCOPES = (
-    "crm.objects.contacts.read", "crm.objects.contacts.write",
-    "crm.objects.companies.read", "crm.objects.companies.write",
-    "crm.objects.deals.read", "crm.objects.deals.write",
-)
 ACCESS_TOKEN, REFRESH_TOKEN, EXPIRES_AT, AUTH = "access_token", "refresh_token", "expires_at", "auth"
 _ERROR_CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
@@ -79,8 +76,12 @@ class OAuthProvider:
     token_url: str
     redirect_uri: str
     scopes: tuple[str, ...]
-    # DELETE {revoke_url}/{refresh token}; None where the provider offers no revocation
+    # None where the provider offers no revocation; DELETE puts the token in the URL as
+    # {refresh_token}, POST sends it as an RFC 7009 form
     revoke_url: str | None
+    revoke_method: str = "POST"
+    client_auth: str = "body"  # or "basic": the app's id and secret as HTTP Basic
+    authorize_params: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,27 +95,36 @@ class TokenSet:
                 EXPIRES_AT: str(int(self.expires_at.timestamp())), AUTH: "oauth2"}
 
 
-def provider_for(settings: Any, integration: str) -> OAuthProvider | None:
-    """The OAuth set-up for ``integration``, or None when it connects with a pasted token.
-
-    Settings are read with getattr so this works before bot.settings declares them."""
-    if integration != "crm":
+def provider_for(settings: Any, integration: str, spec: OAuthSpec | None,
+                 own: Any) -> OAuthProvider | None:
+    """The OAuth set-up of ``integration``, from its manifest's ``oauth`` block (``spec``) and
+    its own settings (``own``); None when it connects with pasted credentials (no ``oauth``
+    block, or the operator set no client id for it)."""
+    if spec is None or own is None:
         return None
-    client_id = str(getattr(settings, "hubspot_client_id", "") or "")
+    names = spec.settings
+    client_id = str(getattr(own, names.client_id, "") or "")
     if not client_id:
         return None
     public_url = str(getattr(settings, "public_url", "") or "").rstrip("/")
     if not public_url:
         raise SettingsError("DEPUTY_PUBLIC_URL: needed for OAuth (the address people's browsers "
                             "reach `deputy serve` at, e.g. https://deputy.example.com)")
-    secret = getattr(settings, "hubspot_client_secret", None)
-    token_url = str(getattr(settings, "hubspot_token_url", "") or HUBSPOT_TOKEN_URL)
+    secret = getattr(own, names.client_secret, None)
+    token_url = _setting(own, names.token_url) or spec.token_url
+    revoke_url = _setting(own, names.revoke_url) or spec.revoke_url
     return OAuthProvider(
-        integration="crm", title="HubSpot", client_id=client_id,
+        integration=integration, title=spec.title, client_id=client_id,
         client_secret=secret if isinstance(secret, SecretStr) else SecretStr(str(secret or "")),
-        auth_url=str(getattr(settings, "hubspot_auth_url", "") or HUBSPOT_AUTH_URL),
-        token_url=token_url, redirect_uri=public_url + CALLBACK_PATH, scopes=HUBSPOT_SCOPES,
-        revoke_url=token_url.rsplit("/", 1)[0] + "/refresh-tokens")
+        auth_url=_setting(own, names.authorize_url) or spec.authorize_url, token_url=token_url,
+        redirect_uri=public_url + CALLBACK_PATH, scopes=tuple(spec.scopes),
+        revoke_url=urljoin(token_url, revoke_url) if revoke_url else None,
+        revoke_method=spec.revoke_method, client_auth=spec.client_auth,
+        authorize_params=tuple(spec.authorize_params.items()))
+
+
+def _setting(own: Any, name: str | None) -> str:
+    return str(getattr(own, name, "") or "") if name else ""
 
 
 def new_state() -> str:
@@ -130,6 +140,7 @@ def pkce_pair() -> tuple[str, str]:
 
 def authorize_url(provider: OAuthProvider, state: str, challenge: str) -> str:
     query = urlencode({
+        **dict(provider.authorize_params),
         "client_id": provider.client_id, "redirect_uri": provider.redirect_uri,
         "scope": " ".join(provider.scopes), "state": state, "response_type": "code",
         "code_challenge": challenge, "code_challenge_method": "S256"})
@@ -156,7 +167,7 @@ async def revoke(provider: OAuthProvider, fields: Mapping[str, str]) -> bool:
     import aiohttp  # here, not at the top: the shell starts without loading aiohttp
 
     try:
-        async with _session() as http, http.delete(f"{provider.revoke_url}/{token}") as response:
+        async with _session() as http, _revoke_request(http, provider, token) as response:
             if response.status < 300 or response.status == 404:  # 404: already gone
                 return True
             log.warning("oauth: %s answered %d to a revoke", provider.title, response.status)
@@ -165,20 +176,40 @@ async def revoke(provider: OAuthProvider, fields: Mapping[str, str]) -> bool:
     return False
 
 
+def _revoke_request(http: aiohttp.ClientSession, provider: OAuthProvider,
+                    token: str) -> Any:
+    url = str(provider.revoke_url)
+    if provider.revoke_method == "DELETE":
+        return http.delete(url.replace("{refresh_token}", quote(token, safe="")))
+    form, headers = _client_auth(provider, {"token": token, "token_type_hint": REFRESH_TOKEN})
+    return http.post(url, data=form, headers=headers)
+
+
+def _client_auth(provider: OAuthProvider,
+                 form: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The form and headers of a request to the provider, with the app's credentials."""
+    secret = provider.client_secret.get_secret_value()
+    if provider.client_auth == "basic":  # RFC 6749 2.3.1: each part form-encoded, then Base64
+        pair = f"{quote(provider.client_id, safe='')}:{quote(secret, safe='')}".encode()
+        return form, {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+    return {**form, "client_id": provider.client_id, "client_secret": secret}, {}
+
+
 def is_oauth(fields: Mapping[str, str]) -> bool:
     return fields.get(AUTH) == "oauth2" and REFRESH_TOKEN in fields
 
 
-async def usable_credentials(settings: Any, vault: CredentialStore, owner_key: str,
-                             integration: str, fields: SecretFields, now: datetime) -> SecretFields:
+async def usable_credentials(provider: OAuthProvider | None, vault: CredentialStore,
+                             owner_key: str, integration: str, fields: SecretFields,
+                             now: datetime) -> SecretFields:
     """What one call may use: pasted credentials as they are; for OAuth, a fresh access token
-    (refreshed and stored when it expires within REFRESH_MARGIN) and nothing else."""
+    (refreshed through ``provider`` and stored when it expires within REFRESH_MARGIN) and
+    nothing else."""
     if not is_oauth(fields):
         return fields
     expires_at = _expiry(fields)
     if expires_at - now > REFRESH_MARGIN:
         return SecretFields({ACCESS_TOKEN: fields[ACCESS_TOKEN]})
-    provider = provider_for(settings, integration)
     if provider is None:
         if expires_at > now:
             return SecretFields({ACCESS_TOKEN: fields[ACCESS_TOKEN]})
@@ -215,14 +246,13 @@ def _session() -> aiohttp.ClientSession:
 
 async def _token_request(provider: OAuthProvider, form: dict[str, str], now: datetime,
                          previous_refresh: str | None) -> TokenSet:
-    form = {**form, "client_id": provider.client_id,
-            "client_secret": provider.client_secret.get_secret_value()}
+    form, headers = _client_auth(provider, form)
     import aiohttp
 
     started = time.monotonic()
     try:
         async with _session() as http, http.post(
-                provider.token_url, data=form, headers={"Accept": "application/json"}) as response:
+                provider.token_url, data=form, headers={**headers, "Accept": "application/json"}) as response:
             status = response.status
             body: Any = await response.json(content_type=None) if status != 204 else None
     except (aiohttp.ClientError, TimeoutError, ValueError) as err:
@@ -247,7 +277,7 @@ async def _token_request(provider: OAuthProvider, form: dict[str, str], now: dat
 
 
 def _error_code(body: Any) -> str:
-    """HubSpot says ``status`` (BAD_AUTH_CODE …), RFC 6749 says ``error``: keep it only when
+    """RFC 6749 says ``error``, HubSpot says ``status`` (BAD_AUTH_CODE …): keep it only when
     it looks like a code, so no echoed value reaches a message."""
     if isinstance(body, dict):
         for key in ("error", "status"):

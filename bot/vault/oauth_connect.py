@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -30,7 +30,6 @@ from bot.vault.oauth import (
     exchange_code,
     new_state,
     pkce_pair,
-    provider_for,
 )
 from bot.vault.store import CredentialStore
 
@@ -67,9 +66,11 @@ async def start(database: Database, provider: OAuthProvider, actor: Actor, where
     return authorize_url(provider, state, challenge)
 
 
-async def finish(database: Database, vault: CredentialStore, settings: Any, state: str,
+async def finish(database: Database, vault: CredentialStore,
+                 providers: Callable[[str], OAuthProvider | None], state: str,
                  code: str | None, now: datetime) -> Connected:
-    """Honour a callback; SignInRefused (nothing stored) when it cannot be."""
+    """Honour a callback; SignInRefused (nothing stored) when it cannot be. ``providers`` gives
+    the OAuth set-up of an integration by name (None: not configured any more)."""
     pending = await oauth_states.take(database, state, now) if state else None
     if pending is None:
         log.warning("oauth: a callback came with an unknown, used or expired state")
@@ -82,7 +83,7 @@ async def finish(database: Database, vault: CredentialStore, settings: Any, stat
     if not code:
         raise SignInRefused(f"{name} was not connected: the sign-in was declined or cancelled. "
                             "Nothing was stored.", connected)
-    provider = provider_for(settings, name)
+    provider = providers(name)
     if provider is None:
         raise SignInRefused(f"OAuth for {name} is not configured here any more.", connected)
     try:

@@ -34,19 +34,21 @@ from integrations.browser.client import (
     safe_file_name,
 )
 from integrations.browser.login import SiteLogin
+from integrations.browser.settings import BrowserSettings
 
 
 def build_client(env: IntegrationEnv) -> BrowserClient:
     settings = env.settings
+    own: BrowserSettings = env.config or BrowserSettings()
     step = float(settings.step_timeout_seconds)
     return BrowserClient(BrowserConfig(
-        executable=str(getattr(settings, "browser_executable", "") or ""),
-        allowed_hosts=list(getattr(settings, "browser_allowed_hosts", []) or []),
+        executable=str(own.browser_executable),
+        allowed_hosts=list(own.browser_allowed_hosts),
         screenshots=Path(settings.home) / "browser",
         # Playwright's own limit a little inside the executor's, so a slow page fails with
         # a message naming the page rather than a bare timeout
         step_seconds=max(1.0, step * 0.8),
-        download_max_bytes=int(getattr(settings, "browser_download_max_bytes", 25_000_000))))
+        download_max_bytes=int(own.browser_download_max_bytes)))
 
 
 actions = ActionSet(INTEGRATION, client_factory=build_client)

@@ -25,7 +25,7 @@ DEFAULT_PROPERTIES = {
 
 
 def build_client(env: IntegrationEnv) -> HubSpotClient:
-    return HubSpotClient.from_env(env, getattr(env.settings, "hubspot_api_url", None))
+    return HubSpotClient.from_env(env, getattr(env.config, "hubspot_api_url", None))
 
 
 actions = ActionSet(INTEGRATION, client_factory=build_client)

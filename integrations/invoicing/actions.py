@@ -15,7 +15,7 @@ from integrations.invoicing.client import INTEGRATION, StripeInvoicingClient
 
 
 def build_client(env: IntegrationEnv) -> StripeInvoicingClient:
-    return StripeInvoicingClient.from_env(env, getattr(env.settings, "stripe_api_url", None))
+    return StripeInvoicingClient.from_env(env, getattr(env.config, "stripe_api_url", None))
 
 
 actions = ActionSet(INTEGRATION, client_factory=build_client)

@@ -9,6 +9,11 @@ client_secret, code_verifier; or grant_type refresh_token with refresh_token) an
 ``{"status": "BAD_AUTH_CODE" | "BAD_REFRESH_TOKEN" | …, "message"}``;
 ``DELETE /oauth/v1/refresh-tokens/{token}`` answers 204.
 
+For providers shaped like RFC 6749/7009 instead (Google, Xero): the app may authenticate with
+HTTP Basic (``Authorization: Basic base64(id:secret)``) instead of form fields, and
+``POST /oauth/revoke`` (form ``token``, ``token_type_hint``; app credentials as above)
+revokes a refresh token and answers 200, also for a token it does not know (RFC 7009 2.2).
+
 Codes are single use and checked against the PKCE challenge (S256). Issued access tokens
 are handed to :attr:`on_access_token` (e.g. a FakeHubSpot's token set). Test controls are
 attributes, not HTTP switches: :attr:`refuse_refresh`.
@@ -23,7 +28,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus, urlencode
 
 from aiohttp import web
 
@@ -49,6 +54,8 @@ class FakeOAuthServer:
     token_requests: list[dict[str, str]] = field(default_factory=list)
     revoked: list[str] = field(default_factory=list)
     refresh_tokens: set[str] = field(default_factory=set)
+    # how the app authenticated at each token or revoke request: "body" or "basic"
+    client_auth_seen: list[str] = field(default_factory=list)
     _grants: dict[str, Grant] = field(default_factory=dict)
     _used_codes: set[str] = field(default_factory=set)
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -60,6 +67,7 @@ class FakeOAuthServer:
         app.router.add_get("/oauth/authorize", self._authorize)
         app.router.add_post("/oauth/v1/token", self._token)
         app.router.add_delete("/oauth/v1/refresh-tokens/{token}", self._revoke)
+        app.router.add_post("/oauth/revoke", self._revoke_rfc7009)
         # no access log: it would be HubSpot's log, and it holds states and revoked tokens
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -103,7 +111,7 @@ class FakeOAuthServer:
             return self._error(415, "BAD_REQUEST", "form-encoded body expected")
         form = {k: str(v) for k, v in (await request.post()).items()}
         self.token_requests.append(form)
-        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+        if not self._app_authenticated(request, form):
             return self._error(400, "BAD_CLIENT_ID", "missing or invalid client credentials")
         grant_type = form.get("grant_type")
         if grant_type == "authorization_code":
@@ -146,6 +154,27 @@ class FakeOAuthServer:
         self.refresh_tokens.discard(token)
         self.revoked.append(token)
         return web.Response(status=204)
+
+    async def _revoke_rfc7009(self, request: web.Request) -> web.Response:
+        form = {k: str(v) for k, v in (await request.post()).items()}
+        if not self._app_authenticated(request, form):
+            return self._json({"error": "invalid_client"}, 401)
+        token = form.get("token", "")
+        if token in self.refresh_tokens:
+            self.refresh_tokens.discard(token)
+            self.revoked.append(token)
+        return web.Response(status=200)
+
+    def _app_authenticated(self, request: web.Request, form: dict[str, str]) -> bool:
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Basic "):
+            self.client_auth_seen.append("basic")
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+            pair = (unquote_plus(user), unquote_plus(password))
+        else:
+            self.client_auth_seen.append("body")
+            pair = (form.get("client_id", ""), form.get("client_secret", ""))
+        return pair == (self.client_id, self.client_secret)
 
     @staticmethod
     def _json(data: Any, status: int = 200) -> web.Response:

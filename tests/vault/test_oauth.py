@@ -41,18 +41,9 @@ from tests.support.chat import Chat
 _LINK = re.compile(r"http://127\.0\.0\.1:\d+/oauth/authorize\?\S+")
 
 
-class OAuthSettings(Settings):
-    """The OAuth settings the lead adds to bot.settings (same names and meaning)."""
-
-    public_url: str = ""
-    hubspot_client_id: str = ""
-    hubspot_client_secret: SecretStr = SecretStr("")
-    hubspot_auth_url: str = "https://app.hubspot.com/oauth/authorize"
-    hubspot_token_url: str = "https://api.hubapi.com/oauth/v1/token"
-
-
-def oauth_settings(**values: Any) -> OAuthSettings:
-    return OAuthSettings(**values)
+def oauth_settings(**values: Any) -> Settings:
+    """Deputy's settings plus the crm integration's own (integrations/crm/settings.py)."""
+    return Settings(**values)
 
 
 class Clock:
@@ -242,7 +233,9 @@ async def test_a_link_older_than_ten_minutes_is_refused(world: World) -> None:
 async def test_the_token_endpoint_checks_the_pkce_verifier(world: World) -> None:
     callback = await world.consent(await world.connect_link())
     code = parse_qs(urlsplit(callback).query)["code"][0]
-    provider = provider_for(world.deputy.settings, "crm")
+    crm = world.deputy.registry.get("crm")
+    assert crm is not None
+    provider = provider_for(world.deputy.settings, "crm", crm.manifest.oauth, crm.settings)
     assert provider is not None
     # someone who caught the code but not the verifier gets nothing, and burns the code
     _, wrong = pkce_pair()

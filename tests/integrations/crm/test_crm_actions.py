@@ -9,6 +9,7 @@ import pytest
 
 from bot.errors import InvalidArguments
 from bot.registry import IntegrationEnv, discover
+from bot.settings import Settings
 from integrations.crm import actions as crm
 from integrations.crm.client import HubSpotClient
 from tests.fakes.hubspot_api import FakeHubSpot
@@ -188,7 +189,7 @@ async def test_registry_builds_the_client_from_settings_and_calls_through_it(
     hubspot: FakeHubSpot,
 ) -> None:
     registry = discover(["crm"])
-    settings = SimpleNamespace(hubspot_api_url=hubspot.url, step_timeout_seconds=5.0)
+    settings = Settings(hubspot_api_url=hubspot.url, step_timeout_seconds=5.0)
     registry.start(IntegrationEnv(settings=settings, database=None))
     client, create = registry.function("crm.create_company")
     try:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from bot.registry import IntegrationEnv, discover
+from bot.settings import Settings
 from integrations.invoicing import actions as inv
 from integrations.invoicing.client import StripeInvoicingClient
 from tests.fakes.stripe_api import FakeStripe
@@ -166,7 +167,7 @@ async def test_registry_builds_the_client_from_settings_and_calls_through_it(
     stripe_fake: FakeStripe,
 ) -> None:
     registry = discover(["invoicing"])
-    settings = SimpleNamespace(stripe_api_url=stripe_fake.url, step_timeout_seconds=5.0)
+    settings = Settings(stripe_api_url=stripe_fake.url, step_timeout_seconds=5.0)
     registry.start(IntegrationEnv(settings=settings, database=None))
     client, create = registry.function("invoicing.create_customer")
     try:
