@@ -11,12 +11,12 @@ from bot.sdk import IntegrationSettings
 
 class BrowserSettings(IntegrationSettings):
     browser_executable: str = Field(
-        "", description="Chromium binary the browser integration drives; empty: Debian's /usr/bin/chromium.")
+        default="", description="Chromium binary the browser integration drives; empty: Debian's /usr/bin/chromium.")
     browser_allowed_hosts: list[str] = Field(
         default_factory=list,
         description='Hosts the browser may open, as JSON: ["portal.example.com", "*.example.org"]; empty: none.')
     browser_download_max_bytes: int = Field(
-        25_000_000, ge=1, description="Largest file the browser's download action keeps, in bytes.")
+        default=25_000_000, ge=1, description="Largest file the browser's download action keeps, in bytes.")
 
     @field_validator("browser_allowed_hosts")
     @classmethod

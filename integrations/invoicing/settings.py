@@ -8,4 +8,4 @@ from bot.sdk import IntegrationSettings
 
 
 class InvoicingSettings(IntegrationSettings):
-    stripe_api_url: str = Field("https://api.stripe.com", description="Stripe API base URL.")
+    stripe_api_url: str = Field(default="https://api.stripe.com", description="Stripe API base URL.")

@@ -21,7 +21,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import text
 
-from bot.app import Deputy
+from bot.app import Deputy, assemble
 from bot.domain import PlanDraft, Step
 from bot.errors import SettingsError
 from bot.policy import load_policy
@@ -119,7 +119,7 @@ async def world(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     clock = Clock()
     registry = configured_integrations(settings)
     registry.start(IntegrationEnv(settings=settings, database=database, clock=clock))
-    deputy = Deputy(settings, database, registry, load_policy(settings.resolved_policy_file),
+    deputy = assemble(settings, database, registry, load_policy(settings.resolved_policy_file),
                     ScriptedPlanner(*[_whoami() for _ in range(4)]), clock=clock,
                     vault=CredentialStore(database, Keyring([generate_key("k1")])))
     web_app = web.Application()
