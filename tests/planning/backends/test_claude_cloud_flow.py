@@ -25,6 +25,10 @@ from tests.fakes.claude_cloud_api import FakeBedrock, FakeVertex
 from tests.planning.test_claude import OVERDUE_PLAN
 from tests.support.chat import Chat
 
+# the planner's wire format is under test here, not the store (which every core test runs on
+# SQLite and PostgreSQL): SQLite only, half the cost
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 MODELS = {"anthropic": "claude-sonnet-5-5", "bedrock": "anthropic.claude-sonnet-4-5-20250929-v1:0",
           "vertex": "claude-sonnet-4-5@20250929"}
 KEYS = {"anthropic": "sk-ant-flow-0123456789", "bedrock": None, "vertex": "ya29.flow"}

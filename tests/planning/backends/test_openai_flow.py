@@ -25,6 +25,10 @@ from tests.fakes.openai_api import FakeOpenAI, slow, text_reply, tool_call
 from tests.planning.test_claude import OVERDUE_PLAN
 from tests.support.chat import Chat
 
+# the planner's wire format is under test here, not the store (which every core test runs on
+# SQLite and PostgreSQL): SQLite only, half the cost
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 MODEL = "llama3.1:8b"
 
 
