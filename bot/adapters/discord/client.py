@@ -11,10 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
-import yarl
 from discord import app_commands
-from discord.gateway import DiscordWebSocket
-from discord.http import Route
 
 from bot.chat.buttons import ButtonId
 from bot.chat.events import (
@@ -26,17 +23,18 @@ from bot.chat.events import (
     ModifySubmitted,
     ThreadReply,
 )
-from bot.domain import Actor, Where
+from bot.domain import Actor
 from bot.errors import DeputyError
 from bot.flow.secret_guard import looks_like_secret
 
 from . import connect
 from .components import DeputyButton, is_deputy_button
+from .endpoints import RoutedClient
 from .modify import MODAL_PATTERN, editable_steps, edits_between, modify_modal, submitted_values
-from .port import PLATFORM, DiscordPort, RecentInteractions
+from .port import DiscordPort, RecentInteractions
 from .render import clip, defang, inert
-from .roles import groups_for_roles
 from .settings import DiscordSettings
+from .translate import actor_of, where_of
 
 Dispatch = Callable[[ChatEvent], Awaitable[None]]
 
@@ -48,28 +46,18 @@ UNKNOWN_BUTTON = "That button is not one of Deputy's current buttons; the card m
 _MENTION = re.compile(r"<@!?(\d+)>")
 
 
-def point_at(settings: DiscordSettings) -> None:
-    """Aim discord.py's REST and gateway at the configured addresses (Discord's by default).
-
-    Both are class attributes in discord.py, so this is process-wide, which matches one
-    Discord connection per process.
-    """
-    Route.BASE = settings.discord_api_url.rstrip("/")
-    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
-
-
 def deputy_intents() -> discord.Intents:
     intents = discord.Intents.default()
     intents.message_content = True  # privileged: enable it in the developer portal too
     return intents
 
 
-class DeputyClient(discord.Client):
+class DeputyClient(RoutedClient):
     def __init__(
         self, settings: DiscordSettings, dispatch: Dispatch, interactions: RecentInteractions
     ) -> None:
-        point_at(settings)
         super().__init__(
+            settings,
             intents=deputy_intents(),
             # nobody is pinged by what Deputy relays; a mention it writes itself names its user
             allowed_mentions=discord.AllowedMentions.none(),
@@ -103,12 +91,9 @@ class DeputyClient(discord.Client):
         channel = message.channel
         if isinstance(channel, discord.Thread) and channel.owner_id == self.user.id:
             if text:
-                where = Where(
-                    platform=PLATFORM, channel_id=str(channel.parent_id), thread_id=str(channel.id)
-                )
                 event = ThreadReply(
                     actor=self.actor(message.author, message.guild.id),
-                    where=where,
+                    where=where_of(channel),
                     text=text,
                     event_id=str(message.id),
                 )
@@ -129,12 +114,12 @@ class DeputyClient(discord.Client):
             return
         if command is not None:
             await self.hand_over(CommandInvoked(
-                actor=self.actor(message.author, message.guild.id), where=self.where_of(channel),
+                actor=self.actor(message.author, message.guild.id), where=where_of(channel),
                 name=command[0], argument=command[1], event_id=str(message.id)), message=message)
             return
         goal = GoalPosted(
             actor=self.actor(message.author, message.guild.id),
-            where=self.where_of(channel),
+            where=where_of(channel),
             text=text,
             event_id=str(message.id),
             message_id=None if isinstance(channel, discord.Thread) else str(message.id),
@@ -159,7 +144,7 @@ class DeputyClient(discord.Client):
             # connect, status …, or a pasted secret: answered to this person only, never echoed
             await interaction.response.defer(ephemeral=True, thinking=True)
             self.remember(interaction)
-            actor, where = self.actor(user, interaction.guild_id), self.where_of(interaction.channel)
+            actor, where = self.actor(user, interaction.guild_id), where_of(interaction.channel)
             await self.hand_over(
                 GoalPosted(actor=actor, where=where, text=goal, event_id=str(interaction.id))
                 if command is None else
@@ -178,7 +163,7 @@ class DeputyClient(discord.Client):
         under = None if isinstance(channel, discord.Thread) else answer.message_id
         event = GoalPosted(
             actor=self.actor(user, interaction.guild_id),
-            where=self.where_of(channel),
+            where=where_of(channel),
             text=goal,
             event_id=str(interaction.id),
             message_id=None if under is None else str(under),
@@ -200,7 +185,7 @@ class DeputyClient(discord.Client):
         self.remember(interaction)
         event = ButtonPressed(
             actor=self.actor(interaction.user, interaction.guild_id),
-            where=self.where_of(interaction.channel),
+            where=where_of(interaction.channel),
             button_id=str(button),
             event_id=str(interaction.id),
         )
@@ -240,7 +225,7 @@ class DeputyClient(discord.Client):
         self.remember(interaction)
         event = ModifySubmitted(
             actor=self.actor(interaction.user, interaction.guild_id),
-            where=self.where_of(interaction.channel),
+            where=where_of(interaction.channel),
             plan_id=plan_id,
             version=version,
             edits=edits,
@@ -259,7 +244,7 @@ class DeputyClient(discord.Client):
         self.remember(interaction)
         event = CredentialsSubmitted(
             actor=self.actor(interaction.user, interaction.guild_id),
-            where=self.where_of(interaction.channel),
+            where=where_of(interaction.channel),
             integration=done[0],
             fields=done[1],
             event_id=str(interaction.id),
@@ -287,28 +272,7 @@ class DeputyClient(discord.Client):
     # ---- translation ----------------------------------------------------------------
 
     def actor(self, user: discord.User | discord.Member, guild_id: int) -> Actor:
-        # model_validate, not Actor(...): ``groups`` is dropped by pydantic until the core's
-        # Actor declares it (docs/discord.md); then policy sees the member's Discord roles
-        return Actor.model_validate(
-            {
-                "platform": PLATFORM,
-                "team_id": str(guild_id),
-                "user_id": str(user.id),
-                "display_name": user.display_name,
-                "groups": self.member_groups(user),
-            }
-        )
-
-    def member_groups(self, user: discord.User | discord.Member) -> frozenset[str]:
-        role_ids = [role.id for role in user.roles] if isinstance(user, discord.Member) else []
-        return groups_for_roles(role_ids, self.settings.discord_role_groups)
-
-    def where_of(self, channel: Any) -> Where:
-        if isinstance(channel, discord.Thread):
-            return Where(
-                platform=PLATFORM, channel_id=str(channel.parent_id), thread_id=str(channel.id)
-            )
-        return Where(platform=PLATFORM, channel_id=str(channel.id))
+        return actor_of(user, guild_id, self.settings.discord_role_groups)
 
     def remember(self, interaction: discord.Interaction) -> None:
         channel = interaction.channel

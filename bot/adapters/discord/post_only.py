@@ -10,7 +10,7 @@ import aiohttp
 import discord
 from discord.http import Route
 
-from .client import point_at
+from .endpoints import RoutedClient
 from .port import DiscordPort, RecentInteractions
 from .settings import DiscordSettings
 
@@ -19,12 +19,11 @@ log = logging.getLogger(__name__)
 
 class DiscordPoster:
     def __init__(self, settings: DiscordSettings) -> None:
-        point_at(settings)
         self._token = settings.token.get_secret_value()
         # no intents: this client never connects to the gateway
         # as the gateway client: nobody is pinged by what Deputy relays
-        self.client = discord.Client(intents=discord.Intents.none(),
-                                     allowed_mentions=discord.AllowedMentions.none())
+        self.client = RoutedClient(settings, intents=discord.Intents.none(),
+                                   allowed_mentions=discord.AllowedMentions.none())
         # no interactions reach this process: a private reply mentions the person instead
         self.port = DiscordPort(self.client, RecentInteractions())
         self._logged_in = False

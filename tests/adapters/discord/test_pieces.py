@@ -16,6 +16,7 @@ from bot.adapters.discord.modify import (
 from bot.adapters.discord.render import card_embed, render
 from bot.adapters.discord.roles import groups_for_roles
 from bot.adapters.discord.settings import DiscordSettings
+from bot.adapters.discord.translate import member_groups
 from bot.chat.events import StepEdit
 from bot.chat.replies import Notice, Question, RunResult
 from bot.errors import SettingsError
@@ -60,8 +61,8 @@ async def test_members_get_groups_from_their_discord_roles(discord_bot: Running)
     assert guild is not None
     alice = await guild.fetch_member(int(discord_bot.fake.people["alice"]["id"]))
     bob = await guild.fetch_member(int(discord_bot.fake.people["bob"]["id"]))
-    assert discord_bot.client.member_groups(alice) == {"finance"}
-    assert discord_bot.client.member_groups(bob) == frozenset()
+    assert member_groups(alice, discord_bot.client.settings.discord_role_groups) == {"finance"}
+    assert member_groups(bob, discord_bot.client.settings.discord_role_groups) == frozenset()
 
 
 def test_every_reply_kind_renders_within_discord_limits() -> None:
