@@ -21,7 +21,7 @@ from bot.chat.events import (
 )
 from bot.chat.replies import Notice
 from bot.errors import DatabaseUnavailable, DeputyError
-from bot.flow import approvals, connections, goals, management_commands, secret_guard
+from bot.flow import approvals, buttons, connections, goals, management_commands, secret_guard
 from bot.store import audit
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ async def dispatch(app: Deputy, event: ChatEvent) -> None:
             case ThreadReply():
                 await goals.on_thread_reply(app, event)
             case ButtonPressed():
-                await approvals.on_button(app, event)
+                await buttons.on_button(app, event)
             case ModifySubmitted():
                 await approvals.on_modify(app, event)
             case CommandInvoked():

@@ -9,9 +9,10 @@ import socket
 import uuid
 from typing import TYPE_CHECKING
 
+from bot.domain import GoalStatus, RunStatus
 from bot.errors import DatabaseUnavailable
 from bot.execution.executor import execute_run
-from bot.store import runs
+from bot.store import audit, goals, runs
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -48,9 +49,6 @@ class Worker:
         return True
 
     async def _fail(self, run_id: int | None, reason: str) -> None:
-        from bot.domain import GoalStatus, RunStatus
-        from bot.store import audit, goals
-
         if run_id is None:
             return
         async with self.app.database.session() as session:

@@ -10,21 +10,20 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot import metrics
-from bot.chat.buttons import BadButton, parse_button
 from bot.chat.events import ButtonPressed, ModifySubmitted
-from bot.chat.replies import CardState, Notice
+from bot.chat.replies import Notice
 from bot.domain import Actor, ApprovalDecision, GoalStatus, PlanStatus
 from bot.errors import UserError
 from bot.flow import seen
-from bot.flow.cards import build_card
+from bot.flow.card_refresh import refresh_card, start_run
 from bot.flow.connections import missing_connections
 from bot.flow.edits import apply_edits
 from bot.flow.membership import outsider_reason
-from bot.flow.proposals import consent_note, propose, requester_label
+from bot.flow.proposals import propose
 from bot.planning.validation import validate_plan
 from bot.policy import PlanRequirement
 from bot.policy.request_facts import facts_of
-from bot.store import audit, goals, messages, previews, runs
+from bot.store import audit, goals, previews
 from bot.store.goals import PlanView
 
 if TYPE_CHECKING:
@@ -37,7 +36,7 @@ def requirement_of(app: Deputy, view: PlanView, preview: Mapping[str, Any] | Non
     return seen.requirement(app, view, preview, facts_of(view.goal, app.clock()))
 
 
-async def _private(app: Deputy, event: ButtonPressed | ModifySubmitted, text: str, tone: str = "warning") -> None:
+async def private(app: Deputy, event: ButtonPressed | ModifySubmitted, text: str, tone: str = "warning") -> None:
     await app.port(event.where.platform).post_private(event.where, event.actor, Notice(text, tone=tone))
 
 
@@ -51,39 +50,6 @@ def _stale_reason(view: PlanView | None, plan_id: int, version: int) -> str | No
     if view.version.status != PlanStatus.PROPOSED:
         return f"Plan {plan_id} version {version} is already {view.version.status}; nothing was changed."
     return None
-
-
-async def on_button(app: Deputy, event: ButtonPressed) -> None:
-    try:
-        button = parse_button(event.button_id)
-    except BadButton:
-        await _private(app, event, "That button is not one I know; nothing was changed.")
-        return
-    if button.action == "undo":
-        from bot.flow.undo import on_undo
-
-        await on_undo(app, event, button)
-        return
-    if button.action.startswith("monitor-"):
-        from bot.chat.events import CommandInvoked
-        from bot.flow.monitor_commands import manage_monitor
-
-        verb = button.action.removeprefix("monitor-")
-        notice = await manage_monitor(app, CommandInvoked(actor=event.actor, where=event.where, name="monitor",
-                                                          argument=f"{verb} {button.version}"))
-        await _private(app, event, notice.text, notice.tone)
-        return
-    if button.action == "accept":
-        from bot.flow.suggestions import on_accept
-
-        await on_accept(app, event, button.plan_id, button.version)  # version: the suggestion's id
-        return
-    if button.action == "modify":
-        await _private(app, event, f"To change the plan, reply `modify STEP key=value` "
-                                   f"(plan {button.plan_id}, version {button.version}).", "info")
-        return
-    decision = ApprovalDecision.APPROVE if button.action == "approve" else ApprovalDecision.REJECT
-    await decide(app, event, button.plan_id, button.version, decision)
 
 
 async def decide(app: Deputy, event: ButtonPressed, plan_id: int, version: int,
@@ -139,7 +105,7 @@ async def decide(app: Deputy, event: ButtonPressed, plan_id: int, version: int,
                             app.policy, approvers, view.goal.requester_key) is None:
                         started = True
     if refusal is not None:
-        await _private(app, event, refusal)
+        await private(app, event, refusal)
         return
     metrics.APPROVALS.labels(decision=decision.value).inc()
     if started:
@@ -148,90 +114,26 @@ async def decide(app: Deputy, event: ButtonPressed, plan_id: int, version: int,
         await refresh_card(app, plan_id, version)
 
 
-async def start_run(app: Deputy, plan_id: int, version: int, *, actor_key: str | None) -> None:
-    async with app.database.session() as session:
-        view = await goals.load_view(session, plan_id, version, for_update=True)
-        assert view is not None and view.version.id is not None and view.goal.id is not None
-        await goals.set_version_status(session, view.version, PlanStatus.APPROVED)
-        await goals.set_goal_status(session, view.goal, GoalStatus.RUNNING)
-        run, created = await runs.create_run(session, view.goal.id, view.version.id)
-        if created:
-            await audit.append(session, "run_queued", actor_key=actor_key, goal_id=view.goal.id,
-                               data={"run": run.id, "plan": plan_id, "version": version})
-    await refresh_card(app, plan_id, version)
-    app.work_available.set()
-
-
-async def refresh_card(app: Deputy, plan_id: int, version: int, note: str = "") -> None:
-    """Redraw a plan card from the database (state, approvals, step results)."""
-    async with app.database.session() as session:
-        view = await goals.load_view(session, plan_id, version)
-        if view is None or view.version.id is None:
-            return
-        ref = await messages.card_of(session, view.version.id)
-        approved = await goals.approvers_of(session, view.version)
-        labels = []
-        for key in approved:
-            who = await goals.get_actor(session, key)
-            labels.append(who.label if who else key)
-        run = await runs.run_for_version(session, view.version.id)
-        results = await runs.step_results(session, run.id) if run and run.id else {}
-    if ref is None:
-        return  # no card was ever posted for this version
-    from bot.flow.previews import preview_note
-    from bot.flow.undo import undo_buttons
-
-    state = _card_state(view.version.status, run.status if run else None)
-    requester = await requester_label(app, view.goal.requester_key)
-    from bot.flow.suggestions import card_extras
-
-    suggestion, accept = await card_extras(app, view)
-    lines = [await consent_note(app, view), note or await preview_note(app, view.version.id), suggestion]
-    card = build_card(view, app.registry, state=state, requester=requester,
-                      approved_by=tuple(labels), results=results,
-                      note="\n".join(line for line in lines if line),
-                      extra_buttons=await undo_buttons(app, view, run, results) + accept)
-    await app.port(view.goal.platform).update(ref, card)
-
-
-def _card_state(version_status: str, run_status: str | None) -> CardState:
-    if run_status == "running":
-        return CardState.RUNNING
-    if run_status == "succeeded":
-        return CardState.SUCCEEDED
-    if run_status == "failed":
-        return CardState.FAILED
-    if run_status == "cancelled":
-        return CardState.CANCELLED
-    return {
-        PlanStatus.PROPOSED: CardState.AWAITING,
-        PlanStatus.APPROVED: CardState.APPROVED,
-        PlanStatus.REJECTED: CardState.REJECTED,
-        PlanStatus.SUPERSEDED: CardState.SUPERSEDED,
-        PlanStatus.CANCELLED: CardState.CANCELLED,
-    }.get(PlanStatus(version_status), CardState.AWAITING)
-
-
 async def on_modify(app: Deputy, event: ModifySubmitted) -> None:
     async with app.database.session() as session:
         view = await goals.load_view(session, event.plan_id, event.version)
     refusal = (outsider_reason(view.goal, event.actor, event.where) if view is not None else None) \
         or _stale_reason(view, event.plan_id, event.version)
     if refusal is not None:
-        await _private(app, event, refusal)
+        await private(app, event, refusal)
         return
     assert view is not None and view.goal.id is not None
     if not await _may_modify(app, view, event.actor):
-        await _private(app, event, "Only the person who asked, or someone who may approve it, can change this plan.")
+        await private(app, event, "Only the person who asked, or someone who may approve it, can change this plan.")
         return
     try:
         draft = apply_edits(view.draft(), event.edits, app.registry)
     except UserError as err:
-        await _private(app, event, str(err))
+        await private(app, event, str(err))
         return
     problems = validate_plan(draft, app.registry)
     if problems:
-        await _private(app, event, "That change is not valid, so nothing was changed:\n"
+        await private(app, event, "That change is not valid, so nothing was changed:\n"
                        + "\n".join(f"• {p}" for p in problems[:5]))
         return
     async with app.database.session() as session:

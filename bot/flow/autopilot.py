@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.chat.replies import Notice
 from bot.domain import Step
+from bot.flow.addressing import where_of
 from bot.planning.refs import is_ref
 from bot.policy import Policy
 from bot.store import audit, autopilot_records
@@ -92,8 +93,6 @@ async def record_run(app: Deputy, view: PlanView, *, succeeded: bool) -> None:
                                data={"shape": shape, "successes_before": before})
     port = app.port(view.goal.platform)
     if not succeeded and before >= needed:
-        from bot.flow.proposals import where_of
-
         await port.post(where_of(view.goal), Notice(
             f"Autopilot for this kind of plan is revoked after this failure: the next {needed} "
             "runs need approval again.", tone="warning"))

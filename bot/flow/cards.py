@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from bot.chat.buttons import ButtonId
@@ -138,3 +139,8 @@ def build_card(view: PlanView, registry: Registry, *, state: CardState, requeste
         approved_by=approved_by, note=note, buttons=buttons, denied=denied,
         planned_by=view.version.planned_by,
     )
+
+
+def hours_text(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:g} h" if hours >= 1 else f"{delta.total_seconds() / 60:g} min"

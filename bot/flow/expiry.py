@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING
 
 from bot.chat.replies import Notice
 from bot.domain import GoalStatus, PlanStatus, RunStatus
-from bot.flow.proposals import where_of
+from bot.flow.addressing import where_of
+from bot.flow.card_refresh import refresh_card
+from bot.flow.cards import hours_text
 from bot.store import audit, goals, reminders, runs
 from bot.store.goals import PlanView
 
@@ -30,11 +32,6 @@ if TYPE_CHECKING:
     from bot.core.deputy import Deputy
 
 log = logging.getLogger(__name__)
-
-
-def hours_text(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    return f"{hours:g} h" if hours >= 1 else f"{delta.total_seconds() / 60:g} min"
 
 
 async def expire_and_escalate(app: Deputy, now: datetime) -> int:
@@ -49,8 +46,6 @@ async def expire_and_escalate(app: Deputy, now: datetime) -> int:
 
 
 async def _sweep_version(app: Deputy, plan_id: int, version: int, now: datetime) -> int:
-    from bot.flow.approvals import refresh_card
-
     expiry = app.settings.approval_expiry
     said: list[Notice] = []
     expired = False
@@ -101,8 +96,6 @@ def _escalations(app: Deputy, view: PlanView, age: timedelta) -> list[tuple[Noti
 
 
 async def _time_out_queued_runs(app: Deputy, now: datetime) -> int:
-    from bot.flow.approvals import refresh_card
-
     timeout = app.settings.queued_run_timeout
     stuck: list[tuple[int, int]] = []
     async with app.database.session() as session:

@@ -8,6 +8,7 @@ from bot import metrics
 from bot.chat.events import GoalPosted, ThreadReply
 from bot.chat.replies import Notice
 from bot.domain import GoalStatus, PlanDraft, PlanStatus
+from bot.flow.card_refresh import refresh_card
 from bot.flow.context import planning_context, using_note
 from bot.flow.edits import keep_edits
 from bot.flow.membership import outsider_reason
@@ -109,8 +110,6 @@ async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
 
 
 async def _show_suggestion(app: Deputy, event: ThreadReply, goal_id: int) -> None:
-    from bot.flow.approvals import refresh_card
-
     async with app.database.session() as session:
         plan = await goals.plan_for_goal(session, goal_id)
         view = await goals.load_view(session, plan.id) if plan and plan.id else None

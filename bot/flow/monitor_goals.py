@@ -19,10 +19,11 @@ from bot.chat.inert import planner_words
 from bot.chat.replies import Button, CardState, Notice, PlanCard, StepLine
 from bot.domain import Actor, Effect, GoalStatus, PlanDraft, Where
 from bot.errors import UserError
+from bot.flow.addressing import where_of
 from bot.flow.context import planning_context
-from bot.flow.proposals import where_of
 from bot.policy import evaluate_step
 from bot.scheduling import service
+from bot.scheduling.model import Schedule
 from bot.scheduling.phrases import ScheduledGoal, describe, find_schedule
 from bot.store import audit, goals
 from bot.store.monitors import MonitorRow
@@ -96,8 +97,6 @@ def target_label(row: MonitorRow, here: str | None = None) -> str:
 
 def monitor_line(row: MonitorRow) -> str:
     """"every Monday at 09:00 (Europe/London) → #finance, condition non_empty"."""
-    from bot.scheduling.model import Schedule
-
     return (f"{describe(Schedule.from_json(row.schedule))} ({row.timezone}) → #{row.channel_id}, "
             f"condition {row.condition}")
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.chat.inert import planner_words
-from bot.domain import Actor, Effect, PlanStatus, RunStatus
+from bot.domain import Actor, Effect
 from bot.errors import DeputyError, PermanentError
 from bot.execution.executor import call_with_credentials
 from bot.flow.answers import spec_lookup
@@ -31,7 +31,7 @@ from bot.flow.derived import KEY, derive_writes, difference
 from bot.flow.preview_text import nothing_to_do, read_lines, write_lines
 from bot.planning.refs import ITEM, RefError, is_ref, lookup, resolve, root_of
 from bot.registry.attachments import files_of
-from bot.store import audit, goals, previews, runs
+from bot.store import goals, previews, runs
 from bot.store.goals import PlanView
 from bot.store.tables import StepRow
 
@@ -179,11 +179,20 @@ async def preview_note(app: Deputy, version_id: int | None) -> str:
     return row.note if row else ""
 
 
+class ApprovalVoid(Exception):
+    """The writes of a run no longer resolve to what was approved: the run must stop and
+    the plan be asked again (bot/flow/run_observer.py does both)."""
+
+    def __init__(self, changed: list[int], approved: str, found: str, details: str) -> None:
+        super().__init__(f"approval void at steps {changed}")
+        self.changed, self.approved, self.found, self.details = changed, approved, found, details
+
+
 async def approval_holds(app: Deputy, run_id: int, view: PlanView, step: StepRow,
                          outputs: Mapping[str, Any], requester: Actor) -> bool:
     """Called before each step of a run: before the first write, check that the writes
-    resolve to what was approved, and derive what was approved. False: the approval was
-    voided and the plan asked again."""
+    resolve to what was approved, and derive what was approved. ApprovalVoid when they do
+    not."""
     if not _is_write(app, step.action):
         return True
     writes = [s for s in view.steps if _is_write(app, s.action)]
@@ -211,9 +220,8 @@ async def approval_holds(app: Deputy, run_id: int, view: PlanView, step: StepRow
     changed = [s.position for s in view.steps if before.get(s.step_id) != now.get(s.step_id)]
     details = _derived_changes(view, approved, derived)
     changed += [n for n, _ in details if n not in changed]
-    await _void(app, run_id, view, sorted(changed), preview.write_hash, hash_of(now, derived),
-                "; ".join(text for _, text in details))
-    return False
+    raise ApprovalVoid(sorted(changed), preview.write_hash, hash_of(now, derived),
+                       "; ".join(text for _, text in details))
 
 
 def _derived_changes(view: PlanView, approved: Mapping[str, Any],
@@ -230,25 +238,3 @@ def _derived_changes(view: PlanView, approved: Mapping[str, Any],
     return found
 
 
-async def _void(app: Deputy, run_id: int, view: PlanView, changed: list[int], approved: str,
-                found: str, details: str = "") -> None:
-    from bot.flow.approvals import refresh_card
-    from bot.flow.proposals import propose
-
-    assert view.goal.id is not None and view.plan.id is not None
-    steps = ", ".join(str(n) for n in changed) or "?"
-    why = (f"the data behind step {steps} changed after approval, so the approval no longer "
-           "holds; nothing was written" + (f" ({details})" if details else ""))
-    async with app.database.session() as session:
-        await runs.finish_run(session, run_id, RunStatus.CANCELLED, error=why)
-        current = await goals.load_view(session, view.plan.id, view.version.version, for_update=True)
-        if current is not None:
-            await goals.set_version_status(session, current.version, PlanStatus.SUPERSEDED)
-        await audit.append(session, "approval_void", goal_id=view.goal.id, data={
-            "run": run_id, "plan": view.plan.id, "version": view.version.version,
-            "approved_hash": approved, "found_hash": found, "steps": changed})
-    log.info("run %s: approval void (%s)", run_id, why)
-    await refresh_card(app, view.plan.id, view.version.version, note=f"Not run: {why}.")
-    await propose(app, view.goal.id, view.draft(), reason="asked again: data changed after approval",
-                  author_key=None,
-                  note=f"Asked again: {why}. Please check the new values and approve again.")

@@ -16,10 +16,11 @@ from bot.domain import (
     PlanDraft,
     PlanningOutcome,
     PlanStatus,
-    Where,
 )
 from bot.flow import seen
+from bot.flow.addressing import consent_note, requester_label, where_of
 from bot.flow.autopilot import autopilot_note
+from bot.flow.card_refresh import start_run
 from bot.flow.cards import build_card
 from bot.flow.connections import missing_connections
 from bot.flow.plan_diff import describe_changes
@@ -30,35 +31,14 @@ from bot.policy.request_facts import facts_of
 from bot.store import audit, goals, messages, previews
 from bot.store import thread as thread_messages
 from bot.store.goals import PlanView, StepVerdict
-from bot.store.tables import GoalRow
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
 
 
-def where_of(goal: GoalRow) -> Where:
-    return Where(platform=goal.platform, channel_id=goal.channel_id, thread_id=goal.thread_id)
-
-
-async def requester_label(app: Deputy, key: str) -> str:
-    async with app.database.session() as session:
-        actor = await goals.get_actor(session, key)
-    return actor.label if actor else key
-
-
 def _is_read(app: Deputy, action: str) -> bool:
     spec = app.registry.spec(action)
     return spec is not None and spec.effect is Effect.READ
-
-
-async def consent_note(app: Deputy, view: PlanView) -> str:
-    """The card's line saying who changed a version and that the requester must approve it."""
-    if not view.version.requester_consent:
-        return ""
-    requester = await requester_label(app, view.goal.requester_key)
-    author = await requester_label(app, view.version.author_key) if view.version.author_key else "Deputy"
-    return (f"Changed by {author}, not by {requester} who asked: it runs with {requester}'s "
-            f"accounts, so {requester} must approve this version too.")
 
 
 async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, reason: str,
@@ -250,6 +230,4 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
         async with app.database.session() as session:
             await messages.remember(session, goal_id, view.version.id, "plan_card", ref)
     if runs_alone:
-        from bot.flow.approvals import start_run
-
         await start_run(app, view.plan.id or 0, view.version.version, actor_key=None)

@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from bot.chat.replies import RunResult
 from bot.domain import Clarification
+from bot.flow.addressing import where_of
 from bot.flow.answers import leaf_answers, spec_lookup
-from bot.flow.approvals import refresh_card
+from bot.flow.card_refresh import refresh_card
 from bot.flow.cards import summarise_output
 from bot.flow.context import planning_context
 from bot.flow.digests import report_monitor_run
-from bot.flow.proposals import propose, where_of
+from bot.flow.proposals import propose
 from bot.planning import ReplanRequest
 from bot.registry.attachments import files_of
 from bot.store import goals

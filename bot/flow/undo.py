@@ -16,13 +16,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.chat.buttons import ButtonId
-from bot.chat.events import ButtonPressed
-from bot.chat.replies import Button, Notice
-from bot.domain import PlanDraft, RunStatus, Step, StepStatus, Where
-from bot.flow.expiry import hours_text
-from bot.flow.membership import outsider_reason
+from bot.chat.replies import Button
+from bot.domain import RunStatus, Step, StepStatus
+from bot.flow.cards import hours_text
 from bot.planning.refs import RefError, lookup
-from bot.store import audit, goals, runs
+from bot.store import goals
 from bot.store.goals import PlanView
 from bot.store.tables import RunRow, StepResultRow
 
@@ -82,7 +80,7 @@ def undo_steps(app: Deputy, view: PlanView, results: Mapping[str, StepResultRow]
     return steps
 
 
-def _source_id(run_id: int) -> str:
+def source_id(run_id: int) -> str:
     return f"undo:{run_id}"
 
 
@@ -91,14 +89,14 @@ async def undo_buttons(app: Deputy, view: PlanView, run: RunRow | None,
     """An Undo button for a succeeded run within the window that has something to undo."""
     if run is None or run.id is None or run.status != RunStatus.SUCCEEDED or view.plan.id is None:
         return ()
-    if _window_problem(app, run) or not undo_steps(app, view, results):
+    if window_problem(app, run) or not undo_steps(app, view, results):
         return ()
     if await _already_undone(app, view.goal.platform, run.id):
         return ()
     return (Button(str(ButtonId(view.plan.id, view.version.version, "undo")), "Undo"),)
 
 
-def _window_problem(app: Deputy, run: RunRow) -> str | None:
+def window_problem(app: Deputy, run: RunRow) -> str | None:
     window: timedelta = app.settings.undo_window
     if run.finished_at is None or app.clock() > run.finished_at + window:
         return (f"Run {run.id} finished more than {hours_text(window)} ago, so it can no longer "
@@ -108,47 +106,6 @@ def _window_problem(app: Deputy, run: RunRow) -> str | None:
 
 async def _already_undone(app: Deputy, platform: str, run_id: int) -> bool:
     async with app.database.session() as session:
-        return await goals.goal_for_event(session, platform, _source_id(run_id)) is not None
+        return await goals.goal_for_event(session, platform, source_id(run_id)) is not None
 
 
-async def on_undo(app: Deputy, event: ButtonPressed, button: ButtonId) -> None:
-    port = app.port(event.where.platform)
-
-    async def tell(text: str) -> None:
-        await port.post_private(event.where, event.actor, Notice(text, tone="warning"))
-
-    async with app.database.session() as session:
-        view = await goals.load_view(session, button.plan_id, button.version)
-        run = await runs.run_for_version(session, view.version.id) if view and view.version.id else None
-        results = await runs.step_results(session, run.id) if run and run.id else {}
-    if view is None or run is None or run.id is None or run.status != RunStatus.SUCCEEDED:
-        await tell(f"Plan {button.plan_id} version {button.version} has no finished run to undo; "
-                   "nothing was changed.")
-        return
-    outsider = outsider_reason(view.goal, event.actor, event.where)
-    if outsider is not None:
-        await tell(outsider)
-        return
-    problem = _window_problem(app, run)
-    steps = undo_steps(app, view, results)
-    if problem or not steps:
-        await tell(problem or f"Nothing that run {run.id} did can be undone; nothing was changed.")
-        return
-    where = Where(platform=view.goal.platform, channel_id=view.goal.channel_id,
-                  thread_id=view.goal.thread_id)
-    async with app.database.session() as session:
-        await goals.upsert_actor(session, event.actor)
-        goal = await goals.create_goal(session, event.actor, where, f"Undo run {run.id}: {view.goal.text}",
-                                       _source_id(run.id))
-        if goal is not None:
-            await audit.append(session, "undo_requested", actor_key=event.actor.key, goal_id=goal.id,
-                               data={"run": run.id, "plan": button.plan_id, "version": button.version})
-    if goal is None or goal.id is None:
-        await tell(f"Undo of run {run.id} was already asked for; nothing more to do.")
-        return
-    from bot.flow.proposals import propose
-
-    draft = PlanDraft(summary=f"Undo run {run.id} ({view.version.summary})", steps=steps)
-    await propose(app, goal.id, draft, reason=f"undo of run {run.id}", author_key=event.actor.key,
-                  note=f"Undoes run {run.id} (plan {button.plan_id} v{button.version}); "
-                       "the policy decides it like any plan.")

@@ -12,6 +12,7 @@ from bot.domain import Actor, Effect, PlanDraft, Step, Where
 from bot.errors import UserError
 from bot.planning.validation import validate_plan
 from bot.policy import PlanRequirement, evaluate_step, plan_requirement
+from bot.scheduling.firing import FiringResult, enqueue_firing
 from bot.scheduling.model import PostWhen, Schedule
 from bot.scheduling.triggers import next_fire_times, trigger_for
 from bot.store import audit, goals
@@ -20,7 +21,6 @@ from bot.store.monitors import MonitorRow, MonitorStatus
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
-    from bot.scheduling.firing import FiringResult
 
 
 @dataclass(frozen=True)
@@ -138,8 +138,6 @@ async def edit_schedule(app: Deputy, monitor_id: int, actor: Actor, schedule: Sc
 
 async def run_now(app: Deputy, monitor_id: int, actor: Actor) -> FiringResult:
     """Queue one run at once (owner or approvers), outside the schedule."""
-    from bot.scheduling.firing import enqueue_firing
-
     async with app.database.session() as session:
         row = await store.get_monitor(session, monitor_id)
     if row is None or row.status not in (MonitorStatus.ACTIVE, MonitorStatus.PAUSED):

@@ -78,7 +78,7 @@ async def test_metrics_count_a_whole_conversation(
 
 async def test_queue_depth_counts_runs_no_worker_has_taken(
         deputy: Deputy, ops_client: TestClient[web.Request, web.Application]) -> None:
-    from bot.flow.approvals import start_run
+    from bot.flow.card_refresh import start_run
 
     chat = Chat(deputy, user="Dev Patel")
     chat.session.worker.drain = _nothing  # type: ignore[method-assign]
@@ -96,7 +96,7 @@ async def _nothing() -> int:
 
 async def test_run_counts_are_cached_between_close_scrapes(deputy: Deputy) -> None:
     from bot import metrics
-    from bot.flow.approvals import start_run
+    from bot.flow.card_refresh import start_run
 
     gauges = metrics.DatabaseGauges(deputy.database, max_age=60)
     chat = Chat(deputy, user="Dev Patel")

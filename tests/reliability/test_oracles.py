@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from bot.app import Deputy
 from bot.execution.worker import Worker
-from bot.flow.approvals import start_run
+from bot.flow.card_refresh import start_run
 from bot.store.database import Database
 from tests.reliability.crash_harness import CrashReport, check_effects
 from tests.reliability.effects_ledger import PLAIN

@@ -26,8 +26,8 @@ from bot.dispatch import dispatch
 from bot.domain import Actor, Where
 from bot.errors import UserError
 from bot.execution.worker import Worker
+from bot.flow.addressing import where_of
 from bot.flow.edits import parse_modify
-from bot.flow.proposals import where_of
 from bot.flow.secret_guard import WARNING, looks_like_secret
 from bot.store import goals
 
