@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot.domain import Actor
-from bot.errors import DeputyError
+from bot.errors import DatabaseUnavailable, DeputyError
 from bot.execution.executor import call_with_credentials
 from bot.flow.answers import money
 from bot.planning.refs import RefError, is_ref
@@ -121,6 +121,8 @@ async def derive_writes(app: Deputy, requester: Actor, writes: Mapping[str, Any]
                 values.append(await derive(app, requester, step.action, call, f"{key}-{step.step_id}-{index}"))
             except DerivedUnknown:
                 values.append(None)
+            except DatabaseUnavailable:
+                raise  # not a look-up that failed: nothing can be decided while it is away
             except DeputyError as err:
                 values.append(None)
                 lines.append(f"step {step.position} ({step.action}): could not look up what it will do ({err})")
@@ -198,6 +200,8 @@ async def call_problem(app: Deputy, run_id: int, view: PlanView, step: StepRow, 
     was = approved[index] if index < len(approved) else None
     try:
         now = await derive(app, requester, step.action, args, f"deputy-run{run_id}-{step.step_id}-{index}-derived")
+    except DatabaseUnavailable:
+        raise  # not the step's failure: the worker's claim lapses and the run resumes later
     except DeputyError as err:
         return f"what it would do could not be looked up again ({err})"
     if now is None:

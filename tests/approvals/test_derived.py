@@ -4,15 +4,19 @@ looked up again before every call; a change stops the run and asks again."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from bot.app import Deputy
 from bot.chat.replies import CardState
 from bot.dispatch import dispatch
 from bot.domain import PlanDraft, RunStatus, Step
+from bot.errors import DatabaseUnavailable
 from bot.execution.worker import Worker
+from bot.flow import derived
 from bot.flow.answers import money
 from bot.store.database import Database
 from bot.store.tables import RunRow
@@ -182,3 +186,34 @@ async def test_a_recipient_looked_up_after_an_earlier_write_must_be_one_the_card
     # the failed run goes back to the planner: whatever it proposes is a new version to approve
     [replan] = planner.replans
     assert replan.failed_step == "s2" and THIEF in replan.error
+
+
+@pytest.mark.parametrize("when", ["approval check", "before the call"])
+async def test_a_lost_database_during_the_look_up_again_is_not_a_step_failure(
+        deputy: Deputy, database: Database, monkeypatch: pytest.MonkeyPatch, when: str) -> None:
+    deputy.planner = ScriptedPlanner(chase_plan())
+    chat = Chat(deputy, user="Dev")
+    invoices = await overdue(deputy)
+    await chat.say("chase overdue invoices")
+    await dispatch(deputy, click(chat, "approve"))  # approved; the run waits for a worker
+    real = derived.derive
+
+    async def gone(app: Deputy, requester: Any, action: str, args: Any, key: str) -> Any:
+        # keys: deputy-runN-derived-STEP-I before the first write, deputy-runN-STEP-I-derived at each call
+        if (when == "approval check") == ("-derived-" in key):
+            raise DatabaseUnavailable("The database cannot be reached right now.")
+        return await real(app, requester, action, args, key)
+
+    monkeypatch.setattr(derived, "derive", gone)
+    with pytest.raises(DatabaseUnavailable):
+        await Worker(deputy, "w1").drain()
+    run = await the_run(database)
+    assert run.status == RunStatus.RUNNING and not run.error  # nothing failed, nothing sent
+    assert await mails(database) == []
+    # the database is back: once the lease lapses, another worker finishes the same run
+    monkeypatch.setattr(derived, "derive", real)
+    after_lease = deputy.clock() + timedelta(seconds=deputy.settings.run_lease_seconds + 1)
+    deputy.clock = lambda: after_lease
+    assert await Worker(deputy, "w2").drain() == 1
+    assert (await the_run(database)).status == RunStatus.SUCCEEDED
+    assert sorted(m.to for m in await mails(database)) == sorted(i["email"] for i in invoices)
