@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
-from bot.errors import DatabaseUnavailable, SettingsError
+from bot.errors import SettingsError, StartupError
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -68,7 +68,7 @@ def run_async(make: Callable[[], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(make())  # type: ignore[arg-type]
-    except (SettingsError, DatabaseUnavailable) as err:
+    except StartupError as err:  # settings, policy, manifest, database: one line, exit 2
         fail(str(err))
 
 

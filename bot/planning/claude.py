@@ -26,15 +26,18 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL: str = Settings.model_fields["anthropic_model"].default
 ToolChoice = Literal["auto", "any"]
+# the constructor's defaults are the settings' (Settings is the one place defaults are written)
+DEFAULT_MODEL: str = Settings.model_fields["anthropic_model"].default
+DEFAULT_MAX_TOKENS: int = Settings.model_fields["anthropic_max_tokens"].default
+DEFAULT_TOOL_CHOICE: ToolChoice = Settings.model_fields["anthropic_tool_choice"].default
 ClaudeClient = anthropic.AsyncAnthropic | anthropic.AsyncAnthropicBedrock | anthropic.AsyncAnthropicVertex
 
 
 def build_client(
     *,
-    timeout_seconds: float = 60.0,
-    max_retries: int = 3,
+    timeout_seconds: float,
+    max_retries: int,
     api_key: str | None = None,
     base_url: str | None = None,
 ) -> anthropic.AsyncAnthropic:
@@ -78,8 +81,8 @@ class ClaudePlanner(ModelPlanner):
         *,
         manifests: Sequence[Manifest],
         model: str = DEFAULT_MODEL,
-        max_tokens: int = 4096,
-        tool_choice: ToolChoice = "auto",
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+        tool_choice: ToolChoice = DEFAULT_TOOL_CHOICE,
         backend: str = "anthropic",
         credentials_hint: str = "ANTHROPIC_API_KEY",
         credential_errors: tuple[type[Exception], ...] = (),

@@ -55,7 +55,7 @@ class OpenAICompatiblePlanner(ModelPlanner):
     backend = "openai-compatible"
 
     def __init__(self, client: openai.AsyncOpenAI, *, manifests: Sequence[Manifest], model: str,
-                 max_tokens: int = 4096) -> None:
+                 max_tokens: int) -> None:
         super().__init__(manifests=manifests, model=model)
         self._client = client
         self._max_tokens = max_tokens
