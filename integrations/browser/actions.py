@@ -200,18 +200,24 @@ async def download(client: BrowserClient, ctx: CallContext, *, url: str,
         folder = download_folder(client.config.screenshots, ctx.idempotency_key)
         folder.mkdir(parents=True, exist_ok=True)
         target = _free(folder / safe_file_name(got.suggested_filename))
-        await got.save_as(target)
+        try:
+            await got.save_as(target)
+        except PlaywrightError as err:  # the site broke off the file: nothing usable was kept
+            target.unlink(missing_ok=True)
+            raise PermanentError(f"browser: the download from {got.url} did not finish "
+                                 f"({str(err).splitlines()[0]}); nothing was saved") from err
         size = target.stat().st_size
         if size > limit:  # the gate measured every answer; this is the file as saved
             target.unlink()
             raise TooBig(f"browser: refused the download from {got.url}: it is over the "
                          f"limit of {limit:,} bytes; nothing was kept")
-        return {"url": visit.page.url, "done": f"downloaded {target.name} ({size:,} bytes)", "file": str(target),
-                "name": target.name, "bytes": size, "from": got.url}
+        return {"url": visit.page.url, "done": f"downloaded {target.name} ({size:,} bytes)",
+                "file": str(target), "name": target.name, "bytes": size, "from": got.url}
 
 
 async def _download(visit: Visit, element: Locator, seconds: float) -> Download:
-    """Click and wait for the file, or for the gate to refuse it as too big (at once)."""
+    """Click and wait for the file, or for the gate to say it cannot come (too big, broken
+    off: at once, not at the end of the time limit)."""
     loop = asyncio.get_running_loop()
     started: asyncio.Future[Download] = loop.create_future()
 
@@ -221,7 +227,7 @@ async def _download(visit: Visit, element: Locator, seconds: float) -> Download:
 
     visit.page.once("download", on_download)
     await element.click()
-    refused: asyncio.Future[Any] = asyncio.ensure_future(visit.too_big.wait())
+    refused: asyncio.Future[Any] = asyncio.ensure_future(visit.stopped.wait())
     try:
         done, _ = await asyncio.wait({started, refused}, timeout=seconds,
                                      return_when=asyncio.FIRST_COMPLETED)
@@ -229,8 +235,8 @@ async def _download(visit: Visit, element: Locator, seconds: float) -> Download:
         refused.cancel()
     if started in done:
         return started.result()
-    if visit.too_big_why:
-        raise TooBig(visit.too_big_why[0])
+    if visit.stop_why:
+        raise visit.stop_why[0]
     raise PermanentError(f"browser: the click on {visit.page.url} started no download within "
                          f"{seconds:g} s; nothing was saved")
 

@@ -48,14 +48,22 @@ class TooBig(PermanentError):
     """A download (or any answer during a download step) is over the size limit."""
 
 
+class DownloadBroken(PermanentError):
+    """During a download step, the page the click led to could not be fetched."""
+
+
 @dataclass
 class Visit:
     """One call's page, and what its gate refused while the call ran."""
 
     page: Page
     refused: list[str]
-    too_big: asyncio.Event
-    too_big_why: list[str]
+    stopped: asyncio.Event  # a download step cannot succeed any more (too big, broken off)
+    stop_why: list[PermanentError]
+
+    def stop(self, why: PermanentError) -> None:
+        self.stop_why.append(why)
+        self.stopped.set()
 
 
 def find_executable(configured: str) -> str:
@@ -154,15 +162,18 @@ class BrowserClient:
                 visit.refused.append(str(err))
                 await route.abort("blockedbyclient")
                 return
-            except PlaywrightError:
+            except PlaywrightError as err:
+                if max_bytes is not None and route.request.is_navigation_request():
+                    visit.stop(DownloadBroken(
+                        f"browser: {route.request.url} could not be fetched "
+                        f"({str(err).splitlines()[0]}); nothing was saved"))
                 await route.abort("failed")
                 return
             if max_bytes is not None and size > max_bytes:
-                visit.too_big_why.append(
+                visit.stop(TooBig(
                     f"browser: refused to download {route.request.url}: it is {_size(size)}, "
                     f"over the limit of {_size(max_bytes)} (DEPUTY_BROWSER_DOWNLOAD_MAX_BYTES); "
-                    "nothing was saved")
-                visit.too_big.set()
+                    "nothing was saved"))
                 await route.abort("blockedbyclient")
                 return
             await route.fulfill(response=response)
@@ -177,8 +188,8 @@ class BrowserClient:
         except PlaywrightError as err:
             if visit.refused:
                 raise HostRefused(visit.refused[0]) from err
-            if visit.too_big_why:
-                raise TooBig(visit.too_big_why[0]) from err
+            if visit.stop_why:
+                raise visit.stop_why[0] from err
             raise TransientError(f"browser: could not open {url}: "
                                  f"{str(err).splitlines()[0]}", sent=False) from err
         if response is not None and response.status >= 400:

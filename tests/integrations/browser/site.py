@@ -53,6 +53,7 @@ class Portal:
             web.get("/slow-order", self.new_order),
             web.post("/slow-order", self.place_slowly),
             web.get("/files", self.files),
+            web.get("/files/broken", self.broken_file),
             web.get("/files/{name}", self.file),
             web.get("/login", self.login_form),
             web.post("/login", self.login),
@@ -119,7 +120,8 @@ class Portal:
     async def files(self, request: web.Request) -> web.Response:
         return self.page("Statements", "<a id='small' href='/files/orders.csv'>Orders (CSV)</a> "
                          "<a id='big' href='/files/archive.zip'>Archive (3 MB)</a> "
-                         "<a id='sneaky' href='/files/sneaky'>Sneaky name</a>")
+                         "<a id='sneaky' href='/files/sneaky'>Sneaky name</a> "
+                         "<a id='broken' href='/files/broken'>Broken off</a>")
 
     async def file(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
@@ -129,6 +131,18 @@ class Portal:
         return web.Response(body=body, headers={
             "Content-Type": "application/octet-stream",
             "Content-Disposition": f'attachment; filename="{filename}"'})
+
+    async def broken_file(self, request: web.Request) -> web.StreamResponse:
+        # promises 100 kB, sends 10 bytes and hangs up
+        response = web.StreamResponse(headers={
+            "Content-Type": "application/octet-stream",
+            "Content-Disposition": 'attachment; filename="statement.pdf"'})
+        response.content_length = 100_000
+        await response.prepare(request)
+        await response.write(b"%PDF-1.7\n%")
+        assert request.transport is not None
+        request.transport.close()
+        return response
 
     async def login_form(self, request: web.Request) -> web.Response:
         return self.page("Sign in", (

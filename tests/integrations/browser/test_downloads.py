@@ -4,6 +4,7 @@ where the file goes."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,15 @@ async def test_the_site_cannot_choose_where_the_file_goes(deputy: Deputy, portal
     [saved] = downloaded(deputy)
     assert saved.parent == deputy.settings.home / "browser" / "run1" / "downloads"
     assert saved.read_bytes() == b"hello" and ".." not in saved.name, saved.name
+
+
+async def test_a_download_broken_off_fails_at_once_and_keeps_nothing(
+        deputy: Deputy, portal: Portal) -> None:
+    deputy.planner = ScriptedPlanner(download_plan(portal, "#broken"))
+    chat = Chat(deputy, user="Dev")
+    await chat.say("download the statement")
+    started = time.monotonic()
+    out = await chat.say("approve")
+    assert "/files/broken could not be fetched" in out and "nothing was saved" in out, out
+    assert time.monotonic() - started < 10  # not the 16 s step limit
+    assert downloaded(deputy) == []
