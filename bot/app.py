@@ -20,7 +20,7 @@ from bot.planning.factory import planner_for
 from bot.policy import Policy
 from bot.registry import IntegrationEnv, Registry
 from bot.settings import Settings
-from bot.startup import configured_integrations, configured_mcp_servers, configured_policy
+from bot.startup import configured_builders, configured_integrations, configured_policy
 from bot.store.database import Database
 from bot.store.migrate import upgrade_if_needed
 from bot.vault import CredentialStore, check_keyring, load_keyring
@@ -54,8 +54,7 @@ async def build_app(settings: Settings, *, planner: Planner | None = None,
     # a mistake in the integrations or the policy stops start-up before anything is created
     registry = configured_integrations(settings)
     policy = configured_policy(settings)
-    if settings.mcp_servers:
-        await configured_mcp_servers(settings, registry)
+    await configured_builders(settings, registry)  # e.g. one integration per MCP server
     fresh = missing_home_files(settings)
     if settings.uses_embedded_database:
         settings.home.mkdir(parents=True, exist_ok=True)

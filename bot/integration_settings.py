@@ -74,6 +74,21 @@ def integration_sources(extra_paths: Iterable[Path] = (),
                         names: Iterable[str] | None = None) -> Iterator[IntegrationSource]:
     """Every installed integration (built-in, under ``extra_paths``, then entry points); with
     ``names``, only those (an entry point is imported only when wanted)."""
+    return _sources(extra_paths, names, MANIFEST)
+
+
+def builder_sources(extra_paths: Iterable[Path] = ()) -> Iterator[IntegrationSource]:
+    """Every installed integration *builder*: a package with a ``builder.py`` instead of a
+    manifest, which adds integrations at start-up from its settings (MCP: one per server).
+    Its ``async def add_integrations(registry, config)`` gets its settings model's values."""
+    return _sources(extra_paths, None, BUILDER)
+
+
+MANIFEST, BUILDER = "manifest.yaml", "builder.py"
+
+
+def _sources(extra_paths: Iterable[Path], names: Iterable[str] | None,
+             marker: str) -> Iterator[IntegrationSource]:
     wanted = set(names) if names is not None else None
     builtin = Path(integrations_package.__file__).parent
     roots: list[tuple[Path, str | None]] = [(builtin, integrations_package.__name__)]
@@ -81,13 +96,22 @@ def integration_sources(extra_paths: Iterable[Path] = (),
     for root, package in roots:
         if not root.is_dir():
             raise IntegrationSourceError(f"integration path {root} is not a folder")
-        for folder in sorted(p for p in root.iterdir() if (p / "manifest.yaml").is_file()):
+        for folder in sorted(p for p in root.iterdir() if _kind(p) == marker):
             if wanted is None or folder.name in wanted:
                 dotted = f"{package}.{folder.name}" if package else _path_package(folder)
                 yield IntegrationSource(folder.name, folder, dotted)
     for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
         if wanted is None or point.name in wanted:
-            yield _entry_point_source(point.name, point.value, point.load)
+            source = _entry_point_source(point.name, point.value, point.load)
+            if _kind(source.folder) == marker:
+                yield source
+
+
+def _kind(folder: Path) -> str | None:
+    """What a folder is: an integration (manifest.yaml), a builder (builder.py), or neither."""
+    if (folder / MANIFEST).is_file():
+        return MANIFEST
+    return BUILDER if (folder / BUILDER).is_file() else None
 
 
 def entry_point_names() -> list[str]:
@@ -108,8 +132,9 @@ def _entry_point_source(name: str, value: str, load: Any) -> IntegrationSource:
         raise IntegrationSourceError(f"entry point {name!r} ({value}) must name the integration's "
                                      "package (the folder holding manifest.yaml)")
     folder = Path(str(module.__file__)).parent
-    if not (folder / "manifest.yaml").is_file():
-        raise IntegrationSourceError(f"entry point {name!r} ({value}): no manifest.yaml in {folder}")
+    if _kind(folder) is None:
+        raise IntegrationSourceError(f"entry point {name!r} ({value}): no manifest.yaml (nor "
+                                     f"builder.py) in {folder}")
     return IntegrationSource(name, folder, module.__name__)
 
 
@@ -174,8 +199,11 @@ def build_settings(model: type[IntegrationSettings], given: Mapping[str, Any]) -
         return result
     except SourceParseError as err:  # a value in the environment is not valid JSON
         match = re.search(r'field "(\w+)"', str(err))
-        name = f"DEPUTY_{match.group(1).upper()}" if match else "a setting"
-        raise SettingsError(f"{name}: not valid JSON ({err.__cause__}); write it as JSON") from None
+        field = match.group(1) if match else ""
+        name = f"DEPUTY_{field.upper()}" if field else "a setting"
+        info = model.model_fields.get(field)
+        example = f", e.g. {name}='{info.examples[0]}'" if info is not None and info.examples else ""
+        raise SettingsError(f"{name}: not valid JSON ({err.__cause__}); write it as JSON{example}") from None
     except ValidationError as err:
         first = err.errors()[0]
         message = str(first["msg"]).removeprefix("Value error, ")
@@ -223,7 +251,7 @@ def check_integration_settings(settings: BaseSettings,
 def installed_settings_fields(extra_paths: Iterable[Path] = ()) -> dict[str, type[IntegrationSettings]]:
     """Field name → the model declaring it, over every installed integration."""
     fields: dict[str, type[IntegrationSettings]] = {}
-    for source in integration_sources(extra_paths):
+    for source in [*integration_sources(extra_paths), *builder_sources(extra_paths)]:
         model = settings_model(source)
         if model is not None:
             for name in model.model_fields:

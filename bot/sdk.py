@@ -31,6 +31,7 @@ from bot.errors import (
     NotConnected,
     PermanentError,
     ReconnectNeeded,
+    SettingsError,
     TransientError,
 )
 from bot.integration_settings import IntegrationSettings
@@ -73,6 +74,7 @@ __all__ = [
     "PermanentError",
     "ReconnectNeeded",
     "Registry",
+    "SettingsError",
     "TransientError",
     "UTCDateTime",
     "as_aware",

@@ -9,6 +9,13 @@ from __future__ import annotations
 import difflib
 
 from bot.errors import ManifestError, PolicyError, SettingsError
+from bot.integration_settings import (
+    IntegrationSourceError,
+    build_settings,
+    builder_sources,
+    import_part,
+    settings_model,
+)
 from bot.policy import Policy, load_policy
 from bot.registry import Registry, UnknownIntegrations, discover
 from bot.settings import Settings
@@ -43,13 +50,18 @@ def configured_policy(settings: Settings) -> Policy:
             "problem) or point DEPUTY_POLICY_FILE at another policy") from None
 
 
-async def configured_mcp_servers(settings: Settings, registry: Registry) -> None:
-    """Start the configured MCP servers and add their tools to ``registry``."""
-    from integrations.mcp.loader import add_mcp_integrations
-
+async def configured_builders(settings: Settings, registry: Registry) -> None:
+    """Let every installed builder add its integrations to ``registry`` (MCP: one per
+    configured server), each with its own settings; a builder names its own mistakes."""
+    given = settings.model_extra or {}
     try:
-        await add_mcp_integrations(registry, settings.mcp_servers)
-    except ManifestError as err:
-        raise SettingsError(
-            f"DEPUTY_MCP_SERVERS: {err}; fix that server in [[mcp_servers]] of deputy.toml (or "
-            "DEPUTY_MCP_SERVERS), or remove it") from None
+        for source in builder_sources(settings.integration_paths):
+            model = settings_model(source)
+            module = import_part(source, "builder")
+            add = getattr(module, "add_integrations", None)
+            if add is None:
+                raise IntegrationSourceError(f"{source.folder}/builder.py must define "
+                                             "`async def add_integrations(registry, config)`")
+            await add(registry, build_settings(model, given) if model is not None else None)
+    except IntegrationSourceError as err:
+        raise SettingsError(f"integration builder: {err}") from None

@@ -22,8 +22,8 @@ def test_every_setting_is_documented_in_the_readme() -> None:
 
 
 def test_every_setting_a_builtin_integration_declares_is_in_the_readme_too() -> None:
-    fields = installed_settings_fields()  # integrations/*/settings.py
-    assert {"hubspot_client_id", "stripe_api_url", "browser_allowed_hosts"} <= set(fields)
+    fields = installed_settings_fields()  # integrations/*/settings.py, builders' too (mcp)
+    assert {"hubspot_client_id", "stripe_api_url", "browser_allowed_hosts", "mcp_servers"} <= set(fields)
     missing = [f"DEPUTY_{name.upper()}" for name in fields if f"DEPUTY_{name.upper()}" not in README]
     assert missing == []
 

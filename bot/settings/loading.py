@@ -38,7 +38,6 @@ _JSON_EXAMPLES = {
     "integrations": """'["local", "calendar"]'""",
     "integration_paths": """'["/srv/deputy-integrations"]'""",
     "discord_role_groups": """'{"finance": "112233445566778899"}'""",
-    "mcp_servers": """'[{"name": "files", "command": "npx", "args": ["-y", "…"]}]'""",
 }
 # DEPUTY_TEST_* variables belong to the test suite (tests/support/postgres.py), not to Deputy
 _NOT_SETTINGS_PREFIX = "DEPUTY_TEST_"

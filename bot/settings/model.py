@@ -25,7 +25,6 @@ from pydantic_settings import (
 )
 
 from bot.integration_settings import KnownKeysToml
-from integrations.mcp.config import McpServerConfig
 
 
 class Settings(BaseSettings):
@@ -90,8 +89,6 @@ class Settings(BaseSettings):
     anthropic_max_retries: int = Field(3, ge=0, le=10, description="Retries on 429/5xx/529, honouring retry-after.")
     anthropic_tool_choice: Literal["auto", "any"] = Field(
         "auto", description="'any' forces a tool call; Sonnet 5.5 models reject that.")
-    mcp_servers: list[McpServerConfig] = Field(
-        default_factory=list, description="MCP servers whose tools become actions ([[mcp_servers]] in deputy.toml).")
     public_url: str = Field("", description="Public base URL of `deputy serve` (OAuth callbacks).")
     # Slack and Discord, under the names the platforms' own tools use
     slack_bot_token: SecretStr = Field(

@@ -1,8 +1,5 @@
-"""The proposed ``Settings.mcp_servers`` field reads ``[[mcp_servers]]`` from deputy.toml.
-
-Checked on a subclass so this folder does not depend on the shared settings module having
-the field yet; the subclass adds exactly the field proposed for ``bot/settings.py``.
-"""
+"""The mcp builder's own settings (integrations/mcp/settings.py) read ``[[mcp_servers]]``
+from deputy.toml, where Deputy's settings leave that key to it."""
 
 from __future__ import annotations
 
@@ -10,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from bot.settings import Settings
-from integrations.mcp.config import McpServerConfig
+from integrations.mcp.settings import McpSettings
 
 DEPUTY_TOML = """
 [[mcp_servers]]
@@ -31,15 +28,11 @@ timeout_seconds = 20
 """
 
 
-class SettingsWithMcp(Settings):
-    mcp_servers: list[McpServerConfig] = Field(
-        default_factory=list, description="MCP servers whose tools become actions.")
-
-
-def load() -> SettingsWithMcp:
+def load() -> McpSettings:
     # called through Any: pydantic-settings fills every field from its sources, mypy cannot tell
-    settings_class: Any = SettingsWithMcp
-    settings: SettingsWithMcp = settings_class()
+    settings_class: Any = McpSettings
+    settings: McpSettings = settings_class()
+    assert Settings().model_extra == {}  # Deputy's own settings leave [[mcp_servers]] alone
     return settings
 
 
