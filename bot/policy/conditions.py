@@ -215,10 +215,10 @@ class RuleCondition(BaseModel):
         return f"{self.arg} {self.op}" if self.op == "exists" else f"{self.arg} {self.op} {show_value(self.value)}"
 
     def evaluate(self, args: dict[str, Any]) -> Check:
+        """A plain condition on one step's arguments. A total (``sum(…)``, ``count(…)``) is
+        taken over the plan's calls instead: bot/policy/totals.py, ``evaluate_total``."""
         if self.total is not None:
-            from bot.policy.totals import evaluate_total
-
-            return evaluate_total(self, [args])  # no plan given: the step alone
+            raise ValueError(f"{self.describe()} is a total: evaluate it over the plan's calls")
         try:
             actual = lookup_path(args, self.arg)
             if actual is MISSING:
