@@ -35,6 +35,7 @@ from pydantic import SecretStr
 
 from bot.domain.oauth import OAuthSpec
 from bot.errors import PermanentError, ReconnectNeeded, SettingsError, TransientError
+from bot.settings import Settings
 from bot.vault.envelope import SecretFields
 from bot.vault.store import CredentialStore
 
@@ -95,7 +96,7 @@ class TokenSet:
                 EXPIRES_AT: str(int(self.expires_at.timestamp())), AUTH: "oauth2"}
 
 
-def provider_for(settings: Any, integration: str, spec: OAuthSpec | None,
+def provider_for(settings: Settings, integration: str, spec: OAuthSpec | None,
                  own: Any) -> OAuthProvider | None:
     """The OAuth set-up of ``integration``, from its manifest's ``oauth`` block (``spec``) and
     its own settings (``own``); None when it connects with pasted credentials (no ``oauth``
@@ -106,7 +107,7 @@ def provider_for(settings: Any, integration: str, spec: OAuthSpec | None,
     client_id = str(getattr(own, names.client_id, "") or "")
     if not client_id:
         return None
-    public_url = str(getattr(settings, "public_url", "") or "").rstrip("/")
+    public_url = settings.public_url.rstrip("/")
     if not public_url:
         raise SettingsError("DEPUTY_PUBLIC_URL: needed for OAuth (the address people's browsers "
                             "reach `deputy serve` at, e.g. https://deputy.example.com)")
