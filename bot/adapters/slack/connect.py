@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.adapters.slack.render import Block, clip, escape, section
+from bot.adapters.slack.blocks import Block, clip, escape, section
 from bot.chat.replies import ConnectForm, FormField
 
 ACTION_PREFIX = "deputy_connect:"

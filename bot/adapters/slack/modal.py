@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.adapters.slack.render import Block, clip
+from bot.adapters.slack.blocks import Block, clip
 from bot.chat.events import StepEdit
 
 CALLBACK_ID = "deputy_modify"

@@ -13,6 +13,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.adapters.slack.blocks import (
+    MAX_BLOCKS,
+    MAX_BUTTON_LABEL,
+    MAX_BUTTON_VALUE,
+    MAX_FALLBACK,
+    MAX_HEADER,
+    MAX_SECTION,
+    Block,
+    clip,
+    escape,
+    section,
+)
+from bot.adapters.slack.connect import connect_blocks
 from bot.chat.buttons import BadButton, parse_button
 from bot.chat.replies import (
     SHOWN_ROWS,
@@ -29,15 +42,6 @@ from bot.chat.replies import (
     StepState,
 )
 
-Block = dict[str, Any]
-
-MAX_BLOCKS = 50
-MAX_SECTION = 3000
-MAX_HEADER = 150
-MAX_BUTTON_LABEL = 75
-MAX_BUTTON_VALUE = 2000
-MAX_FALLBACK = 3000
-
 STEP_ICONS = {
     StepState.PENDING: "○",
     StepState.RUNNING: "⏳",
@@ -53,18 +57,6 @@ VERDICTS = {
 TONES = {"info": "ℹ️", "success": "✅", "warning": "⚠️", "error": "❌"}
 
 
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION)}}
-
-
 def render(reply: Reply) -> tuple[str, list[Block]]:
     """The plain ``text`` fallback (notifications, screen readers) and the blocks."""
     if isinstance(reply, PlanCard):
@@ -75,8 +67,6 @@ def render(reply: Reply) -> tuple[str, list[Block]]:
     if isinstance(reply, Question):
         return clip(escape(reply.text), MAX_FALLBACK), [section(f"❓ {escape(reply.text)}")]
     if isinstance(reply, ConnectForm):
-        from bot.adapters.slack.connect import connect_blocks  # connect imports this module
-
         return connect_blocks(reply)
     if isinstance(reply, Digest):
         return clip(escape(reply.title), MAX_FALLBACK), digest_blocks(reply)
