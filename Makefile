@@ -29,10 +29,12 @@ install: $(TEST_STAMP)
 run: $(RUN_STAMP)
 	$(BIN)/deputy shell
 
-## Lint, type-check, check the import layers (.importlinter), validate policies and manifests.
+## Lint, type-check, check the import layers (.importlinter) and the size of modules and
+## functions (scripts/check_sizes.py), validate policies and manifests.
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check bot integrations tests bench migrations setup.py
+	$(BIN)/ruff check bot integrations tests bench migrations scripts setup.py
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_sizes.py
 	$(BIN)/mypy
 	$(BIN)/deputy policy check policies/*.yaml
 	$(BIN)/deputy integrations check

@@ -169,18 +169,23 @@ async def _still_ours(app: Deputy, run_id: int, worker_id: str) -> bool:
         return await runs.renew_lease(session, run_id, worker_id, app.settings.run_lease_seconds)
 
 
-async def _run_step(app: Deputy, run_id: int, view: PlanView, step: StepRow, requester: Actor,
-                    outputs: dict[str, Any]) -> Any:
+def _arguments(step: StepRow, outputs: dict[str, Any]) -> list[Any]:
+    """The arguments of each call of a step (one per item for ``for_each``), references
+    resolved against earlier outputs."""
     try:
         if step.for_each:
             items = lookup(step.for_each, outputs)
             if not isinstance(items, list):
                 raise StepFailed(step, f"step {step.position}: {step.for_each} is not a list")
-            arg_list = [resolve(step.args, {**outputs, ITEM: item}) for item in items]
-        else:
-            arg_list = [resolve(step.args, outputs)]
+            return [resolve(step.args, {**outputs, ITEM: item}) for item in items]
+        return [resolve(step.args, outputs)]
     except RefError as err:
         raise StepFailed(step, f"step {step.position}: {err}") from err
+
+
+async def _run_step(app: Deputy, run_id: int, view: PlanView, step: StepRow, requester: Actor,
+                    outputs: dict[str, Any]) -> Any:
+    arg_list = _arguments(step, outputs)
     problem = await _rate_limited(app, view, step, requester, arg_list)
     if problem:
         raise StepFailed(step, f"step {step.position} ({step.action}) was not run: {problem}")

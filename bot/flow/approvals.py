@@ -24,6 +24,7 @@ from bot.planning.validation import validate_plan
 from bot.policy import PlanRequirement
 from bot.policy.request_facts import facts_of
 from bot.store import audit, goals, previews
+from bot.store.database import Session
 from bot.store.goals import PlanView
 
 if TYPE_CHECKING:
@@ -68,42 +69,7 @@ async def decide(app: Deputy, event: ButtonPressed, plan_id: int, version: int,
                                      "team": actor.team_id, "channel": event.where.channel_id})
         if refusal is None:
             assert view is not None
-            await goals.upsert_actor(session, actor)
-            stored = await previews.get(session, view.version.id or 0)
-            requirement = requirement_of(app, view, stored.outputs if stored else None)
-            allowed, why = requirement.may_approve(app.policy, actor, view.goal.requester_key)
-            if decision is ApprovalDecision.REJECT and actor.key == view.goal.requester_key:
-                allowed = True  # the requester may always withdraw their own goal
-            if view.version.requester_consent and actor.key == view.goal.requester_key:
-                allowed = True  # their consent to someone else's change, counted apart
-            missing = (await missing_connections(app, view.goal.requester_key,
-                                                 {s.action.split(".", 1)[0] for s in view.steps})
-                       if decision is ApprovalDecision.APPROVE else [])
-            if requirement.denied and decision is ApprovalDecision.APPROVE:
-                refusal = "This plan has a step the policy denies, so it cannot be approved. Modify or reject it."
-            elif missing:
-                refusal = (f"This plan needs {', '.join(missing)}, which the requester has not "
-                           f"connected yet (`connect {missing[0]}`). Nothing was approved.")
-            elif not allowed:
-                refusal = f"You can't {decision.value} this plan, because {why}."
-                await audit.append(session, "refusal", actor_key=actor.key, goal_id=view.goal.id,
-                                   data={"plan": plan_id, "version": version, "reason": why})
-            elif not await goals.record_decision(session, view.version, actor, decision):
-                refusal = f"You already decided on version {version}; nothing more to do."
-            else:
-                await audit.append(session, decision.value, actor_key=actor.key, goal_id=view.goal.id,
-                                   data={"plan": plan_id, "version": version,
-                                         "fingerprint": view.version.fingerprint})
-                if decision is ApprovalDecision.REJECT:
-                    await goals.set_version_status(session, view.version, PlanStatus.REJECTED)
-                    await goals.set_goal_status(session, view.goal, GoalStatus.REJECTED)
-                else:
-                    approvers = await goals.approving_actors(session, view.version)
-                    consented = not view.version.requester_consent or any(
-                        a.key == view.goal.requester_key for a in approvers)
-                    if consented and requirement.quorum_problem(
-                            app.policy, approvers, view.goal.requester_key) is None:
-                        started = True
+            refusal, started = await _record(app, session, view, actor, decision)
     if refusal is not None:
         await private(app, event, refusal)
         return
@@ -112,6 +78,52 @@ async def decide(app: Deputy, event: ButtonPressed, plan_id: int, version: int,
         await start_run(app, plan_id, version, actor_key=actor.key)
     else:
         await refresh_card(app, plan_id, version)
+
+
+async def _record(app: Deputy, session: Session, view: PlanView, actor: Actor,
+                  decision: ApprovalDecision) -> tuple[str | None, bool]:
+    """Record one person's decision on a current version, in the caller's transaction:
+    (why it was refused, or None; whether it completed the quorum and a run should start)."""
+    refusal: str | None = None
+    started = False
+    plan_id, version = view.plan.id, view.version.version
+    await goals.upsert_actor(session, actor)
+    stored = await previews.get(session, view.version.id or 0)
+    requirement = requirement_of(app, view, stored.outputs if stored else None)
+    allowed, why = requirement.may_approve(app.policy, actor, view.goal.requester_key)
+    if decision is ApprovalDecision.REJECT and actor.key == view.goal.requester_key:
+        allowed = True  # the requester may always withdraw their own goal
+    if view.version.requester_consent and actor.key == view.goal.requester_key:
+        allowed = True  # their consent to someone else's change, counted apart
+    missing = (await missing_connections(app, view.goal.requester_key,
+                                         {s.action.split(".", 1)[0] for s in view.steps})
+               if decision is ApprovalDecision.APPROVE else [])
+    if requirement.denied and decision is ApprovalDecision.APPROVE:
+        refusal = "This plan has a step the policy denies, so it cannot be approved. Modify or reject it."
+    elif missing:
+        refusal = (f"This plan needs {', '.join(missing)}, which the requester has not "
+                   f"connected yet (`connect {missing[0]}`). Nothing was approved.")
+    elif not allowed:
+        refusal = f"You can't {decision.value} this plan, because {why}."
+        await audit.append(session, "refusal", actor_key=actor.key, goal_id=view.goal.id,
+                           data={"plan": plan_id, "version": version, "reason": why})
+    elif not await goals.record_decision(session, view.version, actor, decision):
+        refusal = f"You already decided on version {version}; nothing more to do."
+    else:
+        await audit.append(session, decision.value, actor_key=actor.key, goal_id=view.goal.id,
+                           data={"plan": plan_id, "version": version,
+                                 "fingerprint": view.version.fingerprint})
+        if decision is ApprovalDecision.REJECT:
+            await goals.set_version_status(session, view.version, PlanStatus.REJECTED)
+            await goals.set_goal_status(session, view.goal, GoalStatus.REJECTED)
+        else:
+            approvers = await goals.approving_actors(session, view.version)
+            consented = not view.version.requester_consent or any(
+                a.key == view.goal.requester_key for a in approvers)
+            if consented and requirement.quorum_problem(
+                    app.policy, approvers, view.goal.requester_key) is None:
+                started = True
+    return refusal, started
 
 
 async def on_modify(app: Deputy, event: ModifySubmitted) -> None:

@@ -118,6 +118,19 @@ class Preview:
     files: tuple[str, ...] = ()  # what the reads made for people to see (screenshots)
 
 
+def _preview_args(step: StepRow, outputs: Mapping[str, Any]) -> list[Any] | None:
+    """The arguments of each call of a read step before approval; None when it cannot run
+    yet (it reads what a write returns: it can only run in the run)."""
+    try:
+        if step.for_each:
+            items = lookup(step.for_each, outputs)
+            return [resolve(step.args, {**outputs, ITEM: i}) for i in items] \
+                if isinstance(items, list) else None
+        return [resolve(step.args, outputs)]
+    except RefError:
+        return None
+
+
 async def run_previews(app: Deputy, view: PlanView) -> Preview:
     """Run the allowed read steps, store their outputs and the write hash; the card's note."""
     assert view.version.id is not None
@@ -129,17 +142,7 @@ async def run_previews(app: Deputy, view: PlanView) -> Preview:
     blockers: list[str] = []
     spec_of = spec_lookup(app.registry)
     for step in view.steps:
-        if not _previewable(app, step):
-            continue
-        try:
-            if step.for_each:
-                items = lookup(step.for_each, outputs)
-                arg_list = [resolve(step.args, {**outputs, ITEM: i}) for i in items] \
-                    if isinstance(items, list) else None
-            else:
-                arg_list = [resolve(step.args, outputs)]
-        except RefError:
-            continue  # it reads what a write returns: it can only run in the run
+        arg_list = _preview_args(step, outputs) if _previewable(app, step) else None
         if arg_list is None:
             continue
         key = f"deputy-preview{view.version.id}-{step.step_id}"

@@ -3,10 +3,11 @@ or an honest "I can't do that". Shared by new goals, thread replies, edits and r
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot import metrics
+from bot.chat.port import MessageRef
 from bot.chat.replies import CardState, Notice, Question
 from bot.domain import (
     CannotPlan,
@@ -26,11 +27,12 @@ from bot.flow.connections import missing_connections
 from bot.flow.plan_diff import describe_changes
 from bot.flow.previews import reads_trusted, run_previews
 from bot.planning.validation import validate_plan
-from bot.policy import RequestFacts, evaluate_plan, plan_requirement
+from bot.policy import PlanRequirement, RequestFacts, evaluate_plan, plan_requirement
 from bot.policy.request_facts import facts_of
 from bot.store import audit, goals, messages, previews
 from bot.store import thread as thread_messages
 from bot.store.goals import PlanView, StepVerdict
+from bot.store.tables import GoalRow
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -146,11 +148,41 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
         return
     if author_key is not None and await _same_as_waiting(app, goal_id, draft):
         return
-    verdicts = []
     async with app.database.session() as session:
         asking = await goals.get_goal(session, goal_id)
         assert asking is not None
     facts = facts_of(asking, app.clock())
+    verdicts, requirement = _judge(app, draft, facts)
+    stored = await _store_version(app, goal_id, draft, verdicts, requirement, reason, author_key)
+    goal, view, old_view = stored.goal, stored.view, stored.old_view
+    metrics.PLANS_PROPOSED.inc()
+    requester = await requester_label(app, goal.requester_key)
+    port = app.port(goal.platform)
+    if old_view is not None and stored.old_ref is not None and old_view.version.status == "proposed":
+        await port.update(stored.old_ref, build_card(
+            old_view, app.registry, state=CardState.SUPERSEDED, requester=requester,
+            note=f"replaced by version {view.version.version}"))
+    shown = await _what_the_card_says(app, stored, draft, verdicts, requirement, facts, requester, note)
+    if shown is None:
+        return  # nothing to approve: said so instead of a card
+    runs_alone, note, files = shown
+    if old_view is not None:
+        changes = describe_changes(old_view.draft(), draft, old_view.version.version)
+        note = (note + "\n" if note else "") + changes if changes else note
+    consent_line = await consent_note(app, view)
+    note = consent_line + ("\n" + note if note else "") if consent_line else note
+    state = CardState.APPROVED if runs_alone else CardState.AWAITING
+    card = replace(build_card(view, app.registry, state=state, requester=requester, note=note), files=files)
+    ref = await port.post(where_of(goal), card)
+    if ref is not None:  # None: nothing was posted (logged, and on /readyz)
+        async with app.database.session() as session:
+            await messages.remember(session, goal_id, view.version.id, "plan_card", ref)
+    if runs_alone:
+        await start_run(app, view.plan.id or 0, view.version.version, actor_key=None)
+
+
+def _judge(app: Deputy, draft: PlanDraft, facts: RequestFacts) -> tuple[list[StepVerdict], PlanRequirement]:
+    """The policy's verdict on each step, and what the whole plan needs to run."""
     effects = []
     for step in draft.steps:
         spec = app.registry.spec(step.action)
@@ -158,10 +190,23 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
         effects.append(spec.effect)
     # totals (sum(...), count(...)) are taken over the whole plan, so splitting changes nothing
     decisions = evaluate_plan(app.policy, list(zip(draft.steps, effects, strict=True)), facts)
-    for decision, effect in zip(decisions, effects, strict=True):
-        verdicts.append(StepVerdict(effect=effect.value, verdict=decision.verdict.value,
-                                    reason=decision.reason, rule=decision.rule))
-    requirement = plan_requirement(decisions)
+    verdicts = [StepVerdict(effect=effect.value, verdict=decision.verdict.value,
+                            reason=decision.reason, rule=decision.rule)
+                for decision, effect in zip(decisions, effects, strict=True)]
+    return verdicts, plan_requirement(decisions)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    goal: GoalRow
+    view: PlanView
+    old_view: PlanView | None
+    old_ref: MessageRef | None
+    consent: bool  # changed by someone other than the requester: they must approve too
+
+
+async def _store_version(app: Deputy, goal_id: int, draft: PlanDraft, verdicts: list[StepVerdict],
+                         requirement: PlanRequirement, reason: str, author_key: str | None) -> _Stored:
     async with app.database.session() as session:
         goal = await goals.get_goal(session, goal_id)
         assert goal is not None
@@ -180,13 +225,16 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
             "reason": reason, "steps": [s.model_dump(by_alias=True) for s in draft.steps],
             "verdicts": [v.verdict for v in verdicts]})
         old_ref = await messages.card_of(session, old_view.version.id) if old_view and old_view.version.id else None
-    metrics.PLANS_PROPOSED.inc()
-    requester = await requester_label(app, goal.requester_key)
-    port = app.port(goal.platform)
-    if old_view is not None and old_ref is not None and old_view.version.status == "proposed":
-        await port.update(old_ref, build_card(old_view, app.registry, state=CardState.SUPERSEDED,
-                                              requester=requester,
-                                              note=f"replaced by version {view.version.version}"))
+    return _Stored(goal, view, old_view, old_ref, consent)
+
+
+async def _what_the_card_says(app: Deputy, stored: _Stored, draft: PlanDraft,
+                              verdicts: list[StepVerdict], requirement: PlanRequirement,
+                              facts: RequestFacts, requester: str,
+                              note: str) -> tuple[bool, str, tuple[str, ...]] | None:
+    """(runs without approval?, the card's note, files to attach); None when the previews
+    found nothing to approve (the thread was told)."""
+    goal, view, consent = stored.goal, stored.view, stored.consent
     untrusted = [f"step {n} ({s.action})" for n, s in enumerate(draft.steps, start=1)
                  if _is_read(app, s.action) and not reads_trusted(app, s.action)]
     if untrusted:
@@ -202,32 +250,20 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
     missing = await missing_connections(app, goal.requester_key, {s.integration for s in draft.steps})
     if missing:
         runs_alone = False
-        names = ", ".join(missing)
         note = (note + "\n" if note else "") + (
-            f"Not connected yet: {names}. {requester} can `connect {missing[0]}` (privately); "
-            "the plan can be approved once it is connected.")
-    state = CardState.APPROVED if runs_alone else CardState.AWAITING
+            f"Not connected yet: {', '.join(missing)}. {requester} can `connect {missing[0]}` "
+            "(privately); the plan can be approved once it is connected.")
     files: tuple[str, ...] = ()  # the preview's screenshots, attached to the card
     if runs_alone:
         note = (note + "\n" if note else "") + (pilot or "Read-only: runs without approval.")
     elif not missing and not requirement.denied:
         preview = await run_previews(app, view)  # real values on the card; binds the approval
         if preview.blockers:
-            await _nothing_to_approve(app, goal_id, view, preview.blockers)
-            return
+            assert goal.id is not None
+            await _nothing_to_approve(app, goal.id, view, preview.blockers)
+            return None
         note = (note + "\n" if note else "") + preview.note if preview.note else note
         files = preview.files
         asks_more = await _read_again(app, view, facts)
         note = (note + "\n" if note else "") + asks_more if asks_more else note
-    if old_view is not None:
-        changes = describe_changes(old_view.draft(), draft, old_view.version.version)
-        note = (note + "\n" if note else "") + changes if changes else note
-    consent_line = await consent_note(app, view)
-    note = consent_line + ("\n" + note if note else "") if consent_line else note
-    card = replace(build_card(view, app.registry, state=state, requester=requester, note=note), files=files)
-    ref = await port.post(where_of(goal), card)
-    if ref is not None:  # None: nothing was posted (logged, and on /readyz)
-        async with app.database.session() as session:
-            await messages.remember(session, goal_id, view.version.id, "plan_card", ref)
-    if runs_alone:
-        await start_run(app, view.plan.id or 0, view.version.version, actor_key=None)
+    return runs_alone, note, files
