@@ -35,7 +35,7 @@ from pydantic_settings import (
 from pydantic_settings import SettingsError as SourceParseError
 
 import integrations as integrations_package
-from bot.errors import SettingsError
+from bot.errors import SettingsError, StartupError
 
 ENTRY_POINT_GROUP = "deputy.integrations"
 
@@ -118,7 +118,7 @@ def entry_point_names() -> list[str]:
     return sorted(p.name for p in entry_points(group=ENTRY_POINT_GROUP))
 
 
-class IntegrationSourceError(Exception):
+class IntegrationSourceError(StartupError):
     """An installed integration cannot be found or imported; the message names it."""
 
 
