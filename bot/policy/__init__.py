@@ -1,9 +1,9 @@
 """The sandbox contract: load policy files, evaluate each step, explain every decision."""
 
 from bot.errors import PolicyError
-from bot.policy.evaluate import Decision, evaluate_plan, evaluate_step
+from bot.policy.evaluate import evaluate_plan, evaluate_step
 from bot.policy.explain import check_files, explain, explain_command
-from bot.policy.model import Policy, Verdict, load_policy, parse_policy
+from bot.policy.model import Decision, Policy, Verdict, load_policy, parse_policy
 from bot.policy.request_facts import RequestFacts
 from bot.policy.requirement import Need, PlanRequirement, plan_requirement
 

@@ -15,11 +15,10 @@ never looser, than any concrete value would.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from bot.domain import Effect, Step
 from bot.policy.matching import match_rule
-from bot.policy.model import RANK, Policy, RateLimit, Rule, Verdict
+from bot.policy.model import RANK, Decision, Policy, Rule, Verdict
 from bot.policy.request_facts import RequestFacts
 from bot.policy.requirement import PlanRequirement, plan_requirement
 from bot.policy.totals import PlanStep
@@ -29,19 +28,6 @@ __all__ = ["DEFAULT_RULE", "Decision", "PlanRequirement", "PlanStep", "evaluate_
            "plan_requirement"]
 
 DEFAULT_RULE = "(default)"
-
-
-@dataclass(frozen=True)
-class Decision:
-    verdict: Verdict
-    rule: str
-    reason: str
-    approvals: int = 0
-    requester_may_approve: bool = True
-    approvers: tuple[str, ...] = ()
-    approvers_mode: str = "any_of"
-    rate_limit: RateLimit | None = None
-    uncertain: bool = False  # decided on the cautious reading of an unknown value
 
 
 def _groups_text(rule: Rule) -> str:

@@ -6,6 +6,7 @@ The language is described for people in docs/policies.md; this module is its gra
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -19,7 +20,7 @@ from bot.policy.conditions import RuleCondition
 from bot.policy.timewindow import TimeWindow
 from bot.policy.yamlfile import load_with_lines, strip_lines, validation_message
 
-__all__ = ["Match", "Policy", "PolicyError", "RateLimit", "Rule", "Verdict", "load_policy", "parse_policy"]
+__all__ = ["Decision", "Match", "Policy", "PolicyError", "RateLimit", "Rule", "Verdict", "load_policy", "parse_policy"]
 
 
 class Verdict(StrEnum):
@@ -153,6 +154,21 @@ class Guardrail(Rule):
         if value is not Verdict.DENY:
             raise ValueError("a guardrail can only deny")
         return value
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the policy says about one step: the verdict, the rule that gave it, and why."""
+
+    verdict: Verdict
+    rule: str
+    reason: str
+    approvals: int = 0
+    requester_may_approve: bool = True
+    approvers: tuple[str, ...] = ()
+    approvers_mode: str = "any_of"
+    rate_limit: RateLimit | None = None
+    uncertain: bool = False  # decided on the cautious reading of an unknown value
 
 
 class Policy(BaseModel):

@@ -10,16 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from bot.domain import Actor
 from bot.policy.matching import in_group
-from bot.policy.model import Policy, Verdict
+from bot.policy.model import Decision, Policy, Verdict
 from bot.policy.request_facts import team_of_key
 from bot.policy.truth import Truth
-
-if TYPE_CHECKING:
-    from bot.policy.evaluate import Decision
 
 
 @dataclass(frozen=True)
