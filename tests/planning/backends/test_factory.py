@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import SettingsError
-from bot.planning.factory import planner_for
+from bot.planning.factory import backend_name, planner_for
 from bot.planning.fallback import FallbackPlanner
 from bot.planning.openai_compat import OpenAICompatiblePlanner
 from bot.planning.rules import RulePlanner
@@ -26,6 +26,19 @@ def test_the_default_is_rules_without_a_key_and_claude_with_one(
     assert isinstance(planner, FallbackPlanner) and planner.model.label == "claude-sonnet-5-5 on anthropic"
     # an explicit choice wins over the key
     assert isinstance(planner_for(load_settings(home=tmp_path, planner="rules"), registry), RulePlanner)
+
+
+def test_the_anthropic_key_is_a_setting_deputy_toml_may_hold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "deputy.toml").write_text('anthropic_api_key = "sk-ant-from-toml"\n')
+    settings = load_settings(home=tmp_path)
+    assert backend_name(settings) == "anthropic"
+    assert "sk-ant-from-toml" not in repr(settings)
+    planner = planner_for(settings, discover(["local"]))
+    assert isinstance(planner, FallbackPlanner) and planner.model.label == "claude-sonnet-5-5 on anthropic"
 
 
 def test_openai_compatible_is_built_from_the_planner_settings(tmp_path: Path) -> None:
