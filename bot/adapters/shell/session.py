@@ -24,7 +24,7 @@ from bot.chat.replies import Notice
 from bot.core.deputy import Deputy
 from bot.dispatch import dispatch
 from bot.domain import Actor, Where
-from bot.errors import UserError
+from bot.errors import PermanentError, UserError
 from bot.execution.worker import Worker
 from bot.flow.addressing import where_of
 from bot.flow.edits import parse_modify
@@ -47,8 +47,7 @@ def local_actor(name: str, timezone: str = "UTC") -> Actor:
 
 
 async def known_shell_person(app: Deputy, name: str) -> bool:
-    from bot.store import goals
-    from integrations.local.demo import TEAM
+    from integrations.local.demo import TEAM  # lazy: only the demo team needs it
 
     wanted = name.strip().lower()
     demo = {n.lower() for n, _e, _t in TEAM} | {n.split()[0].lower() for n, _e, _t in TEAM}
@@ -143,8 +142,7 @@ class ShellSession:
         return loaded is not None and not await loaded.client.known_people()
 
     async def load_demo(self) -> None:
-        from bot.errors import PermanentError
-        from integrations.local.demo import seed
+        from integrations.local.demo import seed  # lazy: only `demo` needs it
 
         try:
             counts = await seed(self.app.database, self.app.clock().date(), self.user.timezone)

@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.connect import BadConnectForm, connect_modal, form_value
 from bot.adapters.slack.files import upload
 from bot.adapters.slack.render import escape, render, section
 from bot.adapters.slack.settings import SlackSettings
@@ -180,8 +181,6 @@ class SlackPort:
         trigger, at = self._triggers.pop(actor.user_id, ("", 0.0))
         if not trigger or time.monotonic() - at > TRIGGER_SECONDS:
             return False
-        from bot.adapters.slack.connect import BadConnectForm, connect_modal, form_value
-
         try:
             await self.open_modal(trigger, connect_modal(form_value(form), where.channel_id, where.thread_id))
         except (ChatPostFailed, BadConnectForm) as err:
