@@ -7,6 +7,7 @@ template, so a click on a card posted before a restart still reaches the handler
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import discord
@@ -60,3 +61,15 @@ class DeputyButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BUTT
 
 def is_deputy_button(custom_id: str) -> bool:
     return BUTTON_PATTERN.fullmatch(custom_id) is not None
+
+
+def modal_inputs(components: Sequence[Mapping[str, Any]]) -> Iterator[tuple[str, str]]:
+    """(custom_id, text typed) of each input of a MODAL_SUBMIT, through its action rows or labels."""
+    for component in components:
+        inner: list[Mapping[str, Any]] = list(component.get("components", []))
+        if "component" in component:
+            inner.append(component["component"])
+        if inner:
+            yield from modal_inputs(inner)
+        else:
+            yield str(component.get("custom_id", "")), str(component.get("value") or "")

@@ -26,6 +26,8 @@ import discord
 from bot.chat.command_syntax import parse_command
 from bot.chat.replies import ConnectForm, FormField
 
+from .components import modal_inputs
+
 FORM_PREFIX = "deputy-connect"
 BUTTON_PATTERN = re.compile(rf"{FORM_PREFIX}:(?P<token>[\w-]{{8,40}}):(?P<page>\d)")
 MODAL_PATTERN = re.compile(rf"{FORM_PREFIX}-form:(?P<token>[\w-]{{8,40}}):(?P<page>\d)")
@@ -110,19 +112,8 @@ def form_modal(opened: OpenForm, token: str, page: int) -> discord.ui.Modal:
 
 def typed_values(components: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """Field name → text typed, from a MODAL_SUBMIT's components (action rows or labels)."""
-    values: dict[str, str] = {}
-    for component in components:
-        inner: list[Mapping[str, Any]] = list(component.get("components", []))
-        if "component" in component:
-            inner.append(component["component"])
-        if inner:
-            values.update(typed_values(inner))
-            continue
-        custom_id = str(component.get("custom_id", ""))
-        value = str(component.get("value") or "")
-        if custom_id.startswith(FIELD_PREFIX) and value:
-            values[custom_id[len(FIELD_PREFIX):]] = value
-    return values
+    return {custom_id[len(FIELD_PREFIX):]: value for custom_id, value in modal_inputs(components)
+            if custom_id.startswith(FIELD_PREFIX) and value}
 
 
 class GatewayLogGuard(logging.Filter):

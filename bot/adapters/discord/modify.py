@@ -19,6 +19,8 @@ import discord
 
 from bot.chat.events import StepEdit
 
+from .components import modal_inputs
+
 MODAL_PREFIX = "deputy-modify"
 MODAL_PATTERN = re.compile(rf"{MODAL_PREFIX}:(?P<plan>\d+):(?P<version>\d+)")
 MAX_INPUTS = 5
@@ -110,18 +112,8 @@ def modify_modal(plan_id: int, version: int, steps: Iterable[EditableStep]) -> d
 
 def submitted_values(components: Sequence[Mapping[str, Any]]) -> dict[int, str]:
     """Step number → text typed, from a MODAL_SUBMIT's components (rows or labels)."""
-    values: dict[int, str] = {}
-    for component in components:
-        inner: list[Mapping[str, Any]] = list(component.get("components", []))
-        if "component" in component:
-            inner.append(component["component"])
-        if inner:
-            values.update(submitted_values(inner))
-            continue
-        custom_id = str(component.get("custom_id", ""))
-        if custom_id.startswith("step:") and custom_id[5:].isdigit():
-            values[int(custom_id[5:])] = str(component.get("value") or "")
-    return values
+    return {int(custom_id[5:]): value for custom_id, value in modal_inputs(components)
+            if custom_id.startswith("step:") and custom_id[5:].isdigit()}
 
 
 def edits_between(
