@@ -7,9 +7,10 @@ fallback of its own).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -184,6 +185,13 @@ class Settings(BaseSettings):
             raise ValueError(f"DEPUTY_PLANNER_MODEL: required when DEPUTY_PLANNER={self.planner} "
                              f"(the model id on that backend, e.g. {example})")
         return self
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # a value given here for an integration's setting is validated (and a secret masked)
+        # by that integration's own model, not by this one: never shown from here
+        extra = self.model_extra or {}
+        for name, value in super().__repr_args__():
+            yield name, "…" if name in extra else value
 
     @property
     def resolved_database_url(self) -> str:

@@ -55,6 +55,16 @@ def test_a_bad_integration_value_is_named_like_deputys_own(monkeypatch: pytest.M
         load_settings(browser_download_max_bytes=0)
 
 
+def test_a_secret_given_for_an_integration_is_not_shown_by_deputys_settings() -> None:
+    settings = load_settings(public_url="https://deputy.example", hubspot_client_id="app-1",
+                             hubspot_client_secret="s3cret-app")
+    assert "s3cret-app" not in repr(settings) and "s3cret-app" not in str(settings)
+    registry = discover(["crm"])
+    registry.configure(settings)
+    crm = registry.get("crm")
+    assert crm is not None and "s3cret-app" not in repr(crm.settings)
+
+
 def test_the_old_variable_names_are_known_settings(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     for name in ("DEPUTY_HUBSPOT_CLIENT_ID", "DEPUTY_STRIPE_API_URL", "DEPUTY_BROWSER_EXECUTABLE"):
