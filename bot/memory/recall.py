@@ -10,10 +10,26 @@ are the next step; see docs/memory.md.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from bot.planning.protocol import RememberedFact
 from bot.store.memories import MemoryRow, Scope
+
+
+@dataclass(frozen=True)
+class RememberedFact:
+    """A memory a person taught Deputy, offered to the planner as a fact (never an order).
+
+    ``kind``/``value`` are set for the structured kinds the rule planner reads
+    ("team_members": {"names": [...]}, "meeting_length": {"meeting", "with", "minutes"})."""
+
+    id: int
+    text: str
+    kind: str = ""
+    value: dict[str, Any] = field(default_factory=dict)
+    provenance: str = ""  # "from Ana, 3 Nov"
+
 
 TOP = 5
 _STOP = frozenset("""a an the and or of to for in on at by with is are be was were our my your their

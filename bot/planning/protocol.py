@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.domain import Actor, PlanDraft, PlanningOutcome
+from bot.memory.recall import RememberedFact
 from bot.registry import ActionSpec
 
 
@@ -26,20 +27,6 @@ class KnownPerson:
     name: str
     email: str
     company: str = ""
-
-
-@dataclass(frozen=True)
-class RememberedFact:
-    """A memory a person taught Deputy, offered to the planner as a fact (never an order).
-
-    ``kind``/``value`` are set for the structured kinds the rule planner reads
-    ("team_members": {"names": [...]}, "meeting_length": {"meeting", "with", "minutes"})."""
-
-    id: int
-    text: str
-    kind: str = ""
-    value: dict[str, Any] = field(default_factory=dict)
-    provenance: str = ""  # "from Ana, 3 Nov"
 
 
 @dataclass(frozen=True)
