@@ -104,7 +104,7 @@ async def test_the_monitor_card_buttons_approve_it_and_refuse_strangers(chat: Ch
     await chat.say("every Monday at 9 post the overdue invoices to #finance")
     approve = next(b for b in chat.card.buttons if b.label == "Approve")
     assert parse_button(approve.id).action == "monitor-approve"
-    where = chat.session._where()
+    where = chat.session.where()
     start = len(chat.lines)
     await dispatch(deputy, ButtonPressed(actor=local_actor("Alice Moore", "Europe/London"), where=where,
                                         button_id=approve.id))

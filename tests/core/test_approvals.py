@@ -135,7 +135,7 @@ async def test_an_empty_goal_gets_a_hint_and_creates_nothing(deputy: Deputy, dat
 
     chat = Chat(deputy)
     start = len(chat.lines)
-    await dispatch(deputy, GoalPosted(actor=chat.user, where=chat.session._where(), text="   "))
+    await dispatch(deputy, GoalPosted(actor=chat.user, where=chat.session.where(), text="   "))
     assert "Tell me what you would like done" in "\n".join(chat.lines[start:])
     assert await count(database, GoalRow) == 0
 

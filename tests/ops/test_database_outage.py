@@ -94,7 +94,7 @@ async def test_a_goal_during_an_outage_is_refused_quickly_and_leaves_nothing(
     goals_before = await count(app, GoalRow)
     await outage.start()
     started = time.monotonic()
-    event = GoalPosted(actor=chat.user, where=chat.session._where(), text="chase overdue invoices",
+    event = GoalPosted(actor=chat.user, where=chat.session.where(), text="chase overdue invoices",
                        event_id="outage-1")
     # the notice reaches the user; its audit record cannot be kept and is only logged
     await dispatch(app, event)

@@ -81,7 +81,8 @@ class ShellSession:
         self._pending_demo = False
         app.attach(port)
 
-    def _where(self, in_thread: bool = False) -> Where:
+    def where(self, in_thread: bool = False) -> Where:
+        """Where a line typed now goes: the channel, or the open thread when ``in_thread``."""
         if in_thread and self.port.current_thread is not None:
             return self.port.current_thread
         return Where(platform="shell", channel_id=self.channel)
@@ -92,13 +93,13 @@ class ShellSession:
         actor = actor or self.user
         if looks_like_secret(text):
             # refused before it is parsed, so not even an error message repeats it
-            await self.port.post_private(self._where(), actor, Notice(WARNING, tone="warning"))
+            await self.port.post_private(self.where(), actor, Notice(WARNING, tone="warning"))
             return True
         if text.lower().startswith("as ") and ":" in text:
             name, _, rest = text[3:].partition(":")
             refusal = await self._unknown_person(name.strip())
             if refusal is not None:
-                await self.port.post_private(self._where(), actor, Notice(refusal, tone="warning"))
+                await self.port.post_private(self.where(), actor, Notice(refusal, tone="warning"))
                 return True
             return await self.handle_line(rest, local_actor(name.strip(), actor.timezone))
         if not text:
@@ -113,7 +114,7 @@ class ShellSession:
             else:
                 event = self._event_for(word, rest, text, actor)
         except UserError as err:
-            await self.port.post_private(self._where(), actor, Notice(str(err), tone="warning"))
+            await self.port.post_private(self.where(), actor, Notice(str(err), tone="warning"))
             return True
         if self._pending_demo:
             self._pending_demo = False
@@ -164,7 +165,7 @@ class ShellSession:
                 self.port.say("Connect cancelled; nothing was stored.", "warning")
                 return
             answers[item.name] = answer
-        await dispatch(self.app, CredentialsSubmitted(actor=actor, where=self._where(),
+        await dispatch(self.app, CredentialsSubmitted(actor=actor, where=self.where(),
                                                      integration=form.integration, fields=answers))
 
     async def _decide_goal(self, word: str, goal_id: int, actor: Actor) -> ChatEvent | None:
@@ -185,24 +186,24 @@ class ShellSession:
             raise UserError("There is no plan to answer yet. Type a goal first.")
         if word in ("approve", "reject") and card is not None and card.monitor_id is not None:
             # a monitor proposal is decided by the monitor command, not a plan button
-            return CommandInvoked(actor=actor, where=self._where(), name="monitor",
+            return CommandInvoked(actor=actor, where=self.where(), name="monitor",
                                   argument=f"{word} {card.monitor_id}")
         if word in ("approve", "reject", "undo") and card is not None:
             button = ButtonId(card.plan_id, card.version, word)
-            return ButtonPressed(actor=actor, where=self._where(True), button_id=str(button))
+            return ButtonPressed(actor=actor, where=self.where(True), button_id=str(button))
         if word == "accept":
             accept = next((b.id for b in card.buttons if b.id.endswith(":accept")), None) if card else None
             if accept is None:
                 raise UserError("There is no suggestion to accept on the plan.")
-            return ButtonPressed(actor=actor, where=self._where(True), button_id=accept)
+            return ButtonPressed(actor=actor, where=self.where(True), button_id=accept)
         if word == "modify" and card is not None:
-            return ModifySubmitted(actor=actor, where=self._where(True), plan_id=card.plan_id,
+            return ModifySubmitted(actor=actor, where=self.where(True), plan_id=card.plan_id,
                                    version=card.version, edits=parse_modify(rest))
         if word == "reply" or text.startswith(">"):
             body = rest if word == "reply" else text.lstrip("> ")
             if self.port.current_thread is None:
                 raise UserError("There is no goal to reply to yet. Type a goal first.")
-            return ThreadReply(actor=actor, where=self._where(True), text=body)
+            return ThreadReply(actor=actor, where=self.where(True), text=body)
         if word == "help":
             self.port.say(SHELL_HELP, "info")
             return None
@@ -212,6 +213,6 @@ class ShellSession:
         command = parse_command(text)
         if command is not None:
             # only the exact forms ("cancel 5", "connect crm"): "cancel the design review" is a goal
-            return CommandInvoked(actor=actor, where=self._where(), name=command[0], argument=command[1])
-        return GoalPosted(actor=actor, where=self._where(), text=text,
+            return CommandInvoked(actor=actor, where=self.where(), name=command[0], argument=command[1])
+        return GoalPosted(actor=actor, where=self.where(), text=text,
                           event_id=f"shell-{id(self)}-{self._events}")
