@@ -22,6 +22,7 @@ from tests.fakes.hubspot_api import FakeHubSpot
 from tests.support.chat import Chat
 
 TOKEN = "pat-na1-interrupted-0000"
+HUBSPOT_ANSWERS_AFTER = 2.0
 
 
 @pytest.fixture
@@ -33,10 +34,12 @@ async def hubspot() -> AsyncIterator[FakeHubSpot]:
 
 
 def slow_settings(tmp_path: Path, hubspot: FakeHubSpot) -> Settings:
-    # the reproduction: HubSpot answers in 0.5 s, the client waits 0.3 s (set in
-    # app_for: below the executor's own step timeout, so the client's timeout is what fires), 3 tries
+    # the reproduction (HubSpot answers after the client gave up, 3 tries), with room for
+    # a loaded machine: the client waits 1 s (set in app_for), enough to connect and send the
+    # body, so the server surely holds the write when the client gives up; HubSpot answers in
+    # 2 s; the executor's own step timeout (3 s) is longer, so the client's timeout is what fires
     return load_settings(home=tmp_path / "home", timezone="Europe/London", retry_base_seconds=0.01,
-                         retry_max_seconds=0.05, step_timeout_seconds=2, step_attempts=3,
+                         retry_max_seconds=0.05, step_timeout_seconds=3, step_attempts=3,
                          integrations=["local", "crm"], hubspot_api_url=hubspot.url)
 
 
@@ -55,7 +58,7 @@ async def app_for(database: Database, settings: Settings, planner: ScriptedPlann
     app.planner = planner
     crm = app.registry.get("crm")
     assert crm is not None and isinstance(crm.client, HubSpotClient)
-    crm.client.timeout = 0.3
+    crm.client.timeout = 1.0
     assert app.vault is not None
     await app.vault.put(Chat(app).user.key, "crm", {"access_token": TOKEN})
     return app
@@ -76,7 +79,7 @@ async def test_a_timed_out_hubspot_note_is_stored_once_and_reported_as_unknown(
     app = await app_for(database, settings, planner)
     chat = Chat(app)
     await chat.say("note the renewal on Acme")
-    hubspot.delay_seconds = 0.5
+    hubspot.delay_seconds = HUBSPOT_ANSWERS_AFTER
     answer = await chat.say("approve")
     await app.registry.aclose()
 
@@ -102,7 +105,7 @@ async def test_the_replan_card_says_what_to_check(
     app = await app_for(database, settings, planner)
     chat = Chat(app)
     await chat.say("note the renewal on Acme")
-    hubspot.delay_seconds = 0.5
+    hubspot.delay_seconds = HUBSPOT_ANSWERS_AFTER
     answer = await chat.say("approve")
     await app.registry.aclose()
     card = answer[answer.index("Plan 1 v2"):]
