@@ -61,8 +61,9 @@ async def wait_healthy(url: str, process: asyncio.subprocess.Process, log: Path,
             await asyncio.sleep(0.1)
 
 
+# within: a Python process starting on a busy shared machine; healthy sooner, it returns sooner
 @asynccontextmanager
-async def deputy_serve(home: Path, env: dict[str, str], within: float = 20.0) -> AsyncIterator[Served]:
+async def deputy_serve(home: Path, env: dict[str, str], within: float = 90.0) -> AsyncIterator[Served]:
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
     log = home.parent / "serve.log"
