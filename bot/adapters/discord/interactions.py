@@ -1,0 +1,204 @@
+"""Discord interactions → neutral chat events: ``/deputy``, button clicks, the Modify and
+connect forms; and the hand-over of every event to the core.
+
+Every interaction is acknowledged before the core is called (defer, modal, or a message),
+so Discord's 3-second limit never depends on planning or execution.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+
+from bot.chat.buttons import ButtonId
+from bot.chat.events import (
+    ButtonPressed,
+    ChatEvent,
+    CommandInvoked,
+    CredentialsSubmitted,
+    GoalPosted,
+    ModifySubmitted,
+)
+from bot.domain import Actor
+from bot.errors import DeputyError
+from bot.flow.secret_guard import looks_like_secret
+
+from . import connect
+from .components import is_deputy_button
+from .endpoints import RoutedClient
+from .modify import MODAL_PATTERN, editable_steps, edits_between, modify_modal, submitted_values
+from .port import RecentInteractions
+from .render import clip, defang, inert
+from .settings import DiscordSettings
+from .translate import actor_of, where_of
+
+Dispatch = Callable[[ChatEvent], Awaitable[None]]
+
+HELP = (
+    "Tell me what you want done: `@Deputy invoice every client for March`, or use `/deputy`. "
+    "I answer in a thread with a plan; approve it with the buttons and I carry it out."
+)
+UNKNOWN_BUTTON = "That button is not one of Deputy's current buttons; the card may be outdated."
+
+
+class InteractionClient(RoutedClient):
+    """Answers interactions and hands events to the core (``dispatch``)."""
+
+    def __init__(self, settings: DiscordSettings, dispatch: Dispatch,
+                 interactions: RecentInteractions, **options: Any) -> None:
+        super().__init__(settings, **options)
+        self.settings = settings
+        self.dispatch_event = dispatch
+        self.interactions = interactions
+        self.connect_forms = connect.ConnectForms()
+
+    async def slash_goal(self, interaction: discord.Interaction, goal: str) -> None:
+        goal = goal.strip()
+        if not goal or interaction.guild_id is None or interaction.channel is None:
+            await interaction.response.send_message(HELP, ephemeral=True)
+            return
+        user = interaction.user
+        command = connect.command_of(goal)
+        if command is not None or looks_like_secret(goal):
+            # connect, status …, or a pasted secret: answered to this person only, never echoed
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            self.remember(interaction)
+            actor, where = self.actor(user, interaction.guild_id), where_of(interaction.channel)
+            await self.hand_over(
+                GoalPosted(actor=actor, where=where, text=goal, event_id=str(interaction.id))
+                if command is None else
+                CommandInvoked(actor=actor, where=where, name=command[0], argument=command[1],
+                               event_id=str(interaction.id)),
+                interaction=interaction)
+            return
+        # the acknowledgement is a real message, so the goal's thread can hang under it
+        # a slash option holds up to 6,000 characters, a message 2,000: the echo is clipped,
+        # the goal handed to the core is whole
+        answer = await interaction.response.send_message(
+            clip(f"**{inert(user.display_name)}** asked: {inert(goal)}", 2000)
+        )
+        self.remember(interaction)
+        channel = interaction.channel
+        under = None if isinstance(channel, discord.Thread) else answer.message_id
+        event = GoalPosted(
+            actor=self.actor(user, interaction.guild_id),
+            where=where_of(channel),
+            text=goal,
+            event_id=str(interaction.id),
+            message_id=None if under is None else str(under),
+        )
+        await self.hand_over(event, interaction=interaction)
+
+    async def button_clicked(self, interaction: discord.Interaction, button: ButtonId) -> None:
+        if interaction.guild_id is None or interaction.channel is None:
+            await interaction.response.send_message(UNKNOWN_BUTTON, ephemeral=True)
+            return
+        if button.action == "modify":
+            steps = editable_steps(interaction.message.embeds if interaction.message else [])
+            await interaction.response.send_modal(
+                modify_modal(button.plan_id, button.version, steps)
+            )
+            self.remember(interaction)
+            return
+        await interaction.response.defer()  # type 6: deferred update, the card stays as it is
+        self.remember(interaction)
+        event = ButtonPressed(
+            actor=self.actor(interaction.user, interaction.guild_id),
+            where=where_of(interaction.channel),
+            button_id=str(button),
+            event_id=str(interaction.id),
+        )
+        await self.hand_over(event, interaction=interaction)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if interaction.type is discord.InteractionType.component and (
+            opened := connect.BUTTON_PATTERN.fullmatch(custom_id)
+        ):
+            await connect.open_modal(interaction, self.connect_forms, opened)
+        elif interaction.type is discord.InteractionType.component and not is_deputy_button(
+            custom_id
+        ):
+            await interaction.response.send_message(UNKNOWN_BUTTON, ephemeral=True)
+        elif interaction.type is discord.InteractionType.modal_submit and (
+            form := connect.MODAL_PATTERN.fullmatch(custom_id)
+        ):
+            await self.connect_submitted(interaction, form, data)
+        elif interaction.type is discord.InteractionType.modal_submit:
+            match = MODAL_PATTERN.fullmatch(custom_id)
+            if match is not None:
+                await self.modify_submitted(
+                    interaction, int(match["plan"]), int(match["version"]), data
+                )
+
+    async def modify_submitted(
+        self, interaction: discord.Interaction, plan_id: int, version: int, data: dict[str, Any]
+    ) -> None:
+        before = editable_steps(interaction.message.embeds if interaction.message else [])
+        edits = edits_between(before, submitted_values(data.get("components", [])))
+        if not edits or interaction.guild_id is None or interaction.channel is None:
+            await interaction.response.send_message("Nothing changed.", ephemeral=True)
+            return
+        await interaction.response.defer()
+        self.remember(interaction)
+        event = ModifySubmitted(
+            actor=self.actor(interaction.user, interaction.guild_id),
+            where=where_of(interaction.channel),
+            plan_id=plan_id,
+            version=version,
+            edits=edits,
+            event_id=str(interaction.id),
+        )
+        await self.hand_over(event, interaction=interaction)
+
+    async def connect_submitted(
+        self, interaction: discord.Interaction, form: re.Match[str], data: dict[str, Any]
+    ) -> None:
+        done = await connect.page_submitted(
+            interaction, self.connect_forms, form, data.get("components", [])
+        )
+        if done is None or interaction.guild_id is None or interaction.channel is None:
+            return
+        self.remember(interaction)
+        event = CredentialsSubmitted(
+            actor=self.actor(interaction.user, interaction.guild_id),
+            where=where_of(interaction.channel),
+            integration=done[0],
+            fields=done[1],
+            event_id=str(interaction.id),
+        )
+        await self.hand_over(event, interaction=interaction)
+
+    async def hand_over(
+        self,
+        event: ChatEvent,
+        *,
+        interaction: discord.Interaction | None = None,
+        message: discord.Message | None = None,
+    ) -> None:
+        """Call the core; its user-facing errors become a message to that person only."""
+        try:
+            await self.dispatch_event(event)
+        except DeputyError as err:
+            if interaction is not None:
+                await interaction.followup.send(defang(str(err)), ephemeral=True)
+            elif message is not None:
+                await message.reply(defang(str(err)), mention_author=False)
+            else:
+                raise
+
+    # ---- translation ----------------------------------------------------------------
+
+    def actor(self, user: discord.User | discord.Member, guild_id: int) -> Actor:
+        return actor_of(user, guild_id, self.settings.discord_role_groups)
+
+    def remember(self, interaction: discord.Interaction) -> None:
+        channel = interaction.channel
+        ids = [str(interaction.channel_id)]
+        if isinstance(channel, discord.Thread) and channel.parent_id is not None:
+            ids.append(str(channel.parent_id))
+        self.interactions.remember(str(interaction.user.id), tuple(ids), interaction)
