@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store.database import async_url
+from bot.store.memory_search import outside_the_models
 from bot.store.schema import import_all_tables
 
 target_metadata = import_all_tables().metadata
@@ -33,6 +34,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copy
         compare_type=True,
         render_item=_render_item,
+        include_name=outside_the_models,  # the memories' full-text index is not a model
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 from bot.store.database import async_url
+from bot.store.memory_search import outside_the_models
 from bot.store.migrate import upgrade
 from bot.store.schema import import_all_tables
 from tests.support import postgres
@@ -22,7 +23,7 @@ def _differences(url: str) -> list[Any]:
         engine = create_async_engine(async_url(url))
         async with engine.connect() as conn:
             diff = await conn.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync), SQLModel.metadata))
+                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"include_name": outside_the_models}), SQLModel.metadata))
         await engine.dispose()
         return list(diff)
 

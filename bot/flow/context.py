@@ -10,7 +10,7 @@ from bot.memory import recall
 from bot.planning import PlanningContext
 from bot.planning.protocol import KnownPerson, RememberedFact
 from bot.registry import ActionSpec, Registry
-from bot.store import memories
+from bot.store import memories, memory_search
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -42,7 +42,7 @@ async def recalled(app: Deputy, actor: Actor, where: Where, goal: str) -> tuple[
     seen = memories.Visibility(team_key=f"{actor.platform}:{actor.team_id}", channel_id=where.channel_id,
                                actor_key=actor.key)
     async with app.database.session() as session:
-        rows = await memories.live(session, seen)
+        rows = await memory_search.search(session, seen, recall.query_words(goal))
     return tuple(recall.as_fact(r) for r in recall.rank(goal, rows))
 
 

@@ -16,7 +16,7 @@ from bot.domain import Actor, Where
 from bot.memory import recall
 from bot.memory.statements import NotAStatement, parse
 from bot.policy.request_facts import member_of
-from bot.store import audit, goals
+from bot.store import audit, goals, memory_search
 from bot.store import memories as store
 from bot.store.memories import MemoryRow, Scope, Visibility
 
@@ -95,10 +95,10 @@ async def forget(app: Deputy, event: CommandInvoked) -> Notice:
 
 async def list_memories(app: Deputy, event: CommandInvoked) -> Notice:
     topic = event.argument.strip()
+    seen = visibility(event.actor, event.where)
     async with app.database.session() as session:
-        rows = await store.live(session, visibility(event.actor, event.where))
-    if topic:
-        rows = recall.about(topic, rows)
+        rows = (await memory_search.search(session, seen, recall.query_words(topic), every=True) if topic
+                else await store.live(session, seen))
     if not rows:
         return Notice(f"I remember nothing about {topic} here." if topic else
                       "I remember nothing here yet. Teach me with `remember that …`.")

@@ -1,10 +1,10 @@
-"""Which memories a goal is about: a simple lexical ranking over the live memories the
-requester may use where they asked (their own, the channel's, the team's).
+"""Which memories a goal is about.
 
-This is the first, plain version: words shared between the goal and a memory's subject and
-text (lower-cased, possessives and plural "s" dropped, common words ignored), then the
-narrower scope, then the newer memory. Full-text indexes (SQLite FTS5, PostgreSQL tsvector)
-are the next step; see docs/memory.md.
+The database finds them (``bot/store/memory_search.py``: SQLite FTS5 or PostgreSQL
+tsvector, among the current memories the requester may use where they asked) from the
+goal's :func:`query_words`; :func:`rank` then orders those few: words shared between the
+goal and the memory (lower-cased, possessives and plural "s" dropped, common words
+ignored), then the narrower scope, then the newer memory. See docs/memory.md.
 """
 
 from __future__ import annotations
@@ -62,18 +62,26 @@ def as_fact(row: MemoryRow) -> RememberedFact:
                           provenance=provenance(row))
 
 
+def query_words(said: str) -> list[str]:
+    """The words of a goal or topic worth searching for: plain words (a hyphenated word also
+    joined), common ones dropped, and "everyone"/"everybody" also looking for the team."""
+    found: dict[str, None] = {}
+    for raw in re.findall(r"[a-z0-9-]+", said.lower().replace("\u2019", "'").replace("'s", "")):
+        # "stand-up" finds "standups" as well as "stand" and "up"
+        for word in (raw.replace("-", ""), *raw.split("-")):
+            if len(word) > 1 and word not in _STOP:
+                found.setdefault(word, None)
+                if word in _KIND_WORDS["team_members"]:
+                    found.setdefault("team", None)
+    return list(found)
+
+
 def rank(goal: str, rows: list[MemoryRow], top: int = TOP) -> list[MemoryRow]:
+    """Order the memories the search found for ``goal``; the first ``top`` go to the planner."""
     wanted = words(goal)
     scored: list[tuple[int, int, datetime, MemoryRow]] = []
     for row in rows:
         score = len(wanted & (words(row.subject) | words(row.text) | _KIND_WORDS.get(row.kind, frozenset())))
-        if score:
-            scored.append((score, _SPECIFIC.get(row.scope, 0), row.valid_from, row))
+        scored.append((score, _SPECIFIC.get(row.scope, 0), row.valid_from, row))
     scored.sort(key=lambda s: (s[0], s[1], s[2]), reverse=True)
     return [s[3] for s in scored[:top]]
-
-
-def about(topic: str, rows: list[MemoryRow]) -> list[MemoryRow]:
-    """The memories that mention every word of ``topic`` ("what do you remember about Acme")."""
-    wanted = words(topic)
-    return [r for r in rows if wanted and wanted <= (words(r.subject) | words(r.text))]
