@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.adapters.front_door import FrontDoor
 from bot.app import Deputy, build_app, dispatcher
 from bot.execution.worker import Worker
 from bot.platforms import Platforms, attach_post_only, configured
@@ -46,10 +47,11 @@ async def serve(settings: Settings, host: str, port: int, *, with_worker: bool =
     # ops routes first: the Slack HTTP app adds its own /healthz only where none exists yet
     add_ops_routes(web_app, deputy, attached.checks)
     add_oauth_routes(web_app, deputy)
-    runner = web.AppRunner(web_app)
+    front: FrontDoor | None = None
+    slack: SlackAdapter | None = None
     try:
         if "slack" in receive:
-            _start_slack(deputy, settings, web_app, tasks, attached)
+            slack = _start_slack(deputy, settings, web_app, tasks, attached)
         if "discord" in receive:
             _start_discord(deputy, tasks, attached.checks)
         await attach_post_only(deputy, attached, skip=receive)
@@ -57,17 +59,22 @@ async def serve(settings: Settings, host: str, port: int, *, with_worker: bool =
             tasks.append(asyncio.create_task(Worker(deputy).run_forever(), name="worker"))
         if with_scheduler:
             tasks.append(asyncio.create_task(scheduler_for(deputy).run_forever(), name="scheduler"))
-        await runner.setup()
-        await web.TCPSite(runner, host, port).start()
-        log.info("deputy serving on http://%s:%d (events from: %s; posting to: %s)", host, port,
+        # the HTTP server answers on a thread of its own: acks never wait for the core
+        front = FrontDoor(web_app, host, port, own_paths=slack_paths(slack) if slack else ())
+        bound = await front.start()
+        log.info("deputy serving on http://%s:%d (events from: %s; posting to: %s)", host, bound,
                  ", ".join(receive) or "none", ", ".join(attached.checks) or "none")
         await until_stopped(tasks)
     finally:
+        # no new requests first; then finish what was acknowledged, while the core still runs
+        if front is not None:
+            await front.stop()
+        if slack is not None:
+            await slack.aclose()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await attached.aclose()
-        await runner.cleanup()
         await deputy.close()
 
 
@@ -119,6 +126,15 @@ def _start_slack(deputy: Deputy, settings: Settings, web_app: web.Application,
         create_http_app(adapter, web_app)
     attached.checks["slack"] = auth_probe(adapter.client)
     return adapter
+
+
+def slack_paths(adapter: SlackAdapter) -> list[str]:
+    """The routes the front door answers on its own thread: Slack's, over HTTP."""
+    if adapter.settings.socket_mode:
+        return []
+    from bot.adapters.slack.http import EVENTS_PATH
+
+    return [EVENTS_PATH]
 
 
 def _start_discord(deputy: Deputy, tasks: list[asyncio.Task[None]],

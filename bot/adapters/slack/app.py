@@ -1,8 +1,11 @@
 """The slack-bolt AsyncApp wiring: every request is answered at once, the work runs after.
 
-Listeners only acknowledge and schedule: the translation (which may call users.info) and
-the core's dispatch run in background tasks, so Slack gets its answer in milliseconds
-whatever the planner does. The same app serves HTTP (:mod:`.http`) and Socket Mode
+Listeners only acknowledge and hand off (:mod:`bot.adapters.handoff`): the translation
+(which may call users.info) and the core's dispatch run as tasks on the loop the adapter
+was built on, so Slack gets its answer in milliseconds whatever the planner does. In
+``deputy serve`` the acks come from a thread of their own (:mod:`bot.adapters.front_door`),
+so even the planner's CPU time does not delay them; past ``max_pending`` waiting requests
+the answer is a clear "busy" instead. The same app serves HTTP (:mod:`.http`) and Socket Mode
 (:mod:`.socket_mode`).
 """
 
@@ -21,6 +24,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.handoff import DEFAULT_LIMIT, Handoff
 from bot.adapters.slack import connect, events
 from bot.adapters.slack.identity import ActorDirectory
 from bot.adapters.slack.modal import (
@@ -48,6 +52,7 @@ log = logging.getLogger(__name__)
 
 Dispatch = Callable[[ChatEvent], Awaitable[None]]
 Payload = dict[str, Any]
+BUSY = "Deputy is busy with many requests right now and did not take this one: please ask again in a minute."
 NOT_IN_CHANNEL = "I can't post in this channel yet: invite me with `/invite @Deputy`, then ask again."
 
 
@@ -86,6 +91,7 @@ class SlackAdapter:
         client: AsyncWebClient | None = None,
         default_timezone: str = "UTC",
         translate_concurrency: int = 16,
+        max_pending: int = DEFAULT_LIMIT,
     ) -> None:
         self.settings = settings
         self.dispatch = dispatch
@@ -97,13 +103,17 @@ class SlackAdapter:
         self.port = SlackPort(self.client, ChannelLimiter(settings.post_interval_seconds, settings.post_burst), ThreadBook())
         self.directory = ActorDirectory(self.client, default_timezone)
         self.recent = RecentIds()
-        self._tasks: set[asyncio.Task[None]] = set()
+        # acks may be served from another thread (deputy serve's front door): the work runs
+        # on this loop, where the core and this client's session live
+        self.handoff = Handoff("slack", max_pending)
         # the adapter's own Web API calls before dispatch (users.info, a slash command's
         # root message) run a few at a time: under a flood, fresh requests still get their
         # ack promptly instead of queueing behind hundreds of half-done translations
         self._translating = asyncio.Semaphore(translate_concurrency)
         self.app = AsyncApp(
-            client=self.client,
+            # bolt's own calls (auth.test, once) may run on the acking thread: a client
+            # without the shared session, which belongs to this loop
+            client=client if self._session is None else make_client(settings),
             signing_secret=settings.signing_secret.get_secret_value(),
             # listeners return right after ack(): the response leaves without bolt's polling
             process_before_response=True,
@@ -114,29 +124,18 @@ class SlackAdapter:
     # -- background work ---------------------------------------------------------------
 
     def spawn(self, work: Coroutine[Any, Any, None], what: str) -> None:
-        task = asyncio.get_running_loop().create_task(work, name=f"slack:{what}")
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("Slack %s failed", task.get_name(), exc_info=task.exception())
+        self.handoff.spawn(work, what)
 
     async def drain(self) -> None:
         """Wait for the work already accepted (graceful shutdown, tests)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.handoff.drain()
 
-    async def aclose(self, grace: float = 5.0) -> None:
-        """Give accepted work ``grace`` seconds, then cancel what is left."""
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=grace)
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+    async def aclose(self, grace: float = 30.0) -> None:
+        """Finish accepted work (``grace`` seconds at most, then cancel and log what is left)."""
+        await self.handoff.aclose(grace)
         if self._session is not None:
             await self._session.close()
+            self._session = None
 
     # -- wiring ------------------------------------------------------------------------
 
@@ -144,6 +143,8 @@ class SlackAdapter:
         app = self.app
         app.use(self._check_shape)
         app.use(self._drop_retries)
+        app.use(self._check_room)
+
         app.command("/deputy")(self._on_command)
         app.event("app_mention")(self._on_mention)
         app.event("message")(self._on_message)
@@ -167,6 +168,16 @@ class SlackAdapter:
         if event_id and not self.recent.first_time(str(event_id)):
             return BoltResponse(status=200, body="")
         return await next()
+
+    async def _check_room(self, body: Payload, next: Callable[[], Awaitable[Any]]) -> Any:
+        # backpressure: past max_pending, say so at once rather than queue without end
+        if not self.handoff.full:
+            return await next()
+        log.warning("Slack request refused: %d requests already waiting", self.handoff.pending)
+        if body.get("command"):
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": BUSY})
+        # Slack retries events later, and shows a button's click as failed
+        return BoltResponse(status=503, body="busy", headers={"Retry-After": "5"})
 
     async def _actor(self, body: Payload, user_id: str) -> Actor:
         async with self._translating:

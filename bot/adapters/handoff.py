@@ -1,0 +1,110 @@
+"""The bounded hand-off from the event loop that answers a platform to the loop that works.
+
+An adapter's listener acknowledges a request and hands the rest (translation, the core's
+dispatch: planning, database) to :class:`Handoff`. The work runs as a task on the *work
+loop* — the loop the adapter was built on, where the core lives. When the acks are served
+from another thread (``deputy serve``'s front door, :mod:`bot.adapters.front_door`), the
+hand-off crosses threads with ``call_soon_threadsafe``; the ack never waits for it.
+
+At most ``limit`` pieces of work are pending (handed off and not finished): past that
+:attr:`Handoff.full` is true and the adapter refuses the request with a clear "busy"
+answer instead of queueing without end. On shutdown :meth:`Handoff.aclose` finishes
+everything accepted (within a grace period) and names, in the log, anything it had to drop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Coroutine
+from typing import Any
+
+log = logging.getLogger(__name__)
+DEFAULT_LIMIT = 1000
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class Handoff:
+    def __init__(self, name: str, limit: int = DEFAULT_LIMIT,
+                 loop: asyncio.AbstractEventLoop | None = None) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        self.name = name
+        self.limit = limit
+        # the work loop: given, the loop this is built on, or else the first spawn's
+        self._loop = loop or _running_loop()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._lock = threading.Lock()
+        self._pending = 0
+
+    @property
+    def pending(self) -> int:
+        """Work accepted and not finished (queued for the work loop or running there)."""
+        return self._pending
+
+    @property
+    def full(self) -> bool:
+        return self._pending >= self.limit
+
+    def spawn(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        """Run ``work`` on the work loop; callable from any thread's event loop."""
+        here = _running_loop()
+        if self._loop is None:
+            self._loop = here
+        loop = self._loop
+        if loop is None:
+            work.close()
+            raise RuntimeError("Handoff.spawn needs a running event loop")
+        with self._lock:
+            self._pending += 1
+        if loop is here:
+            self._start(work, what)
+            return
+        try:
+            loop.call_soon_threadsafe(self._start, work, what)
+        except RuntimeError:  # the work loop is closed: nothing will run it
+            self._done()
+            work.close()
+            raise
+
+    def _start(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        task = asyncio.get_running_loop().create_task(work, name=f"{self.name}:{what}")
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._done()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s failed", task.get_name(), exc_info=task.exception())
+
+    def _done(self) -> None:
+        with self._lock:
+            self._pending -= 1
+
+    async def drain(self) -> None:
+        """Wait, on the work loop, until everything accepted so far has finished."""
+        while self._pending:
+            if self._tasks:  # asyncio.wait: a cancelled drain leaves the tasks running
+                await asyncio.wait(list(self._tasks))
+            else:  # handed off from another thread, not started yet
+                await asyncio.sleep(0.005)
+
+    async def aclose(self, grace: float) -> None:
+        """Finish the accepted work within ``grace`` seconds; cancel, and log, what is left."""
+        try:
+            await asyncio.wait_for(self.drain(), grace)
+        except TimeoutError:
+            left = sorted(t.get_name() for t in self._tasks)
+            log.error("shutting down with %d accepted %s requests unfinished after %.0f s: %s",
+                      self._pending, self.name, grace, ", ".join(left))
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)

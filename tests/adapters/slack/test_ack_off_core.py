@@ -1,0 +1,129 @@
+"""Acks never wait for planning: deputy serve's front door answers Slack on its own thread.
+
+The core (here: a dispatch that blocks its event loop, like a planner busy on the CPU) runs
+on the test's loop; the HTTP server runs as `deputy serve` runs it, in FrontDoor's thread;
+the requests come from a third thread, so nothing the core does can hold them up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.adapters.front_door import FrontDoor
+from bot.adapters.slack.app import BUSY, SlackAdapter
+from bot.adapters.slack.http import EVENTS_PATH, create_http_app
+from bot.chat.events import ChatEvent, GoalPosted
+from tests.adapters.slack import wire
+from tests.adapters.slack.conftest import slack_settings
+from tests.fakes.slack_api import FakeSlackApi
+
+PLANNING = 0.4  # seconds each goal holds the core's loop
+
+
+@dataclass
+class BlockingCore:
+    """A dispatch that blocks its loop (time.sleep), as CPU-bound planning does."""
+
+    seconds: float = PLANNING
+    finished: list[str] = field(default_factory=list)
+    gate: asyncio.Event | None = None
+    waits: float = 0.0  # seconds of awaiting (a model's answer) before the CPU part
+    started: threading.Event = field(default_factory=threading.Event)
+
+    async def __call__(self, event: ChatEvent) -> None:
+        if self.gate is not None:
+            await self.gate.wait()
+        await asyncio.sleep(self.waits)
+        self.started.set()
+        time.sleep(self.seconds)  # noqa: ASYNC251 - the point: a planner busy on the CPU
+        self.finished.append(event.text if isinstance(event, GoalPosted) else type(event).__name__)
+
+
+def post_all(url: str, bodies: list[str]) -> list[tuple[int, str, float]]:
+    """Send the requests at once from a thread of their own; (status, text, seconds) each."""
+
+    async def one(session: aiohttp.ClientSession, body: str) -> tuple[int, str, float]:
+        started = time.perf_counter()
+        headers = {"Content-Type": wire.FORM, **wire.sign(body)}
+        async with session.post(url + EVENTS_PATH, data=body.encode(), headers=headers) as response:
+            return response.status, await response.text(), time.perf_counter() - started
+
+    async def main() -> list[tuple[int, str, float]]:
+        async with aiohttp.ClientSession() as session:
+            return list(await asyncio.gather(*(one(session, b) for b in bodies)))
+
+    return asyncio.run(main())
+
+
+def goals(*texts: str) -> list[str]:
+    return [wire.slash_command(t, trigger=f"trigger-{n}") for n, t in enumerate(texts)]
+
+
+@pytest.fixture
+async def front(slack_api: FakeSlackApi) -> AsyncIterator[tuple[FrontDoor, SlackAdapter, BlockingCore]]:
+    core = BlockingCore()
+    adapter = SlackAdapter(slack_settings(slack_api), core, max_pending=3)
+    door = FrontDoor(create_http_app(adapter, web.Application()), "127.0.0.1", 0, own_paths=[EVENTS_PATH])
+    await door.start()
+    # the first request asks auth.test (bolt, once): let it through before the core blocks
+    await asyncio.to_thread(post_all, f"http://127.0.0.1:{door.port}", goals("warm up"))
+    await adapter.drain()
+    core.finished.clear()
+    yield door, adapter, core
+    await door.stop()
+    await adapter.aclose(grace=5)
+
+
+async def test_acks_return_while_the_core_is_blocked_planning(front: tuple[FrontDoor, SlackAdapter, BlockingCore]) -> None:
+    door, adapter, core = front
+    url = f"http://127.0.0.1:{door.port}"
+    texts = ["plan the quarter", "invoice Acme", "invoice Globex"]
+
+    def while_planning() -> list[tuple[int, str, float]]:
+        first = post_all(url, goals(texts[0]))
+        assert core.started.wait(5), "the first goal never reached the core"
+        # the core's loop is now stuck in the first goal's planning for PLANNING seconds
+        others = [wire.slash_command(t, trigger=f"later-{n}") for n, t in enumerate(texts[1:])]
+        return first + post_all(url, others)
+
+    answers = await asyncio.to_thread(while_planning)
+    assert [(status, text) for status, text, _ in answers] == [(200, "")] * 3
+    assert max(seconds for _, _, seconds in answers) < PLANNING / 2
+    await adapter.drain()
+    assert sorted(core.finished) == sorted(texts)
+
+
+async def test_a_full_queue_answers_busy_and_loses_nothing_it_took(
+    front: tuple[FrontDoor, SlackAdapter, BlockingCore],
+) -> None:
+    door, adapter, core = front
+    core.seconds, core.gate = 0.0, asyncio.Event()
+    texts = ["one", "two", "three", "four"]
+    url = f"http://127.0.0.1:{door.port}"
+    taken = await asyncio.to_thread(post_all, url, goals(*texts[:3]))
+    [(status, text, _)] = await asyncio.to_thread(post_all, url, goals(texts[3]))
+    assert [a[:2] for a in taken] == [(200, "")] * 3
+    assert status == 200 and BUSY in text and '"ephemeral"' in text
+    core.gate.set()
+    await adapter.drain()
+    assert sorted(core.finished) == sorted(texts[:3])
+
+
+async def test_shutdown_finishes_every_acknowledged_goal(front: tuple[FrontDoor, SlackAdapter, BlockingCore]) -> None:
+    door, adapter, core = front
+    core.seconds, core.waits = 0.0, 0.3
+    texts = ["one", "two", "three"]
+    answers = await asyncio.to_thread(post_all, f"http://127.0.0.1:{door.port}", goals(*texts))
+    assert [a[0] for a in answers] == [200] * 3
+    # as deputy serve stops: no new requests, then the accepted work runs to its end
+    await door.stop()
+    await adapter.aclose(grace=10)
+    assert sorted(core.finished) == sorted(texts)
