@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
-from bot.errors import SettingsError, StartupError
+from bot.errors import SettingsError, StartupError, UserError
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -73,7 +73,9 @@ def run_async(make: Callable[[], Awaitable[T]]) -> T:
 
 
 def with_app(call: Callable[[Deputy], Awaitable[str]]) -> None:
-    """Build Deputy for an existing home, print what ``call`` returns, close it."""
+    """Build Deputy for an existing home, print what ``call`` returns, close it. A request the
+    core refuses (no such monitor, a schedule it cannot read) is one line and exit status 1,
+    so a script can tell it failed."""
     # lazy: --help must not load the application
     from bot.app import build_app
 
@@ -86,7 +88,10 @@ def with_app(call: Callable[[Deputy], Awaitable[str]]) -> None:
         finally:
             await deputy.close()
 
-    typer.echo(run_async(main))
+    try:
+        typer.echo(run_async(main))
+    except UserError as err:
+        fail(str(err), code=1)
 
 
 def configure_logging(settings: Settings) -> None:

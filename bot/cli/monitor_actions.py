@@ -41,18 +41,15 @@ async def monitors_list(app: Deputy, platform: str | None = None, channel: str |
 async def act(app: Deputy, verb: str, monitor_id: int) -> str:
     """``pause``, ``resume``, ``run`` or ``delete`` one monitor, as the operator."""
     actor = operator(app)
-    try:
-        if verb == "pause":
-            await service.pause(app, monitor_id, actor)
-        elif verb == "resume":
-            await service.resume(app, monitor_id, actor)
-        elif verb == "delete":
-            await service.delete(app, monitor_id, actor)
-        else:
-            result = await service.run_now(app, monitor_id, actor)
-            return f"monitor {monitor_id}: {result.outcome}" + (f" (run {result.run_id})" if result.run_id else "")
-    except UserError as err:
-        return str(err)
+    if verb == "pause":
+        await service.pause(app, monitor_id, actor)
+    elif verb == "resume":
+        await service.resume(app, monitor_id, actor)
+    elif verb == "delete":
+        await service.delete(app, monitor_id, actor)
+    else:
+        result = await service.run_now(app, monitor_id, actor)
+        return f"monitor {monitor_id}: {result.outcome}" + (f" (run {result.run_id})" if result.run_id else "")
     return f"monitor {monitor_id}: {verb}d" if verb.endswith("e") else f"monitor {monitor_id}: {verb}ed"
 
 
@@ -70,8 +67,8 @@ async def monitors_add(app: Deputy, name: str, action: str, target: str, *, ever
                                            Where(platform=platform, channel_id=channel),
                                            condition=PostWhen(condition), template=template)
         await service.approve(app, row.id or 0, actor)
-    except (UserError, ValueError) as err:
-        return str(err)
+    except ValueError as err:  # a schedule or condition the model refuses
+        raise UserError(str(err)) from err
     return f"monitor {row.id} added: {schedule.describe()} to {target}"
 
 
@@ -81,6 +78,6 @@ async def monitors_schedule(app: Deputy, monitor_id: int, *, every_seconds: int 
     try:
         schedule = Schedule.every(every_seconds) if every_seconds else Schedule.at(**(cron or {}))
         row = await service.edit_schedule(app, monitor_id, operator(app), schedule)
-    except (UserError, ValueError) as err:
-        return str(err)
+    except ValueError as err:  # a schedule or condition the model refuses
+        raise UserError(str(err)) from err
     return f"monitor {row.id}: now {schedule.describe()}"

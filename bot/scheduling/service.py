@@ -140,7 +140,9 @@ async def run_now(app: Deputy, monitor_id: int, actor: Actor) -> FiringResult:
     """Queue one run at once (owner or approvers), outside the schedule."""
     async with app.database.session() as session:
         row = await store.get_monitor(session, monitor_id)
-    if row is None or row.status not in (MonitorStatus.ACTIVE, MonitorStatus.PAUSED):
+    if row is None:
+        raise UserError(f"There is no monitor {monitor_id}.")
+    if row.status not in (MonitorStatus.ACTIVE, MonitorStatus.PAUSED):
         raise UserError(f"Monitor {monitor_id} is not approved; nothing was run.")
     allowed, why = may_manage(app, row, actor)
     if not allowed:

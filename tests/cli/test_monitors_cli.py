@@ -45,7 +45,9 @@ def test_an_operator_manages_a_monitor_from_the_command_line(deputy: Run) -> Non
 
 
 def test_mistakes_are_one_line(deputy: Run) -> None:
-    assert deputy("monitors", "pause", "7") == "There is no monitor 7."
+    for verb in ("pause", "resume", "run", "delete"):
+        assert deputy("monitors", verb, "7", code=1) == "deputy: There is no monitor 7."
+    assert deputy("monitors", "schedule", "7", "--every", "60", code=1) == "deputy: There is no monitor 7."
     assert deputy("monitors", "add", "X", "local.list_invoices", "slack:C1", code=2).endswith(
         "deputy: give --every SECONDS or --cron FIELDS")
     assert deputy("monitors", "schedule", "1", "--cron", "nope", code=2).endswith(
