@@ -66,6 +66,7 @@ async def attach_post_only(deputy: Deputy, platforms: Platforms, *, skip: Collec
         if name in skip:
             continue
         if name == "slack":
+            # lazy: a platform's SDK is loaded only when it is configured (start-up speed)
             from bot.adapters.slack.post_only import SlackPoster
             from bot.adapters.slack.settings import SlackSettings
 
@@ -74,6 +75,7 @@ async def attach_post_only(deputy: Deputy, platforms: Platforms, *, skip: Collec
             platforms.checks["slack"] = slack.ready
             platforms.closers.append(slack.aclose)
         else:
+            # lazy: a platform's SDK is loaded only when it is configured (start-up speed)
             from bot.adapters.discord.post_only import DiscordPoster
             from bot.adapters.discord.settings import DiscordSettings
 

@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 
 
 async def run_worker(settings: Settings, host: str = "127.0.0.1", port: int | None = None) -> None:
-    from bot.execution.worker import Worker
+    from bot.execution.worker import (
+        Worker,  # lazy: loaded only when this process runs it (start-up speed)
+    )
 
     await _run(settings, "worker", lambda deputy: Worker(deputy).run_forever(), host, port)
 

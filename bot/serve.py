@@ -22,16 +22,20 @@ from aiohttp import web
 
 from bot.adapters.front_door import FrontDoor
 from bot.app import Deputy, build_app, dispatcher
+from bot.errors import SettingsError
 from bot.execution.worker import Worker
 from bot.platforms import Platforms, attach_post_only, configured
 from bot.readiness import ReadyCheck
 from bot.settings import Settings
-from bot.web import add_ops_routes
+from bot.web import add_ops_routes, start_ops_server
 from bot.web_oauth import add_oauth_routes
 
 if TYPE_CHECKING:
+    # lazy: a platform's SDK is loaded only when it is configured (start-up speed)
     from bot.adapters.slack.app import SlackAdapter
-    from bot.scheduling.runner import MonitorScheduler
+    from bot.scheduling.runner import (
+        MonitorScheduler,  # lazy: APScheduler only where it runs (start-up speed)
+    )
 
 log = logging.getLogger(__name__)
 
@@ -117,11 +121,11 @@ def _start_slack(deputy: Deputy, settings: Settings, web_app: web.Application,
     attached.closers.append(adapter.aclose)
     deputy.attach(adapter.port)
     if slack_settings.socket_mode:
-        from bot.adapters.slack.socket_mode import run_socket_mode
+        from bot.adapters.slack.socket_mode import run_socket_mode  # lazy: only in Socket Mode
 
         tasks.append(asyncio.create_task(run_socket_mode(adapter), name="slack-socket-mode"))
     else:
-        from bot.adapters.slack.http import create_http_app
+        from bot.adapters.slack.http import create_http_app  # lazy: only over HTTP
 
         create_http_app(adapter, web_app)
     attached.checks["slack"] = auth_probe(adapter.client)
@@ -139,6 +143,7 @@ def slack_paths(adapter: SlackAdapter) -> list[str]:
 
 def _start_discord(deputy: Deputy, tasks: list[asyncio.Task[None]],
                    checks: dict[str, ReadyCheck]) -> None:
+    # lazy: discord.py is loaded only when Discord is configured (start-up speed)
     from bot.adapters.discord.client import build_discord
     from bot.adapters.discord.settings import DiscordSettings
 
@@ -159,9 +164,6 @@ def _start_discord(deputy: Deputy, tasks: list[asyncio.Task[None]],
 
 async def run_discord_only(settings: Settings, host: str = "127.0.0.1", port: int | None = None) -> None:
     """``deputy discord``: the gateway connection alone (runs go to `deputy worker`)."""
-    from bot.errors import SettingsError
-    from bot.web import start_ops_server
-
     if "discord" not in configured(settings):
         raise SettingsError("DISCORD_TOKEN: not set; create a bot token as the README's Discord set-up shows")
     deputy = await build_app(settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from bot.chat.replies import Answer, Notice
 from bot.domain import Where
@@ -78,8 +79,6 @@ async def report_monitor_run(app: Deputy, view: PlanView, run_id: int, outputs: 
 
 
 def _tz(monitor: MonitorRow) -> Any:
-    from zoneinfo import ZoneInfo
-
     return ZoneInfo(monitor.timezone)
 
 
