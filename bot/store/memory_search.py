@@ -2,12 +2,13 @@
 ``tsvector`` with a GIN index in production, behind one function, :func:`search`.
 
 Only *current* memories are indexed: on SQLite, triggers keep ``memories_fts`` holding the
-rows that are neither superseded nor forgotten; on PostgreSQL the GIN index on the generated
-``memories.search`` column is partial (same condition). Expiry depends on the clock, so it is
-filtered at query time, with the scope (the requester's own, the channel's, the team's).
+rows that are neither superseded nor forgotten, each with its scope as one token (so FTS5
+intersects the requester's scopes with a word); on PostgreSQL the GIN index on the generated
+``memories.search`` column is partial (same condition), and the planner adds the scope
+filter. Expiry depends on the clock, so it is filtered at query time too.
 Both split "ap@acme.example" into its words, so an address is found by its domain's name.
 
-The index objects are created by the migration ``a1f0c3d9e8b7`` and, for databases built
+The index objects are created by the migrations ``a1f0c3d9e8b7`` and ``c7d2e4f1a9b6`` and, for databases built
 from the models (tests, benchmarks), by the ``after_create`` hooks below. They are not part
 of the models: :func:`outside_the_models` tells Alembic's comparison to leave them alone.
 """
@@ -18,22 +19,25 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import DDL, ColumnElement, column, event, func, literal_column, table, text
+from sqlalchemy import DDL, ColumnElement, column, event, func, literal_column, table, text, union
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.memories import MemoryRow, Visibility, _live, _visible
 from bot.store.tables import utcnow
 
+# the scope as one token ("k" + hex of team|scope|key), so FTS5 intersects it with the words
+_SCOPE_TOKEN = "'k' || hex(new.team_key || '|' || new.scope || '|' || new.scope_key)"
+_ENTRY = f"new.id, new.subject || ' ' || new.text, {_SCOPE_TOKEN}"
 SQLITE_DDL = (
-    "CREATE VIRTUAL TABLE memories_fts USING fts5(body, tokenize='porter unicode61')",
+    "CREATE VIRTUAL TABLE memories_fts USING fts5(body, scopes, tokenize='porter unicode61')",
     # a row enters the index when stored current, and leaves it when superseded or forgotten
     "CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories "
     "WHEN new.valid_to IS NULL AND new.forgotten_at IS NULL BEGIN "
-    "INSERT INTO memories_fts(rowid, body) VALUES (new.id, new.subject || ' ' || new.text); END",
+    f"INSERT INTO memories_fts(rowid, body, scopes) VALUES ({_ENTRY}); END",
     "CREATE TRIGGER memories_fts_update AFTER UPDATE ON memories BEGIN "
     "DELETE FROM memories_fts WHERE rowid = old.id; "
-    "INSERT INTO memories_fts(rowid, body) SELECT new.id, new.subject || ' ' || new.text "
+    f"INSERT INTO memories_fts(rowid, body, scopes) SELECT {_ENTRY} "
     "WHERE new.valid_to IS NULL AND new.forgotten_at IS NULL; END",
     "CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN "
     "DELETE FROM memories_fts WHERE rowid = old.id; END",
@@ -73,26 +77,50 @@ def terms(said: str) -> list[str]:
     return list(seen)
 
 
-_FTS = table("memories_fts", column("rowid"), column("rank"))
+_FTS = table("memories_fts", column("rowid"))
+PER_WORD = 25
+
+
+def _scope_tokens(seen: Visibility) -> str:
+    keys = (f"{seen.team_key}|team|", f"{seen.team_key}|channel|{seen.channel_id}",
+            f"{seen.team_key}|person|{seen.actor_key}")
+    return " OR ".join(f'"k{k.encode().hex().upper()}"' for k in keys)
+
+
+def _fts_match(scopes: str, group: list[str]) -> str:
+    words = " AND ".join(f'"{t}"' for t in group)
+    return f"scopes : ({scopes}) AND body : ({words})"
+
+
+def _newest(match: Any, limit: int, *where: Any) -> Any:
+    return select(col(MemoryRow.id).label("id")).where(match, *where).order_by(
+        col(MemoryRow.id).desc()).limit(limit).subquery()
 
 
 async def search(session: AsyncSession, seen: Visibility, words: Iterable[str], *,
                  every: bool = False, limit: int = 50) -> list[MemoryRow]:
-    """The current memories ``seen`` may use that mention any (``every``: all) of ``words``,
-    best match first. Words are reduced to letters and digits; none left, nothing found."""
+    """The current memories ``seen`` may use that mention any (``every``: all) of ``words``:
+    for each word, its newest ``PER_WORD`` matches (``every``: the newest ``limit`` matching
+    all), newest first. Each word costs one index look-up that stops at its limit, so a
+    common word does not make the search slower. Words are reduced to letters and digits;
+    none left, nothing found."""
     plain = [t for w in words for t in terms(w)]
     if not plain:
         return []
+    groups = [plain] if every else [[t] for t in plain]
     scoped = [*_visible(seen), *_live(utcnow())]
     bind = session.bind
     if bind is not None and bind.dialect.name == "postgresql":
-        query = func.websearch_to_tsquery("english", (" " if every else " or ").join(plain))
         vector: ColumnElement[Any] = literal_column("memories.search")
-        found = (select(MemoryRow).where(vector.op("@@")(query), *scoped)
-                 .order_by(func.ts_rank(vector, query).desc(), col(MemoryRow.id).desc()).limit(limit))
+        found = [_newest(vector.op("@@")(func.plainto_tsquery("english", " ".join(group))),
+                         limit if every else PER_WORD, *scoped) for group in groups]
     else:
-        match = (" AND " if every else " OR ").join(f'"{t}"' for t in plain)
-        found = (select(MemoryRow).join(_FTS, _FTS.c.rowid == MemoryRow.id)
-                 .where(text("memories_fts MATCH :match").bindparams(match=match), *scoped)
-                 .order_by(_FTS.c.rank, col(MemoryRow.id).desc()).limit(limit))
-    return list((await session.exec(found)).all())
+        scopes = _scope_tokens(seen)
+        found = [select(_FTS.c.rowid.label("id"))
+                 .where(text(f"memories_fts MATCH :m{n}").bindparams(**{f"m{n}": _fts_match(scopes, group)}))
+                 .order_by(_FTS.c.rowid.desc()).limit(limit if every else PER_WORD).subquery()
+                 for n, group in enumerate(groups)]
+    ids = union(*[select(sub.c.id) for sub in found]) if len(found) > 1 else select(found[0].c.id)
+    query = (select(MemoryRow).where(col(MemoryRow.id).in_(ids), *scoped)
+             .order_by(col(MemoryRow.id).desc()).limit(limit if every else PER_WORD * len(groups)))
+    return list((await session.exec(query)).all())

@@ -92,3 +92,13 @@ def test_a_migrated_database_indexes_the_memories_stored_before(tmp_path: Path) 
     asyncio.run(check(f"sqlite:///{tmp_path / 'm.db'}"))
     with postgres.throwaway_database(postgres.server_url()) as url:
         asyncio.run(check(url))
+
+
+async def test_a_common_word_does_not_hide_a_rare_one(database: Database) -> None:
+    """Each word gets its own newest matches: many newer memories about meetings do not push
+    out the one about Initech."""
+    await _add(database, _row("Initech meetings are 45 minutes"))
+    await _add(database, *[_row(f"meeting{n} notes: meetings run long") for n in range(40)])
+    found = await _found(database, "meeting", "initech")
+    assert "Initech meetings are 45 minutes" in found
+    assert len(found) == memory_search.PER_WORD + 1
