@@ -120,7 +120,9 @@ async def _run(seeded: Path, folder: Path, action: str, interrupt: Mode | None,
     shutil.copy(seeded, path)
     database = Database(f"sqlite:///{path}")
     stalling = StallingDatabase(database, interrupt or "stall")
-    settings: Settings = contract_settings(step_timeout_seconds=0.5)
+    # a stalled call waits out the whole step timeout; 0.5 s did not always cover the write
+    # itself on a busy machine (it timed out before committing, and nothing was interrupted)
+    settings: Settings = contract_settings(step_timeout_seconds=1.0)
     registry: Registry = discover(["local"])
     registry.start(IntegrationEnv(settings=settings, database=stalling, clock=clock))
     args = dict(CASES[action])
