@@ -9,7 +9,19 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import audit, db, integrations, keys, monitors, planner, policy, runs, slack, start
+from bot.cli import (
+    audit,
+    db,
+    integrations,
+    keys,
+    memory,
+    monitors,
+    planner,
+    policy,
+    runs,
+    slack,
+    start,
+)
 
 app = typer.Typer(help="Deputy: plans what you ask in chat, asks for approval, then does it.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -25,6 +37,7 @@ app.add_typer(slack.app, name="slack")
 app.add_typer(planner.app, name="planner")
 app.add_typer(audit.app, name="audit")
 app.add_typer(monitors.app, name="monitors")
+app.add_typer(memory.app, name="memory")
 
 __all__ = ["app", "main"]
 

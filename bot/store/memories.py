@@ -124,3 +124,27 @@ def is_visible(row: MemoryRow, seen: Visibility) -> bool:
     return (row.scope == Scope.TEAM
             or (row.scope == Scope.CHANNEL and row.scope_key == seen.channel_id)
             or (row.scope == Scope.PERSON and row.scope_key == seen.actor_key))
+
+
+def _of_person(actor_key: str) -> Any:
+    return or_(col(MemoryRow.taught_by) == actor_key,
+               and_(col(MemoryRow.scope) == Scope.PERSON, col(MemoryRow.scope_key) == actor_key))
+
+
+async def listing(session: AsyncSession, *, person: str = "", history: bool = False,
+                  limit: int = 10_000) -> list[MemoryRow]:
+    """Every team's memories for an operator, oldest first: the live ones, or with ``history``
+    also the superseded, forgotten and expired; with ``person``, only those that person taught
+    or that are theirs (person scope)."""
+    where = [] if history else _live(utcnow())
+    if person:
+        where.append(_of_person(person))
+    query = select(MemoryRow).where(*where).order_by(col(MemoryRow.id)).limit(limit)
+    return list((await session.exec(query)).all())
+
+
+async def erase(session: AsyncSession, rows: list[MemoryRow]) -> None:
+    """Delete ``rows`` for good (a privacy request), history included."""
+    for row in rows:
+        await session.delete(row)
+    await session.flush()
