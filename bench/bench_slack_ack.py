@@ -71,8 +71,13 @@ async def _fake_api(conn: Connection) -> None:
     }
     api = await FakeSlackApi(users=users, tokens={"xoxb-bench"}).start()
     conn.send(api.base_url)
-    await asyncio.get_running_loop().run_in_executor(None, conn.recv)
-    conn.send(len(api.calls))
+    while (asked := await asyncio.get_running_loop().run_in_executor(None, conn.recv)) == "count":
+        conn.send(len(api.calls))
+    if asked == "calls":  # each call's method, channel, thread and time (time.monotonic)
+        conn.send([(c.method, str(c.params.get("channel", "")), str(c.params.get("thread_ts") or ""), c.at)
+                   for c in api.calls])
+    else:
+        conn.send(len(api.calls))
     await api.stop()
 
 

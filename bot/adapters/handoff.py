@@ -6,7 +6,10 @@ loop* — the loop the adapter was built on, where the core lives. When the acks
 from another thread (``deputy serve``'s front door, :mod:`bot.adapters.front_door`), the
 hand-off crosses threads with ``call_soon_threadsafe``; the ack never waits for it.
 
-At most ``limit`` pieces of work are pending (handed off and not finished): past that
+At most ``concurrency`` pieces run at once, the others wait their turn in arrival order:
+under a flood, goals are planned a few at a time and their cards appear one after another,
+rather than hundreds of plans advancing together and none finishing for seconds. At most
+``limit`` pieces of work are pending (handed off and not finished): past that
 :attr:`Handoff.full` is true and the adapter refuses the request with a clear "busy"
 answer instead of queueing without end. On shutdown :meth:`Handoff.aclose` finishes
 everything accepted (within a grace period) and names, in the log, anything it had to drop.
@@ -22,6 +25,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 DEFAULT_LIMIT = 1000
+DEFAULT_CONCURRENCY = 16
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -32,12 +36,13 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 
 class Handoff:
-    def __init__(self, name: str, limit: int = DEFAULT_LIMIT,
+    def __init__(self, name: str, limit: int = DEFAULT_LIMIT, concurrency: int = DEFAULT_CONCURRENCY,
                  loop: asyncio.AbstractEventLoop | None = None) -> None:
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
+        if limit < 1 or concurrency < 1:
+            raise ValueError("limit and concurrency must be at least 1")
         self.name = name
         self.limit = limit
+        self._running = asyncio.Semaphore(concurrency)  # FIFO: waiters go in arrival order
         # the work loop: given, the loop this is built on, or else the first spawn's
         self._loop = loop or _running_loop()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -75,9 +80,16 @@ class Handoff:
             raise
 
     def _start(self, work: Coroutine[Any, Any, None], what: str) -> None:
-        task = asyncio.get_running_loop().create_task(work, name=f"{self.name}:{what}")
+        task = asyncio.get_running_loop().create_task(self._in_turn(work), name=f"{self.name}:{what}")
         self._tasks.add(task)
         task.add_done_callback(self._finished)
+
+    async def _in_turn(self, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            async with self._running:
+                await work
+        finally:
+            work.close()  # cancelled while waiting its turn: never started, never awaited
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)

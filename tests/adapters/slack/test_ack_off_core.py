@@ -18,6 +18,7 @@ import pytest
 from aiohttp import web
 
 from bot.adapters.front_door import FrontDoor
+from bot.adapters.handoff import Handoff
 from bot.adapters.slack.app import BUSY, SlackAdapter
 from bot.adapters.slack.http import EVENTS_PATH, create_http_app
 from bot.chat.events import ChatEvent, GoalPosted
@@ -127,3 +128,22 @@ async def test_shutdown_finishes_every_acknowledged_goal(front: tuple[FrontDoor,
     await door.stop()
     await adapter.aclose(grace=10)
     assert sorted(core.finished) == sorted(texts)
+
+
+async def test_work_runs_a_few_at_a_time_in_arrival_order() -> None:
+    # a flood of goals: the first ones finish first, instead of all advancing together
+    handoff = Handoff("test", concurrency=2)
+    running, most, finished = 0, 0, []
+
+    async def plan(n: int) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.01)
+        running -= 1
+        finished.append(n)
+
+    for n in range(6):
+        handoff.spawn(plan(n), f"goal{n}")
+    await handoff.drain()
+    assert (most, finished[:2], sorted(finished)) == (2, [0, 1], list(range(6)))
