@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,6 +26,18 @@ class Conflict(Exception):
 
 # what repositories take: callers open it with ``database.session()`` and pass it on
 Session = AsyncSession
+
+
+async def insert_once(session: AsyncSession, row: object) -> bool:
+    """Add ``row`` in a savepoint; False when a unique key says it is already there (a
+    concurrent delivery of the same event, a second click), leaving the session usable."""
+    session.add(row)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 AUDIT_KEYS = "audit_keys"  # session.info key: what audit records are signed with
 

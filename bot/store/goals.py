@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import Actor, ApprovalDecision, GoalStatus, PlanDraft, PlanStatus, Step, Where
+from bot.store.database import insert_once
 from bot.store.tables import (
     ActorRow,
     ApprovalRow,
@@ -73,13 +73,8 @@ async def create_goal(session: AsyncSession, actor: Actor, where: Where, text: s
                   channel_id=where.channel_id,
                   thread_id=where.thread_id, source_event_id=event_id, text=text,
                   requester_groups=sorted(actor.groups), status=GoalStatus.PLANNING)
-    session.add(row)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        return None  # a concurrent delivery of the same event won the race
-    return row
+    # None: a concurrent delivery of the same event won the race
+    return row if await insert_once(session, row) else None
 
 
 async def get_goal(session: AsyncSession, goal_id: int, *, lock: bool = False) -> GoalRow | None:
@@ -217,15 +212,9 @@ async def record_decision(session: AsyncSession, version: PlanVersionRow, actor:
         ApprovalRow.plan_version_id == version.id, ApprovalRow.approver_key == actor.key))).first()
     if existing is not None:
         return False
-    session.add(ApprovalRow(plan_version_id=version.id, approver_key=actor.key,
-                            decision=decision, fingerprint=version.fingerprint,
-                            groups=sorted(actor.groups)))
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return await insert_once(session, ApprovalRow(
+        plan_version_id=version.id, approver_key=actor.key, decision=decision,
+        fingerprint=version.fingerprint, groups=sorted(actor.groups)))
 
 
 async def approvers_of(session: AsyncSession, version: PlanVersionRow) -> list[str]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.store.database import insert_once
 from bot.store.tables import ThreadMessageRow
 
 SUGGESTED = "suggested"
@@ -22,13 +22,8 @@ async def add_thread_message(session: AsyncSession, goal_id: int, author: str, t
             return None
     row = ThreadMessageRow(goal_id=goal_id, author=author, author_key=author_key,
                            source_event_id=event_id, status=status, text=text)
-    session.add(row)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        return None  # a concurrent delivery of the same event won the race
-    return row
+    # None: a concurrent delivery of the same event won the race
+    return row if await insert_once(session, row) else None
 
 
 async def thread_history(session: AsyncSession, goal_id: int) -> list[tuple[str, str]]:
