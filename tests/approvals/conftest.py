@@ -13,7 +13,7 @@ from bot.chat.events import ButtonPressed
 from bot.registry import CallContext
 from bot.store.database import Database
 from integrations.local.tables import LocalOutbox
-from tests.core.conftest import deputy, settings  # noqa: F401  (fixtures)
+from tests.core.conftest import build, deputy, fake_clock, settings  # noqa: F401  (fixtures)
 from tests.support.chat import Chat
 
 

@@ -3,12 +3,9 @@ plan of its own, built from the run's results, and goes through the policy."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlmodel import col, func, select
 
 from bot.adapters.slack.render import card_blocks
-from bot.app import Deputy
 from bot.chat.buttons import parse_button
 from bot.dispatch import dispatch
 from bot.domain import PlanDraft, Step
@@ -17,7 +14,9 @@ from bot.store.database import Database
 from bot.store.tables import GoalRow
 from integrations.local.tables import LocalEvent
 from tests.approvals.conftest import click
+from tests.core.conftest import Build
 from tests.core.doubles import ScriptedPlanner
+from tests.support.builder import FakeClock
 from tests.support.chat import Chat
 
 START, END = "2026-11-26T10:00:00+00:00", "2026-11-26T10:30:00+00:00"
@@ -38,8 +37,8 @@ async def event(database: Database, title: str) -> LocalEvent:
 
 
 async def test_undo_puts_back_a_move_and_cancels_the_event_after_its_own_approval(
-        deputy: Deputy, database: Database) -> None:
-    deputy.planner = ScriptedPlanner(book_and_move())
+        build: Build, database: Database) -> None:
+    deputy = await build(planner=ScriptedPlanner(book_and_move()))
     chat = Chat(deputy, user="Dev")
     await chat.say("book a sync")
     out = await chat.say("approve")
@@ -58,8 +57,9 @@ async def test_undo_puts_back_a_move_and_cancels_the_event_after_its_own_approva
     assert (await event(database, "Sync")).status == "cancelled"
 
 
-async def test_one_undo_per_run_and_only_within_the_window(deputy: Deputy, database: Database) -> None:
-    deputy.planner = ScriptedPlanner(book_and_move())
+async def test_one_undo_per_run_and_only_within_the_window(
+        build: Build, database: Database, fake_clock: FakeClock) -> None:
+    deputy = await build(planner=ScriptedPlanner(book_and_move(), book_and_move()))
     chat = Chat(deputy, user="Dev")
     await chat.say("book a sync")
     await chat.say("approve")
@@ -70,14 +70,12 @@ async def test_one_undo_per_run_and_only_within_the_window(deputy: Deputy, datab
     await dispatch(deputy, click(chat, "undo"))
     assert "already asked for" in "\n".join(chat.lines[start:])
 
-    deputy.planner = ScriptedPlanner(book_and_move())
     other = Chat(deputy, user="Ana")
     await other.say("book another")
     await other.say("approve")
     # the run finished at the app's time (the store stamps with the same clock): a day later
     # the window (24 h) is closed
-    a_day_later = deputy.clock() + timedelta(hours=24, seconds=1)
-    deputy.clock = lambda: a_day_later
+    fake_clock.advance(hours=24, seconds=1)
     start = len(other.lines)
     await other.say("undo")
     assert "can no longer be undone" in "\n".join(other.lines[start:])
@@ -87,18 +85,17 @@ async def test_one_undo_per_run_and_only_within_the_window(deputy: Deputy, datab
     assert undo_goals == 1
 
 
-async def test_undo_is_still_offered_just_inside_the_window(deputy: Deputy) -> None:
-    deputy.planner = ScriptedPlanner(book_and_move())
+async def test_undo_is_still_offered_just_inside_the_window(build: Build, fake_clock: FakeClock) -> None:
+    deputy = await build(planner=ScriptedPlanner(book_and_move()))
     chat = Chat(deputy, user="Dev")
     await chat.say("book a sync")
     await chat.say("approve")
-    almost_a_day = deputy.clock() + timedelta(hours=23, minutes=59)
-    deputy.clock = lambda: almost_a_day
+    fake_clock.advance(hours=23, minutes=59)
     assert "local.cancel_event" in await chat.say("undo")
 
 
-async def test_the_slack_card_carries_the_undo_button(deputy: Deputy) -> None:
-    deputy.planner = ScriptedPlanner(book_and_move())
+async def test_the_slack_card_carries_the_undo_button(build: Build) -> None:
+    deputy = await build(planner=ScriptedPlanner(book_and_move()))
     chat = Chat(deputy, user="Dev")
     await chat.say("book a sync")
     await chat.say("approve")

@@ -7,18 +7,21 @@ import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
 from bot.app import Deputy, assemble
+from bot.planning import Planner
 from bot.planning.rules import RulePlanner
-from bot.policy import load_policy
+from bot.policy import Policy, load_policy
 from bot.registry import IntegrationEnv, discover
 from bot.registry.registry import Registry
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from bot.vault import CredentialStore, Keyring, generate_key
 from integrations.local.demo import seed
+from tests.support.builder import FakeClock
 from tests.support.chat import Chat
 
 # a Wednesday morning in London
@@ -42,19 +45,50 @@ def settings(tmp_path: Path) -> Settings:
                          retry_max_seconds=0.05, step_timeout_seconds=5)
 
 
-async def make_app(database: Database, settings: Settings, registry: Registry | None = None) -> Deputy:
+async def make_app(database: Database, settings: Settings, registry: Registry | None = None, *,
+                   planner: Planner | None = None, policy: Policy | None = None,
+                   clock: Callable[[], datetime] = clock) -> Deputy:
+    """The app over ``database``; each part a test wants different is passed here, never
+    reassigned on the built app."""
     registry = registry or discover(["local"])
     registry.start(IntegrationEnv(settings=settings, database=database, clock=clock))
-    policy = load_policy(settings.resolved_policy_file)
+    policy = policy or load_policy(settings.resolved_policy_file)
     vault = CredentialStore(database, Keyring([generate_key("k1")]))
-    return assemble(settings, database, registry, policy, RulePlanner(), clock=clock, vault=vault)
+    return assemble(settings, database, registry, policy, planner or RulePlanner(), clock=clock,
+                    vault=vault)
+
+
+class Build(Protocol):
+    async def __call__(self, *, planner: Planner | None = None, policy: Policy | None = None,
+                       registry: Registry | None = None, settings: Settings | None = None) -> Deputy:
+        ...
 
 
 @pytest.fixture
-async def deputy(database: Database, settings: Settings) -> AsyncIterator[Deputy]:
-    app = await make_app(database, settings)
-    await seed(database, NOW.date(), "Europe/London")
-    yield app
+def fake_clock() -> FakeClock:
+    """The time of the ``deputy`` fixture's app (NOW until the test moves it)."""
+    return FakeClock(NOW)
+
+
+@pytest.fixture
+def build(database: Database, settings: Settings, fake_clock: FakeClock) -> Build:
+    """The ``deputy`` fixture's app with the parts a test passes (planner, policy, registry,
+    settings), on the seeded demo data and ``fake_clock``."""
+    default = settings
+
+    async def build_(*, planner: Planner | None = None, policy: Policy | None = None,
+                     registry: Registry | None = None, settings: Settings | None = None) -> Deputy:
+        app = await make_app(database, settings or default, registry, planner=planner, policy=policy,
+                             clock=fake_clock)
+        await seed(database, NOW.date(), "Europe/London")
+        return app
+
+    return build_
+
+
+@pytest.fixture
+async def deputy(build: Build) -> AsyncIterator[Deputy]:
+    yield await build()
 
 
 @pytest.fixture
