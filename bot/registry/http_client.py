@@ -15,12 +15,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from bot.errors import NotConnected, TransientError
 from bot.registry.contract import CallContext, IntegrationEnv
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def system_now() -> datetime:
@@ -77,6 +78,10 @@ class HttpApi:
         return self._http
 
     def _open(self) -> Any:
+        # lazy: integrations' settings import this module at every start, and httpx's import
+        # (its command-line entry point included) costs ~0.15 s that `deputy runs list` would pay
+        import httpx
+
         return httpx.AsyncClient(base_url=self.api_url, timeout=self.timeout)
 
     async def _close(self, http: Any) -> None:
@@ -98,6 +103,8 @@ class HttpApi:
         """One request under the call's timeout. A transport failure becomes a TransientError
         whose ``sent`` says whether the request may have reached the provider; an answer of
         any status is returned for the caller to read."""
+        import httpx  # lazy (see _open); already loaded by the time a request is sent
+
         try:
             async with asyncio.timeout(self.timeout):
                 return await self.http().request(
