@@ -1,6 +1,7 @@
 """Flow's side of the executor's outbound port (:class:`bot.core.deputy.RunObserver`):
 the conversation a run reports to — previews asked again, derived values checked, the card
-refreshed, autopilot's record, the result or digest, the re-plan, the periodic expiry."""
+refreshed, autopilot's record, the episode (bot/flow/episodes.py), the result or digest,
+the re-plan, the periodic expiry."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bot.domain import Actor, PlanStatus, RunStatus
 from bot.flow import derived, expiry, previews, reporting
 from bot.flow.autopilot import record_run
 from bot.flow.card_refresh import refresh_card
+from bot.flow.episodes import record_episode
 from bot.flow.proposals import propose
 from bot.store import audit, goals, runs
 from bot.store.goals import PlanView
@@ -41,6 +43,7 @@ class ConversationObserver:
     async def finished(self, app: Deputy, view: PlanView, run_id: int, outputs: dict[str, Any],
                        failed: StepRow | None, error: str, check: str) -> None:
         await record_run(app, view, succeeded=failed is None)
+        await record_episode(app, view, run_id, failed)
         await reporting.report_progress(app, view)
         await reporting.report_finished(app, view, run_id, outputs, failed, error, check=check)
 

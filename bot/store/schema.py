@@ -13,6 +13,7 @@ TABLE_MODULES = (
     "bot.store.credentials",
     "bot.store.memories",
     "bot.store.memory_search",  # no table: the memories' full-text index, created with them
+    "bot.store.episodes",
     "bot.store.monitors",
     "bot.store.oauth_states",
     "bot.store.previews",

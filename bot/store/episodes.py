@@ -1,0 +1,53 @@
+"""Episodes: every finished run, summarised — the goal, what was done, for whom, when, and
+how it ended — so "who did we remind last week?" or "when did we last meet Initech?" can be
+answered from what Deputy did, not from what someone remembered to teach it.
+
+An episode is written by the run observer when a run ends (``bot/flow/episodes.py``), once
+per run; it is Deputy's own record, never a memory a person taught.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.store.tables import utcnow
+from bot.store.types import UTCDateTime
+
+
+class EpisodeRow(SQLModel, table=True):
+    __tablename__ = "episodes"
+    __table_args__ = (Index("ix_episodes_team_finished", "team_key", "finished_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(unique=True)
+    goal_id: int
+    team_key: str = Field(max_length=200)  # platform:team
+    channel_id: str = Field(default="", max_length=120)
+    requester_key: str = Field(max_length=200)
+    goal: str  # as asked
+    done: str  # the plan's summary
+    actions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    people: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # for whom
+    outcome: str = Field(max_length=20)  # succeeded | failed
+    finished_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+async def record(session: AsyncSession, row: EpisodeRow) -> EpisodeRow:
+    """Store the episode of a run, once: a second call for the same run returns the first."""
+    found = (await session.exec(select(EpisodeRow).where(EpisodeRow.run_id == row.run_id))).first()
+    if found is not None:
+        return found
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def since(session: AsyncSession, team_key: str, start: datetime, limit: int = 500) -> list[EpisodeRow]:
+    """The team's episodes that finished at or after ``start``, newest first."""
+    query = (select(EpisodeRow).where(EpisodeRow.team_key == team_key, col(EpisodeRow.finished_at) >= start)
+             .order_by(col(EpisodeRow.finished_at).desc(), col(EpisodeRow.id).desc()).limit(limit))
+    return list((await session.exec(query)).all())
