@@ -77,12 +77,13 @@ async def test_another_channel_cannot_change_or_forget_this_channels_memory(chat
 
 
 def test_only_the_remember_command_writes_memories() -> None:
-    """The one door: no module but the chat command handler adds a memory."""
+    """The doors: no module but the chat command handler adds a memory — and the operator's
+    `deputy memory import`, which reads a file the operator chose, never a run's output."""
     root = Path(__file__).resolve().parents[2] / "bot"
     writers = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
                      if re.search(r"\bmemories\.add\(|\bstore\.add\(", p.read_text())
                      and "memories" in p.read_text())
-    assert writers == ["flow/memory_commands.py"]
+    assert writers == ["cli/memory_actions.py", "flow/memory_commands.py"]
 
 
 async def test_a_modified_step_value_is_not_memory(chat: Chat, deputy: Deputy) -> None:
