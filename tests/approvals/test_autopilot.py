@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from bot.app import Deputy
 from bot.chat.replies import CardState
 from bot.domain import CannotPlan, PlanDraft, PlanningOutcome, Step
 from bot.flow.autopilot import plan_shape
@@ -16,6 +15,7 @@ from bot.policy import PolicyError, load_policy, parse_policy
 from bot.store.database import Database
 from bot.store.tables import ApprovalRow
 from tests.approvals.conftest import call_local, reminders_sent
+from tests.core.conftest import Build
 from tests.core.doubles import ScriptedPlanner
 from tests.support.chat import Chat
 
@@ -44,15 +44,16 @@ async def approvals(database: Database) -> int:
 
 
 async def test_autopilot_after_two_approved_runs_and_revoked_by_a_failure(
-        deputy: Deputy, database: Database, tmp_path: Path) -> None:
+        build: Build, database: Database, tmp_path: Path) -> None:
     (tmp_path / "p.yaml").write_text(POLICY)
-    deputy.policy = load_policy(tmp_path / "p.yaml")
+    planner = ScriptedPlanner()
+    deputy = await build(planner=planner, policy=load_policy(tmp_path / "p.yaml"))
     overdue = (await call_local(deputy, "list_invoices", status="overdue"))["invoices"]
     first, second = overdue[0], overdue[1]
     outcomes: list[PlanningOutcome] = [remind(first["id"]), remind(first["id"]), remind(second["id"]),
                                        remind(first["id"]), CannotPlan(message="no re-plan"),
                                        remind(second["id"])]
-    deputy.planner = ScriptedPlanner(*outcomes)
+    planner.outcomes.extend(outcomes)
     chat = Chat(deputy, user="Dev")
 
     for n in (1, 2):  # earned by approved, successful runs

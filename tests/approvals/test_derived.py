@@ -4,7 +4,6 @@ looked up again before every call; a change stops the run and asks again."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,7 +21,9 @@ from bot.store.database import Database
 from bot.store.tables import RunRow
 from integrations.local.tables import LocalBillingClient, LocalInvoice, LocalOutbox, LocalTimeEntry
 from tests.approvals.conftest import call_local, click
+from tests.core.conftest import Build
 from tests.core.doubles import ScriptedPlanner
+from tests.support.builder import FakeClock
 from tests.support.chat import Chat
 
 THIEF = "payables@attacker.example"
@@ -62,8 +63,10 @@ async def invoice_ids(database: Database) -> list[int | None]:
         return [i.id for i in (await session.exec(select(LocalInvoice))).all()]
 
 
-async def test_the_card_shows_who_each_reminder_goes_to(deputy: Deputy, database: Database) -> None:
-    deputy.planner = ScriptedPlanner(chase_plan())
+async def test_the_card_shows_who_each_reminder_goes_to(build: Build, database: Database) -> None:
+    planner = ScriptedPlanner()
+    deputy = await build(planner=planner)
+    planner.outcomes.append(chase_plan())
     chat = Chat(deputy, user="Dev")
     invoices = await overdue(deputy)
     await chat.say("chase overdue invoices")
@@ -76,8 +79,10 @@ async def test_the_card_shows_who_each_reminder_goes_to(deputy: Deputy, database
 
 
 async def test_a_billing_email_changed_after_approval_gets_nothing_and_the_plan_asks_again(
-        deputy: Deputy, database: Database) -> None:
-    deputy.planner = ScriptedPlanner(chase_plan())
+        build: Build, database: Database) -> None:
+    planner = ScriptedPlanner()
+    deputy = await build(planner=planner)
+    planner.outcomes.append(chase_plan())
     chat = Chat(deputy, user="Dev")
     invoices = await overdue(deputy)
     target = invoices[0]
@@ -101,9 +106,11 @@ async def test_a_billing_email_changed_after_approval_gets_nothing_and_the_plan_
     assert THIEF in [m.to for m in await mails(database)]
 
 
-async def test_a_single_reminder_without_reads_is_bound_too(deputy: Deputy, database: Database) -> None:
+async def test_a_single_reminder_without_reads_is_bound_too(build: Build, database: Database) -> None:
+    planner = ScriptedPlanner()
+    deputy = await build(planner=planner)
     target = (await overdue(deputy))[0]
-    deputy.planner = ScriptedPlanner(PlanDraft(summary="Remind one", steps=[
+    planner.outcomes.append(PlanDraft(summary="Remind one", steps=[
         Step(id="s1", action="local.send_reminder", args={"invoice_id": target["id"]})]))
     chat = Chat(deputy, user="Dev")
     await chat.say("remind")
@@ -117,11 +124,13 @@ async def test_a_single_reminder_without_reads_is_bound_too(deputy: Deputy, data
 
 
 async def test_time_logged_after_approval_changes_the_amount_and_voids_it(
-        deputy: Deputy, database: Database) -> None:
+        build: Build, database: Database) -> None:
+    planner = ScriptedPlanner()
+    deputy = await build(planner=planner)
     clients = (await call_local(deputy, "list_clients"))["clients"]
     client = clients[0]
     period = {"period_start": "2026-01-01", "period_end": "2026-12-31"}
-    deputy.planner = ScriptedPlanner(PlanDraft(summary="Invoice", steps=[
+    planner.outcomes.append(PlanDraft(summary="Invoice", steps=[
         Step(id="s1", action="local.create_invoice", args={"client_id": client["id"], **period})]))
     chat = Chat(deputy, user="Dev")
     await chat.say("invoice them")
@@ -139,16 +148,17 @@ async def test_time_logged_after_approval_changes_the_amount_and_voids_it(
 
 
 async def test_a_recipient_looked_up_after_an_earlier_write_must_be_one_the_card_showed(
-        deputy: Deputy, database: Database) -> None:
+        build: Build, database: Database) -> None:
     """send_invoice uses the invoice create_invoice returns, so its recipient cannot be looked
     up before approval; the card showed the billing email create_invoice would use. If the
     email changes between the two writes, the invoice is not sent and the plan asks again."""
+    planner = ScriptedPlanner()
+    deputy = await build(planner=planner)
     client = (await call_local(deputy, "list_clients"))["clients"][0]
     period = {"period_start": "2026-01-01", "period_end": "2026-12-31"}
-    planner = ScriptedPlanner(PlanDraft(summary="Invoice and send", steps=[
+    planner.outcomes.append(PlanDraft(summary="Invoice and send", steps=[
         Step(id="s1", action="local.create_invoice", args={"client_id": client["id"], **period}),
         Step(id="s2", action="local.send_invoice", args={"invoice_id": {"$ref": "s1.id"}})]))
-    deputy.planner = planner
     chat = Chat(deputy, user="Dev")
     await chat.say("invoice them")
     assert f"billing email {client['email']}" in chat.card.note
@@ -190,8 +200,11 @@ async def test_a_recipient_looked_up_after_an_earlier_write_must_be_one_the_card
 
 @pytest.mark.parametrize("when", ["approval check", "before the call"])
 async def test_a_lost_database_during_the_look_up_again_is_not_a_step_failure(
-        deputy: Deputy, database: Database, monkeypatch: pytest.MonkeyPatch, when: str) -> None:
-    deputy.planner = ScriptedPlanner(chase_plan())
+        build: Build, database: Database, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+        when: str) -> None:
+    planner = ScriptedPlanner()
+    deputy = await build(planner=planner)
+    planner.outcomes.append(chase_plan())
     chat = Chat(deputy, user="Dev")
     invoices = await overdue(deputy)
     await chat.say("chase overdue invoices")
@@ -212,8 +225,7 @@ async def test_a_lost_database_during_the_look_up_again_is_not_a_step_failure(
     assert await mails(database) == []
     # the database is back: once the lease lapses, another worker finishes the same run
     monkeypatch.setattr(derived, "derive", real)
-    after_lease = deputy.clock() + timedelta(seconds=deputy.settings.run_lease_seconds + 1)
-    deputy.clock = lambda: after_lease
+    fake_clock.advance(seconds=deputy.settings.run_lease_seconds + 1)
     assert await Worker(deputy, "w2").drain() == 1
     assert (await the_run(database)).status == RunStatus.SUCCEEDED
     assert sorted(m.to for m in await mails(database)) == sorted(i["email"] for i in invoices)

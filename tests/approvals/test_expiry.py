@@ -8,17 +8,18 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot.app import Deputy
 from bot.chat.replies import CardState
 from bot.dispatch import dispatch
 from bot.domain import PlanDraft, RunStatus, Step
 from bot.execution.worker import Worker
 from bot.flow.expiry import expire_and_escalate
-from bot.policy import load_policy
+from bot.policy import Policy, load_policy
 from bot.store.database import Database
 from bot.store.tables import PlanVersionRow, RunRow
 from tests.approvals.conftest import call_local, click, reminders_sent
+from tests.core.conftest import Build
 from tests.core.doubles import ScriptedPlanner
+from tests.support.builder import FakeClock
 from tests.support.chat import Chat
 
 POLICY = """
@@ -38,9 +39,11 @@ rules:
 """
 
 
-async def remind_chat(deputy: Deputy) -> Chat:
+async def remind_chat(build: Build, policy: Policy | None = None) -> Chat:
+    planner = ScriptedPlanner()
+    deputy = await build(planner=planner, policy=policy)
     overdue = (await call_local(deputy, "list_invoices", status="overdue"))["invoices"]
-    deputy.planner = ScriptedPlanner(PlanDraft(summary="Remind one", steps=[
+    planner.outcomes.append(PlanDraft(summary="Remind one", steps=[
         Step(id="s1", action="local.send_reminder", args={"invoice_id": overdue[0]["id"]})]))
     chat = Chat(deputy, user="Dev")
     await chat.say("remind")
@@ -53,13 +56,14 @@ async def proposed_at(database: Database) -> datetime:
 
 
 async def test_an_unapproved_plan_expires_after_24_hours_and_never_runs(
-        deputy: Deputy, database: Database) -> None:
-    chat = await remind_chat(deputy)
+        build: Build, database: Database, fake_clock: FakeClock) -> None:
+    chat = await remind_chat(build)
+    deputy = chat.app
     born = await proposed_at(database)
     assert await expire_and_escalate(deputy, born + timedelta(hours=23)) == 0
     assert chat.card.state is CardState.AWAITING
 
-    deputy.clock = lambda: born + timedelta(hours=24, minutes=1)
+    fake_clock.set(born + timedelta(hours=24, minutes=1))
     await Worker(deputy, "w1").sweep()  # what the worker loop runs every few polls
     assert chat.card.state is CardState.REJECTED
     assert "Expired: not approved within 24 h" in chat.card.note and not chat.card.buttons
@@ -71,10 +75,10 @@ async def test_an_unapproved_plan_expires_after_24_hours_and_never_runs(
 
 
 async def test_a_waiting_plan_is_escalated_once_before_it_expires(
-        deputy: Deputy, database: Database, tmp_path: Path) -> None:
+        build: Build, database: Database, tmp_path: Path) -> None:
     (tmp_path / "p.yaml").write_text(POLICY)
-    deputy.policy = load_policy(tmp_path / "p.yaml")
-    chat = await remind_chat(deputy)
+    chat = await remind_chat(build, load_policy(tmp_path / "p.yaml"))
+    deputy = chat.app
     born = await proposed_at(database)
     start = len(chat.lines)
     assert await expire_and_escalate(deputy, born + timedelta(hours=3)) == 0
@@ -87,8 +91,9 @@ async def test_a_waiting_plan_is_escalated_once_before_it_expires(
 
 
 async def test_a_queued_run_no_worker_starts_fails_without_running(
-        deputy: Deputy, database: Database) -> None:
-    chat = await remind_chat(deputy)
+        build: Build, database: Database) -> None:
+    chat = await remind_chat(build)
+    deputy = chat.app
     await dispatch(deputy, click(chat, "approve"))  # queued; no worker is running
     async with database.session() as session:
         queued = (await session.exec(select(RunRow))).one()

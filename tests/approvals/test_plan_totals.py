@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
-from bot.app import Deputy
 from bot.domain import PlanDraft, Step
 from bot.policy import parse_policy
 from bot.store.database import Database
 from bot.store.tables import RunRow
 from integrations.local.tables import LocalPayment
 from tests.approvals.conftest import call_local
+from tests.core.conftest import Build
 from tests.core.doubles import ScriptedPlanner
 from tests.support.chat import Chat
 
@@ -36,13 +36,14 @@ async def payments(database: Database) -> int:
         return int((await session.exec(select(func.count()).select_from(LocalPayment))).one())
 
 
-async def test_a_payment_split_under_the_per_step_guardrail_is_denied(deputy: Deputy, database: Database) -> None:
-    deputy.policy = parse_policy(POLICY, "caps.yaml")
+async def test_a_payment_split_under_the_per_step_guardrail_is_denied(build: Build, database: Database) -> None:
+    planner = ScriptedPlanner()
+    deputy = await build(planner=planner, policy=parse_policy(POLICY, "caps.yaml"))
     invoice = (await call_local(deputy, "list_invoices", status="overdue"))["invoices"][0]
     assert invoice["outstanding_cents"] > 150000
     split = [Step(id=f"s{i}", action="local.record_payment",
                   args={"invoice_id": invoice["id"], "amount_cents": 30000}) for i in range(1, 6)]
-    deputy.planner = ScriptedPlanner(PlanDraft(summary="Record 1,500.00 in five parts", steps=split))
+    planner.outcomes.append(PlanDraft(summary="Record 1,500.00 in five parts", steps=split))
     chat = Chat(deputy, user="Dev")
     before = await payments(database)
 
@@ -58,12 +59,13 @@ async def test_a_payment_split_under_the_per_step_guardrail_is_denied(deputy: De
     assert await payments(database) == before  # nothing recorded
 
 
-async def test_the_same_split_under_the_total_waits_for_approval(deputy: Deputy, database: Database) -> None:
-    deputy.policy = parse_policy(POLICY, "caps.yaml")
+async def test_the_same_split_under_the_total_waits_for_approval(build: Build, database: Database) -> None:
+    planner = ScriptedPlanner()
+    deputy = await build(planner=planner, policy=parse_policy(POLICY, "caps.yaml"))
     invoice = (await call_local(deputy, "list_invoices", status="overdue"))["invoices"][0]
     split = [Step(id=f"s{i}", action="local.record_payment",
                   args={"invoice_id": invoice["id"], "amount_cents": 20000}) for i in range(1, 6)]
-    deputy.planner = ScriptedPlanner(PlanDraft(summary="Record 1,000.00 in five parts", steps=split))
+    planner.outcomes.append(PlanDraft(summary="Record 1,000.00 in five parts", steps=split))
     chat = Chat(deputy, user="Dev")
     before = await payments(database)
     await chat.say("record 1000")
@@ -92,12 +94,13 @@ rules:
 """
 
 
-async def test_a_recipient_looked_up_by_the_preview_counts_for_the_policy(deputy: Deputy, database: Database) -> None:
+async def test_a_recipient_looked_up_by_the_preview_counts_for_the_policy(build: Build, database: Database) -> None:
     """send_reminder(invoice_id) says no address; its billing email, looked up before approval,
     is outside the agency, so the rule on outside recipients asks finance."""
-    deputy.policy = parse_policy(SEEN_POLICY, "seen.yaml")
+    planner = ScriptedPlanner()
+    deputy = await build(planner=planner, policy=parse_policy(SEEN_POLICY, "seen.yaml"))
     invoice = (await call_local(deputy, "list_invoices", status="overdue"))["invoices"][0]
-    deputy.planner = ScriptedPlanner(PlanDraft(summary="Remind", steps=[
+    planner.outcomes.append(PlanDraft(summary="Remind", steps=[
         Step(id="s1", action="local.send_reminder", args={"invoice_id": invoice["id"]})]))
     chat = Chat(deputy, user="Dev")
     await chat.say("remind")
@@ -109,13 +112,14 @@ async def test_a_recipient_looked_up_by_the_preview_counts_for_the_policy(deputy
     assert "✓ Run 1: Done" in final, chat.transcript[-3000:]
 
 
-async def test_an_amount_looked_up_by_the_preview_meets_the_guardrail(deputy: Deputy, database: Database) -> None:
-    deputy.policy = parse_policy(SEEN_POLICY, "seen.yaml")
+async def test_an_amount_looked_up_by_the_preview_meets_the_guardrail(build: Build, database: Database) -> None:
+    planner = ScriptedPlanner()
+    deputy = await build(planner=planner, policy=parse_policy(SEEN_POLICY, "seen.yaml"))
     client = (await call_local(deputy, "list_clients"))["clients"][0]
     period = {"period_start": "2026-01-01", "period_end": "2026-12-31"}
     estimate = await call_local(deputy, "estimate_invoice", client_id=client["id"], **period)
     assert estimate["amount_cents"] > 100000
-    deputy.planner = ScriptedPlanner(PlanDraft(summary="Invoice", steps=[
+    planner.outcomes.append(PlanDraft(summary="Invoice", steps=[
         Step(id="s1", action="local.create_invoice", args={"client_id": client["id"], **period})]))
     chat = Chat(deputy, user="Dev")
     await chat.say("invoice them")

@@ -13,6 +13,7 @@ from bot.execution.worker import Worker
 from bot.store.database import Database
 from bot.store.tables import RunRow
 from tests.approvals.conftest import call_local, click, reminders_sent
+from tests.core.conftest import Build
 from tests.core.doubles import ScriptedPlanner
 from tests.support.chat import Chat
 
@@ -35,8 +36,10 @@ async def overdue_numbers(deputy: Deputy) -> list[str]:
 
 
 async def test_the_card_shows_what_the_reads_found_before_anyone_approves(
-        deputy: Deputy, database: Database) -> None:
-    deputy.planner = ScriptedPlanner(chase_plan())
+        build: Build, database: Database) -> None:
+    planner = ScriptedPlanner()
+    deputy = await build(planner=planner)
+    planner.outcomes.append(chase_plan())
     chat = Chat(deputy, user="Dev")
     ids = await overdue_ids(deputy)
     numbers = await overdue_numbers(deputy)
@@ -53,8 +56,10 @@ async def test_the_card_shows_what_the_reads_found_before_anyone_approves(
 
 
 async def test_an_invoice_paid_between_approval_and_run_voids_the_approval(
-        deputy: Deputy, database: Database) -> None:
-    deputy.planner = ScriptedPlanner(chase_plan())
+        build: Build, database: Database) -> None:
+    planner = ScriptedPlanner()
+    deputy = await build(planner=planner)
+    planner.outcomes.append(chase_plan())
     chat = Chat(deputy, user="Dev")
     ids = await overdue_ids(deputy)
     await chat.say("chase overdue invoices")
@@ -80,9 +85,11 @@ async def test_an_invoice_paid_between_approval_and_run_voids_the_approval(
     assert await reminders_sent(database) == len(ids) - 1
 
 
-async def test_a_plan_without_reads_runs_as_approved(deputy: Deputy, database: Database) -> None:
+async def test_a_plan_without_reads_runs_as_approved(build: Build, database: Database) -> None:
+    planner = ScriptedPlanner()
+    deputy = await build(planner=planner)
     ids = await overdue_ids(deputy)
-    deputy.planner = ScriptedPlanner(PlanDraft(summary="Remind one", steps=[
+    planner.outcomes.append(PlanDraft(summary="Remind one", steps=[
         Step(id="s1", action="local.send_reminder", args={"invoice_id": ids[0]})]))
     chat = Chat(deputy, user="Dev")
     out = await chat.say("remind")
@@ -102,8 +109,10 @@ async def test_a_plan_with_nothing_to_do_is_not_sent_for_approval(deputy: Deputy
     assert await reminders_sent(database) == 0
 
 
-async def test_a_name_nobody_matches_is_asked_about_not_approved(deputy: Deputy, database: Database) -> None:
-    deputy.planner = ScriptedPlanner(PlanDraft(summary="Meet Quentin", steps=[
+async def test_a_name_nobody_matches_is_asked_about_not_approved(build: Build, database: Database) -> None:
+    planner = ScriptedPlanner()
+    deputy = await build(planner=planner)
+    planner.outcomes.append(PlanDraft(summary="Meet Quentin", steps=[
         Step(id="s1", action="local.find_people", args={"names": ["Quentin"]}),
         Step(id="s2", action="local.create_event", args={
             "title": "Sync", "start": "2026-11-30T10:00:00+00:00", "end": "2026-11-30T10:30:00+00:00",
