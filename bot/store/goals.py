@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,10 +48,18 @@ class PlanView:
 async def upsert_actor(session: AsyncSession, actor: Actor) -> None:
     row = await session.get(ActorRow, actor.key)
     if row is None:
-        session.add(ActorRow(key=actor.key, platform=actor.platform, team_id=actor.team_id,
-                             user_id=actor.user_id, display_name=actor.display_name,
-                             timezone=actor.timezone))
-    elif (row.display_name, row.timezone) != (actor.display_name, actor.timezone) and actor.display_name:
+        try:
+            async with session.begin_nested():
+                session.add(ActorRow(key=actor.key, platform=actor.platform, team_id=actor.team_id,
+                                     user_id=actor.user_id, display_name=actor.display_name,
+                                     timezone=actor.timezone))
+                await session.flush()
+            return
+        except IntegrityError:  # the same person's other request recorded them a moment ago
+            row = await session.get(ActorRow, actor.key)
+            if row is None:
+                raise
+    if (row.display_name, row.timezone) != (actor.display_name, actor.timezone) and actor.display_name:
         row.display_name, row.timezone = actor.display_name, actor.timezone
         session.add(row)
     await session.flush()
