@@ -13,6 +13,7 @@ DEV, ANA = "Dev Patel", "Ana Lima"
 HERE, ELSEWHERE = "terminal", "design"
 TEAM_BOOKING = "book a meeting with the team tomorrow at 10"
 ALL_FOUR = "Ana, Ben, Chloe and Emma"  # the agency without Dev: the plan when nothing is remembered
+NOISE = (("Acme", 30), ("Initech", 45), ("Umbrella", 60), ("Hooli", 15), ("Soylent", 30), ("Cyberdyne", 90))
 
 
 @dataclass(frozen=True)
@@ -157,4 +158,29 @@ SCENARIOS = [
     Scenario("a team memory does not change a booking that names its people",
              ((DEV, HERE, "remember that the team is Ana and Ben"),),
              "book a meeting with Chloe tomorrow at 10", ("with Chloe",), ("Ana", "Ben")),
+    # full-text search (bot/store/memory_search.py): the right memory among many others
+    Scenario("a standup length found among many other memories",
+             tuple((DEV, HERE, f"remember that {c} pays net-{n}") for c, n in NOISE) +
+             ((ANA, HERE, "remember that our standups are 15 minutes"),) +
+             tuple((DEV, HERE, f"remember that {c} invoices go to billing@{c.lower()}.example") for c, _ in NOISE),
+             "book a standup with Ana and Ben tomorrow at 10", ("15-minute standup",),
+             using="our standups are 15 minutes", tags=("search",)),
+    Scenario("the team found among many newer memories",
+             ((DEV, HERE, "remember that the team is Ana and Ben"),) +
+             tuple((DEV, HERE, f"remember that {c} pays net-{n}") for c, n in NOISE),
+             TEAM_BOOKING, ("with Ana and Ben",), ("Chloe",), using="the team is Ana and Ben", tags=("search",)),
+    Scenario("a client's length among other clients' lengths",
+             ((DEV, HERE, "remember that meetings with Initech are 20 minutes"),
+              (DEV, HERE, "remember that meetings with Globex are 45 minutes"),
+              (DEV, HERE, "remember that meetings with Hooli are 60 minutes")),
+             "book a call with Tom Becker from Globex tomorrow at 10", ("45-minute call",),
+             ("20-minute", "60-minute"), using="meetings with Globex are 45 minutes", tags=("search",)),
+    Scenario("a team-wide standup length is used in another channel",
+             ((ANA, ELSEWHERE, "remember for the team: standups are 15 minutes"),),
+             "book a standup with Ana and Ben tomorrow at 10", ("15-minute standup",),
+             using="standups are 15 minutes", tags=("scope",)),
+    Scenario("my own standup length follows me to another channel",
+             ((DEV, ELSEWHERE, "remember for me: standups are 20 minutes"),),
+             "book a standup with Ana and Ben tomorrow at 10", ("20-minute standup",),
+             using="standups are 20 minutes", tags=("scope",)),
 ]
