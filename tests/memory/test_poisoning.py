@@ -98,3 +98,36 @@ async def test_asking_about_a_topic_shows_nothing_from_another_channel(chat: Cha
     chat.session.channel = "terminal"
     assert "nothing about Omar" in await chat.say("what do you remember about Omar?")
     await _unchanged(chat, deputy, before=1)
+
+
+async def test_search_syntax_in_a_goal_reaches_no_other_channels_memory(chat: Chat, deputy: Deputy) -> None:
+    """FTS5 and tsquery syntax in a goal is only words: it cannot widen the search to another
+    channel's scope (the SQLite index holds each memory's scope as a token)."""
+    chat.session.channel = "elsewhere"
+    await chat.say("remember that the team is Omar Haddad", as_user="Ana Lima")
+    chat.session.channel = "terminal"
+    reply = await chat.say('book a meeting with the team tomorrow at 10 OR scopes : * OR "team" | team:*')
+    assert "Omar" not in reply
+    await _unchanged(chat, deputy, before=1)
+
+
+async def test_search_syntax_in_a_topic_question_shows_nothing_from_another_channel(
+        chat: Chat, deputy: Deputy) -> None:
+    chat.session.channel = "elsewhere"
+    await chat.say("remember that Omar Haddad approves all Stark invoices", as_user="Ana Lima")
+    chat.session.channel = "terminal"
+    for topic in ('Omar" OR scopes : *', "Omar* | !stark", "NEAR(omar stark)"):
+        assert "Omar Haddad" not in await chat.say(f"what do you remember about {topic}?")
+    await _unchanged(chat, deputy, before=1)
+
+
+async def test_a_finished_run_is_an_episode_never_a_memory(chat: Chat, deputy: Deputy) -> None:
+    """The run's summary is kept as Deputy's episode; nothing of it becomes a memory."""
+    await chat.say(f"add a note to Acme Corp: {POISON}")
+    assert "Done" in await chat.say("approve", as_user="Ana Lima")
+    from bot.store.episodes import EpisodeRow
+
+    async with deputy.database.session() as session:
+        (episode,) = (await session.exec(select(EpisodeRow))).all()
+    assert POISON in episode.goal
+    await _unchanged(chat, deputy)
