@@ -17,7 +17,9 @@ from bot.settings import Settings
 from bot.store.database import Database
 from bot.store.tables import ApprovalRow, GoalRow, PlanVersionRow, RunRow
 from integrations.local.tables import LocalEvent
+from tests.core.conftest import Build
 from tests.core.doubles import ScriptedPlanner
+from tests.support.builder import FakeClock
 from tests.support.chat import Chat
 
 
@@ -56,7 +58,7 @@ async def test_a_double_click_starts_one_run(chat: Chat, deputy: Deputy, databas
 
 
 async def test_an_approver_outside_the_group_is_refused_with_the_reason(
-        deputy: Deputy, database: Database, tmp_path: Path) -> None:
+        build: Build, database: Database, tmp_path: Path) -> None:
     policy = tmp_path / "policy.yaml"
     policy.write_text("""
 version: 1
@@ -73,7 +75,7 @@ rules:
     approvers: [finance]
     requester_may_approve: false
 """)
-    deputy.policy = load_policy(policy)
+    deputy = await build(policy=load_policy(policy))
     chat = Chat(deputy, user="Dev")
     out = await chat.say("chase overdue invoices")
     assert "needs 1 approval from @finance, not the requester" in out
@@ -141,12 +143,12 @@ async def test_an_empty_goal_gets_a_hint_and_creates_nothing(deputy: Deputy, dat
 
 
 async def test_a_plan_with_an_unknown_action_or_bad_arguments_never_runs(
-        deputy: Deputy, database: Database, settings: Settings) -> None:
-    deputy.planner = ScriptedPlanner(
+        build: Build, database: Database, settings: Settings) -> None:
+    deputy = await build(planner=ScriptedPlanner(
         PlanDraft(summary="Order pizza", steps=[Step(id="s1", action="local.order_pizza")]),
         PlanDraft(summary="Remind", steps=[Step(id="s1", action="local.send_reminder",
                                                 args={"invoice_id": "seven"})]),
-    )
+    ))
     chat = Chat(deputy)
     out = await chat.say("order pizza")
     assert "could not make a valid plan" in out and "unknown action 'local.order_pizza'" in out
@@ -168,7 +170,7 @@ async def test_an_unknown_button_is_refused(chat: Chat, deputy: Deputy, database
 
 
 async def test_a_write_rate_limit_stops_the_step_before_any_call(
-        deputy: Deputy, database: Database, tmp_path: Path) -> None:
+        build: Build, database: Database, tmp_path: Path) -> None:
     policy = tmp_path / "policy.yaml"
     policy.write_text("""
 version: 1
@@ -182,7 +184,7 @@ rules:
     verdict: require_approval
     rate_limit: {max: 2, per: 1h, scope: user}
 """)
-    deputy.policy = load_policy(policy)
+    deputy = await build(policy=load_policy(policy))
     chat = Chat(deputy, user="Dev")
     await chat.say("chase overdue invoices")
     out = await chat.say("approve")
@@ -192,7 +194,7 @@ rules:
 
 
 async def test_a_rate_limit_counts_past_runs_by_the_apps_clock(
-        deputy: Deputy, database: Database, tmp_path: Path) -> None:
+        build: Build, database: Database, fake_clock: FakeClock, tmp_path: Path) -> None:
     policy = tmp_path / "policy.yaml"
     policy.write_text("""
 version: 1
@@ -206,12 +208,12 @@ rules:
     verdict: require_approval
     rate_limit: {max: 1, per: 1h, scope: user}
 """)
-    deputy.policy = load_policy(policy)
+    deputy = await build(policy=load_policy(policy))
     start = deputy.clock()
     chat = Chat(deputy, user="Dev")
 
     async def book(after: timedelta, topic: str) -> str:
-        deputy.clock = lambda: start + after
+        fake_clock.set(start + after)
         await chat.say(f"book a meeting with Ana next Tuesday about {topic}")
         return await chat.say("approve")
 
@@ -226,7 +228,7 @@ rules:
 
 
 async def test_two_of_finance_must_approve_and_the_requester_does_not_count(
-        deputy: Deputy, database: Database, tmp_path: Path) -> None:
+        build: Build, database: Database, tmp_path: Path) -> None:
     policy = tmp_path / "policy.yaml"
     policy.write_text("""
 version: 1
@@ -244,7 +246,7 @@ rules:
     approvers: [finance]
     requester_may_approve: false
 """)
-    deputy.policy = load_policy(policy)
+    deputy = await build(policy=load_policy(policy))
     chat = Chat(deputy, user="Dev Patel")
     out = await chat.say("chase overdue invoices")
     assert "needs 2 approvals from @finance, not the requester" in out

@@ -59,9 +59,9 @@ class Answers:
 async def app(database: Database, settings: Settings) -> tuple[Deputy, list[Mapping[str, str]]]:
     seen: list[Mapping[str, str]] = []
     registry = Registry([crm_integration(seen)])
-    deputy = await make_app(database, settings, registry)
-    deputy.planner = ScriptedPlanner(*[PlanDraft(summary="Touch record 7", steps=[
+    planner = ScriptedPlanner(*[PlanDraft(summary="Touch record 7", steps=[
         Step(id="s1", action="remote.touch", args={"id": 7})]) for _ in range(3)])
+    deputy = await make_app(database, settings, registry, planner=planner)
     return deputy, seen
 
 

@@ -4,7 +4,8 @@ and "step recorded" that must not repeat a side effect."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from bot.registry.registry import Registry
 from bot.settings import Settings
 from bot.store import runs as runs_repo
 from bot.store.database import Database
-from tests.core.conftest import clock, make_app
+from tests.core.conftest import Build, clock, make_app
 from tests.core.doubles import (
     FlakyBackend,
     ScriptedPlanner,
@@ -25,6 +26,7 @@ from tests.core.doubles import (
     flaky_integration,
     post_plan,
 )
+from tests.support.builder import FakeClock
 from tests.support.chat import Chat
 
 
@@ -40,10 +42,9 @@ def registry_with(backend: FlakyBackend) -> Registry:
 
 
 async def app_with(database: Database, settings: Settings, backend: FlakyBackend,
-                   planner: ScriptedPlanner) -> Deputy:
+                   planner: ScriptedPlanner, *, clock: Callable[[], datetime] = clock) -> Deputy:
     registry = registry_with(backend)
-    app = await make_app(database, settings, registry)
-    app.planner = planner
+    app = await make_app(database, settings, registry, planner=planner, clock=clock)
     registry.start(IntegrationEnv(settings=settings, database=database, clock=clock))
     return app
 
@@ -102,10 +103,12 @@ async def test_a_write_that_may_have_reached_the_provider_is_resent_only_with_a_
 
 @pytest.mark.parametrize("idempotent", [True, False])
 async def test_a_crash_after_the_call_never_repeats_the_side_effect(
-        database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch, idempotent: bool) -> None:
+        database: Database, settings: Settings, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+        idempotent: bool) -> None:
     settings = settings.model_copy(update={"run_lease_seconds": 0.2})
     backend = FlakyBackend(idempotent=idempotent)
-    app = await app_with(database, settings, backend, ScriptedPlanner(post_plan("one", "two")))
+    app = await app_with(database, settings, backend, ScriptedPlanner(post_plan("one", "two")),
+                         clock=fake_clock)
     chat = Chat(app)
     await chat.say("post two things")
 
@@ -124,8 +127,7 @@ async def test_a_crash_after_the_call_never_repeats_the_side_effect(
         await chat.say("approve")
     assert [t for _, t in backend.effects] == ["one", "two"]
 
-    after_lease = app.clock() + timedelta(seconds=1)  # the dead worker's lease ran out
-    app.clock = lambda: after_lease
+    fake_clock.advance(seconds=1)  # the dead worker's lease ran out
     assert await Worker(app, "second-worker").run_once()
     assert [t for _, t in backend.effects] == ["one", "two"], "a write was repeated"
     async with database.session() as session:
@@ -143,8 +145,8 @@ async def test_a_crash_after_the_call_never_repeats_the_side_effect(
 
 
 async def test_a_crash_in_the_local_integration_resumes_without_a_second_reminder(
-        deputy: Deputy, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    deputy.settings = settings.model_copy(update={"run_lease_seconds": 0.2})
+        build: Build, settings: Settings, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    deputy = await build(settings=settings.model_copy(update={"run_lease_seconds": 0.2}))
     chat = Chat(deputy)
     await chat.say("chase overdue invoices")
     real_finish = runs_repo.finish_step
@@ -161,8 +163,7 @@ async def test_a_crash_in_the_local_integration_resumes_without_a_second_reminde
     sent = [m for m in await local.outbox() if m["kind"] == "reminder"]
     assert len(sent) == 3
     monkeypatch.setattr(runs_repo, "finish_step", real_finish)
-    after_lease = deputy.clock() + timedelta(seconds=1)
-    deputy.clock = lambda: after_lease
+    fake_clock.advance(seconds=1)
     assert await Worker(deputy, "after-restart").run_once()
     assert len([m for m in await local.outbox() if m["kind"] == "reminder"]) == 3
     async with deputy.database.session() as session:
@@ -173,14 +174,15 @@ async def test_a_crash_in_the_local_integration_resumes_without_a_second_reminde
 async def test_a_bug_in_an_integration_fails_the_step_not_the_worker(
         database: Database, settings: Settings) -> None:
     backend = FlakyBackend(fail_text={"boom": [KeyError("internal detail")]})
-    app = await app_with(database, settings, backend, ScriptedPlanner(post_plan("boom")))
+    planner = ScriptedPlanner(post_plan("boom"))
+    app = await app_with(database, settings, backend, planner)
     chat = Chat(app)
     await chat.say("post boom")
     result = await chat.say("approve")
     assert "unexpected KeyError" in result and "internal detail" not in result
     assert "✗ Run 1: Stopped at step 1" in result
     # the worker is still alive and takes the next run
-    app.planner = ScriptedPlanner(post_plan("fine"))
+    planner.outcomes.append(post_plan("fine"))
     await chat.say("post fine")
     assert "✓ Run 2: Done" in await chat.say("approve")
 
@@ -205,7 +207,7 @@ async def test_a_write_that_times_out_is_not_sent_again(database: Database, sett
 
 
 async def test_a_plan_that_keeps_failing_is_replanned_three_times_then_a_person_is_asked(
-        deputy: Deputy) -> None:
+        build: Build) -> None:
     from bot.domain import PlanDraft, Step
     from tests.core.doubles import ScriptedPlanner
     from tests.support.chat import Chat
@@ -213,7 +215,7 @@ async def test_a_plan_that_keeps_failing_is_replanned_three_times_then_a_person_
     failing = PlanDraft(summary="Remind about a missing invoice", steps=[
         Step(id="s1", action="local.send_reminder", args={"invoice_id": 9999}, note="remind")])
     planner = ScriptedPlanner(*[failing] * 6)
-    deputy.planner = planner
+    deputy = await build(planner=planner)
     chat = Chat(deputy, user="Dev Patel")
     await chat.say("remind about invoice 9999")
     said = ""
@@ -224,12 +226,14 @@ async def test_a_plan_that_keeps_failing_is_replanned_three_times_then_a_person_
     assert chat.card.version == 4
 
 
-async def test_a_lost_database_is_not_a_step_failure(database: Database, settings: Settings) -> None:
+async def test_a_lost_database_is_not_a_step_failure(database: Database, settings: Settings,
+                                                    fake_clock: FakeClock) -> None:
     # the database went away during the call (reading the credentials, say): nothing is
     # recorded as failed; the worker lets go, and once the database is back the run resumes
     backend = FlakyBackend(idempotent=True, fail_text={
         "during outage": [DatabaseUnavailable("The database cannot be reached right now.")]})
-    app = await app_with(database, settings, backend, ScriptedPlanner(post_plan("during outage")))
+    app = await app_with(database, settings, backend, ScriptedPlanner(post_plan("during outage")),
+                         clock=fake_clock)
     chat = Chat(app)
     await chat.say("post during outage")
     with pytest.raises(DatabaseUnavailable):
@@ -237,8 +241,7 @@ async def test_a_lost_database_is_not_a_step_failure(database: Database, setting
     async with app.database.session() as session:
         run = (await runs_repo.list_runs(session))[0]
     assert run.status == "running" and not run.error
-    after_lease = app.clock() + timedelta(seconds=settings.run_lease_seconds + 1)
-    app.clock = lambda: after_lease
+    fake_clock.advance(seconds=settings.run_lease_seconds + 1)
     assert await Worker(app, "after-outage").run_once()
     async with app.database.session() as session:
         run = (await runs_repo.list_runs(session))[0]
