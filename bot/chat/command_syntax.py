@@ -2,7 +2,8 @@
 
 A command is a known word alone ("help", "status", "monitors"), a known word and one
 argument ("cancel 12", "connect crm"), "monitor VERB ID" or "monitor schedule ID WHEN", and the memory commands ("remember …",
-"forget 3", "memories", "what do you remember about Acme"). Anything else is a goal, so
+"forget 3", "memories", "what do you remember about Acme", "when did we last meet Initech?").
+Anything else is a goal, so
 "connect Anna with the Acme team" and "remember to call Ana" stay goals.
 """
 
@@ -13,6 +14,9 @@ import re
 BARE_COMMANDS = frozenset({"help", "status", "connections", "runs", "monitors", "memories"})
 ARGUMENT_COMMANDS = frozenset({"cancel", "connect", "disconnect", "forget"})
 _RECALL = re.compile(r"^what\s+do\s+you\s+remember(?:\s+about\s+(?P<topic>.+?))?\s*\??$", re.I)
+# "when did we last meet Initech?" asks the episodes (what Deputy did), not the memories
+_LAST = re.compile(r"^when\s+did\s+(?:we|you)\s+last\s+(?P<what>(?:meet|book|remind|invoice|email|call)\b.*?)\s*\??$",
+                   re.I)
 MONITOR_VERBS = frozenset({"approve", "reject", "pause", "resume", "run", "delete"})
 
 
@@ -36,6 +40,9 @@ def parse_command(text: str) -> tuple[str, str] | None:
     recall = _RECALL.match(" ".join(words))
     if recall:
         return "memories", (recall.group("topic") or "").strip()
+    last = _LAST.match(" ".join(words))
+    if last:
+        return "last", last.group("what").strip()
     # "remember to call Ana" is a goal (a reminder); "remember that …" / "remember for me: …" is memory
     if len(words) > 1 and name == "remember" and words[1].lower() != "to":
         return name, " ".join(words[1:])

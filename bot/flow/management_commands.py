@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from bot.chat.events import CommandInvoked
 from bot.chat.replies import ConnectForm, Notice
 from bot.domain import GoalStatus, PlanStatus, RunStatus
-from bot.flow import connections, memory_commands, monitor_commands
+from bot.flow import connections, episode_commands, memory_commands, monitor_commands
 from bot.store import audit, goals, runs
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ Ask in plain words, for example:
 Then use the buttons on the plan (Approve / Modify / Reject).
 Commands: help · status (your open goals) · cancel GOAL_ID
 Monitors: say “every Monday at 9 list the overdue invoices to #finance” · monitors (this channel's) · monitor approve|pause|resume|run|delete ID
-Memory: remember that OUR STANDUPS ARE 15 MINUTES (for me: / for the team: to scope it) · memories · what do you remember about X · forget ID
+Memory: remember that OUR STANDUPS ARE 15 MINUTES (for me: / for the team: to scope it) · memories · what do you remember about X · forget ID · when did we last meet X?
 Accounts: connect INTEGRATION (asks privately, never in the channel) · connections · disconnect INTEGRATION"""
 
 
@@ -48,6 +48,8 @@ async def on_command(app: Deputy, event: CommandInvoked) -> None:
         reply = await monitor_commands.manage_monitor(app, event)
     elif name in ("remember", "forget", "memories"):
         reply = await memory_commands.on_memory_command(app, event)
+    elif name == "last":
+        reply = await episode_commands.when_last(app, event)
     else:
         reply = Notice(f"I don't know the command {event.name!r}. Try `help`.", tone="warning")
     await port.post_private(event.where, event.actor, reply)

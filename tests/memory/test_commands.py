@@ -20,6 +20,7 @@ def test_memory_commands_parse_the_same_on_every_platform() -> None:
     assert parse_command("memories") == ("memories", "")
     assert parse_command("what do you remember about Acme?") == ("memories", "Acme")
     assert parse_command("What do you remember") == ("memories", "")
+    assert parse_command("when did we last meet Initech?") == ("last", "meet Initech")
     # goals, not commands
     assert parse_command("remember to call Ana tomorrow") is None
     assert parse_command("forget the retro") is None

@@ -47,3 +47,16 @@ async def test_when_did_we_last_meet_someone(chat: Chat, deputy: Deputy) -> None
     assert any("ana" in who.lower() for who in episode.people), episode.people
     assert episode.finished_at == NOW and episode.outcome == "succeeded"
 
+
+
+async def test_when_did_we_last_meet_is_answered_from_the_episodes(chat: Chat, deputy: Deputy) -> None:
+    assert "no run here" in await chat.say("when did we last meet Ana?")
+    await chat.say("book a meeting with Ana tomorrow at 10")
+    await chat.say("approve", as_user="Ana Lima")
+    answer = await chat.say("when did we last meet Ana?")
+    assert "Last on 25 Nov 2026: Book a 30-minute meeting with Ana" in answer and "(run #1)" in answer
+    assert "no run here" in await chat.say("when did we last meet Chloe?")
+    assert "no run here" in await chat.say("when did we last invoice Ana?")
+    # another channel's runs are not shown to someone else
+    chat.session.channel = "elsewhere"
+    assert "no run here" in await chat.say("when did we last meet Ana?", as_user="Ana Lima")
