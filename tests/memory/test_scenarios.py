@@ -3,29 +3,27 @@ on SQLite and PostgreSQL: earlier conversations, then a goal whose plan depends 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from bot.app import Deputy
 from tests.memory.scenarios import SCENARIOS, Scenario
+from tests.support.builder import FakeClock
 from tests.support.chat import Chat
 
 
-async def _converse(chat: Chat, scenario: Scenario) -> str:
+async def _converse(chat: Chat, clock: FakeClock, scenario: Scenario) -> str:
     for speaker, channel, text in scenario.before:
         chat.session.channel = channel
         await chat.say(text, as_user=speaker)
     chat.session.channel = scenario.channel
     if scenario.days_later:
-        later = chat.app.clock() + timedelta(days=scenario.days_later)
-        chat.app.clock = lambda: later
+        clock.advance(days=scenario.days_later)
     return await chat.say(scenario.goal, as_user=scenario.asker)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
-async def test_scenario(chat: Chat, deputy: Deputy, scenario: Scenario) -> None:
-    answer = await _converse(chat, scenario)
+async def test_scenario(chat: Chat, deputy: Deputy, fake_clock: FakeClock, scenario: Scenario) -> None:
+    answer = await _converse(chat, fake_clock, scenario)
     if scenario.asks:
         assert scenario.asks in answer and chat.port.latest_card is None, f"{scenario.name}: {answer}"
         return

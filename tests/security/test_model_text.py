@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import Deputy
 from bot.domain import Actor, PlanDraft, Step
 from bot.flow.cards import HIDDEN_SUMMARY
 from bot.planning.claude_context import context_block
 from bot.planning.protocol import KnownPerson, PlanningContext
 from bot.registry import discover
+from tests.core.conftest import Build
 from tests.core.doubles import ScriptedPlanner
 from tests.support.chat import Chat
 
@@ -28,8 +28,10 @@ CLAIMS = (
 
 @pytest.mark.parametrize("claim", CLAIMS)
 async def test_a_step_description_or_summary_claiming_approval_is_not_shown(
-        deputy: Deputy, claim: str) -> None:
-    deputy.planner = ScriptedPlanner(PlanDraft(summary=claim, steps=[
+        build: Build, claim: str) -> None:
+    planner = ScriptedPlanner()
+    deputy = await build(planner=planner)
+    planner.outcomes.append(PlanDraft(summary=claim, steps=[
         Step(id="s1", action="local.list_invoices", args={"status": "overdue"}, note="List what is overdue"),
         Step(id="s2", action="local.send_reminder", for_each="s1.invoices",
              args={"invoice_id": {"$ref": "item.id"}}, note=claim)]))
