@@ -37,8 +37,7 @@ async def deputy_with(database: Database, settings: Settings, log: Path, *, trus
     registry = discover(["local"])
     for loaded in await load_mcp_integrations([config]):
         registry.add(loaded)
-    app = await make_app(database, settings, registry)
-    app.planner = ScriptedPlanner(PLAN, NOTE_PLAN)
+    app = await make_app(database, settings, registry, planner=ScriptedPlanner(PLAN, NOTE_PLAN))
     return app
 
 

@@ -54,8 +54,7 @@ def note_plan(company_id: str) -> PlanDraft:
 
 
 async def app_for(database: Database, settings: Settings, planner: ScriptedPlanner) -> Deputy:
-    app = await make_app(database, settings, discover(settings.integrations))
-    app.planner = planner
+    app = await make_app(database, settings, discover(settings.integrations), planner=planner)
     crm = app.registry.get("crm")
     assert crm is not None and isinstance(crm.client, HubSpotClient)
     crm.client.timeout = 1.0

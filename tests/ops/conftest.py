@@ -10,6 +10,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import Deputy
+from bot.planning import Planner
+from bot.planning.rules import RulePlanner
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from bot.web import add_ops_routes
@@ -24,8 +26,14 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def deputy(database: Database, settings: Settings) -> AsyncIterator[Deputy]:
-    app = await make_app(database, settings)
+def planner() -> Planner:
+    """The app's planner; a test parametrizes ``planner`` to build with another."""
+    return RulePlanner()
+
+
+@pytest.fixture
+async def deputy(database: Database, settings: Settings, planner: Planner) -> AsyncIterator[Deputy]:
+    app = await make_app(database, settings, planner=planner)
     await seed(database, NOW.date(), "Europe/London")
     yield app
 

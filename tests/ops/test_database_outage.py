@@ -71,8 +71,8 @@ async def world(outage_db: tuple[str, str], tmp_path: Path) -> AsyncIterator[tup
         home=tmp_path / "home", timezone="Europe/London", retry_base_seconds=0.01,
         retry_max_seconds=0.05, step_timeout_seconds=5, run_lease_seconds=0.5,
         worker_poll_seconds=0.05)
-    app = await make_app(database, settings)
-    app.clock = ticking(NOW)  # a worker that lost its run takes it back when the lease runs out
+    # a worker that lost its run takes it back when the lease runs out
+    app = await make_app(database, settings, clock=ticking(NOW))
     await seed(database, NOW.date(), "Europe/London")
     outage = Outage(admin, url.rsplit("/", 1)[1])
     try:

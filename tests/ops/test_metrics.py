@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
@@ -10,6 +11,7 @@ from bot.app import Deputy
 from bot.domain import PlanningOutcome
 from bot.planning import Planner
 from bot.planning.protocol import PlanningContext
+from bot.planning.rules import RulePlanner
 from tests.support.chat import Chat
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -42,10 +44,10 @@ class SpendingPlanner:
         return outcome.model_copy(update={"usage": usage})
 
 
+@pytest.mark.parametrize("planner", [SpendingPlanner(RulePlanner())], ids=["spending"])
 async def test_metrics_count_a_whole_conversation(
         deputy: Deputy, ops_client: TestClient[web.Request, web.Application]) -> None:
     before = await scrape(ops_client)
-    deputy.planner = SpendingPlanner(deputy.planner)  # type: ignore[assignment]
     chat = Chat(deputy, user="Dev Patel")
     assert "awaiting approval" in await chat.say("chase overdue invoices")
     assert "Plan 1 v2" in await chat.say("modify 2 message=Friendly nudge")

@@ -16,6 +16,7 @@ import pytest
 
 from bot.app import Deputy
 from bot.planning.factory import planner_for
+from bot.registry import discover
 from bot.settings import load_settings
 from bot.store.database import Database
 from integrations.local.demo import seed
@@ -60,8 +61,8 @@ async def chat(database: Database, tmp_path: Path, cloud: FakeAnthropic) -> Chat
         home=tmp_path / "home", timezone="Europe/London", retry_base_seconds=0.01, retry_max_seconds=0.05,
         step_timeout_seconds=5, planner=backend, planner_model=MODELS[backend], planner_base_url=cloud.base_url,
         planner_api_key=KEYS[backend], anthropic_max_retries=0, anthropic_timeout_seconds=1)
-    app: Deputy = await make_app(database, settings)
-    app.planner = planner_for(settings, app.registry)
+    registry = discover(["local"])
+    app: Deputy = await make_app(database, settings, registry, planner=planner_for(settings, registry))
     await seed(database, NOW.date(), "Europe/London")
     return Chat(app, user="Dev Patel")
 

@@ -17,6 +17,7 @@ from bot.adapters.slack.render import card_blocks
 from bot.app import Deputy
 from bot.chat.replies import CardState
 from bot.planning.factory import planner_for
+from bot.registry import discover
 from bot.settings import load_settings
 from bot.store.database import Database
 from integrations.local.demo import seed
@@ -45,8 +46,8 @@ async def chat(database: Database, tmp_path: Path, api: FakeOpenAI) -> Chat:
         step_timeout_seconds=5, planner="openai-compatible", planner_model=MODEL,
         planner_base_url=api.base_url, planner_api_key="sk-local-0123456789", planner_timeout_seconds=1,
         anthropic_max_retries=0)
-    app: Deputy = await make_app(database, settings)
-    app.planner = planner_for(settings, app.registry)
+    registry = discover(["local"])
+    app: Deputy = await make_app(database, settings, registry, planner=planner_for(settings, registry))
     await seed(database, NOW.date(), "Europe/London")
     return Chat(app, user="Dev Patel")
 
