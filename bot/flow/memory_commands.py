@@ -97,7 +97,7 @@ async def list_memories(app: Deputy, event: CommandInvoked) -> Notice:
     topic = event.argument.strip()
     seen = visibility(event.actor, event.where)
     async with app.database.session() as session:
-        rows = (await memory_search.search(session, seen, recall.query_words(topic), every=True) if topic
+        rows = (await memory_search.search(session, seen, recall.query_words(topic, parts=False), every=True) if topic
                 else await store.live(session, seen))
     if not rows:
         return Notice(f"I remember nothing about {topic} here." if topic else

@@ -62,13 +62,14 @@ def as_fact(row: MemoryRow) -> RememberedFact:
                           provenance=provenance(row))
 
 
-def query_words(said: str) -> list[str]:
+def query_words(said: str, *, parts: bool = True) -> list[str]:
     """The words of a goal or topic worth searching for: plain words (a hyphenated word also
-    joined), common ones dropped, and "everyone"/"everybody" also looking for the team."""
+    joined; its parts too unless ``parts`` is False, as when every word must match), common ones
+    dropped, and "everyone"/"everybody" also looking for the team."""
     found: dict[str, None] = {}
     for raw in re.findall(r"[a-z0-9-]+", said.lower().replace("\u2019", "'").replace("'s", "")):
         # "stand-up" finds "standups" as well as "stand" and "up"
-        for word in (raw.replace("-", ""), *raw.split("-")):
+        for word in (raw.replace("-", ""), *(raw.split("-") if parts else ())):
             if len(word) > 1 and word not in _STOP:
                 found.setdefault(word, None)
                 if word in _KIND_WORDS["team_members"]:

@@ -21,6 +21,11 @@ def test_memory_commands_parse_the_same_on_every_platform() -> None:
     assert parse_command("what do you remember about Acme?") == ("memories", "Acme")
     assert parse_command("What do you remember") == ("memories", "")
     assert parse_command("when did we last meet Initech?") == ("last", "meet Initech")
+
+
+async def test_a_hyphenated_topic_finds_the_joined_word(chat: Chat) -> None:
+    await chat.say("remember that our standups are 15 minutes")
+    assert "our standups are 15 minutes" in await chat.say("what do you remember about stand-ups?")
     # goals, not commands
     assert parse_command("remember to call Ana tomorrow") is None
     assert parse_command("forget the retro") is None
