@@ -21,7 +21,7 @@ from bot.adapters.discord.client import HELP
 from bot.adapters.discord.settings import DiscordSettings
 from bot.app import Deputy, dispatcher
 from bot.execution.worker import Worker
-from bot.policy import load_policy
+from bot.policy import Policy, parse_policy
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from bot.store.tables import ApprovalRow, GoalRow, PlanVersionRow, RunRow
@@ -57,8 +57,14 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def app(database: Database, settings: Settings) -> Deputy:
-    deputy = await make_app(database, settings)
+def policy() -> Policy | None:
+    """The app's policy (None: the default); a test parametrizes ``policy`` for its own."""
+    return None
+
+
+@pytest.fixture
+async def app(database: Database, settings: Settings, policy: Policy | None) -> Deputy:
+    deputy = await make_app(database, settings, policy=policy)
     await seed(database, NOW.date(), "Europe/London")
     return deputy
 
@@ -133,12 +139,10 @@ async def plan_card(fake: FakeDiscord, name: str, goal: str) -> dict[str, Any]:
     return card
 
 
+@pytest.mark.parametrize("policy", [parse_policy(FINANCE_POLICY, "policy.yaml")], ids=["finance"])
 async def test_only_a_member_with_the_finance_role_can_approve(
     on_discord: Running, app: Deputy, database: Database, tmp_path: Path
 ) -> None:
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(FINANCE_POLICY)
-    app.policy = load_policy(policy)
     fake = on_discord.fake
     card = await plan_card(fake, "bob", "invoice Acme for last month")  # bob: staff only
     approve = button(card, "approve")

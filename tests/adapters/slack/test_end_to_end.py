@@ -18,7 +18,7 @@ import pytest
 
 from bot.adapters.slack.app import RecentIds
 from bot.app import Deputy
-from bot.policy import load_policy
+from bot.policy import Policy, parse_policy
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from bot.store.tables import ApprovalRow, RunRow
@@ -53,8 +53,14 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def app(database: Database, settings: Settings) -> Deputy:
-    deputy = await make_app(database, settings)
+def policy() -> Policy | None:
+    """The app's policy (None: the default); a test parametrizes ``policy`` for its own."""
+    return None
+
+
+@pytest.fixture
+async def app(database: Database, settings: Settings, policy: Policy | None) -> Deputy:
+    deputy = await make_app(database, settings, policy=policy)
     await seed(database, NOW.date(), "Europe/London")
     return deputy
 
@@ -221,11 +227,10 @@ rules:
 """
 
 
+@pytest.mark.parametrize("policy", [parse_policy(FINANCE_ONLY, "policy.yaml")], ids=["finance-only"])
 async def test_an_approval_by_someone_the_policy_does_not_allow(
     live: Live, app: Deputy, slack_api: FakeSlackApi, tmp_path: Path
 ) -> None:
-    (tmp_path / "policy.yaml").write_text(FINANCE_ONLY)
-    app.policy = load_policy(tmp_path / "policy.yaml")
     slack_api.users["U0CARL"] = {"id": "U0CARL", "name": "carl", "real_name": "Carl Ek", "tz": "Europe/London",
                                  "profile": {"display_name": "carl", "real_name": "Carl Ek"}}
     card = await planned(live)
@@ -247,12 +252,12 @@ async def test_an_approval_by_someone_the_policy_does_not_allow(
     assert await count(app, RunRow) == 1 and await reminders_sent(app) == OVERDUE
 
 
+# the policy names @finance with no members: membership comes from Slack's user group
+@pytest.mark.parametrize("policy", [parse_policy(FINANCE_ONLY.replace('["slack:T0001:U0BOSS"]', "[]"),
+                                                 "policy.yaml")], ids=["finance-by-group"])
 async def test_a_slack_user_group_counts_as_the_policy_group(
     live: Live, app: Deputy, slack_api: FakeSlackApi, tmp_path: Path
 ) -> None:
-    # the policy names @finance with no members: membership comes from Slack's user group
-    (tmp_path / "policy.yaml").write_text(FINANCE_ONLY.replace('["slack:T0001:U0BOSS"]', "[]"))
-    app.policy = load_policy(tmp_path / "policy.yaml")
     slack_api.usergroups = [{"id": "S0FIN", "handle": "finance", "name": "Finance", "users": ["U0BOSS"]}]
     card = await planned(live)
     assert await live.click(card, "approve", user="U0BOSS") == 200

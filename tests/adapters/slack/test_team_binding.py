@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import Deputy
-from bot.policy import load_policy
+from bot.policy import parse_policy
 from bot.store.database import Database
 from bot.store.tables import GoalRow, RunRow
 from tests.adapters.slack import wire
@@ -22,6 +22,7 @@ from tests.adapters.slack.test_end_to_end import (
     reminders_sent,
 )
 from tests.adapters.slack.test_end_to_end import app as app  # noqa: F401  (fixture)
+from tests.adapters.slack.test_end_to_end import policy as policy  # noqa: F401  (fixture)
 from tests.adapters.slack.test_end_to_end import settings as settings  # noqa: F401  (fixture)
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -89,10 +90,9 @@ rules:
 """
 
 
+@pytest.mark.parametrize("policy", [parse_policy(BARE_ID_FINANCE, "policy.yaml")], ids=["bare-id"])
 async def test_a_bare_id_names_the_person_of_the_goals_workspace_only(
         live: Live, app: Deputy, database: Database, tmp_path: Path) -> None:
-    (tmp_path / "policy.yaml").write_text(BARE_ID_FINANCE)
-    app.policy = load_policy(tmp_path / "policy.yaml")
     card = await planned(live)
     before = await state(app)
     # U0BOSS of the partner workspace is not the U0BOSS the policy names
