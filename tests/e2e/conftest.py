@@ -15,6 +15,8 @@ import pytest
 
 from bot.adapters.shell.session import ShellSession
 from bot.app import Deputy
+from bot.planning import Planner
+from bot.planning.rules import RulePlanner
 from bot.registry import discover
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
@@ -83,9 +85,15 @@ def e2e_settings(tmp_path: Path, stripe: FakeStripe, hubspot: FakeHubSpot) -> Se
 
 
 @pytest.fixture
+def planner() -> Planner:
+    """The world's planner; a test module overrides ``planner`` to script its plans."""
+    return RulePlanner()
+
+
+@pytest.fixture
 async def world(database: Database, e2e_settings: Settings, radicale_url: str, stripe: FakeStripe,
-                hubspot: FakeHubSpot, smtp_sink: SmtpServer) -> World:
-    app = await make_app(database, e2e_settings, discover(e2e_settings.integrations))
+                hubspot: FakeHubSpot, smtp_sink: SmtpServer, planner: Planner) -> World:
+    app = await make_app(database, e2e_settings, discover(e2e_settings.integrations), planner=planner)
     await seed(database, NOW.date(), "Europe/London")
     answers = Answers()
     chat = Chat(app, user=USER)

@@ -4,16 +4,24 @@ HubSpot holds what it held before."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.domain import PlanDraft, Step
 from tests.core.doubles import ScriptedPlanner
 from tests.e2e.conftest import HUBSPOT_TOKEN, World
 
 
-async def test_undo_puts_a_deal_back_and_archives_the_contact_the_run_made(world: World) -> None:
+@pytest.fixture
+def planner() -> ScriptedPlanner:
+    return ScriptedPlanner()
+
+
+async def test_undo_puts_a_deal_back_and_archives_the_contact_the_run_made(
+        world: World, planner: ScriptedPlanner) -> None:
     deal = world.hubspot.add("deals", dealname="Acme renewal", amount="1500.00",
                              deal_currency_code="EUR", dealstage="qualifiedtobuy")
     assert "Connected crm" in await world.connect("crm", HUBSPOT_TOKEN)
-    world.app.planner = ScriptedPlanner(PlanDraft(summary="Move the deal on, add its contact", steps=[
+    planner.outcomes.append(PlanDraft(summary="Move the deal on, add its contact", steps=[
         Step(id="s1", action="crm.update_record", args={
             "object_type": "deals", "record_id": deal["id"], "amount_cents": 180000,
             "properties": {"dealstage": "contractsent"}}),

@@ -67,9 +67,15 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def deputy(database: Database, settings: Settings, clock: Clock,
-                 port: RecordingPort) -> AsyncIterator[Deputy]:
-    registry = discover(["local"])
+def integrations() -> list[str]:
+    """The integrations the app is built with; a test parametrizes ``integrations`` for others."""
+    return ["local"]
+
+
+@pytest.fixture
+async def deputy(database: Database, settings: Settings, clock: Clock, port: RecordingPort,
+                 integrations: list[str]) -> AsyncIterator[Deputy]:
+    registry = discover(integrations)
     registry.start(IntegrationEnv(settings=settings, database=database, clock=clock))
     app = assemble(settings, database, registry, load_policy(settings.resolved_policy_file),
                  RulePlanner(), clock=clock)

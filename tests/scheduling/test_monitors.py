@@ -119,14 +119,11 @@ async def test_pause_resume_and_delete(deputy: Deputy, clock: Clock) -> None:
     assert await service.list_for_channel(deputy, "shell", "finance") == []
 
 
+# the CRM integration declares credentials; this owner never connected it
+@pytest.mark.parametrize("integrations", [["local", "crm"]], ids=["with-crm"])
 async def test_missing_credentials_tell_the_owner_instead_of_posting(
         deputy: Deputy, port: RecordingPort, clock: Clock) -> None:
-    from bot.registry import discover
-
-    # the CRM integration declares credentials; this owner never connected it
-    registry = discover(["local", "crm"])
     crm = PlanDraft(summary="deals", steps=[Step(id="s1", action="crm.search_contacts", args={"query": "acme"})])
-    deputy.registry = registry
     row = await service.create_monitor(deputy, OWNER, "Deals", crm, Schedule.every(3600), FINANCE)
     assert row.id is not None
     await service.approve(deputy, row.id, OWNER)
