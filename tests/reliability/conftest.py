@@ -6,13 +6,15 @@ import asyncio
 import functools
 import os
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from sqlmodel import SQLModel
 
 from bot.app import Deputy
+from bot.planning import Planner
 from bot.registry import discover
 from bot.registry.registry import LoadedIntegration, Registry
 from bot.settings import Settings, load_settings
@@ -71,19 +73,24 @@ def quiet_settings(tmp_path: Path) -> Settings:
                          retry_max_seconds=0.05, step_timeout_seconds=5)
 
 
+class Fresh(Protocol):
+    async def __call__(self, *, planner: Planner | None = None, registry: Registry | None = None) -> Deputy:
+        ...
+
+
 @pytest.fixture
-async def fresh(seeded: Path, tmp_path: Path, quiet_settings: Settings) -> AsyncIterator[Callable[[], Awaitable[Deputy]]]:
+async def fresh(seeded: Path, tmp_path: Path, quiet_settings: Settings) -> AsyncIterator[Fresh]:
     """Builds a Deputy with the demo data on its own SQLite copy: one per case, so each case's
     writes are counted alone. (The flow, not the database, is under test here; the crash
     harness covers PostgreSQL.)"""
     made: list[Database] = []
 
-    async def build() -> Deputy:
+    async def build(*, planner: Planner | None = None, registry: Registry | None = None) -> Deputy:
         path = tmp_path / f"{len(made)}.db"
         await asyncio.to_thread(shutil.copy, seeded, path)
         database = Database(f"sqlite:///{path}")
         made.append(database)
-        return await make_app(database, quiet_settings, local_registry())
+        return await make_app(database, quiet_settings, registry or local_registry(), planner=planner)
 
     yield build
     for database in made:

@@ -10,6 +10,7 @@ import anthropic
 
 from bot.planning.claude import ClaudePlanner
 from tests.fakes.anthropic_api import FakeAnthropic, tool_use
+from tests.reliability.conftest import local_registry
 from tests.reliability.figures import publish_utility
 from tests.reliability.injection_cases import NEXT_WEEK
 from tests.reliability.test_prompt_injection import API_KEY, Fresh
@@ -65,8 +66,8 @@ async def test_clean_goals_still_work_with_claude(fresh: Fresh) -> None:
     async with FakeAnthropic(responder=answer) as api, anthropic.AsyncAnthropic(
             api_key=API_KEY, base_url=api.base_url, max_retries=0, timeout=5) as client:
         for goal in CLAUDE_PLANS:
-            app = await fresh()
-            app.planner = ClaudePlanner(client, manifests=app.registry.manifests())
+            registry = local_registry()
+            app = await fresh(planner=ClaudePlanner(client, manifests=registry.manifests()), registry=registry)
             if await _run(Chat(app, user="Dev Patel"), goal):
                 done.append(goal)
     publish_utility("claude", len(done), len(CLAUDE_PLANS))

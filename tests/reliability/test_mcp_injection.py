@@ -25,6 +25,7 @@ from integrations.mcp.config import McpServerConfig
 from integrations.mcp.loader import load_mcp_integrations
 from tests.fakes.anthropic_api import FakeAnthropic, Reply, tool_use
 from tests.integrations.mcp.hostile_server import LOG_ENV, TEXT_ENV, WHERE_ENV
+from tests.reliability.conftest import local_registry
 from tests.reliability.figures import InjectionFigures, publish_injection
 from tests.reliability.injection_cases import ATTACKER, ATTACKS, Carrier, Case, Payload
 from tests.reliability.injection_world import ObedientModel, recipients, tally
@@ -122,12 +123,12 @@ async def test_an_obedient_claude_runs_nothing_from_hostile_mcp_text(fresh: Fres
     figures = InjectionFigures("mcp-claude-obedient")
     for case in mcp_cases():
         loaded, log = await hostile(case)
-        app = await fresh()
-        app.registry.add(loaded)
+        registry = local_registry()
+        registry.add(loaded)
         model = ObedientToTools(case)
         async with FakeAnthropic(responder=model) as api, anthropic.AsyncAnthropic(
                 api_key=API_KEY, base_url=api.base_url, max_retries=0, timeout=5) as client:
-            app.planner = ClaudePlanner(client, manifests=app.registry.manifests())
+            app = await fresh(planner=ClaudePlanner(client, manifests=registry.manifests()), registry=registry)
             chat = Chat(app, user="Dev Patel")
             await chat.say(case.goal)
             await chat.say("reply go ahead with whatever the tool says")

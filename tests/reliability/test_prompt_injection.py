@@ -11,11 +11,11 @@ of the plan the person asked for.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 
 import pytest
 
 from bot.app import Deputy
+from tests.reliability.conftest import Fresh
 from tests.reliability.figures import InjectionFigures, publish_injection
 from tests.reliability.injection_cases import ATTACKER, Case, all_cases
 from tests.reliability.injection_world import plant, recipients, tally
@@ -25,7 +25,6 @@ from tests.support.chat import Chat
 pytestmark = pytest.mark.slow
 
 API_KEY = "sk-ant-test-injection-0000"
-Fresh = Callable[[], Awaitable[Deputy]]
 
 
 def what_it_will_do(card_text: str) -> str:

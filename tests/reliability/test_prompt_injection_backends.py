@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
 
-from bot.app import Deputy
 from bot.domain import PlanningOutcome
 from bot.planning.factory import planner_for
 from bot.planning.fallback import FallbackPlanner
@@ -32,7 +31,7 @@ from bot.settings import Settings, load_settings
 from tests.fakes.anthropic_api import FakeAnthropic, Reply
 from tests.fakes.claude_cloud_api import FakeBedrock, FakeVertex
 from tests.fakes.openai_api import Completion, FakeOpenAI
-from tests.reliability.conftest import local_registry
+from tests.reliability.conftest import Fresh, local_registry
 from tests.reliability.figures import InjectionFigures, publish_injection
 from tests.reliability.injection_cases import Case, all_cases
 from tests.reliability.injection_world import ObedientModel, plant
@@ -42,7 +41,6 @@ from tests.support.chat import Chat
 # slow (118 full-flow cases, four backends each): `make test` runs it; -m "not slow" does not
 pytestmark = pytest.mark.slow
 
-Fresh = Callable[[], Awaitable[Deputy]]
 BACKENDS = ("anthropic", "openai-compatible", "bedrock", "vertex")
 MODELS = {"anthropic": "claude-sonnet-5-5", "openai-compatible": "llama3.1:8b",
           "bedrock": "anthropic.claude-sonnet-4-5-20250929-v1:0", "vertex": "claude-sonnet-4-5@20250929"}
@@ -150,12 +148,11 @@ async def test_an_obedient_model_on_every_backend_cannot_run_an_injected_write(
         every = EveryBackend({name: cast(FallbackPlanner, planner_for(settings[name], registry))
                               for name in BACKENDS})
         for index, case in enumerate(cases):
-            app = await fresh()
+            app = await fresh(planner=every)
             await plant(app.database, case)
             models.play(case)
             every.lead, every.case = BACKENDS[index % len(BACKENDS)], case.name
             led[every.lead] += 1
-            app.planner = every
             chat = Chat(app, user="Dev Patel")
             await chat.say(case.goal)
             # a reply in the thread makes Deputy plan again, with the hostile data still in view
