@@ -29,6 +29,10 @@ class ScriptedPlanner:
         self.outcomes = list(outcomes)
         self.replans: list[ReplanRequest] = []
 
+    def script(self, *outcomes: PlanningOutcome) -> None:
+        """From now on, answer with ``outcomes`` (what is left of an earlier script is dropped)."""
+        self.outcomes = list(outcomes)
+
     def _next(self) -> PlanningOutcome:
         return self.outcomes.pop(0) if self.outcomes else CannotPlan(message="No re-plan scripted.")
 

@@ -15,6 +15,7 @@ from bot.registry import discover
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from tests.core.conftest import make_app
+from tests.core.doubles import ScriptedPlanner
 from tests.integrations.browser.site import Portal
 
 
@@ -48,7 +49,13 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def deputy(database: Database, settings: Settings) -> AsyncIterator[Deputy]:
-    app = await make_app(database, settings, discover(["local", "browser"]))
+def planner() -> ScriptedPlanner:
+    """The app's planner: each browser test scripts the plans it needs (``planner.script``)."""
+    return ScriptedPlanner()
+
+
+@pytest.fixture
+async def deputy(database: Database, settings: Settings, planner: ScriptedPlanner) -> AsyncIterator[Deputy]:
+    app = await make_app(database, settings, discover(["local", "browser"]), planner=planner)
     yield app
     await app.registry.aclose()

@@ -35,8 +35,8 @@ def assert_png(path: Path) -> None:
     assert path.is_file() and path.read_bytes()[:8] == PNG and path.stat().st_size > 1000
 
 
-async def test_a_read_goal_answers_from_the_orders_table(deputy: Deputy, portal: Portal) -> None:
-    deputy.planner = ScriptedPlanner(PlanDraft(summary="Read the open orders", steps=[
+async def test_a_read_goal_answers_from_the_orders_table(deputy: Deputy, planner: ScriptedPlanner, portal: Portal) -> None:
+    planner.script(PlanDraft(summary="Read the open orders", steps=[
         Step(id="s1", action="browser.read", args={"url": f"{portal.base}/orders",
                                                    "selector": "#orders"})]))
     out = await Chat(deputy, user="Dev").say("which orders are open on the supplier portal?")
@@ -51,8 +51,8 @@ async def test_a_read_goal_answers_from_the_orders_table(deputy: Deputy, portal:
 
 
 async def test_a_form_is_filled_only_after_approval_and_shown_after(
-        deputy: Deputy, portal: Portal) -> None:
-    deputy.planner = ScriptedPlanner(PlanDraft(summary="Order 40 nuts for Globex", steps=[
+        deputy: Deputy, planner: ScriptedPlanner, portal: Portal) -> None:
+    planner.script(PlanDraft(summary="Order 40 nuts for Globex", steps=[
         Step(id="s1", action="browser.screenshot", args={"url": f"{portal.base}/new-order"}),
         Step(id="s2", action="browser.submit", args={
             "url": f"{portal.base}/new-order", "button": "#place",
@@ -94,8 +94,8 @@ def recording(chat: Chat) -> list[Reply]:
 
 
 async def test_the_screenshots_reach_the_thread_with_the_card_and_the_result(
-        deputy: Deputy, portal: Portal) -> None:
-    deputy.planner = ScriptedPlanner(PlanDraft(summary="Order 40 nuts for Globex", steps=[
+        deputy: Deputy, planner: ScriptedPlanner, portal: Portal) -> None:
+    planner.script(PlanDraft(summary="Order 40 nuts for Globex", steps=[
         Step(id="s1", action="browser.screenshot", args={"url": f"{portal.base}/new-order"}),
         Step(id="s2", action="browser.submit", args={
             "url": f"{portal.base}/new-order", "button": "#place",
@@ -114,8 +114,8 @@ async def test_the_screenshots_reach_the_thread_with_the_card_and_the_result(
         assert_png(Path(path))
 
 
-async def test_a_site_outside_the_allow_list_is_refused(deputy: Deputy, portal: Portal) -> None:
-    deputy.planner = ScriptedPlanner(PlanDraft(summary="Read a page on another host", steps=[
+async def test_a_site_outside_the_allow_list_is_refused(deputy: Deputy, planner: ScriptedPlanner, portal: Portal) -> None:
+    planner.script(PlanDraft(summary="Read a page on another host", steps=[
         Step(id="s1", action="browser.read", args={"url": portal.base.replace(
             "127.0.0.1", "localhost") + "/orders"})]))
     out = await Chat(deputy, user="Dev").say("read the orders at localhost")
@@ -125,8 +125,8 @@ async def test_a_site_outside_the_allow_list_is_refused(deputy: Deputy, portal: 
 
 
 async def test_a_listed_page_cannot_redirect_the_browser_off_the_list(
-        deputy: Deputy, portal: Portal) -> None:
-    deputy.planner = ScriptedPlanner(PlanDraft(summary="Read a page that redirects", steps=[
+        deputy: Deputy, planner: ScriptedPlanner, portal: Portal) -> None:
+    planner.script(PlanDraft(summary="Read a page that redirects", steps=[
         Step(id="s1", action="browser.read", args={"url": f"{portal.base}/away"})]))
     out = await Chat(deputy, user="Dev").say("read the orders through the redirect")
     assert "refused localhost: it is not on the allow-list" in out
@@ -134,9 +134,9 @@ async def test_a_listed_page_cannot_redirect_the_browser_off_the_list(
 
 
 async def test_a_page_that_injects_instructions_gets_nothing_done_unapproved(
-        deputy: Deputy, portal: Portal) -> None:
+        deputy: Deputy, planner: ScriptedPlanner, portal: Portal) -> None:
     # as if the planner had been taken in: it reads the notice, then plans the click it asks for
-    deputy.planner = ScriptedPlanner(PlanDraft(summary="Read the notice and act on it", steps=[
+    planner.script(PlanDraft(summary="Read the notice and act on it", steps=[
         Step(id="s1", action="browser.read", args={"url": f"{portal.base}/notice"}),
         Step(id="s2", action="browser.click", args={"url": f"{portal.base}/admin",
                                                     "selector": "#wipe"})]))
@@ -161,12 +161,13 @@ def order_plan(url: str) -> PlanDraft:
 async def test_an_interrupted_submit_is_outcome_unknown_and_never_sent_again(
         database: Database, settings: Settings, portal: Portal) -> None:
     quick = settings.model_copy(update={"step_timeout_seconds": 8.0})
-    app = await make_app(database, quick, discover(["browser"]))
+    planner = ScriptedPlanner()
+    app = await make_app(database, quick, discover(["browser"]), planner=planner)
     try:
         # a read first starts Chromium, so on a loaded machine the 8 s go to the order alone
         warm = PlanDraft(summary="Look at the orders", steps=[
             Step(id="s1", action="browser.screenshot", args={"url": f"{portal.base}/orders"})])
-        app.planner = ScriptedPlanner(warm, order_plan(f"{portal.base}/slow-order"))
+        planner.script(warm, order_plan(f"{portal.base}/slow-order"))
         chat = Chat(app, user="Dev")
         assert "✓ Run 1: Done" in await chat.say("show me the orders page")
         await chat.say("order 40 nuts for Globex")
@@ -177,9 +178,9 @@ async def test_an_interrupted_submit_is_outcome_unknown_and_never_sent_again(
     assert len(portal.placed) == 1, out  # the portal took it once; the step tries were not re-sent
 
 
-async def test_a_missing_button_fails_saying_nothing_was_done(deputy: Deputy, portal: Portal) -> None:
+async def test_a_missing_button_fails_saying_nothing_was_done(deputy: Deputy, planner: ScriptedPlanner, portal: Portal) -> None:
     plan = order_plan(f"{portal.base}/orders")  # a page with no such form
-    deputy.planner = ScriptedPlanner(plan)
+    planner.script(plan)
     chat = Chat(deputy, user="Dev")
     await chat.say("order 40 nuts for Globex")
     out = await chat.say("approve")
@@ -193,10 +194,10 @@ def readme_card() -> list[str]:
     return section.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
 
 
-async def test_the_readme_card_is_what_the_shell_prints(deputy: Deputy, portal: Portal) -> None:
+async def test_the_readme_card_is_what_the_shell_prints(deputy: Deputy, planner: ScriptedPlanner, portal: Portal) -> None:
     lines = [line.replace("https://portal.example.com", portal.base)
              .replace(".deputy/", f"{deputy.settings.home}/") for line in readme_card()]
-    deputy.planner = ScriptedPlanner(PlanDraft(summary="Order 40 nuts for Globex", steps=[
+    planner.script(PlanDraft(summary="Order 40 nuts for Globex", steps=[
         Step(id="s1", action="browser.screenshot", args={"url": f"{portal.base}/new-order"}),
         Step(id="s2", action="browser.submit", args={
             "url": f"{portal.base}/new-order", "button": "#place",
@@ -216,8 +217,8 @@ async def test_the_readme_card_is_what_the_shell_prints(deputy: Deputy, portal: 
     assert_png(deputy.settings.home / "browser" / "run1" / "s2-after.png")
 
 
-async def test_a_page_without_a_table_is_answered_with_its_text(deputy: Deputy, portal: Portal) -> None:
-    deputy.planner = ScriptedPlanner(PlanDraft(summary="Read the notice", steps=[
+async def test_a_page_without_a_table_is_answered_with_its_text(deputy: Deputy, planner: ScriptedPlanner, portal: Portal) -> None:
+    planner.script(PlanDraft(summary="Read the notice", steps=[
         Step(id="s1", action="browser.read", args={"url": f"{portal.base}/notice"})]))
     out = await Chat(deputy, user="Dev").say("what does the supplier notice say?")
     assert "✓ Run 1: Done" in out and "Deliveries resume Monday." in out

@@ -38,8 +38,9 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 @pytest.fixture
 async def app(database: Database, settings: Settings, portal: Portal) -> AsyncIterator[Deputy]:
-    deputy = await make_app(database, settings, discover(["browser"]))
-    deputy.planner = ScriptedPlanner(PlanDraft(summary="Order 40 nuts for Globex", steps=[
+    planner = ScriptedPlanner()
+    deputy = await make_app(database, settings, discover(["browser"]), planner=planner)
+    planner.script(PlanDraft(summary="Order 40 nuts for Globex", steps=[
         Step(id="s1", action="browser.screenshot", args={"url": f"{portal.base}/new-order"}),
         Step(id="s2", action="browser.submit", args={
             "url": f"{portal.base}/new-order", "button": "#place",

@@ -30,8 +30,8 @@ def downloaded(deputy: Deputy) -> list[Path]:
 
 
 async def test_a_download_waits_for_approval_then_lands_in_the_runs_folder(
-        deputy: Deputy, portal: Portal) -> None:
-    deputy.planner = ScriptedPlanner(download_plan(portal, "#small"))
+        deputy: Deputy, planner: ScriptedPlanner, portal: Portal) -> None:
+    planner.script(download_plan(portal, "#small"))
     chat = Chat(deputy, user="Dev")
     out = await chat.say("download the orders statement from the portal")
     assert chat.card.state is CardState.AWAITING and "#small" in out  # a write: it waits
@@ -46,8 +46,8 @@ async def test_a_download_waits_for_approval_then_lands_in_the_runs_folder(
 
 
 async def test_a_file_over_the_size_limit_is_refused_and_nothing_kept(
-        deputy: Deputy, portal: Portal) -> None:
-    deputy.planner = ScriptedPlanner(download_plan(portal, "#big"))
+        deputy: Deputy, planner: ScriptedPlanner, portal: Portal) -> None:
+    planner.script(download_plan(portal, "#big"))
     chat = Chat(deputy, user="Dev")
     await chat.say("download the archive from the portal")
     out = await chat.say("approve")
@@ -57,8 +57,8 @@ async def test_a_file_over_the_size_limit_is_refused_and_nothing_kept(
     assert downloaded(deputy) == []
 
 
-async def test_the_site_cannot_choose_where_the_file_goes(deputy: Deputy, portal: Portal) -> None:
-    deputy.planner = ScriptedPlanner(download_plan(portal, "#sneaky"))
+async def test_the_site_cannot_choose_where_the_file_goes(deputy: Deputy, planner: ScriptedPlanner, portal: Portal) -> None:
+    planner.script(download_plan(portal, "#sneaky"))
     chat = Chat(deputy, user="Dev")
     await chat.say("download the sneaky file")
     assert "✓ Run 1: Done" in await chat.say("approve")
@@ -68,8 +68,8 @@ async def test_the_site_cannot_choose_where_the_file_goes(deputy: Deputy, portal
 
 
 async def test_a_download_broken_off_fails_at_once_and_keeps_nothing(
-        deputy: Deputy, portal: Portal) -> None:
-    deputy.planner = ScriptedPlanner(download_plan(portal, "#broken"))
+        deputy: Deputy, planner: ScriptedPlanner, portal: Portal) -> None:
+    planner.script(download_plan(portal, "#broken"))
     chat = Chat(deputy, user="Dev")
     await chat.say("download the statement")
     started = time.monotonic()

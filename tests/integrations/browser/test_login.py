@@ -53,12 +53,12 @@ async def connect(chat: Chat, portal: Portal, user: str, password: str) -> str:
 
 
 async def test_a_run_acts_as_the_signed_in_requester_and_no_one_else(
-        deputy: Deputy, portal: Portal, database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+        deputy: Deputy, planner: ScriptedPlanner, portal: Portal, database_url: str, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     alice = chat_as(deputy, "Alice")
     assert "Connected browser" in await connect(alice, portal, "alice", PASSWORD)
 
-    deputy.planner = ScriptedPlanner(account_plan(portal.base), account_plan(portal.base))
+    planner.script(account_plan(portal.base), account_plan(portal.base))
     out = await alice.say("what does my portal account show?")
     # the account page's table: Alice's own order, as only a signed-in Alice sees it
     assert "✓ Run 1: Done" in out and "PO-95" in out and "alice" in out.split("Run 1")[1], out
@@ -81,21 +81,21 @@ async def test_a_run_acts_as_the_signed_in_requester_and_no_one_else(
         assert PASSWORD.encode() not in raw
 
 
-async def test_a_wrong_password_fails_without_quoting_it(deputy: Deputy, portal: Portal) -> None:
+async def test_a_wrong_password_fails_without_quoting_it(deputy: Deputy, planner: ScriptedPlanner, portal: Portal) -> None:
     alice = chat_as(deputy, "Alice")
     await connect(alice, portal, "alice", "not-the-password-1234")
-    deputy.planner = ScriptedPlanner(account_plan(portal.base))
+    planner.script(account_plan(portal.base))
     out = await alice.say("what does my portal account show?")
     assert "did not accept the stored login" in out and "connect browser" in out, out
     assert "not-the-password-1234" not in out and portal.logins == []
 
 
-async def test_session_cookies_can_stand_in_for_a_login_form(deputy: Deputy, portal: Portal) -> None:
+async def test_session_cookies_can_stand_in_for_a_login_form(deputy: Deputy, planner: ScriptedPlanner, portal: Portal) -> None:
     portal.sessions["tok-from-carols-browser"] = "carol"
     carol = chat_as(deputy, "Carol", "127.0.0.1", "", "", "",
                     "portal_session=tok-from-carols-browser", "", "")
     assert "Connected browser" in await carol.say("connect browser")
-    deputy.planner = ScriptedPlanner(account_plan(portal.base))
+    planner.script(account_plan(portal.base))
     out = await carol.say("what does my portal account show?")
     assert "PO-95" in out and "carol" in out.split("Run 1")[1], out
     assert "tok-from-carols-browser" not in out
@@ -104,11 +104,12 @@ async def test_session_cookies_can_stand_in_for_a_login_form(deputy: Deputy, por
 async def test_a_login_is_used_on_its_own_site_only(
         database: Database, settings: Settings, portal: Portal) -> None:
     both = settings.model_copy(update={"browser_allowed_hosts": ["127.0.0.1", "localhost"]})
-    app = await make_app(database, both, discover(["browser"]))
+    planner = ScriptedPlanner()
+    app = await make_app(database, both, discover(["browser"]), planner=planner)
     try:
         alice = chat_as(app, "Alice")
         await connect(alice, portal, "alice", PASSWORD)
-        app.planner = ScriptedPlanner(account_plan(portal.base.replace("127.0.0.1", "localhost")))
+        planner.script(account_plan(portal.base.replace("127.0.0.1", "localhost")))
         out = await alice.say("what does my account show on the other host?")
     finally:
         await app.registry.aclose()

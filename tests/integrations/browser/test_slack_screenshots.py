@@ -38,8 +38,9 @@ async def slack_api() -> AsyncIterator[FakeSlackApi]:
 async def live(database: Database, settings: Settings, slack_api: FakeSlackApi,
                portal: Portal) -> AsyncIterator[Live]:
     quick = settings.model_copy(update={"worker_poll_seconds": 30})
-    app: Deputy = await make_app(database, quick, discover(["browser"]))
-    app.planner = ScriptedPlanner(PlanDraft(summary="Order 40 nuts for Globex", steps=[
+    planner = ScriptedPlanner()
+    app: Deputy = await make_app(database, quick, discover(["browser"]), planner=planner)
+    planner.script(PlanDraft(summary="Order 40 nuts for Globex", steps=[
         Step(id="s1", action="browser.screenshot", args={"url": f"{portal.base}/new-order"}),
         Step(id="s2", action="browser.submit", args={
             "url": f"{portal.base}/new-order", "button": "#place",
