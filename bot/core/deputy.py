@@ -59,18 +59,21 @@ class RunObserver(Protocol):
 
 
 class Deputy:
+    """Its parts are given once, at construction, and read-only after: a reassignment raises
+    AttributeError (tests pass the parts they want different to the builder instead)."""
+
     def __init__(self, settings: Settings, database: Database, registry: Registry, policy: Policy,
                  planner: Planner, *, clock: Callable[[], datetime] | None = None,
                  vault: CredentialStore | None = None, observer: RunObserver | None = None) -> None:
-        self.settings = settings
-        self.database = database
-        self.registry = registry
-        self.policy = policy
-        self.planner = planner
+        self._settings = settings
+        self._database = database
+        self._registry = registry
+        self._policy = policy
+        self._planner = planner
         if clock is not None:
             database.clock = clock
         # per-user credentials; None in a process that runs only credential-free integrations
-        self.vault = vault
+        self._vault = vault
         # what runs report to (flow's ConversationObserver): plugged in by bot.app.assemble
         self._observer = observer
         self.ports: dict[str, ChatPort] = {}
@@ -80,14 +83,34 @@ class Deputy:
         self.work_available = asyncio.Event()
 
     @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def database(self) -> Database:
+        return self._database
+
+    @property
+    def registry(self) -> Registry:
+        return self._registry
+
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
+    @property
+    def planner(self) -> Planner:
+        return self._planner
+
+    @property
+    def vault(self) -> CredentialStore | None:
+        return self._vault
+
+    @property
     def clock(self) -> Callable[[], datetime]:
         """The app's time, which is also what the store stamps rows with: one clock, so rate
         limits, undo windows, expiry and leases compare times from the same source."""
         return self.database.clock
-
-    @clock.setter
-    def clock(self, clock: Callable[[], datetime]) -> None:
-        self.database.clock = clock
 
     @property
     def observer(self) -> RunObserver:
