@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.app import Deputy, build_app
 from bot.platforms import Platforms, attach_post_only
-from bot.serve import scheduler_for, until_stopped
+from bot.serve import scheduler_for, shut_down, until_stopped
 from bot.settings import Settings
 from bot.web import start_ops_server
 
@@ -51,10 +51,4 @@ async def _run(settings: Settings, name: str, main: Callable[[Deputy], Coroutine
         await until_stopped(tasks)
         log.info("deputy %s stopping", name)
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await attached.aclose()
-        if runner is not None:
-            await runner.cleanup()
-        await deputy.close()
+        await shut_down(deputy, tasks, attached, runner)

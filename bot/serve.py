@@ -75,11 +75,7 @@ async def serve(settings: Settings, host: str, port: int, *, with_worker: bool =
             await front.stop()
         if slack is not None:
             await slack.aclose()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await attached.aclose()
-        await deputy.close()
+        await shut_down(deputy, tasks, attached)
 
 
 def scheduler_for(deputy: Deputy) -> MonitorScheduler:
@@ -90,6 +86,19 @@ def scheduler_for(deputy: Deputy) -> MonitorScheduler:
         deputy, sync_seconds=settings.scheduler_sync_seconds,
         retry_seconds=settings.scheduler_standby_retry_seconds,
         misfire_grace=timedelta(seconds=settings.scheduler_misfire_grace_seconds))
+
+
+async def shut_down(deputy: Deputy, tasks: list[asyncio.Task[None]], attached: Platforms,
+                    ops_server: web.AppRunner | None = None) -> None:
+    """Stop a process's loops, then its chat ports and health server, then the core: in that
+    order, so nothing still running posts through a closed port or writes to a closed pool."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await attached.aclose()
+    if ops_server is not None:
+        await ops_server.cleanup()
+    await deputy.close()
 
 
 async def until_stopped(tasks: list[asyncio.Task[None]]) -> None:
@@ -177,10 +186,4 @@ async def run_discord_only(settings: Settings, host: str = "127.0.0.1", port: in
             runner = await start_ops_server(deputy, attached.checks, host, port)
         await until_stopped(tasks)
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await attached.aclose()
-        if runner is not None:
-            await runner.cleanup()
-        await deputy.close()
+        await shut_down(deputy, tasks, attached, runner)
