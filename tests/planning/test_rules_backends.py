@@ -12,7 +12,7 @@ from bot.planning.rules import RulePlanner
 from bot.planning.validation import validate_plan
 from bot.registry import ActionSpec, load_manifest
 from integrations.invoicing.shapes import money_text, overdue_invoice
-from tests.planning.test_rules_common import make_context
+from tests.planning.rules_common import make_context
 
 ROOT = Path(__file__).resolve().parents[2] / "integrations"
 MANIFESTS = {name: load_manifest(ROOT / name / "manifest.yaml")

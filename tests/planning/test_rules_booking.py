@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain import Clarification
 from bot.planning.protocol import KnownPerson
-from tests.planning.test_rules_common import LONDON, PEOPLE, assert_valid, plan_of, shape
+from tests.planning.rules_common import LONDON, PEOPLE, assert_valid, plan_of, shape
 
 FIXED = [
     # goal, names, minutes, start

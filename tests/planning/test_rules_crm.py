@@ -10,7 +10,7 @@ import pytest
 from bot.domain import CannotPlan, Clarification, PlanDraft
 from bot.planning.rules import RulePlanner
 from bot.planning.validation import validate_plan
-from tests.planning.test_rules_common import (
+from tests.planning.rules_common import (
     EmptyCatalog,
     LocalCatalog,
     assert_valid,

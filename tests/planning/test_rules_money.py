@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import Clarification
-from tests.planning.test_rules_common import assert_valid, plan_of, shape
+from tests.planning.rules_common import assert_valid, plan_of, shape
 
 SEND = [("unbilled_time", None), ("create_invoice", "s1.clients"), ("send_invoice", "s2.results")]
 DRAFTS = SEND[:2]

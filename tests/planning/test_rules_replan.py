@@ -9,7 +9,7 @@ import pytest
 from bot.domain import CannotPlan, PlanDraft
 from bot.planning.protocol import ReplanRequest
 from bot.planning.rules import RulePlanner
-from tests.planning.test_rules_common import assert_valid, make_context, plan_of
+from tests.planning.rules_common import assert_valid, make_context, plan_of
 
 EMAILS = ["alice@example.com", "bob@example.com"]
 

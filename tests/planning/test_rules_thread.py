@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.planning.test_rules_common import assert_valid, plan_of
+from tests.planning.rules_common import assert_valid, plan_of
 
 BOOKING = "book a meeting with Alice and Bob next Tuesday at 10am"
 

@@ -7,7 +7,7 @@ from datetime import date, time
 import pytest
 
 from bot.planning.rules import when
-from tests.planning.test_rules_common import NOW
+from tests.planning.rules_common import NOW
 
 TODAY = NOW.date()  # Wednesday 25 November 2026
 
