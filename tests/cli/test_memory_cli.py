@@ -3,30 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner
+from tests.cli.conftest import Run
 
-from bot.cli import app
-
-Run = Callable[..., str]  # deputy(*words, code=0) -> what it printed
 ANA, BEN = "slack:T1:U1", "slack:T1:U2"
-
-
-@pytest.fixture
-def deputy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.setenv("DEPUTY_HOME", str(tmp_path / ".deputy"))
-    runner = CliRunner()
-
-    def run(*args: str, code: int = 0) -> str:
-        result = runner.invoke(app, list(args))
-        assert result.exit_code == code, result.output
-        return result.output.strip()
-
-    run("demo", "seed")
-    return run
 
 
 def _memory(text: str, taught_by: str, scope: str = "channel", scope_key: str = "C1") -> dict[str, str]:

@@ -2,29 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
-import pytest
-from typer.testing import CliRunner
-
-from bot.cli import app
-
-Run = Callable[..., str]  # deputy(*words, code=0) -> what it printed
-
-
-@pytest.fixture
-def deputy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.setenv("DEPUTY_HOME", str(tmp_path / ".deputy"))
-    runner = CliRunner()
-
-    def run(*args: str, code: int = 0) -> str:
-        result = runner.invoke(app, list(args))
-        assert result.exit_code == code, result.output
-        return result.output.strip()
-
-    run("demo", "seed")
-    return run
+from tests.cli.conftest import Run
 
 
 def test_an_operator_manages_a_monitor_from_the_command_line(deputy: Run) -> None:

@@ -27,6 +27,7 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
+import pytest
 from aiohttp import web
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -38,6 +39,17 @@ _SIGV4 = re.compile(
     r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request, "
     r"SignedHeaders=(?P<signed>[^,]+), Signature=(?P<signature>[0-9a-f]{64})$"
 )
+
+
+def use_fake_cloud_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment the Bedrock and Vertex clients read, with made-up credentials and
+    nothing a developer's shell may carry (a session token or profile would change signing)."""
+    for name, value in {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "fake-secret",
+                        "AWS_REGION": "eu-west-1", "CLOUD_ML_REGION": "us-east5",
+                        "ANTHROPIC_VERTEX_PROJECT_ID": "acme-planning"}.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_BEARER_TOKEN_BEDROCK"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def _bedrock_error(status: int, kind: str, message: str) -> web.Response:

@@ -29,7 +29,7 @@ from bot.planning.fallback import FallbackPlanner
 from bot.planning.protocol import PlanningContext, ReplanRequest
 from bot.settings import Settings, load_settings
 from tests.fakes.anthropic_api import FakeAnthropic, Reply
-from tests.fakes.claude_cloud_api import FakeBedrock, FakeVertex
+from tests.fakes.claude_cloud_api import FakeBedrock, FakeVertex, use_fake_cloud_credentials
 from tests.fakes.openai_api import Completion, FakeOpenAI
 from tests.reliability.conftest import Fresh, local_registry
 from tests.reliability.figures import InjectionFigures, publish_injection
@@ -127,12 +127,7 @@ class EveryBackend:
 
 @pytest.fixture
 def cloud_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "fake-secret",
-                        "AWS_REGION": "eu-west-1", "CLOUD_ML_REGION": "us-east5",
-                        "ANTHROPIC_VERTEX_PROJECT_ID": "acme-planning"}.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_BEARER_TOKEN_BEDROCK"):
-        monkeypatch.delenv(name, raising=False)
+    use_fake_cloud_credentials(monkeypatch)
 
 
 async def test_an_obedient_model_on_every_backend_cannot_run_an_injected_write(

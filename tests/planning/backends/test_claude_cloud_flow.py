@@ -22,7 +22,7 @@ from bot.store.database import Database
 from integrations.local.demo import seed
 from tests.core.conftest import NOW, make_app
 from tests.fakes.anthropic_api import FakeAnthropic, malformed_tool_use, slow, text_reply, tool_use
-from tests.fakes.claude_cloud_api import FakeBedrock, FakeVertex
+from tests.fakes.claude_cloud_api import FakeBedrock, FakeVertex, use_fake_cloud_credentials
 from tests.planning.test_claude import OVERDUE_PLAN
 from tests.support.chat import Chat
 
@@ -37,12 +37,7 @@ KEYS = {"anthropic": "sk-ant-flow-0123456789", "bedrock": None, "vertex": "ya29.
 
 @pytest.fixture(params=["anthropic", "bedrock", "vertex"])
 async def cloud(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeAnthropic]:
-    for name, value in {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "fake-secret",
-                        "AWS_REGION": "eu-west-1", "CLOUD_ML_REGION": "us-east5",
-                        "ANTHROPIC_VERTEX_PROJECT_ID": "acme-planning"}.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_BEARER_TOKEN_BEDROCK"):
-        monkeypatch.delenv(name, raising=False)
+    use_fake_cloud_credentials(monkeypatch)
     fakes: dict[str, FakeAnthropic] = {
         "anthropic": FakeAnthropic(api_key=KEYS["anthropic"]), "bedrock": FakeBedrock(region="eu-west-1"),
         "vertex": FakeVertex(access_token="ya29.flow")}
