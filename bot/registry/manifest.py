@@ -131,10 +131,15 @@ class Manifest(BaseModel):
         return next((a for a in self.actions if a.name == name), None)
 
 
+# libyaml's safe parser when PyYAML has it: the pure-Python one is most of a second of every
+# start-up on the bundled manifests
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_manifest(path: Path, name: str | None = None) -> Manifest:
     """The manifest at ``path``; its name must be ``name`` (default: the folder's name)."""
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.load(path.read_text(), Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
     except (OSError, yaml.YAMLError) as err:
         raise ManifestError(f"{path}: cannot read: {err}") from err
     try:
