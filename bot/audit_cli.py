@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.settings import Settings
-from bot.store.audit_verify import VerifyReport, export, reseal, verify
+from bot.store.audit import SYSTEM
+from bot.store.audit_verify import ALL, Chain, VerifyReport, export, reseal, verify
 from bot.store.migrate import open_database
 from bot.vault.audit_key import AuditKeys
 from bot.vault.keyfile import KEY_FILE_NAME
@@ -23,6 +24,20 @@ async def _audit_keys(settings: Settings) -> AuditKeys | None:
     return AuditKeys(await load_keyring(settings.home, master))
 
 
+def parse_team(text: str | None) -> Chain:
+    """``--team``: a team key (``slack:T0123``), ``system`` for the records of no team, or
+    nothing for every chain."""
+    if text is None:
+        return ALL
+    if text == SYSTEM:
+        return None
+    platform, _, team = text.partition(":")
+    if not platform or not team or ":" in team:
+        raise ValueError(f"--team {text!r} is not a team key: give platform:team "
+                         f"(e.g. slack:T0123, discord:81234, shell:local) or {SYSTEM!r}")
+    return text
+
+
 def parse_since(text: str) -> datetime:
     """An ISO date or date-time; a naive one is taken as UTC."""
     try:
@@ -32,13 +47,15 @@ def parse_since(text: str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-async def verify_audit(settings: Settings, expected_head: str | None = None) -> VerifyReport:
-    """Checked with the keyring: a record not signed with one of its keys is a problem."""
+async def verify_audit(settings: Settings, expected_head: str | None = None,
+                       team: Chain = ALL) -> VerifyReport:
+    """Checked with the keyring: a record not signed with one of its keys is a problem.
+    ``team``: only that team's chain (None: the operator/system chain)."""
     keys = await _audit_keys(settings)
     db = await open_database(settings)
     try:
         async with db.session() as session:
-            return await verify(session, expected_head, keys)
+            return await verify(session, expected_head, keys, team=team)
     finally:
         await db.dispose()
 
@@ -58,14 +75,16 @@ async def reseal_audit(settings: Settings) -> int:
         await db.dispose()
 
 
-async def export_audit(settings: Settings, since: datetime | None, out: TextIO) -> int:
-    """Write JSON Lines to ``out``; returns how many records were written."""
+async def export_audit(settings: Settings, since: datetime | None, out: TextIO,
+                       team: Chain = ALL) -> int:
+    """Write JSON Lines to ``out`` (``team``: that chain only); returns how many records
+    were written."""
     db = await open_database(settings)
     count = 0
     batch: list[str] = []
     try:
         async with db.session() as session:
-            async for line in export(session, since):
+            async for line in export(session, since, team):
                 batch.append(line)
                 if len(batch) >= 500:
                     await asyncio.to_thread(out.writelines, batch)

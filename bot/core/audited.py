@@ -34,10 +34,12 @@ class AuditedPort:
         self.platform = inner.platform
         self._database = database
 
-    async def _record(self, kind: str, where: dict[str, Any], reply: Reply) -> None:
+    async def _record(self, kind: str, where: dict[str, Any], reply: Reply, to: Actor | None = None) -> None:
         goal = getattr(reply, "goal_id", None)
         async with self._database.session() as session:
-            await audit.append(session, kind, goal_id=goal, data={**where, **describe(reply)})
+            # the chain of the goal's team, or of the person spoken to; else the system's
+            team = audit.team_of_actor(to.key) if to is not None else await audit.team_of(session, None, goal)
+            await audit.append(session, kind, goal_id=goal, data={**where, **describe(reply)}, team_key=team)
 
     async def open_thread(self, where: Where, title: str, message_id: str | None) -> Where:
         return await self.inner.open_thread(where, title, message_id)
@@ -56,4 +58,4 @@ class AuditedPort:
 
     async def post_private(self, where: Where, actor: Actor, reply: Reply) -> None:
         await self.inner.post_private(where, actor, reply)
-        await self._record("message_private", {"channel": where.channel_id, "to": actor.key}, reply)
+        await self._record("message_private", {"channel": where.channel_id, "to": actor.key}, reply, actor)

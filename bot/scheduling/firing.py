@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot import metrics
 from bot.chat.replies import Notice
@@ -134,12 +134,16 @@ async def _write(app: Deputy, batch: list[QueuedFiring]) -> list[MonitorFiringRo
 
 
 async def _audit(session: Session, written: list[MonitorFiringRow | None], batch: list[QueuedFiring]) -> None:
-    entries = [{"monitor": q.monitor.id, "scheduled": q.scheduled_at.isoformat(), "run": f.run_id,
-                "manual": q.manual, "outcome": f.outcome} for q, f in zip(batch, written, strict=True) if f]
-    if entries:
-        # one audit record per batch: the hash chain is sequential, one append per firing
-        # would serialise every firing behind it
-        await audit.append(session, "monitor_fired", data={"firings": entries})
+    by_team: dict[str | None, list[dict[str, Any]]] = {}
+    for q, f in zip(batch, written, strict=True):
+        if f:
+            by_team.setdefault(audit.team_of_actor(q.monitor.owner_key), []).append(
+                {"monitor": q.monitor.id, "scheduled": q.scheduled_at.isoformat(), "run": f.run_id,
+                 "manual": q.manual, "outcome": f.outcome})
+    for team, entries in by_team.items():
+        # one audit record per team and batch: a chain is sequential, one append per firing
+        # would serialise every firing of the team behind it
+        await audit.append(session, "monitor_fired", data={"firings": entries}, team_key=team)
 
 
 async def _tell_owner(app: Deputy, monitor: MonitorRow, missing: list[str]) -> None:

@@ -14,6 +14,11 @@ holds no key can rewrite a record and recompute every later SHA-256, not an HMAC
 written before keyed audit is signed once with ``reseal`` (``deputy audit reseal``), which
 first checks its chain; the same re-signs the log with the active key after a rotation.
 
+Every team's chain is checked on its own (``team``), from its genesis to its head; checking
+everything checks each chain, the operator/system chain (records of no team) among them.
+Only the records of the chain asked for are read, so a team's report and export say nothing
+of another team's, and tampering in one chain does not fail another's verification.
+
 Sequence gaps are not tampering on their own: on PostgreSQL an audit record appended in a
 transaction that rolled back still consumes a sequence number.
 """
@@ -24,17 +29,36 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store.audit import AUDIT_LOCK, GENESIS, AuditKeySource, record_hash
+from bot.store.audit import (
+    GENESIS,
+    SYSTEM,
+    AuditKeySource,
+    in_chain,
+    lock_chain,
+    record_hash,
+    row_hash,
+)
 from bot.store.tables import AuditRow
 
 _PAGE = 500
 _MAX_PROBLEMS = 20
+
+
+class _All:
+    """Every chain."""
+
+
+ALL: Final = _All()
+Chain = str | None | _All
+
+
+def chain_name(team_key: str | None) -> str:
+    return team_key if team_key is not None else SYSTEM
 
 
 @dataclass
@@ -43,24 +67,41 @@ class VerifyReport:
     head: str = GENESIS
     problems: list[str] = field(default_factory=list)
     first_bad_seq: int | None = None
+    # checking everything: each chain's name (a team, or "system") → (records, head)
+    chains: dict[str, tuple[int, str]] = field(default_factory=dict)
+    team: str | None = None  # the one chain checked, if one was asked for
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def summary(self) -> str:
+        what = f"audit log of {self.team}" if self.team is not None else "audit log"
         if self.ok:
-            return f"audit log intact: {self.records} records, head {self.head}"
+            if len(self.chains) <= 1:
+                return f"{what} intact: {self.records} records, head {self.head}"
+            lines = [f"- {name}: {n} records, head {head}" for name, (n, head) in sorted(self.chains.items())]
+            return f"{what} intact: {self.records} records in {len(self.chains)} chains\n" + "\n".join(lines)
         more = "" if len(self.problems) < _MAX_PROBLEMS else " (first problems only)"
-        return (f"audit log TAMPERED: first bad record {self.first_bad_seq}; "
+        return (f"{what} TAMPERED: first bad record {self.first_bad_seq}; "
                 f"{len(self.problems)} problem(s){more}:\n" + "\n".join(f"- {p}" for p in self.problems))
 
 
-async def _pages(session: AsyncSession, since: datetime | None = None) -> AsyncIterator[AuditRow]:
-    """Every record in sequence order, a page at a time so a long log is never all in memory."""
+async def chains(session: AsyncSession) -> list[str | None]:
+    """Every chain that has records: the teams', and None for the operator/system chain."""
+    found = await session.exec(select(AuditRow.team_key).distinct())
+    return sorted(found, key=lambda t: (t is not None, t or ""))
+
+
+async def _pages(session: AsyncSession, since: datetime | None = None,
+                 team: Chain = ALL) -> AsyncIterator[AuditRow]:
+    """The records of one chain (or of all) in sequence order, a page at a time so a long
+    log is never all in memory."""
     after = 0
     while True:
         query = select(AuditRow).where(col(AuditRow.seq) > after)
+        if not isinstance(team, _All):
+            query = query.where(in_chain(team))
         if since is not None:
             query = query.where(col(AuditRow.at) >= since)
         rows = list(await session.exec(query.order_by(col(AuditRow.seq)).limit(_PAGE)))
@@ -78,58 +119,76 @@ def _problem(report: VerifyReport, seq: int | None, text: str) -> None:
         report.problems.append(f"record {seq}: {text}")
 
 
-async def verify(session: AsyncSession, expected_head: str | None = None,
-                 keys: AuditKeySource | None = None, *, allow_unkeyed: bool = False) -> VerifyReport:
-    report = VerifyReport()
-    prev = GENESIS
-    seen_heads: set[str] = set()
-    async for row in _pages(session):
-        report.records += 1
+def _key_for(report: VerifyReport, row: AuditRow, keys: AuditKeySource | None,
+             allow_unkeyed: bool) -> tuple[bool, bytes | None]:
+    """Whether the record's hash can be recomputed here, and with which key."""
+    if row.key_id is not None:
+        key = keys.get(row.key_id) if keys is not None else None
+        if key is None:
+            _problem(report, row.seq, f"is signed with master key {row.key_id!r}, which the "
+                                      "keyring does not hold, so it cannot be checked")
+        return key is not None, key
+    if keys is not None and not allow_unkeyed:
+        _problem(report, row.seq, "is not keyed (plain SHA-256): written without Deputy's keys, "
+                                  "or rewritten to avoid them")
+    return True, None
+
+
+async def _verify_chain(session: AsyncSession, report: VerifyReport, team: str | None,
+                        keys: AuditKeySource | None, allow_unkeyed: bool, heads: set[str]) -> None:
+    prev, count = GENESIS, 0
+    async for row in _pages(session, team=team):
+        count += 1
         if row.prev_hash != prev:
-            _problem(report, row.seq, "does not follow the record before it "
-                                      "(a record was removed, inserted or reordered)")
-        key: bytes | None = None
-        if row.key_id is not None:
-            key = keys.get(row.key_id) if keys is not None else None
-            if key is None:
-                _problem(report, row.seq, f"is signed with master key {row.key_id!r}, which the "
-                                          "keyring does not hold, so it cannot be checked")
-        elif keys is not None and not allow_unkeyed:
-            _problem(report, row.seq, "is not keyed (plain SHA-256): written without Deputy's keys, "
-                                      "or rewritten to avoid them")
-        if row.key_id is None or key is not None:
-            computed = record_hash(row.prev_hash, row.at, row.kind, row.actor_key, row.goal_id,
-                                   row.data, key)
-            if computed != row.hash:
-                _problem(report, row.seq, f"content does not match its hash (edited {row.kind!r} record)")
+            _problem(report, row.seq, "does not follow the record before it in its chain "
+                                      "(a record was removed, inserted, reordered or moved)")
+        checkable, key = _key_for(report, row, keys, allow_unkeyed)
+        if checkable and row_hash(row, key) != row.hash:
+            _problem(report, row.seq, f"content does not match its hash (edited {row.kind!r} record)")
         # continue from the stored hash so one edit is reported once, not at every later record
         prev = row.hash
-        if expected_head is not None:
-            seen_heads.add(row.hash)
+        heads.add(row.hash)
+    report.records += count
     report.head = prev
-    if expected_head is not None and expected_head != GENESIS and expected_head not in seen_heads:
+    report.chains[chain_name(team)] = (count, prev)
+
+
+async def verify(session: AsyncSession, expected_head: str | None = None,
+                 keys: AuditKeySource | None = None, *, allow_unkeyed: bool = False,
+                 team: Chain = ALL) -> VerifyReport:
+    """Check one chain (``team``: a team key, or None for the operator/system chain), or
+    each chain in turn (ALL). ``expected_head`` must be a hash of the chain(s) checked."""
+    report = VerifyReport(team=None if isinstance(team, _All) else chain_name(team))
+    heads: set[str] = set()
+    for one in (await chains(session) if isinstance(team, _All) else [team]):
+        await _verify_chain(session, report, one, keys, allow_unkeyed, heads)
+    if expected_head is not None and expected_head != GENESIS and expected_head not in heads:
         _problem(report, None, f"the saved head {expected_head[:12]}… is no longer in the log "
                                "(records were removed from its end, or it was rewritten)")
     return report
 
 
 async def reseal(session: AsyncSession, keys: AuditKeySource) -> int:
-    """Check the whole chain (unkeyed records allowed), then sign every record with the
-    active key. Raises ValueError, changing nothing, when the chain does not check out."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.exec(select(func.pg_advisory_xact_lock(AUDIT_LOCK)))
+    """Check every chain (unkeyed records allowed), then sign every record with the active
+    key. Raises ValueError, changing nothing, when a chain does not check out."""
+    for team in await chains(session):
+        # every chain's lock, so no team appends while its chain is re-signed
+        await lock_chain(session, team)
     report = await verify(session, keys=keys, allow_unkeyed=True)
     if not report.ok:
         raise ValueError("the audit log does not check out, so it was not re-signed:\n"
                          + "\n".join(f"- {p}" for p in report.problems))
     key_id, key = keys.active()
-    prev, count = GENESIS, 0
-    async for row in _pages(session):
-        row.prev_hash = prev
-        row.key_id = key_id
-        row.hash = record_hash(prev, row.at, row.kind, row.actor_key, row.goal_id, row.data, key)
-        session.add(row)
-        prev, count = row.hash, count + 1
+    count = 0
+    for team in await chains(session):
+        prev = GENESIS
+        async for row in _pages(session, team=team):
+            row.prev_hash = prev
+            row.key_id = key_id
+            row.hash = record_hash(prev, row.at, row.kind, row.actor_key, row.goal_id, row.data, key,
+                                   row.team_key)
+            session.add(row)
+            prev, count = row.hash, count + 1
     await session.flush()
     return count
 
@@ -138,11 +197,13 @@ def record_json(row: AuditRow) -> str:
     item: dict[str, Any] = {
         "seq": row.seq, "at": row.at.isoformat(), "kind": row.kind, "actor": row.actor_key,
         "goal": row.goal_id, "data": row.data, "prev_hash": row.prev_hash, "hash": row.hash,
-        "key_id": row.key_id}
+        "key_id": row.key_id, "team": row.team_key}
     return json.dumps(item, sort_keys=True, ensure_ascii=False, default=str)
 
 
-async def export(session: AsyncSession, since: datetime | None = None) -> AsyncIterator[str]:
-    """JSON Lines (one record per line, with its hashes) of every record at or after ``since``."""
-    async for row in _pages(session, since):
+async def export(session: AsyncSession, since: datetime | None = None,
+                 team: Chain = ALL) -> AsyncIterator[str]:
+    """JSON Lines (one record per line, with its hashes) of every record of the chain
+    (``team``; ALL: every chain) at or after ``since``."""
+    async for row in _pages(session, since, team):
         yield record_json(row) + "\n"

@@ -19,6 +19,7 @@ TABLE_MODULES = (
     "bot.store.previews",
     "bot.store.reminders",
     "bot.store.autopilot_records",
+    "bot.store.team_policies",
 )
 
 

@@ -176,8 +176,12 @@ class AuditRow(SQLModel, table=True):
     is an HMAC under a key from the keyring, so it cannot be recomputed without the key."""
 
     __tablename__ = "audit_log"
+    # each team's chain is read in order (its head, its verification, its export)
+    __table_args__ = (Index("ix_audit_log_team_seq", "team_key", "seq"),)
 
     seq: int | None = Field(default=None, primary_key=True)
+    # the chain the record belongs to (platform:team); None: the operator/system chain
+    team_key: str | None = Field(default=None, max_length=200)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     kind: str = Field(max_length=40, index=True)
     actor_key: str | None = Field(default=None, max_length=200)

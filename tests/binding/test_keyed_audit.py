@@ -46,7 +46,7 @@ async def rechain_from(database: Database, seq: int, new_data: dict[str, object]
                 assert prev is not None
                 row.prev_hash = prev
                 row.hash = audit.record_hash(prev, row.at, row.kind, row.actor_key, row.goal_id,
-                                             row.data, key)
+                                             row.data, key, row.team_key)
                 await conn.execute(text("UPDATE audit_log SET data = :d, prev_hash = :p, hash = :h WHERE seq = :s"),
                                    {"d": json.dumps(row.data), "p": row.prev_hash, "h": row.hash, "s": row.seq})
             prev = row.hash

@@ -95,7 +95,8 @@ async def test_a_rehashed_edit_is_caught_by_the_saved_head(database: Database) -
             if row.seq == 3:
                 row.data = {**row.data, "args": {"amount": 1}}
             row.prev_hash = prev
-            row.hash = prev = audit.record_hash(prev, row.at, row.kind, row.actor_key, row.goal_id, row.data)
+            row.hash = prev = audit.record_hash(prev, row.at, row.kind, row.actor_key, row.goal_id, row.data,
+                                                    team_key=row.team_key)
             s.add(row)
     async with database.session() as s:
         assert (await s.get(AuditRow, 3)).data["args"] == {"amount": 1}  # type: ignore[union-attr]
