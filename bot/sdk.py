@@ -6,7 +6,7 @@ An integration is a folder with a ``manifest.yaml`` and an ``actions.py`` that d
 returning a JSON-able dict. Built-in and third-party integrations use the same names:
 
 - the contract: :class:`ActionSet`, :class:`CallContext` (credentials for one call, the
-  requester, their time zone, the idempotency key), :class:`IntegrationEnv` (Deputy's
+  requester, their time zone, the idempotency key, the team), :class:`IntegrationEnv` (Deputy's
   :class:`HostSettings`, the database, the clock);
 - the errors a call raises: :class:`TransientError` (with ``sent``: may the request have
   reached the provider?) and ``retry_after``, :class:`PermanentError`,
@@ -16,6 +16,7 @@ returning a JSON-able dict. Built-in and third-party integrations use the same n
   its ``settings.py`` (read as ``DEPUTY_<FIELD>``; the client factory gets it as ``env.config``);
 - :class:`HttpApi`, the base of a client for one HTTP API (URL, timeouts, pooled
   connection, close), and :func:`scrub`;
+- :class:`TeamScoped`, the base of a table whose rows belong to one team (``team_key``);
 - time helpers for ISO 8601 arguments and IANA zones;
 - for an integration that builds its actions at start-up (MCP): :class:`Manifest`,
   :class:`ActionSpec`, :class:`Effect`, :class:`LoadedIntegration`, :class:`Registry`.
@@ -50,7 +51,7 @@ from bot.registry.times import (
     zone,
     zone_or_utc,
 )
-from bot.store.types import UTCDateTime
+from bot.store.types import TeamScoped, UTCDateTime
 
 __all__ = [
     "NOT_PROCESSED_STATUSES",
@@ -75,6 +76,7 @@ __all__ = [
     "ReconnectNeeded",
     "Registry",
     "SettingsError",
+    "TeamScoped",
     "TransientError",
     "UTCDateTime",
     "as_aware",

@@ -1,6 +1,7 @@
 """Plain typed records shared by every part of the core."""
 
 from bot.domain.models import (
+    LOCAL_TEAM,
     Actor,
     ApprovalDecision,
     CannotPlan,
@@ -15,9 +16,11 @@ from bot.domain.models import (
     Step,
     StepStatus,
     Where,
+    team_key_of,
 )
 
 __all__ = [
+    "LOCAL_TEAM",
     "Actor",
     "ApprovalDecision",
     "CannotPlan",
@@ -32,4 +35,5 @@ __all__ = [
     "Step",
     "StepStatus",
     "Where",
+    "team_key_of",
 ]

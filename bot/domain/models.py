@@ -60,6 +60,17 @@ class ApprovalDecision(StrEnum):
     REJECT = "reject"
 
 
+# the team of the terminal shell and of the CLI on the embedded default
+LOCAL_TEAM = "shell:local"
+
+
+def team_key_of(platform: str, team_id: str) -> str:
+    """``platform:team_id``, the team's key everywhere (``cli:local`` is the shell's team)."""
+    if platform in ("shell", "cli") and team_id in ("", "local"):
+        return LOCAL_TEAM
+    return f"{platform}:{team_id}"
+
+
 class Actor(BaseModel):
     """A person as a chat platform knows them."""
 
@@ -76,6 +87,12 @@ class Actor(BaseModel):
     @property
     def key(self) -> str:
         return f"{self.platform}:{self.team_id}:{self.user_id}"
+
+    @property
+    def team_key(self) -> str:
+        """The team this person acts in, the unit of isolation: ``slack:T0123``,
+        ``discord:<guild id>``; the shell and the CLI on one machine are one team."""
+        return team_key_of(self.platform, self.team_id)
 
     @property
     def label(self) -> str:

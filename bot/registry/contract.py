@@ -49,6 +49,13 @@ class CallContext:
     actor: Actor
     timezone: str = "UTC"
     credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # the team the call is made for (the goal's team): an integration that keeps data in
+    # Deputy's database (``local``) keeps each team's apart by it; "" → the actor's team
+    team_key: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.team_key:
+            object.__setattr__(self, "team_key", self.actor.team_key)
 
 
 @dataclass

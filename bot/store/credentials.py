@@ -18,9 +18,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.database import Conflict
 from bot.store.tables import utcnow
+from bot.store.types import TeamScoped
 
 
-class CredentialRow(SQLModel, table=True):
+class CredentialRow(TeamScoped, table=True):
     __tablename__ = "credentials"
     __table_args__ = (
         # one credential per person per integration: connecting again replaces it

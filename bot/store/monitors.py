@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.tables import utcnow
-from bot.store.types import UTCDateTime
+from bot.store.types import TeamScoped, UTCDateTime
 
 
 class MonitorStatus:
@@ -22,7 +22,7 @@ class MonitorStatus:
     DELETED = "deleted"  # kept (soft) so the scheduler sees the change and drops the job
 
 
-class MonitorRow(SQLModel, table=True):
+class MonitorRow(TeamScoped, table=True):
     __tablename__ = "monitors"
     __table_args__ = (Index("ix_monitors_target", "platform", "channel_id"),)
 
@@ -60,7 +60,7 @@ class FiringOutcome:
     FAILED = "failed"
 
 
-class MonitorFiringRow(SQLModel, table=True):
+class MonitorFiringRow(TeamScoped, table=True):
     __tablename__ = "monitor_firings"
     __table_args__ = (
         UniqueConstraint("monitor_id", "scheduled_at", name="uq_monitor_firings_once"),

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import LargeBinary, delete
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, col, select
 
 from bot.store.database import Database
-from bot.store.types import UTCDateTime
+from bot.store.types import TeamScoped, UTCDateTime
 
 
-class OAuthStateRow(SQLModel, table=True):
+class OAuthStateRow(TeamScoped, table=True):
     __tablename__ = "oauth_states"
 
     state_hash: str = Field(primary_key=True, max_length=64)

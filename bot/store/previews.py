@@ -7,14 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.tables import utcnow
-from bot.store.types import UTCDateTime
+from bot.store.types import TeamScoped, UTCDateTime
 
 
-class PreviewRow(SQLModel, table=True):
+class PreviewRow(TeamScoped, table=True):
     __tablename__ = "plan_previews"
 
     plan_version_id: int = Field(primary_key=True, foreign_key="plan_versions.id")

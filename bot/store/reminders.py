@@ -7,15 +7,15 @@ from datetime import datetime
 
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import PlanStatus, RunStatus
 from bot.store.tables import PlanVersionRow, RunRow, utcnow
-from bot.store.types import UTCDateTime
+from bot.store.types import TeamScoped, UTCDateTime
 
 
-class ReminderRow(SQLModel, table=True):
+class ReminderRow(TeamScoped, table=True):
     __tablename__ = "approval_reminders"
     __table_args__ = (UniqueConstraint("plan_version_id", "kind", name="uq_approval_reminders"),)
 

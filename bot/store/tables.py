@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 
 # the store's clock (the app's, in a session): rows and repositories stamp times with it
 from bot.store.clock import utcnow as utcnow
-from bot.store.types import UTCDateTime
+from bot.store.types import TeamScoped, UTCDateTime
 
 
 class ActorRow(SQLModel, table=True):
@@ -29,7 +29,7 @@ class ActorRow(SQLModel, table=True):
     timezone: str = Field(default="UTC", max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
-class GoalRow(SQLModel, table=True):
+class GoalRow(TeamScoped, table=True):
     __tablename__ = "goals"
     __table_args__ = (
         # a platform retry carries the same event id: it must never create a second goal
@@ -54,7 +54,7 @@ class GoalRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
-class PlanRow(SQLModel, table=True):
+class PlanRow(TeamScoped, table=True):
     __tablename__ = "plans"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -62,7 +62,7 @@ class PlanRow(SQLModel, table=True):
     current_version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
-class PlanVersionRow(SQLModel, table=True):
+class PlanVersionRow(TeamScoped, table=True):
     __tablename__ = "plan_versions"
     __table_args__ = (UniqueConstraint("plan_id", "version", name="uq_plan_versions"),)
 
@@ -84,7 +84,7 @@ class PlanVersionRow(SQLModel, table=True):
     planned_by: str = ""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
-class StepRow(SQLModel, table=True):
+class StepRow(TeamScoped, table=True):
     __tablename__ = "steps"
     __table_args__ = (UniqueConstraint("plan_version_id", "step_id", name="uq_steps"),)
 
@@ -101,7 +101,7 @@ class StepRow(SQLModel, table=True):
     verdict_reason: str = ""
     rule: str = Field(default="", max_length=120)
 
-class ApprovalRow(SQLModel, table=True):
+class ApprovalRow(TeamScoped, table=True):
     __tablename__ = "approvals"
     __table_args__ = (
         # one decision per person per version: a double click records nothing new
@@ -117,7 +117,7 @@ class ApprovalRow(SQLModel, table=True):
     groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
-class RunRow(SQLModel, table=True):
+class RunRow(TeamScoped, table=True):
     __tablename__ = "runs"
     __table_args__ = (
         # approving twice must never start two runs of one version
@@ -137,7 +137,7 @@ class RunRow(SQLModel, table=True):
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
-class StepResultRow(SQLModel, table=True):
+class StepResultRow(TeamScoped, table=True):
     __tablename__ = "step_results"
     __table_args__ = (
         UniqueConstraint("run_id", "step_id", name="uq_step_results"),
@@ -157,7 +157,7 @@ class StepResultRow(SQLModel, table=True):
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
-class ChatMessageRow(SQLModel, table=True):
+class ChatMessageRow(TeamScoped, table=True):
     """Where Deputy posted something, so the worker can edit the plan card in place."""
 
     __tablename__ = "chat_messages"
@@ -193,7 +193,7 @@ class AuditRow(SQLModel, table=True):
     key_id: str | None = Field(default=None, max_length=64)
 
 
-class ThreadMessageRow(SQLModel, table=True):
+class ThreadMessageRow(TeamScoped, table=True):
     """What people said in a goal's thread after the goal, for re-planning in context."""
 
     __tablename__ = "thread_messages"

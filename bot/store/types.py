@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from bot.domain import LOCAL_TEAM
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -26,3 +29,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class TeamScoped(SQLModel):
+    """The base of every table whose rows belong to one team (``platform:team_id``, see
+    ``bot.domain.team_key_of``): repositories filter every query on such a table by
+    ``team_key``, and ``tests/store/test_team_scoping.py`` refuses one that does not."""
+
+    team_key: str = Field(default=LOCAL_TEAM, max_length=200, index=True)
+
+
+def team_tables() -> list[str]:
+    """The names of the team-scoped tables among those imported so far."""
+    return sorted(t.name for t in SQLModel.metadata.tables.values() if "team_key" in t.c)

@@ -1,4 +1,5 @@
-"""Tables of the embedded integration, all prefixed ``local_``.
+"""Tables of the embedded integration, all prefixed ``local_``. Every row belongs to one team
+(``team_key``, from the call's :class:`CallContext`): one team never sees another's data.
 
 Timestamps are timezone-aware UTC (SQLite keeps no offset, so :class:`UTCDateTime` converts
 on the way in and out); amounts are integers in the currency's minor unit, never floats.
@@ -9,10 +10,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlmodel import Field
 
-from bot.sdk import UTCDateTime
+from bot.sdk import TeamScoped, UTCDateTime
 
 
 def utcnow() -> datetime:
@@ -27,7 +28,7 @@ def _stamp() -> Any:
     return Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class LocalCompany(SQLModel, table=True):
+class LocalCompany(TeamScoped, table=True):
     __tablename__ = "local_companies"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -36,7 +37,7 @@ class LocalCompany(SQLModel, table=True):
     created_at: datetime = _stamp()
 
 
-class LocalContact(SQLModel, table=True):
+class LocalContact(TeamScoped, table=True):
     __tablename__ = "local_contacts"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -48,7 +49,7 @@ class LocalContact(SQLModel, table=True):
     created_at: datetime = _stamp()
 
 
-class LocalDeal(SQLModel, table=True):
+class LocalDeal(TeamScoped, table=True):
     __tablename__ = "local_deals"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -61,7 +62,7 @@ class LocalDeal(SQLModel, table=True):
     updated_at: datetime = _stamp()
 
 
-class LocalNote(SQLModel, table=True):
+class LocalNote(TeamScoped, table=True):
     __tablename__ = "local_notes"
     __table_args__ = (Index("ix_local_notes_subject", "subject", "subject_id"),)
 
@@ -73,7 +74,7 @@ class LocalNote(SQLModel, table=True):
     created_at: datetime = _stamp()
 
 
-class LocalEvent(SQLModel, table=True):
+class LocalEvent(TeamScoped, table=True):
     __tablename__ = "local_events"
     __table_args__ = (Index("ix_local_events_window", "status", "start", "end"),)
 
@@ -88,7 +89,7 @@ class LocalEvent(SQLModel, table=True):
     updated_at: datetime = _stamp()
 
 
-class LocalBillingClient(SQLModel, table=True):
+class LocalBillingClient(TeamScoped, table=True):
     __tablename__ = "local_clients"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -100,7 +101,7 @@ class LocalBillingClient(SQLModel, table=True):
     created_at: datetime = _stamp()
 
 
-class LocalTimeEntry(SQLModel, table=True):
+class LocalTimeEntry(TeamScoped, table=True):
     __tablename__ = "local_time_entries"
     __table_args__ = (Index("ix_local_time_unbilled", "client_id", "invoice_id", "day"),)
 
@@ -114,11 +115,13 @@ class LocalTimeEntry(SQLModel, table=True):
     created_at: datetime = _stamp()
 
 
-class LocalInvoice(SQLModel, table=True):
+class LocalInvoice(TeamScoped, table=True):
     __tablename__ = "local_invoices"
+    # each team numbers its own invoices from INV-0001
+    __table_args__ = (UniqueConstraint("team_key", "number", name="uq_local_invoices_team_number"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    number: str = Field(max_length=20, unique=True)  # INV-0001
+    number: str = Field(max_length=20)  # INV-0001
     client_id: int = Field(foreign_key="local_clients.id", index=True)
     period_start: date
     period_end: date
@@ -134,7 +137,7 @@ class LocalInvoice(SQLModel, table=True):
     created_at: datetime = _stamp()
 
 
-class LocalPayment(SQLModel, table=True):
+class LocalPayment(TeamScoped, table=True):
     __tablename__ = "local_payments"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -144,7 +147,7 @@ class LocalPayment(SQLModel, table=True):
     created_at: datetime = _stamp()
 
 
-class LocalOutbox(SQLModel, table=True):
+class LocalOutbox(TeamScoped, table=True):
     """What Deputy would have emailed: the embedded stand-in for a mail server."""
 
     __tablename__ = "local_outbox"
@@ -160,7 +163,7 @@ class LocalOutbox(SQLModel, table=True):
     created_at: datetime = _stamp()
 
 
-class LocalWrite(SQLModel, table=True):
+class LocalWrite(TeamScoped, table=True):
     """Idempotency ledger: a write's key and its result, committed with the write itself."""
 
     __tablename__ = "local_writes"
