@@ -5,7 +5,7 @@ neither, and all of the ``local`` integration's data, belong to the shell's team
 ``shell:local``. Invoice numbers become unique per team.
 
 Revision ID: e9b4c2a7d1f3
-Revises: d8e3f5a2b1c4
+Revises: e9b4c2d7a1f3
 Create Date: 2026-12-02 21:02:55
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'e9b4c2a7d1f3'
-down_revision: str | None = 'd8e3f5a2b1c4'
+down_revision: str | None = 'e9b4c2d7a1f3'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
