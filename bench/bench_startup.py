@@ -34,7 +34,9 @@ PROMPT = b"you> "
 def clean_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEPUTY_", "ANTHROPIC_"))}
     env["DEPUTY_HOME"] = str(home)
-    env["PYTHONDONTWRITEBYTECODE"] = "0"
+    # any non-empty value (even "0") stops Python writing .pyc files, and every start would then
+    # compile Deputy's sources again: a user's install writes them once, so the bench must too
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
