@@ -46,6 +46,7 @@ BENCHMARKS = [
     Bench("scheduler", "bench.bench_scheduler", ("--monitors", "500", "--period", "10", "--head-start", "20"), 300),
     Bench("startup", "bench.bench_startup", ("--runs", "3"), 300),
     Bench("memory", "bench.bench_memory", ("--count", "10000", "--queries", "300"), 300),
+    Bench("rss", "bench.bench_rss", ("--idle", "5"), 400),
 ]
 
 
