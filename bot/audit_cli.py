@@ -15,7 +15,7 @@ from bot.vault.keyfile import KEY_FILE_NAME
 from bot.vault.keyring import load_keyring
 
 
-async def _audit_keys(settings: Settings) -> AuditKeys | None:
+async def audit_keys(settings: Settings) -> AuditKeys | None:
     """The keyring's audit keys; None when there is no keyring (a read command never creates
     a key file): keyed records then show as records that cannot be checked."""
     master = settings.master_key.get_secret_value() if settings.master_key else None
@@ -51,7 +51,7 @@ async def verify_audit(settings: Settings, expected_head: str | None = None,
                        team: Chain = ALL) -> VerifyReport:
     """Checked with the keyring: a record not signed with one of its keys is a problem.
     ``team``: only that team's chain (None: the operator/system chain)."""
-    keys = await _audit_keys(settings)
+    keys = await audit_keys(settings)
     db = await open_database(settings)
     try:
         async with db.session() as session:
@@ -63,7 +63,7 @@ async def verify_audit(settings: Settings, expected_head: str | None = None,
 async def reseal_audit(settings: Settings) -> int:
     """Check the chain, then sign every record with the active key; ValueError if it does
     not check out (nothing is changed then)."""
-    keys = await _audit_keys(settings)
+    keys = await audit_keys(settings)
     if keys is None:
         raise ValueError(f"there is no master key (DEPUTY_MASTER_KEY or {settings.home / KEY_FILE_NAME}) "
                          "to sign the audit log with")

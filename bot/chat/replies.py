@@ -79,6 +79,9 @@ class PlanCard:
 class Notice:
     text: str
     tone: str = "info"  # info | success | warning | error
+    # what the audit log keeps of it, when ``text`` quotes a memory (personal data that
+    # `deputy memory forget --person` must be able to erase); None keeps ``text``
+    audit_text: str | None = None
 
 
 @dataclass(frozen=True)

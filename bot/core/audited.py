@@ -21,6 +21,8 @@ def describe(reply: Reply) -> dict[str, Any]:
     if isinstance(reply, RunResult):
         return {"type": "run_result", "run": reply.run_id, "succeeded": reply.succeeded,
                 "text": reply.headline[:300]}
+    if isinstance(reply, Notice) and reply.audit_text is not None:
+        return {"type": "notice", "text": reply.audit_text[:300]}
     if isinstance(reply, Notice | Question):
         return {"type": type(reply).__name__.lower(), "text": reply.text[:300]}
     if isinstance(reply, ConnectForm):

@@ -62,13 +62,15 @@ async def remember(app: Deputy, event: CommandInvoked) -> Notice:
             taught_by_name=event.actor.label, source_channel=event.where.channel_id,
             source_message=event.event_id or "",
             expires_at=app.clock() + timedelta(days=said.days) if said.days else None))
+        # the text's fingerprint, not the text: erasing a person's memories must reach every copy
         await audit.append(session, "memory_added", actor_key=event.actor.key, data={
-            "memory": row.id, "scope": row.scope, "scope_key": row.scope_key, "subject": row.subject,
-            "text": row.text, "superseded": [o.id for o in older]})
+            "memory": row.id, "scope": row.scope, "scope_key": row.scope_key,
+            "text_digest": audit.digest(session, row.text), "superseded": [o.id for o in older]})
     replaced = "".join(f"\nIt replaces #{o.id} “{o.text}” (kept in history)." for o in older)
     until = f" until {row.expires_at.day} {row.expires_at:%b %Y}" if row.expires_at else ""
     return Notice(f"I'll remember {_SCOPE_WORDS[said.scope]}{until}: “{row.text}” (#{row.id}).{replaced}\n"
-                  f"`forget {row.id}` ends it.", tone="success")
+                  f"`forget {row.id}` ends it.", tone="success",
+                  audit_text=f"Remembered #{row.id}" + "".join(f", replacing #{o.id}" for o in older) + ".")
 
 
 async def forget(app: Deputy, event: CommandInvoked) -> Notice:
@@ -88,9 +90,9 @@ async def forget(app: Deputy, event: CommandInvoked) -> Notice:
             return Notice(f"Memory #{arg} was taught by {row.taught_by_name or row.taught_by}; only they "
                           f"or the policy's {KEEPERS_GROUP} can forget it.", tone="warning")
         await store.forget(session, row, event.actor.key)
-        await audit.append(session, "memory_forgotten", actor_key=event.actor.key,
-                           data={"memory": row.id, "text": row.text})
-    return Notice(f"Forgotten: #{arg} “{row.text}”. Plans will not use it.", tone="success")
+        await audit.append(session, "memory_forgotten", actor_key=event.actor.key, data={"memory": row.id})
+    return Notice(f"Forgotten: #{arg} “{row.text}”. Plans will not use it.", tone="success",
+                  audit_text=f"Forgotten: #{arg}.")
 
 
 async def list_memories(app: Deputy, event: CommandInvoked) -> Notice:
@@ -103,4 +105,5 @@ async def list_memories(app: Deputy, event: CommandInvoked) -> Notice:
         return Notice(f"I remember nothing about {topic} here." if topic else
                       "I remember nothing here yet. Teach me with `remember that …`.")
     head = f"What I remember about {topic}:" if topic else "What I remember here:"
-    return Notice(head + "\n" + "\n".join(line(r) for r in rows[:50]))
+    return Notice(head + "\n" + "\n".join(line(r) for r in rows[:50]),
+                  audit_text=f"{head} " + ", ".join(f"#{r.id}" for r in rows[:50]))

@@ -115,6 +115,19 @@ async def head_of(session: AsyncSession, team_key: str | None) -> str:
     return last or GENESIS
 
 
+def digest(session: AsyncSession, text: str) -> str:
+    """A fingerprint of personal text (a memory) for a record, in place of the text itself, so
+    erasing the text elsewhere leaves the chain whole: an HMAC under the active audit key
+    (nobody without Deputy's keys can confirm a guess of an erased text), plain SHA-256 when
+    the process has no keys."""
+    keys = keys_of(session)
+    body = b"deputy-audit-text:" + text.encode()
+    if keys is None:
+        return "sha256:" + hashlib.sha256(body).hexdigest()
+    key_id, key = keys.active()
+    return f"hmac:{key_id}:" + hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
 async def append(session: AsyncSession, kind: str, *, actor_key: str | None = None,
                  goal_id: int | None = None, data: dict[str, Any] | None = None,
                  team_key: str | None | _Derive = DERIVE) -> AuditRow:

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, and_, or_
+from sqlalchemy import JSON, Column, Index, and_, or_, text
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.store import audit
 from bot.store.tables import utcnow
 from bot.store.types import UTCDateTime
 
@@ -148,3 +149,20 @@ async def erase(session: AsyncSession, rows: list[MemoryRow]) -> None:
     for row in rows:
         await session.delete(row)
     await session.flush()
+    if session.bind is not None and session.bind.dialect.name == "sqlite":
+        # the triggers removed the rows from the FTS5 index; merging its segments drops the
+        # erased words from the index's own storage too
+        connection = await session.connection()
+        await connection.execute(text("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')"))
+
+
+async def erase_person(session: AsyncSession, person: str, by: str) -> list[int]:
+    """Delete every memory ``person`` taught or that is theirs, history included, and say so
+    in the audit log (the ids only). The log never held their text (memory records keep a
+    keyed digest, chat notices about memories their ids), so its chain is left as it is."""
+    rows = await listing(session, person=person, history=True)
+    ids = [r.id for r in rows if r.id is not None]
+    if rows:
+        await erase(session, rows)
+        await audit.append(session, "memory_erased", actor_key=by, data={"person": person, "memories": ids})
+    return ids

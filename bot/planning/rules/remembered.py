@@ -49,7 +49,9 @@ def team(context: PlanningContext, requester: str | None, uses: Uses) -> list[Wh
         if match[0].name != requester:
             people.append(Who(match[0].name, match[0].name.split()[0], match[0].email))
     if unknown:
-        return (f"I remember the team as “{fact.text}” ({fact.provenance}), but I know nobody called "
+        # the memory by its id, not its text: a question is kept with the goal, and erasing
+        # the memory must not leave a copy of it there
+        return (f"I remember who the team is (#{fact.id}, {fact.provenance}), but I know nobody called "
                 f"{', '.join(unknown)}. Who do you mean?")
     uses.add(fact)
     return people
