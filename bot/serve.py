@@ -22,6 +22,7 @@ from aiohttp import web
 
 from bot.adapters.front_door import FrontDoor
 from bot.app import Deputy, build_app, dispatcher
+from bot.console import add_console_routes
 from bot.errors import SettingsError
 from bot.execution.worker import Worker
 from bot.platforms import Platforms, attach_post_only, configured
@@ -51,6 +52,7 @@ async def serve(settings: Settings, host: str, port: int, *, with_worker: bool =
     # ops routes first: the Slack HTTP app adds its own /healthz only where none exists yet
     add_ops_routes(web_app, deputy, attached.checks)
     add_oauth_routes(web_app, deputy)
+    add_console_routes(web_app, deputy)
     front: FrontDoor | None = None
     slack: SlackAdapter | None = None
     try:

@@ -86,4 +86,33 @@ def scheduler(host: HealthHost = "127.0.0.1", port: HealthPort = None) -> None:
     run_async(lambda: run_scheduler(settings, host, port))
 
 
-COMMANDS = (shell, worker, serve, discord, scheduler)  # in the order `deputy --help` lists them
+def console(
+    person: Annotated[str, typer.Option("--as", help="Who signs in: a name (the shell's person) or a "
+                                                    "chat key such as slack:T123:U456.")] = "",
+    url: Annotated[str, typer.Option(help="Where `deputy serve` answers (default: DEPUTY_PUBLIC_URL, "
+                                          "else http://127.0.0.1:8080).")] = "",
+) -> None:
+    """Print a one-time sign-in link to the web console of `deputy serve` (docs/console.md)."""
+    import getpass
+    from datetime import UTC, datetime
+
+    from bot.console.signin import LINK_LIFETIME, local_person, make_link
+    from bot.store.migrate import open_database
+
+    settings = settings_or_exit()
+    actor = local_person(person or getpass.getuser(), settings.timezone)
+    base = url or settings.public_url or "http://127.0.0.1:8080"
+
+    async def link() -> str:
+        database = await open_database(settings)
+        try:
+            return await make_link(database, actor, base, datetime.now(UTC))
+        finally:
+            await database.dispose()
+
+    made = run_async(link)
+    typer.echo(f"Sign in to the Deputy console as {actor.key} (works once, for "
+               f"{int(LINK_LIFETIME.total_seconds() // 60)} minutes):\n{made}")
+
+
+COMMANDS = (shell, worker, serve, discord, scheduler, console)  # in the order `deputy --help` lists them

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.chat.replies import CardState
+from bot.chat.replies import CardState, PlanCard
 from bot.domain import GoalStatus, PlanStatus
 from bot.flow.addressing import consent_note, requester_label
 from bot.flow.cards import build_card
@@ -16,6 +16,7 @@ from bot.flow.previews import preview_note
 from bot.flow.suggestions import card_extras
 from bot.flow.undo import undo_buttons
 from bot.store import audit, goals, messages, runs
+from bot.store.goals import PlanView
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -39,9 +40,16 @@ async def refresh_card(app: Deputy, plan_id: int, version: int, note: str = "") 
     """Redraw a plan card from the database (state, approvals, step results)."""
     async with app.database.session() as session:
         view = await goals.load_view(session, plan_id, version)
-        if view is None or view.version.id is None:
-            return
-        ref = await messages.card_of(session, view.version.id)
+        ref = await messages.card_of(session, view.version.id) if view and view.version.id else None
+    if view is None or ref is None:
+        return  # no card was ever posted for this version
+    await app.port(view.goal.platform).update(ref, await current_card(app, view, note))
+
+
+async def current_card(app: Deputy, view: PlanView, note: str = "") -> PlanCard:
+    """The card of ``view`` as chat shows it now: what the web console shows too."""
+    assert view.version.id is not None
+    async with app.database.session() as session:
         approved = await goals.approvers_of(session, view.version)
         labels = []
         for key in approved:
@@ -49,17 +57,14 @@ async def refresh_card(app: Deputy, plan_id: int, version: int, note: str = "") 
             labels.append(who.label if who else key)
         run = await runs.run_for_version(session, view.version.id)
         results = await runs.step_results(session, run.id) if run and run.id else {}
-    if ref is None:
-        return  # no card was ever posted for this version
     state = _card_state(view.version.status, run.status if run else None)
     requester = await requester_label(app, view.goal.requester_key)
     suggestion, accept = await card_extras(app, view)
     lines = [await consent_note(app, view), note or await preview_note(app, view.version.id), suggestion]
-    card = build_card(view, app.registry, state=state, requester=requester,
+    return build_card(view, app.registry, state=state, requester=requester,
                       approved_by=tuple(labels), results=results,
                       note="\n".join(line for line in lines if line),
                       extra_buttons=await undo_buttons(app, view, run, results) + accept)
-    await app.port(view.goal.platform).update(ref, card)
 
 
 def _card_state(version_status: str, run_status: str | None) -> CardState:

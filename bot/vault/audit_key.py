@@ -20,6 +20,12 @@ def derive(material: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(material)
 
 
+def derive_for(material: bytes, purpose: str) -> bytes:
+    """A 32-byte key for another purpose than the audit chain (``info="deputy PURPOSE v1"``)."""
+    info = f"deputy {purpose} v1".encode()
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(material)
+
+
 class AuditKeys:
     """What the audit log signs with (the active key) and verifies with (any key by id)."""
 

@@ -15,6 +15,7 @@ from bot.store import credentials
 from bot.store.credentials import CredentialRow
 from bot.store.database import Conflict, Database
 from bot.vault import startup
+from bot.vault.audit_key import derive_for
 from bot.vault.crypto import SealBroken
 from bot.vault.envelope import (
     SecretFields,
@@ -47,6 +48,11 @@ class CredentialStore:
 
     def __repr__(self) -> str:
         return f"CredentialStore({self._keyring!r})"
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A key for ``purpose`` (e.g. the web console's session cookies), derived from the
+        active master key with HKDF: never the master key itself, and different per purpose."""
+        return derive_for(self._keyring.active.material, purpose)
 
     async def put(self, owner_key: str, integration: str, fields: dict[str, str]) -> str:
         """Encrypt and store ``fields``, replacing the owner's credential for ``integration``.

@@ -1,0 +1,46 @@
+"""The web console on `deputy serve` (docs/console.md): approvals, runs, audit, policy,
+monitors and one's own connections, for the people who are not in chat.
+
+An adapter like the chat platforms: it reads through :mod:`bot.store.console_queries` and
+acts through the flow functions chat uses (a decision is the neutral ``ButtonPressed`` a
+click in chat sends, through :func:`bot.app.dispatcher`). Server-rendered Jinja2 pages on
+the same aiohttp server as ``/slack/events`` and the health routes; one small script of our
+own (``static/console.js``) follows a run live, and every page reads without it.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.console.audit_pages import add_audit_routes, add_policy_routes
+from bot.console.auth_pages import add_auth_routes
+from bot.console.base import Console
+from bot.console.more_pages import add_more_routes
+from bot.console.plan_pages import add_plan_routes
+from bot.console.render import HERE
+from bot.console.run_pages import add_run_routes
+from bot.console.sessions import Sessions
+from bot.core.deputy import Deputy
+from bot.errors import SettingsError
+
+
+def console_key(deputy: Deputy) -> bytes:
+    """The session-signing key: derived from the vault's master key, never stored."""
+    if deputy.vault is None:
+        raise SettingsError("the web console needs the credential vault's master key to sign sessions")
+    return deputy.vault.derived_key("console sessions")
+
+
+def add_console_routes(web_app: web.Application, deputy: Deputy, *, key: bytes | None = None) -> Console:
+    console = Console(deputy, Sessions(key if key is not None else console_key(deputy)))
+    add_auth_routes(web_app, console)
+    add_plan_routes(web_app, console)
+    add_run_routes(web_app, console)
+    add_audit_routes(web_app, console)
+    add_policy_routes(web_app, console)
+    add_more_routes(web_app, console)
+    web_app.router.add_static("/console/static", HERE / "static", append_version=False)
+    return console
+
+
+__all__ = ["Console", "add_console_routes", "console_key"]

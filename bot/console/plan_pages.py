@@ -1,0 +1,53 @@
+"""Waiting for you, a plan's page, and Approve / Reject: the same decision as a click in chat."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.app import dispatcher
+from bot.console.base import Console
+from bot.console.sessions import ConsoleSession
+from bot.domain import ApprovalDecision
+from bot.flow.console_views import decision, plan_access, waiting_for
+
+NOT_YOURS = ("This plan belongs to another team, or needs an approver you are not: you can "
+             "neither see nor decide it.")
+
+
+def add_plan_routes(web_app: web.Application, console: Console) -> None:
+    deputy = console.deputy
+    door = dispatcher(deputy)
+
+    async def waiting(request: web.Request, session: ConsoleSession) -> web.Response:
+        plans = await waiting_for(deputy, session.actor)
+        return console.render("waiting.html", session, plans=plans, nav="waiting")
+
+    async def plan(request: web.Request, session: ConsoleSession) -> web.Response:
+        access = await plan_access(deputy, session.actor, int(request.match_info["plan"]))
+        if access is None:
+            raise console.refuse(session, NOT_YOURS)
+        return console.render("plan.html", session, access=access, nav="waiting",
+                              done=request.query.get("done", ""))
+
+    async def decide(request: web.Request, session: ConsoleSession) -> web.StreamResponse:
+        form = await console.form(request, session)
+        plan_id = int(request.match_info["plan"])
+        access = await plan_access(deputy, session.actor, plan_id)
+        if access is None:
+            raise console.refuse(session, NOT_YOURS)
+        choice = {"approve": ApprovalDecision.APPROVE, "reject": ApprovalDecision.REJECT}.get(form.get("decision", ""))
+        if choice is None:
+            raise console.refuse(session, "Choose approve or reject.", 403)
+        if form.get("version") != str(access.view.version.version):
+            return console.render("plan.html", session, 409, access=access, nav="waiting", problem=(
+                f"You decided on version {form.get('version')}, but the plan is now at version "
+                f"{access.view.version.version}. Nothing was changed; read this version first."))
+        if not access.may_decide and not (choice is ApprovalDecision.REJECT
+                                          and session.actor.key == access.view.goal.requester_key):
+            raise console.refuse(session, f"You can't {choice.value} this plan: {access.why_not}.")
+        await door(decision(session.actor, access.view, choice))
+        raise web.HTTPSeeOther(f"/console/plans/{plan_id}?done={choice.value}")
+
+    web_app.router.add_get("/console/waiting", console.page(waiting))
+    web_app.router.add_get(r"/console/plans/{plan:\d+}", console.page(plan))
+    web_app.router.add_post(r"/console/plans/{plan:\d+}/decide", console.page(decide))
