@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 from bot.store.database import Database
 from bot.store.schema import import_all_tables
 from tests.support import postgres
+from tests.support.team_checker import TeamChecker
 
 import_all_tables()
 
@@ -95,6 +96,19 @@ async def database(database_url: str) -> AsyncIterator[Database]:
         await _truncate_all(db)
     yield db
     await db.dispose()
+
+
+@pytest.fixture
+def team_checked() -> Iterator[TeamChecker]:
+    """Fails the test if any query on a team's table forgot the team
+    (tests/support/team_checker.py); ``checker.checked`` says how many it looked at."""
+    checker = TeamChecker()
+    checker.install()
+    try:
+        yield checker
+    finally:
+        checker.remove()
+    assert checker.violations == [], "queries on team tables without their team:\n" + "\n".join(checker.violations)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import DatabaseUnavailable
+from bot.store import team_scope
 from bot.store.clock import Clock, clock_in_use, system_clock
 
 
@@ -85,11 +86,15 @@ class Database:
         self.audit_keys: object | None = None
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session whose transaction commits on success and rolls back on any error."""
+    async def session(self, *, team: str | None = None, all_teams: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session whose transaction commits on success and rolls back on any error.
+
+        ``team``: it sees and writes only that team's rows; ``all_teams``: it works across
+        teams on purpose (bot/store/team_scope.py)."""
         try:
             with clock_in_use(self.clock):
                 async with self._sessions() as session, session.begin():
+                    team_scope.declare(session.sync_session, team, all_teams)
                     if self.audit_keys is not None:
                         session.info[AUDIT_KEYS] = self.audit_keys
                     yield session

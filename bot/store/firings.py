@@ -97,25 +97,26 @@ async def _queue_firings(session: AsyncSession, batch: list[QueuedFiring]) -> li
     # Core multi-row INSERT … RETURNING, keyed by a unique column of each row: the ORM
     # would send one INSERT per object on SQLite, and build a model object per row
     goal_ids = await _insert(session, GoalRow, "source_event_id", [dict(
-        requester_key=q.monitor.owner_key, platform=q.monitor.platform, channel_id=q.monitor.channel_id,
+        team_key=q.monitor.team_key, requester_key=q.monitor.owner_key, platform=q.monitor.platform, channel_id=q.monitor.channel_id,
         thread_id=None, source_event_id=f"monitor:{q.monitor.id}:{q.scheduled_at.isoformat()}",
         text=f"monitor {q.monitor.id}: {q.monitor.name}", status=GoalStatus.RUNNING.value, usage={},
         created_at=now, updated_at=now) for q in runnable])
     goal_of = [goal_ids[f"monitor:{q.monitor.id}:{q.scheduled_at.isoformat()}"] for q in runnable]
     plan_ids = await _insert(session, PlanRow, "goal_id", [
-        dict(goal_id=g, current_version=1, created_at=now) for g in goal_of])
+        dict(team_key=q.monitor.team_key, goal_id=g, current_version=1, created_at=now)
+        for g, q in zip(goal_of, runnable, strict=True)])
     version_ids = await _insert(session, PlanVersionRow, "plan_id", [dict(
-        plan_id=plan_ids[g], version=1, summary=q.draft.summary, fingerprint=q.draft.fingerprint(),
+        team_key=q.monitor.team_key, plan_id=plan_ids[g], version=1, summary=q.draft.summary, fingerprint=q.draft.fingerprint(),
         status=PlanStatus.APPROVED.value, reason=f"monitor {q.monitor.id}", author_key=None,
         approvals_required=0, requester_may_approve=True, created_at=now)
         for g, q in zip(goal_of, runnable, strict=True)])
     version_of = [version_ids[plan_ids[g]] for g in goal_of]
     run_ids = await _insert(session, RunRow, "plan_version_id", [dict(
-        goal_id=g, plan_version_id=v, status=RunStatus.QUEUED.value, claimed_by=None, lease_until=None,
+        team_key=q.monitor.team_key, goal_id=g, plan_version_id=v, status=RunStatus.QUEUED.value, claimed_by=None, lease_until=None,
         error="", failed_step=None, created_at=now, started_at=None, finished_at=None)
-        for g, v in zip(goal_of, version_of, strict=True)])
+        for g, v, q in zip(goal_of, version_of, runnable, strict=True)])
     await _insert(session, StepRow, None, [dict(
-        plan_version_id=v, position=n, step_id=step.id, action=step.action, args=step.args,
+        team_key=q.monitor.team_key, plan_version_id=v, position=n, step_id=step.id, action=step.action, args=step.args,
         for_each=step.for_each, note=step.note, effect=verdict.effect, verdict=verdict.verdict,
         verdict_reason=verdict.reason, rule=verdict.rule)
         for v, q in zip(version_of, runnable, strict=True)
@@ -125,7 +126,7 @@ async def _queue_firings(session: AsyncSession, batch: list[QueuedFiring]) -> li
     for q in fresh:
         goal_id, run_id = by_item.get(id(q), (None, None))
         firings[id(q)] = MonitorFiringRow(
-            monitor_id=q.monitor.id or 0, scheduled_at=q.scheduled_at, enqueued_at=q.enqueued_at,
+            team_key=q.monitor.team_key, monitor_id=q.monitor.id or 0, scheduled_at=q.scheduled_at, enqueued_at=q.enqueued_at,
             manual=q.manual, goal_id=goal_id, run_id=run_id,
             outcome=FiringOutcome.NO_CREDENTIALS if q.missing else FiringOutcome.QUEUED,
             detail=", ".join(q.missing))

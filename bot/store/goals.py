@@ -78,7 +78,7 @@ async def create_goal(session: AsyncSession, actor: Actor, where: Where, text: s
     """A new goal, or None when this platform event was already seen (a retry)."""
     if event_id is not None and await goal_for_event(session, where.platform, event_id) is not None:
         return None
-    row = GoalRow(requester_key=actor.key, platform=where.platform, team_id=actor.team_id,
+    row = GoalRow(team_key=actor.team_key, requester_key=actor.key, platform=where.platform, team_id=actor.team_id,
                   channel_id=where.channel_id,
                   thread_id=where.thread_id, source_event_id=event_id, text=text,
                   requester_groups=sorted(actor.groups), status=GoalStatus.PLANNING)
@@ -139,7 +139,7 @@ async def add_version(session: AsyncSession, goal: GoalRow, draft: PlanDraft,
     assert goal.id is not None
     plan = await plan_for_goal(session, goal.id)
     if plan is None:
-        plan = PlanRow(goal_id=goal.id, current_version=0)
+        plan = PlanRow(team_key=goal.team_key, goal_id=goal.id, current_version=0)
         session.add(plan)
         await session.flush()
     assert plan.id is not None
@@ -150,7 +150,7 @@ async def add_version(session: AsyncSession, goal: GoalRow, draft: PlanDraft,
         session.add(old)
     plan.current_version += 1
     session.add(plan)
-    version = PlanVersionRow(plan_id=plan.id, version=plan.current_version, summary=draft.summary,
+    version = PlanVersionRow(team_key=goal.team_key, plan_id=plan.id, version=plan.current_version, summary=draft.summary,
                              fingerprint=draft.fingerprint(), status=PlanStatus.PROPOSED,
                              reason=reason, author_key=author_key,
                              approvals_required=approvals_required,
@@ -161,7 +161,7 @@ async def add_version(session: AsyncSession, goal: GoalRow, draft: PlanDraft,
     assert version.id is not None
     steps = []
     for position, (step, verdict) in enumerate(zip(draft.steps, verdicts, strict=True), start=1):
-        row = StepRow(plan_version_id=version.id, position=position, step_id=step.id,
+        row = StepRow(team_key=goal.team_key, plan_version_id=version.id, position=position, step_id=step.id,
                       action=step.action, args=step.args, for_each=step.for_each, note=step.note,
                       effect=verdict.effect, verdict=verdict.verdict,
                       verdict_reason=verdict.reason, rule=verdict.rule)
@@ -222,7 +222,7 @@ async def record_decision(session: AsyncSession, version: PlanVersionRow, actor:
     if existing is not None:
         return False
     return await insert_once(session, ApprovalRow(
-        plan_version_id=version.id, approver_key=actor.key, decision=decision,
+        team_key=version.team_key, plan_version_id=version.id, approver_key=actor.key, decision=decision,
         fingerprint=version.fingerprint, groups=sorted(actor.groups)))
 
 

@@ -9,8 +9,6 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from bot.domain import LOCAL_TEAM
-
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores UTC, returns aware UTC on both databases (SQLite would return naive values)."""
@@ -36,7 +34,8 @@ class TeamScoped(SQLModel):
     ``bot.domain.team_key_of``): repositories filter every query on such a table by
     ``team_key``, and ``tests/store/test_team_scoping.py`` refuses one that does not."""
 
-    team_key: str = Field(default=LOCAL_TEAM, max_length=200, index=True)
+    # "" until the session's team stamps it (bot/store/team_scope.py)
+    team_key: str = Field(default="", max_length=200, index=True)
 
 
 def team_tables() -> list[str]:

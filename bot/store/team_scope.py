@@ -1,0 +1,114 @@
+"""A session belongs to one team, or says it works across teams.
+
+A team (``platform:team_id``, :func:`bot.domain.team_key_of`) is the unit of isolation. Every
+table whose rows belong to a team derives from :class:`bot.store.types.TeamScoped` and has
+a ``team_key`` column. A session opened with ``database.session(team=key)``:
+
+- adds ``team_key = key`` to every ORM SELECT, UPDATE and DELETE on such a table, lookups by
+  id (``session.get``) and joins included (SQLAlchemy's ``with_loader_criteria``), so a row of
+  another team is simply not there: a lookup by id returns None, a listing leaves it out, an
+  update changes nothing;
+- stamps new rows with the team, and refuses to write a row of another team.
+
+Work that is about every team by nature (the worker claiming the next queued run, the
+scheduler's sweeps, the vault's key rotation, the operator's CLI over all teams) opens
+``database.session(all_teams=True)`` and says so. ``tests/store/test_team_scoping.py``
+installs a checker that refuses any statement on a team table from a session that declared
+neither, and any SELECT whose SQL lacks the team predicate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from bot.domain import LOCAL_TEAM
+from bot.store.types import TeamScoped
+
+TEAM = "team_key"  # session.info: the one team this session may see
+ALL_TEAMS = "all_teams"  # session.info: True when the session works across teams
+
+
+class OtherTeamsRow(Exception):
+    """A session of one team was about to write a row of another team."""
+
+
+def declare(session: Session, team: str | None, all_teams: bool) -> None:
+    if team is not None and all_teams:
+        raise ValueError("a session is either one team's or all teams', not both")
+    if team is not None:
+        if not team or ":" not in team:
+            raise ValueError(f"a team key is platform:team_id, got {team!r}")
+        session.info[TEAM] = team
+    session.info[ALL_TEAMS] = all_teams
+
+
+def team_of(session: Any) -> str | None:
+    """The team a session (sync or async) belongs to; None when it works across teams."""
+    info = getattr(session, "info", {})
+    team = info.get(TEAM)
+    return team if isinstance(team, str) else None
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _only_this_team(state: ORMExecuteState) -> None:
+    team = state.session.info.get(TEAM)
+    if team is None or not (state.is_select or state.is_update or state.is_delete):
+        return
+    state.statement = state.statement.options(*(
+        with_loader_criteria(cls, cls.team_key == team, include_aliases=True) for cls in _team_classes()))
+
+
+def _team_classes() -> list[Any]:
+    """Every mapped table class with a team (the criteria must name each: the mixin is not
+    mapped); refreshed when a module defining one was imported since."""
+    global _CLASSES
+    found = _subclasses(TeamScoped)
+    if len(found) != len(_CLASSES):
+        _CLASSES = found
+    return _CLASSES
+
+
+def _subclasses(cls: type) -> list[Any]:
+    out: list[Any] = []
+    sub: type
+    for sub in cls.__subclasses__():
+        if getattr(sub, "__table__", None) is not None:
+            out.append(sub)
+        out.extend(_subclasses(sub))
+    return out
+
+
+_CLASSES: list[Any] = []
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_new_rows(session: Session, _context: Any, _instances: Any) -> None:
+    team = session.info.get(TEAM)
+    if team is None:
+        _unscoped(session)
+        return
+    for row in session.new:
+        if isinstance(row, TeamScoped):
+            if not row.team_key or row.team_key == _UNSET:
+                row.team_key = team
+            elif row.team_key != team:
+                raise OtherTeamsRow(f"a {type(row).__name__} of team {row.team_key!r} in a session of {team!r}")
+    for row in session.dirty:
+        if isinstance(row, TeamScoped) and row.team_key != team:
+            raise OtherTeamsRow(f"a {type(row).__name__} moved to team {row.team_key!r} in a session of {team!r}")
+
+
+_UNSET = ""
+
+
+def _unscoped(session: Session) -> None:
+    """A session across teams must name each new row's team; one that declared nothing
+    (code not yet given its team) writes the shell's team, as before teams existed."""
+    for row in session.new:
+        if isinstance(row, TeamScoped) and row.team_key == _UNSET:
+            if session.info.get(ALL_TEAMS):
+                raise OtherTeamsRow(f"a new {type(row).__name__} without a team, in a session across teams")
+            row.team_key = LOCAL_TEAM
