@@ -83,8 +83,10 @@ def with_database(url: str, name: str) -> str:
 
 
 @contextmanager
-def throwaway_database(admin_url: str) -> Iterator[str]:
-    """Create a uniquely named database, yield its URL, drop it afterwards."""
+def throwaway_database(admin_url: str, *, durable: bool = False) -> Iterator[str]:
+    """Create a uniquely named database, yield its URL, drop it afterwards. ``durable``
+    keeps PostgreSQL's default fsync on every commit (benchmarks must pay what production
+    pays); tests skip it."""
     name = f"deputy_test_{uuid.uuid4().hex[:12]}"
 
     async def run(sql: str) -> None:
@@ -95,8 +97,8 @@ def throwaway_database(admin_url: str) -> Iterator[str]:
             await conn.close()
 
     asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    # a test database need not survive a power cut: skip the fsync on every commit
-    asyncio.run(run(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+    if not durable:  # a test database need not survive a power cut: no fsync on every commit
+        asyncio.run(run(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     try:
         yield with_database(admin_url, name)
     finally:
