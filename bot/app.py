@@ -10,9 +10,9 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
 
-from bot.chat.events import ChatEvent
+from bot.chat.events import ChatEvent, TeamEvent
 from bot.core.deputy import Deputy
-from bot.dispatch import dispatch
+from bot.dispatch import dispatch, dispatch_team
 from bot.flow.run_observer import ConversationObserver
 from bot.home import missing_home_files, new_home_note
 from bot.planning import Planner
@@ -26,7 +26,7 @@ from bot.store.migrate import upgrade_if_needed
 from bot.vault import CredentialStore, check_keyring, load_keyring
 from bot.vault.audit_key import AuditKeys
 
-__all__ = ["Deputy", "assemble", "build_app", "dispatcher"]
+__all__ = ["Deputy", "assemble", "build_app", "dispatcher", "team_door"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,11 @@ log = logging.getLogger(__name__)
 def dispatcher(app: Deputy) -> Callable[[ChatEvent], Awaitable[None]]:
     """The one door, bound to ``app``: what an adapter calls with each neutral event."""
     return partial(dispatch, app)
+
+
+def team_door(app: Deputy) -> Callable[[TeamEvent], Awaitable[None]]:
+    """What an adapter calls when Deputy is added to or removed from a team."""
+    return partial(dispatch_team, app)
 
 
 def assemble(settings: Settings, database: Database, registry: Registry, policy: Policy,

@@ -17,11 +17,21 @@ from bot.chat.events import (
     CredentialsSubmitted,
     GoalPosted,
     ModifySubmitted,
+    TeamEvent,
     ThreadReply,
 )
 from bot.chat.replies import Notice
 from bot.errors import DatabaseUnavailable, DeputyError
-from bot.flow import approvals, buttons, connections, goals, management_commands, secret_guard
+from bot.flow import (
+    approvals,
+    buttons,
+    connections,
+    goals,
+    management_commands,
+    secret_guard,
+    team_admin,
+    team_lifecycle,
+)
 from bot.store import audit
 
 if TYPE_CHECKING:
@@ -35,6 +45,10 @@ async def dispatch(app: Deputy, event: ChatEvent) -> None:
         if secret_guard.holds_secret(event):
             await _refuse_secret(app, event)
             return
+        admitted = await team_admin.admit(app, event)
+        if admitted is None:
+            return  # the team is disabled or archived; the person was told
+        event = admitted
         match event:
             case GoalPosted():
                 await goals.on_goal(app, event)
@@ -57,6 +71,11 @@ async def dispatch(app: Deputy, event: ChatEvent) -> None:
         await _tell(app, event, Notice(
             f"Something went wrong on our side (ref {ref}); nothing was run. Please try again.",
             tone="error"))
+
+
+async def dispatch_team(app: Deputy, event: TeamEvent) -> None:
+    """Deputy added to or removed from a team (bot.flow.team_lifecycle)."""
+    await team_lifecycle.on_team_event(app, event)
 
 
 async def _refuse_secret(app: Deputy, event: ChatEvent) -> None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bot.adapters.front_door import FrontDoor
-from bot.app import Deputy, build_app, dispatcher
+from bot.app import Deputy, build_app, dispatcher, team_door
 from bot.console import add_console_routes
 from bot.errors import SettingsError
 from bot.execution.worker import Worker
@@ -159,7 +159,7 @@ def _start_discord(deputy: Deputy, tasks: list[asyncio.Task[None]],
     from bot.adapters.discord.settings import DiscordSettings
 
     discord_settings = DiscordSettings.from_settings(deputy.settings)
-    client, port = build_discord(discord_settings, dispatcher(deputy))
+    client, port = build_discord(discord_settings, dispatcher(deputy), team_door(deputy))
     deputy.attach(port)
 
     async def run() -> None:

@@ -2,7 +2,8 @@
 
 A command is a known word alone ("help", "status", "monitors"), a known word and one
 argument ("cancel 12", "connect crm"), "monitor VERB ID" or "monitor schedule ID WHEN", and the memory commands ("remember …",
-"forget 3", "memories", "what do you remember about Acme", "when did we last meet Initech?").
+"forget 3", "memories", "what do you remember about Acme", "when did we last meet Initech?"),
+and the team's settings ("setup", "admin", "setup digest #finance").
 Anything else is a goal, so
 "connect Anna with the Acme team" and "remember to call Ana" stay goals.
 """
@@ -18,6 +19,10 @@ _RECALL = re.compile(r"^what\s+do\s+you\s+remember(?:\s+about\s+(?P<topic>.+?))?
 _LAST = re.compile(r"^when\s+did\s+(?:we|you)\s+last\s+(?P<what>(?:meet|book|remind|invoice|email|call)\b.*?)\s*\??$",
                    re.I)
 MONITOR_VERBS = frozenset({"approve", "reject", "pause", "resume", "run", "delete"})
+# the team's settings, for its administrators: "setup", "admin", "setup role finance <@&1>",
+# "setup digest <#2>", "setup timezone Europe/Paris" ("setup the room for Friday" is a goal)
+TEAM_COMMANDS = frozenset({"setup", "admin"})
+TEAM_SETTINGS = {"role": 4, "digest": 3, "timezone": 3}
 
 
 def _argument_fits(name: str, argument: str) -> bool:
@@ -37,6 +42,8 @@ def parse_command(text: str) -> tuple[str, str] | None:
         return name, ""
     if len(words) == 2 and name in ARGUMENT_COMMANDS and _argument_fits(name, words[1]):
         return name, words[1]
+    if name in TEAM_COMMANDS and (len(words) == 1 or TEAM_SETTINGS.get(words[1].lower()) == len(words)):
+        return name, " ".join(words[1:])
     recall = _RECALL.match(" ".join(words))
     if recall:
         return "memories", (recall.group("topic") or "").strip()

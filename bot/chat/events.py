@@ -88,3 +88,26 @@ class CredentialsSubmitted:
 
 ChatEvent = (GoalPosted | ThreadReply | ButtonPressed | ModifySubmitted | CommandInvoked
              | CredentialsSubmitted)
+
+
+@dataclass(frozen=True)
+class TeamJoined:
+    """Deputy was added to a team (a Discord guild joined, a workspace installed), or the
+    platform says at start-up that it is there. ``joined`` is False for the latter."""
+
+    platform: str
+    team_id: str
+    name: str = ""
+    joined: bool = True
+
+
+@dataclass(frozen=True)
+class TeamRemoved:
+    """Deputy was removed from a team (GUILD_DELETE of a guild that is not merely down,
+    the app uninstalled): its data is archived."""
+
+    platform: str
+    team_id: str
+
+
+TeamEvent = TeamJoined | TeamRemoved

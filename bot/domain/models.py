@@ -83,6 +83,11 @@ class Actor(BaseModel):
     timezone: str = "UTC"
     # the platform groups the person is in (Slack user groups, Discord roles mapped by name)
     groups: frozenset[str] = frozenset()
+    # the platform role ids the person holds (Discord), mapped to groups by the team's settings
+    roles: frozenset[str] = frozenset()
+    # an administrator of the team on its platform (Slack is_admin/is_owner, Discord Manage
+    # Server): may change the team's settings in chat (`setup`, `admin`)
+    admin: bool = False
 
     @property
     def key(self) -> str:

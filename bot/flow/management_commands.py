@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from bot.chat.events import CommandInvoked
 from bot.chat.replies import ConnectForm, Notice
 from bot.domain import GoalStatus, PlanStatus, RunStatus
-from bot.flow import connections, episode_commands, memory_commands, monitor_commands
+from bot.flow import connections, episode_commands, memory_commands, monitor_commands, team_admin
 from bot.store import audit, goals, runs
 
 if TYPE_CHECKING:
@@ -23,7 +23,8 @@ Then use the buttons on the plan (Approve / Modify / Reject).
 Commands: help · status (your open goals) · cancel GOAL_ID
 Monitors: say “every Monday at 9 list the overdue invoices to #finance” · monitors (this channel's) · monitor approve|pause|resume|run|delete ID
 Memory: remember that OUR STANDUPS ARE 15 MINUTES (for me: / for the team: to scope it) · memories · what do you remember about X · forget ID · when did we last meet X?
-Accounts: connect INTEGRATION (asks privately, never in the channel) · connections · disconnect INTEGRATION"""
+Accounts: connect INTEGRATION (asks privately, never in the channel) · connections · disconnect INTEGRATION
+Team admins: setup (or admin) shows this team's settings · setup role GROUP @Role · setup digest #channel · setup timezone ZONE"""
 
 
 async def on_command(app: Deputy, event: CommandInvoked) -> None:
@@ -50,6 +51,8 @@ async def on_command(app: Deputy, event: CommandInvoked) -> None:
         reply = await memory_commands.on_memory_command(app, event)
     elif name == "last":
         reply = await episode_commands.when_last(app, event)
+    elif name in ("setup", "admin"):
+        reply = await team_admin.on_team_command(app, event)
     else:
         reply = Notice(f"I don't know the command {event.name!r}. Try `help`.", tone="warning")
     await port.post_private(event.where, event.actor, reply)

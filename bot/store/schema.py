@@ -20,6 +20,7 @@ TABLE_MODULES = (
     "bot.store.reminders",
     "bot.store.autopilot_records",
     "bot.store.team_policies",
+    "bot.store.teams",
 )
 
 

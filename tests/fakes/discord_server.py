@@ -41,6 +41,7 @@ from tests.fakes.discord_limits import (
 JSON = "application/json"  # discord.py parses a body only with exactly this content type
 EPOCH = "2026-11-27T10:00:00.000000+00:00"
 ADMIN = str(1 << 3)
+EVERYONE = "3072"  # VIEW_CHANNEL | SEND_MESSAGES
 ANSWER_SECONDS = 3.0  # an interaction must be answered within 3 s of being sent
 TOKEN_SECONDS = 15 * 60  # its token takes follow-ups for 15 minutes
 MAX_FILES = 10
@@ -98,6 +99,10 @@ class FakeDiscord:
     resumes: int = 0
     commands: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)  # attachment id → the bytes sent
+    # guilds joined after the first (join_guild): id → {name, owner, roles, member_roles}
+    guilds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    removed_guilds: set[str] = field(default_factory=set)  # the bot was removed (GUILD_DELETE)
+    admins: set[str] = field(default_factory=set)  # people with Manage Server (the owner has all)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1200000000000000000)
@@ -187,7 +192,8 @@ class FakeDiscord:
                 self.intents = int(payload["d"]["intents"])
                 self._socket = ws
                 await self._send("READY", self._ready())
-                await self._send("GUILD_CREATE", self._guild())
+                for guild_id in self._present_guilds():
+                    await self._send("GUILD_CREATE", self._guild(guild_id))
                 self._connected.set()
             elif op == 6:
                 self.resumes += 1
@@ -201,11 +207,14 @@ class FakeDiscord:
         self._seq += 1
         await self._socket.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
 
+    def _present_guilds(self) -> list[str]:
+        return [g for g in [self.guild_id, *self.guilds] if g not in self.removed_guilds]
+
     def _ready(self) -> dict[str, Any]:
         return {
             "v": 10,
             "user": self.bot,
-            "guilds": [{"id": self.guild_id, "unavailable": True}],
+            "guilds": [{"id": g, "unavailable": True} for g in self._present_guilds()],
             "session_id": "fake-session",
             "resume_gateway_url": self.gateway_url,
             "shard": [0, 1],
@@ -213,10 +222,25 @@ class FakeDiscord:
             "private_channels": [],
         }
 
-    def _member(self, name: str) -> dict[str, Any]:
+    def guild_of(self, channel_id: str) -> str:
+        return str(self.channels[channel_id].get("guild_id") or self.guild_id)
+
+    def _roles_of(self, name: str, guild_id: str | None) -> list[str]:
+        if guild_id not in self.guilds:  # the first guild, or one a test only names
+            return self.member_roles[name]
+        return list(self.guilds[guild_id]["member_roles"].get(name, []))
+
+    def permissions_of(self, name: str, guild_id: str | None = None) -> str:
+        """A member's permissions as an interaction carries them: everything for the owner and
+        for admins (ADMINISTRATOR), the @everyone role's (view, send) for everyone else."""
+        guild = guild_id or self.guild_id
+        owner = self.guilds[guild]["owner"] if guild in self.guilds else "alice"
+        return ADMIN if name == owner or name in self.admins else EVERYONE
+
+    def _member(self, name: str, guild_id: str | None = None) -> dict[str, Any]:
         return {
             "user": self.people[name],
-            "roles": self.member_roles[name],
+            "roles": self._roles_of(name, guild_id),
             "joined_at": EPOCH,
             "deaf": False,
             "mute": False,
@@ -224,14 +248,17 @@ class FakeDiscord:
             "nick": None,
         }
 
-    def _member_by_id(self, user_id: str) -> dict[str, Any]:
+    def _member_by_id(self, user_id: str, guild_id: str | None = None) -> dict[str, Any]:
         (name,) = [n for n, u in self.people.items() if u["id"] == user_id]
-        return self._member(name)
+        return self._member(name, guild_id)
 
-    def _guild(self) -> dict[str, Any]:
-        everyone: dict[str, Any] = {"id": self.guild_id, "name": "@everyone", "permissions": "3072"}
+    def _guild(self, guild_id: str | None = None) -> dict[str, Any]:
+        guild_id = guild_id or self.guild_id
+        extra = self.guilds.get(guild_id)
+        role_ids = extra["roles"] if extra else self.roles
+        everyone: dict[str, Any] = {"id": guild_id, "name": "@everyone", "permissions": EVERYONE}
         roles: list[dict[str, Any]] = [everyone] + [
-            {"id": rid, "name": name, "permissions": "0"} for name, rid in self.roles.items()
+            {"id": rid, "name": name, "permissions": "0"} for name, rid in role_ids.items()
         ]
         for position, role in enumerate(roles):
             role.update(
@@ -245,16 +272,18 @@ class FakeDiscord:
             "mute": False,
             "flags": 0,
         }
+        people = list(extra["member_roles"]) if extra else list(self.people)
+        channels = [c for c in self.channels.values() if self.guild_of(c["id"]) == guild_id]
         return {
-            "id": self.guild_id,
-            "name": "Acme",
+            "id": guild_id,
+            "name": extra["name"] if extra else "Acme",
             "icon": None,
-            "owner_id": self.people["alice"]["id"],
+            "owner_id": self.people[extra["owner"] if extra else "alice"]["id"],
             "roles": roles,
-            "channels": [c for c in self.channels.values() if c["type"] == 0],
-            "threads": [c for c in self.channels.values() if c["type"] == 11],
-            "members": [self._member(n) for n in self.people] + [bot_member],
-            "member_count": len(self.people) + 1,
+            "channels": [c for c in channels if c["type"] == 0],
+            "threads": [c for c in channels if c["type"] == 11],
+            "members": [self._member(n, guild_id) for n in people] + [bot_member],
+            "member_count": len(people) + 1,
             "large": False,
             "unavailable": False,
             "features": [],
@@ -268,6 +297,40 @@ class FakeDiscord:
             "preferred_locale": "en-US",
             "joined_at": EPOCH,
         }
+
+    # ---- guilds joined and left -------------------------------------------------------
+
+    async def join_guild(self, name: str, members: dict[str, list[str]], owner: str,
+                         roles: tuple[str, ...] = ("finance", "staff")) -> dict[str, str]:
+        """The bot is added to another guild (its own roles, one text channel, ``members``:
+        person → role names, people added as needed). Discord then sends GUILD_CREATE without
+        ``unavailable``, which discord.py reports as a join. Returns ids: guild, channel and
+        each role by name."""
+        guild_id, channel_id = self.new_id(), self.new_id()
+        role_ids = {role: self.new_id() for role in roles}
+        for person in members:
+            if person not in self.people:
+                self.people[person] = user(self.new_id(), person)
+                self.member_roles[person] = []
+        self.guilds[guild_id] = {"name": name, "owner": owner, "roles": role_ids, "member_roles": {
+            person: [role_ids[r] for r in held] for person, held in members.items()}}
+        self.channels[channel_id] = {**self.channels[self.channel_id], "id": channel_id,
+                                     "guild_id": guild_id, "name": "general"}
+        payload = self._guild(guild_id)
+        del payload["unavailable"]
+        await self._send("GUILD_CREATE", payload)
+        return {"guild": guild_id, "channel": channel_id, **role_ids}
+
+    async def remove_guild(self, guild_id: str) -> None:
+        """The bot is kicked (or the guild deleted): GUILD_DELETE without ``unavailable``.
+        From then on its channels answer 403 Missing Access, as Discord's do."""
+        self.removed_guilds.add(guild_id)
+        await self._send("GUILD_DELETE", {"id": guild_id})
+
+    async def guild_outage(self, guild_id: str) -> None:
+        """A Discord outage for one guild: GUILD_DELETE with ``unavailable: true`` (the bot
+        is still in it)."""
+        await self._send("GUILD_DELETE", {"id": guild_id, "unavailable": True})
 
     async def wait_connected(self, within: float = 5) -> None:
         await asyncio.wait_for(self._connected.wait(), within)
@@ -288,7 +351,7 @@ class FakeDiscord:
         author = self.people[name]
         mentions = [self.bot] if f"<@{self.bot['id']}>" in content else []
         message = self._message(channel_id, author, {"content": content}, mentions=mentions)
-        member = {k: v for k, v in self._member(name).items() if k != "user"}
+        member = {k: v for k, v in self._member(name, self.guild_of(channel_id)).items() if k != "user"}
         await self._send("MESSAGE_CREATE", {**message, "member": member})
         return message
 
@@ -305,7 +368,7 @@ class FakeDiscord:
             "id": self.commands[0]["id"] if self.commands else self.new_id(),
             "name": "deputy",
             "type": 1,
-            "guild_id": self.guild_id,
+            "guild_id": self.guild_of(channel_id or self.channel_id),
             "options": [{"name": "goal", "type": 3, "value": goal}],
         }
         return await self._interact(name, 2, data, channel_id or self.channel_id)
@@ -339,7 +402,7 @@ class FakeDiscord:
         guild_id: str | None = None,
     ) -> str:
         interaction_id = self.new_id()
-        guild = guild_id or self.guild_id
+        guild = guild_id or self.guild_of(channel_id)
         payload: dict[str, Any] = {
             "id": interaction_id,
             "application_id": self.app_id,
@@ -348,7 +411,7 @@ class FakeDiscord:
             "guild_id": guild,
             "channel_id": channel_id,
             "channel": self.channels[channel_id],
-            "member": {**self._member(name), "permissions": ADMIN},
+            "member": {**self._member(name, guild), "permissions": self.permissions_of(name, guild)},
             "token": f"token-{interaction_id}",
             "version": 1,
             "app_permissions": ADMIN,
@@ -417,11 +480,14 @@ class FakeDiscord:
                 return self._json({"message": "401: Unauthorized", "code": 0}, 401)
         parts = path.strip("/").split("/")
         route = (request.method, *[p if p.isdigit() is False else "#" for p in parts])
+        if parts[0] == "channels" and parts[1] in self.channels and (
+                self.guild_of(parts[1]) in self.removed_guilds):
+            return self._json({"message": "Missing Access", "code": 50001}, 403)
         handler = {
             ("GET", "users", "@me"): lambda: self.bot,
             ("GET", "oauth2", "applications", "@me"): self._application,
             ("GET", "channels", "#"): lambda: self.channels[parts[1]],
-            ("GET", "guilds", "#", "members", "#"): lambda: self._member_by_id(parts[3]),
+            ("GET", "guilds", "#", "members", "#"): lambda: self._member_by_id(parts[3], parts[1]),
             ("PUT", "applications", "#", "commands"): lambda: self._sync(body),
             ("POST", "channels", "#", "messages"): lambda: self._message(parts[1], self.bot, body, files=files),
             ("PATCH", "channels", "#", "messages", "#"): lambda: self._edit(parts[3], body),
@@ -503,7 +569,7 @@ class FakeDiscord:
         message = {
             "id": self.new_id(),
             "channel_id": channel_id,
-            "guild_id": self.guild_id,
+            "guild_id": self.guild_of(channel_id),
             "author": author,
             "content": body.get("content") or "",
             "timestamp": EPOCH,
@@ -542,7 +608,7 @@ class FakeDiscord:
         thread = {
             "id": thread_id,
             "type": 11,
-            "guild_id": self.guild_id,
+            "guild_id": self.guild_of(parent_id),
             "parent_id": parent_id,
             "owner_id": self.bot["id"],
             "name": body["name"],

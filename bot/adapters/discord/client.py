@@ -6,22 +6,33 @@ are answered by interactions.py, whose client this one extends.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 import discord
 from discord import app_commands
 
-from bot.chat.events import CommandInvoked, GoalPosted, ThreadReply
+from bot.chat.events import (
+    CommandInvoked,
+    GoalPosted,
+    TeamEvent,
+    TeamJoined,
+    TeamRemoved,
+    ThreadReply,
+)
 from bot.flow.secret_guard import looks_like_secret
 
 from . import connect
 from .components import DeputyButton
 from .interactions import HELP, Dispatch, InteractionClient
-from .port import DiscordPort, RecentInteractions
+from .port import PLATFORM, DiscordPort, RecentInteractions
 from .render import defang
 from .settings import DiscordSettings
 from .translate import where_of
 
-__all__ = ["HELP", "DeputyClient", "Dispatch", "build_discord", "deputy_intents", "run_discord"]
+__all__ = ["HELP", "DeputyClient", "Dispatch", "TeamDoor", "build_discord", "deputy_intents", "run_discord"]
+
+# the core's door for guilds joined and left (bot.app.team_door); None: not reported
+TeamDoor = Callable[[TeamEvent], Awaitable[None]]
 
 _MENTION = re.compile(r"<@!?(\d+)>")
 
@@ -34,7 +45,8 @@ def deputy_intents() -> discord.Intents:
 
 class DeputyClient(InteractionClient):
     def __init__(
-        self, settings: DiscordSettings, dispatch: Dispatch, interactions: RecentInteractions
+        self, settings: DiscordSettings, dispatch: Dispatch, interactions: RecentInteractions,
+        teams: TeamDoor | None = None,
     ) -> None:
         super().__init__(
             settings, dispatch, interactions,
@@ -43,6 +55,7 @@ class DeputyClient(InteractionClient):
             allowed_mentions=discord.AllowedMentions.none(),
         )
         connect.guard_gateway_log()
+        self.teams = teams
         self.tree = app_commands.CommandTree(self)
 
     async def setup_hook(self) -> None:
@@ -57,6 +70,25 @@ class DeputyClient(InteractionClient):
 
         if self.settings.discord_sync_commands:
             await self.tree.sync()
+
+    # ---- guilds ---------------------------------------------------------------------
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Added to a guild: its team starts with the defaults (or is active again)."""
+        await self._team_event(TeamJoined(PLATFORM, str(guild.id), guild.name))
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """A guild Deputy is in, at start-up or after an outage: make sure its team exists."""
+        await self._team_event(TeamJoined(PLATFORM, str(guild.id), guild.name, joined=False))
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """GUILD_DELETE of a guild that is not merely unavailable: Deputy was removed (or the
+        guild deleted). discord.py reports an outage as on_guild_unavailable instead."""
+        await self._team_event(TeamRemoved(PLATFORM, str(guild.id)))
+
+    async def _team_event(self, event: TeamEvent) -> None:
+        if self.teams is not None:
+            await self.teams(event)
 
     # ---- messages -------------------------------------------------------------------
 
@@ -108,17 +140,18 @@ class DeputyClient(InteractionClient):
         return _MENTION.sub(lambda m: "" if m[1] == my_id else m[0], content).strip()
 
 def build_discord(
-    settings: DiscordSettings, dispatch: Dispatch
+    settings: DiscordSettings, dispatch: Dispatch, teams: TeamDoor | None = None
 ) -> tuple[DeputyClient, DiscordPort]:
-    """The client to run and the port to attach to the core, sharing what they must."""
+    """The client to run and the port to attach to the core, sharing what they must;
+    ``teams`` hears of guilds joined and left (bot.app.team_door)."""
     interactions = RecentInteractions()
-    client = DeputyClient(settings, dispatch, interactions)
+    client = DeputyClient(settings, dispatch, interactions, teams)
     return client, DiscordPort(client, interactions, client.connect_forms)
 
 
-async def run_discord(settings: DiscordSettings, dispatch: Dispatch) -> None:
+async def run_discord(settings: DiscordSettings, dispatch: Dispatch, teams: TeamDoor | None = None) -> None:
     """Connect and serve until cancelled (``deputy discord``). The port must be attached
     to the core before events arrive, hence :func:`build_discord` for callers that need it."""
-    client, _ = build_discord(settings, dispatch)
+    client, _ = build_discord(settings, dispatch, teams)
     async with client:
         await client.start(settings.token.get_secret_value())

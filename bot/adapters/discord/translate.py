@@ -15,17 +15,28 @@ from .roles import groups_for_roles
 
 
 def actor_of(user: discord.User | discord.Member, guild_id: int, role_groups: Mapping[str, str]) -> Actor:
-    # model_validate, not Actor(...): ``groups`` is dropped by pydantic until the core's
-    # Actor declares it (docs/discord.md); then policy sees the member's Discord roles
-    return Actor.model_validate(
-        {
-            "platform": PLATFORM,
-            "team_id": str(guild_id),
-            "user_id": str(user.id),
-            "display_name": user.display_name,
-            "groups": member_groups(user, role_groups),
-        }
+    """The member as the core's Actor: groups from ``role_groups`` (the deployment's default
+    map; a guild with its own map in its team settings has it applied by the core to
+    ``roles``), and ``admin`` when the member may manage the server."""
+    roles = frozenset(str(role.id) for role in user.roles) if isinstance(user, discord.Member) else frozenset()
+    return Actor(
+        platform=PLATFORM,
+        team_id=str(guild_id),
+        user_id=str(user.id),
+        display_name=user.display_name,
+        groups=member_groups(user, role_groups),
+        roles=roles,
+        admin=manages_server(user),
     )
+
+
+def manages_server(user: discord.User | discord.Member) -> bool:
+    """Manage Server (or Administrator): from the permissions an interaction carries, else
+    from the member's roles in the cached guild (the owner has every permission)."""
+    if not isinstance(user, discord.Member):
+        return False
+    permissions = user.resolved_permissions or user.guild_permissions
+    return permissions.manage_guild or permissions.administrator
 
 
 def member_groups(user: discord.User | discord.Member, role_groups: Mapping[str, str]) -> frozenset[str]:

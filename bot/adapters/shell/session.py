@@ -42,8 +42,9 @@ Act as someone else (for approvals): as NAME: approve"""
 
 
 def local_actor(name: str, timezone: str = "UTC") -> Actor:
+    # whoever runs the shell runs Deputy: an admin of its one team (shell:local)
     return Actor(platform="shell", team_id="local", user_id=name.lower(), display_name=name,
-                 timezone=timezone)
+                 timezone=timezone, admin=True)
 
 
 async def known_shell_person(app: Deputy, name: str) -> bool:

@@ -94,6 +94,8 @@ class ActorDirectory:
         actor = Actor(
             platform=PLATFORM, team_id=team_id, user_id=user_id,
             display_name=str(name), timezone=self._timezone(user.get("tz")),
+            # workspace admins and owners administer Deputy for the team (setup, admin)
+            admin=bool(user.get("is_admin") or user.get("is_owner")),
         )
         self._known[key] = actor
         if len(self._known) > self._size:

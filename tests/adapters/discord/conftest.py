@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 from pydantic import SecretStr
 
-from bot.adapters.discord.client import DeputyClient, Dispatch, build_discord
+from bot.adapters.discord.client import DeputyClient, Dispatch, TeamDoor, build_discord
 from bot.adapters.discord.port import DiscordPort
 from bot.adapters.discord.settings import DiscordSettings
 from bot.chat.events import ChatEvent
@@ -63,10 +63,11 @@ def settings_for(fake: FakeDiscord) -> DiscordSettings:
 
 
 async def connect(
-    fake: FakeDiscord, dispatch: Dispatch, settings: DiscordSettings | None = None
+    fake: FakeDiscord, dispatch: Dispatch, settings: DiscordSettings | None = None,
+    teams: TeamDoor | None = None,
 ) -> Running:
     recorder = dispatch if isinstance(dispatch, Recorder) else Recorder()
-    client, port = build_discord(settings or settings_for(fake), dispatch)
+    client, port = build_discord(settings or settings_for(fake), dispatch, teams)
     task = asyncio.create_task(client.start(fake.token))
     # discord.py waits guild_ready_timeout (2 s) for more GUILD_CREATEs before on_ready;
     # events flow before that, so tests start once the guild is in the cache
