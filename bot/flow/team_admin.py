@@ -69,7 +69,7 @@ async def on_team_command(app: Deputy, event: CommandInvoked) -> Notice:
             before = dict(row.settings)
             await teams.set_settings(session, row, team_settings.changed(
                 row.platform, row.settings, words[0], words[1:]))
-            await audit.append(session, "team_settings", actor_key=event.actor.key,
+            await audit.append(session, "team_settings", actor_key=event.actor.key, team_key=key,
                                data={"team": key, "before": before, "after": row.settings})
         lines = team_settings.describe(row.platform, row.settings)
         name, status = row.name or key, row.status

@@ -51,8 +51,8 @@ async def joined(app: Deputy, key: str, name: str, *, rejoined: bool) -> None:
         if revived:
             await teams.set_status(session, row, TeamStatus.ACTIVE)
         if created or revived:
-            await audit.append(session, "team_joined", data={"team": key, "name": name,
-                                                             "again": revived})
+            await audit.append(session, "team_joined", team_key=key,
+                               data={"team": key, "name": name, "again": revived})
 
 
 async def archive(app: Deputy, key: str, *, why: str) -> Archived:
@@ -72,6 +72,6 @@ async def archive(app: Deputy, key: str, *, why: str) -> Archived:
         for monitor in paused:
             monitor.status = MonitorStatus.PAUSED
             await monitors.touch(session, monitor, reschedule=True)
-        await audit.append(session, "team_archived", data={
+        await audit.append(session, "team_archived", team_key=key, data={
             "team": key, "why": why, "runs_cancelled": cancelled, "monitors_paused": len(paused)})
     return Archived(key, cancelled, len(paused))

@@ -20,6 +20,8 @@ async def seed_team(db: Database, key: str, name: str = "") -> None:
         goal = await goals.create_goal(session, actor, Where(platform=platform, channel_id="C1"),
                                        f"invoice Acme for {key}", None)
         assert goal is not None
+        goal.team_key = key  # what create_goal will stamp once goals are filtered by team
+        session.add(goal)
         await add_memory(session, MemoryRow(team_key=key, scope="team", subject="standups",
                                             text=f"standups of {key} are 15 minutes", taught_by=actor.key))
         await episodes.record(session, EpisodeRow(run_id=abs(hash(key)) % 10_000_000, goal_id=goal.id or 0,
