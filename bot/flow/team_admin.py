@@ -40,7 +40,7 @@ def key_of(event: ChatEvent) -> str:
 async def admit(app: Deputy, event: ChatEvent) -> ChatEvent | None:
     """The event as the core should see it, or None when the team may not use Deputy (the
     person was told why)."""
-    async with app.database.session() as session:
+    async with app.database.session(team=key_of(event)) as session:
         row = await teams.get(session, key_of(event))
     if row is None:
         return event  # a team Deputy keeps no row for: active, the deployment's defaults
@@ -63,7 +63,7 @@ async def on_team_command(app: Deputy, event: CommandInvoked) -> Notice:
         return Notice(NOT_ADMIN, tone="warning")
     words = event.argument.split()
     key = key_of(event)
-    async with app.database.session() as session:
+    async with app.database.session(team=key) as session:
         row, _ = await teams.ensure(session, key)
         if words:
             before = dict(row.settings)

@@ -45,7 +45,7 @@ async def on_team_event(app: Deputy, event: TeamEvent) -> None:
 async def joined(app: Deputy, key: str, name: str, *, rejoined: bool) -> None:
     """The team's row, created with the defaults; an archived team added again is active
     again (its cancelled runs stay cancelled, its paused monitors paused)."""
-    async with app.database.session() as session:
+    async with app.database.session(team=key) as session:
         row, created = await teams.ensure(session, key, name)
         revived = rejoined and row.status == TeamStatus.ARCHIVED
         if revived:
@@ -57,7 +57,9 @@ async def joined(app: Deputy, key: str, name: str, *, rejoined: bool) -> None:
 
 async def archive(app: Deputy, key: str, *, why: str) -> Archived:
     """Archive one team: status, runs, monitors, in one transaction."""
-    async with app.database.session() as session:
+    # across teams on purpose: team_work finds the team's runs by their goal's team and its
+    # monitors by their owner's key, explicitly, whatever team_key older rows were stamped with
+    async with app.database.session(all_teams=True) as session:
         row, _ = await teams.ensure(session, key)
         await teams.set_status(session, row, TeamStatus.ARCHIVED)
         cancelled = 0

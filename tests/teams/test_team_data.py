@@ -10,13 +10,14 @@ import pytest
 from bot.store import team_data, teams
 from bot.store.database import Database
 from bot.store.teams import TeamStatus
+from tests.support.team_checker import TeamChecker
 from tests.teams.seed import seed_team
 
 A, B = "discord:1100000000000000002", "slack:T0B"
 
 
 async def _counts(db: Database, key: str) -> dict[str, int]:
-    async with db.session() as session:
+    async with db.session(team=key) as session:
         return {t: n for t, n in (await team_data.counts(session, key)).items() if n}
 
 
@@ -37,21 +38,21 @@ async def test_a_team_row_is_made_once_keeps_its_settings_and_changes_status(dat
             await teams.ensure(session, "acme")
 
 
-async def test_counts_export_and_delete_touch_one_team_only(database: Database) -> None:
+async def test_counts_export_and_delete_touch_one_team_only(database: Database, team_checked: TeamChecker) -> None:
     await seed_team(database, A, "Acme")
     await seed_team(database, B, "Globex")
     expected = {"actors": 1, "goals": 1, "memories": 1, "episodes": 1, "autopilot_trust": 1, "teams": 1}
     assert await _counts(database, A) == expected
     assert await _counts(database, B) == expected
 
-    async with database.session() as session:
+    async with database.session(team=A) as session:
         lines = [json.loads(line) async for line in team_data.export_lines(session, A)]
     assert lines[0]["table"] == "teams" and lines[0]["row"]["key"] == A
     assert sorted({line["table"] for line in lines}) == sorted(expected)
     assert B not in json.dumps(lines) and "Globex" not in json.dumps(lines)
     assert any(line["row"].get("text") == f"standups of {A} are 15 minutes" for line in lines)
 
-    async with database.session() as session:
+    async with database.session(team=A) as session:
         deleted = await team_data.delete_all(session, A)
     assert {t: n for t, n in deleted.items() if n} == expected
     assert list(deleted)[-1] == "teams"  # the team's own row last
