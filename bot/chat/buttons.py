@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# "accept": accept a thread suggestion; its id stands in the version's place
-ACTIONS = ("approve", "reject", "modify", "undo", "accept", "monitor-approve", "monitor-reject")
+# "accept": accept a thread suggestion; its id stands in the version's place. The memory
+# buttons have plan 0 and the proposal's (or the memory's) id in the version's place.
+ACTIONS = ("approve", "reject", "modify", "undo", "accept", "monitor-approve", "monitor-reject",
+           "memory-remember", "memory-no", "memory-forget")
 PREFIX = "deputy"
 
 
@@ -42,3 +44,9 @@ def parse_button(raw: str) -> ButtonId:
 def monitor_button(monitor_id: int, verb: str) -> ButtonId:
     """A button on a monitor proposal: plan 0, "version" = the monitor's id."""
     return ButtonId(0, monitor_id, f"monitor-{verb}")
+
+
+def memory_button(number: int, action: str) -> ButtonId:
+    """[Remember] / [No] on a memory proposal (``number``: the proposal's id), or [Forget] on a
+    card's "Using:" line (``number``: the memory's id): plan 0, "version" = that id."""
+    return ButtonId(0, number, f"memory-{action}")

@@ -82,6 +82,8 @@ class Notice:
     # what the audit log keeps of it, when ``text`` quotes a memory (personal data that
     # `deputy memory forget --person` must be able to erase); None keeps ``text``
     audit_text: str | None = None
+    # e.g. [Remember] [No] on a memory proposal; adapters render them as on a card
+    buttons: tuple[Button, ...] = ()
 
 
 @dataclass(frozen=True)

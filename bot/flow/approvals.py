@@ -19,6 +19,7 @@ from bot.flow.card_refresh import refresh_card, start_run
 from bot.flow.connections import missing_connections
 from bot.flow.edits import apply_edits
 from bot.flow.membership import outsider_reason
+from bot.flow.memory_offers import after_modify
 from bot.flow.proposals import propose
 from bot.planning.validation import validate_plan
 from bot.policy import PlanRequirement
@@ -155,6 +156,7 @@ async def on_modify(app: Deputy, event: ModifySubmitted) -> None:
                   author_key=event.actor.key,
                   note=f"Changed from version {event.version} by {event.actor.label}: {changes} "
                        "(earlier approvals no longer count).")
+    await after_modify(app, event, view)  # the same change on two goals: [Remember] [No]?
 
 
 async def _may_modify(app: Deputy, view: PlanView, actor: Actor) -> bool:

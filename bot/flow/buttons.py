@@ -1,5 +1,6 @@
 """What each button on a card does: approve and reject (bot/flow/approvals.py), Undo,
-Accept suggestion, a monitor's buttons, and the hint for Modify. Button ids are parsed only
+Accept suggestion, a monitor's buttons, the hint for Modify, [Forget] on a card's "Using:"
+line and [Remember]/[No] on a memory proposal (bot/flow/memory_offers.py). Button ids are parsed only
 in bot/chat/buttons.py."""
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from bot.chat.events import ButtonPressed, CommandInvoked
 from bot.chat.replies import Notice
 from bot.domain import ApprovalDecision, GoalStatus, PlanDraft, RunStatus, Where
 from bot.flow.approvals import decide, private, requirement_of
+from bot.flow.card_refresh import refresh_card
 from bot.flow.context import planning_context
 from bot.flow.membership import outsider_reason
+from bot.flow.memory_commands import forget
+from bot.flow.memory_offers import on_offer_button
 from bot.flow.monitor_commands import manage_monitor
 from bot.flow.proposals import propose
 from bot.flow.suggestions import ACCEPTED, SUGGESTED
@@ -32,6 +36,12 @@ async def on_button(app: Deputy, event: ButtonPressed) -> None:
         return
     if button.action == "undo":
         await on_undo(app, event, button)
+        return
+    if button.action in ("memory-remember", "memory-no"):
+        await on_offer_button(app, event, button)  # version: the proposal's id
+        return
+    if button.action == "memory-forget":
+        await on_forget(app, event, button.version)  # version: the memory's id
         return
     if button.action.startswith("monitor-"):
         verb = button.action.removeprefix("monitor-")
@@ -138,3 +148,18 @@ async def on_accept(app: Deputy, event: ButtonPressed, plan_id: int, message_id:
                   author_key=author_key,
                   note=f"Changed after {author}'s suggestion “{text[:200]}” "
                        f"(accepted by {event.actor.label}).")
+
+
+async def on_forget(app: Deputy, event: ButtonPressed, memory_id: int) -> None:
+    """[Forget #N] on a card's "Using:" line: `forget N`, with its rules (the author or the
+    policy's memory keepers, and only a memory visible here); the card then says so."""
+    notice = await forget(app, CommandInvoked(actor=event.actor, where=event.where, name="forget",
+                                              argument=str(memory_id), event_id=event.event_id))
+    await app.port(event.where.platform).post_private(event.where, event.actor, notice)  # audited by id
+    if notice.tone != "success":
+        return
+    async with app.database.session() as session:
+        goal = await goals.goal_by_thread(session, event.where)
+        plan = await goals.plan_for_goal(session, goal.id) if goal is not None and goal.id else None
+    if plan is not None and plan.id is not None:
+        await refresh_card(app, plan.id, plan.current_version)

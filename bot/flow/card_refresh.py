@@ -12,6 +12,7 @@ from bot.chat.replies import CardState, PlanCard
 from bot.domain import GoalStatus, PlanStatus
 from bot.flow.addressing import consent_note, requester_label
 from bot.flow.cards import build_card
+from bot.flow.memory_use import using
 from bot.flow.previews import preview_note
 from bot.flow.suggestions import card_extras
 from bot.flow.undo import undo_buttons
@@ -60,11 +61,12 @@ async def current_card(app: Deputy, view: PlanView, note: str = "") -> PlanCard:
     state = _card_state(view.version.status, run.status if run else None)
     requester = await requester_label(app, view.goal.requester_key)
     suggestion, accept = await card_extras(app, view)
-    lines = [await consent_note(app, view), note or await preview_note(app, view.version.id), suggestion]
+    used, forget = await using(app, view)  # the memories that shaped it, on every redraw
+    lines = [used, await consent_note(app, view), note or await preview_note(app, view.version.id), suggestion]
     return build_card(view, app.registry, state=state, requester=requester,
                       approved_by=tuple(labels), results=results,
                       note="\n".join(line for line in lines if line),
-                      extra_buttons=await undo_buttons(app, view, run, results) + accept)
+                      extra_buttons=await undo_buttons(app, view, run, results) + accept + forget)
 
 
 def _card_state(version_status: str, run_status: str | None) -> CardState:

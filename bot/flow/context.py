@@ -46,12 +46,13 @@ async def recalled(app: Deputy, actor: Actor, where: Where, goal: str) -> tuple[
     return tuple(recall.as_fact(r) for r in recall.rank(goal, rows))
 
 
-def using_note(outcome: PlanningOutcome, context: PlanningContext) -> str:
-    """The card's "Using:" line: the memories the planner says shaped the plan."""
-    if not isinstance(outcome, PlanDraft) or not outcome.memories_used:
-        return ""
-    used = [m for m in context.memories if m.id in outcome.memories_used]
-    return "Using: " + " · ".join(f"{m.text} — {m.provenance} (#{m.id})" for m in used) if used else ""
+def within_context(outcome: PlanningOutcome, context: PlanningContext) -> PlanningOutcome:
+    """Keep only the memory ids the planner was given: a planner (a model) naming any other
+    memory cannot put it on the card."""
+    if isinstance(outcome, PlanDraft) and outcome.memories_used:
+        offered = {m.id for m in context.memories}
+        outcome.memories_used = [i for i in outcome.memories_used if i in offered]
+    return outcome
 
 
 async def planning_context(app: Deputy, actor: Actor,

@@ -9,9 +9,10 @@ from bot.chat.events import GoalPosted, ThreadReply
 from bot.chat.replies import Notice
 from bot.domain import GoalStatus, PlanDraft, PlanStatus
 from bot.flow.card_refresh import refresh_card
-from bot.flow.context import planning_context, using_note
+from bot.flow.context import planning_context, within_context
 from bot.flow.edits import keep_edits
 from bot.flow.membership import outsider_reason
+from bot.flow.memory_offers import after_answer
 from bot.flow.monitor_goals import propose_if_scheduled
 from bot.flow.proposals import propose
 from bot.flow.suggestions import SUGGESTED
@@ -57,8 +58,8 @@ async def on_goal(app: Deputy, event: GoalPosted) -> None:
     if await propose_if_scheduled(app, event, goal_id, text):
         return  # "every Monday at 9 …": a monitor proposal, its schedule read out first
     context = await planning_context(app, event.actor, where=event.where, goal=text)
-    outcome = await app.planner.plan(text, context)
-    await propose(app, goal_id, outcome, reason="planned", author_key=None, note=using_note(outcome, context))
+    outcome = within_context(await app.planner.plan(text, context), context)
+    await propose(app, goal_id, outcome, reason="planned", author_key=None)
 
 
 async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
@@ -98,15 +99,14 @@ async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
         await _show_suggestion(app, event, goal_id)
         return
     context = await planning_context(app, event.actor, history, where=event.where, goal=goal_text)
-    outcome = await app.planner.plan(goal_text, context)
+    outcome = within_context(await app.planner.plan(goal_text, context), context)
     if isinstance(outcome, PlanDraft):
         async with app.database.session() as session:
             versions = await goals.version_drafts(session, goal_id)
         outcome = keep_edits(outcome, versions)
-    using = using_note(outcome, context)
     await propose(app, goal_id, outcome, reason=f"changed in thread by {event.actor.label}",
-                  author_key=event.actor.key,
-                  note=f"Changed after {event.actor.label}'s reply: “{text[:200]}”" + (f"\n{using}" if using else ""))
+                  author_key=event.actor.key, note=f"Changed after {event.actor.label}'s reply: “{text[:200]}”")
+    await after_answer(app, event, goal_id, goal_text, history, outcome)  # [Remember] [No]?
 
 
 async def _show_suggestion(app: Deputy, event: ThreadReply, goal_id: int) -> None:

@@ -14,10 +14,11 @@ from bot.chat.events import CommandInvoked
 from bot.chat.replies import Notice
 from bot.domain import Actor, Where
 from bot.memory import recall
-from bot.memory.statements import NotAStatement, parse
+from bot.memory.statements import NotAStatement, Statement, parse
 from bot.policy.request_facts import member_of
 from bot.store import audit, goals, memory_search
 from bot.store import memories as store
+from bot.store.database import Session
 from bot.store.memories import MemoryRow, Scope, Visibility
 
 if TYPE_CHECKING:
@@ -52,25 +53,43 @@ async def remember(app: Deputy, event: CommandInvoked) -> Notice:
         said = parse(event.argument)
     except NotAStatement as err:
         return Notice(str(err), tone="warning")
-    seen = visibility(event.actor, event.where)
-    scope_key = {Scope.PERSON: event.actor.key, Scope.CHANNEL: event.where.channel_id, Scope.TEAM: ""}[said.scope]
     async with app.database.session() as session:
-        await goals.upsert_actor(session, event.actor)
-        row, older = await store.add(session, MemoryRow(
-            team_key=seen.team_key, scope=said.scope, scope_key=scope_key, subject=said.subject,
-            text=said.text, kind=said.kind, value=said.value, taught_by=event.actor.key,
-            taught_by_name=event.actor.label, source_channel=event.where.channel_id,
-            source_message=event.event_id or "",
-            expires_at=app.clock() + timedelta(days=said.days) if said.days else None))
-        # the text's fingerprint, not the text: erasing a person's memories must reach every copy
-        await audit.append(session, "memory_added", actor_key=event.actor.key, data={
-            "memory": row.id, "scope": row.scope, "scope_key": row.scope_key,
-            "text_digest": audit.digest(session, row.text), "superseded": [o.id for o in older]})
+        row, older = await keep(app, session, event.actor, event.where.channel_id, said, event.event_id or "")
+    return Notice(kept_text(row, older), tone="success", audit_text=kept_audit(row, older))
+
+
+async def keep(app: Deputy, session: Session, actor: Actor, channel_id: str, said: Statement,
+               source_message: str, proposal: int | None = None) -> tuple[MemoryRow, list[MemoryRow]]:
+    """Store what ``actor`` taught, in their words, and audit it in the same transaction;
+    ``proposal``: the [Remember] click that kept it."""
+    team_key = f"{actor.platform}:{actor.team_id}"
+    scope_key = {Scope.PERSON: actor.key, Scope.CHANNEL: channel_id, Scope.TEAM: ""}[said.scope]
+    await goals.upsert_actor(session, actor)
+    row, older = await store.add(session, MemoryRow(
+        team_key=team_key, scope=said.scope, scope_key=scope_key, subject=said.subject,
+        text=said.text, kind=said.kind, value=said.value, taught_by=actor.key,
+        taught_by_name=actor.label, source_channel=channel_id, source_message=source_message,
+        expires_at=app.clock() + timedelta(days=said.days) if said.days else None))
+    # the text's fingerprint, not the text: erasing a person's memories must reach every copy
+    data: dict[str, object] = {"memory": row.id, "scope": row.scope, "scope_key": row.scope_key,
+                               "text_digest": audit.digest(session, row.text), "superseded": [o.id for o in older],
+                               "source_message": source_message}
+    if proposal is not None:
+        data["proposal"] = proposal
+    await audit.append(session, "memory_added", actor_key=actor.key, data=data)
+    return row, older
+
+
+def kept_audit(row: MemoryRow, older: list[MemoryRow]) -> str:
+    """What the audit log keeps of the reply: ids, never the memory's text."""
+    return f"Remembered #{row.id}" + "".join(f", replacing #{o.id}" for o in older) + "."
+
+
+def kept_text(row: MemoryRow, older: list[MemoryRow]) -> str:
     replaced = "".join(f"\nIt replaces #{o.id} “{o.text}” (kept in history)." for o in older)
     until = f" until {row.expires_at.day} {row.expires_at:%b %Y}" if row.expires_at else ""
-    return Notice(f"I'll remember {_SCOPE_WORDS[said.scope]}{until}: “{row.text}” (#{row.id}).{replaced}\n"
-                  f"`forget {row.id}` ends it.", tone="success",
-                  audit_text=f"Remembered #{row.id}" + "".join(f", replacing #{o.id}" for o in older) + ".")
+    return (f"I'll remember {_SCOPE_WORDS[row.scope]}{until}: “{row.text}” (#{row.id}).{replaced}\n"
+            f"`forget {row.id}` ends it.")
 
 
 async def forget(app: Deputy, event: CommandInvoked) -> Notice:

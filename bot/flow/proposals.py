@@ -24,6 +24,7 @@ from bot.flow.autopilot import autopilot_note
 from bot.flow.card_refresh import start_run
 from bot.flow.cards import build_card
 from bot.flow.connections import missing_connections
+from bot.flow.memory_use import using
 from bot.flow.plan_diff import describe_changes
 from bot.flow.previews import reads_trusted, run_previews
 from bot.planning.validation import validate_plan
@@ -171,8 +172,11 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
         note = (note + "\n" if note else "") + changes if changes else note
     consent_line = await consent_note(app, view)
     note = consent_line + ("\n" + note if note else "") if consent_line else note
+    used, forget = await using(app, view)  # "Using: …" names the memories, on every redraw
+    note = "\n".join(line for line in (used, note) if line)
     state = CardState.APPROVED if runs_alone else CardState.AWAITING
-    card = replace(build_card(view, app.registry, state=state, requester=requester, note=note), files=files)
+    card = replace(build_card(view, app.registry, state=state, requester=requester, note=note,
+                              extra_buttons=forget), files=files)
     ref = await port.post(where_of(goal), card)
     if ref is not None:  # None: nothing was posted (logged, and on /readyz)
         async with app.database.session() as session:

@@ -42,6 +42,7 @@ class PlanView:
             summary=self.version.summary,
             steps=[Step(id=s.step_id, action=s.action, args=s.args, for_each=s.for_each, note=s.note)
                    for s in self.steps],
+            memories_used=list(self.version.memories_used or []),
         )
 
 
@@ -155,7 +156,8 @@ async def add_version(session: AsyncSession, goal: GoalRow, draft: PlanDraft,
                              reason=reason, author_key=author_key,
                              approvals_required=approvals_required,
                              requester_may_approve=requester_may_approve,
-                             requester_consent=requester_consent, planned_by=draft.planned_by)
+                             requester_consent=requester_consent, planned_by=draft.planned_by,
+                             memories_used=list(draft.memories_used))
     session.add(version)
     await session.flush()
     assert version.id is not None

@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Column, Index, and_, or_, text
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store import audit
+from bot.store import audit, memory_proposals
 from bot.store.tables import utcnow
 from bot.store.types import UTCDateTime
 
@@ -162,7 +162,10 @@ async def erase_person(session: AsyncSession, person: str, by: str) -> list[int]
     keyed digest, chat notices about memories their ids), so its chain is left as it is."""
     rows = await listing(session, person=person, history=True)
     ids = [r.id for r in rows if r.id is not None]
+    offers = await memory_proposals.erase_person(session, person)  # [Remember] offers quote them too
     if rows:
         await erase(session, rows)
-        await audit.append(session, "memory_erased", actor_key=by, data={"person": person, "memories": ids})
+    if rows or offers:
+        await audit.append(session, "memory_erased", actor_key=by, data={"person": person, "memories": ids,
+                                                                       "offers": offers})
     return ids

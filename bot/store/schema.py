@@ -12,6 +12,7 @@ TABLE_MODULES = (
     "bot.store.tables",
     "bot.store.credentials",
     "bot.store.memories",
+    "bot.store.memory_proposals",
     "bot.store.memory_search",  # no table: the memories' full-text index, created with them
     "bot.store.episodes",
     "bot.store.monitors",

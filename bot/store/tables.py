@@ -82,6 +82,8 @@ class PlanVersionRow(TeamScoped, table=True):
     # which model planned it ("llama3.1:8b on openai-compatible", or the rules and why): every
     # redraw of the card says so; "" for the rule planner and for versions a person changed
     planned_by: str = ""
+    # the memories that shaped it (ids): every redraw of the card names them ("Using: …")
+    memories_used: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 class StepRow(TeamScoped, table=True):

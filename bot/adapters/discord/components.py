@@ -14,7 +14,7 @@ import discord
 
 from bot.chat.buttons import ButtonId, parse_button
 
-BUTTON_TEMPLATE = r"deputy:(?P<plan>\d+):(?P<version>\d+):(?P<action>approve|reject|modify|undo|accept|monitor-approve|monitor-reject)"
+BUTTON_TEMPLATE = r"deputy:(?P<plan>\d+):(?P<version>\d+):(?P<action>approve|reject|modify|undo|accept|monitor-approve|monitor-reject|memory-remember|memory-no|memory-forget)"
 BUTTON_PATTERN = re.compile(BUTTON_TEMPLATE)
 
 BUTTON_STYLES = {

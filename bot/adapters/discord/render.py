@@ -19,6 +19,7 @@ from bot.chat.buttons import parse_button
 from bot.chat.replies import (
     SHOWN_ROWS,
     Answer,
+    Button,
     CardState,
     Digest,
     Notice,
@@ -34,6 +35,7 @@ from .components import DeputyButton
 from .modify import arg_lines
 
 MAX_FIELDS = 25  # Discord's limit per embed
+MAX_BUTTONS = 25  # Discord's limit per message (5 rows of 5)
 FIELD_VALUE_LIMIT = 1024
 # Discord refuses a message whose embeds hold more than 6,000 characters in all (title,
 # description, field names and values, footer, author), whatever each part's own limit
@@ -124,7 +126,8 @@ def render(reply: Reply) -> MessageParts:
         return MessageParts(content=clip(f"❓ {defang(reply.text)}", 2000))
     if isinstance(reply, Notice):
         return MessageParts(
-            content=clip(f"{TONE_MARKS.get(reply.tone, '')} {defang(reply.text)}".strip(), 2000)
+            content=clip(f"{TONE_MARKS.get(reply.tone, '')} {defang(reply.text)}".strip(), 2000),
+            view=buttons_view(reply.buttons),
         )
     if isinstance(reply, Digest):
         return MessageParts(embed=digest_embed(reply))
@@ -188,10 +191,15 @@ def step_field(step: StepLine, limit: int = FIELD_VALUE_LIMIT) -> tuple[str, str
 
 
 def card_view(card: PlanCard) -> discord.ui.View | None:
-    if not card.buttons:
+    return buttons_view(card.buttons)
+
+
+def buttons_view(buttons: tuple[Button, ...]) -> discord.ui.View | None:
+    """A card's or a notice's buttons; Discord lays them out five to a row, 25 at most."""
+    if not buttons:
         return None
     view = discord.ui.View(timeout=None)
-    for button in card.buttons[:5]:
+    for button in buttons[:MAX_BUTTONS]:
         view.add_item(DeputyButton(parse_button(button.id), label=button.label, style=button.style))
     return view
 

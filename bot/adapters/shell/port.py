@@ -8,7 +8,7 @@ from collections.abc import Callable
 from bot.adapters.shell.render import STATE_MARK, answers_text, render
 from bot.chat.inert import terminal_text
 from bot.chat.port import MessageRef
-from bot.chat.replies import CardState, ConnectForm, PlanCard, Reply, RunResult, StepState
+from bot.chat.replies import CardState, ConnectForm, Notice, PlanCard, Reply, RunResult, StepState
 from bot.domain import Actor, Where
 
 
@@ -27,6 +27,8 @@ class TextPort:
         self.current_thread: Where | None = None
         # a connect form the session must ask for, privately, before the next line
         self.pending_form: ConnectForm | None = None
+        # the newest notice with buttons ([Remember] [No] on a memory proposal)
+        self.latest_offer: Notice | None = None
 
     def say(self, text: str, tone: str = "info") -> None:
         """Print one line: a reply's, or the shell's own (greeting, help, notices)."""
@@ -45,6 +47,8 @@ class TextPort:
             self.latest_card = reply
             if where.thread_id:
                 self.current_thread = where
+        if isinstance(reply, Notice) and reply.buttons:
+            self.latest_offer = reply
         if isinstance(reply, RunResult):
             # the steps were already printed as they ran; say only how it ended
             tone = "success" if reply.succeeded else "error"
@@ -56,6 +60,8 @@ class TextPort:
 
     async def update(self, ref: MessageRef, reply: Reply) -> None:
         before = self._cards.get(ref.message_id)
+        if isinstance(reply, Notice) and not reply.buttons:
+            self.latest_offer = None  # the proposal was answered
         if not isinstance(reply, PlanCard) or before is None:
             self.say(render(reply), "info")
             return

@@ -86,7 +86,8 @@ def render(reply: Reply) -> str:
         return render_card(reply)
     if isinstance(reply, Notice):
         prefix = {"error": "✗ ", "warning": "! ", "success": "✓ "}.get(reply.tone, "")
-        return prefix + reply.text
+        answers = " · ".join(b.label.lower() for b in reply.buttons)
+        return prefix + reply.text + (f"\n  Answer: {answers}" if answers else "")
     if isinstance(reply, Question):
         return f"? {reply.text}\n  (answer with: reply YOUR ANSWER)"
     if isinstance(reply, ConnectForm):

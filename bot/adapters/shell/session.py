@@ -36,6 +36,7 @@ SHELL_HELP = """Type a goal in plain words, then answer the plan:
   approve · reject · modify STEP key=value · reply TEXT (e.g. reply make it Thursday) · undo (after a run)
   approve GOAL_ID · reject GOAL_ID decide a plan waiting from an earlier session (see status)
   accept (take up someone else's suggestion shown on the plan)
+  remember · no (answer Deputy's offer to remember something you taught it)
 Monitors: every Monday at 9 list the overdue invoices · monitors · monitor pause|resume|run|delete ID
 Also: demo (load a demo team) · status · cancel GOAL_ID · connect INTEGRATION · connections · disconnect INTEGRATION · help · quit
 Act as someone else (for approvals): as NAME: approve"""
@@ -180,6 +181,12 @@ class ShellSession:
         button = ButtonId(view.plan.id, view.version.version, word)
         return ButtonPressed(actor=actor, where=where_of(view.goal), button_id=str(button))
 
+    def _offer_button(self, word: str, rest: str) -> str | None:
+        offer = self.port.latest_offer
+        if offer is None or rest.strip() or word not in ("remember", "no"):
+            return None
+        return next((b.id for b in offer.buttons if b.label.lower() == word), None)
+
     def _event_for(self, word: str, rest: str, text: str, actor: Actor) -> ChatEvent | None:
         self._events += 1
         card = self.port.latest_card
@@ -192,6 +199,9 @@ class ShellSession:
         if word in ("approve", "reject", "undo") and card is not None:
             button = ButtonId(card.plan_id, card.version, word)
             return ButtonPressed(actor=actor, where=self.where(True), button_id=str(button))
+        offer = self._offer_button(word, rest)
+        if offer is not None:  # "remember" / "no" answers the memory proposal shown last
+            return ButtonPressed(actor=actor, where=self.where(True), button_id=offer)
         if word == "accept":
             accept = next((b.id for b in card.buttons if b.id.endswith(":accept")), None) if card else None
             if accept is None:

@@ -63,7 +63,7 @@ def render(reply: Reply) -> tuple[str, list[Block]]:
         return card_text(reply), card_blocks(reply)
     if isinstance(reply, Notice):
         line = f"{TONES.get(reply.tone, '')} {escape(reply.text)}".strip()
-        return clip(escape(reply.text), MAX_FALLBACK), [section(line)]
+        return clip(escape(reply.text), MAX_FALLBACK), [section(line), *notice_actions(reply)]
     if isinstance(reply, Question):
         return clip(escape(reply.text), MAX_FALLBACK), [section(f"❓ {escape(reply.text)}")]
     if isinstance(reply, ConnectForm):
@@ -71,6 +71,20 @@ def render(reply: Reply) -> tuple[str, list[Block]]:
     if isinstance(reply, Digest):
         return clip(escape(reply.title), MAX_FALLBACK), digest_blocks(reply)
     return result_text(reply), result_blocks(reply)
+
+
+def notice_actions(notice: Notice) -> list[Block]:
+    """A notice's buttons ([Remember] [No] on a memory proposal) as one actions block."""
+    if not notice.buttons:
+        return []
+    elements: list[Block] = []
+    for button in notice.buttons:
+        element: Block = {"type": "button", "action_id": button.id, "value": button.id.rsplit(":", 1)[-1],
+                          "text": {"type": "plain_text", "text": clip(button.label, MAX_BUTTON_LABEL)}}
+        if button.style in ("primary", "danger"):
+            element["style"] = button.style
+        elements.append(element)
+    return [{"type": "actions", "block_id": "deputy_notice", "elements": elements}]
 
 
 # the follow-up button of a digest; its value is the goal text to plan when clicked

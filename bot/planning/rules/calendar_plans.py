@@ -107,8 +107,9 @@ def _plan_booking(goal: str, facts: Facts, context: PlanningContext, uses: remem
         if isinstance(told, str):
             return Clarification(question=told)
         team = told if told is not None else _team(context)
-        if team is None:
+        if team is None and not facts.people:
             return Clarification(question="Who is on the team? Name the people to invite.")
+        team = team or []  # the answer to that question: the people the thread names
         known = {w.name for w in facts.people}
         facts = replace(facts, people=facts.people + [w for w in team if w.name not in known])
     if facts.ambiguous:
