@@ -17,6 +17,7 @@ from bot.console import Console, add_console_routes
 from bot.console.signin import local_person, make_link
 from bot.domain import Actor
 from bot.policy import Policy
+from bot.registry import discover
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from integrations.local.demo import seed
@@ -65,8 +66,14 @@ def policy() -> Policy | None:
 
 
 @pytest.fixture
-async def app(database: Database, settings: Settings, policy: Policy | None) -> Deputy:
-    deputy = await make_app(database, settings, policy=policy)
+def integrations() -> list[str]:
+    """The integrations the app enables; a test overrides it for others."""
+    return ["local"]
+
+
+@pytest.fixture
+async def app(database: Database, settings: Settings, policy: Policy | None, integrations: list[str]) -> Deputy:
+    deputy = await make_app(database, settings, discover(integrations), policy=policy)
     await seed(database, NOW.date(), "Europe/London")
     return deputy
 

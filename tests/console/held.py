@@ -1,0 +1,46 @@
+"""A run a test moves by hand, step by step, as a worker would record it: what a live run
+page shows while the run is still going."""
+
+from __future__ import annotations
+
+from bot.app import Deputy
+from bot.domain import Actor, PlanDraft, RunStatus, Step, StepStatus, Where
+from bot.store import goals, runs
+from bot.store.goals import StepVerdict
+
+
+async def held_run(app: Deputy, requester: Actor, text: str = "list the overdue invoices") -> tuple[int, list[str]]:
+    """A queued run of a two-step read plan; (run id, step ids)."""
+    draft = PlanDraft(summary=text, steps=[
+        Step(id="s1", action="local.list_invoices", args={"status": "overdue"}),
+        Step(id="s2", action="local.list_clients", args={})])
+    verdict = StepVerdict(effect="read", verdict="allow", reason="reads run alone", rule="reads-run-alone")
+    async with app.database.session() as session:
+        await goals.upsert_actor(session, requester)
+        goal = await goals.create_goal(session, requester, Where(platform=requester.platform,
+                                                                 channel_id="C0PLANS"), text, None)
+        assert goal is not None and goal.id is not None
+        view = await goals.add_version(session, goal, draft, [verdict, verdict], approvals_required=0,
+                                       requester_may_approve=True, reason="planned", author_key=None)
+        assert view.version.id is not None
+        run, _ = await runs.create_run(session, goal.id, view.version.id)
+        assert run.id is not None
+        return run.id, ["s1", "s2"]
+
+
+async def step(app: Deputy, run_id: int, step_id: str, action: str, result: dict[str, object]) -> None:
+    """One step started and finished, with its result."""
+    key = f"deputy-run{run_id}-{step_id}"
+    async with app.database.session() as session:
+        found = await runs.get_run(session, run_id)
+        assert found is not None
+        found.status = RunStatus.RUNNING
+        session.add(found)
+        await runs.start_step(session, run_id, step_id, action, key, {"step": step_id})
+    async with app.database.session() as session:
+        await runs.finish_step(session, run_id, step_id, StepStatus.SUCCEEDED, result=result)
+
+
+async def finish(app: Deputy, run_id: int) -> None:
+    async with app.database.session() as session:
+        await runs.finish_run(session, run_id, RunStatus.SUCCEEDED)
