@@ -47,6 +47,7 @@ BENCHMARKS = [
     Bench("startup", "bench.bench_startup", ("--runs", "3"), 300),
     Bench("memory", "bench.bench_memory", ("--count", "10000", "--queries", "300"), 300),
     Bench("rss", "bench.bench_rss", ("--idle", "5"), 400),
+    Bench("workers", "bench.bench_workers", ("--runs", "40", "--workers", "1,2,4"), 600),
 ]
 
 
