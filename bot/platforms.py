@@ -25,9 +25,12 @@ KNOWN = ("slack", "discord")
 
 
 def configured(settings: Settings) -> list[str]:
-    """Platforms whose token is set, in a stable order."""
-    tokens = {"slack": settings.slack_bot_token, "discord": settings.discord_token}
-    return [name for name in KNOWN if tokens[name].get_secret_value()]
+    """Platforms whose token is set (Slack: or the distributed app's client id and secret),
+    in a stable order."""
+    present = {"slack": bool(settings.slack_bot_token.get_secret_value()) or bool(
+                   settings.slack_client_id and settings.slack_client_secret.get_secret_value()),
+               "discord": bool(settings.discord_token.get_secret_value())}
+    return [name for name in KNOWN if present[name]]
 
 
 def parse_platforms(value: str | None, settings: Settings) -> list[str]:
@@ -40,7 +43,7 @@ def parse_platforms(value: str | None, settings: Settings) -> list[str]:
         if name not in KNOWN:
             raise SettingsError(f"--platforms: unknown platform {name!r}; use {', '.join(KNOWN)}")
         if name not in present:
-            setting = "SLACK_BOT_TOKEN" if name == "slack" else "DISCORD_TOKEN"
+            setting = "SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)" if name == "slack" else "DISCORD_TOKEN"
             raise SettingsError(f"--platforms: {name} is not configured; set {setting}")
     return list(dict.fromkeys(names))
 
@@ -70,7 +73,7 @@ async def attach_post_only(deputy: Deputy, platforms: Platforms, *, skip: Collec
             from bot.adapters.slack.post_only import SlackPoster
             from bot.adapters.slack.settings import SlackSettings
 
-            slack = SlackPoster(SlackSettings.from_settings(settings))
+            slack = SlackPoster(SlackSettings.from_settings(settings), deputy)
             deputy.attach(slack.port)
             platforms.checks["slack"] = slack.ready
             platforms.closers.append(slack.aclose)

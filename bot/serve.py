@@ -16,7 +16,7 @@ import logging
 import signal
 from collections.abc import Callable, Collection
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -34,6 +34,8 @@ from bot.web_oauth import add_oauth_routes
 if TYPE_CHECKING:
     # lazy: a platform's SDK is loaded only when it is configured (start-up speed)
     from bot.adapters.slack.app import SlackAdapter
+    from bot.adapters.slack.distribution import Distribution
+    from bot.adapters.slack.settings import SlackSettings
     from bot.scheduling.runner import (
         MonitorScheduler,  # lazy: APScheduler only where it runs (start-up speed)
     )
@@ -125,10 +127,12 @@ def _start_slack(deputy: Deputy, settings: Settings, web_app: web.Application,
                  tasks: list[asyncio.Task[None]], attached: Platforms) -> SlackAdapter:
     from bot.adapters.slack.app import SlackAdapter
     from bot.adapters.slack.post_only import auth_probe
-    from bot.adapters.slack.settings import SlackSettings
+    from bot.adapters.slack.settings import SlackSettings  # noqa: F811 - lazy, at run time
 
     slack_settings = SlackSettings.from_settings(settings)
-    adapter = SlackAdapter(slack_settings, dispatcher(deputy), default_timezone=settings.timezone)
+    distribution = slack_distribution(deputy, slack_settings)
+    adapter = SlackAdapter(slack_settings, dispatcher(deputy), default_timezone=settings.timezone,
+                           distribution=distribution)
     attached.closers.append(adapter.aclose)
     deputy.attach(adapter.port)
     if slack_settings.socket_mode:
@@ -139,8 +143,28 @@ def _start_slack(deputy: Deputy, settings: Settings, web_app: web.Application,
         from bot.adapters.slack.http import create_http_app  # lazy: only over HTTP
 
         create_http_app(adapter, web_app)
-    attached.checks["slack"] = auth_probe(adapter.client)
+    # distributed: no token of its own to test; each workspace's is used as its events come
+    if distribution is None:
+        attached.checks["slack"] = auth_probe(adapter.client)
     return adapter
+
+
+def slack_distribution(deputy: Deputy, slack_settings: SlackSettings) -> Distribution | None:
+    """"Add to Slack" when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set; None otherwise."""
+    if not slack_settings.distributed:
+        return None
+    from bot.adapters.slack.distribution import build_distribution
+    from bot.flow.team_removal import installed, team_removed
+
+    async def on_removed(team_ids: list[str], enterprise_id: str | None, why: str) -> None:
+        await team_removed(deputy, "slack", team_ids, why, enterprise_id=enterprise_id)
+
+    async def on_installed(installation: Any) -> None:
+        await installed(deputy, "slack", installation.team_id or installation.enterprise_id,
+                        enterprise=bool(installation.is_enterprise_install), name=installation.team_name or "")
+
+    return build_distribution(slack_settings, deputy.database, deputy.vault,
+                              on_removed=on_removed, on_installed=on_installed)
 
 
 def slack_paths(adapter: SlackAdapter) -> list[str]:

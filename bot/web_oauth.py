@@ -30,11 +30,12 @@ class _HideCallbackQuery(logging.Filter):
     """aiohttp's access log writes the request line, which for the callback holds the code and
     the state: keep the path, drop the query."""
 
-    _query = re.compile(re.escape(CALLBACK_PATH) + r"\?[^\s\"]*")
+    # Slack's install callback (bot/adapters/slack/distribution.py) carries a code and state too
+    _query = re.compile("(" + re.escape(CALLBACK_PATH) + "|/slack/oauth_redirect)" + r"\?[^\s\"]*")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and CALLBACK_PATH in record.msg:
-            record.msg = self._query.sub(CALLBACK_PATH + "?…", record.msg)
+        if isinstance(record.msg, str):
+            record.msg = self._query.sub(r"\1?…", record.msg)
         return True
 
 

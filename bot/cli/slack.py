@@ -16,12 +16,17 @@ def slack_manifest(
     url: Annotated[str | None, typer.Option(help="Public HTTPS base URL of `deputy serve`.")] = None,
     socket_mode: Annotated[bool, typer.Option("--socket-mode", help="No public URL: use Socket Mode.")] = False,
     name: Annotated[str, typer.Option(help="The app's name in Slack.")] = "Deputy",
+    distributed: Annotated[bool, typer.Option(
+        "--distributed", help='"Add to Slack" for many workspaces: OAuth redirect URL, org install.')] = False,
+    token_rotation: Annotated[bool, typer.Option(
+        "--token-rotation", help="With --distributed: bot tokens expire and are refreshed.")] = False,
 ) -> None:
     """Print a ready Slack app manifest to paste at api.slack.com/apps."""
     # lazy: --help must not load the Slack adapter
     from bot.adapters.slack.manifest import manifest_yaml
 
     try:
-        typer.echo(manifest_yaml(url, socket_mode=socket_mode, name=name))
+        typer.echo(manifest_yaml(url, socket_mode=socket_mode, name=name, distributed=distributed,
+                                 token_rotation=token_rotation))
     except ValueError as err:
         fail(str(err))

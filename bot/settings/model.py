@@ -102,6 +102,15 @@ class Settings(BaseSettings):
         SecretStr(""), validation_alias=AliasChoices("SLACK_APP_TOKEN", "slack_app_token"),
         description="Slack app-level token (xapp-…); set means Socket Mode.")
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
+    # "Add to Slack": set both and Deputy serves many workspaces (installed at /slack/install)
+    slack_client_id: str = Field(
+        "", validation_alias=AliasChoices("SLACK_CLIENT_ID", "slack_client_id"),
+        description="Slack app's client id: with the secret, the distributed app (many workspaces).")
+    slack_client_secret: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("SLACK_CLIENT_SECRET", "slack_client_secret"),
+        description="Slack app's client secret (the OAuth install flow and token rotation).")
+    slack_authorize_url: str = Field(
+        "https://slack.com/oauth/v2/authorize", description="Where /slack/install sends the browser.")
     slack_post_interval_seconds: float = Field(
         1.0, ge=0, description="Pace of Deputy's messages in one Slack channel, beyond a short burst: "
                                "one per this many seconds.")
@@ -147,7 +156,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s):// URL, e.g. http://127.0.0.1:11434/v1 for Ollama")
         return value
 
-    @field_validator("discord_api_url", "discord_gateway_url", "slack_api_url")
+    @field_validator("discord_api_url", "discord_gateway_url", "slack_api_url", "slack_authorize_url")
     @classmethod
     def _is_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://", "ws://", "wss://")):

@@ -22,6 +22,7 @@ TABLE_MODULES = (
     "bot.store.autopilot_records",
     "bot.store.team_policies",
     "bot.store.teams",
+    "bot.store.slack_installs",
 )
 
 

@@ -39,6 +39,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from tests.fakes.block_kit import message_errors, view_errors
+from tests.fakes.slack_oauth import FakeSlackOAuth
 
 BOT_USER = "UDEPUTY"
 TEAM = "T0001"
@@ -69,6 +70,7 @@ class Call:
     authorized: bool
     # what the fake answered ({"ok": …}); None for response_url posts and 429s
     answer: dict[str, Any] | None = None
+    token: str = ""  # the token the call carried
 
 
 @dataclass
@@ -94,10 +96,21 @@ class FakeSlackApi:
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
     # file id → {"name", "title", "bytes", "channel", "thread_ts"}: files shared in a channel
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # "Add to Slack": the authorize page and oauth.v2.access (tests/fakes/slack_oauth.py)
+    oauth: FakeSlackOAuth = field(default_factory=FakeSlackOAuth)
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/"
+
+    @property
+    def authorize_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/oauth/v2/authorize"
+
+    def uninstall(self, team_id: str) -> None:
+        """The workspace removed the app: its tokens stop working."""
+        for token in self.oauth.tokens_of(team_id):
+            self.tokens.discard(token)
 
     @property
     def response_url(self) -> str:
@@ -109,6 +122,7 @@ class FakeSlackApi:
         app.router.add_get("/api/{method}", self._api)  # users.info and friends are GETs
         app.router.add_post("/response/{id}", self._response_url)
         app.router.add_post("/upload/v1/{file_id}", self._upload)
+        app.router.add_get("/oauth/v2/authorize", self.oauth.authorize)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -184,8 +198,14 @@ class FakeSlackApi:
         token = bearer.removeprefix("Bearer ").strip() if bearer.startswith("Bearer ") else ""
         token = token or str(params.pop("token", "") or "")
         authorized = token in self.tokens or token in self.app_tokens
-        self.calls.append(Call(method, params, time.monotonic(), authorized))
+        self.calls.append(Call(method, params, time.monotonic(), authorized, token=token))
         self.call_arrived.set()
+        if method == "oauth.v2.access":  # the client's id and secret, not a token
+            answer = self.oauth.access(request, params)
+            if answer.get("access_token"):
+                self.tokens.add(str(answer["access_token"]))
+            self.calls[-1].answer = answer
+            return web.json_response(answer)
         waits = self._rate_limits.get(method)
         if waits:
             return web.json_response(
@@ -194,7 +214,7 @@ class FakeSlackApi:
         errors = self._failures.get(method)
         if errors:
             return web.json_response({"ok": False, "error": errors.pop(0)})
-        answer = self._refusal(method, token, params) or self._answer(method, params)
+        answer = self._refusal(method, token, params) or self._answer(method, params, token)
         self.calls[-1].answer = answer
         return web.json_response(answer)
 
@@ -256,10 +276,12 @@ class FakeSlackApi:
         n = next(self._ts)
         return f"{1_760_000_000 + n}.{n:06d}"
 
-    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, params: dict[str, Any], token: str = "") -> dict[str, Any]:
         if method == "auth.test":
+            team, enterprise = self.oauth.token_teams.get(token, (TEAM, None))
             return {"ok": True, "url": "https://deputy-test.slack.com/", "team": "Test", "user": "deputy",
-                    "team_id": TEAM, "user_id": BOT_USER, "bot_id": "BDEPUTY", "is_enterprise_install": False}
+                    "team_id": team, "enterprise_id": enterprise, "user_id": BOT_USER, "bot_id": "BDEPUTY",
+                    "is_enterprise_install": False}
         if method == "chat.postMessage":
             ts = self._next_ts()
             message = {"type": "message", "text": params.get("text", ""), "ts": ts, "bot_id": "BDEPUTY"}

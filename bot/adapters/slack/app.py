@@ -14,10 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from slack_bolt.app.async_app import AsyncApp
@@ -26,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.handoff import DEFAULT_LIMIT, Handoff
 from bot.adapters.slack import connect, events
+from bot.adapters.slack.events import RecentIds as RecentIds
 from bot.adapters.slack.identity import ActorDirectory
 from bot.adapters.slack.modal import (
     CALLBACK_ID,
@@ -43,10 +43,14 @@ from bot.adapters.slack.port import (
 )
 from bot.adapters.slack.render import OFFER_PREFIX, escape
 from bot.adapters.slack.settings import SlackSettings
+from bot.adapters.slack.workspaces import OneWorkspace, host_of
 from bot.chat.buttons import parse_button
 from bot.chat.events import ChatEvent, GoalPosted
 from bot.domain import Actor
 from bot.flow.secret_guard import holds_secret
+
+if TYPE_CHECKING:
+    from bot.adapters.slack.distribution import Distribution
 
 log = logging.getLogger(__name__)
 
@@ -54,22 +58,6 @@ Dispatch = Callable[[ChatEvent], Awaitable[None]]
 Payload = dict[str, Any]
 BUSY = "Deputy is busy with many requests right now and did not take this one: please ask again in a minute."
 NOT_IN_CHANNEL = "I can't post in this channel yet: invite me with `/invite @Deputy`, then ask again."
-
-
-class RecentIds:
-    """Event ids already accepted, so an Events API retry is acknowledged and dropped."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self._size = size
-        self._seen: OrderedDict[str, None] = OrderedDict()
-
-    def first_time(self, event_id: str) -> bool:
-        if event_id in self._seen:
-            return False
-        self._seen[event_id] = None
-        if len(self._seen) > self._size:
-            self._seen.popitem(last=False)
-        return True
 
 
 def _session_if_running() -> aiohttp.ClientSession | None:
@@ -92,6 +80,7 @@ class SlackAdapter:
         default_timezone: str = "UTC",
         translate_concurrency: int = 16,
         max_pending: int = DEFAULT_LIMIT,
+        distribution: Distribution | None = None,
     ) -> None:
         self.settings = settings
         self.dispatch = dispatch
@@ -100,8 +89,12 @@ class SlackAdapter:
             self._session = _session_if_running()
             client = make_client(settings, self._session)
         self.client = client
-        self.port = SlackPort(self.client, ChannelLimiter(settings.post_interval_seconds, settings.post_burst), ThreadBook())
-        self.directory = ActorDirectory(self.client, default_timezone)
+        # one workspace: this client everywhere; distributed: each workspace's own token
+        self.distribution = distribution
+        clients = distribution.workspaces if distribution is not None else OneWorkspace(self.client)
+        self.port = SlackPort(self.client, ChannelLimiter(settings.post_interval_seconds, settings.post_burst),
+                              ThreadBook(), clients if distribution is not None else None)
+        self.directory = ActorDirectory(clients, default_timezone)
         self.recent = RecentIds()
         # acks may be served from another thread (deputy serve's front door): the work runs
         # on this loop, where the core and this client's session live
@@ -118,6 +111,9 @@ class SlackAdapter:
             # listeners return right after ack(): the response leaves without bolt's polling
             process_before_response=True,
             raise_error_for_unhandled_request=False,
+            # distributed: "Add to Slack", and each request authorized with its workspace's token
+            oauth_flow=distribution.flow if distribution is not None else None,
+            authorize=distribution.authorize if distribution is not None else None,  # type: ignore[arg-type]
         )
         self._wire()
 
@@ -153,6 +149,8 @@ class SlackAdapter:
         app.action(re.compile("^" + re.escape(connect.ACTION_PREFIX)))(self._on_connect_button)
         app.action(re.compile("^" + re.escape(OFFER_PREFIX)))(self._on_offer_button)
         app.view(connect.CALLBACK_ID)(self._on_connect_submit)
+        if self.distribution is not None:
+            self.distribution.wire(self)
 
     async def _check_shape(self, body: Payload, next: Callable[[], Awaitable[Any]]) -> Any:
         reason = events.problem(body)
@@ -181,7 +179,7 @@ class SlackAdapter:
 
     async def _actor(self, body: Payload, user_id: str) -> Actor:
         async with self._translating:
-            return await self.directory.actor(events.team_of(body), user_id)
+            return await self.directory.actor(events.team_of(body), user_id, host_of(body))
 
     # -- listeners: ack, schedule, return ----------------------------------------------
 
@@ -246,7 +244,7 @@ class SlackAdapter:
             # a card drawn without editable values: let the core answer the click
             await self.dispatch(event)
             return
-        await self.port.open_modal(str(body["trigger_id"]), view)
+        await self.port.open_modal(str(body["trigger_id"]), view, team=host_of(body))
 
     async def _on_modify(self, ack: Any, body: Payload) -> None:
         try:
@@ -282,7 +280,7 @@ class SlackAdapter:
         except connect.BadConnectForm:
             log.info("a connect button without a form")
             return
-        self.spawn(self.port.open_modal(str(body["trigger_id"]), view), "connect_form")
+        self.spawn(self.port.open_modal(str(body["trigger_id"]), view, team=host_of(body)), "connect_form")
 
     async def _on_connect_submit(self, ack: Any, body: Payload) -> None:
         await ack()

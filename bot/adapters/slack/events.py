@@ -9,6 +9,7 @@ inner ``event`` and a delivery-wide ``event_id``.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from typing import Any
 
 from bot.adapters.slack.connect import ACTION_PREFIX as CONNECT_PREFIX
@@ -203,3 +204,19 @@ def team_of(body: Payload) -> str:
         or user_team
         or ""
     )
+
+
+class RecentIds:
+    """Event ids already accepted, so an Events API retry is acknowledged and dropped."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._seen: OrderedDict[str, None] = OrderedDict()
+
+    def first_time(self, event_id: str) -> bool:
+        if event_id in self._seen:
+            return False
+        self._seen[event_id] = None
+        if len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+        return True

@@ -18,10 +18,10 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack.app import SlackAdapter
+from bot.adapters.slack.settings import EVENTS_PATH as EVENTS_PATH
 from bot.errors import SettingsError
 
 log = logging.getLogger(__name__)
-EVENTS_PATH = "/slack/events"
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; refuse floods early
 
 
@@ -90,8 +90,37 @@ def create_http_app(adapter: SlackAdapter, app: web.Application | None = None) -
         return web.json_response({"ok": True})
 
     web_app.router.add_post(EVENTS_PATH, slack_events)
+    if adapter.distribution is not None:
+        add_install_routes(web_app, adapter)
     # `deputy serve` mounts its own health routes; a bare Slack app gets a minimal one
     if not any(r.resource is not None and r.resource.canonical == "/healthz"
                for r in web_app.router.routes()):
         web_app.router.add_get("/healthz", healthz)
     return web_app
+
+
+def add_install_routes(web_app: web.Application, adapter: SlackAdapter) -> None:
+    """``GET /slack/install`` and ``GET /slack/oauth_redirect``: slack-bolt's OAuth flow."""
+    from bot.adapters.slack.distribution import INSTALL_PATH, REDIRECT_PATH
+
+    assert adapter.distribution is not None
+    flow = adapter.distribution.flow
+
+    def bolt_request(request: web.Request) -> AsyncBoltRequest:
+        headers: dict[str, str | Sequence[str]] = {k.lower(): v for k, v in request.headers.items()}
+        return AsyncBoltRequest(body="", query=request.query_string, headers=headers)
+
+    async def install(request: web.Request) -> web.StreamResponse:
+        return await to_aiohttp_response(await flow.handle_installation(bolt_request(request)))
+
+    async def redirect(request: web.Request) -> web.StreamResponse:
+        response = await to_aiohttp_response(await flow.handle_callback(bolt_request(request)))
+        response.headers.update(NO_STORE)
+        return response
+
+    web_app.router.add_get(INSTALL_PATH, install)
+    web_app.router.add_get(REDIRECT_PATH, redirect)
+
+
+# the callback's page must not be cached, nor leak its code and state through Referer
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

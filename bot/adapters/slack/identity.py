@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.port import error_code
+from bot.adapters.slack.port import Clients, error_code
 from bot.domain import Actor
 
 log = logging.getLogger(__name__)
@@ -22,10 +22,13 @@ GROUPS_TTL_SECONDS = 300.0
 
 
 class ActorDirectory:
-    def __init__(self, client: AsyncWebClient, default_timezone: str = "UTC", size: int = 5000) -> None:
-        self._client = client
-        self._groups: dict[str, frozenset[str]] = {}  # handle → user ids
-        self._groups_read_at = -GROUPS_TTL_SECONDS
+    """``clients`` gives the client of the workspace a request came for (one workspace: the
+    same client always); user groups are kept per workspace."""
+
+    def __init__(self, clients: Clients, default_timezone: str = "UTC", size: int = 5000) -> None:
+        self._clients = clients
+        self._groups: dict[str, dict[str, frozenset[str]]] = {}  # workspace → handle → user ids
+        self._groups_read_at: dict[str, float] = {}
         self._groups_lock = asyncio.Lock()
         self._default_tz = default_timezone
         self._size = size
@@ -33,29 +36,33 @@ class ActorDirectory:
         # a burst of clicks by one person shares one users.info call
         self._pending: dict[tuple[str, str], asyncio.Future[Actor]] = {}
 
-    async def actor(self, team_id: str, user_id: str) -> Actor:
-        """The person, with the Slack user groups they are in now (for policy groups)."""
-        person = await self._person(team_id, user_id)
-        groups = await self._groups_of(user_id)
+    async def actor(self, team_id: str, user_id: str, host: tuple[str, str | None] | None = None) -> Actor:
+        """The person, with the Slack user groups they are in now (for policy groups).
+        ``host``: the workspace (and org) the request came for, whose token reads them."""
+        host = host or (team_id, None)
+        client = await self._clients.client_for_team(*host)
+        person = await self._person(client, team_id, user_id)
+        groups = await self._groups_of(client, host[0], user_id)
         return person.model_copy(update={"groups": groups}) if groups else person
 
-    async def _groups_of(self, user_id: str) -> frozenset[str]:
+    async def _groups_of(self, client: AsyncWebClient, host: str, user_id: str) -> frozenset[str]:
         loop = asyncio.get_running_loop()
         async with self._groups_lock:
-            if loop.time() - self._groups_read_at >= GROUPS_TTL_SECONDS:
-                self._groups_read_at = loop.time()
+            if loop.time() - self._groups_read_at.get(host, -GROUPS_TTL_SECONDS) >= GROUPS_TTL_SECONDS:
+                self._groups_read_at[host] = loop.time()
                 try:
-                    response = await self._client.usergroups_list(include_users=True)
+                    response = await client.usergroups_list(include_users=True)
                 except SlackApiError as err:
                     # keep what we knew; approvals needing a group wait for the next read
                     log.warning("usergroups.list failed: %s", error_code(err))
                 else:
-                    self._groups = {
+                    self._groups[host] = {
                         str(g.get("handle")): frozenset(str(u) for u in g.get("users") or [])
                         for g in response.get("usergroups") or [] if g.get("handle")}
-        return frozenset(handle for handle, users in self._groups.items() if user_id in users)
+        known = self._groups.get(host, {})
+        return frozenset(handle for handle, users in known.items() if user_id in users)
 
-    async def _person(self, team_id: str, user_id: str) -> Actor:
+    async def _person(self, client: AsyncWebClient, team_id: str, user_id: str) -> Actor:
         key = (team_id, user_id)
         known = self._known.get(key)
         if known is not None:
@@ -67,7 +74,7 @@ class ActorDirectory:
         future: asyncio.Future[Actor] = asyncio.get_running_loop().create_future()
         self._pending[key] = future
         try:
-            actor = await self._fetch(team_id, user_id)
+            actor = await self._fetch(client, team_id, user_id)
             future.set_result(actor)
             return actor
         except asyncio.CancelledError:
@@ -80,10 +87,10 @@ class ActorDirectory:
         finally:
             del self._pending[key]
 
-    async def _fetch(self, team_id: str, user_id: str) -> Actor:
+    async def _fetch(self, client: AsyncWebClient, team_id: str, user_id: str) -> Actor:
         key = (team_id, user_id)
         try:
-            response = await self._client.users_info(user=user_id)
+            response = await client.users_info(user=user_id)
         except SlackApiError as err:
             # not cached: the next event tries again; the person still gets an answer now
             log.warning("users.info failed for %s: %s", user_id, error_code(err))

@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from bot.adapters.slack.http import EVENTS_PATH
+from bot.adapters.slack.settings import EVENTS_PATH
 
 BOT_SCOPES = (
     "commands",
@@ -22,9 +22,21 @@ BOT_EVENTS = ("app_mention", "message.channels", "message.groups")
 DESCRIPTION = "Plans what you ask, waits for approval, then does it."
 
 
-def slack_manifest(public_url: str | None, *, socket_mode: bool, name: str = "Deputy") -> dict[str, Any]:
+# the distributed app hears when a workspace removes it (bot/adapters/slack/distribution.py)
+DISTRIBUTED_EVENTS = ("app_uninstalled", "tokens_revoked")
+REDIRECT_PATH = "/slack/oauth_redirect"
+
+
+def slack_manifest(public_url: str | None, *, socket_mode: bool, name: str = "Deputy",
+                   distributed: bool = False, token_rotation: bool = False) -> dict[str, Any]:
     """The manifest as a dict. Over HTTP every request URL is ``<public_url>/slack/events``;
-    in Socket Mode no URL is needed."""
+    in Socket Mode no URL is needed. ``distributed``: the "Add to Slack" app for many
+    workspaces (and Enterprise Grid orgs), its OAuth redirect URL ``<public_url>/slack/oauth_redirect``."""
+    if distributed and (socket_mode or not public_url):
+        raise ValueError("--distributed needs --url (the public https:// URL of `deputy serve`): "
+                         "Slack sends each installing browser back to it; Socket Mode cannot")
+    if token_rotation and not distributed:
+        raise ValueError("--token-rotation is for the distributed app: add --distributed")
     if not socket_mode and not public_url:
         raise ValueError("a public URL (https://…) is needed unless Socket Mode is used")
     url = public_url.rstrip("/") + EVENTS_PATH if public_url and not socket_mode else None
@@ -34,12 +46,15 @@ def slack_manifest(public_url: str | None, *, socket_mode: bool, name: str = "De
         "usage_hint": "<goal> | help | status | cancel ID | connect X | connections",
         "should_escape": False,
     }
-    events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
+    events: dict[str, Any] = {"bot_events": list(BOT_EVENTS) + (list(DISTRIBUTED_EVENTS) if distributed else [])}
     interactivity: dict[str, Any] = {"is_enabled": True}
     if url:
         command["url"] = url
         events["request_url"] = url
         interactivity["request_url"] = url
+    oauth: dict[str, Any] = {"scopes": {"bot": list(BOT_SCOPES)}}
+    if distributed and public_url:
+        oauth = {"redirect_urls": [public_url.rstrip("/") + REDIRECT_PATH], **oauth}
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {"name": name, "description": DESCRIPTION, "background_color": "#2c3e50"},
@@ -47,16 +62,18 @@ def slack_manifest(public_url: str | None, *, socket_mode: bool, name: str = "De
             "bot_user": {"display_name": name, "always_online": True},
             "slash_commands": [command],
         },
-        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "oauth_config": oauth,
         "settings": {
             "event_subscriptions": events,
             "interactivity": interactivity,
-            "org_deploy_enabled": False,
+            "org_deploy_enabled": distributed,
             "socket_mode_enabled": socket_mode,
-            "token_rotation_enabled": False,
+            "token_rotation_enabled": token_rotation,
         },
     }
 
 
-def manifest_yaml(public_url: str | None, *, socket_mode: bool, name: str = "Deputy") -> str:
-    return yaml.safe_dump(slack_manifest(public_url, socket_mode=socket_mode, name=name), sort_keys=False)
+def manifest_yaml(public_url: str | None, *, socket_mode: bool, name: str = "Deputy",
+                  distributed: bool = False, token_rotation: bool = False) -> str:
+    return yaml.safe_dump(slack_manifest(public_url, socket_mode=socket_mode, name=name, distributed=distributed,
+                                         token_rotation=token_rotation), sort_keys=False)

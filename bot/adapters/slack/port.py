@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -53,11 +53,12 @@ def error_code(err: SlackApiError) -> str:
     return f"http_{err.response.status_code}"
 
 
-def make_client(settings: SlackSettings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+def make_client(settings: SlackSettings, session: aiohttp.ClientSession | None = None, *,
+                token: str | None = None) -> AsyncWebClient:
     """The Web API client. Pass a shared ``session``: without one slack_sdk opens a new
     connection pool per call, which costs more than the call itself under load."""
     return AsyncWebClient(
-        token=settings.bot_token.get_secret_value() or None,
+        token=token or settings.bot_token.get_secret_value() or None,
         base_url=settings.base_url,
         session=session,
         retry_handlers=[
@@ -115,12 +116,23 @@ class ThreadBook:
         return key in self._threads
 
 
+class Clients(Protocol):
+    """The client with the token of a channel's or a team's workspace (bot/adapters/slack/workspaces.py)."""
+
+    async def client_for_channel(self, channel_id: str) -> AsyncWebClient: ...
+
+    async def client_for_team(self, team_id: str, enterprise_id: str | None = None) -> AsyncWebClient: ...
+
+
 class SlackPort:
     platform = PLATFORM
 
-    def __init__(self, client: AsyncWebClient, limiter: ChannelLimiter, threads: ThreadBook) -> None:
+    def __init__(self, client: AsyncWebClient, limiter: ChannelLimiter, threads: ThreadBook,
+                 clients: Clients | None = None) -> None:
         self._triggers: dict[str, tuple[str, float]] = {}
         self.client = client
+        # None: one workspace, ``client`` everywhere; else a client per workspace
+        self.clients = clients
         self.limiter = limiter
         self.threads = threads
 
@@ -152,7 +164,7 @@ class SlackPort:
         files = getattr(reply, "files", ())  # a card's or result's screenshots
         if files:
             await self.limiter.wait(where.channel_id)
-            await upload(self.client, where.channel_id, where.thread_id or str(data["ts"]), files)
+            await upload(await self._client(where.channel_id), where.channel_id, where.thread_id or str(data["ts"]), files)
         return MessageRef(
             platform=PLATFORM, channel_id=str(data.get("channel") or where.channel_id),
             message_id=str(data["ts"]), thread_id=where.thread_id,
@@ -182,20 +194,33 @@ class SlackPort:
         if not trigger or time.monotonic() - at > TRIGGER_SECONDS:
             return False
         try:
-            await self.open_modal(trigger, connect_modal(form_value(form), where.channel_id, where.thread_id))
+            await self.open_modal(trigger, connect_modal(form_value(form), where.channel_id, where.thread_id),
+                                  channel=where.channel_id)
         except (ChatPostFailed, BadConnectForm) as err:
             log.info("could not open the connect form directly (%s); offering a button", err)
             return False
         return True
 
-    async def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
-        await self._call("views.open", None, trigger_id=trigger_id, view=view)
+    async def open_modal(self, trigger_id: str, view: dict[str, Any], *, channel: str | None = None,
+                         team: tuple[str, str | None] | None = None) -> None:
+        """Open a view; in a distributed app, with the token of ``team`` (or of ``channel``'s)."""
+        await self._call("views.open", None, trigger_id=trigger_id, view=view, _team=team, _channel=channel)
 
-    async def _call(self, method: str, limit_channel: str | None, **params: Any) -> dict[str, Any]:
+    async def _client(self, channel: str | None, team: tuple[str, str | None] | None = None) -> AsyncWebClient:
+        if self.clients is None:
+            return self.client
+        if team is not None:
+            return await self.clients.client_for_team(*team)
+        return await self.clients.client_for_channel(channel or "")
+
+    async def _call(self, method: str, limit_channel: str | None, *,
+                    _team: tuple[str, str | None] | None = None, _channel: str | None = None,
+                    **params: Any) -> dict[str, Any]:
         if limit_channel is not None:
             await self.limiter.wait(limit_channel)
+        client = await self._client(params.get("channel") or _channel, _team)
         try:
-            response = await self.client.api_call(method, json=params)
+            response = await client.api_call(method, json=params)
         except SlackApiError as err:
             raise ChatPostFailed(method, error_code(err)) from None
         return dict(response.data) if isinstance(response.data, dict) else {}

@@ -5,6 +5,7 @@ so run progress, results, digests and reminders reach their threads from any pro
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -14,7 +15,14 @@ from bot.adapters.slack.port import ChannelLimiter, SlackPort, ThreadBook, error
 from bot.adapters.slack.settings import SlackSettings
 from bot.readiness import CachedProbe
 
+if TYPE_CHECKING:
+    from bot.core.deputy import Deputy
+
 log = logging.getLogger(__name__)
+
+
+async def _nothing_to_test() -> bool:
+    return True
 
 
 def auth_probe(client: AsyncWebClient) -> CachedProbe:
@@ -35,12 +43,20 @@ def auth_probe(client: AsyncWebClient) -> CachedProbe:
 
 
 class SlackPoster:
-    def __init__(self, settings: SlackSettings) -> None:
+    def __init__(self, settings: SlackSettings, deputy: Deputy | None = None) -> None:
         # built inside the running loop (aiohttp sessions belong to one)
         self._session = aiohttp.ClientSession()
         self.client = make_client(settings, self._session)
-        self.port = SlackPort(self.client, ChannelLimiter(settings.post_interval_seconds, settings.post_burst), ThreadBook())
-        self.ready = auth_probe(self.client)
+        clients = None
+        if settings.distributed and deputy is not None:
+            # lazy: only the distributed app needs the stores
+            from bot.adapters.slack.distribution import build_distribution
+
+            clients = build_distribution(settings, deputy.database, deputy.vault, self._session).workspaces
+        self.port = SlackPort(self.client, ChannelLimiter(settings.post_interval_seconds, settings.post_burst),
+                              ThreadBook(), clients)
+        # distributed: no token of its own to test; each workspace's is used when posting
+        self.ready = auth_probe(self.client) if clients is None else CachedProbe(_nothing_to_test)
 
     async def aclose(self) -> None:
         await self._session.close()

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 SLACK_API_URL = "https://slack.com/api/"
+# where Slack sends commands, events and interactions over HTTP (bot/adapters/slack/http.py)
+EVENTS_PATH = "/slack/events"
 
 
 class SlackSettings(BaseModel):
@@ -25,6 +27,11 @@ class SlackSettings(BaseModel):
     post_interval_seconds: float = Field(1.0, ge=0)
     post_burst: int = Field(3, ge=1, le=20)
     rate_limit_retries: int = Field(3, ge=0, le=10)
+    # the distributed app ("Add to Slack"): many workspaces, each installed through OAuth v2
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    authorize_url: str = "https://slack.com/oauth/v2/authorize"
+    public_url: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SlackSettings:
@@ -32,11 +39,18 @@ class SlackSettings(BaseModel):
                    app_token=settings.slack_app_token, api_url=settings.slack_api_url,
                    post_interval_seconds=settings.slack_post_interval_seconds,
                    post_burst=settings.slack_post_burst,
-                   rate_limit_retries=settings.slack_rate_limit_retries)
+                   rate_limit_retries=settings.slack_rate_limit_retries,
+                   client_id=settings.slack_client_id, client_secret=settings.slack_client_secret,
+                   authorize_url=settings.slack_authorize_url, public_url=settings.public_url)
 
     @property
     def configured(self) -> bool:
-        return bool(self.bot_token.get_secret_value())
+        return bool(self.bot_token.get_secret_value()) or self.distributed
+
+    @property
+    def distributed(self) -> bool:
+        """Installed in many workspaces through "Add to Slack" (client id and secret set)."""
+        return bool(self.client_id and self.client_secret.get_secret_value())
 
     @property
     def socket_mode(self) -> bool:

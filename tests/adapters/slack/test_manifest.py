@@ -32,3 +32,35 @@ def test_socket_mode_manifest_has_no_urls() -> None:
 def test_http_manifest_needs_a_url() -> None:
     with pytest.raises(ValueError, match="public URL"):
         slack_manifest(None, socket_mode=False)
+
+
+def test_the_distributed_manifest_has_the_oauth_redirect_url_and_removal_events() -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    result = CliRunner().invoke(app, ["slack", "manifest", "--distributed", "--token-rotation",
+                                      "--url", "https://deputy.example.com"])
+    assert result.exit_code == 0, result.output
+    manifest = yaml.safe_load(result.output)
+    assert manifest["oauth_config"]["redirect_urls"] == ["https://deputy.example.com/slack/oauth_redirect"]
+    events = manifest["settings"]["event_subscriptions"]
+    assert {"app_uninstalled", "tokens_revoked"} <= set(events["bot_events"])
+    assert events["request_url"] == "https://deputy.example.com/slack/events"
+    assert manifest["settings"]["org_deploy_enabled"] is True  # Enterprise Grid: one org install
+    assert manifest["settings"]["token_rotation_enabled"] is True
+    # the one-workspace manifest has none of it
+    single = slack_manifest("https://deputy.example.com", socket_mode=False)
+    assert "redirect_urls" not in single["oauth_config"] and single["settings"]["org_deploy_enabled"] is False
+
+
+@pytest.mark.parametrize("args", [["--distributed"], ["--distributed", "--socket-mode"],
+                                  ["--token-rotation", "--url", "https://d.example.com"]])
+def test_the_distributed_manifest_refuses_what_cannot_work(args: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    result = CliRunner().invoke(app, ["slack", "manifest", *args])
+    assert result.exit_code != 0
+    assert "--distributed" in result.output

@@ -1,0 +1,154 @@
+""""Add to Slack" through real HTTP, browser-less: /slack/install → the fake Slack's authorize
+page → /slack/oauth_redirect → oauth.v2.access; the installation stored with its tokens sealed;
+bad, foreign and replayed states refused; each workspace answered with its own token; a
+rotating token refreshed before it expires; single-token mode untouched."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.adapters.slack.installs import VAULT_INTEGRATION, owner_of
+from bot.app import Deputy
+from bot.store import slack_installs
+from tests.adapters.slack.distributed import (
+    ACME,
+    CHANNELS,
+    GLOBEX,
+    Installed,
+    everything_stored,
+    installed_slack,
+    query_of,
+    workspaces,
+)
+from tests.adapters.slack.test_end_to_end import GOAL
+from tests.adapters.slack.test_end_to_end import app as app  # noqa: F401  (fixture)
+from tests.adapters.slack.test_end_to_end import policy as policy  # noqa: F401  (fixture)
+from tests.adapters.slack.test_end_to_end import settings as settings  # noqa: F401  (fixture)
+from tests.fakes.slack_api import FakeSlackApi
+
+
+@pytest.fixture
+async def slack(app: Deputy, slack_api: FakeSlackApi) -> AsyncIterator[Installed]:
+    workspaces(slack_api)
+    async with installed_slack(app, slack_api) as running:
+        yield running
+
+
+async def installations(app: Deputy) -> dict[str, str]:
+    async with app.database.session() as session:
+        return {row.install_key: row.team_key for row in await slack_installs.listing(session)}
+
+
+async def test_add_to_slack_stores_the_installation_with_its_token_sealed(slack: Installed, app: Deputy) -> None:
+    location, cookie = await slack.start()
+    sent = query_of(location)
+    assert location.startswith(slack.api.authorize_url)
+    assert sent["client_id"] and "chat:write" in sent["scope"].split(",")
+    assert sent["redirect_uri"] == slack.url + "/slack/oauth_redirect"
+    assert sent["state"] == cookie  # the same browser must come back with it
+
+    status, page = await slack.get(await slack.allow(location, ACME), cookie)
+    assert status == 200, page
+    [exchange] = slack.api.of("oauth.v2.access")
+    assert exchange.answer is not None and exchange.answer["ok"]
+    token = exchange.answer["access_token"]
+
+    assert await installations(app) == {f":{ACME}": f"slack:{ACME}"}
+    assert app.vault is not None
+    sealed = await app.vault.get(owner_of(f":{ACME}"), VAULT_INTEGRATION)
+    assert sealed is not None and sealed["bot_token"] == token
+    assert token not in await everything_stored(app)  # nowhere in the database in clear
+
+
+async def test_each_workspace_is_answered_with_its_own_token(slack: Installed, app: Deputy) -> None:
+    assert (await slack.install(ACME))[0] == 200
+    assert (await slack.install(GLOBEX))[0] == 200
+    acme_tokens, globex_tokens = set(slack.api.oauth.tokens_of(ACME)), set(slack.api.oauth.tokens_of(GLOBEX))
+    assert acme_tokens and globex_tokens and not acme_tokens & globex_tokens
+
+    assert await slack.slash(ACME, GOAL) == 200
+    assert await slack.slash(GLOBEX, GOAL, user="U0BOSS") == 200
+    await slack.card(ACME)
+    await slack.card(GLOBEX)
+    await slack.settle()
+    for team, tokens in ((ACME, acme_tokens), (GLOBEX, globex_tokens)):
+        posts = slack.posts_in(team)
+        assert posts and {c.token for c in posts} <= tokens, team
+        assert all(c.answer and c.answer["ok"] for c in posts)
+    # users.info for each request went with the token of the workspace it came from
+    assert {c.token for c in slack.api.of("users.info")} <= acme_tokens | globex_tokens
+
+
+@pytest.mark.parametrize("case", ["unknown-state", "no-cookie", "another-browser", "replayed"])
+async def test_a_bad_or_replayed_state_is_refused_and_stores_nothing(
+        slack: Installed, app: Deputy, case: str) -> None:
+    if case == "replayed":
+        assert (await slack.install(ACME))[0] == 200
+        callback = slack.api.oauth.last_redirect
+        before = await installations(app)
+        status, _ = await slack.get(callback, query_of(callback)["state"])
+        assert status == 401
+        assert await installations(app) == before
+        assert len(slack.api.of("oauth.v2.access")) == 1  # the code was never sent again
+        return
+    location, cookie = await slack.start()
+    callback = await slack.allow(location, ACME)
+    if case == "unknown-state":
+        forged = "forged-" + cookie[:10]
+        callback, cookie = callback.replace(cookie, forged), forged
+    elif case == "another-browser":
+        other, _ = await slack.start()  # a state issued to someone else
+        cookie = query_of(other)["state"]
+    status, _ = await slack.get(callback, None if case == "no-cookie" else cookie)
+    assert status in (400, 401)
+    assert slack.api.of("oauth.v2.access") == []
+    assert await installations(app) == {}
+
+
+async def test_a_refused_code_stores_nothing_and_is_not_logged(
+        slack: Installed, app: Deputy, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)  # what an operator's log shows (slack_sdk's DEBUG lines are its own)
+    location, cookie = await slack.start()
+    callback = await slack.allow(location, ACME)
+    code = query_of(callback)["code"]
+    slack.api.oauth.codes[code]["used"] = True  # Slack already took this code
+    status, _ = await slack.get(callback, cookie)
+    assert status == 401
+    [exchange] = slack.api.of("oauth.v2.access")
+    assert exchange.answer == {"ok": False, "error": "code_already_used"}
+    assert await installations(app) == {}
+    assert code not in caplog.text
+
+
+async def test_a_rotating_token_is_refreshed_before_it_expires(app: Deputy, slack_api: FakeSlackApi) -> None:
+    workspaces(slack_api)
+    slack_api.oauth.rotation = True
+    slack_api.oauth.expires_in = 600  # 10 minutes: inside the refresh window from the start
+    async with installed_slack(app, slack_api) as slack:
+        assert (await slack.install(ACME))[0] == 200
+        [first] = slack_api.oauth.tokens_of(ACME)
+        assert first.endswith("-e")
+        assert await slack.slash(ACME, GOAL) == 200
+        await slack.card(ACME)
+        await slack.settle()
+        refreshes = [c for c in slack_api.of("oauth.v2.access") if c.params.get("grant_type") == "refresh_token"]
+        assert refreshes and all(c.answer and c.answer["ok"] for c in refreshes)
+        newest = slack_api.oauth.tokens_of(ACME)[-1]
+        assert newest != first
+        assert {c.token for c in slack.posts_in(ACME)} - {first} <= set(slack_api.oauth.tokens_of(ACME))
+        assert app.vault is not None
+        sealed = await app.vault.get(owner_of(f":{ACME}"), VAULT_INTEGRATION)
+        assert sealed is not None and sealed["bot_refresh_token"] != refreshes[0].params["refresh_token"]
+        stored = await everything_stored(app)
+        assert newest not in stored and sealed["bot_refresh_token"] not in stored
+
+
+async def test_a_workspace_that_never_installed_gets_nothing(slack: Installed, app: Deputy) -> None:
+    assert (await slack.install(ACME))[0] == 200
+    assert await slack.slash(GLOBEX, GOAL) == 200  # signed, but Globex never installed Deputy
+    await slack.settle()
+    assert slack.posts_in(GLOBEX) == [] and slack.cards_in(GLOBEX) == []
+    assert CHANNELS[GLOBEX] not in str([c.params for c in slack.api.calls if c.method != "response_url"])
