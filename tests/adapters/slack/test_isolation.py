@@ -21,7 +21,7 @@ from tests.adapters.slack.distributed import (
     installed_slack,
     workspaces,
 )
-from tests.adapters.slack.live import Card, eventually, state
+from tests.adapters.slack.live import Card, state
 from tests.adapters.slack.test_end_to_end import GOAL
 from tests.adapters.slack.test_end_to_end import app as app  # noqa: F401  (fixture)
 from tests.adapters.slack.test_end_to_end import policy as policy  # noqa: F401  (fixture)
