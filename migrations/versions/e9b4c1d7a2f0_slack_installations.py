@@ -1,7 +1,7 @@
 """slack distribution: installations, install links, channel → workspace
 
 Revision ID: e9b4c1d7a2f0
-Revises: e9b4c2a7d1f3
+Revises: e2b9d4c7a1f3, e4b9c2d7a1f3
 Create Date: 2026-12-02 21:30:00.000000
 """
 
@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'e9b4c1d7a2f0'
-down_revision: str | None = 'e9b4c2a7d1f3'
+# also joins the two heads main had (memory proposals, teams table) into one
+down_revision: str | tuple[str, ...] | None = ('e2b9d4c7a1f3', 'e4b9c2d7a1f3')
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
