@@ -21,6 +21,7 @@ from bot.cli import (
     runs,
     slack,
     start,
+    teams,
 )
 
 app = typer.Typer(help="Deputy: plans what you ask in chat, asks for approval, then does it.",
@@ -38,6 +39,7 @@ app.add_typer(planner.app, name="planner")
 app.add_typer(audit.app, name="audit")
 app.add_typer(monitors.app, name="monitors")
 app.add_typer(memory.app, name="memory")
+app.add_typer(teams.app, name="teams")
 
 __all__ = ["app", "main"]
 

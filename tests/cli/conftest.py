@@ -19,8 +19,8 @@ def deputy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
     monkeypatch.setenv("DEPUTY_HOME", str(tmp_path / ".deputy"))
     runner = CliRunner()
 
-    def run(*args: str, code: int = 0) -> str:
-        result = runner.invoke(app, list(args))
+    def run(*args: str, code: int = 0, input_text: str | None = None) -> str:
+        result = runner.invoke(app, list(args), input=input_text)
         assert result.exit_code == code, result.output
         return result.output.strip()
 
