@@ -158,7 +158,7 @@ async def _removed(distribution: Distribution, body: Payload, tokens: Payload | 
         if not tokens.get("bot"):
             return
         await store.async_delete_bot(enterprise_id=enterprise, team_id=team_id)
-        why = "Deputy's access to this workspace was revoked"
+        why = "Deputy was cut off: its access to this workspace was revoked"
     teams = [team_id] if team_id else await distribution.workspaces.teams_of(enterprise or "")
     distribution.workspaces.forget(teams, enterprise if org else None)
     log.info("slack: %s (%s)", why, ", ".join(teams) or enterprise)

@@ -23,7 +23,7 @@ from bot.adapters.slack.http import create_http_app
 from bot.adapters.slack.settings import SlackSettings
 from bot.app import Deputy, dispatcher
 from bot.execution.worker import Worker
-from bot.flow.team_removal import team_removed
+from bot.flow.team_removal import installed, team_removed
 from tests.adapters.slack import wire
 from tests.adapters.slack.live import Card, buttons_of, eventually
 from tests.fakes.slack_api import Call, FakeSlackApi
@@ -166,7 +166,11 @@ async def installed_slack(app: Deputy, api: FakeSlackApi, **overrides: Any) -> A
     async def removed(teams: list[str], enterprise: str | None, why: str) -> None:
         await team_removed(app, "slack", teams, why, enterprise_id=enterprise)
 
-    distribution = build_distribution(settings, app.database, app.vault, on_removed=removed)
+    async def added(installation: Any) -> None:
+        await installed(app, "slack", installation.team_id or installation.enterprise_id,
+                        enterprise=bool(installation.is_enterprise_install), name=installation.team_name or "")
+
+    distribution = build_distribution(settings, app.database, app.vault, on_removed=removed, on_installed=added)
     adapter = SlackAdapter(settings, dispatcher(app), default_timezone="Europe/London", distribution=distribution)
     app.attach(adapter.port)
     create_http_app(adapter, runner_app)

@@ -12,7 +12,7 @@ import pytest
 
 from bot.adapters.slack.installs import VAULT_INTEGRATION, owner_of
 from bot.app import Deputy
-from bot.store import slack_installs
+from bot.store import slack_installs, teams
 from tests.adapters.slack.distributed import (
     ACME,
     CHANNELS,
@@ -152,3 +152,35 @@ async def test_a_workspace_that_never_installed_gets_nothing(slack: Installed, a
     await slack.settle()
     assert slack.posts_in(GLOBEX) == [] and slack.cards_in(GLOBEX) == []
     assert CHANNELS[GLOBEX] not in str([c.params for c in slack.api.calls if c.method != "response_url"])
+
+
+async def test_one_org_install_serves_every_workspace_of_the_org(app: Deputy, slack_api: FakeSlackApi) -> None:
+    """Enterprise Grid: an org admin installs once; events from any workspace of the org are
+    answered with the org's token; uninstalling the org cancels the work of its workspaces."""
+    slack_api.oauth.add(ACME, "Acme EU", enterprise_id="E0ACME", enterprise_name="Acme Corp")
+    slack_api.oauth.add(GLOBEX, "Globex")
+    slack_api.oauth.org_install = True
+    async with installed_slack(app, slack_api) as slack:
+        assert (await slack.install(ACME))[0] == 200  # the org's admin, from a workspace of the org
+        [exchange] = slack_api.of("oauth.v2.access")
+        assert exchange.answer is not None and exchange.answer["is_enterprise_install"] is True
+        assert await installations(app) == {"E0ACME:": "slack:E0ACME"}
+        org_token = exchange.answer["access_token"]
+
+        body = {"type": "app_mention", "user": "U0ANNA", "text": "<@UDEPUTY> " + GOAL, "ts": "1760000100.000100",
+                "channel": CHANNELS[ACME], "event_ts": "1760000100.000100", "team": ACME}
+        assert await slack.event(ACME, body, "Ev0ORG1", enterprise="E0ACME") == 200
+        await slack.card(ACME)
+        await slack.settle()
+        assert {c.token for c in slack.posts_in(ACME)} == {org_token}
+        # Globex is in no org and never installed: nothing
+        assert await slack.event(GLOBEX, {**body, "channel": CHANNELS[GLOBEX], "team": GLOBEX}, "Ev0ORG2") == 200
+        await slack.settle()
+        assert slack.posts_in(GLOBEX) == []
+
+        assert await slack.event(ACME, {"type": "app_uninstalled"}, "Ev0ORGBYE", enterprise="E0ACME", org=True) == 200
+        await slack.settle()
+        assert await installations(app) == {}
+        async with app.database.session(all_teams=True) as session:
+            statuses = {row.key: row.status for row in await teams.listing(session, "slack")}
+        assert statuses[f"slack:{ACME}"] == "archived"

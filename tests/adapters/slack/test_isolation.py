@@ -12,7 +12,7 @@ import pytest
 
 from bot.adapters.slack.installs import VAULT_INTEGRATION, owner_of
 from bot.app import Deputy
-from bot.store import slack_installs
+from bot.store import slack_installs, teams
 from tests.adapters.slack.distributed import (
     ACME,
     CHANNELS,
@@ -46,6 +46,11 @@ async def two_plans(slack: Installed) -> tuple[Card, Card]:
     globex = await slack.card(GLOBEX)
     await slack.settle()
     return acme, globex
+
+
+async def team_status(app: Deputy) -> dict[str, str]:
+    async with app.database.session(all_teams=True) as session:
+        return {row.key: row.status for row in await teams.listing(session, "slack")}
 
 
 def goals_by_team(found: dict[str, list[dict[str, object]]]) -> dict[object, list[object]]:
@@ -109,6 +114,7 @@ async def test_uninstalling_one_workspace_deletes_its_tokens_and_cancels_its_wor
     assert await app.vault.get(owner_of(f":{GLOBEX}"), VAULT_INTEGRATION) is not None
     found = await state(app)
     assert goals_by_team(found) == {ACME: ["cancelled"], GLOBEX: ["waiting"]}
+    assert await team_status(app) == {f"slack:{ACME}": "archived", f"slack:{GLOBEX}": "active"}
     versions = {v["plan_id"]: v["status"] for v in found["PlanVersionRow"]}
     assert sorted(versions.values()) == ["cancelled", "proposed"]
 
@@ -122,6 +128,11 @@ async def test_uninstalling_one_workspace_deletes_its_tokens_and_cancels_its_wor
     await slack.done(globex)
     await slack.settle()
     assert goals_by_team(await state(app)) == {ACME: ["cancelled"], GLOBEX: ["done"]}
+
+    # installing again makes the workspace active again, with a new token
+    assert (await slack.install(ACME))[0] == 200
+    assert await team_status(app) == {f"slack:{ACME}": "active", f"slack:{GLOBEX}": "active"}
+    assert not set(slack.api.oauth.tokens_of(ACME)[-1:]) & set(acme_tokens)
 
 
 async def test_a_revoked_bot_token_is_deleted_and_its_runs_cancelled(slack: Installed, app: Deputy) -> None:
