@@ -61,7 +61,7 @@ async def _registry(config: object) -> Registry:
 @pytest.fixture(params=MODES)
 async def over_stdio(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[World]:
     ledger, interrupt = tmp_path / "ledger", tmp_path / "interrupt"
-    config = stdio_config(timeout=0.5, env={LEDGER_ENV: str(ledger), INTERRUPT_ENV: str(interrupt)})
+    config = stdio_config(timeout=1.5, env={LEDGER_ENV: str(ledger), INTERRUPT_ENV: str(interrupt)})
     registry = await _registry(config)
     yield World("notes", registry, ledger, interrupt, request.param)
     await registry.aclose()
@@ -79,7 +79,7 @@ async def over_http(request: pytest.FixtureRequest, tmp_path: Path, notes_http: 
                               request.param)
     proxy.armed = False
     await proxy.start()
-    config = notes_http.config(timeout=0.5, url=notes_http.url.replace(upstream.netloc,
+    config = notes_http.config(timeout=1.5, url=notes_http.url.replace(upstream.netloc,
                                                                        f"127.0.0.1:{proxy.port}"))
     registry = await _registry(config)
     yield World("notes_http", registry, ledger, tmp_path / "unused", request.param, proxy)

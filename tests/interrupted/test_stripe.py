@@ -92,7 +92,7 @@ async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
     registry.start(IntegrationEnv(settings=settings, database=None, clock=None))
     loaded = registry.get("invoicing")
     assert loaded is not None and isinstance(loaded.client, StripeInvoicingClient)
-    loaded.client.timeout = 0.5  # the client's own timeout, inside the executor's
+    loaded.client.timeout = 1.5  # the client's own timeout, inside the executor's (0.5 s timed out before sending, under load)
     yield World(fake, proxy, registry)
     await registry.aclose()
     await proxy.stop()

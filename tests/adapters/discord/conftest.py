@@ -45,7 +45,8 @@ class Running:
     task: asyncio.Task[None]
 
 
-async def eventually(check: Callable[[], bool], within: float = 5) -> None:
+async def eventually(check: Callable[[], bool], within: float = 30) -> None:
+    # generous: a check that holds returns at once; 5 s was missed on a loaded machine
     deadline = asyncio.get_running_loop().time() + within
     while not check():
         if asyncio.get_running_loop().time() > deadline:

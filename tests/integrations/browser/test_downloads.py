@@ -75,5 +75,5 @@ async def test_a_download_broken_off_fails_at_once_and_keeps_nothing(
     started = time.monotonic()
     out = await chat.say("approve")
     assert "/files/broken could not be fetched" in out and "nothing was saved" in out, out
-    assert time.monotonic() - started < 10  # not the 16 s step limit
+    assert time.monotonic() - started < 18  # not the 20 s step limit (with room for a loaded machine)
     assert downloaded(deputy) == []
