@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.domain import Effect
 from bot.errors import InvalidArguments, OutcomeUnknown, PermanentError, TransientError
+from bot.execution.gates import Gate, gate_for
 from bot.planning.validation import check_arguments
 from bot.registry import CallContext, Registry
 from bot.settings import Settings
@@ -37,8 +38,14 @@ def outcome_unknown(action: str, reason: str) -> OutcomeUnknown:
         f"was not sent again. Check it by hand in {integration} before running it again")
 
 
+class CallStopped(Exception):
+    """The run stopped (another call failed) before this call was sent: it never was."""
+
+
 async def call_action(registry: Registry, settings: Settings, action: str, args: dict[str, Any],
-                      ctx: CallContext) -> dict[str, Any]:
+                      ctx: CallContext, *, stop: asyncio.Event | None = None) -> dict[str, Any]:
+    """One call under the integration's gate (its ``max_concurrency``; a 429's pause applies
+    to every call of it). ``stop``, once set, keeps this call from being sent (CallStopped)."""
     spec = registry.spec(action)
     if spec is None:
         raise PermanentError(f"unknown action {action!r}")
@@ -47,23 +54,37 @@ async def call_action(registry: Registry, settings: Settings, action: str, args:
         raise InvalidArguments(f"{action}: " + "; ".join(problems[:5]))
     client, fn = registry.function(action)
     resendable = safe_to_resend(registry, action, spec.effect)
+    gate = gate_for(registry, action.split(".", 1)[0])
     delay = settings.retry_base_seconds
     for attempt in range(1, settings.step_attempts + 1):
-        try:
-            async with asyncio.timeout(settings.step_timeout_seconds):
-                return await fn(client, ctx, **args)
-        except TimeoutError:
-            # cut off mid-call: the request may be at the provider already
-            error = TransientError(
-                f"{action} did not answer within {settings.step_timeout_seconds:g} s", sent=None)
-        except TransientError as err:
-            error = err
+        async with gate.slot():
+            if stop is not None and stop.is_set():
+                raise CallStopped(action)
+            try:
+                async with asyncio.timeout(settings.step_timeout_seconds):
+                    return await fn(client, ctx, **args)
+            except TimeoutError:
+                # cut off mid-call: the request may be at the provider already
+                error = TransientError(
+                    f"{action} did not answer within {settings.step_timeout_seconds:g} s", sent=None)
+            except TransientError as err:
+                error = err
         if error.sent is not False and not resendable:
             raise outcome_unknown(action, str(error)) from error
         if attempt == settings.step_attempts:
             raise PermanentError(f"{error} (gave up after {attempt} tries)") from error
-        wait = min(settings.retry_max_seconds, error.retry_after if error.retry_after is not None else delay)
-        log.info("transient failure of %s (try %d): %s; retrying in %.2fs", action, attempt, error, wait)
-        await asyncio.sleep(wait)
+        await _back_off(settings, gate, action, attempt, error, delay)
         delay = min(settings.retry_max_seconds, delay * 2)
     raise AssertionError("unreachable")
+
+
+async def _back_off(settings: Settings, gate: Gate, action: str, attempt: int,
+                    error: TransientError, delay: float) -> None:
+    """The provider's ``Retry-After`` pauses the whole integration (every call waits at the
+    gate); without one, only this call waits its own exponential delay."""
+    wait = min(settings.retry_max_seconds, error.retry_after if error.retry_after is not None else delay)
+    if error.retry_after is not None:
+        gate.pause(wait)
+    log.info("transient failure of %s (try %d): %s; retrying in %.2fs", action, attempt, error, wait)
+    if error.retry_after is None:
+        await asyncio.sleep(wait)

@@ -91,6 +91,9 @@ class Manifest(BaseModel):
     # the integration accepts an idempotency key on writes and answers a repeat with the
     # first result; otherwise a write interrupted by a crash is reported, never re-sent
     idempotent_writes: bool = False
+    # calls of this integration in flight at once in one process (a for-each's items, steps
+    # that do not depend on each other); a 429 with Retry-After pauses all of them
+    max_concurrency: int = Field(default=4, ge=1, le=64)
     # what `connect <name>` asks for; empty for integrations that need no account
     credentials: list[CredentialField] = Field(default_factory=list)
     # the integration also works for people who connected nothing (the browser: public

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     integration_paths: list[Path] = Field(
         default_factory=list, description="Extra folders holding third-party integration folders.")
     timezone: str = Field("UTC", description="Time zone for people whose platform gives none.")
+    parallel_steps: int = Field(
+        8, ge=1, le=64, description="Steps of one run in flight at once (those that do not depend on "
+                                    "each other); 1 runs steps and for-each items one by one.")
     step_attempts: int = Field(4, ge=1, le=20, description="Tries per step on transient errors.")
     max_replans: int = Field(
         3, ge=0, le=20, description="Re-plans after failures per goal before a person is asked instead.")

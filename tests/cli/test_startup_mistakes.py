@@ -78,6 +78,21 @@ def test_a_bad_manifest(tmp_path: Path) -> None:
     assert checked.err_lines == ["deputy: extra/notes/manifest.yaml: actions.0.description: Field required"]
 
 
+def test_a_max_concurrency_out_of_range(tmp_path: Path) -> None:
+    notes = tmp_path / "extra" / "notes"
+    notes.mkdir(parents=True)
+    (notes / "manifest.yaml").write_text(
+        "name: notes\ndescription: Team notes\nauth: none\nmax_concurrency: 0\nactions:\n"
+        "  - name: add_note\n    description: Add a note.\n    effect: write\n"
+        "    args: {type: object}\n")
+    (notes / "actions.py").write_text("")
+    env = clean_env(DEPUTY_INTEGRATION_PATHS='["extra"]', DEPUTY_INTEGRATIONS='["local", "notes"]')
+    checked = deputy("integrations", "check", cwd=tmp_path, env=env)
+    assert checked.code != 0
+    assert checked.err_lines == ["deputy: extra/notes/manifest.yaml: max_concurrency: "
+                                 "Input should be greater than or equal to 1"]
+
+
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

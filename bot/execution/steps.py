@@ -1,0 +1,150 @@
+"""One step of a run: its arguments resolved, the policy's rate limit, the step recorded as
+started, then its calls — the items of a ``for_each`` concurrently (the integration's gate
+bounds them), each with its own idempotency key, each audited — and the result recorded.
+
+Results keep the order of the items whatever order the calls finish in. The first failing
+call sets the run's ``stop``: no further call is sent, the calls under way finish and are
+audited, and the step fails with the first failure in item order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+from bot.domain import Effect, Step, StepStatus
+from bot.errors import DatabaseUnavailable, DeputyError, OutcomeUnknown
+from bot.execution.basics import (
+    RunInProgress,
+    StepFailed,
+    call_with_credentials,
+    idempotency_key,
+    what_to_check,
+)
+from bot.execution.calls import CallStopped
+from bot.planning.refs import ITEM, RefError, lookup, resolve
+from bot.policy.ratelimit import rate_limit_problem
+from bot.policy.request_facts import facts_of
+from bot.store import audit, runs
+from bot.store.tables import StepRow
+
+log = logging.getLogger(__name__)
+
+
+def arguments(step: StepRow, outputs: dict[str, Any]) -> list[Any]:
+    """The arguments of each call of a step (one per item for ``for_each``), references
+    resolved against earlier outputs."""
+    try:
+        if step.for_each:
+            items = lookup(step.for_each, outputs)
+            if not isinstance(items, list):
+                raise StepFailed(step, f"step {step.position}: {step.for_each} is not a list")
+            return [resolve(step.args, {**outputs, ITEM: item}) for item in items]
+        return [resolve(step.args, outputs)]
+    except RefError as err:
+        raise StepFailed(step, f"step {step.position}: {err}") from err
+
+
+async def run_step(run: RunInProgress, step: StepRow) -> Any:
+    arg_list = arguments(step, run.outputs)
+    problem = await _rate_limited(run, step, arg_list)
+    if problem:
+        raise StepFailed(step, f"step {step.position} ({step.action}) was not run: {problem}")
+    async with run.session() as session:
+        await runs.start_step(session, run.run_id, step.step_id, step.action,
+                              idempotency_key(run.run_id, step.step_id),
+                              arg_list if step.for_each else arg_list[0])
+    results = await _fan_out(run, step, arg_list)
+    output: Any = {"results": results} if step.for_each else results[0]
+    async with run.session() as session:
+        await runs.finish_step(session, run.run_id, step.step_id, StepStatus.SUCCEEDED, result=output)
+    return output
+
+
+async def _fan_out(run: RunInProgress, step: StepRow, arg_list: list[Any]) -> list[Any]:
+    """Every call of the step, in item order; concurrent unless the run is sequential."""
+    if not run.parallel or len(arg_list) == 1:
+        outcomes: list[Any] = []
+        for index, args in enumerate(arg_list):
+            try:
+                outcomes.append(await _one_call(run, step, index, args))
+            except (StepFailed, CallStopped) as err:
+                outcomes.append(err)
+                break
+    else:
+        # gather cancels the calls if this step is cancelled (the worker is stopping)
+        outcomes = await asyncio.gather(
+            *(_one_call(run, step, i, args) for i, args in enumerate(arg_list)), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, (StepFailed, CallStopped)):
+            raise outcome  # the database went away, or a process-level stop: not the step's failure
+    failed = next((o for o in outcomes if isinstance(o, StepFailed)), None)
+    if failed is not None:
+        raise failed
+    if any(isinstance(o, CallStopped) for o in outcomes):
+        done = sum(not isinstance(o, BaseException) for o in outcomes)
+        raise StepFailed(step, f"step {step.position} ({step.action}) was stopped after {done} of "
+                               f"{len(arg_list)} calls, because another step failed; the others "
+                               "were not sent", stopped=True)
+    return outcomes
+
+
+async def _one_call(run: RunInProgress, step: StepRow, index: int, args: Any) -> Any:
+    key = idempotency_key(run.run_id, step.step_id, index if step.for_each else None)
+    if run.stop.is_set():
+        raise CallStopped(step.action)
+    app, view = run.app, run.view
+    changed = await app.observer.call_problem(app, run.run_id, view, step, index, args, run.requester)
+    if changed:
+        run.stop.set()
+        await _audit_failed_call(run, step, key, args, f"derived values changed: {changed}")
+        raise StepFailed(step, f"step {step.position} ({step.action}) was stopped before this call: "
+                               f"{changed}. It was not sent; the plan needs a new approval.")
+    try:
+        result = await call_with_credentials(app, run.requester, step.action, args, key, stop=run.stop)
+    except CallStopped:
+        raise
+    except DatabaseUnavailable:
+        run.stop.set()
+        raise  # not the step's failure: the worker's claim lapses and the run resumes later
+    except DeputyError as err:
+        run.stop.set()
+        await _audit_failed_call(run, step, key, args, str(err))
+        check = what_to_check(step, args) if isinstance(err, OutcomeUnknown) else ""
+        raise StepFailed(step, f"step {step.position} ({step.action}) failed: {err}", check=check) from err
+    except Exception as err:
+        run.stop.set()
+        # a bug in the integration: its message may hold anything, so show only a reference
+        ref = uuid.uuid4().hex[:8]
+        log.exception("step %s (%s) raised unexpectedly (ref %s)", step.step_id, step.action, ref)
+        raise StepFailed(step, f"step {step.position} ({step.action}) failed with an "
+                               f"unexpected {type(err).__name__} (ref {ref}); see the worker's log") from err
+    async with run.session() as session:
+        await audit.append(session, "call", goal_id=view.goal.id, data={
+            "run": run.run_id, "step": step.step_id, "action": step.action, "key": key,
+            "args": args, "result": result})
+    return result
+
+
+async def _audit_failed_call(run: RunInProgress, step: StepRow, key: str, args: dict[str, Any],
+                             error: str) -> None:
+    async with run.session() as session:
+        await audit.append(session, "call_failed", goal_id=run.view.goal.id, data={
+            "run": run.run_id, "step": step.step_id, "action": step.action, "key": key,
+            "args": args, "error": error})
+
+
+async def _rate_limited(run: RunInProgress, step: StepRow, arg_list: list[Any]) -> str | None:
+    """The policy's write rate limit for this step, checked just before its calls."""
+    app = run.app
+    spec = app.registry.spec(step.action)
+    if spec is None or spec.effect is Effect.READ or not arg_list:
+        return None
+    facts = facts_of(run.view.goal, app.clock())
+    async with run.session() as session:
+        return await rate_limit_problem(
+            session, app.policy, Step(id=step.step_id, action=step.action, args=arg_list[0]),
+            run.requester.key, run.requester.team_id, app.clock(), effect=spec.effect, facts=facts,
+            registry=app.registry, calls=len(arg_list), arg_list=arg_list)
