@@ -22,7 +22,7 @@ from aiohttp import web
 
 from bot.adapters.front_door import FrontDoor
 from bot.app import Deputy, build_app, dispatcher, team_door
-from bot.console import add_console_routes
+from bot.console import FRONT_DOOR_PATHS, add_console_routes
 from bot.errors import SettingsError
 from bot.execution.worker import Worker
 from bot.platforms import Platforms, attach_post_only, configured
@@ -68,7 +68,8 @@ async def serve(settings: Settings, host: str, port: int, *, with_worker: bool =
         if with_scheduler:
             tasks.append(asyncio.create_task(scheduler_for(deputy).run_forever(), name="scheduler"))
         # the HTTP server answers on a thread of its own: acks never wait for the core
-        front = FrontDoor(web_app, host, port, own_paths=slack_paths(slack) if slack else ())
+        own = [*(slack_paths(slack) if slack else ()), *FRONT_DOOR_PATHS]
+        front = FrontDoor(web_app, host, port, own_paths=own)
         bound = await front.start()
         log.info("deputy serving on http://%s:%d (events from: %s; posting to: %s)", host, bound,
                  ", ".join(receive) or "none", ", ".join(attached.checks) or "none")

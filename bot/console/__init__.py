@@ -18,7 +18,7 @@ from bot.console.base import Console
 from bot.console.more_pages import add_more_routes
 from bot.console.plan_pages import add_plan_routes
 from bot.console.render import HERE
-from bot.console.run_pages import add_run_routes
+from bot.console.run_pages import EVENTS_PATH, add_run_routes
 from bot.console.sessions import Sessions
 from bot.core.deputy import Deputy
 from bot.errors import SettingsError
@@ -43,4 +43,7 @@ def add_console_routes(web_app: web.Application, deputy: Deputy, *, key: bytes |
     return console
 
 
-__all__ = ["Console", "add_console_routes", "console_key"]
+# answered by `deputy serve`'s front door on its own loop (a stream; see bot/console/run_pages.py)
+FRONT_DOOR_PATHS = (EVENTS_PATH,)
+
+__all__ = ["FRONT_DOOR_PATHS", "Console", "add_console_routes", "console_key"]

@@ -38,14 +38,14 @@ def add_audit_routes(web_app: web.Application, console: Console) -> None:
         wanted = audit_filter(dict(request.query))
         async with deputy.database.session() as db:
             records = await team_audit(db, team_of(session.actor), wanted)
-            count, head = await audit_head(db)
+            count, head = await audit_head(db, team_of(session.actor))
         return console.render("audit.html", session, records=records, count=count, head=head,
                               query=dict(request.query), report=None, nav="audit")
 
     async def audit_verify(request: web.Request, session: ConsoleSession) -> web.Response:
         await console.form(request, session)
         async with deputy.database.session() as db:
-            report = await verify(db, None, deputy.database.audit_keys)  # type: ignore[arg-type]
+            report = await verify(db, None, deputy.database.audit_keys, team=team_of(session.actor).key)  # type: ignore[arg-type]
             records = await team_audit(db, team_of(session.actor), AuditFilter())
         return console.render("audit.html", session, records=records, count=report.records,
                               head=report.head, query={}, report=report, nav="audit")

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -20,9 +22,13 @@ from bot.store.console_queries import RunFilter, team_run, team_runs
 from bot.store.tables import GoalRow, RunRow, StepResultRow, StepRow
 
 FINISHED = {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED}
+# a fixed path: `deputy serve`'s front door answers it on its own loop (bot/serve.py), as a
+# stream must be written by the loop that owns the connection; the reads go to the core's
+EVENTS_PATH = "/console/run-events"
 # how often a live page looks at the run again; the stream ends when the run does
 POLL_SECONDS = 0.5
 STATUSES = [s.value for s in RunStatus]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,12 @@ async def timeline(console: Console, session: ConsoleSession, run_id: int) -> tu
 
 def add_run_routes(web_app: web.Application, console: Console) -> None:
     deputy = console.deputy
+    core = asyncio.get_running_loop()  # where the database's connections live
+
+    async def on_core(work: Coroutine[Any, Any, T]) -> T:
+        if asyncio.get_running_loop() is core:
+            return await work
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, core))
 
     async def run_list(request: web.Request, session: ConsoleSession) -> web.Response:
         wanted = run_filter(dict(request.query))
@@ -87,8 +99,15 @@ def add_run_routes(web_app: web.Application, console: Console) -> None:
                               live=run.status not in FINISHED)
 
     async def run_events(request: web.Request, session: ConsoleSession) -> web.StreamResponse:
-        run_id = int(request.match_info["run"])
-        run, goal, steps = await timeline(console, session, run_id)
+        text = request.query.get("run", "")
+        if not text.isdigit():
+            raise web.HTTPBadRequest(text="run: give the run's number, e.g. ?run=12")
+        run_id = int(text)
+
+        async def read() -> tuple[RunRow, GoalRow, list[TimelineStep]]:
+            return await on_core(timeline(console, session, run_id))
+
+        run, goal, steps = await read()
         stream = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                              "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
         await stream.prepare(request)
@@ -103,8 +122,8 @@ def add_run_routes(web_app: web.Application, console: Console) -> None:
                 await stream.write(b"event: finished\ndata: {}\n\n")
                 return stream
             await asyncio.sleep(POLL_SECONDS)
-            run, goal, steps = await timeline(console, session, run_id)
+            run, goal, steps = await read()
 
     web_app.router.add_get("/console/runs", console.page(run_list))
     web_app.router.add_get(r"/console/runs/{run:\d+}", console.page(run_page))
-    web_app.router.add_get(r"/console/runs/{run:\d+}/events", console.page(run_events))
+    web_app.router.add_get(EVENTS_PATH, console.page(run_events))

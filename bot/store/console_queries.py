@@ -11,7 +11,8 @@ from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain import PlanStatus
+from bot.domain import PlanStatus, team_key_of
+from bot.store.audit import head_of, in_chain
 from bot.store.monitors import MonitorRow
 from bot.store.tables import (
     ApprovalRow,
@@ -28,6 +29,11 @@ from bot.store.tables import (
 class Team:
     platform: str
     team_id: str
+
+    @property
+    def key(self) -> str:
+        """The team's key (``slack:T123``): its audit chain's name."""
+        return team_key_of(self.platform, self.team_id)
 
     @property
     def key_prefix(self) -> str:
@@ -110,8 +116,8 @@ class AuditFilter:
 
 
 async def team_audit(session: AsyncSession, team: Team, wanted: AuditFilter) -> list[AuditRow]:
-    """The team's audit records (made by one of its people), newest first."""
-    query = select(AuditRow).where(col(AuditRow.actor_key).startswith(team.key_prefix))
+    """The records of the team's audit chain, newest first."""
+    query = select(AuditRow).where(in_chain(team.key))
     if wanted.kind:
         query = query.where(col(AuditRow.kind) == wanted.kind)
     if wanted.actor:
@@ -124,13 +130,10 @@ async def team_audit(session: AsyncSession, team: Team, wanted: AuditFilter) -> 
     return list((await session.exec(query)).all())
 
 
-async def audit_head(session: AsyncSession) -> tuple[int, str]:
-    """The chain's length and its newest hash (its head)."""
-    last = (await session.exec(select(AuditRow).order_by(col(AuditRow.seq).desc()).limit(1))).first()
-    if last is None:
-        return 0, "0" * 64
-    total = (await session.exec(select(func.count()).select_from(AuditRow))).one()
-    return int(total), last.hash
+async def audit_head(session: AsyncSession, team: Team) -> tuple[int, str]:
+    """The length of the team's audit chain and its newest hash (its head)."""
+    total = (await session.exec(select(func.count()).select_from(AuditRow).where(in_chain(team.key)))).one()
+    return int(total), await head_of(session, team.key)
 
 
 async def team_monitors(session: AsyncSession, team: Team, limit: int = 200) -> list[MonitorRow]:

@@ -3,19 +3,19 @@ page shows while the run is still going."""
 
 from __future__ import annotations
 
-from bot.app import Deputy
 from bot.domain import Actor, PlanDraft, RunStatus, Step, StepStatus, Where
 from bot.store import goals, runs
+from bot.store.database import Database
 from bot.store.goals import StepVerdict
 
 
-async def held_run(app: Deputy, requester: Actor, text: str = "list the overdue invoices") -> tuple[int, list[str]]:
+async def held_run(database: Database, requester: Actor, text: str = "list the overdue invoices") -> tuple[int, list[str]]:
     """A queued run of a two-step read plan; (run id, step ids)."""
     draft = PlanDraft(summary=text, steps=[
         Step(id="s1", action="local.list_invoices", args={"status": "overdue"}),
         Step(id="s2", action="local.list_clients", args={})])
     verdict = StepVerdict(effect="read", verdict="allow", reason="reads run alone", rule="reads-run-alone")
-    async with app.database.session() as session:
+    async with database.session() as session:
         await goals.upsert_actor(session, requester)
         goal = await goals.create_goal(session, requester, Where(platform=requester.platform,
                                                                  channel_id="C0PLANS"), text, None)
@@ -28,19 +28,19 @@ async def held_run(app: Deputy, requester: Actor, text: str = "list the overdue 
         return run.id, ["s1", "s2"]
 
 
-async def step(app: Deputy, run_id: int, step_id: str, action: str, result: dict[str, object]) -> None:
+async def step(database: Database, run_id: int, step_id: str, action: str, result: dict[str, object]) -> None:
     """One step started and finished, with its result."""
     key = f"deputy-run{run_id}-{step_id}"
-    async with app.database.session() as session:
+    async with database.session() as session:
         found = await runs.get_run(session, run_id)
         assert found is not None
         found.status = RunStatus.RUNNING
         session.add(found)
         await runs.start_step(session, run_id, step_id, action, key, {"step": step_id})
-    async with app.database.session() as session:
+    async with database.session() as session:
         await runs.finish_step(session, run_id, step_id, StepStatus.SUCCEEDED, result=result)
 
 
-async def finish(app: Deputy, run_id: int) -> None:
-    async with app.database.session() as session:
+async def finish(database: Database, run_id: int) -> None:
+    async with database.session() as session:
         await runs.finish_run(session, run_id, RunStatus.SUCCEEDED)

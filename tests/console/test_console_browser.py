@@ -74,17 +74,17 @@ async def test_sign_in_approve_and_the_chat_card_updates(live: Live, served: Ser
 
 async def test_a_run_page_follows_the_run_live(app: Deputy, served: Served, browser: Browser,
                                                shots: Path) -> None:
-    run_id, _ = await held.held_run(app, ANNA)
+    run_id, _ = await held.held_run(app.database, ANNA)
     page = await signed_in(browser, served)
     await page.goto(f"{served.url}/console/runs/{run_id}")
     await expect(page.locator("#run-status")).to_have_text("queued")
-    await held.step(app, run_id, "s1", "local.list_invoices", {"count": 3, "invoices": []})
+    await held.step(app.database, run_id, "s1", "local.list_invoices", {"count": 3, "invoices": []})
     # no reload: the page redraws from the server-sent events
     await expect(page.locator("#run-status")).to_have_text("running")
     await expect(page.get_by_text(f"deputy-run{run_id}-s1")).to_be_visible()
     await page.screenshot(path=shots / "run-live.png", full_page=True)
-    await held.step(app, run_id, "s2", "local.list_clients", {"count": 2, "clients": []})
-    await held.finish(app, run_id)
+    await held.step(app.database, run_id, "s2", "local.list_clients", {"count": 2, "clients": []})
+    await held.finish(app.database, run_id)
     await expect(page.locator("#run-status")).to_have_text("succeeded")
     await expect(page.get_by_text(f"deputy-run{run_id}-s2")).to_be_visible()
 
@@ -93,8 +93,8 @@ async def test_audit_policy_and_connections(live: Live, served: Served, browser:
     await planned(live)
     page = await signed_in(browser, served)
     await page.get_by_role("link", name="Audit").click()
-    await page.get_by_role("button", name="Verify the whole chain").click()
-    await expect(page.locator("#verify-result")).to_contain_text("audit log intact")
+    await page.get_by_role("button", name="Verify the chain").click()
+    await expect(page.locator("#verify-result")).to_contain_text("audit log of slack:T0001 intact")
     await page.screenshot(path=shots / "audit.png", full_page=True)
     await page.get_by_role("link", name="Policy").click()
     await page.get_by_label("Action").fill("local.send_reminder")

@@ -1,0 +1,75 @@
+"""The console on `deputy serve` itself, a process of its own configured only through the
+environment: `deputy console` prints a link that signs in once, and a run's live page
+streams through the front door (which writes the stream on its own loop and reads the run
+on the core's)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+
+import aiohttp
+
+from bot.console.signin import local_person
+from bot.store.database import Database
+from tests.adapters.slack.served import DEPUTY, FOREIGN, deputy_serve
+from tests.console import held
+
+
+async def console_link(home: Path, url: str, who: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
+    made = await asyncio.create_subprocess_exec(
+        str(DEPUTY), "console", "--as", who, "--url", url, env={**env, "DEPUTY_HOME": str(home)},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    out, _ = await made.communicate()
+    assert made.returncode == 0, out.decode()
+    return out.decode().strip().splitlines()[-1]
+
+
+async def event(response: aiohttp.ClientResponse) -> tuple[str, dict[str, object]]:
+    """The next server-sent event (name, data)."""
+    name, data = "", ""
+    while True:
+        line = (await response.content.readline()).decode()
+        if line.startswith("event: "):
+            name = line[7:].strip()
+        elif line.startswith("data: "):
+            data = line[6:].strip()
+        elif line in ("\n", "") and name:
+            return name, json.loads(data)
+
+
+async def test_sign_in_with_a_printed_link_and_follow_a_run_live(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    async with deputy_serve(home, {}) as served:
+        link = await console_link(home, served.url, "alice")
+        assert link.startswith(served.url + "/console/signin?token=")
+        token = link.rsplit("token=", 1)[1]
+        database = Database(f"sqlite:///{home / 'deputy.db'}")
+        try:
+            run_id, _ = await held.held_run(database, local_person("alice"))
+            async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+                async with http.post(served.url + "/console/signin", data={"token": token}) as response:
+                    assert response.status == 200 and "Waiting for you" in await response.text()
+                async with http.post(served.url + "/console/signin", data={"token": token}) as again:
+                    assert again.status == 400  # once only
+                async with http.get(f"{served.url}/console/run-events?run={run_id}",
+                                    timeout=aiohttp.ClientTimeout(total=60)) as stream:
+                    assert stream.headers["Content-Type"] == "text/event-stream"
+                    name, data = await event(stream)
+                    assert name == "progress" and data["status"] == "queued"
+                    await held.step(database, run_id, "s1", "local.list_invoices", {"count": 3, "invoices": []})
+                    name, data = await event(stream)
+                    assert data["status"] == "running" and f"deputy-run{run_id}-s1" in str(data["html"])
+                    await held.step(database, run_id, "s2", "local.list_clients", {"count": 1, "clients": []})
+                    await held.finish(database, run_id)
+                    statuses = []
+                    while (found := await event(stream))[0] != "finished":
+                        statuses.append(found[1]["status"])
+                    assert statuses[-1] == "succeeded"
+        finally:
+            await database.dispose()
+        assert await served.stop() == 0
+        assert token not in await served.output(), "the sign-in token is not logged"
