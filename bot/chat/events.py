@@ -35,12 +35,14 @@ class ThreadReply:
 
 @dataclass(frozen=True)
 class ButtonPressed:
-    """A click on a plan card button. ``button_id`` is the raw ``deputy:…`` id."""
+    """A click on a plan card button. ``button_id`` is the raw ``deputy:…`` id;
+    ``message_id`` the platform's id of the message holding the button, when it says."""
 
     actor: Actor
     where: Where
     button_id: str
     event_id: str | None = None
+    message_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot.chat.buttons import ButtonId, memory_button
 from bot.chat.events import ButtonPressed, ModifySubmitted, ThreadReply
+from bot.chat.port import MessageRef
 from bot.chat.replies import Button, Notice
 from bot.domain import Actor, PlanningOutcome, Where
 from bot.flow.memory_commands import keep, kept_audit
@@ -132,7 +133,9 @@ async def on_offer_button(app: Deputy, event: ButtonPressed, button: ButtonId) -
     if refusal is not None or row is None:
         await port.post_private(event.where, event.actor, Notice(refusal or "", tone="warning"))
         return
-    ref = offers.message_of(row)
+    # the clicked message (its platform says which), else the one the offer was posted as
+    ref = (MessageRef(platform=event.where.platform, channel_id=event.where.channel_id, message_id=event.message_id,
+                      thread_id=event.where.thread_id) if event.message_id else offers.message_of(row))
     answered = Notice(said, tone="success" if remember else "info", audit_text=logged)
     if ref is not None:
         await port.update(ref, answered)  # the offer, its buttons gone, says what was decided

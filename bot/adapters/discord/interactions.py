@@ -110,6 +110,7 @@ class InteractionClient(RoutedClient):
             where=where_of(interaction.channel),
             button_id=str(button),
             event_id=str(interaction.id),
+            message_id=str(interaction.message.id) if interaction.message else None,
         )
         await self.hand_over(event, interaction=interaction)
 

@@ -152,7 +152,9 @@ def button_event(body: Payload, action: Payload, actor: Actor) -> ButtonPressed:
     if where is None:
         raise ValueError("block_actions without a channel")
     event_id = f"slack:action:{action.get('action_ts') or body.get('trigger_id')}:{actor.user_id}"
-    return ButtonPressed(actor=actor, where=where, button_id=str(action["action_id"]), event_id=event_id)
+    message = _get(body, "container", "message_ts") or _get(body, "message", "ts")
+    return ButtonPressed(actor=actor, where=where, button_id=str(action["action_id"]), event_id=event_id,
+                         message_id=str(message) if message else None)
 
 
 def offer_event(body: Payload, action: Payload, actor: Actor) -> GoalPosted:
