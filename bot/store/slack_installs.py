@@ -3,7 +3,7 @@ links not yet used, and which workspace each channel Deputy heard from belongs t
 
 No token is kept here: an installation row holds what may be shown (ids, names, scopes,
 when its token expires); the bot, user and refresh tokens are sealed in the credential vault
-(``bot.vault``), under the owner ``slack-installation:<install key>``.
+(``bot.vault``), under the owner ``slack:<team>:installation``.
 
 The install key is ``<enterprise id>:<team id>``: ``E1:`` for an Enterprise Grid org install
 (one install serving every workspace of the org), ``:T1`` for a workspace outside any org,

@@ -36,8 +36,11 @@ BOT_SECRETS = ("bot_token", "bot_refresh_token")
 
 
 def owner_of(key: str) -> str:
-    """The vault owner an installation's tokens are sealed under."""
-    return f"slack-installation:{key}"
+    """The vault owner an installation's tokens are sealed under: ``slack:<team>:installation``
+    (the org's id for an org install), in the team's own name space, so the team's credentials
+    are the team's (Slack user ids never read "installation")."""
+    enterprise, _, team = key.partition(":")
+    return f"slack:{team or enterprise}:installation"
 
 
 def team_key_of(enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool) -> str:

@@ -184,3 +184,27 @@ async def test_one_org_install_serves_every_workspace_of_the_org(app: Deputy, sl
         async with app.database.session(all_teams=True) as session:
             statuses = {row.key: row.status for row in await teams.listing(session, "slack")}
         assert statuses[f"slack:{ACME}"] == "archived"
+
+
+async def test_a_worker_process_posts_with_the_channels_workspace_token(slack: Installed, app: Deputy) -> None:
+    """`deputy worker` receives no Slack events: its post-only port finds the channel's
+    workspace in the database (learnt by the process that received the events)."""
+    from bot.adapters.slack.port import ChatPostFailed
+    from bot.adapters.slack.post_only import SlackPoster
+    from bot.chat.replies import Notice
+    from bot.domain import Where
+
+    assert (await slack.install(ACME))[0] == 200
+    assert (await slack.install(GLOBEX))[0] == 200
+    assert await slack.slash(GLOBEX, "help") == 200  # Deputy hears from Globex's channel once
+    await slack.settle()
+    poster = SlackPoster(slack.adapter.settings, app)  # another process: nothing learnt in memory
+    try:
+        await poster.port.post(Where(platform="slack", channel_id=CHANNELS[GLOBEX]), Notice("digest"))
+        with pytest.raises(ChatPostFailed, match="not_installed"):  # Acme's channel was never heard from
+            await poster.port.post(Where(platform="slack", channel_id=CHANNELS[ACME]), Notice("digest"))
+        assert await poster.ready()
+    finally:
+        await poster.aclose()
+    [posted] = [c for c in slack.api.of("chat.postMessage") if "digest" in str(c.params.get("text"))]
+    assert posted.token in slack.api.oauth.tokens_of(GLOBEX) and posted.answer and posted.answer["ok"]
