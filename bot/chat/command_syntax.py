@@ -2,8 +2,8 @@
 
 A command is a known word alone ("help", "status", "monitors"), a known word and one
 argument ("cancel 12", "connect crm"), "monitor VERB ID" or "monitor schedule ID WHEN", and the memory commands ("remember …",
-"forget 3", "memories", "what do you remember about Acme", "when did we last meet Initech?"),
-and the team's settings ("setup", "admin", "setup digest #finance").
+"forget 3", "memories", "what do you remember about Acme", "when did we last meet Initech?",
+"who did we remind last week?"), and the team's settings ("setup", "admin", "setup digest #finance").
 Anything else is a goal, so
 "connect Anna with the Acme team" and "remember to call Ana" stay goals.
 """
@@ -18,6 +18,8 @@ _RECALL = re.compile(r"^what\s+do\s+you\s+remember(?:\s+about\s+(?P<topic>.+?))?
 # "when did we last meet Initech?" asks the episodes (what Deputy did), not the memories
 _LAST = re.compile(r"^when\s+did\s+(?:we|you)\s+last\s+(?P<what>(?:meet|book|remind|invoice|email|call)\b.*?)\s*\??$",
                    re.I)
+# "who did we remind last week?" lists whom the episodes reached
+_WHO = re.compile(r"^who\s+did\s+(?:we|you)\s+(?P<what>(?:meet|book|remind|invoice|email|call)\b.*?)\s*\??$", re.I)
 MONITOR_VERBS = frozenset({"approve", "reject", "pause", "resume", "run", "delete"})
 # the team's settings, for its administrators: "setup", "admin", "setup role finance <@&1>",
 # "setup digest <#2>", "setup timezone Europe/Paris" ("setup the room for Friday" is a goal)
@@ -50,6 +52,9 @@ def parse_command(text: str) -> tuple[str, str] | None:
     last = _LAST.match(" ".join(words))
     if last:
         return "last", last.group("what").strip()
+    who = _WHO.match(" ".join(words))
+    if who:
+        return "who", who.group("what").strip()
     # "remember to call Ana" is a goal (a reminder); "remember that …" / "remember for me: …" is memory
     if len(words) > 1 and name == "remember" and words[1].lower() != "to":
         return name, " ".join(words[1:])

@@ -158,6 +158,8 @@ class PlanDraft(BaseModel):
     # ids of the memories that shaped this plan, for the card's "Using:" line (not in the
     # fingerprint: what runs is the steps)
     memories_used: list[int] = Field(default_factory=list)
+    # the past run whose plan this one reuses ("do the same for Globex"), for the same line
+    runs_used: list[int] = Field(default_factory=list)
 
     def fingerprint(self) -> str:
         """A hash of the exact steps, so an approval can be bound to what it approved."""

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.domain import Actor, PlanDraft, PlanningOutcome, Where
+from bot.domain import Actor, PlanDraft, PlanningOutcome, Step, Where
 from bot.memory import recall
 from bot.planning import PlanningContext
-from bot.planning.protocol import KnownPerson, RememberedFact
+from bot.planning.protocol import KnownPerson, PastRun, RememberedFact
 from bot.registry import ActionSpec, Registry
-from bot.store import memories, memory_search
+from bot.store import episodes, memories, memory_search
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -52,7 +53,35 @@ def within_context(outcome: PlanningOutcome, context: PlanningContext) -> Planni
     if isinstance(outcome, PlanDraft) and outcome.memories_used:
         offered = {m.id for m in context.memories}
         outcome.memories_used = [i for i in outcome.memories_used if i in offered]
+    if isinstance(outcome, PlanDraft) and outcome.runs_used:
+        outcome.runs_used = [i for i in outcome.runs_used if i in {r.run_id for r in context.past_runs}]
     return outcome
+
+
+PAST_RUN_DAYS, PAST_RUNS = 90, 20
+
+
+async def past_runs(app: Deputy, actor: Actor, where: Where) -> tuple[PastRun, ...]:
+    """The runs ``actor`` may reuse here: succeeded, in the last 90 days, of this channel or
+    their own — never another channel's runs of someone else, nor another team's."""
+    team = f"{actor.platform}:{actor.team_id}"
+    async with app.database.session() as session:
+        rows = [e for e in await episodes.visible_since(
+            session, team, where.channel_id, actor.key, app.clock() - timedelta(days=PAST_RUN_DAYS), PAST_RUNS)
+            if e.outcome == "succeeded"]
+        steps = await episodes.steps_of_runs(session, [e.run_id for e in rows])
+    return tuple(PastRun(run_id=e.run_id, goal=e.goal, summary=e.done, finished_at=e.finished_at, steps=tuple(
+        Step(id=s.step_id, action=s.action, args=s.args, for_each=s.for_each, note=s.note)
+        for s in steps.get(e.run_id, []))) for e in rows)
+
+
+def runs_note(outcome: PlanningOutcome, context: PlanningContext) -> str:
+    """The card's line naming the past run the plan reuses ("do the same for Globex")."""
+    if not isinstance(outcome, PlanDraft):
+        return ""
+    used = [f"run #{r.run_id} “{r.summary}” of {r.finished_at.day} {r.finished_at:%b}"
+            for r in context.past_runs if r.run_id in outcome.runs_used]
+    return "Using: " + " · ".join(used) if used else ""
 
 
 async def planning_context(app: Deputy, actor: Actor,
@@ -77,4 +106,5 @@ async def planning_context(app: Deputy, actor: Actor,
         actions=ConnectedCatalog(app.registry, connected), people=tuple(people), clients=tuple(clients), history=history,
         policy_summary=policy_summary(app),
         memories=await recalled(app, actor, where, goal) if where is not None and goal else (),
+        past_runs=await past_runs(app, actor, where) if where is not None and goal else (),
     )

@@ -25,6 +25,18 @@ def people(args: dict[str, Any]) -> list[str]:
     return found
 
 
+def reached(output: Any) -> list[str]:
+    """Whom a write step's output says it reached: "Acme Corp (invoice INV-2026-0007)" for
+    each invoice sent or reminded about."""
+    items = output.get("results", [output]) if isinstance(output, dict) else []
+    found = []
+    for item in items if isinstance(items, list) else []:
+        invoice = item.get("invoice", item) if isinstance(item, dict) else None
+        if isinstance(invoice, dict) and invoice.get("number") and (item.get("client") or invoice.get("client")):
+            found.append(f"{item.get('client') or invoice.get('client')} (invoice {invoice['number']})")
+    return found
+
+
 async def record_episode(app: Deputy, view: PlanView, run_id: int, failed: StepRow | None) -> None:
     goal = view.goal
     assert goal.id is not None
@@ -38,6 +50,10 @@ async def record_episode(app: Deputy, view: PlanView, run_id: int, failed: StepR
             for args in sent if isinstance(sent, list) else [sent]:  # a for_each step: one per item
                 if isinstance(args, dict):
                     who.extend(p for p in people(args) if p not in who)
+            if result is not None and step.effect != "read":
+                who.extend(p for p in reached(result.result) if p not in who)
+        # "Acme Corp" said once: "Acme Corp (invoice INV-7)" names it already
+        who = [p for p in who if not any(o.startswith(f"{p} (invoice ") for o in who)]
         await episodes.record(session, EpisodeRow(
             run_id=run_id, goal_id=goal.id, team_key=f"{goal.platform}:{goal.team_id}",
             channel_id=goal.channel_id, requester_key=goal.requester_key, goal=goal.text,

@@ -22,7 +22,7 @@ Ask in plain words, for example:
 Then use the buttons on the plan (Approve / Modify / Reject).
 Commands: help · status (your open goals) · cancel GOAL_ID
 Monitors: say “every Monday at 9 list the overdue invoices to #finance” · monitors (this channel's) · monitor approve|pause|resume|run|delete ID
-Memory: remember that OUR STANDUPS ARE 15 MINUTES (for me: / for the team: to scope it) · memories · what do you remember about X · forget ID · when did we last meet X?
+Memory: remember that OUR STANDUPS ARE 15 MINUTES (for me: / for the team: to scope it) · memories · what do you remember about X · forget ID · when did we last meet X? · who did we remind last week?
 Accounts: connect INTEGRATION (asks privately, never in the channel) · connections · disconnect INTEGRATION
 Team admins: setup (or admin) shows this team's settings · setup role GROUP @Role · setup digest #channel · setup timezone ZONE"""
 
@@ -53,6 +53,8 @@ async def on_command(app: Deputy, event: CommandInvoked) -> None:
         reply = await episode_commands.when_last(app, event)
     elif name in ("setup", "admin"):
         reply = await team_admin.on_team_command(app, event)
+    elif name == "who":
+        reply = await episode_commands.who_did(app, event)
     else:
         reply = Notice(f"I don't know the command {event.name!r}. Try `help`.", tone="warning")
     await port.post_private(event.where, event.actor, reply)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.domain import Actor, PlanDraft, PlanningOutcome
+from bot.domain import Actor, PlanDraft, PlanningOutcome, Step
 from bot.memory.recall import RememberedFact
 from bot.registry import ActionSpec
 
@@ -30,6 +30,18 @@ class KnownPerson:
 
 
 @dataclass(frozen=True)
+class PastRun:
+    """A run that succeeded, which the requester may reuse ("invoice Acme like last month",
+    "do the same for Globex"): an episode of this channel, or their own (bot/store/episodes.py)."""
+
+    run_id: int
+    goal: str
+    summary: str
+    steps: tuple[Step, ...]
+    finished_at: datetime  # aware
+
+
+@dataclass(frozen=True)
 class PlanningContext:
     requester: Actor
     now: datetime  # aware, in the requester's time zone
@@ -43,6 +55,8 @@ class PlanningContext:
     policy_summary: str = ""
     # memories relevant to the goal, within the requester's scope (bot/memory/recall.py)
     memories: tuple[RememberedFact, ...] = ()
+    # the requester's reusable runs of the last 90 days, newest first (bot/flow/context.py)
+    past_runs: tuple[PastRun, ...] = ()
 
 
 @dataclass(frozen=True)

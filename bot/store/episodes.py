@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Column, Index
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, SQLModel, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store.tables import utcnow
+from bot.store.tables import RunRow, StepRow, utcnow
 from bot.store.types import UTCDateTime
 
 
@@ -51,3 +51,26 @@ async def since(session: AsyncSession, team_key: str, start: datetime, limit: in
     query = (select(EpisodeRow).where(EpisodeRow.team_key == team_key, col(EpisodeRow.finished_at) >= start)
              .order_by(col(EpisodeRow.finished_at).desc(), col(EpisodeRow.id).desc()).limit(limit))
     return list((await session.exec(query)).all())
+
+
+async def visible_since(session: AsyncSession, team_key: str, channel_id: str, actor_key: str,
+                        start: datetime, limit: int = 500) -> list[EpisodeRow]:
+    """The episodes one person may see or reuse here — the runs of this channel and their own
+    runs elsewhere, in their team — that finished at or after ``start``, newest first."""
+    query = (select(EpisodeRow).where(
+        EpisodeRow.team_key == team_key, col(EpisodeRow.finished_at) >= start,
+        or_(col(EpisodeRow.channel_id) == channel_id, col(EpisodeRow.requester_key) == actor_key))
+        .order_by(col(EpisodeRow.finished_at).desc(), col(EpisodeRow.id).desc()).limit(limit))
+    return list((await session.exec(query)).all())
+
+
+async def steps_of_runs(session: AsyncSession, run_ids: list[int]) -> dict[int, list[StepRow]]:
+    """The planned steps (as approved) of each run, in order; one query."""
+    if not run_ids:
+        return {}
+    query = (select(RunRow.id, StepRow).join(StepRow, col(StepRow.plan_version_id) == col(RunRow.plan_version_id))
+             .where(col(RunRow.id).in_(run_ids)).order_by(col(RunRow.id), col(StepRow.position)))
+    found: dict[int, list[StepRow]] = {}
+    for run_id, step in (await session.exec(query)).all():
+        found.setdefault(int(run_id or 0), []).append(step)
+    return found

@@ -1,8 +1,9 @@
 """Multi-conversation memory scenarios: what people taught earlier, then a goal that depends on it.
 
 Each scenario is a list of lines said before the goal — (speaker, channel, text) — then the
-goal, and what the plan's summary must and must not contain. ``using`` names the memory the
-card's "Using:" line must show ("" = the card must show none). Grow the table here.
+goal, and what the plan's summary must and must not contain. ``using`` names the memory (or
+the past run, "run #1") the card's "Using:" line must show ("" = the card must show none).
+Episodes come from runs the lines approve ("approve"). Grow the table here.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ DEV, ANA = "Dev Patel", "Ana Lima"
 HERE, ELSEWHERE = "terminal", "design"
 TEAM_BOOKING = "book a meeting with the team tomorrow at 10"
 ALL_FOUR = "Ana, Ben, Chloe and Emma"  # the agency without Dev: the plan when nothing is remembered
+INVOICED_ACME = ((DEV, HERE, "invoice Acme Corp for October 2026"), (ANA, HERE, "approve"))
 NOISE = (("Acme", 30), ("Initech", 45), ("Umbrella", 60), ("Hooli", 15), ("Soylent", 30), ("Cyberdyne", 90))
 
 
@@ -27,7 +29,9 @@ class Scenario:
     asker: str = DEV
     channel: str = HERE
     days_later: int = 0  # the clock moves this many days before the goal
-    asks: str = ""  # the plan must be this question instead of a card
+    # the answer must hold this instead of a card (a question, or a notice such as "who did we
+    # remind last week?"); ``must``/``must_not`` then apply to the answer's text
+    asks: str = ""
     tags: tuple[str, ...] = field(default=())
 
 
@@ -183,4 +187,64 @@ SCENARIOS = [
              ((DEV, ELSEWHERE, "remember for me: standups are 20 minutes"),),
              "book a standup with Ana and Ben tomorrow at 10", ("20-minute standup",),
              using="standups are 20 minutes", tags=("scope",)),
+    # episodes: what Deputy did, recalled or reused (bot/planning/rules/reuse.py, bot/flow/episode_commands.py)
+    Scenario("invoice a client like last month: last month's run, the new period",
+             INVOICED_ACME, "invoice Acme like last month",
+             ("Invoice Acme Corp for November 2026 and send",), ("October",), using="run #1", days_later=30,
+             tags=("episode",)),
+    Scenario("like last month keeps a draft run a draft",
+             ((DEV, HERE, "create draft invoices for Acme Corp for October 2026"), (ANA, HERE, "approve")),
+             "invoice Acme like last month", ("Create draft invoices for Acme Corp for November 2026 (not sent)",),
+             using="run #1", days_later=30, tags=("episode",)),
+    Scenario("like last month with no run to reuse is a question",
+             (), "invoice Acme like last month", (), asks="I find no run", tags=("episode",)),
+    Scenario("like last month does not reuse another client's run",
+             ((DEV, HERE, "invoice Globex for October 2026"), (ANA, HERE, "approve")),
+             "invoice Acme like last month", (), ("Globex",), asks="I find no run", days_later=30,
+             tags=("episode",)),
+    Scenario("like last month does not reuse a run from two months ago",
+             INVOICED_ACME, "invoice Acme like last month", (), asks="I find no run", days_later=60,
+             tags=("episode",)),
+    Scenario("like last month does not reuse someone else's run in another channel",
+             ((ANA, ELSEWHERE, "invoice Acme Corp for October 2026"), (DEV, ELSEWHERE, "approve")),
+             "invoice Acme like last month", (), asks="I find no run", days_later=30, tags=("episode", "scope")),
+    Scenario("like last month reuses my own run from another channel",
+             ((DEV, ELSEWHERE, "invoice Acme Corp for October 2026"), (ANA, ELSEWHERE, "approve")),
+             "invoice Acme like last month", ("Invoice Acme Corp for November 2026",), using="run #1",
+             days_later=30, tags=("episode", "scope")),
+    Scenario("do the same for another client: the last run's plan, for them",
+             INVOICED_ACME, "do the same for Globex", ("Invoice Globex for October 2026 and send",), ("Acme",),
+             using="run #1", tags=("episode",)),
+    Scenario("do the same for another client after chasing one",
+             ((DEV, HERE, "chase overdue invoices from Acme Corp"), (ANA, HERE, "approve")),
+             "do the same for Globex", ("Send payment reminders for overdue invoices from Globex",), ("Acme",),
+             using="run #1", tags=("episode",)),
+    Scenario("do the same with no earlier run is a question",
+             (), "do the same for Globex", (), asks="I find no earlier run", tags=("episode",)),
+    Scenario("do the same after a run for every client is a question",
+             ((DEV, HERE, "chase overdue invoices"), (ANA, HERE, "approve")),
+             "do the same for Globex", (), asks="is not about one client", tags=("episode",)),
+    Scenario("do the same does not reuse a plan that never ran",
+             ((DEV, HERE, "invoice Acme Corp for October 2026"),),
+             "do the same for Globex", (), asks="I find no earlier run", tags=("episode",)),
+    Scenario("do the same does not reuse someone else's run in another channel",
+             ((ANA, ELSEWHERE, "invoice Acme Corp for October 2026"), (DEV, ELSEWHERE, "approve")),
+             "do the same for Globex", (), asks="I find no earlier run", tags=("episode", "scope")),
+    Scenario("who did we remind last week: the invoices reminded",
+             ((DEV, HERE, "chase overdue invoices"), (ANA, HERE, "approve")),
+             "who did we remind last week?",
+             ("Acme Corp (invoice INV-0001)", "Globex (invoice INV-0002)", "Initech (invoice INV-0003)"),
+             asks="Reminded last week (23 Nov – 29 Nov)", days_later=7, tags=("episode",)),
+    Scenario("who did we remind last week: not another channel's reminders by someone else",
+             ((ANA, ELSEWHERE, "chase overdue invoices from Acme Corp"), (DEV, ELSEWHERE, "approve"),
+              (DEV, HERE, "chase overdue invoices from Globex"), (ANA, HERE, "approve")),
+             "who did we remind last week?", ("Globex (invoice INV-0002)",), ("Acme",),
+             asks="Reminded last week", days_later=7, tags=("episode", "scope")),
+    Scenario("who did we remind last week: not two weeks ago",
+             ((DEV, HERE, "chase overdue invoices"), (ANA, HERE, "approve")),
+             "who did we remind last week?", (), ("Acme",), asks="I find no run here that reminded anyone last week",
+             days_later=14, tags=("episode",)),
+    Scenario("when did we last invoice a client",
+             INVOICED_ACME, "when did we last invoice Acme?", (), ("Globex",),
+             asks="Last on 25 Nov 2026: Invoice Acme Corp for October 2026", days_later=3, tags=("episode",)),
 ]

@@ -24,6 +24,7 @@ from bot.planning.rules import (
     money_plans,
     parts,
     qualifiers,
+    reuse,
     work_plans,
 )
 from bot.planning.rules.intents import Intent, classify
@@ -41,6 +42,7 @@ Without Claude I understand these kinds of goals:
 \u2022 the CRM \u2014 "look up Acme", "set Tom's title to CFO", "add a contact Jane Doe, jane@acme.example, at Acme Corp"
 \u2022 deals \u2014 "list open deals", "move the Globex deal to won"
 \u2022 time \u2014 "log 3 hours on Acme today", "hours per client last month"
+\u2022 past runs \u2014 "invoice Acme like last month", "do the same for Globex"
 Set ANTHROPIC_API_KEY to enable the full Claude planner, which plans any goal over every connected integration."""
 
 
@@ -61,6 +63,9 @@ class RulePlanner:
                                        f"I don't know how to do \u201c{text}\u201d.") + f"\n{CAPABILITIES}")
         if language.foreign_language(text):
             return CannotPlan(message=language.NOT_ENGLISH)
+        reused = reuse.plan(text, context)  # "invoice Acme like last month", "do the same for Globex"
+        if reused is not None:
+            return self._checked(reused, context)
         text = language.correct_spelling(text, coverage.vocabulary(), _known_words(context))
         pieces = parts.split(text) if not context.history else [text]
         drafts: list[PlanDraft] = []
