@@ -64,8 +64,8 @@ PAST_RUN_DAYS, PAST_RUNS = 90, 20
 async def past_runs(app: Deputy, actor: Actor, where: Where) -> tuple[PastRun, ...]:
     """The runs ``actor`` may reuse here: succeeded, in the last 90 days, of this channel or
     their own — never another channel's runs of someone else, nor another team's."""
-    team = f"{actor.platform}:{actor.team_id}"
-    async with app.database.session() as session:
+    team = actor.team_key
+    async with app.database.session(team=team) as session:  # the runs' steps: this team's rows only
         rows = [e for e in await episodes.visible_since(
             session, team, where.channel_id, actor.key, app.clock() - timedelta(days=PAST_RUN_DAYS), PAST_RUNS)
             if e.outcome == "succeeded"]
