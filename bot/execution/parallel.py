@@ -56,6 +56,16 @@ async def run_plan(run: RunInProgress, worker_id: str, failures: list[StepFailed
             finished, _ = await asyncio.wait(plan.running, return_when=asyncio.FIRST_COMPLETED)
             for task in sorted(finished, key=lambda t: plan.running[t].position):
                 await _collect(plan, task, plan.running.pop(task))
+    except Exception:
+        # the coordinator itself failed (the database went away while starting a step): the
+        # steps under way finish, as a cut-off call would leave its outcome unknown
+        run.stop.set()
+        if plan.running:
+            await asyncio.wait(plan.running)
+            for task in plan.running:  # their failures are recorded by the resume, not here
+                if not task.cancelled():
+                    task.exception()
+        raise
     except BaseException:
         run.stop.set()
         for task in plan.running:

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from bot.chat.replies import RunResult, StepState
-from bot.domain import Step
+from bot.domain import PlanDraft, Step
 from bot.settings import Settings
 from bot.store.audit_verify import verify
 from bot.store.database import Database
@@ -148,3 +148,14 @@ async def test_a_429_with_retry_after_slows_the_whole_integration(
     assert len(later) == 3  # items 4 and 5, and the refused one again
     assert all(a.at >= throttled.at + 3 for a in later), [round(a.at - throttled.at, 2) for a in later]
     assert sorted(label for _, label in provider.effects) == [f"item-{i}" for i in range(6)]
+
+
+async def test_steps_that_do_not_depend_on_each_other_run_at_once(
+        database: Database, settings: Settings, provider: Provider) -> None:
+    provider.gather = 3  # each read waits until three are in flight (or 10 s)
+    plan = PlanDraft(summary="Read three things", steps=[
+        Step(id=f"s{i}", action="slowapi.read", args={"label": f"r{i}"}, note=f"Read r{i}") for i in (1, 2, 3)])
+    app = await provider_app(database, settings, provider, plan)
+    result = await Chat(app).say("read three things")
+    assert "✓ Run 1: Done" in result
+    assert provider.most_in_flight == 3
