@@ -1,7 +1,10 @@
 """A run a test moves by hand, step by step, as a worker would record it: what a live run
-page shows while the run is still going."""
+page shows while the run is still going. It is made running, under a long lease of a
+worker that is not there, so no real worker claims it meanwhile."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 from bot.domain import Actor, PlanDraft, RunStatus, Step, StepStatus, Where
 from bot.store import goals, runs
@@ -25,6 +28,10 @@ async def held_run(database: Database, requester: Actor, text: str = "list the o
         assert view.version.id is not None
         run, _ = await runs.create_run(session, goal.id, view.version.id)
         assert run.id is not None
+        run.status, run.claimed_by = RunStatus.RUNNING, "held-by-the-test"
+        run.started_at = datetime.now(UTC)
+        run.lease_until = run.started_at + timedelta(hours=1)
+        session.add(run)
         return run.id, ["s1", "s2"]
 
 
@@ -32,10 +39,6 @@ async def step(database: Database, run_id: int, step_id: str, action: str, resul
     """One step started and finished, with its result."""
     key = f"deputy-run{run_id}-{step_id}"
     async with database.session() as session:
-        found = await runs.get_run(session, run_id)
-        assert found is not None
-        found.status = RunStatus.RUNNING
-        session.add(found)
         await runs.start_step(session, run_id, step_id, action, key, {"step": step_id})
     async with database.session() as session:
         await runs.finish_step(session, run_id, step_id, StepStatus.SUCCEEDED, result=result)

@@ -77,10 +77,10 @@ async def test_a_run_page_follows_the_run_live(app: Deputy, served: Served, brow
     run_id, _ = await held.held_run(app.database, ANNA)
     page = await signed_in(browser, served)
     await page.goto(f"{served.url}/console/runs/{run_id}")
-    await expect(page.locator("#run-status")).to_have_text("queued")
+    await expect(page.locator("#run-status")).to_have_text("running")
+    await expect(page.get_by_text(f"deputy-run{run_id}-s1")).to_have_count(0)
     await held.step(app.database, run_id, "s1", "local.list_invoices", {"count": 3, "invoices": []})
     # no reload: the page redraws from the server-sent events
-    await expect(page.locator("#run-status")).to_have_text("running")
     await expect(page.get_by_text(f"deputy-run{run_id}-s1")).to_be_visible()
     await page.screenshot(path=shots / "run-live.png", full_page=True)
     await held.step(app.database, run_id, "s2", "local.list_clients", {"count": 2, "clients": []})

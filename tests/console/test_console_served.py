@@ -59,7 +59,8 @@ async def test_sign_in_with_a_printed_link_and_follow_a_run_live(tmp_path: Path)
                                     timeout=aiohttp.ClientTimeout(total=60)) as stream:
                     assert stream.headers["Content-Type"] == "text/event-stream"
                     name, data = await event(stream)
-                    assert name == "progress" and data["status"] == "queued"
+                    assert name == "progress" and data["status"] == "running"
+                    assert "deputy-run" not in str(data["html"])  # no step has started
                     await held.step(database, run_id, "s1", "local.list_invoices", {"count": 3, "invoices": []})
                     name, data = await event(stream)
                     assert data["status"] == "running" and f"deputy-run{run_id}-s1" in str(data["html"])
