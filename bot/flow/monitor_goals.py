@@ -19,6 +19,7 @@ from bot.chat.inert import planner_words
 from bot.chat.replies import Button, CardState, Notice, PlanCard, StepLine
 from bot.domain import Actor, Effect, GoalStatus, PlanDraft, Where
 from bot.errors import UserError
+from bot.flow import team_admin
 from bot.flow.addressing import where_of
 from bot.flow.context import planning_context
 from bot.policy import evaluate_step
@@ -73,7 +74,9 @@ async def _propose(app: Deputy, event: GoalPosted, goal_id: int, found: Schedule
         return Notice("Monitors only read; ask for the write separately (it then needs approval "
                       f"like any plan). “{found.remainder}” would change things: {', '.join(writes)}.",
                       tone="warning"), GoalStatus.REJECTED
-    target = Where(platform=event.where.platform, channel_id=found.channel or event.where.channel_id)
+    # a channel named in the request; else the team's digest channel (setup digest); else here
+    channel = found.channel or await team_admin.digest_channel(app, event.actor) or event.where.channel_id
+    target = Where(platform=event.where.platform, channel_id=channel)
     try:
         row = await service.create_monitor(
             app, event.actor, found.remainder[:1].upper() + found.remainder[1:], outcome,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.chat.events import ChatEvent, CommandInvoked
 from bot.chat.replies import Notice
+from bot.domain import Actor
 from bot.flow import team_settings
 from bot.store import audit, teams
 from bot.store.teams import TeamStatus
@@ -55,6 +56,14 @@ async def admit(app: Deputy, event: ChatEvent) -> ChatEvent | None:
         groups = team_settings.groups_of(event.actor.roles, role_groups)
         event = dataclasses.replace(event, actor=event.actor.model_copy(update={"groups": groups}))
     return event
+
+
+async def digest_channel(app: Deputy, actor: Actor) -> str:
+    """The team's digest channel ("" when it set none)."""
+    key = teams.team_key(actor.platform, actor.team_id)
+    async with app.database.session(team=key) as session:
+        row = await teams.get(session, key)
+    return str(row.settings.get("digest_channel") or "") if row is not None else ""
 
 
 async def on_team_command(app: Deputy, event: CommandInvoked) -> Notice:
