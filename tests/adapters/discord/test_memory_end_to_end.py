@@ -140,3 +140,40 @@ async def test_a_later_card_says_using_on_every_edit_and_forget_works(on_discord
     assert "Forgotten: #1" in await _click(fake, "zoe", edited, "memory-forget")
     await eventually(lambda: "forgotten since" in fake.messages[card["id"]]["embeds"][0]["description"], 10)
     assert not any(c.endswith(":memory-forget") for c in custom_ids(fake.messages[card["id"]]))
+
+
+TOM = "book a meeting with Tom Becker from Globex tomorrow afternoon"
+
+
+async def _lengthen(fake: FakeDiscord) -> str:
+    """zoe asks for a meeting with Tom and makes it 45 minutes in the Modify form: the thread."""
+    asked = await fake.post_message("zoe", f"<@{fake.bot['id']}> {TOM}")
+    thread = asked["id"]
+    await eventually(lambda: bool(_with_button(fake, thread, "approve")), 10)
+    [card] = _with_button(fake, thread, "approve")
+    [step] = [f["name"].split(".")[0] for f in card["embeds"][0]["fields"] if "find_free_slots" in f["name"]]
+    await _click(fake, "zoe", card, "modify", answered=False)
+    await fake.submit_modal("zoe", card["id"], f"deputy-modify:{custom_ids(card)[0].split(':')[1]}:1",
+                            {f"step:{step}": "duration_minutes = 45"})
+    await eventually(lambda: len(_with_button(fake, thread, "approve")) == 2, 10)
+    return thread
+
+
+async def test_the_same_change_in_the_modify_form_twice_is_offered(on_discord: Running, app: Deputy) -> None:
+    fake = on_discord.fake
+    first = await _lengthen(fake)
+    assert not _with_button(fake, first, "memory-remember")  # once is not a habit
+    second = await _lengthen(fake)
+    await eventually(lambda: bool(_with_button(fake, second, "memory-remember")), 10)
+    [offer] = _with_button(fake, second, "memory-remember")
+    assert "remember that meetings with Tom Becker are 45 minutes?" in offer["content"]
+    assert "Only Zoe can answer this" in await _click(fake, "alice", offer, "memory-remember")
+    await _click(fake, "zoe", offer, "memory-remember", answered=False)
+    await eventually(lambda: not fake.messages[offer["id"]]["components"], 10)
+    [row] = await _memories(app)
+    assert (row.kind, row.value["minutes"]) == ("meeting_length", 45)
+    third = (await fake.post_message("zoe", f"<@{fake.bot['id']}> {TOM}"))["id"]
+    await eventually(lambda: bool(_with_button(fake, third, "approve")), 10)
+    [card] = _with_button(fake, third, "approve")
+    shown = card["embeds"][0]["description"] + card["embeds"][0]["title"]
+    assert "45-minute meeting" in shown and "Using: meetings with Tom Becker are 45 minutes — from Zoe" in shown

@@ -6,6 +6,7 @@ every redraw of the card."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -178,3 +179,48 @@ async def test_a_later_card_says_using_on_every_redraw_and_forget_works(live: Li
     await eventually(lambda: "forgotten since" in text_of(blocks_of(live.updates_of(card.ts)[-1])), 10, "redraw")
     [row] = await _memories(app)
     assert row.forgotten_by == "slack:T0001:U0ANNA"
+
+
+TOM = "book a meeting with Tom Becker from Globex tomorrow afternoon"
+
+
+async def _lengthen(live: Live, slack_api: FakeSlackApi, goal_number: int) -> Card:
+    """Anna asks for a meeting with Tom and makes it 45 minutes in the Modify form."""
+    before = len(_messages(live, "approve"))
+    await live.slash(TOM)
+    await eventually(lambda: len(_messages(live, "approve")) > before, 10, "the card")
+    await live.settle()
+    card = _messages(live, "approve")[-1]
+    step = re.search(r"\*(\d+)\. local\.find_free_slots\*", text_of(card.blocks))
+    assert step is not None
+    assert await live.click(card, "modify", user="U0ANNA", action_ts=f"17600003{goal_number:02d}.000001") == 200
+    opened = await slack_api.wait_for("views.open", count=goal_number)
+    view = opened[-1].params["view"]
+    submit = wire.interactive(wire.view_submission(view, {f"arg:{step.group(1)}:duration_minutes": "45"},
+                                                   user="U0ANNA"))
+    assert await live.send(submit, wire.FORM) == 200
+    await eventually(lambda: len(_messages(live, "approve")) > before + 1, 10, "version 2")
+    await live.settle()
+    return card
+
+
+async def test_the_same_change_in_the_modify_form_twice_is_offered(
+        live: Live, app: Deputy, slack_api: FakeSlackApi) -> None:
+    await _lengthen(live, slack_api, 1)
+    assert not _messages(live, "memory-remember")  # once is not a habit
+    second = await _lengthen(live, slack_api, 2)
+    await eventually(lambda: bool(_messages(live, "memory-remember")), 10, "the offer")
+    [offer] = _messages(live, "memory-remember")
+    assert "remember that meetings with Tom Becker are 45 minutes?" in text_of(offer.blocks)
+    assert offer.thread_ts == second.thread_ts  # in the second goal's thread
+    assert await live.click(offer, "memory-remember", user="U0ANNA", action_ts="1760000399.000001") == 200
+    await eventually(lambda: bool(live.updates_of(offer.ts)), 10, "the offer answered")
+    await live.settle()
+    [row] = await _memories(app)
+    assert (row.kind, row.value["minutes"], row.taught_by) == ("meeting_length", 45, "slack:T0001:U0ANNA")
+    before = len(_messages(live, "approve"))
+    await live.slash(TOM)
+    await eventually(lambda: len(_messages(live, "approve")) > before, 10, "the card")
+    await live.settle()
+    shown = text_of(_messages(live, "approve")[-1].blocks)
+    assert "45-minute meeting" in shown and "Using: meetings with Tom Becker are 45 minutes — from anna.b" in shown
