@@ -33,6 +33,7 @@ from bot.adapters.slack.installs import DeputyInstallationStore, DeputyStateStor
 from bot.adapters.slack.manifest import BOT_SCOPES
 from bot.adapters.slack.settings import SlackSettings
 from bot.adapters.slack.workspaces import InstalledAuthorize, InstalledWorkspaces, where_from
+from bot.errors import SettingsError
 from bot.store.database import Database
 from bot.vault import CredentialStore
 
@@ -84,9 +85,10 @@ def build_distribution(settings: SlackSettings, database: Database, vault: Crede
                        on_removed: Removed | None = None,
                        on_installed: Callable[[Any], Coroutine[Any, Any, None]] | None = None) -> Distribution:
     """Call on the core's loop: the stores run their database work there."""
+    if settings.socket_mode:
+        raise SettingsError("SLACK_APP_TOKEN: the distributed Slack app (SLACK_CLIENT_ID) takes installs and "
+                            "events over HTTP at DEPUTY_PUBLIC_URL; unset SLACK_APP_TOKEN (Socket Mode)")
     if vault is None:
-        from bot.errors import SettingsError
-
         raise SettingsError("SLACK_CLIENT_ID: the distributed Slack app keeps every workspace's tokens in "
                             "the credential vault; configure it (DEPUTY_MASTER_KEY or the key file)")
     core = OnLoop()

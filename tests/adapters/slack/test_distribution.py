@@ -208,3 +208,16 @@ async def test_a_worker_process_posts_with_the_channels_workspace_token(slack: I
         await poster.aclose()
     [posted] = [c for c in slack.api.of("chat.postMessage") if "digest" in str(c.params.get("text"))]
     assert posted.token in slack.api.oauth.tokens_of(GLOBEX) and posted.answer and posted.answer["ok"]
+
+
+@pytest.mark.parametrize("problem", ["socket-mode", "no-vault"])
+async def test_the_distributed_app_refuses_settings_it_cannot_work_with(
+        app: Deputy, slack_api: FakeSlackApi, problem: str) -> None:
+    from bot.adapters.slack.distribution import build_distribution
+    from bot.errors import SettingsError
+    from tests.adapters.slack.distributed import distributed_settings
+
+    extra = {"app_token": "xapp-1-test"} if problem == "socket-mode" else {}
+    settings = distributed_settings(slack_api, "https://deputy.example.com", **extra)
+    with pytest.raises(SettingsError, match="SLACK_APP_TOKEN" if problem == "socket-mode" else "vault"):
+        build_distribution(settings, app.database, app.vault if problem == "socket-mode" else None)

@@ -26,6 +26,7 @@ from tests.adapters.slack.test_end_to_end import GOAL
 from tests.adapters.slack.test_end_to_end import app as app  # noqa: F401  (fixture)
 from tests.adapters.slack.test_end_to_end import policy as policy  # noqa: F401  (fixture)
 from tests.adapters.slack.test_end_to_end import settings as settings  # noqa: F401  (fixture)
+from tests.adapters.slack.test_others_changes import GOAL as MEETING
 from tests.fakes.slack_api import FakeSlackApi
 
 
@@ -143,3 +144,34 @@ async def test_a_revoked_bot_token_is_deleted_and_its_runs_cancelled(slack: Inst
     assert app.vault is not None
     assert await app.vault.get(owner_of(f":{ACME}"), VAULT_INTEGRATION) is None
     assert goals_by_team(await state(app)) == {ACME: ["cancelled"], GLOBEX: ["waiting"]}
+
+
+async def test_a_modify_submitted_from_the_other_workspace_changes_nothing(slack: Installed, app: Deputy) -> None:
+    from tests.adapters.slack import wire
+
+    assert await slack.slash(ACME, MEETING) == 200
+    acme = await slack.card(ACME)
+    await slack.settle()
+    assert await slack.click(acme, "modify", team=ACME, user="U0ANNA") == 200
+    [opened] = await slack.api.wait_for("views.open")
+    assert opened.token in slack.api.oauth.tokens_of(ACME)  # the form opened with Acme's token
+    view = opened.params["view"]
+    title = next(b["block_id"] for b in view["blocks"] if b["type"] == "input" and b["block_id"].endswith(":title"))
+    before = await state(app)
+
+    payload = wire.view_submission(view, {title: "Changed by another team"}, user="U0ANNA")
+    payload["team"] = {"id": GLOBEX, "domain": "globex"}
+    payload["user"]["team_id"] = GLOBEX
+    payload["view"]["team_id"] = payload["view"]["app_installed_team_id"] = GLOBEX
+    assert await slack.send(wire.interactive(payload), wire.FORM) == 200
+    await slack.settle()
+    assert await state(app) == before  # no new version, no approval reset
+
+    # the same submission from Acme, the plan's workspace, makes version 2
+    payload["team"] = {"id": ACME, "domain": "acme"}
+    payload["user"]["team_id"] = ACME
+    payload["view"]["team_id"] = payload["view"]["app_installed_team_id"] = ACME
+    assert await slack.send(wire.interactive(payload), wire.FORM) == 200
+    await slack.card(ACME, count=2)
+    await slack.settle()
+    assert len((await state(app))["PlanVersionRow"]) == 2
