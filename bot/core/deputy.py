@@ -23,9 +23,11 @@ from bot.core.unconfigured import UnconfiguredPort, Undelivered
 from bot.domain import Actor
 from bot.planning import Planner
 from bot.policy import Policy
+from bot.policy.request_facts import team_of_key
+from bot.policy.teams import TeamPolicies
 from bot.registry import Registry
 from bot.settings import Settings
-from bot.store.database import Database
+from bot.store.database import Database, Session
 from bot.store.goals import PlanView
 from bot.store.tables import StepRow
 from bot.vault import CredentialStore
@@ -69,6 +71,8 @@ class Deputy:
         self._database = database
         self._registry = registry
         self._policy = policy
+        # each team's own policy, or ``policy`` for a team that has none
+        self._policies = TeamPolicies(policy, database, settings.resolved_team_policy_dir)
         self._planner = planner
         if clock is not None:
             database.clock = clock
@@ -96,7 +100,21 @@ class Deputy:
 
     @property
     def policy(self) -> Policy:
+        """The default policy: what decides for a team with no policy of its own. Verdicts
+        take the team's policy from :meth:`policy_for`."""
         return self._policy
+
+    @property
+    def policies(self) -> TeamPolicies:
+        return self._policies
+
+    async def policy_for(self, team_key: str | None, session: Session | None = None) -> Policy:
+        """The policy of team ``platform:team`` (None: no team, the default policy)."""
+        return await self._policies.for_team(team_key, session)
+
+    async def policy_of(self, actor_key: str, session: Session | None = None) -> Policy:
+        """The policy of the team of ``platform:team:user`` (a goal's requester)."""
+        return await self._policies.for_team(team_of_key(actor_key), session)
 
     @property
     def planner(self) -> Planner:

@@ -49,7 +49,7 @@ def arguments(step: StepRow, outputs: dict[str, Any]) -> list[Any]:
 
 async def run_step(run: RunInProgress, step: StepRow) -> Any:
     arg_list = arguments(step, run.outputs)
-    problem = await _rate_limited(run, step, arg_list)
+    problem = _not_for_team(run, step) or await _rate_limited(run, step, arg_list)
     if problem:
         raise StepFailed(step, f"step {step.position} ({step.action}) was not run: {problem}")
     async with run.session() as session:
@@ -136,8 +136,17 @@ async def _audit_failed_call(run: RunInProgress, step: StepRow, key: str, args: 
             "args": args, "error": error})
 
 
+def _not_for_team(run: RunInProgress, step: StepRow) -> str | None:
+    """An integration declared for other teams (an MCP server) is never called for this one."""
+    team = f"{run.requester.platform}:{run.requester.team_id}"
+    if run.app.registry.for_team(team).spec(step.action) is None:
+        return f"{step.action.partition('.')[0]} is not available to your team"
+    return None
+
+
 async def _rate_limited(run: RunInProgress, step: StepRow, arg_list: list[Any]) -> str | None:
-    """The policy's write rate limit for this step, checked just before its calls."""
+    """The requester's team's policy's write rate limit for this step, checked just before
+    its calls."""
     app = run.app
     spec = app.registry.spec(step.action)
     if spec is None or spec.effect is Effect.READ or not arg_list:
@@ -145,6 +154,6 @@ async def _rate_limited(run: RunInProgress, step: StepRow, arg_list: list[Any]) 
     facts = facts_of(run.view.goal, app.clock())
     async with run.session() as session:
         return await rate_limit_problem(
-            session, app.policy, Step(id=step.step_id, action=step.action, args=arg_list[0]),
+            session, await app.policy_of(run.view.goal.requester_key, session), Step(id=step.step_id, action=step.action, args=arg_list[0]),
             run.requester.key, run.requester.team_id, app.clock(), effect=spec.effect, facts=facts,
             registry=app.registry, calls=len(arg_list), arg_list=arg_list)

@@ -22,8 +22,8 @@ from bot.flow.membership import outsider_reason
 from bot.flow.memory_offers import after_modify
 from bot.flow.proposals import propose
 from bot.planning.validation import validate_plan
-from bot.policy import PlanRequirement
-from bot.policy.request_facts import facts_of
+from bot.policy import PlanRequirement, Policy
+from bot.policy.request_facts import facts_of, team_of_key
 from bot.store import audit, goals, previews
 from bot.store.database import Session
 from bot.store.goals import PlanView
@@ -32,10 +32,12 @@ if TYPE_CHECKING:
     from bot.core.deputy import Deputy
 
 
-def requirement_of(app: Deputy, view: PlanView, preview: Mapping[str, Any] | None = None) -> PlanRequirement:
-    """Re-evaluated with the policy in force now, so a tightened policy applies at once; with
-    the version's preview outputs, also on the values looked up before approval (seen.py)."""
-    return seen.requirement(app, view, preview, facts_of(view.goal, app.clock()))
+def requirement_of(app: Deputy, policy: Policy, view: PlanView,
+                   preview: Mapping[str, Any] | None = None) -> PlanRequirement:
+    """Re-evaluated with the team's policy in force now (``policy``, from ``app.policy_of``),
+    so a tightened policy applies at once; with the version's preview outputs, also on the
+    values looked up before approval (seen.py)."""
+    return seen.requirement(app, policy, view, preview, facts_of(view.goal, app.clock()))
 
 
 async def private(app: Deputy, event: ButtonPressed | ModifySubmitted, text: str, tone: str = "warning") -> None:
@@ -90,8 +92,9 @@ async def _record(app: Deputy, session: Session, view: PlanView, actor: Actor,
     plan_id, version = view.plan.id, view.version.version
     await goals.upsert_actor(session, actor)
     stored = await previews.get(session, view.version.id or 0)
-    requirement = requirement_of(app, view, stored.outputs if stored else None)
-    allowed, why = requirement.may_approve(app.policy, actor, view.goal.requester_key)
+    policy = await app.policy_of(view.goal.requester_key, session)
+    requirement = requirement_of(app, policy, view, stored.outputs if stored else None)
+    allowed, why = requirement.may_approve(policy, actor, view.goal.requester_key)
     if decision is ApprovalDecision.REJECT and actor.key == view.goal.requester_key:
         allowed = True  # the requester may always withdraw their own goal
     if view.version.requester_consent and actor.key == view.goal.requester_key:
@@ -122,7 +125,7 @@ async def _record(app: Deputy, session: Session, view: PlanView, actor: Actor,
             consented = not view.version.requester_consent or any(
                 a.key == view.goal.requester_key for a in approvers)
             if consented and requirement.quorum_problem(
-                    app.policy, approvers, view.goal.requester_key) is None:
+                    policy, approvers, view.goal.requester_key) is None:
                 started = True
     return refusal, started
 
@@ -144,7 +147,7 @@ async def on_modify(app: Deputy, event: ModifySubmitted) -> None:
     except UserError as err:
         await private(app, event, str(err))
         return
-    problems = validate_plan(draft, app.registry)
+    problems = validate_plan(draft, app.registry.for_team(team_of_key(view.goal.requester_key)))
     if problems:
         await private(app, event, "That change is not valid, so nothing was changed:\n"
                        + "\n".join(f"• {p}" for p in problems[:5]))
@@ -162,5 +165,6 @@ async def on_modify(app: Deputy, event: ModifySubmitted) -> None:
 async def _may_modify(app: Deputy, view: PlanView, actor: Actor) -> bool:
     if actor.key == view.goal.requester_key:
         return True
-    allowed, _ = requirement_of(app, view).may_approve(app.policy, actor, view.goal.requester_key)
+    policy = await app.policy_of(view.goal.requester_key)
+    allowed, _ = requirement_of(app, policy, view).may_approve(policy, actor, view.goal.requester_key)
     return allowed

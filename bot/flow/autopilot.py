@@ -65,7 +65,7 @@ def runs_needed(policy: Policy, verdicts: Sequence[tuple[str, str]]) -> int | No
 async def autopilot_note(app: Deputy, goal: GoalRow, steps: Sequence[Step],
                          verdicts: Sequence[tuple[str, str]]) -> str | None:
     """The card's announcement when this plan has earned autopilot, else None."""
-    needed = runs_needed(app.policy, verdicts)
+    needed = runs_needed(await app.policy_of(goal.requester_key), verdicts)
     if needed is None:
         return None
     shape = plan_shape(steps)
@@ -82,7 +82,7 @@ async def autopilot_note(app: Deputy, goal: GoalRow, steps: Sequence[Step],
 async def record_run(app: Deputy, view: PlanView, *, succeeded: bool) -> None:
     """Count a finished run toward (or against) its shape's trust."""
     verdicts = [(s.verdict, s.rule) for s in view.steps]
-    needed = runs_needed(app.policy, verdicts)
+    needed = runs_needed(await app.policy_of(view.goal.requester_key), verdicts)
     if needed is None:
         return
     shape = plan_shape(view.draft().steps)

@@ -115,8 +115,9 @@ async def on_accept(app: Deputy, event: ButtonPressed, plan_id: int, message_id:
         else:
             refusal = outsider_reason(view.goal, event.actor, event.where)
         if refusal is None and view is not None and message is not None:
+            policy = await app.policy_of(view.goal.requester_key, session)
             allowed = event.actor.key == view.goal.requester_key or \
-                requirement_of(app, view).may_approve(app.policy, event.actor, view.goal.requester_key)[0]
+                requirement_of(app, policy, view).may_approve(policy, event.actor, view.goal.requester_key)[0]
             if event.actor.key == message.author_key and event.actor.key != view.goal.requester_key:
                 refusal = ("You made this suggestion: the person who asked, or another approver, "
                            "must accept it. Nothing was changed.")

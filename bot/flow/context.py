@@ -10,6 +10,7 @@ from bot.domain import Actor, PlanDraft, PlanningOutcome, Step, Where
 from bot.memory import recall
 from bot.planning import PlanningContext
 from bot.planning.protocol import KnownPerson, PastRun, RememberedFact
+from bot.policy import Policy
 from bot.registry import ActionSpec, Registry
 from bot.store import episodes, memories, memory_search
 
@@ -17,10 +18,10 @@ if TYPE_CHECKING:
     from bot.core.deputy import Deputy
 
 
-def policy_summary(app: Deputy) -> str:
+def policy_summary(policy: Policy) -> str:
     lines = [f"- {r.name}: {r.verdict.value} ({r.description or r.reason or 'no description'})"
-             for r in app.policy.rules]
-    lines.append(f"- anything else: {app.policy.default.value}")
+             for r in policy.rules]
+    lines.append(f"- anything else: {policy.default.value}")
     return "\n".join(lines)
 
 
@@ -28,9 +29,11 @@ class ConnectedCatalog:
     """The actions one requester can use: integrations that need no account, and those they
     connected. Planners see only these, so a plan never leans on someone else's account."""
 
-    def __init__(self, registry: Registry, connected: set[str]) -> None:
+    def __init__(self, registry: Registry, connected: set[str], team_key: str | None = None) -> None:
         self._registry = registry
-        self.usable = {m.name for m in registry.manifests() if not m.needs_connection or m.name in connected}
+        # another team's integrations (an MCP server declared for some teams) are not offered
+        self.usable = {m.name for m in registry.manifests()
+                       if (not m.needs_connection or m.name in connected) and m.serves(team_key)}
 
     def spec(self, action: str) -> ActionSpec | None:
         if action.split(".", 1)[0] not in self.usable:
@@ -103,8 +106,8 @@ async def planning_context(app: Deputy, actor: Actor,
             clients.extend(await client.client_names())
     return PlanningContext(
         requester=actor, now=app.clock().astimezone(ZoneInfo(timezone)), timezone=timezone,
-        actions=ConnectedCatalog(app.registry, connected), people=tuple(people), clients=tuple(clients), history=history,
-        policy_summary=policy_summary(app),
+        actions=ConnectedCatalog(app.registry, connected, f"{actor.platform}:{actor.team_id}"), people=tuple(people), clients=tuple(clients), history=history,
+        policy_summary=policy_summary(await app.policy_of(actor.key)),
         memories=await recalled(app, actor, where, goal) if where is not None and goal else (),
         past_runs=await past_runs(app, actor, where) if where is not None and goal else (),
     )

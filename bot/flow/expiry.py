@@ -25,6 +25,7 @@ from bot.domain import GoalStatus, PlanStatus, RunStatus
 from bot.flow.addressing import where_of
 from bot.flow.card_refresh import refresh_card
 from bot.flow.cards import hours_text
+from bot.policy import Policy
 from bot.store import audit, goals, reminders, runs
 from bot.store.goals import PlanView
 
@@ -61,7 +62,7 @@ async def _sweep_version(app: Deputy, plan_id: int, version: int, now: datetime)
                 "plan": plan_id, "version": version, "after_hours": expiry.total_seconds() / 3600})
             expired = True
         else:
-            for notice, kind in _escalations(app, view, age):
+            for notice, kind in _escalations(app, await app.policy_of(view.goal.requester_key, session), view, age):
                 if await reminders.mark_once(session, view.version.id, kind):
                     await audit.append(session, "escalated", goal_id=view.goal.id,
                                        data={"plan": plan_id, "version": version, "kind": kind})
@@ -77,8 +78,8 @@ async def _sweep_version(app: Deputy, plan_id: int, version: int, now: datetime)
     return len(said)
 
 
-def _escalations(app: Deputy, view: PlanView, age: timedelta) -> list[tuple[Notice, str]]:
-    rules = {r.name: r for r in app.policy.rules}
+def _escalations(app: Deputy, policy: Policy, view: PlanView, age: timedelta) -> list[tuple[Notice, str]]:
+    rules = {r.name: r for r in policy.rules}
     found: list[tuple[Notice, str]] = []
     for name in dict.fromkeys(s.rule for s in view.steps if s.verdict == "require_approval"):
         rule = rules.get(name)

@@ -104,7 +104,8 @@ async def forget(app: Deputy, event: CommandInvoked) -> Notice:
             return Notice(f"There is no memory #{arg} here.", tone="warning")
         if row.forgotten_at is not None or row.valid_to is not None:
             return Notice(f"Memory #{arg} is no longer in use.")
-        keeper = member_of(sorted(app.policy.members(KEEPERS_GROUP)), event.actor.key)
+        policy = await app.policy_of(event.actor.key, session)
+        keeper = member_of(sorted(policy.members(KEEPERS_GROUP)), event.actor.key)
         if row.taught_by != event.actor.key and not keeper:
             return Notice(f"Memory #{arg} was taught by {row.taught_by_name or row.taught_by}; only they "
                           f"or the policy's {KEEPERS_GROUP} can forget it.", tone="warning")

@@ -22,7 +22,7 @@ from bot.errors import UserError
 from bot.flow import team_admin
 from bot.flow.addressing import where_of
 from bot.flow.context import planning_context
-from bot.policy import evaluate_step
+from bot.policy import Policy, evaluate_step
 from bot.scheduling import service
 from bot.scheduling.model import Schedule
 from bot.scheduling.phrases import ScheduledGoal, describe, find_schedule
@@ -86,7 +86,8 @@ async def _propose(app: Deputy, event: GoalPosted, goal_id: int, found: Schedule
     async with app.database.session() as session:
         await audit.append(session, "monitor_goal", actor_key=event.actor.key, goal_id=goal_id,
                            data={"monitor": row.id, "phrase": found.phrase})
-    return monitor_card(app, row, event.actor, goal_id, outcome), GoalStatus.DONE
+    policy = await app.policy_of(event.actor.key)
+    return monitor_card(app, policy, row, event.actor, goal_id, outcome), GoalStatus.DONE
 
 
 def _follow_up(remainder: str) -> str:
@@ -104,17 +105,19 @@ def monitor_line(row: MonitorRow) -> str:
             f"condition {row.condition}")
 
 
-def monitor_card(app: Deputy, row: MonitorRow, requester: Actor, goal_id: int, draft: PlanDraft) -> PlanCard:
+def monitor_card(app: Deputy, policy: Policy, row: MonitorRow, requester: Actor, goal_id: int,
+                 draft: PlanDraft) -> PlanCard:
+    """The monitor's card, with the verdicts of ``policy`` (its owner's team's)."""
     assert row.id is not None
     lines = []
     for number, step in enumerate(draft.steps, start=1):
         spec = app.registry.spec(step.action)
-        decision = evaluate_step(app.policy, step, Effect.READ)
+        decision = evaluate_step(policy, step, Effect.READ)
         lines.append(StepLine(number=number, step_id=step.id, action=step.action,
                               description=planner_words(step.note, spec.description if spec else step.action),
                               shown_args=dict(step.args), args=dict(step.args), effect=Effect.READ.value,
                               verdict=decision.verdict.value, reason=decision.reason))
-    needed = service.requirement(app, row)
+    needed = service.requirement(policy, row)
     who = (", ".join(f"@{g}" for g in needed.approvers) if needed.approvers else requester.label)
     note = (f"Monitor: {monitor_line(row)} ({CONDITION_WORDS.get(row.condition, row.condition)}).\n"
             f"It runs with {requester.label}'s connections. Approve: `monitor approve {row.id}` "

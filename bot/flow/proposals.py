@@ -28,8 +28,8 @@ from bot.flow.memory_use import using
 from bot.flow.plan_diff import describe_changes
 from bot.flow.previews import reads_trusted, run_previews
 from bot.planning.validation import validate_plan
-from bot.policy import PlanRequirement, RequestFacts, evaluate_plan, plan_requirement
-from bot.policy.request_facts import facts_of
+from bot.policy import PlanRequirement, Policy, RequestFacts, evaluate_plan, plan_requirement
+from bot.policy.request_facts import facts_of, team_of_key
 from bot.store import audit, goals, messages, previews
 from bot.store import thread as thread_messages
 from bot.store.goals import PlanView, StepVerdict
@@ -122,13 +122,14 @@ async def _read_again(app: Deputy, view: PlanView, facts: RequestFacts) -> str:
         preview = await previews.get(session, view.version.id or 0)
     if preview is None:
         return ""
-    decisions = seen.seen_decisions(app, view, preview.outputs, facts)
+    policy = await app.policy_of(view.goal.requester_key)
+    decisions = seen.seen_decisions(app, policy, view, preview.outputs, facts)
     stricter = seen.stricter_rows(view.steps, decisions)
     if not stricter:
         return ""
     for row, decision in stricter:
         row.verdict, row.verdict_reason, row.rule = decision.verdict.value, decision.reason, decision.rule
-    needed = seen.requirement(app, view, preview.outputs, facts)
+    needed = seen.requirement(app, policy, view, preview.outputs, facts)
     view.version.approvals_required = needed.approvals
     view.version.requester_may_approve = needed.requester_may_approve
     async with app.database.session() as session:
@@ -142,18 +143,19 @@ async def _read_again(app: Deputy, view: PlanView, facts: RequestFacts) -> str:
 
 async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason: str,
                          author_key: str | None, note: str) -> None:
-    errors = validate_plan(draft, app.registry)
+    async with app.database.session() as session:
+        asking = await goals.get_goal(session, goal_id)
+        assert asking is not None
+    # only the actions of integrations the goal's team may use (MCP servers per team)
+    errors = validate_plan(draft, app.registry.for_team(team_of_key(asking.requester_key)))
     if errors:
         listed = "\n".join(f"• {e}" for e in errors[:10])
         await _unplanned(app, goal_id, f"I could not make a valid plan, so nothing will run:\n{listed}")
         return
     if author_key is not None and await _same_as_waiting(app, goal_id, draft):
         return
-    async with app.database.session() as session:
-        asking = await goals.get_goal(session, goal_id)
-        assert asking is not None
     facts = facts_of(asking, app.clock())
-    verdicts, requirement = _judge(app, draft, facts)
+    verdicts, requirement = _judge(app, await app.policy_of(asking.requester_key), draft, facts)
     stored = await _store_version(app, goal_id, draft, verdicts, requirement, reason, author_key)
     goal, view, old_view = stored.goal, stored.view, stored.old_view
     metrics.PLANS_PROPOSED.inc()
@@ -185,15 +187,16 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
         await start_run(app, view.plan.id or 0, view.version.version, actor_key=None)
 
 
-def _judge(app: Deputy, draft: PlanDraft, facts: RequestFacts) -> tuple[list[StepVerdict], PlanRequirement]:
-    """The policy's verdict on each step, and what the whole plan needs to run."""
+def _judge(app: Deputy, policy: Policy, draft: PlanDraft,
+           facts: RequestFacts) -> tuple[list[StepVerdict], PlanRequirement]:
+    """The team's policy's verdict on each step, and what the whole plan needs to run."""
     effects = []
     for step in draft.steps:
         spec = app.registry.spec(step.action)
         assert spec is not None  # validate_plan checked every action exists
         effects.append(spec.effect)
     # totals (sum(...), count(...)) are taken over the whole plan, so splitting changes nothing
-    decisions = evaluate_plan(app.policy, list(zip(draft.steps, effects, strict=True)), facts)
+    decisions = evaluate_plan(policy, list(zip(draft.steps, effects, strict=True)), facts)
     verdicts = [StepVerdict(effect=effect.value, verdict=decision.verdict.value,
                             reason=decision.reason, rule=decision.rule)
                 for decision, effect in zip(decisions, effects, strict=True)]

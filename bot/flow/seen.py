@@ -20,6 +20,7 @@ from bot.flow.previews import MISSING, resolved_writes
 from bot.policy import (
     Decision,
     PlanRequirement,
+    Policy,
     RequestFacts,
     evaluate_plan,
     evaluate_step,
@@ -79,20 +80,20 @@ def seen_plan(app: Deputy, view: PlanView, outputs: Mapping[str, Any]) -> list[P
     return plan
 
 
-def seen_decisions(app: Deputy, view: PlanView, outputs: Mapping[str, Any] | None,
+def seen_decisions(app: Deputy, policy: Policy, view: PlanView, outputs: Mapping[str, Any] | None,
                    facts: RequestFacts | None) -> list[Decision]:
     """Each step's decision on the previewed values (empty without a preview)."""
     if not outputs:
         return []
     plan = seen_plan(app, view, outputs)
-    return [evaluate_step(app.policy, p.step, p.effect, facts, plan) for p in plan]
+    return [evaluate_step(policy, p.step, p.effect, facts, plan) for p in plan]
 
 
-def requirement(app: Deputy, view: PlanView, outputs: Mapping[str, Any] | None,
+def requirement(app: Deputy, policy: Policy, view: PlanView, outputs: Mapping[str, Any] | None,
                 facts: RequestFacts | None) -> PlanRequirement:
     """What the plan needs: the plan as written and, when previewed, as resolved — both."""
-    written = evaluate_plan(app.policy, _steps(app, view), facts)
-    return plan_requirement([*written, *seen_decisions(app, view, outputs, facts)])
+    written = evaluate_plan(policy, _steps(app, view), facts)
+    return plan_requirement([*written, *seen_decisions(app, policy, view, outputs, facts)])
 
 
 def stricter_rows(rows: Sequence[Any], seen: Sequence[Decision]) -> list[tuple[Any, Decision]]:

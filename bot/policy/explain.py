@@ -46,9 +46,9 @@ def explain(policy: Policy, effect: Effect, step: Step, facts: RequestFacts | No
     return "\n".join(lines)
 
 
-def _actor_key(as_user: str) -> str:
-    # `shell:local:alice`, or a bare user id read as a shell user
-    return as_user if as_user.count(":") >= 2 else f"shell:local:{as_user}"
+def _actor_key(as_user: str, team: str = "shell:local") -> str:
+    # `shell:local:alice`, or a bare user id read as a user of ``team`` (the shell's by default)
+    return as_user if as_user.count(":") >= 2 else f"{team}:{as_user}"
 
 
 def _plan_steps(plan_json: str, registry: SpecSource) -> tuple[list[PlanStep], str]:
@@ -73,16 +73,23 @@ def _plan_steps(plan_json: str, registry: SpecSource) -> tuple[list[PlanStep], s
     return steps, ""
 
 
-def explain_command(policy_path: Path, as_user: str, action: str | None, args_json: str, registry: SpecSource,
-                    *, groups: Sequence[str] = (), channel: str | None = None,
-                    now: datetime | None = None, plan_json: str | None = None) -> tuple[int, str]:
+def explain_command(policy_path: Path | Policy, as_user: str, action: str | None, args_json: str,
+                    registry: SpecSource, *, groups: Sequence[str] = (), channel: str | None = None,
+                    now: datetime | None = None, plan_json: str | None = None,
+                    team: str | None = None) -> tuple[int, str]:
     """Exit code and text for ``deputy policy explain --as USER --action ACTION --args JSON``,
-    or ``--plan JSON`` (every step of a plan, totals over the whole plan)."""
-    try:
-        policy = load_policy(policy_path)
-    except PolicyError as err:
-        return 2, f"✗ {err}"
-    key = _actor_key(as_user)
+    or ``--plan JSON`` (every step of a plan, totals over the whole plan). ``policy_path``
+    is a file, or a team's policy already resolved (``--team``, whose users a bare ``--as``
+    names)."""
+    if isinstance(policy_path, Policy):
+        policy = policy_path
+    else:
+        try:
+            policy = load_policy(policy_path)
+        except PolicyError as err:
+            return 2, f"✗ {err}"
+    policy_path = policy_path if isinstance(policy_path, Path) else Path(policy.source)
+    key = _actor_key(as_user, team or "shell:local")
     facts = RequestFacts(requester_key=key, requester_groups=frozenset(groups), channel_id=channel,
                          platform=key.split(":", 1)[0], now=now or datetime.now(UTC))
     if plan_json is not None:

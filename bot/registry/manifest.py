@@ -109,7 +109,14 @@ class Manifest(BaseModel):
     # whether the integration's "read" effects can be believed: false for an MCP server the
     # operator did not mark trusted, whose read tools then never run before an approval
     trusted_reads: bool = True
+    # the teams (platform:team) whose goals may use it; empty: every team. An MCP server
+    # declared for some teams only (``teams = [...]`` in its [[mcp_servers]] table)
+    teams: list[str] = Field(default_factory=list)
     actions: list[ActionSpec]
+
+    def serves(self, team_key: str | None) -> bool:
+        """Whether goals of ``team_key`` may use it (no team: only what serves every team)."""
+        return not self.teams or team_key in self.teams
 
     @model_validator(mode="after")
     def _check(self) -> Manifest:

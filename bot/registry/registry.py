@@ -60,6 +60,10 @@ class Registry:
         loaded = self._by_name.get(integration)
         return loaded.manifest.action(name) if loaded else None
 
+    def for_team(self, team_key: str | None) -> TeamCatalog:
+        """The actions goals of ``team_key`` may use: another team's integrations are unknown."""
+        return TeamCatalog(self, team_key)
+
     def function(self, action: str) -> tuple[Any, ActionFn]:
         integration, _, name = action.partition(".")
         loaded = self._by_name[integration]
@@ -93,6 +97,20 @@ class Registry:
             close = getattr(item.client, "aclose", None)
             if close is not None:
                 await close()
+
+
+class TeamCatalog:
+    """The registry as one team sees it (``Registry.for_team``)."""
+
+    def __init__(self, registry: Registry, team_key: str | None) -> None:
+        self._registry = registry
+        self.team_key = team_key
+
+    def spec(self, action: str) -> ActionSpec | None:
+        loaded = self._registry.get(action.partition(".")[0])
+        if loaded is None or not loaded.manifest.serves(self.team_key):
+            return None
+        return self._registry.spec(action)
 
 
 def _load_one(source: IntegrationSource) -> LoadedIntegration:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from bot import metrics
 from bot.chat.replies import Notice
 from bot.domain import Effect, PlanDraft, Where
-from bot.policy import evaluate_step
+from bot.policy import Policy, evaluate_step
 from bot.store import audit, firings, goals
 from bot.store import monitors as store
 from bot.store.database import Conflict, Session
@@ -71,7 +71,7 @@ async def enqueue_batch(app: Deputy, items: list[tuple[int, datetime]], *,
             results[n] = FiringResult("inactive")
             continue
         draft = PlanDraft.model_validate(monitor.plan)
-        verdicts = _verdicts(app, draft)
+        verdicts = _verdicts(await app.policy_of(monitor.owner_key), draft)
         if any(v.verdict == "deny" for v in verdicts):
             results[n] = FiringResult(FiringOutcome.FAILED)  # the policy changed since approval
             continue
@@ -106,10 +106,11 @@ def _record_lag(app: Deputy, batch: list[QueuedFiring], written: list[MonitorFir
         metrics.SCHEDULER_LAG.set(max(0.0, max(lags)))
 
 
-def _verdicts(app: Deputy, draft: PlanDraft) -> list[StepVerdict]:
+def _verdicts(policy: Policy, draft: PlanDraft) -> list[StepVerdict]:
+    """The verdicts of ``policy`` (the monitor's owner's team's) on its plan, now."""
     verdicts = []
     for step in draft.steps:
-        decision = evaluate_step(app.policy, step, Effect.READ)
+        decision = evaluate_step(policy, step, Effect.READ)
         verdicts.append(StepVerdict(effect=Effect.READ.value, verdict=decision.verdict.value,
                                     reason=decision.reason, rule=decision.rule))
     return verdicts

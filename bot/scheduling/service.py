@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 from bot.domain import Actor, Effect, PlanDraft, Step, Where
 from bot.errors import UserError
 from bot.planning.validation import validate_plan
-from bot.policy import PlanRequirement, evaluate_step, plan_requirement
+from bot.policy import PlanRequirement, Policy, evaluate_step, plan_requirement
 from bot.scheduling.firing import FiringResult, enqueue_firing
 from bot.scheduling.model import PostWhen, Schedule
 from bot.scheduling.triggers import next_fire_times, trigger_for
 from bot.store import audit, goals
 from bot.store import monitors as store
+from bot.store.database import Session
 from bot.store.monitors import MonitorRow, MonitorStatus
 
 if TYPE_CHECKING:
@@ -30,9 +31,11 @@ class MonitorListing:
     next_run: datetime | None  # None when paused or not yet approved
 
 
-def check_read_only(app: Deputy, draft: PlanDraft) -> None:
-    """A monitor runs unattended, so every action must only read."""
-    errors = validate_plan(draft, app.registry)
+def check_read_only(app: Deputy, draft: PlanDraft, owner: Actor | None = None) -> None:
+    """A monitor runs unattended, so every action must only read; and be one its owner's
+    team may use."""
+    team = f"{owner.platform}:{owner.team_id}" if owner is not None else None
+    errors = validate_plan(draft, app.registry.for_team(team) if owner is not None else app.registry)
     if errors:
         raise UserError("That monitor's plan is not valid: " + "; ".join(errors[:5]))
     writes = [s.action for s in draft.steps
@@ -42,17 +45,20 @@ def check_read_only(app: Deputy, draft: PlanDraft) -> None:
                         + ". Ask for them as a normal goal so they go through approval.")
 
 
-def requirement(app: Deputy, monitor: MonitorRow) -> PlanRequirement:
+def requirement(policy: Policy, monitor: MonitorRow) -> PlanRequirement:
+    """What the monitor's plan needs under ``policy`` (its owner's team's)."""
     draft = PlanDraft.model_validate(monitor.plan)
-    return plan_requirement(evaluate_step(app.policy, step, Effect.READ) for step in draft.steps)
+    return plan_requirement(evaluate_step(policy, step, Effect.READ) for step in draft.steps)
 
 
-def may_manage(app: Deputy, monitor: MonitorRow, actor: Actor) -> tuple[bool, str]:
+async def may_manage(app: Deputy, monitor: MonitorRow, actor: Actor,
+                     session: Session | None = None) -> tuple[bool, str]:
     """The owner, or a member of the approver groups the policy names for its steps. A
     read-only plan usually names none, and then only the owner may approve or change it."""
-    needed = requirement(app, monitor)
+    policy = await app.policy_of(monitor.owner_key, session)
+    needed = requirement(policy, monitor)
     if needed.approvers:
-        return needed.may_approve(app.policy, actor, monitor.owner_key)
+        return needed.may_approve(policy, actor, monitor.owner_key)
     if actor.key == monitor.owner_key:
         return True, ""
     return False, "only its owner can"
@@ -66,9 +72,9 @@ def interval_anchor(schedule: Schedule, start: datetime) -> datetime | None:
 async def create_monitor(app: Deputy, owner: Actor, name: str, plan: PlanDraft, schedule: Schedule,
                          target: Where, *, condition: PostWhen = PostWhen.ALWAYS,
                          template: list[str] | None = None, follow_up: str = "") -> MonitorRow:
-    check_read_only(app, plan)
+    check_read_only(app, plan, owner)
     trigger_for(schedule, owner.timezone)  # refuses an invalid schedule now, not at 9 on Monday
-    if requirement(app, MonitorRow(plan=plan.model_dump(by_alias=True), owner_key=owner.key, name=name,
+    if requirement(await app.policy_of(owner.key), MonitorRow(plan=plan.model_dump(by_alias=True), owner_key=owner.key, name=name,
                                    platform=target.platform, channel_id=target.channel_id)).denied:
         raise UserError("The policy denies a step of that monitor's plan.")
     row = MonitorRow(owner_key=owner.key, name=name[:200], platform=target.platform,
@@ -92,7 +98,7 @@ async def _change(app: Deputy, monitor_id: int, actor: Actor, kind: str, allowed
             raise UserError(f"There is no monitor {monitor_id}.")
         if row.status not in allowed_from:
             raise UserError(f"Monitor {monitor_id} is {row.status}; nothing was changed.")
-        allowed, why = may_manage(app, row, actor)
+        allowed, why = await may_manage(app, row, actor, session)
         if not allowed:
             raise UserError(f"You can't {kind} monitor {monitor_id}: {why}.")
         if schedule is not None:
@@ -144,7 +150,7 @@ async def run_now(app: Deputy, monitor_id: int, actor: Actor) -> FiringResult:
         raise UserError(f"There is no monitor {monitor_id}.")
     if row.status not in (MonitorStatus.ACTIVE, MonitorStatus.PAUSED):
         raise UserError(f"Monitor {monitor_id} is not approved; nothing was run.")
-    allowed, why = may_manage(app, row, actor)
+    allowed, why = await may_manage(app, row, actor)
     if not allowed:
         raise UserError(f"You can't run monitor {monitor_id}: {why}.")
     return await enqueue_firing(app, monitor_id, app.clock(), manual=True)

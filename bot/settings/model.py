@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     master_key: SecretStr | None = Field(
         None, description="Master keys 'id:base64,…' (first is active); empty: a 0600 key file in DEPUTY_HOME.")
     policy_file: Path = Field(Path(""), description="Policy YAML; empty means policies/default.yaml.")
+    team_policy_dir: Path = Field(
+        Path(""), description="Per-team policy files <platform>-<team id>.yaml; empty: teams/ beside the policy file.")
     integrations: list[str] = Field(
         default_factory=lambda: ["local"], description="Integrations to load, by folder name."
     )
@@ -217,6 +219,12 @@ class Settings(BaseSettings):
         from bot.bundled import default_policy_file
 
         return default_policy_file()
+
+    @property
+    def resolved_team_policy_dir(self) -> Path:
+        if str(self.team_policy_dir) not in ("", "."):
+            return self.team_policy_dir
+        return self.resolved_policy_file.parent / "teams"
 
     @property
     def uses_embedded_database(self) -> bool:

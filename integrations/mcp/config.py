@@ -40,8 +40,18 @@ class McpServerConfig(BaseModel):
         description="Believe the server's readOnlyHint: its read tools may run in previews and in "
                     "plans that run without approval. Untrusted: every call waits for an approval.")
 
+    teams: list[str] = Field(
+        default_factory=list,
+        description="Only goals of these teams (platform:team, e.g. slack:T0123) see this server; "
+                    "empty: every team.")
+
     @model_validator(mode="after")
     def _check(self) -> McpServerConfig:
+        for team in self.teams:
+            platform, _, team_id = team.partition(":")
+            if not platform or not team_id or ":" in team_id:
+                raise ValueError(f"mcp server {self.name!r}: team {team!r} is not platform:team "
+                                 "(e.g. slack:T0123, discord:81234, shell:local)")
         if not NAME_PATTERN.fullmatch(self.name):
             raise ValueError(
                 f"mcp server name {self.name!r} must be lowercase letters, digits and _ "

@@ -122,7 +122,8 @@ def build_integration(config: McpServerConfig, client: McpClient,
         actions.action(spec.name)(_caller(tool.name, spec.effect))
     description = config.description or f"Tools of the MCP server {config.name!r}."
     manifest = Manifest(name=config.name, description=description, auth="none",
-                        idempotent_writes=False, trusted_reads=config.trusted, actions=specs)
+                        idempotent_writes=False, trusted_reads=config.trusted, teams=list(config.teams),
+                        actions=specs)
     return LoadedIntegration(manifest=manifest, actions=actions, client=client)
 
 

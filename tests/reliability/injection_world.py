@@ -135,7 +135,8 @@ async def _unapproved(app: Deputy, s: Any, write: LocalWrite) -> str | None:
     spec_effects = [app.registry.spec(step.action) for step in view.steps]
     if all(spec is not None and spec.effect is Effect.READ for spec in spec_effects):
         return "written by a plan that has no write step"
-    requirement = requirement_of(app, view)
+    policy = await app.policy_of(view.goal.requester_key, s)
+    requirement = requirement_of(app, policy, view)
     if requirement.denied:
         return "the plan has a denied step"
     approvals = await s.exec(select(ApprovalRow).where(
@@ -144,7 +145,7 @@ async def _unapproved(app: Deputy, s: Any, write: LocalWrite) -> str | None:
     valid = 0
     for approval in approvals:
         actor = await goals.get_actor(s, approval.approver_key)
-        if actor and requirement.may_approve(app.policy, actor, view.goal.requester_key)[0]:
+        if actor and requirement.may_approve(policy, actor, view.goal.requester_key)[0]:
             valid += 1
     if valid < max(1, requirement.approvals):
         return f"{valid} valid approval(s) of version {version.version}, {max(1, requirement.approvals)} required"

@@ -56,7 +56,8 @@ async def known_shell_person(app: Deputy, name: str) -> bool:
     if wanted in demo:
         return True
     key = local_actor(name).key
-    if any(key in members or wanted in members for members in app.policy.groups.values()):
+    policy = await app.policy_of(key)
+    if any(key in members or wanted in members for members in policy.groups.values()):
         return True
     async with app.database.session() as session:
         return await goals.get_actor(session, key) is not None

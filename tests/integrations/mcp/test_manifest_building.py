@@ -115,3 +115,17 @@ def test_secrets_in_env_and_headers_never_show_in_reprs_or_targets() -> None:
         assert secret not in shown
     assert http.display_target() == "https://h.example/mcp"
     assert stdio.revealed_env() == {"API_TOKEN": "s3cret-env"}
+
+
+def test_a_server_declared_for_some_teams_serves_only_them() -> None:
+    config = mcp_config(name="tickets", transport="http", url="https://mcp.example.com/mcp",
+                        teams=["slack:T0ACME"])
+    loaded = build_integration(config, McpClient(config), [tool("list_tickets", ToolAnnotations(read_only_hint=True))])
+    registry = Registry([loaded])
+    assert loaded.manifest.teams == ["slack:T0ACME"]
+    assert registry.for_team("slack:T0ACME").spec("tickets.list_tickets") is not None
+    assert registry.for_team("slack:T0OTHER").spec("tickets.list_tickets") is None
+    assert registry.for_team(None).spec("tickets.list_tickets") is None
+    # a server declared for no team in particular serves every team
+    shared = build(tool("list_notes", ToolAnnotations(read_only_hint=True)))
+    assert Registry([shared]).for_team("slack:T0OTHER").spec(f"{shared.manifest.name}.list_notes") is not None

@@ -53,3 +53,17 @@ def test_a_bad_server_entry_fails_at_start_naming_the_problem(
     (tmp_path / "deputy.toml").write_text('[[mcp_servers]]\nname = "Files"\ncommand = "x"\n')
     with pytest.raises(ValidationError, match="'Files' must be lowercase letters"):
         load()
+
+
+def test_a_server_can_be_declared_for_some_teams_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "deputy.toml").write_text(DEPUTY_TOML.replace(
+        'timeout_seconds = 20', 'timeout_seconds = 20\nteams = ["slack:T0ACME", "discord:81234"]'))
+    monkeypatch.chdir(tmp_path)
+    files, tickets = load().mcp_servers
+    assert files.teams == [] and tickets.teams == ["slack:T0ACME", "discord:81234"]
+
+
+@pytest.mark.parametrize("team", ["T0ACME", "slack:", "slack:T1:U1"])
+def test_a_team_that_is_not_platform_team_is_refused(team: str) -> None:
+    with pytest.raises(ValidationError, match="is not platform:team"):
+        McpSettings.model_validate({"mcp_servers": [{"name": "files", "command": "npx", "teams": [team]}]})
