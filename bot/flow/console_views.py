@@ -55,8 +55,9 @@ async def plan_access(app: Deputy, actor: Actor, plan_id: int) -> PlanAccess | N
         stored = await previews.get(session, view.version.id or 0) if view is not None else None
     if view is None or outsider_reason(view.goal, actor) is not None:
         return None
-    requirement = requirement_of(app, view, stored.outputs if stored else None)
-    allowed, why = requirement.may_approve(app.policy, actor, view.goal.requester_key)
+    policy = await app.policy_of(view.goal.requester_key)
+    requirement = requirement_of(app, policy, view, stored.outputs if stored else None)
+    allowed, why = requirement.may_approve(policy, actor, view.goal.requester_key)
     requester = actor.key == view.goal.requester_key
     if not (allowed or requester):
         return None
