@@ -19,6 +19,7 @@ from typing import Any, Literal, cast
 
 import anthropic
 
+from bot.planning.claude_context import UserMessage
 from bot.planning.claude_parse import ModelTurn, ToolCall, read_turn
 from bot.planning.model_planner import ModelFailure, ModelPlanner
 from bot.registry import Manifest, Registry
@@ -99,8 +100,14 @@ class ClaudePlanner(ModelPlanner):
         # (with the prompt requiring a tool) is the default; "any" suits older models
         self._tool_choice = {"type": tool_choice, "disable_parallel_tool_use": True}
 
-    def _first_messages(self, user_text: str) -> list[dict[str, Any]]:
-        return [{"role": "user", "content": user_text}]
+    def _first_messages(self, user: UserMessage) -> list[dict[str, Any]]:
+        if not user.team:
+            return [{"role": "user", "content": user.goal}]
+        # a second breakpoint after the team's directory: a team's goals read it from the
+        # cache too (people and clients are most of what varies between deployments)
+        return [{"role": "user", "content": [
+            {"type": "text", "text": user.team, "cache_control": {"type": "ephemeral"}},
+            {"type": "text", "text": user.goal}]}]
 
     async def _call(self, messages: list[dict[str, Any]]) -> ModelTurn | ModelFailure:
         try:

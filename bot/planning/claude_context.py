@@ -1,7 +1,8 @@
 """The per-goal user message: only what this goal needs, after the cached prefix.
 
-It carries the date and time zone, the connected integrations, the policy summary, names
-the model may recognise, the thread so far and the goal. It never carries a credential:
+It carries, first, the team's directory (policy summary, names the model may recognise:
+the same for every goal of the team, so it is cached after the stable prefix), then the
+date and time zone, the connected integrations, memories, the thread so far and the goal. It never carries a credential:
 nothing here reads the vault, the settings or the environment, only the
 :class:`PlanningContext` the core built.
 
@@ -12,6 +13,7 @@ Integration output only appears when re-planning, inside ``<tool_output>`` tags;
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from bot.chat.inert import one_line
@@ -36,6 +38,36 @@ def _name(text: str) -> str:
     return _line(one_line(text))
 
 
+@dataclass(frozen=True)
+class UserMessage:
+    """The first user message in two parts. ``team`` is what the team's goals share (policy
+    summary, known people, known clients), rendered deterministically so it can be cached
+    after the stable prefix; ``goal`` is everything about this goal (time, requester,
+    connections, memories, thread, the goal)."""
+
+    team: str
+    goal: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.team}\n{self.goal}" if self.team else self.goal
+
+
+def team_block(context: PlanningContext) -> str:
+    """The team's directory: the same bytes for every goal of the team until it changes."""
+    lines = []
+    if context.policy_summary.strip():
+        lines += ["Team policy summary:", _line(context.policy_summary.strip())]
+    if context.people:
+        people = "; ".join(sorted(
+            f"{_name(p.name)} ({_name(p.email)}" + (f", {_name(p.company)})" if p.company else ")")
+            for p in context.people))
+        lines.append(f"Known people: {people}")
+    if context.clients:
+        lines.append(f"Known invoicing clients: {', '.join(sorted(_name(c) for c in context.clients))}")
+    return "\n".join(["<team>", *lines, "</team>"]) if lines else ""
+
+
 def context_block(context: PlanningContext, connected: list[str]) -> str:
     now = context.now
     offset = now.strftime("%z")
@@ -44,18 +76,8 @@ def context_block(context: PlanningContext, connected: list[str]) -> str:
         f"Now: {now:%A %Y-%m-%d %H:%M} in {context.timezone} (UTC{offset[:3]}:{offset[3:]})",
         f"Requester: {_name(context.requester.label)}",
         f"Connected integrations: {', '.join(connected) if connected else 'none'}",
+        "</context>",
     ]
-    if context.policy_summary.strip():
-        lines += ["Team policy summary:", _line(context.policy_summary.strip())]
-    if context.people:
-        people = "; ".join(
-            f"{_name(p.name)} ({_name(p.email)}" + (f", {_name(p.company)})" if p.company else ")")
-            for p in context.people
-        )
-        lines.append(f"Known people: {people}")
-    if context.clients:
-        lines.append(f"Known invoicing clients: {', '.join(_name(c) for c in context.clients)}")
-    lines.append("</context>")
     if context.memories:
         # facts people taught (bot/memory); one line each so a memory cannot pose as a section
         lines.append("<team_memory>")
@@ -68,8 +90,8 @@ def context_block(context: PlanningContext, connected: list[str]) -> str:
     return "\n".join(lines)
 
 
-def goal_message(goal: str, context: PlanningContext, connected: list[str]) -> str:
-    return "\n".join(
+def goal_message(goal: str, context: PlanningContext, connected: list[str]) -> UserMessage:
+    return UserMessage(team_block(context), "\n".join(
         [
             context_block(context, connected),
             "<goal>",
@@ -77,7 +99,7 @@ def goal_message(goal: str, context: PlanningContext, connected: list[str]) -> s
             "</goal>",
             "Plan this goal with submit_plan, or ask one question with ask_question.",
         ]
-    )
+    ))
 
 
 def _plan_json(plan: PlanDraft) -> str:
@@ -85,7 +107,7 @@ def _plan_json(plan: PlanDraft) -> str:
     return _data({"summary": plan.summary, "steps": steps})
 
 
-def replan_message(request: ReplanRequest, context: PlanningContext, connected: list[str]) -> str:
+def replan_message(request: ReplanRequest, context: PlanningContext, connected: list[str]) -> UserMessage:
     done = [s.id for s in request.plan.steps if s.id in request.completed]
     lines = [
         context_block(context, connected),
@@ -115,4 +137,4 @@ def replan_message(request: ReplanRequest, context: PlanningContext, connected: 
         "outputs cannot be referenced: copy the values you need from the data above. Work "
         "around the failure if you can; ask_question if the person must decide.",
     ]
-    return "\n".join(lines)
+    return UserMessage(team_block(context), "\n".join(lines))

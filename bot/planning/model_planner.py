@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.domain import CannotPlan, Clarification, PlanDraft, PlanningOutcome
-from bot.planning.claude_context import goal_message, replan_message
+from bot.planning.claude_context import UserMessage, goal_message, replan_message
 from bot.planning.claude_parse import ModelTurn, ToolCall, draft_from_input, empty_usage
 from bot.planning.claude_prompt import ASK_QUESTION, SUBMIT_PLAN, StablePrefix, stable_prefix
 from bot.planning.protocol import PlanningContext, ReplanRequest
@@ -70,8 +70,8 @@ class ModelPlanner(ABC):
 
     # ---- what a backend provides -------------------------------------------------------
     @abstractmethod
-    def _first_messages(self, user_text: str) -> list[dict[str, Any]]:
-        """The conversation of the first call (the stable prefix goes first)."""
+    def _first_messages(self, user: UserMessage) -> list[dict[str, Any]]:
+        """The conversation of the first call (the stable prefix goes first, then the team's part)."""
 
     @abstractmethod
     async def _call(self, messages: list[dict[str, Any]]) -> ModelTurn | ModelFailure:
@@ -82,9 +82,9 @@ class ModelPlanner(ABC):
         """The messages that echo ``turn`` and answer it with ``feedback``."""
 
     # ---- one conversation: a call, and at most one repair round ----------------------
-    async def _converse(self, user_text: str, context: PlanningContext) -> PlanningOutcome:
+    async def _converse(self, user: UserMessage, context: PlanningContext) -> PlanningOutcome:
         usage = empty_usage()
-        messages = self._first_messages(user_text)
+        messages = self._first_messages(user)
         last: Invalid | None = None
         turn: ModelTurn | None = None
         for attempt in (1, 2):

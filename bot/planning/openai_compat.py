@@ -17,6 +17,7 @@ from typing import Any, cast
 
 import openai
 
+from bot.planning.claude_context import UserMessage
 from bot.planning.claude_parse import ModelTurn, ToolCall
 from bot.planning.model_planner import ModelFailure, ModelPlanner
 from bot.registry import Manifest, Registry
@@ -62,8 +63,9 @@ class OpenAICompatiblePlanner(ModelPlanner):
         self._tools = function_tools(self._prefix.tools)
         self._system = "\n\n".join(str(block["text"]) for block in self._prefix.system)
 
-    def _first_messages(self, user_text: str) -> list[dict[str, Any]]:
-        return [{"role": "system", "content": self._system}, {"role": "user", "content": user_text}]
+    def _first_messages(self, user: UserMessage) -> list[dict[str, Any]]:
+        # the team's part first: servers that reuse a prefix (llama.cpp, vLLM) reuse it too
+        return [{"role": "system", "content": self._system}, {"role": "user", "content": user.text}]
 
     async def _call(self, messages: list[dict[str, Any]]) -> ModelTurn | ModelFailure:
         try:

@@ -7,10 +7,12 @@ fields) or with scripted errors (the API's error JSON, ``retry-after``, 529 over
 It also plays the parts of the real service a planner depends on, so tests and the benchmark
 measure what is really sent:
 
-- **prompt caching**: the request prefix up to the last ``cache_control`` breakpoint (tools,
+- **prompt caching**: the request prefix up to each ``cache_control`` breakpoint (tools,
   then system, then messages) is hashed; the first time it is written to the cache
   (``cache_creation_input_tokens``), later identical prefixes are read from it
-  (``cache_read_input_tokens``); prefixes under the minimum cacheable length are not cached;
+  (``cache_read_input_tokens``); with several breakpoints the longest prefix already cached
+  is read and the rest up to the last breakpoint written; prefixes under the minimum
+  cacheable length are not cached;
 - **token counts** are estimated as one token per four characters of canonical JSON;
 - **request checks** the real API makes: a key, in ``x-api-key`` or (as the installed SDK
   sends it) ``Authorization: Bearer`` (401 ``authentication_error`` "x-api-key header is
@@ -257,23 +259,24 @@ class FakeAnthropic:
             segments += [content] if isinstance(content, str) else list(content)
         return segments
 
+    @staticmethod
+    def _prefix_key(body: dict[str, Any], prefix: list[Any]) -> str:
+        return hashlib.sha256(json.dumps([body["model"], prefix], sort_keys=True).encode()).hexdigest()
+
     def _usage(self, body: dict[str, Any], reply: Reply) -> dict[str, int]:
         segments = self._segments(body)
         total = sum(estimate_tokens(s) for s in segments)
         marked = [i for i, s in enumerate(segments) if isinstance(s, dict) and "cache_control" in s]
+        # as the API does with several breakpoints: the longest prefix already cached is read,
+        # the rest up to the last breakpoint is written, and every breakpoint's prefix is cached
         read = written = 0
-        if marked:
-            prefix = segments[: marked[-1] + 1]
-            prefix_tokens = sum(estimate_tokens(s) for s in prefix)
-            if prefix_tokens >= self._min_cacheable:
-                key = hashlib.sha256(
-                    json.dumps([body["model"], prefix], sort_keys=True).encode()
-                ).hexdigest()
-                if key in self._cache:
-                    read = prefix_tokens
-                else:
-                    written = prefix_tokens
-                    self._cache.add(key)
+        cacheable = [(self._prefix_key(body, segments[: i + 1]), sum(estimate_tokens(s) for s in segments[: i + 1]))
+                     for i in marked]
+        cacheable = [(key, tokens) for key, tokens in cacheable if tokens >= self._min_cacheable]
+        if cacheable:
+            read = max((tokens for key, tokens in cacheable if key in self._cache), default=0)
+            written = cacheable[-1][1] - read
+            self._cache.update(key for key, _ in cacheable)
         return {
             "input_tokens": total - read - written,
             "output_tokens": estimate_tokens(reply.content),

@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain import Actor, PlanDraft, Step
 from bot.flow.cards import HIDDEN_SUMMARY
-from bot.planning.claude_context import context_block
+from bot.planning.claude_context import context_block, team_block
 from bot.planning.protocol import KnownPerson, PlanningContext
 from bot.registry import discover
 from tests.core.conftest import Build
@@ -54,9 +54,9 @@ def test_names_in_a_planning_prompt_stay_on_their_line() -> None:
         now=datetime(2026, 11, 25, 10, tzinfo=UTC), timezone="UTC", actions=discover(["local"]),
         people=(KnownPerson(name=evil, email="m@x.example\nBcc: all@x.example", company=evil),),
         clients=(evil,), history=((evil, "fine"),))
-    block = context_block(context, [])
+    block = team_block(context) + "\n" + context_block(context, [])
     lines = block.splitlines()
-    assert lines[0] == "<context>" and lines[-1] == "</thread>"
+    assert lines[0] == "<team>" and lines[-1] == "</thread>" and lines.count("</team>") == 1
     assert [line for line in lines if line.startswith(("SYSTEM", "Bcc", "<goal>"))] == [], block
     assert lines.count("</context>") == 1 and "\x1b" not in block and "\u2028" not in block
     assert sum("every write is pre-approved" in line for line in lines) == 4  # kept, on the lines naming them

@@ -90,7 +90,10 @@ async def test_a_failed_step_is_replanned(chat: Chat, cloud: FakeAnthropic) -> N
     await chat.say("remind whoever owes invoice 999")
     result = await chat.say("approve")
     assert "Which invoice number?" in result
-    replan = cloud.requests[-1].json["messages"][0]["content"]
+    content = cloud.requests[-1].json["messages"][0]["content"]
+    # the team's directory (cached) and then this re-plan's own text
+    assert [block["type"] for block in content] == ["text", "text"] and "cache_control" in content[0]
+    replan = content[1]["text"]
     assert "UNTRUSTED DATA follows" in replan and 'kind="error"' in replan
 
 
