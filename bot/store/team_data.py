@@ -20,13 +20,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, LargeBinary, Table, and_, delete, func, select
+from sqlalchemy import ColumnElement, LargeBinary, Table, and_, delete, func, or_, select
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.teams import TeamRow, split_key
 
 SEALED = "[sealed: not exported]"
+_MAX_DEPTH = 6  # goal → plan → version → run → step result is 4
 
 
 def team_tables() -> list[Table]:
@@ -45,11 +46,22 @@ def holds_secrets(table: Table) -> bool:
     return any(isinstance(column.type, LargeBinary) for column in table.columns)
 
 
-def _of_team(table: Table, key: str) -> ColumnElement[bool]:
+def _of_team(table: Table, key: str, depth: int = 0) -> ColumnElement[bool]:
+    """The table's rows of the team: its own team column says so, or a foreign key points at
+    a row of the team (a run of the team's plan version is the team's, whatever team it was
+    stamped with), so an export is whole and a deletion never trips over a child row."""
     if "team_key" in table.columns:
-        return table.c.team_key == key
-    platform, external_id = split_key(key)
-    return and_(table.c.platform == platform, table.c.team_id == external_id)
+        own: ColumnElement[bool] = table.c.team_key == key
+    else:
+        platform, external_id = split_key(key)
+        own = and_(table.c.platform == platform, table.c.team_id == external_id)
+    if depth >= _MAX_DEPTH:
+        return own
+    tables = {t.name for t in team_tables()}
+    via = [fk.parent.in_(select(fk.column).where(_of_team(fk.column.table, key, depth + 1)))
+           for fk in sorted(table.foreign_keys, key=lambda f: f.parent.name)
+           if fk.column.table.name in tables and fk.column.table is not table]
+    return or_(own, *via) if via else own
 
 
 def deletion_order() -> list[Table]:

@@ -5,6 +5,13 @@ in, receive GUILD_CREATE, messages and interactions, and to post, edit, thread a
 interactions. Tests drive it (``post_message``, ``click``, ``drop_connection``) and read
 what the bot did from ``calls``, ``messages`` and ``callbacks``.
 
+More guilds: ``join_guild`` adds one (its own roles, channel and members) with the
+GUILD_CREATE Discord sends when the bot is invited, ``remove_guild`` sends GUILD_DELETE (the
+bot kicked; its channels then answer 403 ``{"code": 50001, "message": "Missing Access"}``)
+and ``guild_outage`` GUILD_DELETE with ``unavailable: true``. A member's interaction carries
+its permissions: ADMINISTRATOR for the guild's owner and ``admins``, the @everyone role's
+otherwise, as Discord computes them.
+
 It refuses what Discord refuses: a message, edit, interaction answer or follow-up beyond
 Discord's limits gets 400 ``{"code": 50035, "message": "Invalid Form Body", "errors": …}``
 (see :mod:`tests.fakes.discord_limits`); an interaction answered more than 3 s after it was

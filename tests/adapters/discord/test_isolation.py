@@ -101,3 +101,30 @@ async def test_memories_monitors_and_exports_stay_in_their_guild(
     assert {"teams", "goals", "actors"} <= tables_b
 
 
+
+
+async def test_deleting_one_guild_leaves_the_others_rows_whole(
+        guilds: tuple[Running, dict[str, str]], app: Deputy) -> None:
+    running, other = guilds
+    fake = running.fake
+    a, b = f"discord:{fake.guild_id}", f"discord:{other['guild']}"
+    card = await plan_card(fake, "alice", "invoice Acme for last month", fake.channel_id)
+    await plan_card(fake, "carol", "chase overdue invoices", other["channel"])
+    await fake.click("alice", card["id"], next(c for c in custom_ids(card) if c.endswith(":approve")))
+    await eventually(app.work_available.is_set, 10)
+    assert await Worker(app, "test").drain() == 1  # guild A: plan, approval, run, step results
+
+    async def export(key: str) -> list[str]:
+        async with app.database.session(team=key) as session:
+            return [line async for line in team_data.export_lines(session, key)]
+
+    kept = await export(b)
+    async with app.database.session(team=a) as session:
+        before = await team_data.counts(session, a)
+        deleted = await team_data.delete_all(session, a)
+    assert {t: n for t, n in deleted.items() if n} == {t: n for t, n in before.items() if n}
+    assert {"plans", "plan_versions", "steps", "approvals", "runs", "step_results", "goals"} <= {
+        t for t, n in deleted.items() if n}
+    async with app.database.session(team=a) as session:
+        assert not any((await team_data.counts(session, a)).values())
+    assert await export(b) == kept
