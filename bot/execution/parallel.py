@@ -88,6 +88,8 @@ def _ready(plan: _Plan) -> list[StepRow]:
 async def _start_ready(plan: _Plan) -> None:
     run = plan.run
     for step in _ready(plan):
+        if run.stop.is_set():
+            return  # a step started just now already failed: start nothing more
         if not await _may_start(plan, step):
             plan.outcome.cancelled = True
             run.stop.set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.chat.replies import RunResult
-from bot.domain import Clarification
+from bot.domain import Clarification, StepStatus
 from bot.flow.addressing import where_of
 from bot.flow.answers import leaf_answers, spec_lookup
 from bot.flow.card_refresh import refresh_card
@@ -15,7 +15,7 @@ from bot.flow.digests import report_monitor_run
 from bot.flow.proposals import propose
 from bot.planning import ReplanRequest
 from bot.registry.attachments import files_of
-from bot.store import goals
+from bot.store import goals, runs
 from bot.store import thread as thread_messages
 from bot.store.goals import PlanView
 from bot.store.tables import StepRow
@@ -38,15 +38,7 @@ async def report_finished(app: Deputy, view: PlanView, run_id: int, outputs: dic
         return
     port = app.port(view.goal.platform)
     assert view.goal.id is not None
-    lines = []
-    for step in view.steps:
-        if step.step_id in outputs:
-            detail = summarise_output(outputs[step.step_id])
-            lines.append(f"✓ {step.position}. {step.note or step.action}" + (f" — {detail}" if detail else ""))
-        elif failed is not None and step.step_id == failed.step_id:
-            lines.append(f"✗ {step.position}. {step.note or step.action} — {error}")
-        else:
-            lines.append(f"· {step.position}. {step.note or step.action} — not run")
+    lines = await _step_lines(app, view, run_id, outputs, failed, error)
     answers = leaf_answers(list(view.steps), outputs, spec_lookup(app.registry), run_id)
     files = files_of(app.registry, view.steps, outputs)
     if failed is None:
@@ -58,6 +50,29 @@ async def report_finished(app: Deputy, view: PlanView, run_id: int, outputs: dic
     await port.post(where_of(view.goal), result)
     if failed is not None:
         await _replan(app, view, outputs, failed, error, check)
+
+
+async def _step_lines(app: Deputy, view: PlanView, run_id: int, outputs: dict[str, Any],
+                      failed: StepRow | None, error: str) -> list[str]:
+    """One line per step in plan order. Steps run in parallel, so besides the one the run
+    stopped at others may have failed (or been stopped part-way): each says so."""
+    others: dict[str, str] = {}
+    if failed is not None:
+        async with app.database.session() as session:
+            results = await runs.step_results(session, run_id)
+        others = {sid: r.error for sid, r in results.items() if r.status == StepStatus.FAILED}
+    lines = []
+    for step in view.steps:
+        if step.step_id in outputs:
+            detail = summarise_output(outputs[step.step_id])
+            lines.append(f"✓ {step.position}. {step.note or step.action}" + (f" — {detail}" if detail else ""))
+        elif failed is not None and step.step_id == failed.step_id:
+            lines.append(f"✗ {step.position}. {step.note or step.action} — {error}")
+        elif step.step_id in others:
+            lines.append(f"✗ {step.position}. {step.note or step.action} — {others[step.step_id]}")
+        else:
+            lines.append(f"· {step.position}. {step.note or step.action} — not run")
+    return lines
 
 
 async def _replan(app: Deputy, view: PlanView, outputs: dict[str, Any], failed: StepRow, error: str,

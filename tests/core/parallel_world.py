@@ -10,7 +10,7 @@ from typing import Any
 from bot.app import Deputy
 from bot.domain import PlanDraft, Step
 from bot.registry import discover
-from bot.registry.registry import Registry
+from bot.registry.registry import LoadedIntegration, Registry
 from bot.settings import Settings
 from bot.store import runs as runs_repo
 from bot.store.database import Database
@@ -21,10 +21,10 @@ from tests.core.provider import Provider, slowapi
 
 async def provider_app(database: Database, settings: Settings, provider: Provider, *plans: PlanDraft,
                        max_concurrency: int = 4, clock: Callable[[], datetime] = clock,
-                       **changes: Any) -> Deputy:
+                       also: tuple[LoadedIntegration, ...] = (), **changes: Any) -> Deputy:
     local = discover(["local"]).get("local")
     assert local is not None
-    registry = Registry([local, slowapi(provider, max_concurrency=max_concurrency)])
+    registry = Registry([local, slowapi(provider, max_concurrency=max_concurrency), *also])
     return await make_app(database, settings.model_copy(update=changes), registry,
                           planner=ScriptedPlanner(*plans), clock=clock)
 

@@ -5,7 +5,7 @@ The server (aiohttp) answers ``POST /send`` and ``POST /read`` with JSON after `
 seconds; it records each request's arrival and the most it ever had in flight. Controls:
 ``throttle(n, retry_after)`` answers the next n requests 429 with ``Retry-After`` at once
 (before any latency: a throttled request is refused, not processed); ``fail`` labels are
-answered 400 at once; ``hold`` labels wait until ``release(label)``; ``gather`` holds every
+answered 400 (after any hold or latency); ``hold`` labels wait until ``release(label)``; ``gather`` holds every
 request until that many are in flight at once (or ``gather_timeout`` passed), so a test
 sees the concurrency it asked for however slow the machine is. Writes honour
 ``Idempotency-Key`` when ``idempotent``: a repeated key is answered from the first result.
@@ -102,9 +102,6 @@ class Provider:
             arrival.status = 429
             return web.json_response({"error": "slow down"}, status=429,
                                      headers={"Retry-After": self._throttle.pop(0)})
-        if arrival.label in self.fail:
-            arrival.status = 400
-            return web.json_response({"error": f"refused {arrival.label}"}, status=400)
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         self._changed.set()
@@ -112,6 +109,9 @@ class Provider:
             await self._wait(arrival.label)
         finally:
             self.in_flight -= 1
+        if arrival.label in self.fail:
+            arrival.status = 400
+            return web.json_response({"error": f"refused {arrival.label}"}, status=400)
         arrival.status = 200
         return web.json_response(self._answer(request.path, arrival))
 

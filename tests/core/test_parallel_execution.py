@@ -20,7 +20,7 @@ from bot.store.audit_verify import verify
 from bot.store.database import Database
 from bot.store.tables import AuditRow
 from tests.core.parallel_world import fan_out, only_run, provider_app
-from tests.core.provider import Provider
+from tests.core.provider import Provider, slowapi
 from tests.support.chat import Chat
 
 
@@ -159,3 +159,44 @@ async def test_steps_that_do_not_depend_on_each_other_run_at_once(
     result = await Chat(app).say("read three things")
     assert "✓ Run 1: Done" in result
     assert provider.most_in_flight == 3
+
+
+async def test_steps_failing_at_the_same_time_are_each_recorded_and_reported(
+        database: Database, settings: Settings, provider: Provider) -> None:
+    other = Provider(fail={"two"})
+    await other.start()
+    provider.fail = {"one"}
+    provider.hold("one")
+    other.hold("two")
+    plan = PlanDraft(summary="Send to two systems", steps=[
+        Step(id="s1", action="slowapi.send", args={"label": "one"}, note="Send one"),
+        Step(id="s2", action="other.send", args={"label": "two"}, note="Send two")])
+    app = await provider_app(database, settings, provider, plan, also=(slowapi(other, name="other"),))
+    chat = Chat(app)
+    posted: list[Any] = []
+    post = chat.port.post
+
+    async def keep(where: Any, reply: Any) -> Any:
+        posted.append(reply)
+        return await post(where, reply)
+
+    chat.port.post = keep  # type: ignore[method-assign]
+    await chat.say("send to two systems")
+
+    async def release_both_in_flight() -> None:
+        await provider.until(lambda: provider.in_flight == 1)
+        await other.until(lambda: other.in_flight == 1)
+        provider.release("one")
+        other.release("two")
+
+    try:
+        releaser = asyncio.create_task(release_both_in_flight())
+        assert "✗ Run 1: Stopped at step 1" in await chat.say("approve")
+        await releaser
+    finally:
+        await other.stop()
+    result = next(r for r in posted if isinstance(r, RunResult))
+    assert [line[:4] for line in result.lines] == ["✗ 1.", "✗ 2."], result.lines
+    assert "refused two" in result.lines[1]
+    run, results = await only_run(database)
+    assert run.failed_step == "s1" and {results["s1"].status, results["s2"].status} == {"failed"}
