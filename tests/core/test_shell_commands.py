@@ -15,6 +15,12 @@ from tests.support.chat import Chat
     ("disconnect invoicing", ("disconnect", "invoicing")), ("status", ("status", "")),
     ("cancel the design review", None), ("cancel retro", None), ("connect Ben with the Globex people", None),
     ("connect Ben", None), ("status of the Acme deal", None),
+    # the team's settings: the exact forms only
+    ("setup", ("setup", "")), ("admin", ("admin", "")), ("setup digest <#42>", ("setup", "digest <#42>")),
+    ("setup role finance <@&7>", ("setup", "role finance <@&7>")), ("admin timezone Europe/Paris",
+                                                                    ("admin", "timezone Europe/Paris")),
+    ("setup the room for Friday", None), ("setup digest for the finance team", None),
+    ("admin rights for Ben", None),
 ])
 def test_only_exact_forms_are_commands(text: str, command: tuple[str, str] | None) -> None:
     assert parse_command(text) == command

@@ -334,6 +334,13 @@ class FakeDiscord:
         self.removed_guilds.add(guild_id)
         await self._send("GUILD_DELETE", {"id": guild_id})
 
+    async def rejoin_guild(self, guild_id: str) -> None:
+        """The bot is invited again to a guild it was removed from (GUILD_CREATE, a join)."""
+        self.removed_guilds.discard(guild_id)
+        payload = self._guild(guild_id)
+        del payload["unavailable"]
+        await self._send("GUILD_CREATE", payload)
+
     async def guild_outage(self, guild_id: str) -> None:
         """A Discord outage for one guild: GUILD_DELETE with ``unavailable: true`` (the bot
         is still in it)."""

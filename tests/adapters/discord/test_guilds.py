@@ -118,6 +118,11 @@ async def test_a_guild_joined_gets_its_team_and_removal_archives_it_alone(
     states = {m.id: m.status for m in await rows(app, MonitorRow)}
     assert states == {here: MonitorStatus.ACTIVE, there: MonitorStatus.PAUSED}
     assert (await wait_team(app, fake.guild_id)).status == TeamStatus.ACTIVE
+    # invited again: active, with its settings; what was cancelled or paused stays so
+    await fake.rejoin_guild(other["guild"])
+    assert (await wait_team(app, other["guild"])).status == TeamStatus.ACTIVE
+    assert {m.id: m.status for m in await rows(app, MonitorRow)}[there] == MonitorStatus.PAUSED
+    assert sorted(r.status for r in await rows(app, RunRow)) == [RunStatus.CANCELLED, RunStatus.QUEUED]
 
 
 async def test_setup_by_an_admin_sets_the_guilds_role_map_and_is_refused_to_others(
