@@ -10,6 +10,7 @@ from bot.console.sessions import ConsoleSession
 from bot.domain import ApprovalDecision
 from bot.flow.console_views import decision, plan_access, waiting_for
 
+PER_PAGE = 10  # cards on one page of Waiting for you
 NOT_YOURS = ("This plan belongs to another team, or needs an approver you are not: you can "
              "neither see nor decide it.")
 
@@ -19,8 +20,11 @@ def add_plan_routes(web_app: web.Application, console: Console) -> None:
     door = dispatcher(deputy)
 
     async def waiting(request: web.Request, session: ConsoleSession) -> web.Response:
-        plans = await waiting_for(deputy, session.actor)
-        return console.render("waiting.html", session, plans=plans, nav="waiting")
+        text = request.query.get("page", "1")
+        page = int(text) if text.isdigit() and int(text) > 0 else 1
+        plans, total = await waiting_for(deputy, session.actor, page, PER_PAGE)
+        return console.render("waiting.html", session, plans=plans, total=total, page=page,
+                              pages=max(1, -(-total // PER_PAGE)), nav="waiting")
 
     async def plan(request: web.Request, session: ConsoleSession) -> web.Response:
         access = await plan_access(deputy, session.actor, int(request.match_info["plan"]))

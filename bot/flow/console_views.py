@@ -42,47 +42,56 @@ def team_of(actor: Actor) -> Team:
     return Team(actor.platform, actor.team_id)
 
 
-async def _decided(app: Deputy, view: PlanView, actor: Actor) -> bool:
-    async with app.database.session() as session:
-        return await has_decided(session, view.version.id or 0, actor.key)
-
-
-async def plan_access(app: Deputy, actor: Actor, plan_id: int) -> PlanAccess | None:
-    """The plan's current version as ``actor`` may see it; None when they may not see it at
-    all: another team's plan, or one they neither asked for nor may approve."""
+async def _access(app: Deputy, actor: Actor, plan_id: int) -> tuple[PlanView, bool, str] | None:
+    """(the plan's current version, whether ``actor`` may decide it now, why not); None when
+    they may not see it at all: another team's plan, or one they neither asked for nor may
+    approve."""
     async with app.database.session() as session:
         view = await goals.load_view(session, plan_id)
-        stored = await previews.get(session, view.version.id or 0) if view is not None else None
-    if view is None or outsider_reason(view.goal, actor) is not None:
+        if view is None or view.version.id is None:
+            return None
+        stored = await previews.get(session, view.version.id)
+        decided = await has_decided(session, view.version.id, actor.key)
+    if outsider_reason(view.goal, actor) is not None:
         return None
     policy = await app.policy_of(view.goal.requester_key)
     requirement = requirement_of(app, policy, view, stored.outputs if stored else None)
     allowed, why = requirement.may_approve(policy, actor, view.goal.requester_key)
-    requester = actor.key == view.goal.requester_key
-    if not (allowed or requester):
+    if not (allowed or actor.key == view.goal.requester_key):
         return None
-    card = await current_card(app, view)
     if view.version.status != PlanStatus.PROPOSED:
         why = f"this version is {view.version.status}"
     elif requirement.denied:
         why = "a step is denied by the policy"
-    elif await _decided(app, view, actor):
+    elif decided:
         why = "you already decided on this version"
     elif allowed or view.version.requester_consent:
         why = ""
-    return PlanAccess(view, card, not why, why)
+    return view, not why, why
 
 
-async def waiting_for(app: Deputy, actor: Actor) -> list[PlanAccess]:
-    """The plans of ``actor``'s team waiting for a decision ``actor`` may give."""
+async def plan_access(app: Deputy, actor: Actor, plan_id: int) -> PlanAccess | None:
+    """The plan's current version as ``actor`` may see it, with its card; None when they may
+    not see it (see :func:`_access`)."""
+    found = await _access(app, actor, plan_id)
+    if found is None:
+        return None
+    view, may_decide, why = found
+    return PlanAccess(view, await current_card(app, view), may_decide, why)
+
+
+async def waiting_for(app: Deputy, actor: Actor, page: int = 1, per_page: int = 10) -> tuple[list[PlanAccess], int]:
+    """One page of the plans of ``actor``'s team waiting for a decision ``actor`` may give,
+    newest first, with their cards; and how many there are in all."""
     async with app.database.session() as session:
         waiting = await proposed_plans(session, team_of(actor))
-    found = []
+    decidable = []
     for plan_id, _version in waiting:
-        access = await plan_access(app, actor, plan_id)
-        if access is not None and access.may_decide:
-            found.append(access)
-    return found
+        found = await _access(app, actor, plan_id)
+        if found is not None and found[1]:
+            decidable.append(found)
+    shown = decidable[(page - 1) * per_page:page * per_page]
+    return [PlanAccess(view, await current_card(app, view), True, "") for view, _, _ in shown], len(decidable)
 
 
 def decision(actor: Actor, view: PlanView, choice: ApprovalDecision) -> ButtonPressed:
