@@ -4,7 +4,9 @@ decides)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from pathlib import Path
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -15,6 +17,7 @@ from bot.domain import Step
 from bot.flow.console_views import team_of
 from bot.policy import explain
 from bot.policy.request_facts import RequestFacts
+from bot.store import team_policies
 from bot.store.audit_verify import record_json, verify
 from bot.store.console_queries import AuditFilter, audit_head, team_audit
 
@@ -63,7 +66,7 @@ def add_audit_routes(web_app: web.Application, console: Console) -> None:
     web_app.router.add_get("/console/audit/export.jsonl", console.page(audit_export))
 
 
-def explained(console: Console, session: ConsoleSession, form: dict[str, str]) -> tuple[str, str]:
+async def explained(console: Console, session: ConsoleSession, form: dict[str, str]) -> tuple[str, str]:
     """(what the policy says, or "") and (what is wrong with the form, or "")."""
     action = form.get("action", "").strip()
     spec = console.deputy.registry.spec(action)
@@ -85,28 +88,36 @@ def explained(console: Console, session: ConsoleSession, form: dict[str, str]) -
         step = Step(id="s1", action=action, args=args)
     except ValidationError as err:
         return "", str(err.errors()[0]["msg"])
-    return explain(console.deputy.policy, spec.effect, step, facts), ""
+    policy = await console.deputy.policy_for(team_of(session.actor).key)  # the team's own, if it has one
+    return explain(policy, spec.effect, step, facts), ""
 
 
 def add_policy_routes(web_app: web.Application, console: Console) -> None:
     deputy = console.deputy
 
-    def policy_text() -> tuple[str, str]:
-        path = deputy.settings.resolved_policy_file
+    async def policy_text(session: ConsoleSession) -> tuple[str, str]:
+        """(where the policy in force for the person's team comes from, its text)."""
+        team = team_of(session.actor).key
+        resolved = await deputy.policies.resolve(team)
+        async with deputy.database.session(team=team) as db:
+            own = await team_policies.latest(db, team)
+        if own is not None and resolved.source.startswith("database"):
+            return f"{team}: {resolved.source}", own.yaml
+        path = Path(resolved.source.removeprefix("default (").removesuffix(")"))
         try:
-            return str(path), path.read_text(encoding="utf-8")
+            return f"{team}: {resolved.source}", await asyncio.to_thread(path.read_text, encoding="utf-8")
         except OSError as err:
-            return str(path), f"(cannot read the policy file: {err.strerror})"
+            return f"{team}: {resolved.source}", f"(cannot read the policy file: {err.strerror})"
 
     async def policy_page(request: web.Request, session: ConsoleSession) -> web.Response:
-        path, text = policy_text()
+        path, text = await policy_text(session)
         return console.render("policy.html", session, path=path, text=text, form={}, answer="",
                               problem="", nav="policy")
 
     async def policy_explain(request: web.Request, session: ConsoleSession) -> web.Response:
         form = await console.form(request, session)
-        answer, problem = explained(console, session, form)
-        path, text = policy_text()
+        answer, problem = await explained(console, session, form)
+        path, text = await policy_text(session)
         return console.render("policy.html", session, 400 if problem else 200, path=path, text=text,
                               form=form, answer=answer, problem=problem, nav="policy")
 
