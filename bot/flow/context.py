@@ -10,6 +10,7 @@ from bot.domain import Actor, PlanDraft, PlanningOutcome, Step, Where
 from bot.memory import recall
 from bot.planning import PlanningContext
 from bot.planning.protocol import KnownPerson, PastRun, RememberedFact
+from bot.planning.rules.reuse import asks_to_reuse
 from bot.policy import Policy
 from bot.registry import ActionSpec, Registry
 from bot.store import episodes, memories, memory_search
@@ -109,5 +110,6 @@ async def planning_context(app: Deputy, actor: Actor,
         actions=ConnectedCatalog(app.registry, connected, f"{actor.platform}:{actor.team_id}"), people=tuple(people), clients=tuple(clients), history=history,
         policy_summary=policy_summary(await app.policy_of(actor.key)),
         memories=await recalled(app, actor, where, goal) if where is not None and goal else (),
-        past_runs=await past_runs(app, actor, where) if where is not None and goal else (),
+        # only for a goal that asks to reuse a run: a query the other goals need not pay for
+        past_runs=await past_runs(app, actor, where) if where is not None and asks_to_reuse(goal) else (),
     )

@@ -27,6 +27,13 @@ _CLIENT_KEYS = ("client", "customer", "company")
 _PERIOD = ("period_start", "period_end")
 
 
+def asks_to_reuse(goal: str) -> bool:
+    """Whether ``goal`` has a shape :func:`plan` reads, so the context need not load past runs
+    for every other goal."""
+    text = " ".join(goal.split())
+    return bool(_SAME.match(text) or _LIKE.match(text))
+
+
 def plan(goal: str, context: PlanningContext) -> PlanningOutcome | None:
     """A plan or a question when ``goal`` asks to reuse a past run; None when it does not."""
     same = _SAME.match(goal)
