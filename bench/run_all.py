@@ -46,6 +46,7 @@ BENCHMARKS = [
     Bench("scheduler", "bench.bench_scheduler", ("--monitors", "500", "--period", "10", "--head-start", "20"), 300),
     Bench("startup", "bench.bench_startup", ("--runs", "3"), 300),
     Bench("memory", "bench.bench_memory", ("--count", "10000", "--queries", "300"), 300),
+    Bench("memory_planning", "bench.bench_memory_planning", ("--count", "2000", "--goals", "100"), 300),
     Bench("parallel", "bench.bench_parallel", ("--sizes", "1,10", "--repeats", "1"), 300),
     Bench("rss", "bench.bench_rss", ("--idle", "5"), 400),
     Bench("workers", "bench.bench_workers", ("--runs", "40", "--workers", "1,2,4"), 600),
