@@ -14,6 +14,7 @@ from bot.domain import PlanDraft, PlanningOutcome
 from bot.memory.statements import NotAStatement, parse, split_names
 
 TEAM_QUESTION = "Who is on the team?"
+_WHICH_QUESTION = re.compile(r"^Which (?P<written>[A-Z][\w'’-]*) do you mean: (?P<candidates>.+)\?$")
 _LENGTH_QUESTION = re.compile(r"^How long should the (?P<kind>[\w:-]+) be\?")
 _NAME = re.compile(r"^[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}$")
 _LEADING = re.compile(r"^(?:(?:it'?s|they'?re|the\s+team\s+is|invite|just)\s+)+", re.I)
@@ -38,11 +39,23 @@ def from_answer(question: str, answer: str, goal: str) -> str | None:
         if not 1 <= len(names) <= MAX_NAMES or not all(_NAME.match(n) for n in names):
             return None
         return _checked("the team is " + _joined(names), "team_members")
+    which = _WHICH_QUESTION.match(question)
+    if which:
+        return _which(which.group("written"), which.group("candidates"), said)
     length = _LENGTH_QUESTION.match(question)
     amount = _AMOUNT.match(said)
     if length and amount:
         return _length(goal, amount.group("n"), amount.group("unit"))
     return None
+
+
+def _which(written: str, candidates: str, said: str) -> str | None:
+    """"Which Ana do you mean: Ana Costa or Ana Lima?" answered naming exactly one of them."""
+    named = [c for c in re.split(r",\s*|\s+or\s+", candidates)
+             if c.strip() and re.search(rf"(?<!\w){re.escape(c.strip())}(?!\w)", said, re.I)]
+    if len(named) != 1:
+        return None
+    return _checked(f"by {written} we mean {named[0].strip()}", "person_alias")
 
 
 def from_change(action: str, key: str, value: str, goal: str) -> str | None:

@@ -25,6 +25,9 @@ _LENGTH = re.compile(
     rf"^(?:(?:our|the|all)\s+)?(?P<kind>{_KINDS})(?:\s+with\s+(?P<with>[\w .&'-]+?))?\s+"
     r"(?:are|is|last|lasts|take|takes|should\s+be)\s+(?P<n>\d{1,3})\s*(?P<unit>minutes?|mins?|hours?|h)\b(?:\s+long)?$",
     re.I)
+# "by Ana we mean Ana Lima": which of several people a first name stands for
+_ALIAS = re.compile(r"^by\s+(?P<name>[A-Za-z][\w'’-]*)\s+(?:we|i)\s+mean\s+(?P<means>[A-Za-z][\w'’-]*(?:\s+[A-Za-z][\w'’-]*){1,3})$",
+                    re.I)
 _VERB = re.compile(r"\b(?:is|are|go|goes|pays|pay|prefers|prefer|uses|use|has|have|wants|likes|lives|works)\b", re.I)
 
 
@@ -89,6 +92,10 @@ def parse(text: str) -> Statement:
         subject = f"length of {kind}" + (f" with {with_.lower()}" if with_ else "")
         return Statement(scope, subject, body, "meeting_length",
                          {"meeting": kind, "with": with_, "minutes": minutes}, days)
+    alias = _ALIAS.match(body)
+    if alias:
+        name, means = alias.group("name"), alias.group("means")
+        return Statement(scope, f"who {name.lower()} is", body, "person_alias", {"name": name, "means": means}, days)
     verb = _VERB.search(body)
     subject = body[:verb.start()] if verb and verb.start() > 0 else body
     return Statement(scope, subject.strip().lower()[:200], body, days=days)

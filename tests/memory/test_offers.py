@@ -99,3 +99,17 @@ async def test_a_reply_that_was_not_an_answer_is_not_offered(deputy: Deputy) -> 
     await chat.say("book a meeting with Ana Lima tomorrow at 10")
     assert "remember that" not in await chat.say("reply make it Ben Okafor instead")
     assert "remember that" not in await chat.say("remember")
+
+
+async def test_which_ana_answered_is_offered_and_settles_the_next_plan(chat: Chat, deputy: Deputy) -> None:
+    await chat.say("add a contact Ana Costa, ana.costa@acme.example, at Acme Corp")
+    assert "Done" in await chat.say("as Ana Lima: approve")
+    assert "Which Ana do you mean: Ana Costa or Ana Lima?" in await chat.say("book a meeting with Ana tomorrow at 10")
+    answered = await chat.say("reply Ana Lima")
+    assert "remember that by Ana we mean Ana Lima?" in answered
+    assert "Remembered for this channel: “by Ana we mean Ana Lima”" in await chat.say("remember")
+    (row,) = await _memories(deputy)
+    assert (row.kind, row.value) == ("person_alias", {"name": "Ana", "means": "Ana Lima"})
+    await chat.say("book a meeting with Ana tomorrow at 11")  # no question this time
+    assert chat.card.goal_text.endswith("at 11") and "with Ana Lima" in chat.card.summary
+    assert "Using: by Ana we mean Ana Lima — from " in chat.card.note

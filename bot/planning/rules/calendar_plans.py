@@ -96,6 +96,8 @@ def plan_booking(goal: str, facts: Facts, context: PlanningContext) -> PlanningO
 
 
 def _plan_booking(goal: str, facts: Facts, context: PlanningContext, uses: remembered.Uses) -> PlanningOutcome:
+    people, left = remembered.resolve(facts.people, facts.ambiguous, context, uses)
+    facts = replace(facts, people=people, ambiguous=left)  # "by Ana we mean Ana Lima"
     if facts.ambiguous:
         first = facts.ambiguous[0]
         return Clarification(question=f"Which {first.written} do you mean: {join_names(list(first.candidates)).replace(' and ', ' or ')}?")

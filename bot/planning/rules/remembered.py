@@ -11,7 +11,7 @@ import re
 
 from bot.memory.statements import meeting_word
 from bot.planning.protocol import PlanningContext, RememberedFact
-from bot.planning.rules.who import Who
+from bot.planning.rules.who import AmbiguousName, Who
 
 
 class Uses:
@@ -75,3 +75,32 @@ def length(goal: str, kind: str, context: PlanningContext, uses: Uses) -> int | 
     uses.add(best)
     minutes = best.value.get("minutes")
     return int(minutes) if isinstance(minutes, int) else None
+
+
+def meant(name: AmbiguousName, context: PlanningContext, uses: Uses) -> Who | None:
+    """The person a remembered "by Ana we mean Ana Lima" picks among a first name's
+    candidates; None when nothing remembered picks exactly one of them."""
+    for fact in _newest(context, "person_alias"):
+        if str(fact.value.get("name", "")).lower() != name.written.lower():
+            continue
+        means = str(fact.value.get("means", ""))
+        chosen = [c for c in name.candidates if c.lower() == means.lower()]
+        person = next((p for p in context.people if chosen and p.name == chosen[0]), None)
+        if person is not None:
+            uses.add(fact)
+            return Who(person.name, person.name, person.email)
+    return None
+
+
+def resolve(people: list[Who], ambiguous: list[AmbiguousName], context: PlanningContext,
+            uses: Uses) -> tuple[list[Who], list[AmbiguousName]]:
+    """The ambiguous first names a memory settles join ``people``; the others stay ambiguous."""
+    left: list[AmbiguousName] = []
+    for name in ambiguous:
+        who = meant(name, context, uses)
+        if who is None:
+            left.append(name)
+        else:  # the name stood for nobody known until now: it is this person
+            people = [p for p in people if p.email or p.name.lower() != name.written.lower()]
+            people += [] if who.name in {p.name for p in people} else [who]
+    return people, left
