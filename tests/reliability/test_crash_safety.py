@@ -93,7 +93,7 @@ async def test_killed_workers_never_lose_or_repeat_a_side_effect(
         crash_database_url: str, tmp_path: Path, servers: Servers) -> None:
     scale = reliability_scale()
     config = CrashConfig(runs=12 * scale, workers=3 + (scale > 1), kills=5 * scale,
-                         seed=reliability_seed(), deadline_seconds=90.0 * scale)
+                         seed=reliability_seed(), deadline_seconds=180.0 * scale)
     db = Database(crash_database_url)
     home = tmp_path / "home"
     home.mkdir()
