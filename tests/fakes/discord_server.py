@@ -618,6 +618,11 @@ class FakeDiscord:
     async def _thread(
         self, parent_id: str, body: dict[str, Any], message_id: str | None
     ) -> dict[str, Any]:
+        thread = self._new_thread(parent_id, body, message_id)
+        await self._send("THREAD_CREATE", {**thread, "newly_created": True})
+        return thread
+
+    def _new_thread(self, parent_id: str, body: dict[str, Any], message_id: str | None) -> dict[str, Any]:
         thread_id = message_id or self.new_id()  # Discord gives a message's thread its id
         thread = {
             "id": thread_id,
@@ -639,8 +644,11 @@ class FakeDiscord:
             "flags": 0,
         }
         self.channels[thread_id] = thread
-        await self._send("THREAD_CREATE", {**thread, "newly_created": True})
         return thread
+
+    def open_thread(self, parent_id: str, name: str) -> dict[str, Any]:
+        """A thread in ``parent_id`` that another process opened earlier (no gateway event)."""
+        return self._new_thread(parent_id, {"name": name}, None)
 
     def _followup(self, token: str, body: dict[str, Any]) -> dict[str, Any]:
         interaction_id = token.removeprefix("token-")

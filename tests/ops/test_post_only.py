@@ -92,7 +92,8 @@ async def test_discord_posts_over_rest_without_a_gateway(discord_api: FakeDiscor
     try:
         await poster.start()
         assert await poster.ready() is True
-        thread = discord_api.new_id()
+        # a thread the discord process opened earlier (Discord refuses posts to unknown ones)
+        thread = discord_api.open_thread(discord_api.channel_id, "Run 3")["id"]
         ref = await poster.port.post(Where(platform="discord", channel_id=discord_api.channel_id,
                                            thread_id=thread), Notice("Run 3: done"))
         assert ref is not None and discord_api.messages[ref.message_id]["channel_id"] == thread
