@@ -6,6 +6,9 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from bot.app import Deputy
+from bot.chat.events import ButtonPressed
+from bot.dispatch import dispatch
+from bot.domain import Actor, Where
 from bot.store.memories import MemoryRow
 from bot.store.memory_proposals import MemoryProposalRow
 from bot.store.tables import AuditRow
@@ -113,3 +116,21 @@ async def test_which_ana_answered_is_offered_and_settles_the_next_plan(chat: Cha
     await chat.say("book a meeting with Ana tomorrow at 11")  # no question this time
     assert chat.card.goal_text.endswith("at 11") and "with Ana Lima" in chat.card.summary
     assert "Using: by Ana we mean Ana Lima — from " in chat.card.note
+
+
+async def test_a_click_from_another_channel_or_team_changes_nothing(chat: Chat, deputy: Deputy) -> None:
+    await _shorten(chat)
+    await _shorten(chat)
+    offer = chat.port.latest_offer
+    assert offer is not None
+    remember = offer.buttons[0].id
+    start = len(chat.lines)
+    elsewhere = Where(platform="shell", channel_id="elsewhere")
+    await dispatch(deputy, ButtonPressed(actor=chat.user, where=elsewhere, button_id=remember))
+    other_team = Actor(platform="slack", team_id="T9", user_id=chat.user.user_id, display_name="Dev Patel")
+    await dispatch(deputy, ButtonPressed(actor=other_team, where=chat.session.where(True), button_id=remember))
+    said = "\n".join(chat.lines[start:])
+    assert "That memory proposal belongs to another channel; nothing was changed." in said
+    assert "I can't find that memory proposal; nothing was changed." in said
+    assert await _memories(deputy) == []
+    assert "Remembered" in await chat.say("remember")  # still the teacher's to answer, here
