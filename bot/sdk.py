@@ -24,7 +24,7 @@ returning a JSON-able dict. Built-in and third-party integrations use the same n
 
 from __future__ import annotations
 
-from bot.domain import Actor, Effect
+from bot.domain import LOCAL_TEAM, Actor, Effect
 from bot.errors import (
     DatabaseUnavailable,
     IntegrationError,
@@ -54,6 +54,7 @@ from bot.registry.times import (
 from bot.store.types import TeamScoped, UTCDateTime
 
 __all__ = [
+    "LOCAL_TEAM",
     "NOT_PROCESSED_STATUSES",
     "ActionFn",
     "ActionSet",

@@ -102,9 +102,9 @@ async def planning_context(app: Deputy, actor: Actor,
         loaded = app.registry.get(name)
         client: Any = loaded.client if loaded else None
         if client is not None and hasattr(client, "known_people"):
-            people.extend(KnownPerson(name=n, email=e, company=c) for n, e, c in await client.known_people())
+            people.extend(KnownPerson(name=n, email=e, company=c) for n, e, c in await client.known_people(actor.team_key))
         if client is not None and hasattr(client, "client_names"):
-            clients.extend(await client.client_names())
+            clients.extend(await client.client_names(actor.team_key))
     return PlanningContext(
         requester=actor, now=app.clock().astimezone(ZoneInfo(timezone)), timezone=timezone,
         actions=ConnectedCatalog(app.registry, connected, f"{actor.platform}:{actor.team_id}"), people=tuple(people), clients=tuple(clients), history=history,

@@ -27,7 +27,7 @@ async def list_events(local: LocalClient, ctx: CallContext, /, *, start: str, en
                       attendee: str | None = None, title: str | None = None) -> Result:
     tz = zone_or_utc(ctx.timezone)
     window = parse_datetime(start, tz, "start"), parse_datetime(end, tz, "end")
-    return await local.read(lambda s: events.list_events(s, tz, start=window[0], end=window[1],
+    return await local.read(ctx, lambda s: events.list_events(s, tz, start=window[0], end=window[1],
                                                           attendee=attendee, title=title))
 
 
@@ -37,7 +37,7 @@ async def find_event(local: LocalClient, ctx: CallContext, /, *, title: str | No
     tz = zone_or_utc(ctx.timezone)
     after = parse_datetime(start, tz, "start") if start else None
     before = parse_datetime(end, tz, "end") if end else None
-    return await local.read(lambda s: events.find_event(s, local.now(), tz, title=title, start=after,
+    return await local.read(ctx, lambda s: events.find_event(s, local.now(), tz, title=title, start=after,
                                                          end=before))
 
 
@@ -48,7 +48,7 @@ async def find_free_slots(local: LocalClient, ctx: CallContext, /, *, attendees:
     tz = zone(timezone)
     start = parse_datetime(after, tz, "after")
     until = parse_datetime(before, tz, "before") if before else None
-    return await local.read(lambda s: events.find_free_slots(
+    return await local.read(ctx, lambda s: events.find_free_slots(
         s, tz, attendees=attendees, duration_minutes=duration_minutes, after=start, before=until,
         count=count))
 
@@ -85,12 +85,12 @@ async def cancel_event(local: LocalClient, ctx: CallContext, /, *, event_id: int
 
 @actions.action("find_people")
 async def find_people(local: LocalClient, ctx: CallContext, /, *, names: list[str]) -> Result:
-    return await local.read(lambda s: crm.find_people(s, names=names))
+    return await local.read(ctx, lambda s: crm.find_people(s, names=names))
 
 
 @actions.action("search_crm")
 async def search_crm(local: LocalClient, ctx: CallContext, /, *, query: str, kind: str = "any") -> Result:
-    return await local.read(lambda s: crm.search_crm(s, query=query, kind=kind))
+    return await local.read(ctx, lambda s: crm.search_crm(s, query=query, kind=kind))
 
 
 @actions.action("create_contact")
@@ -118,7 +118,7 @@ async def create_company(local: LocalClient, ctx: CallContext, /, *, name: str,
 @actions.action("list_deals")
 async def list_deals(local: LocalClient, ctx: CallContext, /, *, stage: str = "open",
                      company: str | None = None, amount_above_cents: int | None = None) -> Result:
-    return await local.read(lambda s: crm.list_deals(s, stage=stage, company=company,
+    return await local.read(ctx, lambda s: crm.list_deals(s, stage=stage, company=company,
                                                       amount_above_cents=amount_above_cents))
 
 
@@ -140,14 +140,14 @@ async def add_note(local: LocalClient, ctx: CallContext, /, *, subject: str, sub
 
 @actions.action("list_clients")
 async def list_clients(local: LocalClient, ctx: CallContext, /) -> Result:
-    return await local.read(billing.list_clients)
+    return await local.read(ctx, billing.list_clients)
 
 
 @actions.action("unbilled_time")
 async def unbilled_time(local: LocalClient, ctx: CallContext, /, *, period_start: str, period_end: str,
                         client: str | None = None, exclude_clients: list[str] | None = None) -> Result:
     start, end = parse_date(period_start, "period_start"), parse_date(period_end, "period_end")
-    return await local.read(lambda s: billing.unbilled_time(
+    return await local.read(ctx, lambda s: billing.unbilled_time(
         s, period_start=start, period_end=end, client=client, exclude_clients=exclude_clients))
 
 
@@ -155,7 +155,7 @@ async def unbilled_time(local: LocalClient, ctx: CallContext, /, *, period_start
 async def time_report(local: LocalClient, ctx: CallContext, /, *, period_start: str, period_end: str,
                       client: str | None = None) -> Result:
     start, end = parse_date(period_start, "period_start"), parse_date(period_end, "period_end")
-    return await local.read(lambda s: timesheet.time_report(s, period_start=start, period_end=end,
+    return await local.read(ctx, lambda s: timesheet.time_report(s, period_start=start, period_end=end,
                                                              client=client))
 
 
@@ -172,7 +172,7 @@ async def log_time(local: LocalClient, ctx: CallContext, /, *, client: str, minu
 async def estimate_invoice(local: LocalClient, ctx: CallContext, /, *, client_id: int, period_start: str,
                            period_end: str) -> Result:
     start, end = parse_date(period_start, "period_start"), parse_date(period_end, "period_end")
-    return await local.read(lambda s: billing.estimate_invoice(
+    return await local.read(ctx, lambda s: billing.estimate_invoice(
         s, client_id=client_id, period_start=start, period_end=end))
 
 
@@ -187,7 +187,7 @@ async def create_invoice(local: LocalClient, ctx: CallContext, /, *, client_id: 
 
 @actions.action("get_invoice")
 async def get_invoice(local: LocalClient, ctx: CallContext, /, *, invoice_id: int) -> Result:
-    return await local.read(lambda s: receivables.get_invoice(s, local.today(ctx), invoice_id=invoice_id))
+    return await local.read(ctx, lambda s: receivables.get_invoice(s, local.today(ctx), invoice_id=invoice_id))
 
 
 @actions.action("send_invoice")
@@ -201,7 +201,7 @@ async def list_invoices(local: LocalClient, ctx: CallContext, /, *, status: str 
                         client: str | None = None, exclude_clients: list[str] | None = None,
                         overdue_more_than_days: int | None = None,
                         amount_above_cents: int | None = None) -> Result:
-    return await local.read(lambda s: receivables.list_invoices(
+    return await local.read(ctx, lambda s: receivables.list_invoices(
         s, local.today(ctx), status=status, client=client, exclude_clients=exclude_clients,
         overdue_more_than_days=overdue_more_than_days, amount_above_cents=amount_above_cents))
 

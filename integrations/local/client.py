@@ -1,4 +1,5 @@
-"""The only module that opens sessions for the embedded integration.
+"""The only module that opens sessions for the embedded integration, each in the team of the
+call (``CallContext.team_key``): a team sees and writes only its own rows.
 
 Every write goes through :meth:`LocalClient.write`: it looks up the call's idempotency key in
 ``local_writes`` and returns the stored result if the key was seen; otherwise it runs the
@@ -16,7 +17,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.sdk import CallContext, DatabaseUnavailable, PermanentError, TransientError, zone_or_utc
+from bot.sdk import (
+    LOCAL_TEAM,
+    CallContext,
+    DatabaseUnavailable,
+    PermanentError,
+    TransientError,
+    zone_or_utc,
+)
 from integrations.local.serialize import outbox_dict
 from integrations.local.tables import (
     LocalBillingClient,
@@ -51,8 +59,9 @@ class LocalClient:
         tz = zone_or_utc(ctx.timezone) if ctx else UTC
         return self.now().astimezone(tz).date()
 
-    async def read(self, work: Work[T]) -> T:
-        async with self.database.session() as session:
+    async def read(self, team: CallContext | str, work: Work[T]) -> T:
+        """``work`` in a session of the call's team: it sees only that team's rows."""
+        async with self.database.session(team=_team(team)) as session:
             return await work(session)
 
     async def write(self, ctx: CallContext, action: str, work: Work[dict[str, Any]]) -> dict[str, Any]:
@@ -62,7 +71,7 @@ class LocalClient:
             raise PermanentError(f"local.{action}: a write needs an idempotency key.")
         for _ in range(_WRITE_TRIES):
             try:
-                async with self.database.session() as session:
+                async with self.database.session(team=ctx.team_key) as session:
                     stored = await session.get(LocalWrite, key)
                     if stored is not None:
                         return _replay(stored, action)
@@ -87,7 +96,7 @@ class LocalClient:
             except IntegrityError:
                 # a concurrent call with the same key won, or a unique number was taken:
                 # this transaction rolled back entirely, so look again
-                async with self.database.session() as session:
+                async with self.database.session(team=ctx.team_key) as session:
                     stored = await session.get(LocalWrite, key)
                     if stored is not None:
                         return _replay(stored, action)
@@ -96,8 +105,8 @@ class LocalClient:
 
     # ---- read helpers for the planner's context, tests and the shell -----------------
 
-    async def known_people(self) -> list[tuple[str, str, str]]:
-        """(name, email, company name or "") of every CRM contact, by name."""
+    async def known_people(self, team: str) -> list[tuple[str, str, str]]:
+        """(name, email, company name or "") of every CRM contact of ``team``, by name."""
         async def work(session: AsyncSession) -> list[tuple[str, str, str]]:
             rows = await session.exec(
                 select(LocalContact, LocalCompany)
@@ -106,22 +115,26 @@ class LocalClient:
             )
             return [(c.name, c.email, co.name if co else "") for c, co in rows.all()]
 
-        return await self.read(work)
+        return await self.read(team, work)
 
-    async def client_names(self) -> list[str]:
+    async def client_names(self, team: str) -> list[str]:
         async def work(session: AsyncSession) -> list[str]:
             rows = await session.exec(select(LocalBillingClient.name).order_by(col(LocalBillingClient.name)))
             return list(rows.all())
 
-        return await self.read(work)
+        return await self.read(team, work)
 
-    async def outbox(self) -> list[dict[str, Any]]:
-        """Everything 'sent' so far, oldest first."""
+    async def outbox(self, team: str = LOCAL_TEAM) -> list[dict[str, Any]]:
+        """Everything ``team`` 'sent' so far, oldest first (the shell's team by default)."""
         async def work(session: AsyncSession) -> list[dict[str, Any]]:
             rows = await session.exec(select(LocalOutbox).order_by(col(LocalOutbox.id)))
             return [outbox_dict(row) for row in rows.all()]
 
-        return await self.read(work)
+        return await self.read(team, work)
+
+
+def _team(team: CallContext | str) -> str:
+    return team.team_key if isinstance(team, CallContext) else team
 
 
 def _replay(stored: LocalWrite, action: str) -> dict[str, Any]:

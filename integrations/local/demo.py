@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.sdk import PermanentError, zone
+from bot.sdk import LOCAL_TEAM, PermanentError, zone
 from integrations.local.billing import draft_invoice
 from integrations.local.tables import (
     LocalBillingClient,
@@ -78,11 +78,12 @@ def _weekdays(start: date, end: date) -> list[date]:
             if (start + timedelta(days=i)).weekday() < 5]
 
 
-async def seed(database: Any, today: date, timezone: str = "UTC") -> dict[str, int]:
-    """Load the demo; returns how many rows of each kind it created."""
+async def seed(database: Any, today: date, timezone: str = "UTC", team: str = LOCAL_TEAM) -> dict[str, int]:
+    """Load the demo into ``team``'s data (the shell's); returns how many rows of each kind
+    it created."""
     tz = zone(timezone)
     now = datetime.now(UTC)
-    async with database.session() as session:
+    async with database.session(team=team) as session:
         if (await session.exec(select(LocalCompany).where(LocalCompany.name == AGENCY))).first():
             raise PermanentError("demo data already loaded")
         counts = await _crm(session, now)

@@ -20,12 +20,12 @@ from bot.policy import Policy
 from bot.registry import discover
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
-from integrations.local.demo import seed
 from tests.adapters.slack import wire
 from tests.adapters.slack.conftest import USERS
 from tests.adapters.slack.live import Card, Live, live_slack
 from tests.core.conftest import NOW, make_app
 from tests.fakes.slack_api import FakeSlackApi
+from tests.support.demo_teams import seed_every_team
 
 KEY = b"console-test-key-0123456789abcdef"
 ANNA = local_person(f"slack:{wire.TEAM}:U0ANNA")
@@ -74,7 +74,7 @@ def integrations() -> list[str]:
 @pytest.fixture
 async def app(database: Database, settings: Settings, policy: Policy | None, integrations: list[str]) -> Deputy:
     deputy = await make_app(database, settings, discover(integrations), policy=policy)
-    await seed(database, NOW.date(), "Europe/London")
+    await seed_every_team(database, NOW.date(), "Europe/London")
     return deputy
 
 

@@ -20,9 +20,9 @@ from bot.registry.registry import Registry
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from bot.vault import CredentialStore, Keyring, generate_key
-from integrations.local.demo import seed
 from tests.support.builder import FakeClock
 from tests.support.chat import Chat
+from tests.support.demo_teams import seed_every_team
 
 # a Wednesday morning in London
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -80,7 +80,7 @@ def build(database: Database, settings: Settings, fake_clock: FakeClock) -> Buil
                      registry: Registry | None = None, settings: Settings | None = None) -> Deputy:
         app = await make_app(database, settings or default, registry, planner=planner, policy=policy,
                              clock=fake_clock)
-        await seed(database, NOW.date(), "Europe/London")
+        await seed_every_team(database, NOW.date(), "Europe/London")
         return app
 
     return build_

@@ -23,7 +23,6 @@ from bot.errors import DatabaseUnavailable
 from bot.registry import IntegrationEnv, Registry, discover
 from bot.settings import Settings
 from bot.store.database import Database
-from integrations.local.demo import seed
 from integrations.local.tables import LocalWrite
 from tests.core.conftest import NOW, clock
 from tests.interrupted.contract import (
@@ -35,6 +34,7 @@ from tests.interrupted.contract import (
     write_actions,
 )
 from tests.interrupted.proxy import Mode
+from tests.support.demo_teams import seed_every_team
 
 EVENT = {"title": "Contract review", "start": "2026-12-01T10:00:00Z", "end": "2026-12-01T11:00:00Z",
          "attendees": ["ana@demo-agency.example", "maria@acme.example"]}
@@ -107,7 +107,7 @@ def seeded(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 
     async def fill() -> None:
         database = Database(f"sqlite:///{path}")
-        await seed(database, NOW.date(), "Europe/London")
+        await seed_every_team(database, NOW.date(), "Europe/London")
         await database.dispose()
 
     asyncio.run(fill())

@@ -21,7 +21,7 @@ from bot.registry import discover
 from bot.settings import load_settings
 from bot.store.database import Database
 from bot.store.memories import MemoryRow
-from integrations.local.demo import seed
+from tests.support.demo_teams import seed_every_team
 from integrations.local.tables import LocalDeal, LocalEvent
 from tests.core.conftest import NOW, make_app
 from tests.fakes.anthropic_api import FakeAnthropic, tool_use
@@ -100,7 +100,7 @@ async def model_chat(database: Database, tmp_path: Path, model: FakeAnthropic | 
         planner_api_key=KEY, anthropic_max_retries=0, anthropic_timeout_seconds=5, planner_timeout_seconds=5)
     registry = discover(["local"])
     app = await make_app(database, settings, registry, planner=planner_for(settings, registry))
-    await seed(database, NOW.date(), "Europe/London")
+    await seed_every_team(database, NOW.date(), "Europe/London")
     chat = Chat(app, user="Dev Patel")
     await chat.say(f"remember that {OURS}")
     return chat

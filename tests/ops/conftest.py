@@ -15,8 +15,8 @@ from bot.planning.rules import RulePlanner
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from bot.web import add_ops_routes
-from integrations.local.demo import seed
 from tests.core.conftest import NOW, make_app
+from tests.support.demo_teams import seed_every_team
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def planner() -> Planner:
 @pytest.fixture
 async def deputy(database: Database, settings: Settings, planner: Planner) -> AsyncIterator[Deputy]:
     app = await make_app(database, settings, planner=planner)
-    await seed(database, NOW.date(), "Europe/London")
+    await seed_every_team(database, NOW.date(), "Europe/London")
     yield app
 
 

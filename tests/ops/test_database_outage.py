@@ -23,10 +23,10 @@ from bot.flow import reporting
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from bot.store.tables import GoalRow, PlanVersionRow, RunRow
-from integrations.local.demo import seed
 from tests.core.conftest import NOW, make_app, ticking
 from tests.support import postgres
 from tests.support.chat import Chat
+from tests.support.demo_teams import seed_every_team
 
 UNAVAILABLE = "The database cannot be reached right now; nothing was changed"
 
@@ -73,7 +73,7 @@ async def world(outage_db: tuple[str, str], tmp_path: Path) -> AsyncIterator[tup
         worker_poll_seconds=0.05)
     # a worker that lost its run takes it back when the lease runs out
     app = await make_app(database, settings, clock=ticking(NOW))
-    await seed(database, NOW.date(), "Europe/London")
+    await seed_every_team(database, NOW.date(), "Europe/London")
     outage = Outage(admin, url.rsplit("/", 1)[1])
     try:
         yield app, outage

@@ -19,7 +19,7 @@ from bot.policy import load_policy
 from bot.registry import IntegrationEnv, discover
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
-from integrations.local.demo import seed
+from tests.support.demo_teams import seed_every_team
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 OWNER = Actor(platform="shell", team_id="local", user_id="dev", display_name="Dev Patel",
@@ -86,7 +86,7 @@ async def deputy(database: Database, settings: Settings, clock: Clock, port: Rec
 @pytest.fixture
 async def seeded(deputy: Deputy) -> Deputy:
     """The core with the demo team's invoices (some overdue)."""
-    await seed(deputy.database, START.date(), "Europe/London")
+    await seed_every_team(deputy.database, START.date(), "Europe/London")
     return deputy
 
 

@@ -21,7 +21,6 @@ from bot.app import Deputy, dispatcher
 from bot.execution.worker import Worker
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
-from integrations.local.demo import seed
 from integrations.local.tables import LocalContact
 from tests.adapters.discord.cards import custom_ids
 from tests.adapters.discord.conftest import connect, disconnect, eventually
@@ -32,6 +31,7 @@ from tests.core.conftest import NOW, make_app
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_api import FakeSlackApi
 from tests.support.chat import Chat
+from tests.support.demo_teams import seed_every_team
 
 SLACK_PAYLOAD = "<!channel> <!everyone> <!here> <@U0BOSS> <https://evil.example|Pay here> &amp;"
 DISCORD_PAYLOAD = "@everyone @here [Pay here](https://evil.example) <@1100000000000000009> <@&1100000000000000005>"
@@ -47,17 +47,18 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 async def app(database: Database, settings: Settings) -> Deputy:
     deputy = await make_app(database, settings)
-    await seed(database, NOW.date(), "Europe/London")
+    await seed_every_team(database, NOW.date(), "Europe/London")
     return deputy
 
 
 async def plant_in_contact(database: Database, payload: str) -> str:
-    """The CRM (an integration) returns a contact whose name carries ``payload``."""
-    async with database.session() as session:
-        row = (await session.exec(select(LocalContact).where(LocalContact.name == CONTACT))).one()
-        row.name = f"{CONTACT} {payload}"
-        session.add(row)
-    return row.name
+    """The CRM (an integration) returns a contact whose name carries ``payload`` (in every
+    team's demo data)."""
+    async with database.session(all_teams=True) as session:
+        for row in (await session.exec(select(LocalContact).where(LocalContact.name == CONTACT))).all():
+            row.name = f"{CONTACT} {payload}"
+            session.add(row)
+    return f"{CONTACT} {payload}"
 
 
 # -- Slack -------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from bot.chat.events import (
 from bot.chat.replies import Notice
 from bot.core.deputy import Deputy
 from bot.dispatch import dispatch
-from bot.domain import Actor, Where
+from bot.domain import LOCAL_TEAM, Actor, Where
 from bot.errors import PermanentError, UserError
 from bot.execution.worker import Worker
 from bot.flow.addressing import where_of
@@ -143,7 +143,7 @@ class ShellSession:
     async def needs_demo(self) -> bool:
         """True when the local integration is loaded and holds no people yet."""
         loaded = self.app.registry.get("local")
-        return loaded is not None and not await loaded.client.known_people()
+        return loaded is not None and not await loaded.client.known_people(LOCAL_TEAM)
 
     async def load_demo(self) -> None:
         from integrations.local.demo import seed  # lazy: only `demo` needs it

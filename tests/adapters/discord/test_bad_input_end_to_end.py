@@ -25,11 +25,11 @@ from bot.policy import Policy, parse_policy
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from bot.store.tables import ApprovalRow, GoalRow, PlanVersionRow, RunRow
-from integrations.local.demo import seed
 from tests.adapters.discord.cards import custom_ids
 from tests.adapters.discord.conftest import Running, connect, disconnect, eventually
 from tests.core.conftest import NOW, make_app
 from tests.fakes.discord_server import FakeDiscord
+from tests.support.demo_teams import seed_every_team
 
 EPHEMERAL = 64
 
@@ -65,7 +65,7 @@ def policy() -> Policy | None:
 @pytest.fixture
 async def app(database: Database, settings: Settings, policy: Policy | None) -> Deputy:
     deputy = await make_app(database, settings, policy=policy)
-    await seed(database, NOW.date(), "Europe/London")
+    await seed_every_team(database, NOW.date(), "Europe/London")
     return deputy
 
 

@@ -17,11 +17,11 @@ from bot.app import Deputy, dispatcher
 from bot.execution.worker import Worker
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
-from integrations.local.demo import seed
 from tests.adapters.discord.cards import custom_ids
 from tests.adapters.discord.conftest import Running, connect, disconnect, eventually
 from tests.core.conftest import NOW, make_app
 from tests.fakes.discord_server import FakeDiscord
+from tests.support.demo_teams import seed_every_team
 
 EPHEMERAL = 64
 
@@ -34,7 +34,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 async def app(database: Database, settings: Settings) -> Deputy:
     deputy = await make_app(database, settings)
-    await seed(database, NOW.date(), "Europe/London")
+    await seed_every_team(database, NOW.date(), "Europe/London")
     return deputy
 
 
@@ -132,7 +132,7 @@ async def test_an_invoice_run_shows_what_was_invoiced_and_to_whom(on_discord: Ru
                 if (m["embeds"] or [{}])[0].get("footer", {}).get("text", "").startswith("run ")]
     [field] = result["embeds"][0]["fields"]
     local = app.registry.get("local").client  # type: ignore[union-attr]
-    [mail] = [m for m in await local.outbox() if m["kind"] == "invoice"]
+    [mail] = [m for m in await local.outbox("discord:1100000000000000002") if m["kind"] == "invoice"]
     assert field["name"].endswith("1 invoice sent")
     assert "Acme Corp" in field["value"] and mail["to"] in field["value"]
     assert "INV-" in field["value"] and " USD" in field["value"]

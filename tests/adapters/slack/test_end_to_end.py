@@ -22,7 +22,6 @@ from bot.policy import Policy, parse_policy
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from bot.store.tables import ApprovalRow, RunRow
-from integrations.local.demo import seed
 from integrations.local.receivables import list_invoices
 from tests.adapters.slack import wire
 from tests.adapters.slack.live import (
@@ -39,6 +38,7 @@ from tests.adapters.slack.live import (
 from tests.adapters.slack.served import deputy_serve
 from tests.core.conftest import NOW, make_app
 from tests.fakes.slack_api import FakeSlackApi
+from tests.support.demo_teams import seed_every_team
 
 GOAL = "chase overdue invoices"
 OVERDUE = 3  # overdue invoices in the demo data: one reminder each
@@ -61,7 +61,7 @@ def policy() -> Policy | None:
 @pytest.fixture
 async def app(database: Database, settings: Settings, policy: Policy | None) -> Deputy:
     deputy = await make_app(database, settings, policy=policy)
-    await seed(database, NOW.date(), "Europe/London")
+    await seed_every_team(database, NOW.date(), "Europe/London")
     return deputy
 
 
@@ -73,7 +73,7 @@ async def live(app: Deputy, slack_api: FakeSlackApi) -> AsyncIterator[Live]:
 
 async def reminders_sent(app: Deputy) -> int:
     local = app.registry.get("local").client  # type: ignore[union-attr]
-    return len([m for m in await local.outbox() if m["kind"] == "reminder"])
+    return len([m for m in await local.outbox("slack:T0001") if m["kind"] == "reminder"])
 
 
 async def planned(live: Live, goal: str = GOAL, user: str = "U0ANNA") -> Card:
@@ -336,7 +336,7 @@ async def test_a_question_is_answered_with_the_invoices_and_their_total(live: Li
     [result] = answered()
     shown = text_of(blocks_of(result))
     local = app.registry.get("local").client  # type: ignore[union-attr]
-    listed = await local.read(lambda s: list_invoices(s, app.clock().date(), status="overdue", client=None))
+    listed = await local.read("slack:T0001", lambda s: list_invoices(s, app.clock().date(), status="overdue", client=None))
     overdue = listed["invoices"]
     assert len(overdue) == OVERDUE
     assert "List overdue invoices: 3 invoices" in shown
@@ -350,7 +350,7 @@ async def test_a_chase_result_names_each_reminder_and_its_recipient(live: Live, 
     card = await planned(live)
     # before approval the card's preview shows the invoices by number and client, not ids
     local = app.registry.get("local").client  # type: ignore[union-attr]
-    listed = await local.read(lambda s: list_invoices(s, app.clock().date(), status="overdue", client=None))
+    listed = await local.read("slack:T0001", lambda s: list_invoices(s, app.clock().date(), status="overdue", client=None))
     before = text_of(card.blocks)
     assert all(i["number"] in before and i["client"] in before for i in listed["invoices"])
     assert "invoice_id" not in before.split("Preview", 1)[-1].split("local.list_invoices", 1)[0]
@@ -359,7 +359,7 @@ async def test_a_chase_result_names_each_reminder_and_its_recipient(live: Live, 
     await live.settle()
     shown = text_of(blocks_of(live.thread_posts(card.thread_ts)[-1]))
     local = app.registry.get("local").client  # type: ignore[union-attr]
-    sent = [m for m in await local.outbox() if m["kind"] == "reminder"]
+    sent = [m for m in await local.outbox("slack:T0001") if m["kind"] == "reminder"]
     assert "3 reminders sent" in shown
     for mail in sent:
         assert mail["to"] in shown
@@ -380,6 +380,6 @@ async def test_a_digest_in_slack_lists_the_invoices_it_found(live: Live, app: De
     await live.settle()
     shown = text_of(blocks_of(digests()[-1]))  # type: ignore[arg-type]
     local = app.registry.get("local").client  # type: ignore[union-attr]
-    listed = await local.read(lambda s: list_invoices(s, app.clock().date(), status="overdue", client=None))
+    listed = await local.read("slack:T0001", lambda s: list_invoices(s, app.clock().date(), status="overdue", client=None))
     assert all(i["number"] in shown and i["client"] in shown for i in listed["invoices"])
     assert "Total:" in shown

@@ -20,7 +20,7 @@ from integrations.local.actions import actions
 from integrations.local.client import LocalClient
 
 MANIFEST = load_manifest(Path(__file__).parents[3] / "integrations" / "local" / "manifest.yaml")
-ACTOR = Actor(platform="shell", team_id="t", user_id="u1", display_name="Ana")
+ACTOR = Actor(platform="shell", team_id="local", user_id="u1", display_name="Ana")
 
 Call = Callable[..., Awaitable[dict[str, Any]]]
 

@@ -10,14 +10,14 @@ import pytest
 
 from bot.errors import PermanentError
 from bot.store.database import Database
-from integrations.local.demo import seed
 from tests.integrations.local.conftest import Call, Clock
+from tests.support.demo_teams import seed_every_team
 
 
 @pytest.fixture
 async def demo(database: Database, clock: Clock) -> date:
     today = clock.now.date()
-    await seed(database, today)
+    await seed_every_team(database, today)
     return today
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain import LOCAL_TEAM
 from bot.errors import PermanentError
 from integrations.local.client import LocalClient
 from tests.integrations.local.conftest import Call
@@ -47,7 +48,7 @@ async def test_create_contact_creates_company_once(call: Call, local: LocalClien
     out = await call("create_contact", name="Zoe Park", email="zoe@initech.example", company="Initech",
                      title="CTO", phone="+1 555 0100")
     assert out["contact"]["company"] == "Initech" and out["contact"]["title"] == "CTO"
-    assert ("Zoe Park", "zoe@initech.example", "Initech") in await local.known_people()
+    assert ("Zoe Park", "zoe@initech.example", "Initech") in await local.known_people(LOCAL_TEAM)
     with pytest.raises(PermanentError, match="already has the email"):
         await call("create_contact", name="Zoe Again", email="ZOE@initech.example")
 

@@ -7,14 +7,14 @@ import pytest
 from bot.errors import PermanentError
 from bot.registry.registry import discover
 from bot.store.database import Database
-from integrations.local.demo import seed
 from tests.integrations.local.conftest import Call, Clock
+from tests.support.demo_teams import seed_every_team
 
 TODAY = date(2026, 3, 4)  # a Wednesday; the clock fixture says the same day
 
 
 async def test_demo_tells_a_current_story(database: Database, call: Call, clock: Clock) -> None:
-    counts = await seed(database, TODAY)
+    counts = await seed_every_team(database, TODAY)
     assert counts["clients"] == 5 and counts["invoices"] == 5 and counts["payments"] == 1
     assert counts["contacts"] >= 10 and counts["events"] >= 30
 
@@ -42,9 +42,9 @@ async def test_demo_tells_a_current_story(database: Database, call: Call, clock:
 
 
 async def test_demo_loads_only_once(database: Database) -> None:
-    await seed(database, TODAY)
+    await seed_every_team(database, TODAY)
     with pytest.raises(PermanentError, match="demo data already loaded"):
-        await seed(database, TODAY)
+        await seed_every_team(database, TODAY)
 
 
 def test_registry_loads_the_local_integration() -> None:

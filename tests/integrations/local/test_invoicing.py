@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 from freezegun import freeze_time
 
+from bot.domain import LOCAL_TEAM
 from bot.errors import PermanentError
 from bot.registry.contract import CallContext
 from bot.store.database import Database
@@ -48,7 +49,7 @@ async def test_list_clients(call: Call, local: LocalClient, clients: dict[str, i
     out = await call("list_clients")
     assert out["clients"][0] == {"id": clients["acme"], "name": "Acme Corp", "email": "billing@acme.example",
                                  "currency": "USD", "hourly_rate_cents": 15000}
-    assert await local.client_names() == ["Acme Corp", "Globex"]
+    assert await local.client_names(LOCAL_TEAM) == ["Acme Corp", "Globex"]
 
 
 async def test_unbilled_time_per_client(call: Call, clients: dict[str, int]) -> None:

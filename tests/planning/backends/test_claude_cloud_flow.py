@@ -19,12 +19,12 @@ from bot.planning.factory import planner_for
 from bot.registry import discover
 from bot.settings import load_settings
 from bot.store.database import Database
-from integrations.local.demo import seed
 from tests.core.conftest import NOW, make_app
 from tests.fakes.anthropic_api import FakeAnthropic, malformed_tool_use, slow, text_reply, tool_use
 from tests.fakes.claude_cloud_api import FakeBedrock, FakeVertex, use_fake_cloud_credentials
 from tests.planning.test_claude import OVERDUE_PLAN
 from tests.support.chat import Chat
+from tests.support.demo_teams import seed_every_team
 
 # the planner's wire format is under test here, not the store (which every core test runs on
 # SQLite and PostgreSQL): SQLite only, half the cost
@@ -58,7 +58,7 @@ async def chat(database: Database, tmp_path: Path, cloud: FakeAnthropic) -> Chat
         planner_api_key=KEYS[backend], anthropic_max_retries=0, anthropic_timeout_seconds=1)
     registry = discover(["local"])
     app: Deputy = await make_app(database, settings, registry, planner=planner_for(settings, registry))
-    await seed(database, NOW.date(), "Europe/London")
+    await seed_every_team(database, NOW.date(), "Europe/London")
     return Chat(app, user="Dev Patel")
 
 

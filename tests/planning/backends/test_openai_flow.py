@@ -20,11 +20,11 @@ from bot.planning.factory import planner_for
 from bot.registry import discover
 from bot.settings import load_settings
 from bot.store.database import Database
-from integrations.local.demo import seed
 from tests.core.conftest import NOW, make_app
 from tests.fakes.openai_api import FakeOpenAI, slow, text_reply, tool_call
 from tests.planning.test_claude import OVERDUE_PLAN
 from tests.support.chat import Chat
+from tests.support.demo_teams import seed_every_team
 
 # the planner's wire format is under test here, not the store (which every core test runs on
 # SQLite and PostgreSQL): SQLite only, half the cost
@@ -48,7 +48,7 @@ async def chat(database: Database, tmp_path: Path, api: FakeOpenAI) -> Chat:
         anthropic_max_retries=0)
     registry = discover(["local"])
     app: Deputy = await make_app(database, settings, registry, planner=planner_for(settings, registry))
-    await seed(database, NOW.date(), "Europe/London")
+    await seed_every_team(database, NOW.date(), "Europe/London")
     return Chat(app, user="Dev Patel")
 
 
