@@ -150,6 +150,11 @@ async def fill(db: Database, runs: int, audits: int, keys: AuditKeys) -> tuple[i
         prev = digest
     await _insert(db, AuditRow, chain)
     if db.engine.dialect.name == "postgresql":
+        async with db.engine.begin() as conn:  # the rows came with their ids: move the sequences on
+            for name, column in (("goals", "id"), ("plans", "id"), ("plan_versions", "id"), ("steps", "id"),
+                                 ("runs", "id"), ("step_results", "id"), ("monitors", "id"), ("audit_log", "seq")):
+                await conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{name}', '{column}'), "
+                                           f"(SELECT max({column}) FROM {name}))")
         async with db.engine.connect() as conn:
             await (await conn.execution_options(isolation_level="AUTOCOMMIT")).exec_driver_sql("VACUUM ANALYZE")
     else:
