@@ -50,6 +50,8 @@ BENCHMARKS = [
     Bench("parallel", "bench.bench_parallel", ("--sizes", "1,10", "--repeats", "1"), 300),
     Bench("rss", "bench.bench_rss", ("--idle", "5"), 400),
     Bench("workers", "bench.bench_workers", ("--runs", "40", "--workers", "1,2,4"), 600),
+    Bench("teams", "bench.bench_teams", ("--small", "2", "--large", "20", "--samples", "200",
+                                         "--database-url", "postgresql://postgres@127.0.0.1/bench_teams_small"), 300),
     Bench("console", "bench.bench_console", ("--runs", "500", "--audit", "5000", "--repeat", "5"), 300),
 ]
 
