@@ -161,7 +161,7 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
     metrics.PLANS_PROPOSED.inc()
     requester = await requester_label(app, goal.requester_key)
     port = app.port(goal.platform)
-    if old_view is not None and stored.old_ref is not None and old_view.version.status == "proposed":
+    if old_view is not None and stored.old_ref is not None and stored.old_was_waiting:
         await port.update(stored.old_ref, build_card(
             old_view, app.registry, state=CardState.SUPERSEDED, requester=requester,
             note=f"replaced by version {view.version.version}"))
@@ -210,6 +210,8 @@ class _Stored:
     old_view: PlanView | None
     old_ref: MessageRef | None
     consent: bool  # changed by someone other than the requester: they must approve too
+    # read before the new version marks it superseded: its card still shows buttons
+    old_was_waiting: bool = False
 
 
 async def _store_version(app: Deputy, goal_id: int, draft: PlanDraft, verdicts: list[StepVerdict],
@@ -219,6 +221,7 @@ async def _store_version(app: Deputy, goal_id: int, draft: PlanDraft, verdicts: 
         assert goal is not None
         old = await goals.plan_for_goal(session, goal_id)
         old_view = await goals.load_view(session, old.id) if old and old.id else None
+        old_was_waiting = old_view is not None and old_view.version.status == "proposed"
         # changed by another person, or Deputy's re-plan of such a change
         consent = (author_key not in (None, goal.requester_key)) or (
             author_key is None and old_view is not None and old_view.version.requester_consent)
@@ -232,7 +235,7 @@ async def _store_version(app: Deputy, goal_id: int, draft: PlanDraft, verdicts: 
             "reason": reason, "steps": [s.model_dump(by_alias=True) for s in draft.steps],
             "verdicts": [v.verdict for v in verdicts]})
         old_ref = await messages.card_of(session, old_view.version.id) if old_view and old_view.version.id else None
-    return _Stored(goal, view, old_view, old_ref, consent)
+    return _Stored(goal, view, old_view, old_ref, consent, old_was_waiting)
 
 
 async def _what_the_card_says(app: Deputy, stored: _Stored, draft: PlanDraft,

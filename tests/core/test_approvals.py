@@ -104,6 +104,7 @@ async def test_modify_makes_a_new_version_and_voids_approvals(chat: Chat, databa
     out = await chat.say("modify 2 title=Roadmap review")
     assert "Plan 1 v2" in out and "title=Roadmap review" in out
     assert "Changed from version 1" in out
+    assert "(plan 1 v1 is now superseded)" in out  # the old card loses its buttons
     async with database.session() as session:
         statuses = [v.status for v in await session.exec(select(PlanVersionRow).order_by(PlanVersionRow.version))]
     assert statuses == ["superseded", "proposed"]
