@@ -47,3 +47,19 @@ async def step(database: Database, run_id: int, step_id: str, action: str, resul
 async def finish(database: Database, run_id: int) -> None:
     async with database.session() as session:
         await runs.finish_run(session, run_id, RunStatus.SUCCEEDED)
+
+
+async def waiting_plan(database: Database, requester: Actor, text: str) -> int:
+    """A plan of one write step, proposed and waiting for one approval; its id."""
+    draft = PlanDraft(summary=text, steps=[Step(id="s1", action="local.send_reminder", args={"invoice_id": 1})])
+    verdict = StepVerdict(effect="write", verdict="require_approval", reason="needs 1 approval",
+                          rule="writes-need-one-approval")
+    async with database.session() as session:
+        await goals.upsert_actor(session, requester)
+        goal = await goals.create_goal(session, requester, Where(platform=requester.platform,
+                                                                 channel_id="C0PLANS"), text, None)
+        assert goal is not None
+        view = await goals.add_version(session, goal, draft, [verdict], approvals_required=1,
+                                       requester_may_approve=True, reason="planned", author_key=None)
+        assert view.plan.id is not None
+        return view.plan.id

@@ -16,6 +16,7 @@ from bot.policy import parse_policy
 from bot.store.tables import ApprovalRow, RunRow
 from tests.adapters.slack import wire
 from tests.adapters.slack.live import Live, count, eventually, state, text_of
+from tests.console import held
 from tests.console.conftest import ANNA, STRANGER, Served, planned
 
 
@@ -213,3 +214,14 @@ async def test_signing_out_ends_the_session(served: Served, http: aiohttp.Client
     kept = cookie_of(http)
     assert (await post(http, served.url + "/console/signout", {"csrf": csrf_of(page)}))[0] == 303
     assert await get_with_cookie(served.url + "/console/waiting", kept) == 303  # even a copy of it
+
+
+async def test_waiting_for_you_shows_ten_cards_a_page(served: Served, app: Deputy, http: aiohttp.ClientSession) -> None:
+    for n in range(12):
+        await held.waiting_plan(app.database, ANNA, f"remind client {n}")
+    await served.signed_in(http)
+    status, first = await get(http, served.url + "/console/waiting")
+    assert status == 200 and "12 plans wait for your decision (page 1 of 2)" in first
+    assert first.count("Approve version 1") == 10 and "remind client 11" in first and "remind client 1<" not in first
+    status, second = await get(http, served.url + "/console/waiting?page=2")
+    assert second.count("Approve version 1") == 2 and "remind client 0" in second
