@@ -17,6 +17,7 @@ from bot.domain.models import (
     StepStatus,
     Where,
     team_key_of,
+    team_of_actor_key,
 )
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "StepStatus",
     "Where",
     "team_key_of",
+    "team_of_actor_key",
 ]

@@ -71,6 +71,12 @@ def team_key_of(platform: str, team_id: str) -> str:
     return f"{platform}:{team_id}"
 
 
+def team_of_actor_key(key: str) -> str:
+    """The team of an actor key ``platform:team:user`` (the shell's when it is not one)."""
+    parts = key.split(":", 2)
+    return team_key_of(parts[0], parts[1]) if len(parts) == 3 else LOCAL_TEAM
+
+
 class Actor(BaseModel):
     """A person as a chat platform knows them."""
 

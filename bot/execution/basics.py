@@ -53,7 +53,8 @@ class RunInProgress:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[Any]:
-        async with self._writing, self.app.database.session() as session:
+        """A session of the run's team (its goal's): it sees and writes only that team's rows."""
+        async with self._writing, self.app.database.session(team=self.view.goal.team_key) as session:
             yield session
 
     @asynccontextmanager

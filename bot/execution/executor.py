@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 async def execute_run(app: Deputy, run: RunRow, worker_id: str) -> RunStatus:
     assert run.id is not None
-    async with app.database.session() as session:
+    async with app.database.session(team=run.team_key) as session:
         view = await goals.view_by_version_id(session, run.plan_version_id)
         assert view is not None
         requester = await goals.get_actor(session, view.goal.requester_key)
@@ -55,7 +55,7 @@ async def execute_run(app: Deputy, run: RunRow, worker_id: str) -> RunStatus:
         first = await _record_failures(progress, outcome.failures)
         await app.observer.finished(app, view, run.id, in_order, first.step, str(first), first.check)
         return RunStatus.FAILED
-    async with app.database.session() as session:
+    async with app.database.session(team=run.team_key) as session:
         await runs.finish_run(session, run.id, RunStatus.SUCCEEDED)
         await goals.set_goal_status(session, view.goal, GoalStatus.DONE)
         await audit.append(session, "run_succeeded", goal_id=view.goal.id, data={"run": run.id})
@@ -69,7 +69,7 @@ async def _record_failures(run: RunInProgress, failures: list[StepFailed]) -> St
     ordered = sorted(failures, key=lambda f: (f.stopped, f.step.position))
     first = ordered[0]
     view, run_id = run.view, run.run_id
-    async with run.app.database.session() as session:
+    async with run.session() as session:
         for failure in sorted(failures, key=lambda f: f.step.position):
             await runs.finish_step(session, run_id, failure.step.step_id, StepStatus.FAILED,
                                    error=str(failure), action=failure.step.action,

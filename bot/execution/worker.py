@@ -32,7 +32,8 @@ class Worker:
 
     async def run_once(self) -> bool:
         """Claim and execute one run; False when there was nothing to do."""
-        async with self.app.database.session() as session:
+        # the next queued run of any team; it is then executed in its own team's sessions
+        async with self.app.database.session(all_teams=True) as session:
             run = await runs.claim_next(session, self.id, self.app.settings.run_lease_seconds)
         if run is None:
             return False
@@ -45,13 +46,13 @@ class Worker:
             # a bug must cost one run, not the worker: record it and carry on
             ref = uuid.uuid4().hex[:8]
             log.exception("run %s failed unexpectedly (ref %s)", run.id, ref)
-            await self._fail(run.id, f"internal error (ref {ref}); see the worker's log")
+            await self._fail(run.id, run.team_key, f"internal error (ref {ref}); see the worker's log")
         return True
 
-    async def _fail(self, run_id: int | None, reason: str) -> None:
+    async def _fail(self, run_id: int | None, team: str, reason: str) -> None:
         if run_id is None:
             return
-        async with self.app.database.session() as session:
+        async with self.app.database.session(team=team) as session:
             run = await runs.finish_run(session, run_id, RunStatus.FAILED, error=reason)
             goal = await goals.get_goal(session, run.goal_id)
             if goal is not None:

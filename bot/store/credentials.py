@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain import team_of_actor_key
 from bot.store.database import Conflict
 from bot.store.tables import utcnow
 from bot.store.types import TeamScoped
@@ -80,7 +81,8 @@ async def save_credential(session: AsyncSession, row: CredentialRow | None, cred
     :class:`Conflict` when another process stored a first one for the same owner and
     integration meanwhile."""
     if row is None:
-        session.add(CredentialRow(id=credential_id, owner_key=owner_key, integration=integration,
+        session.add(CredentialRow(team_key=team_of_actor_key(owner_key), id=credential_id, owner_key=owner_key,
+                                  integration=integration,
                                   key_id=key_id, wrapped_key=wrapped_key, payload=payload))
     else:
         row.key_id, row.wrapped_key, row.payload = key_id, wrapped_key, payload

@@ -6,12 +6,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.port import MessageRef
+from bot.store.parents import team_of_goal
 from bot.store.tables import ChatMessageRow
 
 
 async def remember(session: AsyncSession, goal_id: int, version_id: int | None, kind: str,
                    ref: MessageRef) -> None:
-    session.add(ChatMessageRow(goal_id=goal_id, plan_version_id=version_id, kind=kind,
+    session.add(ChatMessageRow(team_key=await team_of_goal(session, goal_id), goal_id=goal_id, plan_version_id=version_id, kind=kind,
                                platform=ref.platform, channel_id=ref.channel_id,
                                message_id=ref.message_id))
     await session.flush()

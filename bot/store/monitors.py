@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain import team_of_actor_key
 from bot.store.tables import utcnow
 from bot.store.types import TeamScoped, UTCDateTime
 
@@ -79,6 +80,8 @@ class MonitorFiringRow(TeamScoped, table=True):
 
 
 async def add_monitor(session: AsyncSession, row: MonitorRow) -> MonitorRow:
+    """Store a new monitor, in its owner's team unless given one."""
+    row.team_key = row.team_key or team_of_actor_key(row.owner_key)
     session.add(row)
     await session.flush()
     return row

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import LargeBinary, delete
 from sqlmodel import Field, col, select
 
+from bot.domain import team_of_actor_key
 from bot.store.database import Database
 from bot.store.types import TeamScoped, UTCDateTime
 
@@ -59,7 +60,7 @@ async def add(database: Database, state: str, pending: PendingSignIn, now: datet
     async with database.session() as session:
         await session.exec(delete(OAuthStateRow).where(col(OAuthStateRow.expires_at) < now))
         session.add(OAuthStateRow(
-            state_hash=hash_state(state), owner_key=pending.owner_key,
+            team_key=team_of_actor_key(pending.owner_key), state_hash=hash_state(state), owner_key=pending.owner_key,
             integration=pending.integration, sealed_verifier=pending.sealed_verifier,
             platform=pending.platform, channel_id=pending.channel_id,
             thread_id=pending.thread_id, created_at=now, expires_at=pending.expires_at))

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.store.parents import team_of_version
 from bot.store.tables import utcnow
 from bot.store.types import TeamScoped, UTCDateTime
 
@@ -27,8 +28,8 @@ class PreviewRow(TeamScoped, table=True):
 
 async def save(session: AsyncSession, version_id: int, outputs: dict[str, Any], write_hash: str,
                note: str) -> None:
-    row = await session.get(PreviewRow, version_id) or PreviewRow(plan_version_id=version_id,
-                                                                   write_hash=write_hash)
+    row = await session.get(PreviewRow, version_id) or PreviewRow(
+        team_key=await team_of_version(session, version_id), plan_version_id=version_id, write_hash=write_hash)
     row.outputs, row.write_hash, row.note = outputs, write_hash, note
     session.add(row)
     await session.flush()

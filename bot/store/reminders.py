@@ -11,6 +11,7 @@ from sqlmodel import Field, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import PlanStatus, RunStatus
+from bot.store.parents import team_of_version
 from bot.store.tables import PlanVersionRow, RunRow, utcnow
 from bot.store.types import TeamScoped, UTCDateTime
 
@@ -31,7 +32,7 @@ async def mark_once(session: AsyncSession, version_id: int, kind: str) -> bool:
         ReminderRow.plan_version_id == version_id, ReminderRow.kind == kind))).first()
     if exists is not None:
         return False
-    session.add(ReminderRow(plan_version_id=version_id, kind=kind))
+    session.add(ReminderRow(team_key=await team_of_version(session, version_id), plan_version_id=version_id, kind=kind))
     try:
         async with session.begin_nested():
             await session.flush()

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import RunStatus, StepStatus
+from bot.store.parents import team_of_goal
 from bot.store.tables import GoalRow, RunRow, StepResultRow, utcnow
 
 
@@ -23,7 +24,8 @@ async def create_run(session: AsyncSession, goal_id: int, version_id: int) -> tu
     existing = (await session.exec(select(RunRow).where(RunRow.plan_version_id == version_id))).first()
     if existing is not None:
         return existing, False
-    run = RunRow(goal_id=goal_id, plan_version_id=version_id, status=RunStatus.QUEUED)
+    run = RunRow(team_key=await team_of_goal(session, goal_id), goal_id=goal_id, plan_version_id=version_id,
+                 status=RunStatus.QUEUED)
     session.add(run)
     await session.flush()
     return run, True

@@ -6,6 +6,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.database import insert_once
+from bot.store.parents import team_of_goal
 from bot.store.tables import ThreadMessageRow
 
 SUGGESTED = "suggested"
@@ -20,7 +21,7 @@ async def add_thread_message(session: AsyncSession, goal_id: int, author: str, t
             ThreadMessageRow.goal_id == goal_id, ThreadMessageRow.source_event_id == event_id))).first()
         if existing is not None:
             return None
-    row = ThreadMessageRow(goal_id=goal_id, author=author, author_key=author_key,
+    row = ThreadMessageRow(team_key=await team_of_goal(session, goal_id), goal_id=goal_id, author=author, author_key=author_key,
                            source_event_id=event_id, status=status, text=text)
     # None: a concurrent delivery of the same event won the race
     return row if await insert_once(session, row) else None

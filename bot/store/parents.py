@@ -1,0 +1,21 @@
+"""The team of a row's parent, for rows a caller makes from an id alone (a run from its goal,
+a card from its goal, a preview from its version), so they join their parent's team even in
+a session that declared none (bot/store/team_scope.py)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain import LOCAL_TEAM
+from bot.store.tables import GoalRow, PlanVersionRow
+
+
+async def team_of_goal(session: AsyncSession, goal_id: int) -> str:
+    team = (await session.exec(select(GoalRow.team_key).where(GoalRow.id == goal_id))).first()
+    return team or LOCAL_TEAM
+
+
+async def team_of_version(session: AsyncSession, version_id: int) -> str:
+    team = (await session.exec(select(PlanVersionRow.team_key).where(PlanVersionRow.id == version_id))).first()
+    return team or LOCAL_TEAM
