@@ -33,10 +33,13 @@ def db_upgrade() -> None:
 
 
 @demo_app.command("seed")
-def demo_seed() -> None:
+def demo_seed(team: list[str] = typer.Option(  # noqa: B008 - typer's way of declaring an option
+        [], "--team", help="A team (slack:T0123, discord:<guild id>) to load it for; repeat for several. "
+                           "Default: the shell's team (shell:local).")) -> None:
     """Load a small demo team: people, clients, time entries, overdue invoices, a busy calendar."""
     # lazy: --help must not load the application
     from bot.app import build_app
+    from bot.domain import LOCAL_TEAM
     from integrations.local.demo import seed
 
     settings = settings_or_exit()
@@ -45,7 +48,12 @@ def demo_seed() -> None:
         deputy = await build_app(settings, on_new_home=announce)
         try:
             today = deputy.clock().date()
-            return await seed(deputy.database, today)
+            counts: dict[str, int] = {}
+            for key in team or [LOCAL_TEAM]:
+                if ":" not in key:
+                    raise ValueError(f"--team {key!r}: a team is platform:team_id, e.g. slack:T0123")
+                counts = await seed(deputy.database, today, team=key)
+            return counts
         finally:
             await deputy.close()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.domain import LOCAL_TEAM
 from integrations.local import billing
 from tests.e2e.conftest import (
     HUBSPOT_TOKEN,
@@ -48,7 +49,7 @@ async def test_book_a_meeting_on_caldav_with_people_found_in_hubspot(world: Worl
 async def test_invoice_a_client_for_last_month_on_stripe(world: World) -> None:
     acme = stripe_customer(world.stripe, "Acme Corp", "billing@acme.example")
     stripe_customer(world.stripe, "Globex", "ap@globex.example")
-    async with world.app.database.session() as session:
+    async with world.app.database.session(team=LOCAL_TEAM) as session:  # the chat's team
         unbilled = await billing.unbilled_time(session, period_start=date(2026, 10, 1),
                                                period_end=date(2026, 10, 31), client="Acme Corp")
     expected = unbilled["clients"][0]["amount_cents"]
@@ -69,7 +70,7 @@ async def test_invoice_a_client_for_last_month_on_stripe(world: World) -> None:
     posts = [(path, key) for method, path, key in world.stripe.requests if method == "POST"]
     assert posts and all(key and key.startswith("deputy:deputy-run1-") for _, key in posts), posts
     # the hours are billed now: asking again finds nothing left to invoice for October
-    async with world.app.database.session() as session:
+    async with world.app.database.session(team=LOCAL_TEAM) as session:
         again = await billing.unbilled_time(session, period_start=date(2026, 10, 1),
                                             period_end=date(2026, 10, 31), client="Acme Corp")
     assert again["clients"] == []

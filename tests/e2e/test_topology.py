@@ -218,7 +218,10 @@ async def scenario(url: str, tmp: Path) -> None:
     topology = Topology(tmp, env)
     try:
         await topology.cli("db", "upgrade")
-        await topology.cli("demo", "seed")
+        # the local integration keeps each team's data apart: the demo for the Slack workspace,
+        # the Discord guild and the shell
+        await topology.cli("demo", "seed", "--team", f"slack:{wire.TEAM}", "--team", f"discord:{discord.guild_id}",
+                           "--team", "shell:local")
         # the Procfile's lines (health ports added so the test can ask each process)
         web = await topology.start("web", "serve", "--platforms", "slack", "--no-worker", "--no-scheduler",
                                    extra={"SLACK_SIGNING_SECRET": wire.SECRET})
