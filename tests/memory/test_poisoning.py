@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from bot.app import Deputy
+from bot.domain import LOCAL_TEAM
 from bot.store.memories import MemoryRow
 from integrations.local.tables import LocalContact
 from tests.memory.scenarios import ALL_FOUR, TEAM_BOOKING
@@ -35,7 +36,7 @@ async def _unchanged(chat: Chat, deputy: Deputy, before: int = 0) -> None:
 
 
 async def test_crm_data_read_by_a_run_is_not_memory(chat: Chat, deputy: Deputy) -> None:
-    async with deputy.database.session() as session:
+    async with deputy.database.session(team=LOCAL_TEAM) as session:  # the chat's team
         maria = (await session.exec(select(LocalContact).where(LocalContact.name == "Maria Gonzalez"))).one()
         maria.title = POISON
         session.add(maria)
