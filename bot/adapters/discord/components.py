@@ -63,6 +63,15 @@ def is_deputy_button(custom_id: str) -> bool:
     return BUTTON_PATTERN.fullmatch(custom_id) is not None
 
 
+def shows_button(message: discord.Message | None, custom_id: str) -> bool:
+    """Whether ``message`` still carries a button ``custom_id`` (discord.py dispatches a
+    dynamic item only then)."""
+    if message is None:
+        return False
+    return any(getattr(child, "custom_id", None) == custom_id
+               for row in message.components for child in getattr(row, "children", [row]))
+
+
 def modal_inputs(components: Sequence[Mapping[str, Any]]) -> Iterator[tuple[str, str]]:
     """(custom_id, text typed) of each input of a MODAL_SUBMIT, through its action rows or labels."""
     for component in components:

@@ -13,7 +13,7 @@ from typing import Any
 
 import discord
 
-from bot.chat.buttons import ButtonId
+from bot.chat.buttons import ButtonId, parse_button
 from bot.chat.events import (
     ButtonPressed,
     ChatEvent,
@@ -27,7 +27,7 @@ from bot.errors import DeputyError
 from bot.flow.secret_guard import looks_like_secret
 
 from . import connect
-from .components import is_deputy_button
+from .components import is_deputy_button, shows_button
 from .endpoints import RoutedClient
 from .modify import MODAL_PATTERN, editable_steps, edits_between, modify_modal, submitted_values
 from .port import RecentInteractions
@@ -125,6 +125,13 @@ class InteractionClient(RoutedClient):
             custom_id
         ):
             await interaction.response.send_message(UNKNOWN_BUTTON, ephemeral=True)
+        elif interaction.type is discord.InteractionType.component and not shows_button(
+            interaction.message, custom_id
+        ):
+            # a click from a stale render of a card redrawn without that button (superseded,
+            # decided): discord.py drops it, as it finds no such item on the message, so the
+            # person would only see "This interaction failed"; the core says what happened
+            await self.button_clicked(interaction, parse_button(custom_id))
         elif interaction.type is discord.InteractionType.modal_submit and (
             form := connect.MODAL_PATTERN.fullmatch(custom_id)
         ):

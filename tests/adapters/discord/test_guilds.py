@@ -27,7 +27,9 @@ from tests.adapters.discord.test_bad_input_end_to_end import private_answer
 from tests.adapters.discord.test_end_to_end import app as app  # noqa: F401  (fixture)
 from tests.adapters.discord.test_end_to_end import bot_messages_in
 from tests.adapters.discord.test_end_to_end import settings as settings  # noqa: F401  (fixture)
+from tests.core.conftest import NOW
 from tests.fakes.discord_server import FakeDiscord
+from tests.support.demo_teams import seed_team
 
 
 @pytest.fixture
@@ -57,6 +59,16 @@ async def wait_team(app: Deputy, guild_id: str, status: str = TeamStatus.ACTIVE)
             return found[0]
         await asyncio.sleep(0.05)
     raise AssertionError(f"team discord:{guild_id} never became {status}: {found[0]}")
+
+
+async def join_seeded(app: Deputy, fake: FakeDiscord, name: str, members: dict[str, list[str]],
+                      owner: str) -> dict[str, str]:
+    """The bot joins another guild, its team appears, and the demo data is put in that team
+    (the local integration keeps each team's data apart: a new guild starts empty)."""
+    other = await fake.join_guild(name, members, owner=owner)
+    await wait_team(app, other["guild"])
+    await seed_team(app.database, f"discord:{other['guild']}", NOW.date(), "Europe/London")
+    return other
 
 
 async def plan_card(fake: FakeDiscord, person: str, goal: str, channel_id: str) -> dict[str, Any]:
@@ -99,7 +111,7 @@ async def test_a_guild_joined_gets_its_team_and_removal_archives_it_alone(
     fake = on_discord.fake
     first = await wait_team(app, fake.guild_id)  # on_guild_available at start-up
     assert (first.name, first.settings) == ("Acme", {})
-    other = await fake.join_guild("Globex", {"carol": ["staff"], "dave": ["finance"]}, owner="carol")
+    other = await join_seeded(app, fake, "Globex", {"carol": ["staff"], "dave": ["finance"]}, owner="carol")
     second = await wait_team(app, other["guild"])
     assert (second.name, second.status, second.settings) == ("Globex", "active", {})
 
@@ -152,8 +164,7 @@ async def test_setup_by_an_admin_sets_the_guilds_role_map_and_is_refused_to_othe
 async def test_a_guilds_role_map_counts_in_that_guild_only(on_discord: Running, app: Deputy) -> None:
     fake = on_discord.fake
     await wait_team(app, fake.guild_id)
-    other = await fake.join_guild("Globex", {"carol": [], "dave": ["finance", "staff"]}, owner="carol")
-    await wait_team(app, other["guild"])
+    other = await join_seeded(app, fake, "Globex", {"carol": [], "dave": ["finance", "staff"]}, owner="carol")
 
     async def groups_of_goal(person: str, channel_id: str) -> list[str]:
         await plan_card(fake, person, "invoice Acme for last month", channel_id)

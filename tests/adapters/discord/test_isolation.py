@@ -21,7 +21,7 @@ from tests.adapters.discord.conftest import Running, connect, disconnect, eventu
 from tests.adapters.discord.test_bad_input_end_to_end import private_answer, private_answers
 from tests.adapters.discord.test_end_to_end import app as app  # noqa: F401  (fixture)
 from tests.adapters.discord.test_end_to_end import settings as settings  # noqa: F401  (fixture)
-from tests.adapters.discord.test_guilds import plan_card, rows, wait_team
+from tests.adapters.discord.test_guilds import join_seeded, plan_card, rows, wait_team
 from tests.adapters.discord.test_team_binding import snapshot
 from tests.fakes.discord_server import FakeDiscord
 
@@ -32,8 +32,7 @@ async def guilds(fake: FakeDiscord, app: Deputy) -> AsyncIterator[tuple[Running,
     app.attach(running.port)
     await eventually(running.client.is_ready, 15)
     await wait_team(app, fake.guild_id)
-    other = await fake.join_guild("Globex", {"carol": ["finance"], "dave": ["staff"]}, owner="carol")
-    await wait_team(app, other["guild"])
+    other = await join_seeded(app, fake, "Globex", {"carol": ["finance"], "dave": ["staff"]}, owner="carol")
     yield running, other
     await disconnect(running)
 

@@ -152,10 +152,13 @@ async def _lengthen(fake: FakeDiscord) -> str:
     await eventually(lambda: bool(_with_button(fake, thread, "approve")), 10)
     [card] = _with_button(fake, thread, "approve")
     [step] = [f["name"].split(".")[0] for f in card["embeds"][0]["fields"] if "find_free_slots" in f["name"]]
+    plan = custom_ids(card)[0].split(':')[1]
     await _click(fake, "zoe", card, "modify", answered=False)
-    await fake.submit_modal("zoe", card["id"], f"deputy-modify:{custom_ids(card)[0].split(':')[1]}:1",
+    await fake.submit_modal("zoe", card["id"], f"deputy-modify:{plan}:1",
                             {f"step:{step}": "duration_minutes = 45"})
-    await eventually(lambda: len(_with_button(fake, thread, "approve")) == 2, 10)
+    # version 2's card is live, version 1's is redrawn without buttons
+    await eventually(lambda: [c for m in _with_button(fake, thread, "approve") for c in custom_ids(m)
+                              if c.endswith(":approve")] == [f"deputy:{plan}:2:approve"], 10)
     return thread
 
 
