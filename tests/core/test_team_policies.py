@@ -20,9 +20,10 @@ from bot.store import team_policies
 from bot.store.audit_verify import verify
 from bot.store.database import Database
 from bot.store.tables import AuditRow, RunRow
-from tests.core.conftest import Build
+from tests.core.conftest import NOW, Build
 from tests.core.doubles import ScriptedPlanner
 from tests.support.chat import Chat
+from tests.support.demo_teams import seed_team
 
 ALPHA, BETA = "shell:alpha", "shell:beta"
 
@@ -66,6 +67,8 @@ async def runs(database: Database) -> int:
 
 
 async def test_one_teams_policy_denies_what_another_teams_allows(deputy: Deputy, database: Database) -> None:
+    for team in (ALPHA, BETA):  # each team's own invoices (the local integration keeps them apart)
+        await seed_team(database, team, NOW.date(), "Europe/London")
     await deputy.policies.set(ALPHA, NO_REMINDERS, "cli:local:ops")
     chat = TeamChat(deputy)
 
