@@ -86,6 +86,15 @@ class Tally:
     def mean(self, values: list[int]) -> float:
         return sum(values) / len(values)
 
+    def parts(self) -> dict[str, float]:
+        """Where the weighted tokens go, per goal: uncached input, cache reads, cache
+        writes, output (each with its weight applied)."""
+        n = len(self.calls)
+        uncached = sum(self.input_total) - sum(self.cache_read) - sum(self.cache_write)
+        return {"uncached input × 1": uncached / n, "cache reads × 0.1": READ_WEIGHT * sum(self.cache_read) / n,
+                "cache writes × 1.25": WRITE_WEIGHT * sum(self.cache_write) / n,
+                "output × 5": OUTPUT_WEIGHT * sum(self.output) / n}
+
 
 FIRST = ["Ana", "Ben", "Chloe", "Dev", "Elif", "Farid", "Grace", "Hugo", "Ines", "Jon"]
 LAST = ["Moreau", "Okafor", "Lindqvist", "Sato", "Haddad"]
@@ -115,13 +124,23 @@ def context(manifest: Manifest) -> PlanningContext:
 
 
 # ---- (a) plan first ------------------------------------------------------------------
-async def run_planner(api: FakeAnthropic, manifest: Manifest) -> Tally:
+def plan_answer(goal: BenchGoal, compact: bool) -> dict[str, Any]:
+    """The model's ``submit_plan`` input. Compact is what the prompt asks for: no step ids
+    (a step is s<its position>), no summary when the goal says what the plan does (these
+    goals are short and say it); ``--verbose-plans`` scripts the old answer, ids and a
+    summary restating the goal, for comparison."""
+    if not compact:
+        return {"summary": goal.text, "steps": goal.steps}
+    return {"steps": [{k: v for k, v in step.items() if k != "id"} for step in goal.steps]}
+
+
+async def run_planner(api: FakeAnthropic, manifest: Manifest, compact: bool = True) -> Tally:
     tally = Tally()
     async with anthropic.AsyncAnthropic(api_key="bench", base_url=api.base_url, max_retries=0) as client:
         planner = ClaudePlanner(client, manifests=[manifest], model=MODEL)
         for goal in GOALS:
             before = len(api.usages)
-            api.queue(tool_use("submit_plan", {"summary": goal.text, "steps": goal.steps}))
+            api.queue(tool_use("submit_plan", plan_answer(goal, compact)))
             outcome = await planner.plan(goal.text, context(manifest))
             if not isinstance(outcome, PlanDraft):
                 raise SystemExit(f"benchmark goal {goal.text!r} did not plan: {outcome}")
@@ -225,6 +244,10 @@ def table(plan: Tally, react: Tally) -> str:
     for label, a, b in rows:
         ratio = "—" if "%" in label else f"{b / a:.1f}×"
         lines.append(f"| {label} | {a:,.1f} | {b:,.1f} | {ratio} |")
+    lines += ["", "Where the weighted tokens (output × 5) go, per goal:", "",
+              "| part | plan-first | step-by-step | loop ÷ plan-first |", "|---|---:|---:|---:|"]
+    for (label, a), b in zip(plan.parts().items(), react.parts().values(), strict=True):
+        lines.append(f"| {label} | {a:,.1f} | {b:,.1f} | {b / a:.1f}× |" if a else f"| {label} | 0 | {b:,.1f} | — |")
     lines += ["", "| # | goal | steps | plan-first calls / tokens | loop calls / tokens |", "|---:|---|---:|---:|---:|"]
     for i, goal in enumerate(GOALS):
         lines.append(
@@ -237,10 +260,13 @@ def table(plan: Tally, react: Tally) -> str:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=50, help="known people in the team's directory")
-    team(parser.parse_args().people)
+    parser.add_argument("--verbose-plans", action="store_true",
+                        help="script plan-first answers with step ids and a summary (the pre-compact format)")
+    args = parser.parse_args()
+    team(args.people)
     manifest = load_manifest(ROOT / "integrations" / "local" / "manifest.yaml")
     async with FakeAnthropic() as api:
-        plan = await run_planner(api, manifest)
+        plan = await run_planner(api, manifest, compact=not args.verbose_plans)
     async with FakeAnthropic() as api:
         react = await run_react(api, manifest)
     print(table(plan, react))

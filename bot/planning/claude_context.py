@@ -47,6 +47,8 @@ class UserMessage:
 
     team: str
     goal: str
+    # the plan's summary when the model leaves it out (the compact answer): the goal itself
+    default_summary: str = ""
 
     @property
     def text(self) -> str:
@@ -90,8 +92,17 @@ def context_block(context: PlanningContext, connected: list[str]) -> str:
     return "\n".join(lines)
 
 
+SUMMARY_LIMIT = 150  # characters of the goal a card shows as the plan's summary
+
+
+def summary_of(goal: str) -> str:
+    """The goal in one line, as the plan's summary when the model writes none."""
+    line = one_line(goal)
+    return line if len(line) <= SUMMARY_LIMIT else line[: SUMMARY_LIMIT - 1].rstrip() + "…"
+
+
 def goal_message(goal: str, context: PlanningContext, connected: list[str]) -> UserMessage:
-    return UserMessage(team_block(context), "\n".join(
+    return UserMessage(team_block(context), default_summary=summary_of(goal), goal="\n".join(
         [
             context_block(context, connected),
             "<goal>",
@@ -137,4 +148,5 @@ def replan_message(request: ReplanRequest, context: PlanningContext, connected: 
         "outputs cannot be referenced: copy the values you need from the data above. Work "
         "around the failure if you can; ask_question if the person must decide.",
     ]
-    return UserMessage(team_block(context), "\n".join(lines))
+    return UserMessage(team_block(context), "\n".join(lines),
+                       default_summary=request.plan.summary or summary_of(request.goal))

@@ -71,12 +71,17 @@ def empty_usage() -> dict[str, int]:
     return {"calls": 0, **{k: 0 for k in USAGE_KEYS}}
 
 
-def draft_from_input(tool_input: dict[str, Any]) -> PlanDraft | list[str]:
-    """The plan the model submitted, or what is wrong with its shape."""
+def draft_from_input(tool_input: dict[str, Any], default_summary: str = "") -> PlanDraft | list[str]:
+    """The plan the model submitted, or what is wrong with its shape. The compact form the
+    prompt asks for leaves out step ids (a step is s<its position>) and, when the goal says
+    what the plan does, the summary (``default_summary``, the goal in one line)."""
+    steps = tool_input.get("steps", [])
+    if isinstance(steps, list):
+        steps = [{"id": f"s{n}", **step} if isinstance(step, dict) and "id" not in step else step
+                 for n, step in enumerate(steps, start=1)]
+    summary = tool_input.get("summary") or default_summary
     try:
-        return PlanDraft.model_validate(
-            {"summary": tool_input.get("summary", ""), "steps": tool_input.get("steps", [])}
-        )
+        return PlanDraft.model_validate({"summary": summary, "steps": steps})
     except ValidationError as err:
         return [
             f"{'.'.join(str(p) for p in e['loc']) or 'plan'}: {e['msg']}" for e in err.errors()

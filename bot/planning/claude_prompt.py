@@ -33,8 +33,11 @@ period, which amount). Never answer with text alone.
 the step's `note`.
 
 Plan rules:
-- Steps have ids s1, s2, s3, ... in order. `action` is `integration.action` from the \
-catalogue; `args` must fit that action's JSON schema exactly (no extra properties).
+- Steps are s1, s2, s3, ... by their position in `steps`: do not write ids. `action` is \
+`integration.action` from the catalogue; `args` must fit that action's JSON schema exactly \
+(no extra properties).
+- Leave out `summary` when the goal's own words say what the plan does; write one line \
+only when they do not (a long or chatty goal).
 - Use only the integrations the context says are connected.
 - A later step can use an earlier step's output with a reference object in place of a \
 value: {"$ref": "s1.invoices"}, {"$ref": "s2.first.start"}; list elements are addressed \
@@ -92,9 +95,11 @@ def _submit_plan_tool(actions: Sequence[str]) -> dict[str, Any]:
     step = {
         "type": "object",
         "additionalProperties": False,
-        "required": ["id", "action", "args"],
+        # no id: a step is s<its position> (draft_from_input numbers them), which saves the
+        # model writing ~3 output tokens per step, and output is what plan-first pays most for
+        "required": ["action", "args"],
         "properties": {
-            "id": {"type": "string", "pattern": "^s[0-9]+$", "description": "s1, s2, ... in order."},
+            "id": {"type": "string", "pattern": "^s[0-9]+$", "description": "Leave out: s<position>."},
             "action": {"type": "string", "enum": list(actions)},
             "args": {
                 "type": "object",
@@ -113,9 +118,10 @@ def _submit_plan_tool(actions: Sequence[str]) -> dict[str, Any]:
         "input_schema": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["summary", "steps"],
+            # summary optional for the same reason: by default the card shows the goal itself
+            "required": ["steps"],
             "properties": {
-                "summary": {"type": "string", "description": "One line: what the plan does."},
+                "summary": {"type": "string", "description": "One line: what the plan does, if the goal does not say it."},
                 "steps": {"type": "array", "minItems": 1, "items": step},
             },
         },

@@ -95,7 +95,7 @@ class ModelPlanner(ABC):
             for key, value in turn.usage.items():
                 usage[key] = usage.get(key, 0) + value
             usage["calls"] = usage.get("calls", 0) + 1
-            outcome = self._judge(turn, context)
+            outcome = self._judge(turn, context, user.default_summary)
             if isinstance(outcome, PlanDraft):
                 return outcome.model_copy(update={"usage": usage, "planned_by": self.label})
             if not isinstance(outcome, Invalid):
@@ -107,7 +107,8 @@ class ModelPlanner(ABC):
         return self._give_up(last, turn, usage)
 
     # ---- judging an answer -----------------------------------------------------------
-    def _judge(self, turn: ModelTurn, context: PlanningContext) -> PlanDraft | Clarification | Invalid:
+    def _judge(self, turn: ModelTurn, context: PlanningContext,
+               default_summary: str) -> PlanDraft | Clarification | Invalid:
         call = turn.calls[0] if turn.calls else None
         if turn.stop_reason == "max_tokens":
             return Invalid(["the answer was cut off at the output token limit: submit a shorter plan"], call)
@@ -122,7 +123,7 @@ class ModelPlanner(ABC):
             return Invalid(["ask_question needs a non-empty question"], call)
         if call.name != SUBMIT_PLAN:
             return Invalid([f"unknown tool {call.name!r}: use submit_plan or ask_question"], call)
-        draft = draft_from_input(call.input)
+        draft = draft_from_input(call.input, default_summary)
         if isinstance(draft, list):
             return Invalid(draft, call)
         problems = self._unconnected(draft, context) + validate_plan(draft, context.actions)

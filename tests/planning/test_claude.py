@@ -119,6 +119,36 @@ async def test_a_goal_becomes_a_plan_in_one_call(api: FakeAnthropic, client: ant
     assert outcome.usage["output"] == api.usages[0]["output_tokens"]
 
 
+async def test_the_compact_answer_numbers_steps_by_position_and_takes_the_goal_as_summary(
+    api: FakeAnthropic, client: anthropic.AsyncAnthropic
+) -> None:
+    # what the prompt asks for: no step ids, no summary when the goal says what the plan does
+    compact = {"steps": [{k: v for k, v in step.items() if k != "id"} for step in OVERDUE_PLAN["steps"]]}
+    api.queue(tool_use("submit_plan", compact))
+
+    outcome = await planner_for(client).plan("chase everyone\nwho owes us money", context_for())
+
+    assert isinstance(outcome, PlanDraft)
+    assert [s.id for s in outcome.steps] == ["s1", "s2"]
+    assert outcome.steps[1].for_each == "s1.invoices"  # the reference resolves to the numbered step
+    assert outcome.summary == "chase everyone who owes us money"
+    schema = api.requests[0].json["tools"][0]["input_schema"]
+    assert schema["required"] == ["steps"]
+    assert schema["properties"]["steps"]["items"]["required"] == ["action", "args"]
+
+
+async def test_a_compact_step_cannot_refer_to_a_later_step(api: FakeAnthropic, client: anthropic.AsyncAnthropic) -> None:
+    forward = {"steps": [{"action": "local.send_reminder", "args": {"invoice_id": {"$ref": "item.id"}},
+                          "for_each": "s2.invoices"},
+                         {"action": "local.list_invoices", "args": {"status": "overdue"}}]}
+    api.queue(tool_use("submit_plan", forward), tool_use("submit_plan", forward))
+
+    outcome = await planner_for(client).plan("chase late payers", context_for())
+
+    assert isinstance(outcome, CannotPlan)
+    assert "s1" in api.requests[1].json["messages"][-1]["content"][0]["content"]
+
+
 async def test_the_model_can_ask_a_question_instead(api: FakeAnthropic, client: anthropic.AsyncAnthropic) -> None:
     api.queue(tool_use("ask_question", {"question": "Which month should I invoice?"}))
 
