@@ -1,0 +1,83 @@
+"""From each team, everything the other two own is out of reach: its plan cards clicked from
+the wrong workspace, buttons carrying its plan, monitor and memory ids on a message of this
+team (Slack → Slack, Slack → Discord), and the commands that name its ids (`cancel`, `forget`,
+`monitor approve|reject|pause|resume|run|delete|schedule`). Each answer is refused, and every
+row of every team — the attacker's own included, apart from its audit chain that records what
+was refused — is the same afterwards. Then the same click from the owner's team works."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from bot.chat.buttons import memory_button, monitor_button
+from bot.execution.worker import Worker
+from bot.store import team_data
+from integrations.local.tables import LocalInvoice
+from tests.isolation.conftest import Deployment
+from tests.isolation.teams import SlackTeam, Team, rows_of, run_finished
+
+# the attacker's own rows that may change when it is refused: its audit chain says so
+REFUSALS_LOGGED = {"audit_log"}
+SUCCESS = ("is cancelled", "Forgot", "forgotten", "is paused", "is deleted", "is resumed", "is approved",
+           "Queued", "will run", "schedule is now")
+
+
+async def rows_by_team(deployment: Deployment, attacker: Team | None = None) -> dict[str, list[str]]:
+    """Every row of each team (the generic export: every table with a team), as text."""
+    found: dict[str, list[str]] = {}
+    for team in deployment.teams:
+        async with deployment.app.database.session(team=team.key) as session:
+            lines = [line async for line in team_data.export_lines(session, team.key)]
+        if team is attacker:
+            lines = [line for line in lines if json.loads(line)["table"] not in REFUSALS_LOGGED]
+        found[team.key] = lines
+    return found
+
+
+async def settle(deployment: Deployment) -> None:
+    await deployment.acme.slack.settle()
+    assert await Worker(deployment.app, "check").drain() == 0  # nothing was queued
+
+
+def commands_against(victim: Team) -> list[str]:
+    work = victim.work
+    return [f"cancel {work.waiting_goal}", f"cancel {work.done_goal}", f"forget {work.memory}",
+            *(f"monitor {verb} {work.monitor}" for verb in ("approve", "reject", "pause", "resume", "run", "delete")),
+            f"monitor schedule {work.monitor} every Tuesday at 10"]
+
+
+@pytest.mark.parametrize("attacker_name", ["acme", "globex", "guild"])
+async def test_another_teams_ids_change_nothing(working: Deployment, attacker_name: str) -> None:
+    attacker: Team = getattr(working, attacker_name)
+    before = await rows_by_team(working, attacker)
+    for victim in working.others(attacker):
+        for command in commands_against(victim):
+            answer = await attacker.ask(command)
+            assert not any(word in answer for word in SUCCESS), (attacker.key, command, answer)
+        if isinstance(attacker, SlackTeam):
+            for action in ("approve", "reject", "modify"):
+                if isinstance(victim, SlackTeam):  # the victim's own message, clicked from the attacker's workspace
+                    await victim.click(victim.work.waiting_card, action, forged_from=attacker)
+                # a message of the attacker's workspace whose button names the victim's plan
+                forged = attacker.forged_card(victim.button(victim.work.waiting_card, action))
+                await attacker.click(forged, action)
+            for button in (memory_button(victim.work.memory, "forget"), monitor_button(victim.work.monitor, "reject")):
+                await attacker.click(attacker.forged_card(str(button)), button.action)
+    await settle(working)
+    await asyncio.sleep(0.5)  # a Discord answer still in flight would show here
+    assert await rows_by_team(working, attacker) == before
+
+
+async def test_the_owners_own_click_still_works(working: Deployment) -> None:
+    """The refusals above are about the team, not a broken path: from its own team the
+    waiting invoice plan is approved and runs, and only that team gets a new invoice."""
+    counts = {t.key: len(await rows_of(t.app, t.key, LocalInvoice)) for t in working.teams}
+    for team in working.teams:
+        await team.click(team.work.waiting_card, "approve")
+        run = await run_finished(team.app, team.key, team.work.waiting_goal)
+        assert run.status == "succeeded", (team.key, run)
+        counts[team.key] += 1
+        assert {t.key: len(await rows_of(t.app, t.key, LocalInvoice)) for t in working.teams} == counts
