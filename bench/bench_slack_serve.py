@@ -7,6 +7,12 @@ open-loop generator (this process): request n is due at ``start + n / rate`` and
 latency is measured from that scheduled time, so a stalled server cannot slow the load
 down and hide its own delay. The fake Slack Web API is a third process.
 
+``--modes``: ``serve`` is `deputy serve` alone (everything in one process, on the embedded
+SQLite); ``split`` is the Procfile's ``web`` (``deputy serve --no-plan``: verifies, acks and
+queues each request in the inbox table) and ``planner`` (``deputy planner run``: plans them
+and posts the cards), two processes on one SQLite file (``--postgresql``: on a throwaway
+PostgreSQL database with durable commits, as the Procfile runs them).
+
 1. Ack latency at each ``--rates`` value, for Deputy and for the floor: a minimal
    slack-bolt app (same machine, same generator, same signing and ``process_before_response``
    as Deputy) whose only listener acks ``/deputy``.
@@ -14,7 +20,7 @@ down and hide its own delay. The fake Slack Web API is a third process.
    ``--card-rate``; time from the scheduled send to the fake Slack receiving the card
    (the first ``chat.postMessage`` in the request's thread).
 
-    .venv/bin/python -m bench.bench_slack_serve --rates 50,200 --seconds 10 --cards 100
+    .venv/bin/python -m bench.bench_slack_serve --rates 50,200,500 --seconds 10 --cards 100
 """
 
 from __future__ import annotations
@@ -22,9 +28,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -34,7 +43,8 @@ from aiohttp import web
 
 from bench.bench_slack_ack import USERS, fake_api, percentile
 from tests.adapters.slack import wire
-from tests.adapters.slack.served import deputy_serve, free_port
+from tests.adapters.slack.served import DEPUTY, FOREIGN, deputy_serve, free_port
+from tests.support import postgres
 
 
 def floor_app(api_url: str, conn: Connection) -> None:
@@ -136,7 +146,34 @@ async def settled(api: Connection, quiet: float = 2.0, within: float = 300.0) ->
     return changed - started
 
 
-async def run(rates: list[float], seconds: float, cards: int, card_rate: float, keep: str = "") -> str:
+@asynccontextmanager
+async def deputy_server(mode: str, folder: Path, env: dict[str, str], pg_url: str) -> AsyncIterator[str]:
+    """The URL of Deputy's Slack endpoint: ``serve``, one process on the embedded SQLite (worker
+    and scheduler included); ``split``, the Procfile's ``web`` (``--no-plan``) and ``planner``
+    as two processes on the same database (``pg_url``, else that SQLite file)."""
+    if mode == "serve":
+        async with deputy_serve(folder / "home", env, within=120) as served:
+            yield served.url
+        return
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
+    if pg_url:
+        env = {**env, "DEPUTY_DATABASE_URL": pg_url}
+    # migrated once before both start: two processes must not race to create one schema
+    upgrade = await asyncio.create_subprocess_exec(
+        str(DEPUTY), "db", "upgrade", env={**clean, "DEPUTY_HOME": str(folder / "home"), **env},
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    assert await upgrade.wait() == 0, "deputy db upgrade failed"
+    web = ("serve", "--no-plan", "--no-worker", "--no-scheduler")
+    async with deputy_serve(folder / "home", env, within=120, command=web) as served, \
+            deputy_serve(folder / "home", env, within=120, command=("planner", "run")):
+        yield served.url
+
+
+LABEL = {"serve": "deputy serve (one process)", "split": "web --no-plan + planner"}
+
+
+async def run(rates: list[float], seconds: float, cards: int, card_rate: float, modes: list[str],
+              pg_url: str, keep: str = "") -> str:
     spawn = multiprocessing.get_context("spawn")
     loop = asyncio.get_running_loop()
     api_conn, api_child = multiprocessing.Pipe()
@@ -145,22 +182,23 @@ async def run(rates: list[float], seconds: float, cards: int, card_rate: float, 
     api_url = await loop.run_in_executor(None, api_conn.recv)
     rows: list[str] = []
     p99: dict[tuple[str, float], float] = {}
-    card_load = Load()
+    card_loads: dict[str, Load] = {}
     loads: list[Load] = []
     with tempfile.TemporaryDirectory(prefix="deputy-bench-") as temporary:
-        folder = keep or temporary
         env = {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": wire.SECRET,
                "DEPUTY_SLACK_API_URL": api_url, "DEPUTY_LOG_LEVEL": "WARNING"}
-        async with deputy_serve(Path(folder) / "home", env, within=120) as served:
-            # first, on a quiet server: slash command → card, one goal at a time
-            card_load, _ = await open_loop(served.url + "/slack/events", card_rate, cards / card_rate, "K")
-            await settled(api_conn)
-            for rate in rates:
-                load, elapsed = await open_loop(served.url + "/slack/events", rate, seconds, f"D{int(rate)}R")
-                backlog = await settled(api_conn)
-                loads.append(load)
-                rows.append(ack_row("deputy serve", rate, load, elapsed) + f" {{cards{len(loads) - 1}}} | {backlog:.1f} s |")
-                p99["deputy", rate] = percentile(load.latencies or [float("nan")], 0.99)
+        for mode in modes:
+            folder = Path(keep or temporary) / mode
+            async with deputy_server(mode, folder, env, pg_url) as url:
+                # first, on a quiet server: slash command → card, one goal at a time
+                card_loads[mode], _ = await open_loop(url + "/slack/events", card_rate, cards / card_rate, f"K{mode}")
+                await settled(api_conn)
+                for rate in rates:
+                    load, elapsed = await open_loop(url + "/slack/events", rate, seconds, f"D{mode}{int(rate)}R")
+                    backlog = await settled(api_conn)
+                    loads.append(load)
+                    rows.append(ack_row(LABEL[mode], rate, load, elapsed) + f" {{cards{len(loads) - 1}}} | {backlog:.1f} s |")
+                    p99[mode, rate] = percentile(load.latencies or [float("nan")], 0.99)
     floor_conn, floor_child = multiprocessing.Pipe()
     floor = spawn.Process(target=floor_app, args=(api_url, floor_child))
     floor.start()
@@ -174,29 +212,36 @@ async def run(rates: list[float], seconds: float, cards: int, card_rate: float, 
     api_conn.send("calls")
     calls: list[tuple[str, str, str, float]] = await loop.run_in_executor(None, api_conn.recv)
     await loop.run_in_executor(None, api.join, 10)
-    card_times = first_replies(calls, card_load.sent)
     carded = {f"cards{i}": len(first_replies(calls, load.sent)) for i, load in enumerate(loads)}
     rows = [row.format(**carded) if "{cards" in row else row for row in rows]
     command = (f".venv/bin/python -m bench.bench_slack_serve --rates {','.join(f'{r:g}' for r in rates)} "
-               f"--seconds {seconds:g} --cards {cards} --card-rate {card_rate:g}")
-    ratio = " · ".join(f"{r:g} req/s: {p99['deputy', r] / p99['floor', r]:.1f}×" for r in rates)
-    lat = card_times or [float("nan")]
+               f"--seconds {seconds:g} --cards {cards} --card-rate {card_rate:g} --modes {','.join(modes)}"
+               + (" --postgresql" if pg_url else ""))
+    ratios = [f"{LABEL[mode]}: " + " · ".join(f"{r:g} req/s {p99[mode, r] / p99['floor', r]:.1f}×" for r in rates)
+              for mode in modes]
+    card_rows = []
+    for mode in modes:
+        card_times = first_replies(calls, card_loads[mode].sent)
+        lat = card_times or [float("nan")]
+        card_rows.append(f"| {LABEL[mode]} | {card_rate:g} | {cards} | {len(card_times)} | {ms(percentile(lat, 0.5))} "
+                         f"| {ms(percentile(lat, 0.99))} | {ms(max(lat))} |")
     return "\n".join([
-        f"`{command}` (real `deputy serve`: offline planner, SQLite, worker and scheduler; the"
-        " fake Slack Web API and the open-loop generator are two more processes on 127.0.0.1;"
-        " latency from each request's scheduled time)",
+        f"`{command}` (offline planner; `deputy serve` alone on the embedded SQLite with its worker"
+        f" and scheduler, the split on {'PostgreSQL with durable commits' if pg_url else 'one shared SQLite file'};"
+        " the fake Slack Web API and"
+        " the open-loop generator are more processes on 127.0.0.1; latency from each request's"
+        " scheduled time)",
         "",
         "| server | target req/s | requests | achieved req/s | p50 ack | p99 ack | max ack | errors"
         " | busy answers | cards posted | last Web API call after the load |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *rows,
         "",
-        f"Deputy p99 / floor p99: {ratio}",
+        "Deputy p99 / floor p99: " + "; ".join(ratios),
         "",
         "| slash → plan card | req/s | goals | cards seen | p50 | p99 | max |",
         "|---|---:|---:|---:|---:|---:|---:|",
-        f"| deputy serve | {card_rate:g} | {cards} | {len(card_times)} | {ms(percentile(lat, 0.5))} "
-        f"| {ms(percentile(lat, 0.99))} | {ms(max(lat))} |",
+        *card_rows,
     ])
 
 
@@ -215,10 +260,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--cards", type=int, default=100, help="goals timed from slash command to card")
     parser.add_argument("--card-rate", type=float, default=5)
-    parser.add_argument("--keep", default="", help="folder to keep Deputy's home and serve.log in")
+    parser.add_argument("--modes", default="serve,split",
+                        help="serve: `deputy serve` alone; split: `web --no-plan` + `planner run` (Procfile)")
+    parser.add_argument("--postgresql", action="store_true",
+                        help="split on a throwaway PostgreSQL database (durable commits) instead of one SQLite file")
+    parser.add_argument("--keep", default="", help="folder to keep Deputy's homes and logs in")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
-    print(asyncio.run(run(rates, args.seconds, args.cards, args.card_rate, args.keep)))
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not set(modes) <= set(LABEL):
+        parser.error(f"--modes: use {', '.join(LABEL)}")
+    if "split" not in modes or not args.postgresql:
+        print(asyncio.run(run(rates, args.seconds, args.cards, args.card_rate, modes, "", args.keep)))
+    else:
+        # durable: a benchmark pays the fsync on every commit that production pays
+        with postgres.throwaway_database(postgres.server_url(), durable=True) as pg_url:
+            print(asyncio.run(run(rates, args.seconds, args.cards, args.card_rate, modes, pg_url, args.keep)))
     sys.stdout.flush()
 
 

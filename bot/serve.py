@@ -33,6 +33,7 @@ from bot.web_oauth import add_oauth_routes
 
 if TYPE_CHECKING:
     # lazy: a platform's SDK is loaded only when it is configured (start-up speed)
+    from bot.adapters.inbox import Sealer
     from bot.adapters.slack.app import SlackAdapter
     from bot.adapters.slack.distribution import Distribution
     from bot.adapters.slack.settings import SlackSettings
@@ -45,7 +46,9 @@ log = logging.getLogger(__name__)
 
 async def serve(settings: Settings, host: str, port: int, *, with_worker: bool = True,
                 with_scheduler: bool = True, platforms: Collection[str] | None = None,
-                on_new_home: Callable[[str], None] | None = None) -> None:
+                on_new_home: Callable[[str], None] | None = None, plan: bool = True) -> None:
+    """``plan=False``: the Slack requests acknowledged here are queued for ``deputy planner run``
+    (the inbox table) instead of being planned in this process."""
     receive = configured(settings) if platforms is None else list(platforms)
     deputy = await build_app(settings, on_new_home=on_new_home)
     web_app = web.Application(client_max_size=1024 * 1024)
@@ -59,7 +62,7 @@ async def serve(settings: Settings, host: str, port: int, *, with_worker: bool =
     slack: SlackAdapter | None = None
     try:
         if "slack" in receive:
-            slack = _start_slack(deputy, settings, web_app, tasks, attached)
+            slack = _start_slack(deputy, settings, web_app, tasks, attached, plan=plan)
         if "discord" in receive:
             _start_discord(deputy, tasks, attached.checks)
         await attach_post_only(deputy, attached, skip=receive)
@@ -124,19 +127,36 @@ async def until_stopped(tasks: list[asyncio.Task[None]]) -> None:
             raise error
 
 
-def _start_slack(deputy: Deputy, settings: Settings, web_app: web.Application,
-                 tasks: list[asyncio.Task[None]], attached: Platforms) -> SlackAdapter:
+def slack_adapter(deputy: Deputy, attached: Platforms, *, plan: bool = True) -> SlackAdapter:
+    """The Slack adapter of this process, attached as its Slack port."""
+    from bot.adapters.inbox import InboxWriter
     from bot.adapters.slack.app import SlackAdapter
     from bot.adapters.slack.post_only import auth_probe
     from bot.adapters.slack.settings import SlackSettings  # noqa: F811 - lazy, at run time
 
-    slack_settings = SlackSettings.from_settings(settings)
+    slack_settings = SlackSettings.from_settings(deputy.settings)
     distribution = slack_distribution(deputy, slack_settings)
-    adapter = SlackAdapter(slack_settings, dispatcher(deputy), default_timezone=settings.timezone,
-                           distribution=distribution)
+    inbox = None if plan else InboxWriter(deputy.database, slack_sealer(slack_settings))
+    adapter = SlackAdapter(slack_settings, dispatcher(deputy), default_timezone=deputy.settings.timezone,
+                           distribution=distribution, inbox=inbox)
     attached.closers.append(adapter.aclose)
     deputy.attach(adapter.port)
-    if slack_settings.socket_mode:
+    # distributed: no token of its own to test; each workspace's is used as its events come
+    if distribution is None:
+        attached.checks["slack"] = auth_probe(adapter.client)
+    return adapter
+
+
+def slack_sealer(slack_settings: SlackSettings) -> Sealer:
+    from bot.adapters.inbox import Sealer
+
+    return Sealer("slack", slack_settings.signing_secret.get_secret_value())
+
+
+def _start_slack(deputy: Deputy, settings: Settings, web_app: web.Application,
+                 tasks: list[asyncio.Task[None]], attached: Platforms, *, plan: bool = True) -> SlackAdapter:
+    adapter = slack_adapter(deputy, attached, plan=plan)
+    if adapter.settings.socket_mode:
         from bot.adapters.slack.socket_mode import run_socket_mode  # lazy: only in Socket Mode
 
         tasks.append(asyncio.create_task(run_socket_mode(adapter), name="slack-socket-mode"))
@@ -144,9 +164,6 @@ def _start_slack(deputy: Deputy, settings: Settings, web_app: web.Application,
         from bot.adapters.slack.http import create_http_app  # lazy: only over HTTP
 
         create_http_app(adapter, web_app)
-    # distributed: no token of its own to test; each workspace's is used as its events come
-    if distribution is None:
-        attached.checks["slack"] = auth_probe(adapter.client)
     return adapter
 
 
@@ -209,6 +226,30 @@ async def run_discord_only(settings: Settings, host: str = "127.0.0.1", port: in
     try:
         _start_discord(deputy, tasks, attached.checks)
         await attach_post_only(deputy, attached, skip=("discord",))
+        if port is not None:
+            runner = await start_ops_server(deputy, attached.checks, host, port)
+        await until_stopped(tasks)
+    finally:
+        await shut_down(deputy, tasks, attached, runner)
+
+
+async def run_planner(settings: Settings, host: str = "127.0.0.1", port: int | None = None) -> None:
+    """``deputy planner run``: does the work of the Slack requests that ``deputy serve --no-plan``
+    acknowledged (translation, planning, the plan card), taking them from the inbox table."""
+    if "slack" not in configured(settings):
+        raise SettingsError("SLACK_BOT_TOKEN: not set; `deputy planner run` plans the Slack requests "
+                            "`deputy serve --no-plan` queued")
+    from bot.adapters.inbox import consume
+
+    deputy = await build_app(settings)
+    tasks: list[asyncio.Task[None]] = []
+    attached = Platforms()
+    runner: web.AppRunner | None = None
+    try:
+        slack = slack_adapter(deputy, attached)
+        await attach_post_only(deputy, attached, skip=("slack",))
+        tasks.append(asyncio.create_task(
+            consume(deputy.database, slack_sealer(slack.settings), slack.work), name="planner"))
         if port is not None:
             runner = await start_ops_server(deputy, attached.checks, host, port)
         await until_stopped(tasks)

@@ -53,6 +53,8 @@ def serve(
     platforms: Annotated[str | None, typer.Option(
         help="Platforms whose events this process receives, e.g. `slack` (default: every configured "
              "one). The others are still posted to.")] = None,
+    plan: Annotated[bool, typer.Option("--plan/--no-plan", help="Plan the Slack requests in this process; "
+                                       "--no-plan queues them for `deputy planner run` (fast acks under load).")] = True,
 ) -> None:
     """Run everything configured in one process: HTTP, Slack, Discord, a worker and the scheduler."""
     from bot.platforms import parse_platforms
@@ -65,7 +67,7 @@ def serve(
         fail(str(err))
     configure_logging(settings)
     run_async(lambda: run_serve(settings, host, port, with_worker=worker, with_scheduler=scheduler,
-                                platforms=receive, on_new_home=announce))
+                                platforms=receive, on_new_home=announce, plan=plan))
 
 
 def discord(host: HealthHost = "127.0.0.1", port: HealthPort = None) -> None:

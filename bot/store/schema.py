@@ -23,6 +23,7 @@ TABLE_MODULES = (
     "bot.store.team_policies",
     "bot.store.teams",
     "bot.store.slack_installs",
+    "bot.store.inbox",
 )
 
 

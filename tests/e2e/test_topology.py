@@ -1,9 +1,9 @@
 """The README's deployment, as separate OS processes on PostgreSQL: `web` (Slack over HTTP),
-`discord` (the gateway), two `worker`s and two `scheduler`s, against the fake Slack and
-fake Discord servers running in this test.
+`planner` (plans what `web` acknowledged), `discord` (the gateway), two `worker`s and two
+`scheduler`s, against the fake Slack and fake Discord servers running in this test.
 
-A signed slash command and a Discord mention each become a plan; the approval is clicked in
-the web / discord process; a worker (another process) runs it, and its progress and result
+A signed slash command and a Discord mention each become a plan (the Slack one acknowledged by
+`web` and planned by `planner`); the approval is clicked in the web / discord process; a worker (another process) runs it, and its progress and result
 appear in the right thread on each platform; a monitor's digest is queued by the leading
 scheduler and posted by a worker; the leader is SIGKILLed and the digests go on, each
 firing posted exactly once. Every process must be able to post: each one's /readyz must
@@ -224,7 +224,9 @@ async def scenario(url: str, tmp: Path) -> None:
                            "--team", "shell:local")
         # the Procfile's lines (health ports added so the test can ask each process)
         web = await topology.start("web", "serve", "--platforms", "slack", "--no-worker", "--no-scheduler",
-                                   extra={"SLACK_SIGNING_SECRET": wire.SECRET})
+                                   "--no-plan", extra={"SLACK_SIGNING_SECRET": wire.SECRET})
+        # opens what `web` queued: the same signing secret (the inbox's seal)
+        await topology.start("planner", "planner", "run", extra={"SLACK_SIGNING_SECRET": wire.SECRET})
         await topology.start("discord", "discord")
         workers = [await topology.start(f"worker{n}", "worker") for n in (1, 2)]
         schedulers = [await topology.start(f"scheduler{n}", "scheduler") for n in (1, 2)]

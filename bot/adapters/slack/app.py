@@ -6,7 +6,9 @@ was built on, so Slack gets its answer in milliseconds whatever the planner does
 ``deputy serve`` the acks come from a thread of their own (:mod:`bot.adapters.front_door`),
 so even the planner's CPU time does not delay them; past ``max_pending`` waiting requests
 the answer is a clear "busy" instead. The same app serves HTTP (:mod:`.http`) and Socket Mode
-(:mod:`.socket_mode`).
+(:mod:`.socket_mode`). Given an inbox (``deputy serve --no-plan``), the work after the ack is
+queued in the database instead, and ``deputy planner run`` runs it (:meth:`SlackAdapter.work`):
+planning then shares not even the GIL with the acks (:mod:`bot.adapters.inbox`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -25,31 +26,28 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.handoff import DEFAULT_LIMIT, Handoff
 from bot.adapters.slack import connect, events
+from bot.adapters.slack.after_ack import NOT_IN_CHANNEL as NOT_IN_CHANNEL
+from bot.adapters.slack.after_ack import AfterAck
 from bot.adapters.slack.events import RecentIds as RecentIds
 from bot.adapters.slack.identity import ActorDirectory
 from bot.adapters.slack.modal import (
     CALLBACK_ID,
     BadSubmission,
-    ModifyTarget,
-    build_modal,
     read_submission,
 )
 from bot.adapters.slack.port import (
     ChannelLimiter,
-    ChatPostFailed,
     SlackPort,
     ThreadBook,
     make_client,
 )
-from bot.adapters.slack.render import OFFER_PREFIX, escape
+from bot.adapters.slack.render import OFFER_PREFIX
 from bot.adapters.slack.settings import SlackSettings
 from bot.adapters.slack.workspaces import OneWorkspace, host_of
-from bot.chat.buttons import parse_button
-from bot.chat.events import ChatEvent, GoalPosted
-from bot.domain import Actor
-from bot.flow.secret_guard import holds_secret
+from bot.chat.events import ChatEvent
 
 if TYPE_CHECKING:
+    from bot.adapters.inbox import InboxWriter
     from bot.adapters.slack.distribution import Distribution
 
 log = logging.getLogger(__name__)
@@ -57,7 +55,6 @@ log = logging.getLogger(__name__)
 Dispatch = Callable[[ChatEvent], Awaitable[None]]
 Payload = dict[str, Any]
 BUSY = "Deputy is busy with many requests right now and did not take this one: please ask again in a minute."
-NOT_IN_CHANNEL = "I can't post in this channel yet: invite me with `/invite @Deputy`, then ask again."
 
 
 def _session_if_running() -> aiohttp.ClientSession | None:
@@ -70,7 +67,7 @@ def _session_if_running() -> aiohttp.ClientSession | None:
     return aiohttp.ClientSession()
 
 
-class SlackAdapter:
+class SlackAdapter(AfterAck):
     def __init__(
         self,
         settings: SlackSettings,
@@ -81,6 +78,7 @@ class SlackAdapter:
         translate_concurrency: int = 16,
         max_pending: int = DEFAULT_LIMIT,
         distribution: Distribution | None = None,
+        inbox: InboxWriter | None = None,
     ) -> None:
         self.settings = settings
         self.dispatch = dispatch
@@ -99,6 +97,8 @@ class SlackAdapter:
         # acks may be served from another thread (deputy serve's front door): the work runs
         # on this loop, where the core and this client's session live
         self.handoff = Handoff("slack", max_pending)
+        # set: the work after each ack goes to `deputy planner run` through the inbox table
+        self.inbox = inbox
         # the adapter's own Web API calls before dispatch (users.info, a slash command's
         # root message) run a few at a time: under a flood, fresh requests still get their
         # ack promptly instead of queueing behind hundreds of half-done translations
@@ -118,6 +118,14 @@ class SlackAdapter:
         self._wire()
 
     # -- background work ---------------------------------------------------------------
+
+    def later(self, kind: str, body: Payload, action: Payload | None = None) -> None:
+        """After the ack: do ``kind``'s work here, or queue it for ``deputy planner run``."""
+        payload: Payload = {"body": dict(body), "action": dict(action) if action is not None else None}
+        if self.inbox is not None:
+            self.spawn(self.inbox.put(kind, payload), kind)
+        else:
+            self.spawn(self.work(kind, payload), kind)
 
     def spawn(self, work: Coroutine[Any, Any, None], what: str) -> None:
         self.handoff.spawn(work, what)
@@ -177,74 +185,22 @@ class SlackAdapter:
         # Slack retries events later, and shows a button's click as failed
         return BoltResponse(status=503, body="busy", headers={"Retry-After": "5"})
 
-    async def _actor(self, body: Payload, user_id: str) -> Actor:
-        async with self._translating:
-            return await self.directory.actor(events.team_of(body), user_id, host_of(body))
-
     # -- listeners: ack, schedule, return ----------------------------------------------
 
-    async def _on_command(self, ack: Any, body: Payload, respond: Any) -> None:
+    async def _on_command(self, ack: Any, body: Payload) -> None:
         await ack()
-        self.spawn(self._command(dict(body), respond), "command")
-
-    async def _command(self, body: Payload, respond: Any) -> None:
-        actor = await self._actor(body, str(body["user_id"]))
-        event = events.command_event(body, actor)
-        if isinstance(event, GoalPosted) and holds_secret(event):
-            pass  # echo nothing, not even the root message: the core warns this person privately
-        elif isinstance(event, GoalPosted):
-            # a slash command leaves no message to thread under: start one everybody sees
-            root = f"<@{actor.user_id}> asked: {escape(event.text)}"
-            try:
-                async with self._translating:
-                    ts = await self.port.post_root(event.where.channel_id, root)
-            except ChatPostFailed as err:
-                if err.code in ("not_in_channel", "channel_not_found", "is_archived"):
-                    await respond(text=NOT_IN_CHANNEL, response_type="ephemeral")
-                    return
-                raise
-            self.port.threads.add(event.where.channel_id, ts)
-            event = replace(event, message_id=ts)
-        elif event.name == "connect" and body.get("trigger_id"):
-            self.port.remember_trigger(actor.user_id, str(body["trigger_id"]))
-        await self.dispatch(event)
+        self.later("command", body)
 
     async def _on_mention(self, body: Payload) -> None:
-        self.spawn(self._mention(dict(body)), "app_mention")
-
-    async def _mention(self, body: Payload) -> None:
-        event = body["event"]
-        actor = await self._actor(body, str(event["user"]))
-        known = (str(event["channel"]), str(event.get("thread_ts"))) in self.port.threads
-        await self.dispatch(events.mention_event(body, actor, known_thread=known))
+        self.later("app_mention", body)
 
     async def _on_message(self, body: Payload, context: Any) -> None:
         if events.is_person_thread_reply(body["event"], context.bot_user_id):
-            self.spawn(self._reply(dict(body)), "thread_reply")
-
-    async def _reply(self, body: Payload) -> None:
-        actor = await self._actor(body, str(body["event"]["user"]))
-        await self.dispatch(events.reply_event(body, actor))
+            self.later("thread_reply", body)
 
     async def _on_button(self, ack: Any, body: Payload, action: Payload) -> None:
         await ack()
-        self.spawn(self._button(dict(body), dict(action)), "button")
-
-    async def _button(self, body: Payload, action: Payload) -> None:
-        button = parse_button(str(action["action_id"]))
-        actor = await self._actor(body, str(body["user"]["id"]))
-        event = events.button_event(body, action, actor)
-        if button.action != "modify":
-            await self.dispatch(event)
-            return
-        target = ModifyTarget(button.plan_id, button.version, event.where.channel_id, event.where.thread_id)
-        try:
-            view = build_modal(str(action.get("value", "")), target)
-        except BadSubmission:
-            # a card drawn without editable values: let the core answer the click
-            await self.dispatch(event)
-            return
-        await self.port.open_modal(str(body["trigger_id"]), view, team=host_of(body))
+        self.later("button", body, action)
 
     async def _on_modify(self, ack: Any, body: Payload) -> None:
         try:
@@ -258,19 +214,11 @@ class SlackAdapter:
                 await ack(response_action="errors", errors={first: "Change at least one value, or cancel."})
                 return
         await ack()
-        self.spawn(self._modify(dict(body)), "modify")
-
-    async def _modify(self, body: Payload) -> None:
-        actor = await self._actor(body, str(body["user"]["id"]))
-        await self.dispatch(events.modify_event(body, actor))
+        self.later("modify", body)
 
     async def _on_offer_button(self, ack: Any, body: Payload, action: Payload) -> None:
         await ack()
-        self.spawn(self._offer(dict(body), dict(action)), "offer")
-
-    async def _offer(self, body: Payload, action: Payload) -> None:
-        actor = await self._actor(body, str(body["user"]["id"]))
-        await self.dispatch(events.offer_event(body, action, actor))
+        self.later("offer", body, action)
 
     async def _on_connect_button(self, ack: Any, body: Payload, action: Payload) -> None:
         await ack()
@@ -284,13 +232,4 @@ class SlackAdapter:
 
     async def _on_connect_submit(self, ack: Any, body: Payload) -> None:
         await ack()
-        self.spawn(self._credentials(dict(body)), "credentials")
-
-    async def _credentials(self, body: Payload) -> None:
-        actor = await self._actor(body, str(body["user"]["id"]))
-        try:
-            event = events.credentials_event(body, actor)
-        except connect.BadConnectForm:
-            log.info("a connect submission Deputy did not open")
-            return
-        await self.dispatch(event)
+        self.later("credentials", body)

@@ -1,0 +1,129 @@
+"""The work after a Slack request's ack: translation (who asked: users.info; a slash command's
+root message) and the core's dispatch.
+
+:class:`AfterAck` is a part of :class:`bot.adapters.slack.app.SlackAdapter`; its
+:meth:`AfterAck.work` runs in ``deputy serve`` right after the ack, or in ``deputy planner
+run`` on a request ``deputy serve --no-plan`` queued (:mod:`bot.adapters.inbox`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from bot.adapters.slack import connect, events
+from bot.adapters.slack.identity import ActorDirectory
+from bot.adapters.slack.modal import BadSubmission, ModifyTarget, build_modal
+from bot.adapters.slack.port import ChatPostFailed, SlackPort
+from bot.adapters.slack.render import escape
+from bot.adapters.slack.workspaces import host_of
+from bot.chat.buttons import parse_button
+from bot.chat.events import ChatEvent, GoalPosted
+from bot.domain import Actor
+from bot.flow.secret_guard import holds_secret
+
+log = logging.getLogger(__name__)
+Payload = dict[str, Any]
+NOT_IN_CHANNEL = "I can't post in this channel yet: invite me with `/invite @Deputy`, then ask again."
+
+
+class AfterAck:
+    dispatch: Callable[[ChatEvent], Awaitable[None]]
+    port: SlackPort
+    directory: ActorDirectory
+    _translating: asyncio.Semaphore
+
+    async def work(self, kind: str, payload: Payload) -> None:
+        """The work after the ack of one request (here, or in ``deputy planner run``)."""
+        body, action = payload["body"], payload.get("action") or {}
+        if kind == "command":
+            await self._command(body)
+        elif kind == "app_mention":
+            await self._mention(body)
+        elif kind == "thread_reply":
+            await self._reply(body)
+        elif kind == "button":
+            await self._button(body, action)
+        elif kind == "modify":
+            await self._modify(body)
+        elif kind == "offer":
+            await self._offer(body, action)
+        elif kind == "credentials":
+            await self._credentials(body)
+        else:
+            log.error("no work of kind %r", kind)
+
+    async def _actor(self, body: Payload, user_id: str) -> Actor:
+        async with self._translating:
+            return await self.directory.actor(events.team_of(body), user_id, host_of(body))
+
+    async def _command(self, body: Payload) -> None:
+        actor = await self._actor(body, str(body["user_id"]))
+        event = events.command_event(body, actor)
+        if isinstance(event, GoalPosted) and holds_secret(event):
+            pass  # echo nothing, not even the root message: the core warns this person privately
+        elif isinstance(event, GoalPosted):
+            # a slash command leaves no message to thread under: start one everybody sees
+            root = f"<@{actor.user_id}> asked: {escape(event.text)}"
+            try:
+                async with self._translating:
+                    ts = await self.port.post_root(event.where.channel_id, root)
+            except ChatPostFailed as err:
+                if err.code in ("not_in_channel", "channel_not_found", "is_archived"):
+                    await AsyncRespond(response_url=str(body["response_url"]))(
+                        text=NOT_IN_CHANNEL, response_type="ephemeral")
+                    return
+                raise
+            self.port.threads.add(event.where.channel_id, ts)
+            event = replace(event, message_id=ts)
+        elif event.name == "connect" and body.get("trigger_id"):
+            self.port.remember_trigger(actor.user_id, str(body["trigger_id"]))
+        await self.dispatch(event)
+
+    async def _mention(self, body: Payload) -> None:
+        event = body["event"]
+        actor = await self._actor(body, str(event["user"]))
+        known = (str(event["channel"]), str(event.get("thread_ts"))) in self.port.threads
+        await self.dispatch(events.mention_event(body, actor, known_thread=known))
+
+    async def _reply(self, body: Payload) -> None:
+        actor = await self._actor(body, str(body["event"]["user"]))
+        await self.dispatch(events.reply_event(body, actor))
+
+    async def _button(self, body: Payload, action: Payload) -> None:
+        button = parse_button(str(action["action_id"]))
+        actor = await self._actor(body, str(body["user"]["id"]))
+        event = events.button_event(body, action, actor)
+        if button.action != "modify":
+            await self.dispatch(event)
+            return
+        target = ModifyTarget(button.plan_id, button.version, event.where.channel_id, event.where.thread_id)
+        try:
+            view = build_modal(str(action.get("value", "")), target)
+        except BadSubmission:
+            # a card drawn without editable values: let the core answer the click
+            await self.dispatch(event)
+            return
+        await self.port.open_modal(str(body["trigger_id"]), view, team=host_of(body))
+
+    async def _modify(self, body: Payload) -> None:
+        actor = await self._actor(body, str(body["user"]["id"]))
+        await self.dispatch(events.modify_event(body, actor))
+
+    async def _offer(self, body: Payload, action: Payload) -> None:
+        actor = await self._actor(body, str(body["user"]["id"]))
+        await self.dispatch(events.offer_event(body, action, actor))
+
+    async def _credentials(self, body: Payload) -> None:
+        actor = await self._actor(body, str(body["user"]["id"]))
+        try:
+            event = events.credentials_event(body, actor)
+        except connect.BadConnectForm:
+            log.info("a connect submission Deputy did not open")
+            return
+        await self.dispatch(event)
