@@ -107,3 +107,35 @@ def test_alembic_runs_once_per_database_version_on_postgresql() -> None:
         asyncio.run(_migrate_twice_and_after_a_downgrade(url))
         import_all_tables()
         assert _differences(url) == []
+
+
+def _channels_get_their_workspaces_team(url: str) -> list[tuple[str, str]]:
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from bot.store.database import sync_url
+    from bot.store.migrate import alembic_config
+
+    config = alembic_config(url)
+    command.upgrade(config, "e9b4c1d7a2f0")  # before slack_channels had a team
+    engine = create_engine(sync_url(async_url(url)))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO slack_channels (channel_id, team_id, enterprise_id, seen_at) "
+                              "VALUES ('C1', 'T1', NULL, CURRENT_TIMESTAMP), ('C2', 'T2', 'E1', CURRENT_TIMESTAMP)"))
+        command.upgrade(config, "heads")
+        with engine.begin() as conn:
+            return [(r[0], r[1]) for r in conn.execute(
+                text("SELECT channel_id, team_key FROM slack_channels ORDER BY channel_id"))]
+    finally:
+        engine.dispose()
+
+
+def test_slack_channels_take_their_workspaces_team_on_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    assert _channels_get_their_workspaces_team(url) == [("C1", "slack:T1"), ("C2", "slack:T2")]
+
+
+def test_slack_channels_take_their_workspaces_team_on_postgresql() -> None:
+    with postgres.throwaway_database(postgres.server_url()) as url:
+        assert _channels_get_their_workspaces_team(url) == [("C1", "slack:T1"), ("C2", "slack:T2")]

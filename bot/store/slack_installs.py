@@ -24,7 +24,7 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.tables import utcnow
-from bot.store.types import UTCDateTime
+from bot.store.types import TeamScoped, UTCDateTime
 
 
 class SlackInstallationRow(SQLModel, table=True):
@@ -49,9 +49,10 @@ class SlackInstallStateRow(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
-class SlackChannelRow(SQLModel, table=True):
+class SlackChannelRow(TeamScoped, table=True):
     """Which workspace a channel belongs to, learnt from the events Deputy receives: a post
-    to the channel goes out with that workspace's token, from any process."""
+    to the channel goes out with that workspace's token, from any process. The row is its
+    workspace's (``team_key`` ``slack:T…``): a team's export and deletion take its channels."""
 
     __tablename__ = "slack_channels"
 
@@ -124,8 +125,9 @@ async def learn_channel(session: AsyncSession, channel_id: str, team_id: str,
                         enterprise_id: str | None) -> None:
     row = await session.get(SlackChannelRow, channel_id, with_for_update=True)
     if row is None:
-        row = SlackChannelRow(channel_id=channel_id, team_id=team_id)
-    row.team_id, row.enterprise_id, row.seen_at = team_id, enterprise_id, utcnow()
+        row = SlackChannelRow(channel_id=channel_id, team_id=team_id, team_key=f"slack:{team_id}")
+    # a channel shared into another workspace is that workspace's once heard from there
+    row.team_key, row.team_id, row.enterprise_id, row.seen_at = f"slack:{team_id}", team_id, enterprise_id, utcnow()
     session.add(row)
     await session.flush()
 

@@ -10,6 +10,7 @@ import logging
 from datetime import datetime
 from typing import NamedTuple
 
+from bot.domain import team_of_actor_key
 from bot.errors import SettingsError
 from bot.store import credentials
 from bot.store.credentials import CredentialRow
@@ -91,14 +92,14 @@ class CredentialStore:
 
     async def delete(self, owner_key: str, integration: str) -> bool:
         """Forget the credential. True when there was one."""
-        async with self._db.session() as session:
+        async with self._db.session(team=team_of_actor_key(owner_key)) as session:
             if not await credentials.delete_credential(session, owner_key, integration):
                 return False
         log.info("vault: deleted the %s credential of %s", integration, owner_key)
         return True
 
     async def list_for(self, owner_key: str) -> list[CredentialInfo]:
-        async with self._db.session() as session:
+        async with self._db.session(team=team_of_actor_key(owner_key)) as session:
             rows = await credentials.credentials_of(session, owner_key)
         return [CredentialInfo(*row) for row in rows]
 
@@ -109,7 +110,7 @@ class CredentialStore:
     async def _write(
         self, owner_key: str, integration: str, plaintext: bytes, master: MasterKey
     ) -> str:
-        async with self._db.session() as session:
+        async with self._db.session(team=team_of_actor_key(owner_key)) as session:
             row = await credentials.credential_of(session, owner_key, integration)
             credential_id = row.id if row is not None else new_credential_id()
             sealed = seal_record(master, credential_id, owner_key, integration, plaintext)
@@ -120,7 +121,7 @@ class CredentialStore:
         return credential_id
 
     async def _row(self, owner_key: str, integration: str) -> CredentialRow | None:
-        async with self._db.session() as session:
+        async with self._db.session(team=team_of_actor_key(owner_key)) as session:
             return await credentials.credential_of(session, owner_key, integration)
 
     async def _master_for(self, key_id: str) -> MasterKey:

@@ -95,7 +95,7 @@ class DeputyInstallationStore(AsyncInstallationStore):
         details = {k: v for k, v in vars(installation).items() if k not in SECRET_FIELDS and k != "custom_values"}
         # the tokens first: a row never points at tokens that are not there
         await self._vault.put(owner_of(key), VAULT_INTEGRATION, fields)
-        async with self._db.session() as session:
+        async with self._db.session(all_teams=True) as session:
             await rows.save(session, key, team_key=team_key_of(enterprise, team, org), enterprise_id=enterprise,
                             team_id=None if org else team, is_enterprise_install=org, details=details)
         log.info("slack: installation %s saved (bot token %s)", key,
@@ -123,7 +123,7 @@ class DeputyInstallationStore(AsyncInstallationStore):
         if enterprise_id and not org:
             keys.append(rows.install_key(enterprise_id, None, True))
         for key in keys:
-            async with self._db.session() as session:
+            async with self._db.session(all_teams=True) as session:
                 row = await rows.get(session, key)
             if row is None:
                 continue
@@ -158,7 +158,7 @@ class DeputyInstallationStore(AsyncInstallationStore):
             kept = {} if fields is None else {k: v for k, v in sealed.items() if k not in fields}
             if fields is None or not kept.get("bot_token"):
                 await self._vault.delete(owner_of(key), VAULT_INTEGRATION)
-                async with self._db.session() as session:
+                async with self._db.session(all_teams=True) as session:
                     await rows.remove(session, key)
             else:
                 await self._vault.put(owner_of(key), VAULT_INTEGRATION, kept)
@@ -188,12 +188,12 @@ class DeputyStateStore(AsyncOAuthStateStore):
 
     async def _issue(self, state: str) -> None:
         now = self._now()
-        async with self._db.session() as session:
+        async with self._db.session(all_teams=True) as session:
             await rows.add_state(session, state, now + timedelta(seconds=self.expiration_seconds), now)
 
     async def async_consume(self, state: str) -> bool:
         return await self._core.run(self._consume(state))
 
     async def _consume(self, state: str) -> bool:
-        async with self._db.session() as session:
+        async with self._db.session(all_teams=True) as session:
             return await rows.take_state(session, state, self._now())

@@ -144,17 +144,17 @@ class InstalledWorkspaces:
         return True
 
     async def keep(self, channel_id: str, team_id: str, enterprise_id: str | None) -> None:
-        async with self._db.session() as session:
+        async with self._db.session(team=f"slack:{team_id}") as session:
             await slack_installs.learn_channel(session, channel_id, team_id, enterprise_id)
 
     async def teams_of(self, enterprise_id: str) -> list[str]:
-        async with self._db.session() as session:
+        async with self._db.session(all_teams=True) as session:
             return await slack_installs.teams_of_enterprise(session, enterprise_id)
 
     async def client_for_channel(self, channel_id: str) -> AsyncWebClient:
         known = self._channels.get(channel_id)
         if known is None:
-            async with self._db.session() as session:
+            async with self._db.session(all_teams=True) as session:
                 row = await slack_installs.channel_team(session, channel_id)
             if row is None:
                 raise NotInstalled(f"channel {channel_id}: no event from its workspace yet")
