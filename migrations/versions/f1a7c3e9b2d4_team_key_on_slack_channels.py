@@ -3,7 +3,7 @@
 Existing rows take ``slack:<team_id>``, the team key of the workspace they were heard from.
 
 Revision ID: f1a7c3e9b2d4
-Revises: e9b4c1d7a2f0
+Revises: f1a2b3c4d5e6
 Create Date: 2026-12-03 03:10:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'f1a7c3e9b2d4'
-down_revision: str | None = 'e9b4c1d7a2f0'
+down_revision: str | None = 'f1a2b3c4d5e6'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
