@@ -44,7 +44,7 @@ async def test_a_goal_becomes_a_plan_in_one_call_with_function_tools(api: FakeOp
     assert body["model"] == MODEL and body["stream"] is False and body["tool_choice"] == "auto"
     assert [t["function"]["name"] for t in body["tools"]] == ["submit_plan", "ask_question"]
     assert all(t["type"] == "function" for t in body["tools"])
-    assert body["tools"][0]["function"]["parameters"]["required"] == ["summary", "steps"]
+    assert body["tools"][0]["function"]["parameters"]["required"] == ["steps"]  # the compact answer
     # the stable prefix first: system prompt and catalogue, then the goal
     system, user = body["messages"]
     assert system["role"] == "system" and "# Action catalogue" in system["content"]
