@@ -18,10 +18,12 @@ from collections.abc import Callable, Collection
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from aiohttp import web
 
 from bot.adapters.front_door import FrontDoor
 from bot.app import Deputy, build_app, dispatcher, team_door
+from bot.chat.signin import SignInProvider
 from bot.console import FRONT_DOOR_PATHS, add_console_routes
 from bot.errors import SettingsError
 from bot.execution.worker import Worker
@@ -57,7 +59,7 @@ async def serve(settings: Settings, host: str, port: int, *, with_worker: bool =
     # ops routes first: the Slack HTTP app adds its own /healthz only where none exists yet
     add_ops_routes(web_app, deputy, attached.checks)
     add_oauth_routes(web_app, deputy)
-    add_console_routes(web_app, deputy)
+    add_console_routes(web_app, deputy, providers=console_signins(deputy, attached))
     front: FrontDoor | None = None
     slack: SlackAdapter | None = None
     try:
@@ -84,6 +86,32 @@ async def serve(settings: Settings, host: str, port: int, *, with_worker: bool =
         if slack is not None:
             await slack.aclose()
         await shut_down(deputy, tasks, attached)
+
+
+def console_signins(deputy: Deputy, attached: Platforms) -> list[SignInProvider]:
+    """"Sign in with Slack / Discord" on the web console, for the platforms whose OAuth
+    client is configured (docs/console.md). Their HTTP session closes with the process."""
+    from bot.adapters.discord.settings import DiscordSettings
+    from bot.adapters.slack.settings import SlackSettings  # noqa: F811 - lazy, at run time
+
+    settings = deputy.settings
+    slack_settings, discord_settings = SlackSettings.from_settings(settings), DiscordSettings.from_settings(settings)
+    if not slack_settings.distributed and not discord_settings.signs_in:
+        return []
+    session = aiohttp.ClientSession()
+    attached.closers.append(session.close)
+    providers: list[SignInProvider] = []
+    if slack_settings.distributed:
+        from bot.adapters.slack.console_signin import slack_signin
+
+        slack = slack_signin(slack_settings, deputy.database, deputy.vault, session, settings.timezone)
+        if slack is not None:
+            providers.append(slack)
+    if discord_settings.signs_in:
+        from bot.adapters.discord.console_signin import DiscordSignIn
+
+        providers.append(DiscordSignIn(discord_settings, session))
+    return providers
 
 
 def scheduler_for(deputy: Deputy) -> MonitorScheduler:

@@ -30,8 +30,10 @@ class _HideCallbackQuery(logging.Filter):
     """aiohttp's access log writes the request line, which for the callback holds the code and
     the state: keep the path, drop the query."""
 
-    # Slack's install callback (bot/adapters/slack/distribution.py) carries a code and state too
-    _query = re.compile("(" + re.escape(CALLBACK_PATH) + "|/slack/oauth_redirect)" + r"\?[^\s\"]*")
+    # Slack's install callback (bot/adapters/slack/distribution.py) and the console's sign-in
+    # callbacks (bot/console/platform_signin.py) carry a code and state too
+    _query = re.compile("(" + re.escape(CALLBACK_PATH) + "|/slack/oauth_redirect"
+                        + "|/console/signin/(?:slack|discord)/callback)" + r"\?[^\s\"]*")
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):

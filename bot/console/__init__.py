@@ -10,8 +10,11 @@ own (``static/console.js``) follows a run live, and every page reads without it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiohttp import web
 
+from bot.chat.signin import Member, SignInProvider
 from bot.console.audit_pages import add_audit_routes, add_policy_routes
 from bot.console.auth_pages import add_auth_routes
 from bot.console.base import Console
@@ -31,8 +34,10 @@ def console_key(deputy: Deputy) -> bytes:
     return deputy.vault.derived_key("console sessions")
 
 
-def add_console_routes(web_app: web.Application, deputy: Deputy, *, key: bytes | None = None) -> Console:
-    console = Console(deputy, Sessions(key if key is not None else console_key(deputy)))
+def add_console_routes(web_app: web.Application, deputy: Deputy, *, key: bytes | None = None,
+                       providers: Sequence[SignInProvider] = ()) -> Console:
+    """The console's routes; ``providers``: "Sign in with Slack / Discord", as configured."""
+    console = Console(deputy, Sessions(key if key is not None else console_key(deputy)), providers)
     add_auth_routes(web_app, console)
     add_plan_routes(web_app, console)
     add_run_routes(web_app, console)
@@ -46,4 +51,4 @@ def add_console_routes(web_app: web.Application, deputy: Deputy, *, key: bytes |
 # answered by `deputy serve`'s front door on its own loop (a stream; see bot/console/run_pages.py)
 FRONT_DOOR_PATHS = (EVENTS_PATH,)
 
-__all__ = ["FRONT_DOOR_PATHS", "Console", "add_console_routes", "console_key"]
+__all__ = ["FRONT_DOOR_PATHS", "Console", "Member", "SignInProvider", "add_console_routes", "console_key"]

@@ -1,51 +1,40 @@
-"""Signing in and out: a one-time link (``deputy console``) becomes a session cookie."""
+"""Signing in and out: a one-time link (``deputy console``) becomes a session cookie; the
+platforms' own sign-in is in :mod:`bot.console.platform_signin`."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from bot.console.base import Console
-from bot.console.sessions import COOKIE, LIFETIME, ConsoleSession
+from bot.console.platform_signin import add_platform_signin_routes
+from bot.console.sessions import COOKIE, ConsoleSession
 from bot.console.signin import SIGNIN_PATH, redeem
-from bot.store import audit, goals
+from bot.store import console_sessions
 
-LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
-
-
-def secure_cookie(request: web.Request) -> bool:
-    """Secure, except on plain HTTP to this machine itself (``deputy console``'s default
-    link), where a browser would not send a Secure cookie back: anywhere else the console
-    must be behind HTTPS, and a browser drops the cookie over plain HTTP."""
-    host = (request.host or "").rsplit(":", 1)[0] if not (request.host or "").startswith("[") else \
-        (request.host or "").split("]")[0] + "]"
-    return request.secure or host not in LOOPBACK
+__all__ = ["add_auth_routes"]
 
 
 def add_auth_routes(web_app: web.Application, console: Console) -> None:
     deputy = console.deputy
+    providers = list(console.providers.values())
 
     async def signin_page(request: web.Request) -> web.Response:
         # following the link only shows a button: a link preview or a prefetch spends nothing
-        return console.render("signin.html", None, token=request.query.get("token", ""))
+        return console.render("signin.html", None, token=request.query.get("token", ""),
+                              providers=providers)
 
     async def signin(request: web.Request) -> web.Response:
         data = await request.post()
         actor = await redeem(deputy.database, str(data.get("token", "")), deputy.clock())
         if actor is None:
-            return console.render("signin.html", None, 400, token="", problem=(
+            return console.render("signin.html", None, 400, token="", providers=providers, problem=(
                 "That sign-in link is unknown, used or expired. Run `deputy console` for a new one."))
-        session, cookie = console.sessions.start(actor, deputy.clock())
-        async with deputy.database.session() as db:
-            await goals.upsert_actor(db, actor)
-            await audit.append(db, "console_sign_in", actor_key=actor.key, data={"via": "link"})
-        moved = web.HTTPSeeOther("/console/waiting")
-        moved.set_cookie(COOKIE, cookie, max_age=int(LIFETIME.total_seconds()), httponly=True,
-                            secure=secure_cookie(request), samesite="Lax", path="/console")
-        raise moved
+        raise await console.sign_in(request, actor, "link")
 
     async def signout(request: web.Request, session: ConsoleSession) -> web.StreamResponse:
         await console.form(request, session)
-        console.sessions.end(session)
+        # in the database: every process serving the console refuses this cookie from now on
+        await console_sessions.end(deputy.database, session.sid, session.actor.key, deputy.clock())
         moved = web.HTTPSeeOther(SIGNIN_PATH)
         moved.del_cookie(COOKIE, path="/console")
         raise moved
@@ -57,3 +46,4 @@ def add_auth_routes(web_app: web.Application, console: Console) -> None:
     web_app.router.add_get(SIGNIN_PATH, signin_page)
     web_app.router.add_post(SIGNIN_PATH, signin)
     web_app.router.add_post("/console/signout", console.page(signout))
+    add_platform_signin_routes(web_app, console)

@@ -3,30 +3,77 @@ rendering a page with the person and their token."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 
 from bot.console import render
-from bot.console.sessions import COOKIE, ConsoleSession, Sessions
+from bot.console.sessions import COOKIE, LIFETIME, ConsoleSession, Sessions
 from bot.core.deputy import Deputy
+from bot.domain import Actor
+from bot.store import audit, console_sessions, goals
+
+if TYPE_CHECKING:
+    from bot.chat.signin import SignInProvider
 
 Page = Callable[[web.Request, ConsoleSession], Awaitable[web.StreamResponse]]
+T = TypeVar("T")
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
+def secure_cookie(request: web.Request) -> bool:
+    """Secure, except on plain HTTP to this machine itself (``deputy console``'s default
+    link), where a browser would not send a Secure cookie back: anywhere else the console
+    must be behind HTTPS, and a browser drops the cookie over plain HTTP."""
+    host = (request.host or "").rsplit(":", 1)[0] if not (request.host or "").startswith("[") else \
+        (request.host or "").split("]")[0] + "]"
+    return request.secure or host not in LOOPBACK
 
 
 class Console:
-    def __init__(self, deputy: Deputy, sessions: Sessions) -> None:
+    def __init__(self, deputy: Deputy, sessions: Sessions,
+                 providers: Sequence[SignInProvider] = ()) -> None:
         self.deputy = deputy
         self.sessions = sessions
+        self.providers = {provider.name: provider for provider in providers}
+        # where the database's connections live: a page served by the front door's own loop
+        # (a stream, bot/console/run_pages.py) reads through this one
+        self.core = asyncio.get_running_loop()
 
-    def session_of(self, request: web.Request) -> ConsoleSession | None:
-        return self.sessions.read(request.cookies.get(COOKIE), self.deputy.clock())
+    async def on_core(self, work: Coroutine[Any, Any, T]) -> T:
+        if asyncio.get_running_loop() is self.core:
+            return await work
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, self.core))
+
+    async def session_of(self, request: web.Request) -> ConsoleSession | None:
+        """The person signed in: a cookie that checks out, of a session not signed out."""
+        now = self.deputy.clock()
+        session = self.sessions.read(request.cookies.get(COOKIE), now)
+        if session is None:
+            return None
+        live = await self.on_core(console_sessions.live(
+            self.deputy.database, session.sid, session.actor.key, now))
+        return session if live else None
+
+    async def sign_in(self, request: web.Request, actor: Actor, via: str) -> web.HTTPException:
+        """Start a session for ``actor`` (stored, audited); the redirect that sets its cookie."""
+        now = self.deputy.clock()
+        session, cookie = self.sessions.start(actor, now)
+        await console_sessions.start(self.deputy.database, session.sid, actor.key, via, now, session.expires)
+        async with self.deputy.database.session() as db:
+            await goals.upsert_actor(db, actor)
+            await audit.append(db, "console_sign_in", actor_key=actor.key, data={"via": via})
+        moved = web.HTTPSeeOther("/console/waiting")
+        moved.set_cookie(COOKIE, cookie, max_age=int(LIFETIME.total_seconds()), httponly=True,
+                         secure=secure_cookie(request), samesite="Lax", path="/console")
+        return moved
 
     def page(self, handler: Page) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         """A page for signed-in people: others are sent to the sign-in page."""
         async def signed_in(request: web.Request) -> web.StreamResponse:
-            session = self.session_of(request)
+            session = await self.session_of(request)
             if session is None:
                 if request.method == "GET":
                     raise web.HTTPSeeOther("/console/signin")

@@ -3,9 +3,10 @@
 The cookie holds who signed in (platform, team, user, name, groups), a random session id
 and an expiry, signed with HMAC-SHA256 under a key derived from the vault's master key
 (:func:`bot.console.keys.console_key`): it cannot be forged or extended without the key,
-and it holds no secret. It is set ``HttpOnly``, ``SameSite=Lax`` and ``Secure``. Signing
-out forgets the session id in this process (and clears the cookie); every session also
-ends at its expiry. A form carries ``csrf``, an HMAC of the session id: a page of another
+and it holds no secret. It is set ``HttpOnly``, ``SameSite=Lax`` and ``Secure``. The
+session id is also a row of the database (:mod:`bot.store.console_sessions`): signing out
+ends that row, so every process serving the console refuses the cookie from then on; every
+session also ends at its expiry. A form carries ``csrf``, an HMAC of the session id: a page of another
 site cannot read it, so a form it forges is refused (403).
 """
 
@@ -44,7 +45,6 @@ class Sessions:
     def __init__(self, key: bytes) -> None:
         self._key = hashlib.sha256(b"deputy console cookie v1" + key).digest()
         self._csrf = hashlib.sha256(b"deputy console csrf v1" + key).digest()
-        self._ended: set[str] = set()
 
     def __repr__(self) -> str:
         return "Sessions(<key hidden>)"
@@ -58,7 +58,8 @@ class Sessions:
         return session, f"{_b64(body)}.{_b64(mac)}"
 
     def read(self, cookie: str | None, now: datetime) -> ConsoleSession | None:
-        """The session a cookie holds; None when absent, forged, expired or signed out."""
+        """The session a cookie holds; None when absent, forged or expired (whether it was
+        signed out is the database's to say: :func:`bot.store.console_sessions.live`)."""
         if not cookie or "." not in cookie:
             return None
         body_text, _, mac_text = cookie.partition(".")
@@ -70,12 +71,9 @@ class Sessions:
             return None
         data = json.loads(body)
         expires = datetime.fromtimestamp(int(data["e"]), tz=now.tzinfo)
-        if expires <= now or data["s"] in self._ended:
+        if expires <= now:
             return None
         return ConsoleSession(Actor.model_validate(data["a"]), str(data["s"]), expires)
-
-    def end(self, session: ConsoleSession) -> None:
-        self._ended.add(session.sid)
 
     def csrf_token(self, session: ConsoleSession) -> str:
         return hmac.new(self._csrf, session.sid.encode(), hashlib.sha256).hexdigest()

@@ -41,21 +41,30 @@ def key_of(event: ChatEvent) -> str:
 async def admit(app: Deputy, event: ChatEvent) -> ChatEvent | None:
     """The event as the core should see it, or None when the team may not use Deputy (the
     person was told why)."""
-    async with app.database.session(team=key_of(event)) as session:
-        row = await teams.get(session, key_of(event))
-    if row is None:
-        return event  # a team Deputy keeps no row for: active, the deployment's defaults
-    if row.status != TeamStatus.ACTIVE:
+    actor, refusal = await admitted(app, event.actor)
+    if actor is None:
         await app.port(event.where.platform).post_private(
-            event.where, event.actor, Notice(REFUSED.get(row.status, REFUSED[TeamStatus.DISABLED]),
-                                             tone="warning"))
+            event.where, event.actor, Notice(refusal, tone="warning"))
         return None
+    return event if actor is event.actor else dataclasses.replace(event, actor=actor)
+
+
+async def admitted(app: Deputy, actor: Actor) -> tuple[Actor | None, str]:
+    """The person as the core sees them in their team (groups from the team's own role map
+    when it has one), or (None, why) when their team may not use Deputy. Chat and the web
+    console's sign-in both ask here, so a person has the same groups in both."""
+    key = teams.team_key(actor.platform, actor.team_id)
+    async with app.database.session(team=key) as session:
+        row = await teams.get(session, key)
+    if row is None:
+        return actor, ""  # a team Deputy keeps no row for: active, the deployment's defaults
+    if row.status != TeamStatus.ACTIVE:
+        return None, REFUSED.get(row.status, REFUSED[TeamStatus.DISABLED])
     role_groups = row.settings.get("role_groups") or {}
     if role_groups and row.platform in team_settings.ROLE_PLATFORMS:
         # the team's own map replaces the deployment's: only this guild's roles count
-        groups = team_settings.groups_of(event.actor.roles, role_groups)
-        event = dataclasses.replace(event, actor=event.actor.model_copy(update={"groups": groups}))
-    return event
+        return actor.model_copy(update={"groups": team_settings.groups_of(actor.roles, role_groups)}), ""
+    return actor, ""
 
 
 async def digest_channel(app: Deputy, actor: Actor) -> str:

@@ -116,6 +116,9 @@ class Settings(BaseSettings):
         description="Slack app's client secret (the OAuth install flow and token rotation).")
     slack_authorize_url: str = Field(
         "https://slack.com/oauth/v2/authorize", description="Where /slack/install sends the browser.")
+    slack_openid_url: str = Field(
+        "https://slack.com/openid/connect/authorize",
+        description="Where the web console's 'Sign in with Slack' sends the browser (OpenID Connect).")
     slack_post_interval_seconds: float = Field(
         1.0, ge=0, description="Pace of Deputy's messages in one Slack channel, beyond a short burst: "
                                "one per this many seconds.")
@@ -130,6 +133,15 @@ class Settings(BaseSettings):
     discord_role_groups: dict[str, str] = Field(
         default_factory=dict, description='Policy group → Discord role id, as JSON: {"finance": "1234"}.')
     discord_sync_commands: bool = Field(True, description="Register the /deputy command at start-up.")
+    # "Sign in with Discord" to the web console: the application's OAuth2 client
+    discord_client_id: str = Field(
+        "", validation_alias=AliasChoices("DISCORD_CLIENT_ID", "discord_client_id"),
+        description="Discord application's client id: with the secret, 'Sign in with Discord' on the web console.")
+    discord_client_secret: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("DISCORD_CLIENT_SECRET", "discord_client_secret"),
+        description="Discord application's OAuth2 client secret (the console's sign-in).")
+    discord_authorize_url: str = Field(
+        "https://discord.com/oauth2/authorize", description="Where 'Sign in with Discord' sends the browser.")
 
     @classmethod
     def settings_customise_sources(
@@ -161,7 +173,8 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s):// URL, e.g. http://127.0.0.1:11434/v1 for Ollama")
         return value
 
-    @field_validator("discord_api_url", "discord_gateway_url", "slack_api_url", "slack_authorize_url")
+    @field_validator("discord_api_url", "discord_gateway_url", "slack_api_url", "slack_authorize_url",
+                     "slack_openid_url", "discord_authorize_url")
     @classmethod
     def _is_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://", "ws://", "wss://")):

@@ -24,6 +24,7 @@ TABLE_MODULES = (
     "bot.store.teams",
     "bot.store.slack_installs",
     "bot.store.inbox",
+    "bot.store.console_sessions",
 )
 
 

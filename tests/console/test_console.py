@@ -18,6 +18,7 @@ from tests.adapters.slack import wire
 from tests.adapters.slack.live import Live, count, eventually, state, text_of
 from tests.console import held
 from tests.console.conftest import ANNA, STRANGER, Served, planned
+from tests.console.signin_support import console_with
 
 
 async def get(http: aiohttp.ClientSession, url: str) -> tuple[int, str]:
@@ -214,6 +215,18 @@ async def test_signing_out_ends_the_session(served: Served, http: aiohttp.Client
     kept = cookie_of(http)
     assert (await post(http, served.url + "/console/signout", {"csrf": csrf_of(page)}))[0] == 303
     assert await get_with_cookie(served.url + "/console/waiting", kept) == 303  # even a copy of it
+
+
+async def test_signing_out_holds_in_every_process(served: Served, app: Deputy, http: aiohttp.ClientSession) -> None:
+    """Two console servers on one database, as two `deputy serve` processes: signing out on
+    one ends the session on the other too."""
+    async with console_with(app, []) as other:
+        await served.signed_in(http)
+        kept = cookie_of(http)
+        assert await get_with_cookie(other.url + "/console/waiting", kept) == 200
+        status, page = await get(http, served.url + "/console/waiting")
+        assert (await post(http, served.url + "/console/signout", {"csrf": csrf_of(page)}))[0] == 303
+        assert await get_with_cookie(other.url + "/console/waiting", kept) == 303
 
 
 async def test_waiting_for_you_shows_ten_cards_a_page(served: Served, app: Deputy, http: aiohttp.ClientSession) -> None:

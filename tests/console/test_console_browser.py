@@ -1,6 +1,7 @@
 """The console in a real headless Chromium (Debian's package, started by the test through
 Playwright; never a downloaded browser): sign in with a one-time link, approve a waiting
-plan and see the chat card update in the fake Slack, follow a run live, verify the audit,
+plan and see the chat card update in the fake Slack (also after signing in with Slack
+through the fake Slack's OpenID Connect provider), follow a run live, verify the audit,
 explain a policy decision, connect an account; a person of another team gets 403; a forged
 form is refused. Each page is saved as a screenshot (``DEPUTY_TEST_SCREENSHOTS``, else the
 test's temporary folder)."""
@@ -12,13 +13,18 @@ import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from bot.app import Deputy
+from tests.adapters.slack.distributed import ACME, Installed
 from tests.adapters.slack.live import Live, eventually, text_of
 from tests.console import held
-from tests.console.conftest import ANNA, STRANGER, Served, planned
+from tests.console.conftest import ANNA, GOAL, STRANGER, Served, planned
+from tests.console.signin_support import console_with, slack_provider
+from tests.console.test_console_signin import slack as slack  # noqa: F401  (fixture)
+from tests.fakes.slack_api import FakeSlackApi
 from tests.integrations.email import conftest as smtp_servers
 
 # the machine is shared and busy: what a person waits for, not a race
@@ -160,3 +166,30 @@ async def test_another_team_gets_403_and_a_forged_form_is_refused(live: Live, se
     answer = await navigation.value
     assert answer is not None and answer.status == 403
     await expect(anna.get_by_role("alert")).to_contain_text("CSRF")
+
+
+async def test_sign_in_with_slack_approve_and_the_chat_card_updates(app: Deputy, slack: Installed,
+                                                                    slack_api: FakeSlackApi, browser: Browser,
+                                                                    shots: Path) -> None:
+    """Through the fake Slack's OpenID Connect provider, as a person does it: the button,
+    Slack's page (which allows at once: the fake plays the person), back signed in."""
+    assert await slack.slash(ACME, GOAL, user="U0ANNA") == 200
+    card = await slack.card(ACME)
+    await slack.settle()
+    slack_api.oauth.signing_in = (ACME, "U0ANNA")
+    async with aiohttp.ClientSession() as outbound, \
+            console_with(app, [slack_provider(app, slack_api, outbound)]) as served:
+        page = await browser.new_page(viewport={"width": 1100, "height": 900})
+        page.set_default_timeout(WAIT_MS)
+        await page.goto(f"{served.url}/console/signin")
+        await page.screenshot(path=shots / "signin.png", full_page=True)
+        await page.get_by_role("link", name="Sign in with Slack").click()
+        await expect(page.get_by_role("heading", name="Waiting for you")).to_be_visible()
+        await expect(page.get_by_text(f"anna.b · slack {ACME}")).to_be_visible()
+        await page.get_by_role("button", name="Approve version 1").click()
+        await expect(page.get_by_role("status")).to_contain_text("Your decision (approve) was recorded")
+
+        def updated() -> bool:
+            return any("approvals 1/1" in text_of(c.params["blocks"]) for c in slack_api.of("chat.update")
+                       if c.params.get("ts") == card.ts)
+        await eventually(updated, 20, "the chat card to update")

@@ -44,6 +44,7 @@ from tests.fakes.discord_limits import (
     modal_errors,
     thread_errors,
 )
+from tests.fakes.discord_oauth import FakeDiscordOAuth, bot_guilds
 
 JSON = "application/json"  # discord.py parses a body only with exactly this content type
 EPOCH = "2026-11-27T10:00:00.000000+00:00"
@@ -110,6 +111,8 @@ class FakeDiscord:
     guilds: dict[str, dict[str, Any]] = field(default_factory=dict)
     removed_guilds: set[str] = field(default_factory=set)  # the bot was removed (GUILD_DELETE)
     admins: set[str] = field(default_factory=set)  # people with Manage Server (the owner has all)
+    # "Sign in with Discord": authorize, token exchange, Bearer calls (tests/fakes/discord_oauth.py)
+    oauth: FakeDiscordOAuth = field(default_factory=FakeDiscordOAuth)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1200000000000000000)
@@ -159,12 +162,18 @@ class FakeDiscord:
         return f"http://127.0.0.1:{self.port}/api/v10"
 
     @property
+    def authorize_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/oauth2/authorize"
+
+    @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
     async def start(self) -> None:
         app = web.Application(client_max_size=4 * MAX_FILE_BYTES)
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/oauth2/authorize", self.oauth.authorize)
+        app.router.add_post("/api/v10/oauth2/token", self.oauth.token)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -489,8 +498,12 @@ class FakeDiscord:
             body = await request.json() if request.can_read_body else None
         path = "/" + request.match_info["tail"]
         self.calls.append(Call(request.method, path, dict(request.query), body, self.now()))
+        authorization = request.headers.get("Authorization", "")
+        if authorization.startswith("Bearer "):  # a person's OAuth2 token (Sign in with Discord)
+            status, answer = self.oauth.bearer(self, authorization[7:], path.strip("/").split("/"))
+            return self._json(answer, status)
         if not path.startswith(("/interactions/", "/webhooks/")):
-            if request.headers.get("Authorization") != f"Bot {self.token}":
+            if authorization != f"Bot {self.token}":
                 return self._json({"message": "401: Unauthorized", "code": 0}, 401)
         parts = path.strip("/").split("/")
         route = (request.method, *[p if p.isdigit() is False else "#" for p in parts])
@@ -499,6 +512,7 @@ class FakeDiscord:
             return self._json({"message": "Missing Access", "code": 50001}, 403)
         handler = {
             ("GET", "users", "@me"): lambda: self.bot,
+            ("GET", "users", "@me", "guilds"): lambda: bot_guilds(self),
             ("GET", "oauth2", "applications", "@me"): self._application,
             ("GET", "channels", "#"): lambda: self.channels[parts[1]],
             ("GET", "guilds", "#", "members", "#"): lambda: self._member_by_id(parts[3], parts[1]),

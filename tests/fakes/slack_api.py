@@ -107,6 +107,10 @@ class FakeSlackApi:
     def authorize_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/oauth/v2/authorize"
 
+    @property
+    def openid_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/openid/connect/authorize"
+
     def uninstall(self, team_id: str) -> None:
         """The workspace removed the app: its tokens stop working."""
         for token in self.oauth.tokens_of(team_id):
@@ -123,6 +127,7 @@ class FakeSlackApi:
         app.router.add_post("/response/{id}", self._response_url)
         app.router.add_post("/upload/v1/{file_id}", self._upload)
         app.router.add_get("/oauth/v2/authorize", self.oauth.authorize)
+        app.router.add_get("/openid/connect/authorize", self.oauth.openid_authorize)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -200,8 +205,8 @@ class FakeSlackApi:
         authorized = token in self.tokens or token in self.app_tokens
         self.calls.append(Call(method, params, time.monotonic(), authorized, token=token))
         self.call_arrived.set()
-        if method == "oauth.v2.access":  # the client's id and secret, not a token
-            answer = self.oauth.access(request, params)
+        if method in ("oauth.v2.access", "openid.connect.token"):  # the client's id and secret, not a token
+            answer = (self.oauth.access if method == "oauth.v2.access" else self.oauth.openid_token)(request, params)
             if answer.get("access_token"):
                 self.tokens.add(str(answer["access_token"]))
             self.calls[-1].answer = answer
@@ -214,7 +219,10 @@ class FakeSlackApi:
         errors = self._failures.get(method)
         if errors:
             return web.json_response({"ok": False, "error": errors.pop(0)})
-        answer = self._refusal(method, token, params) or self._answer(method, params, token)
+        if method == "openid.connect.userInfo":  # a user token of Sign in with Slack
+            answer = self.oauth.user_info(token)
+        else:
+            answer = self._refusal(method, token, params) or self._answer(method, params, token)
         self.calls[-1].answer = answer
         return web.json_response(answer)
 

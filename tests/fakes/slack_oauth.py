@@ -15,17 +15,35 @@ A successful install answers ``access_token`` (a bot token of that workspace, wh
 Web API then accepts and attributes to it), ``token_type: bot``, ``scope``, ``bot_user_id``,
 ``app_id``, ``team``, ``enterprise``, ``authed_user``, ``is_enterprise_install``; with token
 rotation on, ``refresh_token`` and ``expires_in`` too.
+
+"Sign in with Slack" (OpenID Connect; slack.com/.well-known/openid-configuration):
+``GET /openid/connect/authorize?response_type=code&scope=openid…&client_id&state&nonce
+&redirect_uri`` plays :attr:`FakeSlackOAuth.signing_in` (team id, user id) clicking "Allow":
+a 302 back with a code and the state. An unknown client id, a scope without ``openid``, a
+response type other than ``code`` or a redirect URI other than the app's gets a 400 page.
+``openid.connect.token`` refuses as ``oauth.v2.access`` does (``bad_client_id``,
+``bad_client_secret``, ``invalid_code``, ``code_already_used``, ``bad_redirect_uri``) and
+answers ``access_token`` (a user token, ``xoxp-…``), ``token_type: Bearer`` and ``id_token``:
+a JWT signed RS256 with a key of this fake, carrying ``iss`` https://slack.com, ``aud`` the
+client id, ``exp``, ``iat``, ``nonce``, ``sub`` and the claims ``https://slack.com/team_id``
+and ``https://slack.com/user_id`` (``id_token_changes`` lets a test alter them, as a forged or
+misdirected token would). ``openid.connect.userInfo`` answers the same claims to that user
+token.
 """
 
 from __future__ import annotations
 
 import base64
 import itertools
+import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 CLIENT_ID = "1111111111.2222222222"
 CLIENT_SECRET = "0123456789abcdef0123456789abcdef"
@@ -55,7 +73,13 @@ class FakeSlackOAuth:
     # token → (team id, enterprise id): which workspace a token speaks for
     token_teams: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     last_redirect: str = ""  # where the last "Allow" sent the browser
+    # Sign in with Slack: who signs in, their codes, the user tokens issued and their claims
+    signing_in: tuple[str, str] = ("", "")
+    id_token_changes: dict[str, Any] = field(default_factory=dict)
+    oidc_codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    user_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     _n: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _key: rsa.RSAPrivateKey | None = None
 
     def add(self, team_id: str, name: str, **kwargs: Any) -> Workspace:
         self.workspaces[team_id] = Workspace(team_id, name, **kwargs)
@@ -134,3 +158,69 @@ class FakeSlackOAuth:
         return {"ok": True, **self._token(workspace, False), "app_id": APP_ID,
                 "team": {"id": workspace.team_id, "name": workspace.name},
                 "enterprise": None, "is_enterprise_install": False}
+
+    # -- Sign in with Slack (OpenID Connect) ---------------------------------------------------
+
+    async def openid_authorize(self, request: web.Request) -> web.Response:
+        query = request.query
+        if query.get("client_id") != CLIENT_ID:
+            return web.Response(status=400, text="invalid_client_id")
+        if query.get("response_type") != "code" or "openid" not in query.get("scope", "").split():
+            return web.Response(status=400, text="invalid_scope")
+        redirect = query.get("redirect_uri") or self.redirect_uri
+        if self.redirect_uri and redirect != self.redirect_uri:
+            return web.Response(status=400, text="bad_redirect_uri")
+        team, user = self.signing_in
+        code = f"{next(self._n)}.{abs(hash((team, user, query.get('state')))) % 10**12}.oidc"
+        self.oidc_codes[code] = {"team": team, "user": user, "nonce": query.get("nonce"),
+                                 "redirect_uri": query.get("redirect_uri"), "used": False}
+        target = redirect + ("&" if "?" in redirect else "?") + urlencode({"code": code, "state": query.get("state", "")})
+        self.last_redirect = target
+        raise web.HTTPFound(target)
+
+    def openid_token(self, request: web.Request, params: dict[str, Any]) -> dict[str, Any]:
+        client_id, secret = str(params.get("client_id", "")), str(params.get("client_secret", ""))
+        basic = request.headers.get("Authorization", "")
+        if basic.startswith("Basic "):
+            client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
+        if client_id != CLIENT_ID:
+            return {"ok": False, "error": "bad_client_id"}
+        if secret != CLIENT_SECRET:
+            return {"ok": False, "error": "bad_client_secret"}
+        code = self.oidc_codes.get(str(params.get("code", "")))
+        if code is None:
+            return {"ok": False, "error": "invalid_code"}
+        if code["used"]:
+            return {"ok": False, "error": "code_already_used"}
+        if code["redirect_uri"] and params.get("redirect_uri") != code["redirect_uri"]:
+            return {"ok": False, "error": "bad_redirect_uri"}
+        code["used"] = True
+        workspace = self.workspaces.get(code["team"])
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": "https://slack.com", "sub": code["user"], "aud": CLIENT_ID, "exp": now + 3600,
+            "iat": now, "auth_time": now, "nonce": code["nonce"],
+            "https://slack.com/user_id": code["user"], "https://slack.com/team_id": code["team"],
+            "email": f"{code['user'].lower()}@example.com", "email_verified": True,
+            "name": code["user"], "locale": "en-US",
+            "https://slack.com/team_name": workspace.name if workspace else code["team"],
+            **self.id_token_changes}
+        token = f"xoxp-{code['team']}-{next(self._n)}"
+        self.user_tokens[token] = {k: v for k, v in claims.items()
+                                   if k not in ("iss", "aud", "exp", "iat", "auth_time", "nonce")}
+        return {"ok": True, "access_token": token, "token_type": "Bearer", "id_token": self._jwt(claims)}
+
+    def user_info(self, token: str) -> dict[str, Any]:
+        claims = self.user_tokens.get(token)
+        return {"ok": True, **claims} if claims is not None else {"ok": False, "error": "invalid_auth"}
+
+    def _jwt(self, claims: dict[str, Any]) -> str:
+        if self._key is None:
+            self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+        def part(data: dict[str, Any]) -> str:
+            return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+        signed = f"{part({'alg': 'RS256', 'typ': 'JWT', 'kid': 'fake-slack-1'})}.{part(claims)}"
+        signature = self._key.sign(signed.encode(), padding.PKCS1v15(), hashes.SHA256())
+        return signed + "." + base64.urlsafe_b64encode(signature).decode().rstrip("=")

@@ -25,13 +25,19 @@ DESCRIPTION = "Plans what you ask, waits for approval, then does it."
 # the distributed app hears when a workspace removes it (bot/adapters/slack/distribution.py)
 DISTRIBUTED_EVENTS = ("app_uninstalled", "tokens_revoked")
 REDIRECT_PATH = "/slack/oauth_redirect"
+# "Sign in with Slack" to the web console (bot/adapters/slack/console_signin.py): OpenID
+# Connect's user scopes and the console's callback, registered with the distributed app
+OPENID_SCOPES = ("openid", "profile", "email")
+OPENID_REDIRECT_PATH = "/console/signin/slack/callback"
 
 
 def slack_manifest(public_url: str | None, *, socket_mode: bool, name: str = "Deputy",
                    distributed: bool = False, token_rotation: bool = False) -> dict[str, Any]:
     """The manifest as a dict. Over HTTP every request URL is ``<public_url>/slack/events``;
     in Socket Mode no URL is needed. ``distributed``: the "Add to Slack" app for many
-    workspaces (and Enterprise Grid orgs), its OAuth redirect URL ``<public_url>/slack/oauth_redirect``."""
+    workspaces (and Enterprise Grid orgs), its OAuth redirect URL ``<public_url>/slack/oauth_redirect``,
+    and "Sign in with Slack" for the web console (``<public_url>/console/signin/slack/callback``,
+    user scopes ``openid profile email``)."""
     if distributed and (socket_mode or not public_url):
         raise ValueError("--distributed needs --url (the public https:// URL of `deputy serve`): "
                          "Slack sends each installing browser back to it; Socket Mode cannot")
@@ -54,7 +60,9 @@ def slack_manifest(public_url: str | None, *, socket_mode: bool, name: str = "De
         interactivity["request_url"] = url
     oauth: dict[str, Any] = {"scopes": {"bot": list(BOT_SCOPES)}}
     if distributed and public_url:
-        oauth = {"redirect_urls": [public_url.rstrip("/") + REDIRECT_PATH], **oauth}
+        oauth = {"redirect_urls": [public_url.rstrip("/") + REDIRECT_PATH,
+                                   public_url.rstrip("/") + OPENID_REDIRECT_PATH],
+                 "scopes": {"bot": list(BOT_SCOPES), "user": list(OPENID_SCOPES)}}
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {"name": name, "description": DESCRIPTION, "background_color": "#2c3e50"},

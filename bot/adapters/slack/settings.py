@@ -31,6 +31,8 @@ class SlackSettings(BaseModel):
     client_id: str = ""
     client_secret: SecretStr = SecretStr("")
     authorize_url: str = "https://slack.com/oauth/v2/authorize"
+    # "Sign in with Slack" (OpenID Connect) to the web console
+    openid_url: str = "https://slack.com/openid/connect/authorize"
     public_url: str = ""
 
     @classmethod
@@ -41,7 +43,8 @@ class SlackSettings(BaseModel):
                    post_burst=settings.slack_post_burst,
                    rate_limit_retries=settings.slack_rate_limit_retries,
                    client_id=settings.slack_client_id, client_secret=settings.slack_client_secret,
-                   authorize_url=settings.slack_authorize_url, public_url=settings.public_url)
+                   authorize_url=settings.slack_authorize_url, openid_url=settings.slack_openid_url,
+                   public_url=settings.public_url)
 
     @property
     def configured(self) -> bool:

@@ -43,7 +43,10 @@ def test_the_distributed_manifest_has_the_oauth_redirect_url_and_removal_events(
                                       "--url", "https://deputy.example.com"])
     assert result.exit_code == 0, result.output
     manifest = yaml.safe_load(result.output)
-    assert manifest["oauth_config"]["redirect_urls"] == ["https://deputy.example.com/slack/oauth_redirect"]
+    assert manifest["oauth_config"]["redirect_urls"] == ["https://deputy.example.com/slack/oauth_redirect",
+                                                         "https://deputy.example.com/console/signin/slack/callback"]
+    # Sign in with Slack to the web console: OpenID Connect's user scopes
+    assert manifest["oauth_config"]["scopes"]["user"] == ["openid", "profile", "email"]
     events = manifest["settings"]["event_subscriptions"]
     assert {"app_uninstalled", "tokens_revoked"} <= set(events["bot_events"])
     assert events["request_url"] == "https://deputy.example.com/slack/events"
@@ -52,6 +55,7 @@ def test_the_distributed_manifest_has_the_oauth_redirect_url_and_removal_events(
     # the one-workspace manifest has none of it
     single = slack_manifest("https://deputy.example.com", socket_mode=False)
     assert "redirect_urls" not in single["oauth_config"] and single["settings"]["org_deploy_enabled"] is False
+    assert "user" not in single["oauth_config"]["scopes"]
 
 
 @pytest.mark.parametrize("args", [["--distributed"], ["--distributed", "--socket-mode"],

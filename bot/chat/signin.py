@@ -1,0 +1,36 @@
+"""What the web console needs from a chat platform to sign a person in with it: "Sign in
+with Slack" (OpenID Connect), "Sign in with Discord" (OAuth2). Each adapter provides one
+(``bot/adapters/*/console_signin.py``); ``deputy serve`` hands them to the console."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.domain import Actor
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person in one team of theirs (a Slack workspace, a Discord guild), named for them."""
+
+    actor: Actor
+    team_name: str = ""
+
+
+class SignInProvider(Protocol):
+    """A platform people sign in with. ``people`` raises :class:`bot.errors.UserError`
+    (its text is shown to the person) when the platform refuses or the person's team is not
+    one Deputy serves."""
+
+    name: str  # "slack", "discord": the path /console/signin/NAME
+    label: str  # "Sign in with Slack"
+
+    def authorize_url(self, redirect_uri: str, state: str, nonce: str, challenge: str) -> str:
+        """Where to send the browser; ``challenge`` is PKCE S256 (used where supported)."""
+        ...
+
+    async def people(self, code: str, redirect_uri: str, nonce: str, verifier: str) -> list[Member]:
+        """The person as chat knows them (name, groups, admin), once per team of theirs
+        where Deputy is: a Discord member of two such guilds picks one."""
+        ...

@@ -1,0 +1,66 @@
+"""The console with "Sign in with Slack / Discord" against the fakes: Deputy as the
+distributed Slack app (installed in a workspace through the fake Slack), or the fake
+Discord's OAuth2, and a browser's round trip through the provider's authorize page."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+
+import aiohttp
+from aiohttp import web
+
+from bot.adapters.discord.console_signin import DiscordSignIn
+from bot.adapters.discord.settings import DiscordSettings
+from bot.adapters.slack.console_signin import SlackSignIn, slack_signin
+from bot.app import Deputy
+from bot.chat.signin import SignInProvider
+from bot.console import add_console_routes
+from tests.adapters.slack.distributed import distributed_settings
+from tests.console.conftest import KEY, Served
+from tests.fakes import discord_oauth
+from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.slack_api import FakeSlackApi
+
+
+def slack_provider(app: Deputy, api: FakeSlackApi, session: aiohttp.ClientSession, **overrides: str) -> SlackSignIn:
+    settings = distributed_settings(api, openid_url=api.openid_url, **overrides)
+    provider = slack_signin(settings, app.database, app.vault, session, "Europe/London")
+    assert provider is not None
+    return provider
+
+
+def discord_provider(fake: FakeDiscord, session: aiohttp.ClientSession, **overrides: object) -> DiscordSignIn:
+    settings = DiscordSettings.model_validate({
+        "token": fake.token, "discord_api_url": fake.api_url, "client_id": discord_oauth.CLIENT_ID,
+        "client_secret": discord_oauth.CLIENT_SECRET, "authorize_url": fake.authorize_url,
+        "discord_role_groups": dict(fake.roles), **overrides})
+    return DiscordSignIn(settings, session)
+
+
+@contextlib.asynccontextmanager
+async def console_with(app: Deputy, providers: Sequence[SignInProvider]) -> AsyncIterator[Served]:
+    web_app = web.Application()
+    console = add_console_routes(web_app, app, key=KEY, providers=providers)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield Served(app, console, f"http://127.0.0.1:{port}")
+    finally:
+        await runner.cleanup()
+
+
+async def round_trip(http: aiohttp.ClientSession, url: str, provider: str) -> tuple[int, str, str]:
+    """Press "Sign in with …", allow on the provider's page, come back: the callback's
+    status and page, and the callback URL (to replay it)."""
+    async with http.get(f"{url}/console/signin/{provider}", allow_redirects=False) as start:
+        assert start.status == 303, await start.text()
+        authorize = start.headers["Location"]
+    async with http.get(authorize, allow_redirects=False) as allowed:
+        assert allowed.status == 302, await allowed.text()
+        callback = allowed.headers["Location"]
+    async with http.get(callback, allow_redirects=False) as back:
+        return back.status, await back.text(), callback
