@@ -1,7 +1,7 @@
 """console sessions: one row per web console session, so signing out holds in every process
 
 Revision ID: c3a91f5d2b7e
-Revises: f1a2b3c4d5e6, f1a7c3e9b2d4
+Revises: f1a7c3e9b2d4
 Create Date: 2026-12-03 03:10:00.000000
 """
 
@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'c3a91f5d2b7e'
-# also joins the two heads main had (the Slack inbox, team_key on slack_channels) into one
-down_revision: str | tuple[str, ...] | None = ('f1a2b3c4d5e6', 'f1a7c3e9b2d4')
+down_revision: str | None = 'f1a7c3e9b2d4'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
