@@ -16,6 +16,9 @@ from bot.console.signin import local_person
 from bot.store.database import Database
 from tests.adapters.slack.served import DEPUTY, FOREIGN, deputy_serve
 from tests.console import held
+from tests.console.signin_support import round_trip
+from tests.fakes import discord_oauth
+from tests.fakes.discord_server import FakeDiscord
 
 
 async def console_link(home: Path, url: str, who: str) -> str:
@@ -74,3 +77,31 @@ async def test_sign_in_with_a_printed_link_and_follow_a_run_live(tmp_path: Path)
             await database.dispose()
         assert await served.stop() == 0
         assert token not in await served.output(), "the sign-in token is not logged"
+
+
+async def test_sign_in_with_discord_on_deputy_serve(tmp_path: Path) -> None:
+    """`deputy serve` configured only through the environment offers Sign in with Discord
+    (the fake Discord's gateway, REST and OAuth2), and its output holds no code or secret."""
+    fake = FakeDiscord()
+    await fake.start()
+    try:
+        env = {"DISCORD_TOKEN": fake.token, "DEPUTY_DISCORD_API_URL": fake.api_url,
+               "DEPUTY_DISCORD_GATEWAY_URL": fake.gateway_url, "DISCORD_CLIENT_ID": discord_oauth.CLIENT_ID,
+               "DISCORD_CLIENT_SECRET": discord_oauth.CLIENT_SECRET,
+               "DEPUTY_DISCORD_AUTHORIZE_URL": fake.authorize_url,
+               "DEPUTY_DISCORD_ROLE_GROUPS": json.dumps(fake.roles), "DEPUTY_LOG_LEVEL": "DEBUG"}
+        async with deputy_serve(tmp_path / "home", env) as served:
+            async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+                async with http.get(served.url + "/console/signin") as page:
+                    assert "Sign in with Discord" in await page.text()
+                status, page, callback = await round_trip(http, served.url, "discord")
+                assert status == 303, page
+                async with http.get(served.url + "/console/waiting") as waiting:
+                    assert waiting.status == 200 and "Alice · discord" in await waiting.text()
+            assert await served.stop() == 0
+            output = await served.output()
+        code = callback.split("code=")[1].split("&")[0]
+        assert [*fake.oauth.tokens][0] not in output and code not in output
+        assert discord_oauth.CLIENT_SECRET not in output
+    finally:
+        await fake.stop()
