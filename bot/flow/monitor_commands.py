@@ -32,7 +32,8 @@ def _next(app: Deputy, row: MonitorRow) -> str:
 
 
 async def list_monitors(app: Deputy, event: CommandInvoked) -> Notice:
-    listings = await service.list_for_channel(app, event.where.platform, event.where.channel_id)
+    listings = await service.list_for_channel(app, event.actor.team_key, event.where.platform,
+                                                event.where.channel_id)
     if not listings:
         return Notice("No monitors post to this channel. Ask for one in plain words, e.g. "
                       "“every Monday at 9 list the overdue invoices here”.")

@@ -166,8 +166,10 @@ def next_run(row: MonitorRow, now: datetime) -> datetime | None:
     return times[0] if times else None
 
 
-async def list_for_channel(app: Deputy, platform: str, channel_id: str) -> list[MonitorListing]:
-    async with app.database.session() as session:
+async def list_for_channel(app: Deputy, team: str, platform: str, channel_id: str) -> list[MonitorListing]:
+    """The live monitors of ``team`` posting to the channel: a Slack Connect channel has one
+    id in every workspace sharing it, so the channel alone would list another team's."""
+    async with app.database.session(team=team) as session:
         rows = await store.for_channel(session, platform, channel_id)
     now = app.clock()
     return [MonitorListing(r, Schedule.from_json(r.schedule).describe() + f" ({r.timezone})",

@@ -9,12 +9,14 @@ import asyncio
 import json
 import re
 
+import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
 from bot.store.credentials import CredentialRow
 from bot.store.monitors import MonitorRow
 from integrations.local.tables import LocalNote
+from tests.adapters.slack.distributed import CHANNELS
 from tests.isolation.conftest import MASTER, Deployment
 from tests.isolation.teams import rows_of
 
@@ -79,3 +81,15 @@ async def test_the_operators_export_and_verify_of_one_team_hold_that_team_alone(
 
         verified = await asyncio.to_thread(deputy, database_url, "audit", "verify", "--team", team.key)
         assert f"{len(records)} records" in verified, verified
+
+
+async def test_a_channel_shared_by_two_workspaces_lists_each_its_own(
+        working: Deployment, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slack Connect: Acme's channel is shared with Globex and has the same id in both
+    workspaces. A Globex member there sees Globex's things only, not Acme's monitor."""
+    acme, globex = working.acme, working.globex
+    monkeypatch.setitem(CHANNELS, globex.team_id, acme.channel)  # Globex's requests now come from it
+    assert listed(await globex.ask("monitors")) == set()
+    assert listed(await globex.ask("memories")) == {globex.work.memory}
+    assert listed(await globex.ask("status")) == {globex.work.waiting_goal}
+    assert listed(await acme.ask("monitors")) == {acme.work.monitor}

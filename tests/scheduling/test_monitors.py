@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.app import Deputy
 from bot.chat.replies import Digest, Notice, RunResult
-from bot.domain import PlanDraft, Step
+from bot.domain import LOCAL_TEAM, PlanDraft, Step
 from bot.errors import UserError
 from bot.execution.worker import Worker
 from bot.scheduling import service
@@ -50,10 +50,10 @@ async def test_proposed_monitor_does_not_fire_until_approved(deputy: Deputy, clo
     row = await service.create_monitor(deputy, OWNER, "Overdue", OVERDUE, Schedule.every(3600), FINANCE)
     assert row.id is not None
     assert (await enqueue_firing(deputy, row.id, clock.now)).outcome == "inactive"
-    [listing] = await service.list_for_channel(deputy, "shell", "finance")
+    [listing] = await service.list_for_channel(deputy, LOCAL_TEAM, "shell", "finance")
     assert listing.monitor.status == "proposed" and listing.next_run is None
     await service.approve(deputy, row.id, OWNER)
-    [listing] = await service.list_for_channel(deputy, "shell", "finance")
+    [listing] = await service.list_for_channel(deputy, LOCAL_TEAM, "shell", "finance")
     assert listing.next_run == START + timedelta(hours=1)
 
 
@@ -109,14 +109,14 @@ async def test_pause_resume_and_delete(deputy: Deputy, clock: Clock) -> None:
     monitor_id = await approved(deputy)
     await service.pause(deputy, monitor_id, OWNER)
     assert (await enqueue_firing(deputy, monitor_id, clock.now)).outcome == "inactive"
-    [listing] = await service.list_for_channel(deputy, "shell", "finance")
+    [listing] = await service.list_for_channel(deputy, LOCAL_TEAM, "shell", "finance")
     assert listing.next_run is None
     with pytest.raises(UserError, match="paused"):
         await service.pause(deputy, monitor_id, OWNER)
     await service.resume(deputy, monitor_id, OWNER)
     assert (await enqueue_firing(deputy, monitor_id, clock.now)).outcome == "queued"
     await service.delete(deputy, monitor_id, OWNER)
-    assert await service.list_for_channel(deputy, "shell", "finance") == []
+    assert await service.list_for_channel(deputy, LOCAL_TEAM, "shell", "finance") == []
 
 
 # the CRM integration declares credentials; this owner never connected it
