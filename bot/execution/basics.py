@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from bot.core.deputy import Deputy
 
 
+class LeaseLost(Exception):
+    """The run is no longer this worker's (cancelled, or taken over after its lease lapsed):
+    the step was not started."""
+
+
 class StepFailed(Exception):
     """``check``, for a write whose outcome is unknown, says what a person must look at.
     ``stopped``: the step did not fail itself; another one did and its calls not yet sent
@@ -45,7 +50,12 @@ class RunInProgress:
     view: PlanView
     requester: Actor
     outputs: dict[str, Any]
+    worker_id: str = ""
+    # step ids that have a row already (a resumed run's started or failed steps): the others'
+    # rows are inserted without looking for one first
+    recorded: set[str] = field(default_factory=set)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    lease_lost: bool = False  # a step's transaction found the run no longer ours
     # one transaction of this run at a time: its steps' and items' records would otherwise
     # queue on SQLite's write lock through the driver's busy-wait (sleeps of up to 100 ms)
     # instead of the event loop; PostgreSQL serialises the audit appends anyway

@@ -45,7 +45,8 @@ async def execute_run(app: Deputy, run: RunRow, worker_id: str) -> RunStatus:
     assert requester is not None
     outputs: dict[str, Any] = {
         sid: r.result for sid, r in done.items() if r.status == StepStatus.SUCCEEDED}
-    progress = RunInProgress(app, run.id, view, requester, outputs)
+    progress = RunInProgress(app, run.id, view, requester, outputs, worker_id=worker_id,
+                             recorded=set(done))
     await app.observer.progressed(app, view)
     outcome = await run_plan(progress, worker_id, _unresumable(app, view.steps, outputs, done))
     if outcome.cancelled:

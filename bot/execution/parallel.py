@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import metrics
-from bot.execution.basics import RunInProgress, StepFailed
+from bot.execution.basics import LeaseLost, RunInProgress, StepFailed
 from bot.execution.graph import dependencies, is_write
 from bot.execution.steps import run_step
 from bot.store import runs
@@ -101,13 +101,17 @@ async def _start_ready(plan: _Plan) -> None:
 
 
 async def _may_start(plan: _Plan, step: StepRow) -> bool:
-    """The run is still ours, and (until a write has started) the approval still holds."""
+    """The run is still ours, and (until a write has started) the approval still holds.
+    Every step renews the lease in its own first transaction (steps.py); only the check of
+    the approval, which may void it, renews it first here."""
     run, app = plan.run, plan.run.app
+    if run.lease_lost:
+        return False
+    if plan.write_started or not is_write(app.registry, step.action):
+        return True  # the binding was checked before the first write; a read writes nothing
     async with run.session() as session:
         if not await runs.renew_lease(session, run.run_id, plan.worker_id, app.settings.run_lease_seconds):
             return False
-    if plan.write_started:
-        return True  # the binding was checked before the first write
     return await app.observer.approval_holds(app, run.run_id, run.view, step, run.outputs, run.requester)
 
 
@@ -117,7 +121,10 @@ async def _collect(plan: _Plan, task: asyncio.Task[Any], step: StepRow) -> None:
         plan.errors.append(asyncio.CancelledError())
         return
     error = task.exception()
-    if isinstance(error, StepFailed):
+    if isinstance(error, LeaseLost):
+        run.stop.set()
+        plan.outcome.cancelled = True
+    elif isinstance(error, StepFailed):
         run.stop.set()
         plan.outcome.failures.append(error)
     elif error is not None:

@@ -17,6 +17,7 @@ from typing import Any
 from bot.domain import Effect, Step, StepStatus
 from bot.errors import DatabaseUnavailable, DeputyError, OutcomeUnknown
 from bot.execution.basics import (
+    LeaseLost,
     RunInProgress,
     StepFailed,
     call_with_credentials,
@@ -28,6 +29,7 @@ from bot.planning.refs import ITEM, RefError, lookup, resolve
 from bot.policy.ratelimit import rate_limit_problem
 from bot.policy.request_facts import facts_of
 from bot.store import audit, runs
+from bot.store.database import Session
 from bot.store.tables import StepRow
 
 log = logging.getLogger(__name__)
@@ -48,35 +50,59 @@ def arguments(step: StepRow, outputs: dict[str, Any]) -> list[Any]:
 
 
 async def run_step(run: RunInProgress, step: StepRow) -> Any:
+    """Two transactions around the calls: before them (committed before anything is sent,
+    so a resume knows the step may have happened) the run's lease is renewed, the rate limit
+    checked and the step recorded as started; after them the result, the call's audit record
+    (a single call's; each item of a fan-out is audited as it returns) and the lease renewal
+    commit together."""
     arg_list = arguments(step, run.outputs)
-    problem = _not_for_team(run, step) or await _rate_limited(run, step, arg_list)
+    problem = _not_for_team(run, step)
     if problem:
         raise StepFailed(step, f"step {step.position} ({step.action}) was not run: {problem}")
+    key = idempotency_key(run.run_id, step.step_id)
+    lease = run.app.settings.run_lease_seconds
     async with run.session() as session:
-        await runs.start_step(session, run.run_id, step.step_id, step.action,
-                              idempotency_key(run.run_id, step.step_id),
-                              arg_list if step.for_each else arg_list[0])
-    results = await _fan_out(run, step, arg_list)
+        if not await runs.renew_lease(session, run.run_id, run.worker_id, lease):
+            run.lease_lost = True
+            raise LeaseLost(f"run {run.run_id} is no longer this worker's")
+        problem = await _rate_limited(run, session, step, arg_list)
+        if problem:
+            raise StepFailed(step, f"step {step.position} ({step.action}) was not run: {problem}")
+        started = await runs.start_step(session, run.run_id, step.step_id, step.action, key,
+                                        arg_list if step.for_each else arg_list[0],
+                                        fresh=step.step_id not in run.recorded)
+    run.recorded.add(step.step_id)
+    single = len(arg_list) == 1
+    results = await _fan_out(run, step, arg_list, audit_each=not single)
     output: Any = {"results": results} if step.for_each else results[0]
     async with run.session() as session:
-        await runs.finish_step(session, run.run_id, step.step_id, StepStatus.SUCCEEDED, result=output)
+        if single:
+            await _audit_call(session, run, step, idempotency_key(
+                run.run_id, step.step_id, 0 if step.for_each else None), arg_list[0], results[0])
+        await runs.finish_step(session, run.run_id, step.step_id, StepStatus.SUCCEEDED, result=output,
+                               started=started)
+        if not await runs.renew_lease(session, run.run_id, run.worker_id, lease):
+            run.lease_lost = True  # recorded all the same: the calls happened
     return output
 
 
-async def _fan_out(run: RunInProgress, step: StepRow, arg_list: list[Any]) -> list[Any]:
-    """Every call of the step, in item order; concurrent unless the run is sequential."""
+async def _fan_out(run: RunInProgress, step: StepRow, arg_list: list[Any], *,
+                   audit_each: bool) -> list[Any]:
+    """Every call of the step, in item order; concurrent unless the run is sequential.
+    ``audit_each``: each call is audited as it returns (else the caller audits it)."""
     if not run.parallel or len(arg_list) == 1:
         outcomes: list[Any] = []
         for index, args in enumerate(arg_list):
             try:
-                outcomes.append(await _one_call(run, step, index, args))
+                outcomes.append(await _one_call(run, step, index, args, audit_each))
             except (StepFailed, CallStopped) as err:
                 outcomes.append(err)
                 break
     else:
         # gather cancels the calls if this step is cancelled (the worker is stopping)
         outcomes = await asyncio.gather(
-            *(_one_call(run, step, i, args) for i, args in enumerate(arg_list)), return_exceptions=True)
+            *(_one_call(run, step, i, args, audit_each) for i, args in enumerate(arg_list)),
+            return_exceptions=True)
     for outcome in outcomes:
         if isinstance(outcome, BaseException) and not isinstance(outcome, (StepFailed, CallStopped)):
             raise outcome  # the database went away, or a process-level stop: not the step's failure
@@ -91,7 +117,7 @@ async def _fan_out(run: RunInProgress, step: StepRow, arg_list: list[Any]) -> li
     return outcomes
 
 
-async def _one_call(run: RunInProgress, step: StepRow, index: int, args: Any) -> Any:
+async def _one_call(run: RunInProgress, step: StepRow, index: int, args: Any, audit: bool) -> Any:
     key = idempotency_key(run.run_id, step.step_id, index if step.for_each else None)
     if run.stop.is_set():
         raise CallStopped(step.action)
@@ -121,17 +147,29 @@ async def _one_call(run: RunInProgress, step: StepRow, index: int, args: Any) ->
         log.exception("step %s (%s) raised unexpectedly (ref %s)", step.step_id, step.action, ref)
         raise StepFailed(step, f"step {step.position} ({step.action}) failed with an "
                                f"unexpected {type(err).__name__} (ref {ref}); see the worker's log") from err
-    async with run.session() as session:
-        await audit.append(session, "call", goal_id=view.goal.id, data={
-            "run": run.run_id, "step": step.step_id, "action": step.action, "key": key,
-            "args": args, "result": result})
+    if audit:
+        async with run.session() as session:
+            await _audit_call(session, run, step, key, args, result)
     return result
+
+
+async def _audit_call(session: Session, run: RunInProgress, step: StepRow, key: str, args: Any,
+                      result: Any) -> None:
+    await audit.append(session, "call", goal_id=run.view.goal.id, team_key=_chain(run), data={
+        "run": run.run_id, "step": step.step_id, "action": step.action, "key": key,
+        "args": args, "result": result})
+
+
+def _chain(run: RunInProgress) -> str | None:
+    """The audit chain of the run's records: its requester's team's (what audit.append
+    derives from the goal, without reading the goal again)."""
+    return audit.team_of_actor(run.view.goal.requester_key)
 
 
 async def _audit_failed_call(run: RunInProgress, step: StepRow, key: str, args: dict[str, Any],
                              error: str) -> None:
     async with run.session() as session:
-        await audit.append(session, "call_failed", goal_id=run.view.goal.id, data={
+        await audit.append(session, "call_failed", goal_id=run.view.goal.id, team_key=_chain(run), data={
             "run": run.run_id, "step": step.step_id, "action": step.action, "key": key,
             "args": args, "error": error})
 
@@ -144,7 +182,8 @@ def _not_for_team(run: RunInProgress, step: StepRow) -> str | None:
     return None
 
 
-async def _rate_limited(run: RunInProgress, step: StepRow, arg_list: list[Any]) -> str | None:
+async def _rate_limited(run: RunInProgress, session: Session, step: StepRow,
+                        arg_list: list[Any]) -> str | None:
     """The requester's team's policy's write rate limit for this step, checked just before
     its calls."""
     app = run.app
@@ -152,8 +191,8 @@ async def _rate_limited(run: RunInProgress, step: StepRow, arg_list: list[Any]) 
     if spec is None or spec.effect is Effect.READ or not arg_list:
         return None
     facts = facts_of(run.view.goal, app.clock())
-    async with run.session() as session:
-        return await rate_limit_problem(
-            session, await app.policy_of(run.view.goal.requester_key, session), Step(id=step.step_id, action=step.action, args=arg_list[0]),
-            run.requester.key, run.requester.team_id, app.clock(), effect=spec.effect, facts=facts,
-            registry=app.registry, calls=len(arg_list), arg_list=arg_list)
+    return await rate_limit_problem(
+        session, await app.policy_of(run.view.goal.requester_key, session),
+        Step(id=step.step_id, action=step.action, args=arg_list[0]),
+        run.requester.key, run.requester.team_id, app.clock(), effect=spec.effect, facts=facts,
+        registry=app.registry, calls=len(arg_list), arg_list=arg_list)

@@ -13,6 +13,7 @@ from bot.core.deputy import Deputy
 from bot.domain import Actor, PlanStatus, RunStatus
 from bot.flow import derived, expiry, previews, reporting
 from bot.flow.autopilot import record_run
+from bot.flow.card_pacing import CardPacer
 from bot.flow.card_refresh import refresh_card
 from bot.flow.episodes import record_episode
 from bot.flow.proposals import propose
@@ -24,6 +25,10 @@ log = logging.getLogger(__name__)
 
 
 class ConversationObserver:
+    def __init__(self, cards: CardPacer | None = None) -> None:
+        # the plan cards of the runs this process executes, redrawn at most once a second
+        self.cards = cards or CardPacer()
+
     async def approval_holds(self, app: Deputy, run_id: int, view: PlanView, step: StepRow,
                              outputs: dict[str, Any], requester: Actor) -> bool:
         try:
@@ -38,13 +43,13 @@ class ConversationObserver:
         return await derived.call_problem(app, run_id, view, step, index, args, requester)
 
     async def progressed(self, app: Deputy, view: PlanView) -> None:
-        await reporting.report_progress(app, view)
+        await self.cards.progressed(app, view)
 
     async def finished(self, app: Deputy, view: PlanView, run_id: int, outputs: dict[str, Any],
                        failed: StepRow | None, error: str, check: str) -> None:
         await record_run(app, view, succeeded=failed is None)
         await record_episode(app, view, run_id, failed)
-        await reporting.report_progress(app, view)
+        await self.cards.finished(app, view)
         await reporting.report_finished(app, view, run_id, outputs, failed, error, check=check)
 
     async def tick(self, app: Deputy, now: datetime) -> None:

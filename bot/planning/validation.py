@@ -74,11 +74,30 @@ def validate_plan(draft: PlanDraft, catalog: ActionCatalog) -> list[str]:
     return errors
 
 
-def check_arguments(action_schema: dict[str, Any], args: dict[str, Any]) -> list[str]:
-    """Validate fully resolved arguments just before a call."""
+# an action's schema → its validator, built on first use: building one (checking the
+# schema, resolving its vocabulary) costs more than validating a call's arguments with it.
+# Keyed by the schema object, which is kept alive here so that its id is never reused.
+_VALIDATORS: dict[int, tuple[dict[str, Any], jsonschema.Draft202012Validator]] = {}
+_MOST_VALIDATORS = 4096  # action schemas live as long as the registry: this is never reached
+
+
+def _validator_of(action_schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
+    held = _VALIDATORS.get(id(action_schema))
+    if held is not None and held[0] is action_schema:
+        return held[1]
+    if len(_VALIDATORS) >= _MOST_VALIDATORS:
+        _VALIDATORS.clear()
     validator = jsonschema.Draft202012Validator(
         action_schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
+    _VALIDATORS[id(action_schema)] = (action_schema, validator)
+    return validator
+
+
+def check_arguments(action_schema: dict[str, Any], args: dict[str, Any]) -> list[str]:
+    """Validate fully resolved arguments just before a call (the validator is built once per
+    action schema)."""
+    validator = _validator_of(action_schema)
     return [
         (".".join(str(p) for p in e.absolute_path) + ": " if e.absolute_path else "") + e.message
         for e in sorted(validator.iter_errors(args), key=str)

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     parallel_steps: int = Field(
         8, ge=1, le=64, description="Steps of one run in flight at once (those that do not depend on "
                                     "each other); 1 runs steps and for-each items one by one.")
+    card_edit_seconds: float = Field(
+        1.0, ge=0, description="While a run progresses its plan card is edited at most once per this "
+                               "many seconds (the final state is always posted).")
     step_attempts: int = Field(4, ge=1, le=20, description="Tries per step on transient errors.")
     max_replans: int = Field(
         3, ge=0, le=20, description="Re-plans after failures per goal before a person is asked instead.")

@@ -6,12 +6,13 @@ be reached surfaces as :class:`bot.errors.DatabaseUnavailable`, never as a drive
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -66,7 +67,9 @@ class Database:
         # what the store stamps rows with (bot/store/clock.py); the app sets its own clock here
         self.clock: Clock = clock or system_clock
         self.is_sqlite = self.url.startswith("sqlite")
-        kwargs: dict[str, object] = {"echo": echo, "pool_pre_ping": True}
+        # no ping before every transaction (a round trip each, several per step of a run):
+        # a connection idle for a while is pinged when it is checked out (see _ping_if_idle)
+        kwargs: dict[str, object] = {"echo": echo, "pool_pre_ping": False}
         if self.is_sqlite:
             # a busy SQLite file waits for the writer instead of failing at once
             kwargs["connect_args"] = {"timeout": 30}
@@ -78,6 +81,12 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        else:
+            # a SQLite file has no connection to lose; a server's may have died while idle
+            dialect = self.engine.dialect
+            event.listen(self.engine.sync_engine.pool, "checkin", _idle_from)
+            event.listen(self.engine.sync_engine.pool, "checkout",
+                         lambda conn, record, proxy: _ping_if_idle(dialect, conn, record))
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -155,6 +164,33 @@ def _is_connection_error(err: BaseException) -> bool:
                        "unable to open database", "terminating connection", "connection is closed",
                        "not currently accepting connections")
     )
+
+
+# a pooled connection unused this long is pinged before use: the server may have restarted
+# or dropped it meanwhile. One used more recently is trusted: if it died since, its
+# statement fails as DatabaseUnavailable and SQLAlchemy invalidates the whole pool (every
+# older connection is replaced), so a restart costs at most one failed transaction.
+PING_AFTER_IDLE_SECONDS = 2.0
+_IDLE_SINCE = "deputy_idle_since"
+
+
+def _idle_from(_dbapi_connection: object, record: Any) -> None:
+    record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Any, dbapi_connection: object, record: Any) -> None:
+    since = record.info.get(_IDLE_SINCE)
+    if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+        return  # new (it just connected), or used a moment ago
+    try:
+        alive = dialect.do_ping(dbapi_connection)
+    except Exception as err:
+        if not dialect.is_disconnect(err, dbapi_connection, None):
+            raise
+        alive = False
+    if not alive:
+        # the pool discards this connection and checks out (or opens) another
+        raise DisconnectionError("a pooled connection was found closed")
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

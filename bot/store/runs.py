@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -53,13 +53,15 @@ async def claim_next(session: AsyncSession, worker_id: str, lease_seconds: float
 
 
 async def renew_lease(session: AsyncSession, run_id: int, worker_id: str, lease_seconds: float) -> bool:
-    """Extend our claim; False when the run is no longer ours (cancelled or taken over)."""
-    run = await session.get(RunRow, run_id, with_for_update=True)
-    if run is None or run.claimed_by != worker_id or run.status != RunStatus.RUNNING:
-        return False
-    run.lease_until = utcnow() + timedelta(seconds=lease_seconds)
-    session.add(run)
-    return True
+    """Extend our claim; False when the run is no longer ours (cancelled or taken over).
+    One UPDATE: it runs in every step's transactions (bot/execution/steps.py)."""
+    renewed = await session.exec(
+        update(RunRow)
+        .where(col(RunRow.id) == run_id, col(RunRow.claimed_by) == worker_id,
+               col(RunRow.status) == RunStatus.RUNNING)
+        .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False))
+    return bool(renewed.rowcount == 1)
 
 
 async def step_results(session: AsyncSession, run_id: int) -> dict[str, StepResultRow]:
@@ -68,8 +70,10 @@ async def step_results(session: AsyncSession, run_id: int) -> dict[str, StepResu
 
 
 async def start_step(session: AsyncSession, run_id: int, step_id: str, action: str,
-                     key: str, args: Any) -> StepResultRow:
-    row = (await session.exec(select(StepResultRow).where(
+                     key: str, args: Any, *, fresh: bool = False) -> StepResultRow:
+    """``fresh``: the caller knows the step has no row yet (it is not looked for; the unique
+    key on (run, step) refuses a second one)."""
+    row = None if fresh else (await session.exec(select(StepResultRow).where(
         StepResultRow.run_id == run_id, StepResultRow.step_id == step_id))).first()
     if row is None:
         row = StepResultRow(run_id=run_id, step_id=step_id, action=action, idempotency_key=key,
@@ -84,10 +88,16 @@ async def start_step(session: AsyncSession, run_id: int, step_id: str, action: s
 
 
 async def finish_step(session: AsyncSession, run_id: int, step_id: str, status: StepStatus,
-                      *, result: Any = None, error: str = "", action: str = "", key: str = "") -> None:
-    """Record how a step ended; a step that failed before it started gets its row here."""
-    row = (await session.exec(select(StepResultRow).where(
-        StepResultRow.run_id == run_id, StepResultRow.step_id == step_id))).first()
+                      *, result: Any = None, error: str = "", action: str = "", key: str = "",
+                      started: StepResultRow | None = None) -> None:
+    """Record how a step ended; a step that failed before it started gets its row here.
+    ``started``: the row :func:`start_step` returned (committed since), updated without
+    being read again."""
+    if started is not None:
+        row: StepResultRow | None = await session.merge(started, load=False)
+    else:
+        row = (await session.exec(select(StepResultRow).where(
+            StepResultRow.run_id == run_id, StepResultRow.step_id == step_id))).first()
     if row is None:
         row = StepResultRow(run_id=run_id, step_id=step_id, action=action,
                             idempotency_key=key or f"deputy-run{run_id}-{step_id}", status=status)

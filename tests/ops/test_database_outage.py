@@ -19,9 +19,8 @@ from bot.chat.events import GoalPosted
 from bot.dispatch import dispatch
 from bot.domain import RunStatus
 from bot.errors import DatabaseUnavailable
-from bot.flow import reporting
 from bot.settings import Settings, load_settings
-from bot.store.database import Database
+from bot.store.database import PING_AFTER_IDLE_SECONDS, Database
 from bot.store.tables import GoalRow, PlanVersionRow, RunRow
 from tests.core.conftest import NOW, make_app, ticking
 from tests.support import postgres
@@ -115,7 +114,7 @@ async def test_a_worker_survives_an_outage_mid_run_and_finishes_without_repeatin
     chat.session.worker.drain = _nothing  # type: ignore[method-assign]
     await chat.say("chase overdue invoices")
     await chat.say("approve")
-    progress = reporting.report_progress
+    progress = app.observer.progressed
     reports = 0
 
     async def cut_after_first_step(*args: Any, **kwargs: Any) -> None:
@@ -126,7 +125,8 @@ async def test_a_worker_survives_an_outage_mid_run_and_finishes_without_repeatin
             asyncio.get_running_loop().call_later(1.0, lambda: asyncio.ensure_future(outage.end()))
         await progress(*args, **kwargs)
 
-    monkeypatch.setattr(reporting, "report_progress", cut_after_first_step)
+    # told of the run's start, then of each step done (whether or not the card is redrawn)
+    monkeypatch.setattr(app.observer, "progressed", cut_after_first_step)
     worker_task = asyncio.create_task(chat.session.worker.run_forever())
     try:
         status = await _wait_for_run(app, 1, within=20)
@@ -166,3 +166,13 @@ async def _wait_for_run(app: Deputy, run_id: int, within: float) -> str:
 
 async def _nothing() -> int:
     return 0
+
+
+async def test_connections_dropped_while_idle_are_replaced_unnoticed(world: tuple[Deputy, Outage]) -> None:
+    # no ping before every transaction: a connection idle for a while is pinged when taken
+    app, outage = world
+    before = await count(app, GoalRow)  # leaves a connection in the pool
+    await outage.start()  # the server ends every connection to the database…
+    await outage.end()  # …and takes new ones again, before anyone noticed
+    await asyncio.sleep(PING_AFTER_IDLE_SECONDS + 0.2)
+    assert await count(app, GoalRow) == before  # a new connection, no DatabaseUnavailable

@@ -1,0 +1,86 @@
+"""The plan card while its run progresses: redrawn at most once per
+``DEPUTY_CARD_EDIT_SECONDS`` (1 s) per plan, and only by a process with a chat port for the
+goal's platform.
+
+Steps finish far faster than a person reads, and every redraw reads the plan from the
+database and edits a chat message (a rate-limited call): so the first progress of a run is
+drawn at once, later ones within the interval are coalesced into one redraw at its end (it
+reads the state as it is then, so nothing is lost), and the run's end is always drawn, after
+any redraw under way, so the last edit shows the final state. A process without a port for
+the platform (a worker started without the Slack token) draws nothing: the card could not
+be posted, and the run's result says so through the port that has no settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.flow.card_refresh import refresh_card
+from bot.store.goals import PlanView
+
+if TYPE_CHECKING:
+    from bot.core.deputy import Deputy
+
+log = logging.getLogger(__name__)
+
+@dataclass
+class _Plan:
+    last: float = float("-inf")  # when its latest redraw started
+    waiting: asyncio.Task[None] | None = None  # a redraw due at the interval's end
+    drawing: asyncio.Task[None] | None = None  # a redraw under way in the background
+
+
+@dataclass
+class CardPacer:
+    now: Callable[[], float] = time.monotonic
+    _plans: dict[int, _Plan] = field(default_factory=dict)
+
+    async def progressed(self, app: Deputy, view: PlanView) -> None:
+        """A step finished (or the run started): redraw now, or once the interval is over."""
+        if view.goal.platform not in app.ports:
+            return
+        assert view.plan.id is not None
+        plan = self._plans.setdefault(view.plan.id, _Plan())
+        if plan.waiting is not None:
+            return  # the redraw already due reads the state as it will be then
+        wait = plan.last + app.settings.card_edit_seconds - self.now()
+        if wait > 0:
+            plan.waiting = asyncio.create_task(self._later(app, view, plan, wait))
+            return
+        await self._draw(app, view, plan)
+
+    async def finished(self, app: Deputy, view: PlanView) -> None:
+        """The run is over: its final state is drawn now, after any redraw under way."""
+        assert view.plan.id is not None
+        plan = self._plans.pop(view.plan.id, None)
+        if plan is not None and plan.waiting is not None:
+            plan.waiting.cancel()  # still sleeping (it moves to ``drawing`` before it draws)
+        if plan is not None and plan.drawing is not None:
+            await asyncio.wait([plan.drawing])
+        if view.goal.platform in app.ports:
+            await refresh_card(app, view.plan.id, view.version.version)
+
+    async def _later(self, app: Deputy, view: PlanView, plan: _Plan, wait: float) -> None:
+        await asyncio.sleep(wait)
+        plan.waiting = None
+        plan.drawing = asyncio.current_task()
+        try:
+            await self._draw(app, view, plan)
+        except Exception:
+            # a background redraw has nobody to report to; the next one (at the latest the
+            # final one) draws the card again from the database
+            log.warning("redrawing the card of plan %s failed", view.plan.id, exc_info=True)
+        finally:
+            plan.drawing = None
+
+    async def _draw(self, app: Deputy, view: PlanView, plan: _Plan) -> None:
+        assert view.plan.id is not None
+        if plan.drawing is not None and plan.drawing is not asyncio.current_task():
+            await asyncio.wait([plan.drawing])  # the older redraw lands first
+        plan.last = self.now()
+        await refresh_card(app, view.plan.id, view.version.version)

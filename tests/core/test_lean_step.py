@@ -1,0 +1,156 @@
+"""A step costs the database two transactions and a handful of statements, whatever the
+backend: its start (committed before the call) and its end (result, audit record and lease
+renewal together). A worker with no chat port for the goal's platform draws no card, and a
+process that has one edits the card at most once per ``card_edit_seconds`` while the run
+progresses, the final state always last.
+
+The counts are a regression guard: a change that adds a transaction or a statement to every
+step fails here (the executor before issue 22's lean step ran 9 statements in 4
+transactions per step, plus 6 statements redrawing the card)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from bot.app import Deputy
+from bot.chat.replies import CardState, PlanCard, StepState
+from bot.domain import Actor, ApprovalDecision, GoalStatus, PlanDraft, PlanStatus, Step, Where
+from bot.execution.worker import Worker
+from bot.settings import Settings
+from bot.store import goals, runs
+from bot.store.database import Database
+from bot.store.goals import StepVerdict
+from tests.core.parallel_world import only_run, provider_app
+from tests.core.provider import Provider
+from tests.support.chat import Chat
+
+REQUESTER = Actor(platform="shell", team_id="local", user_id="lean", display_name="Lean")
+
+
+@pytest.fixture
+async def provider() -> AsyncIterator[Provider]:
+    server = Provider()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def reads(count: int) -> PlanDraft:
+    return PlanDraft(summary=f"{count} reads", steps=[
+        Step(id=f"s{i}", action="slowapi.read", args={"label": f"r{i}"}, note=f"Read {i}")
+        for i in range(1, count + 1)])
+
+
+@dataclass
+class Counted:
+    statements: list[str] = field(default_factory=list)
+    commits: int = 0
+
+
+@contextmanager
+def counting(database: Database) -> Iterator[Counted]:
+    counted = Counted()
+    engine = database.engine.sync_engine
+
+    def statement(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        counted.statements.append(sql)
+
+    def commit(conn: Any) -> None:
+        counted.commits += 1
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        yield counted
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+
+
+async def queue(app: Deputy, draft: PlanDraft) -> None:
+    """An approved run of ``draft`` on the shell, as the approval flow leaves it."""
+    verdicts = [StepVerdict(effect="read", verdict="allow", reason="test", rule="test") for _ in draft.steps]
+    async with app.database.session() as session:
+        await goals.upsert_actor(session, REQUESTER)
+        goal = await goals.create_goal(session, REQUESTER, Where(platform="shell", channel_id="lean"),
+                                       draft.summary, f"lean-{time.monotonic_ns()}")
+        assert goal is not None and goal.id is not None
+        view = await goals.add_version(session, goal, draft, verdicts, approvals_required=0,
+                                       requester_may_approve=True, reason="planned", author_key=None)
+        assert view.version.id is not None
+        await goals.record_decision(session, view.version, REQUESTER, ApprovalDecision.APPROVE)
+        await goals.set_version_status(session, view.version, PlanStatus.APPROVED)
+        await goals.set_goal_status(session, goal, GoalStatus.RUNNING)
+        await runs.create_run(session, goal.id, view.version.id)
+
+
+async def executed(app: Deputy, draft: PlanDraft) -> Counted:
+    await queue(app, draft)
+    with counting(app.database) as counted:
+        assert await Worker(app, "lean").run_once()
+    return counted
+
+
+async def test_a_step_costs_two_transactions_and_seven_statements(
+        database: Database, settings: Settings, provider: Provider) -> None:
+    # steps one by one, so every step's records are its own; no shell port in this process
+    app = await provider_app(database, settings, provider, parallel_steps=1)
+    one = await executed(app, reads(1))
+    eleven = await executed(app, reads(11))
+    per_step = (len(eleven.statements) - len(one.statements)) / 10
+    transactions = (eleven.commits - one.commits) / 10
+    assert transactions <= 2, f"{transactions} transactions per step"
+    assert per_step <= 7, f"{per_step} statements per step:\n" + "\n".join(
+        s.split("\n")[0] for s in eleven.statements)
+    async with database.session() as session:
+        done = [r for r in await runs.list_runs(session) if r.status == "succeeded"]
+    assert len(done) == 2  # both runs really ran
+    assert len([a for a in provider.arrivals if a.path == "/read"]) == 12
+
+
+async def test_a_worker_without_a_port_for_the_platform_draws_no_card(
+        database: Database, settings: Settings, provider: Provider) -> None:
+    app = await provider_app(database, settings, provider)
+    assert "shell" not in app.ports
+    counted = await executed(app, reads(3))
+    assert not [s for s in counted.statements if "chat_messages" in s], "the card was looked up"
+    async with database.session() as session:
+        assert [r.status for r in await runs.list_runs(session)] == ["succeeded"]
+
+
+async def test_the_card_is_edited_at_most_once_a_second_and_ends_on_the_final_state(
+        database: Database, settings: Settings, provider: Provider, monkeypatch: pytest.MonkeyPatch) -> None:
+    provider.latency = 0.3  # five steps one by one: 1.5 s of calls, a step done every 0.3 s
+    app = await provider_app(database, settings, provider, reads(5), parallel_steps=1)
+    chat = Chat(app)
+    edits: list[tuple[float, PlanCard]] = []
+    update = chat.port.update
+
+    async def keep(ref: Any, reply: Any) -> None:
+        if isinstance(reply, PlanCard):
+            edits.append((time.monotonic(), reply))
+        await update(ref, reply)
+
+    monkeypatch.setattr(chat.port, "update", keep)
+    answer = await chat.say("read five things")  # reads only: it runs without an approval
+    assert "✓ Run 1: Done" in answer
+    # every step's line was still shown, in plan order
+    shown = [line.strip() for line in answer.splitlines() if line.strip().startswith("✓ ")]
+    assert [line.split(".")[0] for line in shown[:5]] == [f"✓ {i}" for i in range(1, 6)]
+    running = [(at, card) for at, card in edits if card.state is CardState.RUNNING]
+    assert running, "the run's progress was never shown"
+    gaps = [b - a for (a, _), (b, _) in zip(running, running[1:], strict=False)]
+    assert all(gap >= 0.95 for gap in gaps), f"edits closer than a second apart: {gaps}"
+    assert len(running) <= 3  # 1.5 s of steps: at once, then at most once a second
+    final = edits[-1][1]
+    assert final.state is CardState.SUCCEEDED
+    assert [s.state for s in final.steps] == [StepState.DONE] * 5
+    run, results = await only_run(database)
+    assert run.status == "succeeded" and len(results) == 5
