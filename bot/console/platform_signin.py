@@ -91,20 +91,27 @@ def add_platform_signin_routes(web_app: web.Application, console: Console) -> No
             raise moved
         token = await offer(deputy.database, allowed, deputy.clock())
         response = console.render("pick.html", None, token=token, members=allowed, label=provider.label)
-        response.del_cookie(STATE_COOKIE, path="/console/signin")
+        # the choice is this browser's too: a page of another site cannot post its own token
+        response.set_cookie(STATE_COOKIE, token, max_age=600, httponly=True, secure=secure_cookie(request),
+                            samesite="Lax", path="/console/signin")
         return response
 
     async def pick(request: web.Request) -> web.StreamResponse:
         data = await request.post()
-        actor = await picked(deputy.database, str(data.get("token", "")), str(data.get("team", "")),
-                             deputy.clock())
+        token = str(data.get("token", ""))
+        if not token or not hmac.compare_digest(request.cookies.get(STATE_COOKIE, "").encode(), token.encode()):
+            return refused(400, "This choice was not offered to this browser, so nobody was signed in. "
+                                "Sign in again.")
+        actor = await picked(deputy.database, token, str(data.get("team", "")), deputy.clock())
         if actor is None:
             return refused(400, "That choice is unknown, used or expired. Sign in again.")
         # the team may have been turned off while the person was choosing
         actor, why = await admitted(deputy, actor)
         if actor is None:
             return refused(403, why)
-        raise await console.sign_in(request, actor, actor.platform)
+        moved = await console.sign_in(request, actor, actor.platform)
+        moved.del_cookie(STATE_COOKIE, path="/console/signin")
+        raise moved
 
     web_app.router.add_post(PICK_PATH, pick)
     web_app.router.add_get("/console/signin/{provider:slack|discord}", start)

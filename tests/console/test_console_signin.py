@@ -53,8 +53,13 @@ async def test_sign_in_with_slack_then_approve_and_the_chat_card_updates(
         status, page = await get(http, served.url + "/console/signin")
         assert "Sign in with Slack" in page
         slack_api.oauth.signing_in = (ACME, "U0ANNA")
+        slack_api.usergroups = [{"id": "S0FIN", "handle": "finance", "name": "Finance", "users": ["U0ANNA"]},
+                                {"id": "S0OPS", "handle": "ops", "name": "Ops", "users": ["U0BOSS"]}]
         status, page, _ = await round_trip(http, served.url, "slack")
         assert status == 303, page
+        session = served.console.sessions.read(cookie_of(http), app.clock())
+        # her Slack user groups, read as chat reads them (usergroups.list with Acme's bot token)
+        assert session is not None and session.actor.groups == frozenset({"finance"})
         status, page = await get(http, served.url + "/console/waiting")
         # the same person chat knows: Anna of Acme (users.info's display name), her plan waiting
         assert status == 200 and f"anna.b · slack {ACME}" in page and GOAL in page and "Approve version 1" in page
@@ -181,6 +186,13 @@ async def test_sign_in_with_discord_maps_roles_to_groups(app: Deputy, discord: F
         # the guild's member, with the group her role maps to, as chat would see her
         assert session.actor.key == f"discord:{discord.guild_id}:{discord.people['alice']['id']}"
         assert session.actor.groups == frozenset({"finance"}) and session.actor.admin  # the owner
+        # the guild's own role map (`setup role`) replaces the deployment's, as in chat
+        async with app.database.session(team=f"discord:{discord.guild_id}") as db:
+            row, _ = await teams.ensure(db, f"discord:{discord.guild_id}")
+            await teams.set_settings(db, row, {"role_groups": {"approvers": discord.roles["finance"]}})
+        await round_trip(http, served.url, "discord")
+        session = served.console.sessions.read(cookie_of(http), app.clock())
+        assert session is not None and session.actor.groups == frozenset({"approvers"})
         provider = discord_provider(discord, outbound)
         async with outbound.get(provider.authorize_url("http://127.0.0.1/cb", "s", "", "c" * 43),
                                 allow_redirects=False) as allowed:
@@ -212,8 +224,15 @@ async def test_discord_refusals_and_picking_a_guild(app: Deputy, discord: FakeDi
         status, page, _ = await round_trip(http, served.url, "discord")
         assert status == 200 and "Sign in to Acme" in page and "Sign in to Globex" in page
         token = page.split('name="token" value="')[1].split('"')[0]
+        # another browser posting this choice (a page of another site): refused, not spent
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as elsewhere:
+            status, page = await post(elsewhere, served.url + "/console/signin/pick", {"token": token, "team": other})
+            assert status == 400 and "not offered to this browser" in page
         status, _ = await post(http, served.url + "/console/signin/pick", {"token": token, "team": other})
         assert status == 303
+        session = served.console.sessions.read(cookie_of(http), app.clock())
+        assert session is not None and session.actor.team_id == other
+        http.cookie_jar.update_cookies({"deputy_console_state": token})
         status, _ = await post(http, served.url + "/console/signin/pick", {"token": token, "team": other})
         assert status == 400  # a choice works once
 
