@@ -62,6 +62,10 @@ async def enqueue_batch(app: Deputy, items: list[tuple[int, datetime]], *,
     items = [(m, t.astimezone(UTC)) for m, t in items]
     async with app.database.session() as session:
         monitors = await store.monitors_by_id(session, {m for m, _ in items})
+        # each owner's team policy once per batch, in this session: resolving it per firing
+        # opened a session (and read the policy's version) for each of hundreds of firings
+        owners_policy = {owner: await app.policy_of(owner, session)
+                         for owner in sorted({m.owner_key for m in monitors.values()})}
     results: dict[int, FiringResult] = {}
     batch: list[QueuedFiring] = []
     owners: dict[str, set[str]] = {}
@@ -71,7 +75,7 @@ async def enqueue_batch(app: Deputy, items: list[tuple[int, datetime]], *,
             results[n] = FiringResult("inactive")
             continue
         draft = PlanDraft.model_validate(monitor.plan)
-        verdicts = _verdicts(await app.policy_of(monitor.owner_key), draft)
+        verdicts = _verdicts(owners_policy[monitor.owner_key], draft)
         if any(v.verdict == "deny" for v in verdicts):
             results[n] = FiringResult(FiringOutcome.FAILED)  # the policy changed since approval
             continue

@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.executors.base import BaseExecutor
 from apscheduler.job import Job
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.scheduling.firing import enqueue_batch, enqueue_firing
+from bot.scheduling.jobstore import BatchingJobStore, BatchingScheduler
 from bot.scheduling.leader import Leadership, leadership_for
 from bot.scheduling.model import Schedule
 from bot.scheduling.service import interval_anchor
@@ -147,9 +147,9 @@ class MonitorScheduler:
         await asyncio.to_thread(ready.wait)
         engine = self.app.database.sync_engine()
         self._executor = FiringExecutor(asyncio.get_running_loop(), self._fire, self.misfire_grace)
-        scheduler = AsyncIOScheduler(
+        scheduler = BatchingScheduler(
             event_loop=loop, timezone=UTC,
-            jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=self.jobs_table)},
+            store=BatchingJobStore(engine=engine, tablename=self.jobs_table),
             executors={"default": self._executor},
             job_defaults={"coalesce": True, "max_instances": 3, "misfire_grace_time": None})
         self._scheduler, self._thread_loop = scheduler, loop

@@ -10,13 +10,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, func, or_, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import RunStatus, StepStatus
 from bot.store.parents import team_of_goal
 from bot.store.tables import GoalRow, RunRow, StepResultRow, utcnow
+
+# the runs a worker may claim; also the condition of the ix_runs_open partial index
+OPEN_RUNS = "runs.status IN ('queued', 'running')"
 
 
 async def create_run(session: AsyncSession, goal_id: int, version_id: int) -> tuple[RunRow, bool]:
@@ -38,7 +41,11 @@ async def claim_next(session: AsyncSession, worker_id: str, lease_seconds: float
         col(RunRow.status) == RunStatus.QUEUED,
         and_(col(RunRow.status) == RunStatus.RUNNING, col(RunRow.lease_until) < now),
     )
-    query = (select(RunRow).where(claimable).order_by(col(RunRow.id)).limit(1)
+    # the partial index's condition written out with its literals (bound parameters would not
+    # match it), so SQLite, whose planner proves less than PostgreSQL's, walks ix_runs_open
+    # too, never the finished runs
+    open_run = text(OPEN_RUNS)
+    query = (select(RunRow).where(open_run, claimable).order_by(col(RunRow.id)).limit(1)
              .with_for_update(skip_locked=True))
     run = (await session.exec(query)).first()
     if run is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 # the store's clock (the app's, in a session): rows and repositories stamp times with it
@@ -125,6 +125,9 @@ class RunRow(TeamScoped, table=True):
         # approving twice must never start two runs of one version
         UniqueConstraint("plan_version_id", name="uq_runs_version"),
         Index("ix_runs_claim", "status", "lease_until"),
+        # the claim's ORDER BY id LIMIT 1 walks this, not every finished run (migration c7d2e8f4a1b6)
+        Index("ix_runs_open", "id", postgresql_where=text("status IN ('queued', 'running')"),
+              sqlite_where=text("status IN ('queued', 'running')")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
