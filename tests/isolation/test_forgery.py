@@ -81,3 +81,20 @@ async def test_the_owners_own_click_still_works(working: Deployment) -> None:
         assert run.status == "succeeded", (team.key, run)
         counts[team.key] += 1
         assert {t.key: len(await rows_of(t.app, t.key, LocalInvoice)) for t in working.teams} == counts
+
+
+async def test_a_reply_from_another_workspace_in_a_plans_thread_changes_nothing(working: Deployment) -> None:
+    """Slack Connect: Globex's member writes in the thread of Acme's waiting plan (the channel
+    is shared, the event comes from Globex). The core hears it, says it is another team's
+    goal, and nothing of any team changes."""
+    acme, globex, slack = working.acme, working.globex, working.acme.slack
+    before = await rows_by_team(working, globex)
+    since = len(slack.api.calls)
+    reply = {"type": "message", "user": globex.user, "text": "make it for Initech instead", "ts": "1760000500.000100",
+             "channel": acme.channel, "thread_ts": acme.work.waiting_card.thread_ts, "event_ts": "1760000500.000100",
+             "channel_type": "channel", "team": globex.team_id}
+    assert await slack.event(globex.team_id, reply, "Ev0ISOTHREAD") == 200
+    await settle(working)
+    answers = [str(c.params.get("text")) for c in slack.api.calls[since:] if c.method == "chat.postEphemeral"]
+    assert answers and "belongs to another team" in answers[0], answers
+    assert await rows_by_team(working, globex) == before
