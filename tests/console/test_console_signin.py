@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from bot.app import Deputy
+from bot.console.identity import Started
 from bot.errors import UserError
 from bot.store import teams
 from bot.store.tables import ApprovalRow
@@ -216,6 +217,24 @@ async def test_discord_refusals_and_picking_a_guild(app: Deputy, discord: FakeDi
         wrong = discord_provider(discord, outbound, client_secret="nope")
         with pytest.raises(UserError, match="invalid_client"):
             await wrong.people("dc1", "http://127.0.0.1/cb", "", "v" * 43)
+        # a code traded twice, or for another redirect URI, is invalid_grant; JSON is refused
+        discord.oauth.approving = "alice"
+        provider = discord_provider(discord, outbound)
+        verifier = "v" * 43
+        challenge = Started("s", "n", verifier).challenge
+
+        async def code() -> str:
+            async with outbound.get(provider.authorize_url("http://127.0.0.1/cb", "s", "", challenge),
+                                    allow_redirects=False) as allowed:
+                return allowed.headers["Location"].split("code=")[1].split("&")[0]
+        used = await code()
+        assert [m.team_name for m in await provider.people(used, "http://127.0.0.1/cb", "", verifier)] == ["Acme"]
+        with pytest.raises(UserError, match="invalid_grant"):
+            await provider.people(used, "http://127.0.0.1/cb", "", verifier)
+        with pytest.raises(UserError, match="invalid_grant"):
+            await provider.people(await code(), "http://127.0.0.1/elsewhere", "", verifier)
+        async with outbound.post(discord.api_url + "/oauth2/token", json={"code": await code()}) as as_json:
+            assert as_json.status == 400 and (await as_json.json())["error"] == "invalid_request"
         # alice is in two guilds with Deputy: she picks one
         other = discord.new_id()
         discord.guilds[other] = {"name": "Globex", "owner": "alice", "roles": {"finance": discord.new_id()},
