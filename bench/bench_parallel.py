@@ -9,7 +9,9 @@
    parallel. Overhead = (run wall time − the time at least one integration call was under
    way) / calls; and, one by one, the gap between one call's end and the next one's start
    (p50/p99). Everything the worker does per step is in it: lease, approval check, step rows,
-   audit records, card refresh.
+   audit records, card refresh. Also this process's CPU time per call (event loop and the
+   SQLite driver's thread; not the PostgreSQL server's) and the SQL statements and commits
+   per call, of the measured run (each case runs once before, to warm caches).
 
     .venv/bin/python -m bench.bench_parallel                    # SQLite file
     .venv/bin/python -m bench.bench_parallel --database-url postgresql://postgres@127.0.0.1/postgres
@@ -27,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import SQLModel
 
 from bot.adapters.shell.port import TextPort
@@ -128,11 +131,41 @@ async def queue(db: Database, draft: PlanDraft, registry: Registry, n: int) -> N
         await runs.create_run(session, goal.id, view.version.id)
 
 
-async def timed_run(app: Any, db: Database, draft: PlanDraft, n: int) -> float:
+class Counts:
+    """SQL statements and commits on ``db``'s engine while a run executes."""
+
+    def __init__(self, db: Database) -> None:
+        self.statements = self.commits = 0
+        self._engine = db.engine.sync_engine
+
+    def _statement(self, *args: Any) -> None:
+        self.statements += 1
+
+    def _commit(self, *args: Any) -> None:
+        self.commits += 1
+
+    def __enter__(self) -> Counts:
+        event.listen(self._engine, "before_cursor_execute", self._statement)
+        event.listen(self._engine, "commit", self._commit)
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        event.remove(self._engine, "before_cursor_execute", self._statement)
+        event.remove(self._engine, "commit", self._commit)
+
+
+async def timed_run(app: Any, db: Database, draft: PlanDraft, n: int,
+                    counts: Counts | None = None) -> tuple[float, float]:
+    """Wall time and this process's CPU time (the event loop and the driver's thread) of one
+    run, from the claim to the run recorded and reported."""
     await queue(db, draft, app.registry, n)
-    started = time.perf_counter()
-    assert await Worker(app, "bench").run_once()
-    return time.perf_counter() - started
+    started, cpu = time.perf_counter(), time.process_time()
+    if counts is None:
+        assert await Worker(app, "bench").run_once()
+    else:
+        with counts:
+            assert await Worker(app, "bench").run_once()
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 async def build(url: str, loaded: LoadedIntegration, parallel_steps: int) -> tuple[Any, Database]:
@@ -166,7 +199,7 @@ async def fan_out_figures(url: str, items: int, latency: float, repeats: int) ->
     try:
         for name, count, steps, limit in cases:
             app, db = await build(url, slowapi(provider, max_concurrency=limit), steps)
-            walls = [await timed_run(app, db, fan_out("slowapi", count), n) for n in range(repeats)]
+            walls = [(await timed_run(app, db, fan_out("slowapi", count), n))[0] for n in range(repeats)]
             await db.dispose()
             rows.append({"case": name, "items": count, "wall": median(walls), "walls": walls})
     finally:
@@ -179,19 +212,26 @@ async def overhead_figures(url: str, sizes: list[int], repeats: int) -> list[dic
     for shape in ("steps", "items"):
         for size in sizes:
             for mode, steps in (("sequential", 1), ("parallel", 8)):
-                walls, per_call, gaps = [], [], []
+                walls, per_call, cpus, gaps = [], [], [], []
+                counts: Counts | None = None
                 for n in range(repeats):
                     busy = Busy()
                     app, db = await build(url, noop(busy), steps)
                     draft = reads("noop", size) if shape == "steps" else fan_out("noop", size)
-                    wall = await timed_run(app, db, draft, n)
+                    await timed_run(app, db, draft, -1 - n)  # warm: first statements compiled
+                    busy.busy, busy.spans = 0.0, []  # the measured run's calls only
+                    counts = Counts(db)
+                    wall, cpu = await timed_run(app, db, draft, n, counts)
                     await db.dispose()
                     walls.append(wall)
+                    cpus.append(cpu / size)
                     per_call.append((wall - busy.busy) / size)
                     spans = sorted(busy.spans)
                     gaps += [b[0] - a[1] for a, b in zip(spans, spans[1:], strict=False)]
                 rows.append({"shape": shape, "size": size, "mode": mode, "wall": median(walls),
-                             "per_call": median(per_call), "gap_p50": pct(gaps, .5) if mode == "sequential" else None,
+                             "per_call": median(per_call), "cpu": median(cpus),
+                             "statements": counts.statements / size if counts else 0,
+                             "commits": counts.commits / size if counts else 0, "gap_p50": pct(gaps, .5) if mode == "sequential" else None,
                              "gap_p99": pct(gaps, .99) if mode == "sequential" else None})
     return rows
 
@@ -206,10 +246,12 @@ def tables(fan: list[dict[str, Any]], over: list[dict[str, Any]], latency: float
              "| case | run wall time | × one item's run | × the latency |", "|---|---:|---:|---:|"]
     lines += [f"| {r['case']} | {ms(r['wall'])} | {r['wall'] / one:.2f} | {r['wall'] / latency:.2f} |" for r in fan]
     lines += ["", f"Executor overhead per call, the integration's own time subtracted ({backend})", "",
-              "| shape | calls | mode | run wall time | overhead per call | gap between calls p50 | p99 |",
-              "|---|---:|---|---:|---:|---:|---:|"]
+              "| shape | calls | mode | run wall time | overhead per call | CPU per call | "
+              "SQL statements / commits per call | gap between calls p50 | p99 |",
+              "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
     lines += [f"| {'independent read steps' if r['shape'] == 'steps' else 'for-each items (one write step)'} | "
-              f"{r['size']} | {r['mode']} | {ms(r['wall'])} | {ms(r['per_call'])} | {ms(r['gap_p50'])} | "
+              f"{r['size']} | {r['mode']} | {ms(r['wall'])} | {ms(r['per_call'])} | {ms(r['cpu'])} | "
+              f"{r['statements']:.1f} / {r['commits']:.1f} | {ms(r['gap_p50'])} | "
               f"{ms(r['gap_p99'])} |" for r in over]
     return "\n".join(lines)
 

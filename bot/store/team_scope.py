@@ -57,8 +57,22 @@ def _only_this_team(state: ORMExecuteState) -> None:
     team = state.session.info.get(TEAM)
     if team is None or not (state.is_select or state.is_update or state.is_delete):
         return
-    state.statement = state.statement.options(*(
-        with_loader_criteria(cls, cls.team_key == team, include_aliases=True) for cls in _team_classes()))
+    state.statement = state.statement.options(*_criteria(team))
+
+
+def _criteria(team: str) -> tuple[Any, ...]:
+    """The team's criteria on every team table, built once per team (and again when a module
+    defining a team table was imported since): building them for every statement cost more
+    than the rest of a short transaction."""
+    classes = _team_classes()
+    built = _CRITERIA.get(team)
+    if built is not None and built[0] is classes:
+        return built[1]
+    if len(_CRITERIA) >= _MOST_TEAMS:
+        _CRITERIA.clear()
+    criteria = tuple(with_loader_criteria(cls, cls.team_key == team, include_aliases=True) for cls in classes)
+    _CRITERIA[team] = (classes, criteria)
+    return criteria
 
 
 def _team_classes() -> list[Any]:
@@ -82,6 +96,9 @@ def _subclasses(cls: type) -> list[Any]:
 
 
 _CLASSES: list[Any] = []
+# team → (the class list it was built for, its criteria); bounded, as teams are many
+_CRITERIA: dict[str, tuple[list[Any], tuple[Any, ...]]] = {}
+_MOST_TEAMS = 4096
 
 
 @event.listens_for(Session, "before_flush")
