@@ -105,7 +105,7 @@ async def test_a_forged_replayed_or_foreign_state_signs_nobody_in(
 
 async def test_slack_refuses_what_slack_refuses(app: Deputy, slack: Installed, slack_api: FakeSlackApi,
                                                 caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG)  # even at DEBUG (slack_sdk logs requests and answers there)
     slack_api.oauth.signing_in = (ACME, "U0ANNA")
     async with aiohttp.ClientSession() as outbound:
         provider = slack_provider(app, slack_api, outbound)

@@ -37,6 +37,10 @@ from bot.store.database import Database
 from bot.vault import CredentialStore
 
 log = logging.getLogger(__name__)
+# slack_sdk logs each request's form and each response body at DEBUG: for this client that is
+# the sign-in code, the person's token and their ID token, so its log stops at INFO
+SDK_LOG = logging.getLogger(__name__ + ".web_api")
+SDK_LOG.setLevel(logging.INFO)
 ISSUER = "https://slack.com"
 SCOPES = "openid profile email"
 TEAM_CLAIM = "https://slack.com/team_id"
@@ -129,5 +133,5 @@ def slack_signin(settings: SlackSettings, database: Database, vault: CredentialS
     from bot.adapters.slack.distribution import build_distribution  # lazy, as serve does
 
     workspaces = build_distribution(settings, database, vault, session).workspaces
-    return SlackSignIn(settings, AsyncWebClient(base_url=settings.base_url, session=session),
+    return SlackSignIn(settings, AsyncWebClient(base_url=settings.base_url, session=session, logger=SDK_LOG),
                        ActorDirectory(workspaces, default_timezone), workspaces)
