@@ -96,12 +96,12 @@ def console_signins(deputy: Deputy, attached: Platforms) -> list[SignInProvider]
 
     settings = deputy.settings
     slack_settings, discord_settings = SlackSettings.from_settings(settings), DiscordSettings.from_settings(settings)
-    if not slack_settings.distributed and not discord_settings.signs_in:
+    if not slack_settings.signs_in and not discord_settings.signs_in:
         return []
     session = aiohttp.ClientSession()
     attached.closers.append(session.close)
     providers: list[SignInProvider] = []
-    if slack_settings.distributed:
+    if slack_settings.signs_in:
         from bot.adapters.slack.console_signin import slack_signin
 
         slack = slack_signin(slack_settings, deputy.database, deputy.vault, session, settings.timezone)

@@ -20,6 +20,9 @@ def slack_manifest(
         "--distributed", help='"Add to Slack" for many workspaces: OAuth redirect URL, org install.')] = False,
     token_rotation: Annotated[bool, typer.Option(
         "--token-rotation", help="With --distributed: bot tokens expire and are refreshed.")] = False,
+    sign_in: Annotated[bool, typer.Option(
+        "--sign-in", help="'Sign in with Slack' to the web console for a one-workspace app "
+                          "(--distributed includes it).")] = False,
 ) -> None:
     """Print a ready Slack app manifest to paste at api.slack.com/apps."""
     # lazy: --help must not load the Slack adapter
@@ -27,6 +30,6 @@ def slack_manifest(
 
     try:
         typer.echo(manifest_yaml(url, socket_mode=socket_mode, name=name, distributed=distributed,
-                                 token_rotation=token_rotation))
+                                 token_rotation=token_rotation, sign_in=sign_in))
     except ValueError as err:
         fail(str(err))

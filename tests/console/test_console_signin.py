@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from bot.adapters.slack.console_signin import slack_signin
+from bot.adapters.slack.settings import SlackSettings
 from bot.app import Deputy
 from bot.console.identity import Started
 from bot.errors import UserError
@@ -23,8 +25,8 @@ from tests.console.conftest import GOAL
 from tests.console.signin_support import console_with, discord_provider, round_trip, slack_provider
 from tests.console.test_console import cookie_of, csrf_of, get, post
 from tests.fakes.discord_server import FakeDiscord
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_oauth import CLIENT_SECRET
+from tests.fakes.slack_api import BOT_TOKEN, TEAM, FakeSlackApi
+from tests.fakes.slack_oauth import CLIENT_ID, CLIENT_SECRET
 
 
 @pytest.fixture
@@ -261,3 +263,25 @@ def test_the_access_log_keeps_no_sign_in_code() -> None:
     record = logging.LogRecord("aiohttp.access", logging.INFO, __file__, 1, line, None, None)
     _ACCESS_LOG_FILTER.filter(record)
     assert "1.234.oidc" not in record.getMessage() and "/console/signin/slack/callback?…" in record.getMessage()
+
+
+async def test_a_one_workspace_app_signs_in_its_own_workspaces_people_only(
+        app: Deputy, slack_api: FakeSlackApi, http: aiohttp.ClientSession) -> None:
+    """SLACK_BOT_TOKEN with the app's client id and secret: one workspace (the token's, as
+    auth.test names it), and Sign in with Slack for its people."""
+    settings = SlackSettings.model_validate({
+        "bot_token": BOT_TOKEN, "api_url": slack_api.base_url, "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET, "openid_url": slack_api.openid_url})
+    assert settings.signs_in and not settings.distributed
+    async with aiohttp.ClientSession() as outbound:
+        provider = slack_signin(settings, app.database, app.vault, outbound)
+        assert provider is not None
+        async with console_with(app, [provider]) as served:
+            slack_api.oauth.signing_in = (TEAM, "U0ANNA")
+            assert (await round_trip(http, served.url, "slack"))[0] == 303
+            session = served.console.sessions.read(cookie_of(http), app.clock())
+            assert session is not None and session.actor.key == f"slack:{TEAM}:U0ANNA"
+            slack_api.oauth.signing_in = ("T0OTHER", "U0ANNA")
+            async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as other:
+                status, page, _ = await round_trip(other, served.url, "slack")
+                assert status == 403 and "not installed in your Slack workspace T0OTHER" in page

@@ -29,8 +29,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.identity import ActorDirectory
-from bot.adapters.slack.port import ChatPostFailed, Clients, error_code
+from bot.adapters.slack.port import ChatPostFailed, Clients, error_code, make_client
 from bot.adapters.slack.settings import SlackSettings
+from bot.adapters.slack.workspaces import NotInstalled
 from bot.chat.signin import Member
 from bot.errors import UserError
 from bot.store.database import Database
@@ -126,12 +127,40 @@ class SlackSignIn:
 
 def slack_signin(settings: SlackSettings, database: Database, vault: CredentialStore | None,
                  session: aiohttp.ClientSession, default_timezone: str = "UTC") -> SlackSignIn | None:
-    """"Sign in with Slack" for the distributed app (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET):
-    the people of the workspaces that installed it. None for a single-workspace app."""
-    if not settings.distributed:
+    """"Sign in with Slack" when the app's client id and secret are set: for the people of the
+    workspaces that installed the distributed app, or of the bot token's one workspace (with
+    SLACK_BOT_TOKEN too). None without them."""
+    if not settings.signs_in:
         return None
-    from bot.adapters.slack.distribution import build_distribution  # lazy, as serve does
+    workspaces: Clients
+    if settings.distributed:
+        from bot.adapters.slack.distribution import build_distribution  # lazy, as serve does
 
-    workspaces = build_distribution(settings, database, vault, session).workspaces
+        workspaces = build_distribution(settings, database, vault, session).workspaces
+    else:
+        workspaces = TokenWorkspace(make_client(settings, session))
     return SlackSignIn(settings, AsyncWebClient(base_url=settings.base_url, session=session, logger=SDK_LOG),
                        ActorDirectory(workspaces, default_timezone), workspaces)
+
+
+class TokenWorkspace:
+    """The bot token's one workspace (``auth.test`` names it, read once): another
+    workspace's person is not Deputy's to sign in."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self._team_id = ""
+
+    async def client_for_team(self, team_id: str, enterprise_id: str | None = None) -> AsyncWebClient:
+        if not self._team_id:
+            try:
+                self._team_id = str((await self.client.auth_test()).get("team_id") or "")
+            except SlackApiError as err:
+                log.warning("console: auth.test failed: %s", error_code(err))
+                raise NotInstalled(f"workspace {team_id}: the bot token was refused") from None
+        if team_id != self._team_id:
+            raise NotInstalled(f"workspace {team_id}")
+        return self.client
+
+    async def client_for_channel(self, channel_id: str) -> AsyncWebClient:
+        return self.client

@@ -32,12 +32,16 @@ OPENID_REDIRECT_PATH = "/console/signin/slack/callback"
 
 
 def slack_manifest(public_url: str | None, *, socket_mode: bool, name: str = "Deputy",
-                   distributed: bool = False, token_rotation: bool = False) -> dict[str, Any]:
+                   distributed: bool = False, token_rotation: bool = False,
+                   sign_in: bool = False) -> dict[str, Any]:
     """The manifest as a dict. Over HTTP every request URL is ``<public_url>/slack/events``;
     in Socket Mode no URL is needed. ``distributed``: the "Add to Slack" app for many
     workspaces (and Enterprise Grid orgs), its OAuth redirect URL ``<public_url>/slack/oauth_redirect``,
     and "Sign in with Slack" for the web console (``<public_url>/console/signin/slack/callback``,
-    user scopes ``openid profile email``)."""
+    user scopes ``openid profile email``). ``sign_in``: that sign-in for a one-workspace app."""
+    if sign_in and not public_url:
+        raise ValueError("--sign-in needs --url (the public https:// URL of `deputy serve`): Slack sends "
+                         "each signing-in browser back to its /console/signin/slack/callback")
     if distributed and (socket_mode or not public_url):
         raise ValueError("--distributed needs --url (the public https:// URL of `deputy serve`): "
                          "Slack sends each installing browser back to it; Socket Mode cannot")
@@ -59,9 +63,9 @@ def slack_manifest(public_url: str | None, *, socket_mode: bool, name: str = "De
         events["request_url"] = url
         interactivity["request_url"] = url
     oauth: dict[str, Any] = {"scopes": {"bot": list(BOT_SCOPES)}}
-    if distributed and public_url:
-        oauth = {"redirect_urls": [public_url.rstrip("/") + REDIRECT_PATH,
-                                   public_url.rstrip("/") + OPENID_REDIRECT_PATH],
+    if (distributed or sign_in) and public_url:
+        redirects = [public_url.rstrip("/") + REDIRECT_PATH] if distributed else []
+        oauth = {"redirect_urls": [*redirects, public_url.rstrip("/") + OPENID_REDIRECT_PATH],
                  "scopes": {"bot": list(BOT_SCOPES), "user": list(OPENID_SCOPES)}}
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
@@ -82,6 +86,6 @@ def slack_manifest(public_url: str | None, *, socket_mode: bool, name: str = "De
 
 
 def manifest_yaml(public_url: str | None, *, socket_mode: bool, name: str = "Deputy",
-                  distributed: bool = False, token_rotation: bool = False) -> str:
+                  distributed: bool = False, token_rotation: bool = False, sign_in: bool = False) -> str:
     return yaml.safe_dump(slack_manifest(public_url, socket_mode=socket_mode, name=name, distributed=distributed,
-                                         token_rotation=token_rotation), sort_keys=False)
+                                         token_rotation=token_rotation, sign_in=sign_in), sort_keys=False)

@@ -52,7 +52,13 @@ class SlackSettings(BaseModel):
 
     @property
     def distributed(self) -> bool:
-        """Installed in many workspaces through "Add to Slack" (client id and secret set)."""
+        """Installed in many workspaces through "Add to Slack" (client id and secret set, no
+        bot token of its own: with one, the app is that token's workspace's)."""
+        return self.signs_in and not self.bot_token.get_secret_value()
+
+    @property
+    def signs_in(self) -> bool:
+        """The app's client id and secret are known: "Sign in with Slack" on the web console."""
         return bool(self.client_id and self.client_secret.get_secret_value())
 
     @property

@@ -56,6 +56,10 @@ def test_the_distributed_manifest_has_the_oauth_redirect_url_and_removal_events(
     single = slack_manifest("https://deputy.example.com", socket_mode=False)
     assert "redirect_urls" not in single["oauth_config"] and single["settings"]["org_deploy_enabled"] is False
     assert "user" not in single["oauth_config"]["scopes"]
+    # a one-workspace app with Sign in with Slack: the console's redirect and the user scopes
+    signing = slack_manifest("https://deputy.example.com", socket_mode=False, sign_in=True)
+    assert signing["oauth_config"]["redirect_urls"] == ["https://deputy.example.com/console/signin/slack/callback"]
+    assert signing["oauth_config"]["scopes"]["user"] == ["openid", "profile", "email"]
 
 
 @pytest.mark.parametrize("args", [["--distributed"], ["--distributed", "--socket-mode"],
