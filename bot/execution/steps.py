@@ -73,7 +73,7 @@ async def run_step(run: RunInProgress, step: StepRow) -> Any:
                                         fresh=step.step_id not in run.recorded)
     run.recorded.add(step.step_id)
     single = len(arg_list) == 1
-    results = await _fan_out(run, step, arg_list, audit_each=not single)
+    results = await _fan_out(run, step, arg_list, None if single else _Audits(run, step))
     output: Any = {"results": results} if step.for_each else results[0]
     async with run.session() as session:
         if single:
@@ -86,22 +86,22 @@ async def run_step(run: RunInProgress, step: StepRow) -> Any:
     return output
 
 
-async def _fan_out(run: RunInProgress, step: StepRow, arg_list: list[Any], *,
-                   audit_each: bool) -> list[Any]:
+async def _fan_out(run: RunInProgress, step: StepRow, arg_list: list[Any],
+                   audits: _Audits | None) -> list[Any]:
     """Every call of the step, in item order; concurrent unless the run is sequential.
-    ``audit_each``: each call is audited as it returns (else the caller audits it)."""
+    ``audits``: where each call is audited as it returns (None: the caller audits it)."""
     if not run.parallel or len(arg_list) == 1:
         outcomes: list[Any] = []
         for index, args in enumerate(arg_list):
             try:
-                outcomes.append(await _one_call(run, step, index, args, audit_each))
+                outcomes.append(await _one_call(run, step, index, args, audits))
             except (StepFailed, CallStopped) as err:
                 outcomes.append(err)
                 break
     else:
         # gather cancels the calls if this step is cancelled (the worker is stopping)
         outcomes = await asyncio.gather(
-            *(_one_call(run, step, i, args, audit_each) for i, args in enumerate(arg_list)),
+            *(_one_call(run, step, i, args, audits) for i, args in enumerate(arg_list)),
             return_exceptions=True)
     for outcome in outcomes:
         if isinstance(outcome, BaseException) and not isinstance(outcome, (StepFailed, CallStopped)):
@@ -117,7 +117,8 @@ async def _fan_out(run: RunInProgress, step: StepRow, arg_list: list[Any], *,
     return outcomes
 
 
-async def _one_call(run: RunInProgress, step: StepRow, index: int, args: Any, audit: bool) -> Any:
+async def _one_call(run: RunInProgress, step: StepRow, index: int, args: Any,
+                    audits: _Audits | None) -> Any:
     key = idempotency_key(run.run_id, step.step_id, index if step.for_each else None)
     if run.stop.is_set():
         raise CallStopped(step.action)
@@ -147,10 +148,30 @@ async def _one_call(run: RunInProgress, step: StepRow, index: int, args: Any, au
         log.exception("step %s (%s) raised unexpectedly (ref %s)", step.step_id, step.action, ref)
         raise StepFailed(step, f"step {step.position} ({step.action}) failed with an "
                                f"unexpected {type(err).__name__} (ref {ref}); see the worker's log") from err
-    if audit:
-        async with run.session() as session:
-            await _audit_call(session, run, step, key, args, result)
+    if audits is not None:
+        await audits.record(key, args, result)
     return result
+
+
+class _Audits:
+    """The audit records of a fan-out's calls, each committed as soon as it returned, in
+    groups: calls that return while a group is being committed go together in the next
+    transaction, instead of queueing for one transaction each on the run's turn."""
+
+    def __init__(self, run: RunInProgress, step: StepRow) -> None:
+        self.run, self.step = run, step
+        self._waiting: list[tuple[str, Any, Any]] = []
+        self._one_at_a_time = asyncio.Lock()
+
+    async def record(self, key: str, args: Any, result: Any) -> None:
+        self._waiting.append((key, args, result))
+        async with self._one_at_a_time:
+            group, self._waiting = self._waiting, []
+            if not group:
+                return  # committed with an earlier call's group
+            async with self.run.session() as session:
+                for key_, args_, result_ in group:
+                    await _audit_call(session, self.run, self.step, key_, args_, result_)
 
 
 async def _audit_call(session: Session, run: RunInProgress, step: StepRow, key: str, args: Any,

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class _Plan:
-    last: float = float("-inf")  # when its latest redraw started
+    last: float = float("-inf")  # when its latest edit was made (or a redraw started)
     waiting: asyncio.Task[None] | None = None  # a redraw due at the interval's end
     drawing: asyncio.Task[None] | None = None  # a redraw under way in the background
 
@@ -82,5 +82,6 @@ class CardPacer:
         assert view.plan.id is not None
         if plan.drawing is not None and plan.drawing is not asyncio.current_task():
             await asyncio.wait([plan.drawing])  # the older redraw lands first
-        plan.last = self.now()
+        plan.last = self.now()  # no other redraw starts meanwhile
         await refresh_card(app, view.plan.id, view.version.version)
+        plan.last = self.now()  # the interval runs from the edit, however long the reads took
