@@ -1,6 +1,6 @@
 """From each team, everything the other two own is out of reach: its plan cards clicked from
 the wrong workspace, buttons carrying its plan, monitor and memory ids on a message of this
-team (Slack → Slack, Slack → Discord), and the commands that name its ids (`cancel`, `forget`,
+team (Slack → Slack, Slack → Discord, Discord → Slack), and the commands that name its ids (`cancel`, `forget`,
 `monitor approve|reject|pause|resume|run|delete|schedule`). Each answer is refused, and every
 row of every team — the attacker's own included, apart from its audit chain that records what
 was refused — is the same afterwards. Then the same click from the owner's team works."""
@@ -57,15 +57,19 @@ async def test_another_teams_ids_change_nothing(working: Deployment, attacker_na
         for command in commands_against(victim):
             answer = await attacker.ask(command)
             assert not any(word in answer for word in SUCCESS), (attacker.key, command, answer)
-        if isinstance(attacker, SlackTeam):
+        if not isinstance(attacker, SlackTeam):  # the guild's own card, carrying the victim's ids
+            for button in (victim.button(victim.work.waiting_card, "approve"),
+                           str(memory_button(victim.work.memory, "forget"))):
+                await attacker.click(attacker.forged_card(button), "approve")
+        else:
             for action in ("approve", "reject", "modify"):
                 if isinstance(victim, SlackTeam):  # the victim's own message, clicked from the attacker's workspace
                     await victim.click(victim.work.waiting_card, action, forged_from=attacker)
                 # a message of the attacker's workspace whose button names the victim's plan
                 forged = attacker.forged_card(victim.button(victim.work.waiting_card, action))
                 await attacker.click(forged, action)
-            for button in (memory_button(victim.work.memory, "forget"), monitor_button(victim.work.monitor, "reject")):
-                await attacker.click(attacker.forged_card(str(button)), button.action)
+            for other in (memory_button(victim.work.memory, "forget"), monitor_button(victim.work.monitor, "reject")):
+                await attacker.click(attacker.forged_card(str(other)), other.action)
     await settle(working)
     await asyncio.sleep(0.5)  # a Discord answer still in flight would show here
     assert await rows_by_team(working, attacker) == before
