@@ -17,8 +17,8 @@ from bot.domain import Step
 from bot.flow.console_views import team_of
 from bot.policy import explain
 from bot.policy.request_facts import RequestFacts
-from bot.store import team_policies
-from bot.store.audit_verify import record_json, verify
+from bot.store import audit_checkpoint, team_policies
+from bot.store.audit_verify import record_json
 from bot.store.console_queries import AuditFilter, audit_head, team_audit
 
 EXPORT_LIMIT = 100_000
@@ -39,19 +39,24 @@ def add_audit_routes(web_app: web.Application, console: Console) -> None:
 
     async def audit_page(request: web.Request, session: ConsoleSession) -> web.Response:
         wanted = audit_filter(dict(request.query))
+        team = team_of(session.actor)
         async with deputy.database.session() as db:
-            records = await team_audit(db, team_of(session.actor), wanted)
-            count, head = await audit_head(db, team_of(session.actor))
+            # the records after the verified checkpoint, not the whole chain, on every view
+            chain = await audit_checkpoint.status(db, deputy.database.audit_keys, team.key)  # type: ignore[arg-type]
+            records = await team_audit(db, team, wanted)
+            count, head = await audit_head(db, team)
         return console.render("audit.html", session, records=records, count=count, head=head,
-                              query=dict(request.query), report=None, nav="audit")
+                              query=dict(request.query), report=None, chain=chain, nav="audit")
 
     async def audit_verify(request: web.Request, session: ConsoleSession) -> web.Response:
         await console.form(request, session)
+        team = team_of(session.actor)
         async with deputy.database.session() as db:
-            report = await verify(db, None, deputy.database.audit_keys, team=team_of(session.actor).key)  # type: ignore[arg-type]
-            records = await team_audit(db, team_of(session.actor), AuditFilter())
+            report = await audit_checkpoint.full(db, deputy.database.audit_keys, team.key)  # type: ignore[arg-type]
+            chain = await audit_checkpoint.status(db, deputy.database.audit_keys, team.key)  # type: ignore[arg-type]
+            records = await team_audit(db, team, AuditFilter())
         return console.render("audit.html", session, records=records, count=report.records,
-                              head=report.head, query={}, report=report, nav="audit")
+                              head=report.head, query={}, report=report, chain=chain, nav="audit")
 
     async def audit_export(request: web.Request, session: ConsoleSession) -> web.StreamResponse:
         wanted = audit_filter(dict(request.query), limit=EXPORT_LIMIT)

@@ -9,6 +9,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -53,7 +54,11 @@ def run_filter(query: dict[str, str]) -> RunFilter:
     if status and status not in STATUSES:
         raise web.HTTPBadRequest(text=f"status: {status!r} is not one of {', '.join(STATUSES)}")
     until = _date(query.get("until", ""), "until")
+    before = query.get("before", "").strip()
+    if before and not before.isdigit():
+        raise web.HTTPBadRequest(text="before: a run's number, e.g. 120")
     return RunFilter(status=status, requester=query.get("requester", "").strip(),
+                     before=int(before) if before else None,
                      integration=query.get("integration", "").strip(),
                      since=_date(query.get("since", ""), "since"),
                      until=until + timedelta(days=1) if until else None)
@@ -90,7 +95,12 @@ def add_run_routes(web_app: web.Application, console: Console) -> None:
         wanted = run_filter(dict(request.query))
         async with deputy.database.session() as db:
             found = await team_runs(db, team_of(session.actor), wanted)
-        return console.render("runs.html", session, runs=found, query=dict(request.query),
+        query = dict(request.query)
+        older = ""
+        if len(found) >= wanted.limit and found[-1][0].id is not None:
+            older = "/console/runs?" + urlencode({**{k: v for k, v in query.items() if k != "before"},
+                                                  "before": found[-1][0].id})
+        return console.render("runs.html", session, runs=found, query=query, older=older,
                               statuses=STATUSES, nav="runs")
 
     async def run_page(request: web.Request, session: ConsoleSession) -> web.Response:

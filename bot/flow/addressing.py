@@ -3,6 +3,7 @@ a version: small reads that cards, proposals and reports all need."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.domain import Where
@@ -28,7 +29,15 @@ async def consent_note(app: Deputy, view: PlanView) -> str:
     """The card's line saying who changed a version and that the requester must approve it."""
     if not view.version.requester_consent:
         return ""
-    requester = await requester_label(app, view.goal.requester_key)
-    author = await requester_label(app, view.version.author_key) if view.version.author_key else "Deputy"
+    names = {key: await requester_label(app, key) for key in (view.goal.requester_key, view.version.author_key) if key}
+    return consent_line(view, lambda key: names.get(key, key))
+
+
+def consent_line(view: PlanView, label: Callable[[str], str]) -> str:
+    """:func:`consent_note` with the names at hand (``label``: a person's name by key)."""
+    if not view.version.requester_consent:
+        return ""
+    requester = label(view.goal.requester_key)
+    author = label(view.version.author_key) if view.version.author_key else "Deputy"
     return (f"Changed by {author}, not by {requester} who asked: it runs with {requester}'s "
             f"accounts, so {requester} must approve this version too.")

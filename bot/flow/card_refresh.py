@@ -6,17 +6,18 @@ module's callers — the card is below every conversation that changes it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.chat.replies import CardState, PlanCard
 from bot.domain import GoalStatus, PlanStatus
-from bot.flow.addressing import consent_note, requester_label
+from bot.flow.addressing import consent_line
 from bot.flow.cards import build_card
-from bot.flow.memory_use import using
-from bot.flow.previews import preview_note
+from bot.flow.memory_use import used_line
 from bot.flow.suggestions import card_extras
-from bot.flow.undo import undo_buttons
+from bot.flow.undo import source_id, undo_buttons
 from bot.store import audit, goals, messages, runs
+from bot.store.card_reads import CardRows, card_rows
 from bot.store.goals import PlanView
 
 if TYPE_CHECKING:
@@ -49,24 +50,34 @@ async def refresh_card(app: Deputy, plan_id: int, version: int, note: str = "") 
 
 async def current_card(app: Deputy, view: PlanView, note: str = "") -> PlanCard:
     """The card of ``view`` as chat shows it now: what the web console shows too."""
-    assert view.version.id is not None
+    return (await current_cards(app, [view], note))[0]
+
+
+async def current_cards(app: Deputy, views: Sequence[PlanView], note: str = "") -> list[PlanCard]:
+    """The cards of ``views`` as chat shows them now, what they show besides the plan read in
+    one query per kind for all of them (a page of the web console shows ten)."""
     async with app.database.session() as session:
-        approved = await goals.approvers_of(session, view.version)
-        labels = []
-        for key in approved:
-            who = await goals.get_actor(session, key)
-            labels.append(who.label if who else key)
-        run = await runs.run_for_version(session, view.version.id)
-        results = await runs.step_results(session, run.id) if run and run.id else {}
+        rows = await card_rows(session, views, source_id)
+    return [_card(app, view, rows, note) for view in views]
+
+
+def _card(app: Deputy, view: PlanView, rows: CardRows, note: str) -> PlanCard:
+    assert view.version.id is not None
+    run = rows.runs.get(view.version.id)
+    results = rows.results.get(run.id, {}) if run and run.id else {}
     state = _card_state(view.version.status, run.status if run else None)
-    requester = await requester_label(app, view.goal.requester_key)
-    suggestion, accept = await card_extras(app, view)
-    used, forget = await using(app, view)  # the memories that shaped it, on every redraw
-    lines = [used, await consent_note(app, view), note or await preview_note(app, view.version.id), suggestion]
+    requester = rows.label(view.goal.requester_key)
+    suggestion, accept = card_extras(view, rows.suggestions.get(view.goal.id or 0), requester)
+    # the memories that shaped it, on every redraw
+    used, forget = used_line([rows.memories[i] for i in view.version.memories_used or [] if i in rows.memories],
+                             app.clock())
+    preview = rows.previews.get(view.version.id)
+    lines = [used, consent_line(view, rows.label), note or (preview.note if preview else ""), suggestion]
+    undone = run is not None and run.id is not None and (view.goal.platform, source_id(run.id)) in rows.events
     return build_card(view, app.registry, state=state, requester=requester,
-                      approved_by=tuple(labels), results=results,
-                      note="\n".join(line for line in lines if line),
-                      extra_buttons=await undo_buttons(app, view, run, results) + accept + forget)
+                      approved_by=tuple(rows.label(k) for k in rows.approvers.get(view.version.id, [])),
+                      results=results, note="\n".join(line for line in lines if line),
+                      extra_buttons=undo_buttons(app, view, run, results, undone) + accept + forget)
 
 
 def _card_state(version_status: str, run_status: str | None) -> CardState:

@@ -8,6 +8,8 @@ still named (it did shape this plan), marked so, and has no [Forget] button.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.chat.buttons import memory_button
@@ -15,6 +17,7 @@ from bot.chat.replies import Button
 from bot.memory import recall
 from bot.store import memories
 from bot.store.goals import PlanView
+from bot.store.memories import MemoryRow
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -28,9 +31,14 @@ async def using(app: Deputy, view: PlanView) -> tuple[str, tuple[Button, ...]]:
     ids = list(view.version.memories_used or [])
     if not ids:
         return "", ()
-    now = app.clock()
     async with app.database.session() as session:
         rows = [row for i in ids if (row := await memories.get(session, i)) is not None]
+    return used_line(rows, app.clock())
+
+
+def used_line(rows: Sequence[MemoryRow], now: datetime) -> tuple[str, tuple[Button, ...]]:
+    """:func:`using` with the memories at hand (``rows``: those of ``memories_used`` that
+    exist, in its order)."""
     parts: list[str] = []
     buttons: list[Button] = []
     for row in rows:

@@ -174,14 +174,6 @@ async def run_previews(app: Deputy, view: PlanView) -> Preview:
     return Preview(note=note, blockers=tuple(blockers), files=files_of(app.registry, view.steps, outputs))
 
 
-async def preview_note(app: Deputy, version_id: int | None) -> str:
-    if version_id is None:
-        return ""
-    async with app.database.session() as session:
-        row = await previews.get(session, version_id)
-    return row.note if row else ""
-
-
 class ApprovalVoid(Exception):
     """The writes of a run no longer resolve to what was approved: the run must stop and
     the plan be asked again (bot/flow/run_observer.py does both)."""

@@ -9,37 +9,24 @@ suggested it, so it needs the requester's own approval too (bot/flow/proposals.p
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot.chat.buttons import ButtonId
 from bot.chat.replies import Button
 from bot.domain import PlanStatus
-from bot.flow.addressing import requester_label
 from bot.store import thread as thread_messages
 from bot.store.goals import PlanView
 from bot.store.tables import ThreadMessageRow
-
-if TYPE_CHECKING:
-    from bot.core.deputy import Deputy
 
 SUGGESTED = thread_messages.SUGGESTED
 ACCEPTED = "accepted"
 
 
-async def pending(app: Deputy, goal_id: int) -> ThreadMessageRow | None:
-    """The newest suggestion of a goal nobody has accepted yet."""
-    async with app.database.session() as session:
-        return await thread_messages.pending_suggestion(session, goal_id)
-
-
-async def card_extras(app: Deputy, view: PlanView) -> tuple[str, tuple[Button, ...]]:
-    """The note line and the Accept button a proposed version's card shows for a suggestion."""
+def card_extras(view: PlanView, found: ThreadMessageRow | None, requester: str) -> tuple[str, tuple[Button, ...]]:
+    """The note line and the Accept button a proposed version's card shows for a suggestion
+    (``found``: the goal's newest pending one)."""
     if view.version.status != PlanStatus.PROPOSED or view.goal.id is None or view.plan.id is None:
         return "", ()
-    found = await pending(app, view.goal.id)
     if found is None or found.id is None:
         return "", ()
-    requester = await requester_label(app, view.goal.requester_key)
     line = (f"Suggestion from {found.author}: “{found.text[:200]}”. It changes nothing until "
             f"{requester} (who asked) or an approver accepts it.")
     return line, (Button(str(ButtonId(view.plan.id, found.id, "accept")), "Accept suggestion"),)

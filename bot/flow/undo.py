@@ -20,7 +20,6 @@ from bot.chat.replies import Button
 from bot.domain import RunStatus, Step, StepStatus
 from bot.flow.cards import hours_text
 from bot.planning.refs import RefError, lookup
-from bot.store import goals
 from bot.store.goals import PlanView
 from bot.store.tables import RunRow, StepResultRow
 
@@ -84,14 +83,13 @@ def source_id(run_id: int) -> str:
     return f"undo:{run_id}"
 
 
-async def undo_buttons(app: Deputy, view: PlanView, run: RunRow | None,
-                       results: Mapping[str, StepResultRow]) -> tuple[Button, ...]:
-    """An Undo button for a succeeded run within the window that has something to undo."""
+def undo_buttons(app: Deputy, view: PlanView, run: RunRow | None,
+                 results: Mapping[str, StepResultRow], undone: bool) -> tuple[Button, ...]:
+    """An Undo button for a succeeded run within the window that has something to undo
+    (``undone``: whether a goal undoing it exists already, :func:`source_id`)."""
     if run is None or run.id is None or run.status != RunStatus.SUCCEEDED or view.plan.id is None:
         return ()
-    if window_problem(app, run) or not undo_steps(app, view, results):
-        return ()
-    if await _already_undone(app, view.goal.platform, run.id):
+    if window_problem(app, run) or not undo_steps(app, view, results) or undone:
         return ()
     return (Button(str(ButtonId(view.plan.id, view.version.version, "undo")), "Undo"),)
 
@@ -102,10 +100,5 @@ def window_problem(app: Deputy, run: RunRow) -> str | None:
         return (f"Run {run.id} finished more than {hours_text(window)} ago, so it can no longer "
                 "be undone from here; nothing was changed.")
     return None
-
-
-async def _already_undone(app: Deputy, platform: str, run_id: int) -> bool:
-    async with app.database.session() as session:
-        return await goals.goal_for_event(session, platform, source_id(run_id)) is not None
 
 

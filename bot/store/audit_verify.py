@@ -26,7 +26,8 @@ transaction that rolled back still consumes a sequence number.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -94,10 +95,9 @@ async def chains(session: AsyncSession) -> list[str | None]:
 
 
 async def _pages(session: AsyncSession, since: datetime | None = None,
-                 team: Chain = ALL) -> AsyncIterator[AuditRow]:
-    """The records of one chain (or of all) in sequence order, a page at a time so a long
-    log is never all in memory."""
-    after = 0
+                 team: Chain = ALL, after: int = 0) -> AsyncGenerator[AuditRow, None]:
+    """The records of one chain (or of all) in sequence order, after record ``after``, a
+    page at a time so a long log is never all in memory."""
     while True:
         query = select(AuditRow).where(col(AuditRow.seq) > after)
         if not isinstance(team, _All):
@@ -136,21 +136,36 @@ def _key_for(report: VerifyReport, row: AuditRow, keys: AuditKeySource | None,
 
 async def _verify_chain(session: AsyncSession, report: VerifyReport, team: str | None,
                         keys: AuditKeySource | None, allow_unkeyed: bool, heads: set[str]) -> None:
-    prev, count = GENESIS, 0
-    async for row in _pages(session, team=team):
-        count += 1
-        if row.prev_hash != prev:
-            _problem(report, row.seq, "does not follow the record before it in its chain "
-                                      "(a record was removed, inserted, reordered or moved)")
-        checkable, key = _key_for(report, row, keys, allow_unkeyed)
-        if checkable and row_hash(row, key) != row.hash:
-            _problem(report, row.seq, f"content does not match its hash (edited {row.kind!r} record)")
-        # continue from the stored hash so one edit is reported once, not at every later record
-        prev = row.hash
-        heads.add(row.hash)
+    count, prev, _last = await check_records(session, report, team, keys, heads, allow_unkeyed=allow_unkeyed)
     report.records += count
     report.head = prev
     report.chains[chain_name(team)] = (count, prev)
+
+
+async def check_records(session: AsyncSession, report: VerifyReport, team: str | None,
+                        keys: AuditKeySource | None, heads: set[str], *, after: int = 0,
+                        prev: str = GENESIS, limit: int | None = None,
+                        allow_unkeyed: bool = False) -> tuple[int, str, int]:
+    """Check the records of one chain after record ``after`` (whose hash is ``prev``), at
+    most ``limit`` of them, into ``report``: (how many were checked, the last one's hash,
+    its number)."""
+    count, last = 0, after
+    async with aclosing(_pages(session, team=team, after=after)) as rows:
+        async for row in rows:
+            if limit is not None and count >= limit:
+                break
+            count += 1
+            last = row.seq or last
+            if row.prev_hash != prev:
+                _problem(report, row.seq, "does not follow the record before it in its chain "
+                                          "(a record was removed, inserted, reordered or moved)")
+            checkable, key = _key_for(report, row, keys, allow_unkeyed)
+            if checkable and row_hash(row, key) != row.hash:
+                _problem(report, row.seq, f"content does not match its hash (edited {row.kind!r} record)")
+            # continue from the stored hash so one edit is reported once, not at every later record
+            prev = row.hash
+            heads.add(row.hash)
+    return count, prev, last
 
 
 async def verify(session: AsyncSession, expected_head: str | None = None,

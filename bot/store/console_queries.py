@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, exists, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,7 +15,6 @@ from bot.domain import PlanStatus, team_key_of
 from bot.store.audit import head_of, in_chain
 from bot.store.monitors import MonitorRow
 from bot.store.tables import (
-    ApprovalRow,
     AuditRow,
     GoalRow,
     PlanRow,
@@ -60,13 +59,6 @@ async def proposed_plans(session: AsyncSession, team: Team, limit: int = 200) ->
     return [(int(p), int(v)) for p, v in rows.all() if p is not None]
 
 
-async def has_decided(session: AsyncSession, version_id: int, actor_key: str) -> bool:
-    """Whether ``actor_key`` already approved or rejected this version."""
-    found = await session.exec(select(ApprovalRow.id).where(
-        col(ApprovalRow.plan_version_id) == version_id, col(ApprovalRow.approver_key) == actor_key))
-    return found.first() is not None
-
-
 @dataclass(frozen=True)
 class RunFilter:
     status: str = ""
@@ -75,7 +67,7 @@ class RunFilter:
     until: datetime | None = None
     integration: str = ""  # runs whose plan uses this integration
     limit: int = 50
-    offset: int = 0
+    before: int | None = None  # runs numbered below this one (the next page: keyset, no OFFSET)
 
 
 async def team_runs(session: AsyncSession, team: Team, wanted: RunFilter) -> list[tuple[RunRow, GoalRow]]:
@@ -91,10 +83,13 @@ async def team_runs(session: AsyncSession, team: Team, wanted: RunFilter) -> lis
     if wanted.until is not None:
         query = query.where(col(RunRow.created_at) < wanted.until)
     if wanted.integration:
-        uses = select(StepRow.plan_version_id).where(
-            col(StepRow.action).startswith(wanted.integration + "."))
-        query = query.where(col(RunRow.plan_version_id).in_(uses))
-    query = query.order_by(col(RunRow.id).desc()).limit(wanted.limit).offset(wanted.offset)
+        # per run, through the steps' plan_version_id index, newest first: the page stops at
+        # its limit (an IN over every step of the integration read all of them on SQLite)
+        query = query.where(exists().where(col(StepRow.plan_version_id) == col(RunRow.plan_version_id),
+                                           col(StepRow.action).startswith(wanted.integration + ".")))
+    if wanted.before is not None:
+        query = query.where(col(RunRow.id) < wanted.before)
+    query = query.order_by(col(RunRow.id).desc()).limit(wanted.limit)
     return [(run, goal) for run, goal in (await session.exec(query)).all()]
 
 

@@ -25,6 +25,7 @@ TABLE_MODULES = (
     "bot.store.slack_installs",
     "bot.store.inbox",
     "bot.store.console_sessions",
+    "bot.store.audit_checkpoint",
 )
 
 

@@ -64,7 +64,11 @@ class PlanRow(TeamScoped, table=True):
 
 class PlanVersionRow(TeamScoped, table=True):
     __tablename__ = "plan_versions"
-    __table_args__ = (UniqueConstraint("plan_id", "version", name="uq_plan_versions"),)
+    __table_args__ = (
+        UniqueConstraint("plan_id", "version", name="uq_plan_versions"),
+        # the console's Waiting for you reads the few proposed versions among many decided
+        Index("ix_plan_versions_status", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plans.id", index=True)
