@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.settings import Settings
+from bot.store import audit_checkpoint
 from bot.store.audit import SYSTEM
 from bot.store.audit_verify import ALL, Chain, VerifyReport, export, reseal, verify
 from bot.store.migrate import open_database
@@ -70,7 +71,9 @@ async def reseal_audit(settings: Settings) -> int:
     db = await open_database(settings)
     try:
         async with db.session() as session:
-            return await reseal(session, keys)
+            count = await reseal(session, keys)
+            await audit_checkpoint.forget_all(session)
+            return count
     finally:
         await db.dispose()
 

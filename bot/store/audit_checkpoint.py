@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -106,6 +106,12 @@ async def status(session: AsyncSession, keys: AuditKeySource | None, team: str |
         session.add(row)
         await session.flush()
     return ChainStatus(row, report, count, unchecked)
+
+
+async def forget_all(session: AsyncSession) -> None:
+    """Drop every checkpoint: after the log is re-signed (``deputy audit reseal``) every hash
+    changed, so each chain waits for a full verification again, not a false alarm."""
+    await session.exec(delete(AuditCheckpointRow))
 
 
 def _bad(report: VerifyReport, seq: int, text: str) -> None:
