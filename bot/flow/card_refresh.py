@@ -18,6 +18,7 @@ from bot.flow.suggestions import card_extras
 from bot.flow.undo import source_id, undo_buttons
 from bot.store import audit, goals, messages, runs
 from bot.store.card_reads import CardRows, card_rows
+from bot.store.database import Session
 from bot.store.goals import PlanView
 
 if TYPE_CHECKING:
@@ -53,10 +54,15 @@ async def current_card(app: Deputy, view: PlanView, note: str = "") -> PlanCard:
     return (await current_cards(app, [view], note))[0]
 
 
-async def current_cards(app: Deputy, views: Sequence[PlanView], note: str = "") -> list[PlanCard]:
+async def current_cards(app: Deputy, views: Sequence[PlanView], note: str = "",
+                        session: Session | None = None) -> list[PlanCard]:
     """The cards of ``views`` as chat shows them now, what they show besides the plan read in
-    one query per kind for all of them (a page of the web console shows ten)."""
-    async with app.database.session() as session:
+    one query per kind for all of them (a page of the web console shows ten); in
+    ``session`` when the caller holds one."""
+    if session is None:
+        async with app.database.session() as own:
+            rows = await card_rows(own, views, source_id)
+    else:
         rows = await card_rows(session, views, source_id)
     return [_card(app, view, rows, note) for view in views]
 
