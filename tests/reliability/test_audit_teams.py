@@ -131,8 +131,12 @@ async def test_records_written_before_team_chains_still_verify(database: Databas
 
 
 async def test_appends_of_two_teams_at_once_keep_both_chains_whole(database: Database) -> None:
+    # eight at a time, within the connection pool (5 + 10): 24 sessions at once, twelve per
+    # chain queued on its lock, waited past the pool's 5 s timeout on a loaded machine
+    at_once = asyncio.Semaphore(8)
+
     async def one(actor: str, i: int) -> None:
-        async with database.session() as s:
+        async with at_once, database.session() as s:
             await audit.append(s, "call", actor_key=actor, data={"i": i})
 
     await asyncio.gather(*(one(f"{A}:U1" if i % 2 else f"{B}:7", i) for i in range(24)))
