@@ -154,9 +154,12 @@ class DiscordTeam:
     async def click(self, card: Any, action: str, forged_from: Team | None = None) -> None:
         fake = self.running.fake
         clicked = await fake.click(self.person, card["id"], card.get("forged") or self.button(card, action))
-        if forged_from is None and action == "approve" or card.get("forged"):
-            return  # the card's update says it; a forged id may be dropped by discord.py unanswered
+        if forged_from is None and action == "approve" and not card.get("forged"):
+            return  # the card's update says it
         await until(lambda: bool(private_answers(fake, clicked)), 15)
+        if card.get("forged"):  # discord.py hands it to the core, which refuses it
+            [answer] = private_answers(fake, clicked)
+            assert "belongs to another team" in answer or "There is no memory" in answer, answer
 
     def forged_card(self, button: str) -> dict[str, Any]:
         """This guild's waiting card, clicked with ``button`` (another team's id) instead."""
