@@ -55,7 +55,7 @@ async def verify_audit(settings: Settings, expected_head: str | None = None,
     keys = await audit_keys(settings)
     db = await open_database(settings)
     try:
-        async with db.session() as session:
+        async with db.session(all_teams=True) as session:
             return await verify(session, expected_head, keys, team=team)
     finally:
         await db.dispose()
@@ -70,7 +70,7 @@ async def reseal_audit(settings: Settings) -> int:
                          "to sign the audit log with")
     db = await open_database(settings)
     try:
-        async with db.session() as session:
+        async with db.session(all_teams=True) as session:
             count = await reseal(session, keys)
             await audit_checkpoint.forget_all(session)
             return count
@@ -86,7 +86,7 @@ async def export_audit(settings: Settings, since: datetime | None, out: TextIO,
     count = 0
     batch: list[str] = []
     try:
-        async with db.session() as session:
+        async with db.session(all_teams=True) as session:
             async for line in export(session, since, team):
                 batch.append(line)
                 if len(batch) >= 500:

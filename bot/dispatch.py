@@ -80,7 +80,7 @@ async def dispatch_team(app: Deputy, event: TeamEvent) -> None:
 
 async def _refuse_secret(app: Deputy, event: ChatEvent) -> None:
     """Nothing of the event is kept: the audit says only that a secret was refused, and where."""
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         await audit.append(session, "secret_refused", actor_key=event.actor.key,
                            data={"entry": secret_guard.entry_point(event),
                                  "channel": event.where.channel_id})

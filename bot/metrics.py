@@ -87,7 +87,7 @@ class DatabaseGauges:
         if self._read_at is not None and now - self._read_at < self.max_age:
             return
         try:
-            async with self.database.session() as session:
+            async with self.database.session(all_teams=True) as session:
                 counts = await runs.count_by_status(session)
         except DatabaseUnavailable as err:
             # keep the last numbers, and say the database is down rather than fail the scrape

@@ -27,7 +27,7 @@ def _run_summary(run: RunRow, goal: GoalRow | None) -> dict[str, Any]:
 async def list_runs_report(settings: Settings, as_json: bool) -> None:
     db = await open_database(settings)
     try:
-        async with db.session() as session:
+        async with db.session(all_teams=True) as session:
             rows = await runs.list_runs(session)
             items = [_run_summary(r, await goals.get_goal(session, r.goal_id)) for r in rows]
     finally:
@@ -43,7 +43,7 @@ async def list_runs_report(settings: Settings, as_json: bool) -> None:
 
 
 async def run_details(db: Database, run_id: int) -> dict[str, Any] | None:
-    async with db.session() as session:
+    async with db.session(all_teams=True) as session:
         run = await runs.get_run(session, run_id)
         if run is None:
             return None

@@ -66,7 +66,7 @@ def add_oauth_routes(web_app: web.Application, deputy: Deputy) -> None:
         except DeputyError as err:  # a setting missing here, or the vault refusing
             log.warning("oauth: callback failed: %s", err)
             return _page(500, "Not connected", str(err))
-        async with deputy.database.session() as session:
+        async with deputy.database.session(team=connected.actor.team_key) as session:
             await audit.append(session, "connect", actor_key=connected.actor.key,
                                data={"integration": connected.integration, "via": "oauth2"})
         await _tell(deputy, connected, Notice(

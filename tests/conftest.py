@@ -98,10 +98,23 @@ async def database(database_url: str) -> AsyncIterator[Database]:
     await db.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _product_declares_teams() -> Iterator[TeamChecker]:
+    """Every test: a query from a session Deputy's code opened without its team, or a team
+    session's query without the team, fails the test (tests/support/team_checker.py)."""
+    checker = TeamChecker(strict=False)
+    checker.install()
+    try:
+        yield checker
+    finally:
+        checker.remove()
+    assert checker.violations == [], "Deputy's queries without their team:\n" + "\n".join(checker.violations)
+
+
 @pytest.fixture
 def team_checked() -> Iterator[TeamChecker]:
-    """Fails the test if any query on a team's table forgot the team
-    (tests/support/team_checker.py); ``checker.checked`` says how many it looked at."""
+    """Fails the test if any query on a team's table forgot the team, the test's own
+    included (tests/support/team_checker.py); ``checker.checked`` says how many it looked at."""
     checker = TeamChecker()
     checker.install()
     try:

@@ -54,7 +54,7 @@ def _line(row: MemoryRow) -> str:
 async def list_memories(settings: Settings, person: str, history: bool, as_json: bool) -> str:
     db = await _opened(settings)
     try:
-        async with db.session() as session:
+        async with db.session(all_teams=True) as session:
             rows = await store.listing(session, person=person, history=history)
     finally:
         await db.dispose()
@@ -66,7 +66,7 @@ async def list_memories(settings: Settings, person: str, history: bool, as_json:
 async def forget_one(settings: Settings, memory_id: int) -> str:
     db = await _opened(settings)
     try:
-        async with db.session() as session:
+        async with db.session(all_teams=True) as session:
             row = await store.get(session, memory_id, for_update=True)
             if row is None:
                 return f"There is no memory #{memory_id}."
@@ -82,7 +82,7 @@ async def forget_one(settings: Settings, memory_id: int) -> str:
 async def erase_person(settings: Settings, person: str) -> str:
     db = await _opened(settings)
     try:
-        async with db.session() as session:
+        async with db.session(all_teams=True) as session:
             ids = await store.erase_person(session, person, operator())
     finally:
         await db.dispose()
@@ -111,7 +111,7 @@ async def import_memories(settings: Settings, path: Path) -> str:
     db = await _opened(settings)
     added: list[int | None] = []
     try:
-        async with db.session() as session:
+        async with db.session(all_teams=True) as session:
             for item in items:
                 row, _ = await store.add(session, MemoryRow(
                     team_key=item["team_key"], scope=item["scope"], scope_key=str(item.get("scope_key") or ""),

@@ -22,7 +22,7 @@ def operator(app: Deputy) -> Actor:
 
 
 async def monitors_list(app: Deputy, platform: str | None = None, channel: str | None = None) -> str:
-    async with app.database.session() as session:
+    async with app.database.session(all_teams=True) as session:
         rows = await store.all_live(session)
     if platform and channel:
         rows = [r for r in rows if (r.platform, r.channel_id) == (platform, channel)]

@@ -122,12 +122,12 @@ def policy_show(
 
         resolved = await _team_policy(app, team)
         if history:
-            async with app.database.session() as session:
+            async with app.database.session(team=team) as session:
                 rows = await team_policies.history(session, team)
             lines = [f"v{r.version}  {r.set_at:%Y-%m-%d %H:%M} UTC  by {r.set_by}" for r in rows]
             return "\n".join(lines) or f"{team} has no stored policy; in force: {resolved.source}"
         if resolved.version:
-            async with app.database.session() as session:
+            async with app.database.session(team=team) as session:
                 row = await team_policies.latest(session, team)
             text = row.yaml if row is not None else ""
         else:  # a file: the team's, or the default policy's

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import fail, group
+from bot.cli.common import AsJson, fail, group, home_or_exit, run_async, settings_or_exit
 
-app = group("Slack app set-up.")
+app = group("Slack app set-up, and the workspaces that installed it.")
 
 
 @app.command("manifest")
@@ -33,3 +33,12 @@ def slack_manifest(
                                  token_rotation=token_rotation, sign_in=sign_in))
     except ValueError as err:
         fail(str(err))
+
+
+@app.command("installations")
+def slack_installations(as_json: AsJson = False) -> None:
+    """The workspaces and Enterprise Grid orgs that installed Deputy ("Add to Slack"): team,
+    name, org or workspace install, when, and when a rotating bot token expires. No tokens."""
+    from bot.cli.slack_actions import list_installations  # lazy: --help must not load the store
+
+    typer.echo(run_async(lambda: list_installations(home_or_exit(settings_or_exit()), as_json)))

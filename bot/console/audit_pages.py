@@ -40,7 +40,7 @@ def add_audit_routes(web_app: web.Application, console: Console) -> None:
     async def audit_page(request: web.Request, session: ConsoleSession) -> web.Response:
         wanted = audit_filter(dict(request.query))
         team = team_of(session.actor)
-        async with deputy.database.session() as db:
+        async with deputy.database.session(team=session.actor.team_key) as db:
             # the records after the verified checkpoint, not the whole chain, on every view
             chain = await audit_checkpoint.status(db, deputy.database.audit_keys, team.key)  # type: ignore[arg-type]
             records = await team_audit(db, team, wanted)
@@ -51,7 +51,7 @@ def add_audit_routes(web_app: web.Application, console: Console) -> None:
     async def audit_verify(request: web.Request, session: ConsoleSession) -> web.Response:
         await console.form(request, session)
         team = team_of(session.actor)
-        async with deputy.database.session() as db:
+        async with deputy.database.session(team=session.actor.team_key) as db:
             report = await audit_checkpoint.full(db, deputy.database.audit_keys, team.key)  # type: ignore[arg-type]
             chain = await audit_checkpoint.status(db, deputy.database.audit_keys, team.key)  # type: ignore[arg-type]
             records = await team_audit(db, team, AuditFilter())
@@ -60,7 +60,7 @@ def add_audit_routes(web_app: web.Application, console: Console) -> None:
 
     async def audit_export(request: web.Request, session: ConsoleSession) -> web.StreamResponse:
         wanted = audit_filter(dict(request.query), limit=EXPORT_LIMIT)
-        async with deputy.database.session() as db:
+        async with deputy.database.session(team=session.actor.team_key) as db:
             records = await team_audit(db, team_of(session.actor), wanted)
         body = "".join(record_json(row) + "\n" for row in reversed(records))
         return web.Response(text=body, content_type="application/x-ndjson", headers={

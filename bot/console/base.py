@@ -62,7 +62,7 @@ class Console:
         now = self.deputy.clock()
         session, cookie = self.sessions.start(actor, now)
         await console_sessions.start(self.deputy.database, session.sid, actor.key, via, now, session.expires)
-        async with self.deputy.database.session() as db:
+        async with self.deputy.database.session(team=actor.team_key) as db:
             await goals.upsert_actor(db, actor)
             await audit.append(db, "console_sign_in", actor_key=actor.key, data={"via": via})
         moved = web.HTTPSeeOther("/console/waiting")

@@ -26,7 +26,7 @@ def add_more_routes(web_app: web.Application, console: Console) -> None:
 
     async def monitor_list(request: web.Request, session: ConsoleSession, notice: Notice | None = None,
                            status: int = 200) -> web.Response:
-        async with deputy.database.session() as db:
+        async with deputy.database.session(team=session.actor.team_key) as db:
             found = await team_monitors(db, team_of(session.actor))
         return console.render("monitors.html", session, status, monitors=found, notice=notice, nav="monitors")
 
@@ -36,7 +36,7 @@ def add_more_routes(web_app: web.Application, console: Console) -> None:
     async def monitor_act(request: web.Request, session: ConsoleSession) -> web.Response:
         form = await console.form(request, session)
         monitor_id, verb = int(request.match_info["monitor"]), form.get("verb", "")
-        async with deputy.database.session() as db:
+        async with deputy.database.session(team=session.actor.team_key) as db:
             row = await monitors.get_monitor(db, monitor_id)
         if row is None or not row.owner_key.startswith(team_of(session.actor).key_prefix) or verb not in VERBS:
             raise console.refuse(session, "There is no such monitor in your team, or no such action.")

@@ -65,7 +65,7 @@ def run_filter(query: dict[str, str]) -> RunFilter:
 
 
 async def timeline(console: Console, session: ConsoleSession, run_id: int) -> tuple[RunRow, GoalRow, list[TimelineStep]]:
-    async with console.deputy.database.session() as db:
+    async with console.deputy.database.session(team=session.actor.team_key) as db:
         found = await team_run(db, team_of(session.actor), run_id)
         if found is None:
             raise console.refuse(session, "There is no run with that number in your team.", 404)
@@ -93,7 +93,7 @@ def add_run_routes(web_app: web.Application, console: Console) -> None:
 
     async def run_list(request: web.Request, session: ConsoleSession) -> web.Response:
         wanted = run_filter(dict(request.query))
-        async with deputy.database.session() as db:
+        async with deputy.database.session(team=session.actor.team_key) as db:
             found = await team_runs(db, team_of(session.actor), wanted)
         query = dict(request.query)
         older = ""

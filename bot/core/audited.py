@@ -38,7 +38,7 @@ class AuditedPort:
 
     async def _record(self, kind: str, where: dict[str, Any], reply: Reply, to: Actor | None = None) -> None:
         goal = getattr(reply, "goal_id", None)
-        async with self._database.session() as session:
+        async with self._database.session(all_teams=True) as session:
             # the chain of the goal's team, or of the person spoken to; else the system's
             team = audit.team_of_actor(to.key) if to is not None else await audit.team_of(session, None, goal)
             await audit.append(session, kind, goal_id=goal, data={**where, **describe(reply)}, team_key=team)

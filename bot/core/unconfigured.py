@@ -85,7 +85,7 @@ class UnconfiguredPort:
         if goal_id is None and where.thread_id is not None:
             # a notice carries no goal; its thread names it
             try:
-                async with self._database.session() as session:
+                async with self._database.session(all_teams=True) as session:
                     goal = await goals.goal_by_thread(session, where)
             except DatabaseUnavailable:
                 goal = None

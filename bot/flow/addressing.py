@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.domain import Where
+from bot.domain import Where, team_of_actor_key
 from bot.store import goals
 from bot.store.goals import PlanView
 from bot.store.tables import GoalRow
@@ -20,7 +20,7 @@ def where_of(goal: GoalRow) -> Where:
 
 
 async def requester_label(app: Deputy, key: str) -> str:
-    async with app.database.session() as session:
+    async with app.database.session(team=team_of_actor_key(key)) as session:
         actor = await goals.get_actor(session, key)
     return actor.label if actor else key
 

@@ -61,7 +61,7 @@ async def decide(app: Deputy, event: ButtonPressed, plan_id: int, version: int,
     actor = event.actor
     refusal: str | None = None
     started = False
-    async with app.database.session() as session:
+    async with app.database.session(team=actor.team_key) as session:
         # the row lock serialises concurrent clicks on one version (PostgreSQL)
         view = await goals.load_view(session, plan_id, version, for_update=True)
         outsider = outsider_reason(view.goal, actor, event.where) if view is not None else None
@@ -78,9 +78,9 @@ async def decide(app: Deputy, event: ButtonPressed, plan_id: int, version: int,
         return
     metrics.APPROVALS.labels(decision=decision.value).inc()
     if started:
-        await start_run(app, plan_id, version, actor_key=actor.key)
+        await start_run(app, plan_id, version, team=actor.team_key, actor_key=actor.key)
     else:
-        await refresh_card(app, plan_id, version)
+        await refresh_card(app, plan_id, version, team=actor.team_key)
 
 
 async def _record(app: Deputy, session: Session, view: PlanView, actor: Actor,
@@ -131,7 +131,7 @@ async def _record(app: Deputy, session: Session, view: PlanView, actor: Actor,
 
 
 async def on_modify(app: Deputy, event: ModifySubmitted) -> None:
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         view = await goals.load_view(session, event.plan_id, event.version)
     refusal = (outsider_reason(view.goal, event.actor, event.where) if view is not None else None) \
         or _stale_reason(view, event.plan_id, event.version)
@@ -152,10 +152,10 @@ async def on_modify(app: Deputy, event: ModifySubmitted) -> None:
         await private(app, event, "That change is not valid, so nothing was changed:\n"
                        + "\n".join(f"• {p}" for p in problems[:5]))
         return
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         await goals.upsert_actor(session, event.actor)  # the card names who changed it
     changes = ", ".join(f"step {e.step} {e.key}" for e in event.edits)
-    await propose(app, view.goal.id, draft, reason=f"modified by {event.actor.label}",
+    await propose(app, view.goal.id, draft, team=event.actor.team_key, reason=f"modified by {event.actor.label}",
                   author_key=event.actor.key,
                   note=f"Changed from version {event.version} by {event.actor.label}: {changes} "
                        "(earlier approvals no longer count).")

@@ -69,7 +69,7 @@ async def autopilot_note(app: Deputy, goal: GoalRow, steps: Sequence[Step],
     if needed is None:
         return None
     shape = plan_shape(steps)
-    async with app.database.session() as session:
+    async with app.database.session(team=goal.team_key) as session:
         earned = await autopilot_records.successes(session, team_of(goal), shape)
         if earned < needed:
             return None
@@ -86,7 +86,7 @@ async def record_run(app: Deputy, view: PlanView, *, succeeded: bool) -> None:
     if needed is None:
         return
     shape = plan_shape(view.draft().steps)
-    async with app.database.session() as session:
+    async with app.database.session(team=view.goal.team_key) as session:
         before = await autopilot_records.record(session, team_of(view.goal), shape, succeeded=succeeded)
         if not succeeded and before > 0:
             await audit.append(session, "autopilot_revoked", goal_id=view.goal.id,

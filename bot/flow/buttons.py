@@ -66,7 +66,7 @@ async def on_undo(app: Deputy, event: ButtonPressed, button: ButtonId) -> None:
     async def tell(text: str) -> None:
         await port.post_private(event.where, event.actor, Notice(text, tone="warning"))
 
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         view = await goals.load_view(session, button.plan_id, button.version)
         run = await runs.run_for_version(session, view.version.id) if view and view.version.id else None
         results = await runs.step_results(session, run.id) if run and run.id else {}
@@ -85,7 +85,7 @@ async def on_undo(app: Deputy, event: ButtonPressed, button: ButtonId) -> None:
         return
     where = Where(platform=view.goal.platform, channel_id=view.goal.channel_id,
                   thread_id=view.goal.thread_id)
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         await goals.upsert_actor(session, event.actor)
         goal = await goals.create_goal(session, event.actor, where, f"Undo run {run.id}: {view.goal.text}",
                                        source_id(run.id))
@@ -96,7 +96,7 @@ async def on_undo(app: Deputy, event: ButtonPressed, button: ButtonId) -> None:
         await tell(f"Undo of run {run.id} was already asked for; nothing more to do.")
         return
     draft = PlanDraft(summary=f"Undo run {run.id} ({view.version.summary})", steps=steps)
-    await propose(app, goal.id, draft, reason=f"undo of run {run.id}", author_key=event.actor.key,
+    await propose(app, goal.id, draft, team=event.actor.team_key, reason=f"undo of run {run.id}", author_key=event.actor.key,
                   note=f"Undoes run {run.id} (plan {button.plan_id} v{button.version}); "
                        "the policy decides it like any plan.")
 
@@ -107,7 +107,7 @@ async def on_accept(app: Deputy, event: ButtonPressed, plan_id: int, message_id:
     async def tell(text: str, tone: str = "warning") -> None:
         await port.post_private(event.where, event.actor, Notice(text, tone=tone))
 
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         view = await goals.load_view(session, plan_id)
         message = await thread_messages.message_for_update(session, message_id)
         if view is None or message is None or message.goal_id != view.goal.id:
@@ -140,11 +140,11 @@ async def on_accept(app: Deputy, event: ButtonPressed, plan_id: int, message_id:
         await tell(refusal)
         return
     assert view is not None and view.goal.id is not None
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         suggester = await goals.get_actor(session, author_key) if author_key else None
     context = await planning_context(app, suggester or event.actor, history)
     outcome = await app.planner.plan(view.goal.text, context)
-    await propose(app, view.goal.id, outcome,
+    await propose(app, view.goal.id, outcome, team=event.actor.team_key,
                   reason=f"suggested by {author} in thread, accepted by {event.actor.label}",
                   author_key=author_key,
                   note=f"Changed after {author}'s suggestion “{text[:200]}” "
@@ -159,8 +159,8 @@ async def on_forget(app: Deputy, event: ButtonPressed, memory_id: int) -> None:
     await app.port(event.where.platform).post_private(event.where, event.actor, notice)  # audited by id
     if notice.tone != "success":
         return
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         goal = await goals.goal_by_thread(session, event.where)
         plan = await goals.plan_for_goal(session, goal.id) if goal is not None and goal.id else None
     if plan is not None and plan.id is not None:
-        await refresh_card(app, plan.id, plan.current_version)
+        await refresh_card(app, plan.id, plan.current_version, team=event.actor.team_key)

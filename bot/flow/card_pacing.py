@@ -63,7 +63,7 @@ class CardPacer:
         if plan is not None and plan.drawing is not None:
             await asyncio.wait([plan.drawing])
         if view.goal.platform in app.ports:
-            await refresh_card(app, view.plan.id, view.version.version)
+            await refresh_card(app, view.plan.id, view.version.version, team=view.goal.team_key)
 
     async def _later(self, app: Deputy, view: PlanView, plan: _Plan, wait: float) -> None:
         await asyncio.sleep(wait)
@@ -83,5 +83,5 @@ class CardPacer:
         if plan.drawing is not None and plan.drawing is not asyncio.current_task():
             await asyncio.wait([plan.drawing])  # the older redraw lands first
         plan.last = self.now()  # no other redraw starts meanwhile
-        await refresh_card(app, view.plan.id, view.version.version)
+        await refresh_card(app, view.plan.id, view.version.version, team=view.goal.team_key)
         plan.last = self.now()  # the interval runs from the edit, however long the reads took

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from bot.core.deputy import Deputy
 
 
-async def start_run(app: Deputy, plan_id: int, version: int, *, actor_key: str | None) -> None:
-    async with app.database.session() as session:
+async def start_run(app: Deputy, plan_id: int, version: int, *, team: str, actor_key: str | None) -> None:
+    async with app.database.session(team=team) as session:
         view = await goals.load_view(session, plan_id, version, for_update=True)
         assert view is not None and view.version.id is not None and view.goal.id is not None
         await goals.set_version_status(session, view.version, PlanStatus.APPROVED)
@@ -35,13 +35,13 @@ async def start_run(app: Deputy, plan_id: int, version: int, *, actor_key: str |
         if created:
             await audit.append(session, "run_queued", actor_key=actor_key, goal_id=view.goal.id,
                                data={"run": run.id, "plan": plan_id, "version": version})
-    await refresh_card(app, plan_id, version)
+    await refresh_card(app, plan_id, version, team=team)
     app.work_available.set()
 
 
-async def refresh_card(app: Deputy, plan_id: int, version: int, note: str = "") -> None:
+async def refresh_card(app: Deputy, plan_id: int, version: int, note: str = "", *, team: str) -> None:
     """Redraw a plan card from the database (state, approvals, step results)."""
-    async with app.database.session() as session:
+    async with app.database.session(team=team) as session:
         view = await goals.load_view(session, plan_id, version)
         ref = await messages.card_of(session, view.version.id) if view and view.version.id else None
     if view is None or ref is None:
@@ -60,7 +60,13 @@ async def current_cards(app: Deputy, views: Sequence[PlanView], note: str = "",
     one query per kind for all of them (a page of the web console shows ten); in
     ``session`` when the caller holds one."""
     if session is None:
-        async with app.database.session() as own:
+        if not views:
+            return []
+        # the cards of one team (a page of the console, one plan's redraw): read in its session
+        teams = {view.goal.team_key for view in views}
+        if len(teams) != 1:
+            raise ValueError("the cards of one team at a time")
+        async with app.database.session(team=teams.pop()) as own:
             rows = await card_rows(own, views, source_id)
     else:
         rows = await card_rows(session, views, source_id)

@@ -74,7 +74,7 @@ async def on_credentials(app: Deputy, event: CredentialsSubmitted) -> Notice:
             return Notice(f"{manifest.name} did not accept those details ({err}). Nothing was stored.",
                           tone="warning")
     await app.vault.put(event.actor.key, manifest.name, fields)
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         await audit.append(session, "connect", actor_key=event.actor.key,
                            data={"integration": manifest.name, "fields": sorted(fields)})
     return Notice(f"Connected {manifest.name}. Plans that need it will run with your credentials.",
@@ -97,7 +97,7 @@ async def disconnect(app: Deputy, event: CommandInvoked) -> Notice:
     revoked = await _revoke(app, event.actor.key, loaded.manifest.name)
     if app.vault is None or not await app.vault.delete(event.actor.key, loaded.manifest.name):
         return Notice(f"You had not connected {loaded.manifest.name}.")
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         await audit.append(session, "disconnect", actor_key=event.actor.key,
                            data={"integration": loaded.manifest.name})
     return Notice(f"Disconnected {loaded.manifest.name}; your stored credentials are deleted"

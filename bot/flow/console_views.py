@@ -88,7 +88,7 @@ async def _accesses(app: Deputy, session: Session, actor: Actor,
 async def plan_access(app: Deputy, actor: Actor, plan_id: int) -> PlanAccess | None:
     """The plan's current version as ``actor`` may see it, with its card; None when they may
     not see it (see :func:`_accesses`). One transaction for all of it."""
-    async with app.database.session() as session:
+    async with app.database.session(team=actor.team_key) as session:
         found = (await _accesses(app, session, actor, [plan_id])).get(plan_id)
         if found is None:
             return None
@@ -100,7 +100,7 @@ async def plan_access(app: Deputy, actor: Actor, plan_id: int) -> PlanAccess | N
 async def waiting_for(app: Deputy, actor: Actor, page: int = 1, per_page: int = 10) -> tuple[list[PlanAccess], int]:
     """One page of the plans of ``actor``'s team waiting for a decision ``actor`` may give,
     newest first, with their cards; and how many there are in all. One transaction."""
-    async with app.database.session() as session:
+    async with app.database.session(team=actor.team_key) as session:
         found = await _accesses(app, session, actor, None)
         decidable = [view for view, may_decide, _ in found.values() if may_decide]
         shown = decidable[(page - 1) * per_page:page * per_page]

@@ -46,7 +46,7 @@ async def recalled(app: Deputy, actor: Actor, where: Where, goal: str) -> tuple[
     """The live memories relevant to ``goal`` that ``actor`` may use in this channel."""
     seen = memories.Visibility(team_key=f"{actor.platform}:{actor.team_id}", channel_id=where.channel_id,
                                actor_key=actor.key)
-    async with app.database.session() as session:
+    async with app.database.session(team=actor.team_key) as session:
         rows = await memory_search.search(session, seen, recall.query_words(goal))
     return tuple(recall.as_fact(r) for r in recall.rank(goal, rows))
 

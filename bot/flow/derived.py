@@ -192,7 +192,7 @@ async def call_problem(app: Deputy, run_id: int, view: PlanView, step: StepRow, 
     not. Without a stored preview nobody was shown values (read-only or autopilot runs)."""
     if spec_of(app, step.action) is None:
         return None
-    async with app.database.session() as session:
+    async with app.database.session(team=view.goal.team_key) as session:
         preview = await previews.get(session, view.version.id or 0)
     if preview is None:
         return None

@@ -47,7 +47,7 @@ async def report_monitor_run(app: Deputy, view: PlanView, run_id: int, outputs: 
                              failed: StepRow | None, error: str) -> bool:
     """Report a finished run that belongs to a monitor; False when it does not."""
     assert view.goal.id is not None
-    async with app.database.session() as session:
+    async with app.database.session(team=view.goal.team_key) as session:
         firing = await firings.firing_of_goal(session, view.goal.id)
         monitor = await store.get_monitor(session, firing.monitor_id) if firing else None
     if firing is None or monitor is None:
@@ -55,8 +55,8 @@ async def report_monitor_run(app: Deputy, view: PlanView, run_id: int, outputs: 
     where = Where(platform=monitor.platform, channel_id=monitor.channel_id)
     port = app.port(monitor.platform)
     if failed is not None:
-        await _set_outcome(app, firing.id, FiringOutcome.FAILED, error[:500])
-        async with app.database.session() as session:
+        await _set_outcome(app, view.goal.team_key, firing.id, FiringOutcome.FAILED, error[:500])
+        async with app.database.session(team=view.goal.team_key) as session:
             owner = await goals.get_actor(session, monitor.owner_key)
         if owner:
             await port.post_private(where, owner, Notice(
@@ -64,16 +64,16 @@ async def report_monitor_run(app: Deputy, view: PlanView, run_id: int, outputs: 
                 "Nothing was posted to the channel.", tone="warning"))
         return True
     if not should_post(PostWhen(monitor.condition), outputs, monitor.last_fingerprint):
-        await _set_outcome(app, firing.id, FiringOutcome.QUIET, "")
+        await _set_outcome(app, view.goal.team_key, firing.id, FiringOutcome.QUIET, "")
         return True
     upcoming = next_run(monitor, app.clock())
     now_next = f"next {upcoming.astimezone(_tz(monitor)):%a %d %b %H:%M}" if upcoming else "paused"
     late = firing.enqueued_at - firing.scheduled_at > LATE_AFTER
     answers = leaf_answers(list(view.steps), outputs, spec_lookup(app.registry), run_id)
     digest = build_digest(monitor, view, run_id, outputs, late, now_next, answers)
-    async with app.database.session() as session:
+    async with app.database.session(team=view.goal.team_key) as session:
         await store.set_digested(session, monitor.id or 0, fingerprint(outputs), app.clock())
-    await _set_outcome(app, firing.id, FiringOutcome.POSTED, "")
+    await _set_outcome(app, view.goal.team_key, firing.id, FiringOutcome.POSTED, "")
     await port.post(where, digest)  # each adapter renders it natively
     return True
 
@@ -82,6 +82,6 @@ def _tz(monitor: MonitorRow) -> Any:
     return ZoneInfo(monitor.timezone)
 
 
-async def _set_outcome(app: Deputy, firing_id: int | None, outcome: str, detail: str) -> None:
-    async with app.database.session() as session:
+async def _set_outcome(app: Deputy, team: str, firing_id: int | None, outcome: str, detail: str) -> None:
+    async with app.database.session(team=team) as session:
         await firings.set_outcome(session, firing_id, outcome, detail)

@@ -34,7 +34,7 @@ def _matches(row: EpisodeRow, verb: str, who: set[str]) -> bool:
 
 
 async def _visible(app: Deputy, event: CommandInvoked, start: datetime) -> list[EpisodeRow]:
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         return await episodes.visible_since(session, f"{event.actor.platform}:{event.actor.team_id}",
                                             event.where.channel_id, event.actor.key, start)
 

@@ -41,7 +41,7 @@ async def record_episode(app: Deputy, view: PlanView, run_id: int, failed: StepR
     goal = view.goal
     assert goal.id is not None
     who: list[str] = []
-    async with app.database.session() as session:
+    async with app.database.session(team=goal.team_key) as session:
         # the arguments as sent (references resolved), else as planned
         results = await runs.step_results(session, run_id)
         for step in view.steps:

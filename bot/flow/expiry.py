@@ -37,20 +37,20 @@ log = logging.getLogger(__name__)
 
 async def expire_and_escalate(app: Deputy, now: datetime) -> int:
     """One sweep; returns how many things it changed or said."""
-    async with app.database.session() as session:
-        waiting = [(v.plan_id, v.version) for v in await reminders.waiting_versions(session)]
+    async with app.database.session(all_teams=True) as session:
+        waiting = [(v.plan_id, v.version, v.team_key) for v in await reminders.waiting_versions(session)]
     count = 0
-    for plan_id, version in waiting:
-        count += await _sweep_version(app, plan_id, version, now)
+    for plan_id, version, team in waiting:
+        count += await _sweep_version(app, team, plan_id, version, now)
     count += await _time_out_queued_runs(app, now)
     return count
 
 
-async def _sweep_version(app: Deputy, plan_id: int, version: int, now: datetime) -> int:
+async def _sweep_version(app: Deputy, team: str, plan_id: int, version: int, now: datetime) -> int:
     expiry = app.settings.approval_expiry
     said: list[Notice] = []
     expired = False
-    async with app.database.session() as session:
+    async with app.database.session(team=team) as session:
         view = await goals.load_view(session, plan_id, version, for_update=True)
         if view is None or view.version.id is None or view.version.status != PlanStatus.PROPOSED:
             return 0  # decided meanwhile
@@ -68,7 +68,7 @@ async def _sweep_version(app: Deputy, plan_id: int, version: int, now: datetime)
                                        data={"plan": plan_id, "version": version, "kind": kind})
                     said.append(notice)
     if expired:
-        await refresh_card(app, plan_id, version, note=(
+        await refresh_card(app, plan_id, version, team=team, note=(
             f"Expired: not approved within {hours_text(expiry)}, so it was rejected and nothing "
             "was run. Ask again to get a fresh plan."))
         return 1
@@ -98,8 +98,8 @@ def _escalations(app: Deputy, policy: Policy, view: PlanView, age: timedelta) ->
 
 async def _time_out_queued_runs(app: Deputy, now: datetime) -> int:
     timeout = app.settings.queued_run_timeout
-    stuck: list[tuple[int, int]] = []
-    async with app.database.session() as session:
+    stuck: list[tuple[int, int, str]] = []
+    async with app.database.session(all_teams=True) as session:
         for run in await reminders.queued_before(session, now - timeout):
             assert run.id is not None
             reason = f"no worker started this run within {hours_text(timeout)}; nothing was run"
@@ -111,9 +111,9 @@ async def _time_out_queued_runs(app: Deputy, now: datetime) -> int:
                                data={"run": run.id, "error": reason})
             view = await goals.view_by_version_id(session, run.plan_version_id)
             if view is not None and view.plan.id is not None:
-                stuck.append((view.plan.id, view.version.version))
-    for plan_id, version in stuck:
+                stuck.append((view.plan.id, view.version.version, view.goal.team_key))
+    for plan_id, version, team in stuck:
         log.warning("plan %s v%s: queued run timed out", plan_id, version)
-        await refresh_card(app, plan_id, version, note=(
+        await refresh_card(app, plan_id, version, team=team, note=(
             f"Failed: no worker started it within {hours_text(timeout)}; nothing was run."))
     return len(stuck)

@@ -42,7 +42,7 @@ async def on_goal(app: Deputy, event: GoalPosted) -> None:
             f"That goal is {len(text)} characters long; please keep it under {MAX_GOAL_CHARS}.",
             tone="warning"))
         return
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         await goals.upsert_actor(session, event.actor)
         goal = await goals.create_goal(session, event.actor, event.where, text, event.event_id)
         if goal is None:
@@ -53,13 +53,13 @@ async def on_goal(app: Deputy, event: GoalPosted) -> None:
     assert goal_id is not None
     metrics.GOALS_CREATED.inc()
     thread = await port.open_thread(event.where, text, event.message_id)
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         await goals.set_thread(session, goal_id, thread.thread_id)
     if await propose_if_scheduled(app, event, goal_id, text):
         return  # "every Monday at 9 …": a monitor proposal, its schedule read out first
     context = await planning_context(app, event.actor, where=event.where, goal=text)
     outcome = within_context(await app.planner.plan(text, context), context)
-    await propose(app, goal_id, outcome, reason="planned", author_key=None, note=runs_note(outcome, context))
+    await propose(app, goal_id, outcome, team=event.actor.team_key, reason="planned", author_key=None, note=runs_note(outcome, context))
 
 
 async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
@@ -68,7 +68,7 @@ async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
         return
     outsider: str | None = None
     busy = replayed = False
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         goal = await goals.goal_by_thread(session, event.where)
         if goal is None or goal.id is None:
             return  # not a thread Deputy answered in
@@ -101,21 +101,21 @@ async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
     context = await planning_context(app, event.actor, history, where=event.where, goal=goal_text)
     outcome = within_context(await app.planner.plan(goal_text, context), context)
     if isinstance(outcome, PlanDraft):
-        async with app.database.session() as session:
+        async with app.database.session(team=event.actor.team_key) as session:
             versions = await goals.version_drafts(session, goal_id)
         outcome = keep_edits(outcome, versions)
-    await propose(app, goal_id, outcome, reason=f"changed in thread by {event.actor.label}",
+    await propose(app, goal_id, outcome, team=event.actor.team_key, reason=f"changed in thread by {event.actor.label}",
                   author_key=event.actor.key, note=f"Changed after {event.actor.label}'s reply: “{text[:200]}”")
     await after_answer(app, event, goal_id, goal_text, history, outcome)  # [Remember] [No]?
 
 
 async def _show_suggestion(app: Deputy, event: ThreadReply, goal_id: int) -> None:
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         plan = await goals.plan_for_goal(session, goal_id)
         view = await goals.load_view(session, plan.id) if plan and plan.id else None
     port = app.port(event.where.platform)
     if view is not None and view.plan.id is not None and view.version.status == PlanStatus.PROPOSED:
-        await refresh_card(app, view.plan.id, view.version.version)
+        await refresh_card(app, view.plan.id, view.version.version, team=event.actor.team_key)
         text = ("Thanks: your suggestion is shown on the plan. It runs with the accounts of the "
                 "person who asked, so it changes the plan only when they or an approver accept it.")
     else:

@@ -61,7 +61,7 @@ async def on_command(app: Deputy, event: CommandInvoked) -> None:
 
 
 async def _status(app: Deputy, event: CommandInvoked) -> Notice:
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         open_goals = await goals.open_goals_of(session, event.actor.key)
         lines = []
         for goal in open_goals:
@@ -78,7 +78,7 @@ async def _cancel(app: Deputy, event: CommandInvoked) -> Notice:
     if not arg.isdigit():
         return Notice("Use: cancel GOAL_ID (see `status` for your goals' ids).", tone="warning")
     goal_id = int(arg)
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         goal = await goals.get_goal(session, goal_id, lock=True)
         if goal is None:
             return Notice(f"There is no goal #{goal_id}.", tone="warning")

@@ -53,7 +53,7 @@ async def remember(app: Deputy, event: CommandInvoked) -> Notice:
         said = parse(event.argument)
     except NotAStatement as err:
         return Notice(str(err), tone="warning")
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         row, older = await keep(app, session, event.actor, event.where.channel_id, said, event.event_id or "")
     return Notice(kept_text(row, older), tone="success", audit_text=kept_audit(row, older))
 
@@ -97,7 +97,7 @@ async def forget(app: Deputy, event: CommandInvoked) -> Notice:
     if not arg.isdigit():
         return Notice("Use: forget MEMORY_ID (see `memories` for the ids).", tone="warning")
     seen = visibility(event.actor, event.where)
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         row = await store.get(session, int(arg), for_update=True)
         # a memory this person cannot see does not exist for them
         if row is None or not store.is_visible(row, seen):
@@ -118,7 +118,7 @@ async def forget(app: Deputy, event: CommandInvoked) -> Notice:
 async def list_memories(app: Deputy, event: CommandInvoked) -> Notice:
     topic = event.argument.strip()
     seen = visibility(event.actor, event.where)
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         rows = (await memory_search.search(session, seen, recall.query_words(topic, parts=False), every=True) if topic
                 else await store.live(session, seen))
     if not rows:

@@ -73,7 +73,7 @@ async def _offer(app: Deputy, actor: Actor, where: Where, goal_id: int, statemen
     except NotAStatement:
         return
     team_key = f"{actor.platform}:{actor.team_id}"
-    async with app.database.session() as session:
+    async with app.database.session(team=actor.team_key) as session:
         row = await offers.find(session, team_key, actor.key, statement, for_update=True)
         if row is None:
             row = await offers.add(session, offers.MemoryProposalRow(
@@ -95,7 +95,7 @@ async def _offer(app: Deputy, actor: Actor, where: Where, goal_id: int, statemen
         return
     ref = await app.port(where.platform).post(where, offer_notice(row))
     if ref is not None:
-        async with app.database.session() as session:
+        async with app.database.session(team=actor.team_key) as session:
             await offers.set_message(session, row.id, ref)
 
 
@@ -112,7 +112,7 @@ async def on_offer_button(app: Deputy, event: ButtonPressed, button: ButtonId) -
     """[Remember] or [No] on an offer: only the person who taught it, where they taught it."""
     port = app.port(event.where.platform)
     remember = button.action == "memory-remember"
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         row = await offers.get(session, button.version, for_update=True)
         refusal = _refusal(row, event)
         if refusal is None and row is not None:

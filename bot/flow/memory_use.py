@@ -31,7 +31,7 @@ async def using(app: Deputy, view: PlanView) -> tuple[str, tuple[Button, ...]]:
     ids = list(view.version.memories_used or [])
     if not ids:
         return "", ()
-    async with app.database.session() as session:
+    async with app.database.session(team=view.goal.team_key) as session:
         rows = [row for i in ids if (row := await memories.get(session, i)) is not None]
     return used_line(rows, app.clock())
 

@@ -41,13 +41,13 @@ async def propose_if_scheduled(app: Deputy, event: GoalPosted, goal_id: int, tex
     found = find_schedule(text)
     if found is None:
         return False
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         goal = await goals.get_goal(session, goal_id)
         assert goal is not None
         thread = where_of(goal)
     port = app.port(event.where.platform)
     message, status = await _propose(app, event, goal_id, found, thread)
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         row = await goals.get_goal(session, goal_id, lock=True)
         if row is not None:
             # the goal was to propose the monitor; from here the monitor lives in `monitors`
@@ -83,7 +83,7 @@ async def _propose(app: Deputy, event: GoalPosted, goal_id: int, found: Schedule
             found.schedule, target, condition=found.condition, follow_up=_follow_up(found.remainder))
     except UserError as err:
         return Notice(f"I can't set up that monitor: {err}", tone="warning"), GoalStatus.REJECTED
-    async with app.database.session() as session:
+    async with app.database.session(team=event.actor.team_key) as session:
         await audit.append(session, "monitor_goal", actor_key=event.actor.key, goal_id=goal_id,
                            data={"monitor": row.id, "phrase": found.phrase})
     policy = await app.policy_of(event.actor.key)

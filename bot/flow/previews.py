@@ -134,7 +134,7 @@ def _preview_args(step: StepRow, outputs: Mapping[str, Any]) -> list[Any] | None
 async def run_previews(app: Deputy, view: PlanView) -> Preview:
     """Run the allowed read steps, store their outputs and the write hash; the card's note."""
     assert view.version.id is not None
-    async with app.database.session() as session:
+    async with app.database.session(team=view.goal.team_key) as session:
         requester = await goals.get_actor(session, view.goal.requester_key)
     assert requester is not None
     outputs: dict[str, Any] = {}
@@ -169,7 +169,7 @@ async def run_previews(app: Deputy, view: PlanView) -> Preview:
     note = ("Preview, looked up before approval:\n" + "\n".join(
         line if line.startswith("   ") else f"• {line}" for line in lines)) if lines else ""
     stored = {**outputs, KEY: derived} if derived else outputs
-    async with app.database.session() as session:
+    async with app.database.session(team=view.goal.team_key) as session:
         await previews.save(session, view.version.id, stored, hash_of(writes, derived), note)
     return Preview(note=note, blockers=tuple(blockers), files=files_of(app.registry, view.steps, outputs))
 
@@ -193,7 +193,7 @@ async def approval_holds(app: Deputy, run_id: int, view: PlanView, step: StepRow
     writes = [s for s in view.steps if _is_write(app, s.action)]
     if any(s.step_id in outputs for s in writes):
         return True  # checked before the first write already
-    async with app.database.session() as session:
+    async with app.database.session(team=view.goal.team_key) as session:
         preview = await previews.get(session, view.version.id or 0)
         done = await runs.step_results(session, run_id)
     if preview is None or any(s.step_id in done for s in writes):

@@ -44,9 +44,11 @@ def _is_read(app: Deputy, action: str) -> bool:
     return spec is not None and spec.effect is Effect.READ
 
 
-async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, reason: str,
+async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, team: str, reason: str,
                   author_key: str | None, note: str = "") -> None:
-    async with app.database.session() as session:
+    """Answer goal ``goal_id`` of ``team`` with ``outcome``: a card, a question or why not. Every
+    session is the team's, so a goal id of another team finds nothing."""
+    async with app.database.session(team=team) as session:
         goal = await goals.get_goal(session, goal_id)
         assert goal is not None
         await goals.add_usage(session, goal, outcome.usage)
@@ -54,7 +56,7 @@ async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, reason
     where = where_of(goal)
     port = app.port(goal.platform)
     if isinstance(outcome, Clarification):
-        async with app.database.session() as session:
+        async with app.database.session(team=team) as session:
             goal = await goals.get_goal(session, goal_id)
             assert goal is not None
             await goals.set_goal_status(session, goal, GoalStatus.WAITING)
@@ -63,15 +65,15 @@ async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, reason
         await port.post(where, Question(outcome.question))
         return
     if isinstance(outcome, CannotPlan):
-        await _unplanned(app, goal_id, outcome.message)
+        await _unplanned(app, team, goal_id, outcome.message)
         return
-    await _propose_draft(app, goal_id, outcome, reason=reason, author_key=author_key, note=note)
+    await _propose_draft(app, team, goal_id, outcome, reason=reason, author_key=author_key, note=note)
 
 
-async def _same_as_waiting(app: Deputy, goal_id: int, draft: PlanDraft) -> bool:
+async def _same_as_waiting(app: Deputy, team: str, goal_id: int, draft: PlanDraft) -> bool:
     """A reply or edit that leaves the waiting plan exactly as it is makes no new version
     (approvals would be voided for nothing): say so instead."""
-    async with app.database.session() as session:
+    async with app.database.session(team=team) as session:
         goal = await goals.get_goal(session, goal_id)
         plan = await goals.plan_for_goal(session, goal_id)
         view = await goals.load_view(session, plan.id) if plan is not None and plan.id else None
@@ -91,7 +93,7 @@ async def _nothing_to_approve(app: Deputy, goal_id: int, view: PlanView, blocker
     question = ("Before asking anyone to approve this, I looked:\n"
                 + "\n".join(f"• {b}" for b in blockers)
                 + "\nSo there is nothing to approve yet. Reply in this thread with what to do instead.")
-    async with app.database.session() as session:
+    async with app.database.session(team=view.goal.team_key) as session:
         current = await goals.load_view(session, view.plan.id or 0, view.version.version, for_update=True)
         if current is not None:
             await goals.set_version_status(session, current.version, PlanStatus.SUPERSEDED)
@@ -106,8 +108,8 @@ async def _nothing_to_approve(app: Deputy, goal_id: int, view: PlanView, blocker
         await port.post(where_of(goal), Question(question))
 
 
-async def _unplanned(app: Deputy, goal_id: int, message: str) -> None:
-    async with app.database.session() as session:
+async def _unplanned(app: Deputy, team: str, goal_id: int, message: str) -> None:
+    async with app.database.session(team=team) as session:
         goal = await goals.get_goal(session, goal_id)
         assert goal is not None
         await goals.set_goal_status(session, goal, GoalStatus.UNPLANNED)
@@ -118,7 +120,7 @@ async def _unplanned(app: Deputy, goal_id: int, message: str) -> None:
 async def _read_again(app: Deputy, view: PlanView, facts: RequestFacts) -> str:
     """The policy read again on the previewed values (bot/flow/seen.py): a stricter verdict
     replaces the stored one, so the card and the quorum show what the plan really needs."""
-    async with app.database.session() as session:
+    async with app.database.session(team=view.goal.team_key) as session:
         preview = await previews.get(session, view.version.id or 0)
     if preview is None:
         return ""
@@ -132,7 +134,7 @@ async def _read_again(app: Deputy, view: PlanView, facts: RequestFacts) -> str:
     needed = seen.requirement(app, policy, view, preview.outputs, facts)
     view.version.approvals_required = needed.approvals
     view.version.requester_may_approve = needed.requester_may_approve
-    async with app.database.session() as session:
+    async with app.database.session(team=view.goal.team_key) as session:
         await goals.save_verdicts(session, view)
         await audit.append(session, "verdicts_from_preview", goal_id=view.goal.id, data={
             "plan": view.plan.id, "version": view.version.version,
@@ -141,22 +143,22 @@ async def _read_again(app: Deputy, view: PlanView, facts: RequestFacts) -> str:
         f"step {row.position} {decision.reason}" for row, decision in stricter)
 
 
-async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason: str,
+async def _propose_draft(app: Deputy, team: str, goal_id: int, draft: PlanDraft, *, reason: str,
                          author_key: str | None, note: str) -> None:
-    async with app.database.session() as session:
+    async with app.database.session(team=team) as session:
         asking = await goals.get_goal(session, goal_id)
         assert asking is not None
     # only the actions of integrations the goal's team may use (MCP servers per team)
     errors = validate_plan(draft, app.registry.for_team(team_of_key(asking.requester_key)))
     if errors:
         listed = "\n".join(f"• {e}" for e in errors[:10])
-        await _unplanned(app, goal_id, f"I could not make a valid plan, so nothing will run:\n{listed}")
+        await _unplanned(app, team, goal_id, f"I could not make a valid plan, so nothing will run:\n{listed}")
         return
-    if author_key is not None and await _same_as_waiting(app, goal_id, draft):
+    if author_key is not None and await _same_as_waiting(app, team, goal_id, draft):
         return
     facts = facts_of(asking, app.clock())
     verdicts, requirement = _judge(app, await app.policy_of(asking.requester_key), draft, facts)
-    stored = await _store_version(app, goal_id, draft, verdicts, requirement, reason, author_key)
+    stored = await _store_version(app, team, goal_id, draft, verdicts, requirement, reason, author_key)
     goal, view, old_view = stored.goal, stored.view, stored.old_view
     metrics.PLANS_PROPOSED.inc()
     requester = await requester_label(app, goal.requester_key)
@@ -181,10 +183,10 @@ async def _propose_draft(app: Deputy, goal_id: int, draft: PlanDraft, *, reason:
                               extra_buttons=forget), files=files)
     ref = await port.post(where_of(goal), card)
     if ref is not None:  # None: nothing was posted (logged, and on /readyz)
-        async with app.database.session() as session:
+        async with app.database.session(team=team) as session:
             await messages.remember(session, goal_id, view.version.id, "plan_card", ref)
     if runs_alone:
-        await start_run(app, view.plan.id or 0, view.version.version, actor_key=None)
+        await start_run(app, view.plan.id or 0, view.version.version, team=team, actor_key=None)
 
 
 def _judge(app: Deputy, policy: Policy, draft: PlanDraft,
@@ -214,9 +216,9 @@ class _Stored:
     old_was_waiting: bool = False
 
 
-async def _store_version(app: Deputy, goal_id: int, draft: PlanDraft, verdicts: list[StepVerdict],
+async def _store_version(app: Deputy, team: str, goal_id: int, draft: PlanDraft, verdicts: list[StepVerdict],
                          requirement: PlanRequirement, reason: str, author_key: str | None) -> _Stored:
-    async with app.database.session() as session:
+    async with app.database.session(team=team) as session:
         goal = await goals.get_goal(session, goal_id)
         assert goal is not None
         old = await goals.plan_for_goal(session, goal_id)

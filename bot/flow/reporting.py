@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 async def report_progress(app: Deputy, view: PlanView) -> None:
     assert view.plan.id is not None
-    await refresh_card(app, view.plan.id, view.version.version)
+    await refresh_card(app, view.plan.id, view.version.version, team=view.goal.team_key)
 
 
 async def report_finished(app: Deputy, view: PlanView, run_id: int, outputs: dict[str, Any],
@@ -58,7 +58,7 @@ async def _step_lines(app: Deputy, view: PlanView, run_id: int, outputs: dict[st
     stopped at others may have failed (or been stopped part-way): each says so."""
     others: dict[str, str] = {}
     if failed is not None:
-        async with app.database.session() as session:
+        async with app.database.session(team=view.goal.team_key) as session:
             results = await runs.step_results(session, run_id)
         others = {sid: r.error for sid, r in results.items() if r.status == StepStatus.FAILED}
     lines = []
@@ -78,14 +78,14 @@ async def _step_lines(app: Deputy, view: PlanView, run_id: int, outputs: dict[st
 async def _replan(app: Deputy, view: PlanView, outputs: dict[str, Any], failed: StepRow, error: str,
                   check: str) -> None:
     assert view.goal.id is not None and view.plan.id is not None
-    async with app.database.session() as session:
+    async with app.database.session(team=view.goal.team_key) as session:
         requester = await goals.get_actor(session, view.goal.requester_key)
         history = tuple(await thread_messages.thread_history(session, view.goal.id))
         replans = await goals.count_versions(session, view.plan.id, reason_prefix="re-planned")
     assert requester is not None
     if replans >= app.settings.max_replans:
         # a plan that keeps failing is a person's call, not another guess
-        await propose(app, view.goal.id, Clarification(question=(
+        await propose(app, view.goal.id, team=view.goal.team_key, outcome=Clarification(question=(
             f"Step {failed.position} failed again ({error[:200]}), after {replans} re-plans. "
             "I will not guess again: what should I do? Reply in this thread.")),
             reason="asked after repeated failures", author_key=None)
@@ -97,5 +97,5 @@ async def _replan(app: Deputy, view: PlanView, outputs: dict[str, Any], failed: 
     note = f"Proposed after step {failed.position} failed: {error[:200]}"
     if check:
         note = f"Check first: {check}\n{note}"
-    await propose(app, view.goal.id, outcome, reason=f"re-planned after step {failed.position} failed",
+    await propose(app, view.goal.id, outcome, team=view.goal.team_key, reason=f"re-planned after step {failed.position} failed",
                   author_key=None, note=note)

@@ -62,7 +62,7 @@ async def void_approval(app: Deputy, run_id: int, view: PlanView, changed: list[
     steps = ", ".join(str(n) for n in changed) or "?"
     why = (f"the data behind step {steps} changed after approval, so the approval no longer "
            "holds; nothing was written" + (f" ({details})" if details else ""))
-    async with app.database.session() as session:
+    async with app.database.session(team=view.goal.team_key) as session:
         await runs.finish_run(session, run_id, RunStatus.CANCELLED, error=why)
         current = await goals.load_view(session, view.plan.id, view.version.version, for_update=True)
         if current is not None:
@@ -71,7 +71,7 @@ async def void_approval(app: Deputy, run_id: int, view: PlanView, changed: list[
             "run": run_id, "plan": view.plan.id, "version": view.version.version,
             "approved_hash": approved, "found_hash": found, "steps": changed})
     log.info("run %s: approval void (%s)", run_id, why)
-    await refresh_card(app, view.plan.id, view.version.version, note=f"Not run: {why}.")
-    await propose(app, view.goal.id, view.draft(), reason="asked again: data changed after approval",
+    await refresh_card(app, view.plan.id, view.version.version, note=f"Not run: {why}.", team=view.goal.team_key)
+    await propose(app, view.goal.id, view.draft(), team=view.goal.team_key, reason="asked again: data changed after approval",
                   author_key=None,
                   note=f"Asked again: {why}. Please check the new values and approve again.")

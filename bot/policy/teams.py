@@ -60,7 +60,7 @@ class TeamPolicies:
         if team_key is None:
             return Resolved(self.default, f"default ({self.default.source})")
         if session is None:
-            async with self._database.session() as own:
+            async with self._database.session(team=team_key) as own:
                 return await self._resolve(own, team_key)
         return await self._resolve(session, team_key)
 
@@ -100,7 +100,7 @@ class TeamPolicies:
         store it as the team's next version, audit it; returns the new version."""
         check_team_key(team_key)
         policy = parse_policy(text, source)
-        async with self._database.session() as session:
+        async with self._database.session(team=team_key) as session:
             row = await team_policies.add(session, team_key, text, set_by)
             await audit.append(session, "policy_set", actor_key=set_by, team_key=team_key, data={
                 "team": team_key, "version": row.version, "source": source,

@@ -60,7 +60,7 @@ async def enqueue_firing(app: Deputy, monitor_id: int, scheduled_at: datetime, *
 async def enqueue_batch(app: Deputy, items: list[tuple[int, datetime]], *,
                         manual: bool = False) -> list[FiringResult]:
     items = [(m, t.astimezone(UTC)) for m, t in items]
-    async with app.database.session() as session:
+    async with app.database.session(all_teams=True) as session:
         monitors = await store.monitors_by_id(session, {m for m, _ in items})
         # each owner's team policy once per batch, in this session: resolving it per firing
         # opened a session (and read the policy's version) for each of hundreds of firings
@@ -124,7 +124,7 @@ async def _write(app: Deputy, batch: list[QueuedFiring]) -> list[MonitorFiringRo
     if not batch:
         return []
     try:
-        async with app.database.session() as session:
+        async with app.database.session(all_teams=True) as session:
             written = await firings.queue_firings(session, batch)
             await _audit(session, written, batch)
         return written
@@ -152,7 +152,7 @@ async def _audit(session: Session, written: list[MonitorFiringRow | None], batch
 
 
 async def _tell_owner(app: Deputy, monitor: MonitorRow, missing: list[str]) -> None:
-    async with app.database.session() as session:
+    async with app.database.session(team=monitor.team_key) as session:
         owner = await goals.get_actor(session, monitor.owner_key)
     if owner is None:
         log.warning("monitor %s: owner %s must connect %s, but is not known", monitor.id,

@@ -209,7 +209,7 @@ class MonitorScheduler:
         assert scheduler is not None
         started = self.app.clock()
         since = None if full or self._synced_at is None else self._synced_at - timedelta(seconds=30)
-        async with self.app.database.session() as session:
+        async with self.app.database.session(all_teams=True) as session:
             rows = await store.changed_since(session, since)
         changed = await asyncio.to_thread(_apply_rows, scheduler, rows, full)
         self._synced_at = started
@@ -220,7 +220,7 @@ class MonitorScheduler:
         scheduler = self._scheduler
         assert scheduler is not None
         now = datetime.now(UTC)
-        async with self.app.database.session() as session:
+        async with self.app.database.session(all_teams=True) as session:
             rows = [r for r in await store.all_live(session) if r.status == MonitorStatus.ACTIVE]
         jobs = {j.id: j for j in await asyncio.to_thread(scheduler.get_jobs)}
         queued = 0

@@ -81,7 +81,7 @@ async def create_monitor(app: Deputy, owner: Actor, name: str, plan: PlanDraft, 
                      channel_id=target.channel_id, plan=plan.model_dump(by_alias=True),
                      schedule=schedule.to_json(), timezone=owner.timezone, condition=condition.value,
                      template=list(template or []), follow_up=follow_up)
-    async with app.database.session() as session:
+    async with app.database.session(team=owner.team_key) as session:
         await goals.upsert_actor(session, owner)
         await store.add_monitor(session, row)
         await audit.append(session, "monitor_proposed", actor_key=owner.key, data={
@@ -92,7 +92,7 @@ async def create_monitor(app: Deputy, owner: Actor, name: str, plan: PlanDraft, 
 
 async def _change(app: Deputy, monitor_id: int, actor: Actor, kind: str, allowed_from: set[str],
                   new_status: str | None, schedule: Schedule | None = None) -> MonitorRow:
-    async with app.database.session() as session:
+    async with app.database.session(team=actor.team_key) as session:
         row = await store.get_monitor(session, monitor_id, for_update=True)
         if row is None or row.status == MonitorStatus.DELETED:
             raise UserError(f"There is no monitor {monitor_id}.")
@@ -144,7 +144,7 @@ async def edit_schedule(app: Deputy, monitor_id: int, actor: Actor, schedule: Sc
 
 async def run_now(app: Deputy, monitor_id: int, actor: Actor) -> FiringResult:
     """Queue one run at once (owner or approvers), outside the schedule."""
-    async with app.database.session() as session:
+    async with app.database.session(team=actor.team_key) as session:
         row = await store.get_monitor(session, monitor_id)
     if row is None:
         raise UserError(f"There is no monitor {monitor_id}.")

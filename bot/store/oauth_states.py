@@ -57,7 +57,8 @@ def hash_state(state: str) -> str:
 
 async def add(database: Database, state: str, pending: PendingSignIn, now: datetime) -> None:
     """Remember a new link; expired links are swept on the way."""
-    async with database.session() as session:
+    # the sweep is the owner's team's: other teams' expired links go when they add one
+    async with database.session(team=team_of_actor_key(pending.owner_key)) as session:
         await session.exec(delete(OAuthStateRow).where(col(OAuthStateRow.expires_at) < now))
         session.add(OAuthStateRow(
             team_key=team_of_actor_key(pending.owner_key), state_hash=hash_state(state), owner_key=pending.owner_key,
@@ -69,7 +70,8 @@ async def add(database: Database, state: str, pending: PendingSignIn, now: datet
 async def take(database: Database, state: str, now: datetime) -> PendingSignIn | None:
     """The sign-in ``state`` belongs to, once: None when unknown, already used or expired."""
     state_hash = hash_state(state)
-    async with database.session() as session:
+    # the link arrives from the browser with no team but its state: that row says whose it is
+    async with database.session(all_teams=True) as session:
         row = (await session.exec(
             select(OAuthStateRow).where(OAuthStateRow.state_hash == state_hash))).first()
         if row is None:

@@ -19,6 +19,10 @@ neither, and any SELECT whose SQL lacks the team predicate.
 
 from __future__ import annotations
 
+import contextlib
+import sys
+import warnings
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -29,6 +33,14 @@ from bot.store.types import TeamScoped
 
 TEAM = "team_key"  # session.info: the one team this session may see
 ALL_TEAMS = "all_teams"  # session.info: True when the session works across teams
+OPENED_AT = "opened_at"  # session.info: file:line that opened a session declaring neither
+
+
+class UndeclaredTeam(UserWarning):
+    """A session was opened with neither ``team=`` nor ``all_teams=True``: it sees every
+    team's rows and stamps new ones with the shell's team. Nothing in ``bot/`` or
+    ``integrations/`` does (the test suite's checker fails a query from such a session);
+    tools and tests reading rows directly still may."""
 
 
 class OtherTeamsRow(Exception):
@@ -43,6 +55,24 @@ def declare(session: Session, team: str | None, all_teams: bool) -> None:
             raise ValueError(f"a team key is platform:team_id, got {team!r}")
         session.info[TEAM] = team
     session.info[ALL_TEAMS] = all_teams
+    if team is None and not all_teams:
+        filename, line = _opener()
+        session.info[OPENED_AT] = f"{filename}:{line}"
+        # attributed to the opener, so the warning shows once per place that forgot
+        warnings.warn_explicit(UndeclaredTeam("a session declared no team (neither team= nor all_teams=True)"),
+                               UndeclaredTeam, filename, line)
+
+
+def _opener() -> tuple[str, int]:
+    """The file and line of the code that opened the session (past contextlib and the store)."""
+    frame = sys._getframe(1)
+    skipped = (__file__, contextlib.__file__, _DATABASE_FILE)
+    while frame.f_back is not None and frame.f_code.co_filename in skipped:
+        frame = frame.f_back
+    return frame.f_code.co_filename, frame.f_lineno
+
+
+_DATABASE_FILE = str(Path(__file__).with_name("database.py"))
 
 
 def team_of(session: Any) -> str | None:

@@ -28,7 +28,7 @@ async def list_keys(database: Database, keyring: Keyring) -> list[KeyStatus]:
     """Every key id known to the keyring or the database, active first."""
     await keyring.refresh()
     needed = await needed_key_ids(database)
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         recorded = set(await credentials.key_checks(session))
     order = keyring.key_ids + sorted((recorded | set(needed)) - set(keyring.key_ids))
     return [
@@ -60,7 +60,7 @@ async def retire(database: Database, keyring: Keyring, key_id: str) -> str:
             f"master key {key_id!r} still signs {signed} audit records, which could no longer be "
             "verified; run `deputy audit reseal` (it checks the chain, then signs it with the "
             "active key) first, then retire it.")
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         was_recorded = await credentials.forget_key(session, key_id)
     configured = keyring.get(key_id) is not None
     if not configured and not was_recorded:
@@ -79,5 +79,5 @@ async def retire(database: Database, keyring: Keyring, key_id: str) -> str:
 
 
 async def audit_records_signed_with(database: Database, key_id: str) -> int:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         return await audit.count_signed_with(session, key_id)

@@ -113,7 +113,7 @@ async def _rotate_batch(
     """Rewrap up to ``batch_size`` records with ids above ``after_id``, in one transaction.
 
     Returns (records rewrapped, last id seen or "" when there are no more)."""
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         rows = await credentials.wrapped_not_with(session, active.key_id, after_id, batch_size)
         if not rows:
             return 0, ""

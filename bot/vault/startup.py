@@ -20,14 +20,14 @@ log = logging.getLogger(__name__)
 
 async def needed_key_ids(database: Database) -> dict[str, int]:
     """Master key id → number of credentials wrapped with it."""
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         return await credentials.count_by_key(session)
 
 
 async def check_keyring(database: Database, keyring: Keyring) -> None:
     """Raise :class:`SettingsError` if a key is wrong or missing; record new key ids."""
     await keyring.refresh()
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         known = await credentials.key_checks(session)
     for key_id in keyring.key_ids:
         key = keyring.get(key_id)
@@ -54,7 +54,7 @@ async def check_keyring(database: Database, keyring: Keyring) -> None:
 
 
 async def _require_opens_a_record(database: Database, keyring: Keyring, key: MasterKey) -> None:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         row = await credentials.one_wrapped_with(session, key.key_id)
     if row is None:
         return
@@ -67,7 +67,7 @@ async def _require_opens_a_record(database: Database, keyring: Keyring, key: Mas
 async def register_key(database: Database, keyring: Keyring, key: MasterKey) -> None:
     """Record ``key``'s check value, or verify it against the one already recorded."""
     try:
-        async with database.session() as session:
+        async with database.session(all_teams=True) as session:
             existing = await credentials.key_check(session, key.key_id)
             if existing is not None:
                 _require_match(keyring, key, existing)
@@ -75,7 +75,7 @@ async def register_key(database: Database, keyring: Keyring, key: MasterKey) -> 
             await credentials.record_key(session, key.key_id, key_check_value(key.aead, key.key_id))
     except Conflict:
         # another process recorded this key id at the same moment: compare with theirs
-        async with database.session() as session:
+        async with database.session(all_teams=True) as session:
             existing = await credentials.key_check(session, key.key_id)
         if existing is None:
             raise

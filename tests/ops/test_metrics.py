@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import Deputy
-from bot.domain import PlanningOutcome
+from bot.domain import LOCAL_TEAM, PlanningOutcome
 from bot.planning import Planner
 from bot.planning.protocol import PlanningContext
 from bot.planning.rules import RulePlanner
@@ -85,7 +85,7 @@ async def test_queue_depth_counts_runs_no_worker_has_taken(
     chat = Chat(deputy, user="Dev Patel")
     chat.session.worker.drain = _nothing  # type: ignore[method-assign]
     await chat.say("chase overdue invoices")
-    await start_run(deputy, 1, 1, actor_key=None)  # approved, but no worker is running
+    await start_run(deputy, 1, 1, team=LOCAL_TEAM, actor_key=None)  # approved, but no worker is running
     samples = await scrape(ops_client)
     assert value(samples, "deputy_queue_depth") == 1
     assert value(samples, "deputy_runs", status="queued") == 1
@@ -106,7 +106,7 @@ async def test_run_counts_are_cached_between_close_scrapes(deputy: Deputy) -> No
     await chat.say("chase overdue invoices")
     await gauges.refresh()
     assert metrics.QUEUE_DEPTH._value.get() == 0
-    await start_run(deputy, 1, 1, actor_key=None)
+    await start_run(deputy, 1, 1, team=LOCAL_TEAM, actor_key=None)
     await gauges.refresh()  # within max_age: the database is not asked again
     assert metrics.QUEUE_DEPTH._value.get() == 0
     await metrics.DatabaseGauges(deputy.database, max_age=60).refresh()

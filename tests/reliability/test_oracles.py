@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import text
 
 from bot.app import Deputy
+from bot.domain import LOCAL_TEAM
 from bot.execution.worker import Worker
 from bot.flow.card_refresh import start_run
 from bot.store.database import Database
@@ -24,7 +25,7 @@ async def test_the_injection_oracle_sees_a_write_run_without_approval(
     app = await fresh()
     chat = Chat(app, user="Dev Patel")
     assert "awaiting approval" in await chat.say("chase overdue invoices")
-    await start_run(app, 1, 1, actor_key=None)  # as a bug that skipped the approval would
+    await start_run(app, 1, 1, team=LOCAL_TEAM, actor_key=None)  # as a bug that skipped the approval would
     await Worker(app, "test").drain()
     counted = await tally(app)
     assert counted.writes == 3

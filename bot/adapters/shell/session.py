@@ -59,7 +59,7 @@ async def known_shell_person(app: Deputy, name: str) -> bool:
     policy = await app.policy_of(key)
     if any(key in members or wanted in members for members in policy.groups.values()):
         return True
-    async with app.database.session() as session:
+    async with app.database.session(team=LOCAL_TEAM) as session:
         return await goals.get_actor(session, key) is not None
 
 
@@ -174,7 +174,7 @@ class ShellSession:
     async def _decide_goal(self, word: str, goal_id: int, actor: Actor) -> ChatEvent | None:
         """``approve 3``: a decision on goal #3's current plan version — from any session,
         so a plan waiting since yesterday can be approved in a new one."""
-        async with self.app.database.session() as session:
+        async with self.app.database.session(team=actor.team_key) as session:
             plan = await goals.plan_for_goal(session, goal_id)
             view = await goals.load_view(session, plan.id) if plan is not None and plan.id else None
         if view is None or view.plan.id is None:
