@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.domain import Where, team_of_actor_key
-from bot.store import goals
+from bot.domain import Actor, Where, team_of_actor_key
+from bot.store import goals, parents
 from bot.store.goals import PlanView
 from bot.store.tables import GoalRow
 
@@ -41,3 +41,17 @@ def consent_line(view: PlanView, label: Callable[[str], str]) -> str:
     author = label(view.version.author_key) if view.version.author_key else "Deputy"
     return (f"Changed by {author}, not by {requester} who asked: it runs with {requester}'s "
             f"accounts, so {requester} must approve this version too.")
+
+
+async def team_of_plan(app: Deputy, plan_id: int, actor: Actor) -> str:
+    """The team whose session handles ``actor``'s click on plan ``plan_id``: the plan's own
+    (so a plan of another team is found, refused as another team's and the refusal audited in
+    its chain, never changed), else the actor's (nothing found, said so)."""
+    async with app.database.session(all_teams=True) as session:
+        return await parents.team_of_plan(session, plan_id) or actor.team_key
+
+
+async def team_of_thread(app: Deputy, where: Where, actor: Actor) -> str:
+    """As :func:`team_of_plan`, for a reply in a thread: the thread's goal's team, else the actor's."""
+    async with app.database.session(all_teams=True) as session:
+        return await parents.team_of_thread(session, where) or actor.team_key

@@ -15,6 +15,7 @@ from bot.chat.replies import Notice
 from bot.domain import Actor, ApprovalDecision, GoalStatus, PlanStatus
 from bot.errors import UserError
 from bot.flow import seen
+from bot.flow.addressing import team_of_plan
 from bot.flow.card_refresh import refresh_card, start_run
 from bot.flow.connections import missing_connections
 from bot.flow.edits import apply_edits
@@ -61,7 +62,7 @@ async def decide(app: Deputy, event: ButtonPressed, plan_id: int, version: int,
     actor = event.actor
     refusal: str | None = None
     started = False
-    async with app.database.session(team=actor.team_key) as session:
+    async with app.database.session(team=await team_of_plan(app, plan_id, actor)) as session:
         # the row lock serialises concurrent clicks on one version (PostgreSQL)
         view = await goals.load_view(session, plan_id, version, for_update=True)
         outsider = outsider_reason(view.goal, actor, event.where) if view is not None else None
@@ -131,7 +132,7 @@ async def _record(app: Deputy, session: Session, view: PlanView, actor: Actor,
 
 
 async def on_modify(app: Deputy, event: ModifySubmitted) -> None:
-    async with app.database.session(team=event.actor.team_key) as session:
+    async with app.database.session(team=await team_of_plan(app, event.plan_id, event.actor)) as session:
         view = await goals.load_view(session, event.plan_id, event.version)
     refusal = (outsider_reason(view.goal, event.actor, event.where) if view is not None else None) \
         or _stale_reason(view, event.plan_id, event.version)

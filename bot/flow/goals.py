@@ -8,6 +8,7 @@ from bot import metrics
 from bot.chat.events import GoalPosted, ThreadReply
 from bot.chat.replies import Notice
 from bot.domain import GoalStatus, PlanDraft, PlanStatus
+from bot.flow.addressing import team_of_thread
 from bot.flow.card_refresh import refresh_card
 from bot.flow.context import planning_context, runs_note, within_context
 from bot.flow.edits import keep_edits
@@ -68,7 +69,7 @@ async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
         return
     outsider: str | None = None
     busy = replayed = False
-    async with app.database.session(team=event.actor.team_key) as session:
+    async with app.database.session(team=await team_of_thread(app, event.where, event.actor)) as session:
         goal = await goals.goal_by_thread(session, event.where)
         if goal is None or goal.id is None:
             return  # not a thread Deputy answered in

@@ -126,8 +126,11 @@ async def learn_channel(session: AsyncSession, channel_id: str, team_id: str,
     row = await session.get(SlackChannelRow, channel_id, with_for_update=True)
     if row is None:
         row = SlackChannelRow(channel_id=channel_id, team_id=team_id, team_key=f"slack:{team_id}")
-    # a channel shared into another workspace is that workspace's once heard from there
-    row.team_key, row.team_id, row.enterprise_id, row.seen_at = f"slack:{team_id}", team_id, enterprise_id, utcnow()
+    elif row.team_id != team_id:
+        # a channel shared by two workspaces (Slack Connect) stays the first one's: an event
+        # from the other changes no row of either team (both can post there)
+        return
+    row.enterprise_id, row.seen_at = enterprise_id, utcnow()
     session.add(row)
     await session.flush()
 

@@ -144,7 +144,8 @@ class InstalledWorkspaces:
         return True
 
     async def keep(self, channel_id: str, team_id: str, enterprise_id: str | None) -> None:
-        async with self._db.session(team=f"slack:{team_id}") as session:
+        # by channel id across teams: a Slack Connect channel is already another workspace's row
+        async with self._db.session(all_teams=True) as session:
             await slack_installs.learn_channel(session, channel_id, team_id, enterprise_id)
 
     async def teams_of(self, enterprise_id: str) -> list[str]:
