@@ -118,7 +118,7 @@ async def queue(db: Database, draft: PlanDraft, registry: Registry, n: int) -> N
     """An approved run of ``draft``, as the approval flow leaves it."""
     verdicts = [StepVerdict(effect=spec.effect.value, verdict="allow", reason="bench", rule="bench")
                 for s in draft.steps if (spec := registry.spec(s.action)) is not None]
-    async with db.session() as session:
+    async with db.session(team=REQUESTER.team_key) as session:
         await goals.upsert_actor(session, REQUESTER)
         goal = await goals.create_goal(session, REQUESTER, Where(platform="shell", channel_id="bench"),
                                        draft.summary, f"bench-{n}-{time.monotonic_ns()}")
