@@ -95,7 +95,7 @@ async def _fill(database: Database, count: int, rnd: random.Random) -> float:
 
 
 async def _retrieve(database: Database, seen: Visibility, goal: str) -> int:
-    async with database.session() as session:
+    async with database.session(team=seen.team_key) as session:
         rows = await memory_search.search(session, seen, recall.query_words(goal))
     return len(recall.rank(goal, rows))
 

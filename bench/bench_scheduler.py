@@ -94,7 +94,7 @@ async def run(url: str, monitors: int, period: int, head_start: int) -> dict[str
     setup_started = time.monotonic()
     # first firings after the head start (time to load the jobs), spread evenly over one period
     first = datetime.now(UTC) + timedelta(seconds=head_start)
-    async with db.session() as session:
+    async with db.session(all_teams=True) as session:
         await goals.upsert_actor(session, OWNER)
         session.add_all([MonitorRow(
             owner_key=OWNER.key, name=f"monitor {n}", platform="shell", channel_id="bench",
@@ -123,7 +123,7 @@ async def run(url: str, monitors: int, period: int, head_start: int) -> dict[str
         await task
     except asyncio.CancelledError:
         pass
-    async with db.session() as session:
+    async with db.session(all_teams=True) as session:
         rows = list(await session.exec(select(MonitorFiringRow)))
         firing_count = int((await session.exec(select(func.count()).select_from(MonitorFiringRow))).one())
     await db.dispose()

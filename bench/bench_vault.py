@@ -56,7 +56,7 @@ async def _fill(database: Database, keyring: Keyring, count: int) -> None:
                 CredentialRow(id=cid, owner_key=_owner(n), integration="crm", key_id=master.key_id,
                               wrapped_key=sealed.wrapped_key, payload=sealed.payload)
             )
-        async with database.session() as session:
+        async with database.session(all_teams=True) as session:
             session.add_all(rows)
 
 
@@ -89,7 +89,7 @@ async def main(args: argparse.Namespace) -> None:
             get_ms.append((time.perf_counter() - t0) * 1000)
             assert fields is not None and fields["portal"] == str(n)
 
-        async with database.session() as session:
+        async with database.session(all_teams=True) as session:
             row = await session.get(CredentialRow, await _any_id(database))
         assert row is not None
         master = rotated.get(row.key_id)
@@ -115,7 +115,7 @@ async def main(args: argparse.Namespace) -> None:
 
 
 async def _any_id(database: Database) -> str:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         return (await session.exec(select(CredentialRow.id).limit(1))).one()
 
 
