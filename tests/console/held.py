@@ -18,7 +18,7 @@ async def held_run(database: Database, requester: Actor, text: str = "list the o
         Step(id="s1", action="local.list_invoices", args={"status": "overdue"}),
         Step(id="s2", action="local.list_clients", args={})])
     verdict = StepVerdict(effect="read", verdict="allow", reason="reads run alone", rule="reads-run-alone")
-    async with database.session() as session:
+    async with database.session(team=requester.team_key) as session:
         await goals.upsert_actor(session, requester)
         goal = await goals.create_goal(session, requester, Where(platform=requester.platform,
                                                                  channel_id="C0PLANS"), text, None)
@@ -38,14 +38,23 @@ async def held_run(database: Database, requester: Actor, text: str = "list the o
 async def step(database: Database, run_id: int, step_id: str, action: str, result: dict[str, object]) -> None:
     """One step started and finished, with its result."""
     key = f"deputy-run{run_id}-{step_id}"
-    async with database.session() as session:
+    team = await team_of_run(database, run_id)
+    async with database.session(team=team) as session:
         await runs.start_step(session, run_id, step_id, action, key, {"step": step_id})
-    async with database.session() as session:
+    async with database.session(team=team) as session:
         await runs.finish_step(session, run_id, step_id, StepStatus.SUCCEEDED, result=result)
 
 
+async def team_of_run(database: Database, run_id: int) -> str:
+    """The run's team: a worker records its steps in a session of that team (the executor's)."""
+    async with database.session(all_teams=True) as session:
+        run = await runs.get_run(session, run_id)
+        assert run is not None
+        return run.team_key
+
+
 async def finish(database: Database, run_id: int) -> None:
-    async with database.session() as session:
+    async with database.session(team=await team_of_run(database, run_id)) as session:
         await runs.finish_run(session, run_id, RunStatus.SUCCEEDED)
 
 
@@ -54,7 +63,7 @@ async def waiting_plan(database: Database, requester: Actor, text: str) -> int:
     draft = PlanDraft(summary=text, steps=[Step(id="s1", action="local.send_reminder", args={"invoice_id": 1})])
     verdict = StepVerdict(effect="write", verdict="require_approval", reason="needs 1 approval",
                           rule="writes-need-one-approval")
-    async with database.session() as session:
+    async with database.session(team=requester.team_key) as session:
         await goals.upsert_actor(session, requester)
         goal = await goals.create_goal(session, requester, Where(platform=requester.platform,
                                                                  channel_id="C0PLANS"), text, None)
