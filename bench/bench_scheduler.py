@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import SQLModel, select
 
 from bot.app import assemble
+from bot.domain.models import team_of_actor_key
 from bot.planning.rules import RulePlanner
 from bot.policy import load_policy
 from bot.registry import IntegrationEnv, discover
@@ -94,10 +95,10 @@ async def run(url: str, monitors: int, period: int, head_start: int) -> dict[str
     setup_started = time.monotonic()
     # first firings after the head start (time to load the jobs), spread evenly over one period
     first = datetime.now(UTC) + timedelta(seconds=head_start)
-    async with db.session(all_teams=True) as session:
+    async with db.session(team=team_of_actor_key(OWNER.key)) as session:
         await goals.upsert_actor(session, OWNER)
         session.add_all([MonitorRow(
-            owner_key=OWNER.key, name=f"monitor {n}", platform="shell", channel_id="bench",
+            team_key=team_of_actor_key(OWNER.key), owner_key=OWNER.key, name=f"monitor {n}", platform="shell", channel_id="bench",
             plan=OVERDUE.model_dump(by_alias=True), schedule={"kind": "interval", "seconds": period},
             timezone="Europe/London", status=MonitorStatus.ACTIVE,
             # an interval counts from activation: first firing = activated_at + period

@@ -26,6 +26,7 @@ from sqlmodel import SQLModel, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.domain.models import team_of_actor_key  # noqa: E402
 from bot.store.credentials import CredentialRow  # noqa: E402
 from bot.store.database import Database  # noqa: E402
 from bot.vault import CredentialStore, Keyring, check_keyring, generate_key, rotate  # noqa: E402
@@ -53,7 +54,7 @@ async def _fill(database: Database, keyring: Keyring, count: int) -> None:
             plaintext = f'{{"token":"secret-{n:06d}-xxxxxxxxxxxxxxxx","portal":"{n}"}}'.encode()
             sealed = seal_record(master, cid, _owner(n), "crm", plaintext)
             rows.append(
-                CredentialRow(id=cid, owner_key=_owner(n), integration="crm", key_id=master.key_id,
+                CredentialRow(team_key=team_of_actor_key(_owner(n)), id=cid, owner_key=_owner(n), integration="crm", key_id=master.key_id,
                               wrapped_key=sealed.wrapped_key, payload=sealed.payload)
             )
         async with database.session(all_teams=True) as session:
