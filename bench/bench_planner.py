@@ -14,6 +14,12 @@ every call of a ``for_each`` step made in that one turn (parallel tool calls); t
 transcript cached as it grows (a breakpoint on the newest message, so each turn reads the
 turns before it from the cache); and a final text answer.
 
+Three more tables follow the first: the same goals with one call failing in seven of them
+(``bench_planner_failures.py``: the loop reads the error in its transcript and goes on;
+plan-first re-plans once with the real re-plan message), the mix grouped by plan length, and
+longer goals made of k goals of the mix asked as one (``--joined``), to show how the ratio
+grows with the number of steps.
+
 Weighted tokens price what a call costs relative to uncached input: uncached input × 1,
 cache reads × 0.1, cache writes × 1.25, output × 5 (output costs five times input on
 Anthropic's price list; the table shows the output-at-1 figure too).
@@ -24,7 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,11 +38,13 @@ from zoneinfo import ZoneInfo
 
 import anthropic
 
-from bench.bench_planner_goals import GOALS, BenchGoal
-from bot.domain import Actor, PlanDraft
+from bench.bench_planner_failures import FAILURES, Failure
+from bench.bench_planner_goals import GOALS, BenchGoal, combined
+from bench.bench_planner_report import Tally, by_length_table, failures_table, table, wmean
+from bot.domain import Actor, Clarification, PlanDraft
 from bot.planning.claude import ClaudePlanner
 from bot.planning.claude_context import goal_message
-from bot.planning.protocol import KnownPerson, PlanningContext
+from bot.planning.protocol import KnownPerson, PlanningContext, ReplanRequest
 from bot.planning.refs import resolve
 from bot.registry import ActionSpec, Manifest, load_manifest
 from tests.fakes.anthropic_api import FakeAnthropic, Reply, text_reply, tool_use
@@ -56,44 +64,6 @@ class Catalog:
 
     def spec(self, action: str) -> ActionSpec | None:
         return self._specs.get(action)
-
-
-READ_WEIGHT, WRITE_WEIGHT, OUTPUT_WEIGHT = 0.1, 1.25, 5.0
-
-
-@dataclass
-class Tally:
-    calls: list[int] = field(default_factory=list)
-    input_total: list[int] = field(default_factory=list)  # uncached + cache read + cache write
-    output: list[int] = field(default_factory=list)
-    cache_read: list[int] = field(default_factory=list)
-    cache_write: list[int] = field(default_factory=list)
-
-    def add(self, usages: list[dict[str, int]]) -> None:
-        self.calls.append(len(usages))
-        self.input_total.append(sum(
-            u["input_tokens"] + u["cache_read_input_tokens"] + u["cache_creation_input_tokens"] for u in usages
-        ))
-        self.output.append(sum(u["output_tokens"] for u in usages))
-        self.cache_read.append(sum(u["cache_read_input_tokens"] for u in usages))
-        self.cache_write.append(sum(u["cache_creation_input_tokens"] for u in usages))
-
-    def weighted(self, i: int, output_weight: float = OUTPUT_WEIGHT) -> float:
-        uncached = self.input_total[i] - self.cache_read[i] - self.cache_write[i]
-        return (uncached + READ_WEIGHT * self.cache_read[i] + WRITE_WEIGHT * self.cache_write[i]
-                + output_weight * self.output[i])
-
-    def mean(self, values: list[int]) -> float:
-        return sum(values) / len(values)
-
-    def parts(self) -> dict[str, float]:
-        """Where the weighted tokens go, per goal: uncached input, cache reads, cache
-        writes, output (each with its weight applied)."""
-        n = len(self.calls)
-        uncached = sum(self.input_total) - sum(self.cache_read) - sum(self.cache_write)
-        return {"uncached input × 1": uncached / n, "cache reads × 0.1": READ_WEIGHT * sum(self.cache_read) / n,
-                "cache writes × 1.25": WRITE_WEIGHT * sum(self.cache_write) / n,
-                "output × 5": OUTPUT_WEIGHT * sum(self.output) / n}
 
 
 FIRST = ["Ana", "Ben", "Chloe", "Dev", "Elif", "Farid", "Grace", "Hugo", "Ines", "Jon"]
@@ -134,29 +104,69 @@ def plan_answer(goal: BenchGoal, compact: bool) -> dict[str, Any]:
     return {"steps": [{k: v for k, v in step.items() if k != "id"} for step in goal.steps]}
 
 
-async def run_planner(api: FakeAnthropic, manifest: Manifest, compact: bool = True) -> Tally:
+def _completed(goal: BenchGoal, failed: str) -> dict[str, Any]:
+    """The outputs of the steps before the failed one, as the executor records them (a
+    ``for_each`` step's as ``{"results": [...]}``)."""
+    done: dict[str, Any] = {}
+    for step in goal.steps:
+        if step["id"] == failed:
+            break
+        output = goal.outputs[step["id"]]
+        if "for_each" in step:
+            items = resolve({"$ref": step["for_each"]}, done)
+            output = {"results": [output] * len(items)}
+        done[step["id"]] = output
+    return done
+
+
+def _replan_reply(failure: Failure) -> Reply:
+    if failure.question:
+        return tool_use("ask_question", {"question": failure.question})
+    return tool_use("submit_plan", {"steps": [{k: v for k, v in s.items() if k != "id"} for s in failure.rest]})
+
+
+async def run_planner(api: FakeAnthropic, manifest: Manifest, goals: list[BenchGoal], compact: bool = True,
+                      failures: dict[str, Failure] | None = None) -> Tally:
+    """Each goal planned in one call; a goal with a failure is re-planned once after its run
+    stops (the real ``replan``: the approved plan, the completed outputs, the error)."""
     tally = Tally()
     async with anthropic.AsyncAnthropic(api_key="bench", base_url=api.base_url, max_retries=0) as client:
         planner = ClaudePlanner(client, manifests=[manifest], model=MODEL)
-        for goal in GOALS:
+        for goal in goals:
             before = len(api.usages)
             api.queue(tool_use("submit_plan", plan_answer(goal, compact)))
             outcome = await planner.plan(goal.text, context(manifest))
             if not isinstance(outcome, PlanDraft):
                 raise SystemExit(f"benchmark goal {goal.text!r} did not plan: {outcome}")
+            failure = (failures or {}).get(goal.text)
+            if failure is not None:
+                step = next(s for s in outcome.steps if s.id == failure.step)
+                position = outcome.steps.index(step) + 1
+                request = ReplanRequest(goal=goal.text, plan=outcome, completed=_completed(goal, failure.step),
+                                        failed_step=failure.step,
+                                        error=f"step {position} ({step.action}) failed: {failure.error}")
+                api.queue(_replan_reply(failure))
+                again = await planner.replan(request, context(manifest))
+                if not isinstance(again, PlanDraft | Clarification):
+                    raise SystemExit(f"benchmark goal {goal.text!r} did not re-plan: {again}")
             tally.add(api.usages[before:])
     return tally
 
 
 # ---- (b) step by step, as cheap as such a loop can be ------------------------------------
-def react_script(goal: BenchGoal) -> list[tuple[Reply, list[Any]]]:
-    """The model's turns for this goal, each with the tool outputs it gets back: one turn per
-    step, all of a ``for_each`` step's calls in that turn (parallel tool calls)."""
+@dataclass(frozen=True)
+class ToolError:
+    """A call's failure, as the loop's ``tool_result`` carries it (``is_error``)."""
+
+    text: str
+
+
+def _turns(steps: list[dict[str, Any]], outputs: dict[str, Any], failed: str = "") -> list[tuple[Reply, list[Any]]]:
     turns: list[tuple[Reply, list[Any]]] = []
     scope: dict[str, Any] = {}
-    for step in goal.steps:
+    for step in steps:
         name = step["action"].replace(".", "__")
-        output = goal.outputs[step["id"]]
+        output = outputs[step["id"]]
         if "for_each" in step:
             items = resolve({"$ref": step["for_each"]}, scope)
             blocks = [tool_use(name, resolve(step["args"], {**scope, "item": item})).content[0] for item in items]
@@ -165,8 +175,30 @@ def react_script(goal: BenchGoal) -> list[tuple[Reply, list[Any]]]:
         else:
             turns.append((tool_use(name, resolve(step["args"], scope)), [output]))
             scope[step["id"]] = output
-    turns.append((text_reply(f"Done: {goal.text}."), []))
+        if step["id"] == failed:
+            break
     return turns
+
+
+def react_script(goal: BenchGoal, failure: Failure | None = None) -> list[tuple[Reply, list[Any]]]:
+    """The model's turns for this goal, each with the tool outputs it gets back: one turn per
+    step, all of a ``for_each`` step's calls in that turn (parallel tool calls). With a
+    failure, the failed call's result is the error and the loop goes on with the same rest
+    of calls the re-plan proposes (or asks the same question)."""
+    if failure is None:
+        return [*_turns(goal.steps, goal.outputs), (text_reply(f"Done: {goal.text}."), [])]
+    outputs = {**goal.outputs, failure.step: ToolError(failure.error)}
+    turns = _turns(goal.steps, outputs, failed=failure.step)
+    if failure.question:
+        return [*turns, (text_reply(failure.question), [])]
+    return [*turns, *_turns(failure.rest, failure.outputs), (text_reply(f"Done: {goal.text}."), [])]
+
+
+def _result(call_id: str, output: Any) -> dict[str, Any]:
+    if isinstance(output, ToolError):
+        return {"type": "tool_result", "tool_use_id": call_id, "content": output.text, "is_error": True}
+    # compact JSON, as Deputy's re-plan sends outputs: the loop pays no more per field than it must
+    return {"type": "tool_result", "tool_use_id": call_id, "content": json.dumps(output, separators=(",", ":"))}
 
 
 def react_tools(manifest: Manifest) -> list[dict[str, Any]]:
@@ -185,14 +217,15 @@ def _cache_newest(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return marked
 
 
-async def run_react(api: FakeAnthropic, manifest: Manifest) -> Tally:
+async def run_react(api: FakeAnthropic, manifest: Manifest, goals: list[BenchGoal],
+                    failures: dict[str, Failure] | None = None) -> Tally:
     tally = Tally()
     tools = react_tools(manifest)
     system = [{"type": "text", "text": REACT_SYSTEM, "cache_control": {"type": "ephemeral"}}]
     async with anthropic.AsyncAnthropic(api_key="bench", base_url=api.base_url, max_retries=0) as client:
-        for goal in GOALS:
+        for goal in goals:
             before = len(api.usages)
-            script = react_script(goal)
+            script = react_script(goal, (failures or {}).get(goal.text))
             api.queue(*(reply for reply, _ in script))
             first = goal_message(goal.text, context(manifest), [manifest.name])
             messages: list[dict[str, Any]] = [{"role": "user", "content": [
@@ -209,51 +242,26 @@ async def run_react(api: FakeAnthropic, manifest: Manifest) -> Tally:
                 messages.append({"role": "assistant", "content": [
                     {"type": "tool_use", "id": c.id, "name": c.name, "input": c.input} for c in calls]})
                 messages.append({"role": "user", "content": [
-                    {"type": "tool_result", "tool_use_id": c.id, "content": json.dumps(out)}
-                    for c, out in zip(calls, outputs, strict=True)]})
+                    _result(c.id, out) for c, out in zip(calls, outputs, strict=True)]})
             tally.add(api.usages[before:])
     return tally
 
 
-# ---- report --------------------------------------------------------------------------
-def table(plan: Tally, react: Tally) -> str:
-    def share(t: Tally) -> float:
-        return 100 * sum(t.cache_read) / sum(t.input_total)
-
-    def wmean(t: Tally, output_weight: float = OUTPUT_WEIGHT) -> float:
-        return sum(t.weighted(i, output_weight) for i in range(len(t.calls))) / len(t.calls)
-
-    rows = [
-        ("model calls per goal", plan.mean(plan.calls), react.mean(react.calls)),
-        ("input tokens per goal", plan.mean(plan.input_total), react.mean(react.input_total)),
-        ("output tokens per goal", plan.mean(plan.output), react.mean(react.output)),
-        ("total tokens per goal", plan.mean(plan.input_total) + plan.mean(plan.output),
-         react.mean(react.input_total) + react.mean(react.output)),
-        ("input share read from cached prefix (%)", share(plan), share(react)),
-        ("weighted tokens per goal (output × 5)", wmean(plan), wmean(react)),
-        ("weighted tokens per goal (output × 1)", wmean(plan, 1.0), wmean(react, 1.0)),
-    ]
-    lines = [
-        f"{len(GOALS)} scripted multi-step goals, {sum(len(g.steps) for g in GOALS)} plan steps, "
-        f"{sum(react.calls) - len(GOALS)} model turns with tool calls in the step-by-step loop; "
-        f"a team of {len(PEOPLE)} people and {len(CLIENTS)} clients",
-        "",
-        "| measure | plan-first (ClaudePlanner) | step-by-step (fair loop) | loop ÷ plan-first |",
-        "|---|---:|---:|---:|",
-    ]
-    for label, a, b in rows:
-        ratio = "—" if "%" in label else f"{b / a:.1f}×"
-        lines.append(f"| {label} | {a:,.1f} | {b:,.1f} | {ratio} |")
-    lines += ["", "Where the weighted tokens (output × 5) go, per goal:", "",
-              "| part | plan-first | step-by-step | loop ÷ plan-first |", "|---|---:|---:|---:|"]
-    for (label, a), b in zip(plan.parts().items(), react.parts().values(), strict=True):
-        lines.append(f"| {label} | {a:,.1f} | {b:,.1f} | {b / a:.1f}× |" if a else f"| {label} | 0 | {b:,.1f} | — |")
-    lines += ["", "| # | goal | steps | plan-first calls / tokens | loop calls / tokens |", "|---:|---|---:|---:|---:|"]
-    for i, goal in enumerate(GOALS):
-        lines.append(
-            f"| {i + 1} | {goal.text} | {len(goal.steps)} | {plan.calls[i]} / "
-            f"{plan.input_total[i] + plan.output[i]:,} | {react.calls[i]} / {react.input_total[i] + react.output[i]:,} |"
-        )
+async def sweep(manifest: Manifest, joined: tuple[int, ...]) -> str:
+    """Longer goals from the same steps: each goal of the mix joined to the next k − 1 ("A;
+    then B"), 22 goals per k, each side with a fresh cache."""
+    lines = ["Longer goals (k goals of the mix asked as one, no failures), weighted tokens per goal (output × 5):",
+             "", "| k | steps per goal | plan-first | loop | loop ÷ plan-first | loop ÷ plan-first (output × 1) |",
+             "|---:|---:|---:|---:|---:|---:|"]
+    for k in joined:
+        goals = [combined([GOALS[(i + j) % len(GOALS)] for j in range(k)]) for i in range(len(GOALS))]
+        async with FakeAnthropic() as api:
+            plan = await run_planner(api, manifest, goals)
+        async with FakeAnthropic() as api:
+            react = await run_react(api, manifest, goals)
+        steps = sum(len(g.steps) for g in goals) / len(goals)
+        lines.append(f"| {k} | {steps:.1f} | {wmean(plan):,.1f} | {wmean(react):,.1f} | "
+                     f"{wmean(react) / wmean(plan):.1f}× | {wmean(react, 1.0) / wmean(plan, 1.0):.1f}× |")
     return "\n".join(lines)
 
 
@@ -262,14 +270,27 @@ async def main() -> None:
     parser.add_argument("--people", type=int, default=50, help="known people in the team's directory")
     parser.add_argument("--verbose-plans", action="store_true",
                         help="script plan-first answers with step ids and a summary (the pre-compact format)")
+    parser.add_argument("--joined", default="1,2,3,4",
+                        help="for the plan-length sweep: how many goals of the mix each longer goal joins")
     args = parser.parse_args()
     team(args.people)
     manifest = load_manifest(ROOT / "integrations" / "local" / "manifest.yaml")
-    async with FakeAnthropic() as api:
-        plan = await run_planner(api, manifest, compact=not args.verbose_plans)
-    async with FakeAnthropic() as api:
-        react = await run_react(api, manifest)
-    print(table(plan, react))
+    compact = not args.verbose_plans
+    tallies = []
+    for failures in (None, FAILURES):
+        async with FakeAnthropic() as api:
+            plan = await run_planner(api, manifest, GOALS, compact=compact, failures=failures)
+        async with FakeAnthropic() as api:
+            react = await run_react(api, manifest, GOALS, failures=failures)
+        tallies.append((plan, react))
+    (plan, react), (failed_plan, failed_react) = tallies
+    print(table(plan, react, len(PEOPLE), len(CLIENTS)))
+    print()
+    print(failures_table(plan, react, failed_plan, failed_react))
+    print()
+    print(by_length_table(plan, react))
+    print()
+    print(await sweep(manifest, tuple(int(k) for k in args.joined.split(","))))
 
 
 if __name__ == "__main__":

@@ -185,3 +185,36 @@ GOALS: list[BenchGoal] = [
     _deal("we lost Hooli: mark deal 517 lost and note why", 517, "lost",
           "Lost on price; revisit in Q2."),
 ]
+
+
+def _renumber(value: Any, offset: int) -> Any:
+    """``value`` with every step reference ``sN…`` moved to ``s(N+offset)…``."""
+    def path(p: str) -> str:
+        root, _, rest = p.partition(".")
+        if not (root.startswith("s") and root[1:].isdigit()):
+            return p  # item…
+        return f"s{int(root[1:]) + offset}" + (f".{rest}" if rest else "")
+    if isinstance(value, dict):
+        if set(value) == {REF}:
+            return {REF: path(value[REF])}
+        return {k: _renumber(v, offset) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_renumber(v, offset) for v in value]
+    return value
+
+
+def combined(goals: list[BenchGoal]) -> BenchGoal:
+    """One longer goal that asks for ``goals`` one after the other ("A; then B"): their steps
+    in order, renumbered, with their references and outputs (how the ratio grows with plan
+    length, from the same steps)."""
+    steps: list[dict[str, Any]] = []
+    outputs: dict[str, Any] = {}
+    for goal in goals:
+        offset = len(steps)
+        for step in goal.steps:
+            moved = {**step, "id": f"s{int(step['id'][1:]) + offset}", "args": _renumber(step["args"], offset)}
+            if "for_each" in step:
+                moved["for_each"] = _renumber({REF: step["for_each"]}, offset)[REF]
+            steps.append(moved)
+            outputs[moved["id"]] = goal.outputs[step["id"]]
+    return BenchGoal("; then ".join(g.text for g in goals), steps, outputs)

@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.domain import CannotPlan, Clarification, PlanDraft, PlanningOutcome
-from bot.planning.claude_context import UserMessage, goal_message, replan_message
+from bot.planning.claude_context import UserMessage, goal_message
 from bot.planning.claude_parse import ModelTurn, ToolCall, draft_from_input, empty_usage
 from bot.planning.claude_prompt import ASK_QUESTION, SUBMIT_PLAN, StablePrefix, stable_prefix
 from bot.planning.protocol import PlanningContext, ReplanRequest
+from bot.planning.replan_context import replan_message
 from bot.planning.validation import validate_plan
 from bot.registry import Manifest
 
