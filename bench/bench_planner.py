@@ -228,9 +228,13 @@ async def run_react(api: FakeAnthropic, manifest: Manifest, goals: list[BenchGoa
             script = react_script(goal, (failures or {}).get(goal.text))
             api.queue(*(reply for reply, _ in script))
             first = goal_message(goal.text, context(manifest), [manifest.name])
+            # the same context and goal, without the planner's last line (it names submit_plan,
+            # a tool the loop does not have)
+            text = first.goal.rsplit("\n", 1)[0]
+            assert text.endswith("</goal>"), text
             messages: list[dict[str, Any]] = [{"role": "user", "content": [
                 {"type": "text", "text": first.team, "cache_control": {"type": "ephemeral"}},
-                {"type": "text", "text": first.goal}]}]
+                {"type": "text", "text": text}]}]
             for _, outputs in script:
                 answer = await client.messages.create(
                     model=MODEL, max_tokens=4096, system=system, tools=tools,  # type: ignore[arg-type]
