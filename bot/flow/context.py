@@ -79,15 +79,6 @@ async def past_runs(app: Deputy, actor: Actor, where: Where) -> tuple[PastRun, .
         for s in steps.get(e.run_id, []))) for e in rows)
 
 
-def runs_note(outcome: PlanningOutcome, context: PlanningContext) -> str:
-    """The card's line naming the past run the plan reuses ("do the same for Globex")."""
-    if not isinstance(outcome, PlanDraft):
-        return ""
-    used = [f"run #{r.run_id} “{r.summary}” of {r.finished_at.day} {r.finished_at:%b}"
-            for r in context.past_runs if r.run_id in outcome.runs_used]
-    return "Using: " + " · ".join(used) if used else ""
-
-
 async def planning_context(app: Deputy, actor: Actor,
                            history: tuple[tuple[str, str], ...] = (), *,
                            where: Where | None = None, goal: str = "") -> PlanningContext:

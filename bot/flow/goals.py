@@ -10,7 +10,7 @@ from bot.chat.replies import Notice
 from bot.domain import GoalStatus, PlanDraft, PlanStatus
 from bot.flow.addressing import team_of_thread
 from bot.flow.card_refresh import refresh_card
-from bot.flow.context import planning_context, runs_note, within_context
+from bot.flow.context import planning_context, within_context
 from bot.flow.edits import keep_edits
 from bot.flow.membership import outsider_reason
 from bot.flow.memory_offers import after_answer
@@ -60,7 +60,7 @@ async def on_goal(app: Deputy, event: GoalPosted) -> None:
         return  # "every Monday at 9 …": a monitor proposal, its schedule read out first
     context = await planning_context(app, event.actor, where=event.where, goal=text)
     outcome = within_context(await app.planner.plan(text, context), context)
-    await propose(app, goal_id, outcome, team=event.actor.team_key, reason="planned", author_key=None, note=runs_note(outcome, context))
+    await propose(app, goal_id, outcome, team=event.actor.team_key, reason="planned", author_key=None)
 
 
 async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:

@@ -1,6 +1,7 @@
-"""The card's "Using:" line — which memories shaped the plan — and its [Forget] buttons.
+"""The card's "Using:" lines — which memories shaped the plan, and which past runs it reuses
+— and the memories' [Forget] buttons.
 
-The ids are kept with the plan version (``plan_versions.memories_used``), so every drawing of
+The ids are kept with the plan version (``plan_versions.memories_used``, ``runs_used``), so every drawing of
 the card says the same: when it is proposed, after a Modify (the edited version keeps them),
 when approved, while it runs, and with the result. A memory forgotten or replaced since is
 still named (it did shape this plan), marked so, and has no [Forget] button.
@@ -15,7 +16,8 @@ from typing import TYPE_CHECKING
 from bot.chat.buttons import memory_button
 from bot.chat.replies import Button
 from bot.memory import recall
-from bot.store import memories
+from bot.store import episodes, memories
+from bot.store.episodes import EpisodeRow
 from bot.store.goals import PlanView
 from bot.store.memories import MemoryRow
 
@@ -26,14 +28,18 @@ USING = "Using: "
 
 
 async def using(app: Deputy, view: PlanView) -> tuple[str, tuple[Button, ...]]:
-    """("Using: … — from Ana Lima, 2 Dec (#4) · …", the [Forget #4] buttons); ("", ()) when no
-    memory shaped the plan."""
+    """("Using: … — from Ana Lima, 2 Dec (#4) · …\nUsing: run #3 …", the [Forget #4] buttons);
+    ("", ()) when no memory shaped the plan and it repeats no past run."""
     ids = list(view.version.memories_used or [])
-    if not ids:
+    reused = list(view.version.runs_used or [])
+    if not ids and not reused:
         return "", ()
     async with app.database.session(team=view.goal.team_key) as session:
         rows = [row for i in ids if (row := await memories.get(session, i)) is not None]
-    return used_line(rows, app.clock())
+        found = {e.run_id: e for e in await episodes.of_runs(session, view.goal.team_key, reused)}
+    line, buttons = used_line(rows, app.clock())
+    runs_line = reused_line([found[i] for i in reused if i in found])
+    return "\n".join(x for x in (line, runs_line) if x), buttons
 
 
 def used_line(rows: Sequence[MemoryRow], now: datetime) -> tuple[str, tuple[Button, ...]]:
@@ -55,3 +61,10 @@ def used_line(rows: Sequence[MemoryRow], now: datetime) -> tuple[str, tuple[Butt
         if not ended:
             buttons.append(Button(str(memory_button(row.id, "forget")), f"Forget #{row.id}"))
     return (USING + " · ".join(parts) if parts else ""), tuple(buttons)
+
+
+def reused_line(episodes: Sequence[EpisodeRow]) -> str:
+    """"Using: run #3 “Invoice Acme Corp for October” of 2 Nov" — the past runs a plan repeats
+    ("do the same for Globex", "invoice Acme like last month"); "" when it repeats none."""
+    used = [f"run #{e.run_id} “{e.done}” of {e.finished_at.day} {e.finished_at:%b}" for e in episodes]
+    return USING + " · ".join(used) if used else ""

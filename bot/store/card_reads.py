@@ -15,6 +15,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import Actor, ApprovalDecision, RunStatus
+from bot.store import episodes
+from bot.store.episodes import EpisodeRow
 from bot.store.goals import PlanView
 from bot.store.memories import MemoryRow
 from bot.store.previews import PreviewRow
@@ -43,6 +45,7 @@ class CardRows:
     previews: dict[int, PreviewRow] = field(default_factory=dict)  # version id → its preview
     suggestions: dict[int, ThreadMessageRow] = field(default_factory=dict)  # goal id → newest pending one
     memories: dict[int, MemoryRow] = field(default_factory=dict)
+    past_runs: dict[int, EpisodeRow] = field(default_factory=dict)  # run id → the episode of a reused run
     events: set[tuple[str, str]] = field(default_factory=set)  # (platform, source event) of goals that exist
 
     def label(self, key: str) -> str:
@@ -92,6 +95,9 @@ async def card_rows(session: AsyncSession, views: Sequence[PlanView],
         for memory in await session.exec(select(MemoryRow).where(col(MemoryRow.id).in_(memory_ids))):
             assert memory.id is not None
             rows.memories[memory.id] = memory
+    for team in sorted({v.goal.team_key for v in views if v.version.runs_used}):
+        reused = [r for v in views if v.goal.team_key == team for r in (v.version.runs_used or [])]
+        rows.past_runs.update((e.run_id, e) for e in await episodes.of_runs(session, team, reused))
     events = {(versions[r.plan_version_id].goal.platform, undo_event(r.id))
               for r in rows.runs.values() if r.id is not None and r.status == RunStatus.SUCCEEDED}
     if events:

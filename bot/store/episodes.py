@@ -64,6 +64,14 @@ async def visible_since(session: AsyncSession, team_key: str, channel_id: str, a
     return list((await session.exec(query)).all())
 
 
+async def of_runs(session: AsyncSession, team_key: str, run_ids: list[int]) -> list[EpisodeRow]:
+    """The episodes of these runs of ``team_key`` (another team's run ids find nothing)."""
+    if not run_ids:
+        return []
+    query = select(EpisodeRow).where(col(EpisodeRow.run_id).in_(sorted(set(run_ids))), EpisodeRow.team_key == team_key)
+    return list((await session.exec(query)).all())
+
+
 async def steps_of_runs(session: AsyncSession, run_ids: list[int]) -> dict[int, list[StepRow]]:
     """The planned steps (as approved) of each run, in order; one query."""
     if not run_ids:

@@ -43,6 +43,7 @@ class PlanView:
             steps=[Step(id=s.step_id, action=s.action, args=s.args, for_each=s.for_each, note=s.note)
                    for s in self.steps],
             memories_used=list(self.version.memories_used or []),
+            runs_used=list(self.version.runs_used or []),
         )
 
 
@@ -157,7 +158,7 @@ async def add_version(session: AsyncSession, goal: GoalRow, draft: PlanDraft,
                              approvals_required=approvals_required,
                              requester_may_approve=requester_may_approve,
                              requester_consent=requester_consent, planned_by=draft.planned_by,
-                             memories_used=list(draft.memories_used))
+                             memories_used=list(draft.memories_used), runs_used=list(draft.runs_used))
     session.add(version)
     await session.flush()
     assert version.id is not None

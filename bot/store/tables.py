@@ -88,6 +88,8 @@ class PlanVersionRow(TeamScoped, table=True):
     planned_by: str = ""
     # the memories that shaped it (ids): every redraw of the card names them ("Using: …")
     memories_used: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # the past runs it reuses (ids): every redraw of the card names them ("Using: run #…")
+    runs_used: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 class StepRow(TeamScoped, table=True):

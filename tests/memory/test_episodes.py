@@ -60,3 +60,18 @@ async def test_when_did_we_last_meet_is_answered_from_the_episodes(chat: Chat, d
     # another channel's runs are not shown to someone else
     chat.session.channel = "elsewhere"
     assert "no run here" in await chat.say("when did we last meet Ana?", as_user="Ana Lima")
+
+
+async def test_the_reused_run_is_named_on_every_drawing_of_the_card(chat: Chat, deputy: Deputy) -> None:
+    """"do the same for Globex" names run #1 when proposed, and still after the approval's
+    redraw and the result's (the run ids are kept with the plan version, not only in the
+    first posting's note)."""
+    await chat.say("invoice Acme Corp for October 2026")
+    await chat.say("approve", as_user="Ana Lima")
+    await chat.say("do the same for Globex")
+    proposed = chat.card
+    assert "Using: run #1 “Invoice Acme Corp for October 2026 and send the invoices” of 25 Nov" in proposed.note, proposed.note
+    assert "Done" in await chat.say("approve", as_user="Ana Lima")
+    finished = chat.card
+    assert finished.goal_id == proposed.goal_id and finished is not proposed
+    assert "Using: run #1 “Invoice Acme Corp for October 2026 and send the invoices” of 25 Nov" in finished.note, finished.note
