@@ -1,7 +1,8 @@
 """The console in a real headless Chromium (Debian's package, started by the test through
 Playwright; never a downloaded browser): sign in with a one-time link, approve a waiting
 plan and see the chat card update in the fake Slack (also after signing in with Slack
-through the fake Slack's OpenID Connect provider), follow a run live, verify the audit,
+through the fake Slack's OpenID Connect provider), sign in with Discord through the fake
+Discord's OAuth2 page and pick a server, follow a run live, verify the audit,
 explain a policy decision, connect an account; a person of another team gets 403; a forged
 form is refused. Each page is saved as a screenshot (``DEPUTY_TEST_SCREENSHOTS``, else the
 test's temporary folder)."""
@@ -22,8 +23,10 @@ from tests.adapters.slack.distributed import ACME, Installed
 from tests.adapters.slack.live import Live, eventually, text_of
 from tests.console import held
 from tests.console.conftest import ANNA, GOAL, STRANGER, Served, planned
-from tests.console.signin_support import console_with, slack_provider
+from tests.console.signin_support import console_with, discord_provider, slack_provider
+from tests.console.test_console_signin import discord as discord  # noqa: F401  (fixture)
 from tests.console.test_console_signin import slack as slack  # noqa: F401  (fixture)
+from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_api import FakeSlackApi
 from tests.integrations.email import conftest as smtp_servers
 
@@ -193,3 +196,30 @@ async def test_sign_in_with_slack_approve_and_the_chat_card_updates(app: Deputy,
             return any("approvals 1/1" in text_of(c.params["blocks"]) for c in slack_api.of("chat.update")
                        if c.params.get("ts") == card.ts)
         await eventually(updated, 20, "the chat card to update")
+
+
+async def test_sign_in_with_discord_pick_a_server_and_sign_out(app: Deputy, discord: FakeDiscord, browser: Browser,
+                                                               shots: Path) -> None:
+    """Through the fake Discord's OAuth2 page (PKCE), as a person does it: the button,
+    Discord's page (which allows at once: the fake plays Alice), back; Alice is in two
+    servers that have Deputy, so she picks one (the choice is bound to this browser's
+    cookie), lands signed in to it, and signing out holds on the next page."""
+    other = discord.new_id()
+    discord.guilds[other] = {"name": "Globex", "owner": "alice", "roles": {"finance": discord.new_id()},
+                             "member_roles": {"alice": []}}
+    discord.oauth.approving = "alice"
+    async with aiohttp.ClientSession() as outbound, \
+            console_with(app, [discord_provider(discord, outbound)]) as served:
+        page = await browser.new_page(viewport={"width": 1100, "height": 900})
+        page.set_default_timeout(WAIT_MS)
+        await page.goto(f"{served.url}/console/signin")
+        await page.get_by_role("link", name="Sign in with Discord").click()
+        await expect(page.get_by_role("button", name="Sign in to Acme")).to_be_visible()
+        await page.screenshot(path=shots / "signin-discord-pick.png", full_page=True)
+        await page.get_by_role("button", name="Sign in to Globex").click()
+        await expect(page.get_by_role("heading", name="Waiting for you")).to_be_visible()
+        await expect(page.get_by_text(f"Alice · discord {other}")).to_be_visible()
+        await page.get_by_role("button", name="Sign out").click()
+        await page.goto(f"{served.url}/console/waiting")
+        await expect(page.get_by_role("link", name="Sign in with Discord")).to_be_visible()
+        await expect(page.get_by_role("heading", name="Waiting for you")).to_have_count(0)
