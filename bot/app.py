@@ -13,6 +13,8 @@ from functools import partial
 from bot.chat.events import ChatEvent, TeamEvent
 from bot.core.deputy import Deputy
 from bot.dispatch import dispatch, dispatch_team
+from bot.domain import Where
+from bot.flow.addressing import knows_thread
 from bot.flow.run_observer import ConversationObserver
 from bot.home import missing_home_files, new_home_note
 from bot.planning import Planner
@@ -26,7 +28,7 @@ from bot.store.migrate import upgrade_if_needed
 from bot.vault import CredentialStore, check_keyring, load_keyring
 from bot.vault.audit_key import AuditKeys
 
-__all__ = ["Deputy", "assemble", "build_app", "dispatcher", "team_door"]
+__all__ = ["Deputy", "assemble", "build_app", "dispatcher", "team_door", "thread_door"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,14 @@ log = logging.getLogger(__name__)
 def dispatcher(app: Deputy) -> Callable[[ChatEvent], Awaitable[None]]:
     """The one door, bound to ``app``: what an adapter calls with each neutral event."""
     return partial(dispatch, app)
+
+
+def thread_door(app: Deputy, platform: str) -> Callable[[str, str], Awaitable[bool]]:
+    """Asks whether (channel, thread) of ``platform`` is a goal's thread, from the database:
+    an adapter's own memory knows only the threads its process started."""
+    async def known(channel_id: str, thread_id: str) -> bool:
+        return await knows_thread(app, Where(platform=platform, channel_id=channel_id, thread_id=thread_id))
+    return known
 
 
 def team_door(app: Deputy) -> Callable[[TeamEvent], Awaitable[None]]:

@@ -22,7 +22,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.adapters.front_door import FrontDoor
-from bot.app import Deputy, build_app, dispatcher, team_door
+from bot.app import Deputy, build_app, dispatcher, team_door, thread_door
 from bot.chat.signin import SignInProvider
 from bot.console import FRONT_DOOR_PATHS, add_console_routes
 from bot.errors import SettingsError
@@ -166,7 +166,7 @@ def slack_adapter(deputy: Deputy, attached: Platforms, *, plan: bool = True) -> 
     distribution = slack_distribution(deputy, slack_settings)
     inbox = None if plan else InboxWriter(deputy.database, slack_sealer(slack_settings))
     adapter = SlackAdapter(slack_settings, dispatcher(deputy), default_timezone=deputy.settings.timezone,
-                           distribution=distribution, inbox=inbox)
+                           distribution=distribution, inbox=inbox, thread_known=thread_door(deputy, "slack"))
     attached.closers.append(adapter.aclose)
     deputy.attach(adapter.port)
     # distributed: no token of its own to test; each workspace's is used as its events come
@@ -277,7 +277,8 @@ async def run_planner(settings: Settings, host: str = "127.0.0.1", port: int | N
         slack = slack_adapter(deputy, attached)
         await attach_post_only(deputy, attached, skip=("slack",))
         tasks.append(asyncio.create_task(
-            consume(deputy.database, slack_sealer(slack.settings), slack.work), name="planner"))
+            consume(deputy.database, slack_sealer(slack.settings), slack.work, give_up=slack.give_up,
+                    lease_seconds=settings.inbox_lease_seconds), name="planner"))
         if port is not None:
             runner = await start_ops_server(deputy, attached.checks, host, port)
         await until_stopped(tasks)

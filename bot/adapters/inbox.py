@@ -12,6 +12,13 @@ row moved to another kind does not open.
 
 Writes are batched: the requests acknowledged while one insert runs go in the next one,
 so a burst costs a few transactions, not one per request.
+
+A planner leases what it takes (:func:`consume`): it renews the lease while the work runs and
+deletes the row once the work is done, so a planner that dies loses nothing — another takes
+the row when the lease expires and runs the work again as a redo (:class:`Attempt`), which
+finishes what the first attempt started instead of doing it twice. A request whose work
+fails (or kills its planner) ``max_attempts`` times is given up: marked failed, logged by
+row id and kind, and its sender told.
 """
 
 from __future__ import annotations
@@ -20,8 +27,11 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
 import secrets
+import socket
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
@@ -35,9 +45,36 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Payload = dict[str, Any]
-Work = Callable[[str, Payload], Awaitable[None]]
 POLL_SECONDS = 0.05  # how often an idle planner looks for new requests
 BATCH = 32  # rows a planner takes at once
+LEASE_SECONDS = 30.0  # a planner silent this long is presumed dead: its requests are taken again
+MAX_ATTEMPTS = 3  # deliveries of one request before it is given up
+RETRY_SECONDS = 1.0  # after a failed attempt, times the attempt's number
+
+
+@dataclass
+class Attempt:
+    """One delivery of a request to the work after its ack. ``number`` > 1 is a redo: an
+    earlier attempt may have done part of the work, and ``notes`` hold what it recorded
+    through :meth:`note` (ids of what it posted, never what people typed)."""
+
+    number: int = 1
+    notes: dict[str, Any] = field(default_factory=dict)
+    _save: Callable[[dict[str, Any]], Awaitable[None]] | None = field(default=None, repr=False)
+
+    @property
+    def redo(self) -> bool:
+        return self.number > 1
+
+    async def note(self, **found: Any) -> None:
+        """Remember ``found`` for a redo of this request (committed before this returns)."""
+        self.notes.update(found)
+        if self._save is not None:
+            await self._save(dict(self.notes))
+
+
+Work = Callable[[str, Payload, Attempt], Awaitable[None]]
+GiveUp = Callable[[str, Payload], Awaitable[None]]
 
 
 class Sealer:
@@ -98,48 +135,135 @@ class InboxWriter:
         await written
 
 
-async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency: int = 16,
-                  poll: float = POLL_SECONDS, stop: asyncio.Event | None = None) -> None:
-    """Take requests from the inbox and run ``work(kind, payload)`` on each, at most
-    ``concurrency`` at once, in arrival order; until cancelled (or ``stop`` is set)."""
-    running: set[asyncio.Task[None]] = set()
-    room = asyncio.Semaphore(concurrency)
+def planner_id() -> str:
+    """Who holds a lease: this host and process, and a random part (pids are reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
-    async def one(kind: str, payload: Payload) -> None:
+
+@dataclass
+class _Held:
+    row_id: int
+    kind: str
+    attempt: int
+
+
+async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency: int = 16,
+                  poll: float = POLL_SECONDS, stop: asyncio.Event | None = None,
+                  lease_seconds: float = LEASE_SECONDS, max_attempts: int = MAX_ATTEMPTS,
+                  give_up: GiveUp | None = None, owner: str | None = None,
+                  retry_seconds: float = RETRY_SECONDS) -> None:
+    """Take requests from the inbox and run ``work(kind, payload, attempt)`` on each, at most
+    ``concurrency`` at once, in arrival order; until cancelled (or ``stop`` is set).
+
+    Each row is leased to this planner while its work runs (renewed every third of
+    ``lease_seconds``) and deleted when the work returns; a row whose work raised is taken
+    again after a pause, one whose lease expired (its planner died) by any planner. A row
+    taken for the ``max_attempts + 1``-th time is not worked again: it is marked failed,
+    logged, and ``give_up(kind, payload)`` tells its sender."""
+    me = owner or planner_id()
+    running: dict[asyncio.Task[None], _Held] = {}
+    finished: list[int] = []
+    renewed_at = asyncio.get_running_loop().time()
+
+    async def save(row_id: int, progress: dict[str, Any]) -> None:
+        async with database.session(all_teams=True) as session:
+            if not await inbox.note(session, row_id, me, progress):
+                log.warning("planner: inbox row %s is no longer ours (its lease expired)", row_id)
+
+    async def one(held: _Held, payload: Payload, attempt: Attempt) -> None:
         try:
-            await work(kind, payload)
-        finally:
-            room.release()
+            await work(held.kind, payload, attempt)
+        except Exception:
+            log.exception("planner: attempt %d of inbox row %s (%s) failed", held.attempt, held.row_id, held.kind)
+            async with database.session(all_teams=True) as session:
+                if held.attempt >= max_attempts:
+                    await inbox.fail(session, held.row_id, me)
+                else:
+                    await inbox.release(session, held.row_id, me, retry_seconds * held.attempt)
+            if held.attempt >= max_attempts:
+                await _given_up(held, payload, give_up, held.attempt)
+            return
+        finished.append(held.row_id)
 
     try:
         while stop is None or not stop.is_set():
+            room = concurrency - len(running)
+            if room <= 0:
+                await asyncio.wait(running, timeout=lease_seconds / 3, return_when=asyncio.FIRST_COMPLETED)
+            now = asyncio.get_running_loop().time()
+            renew = now - renewed_at >= lease_seconds / 3
+            done, finished[:] = list(finished), []
             try:
                 async with database.session(all_teams=True) as session:
-                    rows = await inbox.take(session, sealer.platform, BATCH)
+                    await inbox.done(session, done, me)
+                    if renew:
+                        held = [h.row_id for h in running.values()]
+                        lost = set(held) - await inbox.renew(session, held, me, lease_seconds)
+                        if lost:
+                            log.warning("planner: the leases of inbox rows %s expired while they ran", sorted(lost))
+                    rows = await inbox.take(session, sealer.platform, min(BATCH, room), me,
+                                            lease_seconds) if room > 0 else []
             except DatabaseUnavailable as err:
+                finished.extend(done)
                 log.warning("planner: %s; trying again", err)
                 await asyncio.sleep(max(poll, 1.0))
                 continue
+            if renew:
+                renewed_at = now
             for row in rows:
+                assert row.id is not None
+                held_row = _Held(row.id, row.kind, row.attempts)
                 try:
                     payload = sealer.open(row.kind, row.sealed)
                 except ValueError as err:
                     log.error("planner: dropped inbox row %s (%s): %s", row.id, row.kind, err)
+                    finished.append(row.id)
                     continue
-                await room.acquire()
-                task = asyncio.create_task(one(row.kind, payload), name=f"inbox:{row.kind}")
-                running.add(task)
+                if row.attempts > max_attempts:
+                    # its planner died every time (a kill, an OOM): never take it again
+                    log.error("planner: inbox row %s (%s): its planner stopped during each of %d attempts",
+                              row.id, row.kind, max_attempts)
+                    async with database.session(all_teams=True) as session:
+                        await inbox.fail(session, row.id, me)
+                    await _given_up(held_row, payload, give_up, max_attempts)
+                    continue
+                if row.attempts > 1:
+                    log.info("planner: inbox row %s (%s): attempt %d", row.id, row.kind, row.attempts)
+                attempt = Attempt(row.attempts, row.notes(), _saver(save, row.id))
+                task = asyncio.create_task(one(held_row, payload, attempt), name=f"inbox:{row.kind}")
+                running[task] = held_row
                 task.add_done_callback(_finished(running))
-            if not rows:
+            if not rows and room > 0:
                 await asyncio.sleep(poll)
     finally:
         if running:
             await asyncio.gather(*running, return_exceptions=True)
+        if finished:
+            async with database.session(all_teams=True) as session:
+                await inbox.done(session, finished, me)
 
 
-def _finished(running: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
+def _saver(save: Callable[[int, dict[str, Any]], Awaitable[None]],
+           row_id: int) -> Callable[[dict[str, Any]], Awaitable[None]]:
+    async def saved(progress: dict[str, Any]) -> None:
+        await save(row_id, progress)
+    return saved
+
+
+async def _given_up(held: _Held, payload: Payload, give_up: GiveUp | None, attempts: int) -> None:
+    log.error("planner: gave up inbox row %s (%s) after %d attempts; it is kept, marked failed",
+              held.row_id, held.kind, attempts)
+    if give_up is None:
+        return
+    try:
+        await give_up(held.kind, payload)
+    except Exception:
+        log.exception("planner: could not tell the sender of inbox row %s that it failed", held.row_id)
+
+
+def _finished(running: dict[asyncio.Task[None], _Held]) -> Callable[[asyncio.Task[None]], None]:
     def done(task: asyncio.Task[None]) -> None:
-        running.discard(task)
+        running.pop(task, None)
         if not task.cancelled() and task.exception() is not None:
             log.error("%s failed", task.get_name(), exc_info=task.exception())
     return done

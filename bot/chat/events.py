@@ -13,7 +13,9 @@ class GoalPosted:
 
     ``event_id`` is the platform's id for this delivery; a retry carries the same id and is
     ignored. ``message_id`` is the chat message holding the goal, if there is one, so the
-    plan can be threaded under it.
+    plan can be threaded under it. ``redelivered``: the process that handled this event
+    before died mid-way (the adapter knows, e.g. from a queued request's lease): what is
+    left of its work is finished instead of being ignored as a retry.
     """
 
     actor: Actor
@@ -21,16 +23,19 @@ class GoalPosted:
     text: str
     event_id: str | None = None
     message_id: str | None = None
+    redelivered: bool = False
 
 
 @dataclass(frozen=True)
 class ThreadReply:
-    """A message in the thread of an existing goal: an answer or a change request."""
+    """A message in the thread of an existing goal: an answer or a change request
+    (``redelivered``: as :class:`GoalPosted`'s)."""
 
     actor: Actor
     where: Where
     text: str
     event_id: str | None = None
+    redelivered: bool = False
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,12 @@ async def team_of_plan(app: Deputy, plan_id: int, actor: Actor) -> str:
         return await parents.team_of_plan(session, plan_id) or actor.team_key
 
 
+async def knows_thread(app: Deputy, where: Where) -> bool:
+    """Is ``where`` the thread of a goal Deputy answers in (whichever process started it)?"""
+    async with app.database.session(all_teams=True) as session:
+        return await parents.team_of_thread(session, where) is not None
+
+
 async def team_of_thread(app: Deputy, where: Where, actor: Actor) -> str:
     """As :func:`team_of_plan`, for a reply in a thread: the thread's goal's team, else the actor's."""
     async with app.database.session(all_teams=True) as session:

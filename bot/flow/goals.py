@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from bot import metrics
@@ -12,6 +13,7 @@ from bot.flow.addressing import team_of_thread
 from bot.flow.card_refresh import refresh_card
 from bot.flow.context import planning_context, within_context
 from bot.flow.edits import keep_edits
+from bot.flow.goal_redo import unfinished_goal
 from bot.flow.membership import outsider_reason
 from bot.flow.memory_offers import after_answer
 from bot.flow.monitor_goals import propose_if_scheduled
@@ -23,6 +25,7 @@ from bot.store import thread as thread_messages
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
 
+log = logging.getLogger(__name__)
 EXAMPLES = (
     "book a meeting with Alice and Bob next Tuesday at 10am · invoice all clients for last month · "
     "chase overdue invoices"
@@ -46,13 +49,18 @@ async def on_goal(app: Deputy, event: GoalPosted) -> None:
     async with app.database.session(team=event.actor.team_key) as session:
         await goals.upsert_actor(session, event.actor)
         goal = await goals.create_goal(session, event.actor, event.where, text, event.event_id)
-        if goal is None:
-            return  # a platform retry of a goal we already have
-        await audit.append(session, "goal", actor_key=event.actor.key, goal_id=goal.id,
-                           data={"text": text, "channel": event.where.channel_id})
-        goal_id = goal.id
-    assert goal_id is not None
-    metrics.GOALS_CREATED.inc()
+        if goal is not None:
+            await audit.append(session, "goal", actor_key=event.actor.key, goal_id=goal.id,
+                               data={"text": text, "channel": event.where.channel_id})
+        goal_id = goal.id if goal is not None else None
+    if goal_id is None:
+        # a goal we already have: a platform's retry is ignored; a redelivery (the process
+        # handling it died) finishes what is left of it
+        goal_id = await unfinished_goal(app, event) if event.redelivered else None
+        if goal_id is None:
+            return
+    else:
+        metrics.GOALS_CREATED.inc()
     thread = await port.open_thread(event.where, text, event.message_id)
     async with app.database.session(team=event.actor.team_key) as session:
         await goals.set_thread(session, goal_id, thread.thread_id)
@@ -83,7 +91,12 @@ async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
                 session, goal.id, event.actor.label, text, author_key=event.actor.key,
                 event_id=event.event_id, status="" if by_requester else SUGGESTED)
             replayed = stored is None  # the platform delivered this reply before (a restart)
-            if not replayed:
+            if replayed and event.redelivered and event.event_id is not None:
+                # its process died mid-way: answer it, unless that was done before it died
+                replayed = await thread_messages.answered(session, goal.id, event.event_id)
+                if not replayed:
+                    log.info("goal %s: a reply delivered again before it was answered; answering it now", goal.id)
+            if stored is not None:
                 await audit.append(session, "thread_reply" if by_requester else "suggestion",
                                    actor_key=event.actor.key, goal_id=goal.id, data={"text": text})
         history = tuple(await thread_messages.thread_history(session, goal.id))

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
         30.0, gt=0, description="A worker that stops renewing its claim for this long is presumed dead."
     )
     worker_poll_seconds: float = Field(1.0, gt=0, description="How often an idle worker looks for runs.")
+    inbox_lease_seconds: float = Field(
+        30.0, gt=0, description="A planner that stops renewing its claim on a queued Slack request for "
+                                "this long is presumed dead: another planner takes the request again.")
     approval_expiry_hours: float = Field(24.0, gt=0, description="A plan waiting for approval is rejected after this long.")
     undo_window_hours: float = Field(24.0, ge=0, description="How long a finished run offers Undo.")
     queued_run_timeout_minutes: float = Field(60.0, gt=0, description="A run no worker starts within this fails without running.")

@@ -2,21 +2,26 @@
 
 In the Procfile's split topology the web process only verifies, acknowledges and writes
 each request here; a planner process takes the rows and does the work (translation,
-planning, posting the card). A row is taken by deleting it, in one statement that returns
-it: two planners never both get one row (at most once per request: a planner that dies
-after taking a row loses that request, as an in-process hand-off would). The payload is
-sealed by the caller (:mod:`bot.adapters.inbox`): it holds what people typed, secrets
-included until the core's secret guard sees them, and must never sit in the database in clear.
+planning, posting the card). A row is taken under a lease (``claimed_by``, ``lease_until``),
+renewed while its work runs and deleted once the work is done: a planner that dies leaves
+its rows to be taken again by any planner when their lease expires, and the redo finishes
+the first attempt's work (``progress`` holds what the adapter already posted; the core
+finishes a goal it already created). ``attempts`` bounds the redos: a request that never
+completes is marked ``failed_at`` instead of being taken forever. The payload is sealed by
+the caller (:mod:`bot.adapters.inbox`): it holds what people typed, secrets included until
+the core's secret guard sees them, and must never sit in the database in clear.
 
 Not team-scoped: a row becomes a team's work only once the planner has translated it.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import LargeBinary, delete
+from sqlalchemy import LargeBinary, Text, delete, or_, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,6 +37,19 @@ class InboxRow(SQLModel, table=True):
     kind: str = Field(max_length=40)
     sealed: bytes = Field(sa_type=LargeBinary, repr=False)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # the planner holding it, until when (it renews while working); None: never taken
+    claimed_by: str | None = Field(default=None, max_length=120)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = Field(default=0)
+    # what an attempt already did that must not be done twice (e.g. the root message's ts);
+    # JSON of ids only, never what people typed
+    progress: str | None = Field(default=None, sa_type=Text)
+    # given up after too many attempts: kept for the operator, never taken again
+    failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    def notes(self) -> dict[str, Any]:
+        found = json.loads(self.progress) if self.progress else {}
+        return found if isinstance(found, dict) else {}
 
 
 async def put(session: AsyncSession, platform: str, items: Sequence[tuple[str, bytes]]) -> None:
@@ -39,17 +57,66 @@ async def put(session: AsyncSession, platform: str, items: Sequence[tuple[str, b
     session.add_all([InboxRow(platform=platform, kind=kind, sealed=sealed) for kind, sealed in items])
 
 
-async def take(session: AsyncSession, platform: str, limit: int) -> list[InboxRow]:
-    """Remove and return up to ``limit`` of the oldest rows of ``platform``, oldest first."""
-    # PostgreSQL: rows another planner is taking are skipped, not waited for; SQLite has one
-    # writer at a time. Either way the DELETE ... RETURNING decides who got which row.
-    oldest = (select(InboxRow.id).where(col(InboxRow.platform) == platform)
-              .order_by(col(InboxRow.id)).limit(limit).with_for_update(skip_locked=True))
-    ids = list((await session.exec(oldest)).all())
-    if not ids:
-        return []
-    taken = await session.exec(delete(InboxRow).where(col(InboxRow.id).in_(ids)).returning(
-        col(InboxRow.id), col(InboxRow.kind), col(InboxRow.sealed), col(InboxRow.received_at)))
-    rows = [InboxRow(id=id_, platform=platform, kind=kind, sealed=sealed, received_at=at)
-            for id_, kind, sealed, at in taken.all()]
+async def take(session: AsyncSession, platform: str, limit: int, owner: str = "",
+               lease_seconds: float = 30.0, now: datetime | None = None) -> list[InboxRow]:
+    """Lease up to ``limit`` of the oldest takeable rows of ``platform`` to ``owner``, oldest
+    first: rows never taken, or whose lease expired (their planner died), not failed."""
+    now = now or utcnow()
+    takeable = (col(InboxRow.platform) == platform, col(InboxRow.failed_at).is_(None),
+                or_(col(InboxRow.lease_until).is_(None), col(InboxRow.lease_until) < now))
+    # one statement: on PostgreSQL rows another planner is taking are skipped, not waited
+    # for (SKIP LOCKED); SQLite has one writer at a time and ignores the clause
+    oldest = (select(InboxRow.id).where(*takeable).order_by(col(InboxRow.id)).limit(limit)
+              .with_for_update(skip_locked=True).correlate(None).scalar_subquery())
+    taken = await session.exec(
+        update(InboxRow).where(col(InboxRow.id).in_(oldest), *takeable)
+        .values(claimed_by=owner, lease_until=now + timedelta(seconds=lease_seconds),
+                attempts=col(InboxRow.attempts) + 1)
+        .returning(col(InboxRow.id), col(InboxRow.kind), col(InboxRow.sealed), col(InboxRow.received_at),
+                   col(InboxRow.attempts), col(InboxRow.progress))
+        .execution_options(synchronize_session=False))
+    rows = [InboxRow(id=id_, platform=platform, kind=kind, sealed=sealed, received_at=at, claimed_by=owner,
+                     attempts=attempts, progress=progress)
+            for id_, kind, sealed, at, attempts, progress in taken.all()]
     return sorted(rows, key=lambda row: row.id or 0)
+
+
+async def renew(session: AsyncSession, ids: Sequence[int], owner: str, lease_seconds: float) -> set[int]:
+    """Extend ``owner``'s lease on ``ids``; the ids still ours."""
+    if not ids:
+        return set()
+    renewed = await session.exec(
+        update(InboxRow).where(col(InboxRow.id).in_(ids), col(InboxRow.claimed_by) == owner)
+        .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
+        .returning(col(InboxRow.id)).execution_options(synchronize_session=False))
+    return {int(id_) for id_ in renewed.scalars().all()}
+
+
+async def note(session: AsyncSession, row_id: int, owner: str, progress: dict[str, Any]) -> bool:
+    """Record what this attempt did (see ``progress``); False if the row is no longer ours."""
+    noted = await session.exec(
+        update(InboxRow).where(col(InboxRow.id) == row_id, col(InboxRow.claimed_by) == owner)
+        .values(progress=json.dumps(progress, sort_keys=True)).execution_options(synchronize_session=False))
+    return bool(noted.rowcount == 1)
+
+
+async def done(session: AsyncSession, ids: Sequence[int], owner: str) -> None:
+    """The work of ``ids`` is finished: remove them (those still leased to ``owner``)."""
+    if ids:
+        await session.exec(delete(InboxRow).where(col(InboxRow.id).in_(ids), col(InboxRow.claimed_by) == owner)
+                           .execution_options(synchronize_session=False))
+
+
+async def release(session: AsyncSession, row_id: int, owner: str, after_seconds: float) -> None:
+    """The work raised: let any planner take the row again in ``after_seconds``."""
+    await session.exec(
+        update(InboxRow).where(col(InboxRow.id) == row_id, col(InboxRow.claimed_by) == owner)
+        .values(lease_until=utcnow() + timedelta(seconds=after_seconds))
+        .execution_options(synchronize_session=False))
+
+
+async def fail(session: AsyncSession, row_id: int, owner: str) -> None:
+    """Give the row up: it is kept, marked failed, and never taken again."""
+    await session.exec(
+        update(InboxRow).where(col(InboxRow.id) == row_id, col(InboxRow.claimed_by) == owner)
+        .values(failed_at=utcnow(), lease_until=None).execution_options(synchronize_session=False))

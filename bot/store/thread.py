@@ -7,7 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.database import insert_once
 from bot.store.parents import team_of_goal
-from bot.store.tables import ThreadMessageRow
+from bot.store.tables import PlanRow, PlanVersionRow, ThreadMessageRow
 
 SUGGESTED = "suggested"
 
@@ -50,3 +50,19 @@ async def message_for_update(session: AsyncSession, message_id: int) -> ThreadMe
 async def set_status(session: AsyncSession, message: ThreadMessageRow, status: str) -> None:
     message.status = status
     session.add(message)
+
+
+async def answered(session: AsyncSession, goal_id: int, event_id: str) -> bool:
+    """Was the stored reply of ``event_id`` answered: a plan version, or a message of Deputy's
+    in the thread, came after it? (A reply delivered again after its process died mid-way.)"""
+    reply = (await session.exec(select(ThreadMessageRow).where(
+        ThreadMessageRow.goal_id == goal_id, ThreadMessageRow.source_event_id == event_id))).first()
+    if reply is None:
+        return False
+    later_version = (await session.exec(select(PlanVersionRow.id).join(
+        PlanRow, col(PlanRow.id) == col(PlanVersionRow.plan_id)).where(
+        PlanRow.goal_id == goal_id, col(PlanVersionRow.created_at) >= reply.created_at))).first()
+    later_answer = (await session.exec(select(ThreadMessageRow.id).where(
+        ThreadMessageRow.goal_id == goal_id, col(ThreadMessageRow.id) > (reply.id or 0),
+        col(ThreadMessageRow.author_key).is_(None)))).first()
+    return later_version is not None or later_answer is not None

@@ -24,6 +24,8 @@ them; ``thread_ts`` needs exactly one channel in ``channel_id`` (``invalid_argum
 file id it never issued, or whose bytes never arrived or differ from the declared
 ``length`` → ``file_not_found`` (the fake's code for those cases). Shared files are kept in
 :attr:`files` with their bytes, channel and thread.
+
+:meth:`hold` keeps chosen calls waiting, to kill the caller in the middle of its work.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import asyncio
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -98,6 +101,11 @@ class FakeSlackApi:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     # "Add to Slack": the authorize page and oauth.v2.access (tests/fakes/slack_oauth.py)
     oauth: FakeSlackOAuth = field(default_factory=FakeSlackOAuth)
+    # calls kept waiting (hold()): (method, which params) → released when the event is set
+    _holds: list[tuple[str, Callable[[dict[str, Any]], bool], asyncio.Event]] = field(default_factory=list)
+    # calls waiting at a hold now, and those whose caller hung up while held (never carried out)
+    held: list[Call] = field(default_factory=list)
+    abandoned: list[Call] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -147,6 +155,15 @@ class FakeSlackApi:
 
     def fail(self, method: str, error: str, times: int = 1) -> None:
         self._failures.setdefault(method, []).extend([error] * times)
+
+    def hold(self, method: str, when: Callable[[dict[str, Any]], bool] = lambda params: True) -> asyncio.Event:
+        """Keep calls of ``method`` (whose params match ``when``) waiting, unanswered and not
+        carried out, until the returned event is set. A call whose client went away meanwhile
+        (its process was killed) is then dropped, as Slack drops a request that never arrived
+        whole: it lands in ``abandoned``, not in ``calls``."""
+        release = asyncio.Event()
+        self._holds.append((method, when, release))
+        return release
 
     def trigger_id(self, age: float = 0.0) -> str:
         """A trigger as Slack puts in a slash command or an interaction payload, issued
@@ -199,6 +216,15 @@ class FakeSlackApi:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
+        for held_method, when, release in list(self._holds):
+            if held_method == method and not release.is_set() and when(params):
+                waiting = Call(method, params, time.monotonic(), True)
+                self.held.append(waiting)
+                await release.wait()
+                self.held.remove(waiting)
+                if request.transport is None or request.transport.is_closing():
+                    self.abandoned.append(waiting)
+                    return web.json_response({"ok": False, "error": "request_abandoned"})
         bearer = request.headers.get("Authorization", "")
         token = bearer.removeprefix("Bearer ").strip() if bearer.startswith("Bearer ") else ""
         token = token or str(params.pop("token", "") or "")

@@ -79,9 +79,12 @@ class SlackAdapter(AfterAck):
         max_pending: int = DEFAULT_LIMIT,
         distribution: Distribution | None = None,
         inbox: InboxWriter | None = None,
+        thread_known: Callable[[str, str], Awaitable[bool]] | None = None,
     ) -> None:
         self.settings = settings
         self.dispatch = dispatch
+        # a mention in a thread this process did not start: the core says whose it is
+        self.thread_known = thread_known
         self._session: aiohttp.ClientSession | None = None
         if client is None:
             self._session = _session_if_running()

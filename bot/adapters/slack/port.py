@@ -189,6 +189,11 @@ class SlackPort:
             text=text, blocks=blocks, **extra,
         )
 
+    async def tell(self, channel: str, user_id: str, text: str, thread: str | None = None) -> None:
+        """A plain ephemeral line to one person (before the core knows who they are)."""
+        extra: dict[str, Any] = {"thread_ts": thread} if thread else {}
+        await self._call("chat.postEphemeral", None, channel=channel, user=user_id, text=text, **extra)
+
     async def _open_connect_modal(self, where: Where, actor: Actor, form: ConnectForm) -> bool:
         trigger, at = self._triggers.pop(actor.user_id, ("", 0.0))
         if not trigger or time.monotonic() - at > TRIGGER_SECONDS:

@@ -64,11 +64,12 @@ async def wait_healthy(url: str, process: asyncio.subprocess.Process, log: Path,
 # within: a Python process starting on a busy shared machine; healthy sooner, it returns sooner
 @asynccontextmanager
 async def deputy_serve(home: Path, env: dict[str, str], within: float = 90.0,
-                       command: tuple[str, ...] = ("serve",)) -> AsyncIterator[Served]:
-    """``deputy serve`` (or ``command``: another process with a health port, e.g. ``planner``)."""
+                       command: tuple[str, ...] = ("serve",), name: str = "") -> AsyncIterator[Served]:
+    """``deputy serve`` (or ``command``: another process with a health port, e.g. ``planner``);
+    ``name`` its log file's, when several run the same command."""
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
-    log = home.parent / f"{'-'.join(c for c in command[:2] if not c.startswith('-'))}.log"
+    log = home.parent / f"{name or '-'.join(c for c in command[:2] if not c.startswith('-'))}.log"
     home.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         process = await asyncio.create_subprocess_exec(

@@ -2,8 +2,8 @@
 
 The web process verifies and acknowledges a signed slash command and writes it, sealed, to
 the inbox table; it plans nothing (no goal, no card) however long it waits. Once a planner
-process starts, it takes the request and posts the root message and the plan card. The
-inbox hands each request to one planner only, and opens only rows sealed for that kind
+process starts, it takes the request, posts the root message and the plan card, and only
+then deletes the request. The inbox hands each request to one planner at a time, and opens only rows sealed for that kind
 under the same signing secret.
 """
 
@@ -77,6 +77,11 @@ async def test_the_web_process_acks_and_queues_and_the_planner_posts_the_card(
             assert root.params["text"] == f"<@U0ANNA> asked: {GOAL}"
             assert card.params["thread_ts"] == "1760000001.000001"
             assert {b.action for b in buttons_of(card.params["blocks"])[0].values()} == {"approve", "modify", "reject"}
+            # deleted once its work returned (the planner's next poll): never before
+            for _ in range(100):
+                if not (await queued(home))[0]:
+                    break
+                await asyncio.sleep(0.1)
             assert (await queued(home))[0] == []
             assert await planner.stop() == 0
         assert await served.stop() == 0
