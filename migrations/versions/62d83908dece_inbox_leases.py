@@ -3,7 +3,7 @@ deletes them when done; attempts bound the redos, progress notes what an attempt
 failed_at marks a request given up
 
 Revision ID: 62d83908dece
-Revises: f1c8a4d2b6e9
+Revises: 97ca60bae64f
 Create Date: 2026-12-03 06:57:38.742462
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '62d83908dece'
-down_revision: str | None = 'f1c8a4d2b6e9'
+down_revision: str | None = '97ca60bae64f'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
