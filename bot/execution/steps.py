@@ -68,21 +68,22 @@ async def run_step(run: RunInProgress, step: StepRow) -> Any:
         problem = await _rate_limited(run, session, step, arg_list)
         if problem:
             raise StepFailed(step, f"step {step.position} ({step.action}) was not run: {problem}")
-        started = await runs.start_step(session, run.run_id, step.step_id, step.action, key,
-                                        arg_list if step.for_each else arg_list[0],
-                                        fresh=step.step_id not in run.recorded)
+        await runs.start_step(session, run.run_id, step.step_id, step.action, key,
+                              arg_list if step.for_each else arg_list[0],
+                              fresh=step.step_id not in run.recorded)
     run.recorded.add(step.step_id)
     single = len(arg_list) == 1
     results = await _fan_out(run, step, arg_list, None if single else _Audits(run, step))
     output: Any = {"results": results} if step.for_each else results[0]
     async with run.session() as session:
-        if single:
-            await _audit_call(session, run, step, idempotency_key(
-                run.run_id, step.step_id, 0 if step.for_each else None), arg_list[0], results[0])
         await runs.finish_step(session, run.run_id, step.step_id, StepStatus.SUCCEEDED, result=output,
-                               started=started)
+                               started=True)
         if not await runs.renew_lease(session, run.run_id, run.worker_id, lease):
             run.lease_lost = True  # recorded all the same: the calls happened
+        if single:
+            # last: the team's audit chain is locked from here to the commit, not longer
+            await _audit_call(session, run, step, idempotency_key(
+                run.run_id, step.step_id, 0 if step.for_each else None), arg_list[0], results[0])
     return output
 
 

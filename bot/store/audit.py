@@ -22,12 +22,12 @@ import json
 from datetime import datetime
 from typing import Any, Final, Protocol
 
-from sqlalchemy import false, func, update
+from sqlalchemy import String, Table, bindparam, false, func, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.redact import redact
-from bot.store.database import AUDIT_KEYS
+from bot.store.database import AUDIT_KEYS, execute_plain
 from bot.store.tables import AuditRow, GoalRow, utcnow
 
 GENESIS = "0" * 64
@@ -36,6 +36,16 @@ GENESIS = "0" * 64
 AUDIT_LOCK = 0x64657075
 # the chain of the records of no team (the operator's, the system's)
 SYSTEM = "system"
+
+# an append's statements: plain (no unit of work, no identity map), built once
+_AUDIT: Table = AuditRow.__table__  # type: ignore[attr-defined]
+_LOCK_POSTGRESQL = select(func.pg_advisory_xact_lock(AUDIT_LOCK, func.hashtext(bindparam("b_chain", type_=String))))
+# a write that changes nothing: it takes SQLite's write lock
+_LOCK_SQLITE = update(_AUDIT).where(false()).values(seq=_AUDIT.c.seq)
+_HEAD_OF_TEAM = (select(_AUDIT.c.hash).where(_AUDIT.c.team_key == bindparam("b_team"))
+                 .order_by(_AUDIT.c.seq.desc()).limit(1))
+_HEAD_OF_SYSTEM = select(_AUDIT.c.hash).where(_AUDIT.c.team_key.is_(None)).order_by(_AUDIT.c.seq.desc()).limit(1)
+_APPEND = insert(_AUDIT)
 
 
 class _Derive:
@@ -93,15 +103,25 @@ async def team_of(session: AsyncSession, actor_key: str | None, goal_id: int | N
 
 async def lock_chain(session: AsyncSession, team_key: str | None) -> None:
     """Serialise writers of one chain until the transaction ends. PostgreSQL: an advisory
-    lock keyed by the chain. SQLite has one writer at a time: a write that changes nothing
-    takes the database's write lock now, before the head is read (a read alone takes none,
-    and two appends would both read the same head and fork the chain)."""
+    lock keyed by the chain. SQLite has one writer at a time: unless this transaction has
+    written already (and holds the database's write lock since), a write that changes
+    nothing takes the write lock now, before the head is read (a read alone takes none, and
+    two appends would both read the same head: SQLite would refuse the second one's insert
+    rather than fork the chain, but the append would fail instead of waiting its turn)."""
     if session.bind is None:
         return
     if session.bind.dialect.name == "postgresql":
-        await session.exec(select(func.pg_advisory_xact_lock(AUDIT_LOCK, func.hashtext(team_key or SYSTEM))))
-    elif session.bind.dialect.name == "sqlite":
-        await session.exec(update(AuditRow).where(false()).values(seq=AuditRow.seq))
+        await execute_plain(session, _LOCK_POSTGRESQL, {"b_chain": team_key or SYSTEM})
+    elif session.bind.dialect.name == "sqlite" and not await _sqlite_wrote(session):
+        await execute_plain(session, _LOCK_SQLITE)
+
+
+async def _sqlite_wrote(session: AsyncSession) -> bool:
+    """Whether this SQLite transaction has begun: the driver (``sqlite3``, which opens
+    Deputy's transactions) begins one just before the first INSERT, UPDATE or DELETE, and
+    SQLite takes the write lock at that statement."""
+    connection = await (await session.connection()).get_raw_connection()
+    return bool(getattr(connection.driver_connection, "in_transaction", False))
 
 
 def in_chain(team_key: str | None) -> Any:
@@ -110,9 +130,11 @@ def in_chain(team_key: str | None) -> Any:
 
 
 async def head_of(session: AsyncSession, team_key: str | None) -> str:
-    last = (await session.exec(select(AuditRow.hash).where(in_chain(team_key))
-                               .order_by(col(AuditRow.seq).desc()).limit(1))).first()
-    return last or GENESIS
+    if team_key is None:
+        last = (await execute_plain(session, _HEAD_OF_SYSTEM)).scalar()
+    else:
+        last = (await execute_plain(session, _HEAD_OF_TEAM, {"b_team": team_key})).scalar()
+    return str(last) if last is not None else GENESIS
 
 
 def digest(session: AsyncSession, text: str) -> str:
@@ -130,24 +152,25 @@ def digest(session: AsyncSession, text: str) -> str:
 
 async def append(session: AsyncSession, kind: str, *, actor_key: str | None = None,
                  goal_id: int | None = None, data: dict[str, Any] | None = None,
-                 team_key: str | None | _Derive = DERIVE) -> AuditRow:
+                 team_key: str | None | _Derive = DERIVE) -> None:
     """Append to the team's chain inside the caller's transaction, so the record commits
     with what it describes. ``team_key=None``: the operator/system chain."""
     team = await team_of(session, actor_key, goal_id) if isinstance(team_key, _Derive) else team_key
-    await lock_chain(session, team)
-    prev = await head_of(session, team)
+    prev = _head_appended(session, team)
+    if prev is None:
+        await lock_chain(session, team)
+        prev = await head_of(session, team)
     # secrets never enter the log, whatever a call's arguments or results held
     payload = redact(json.loads(json.dumps(data or {}, default=str)))
     now = utcnow()
     at = now.replace(microsecond=now.microsecond // 1000 * 1000)
     keys = keys_of(session)
     key_id, key = keys.active() if keys is not None else (None, None)
-    row = AuditRow(at=at, kind=kind, actor_key=actor_key, goal_id=goal_id, data=payload,
-                   prev_hash=prev, key_id=key_id, team_key=team,
-                   hash=record_hash(prev, at, kind, actor_key, goal_id, payload, key, team))
-    session.add(row)
-    await session.flush()
-    return row
+    chained = record_hash(prev, at, kind, actor_key, goal_id, payload, key, team)
+    await execute_plain(session, _APPEND, {
+        "at": at, "kind": kind, "actor_key": actor_key, "goal_id": goal_id, "data": payload,
+        "prev_hash": prev, "key_id": key_id, "team_key": team, "hash": chained})
+    _appended(session, team, chained)
 
 
 async def count_signed_with(session: AsyncSession, key_id: str) -> int:
@@ -155,3 +178,38 @@ async def count_signed_with(session: AsyncSession, key_id: str) -> int:
     found = (await session.exec(select(func.count()).select_from(AuditRow)
                                 .where(col(AuditRow.key_id) == key_id))).one()
     return int(found)
+
+
+# session.info: (the transaction, {chain: the head this transaction appended}). The chain is
+# locked from its first append to the commit, so the head a transaction wrote stays the head
+# until then: a second record of the same transaction (a fan-out's group of calls) is chained
+# to it without locking and reading again. Kept for the innermost transaction only: a
+# savepoint begun, released or rolled back since makes the next append read the head again.
+_HEADS = "audit_heads"
+
+
+def _transaction(session: AsyncSession) -> object:
+    sync = session.sync_session
+    return sync.get_nested_transaction() or sync.get_transaction()
+
+
+def _head_appended(session: AsyncSession, team: str | None) -> str | None:
+    held = session.info.get(_HEADS)
+    if held is None or held[0] is not _transaction(session):
+        return None
+    found: str | None = held[1].get(team)
+    return found
+
+
+def _appended(session: AsyncSession, team: str | None, head: str) -> None:
+    transaction = _transaction(session)
+    held = session.info.get(_HEADS)
+    if held is None or held[0] is not transaction:
+        heads: dict[str | None, str] = {}
+        held = session.info[_HEADS] = (transaction, heads)
+    held[1][team] = head
+
+
+def forget_heads(session: AsyncSession) -> None:
+    """Records were rewritten in this transaction (``reseal``): the next append reads the head."""
+    session.info.pop(_HEADS, None)

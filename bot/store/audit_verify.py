@@ -39,6 +39,7 @@ from bot.store.audit import (
     GENESIS,
     SYSTEM,
     AuditKeySource,
+    forget_heads,
     in_chain,
     lock_chain,
     record_hash,
@@ -205,6 +206,7 @@ async def reseal(session: AsyncSession, keys: AuditKeySource) -> int:
             session.add(row)
             prev, count = row.hash, count + 1
     await session.flush()
+    forget_heads(session)
     return count
 
 

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Executable, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -40,6 +40,15 @@ async def insert_once(session: AsyncSession, row: object) -> bool:
     except IntegrityError:
         return False
     return True
+
+async def execute_plain(session: AsyncSession, statement: Executable,
+                        params: dict[str, Any] | None = None) -> Any:
+    """A Core statement on the session's connection, in its transaction, without the ORM: no
+    unit of work, no identity map, and no team criteria added (bot/store/team_scope.py), so
+    a statement on a team's table must name its team itself. For the few statements every
+    step of a run costs, where the ORM's work per statement was most of the step's CPU (built
+    once with bound parameters, such a statement is not even rebuilt or re-keyed)."""
+    return await (await session.connection()).execute(statement, params)
 
 AUDIT_KEYS = "audit_keys"  # session.info key: what audit records are signed with
 

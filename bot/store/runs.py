@@ -10,16 +10,35 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, text, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import RunStatus, StepStatus
+from bot.store.database import execute_plain
 from bot.store.parents import team_of_goal
 from bot.store.tables import GoalRow, RunRow, StepResultRow, utcnow
+from bot.store.team_scope import team_of, team_of_new_row
 
 # the runs a worker may claim; also the condition of the ix_runs_open partial index
 OPEN_RUNS = "runs.status IN ('queued', 'running')"
+# the plain statements of every step (bot/execution/steps.py), built once with bound
+# parameters; a team's session runs the form that also names its team
+_RUNS: Table = RunRow.__table__  # type: ignore[attr-defined]
+_STEPS: Table = StepResultRow.__table__  # type: ignore[attr-defined]
+_RENEW = (update(_RUNS)
+          .where(_RUNS.c.id == bindparam("b_run"), _RUNS.c.claimed_by == bindparam("b_worker"),
+                 _RUNS.c.status == RunStatus.RUNNING.value)
+          .values(lease_until=bindparam("b_until", type_=_RUNS.c.lease_until.type)))
+_RENEW_TEAM = _RENEW.where(_RUNS.c.team_key == bindparam("b_team"))
+_START = insert(_STEPS)
+_FINISH = (update(_STEPS)
+           .where(_STEPS.c.run_id == bindparam("b_run"), _STEPS.c.step_id == bindparam("b_step"))
+           .values(status=bindparam("b_status", type_=_STEPS.c.status.type),
+                   result=bindparam("b_result", type_=_STEPS.c.result.type),
+                   error=bindparam("b_error", type_=_STEPS.c.error.type),
+                   finished_at=bindparam("b_at", type_=_STEPS.c.finished_at.type)))
+_FINISH_TEAM = _FINISH.where(_STEPS.c.team_key == bindparam("b_team"))
 
 
 async def create_run(session: AsyncSession, goal_id: int, version_id: int) -> tuple[RunRow, bool]:
@@ -61,13 +80,13 @@ async def claim_next(session: AsyncSession, worker_id: str, lease_seconds: float
 
 async def renew_lease(session: AsyncSession, run_id: int, worker_id: str, lease_seconds: float) -> bool:
     """Extend our claim; False when the run is no longer ours (cancelled or taken over).
-    One UPDATE: it runs in every step's transactions (bot/execution/steps.py)."""
-    renewed = await session.exec(
-        update(RunRow)
-        .where(col(RunRow.id) == run_id, col(RunRow.claimed_by) == worker_id,
-               col(RunRow.status) == RunStatus.RUNNING)
-        .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
-        .execution_options(synchronize_session=False))
+    One plain UPDATE, of the session's team's run: it runs in every step's transactions
+    (bot/execution/steps.py)."""
+    team = team_of(session)
+    params = {"b_run": run_id, "b_worker": worker_id, "b_until": utcnow() + timedelta(seconds=lease_seconds)}
+    if team is not None:
+        params["b_team"] = team
+    renewed = await execute_plain(session, _RENEW if team is None else _RENEW_TEAM, params)
     return bool(renewed.rowcount == 1)
 
 
@@ -77,10 +96,18 @@ async def step_results(session: AsyncSession, run_id: int) -> dict[str, StepResu
 
 
 async def start_step(session: AsyncSession, run_id: int, step_id: str, action: str,
-                     key: str, args: Any, *, fresh: bool = False) -> StepResultRow:
-    """``fresh``: the caller knows the step has no row yet (it is not looked for; the unique
-    key on (run, step) refuses a second one)."""
-    row = None if fresh else (await session.exec(select(StepResultRow).where(
+                     key: str, args: Any, *, fresh: bool = False) -> None:
+    """Record the step as *started* (attempt one more). ``fresh``: the caller knows the step
+    has no row yet: one plain INSERT, stamped with the session's team as the unit of work
+    would (it is not looked for; the unique key on (run, step) refuses a second one)."""
+    now = utcnow()
+    if fresh:
+        await execute_plain(session, _START, {
+            "team_key": team_of_new_row(session), "run_id": run_id, "step_id": step_id, "action": action,
+            "idempotency_key": key, "status": StepStatus.STARTED.value, "attempts": 1, "args": args,
+            "result": None, "error": "", "started_at": now})
+        return
+    row = (await session.exec(select(StepResultRow).where(
         StepResultRow.run_id == run_id, StepResultRow.step_id == step_id))).first()
     if row is None:
         row = StepResultRow(run_id=run_id, step_id=step_id, action=action, idempotency_key=key,
@@ -88,30 +115,37 @@ async def start_step(session: AsyncSession, run_id: int, step_id: str, action: s
     row.status = StepStatus.STARTED
     row.args = args
     row.attempts += 1
-    row.started_at = utcnow()
+    row.started_at = now
     session.add(row)
     await session.flush()
-    return row
 
 
 async def finish_step(session: AsyncSession, run_id: int, step_id: str, status: StepStatus,
                       *, result: Any = None, error: str = "", action: str = "", key: str = "",
-                      started: StepResultRow | None = None) -> None:
+                      started: bool = False) -> None:
     """Record how a step ended; a step that failed before it started gets its row here.
-    ``started``: the row :func:`start_step` returned (committed since), updated without
-    being read again."""
-    if started is not None:
-        row: StepResultRow | None = await session.merge(started, load=False)
-    else:
-        row = (await session.exec(select(StepResultRow).where(
-            StepResultRow.run_id == run_id, StepResultRow.step_id == step_id))).first()
+    ``started``: the caller recorded the step's start (committed since): one plain UPDATE of
+    its row (the session's team's only), without reading it first."""
+    now = utcnow()
+    if started:
+        team = team_of(session)
+        params = {"b_run": run_id, "b_step": step_id, "b_status": str(status), "b_result": result,
+                  "b_error": error, "b_at": now}
+        if team is not None:
+            params["b_team"] = team
+        done = await execute_plain(session, _FINISH if team is None else _FINISH_TEAM, params)
+        if done.rowcount != 1:
+            raise LookupError(f"run {run_id} has no started step {step_id} in this session's team")
+        return
+    row = (await session.exec(select(StepResultRow).where(
+        StepResultRow.run_id == run_id, StepResultRow.step_id == step_id))).first()
     if row is None:
         row = StepResultRow(run_id=run_id, step_id=step_id, action=action,
                             idempotency_key=key or f"deputy-run{run_id}-{step_id}", status=status)
     row.status = status
     row.result = result
     row.error = error
-    row.finished_at = utcnow()
+    row.finished_at = now
     session.add(row)
     await session.flush()
 

@@ -151,6 +151,18 @@ def _stamp_new_rows(session: Session, _context: Any, _instances: Any) -> None:
 _UNSET = ""
 
 
+def team_of_new_row(session: Any) -> str:
+    """The team of a row inserted outside the unit of work (a Core INSERT, which
+    ``_stamp_new_rows`` never sees), stamped as a flushed one would be: the session's team;
+    the shell's for a session that declared nothing; a session across teams must name it."""
+    team = team_of(session)
+    if team is not None:
+        return team
+    if getattr(session, "info", {}).get(ALL_TEAMS):
+        raise OtherTeamsRow("a new row without a team, in a session across teams")
+    return LOCAL_TEAM
+
+
 def _unscoped(session: Session) -> None:
     """A session across teams must name each new row's team; one that declared nothing
     (code not yet given its team) writes the shell's team, as before teams existed."""

@@ -1,12 +1,13 @@
-"""A step costs the database two transactions and a handful of statements, whatever the
-backend: its start (committed before the call) and its end (result, audit record and lease
-renewal together). A worker with no chat port for the goal's platform draws no card, and a
+"""A step costs the database two transactions and six statements (seven on PostgreSQL,
+which locks the team's audit chain with one): its start (committed before the call) and its
+end (result, lease renewal and audit record together). A worker with no chat port for the goal's platform draws no card, and a
 process that has one edits the card at most once per ``card_edit_seconds`` while the run
 progresses, the final state always last.
 
 The counts are a regression guard: a change that adds a transaction or a statement to every
 step fails here (the executor before issue 22's lean step ran 9 statements in 4
-transactions per step, plus 6 statements redrawing the card)."""
+transactions per step, plus 6 statements redrawing the card; 7 on both databases before the
+audit append came last in the step's end)."""
 
 from __future__ import annotations
 
@@ -98,7 +99,7 @@ async def executed(app: Deputy, draft: PlanDraft) -> Counted:
     return counted
 
 
-async def test_a_step_costs_two_transactions_and_seven_statements(
+async def test_a_step_costs_two_transactions_and_six_or_seven_statements(
         database: Database, settings: Settings, provider: Provider) -> None:
     # steps one by one, so every step's records are its own; no shell port in this process
     app = await provider_app(database, settings, provider, parallel_steps=1)
@@ -107,7 +108,11 @@ async def test_a_step_costs_two_transactions_and_seven_statements(
     per_step = (len(eleven.statements) - len(one.statements)) / 10
     transactions = (eleven.commits - one.commits) / 10
     assert transactions <= 2, f"{transactions} transactions per step"
-    assert per_step <= 7, f"{per_step} statements per step:\n" + "\n".join(
+    # start: lease, step row; end: step row, lease, the chain's head, the audit record — and
+    # on PostgreSQL the chain's lock (SQLite's end has written before it appends: it holds
+    # the database's write lock already)
+    most = 6 if database.is_sqlite else 7
+    assert per_step <= most, f"{per_step} statements per step:\n" + "\n".join(
         s.split("\n")[0] for s in eleven.statements)
     async with database.session() as session:
         done = [r for r in await runs.list_runs(session) if r.status == "succeeded"]

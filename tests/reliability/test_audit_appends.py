@@ -1,0 +1,86 @@
+"""Appends to a chain stay whole when a transaction appends several records (a fan-out's
+group of calls), when a savepoint with a record rolls back, and when the appending
+transactions wrote before they appended (a step's result, then its call's record) — the
+cases where ``bot/store/audit.py`` reads the chain's head once per transaction, or takes no
+extra lock on SQLite because the transaction holds the write lock already."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import event, update
+from sqlmodel import col, select
+
+from bot.store import audit
+from bot.store.audit_verify import verify
+from bot.store.database import Database
+from bot.store.tables import AuditRow, RunRow
+
+A, B = "slack:TAAA", "discord:4242"
+
+
+async def verified(database: Database) -> tuple[bool, str]:
+    async with database.session() as s:
+        found = await verify(s)
+    return found.ok, found.summary()
+
+
+async def test_records_of_one_transaction_chain_to_each_other_at_one_statement_each(database: Database) -> None:
+    async with database.session() as s:
+        await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": 0})
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        statements.append(sql)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with database.session() as s:
+            for i in range(1, 6):
+                await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": i})
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+    # the lock (a statement on both databases: no write came before), the head, five inserts
+    assert len(statements) == 2 + 5, "\n".join(statements)
+    ok, summary = await verified(database)
+    assert ok, summary
+    assert "intact: 6 records" in summary
+
+
+async def test_a_record_rolled_back_with_its_savepoint_is_not_chained_to(database: Database) -> None:
+    async with database.session() as s:
+        await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": 0})
+        try:
+            async with s.begin_nested():
+                await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": "gone"})
+                raise LookupError("the savepoint rolls back")
+        except LookupError:
+            pass
+        await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": 2})
+        async with s.begin_nested():
+            await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": 3})
+        await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": 4})
+    ok, summary = await verified(database)
+    assert ok, summary
+    async with database.session() as s:
+        kept = [r.data["i"] for r in await s.exec(select(AuditRow).order_by(col(AuditRow.seq)))]
+    assert kept == [0, 2, 3, 4]
+
+
+async def test_appends_after_a_write_of_their_own_keep_both_chains_whole(database: Database) -> None:
+    # each transaction writes first, as a step's finishing one does (its result, its lease),
+    # then appends: on SQLite it holds the write lock by then and takes no other
+    at_once = asyncio.Semaphore(8)
+
+    async def one(actor: str, i: int) -> None:
+        async with at_once, database.session(all_teams=True) as s:
+            await s.exec(update(RunRow).where(col(RunRow.id) == -i).values(error="")
+                         .execution_options(synchronize_session=False))
+            await audit.append(s, "call", actor_key=actor, data={"i": i})
+            await audit.append(s, "call", actor_key=actor, data={"i": i, "second": True})
+
+    await asyncio.gather(*(one(f"{A}:U1" if i % 2 else f"{B}:7", i) for i in range(24)))
+    ok, summary = await verified(database)
+    assert ok, summary
+    assert "48 records in 2 chains" in summary
