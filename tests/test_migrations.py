@@ -139,3 +139,52 @@ def test_slack_channels_take_their_workspaces_team_on_sqlite(tmp_path: Path) -> 
 def test_slack_channels_take_their_workspaces_team_on_postgresql() -> None:
     with postgres.throwaway_database(postgres.server_url()) as url:
         assert _channels_get_their_workspaces_team(url) == [("C1", "slack:T1"), ("C2", "slack:T2")]
+
+
+def _a_shared_channel_keeps_a_row_per_workspace(url: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(channel, workspace) rows at the head, where a Slack Connect channel has two; then after
+    a downgrade past f2d004523e86, where each channel keeps the workspace heard there first."""
+    from alembic import command
+    from sqlalchemy import create_engine, exc, text
+
+    from bot.store.database import sync_url
+    from bot.store.migrate import alembic_config
+
+    config = alembic_config(url)
+    command.upgrade(config, "heads")
+    engine = create_engine(sync_url(async_url(url)))
+    rows = "SELECT channel_id, team_id FROM slack_channels ORDER BY channel_id, team_id"
+    try:
+        with engine.begin() as conn:
+            for channel, team, at in (("C1", "T2", "2026-12-01 10:00:00"), ("C1", "T1", "2026-12-02 10:00:00"),
+                                      ("C2", "T2", "2026-12-01 10:00:00")):
+                conn.execute(text("INSERT INTO slack_channels (channel_id, team_id, team_key, seen_at) "
+                                  "VALUES (:c, :t, :k, :at)"), {"c": channel, "t": team, "k": f"slack:{team}", "at": at})
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO slack_channels (channel_id, team_id, team_key, seen_at) "
+                                  "VALUES ('C1', 'T1', 'slack:T1', CURRENT_TIMESTAMP)"))
+            raise AssertionError("the same workspace twice in one channel was stored")
+        except exc.IntegrityError:
+            pass
+        with engine.begin() as conn:
+            at_head = [(r[0], r[1]) for r in conn.execute(text(rows))]
+        command.downgrade(config, "97ca60bae64f")
+        with engine.begin() as conn:
+            before = [(r[0], r[1]) for r in conn.execute(text(rows))]
+        command.upgrade(config, "heads")
+        return at_head, before
+    finally:
+        engine.dispose()
+
+
+SHARED = ([("C1", "T1"), ("C1", "T2"), ("C2", "T2")], [("C1", "T2"), ("C2", "T2")])
+
+
+def test_a_shared_slack_channel_has_a_row_per_workspace_on_sqlite(tmp_path: Path) -> None:
+    assert _a_shared_channel_keeps_a_row_per_workspace(f"sqlite:///{tmp_path / 'm.db'}") == SHARED
+
+
+def test_a_shared_slack_channel_has_a_row_per_workspace_on_postgresql() -> None:
+    with postgres.throwaway_database(postgres.server_url()) as url:
+        assert _a_shared_channel_keeps_a_row_per_workspace(url) == SHARED

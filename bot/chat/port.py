@@ -17,6 +17,7 @@ class MessageRef:
     channel_id: str
     message_id: str
     thread_id: str | None = None
+    team: str | None = None  # the team it was posted for (see :class:`bot.domain.Where`)
 
 
 class ChatPort(Protocol):

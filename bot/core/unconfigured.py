@@ -67,7 +67,7 @@ class UnconfiguredPort:
         return None
 
     async def update(self, ref: MessageRef, reply: Reply) -> None:
-        where = Where(platform=ref.platform, channel_id=ref.channel_id, thread_id=ref.thread_id)
+        where = Where(platform=ref.platform, channel_id=ref.channel_id, thread_id=ref.thread_id, team=ref.team)
         await self._record(f"update a {type(reply).__name__}", where, reply)
 
     async def post_private(self, where: Where, actor: Actor, reply: Reply) -> None:

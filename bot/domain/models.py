@@ -118,6 +118,9 @@ class Where(BaseModel):
     platform: str
     channel_id: str
     thread_id: str | None = None
+    # the team the message is for (``slack:T…``): in a channel shared by two teams (Slack
+    # Connect) the adapter speaks with that team's credentials; None when it is the channel's
+    team: str | None = None
 
 
 class Ref(BaseModel):

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def where_of(goal: GoalRow) -> Where:
-    return Where(platform=goal.platform, channel_id=goal.channel_id, thread_id=goal.thread_id)
+    return Where(platform=goal.platform, channel_id=goal.channel_id, thread_id=goal.thread_id, team=goal.team_key)
 
 
 async def requester_label(app: Deputy, key: str) -> str:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from bot.chat.buttons import BadButton, ButtonId, parse_button
 from bot.chat.events import ButtonPressed, CommandInvoked
 from bot.chat.replies import Notice
-from bot.domain import ApprovalDecision, GoalStatus, PlanDraft, RunStatus, Where
+from bot.domain import ApprovalDecision, GoalStatus, PlanDraft, RunStatus
+from bot.flow.addressing import where_of
 from bot.flow.approvals import decide, private, requirement_of
 from bot.flow.card_refresh import refresh_card
 from bot.flow.context import planning_context
@@ -83,8 +84,7 @@ async def on_undo(app: Deputy, event: ButtonPressed, button: ButtonId) -> None:
     if problem or not steps:
         await tell(problem or f"Nothing that run {run.id} did can be undone; nothing was changed.")
         return
-    where = Where(platform=view.goal.platform, channel_id=view.goal.channel_id,
-                  thread_id=view.goal.thread_id)
+    where = where_of(view.goal)
     async with app.database.session(team=event.actor.team_key) as session:
         await goals.upsert_actor(session, event.actor)
         goal = await goals.create_goal(session, event.actor, where, f"Undo run {run.id}: {view.goal.text}",

@@ -52,7 +52,7 @@ async def report_monitor_run(app: Deputy, view: PlanView, run_id: int, outputs: 
         monitor = await store.get_monitor(session, firing.monitor_id) if firing else None
     if firing is None or monitor is None:
         return False
-    where = Where(platform=monitor.platform, channel_id=monitor.channel_id)
+    where = Where(platform=monitor.platform, channel_id=monitor.channel_id, team=monitor.team_key)
     port = app.port(monitor.platform)
     if failed is not None:
         await _set_outcome(app, view.goal.team_key, firing.id, FiringOutcome.FAILED, error[:500])

@@ -19,6 +19,7 @@ from bot.chat.events import ButtonPressed, ModifySubmitted, ThreadReply
 from bot.chat.port import MessageRef
 from bot.chat.replies import Button, Notice
 from bot.domain import Actor, PlanningOutcome, Where
+from bot.flow.addressing import where_of
 from bot.flow.memory_commands import keep, kept_audit
 from bot.memory import learned
 from bot.memory.statements import NotAStatement, parse
@@ -60,8 +61,7 @@ async def after_modify(app: Deputy, event: ModifySubmitted, view: PlanView) -> N
             continue
         statement = learned.from_change(step.action, edit.key, edit.value, view.goal.text)
         if statement is not None:
-            await _offer(app, event.actor, Where(platform=view.goal.platform, channel_id=view.goal.channel_id,
-                                                 thread_id=view.goal.thread_id),
+            await _offer(app, event.actor, where_of(view.goal),
                          view.goal.id, statement, event.event_id or "",
                          reason="you made the same change to two plans", twice=True)
 
@@ -135,7 +135,7 @@ async def on_offer_button(app: Deputy, event: ButtonPressed, button: ButtonId) -
         return
     # the clicked message (its platform says which), else the one the offer was posted as
     ref = (MessageRef(platform=event.where.platform, channel_id=event.where.channel_id, message_id=event.message_id,
-                      thread_id=event.where.thread_id) if event.message_id else offers.message_of(row))
+                      thread_id=event.where.thread_id, team=event.where.team) if event.message_id else offers.message_of(row))
     answered = Notice(said, tone="success" if remember else "info", audit_text=logged)
     if ref is not None:
         await port.update(ref, answered)  # the offer, its buttons gone, says what was decided

@@ -76,7 +76,7 @@ async def _propose(app: Deputy, event: GoalPosted, goal_id: int, found: Schedule
                       tone="warning"), GoalStatus.REJECTED
     # a channel named in the request; else the team's digest channel (setup digest); else here
     channel = found.channel or await team_admin.digest_channel(app, event.actor) or event.where.channel_id
-    target = Where(platform=event.where.platform, channel_id=channel)
+    target = Where(platform=event.where.platform, channel_id=channel, team=event.actor.team_key)
     try:
         row = await service.create_monitor(
             app, event.actor, found.remainder[:1].upper() + found.remainder[1:], outcome,

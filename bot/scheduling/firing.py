@@ -160,5 +160,5 @@ async def _tell_owner(app: Deputy, monitor: MonitorRow, missing: list[str]) -> N
         return
     text = (f"Your monitor “{monitor.name}” did not run: connect {', '.join(missing)} first "
             f"(say `connect {missing[0]}`). Nothing was posted to the channel.")
-    await app.port(monitor.platform).post_private(Where(platform=monitor.platform, channel_id=monitor.channel_id),
+    await app.port(monitor.platform).post_private(Where(platform=monitor.platform, channel_id=monitor.channel_id, team=monitor.team_key),
                             owner, Notice(text, tone="warning"))

@@ -102,7 +102,8 @@ async def set_message(session: AsyncSession, proposal_id: int, ref: MessageRef) 
 def message_of(row: MemoryProposalRow) -> MessageRef | None:
     if not row.message_id:
         return None
-    return MessageRef(platform=row.platform, channel_id=row.message_channel, message_id=row.message_id)
+    return MessageRef(platform=row.platform, channel_id=row.message_channel, message_id=row.message_id,
+                      team=row.team_key)
 
 
 async def erase_person(session: AsyncSession, person: str) -> int:

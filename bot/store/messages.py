@@ -24,4 +24,5 @@ async def card_of(session: AsyncSession, version_id: int) -> MessageRef | None:
         .order_by(col(ChatMessageRow.id).desc()))).first()
     if row is None:
         return None
-    return MessageRef(platform=row.platform, channel_id=row.channel_id, message_id=row.message_id)
+    return MessageRef(platform=row.platform, channel_id=row.channel_id, message_id=row.message_id,
+                      team=row.team_key)

@@ -50,14 +50,15 @@ class SlackInstallStateRow(SQLModel, table=True):
 
 
 class SlackChannelRow(TeamScoped, table=True):
-    """Which workspace a channel belongs to, learnt from the events Deputy receives: a post
-    to the channel goes out with that workspace's token, from any process. The row is its
+    """A workspace Deputy heard from in a channel, learnt from the events it receives: a post
+    to the channel for that workspace's team goes out with its token, from any process. A
+    Slack Connect channel, shared by two workspaces, has a row for each. The row is its
     workspace's (``team_key`` ``slack:T…``): a team's export and deletion take its channels."""
 
     __tablename__ = "slack_channels"
 
     channel_id: str = Field(primary_key=True, max_length=120)
-    team_id: str = Field(max_length=80, index=True)
+    team_id: str = Field(primary_key=True, max_length=80, index=True)
     enterprise_id: str | None = Field(default=None, max_length=80, index=True)
     seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -117,20 +118,18 @@ async def take_state(session: AsyncSession, state: str, now: datetime) -> bool:
 
 # -- channels ------------------------------------------------------------------------------
 
-async def channel_team(session: AsyncSession, channel_id: str) -> SlackChannelRow | None:
-    return await session.get(SlackChannelRow, channel_id)
+async def channel_teams(session: AsyncSession, channel_id: str) -> list[SlackChannelRow]:
+    """The workspaces heard from in the channel, the first heard first."""
+    query = select(SlackChannelRow).where(col(SlackChannelRow.channel_id) == channel_id)
+    return list((await session.exec(query.order_by(col(SlackChannelRow.seen_at), col(SlackChannelRow.team_id)))).all())
 
 
 async def learn_channel(session: AsyncSession, channel_id: str, team_id: str,
                         enterprise_id: str | None) -> None:
-    row = await session.get(SlackChannelRow, channel_id, with_for_update=True)
+    row = await session.get(SlackChannelRow, (channel_id, team_id), with_for_update=True)
     if row is None:
         row = SlackChannelRow(channel_id=channel_id, team_id=team_id, team_key=f"slack:{team_id}")
-    elif row.team_id != team_id:
-        # a channel shared by two workspaces (Slack Connect) stays the first one's: an event
-        # from the other changes no row of either team (both can post there)
-        return
-    row.enterprise_id, row.seen_at = enterprise_id, utcnow()
+    row.enterprise_id = enterprise_id
     session.add(row)
     await session.flush()
 

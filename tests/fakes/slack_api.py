@@ -14,6 +14,14 @@ problems in ``response_metadata.messages`` (see :mod:`tests.fakes.block_kit`);
 trigger it never issued → ``invalid_trigger_id``, used once already → ``exchanged_trigger_id``,
 older than 3 s → ``expired_trigger_id``. Tests get a fresh trigger from :meth:`trigger_id`.
 
+Workspaces and channels: a channel listed in :attr:`FakeSlackApi.channel_workspaces` (set by
+:meth:`FakeSlackApi.channel`, and :meth:`FakeSlackApi.share` for Slack Connect) is seen only
+by the workspaces it is in: a bot token of another workspace (``oauth.v2.access`` issued it
+for that workspace) posting or editing there gets ``channel_not_found``, as Slack answers a bot
+that cannot see the channel. A message is edited by the bot that posted it only: another
+workspace's bot token gets ``cant_update_message``. Unlisted channels, and tokens of no
+workspace (``BOT_TOKEN``), are not checked.
+
 File uploads follow Slack's three steps (docs.slack.dev, files.getUploadURLExternal and
 files.completeUploadExternal): ``files.getUploadURLExternal`` takes ``filename`` and
 ``length`` as form or query arguments only (a JSON body is not read: ``invalid_arguments``,
@@ -63,6 +71,8 @@ REQUIRED = {
 # methods whose arguments Slack reads only from a form or the query string, never JSON
 FORM_ONLY = frozenset({"files.getUploadURLExternal"})
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+# methods that speak in a channel (``channel``; files.completeUploadExternal: ``channel_id``)
+IN_CHANNEL = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update", "files.completeUploadExternal"})
 
 
 @dataclass
@@ -93,6 +103,10 @@ class FakeSlackApi:
     app_tokens: set[str] = field(default_factory=lambda: {APP_TOKEN})
     # messages Deputy posted, by (channel, ts): what chat.update may edit
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # (channel, ts) → the workspace whose bot token posted it (None: a token of no workspace)
+    authors: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    # channel → the workspaces it is in (two for a Slack Connect channel); unlisted: any
+    channel_workspaces: dict[str, set[str]] = field(default_factory=dict)
     # trigger_id → (issued at, monotonic; exchanged already)
     _triggers: dict[str, tuple[float, bool]] = field(default_factory=dict)
     # file id → {"filename", "length", "bytes" (once uploaded)}: uploads not yet completed
@@ -118,6 +132,18 @@ class FakeSlackApi:
     @property
     def openid_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/openid/connect/authorize"
+
+    def channel(self, channel_id: str, team_id: str) -> None:
+        """``channel_id`` is a channel of workspace ``team_id``: other workspaces' bots do not see it."""
+        self.channel_workspaces[channel_id] = {team_id}
+
+    def share(self, channel_id: str, team_id: str) -> None:
+        """Slack Connect: the channel is shared with workspace ``team_id`` too."""
+        self.channel_workspaces.setdefault(channel_id, set()).add(team_id)
+
+    def _workspace_of(self, token: str) -> str | None:
+        known = self.oauth.token_teams.get(token)
+        return known[0] if known else None
 
     def uninstall(self, team_id: str) -> None:
         """The workspace removed the app: its tokens stop working."""
@@ -263,6 +289,9 @@ class FakeSlackApi:
         missing = [name for name in REQUIRED.get(method, ()) if params.get(name) in (None, "")]
         if missing:
             return _invalid("invalid_arguments", [f"[ERROR] missing required field: {m}" for m in missing])
+        unseen = self._unseen(method, token, params)
+        if unseen:
+            return {"ok": False, "error": unseen}
         if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
             if method != "chat.update" and not params.get("text") and not params.get("blocks"):
                 return {"ok": False, "error": "no_text"}
@@ -294,6 +323,19 @@ class FakeSlackApi:
             return self._completion_refused(params)
         return None
 
+    def _unseen(self, method: str, token: str, params: dict[str, Any]) -> str | None:
+        """The error of a bot speaking where its workspace cannot (see the module's text)."""
+        workspace = self._workspace_of(token)
+        if method not in IN_CHANNEL or workspace is None:
+            return None
+        channel = str(params.get("channel") or params.get("channel_id") or "")
+        if workspace not in self.channel_workspaces.get(channel, {workspace}):
+            return "channel_not_found"
+        key = (channel, str(params.get("ts", "")))
+        if method == "chat.update" and key in self.authors and self.authors[key] != workspace:
+            return "cant_update_message"
+        return None
+
     def _completion_refused(self, params: dict[str, Any]) -> dict[str, Any] | None:
         shared = params["files"]
         if not isinstance(shared, list) or not shared or not all(isinstance(f, dict) and f.get("id") for f in shared):
@@ -322,6 +364,7 @@ class FakeSlackApi:
             if params.get("thread_ts"):
                 message["thread_ts"] = params["thread_ts"]
             self.messages[(str(params["channel"]), ts)] = {**message, "blocks": params.get("blocks", [])}
+            self.authors[(str(params["channel"]), ts)] = self._workspace_of(token)
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
         if method == "chat.update":
             stored = self.messages[(str(params["channel"]), str(params["ts"]))]

@@ -19,8 +19,10 @@ from integrations.local.tables import LocalInvoice
 from tests.isolation.conftest import Deployment
 from tests.isolation.teams import SlackTeam, Team, rows_of, run_finished
 
-# the attacker's own rows that may change when it is refused: its audit chain says so
-REFUSALS_LOGGED = {"audit_log"}
+# the attacker's own rows that may change when it is refused: its audit chain says so; and
+# the channels its workspace was heard in (a click Slack signed for the attacker's workspace
+# from the victim's channel adds that channel to the attacker's, never to the victim's)
+REFUSALS_LOGGED = {"audit_log", "slack_channels"}
 SUCCESS = ("is cancelled", "Forgot", "forgotten", "is paused", "is deleted", "is resumed", "is approved",
            "Queued", "will run", "schedule is now")
 
@@ -92,6 +94,7 @@ async def test_a_reply_from_another_workspace_in_a_plans_thread_changes_nothing(
     is shared, the event comes from Globex). The core hears it, says it is another team's
     goal, and nothing of any team changes."""
     acme, globex, slack = working.acme, working.globex, working.acme.slack
+    slack.api.share(acme.channel, globex.team_id)
     before = await rows_by_team(working, globex)
     since = len(slack.api.calls)
     reply = {"type": "message", "user": globex.user, "text": "make it for Initech instead", "ts": "1760000500.000100",
@@ -99,6 +102,7 @@ async def test_a_reply_from_another_workspace_in_a_plans_thread_changes_nothing(
              "channel_type": "channel", "team": globex.team_id}
     assert await slack.event(globex.team_id, reply, "Ev0ISOTHREAD") == 200
     await settle(working)
-    answers = [str(c.params.get("text")) for c in slack.api.calls[since:] if c.method == "chat.postEphemeral"]
+    answers = [str(c.params.get("text")) for c in slack.api.calls[since:]
+               if c.method == "chat.postEphemeral" and c.answer and c.answer["ok"]]
     assert answers and "belongs to another team" in answers[0], answers
     assert await rows_by_team(working, globex) == before

@@ -88,6 +88,7 @@ async def test_a_channel_shared_by_two_workspaces_lists_each_its_own(
     """Slack Connect: Acme's channel is shared with Globex and has the same id in both
     workspaces. A Globex member there sees Globex's things only, not Acme's monitor."""
     acme, globex = working.acme, working.globex
+    acme.slack.api.share(acme.channel, globex.team_id)
     monkeypatch.setitem(CHANNELS, globex.team_id, acme.channel)  # Globex's requests now come from it
     assert listed(await globex.ask("monitors")) == set()
     assert listed(await globex.ask("memories")) == {globex.work.memory}

@@ -162,5 +162,5 @@ class TokenWorkspace:
             raise NotInstalled(f"workspace {team_id}")
         return self.client
 
-    async def client_for_channel(self, channel_id: str) -> AsyncWebClient:
+    async def client_for_channel(self, channel_id: str, team_key: str | None = None) -> AsyncWebClient:
         return self.client

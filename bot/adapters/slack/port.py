@@ -119,7 +119,7 @@ class ThreadBook:
 class Clients(Protocol):
     """The client with the token of a channel's or a team's workspace (bot/adapters/slack/workspaces.py)."""
 
-    async def client_for_channel(self, channel_id: str) -> AsyncWebClient: ...
+    async def client_for_channel(self, channel_id: str, team_key: str | None = None) -> AsyncWebClient: ...
 
     async def client_for_team(self, team_id: str, enterprise_id: str | None = None) -> AsyncWebClient: ...
 
@@ -140,15 +140,15 @@ class SlackPort:
         if message_id is not None:
             thread = where.thread_id or message_id
         else:
-            thread = await self.post_root(where.channel_id, escape(title))
+            thread = await self.post_root(where.channel_id, escape(title), team=where.team)
         self.threads.add(where.channel_id, thread)
-        return Where(platform=PLATFORM, channel_id=where.channel_id, thread_id=thread)
+        return Where(platform=PLATFORM, channel_id=where.channel_id, thread_id=thread, team=where.team)
 
-    async def post_root(self, channel: str, mrkdwn: str) -> str:
+    async def post_root(self, channel: str, mrkdwn: str, *, team: str | None = None) -> str:
         """Start a visible message in the channel (e.g. "<@U1> asked: …"); return its ts."""
         data = await self._call(
             "chat.postMessage", channel, channel=channel, text=mrkdwn, blocks=[section(mrkdwn)],
-            unfurl_links=False, unfurl_media=False,
+            unfurl_links=False, unfurl_media=False, _for=team,
         )
         return str(data["ts"])
 
@@ -157,22 +157,23 @@ class SlackPort:
         extra: dict[str, Any] = {"thread_ts": where.thread_id} if where.thread_id else {}
         data = await self._call(
             "chat.postMessage", where.channel_id, channel=where.channel_id, text=text,
-            blocks=blocks, unfurl_links=False, unfurl_media=False, **extra,
+            blocks=blocks, unfurl_links=False, unfurl_media=False, _for=where.team, **extra,
         )
         if where.thread_id:
             self.threads.add(where.channel_id, where.thread_id)
         files = getattr(reply, "files", ())  # a card's or result's screenshots
         if files:
             await self.limiter.wait(where.channel_id)
-            await upload(await self._client(where.channel_id), where.channel_id, where.thread_id or str(data["ts"]), files)
+            await upload(await self._client(where.channel_id, team_key=where.team), where.channel_id, where.thread_id or str(data["ts"]), files)
         return MessageRef(
             platform=PLATFORM, channel_id=str(data.get("channel") or where.channel_id),
-            message_id=str(data["ts"]), thread_id=where.thread_id,
+            message_id=str(data["ts"]), thread_id=where.thread_id, team=where.team,
         )
 
     async def update(self, ref: MessageRef, reply: Reply) -> None:
         text, blocks = render(reply)
-        await self._call("chat.update", None, channel=ref.channel_id, ts=ref.message_id, text=text, blocks=blocks)
+        await self._call("chat.update", None, channel=ref.channel_id, ts=ref.message_id, text=text, blocks=blocks,
+                         _for=ref.team)
 
     def remember_trigger(self, user_id: str, trigger_id: str) -> None:
         """A `/deputy connect X` just arrived: its trigger can open the form as a modal at once
@@ -186,7 +187,7 @@ class SlackPort:
         extra: dict[str, Any] = {"thread_ts": where.thread_id} if where.thread_id else {}
         await self._call(
             "chat.postEphemeral", None, channel=where.channel_id, user=actor.user_id,
-            text=text, blocks=blocks, **extra,
+            text=text, blocks=blocks, _for=where.team, **extra,
         )
 
     async def tell(self, channel: str, user_id: str, text: str, thread: str | None = None) -> None:
@@ -211,19 +212,23 @@ class SlackPort:
         """Open a view; in a distributed app, with the token of ``team`` (or of ``channel``'s)."""
         await self._call("views.open", None, trigger_id=trigger_id, view=view, _team=team, _channel=channel)
 
-    async def _client(self, channel: str | None, team: tuple[str, str | None] | None = None) -> AsyncWebClient:
+    async def _client(self, channel: str | None, team: tuple[str, str | None] | None = None, *,
+                      team_key: str | None = None) -> AsyncWebClient:
+        """The client to speak in ``channel``: a workspace's (``team``), else the one of the
+        Deputy team the message is for (``team_key``: in a Slack Connect channel each
+        workspace's own token), else the channel's."""
         if self.clients is None:
             return self.client
         if team is not None:
             return await self.clients.client_for_team(*team)
-        return await self.clients.client_for_channel(channel or "")
+        return await self.clients.client_for_channel(channel or "", team_key)
 
     async def _call(self, method: str, limit_channel: str | None, *,
                     _team: tuple[str, str | None] | None = None, _channel: str | None = None,
-                    **params: Any) -> dict[str, Any]:
+                    _for: str | None = None, **params: Any) -> dict[str, Any]:
         if limit_channel is not None:
             await self.limiter.wait(limit_channel)
-        client = await self._client(params.get("channel") or _channel, _team)
+        client = await self._client(params.get("channel") or _channel, _team, team_key=_for)
         try:
             response = await client.api_call(method, json=params)
         except SlackApiError as err:

@@ -5,9 +5,13 @@ before distribution existed. The distributed app (``SLACK_CLIENT_ID``/``SLACK_CL
 installed with "Add to Slack"): :class:`InstalledWorkspaces` finds the installation of the
 workspace (or of its Enterprise Grid org), refreshes a rotating token before it expires
 (``oauth.v2.access`` with ``grant_type=refresh_token``, saved sealed again), and hands out a
-client with that workspace's bot token. A post goes to a channel: the channel's workspace is
-learnt from the events Deputy receives there and kept in the database
-(``slack_channels``), so a worker in another process posts with the right token too.
+client with that workspace's bot token. A post goes to a channel for a Deputy team: the
+workspaces Deputy hears from in each channel are learnt from the events it receives there
+and kept in the database (``slack_channels``, one row per workspace and channel), so a
+worker in another process posts with the right token too. In a Slack Connect channel,
+shared by two workspaces, a post for one workspace's team goes out with that workspace's
+token; a post for no team, or for a team never heard in the channel, with the token of the
+workspace heard there last in this process, else first.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ def host_of(body: Payload) -> tuple[str, str | None]:
 class Workspaces(Protocol):
     async def client_for_team(self, team_id: str, enterprise_id: str | None = None) -> AsyncWebClient: ...
 
-    async def client_for_channel(self, channel_id: str) -> AsyncWebClient: ...
+    async def client_for_channel(self, channel_id: str, team_key: str | None = None) -> AsyncWebClient: ...
 
     def learn(self, channel_id: str, team_id: str, enterprise_id: str | None) -> bool: ...
 
@@ -69,7 +73,7 @@ class OneWorkspace:
     async def client_for_team(self, team_id: str, enterprise_id: str | None = None) -> AsyncWebClient:
         return self.client
 
-    async def client_for_channel(self, channel_id: str) -> AsyncWebClient:
+    async def client_for_channel(self, channel_id: str, team_key: str | None = None) -> AsyncWebClient:
         return self.client
 
     def learn(self, channel_id: str, team_id: str, enterprise_id: str | None) -> bool:
@@ -93,7 +97,10 @@ class InstalledWorkspaces:
             client_id=settings.client_id, client_secret=settings.client_secret.get_secret_value(),
             client=AsyncWebClient(base_url=settings.base_url, session=session))
         self._installs: dict[tuple[str | None, str], tuple[float, Installation]] = {}
-        self._channels: dict[str, tuple[str, str | None]] = {}
+        # channel → {team key: (workspace, org)}, the workspace heard last in this process last
+        self._channels: dict[str, dict[str, tuple[str, str | None]]] = {}
+        # (channel, team key) → (workspace, org) read from the database (another process heard it)
+        self._stored: dict[tuple[str, str], tuple[str, str | None]] = {}
         self._locks: dict[tuple[str | None, str], asyncio.Lock] = {}
 
     # -- tokens ----------------------------------------------------------------------------
@@ -137,14 +144,15 @@ class InstalledWorkspaces:
     # -- channels --------------------------------------------------------------------------
 
     def learn(self, channel_id: str, team_id: str, enterprise_id: str | None) -> bool:
-        """Remember the channel's workspace; True when it is news (then :meth:`keep` it)."""
-        if self._channels.get(channel_id) == (team_id, enterprise_id):
-            return False
-        self._channels[channel_id] = (team_id, enterprise_id)
-        return True
+        """Remember a workspace heard in the channel; True when it is news (then :meth:`keep` it)."""
+        heard = self._channels.setdefault(channel_id, {})
+        key = f"slack:{team_id}"
+        news = heard.pop(key, None) != (team_id, enterprise_id)
+        heard[key] = (team_id, enterprise_id)  # the last heard last
+        return news
 
     async def keep(self, channel_id: str, team_id: str, enterprise_id: str | None) -> None:
-        # by channel id across teams: a Slack Connect channel is already another workspace's row
+        # the adapter's own bookkeeping, about the workspaces of any team
         async with self._db.session(all_teams=True) as session:
             await slack_installs.learn_channel(session, channel_id, team_id, enterprise_id)
 
@@ -152,14 +160,24 @@ class InstalledWorkspaces:
         async with self._db.session(all_teams=True) as session:
             return await slack_installs.teams_of_enterprise(session, enterprise_id)
 
-    async def client_for_channel(self, channel_id: str) -> AsyncWebClient:
-        known = self._channels.get(channel_id)
-        if known is None:
+    async def client_for_channel(self, channel_id: str, team_key: str | None = None) -> AsyncWebClient:
+        """The client of ``team_key``'s workspace in the channel (Slack Connect: each its own);
+        for no team, or one never heard there, of the channel's workspace heard last here, else
+        first (any workspace heard in a channel can post in it)."""
+        heard = self._channels.get(channel_id, {})
+        known = (heard.get(team_key) or self._stored.get((channel_id, team_key))) if team_key else None
+        if known is None and (team_key or not heard):
             async with self._db.session(all_teams=True) as session:
-                row = await slack_installs.channel_team(session, channel_id)
-            if row is None:
-                raise NotInstalled(f"channel {channel_id}: no event from its workspace yet")
-            known = self._channels[channel_id] = (row.team_id, row.enterprise_id)
+                stored = {row.team_key: (row.team_id, row.enterprise_id)
+                          for row in await slack_installs.channel_teams(session, channel_id)}
+            if team_key and team_key in stored:
+                known = self._stored[(channel_id, team_key)] = stored[team_key]
+            elif not heard and stored:
+                known = next(iter(stored.values()))
+        if known is None and heard:
+            known = next(reversed(heard.values()))
+        if known is None:
+            raise NotInstalled(f"channel {channel_id}: no event from its workspace yet")
         return await self.client_for_team(known[0], known[1])
 
 

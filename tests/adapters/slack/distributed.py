@@ -150,8 +150,10 @@ class Installed:
 
 
 def workspaces(api: FakeSlackApi) -> None:
-    api.oauth.add(ACME, "Acme")
-    api.oauth.add(GLOBEX, "Globex")
+    """Acme and Globex, each with its channel, which the other's bot does not see."""
+    for team, name in ((ACME, "Acme"), (GLOBEX, "Globex")):
+        api.oauth.add(team, name)
+        api.channel(CHANNELS[team], team)
 
 
 @contextlib.asynccontextmanager
