@@ -1,15 +1,17 @@
-"""``deputy runs list`` and ``deputy runs show``: what happened, step by step."""
+"""``deputy runs list`` and ``deputy runs show``: what happened, step by step; every team's
+runs, or with ``--team`` one team's."""
 
 from __future__ import annotations
 
 import json
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import typer
 
 from bot.settings import Settings
-from bot.store import goals, runs
-from bot.store.database import Database
+from bot.store import goals, runs, team_data
+from bot.store.database import Database, Session
 from bot.store.migrate import open_database
 from bot.store.tables import GoalRow, RunRow
 
@@ -24,10 +26,17 @@ def _run_summary(run: RunRow, goal: GoalRow | None) -> dict[str, Any]:
             "finished_at": _iso(run.finished_at), "error": run.error or None}
 
 
-async def list_runs_report(settings: Settings, as_json: bool) -> None:
+async def _session(db: Database, team: str | None) -> AbstractAsyncContextManager[Session]:
+    """One team's session (``team`` checked to name a team: UserError if not), else every team's."""
+    if team is None:
+        return db.session(all_teams=True)
+    return db.session(team=await team_data.require(db, team))
+
+
+async def list_runs_report(settings: Settings, as_json: bool, team: str | None = None) -> None:
     db = await open_database(settings)
     try:
-        async with db.session(all_teams=True) as session:
+        async with await _session(db, team) as session:
             rows = await runs.list_runs(session)
             items = [_run_summary(r, await goals.get_goal(session, r.goal_id)) for r in rows]
     finally:
@@ -42,8 +51,8 @@ async def list_runs_report(settings: Settings, as_json: bool) -> None:
         typer.echo(f"#{item['id']:<4} {item['status']:<10} goal #{item['goal_id']}: {item['goal'][:70]}")
 
 
-async def run_details(db: Database, run_id: int) -> dict[str, Any] | None:
-    async with db.session(all_teams=True) as session:
+async def run_details(db: Database, run_id: int, team: str | None = None) -> dict[str, Any] | None:
+    async with await _session(db, team) as session:
         run = await runs.get_run(session, run_id)
         if run is None:
             return None
@@ -73,10 +82,10 @@ async def run_details(db: Database, run_id: int) -> dict[str, Any] | None:
             "planning_usage": (goal.usage if goal else {}) or {}, "steps": steps}
 
 
-async def show_run_report(settings: Settings, run_id: int, as_json: bool) -> bool:
+async def show_run_report(settings: Settings, run_id: int, as_json: bool, team: str | None = None) -> bool:
     db = await open_database(settings)
     try:
-        details = await run_details(db, run_id)
+        details = await run_details(db, run_id, team)
     finally:
         await db.dispose()
     if details is None:

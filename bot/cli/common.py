@@ -24,6 +24,11 @@ HealthHost = Annotated[str, typer.Option("--host", help="Interface for the healt
 HealthPort = Annotated[int | None, typer.Option(
     "--port", help="Serve /healthz, /readyz and /metrics on this port (none without it).")]
 AsJson = Annotated[bool, typer.Option("--json", help="JSON output.")]
+TEAM_KEY = "a team key, platform:team_id (e.g. slack:T0123; `deputy teams list` shows them)"
+TeamOption = Annotated[str | None, typer.Option(
+    "--team", metavar="TEAM", help=f"Act on a row of this team, {TEAM_KEY}. Without it: the operator's own team.")]
+TeamFilter = Annotated[str | None, typer.Option(
+    "--team", metavar="TEAM", help=f"Only this team's, {TEAM_KEY}. Without it: every team's.")]
 
 
 def group(help_text: str) -> typer.Typer:
@@ -70,6 +75,15 @@ def run_async(make: Callable[[], Awaitable[T]]) -> T:
         return asyncio.run(make())  # type: ignore[arg-type]
     except StartupError as err:  # settings, policy, manifest, database: one line, exit 2
         fail(str(err))
+
+
+def run_refusable(make: Callable[[], Awaitable[T]]) -> T:
+    """:func:`run_async`, and a request refused (no such team, a bad setting) is one line and
+    exit status 1."""
+    try:
+        return run_async(make)
+    except UserError as err:
+        fail(str(err), 1)
 
 
 def with_app(call: Callable[[Deputy], Awaitable[str]]) -> None:

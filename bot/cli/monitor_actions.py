@@ -1,6 +1,7 @@
 """What ``deputy monitors`` does, as the text it prints; bot/cli/monitors.py (the commands)
 imports this module only when a command runs. The CLI acts as an operator actor
-(``cli:local:<user>``)."""
+(``cli:local:<user>``), in its own team, or with ``--team`` in that team (trusted there as the
+operator is: any monitor of the team, whoever owns it)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from bot.errors import UserError
 from bot.scheduling import service
 from bot.scheduling.model import PostWhen, Schedule
 from bot.store import monitors as store
+from bot.store import team_data
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -21,8 +23,15 @@ def operator(app: Deputy) -> Actor:
     return Actor(platform="cli", team_id="local", user_id=getpass.getuser(), timezone=app.settings.timezone)
 
 
-async def monitors_list(app: Deputy, platform: str | None = None, channel: str | None = None) -> str:
-    async with app.database.session(all_teams=True) as session:
+async def _team(app: Deputy, team: str | None) -> str | None:
+    """``--team``: the team key, checked to name a team Deputy knows (UserError if not)."""
+    return await team_data.require(app.database, team) if team is not None else None
+
+
+async def monitors_list(app: Deputy, platform: str | None = None, channel: str | None = None,
+                        team: str | None = None) -> str:
+    in_team = await _team(app, team)
+    async with app.database.session(team=in_team, all_teams=in_team is None) as session:
         rows = await store.all_live(session)
     if platform and channel:
         rows = [r for r in rows if (r.platform, r.channel_id) == (platform, channel)]
@@ -38,17 +47,17 @@ async def monitors_list(app: Deputy, platform: str | None = None, channel: str |
     return "\n".join(lines)
 
 
-async def act(app: Deputy, verb: str, monitor_id: int) -> str:
-    """``pause``, ``resume``, ``run`` or ``delete`` one monitor, as the operator."""
-    actor = operator(app)
+async def act(app: Deputy, verb: str, monitor_id: int, team: str | None = None) -> str:
+    """``pause``, ``resume``, ``run`` or ``delete`` one monitor, as the operator (in ``team``)."""
+    actor, in_team = operator(app), await _team(app, team)
     if verb == "pause":
-        await service.pause(app, monitor_id, actor)
+        await service.pause(app, monitor_id, actor, operator_in=in_team)
     elif verb == "resume":
-        await service.resume(app, monitor_id, actor)
+        await service.resume(app, monitor_id, actor, operator_in=in_team)
     elif verb == "delete":
-        await service.delete(app, monitor_id, actor)
+        await service.delete(app, monitor_id, actor, operator_in=in_team)
     else:
-        result = await service.run_now(app, monitor_id, actor)
+        result = await service.run_now(app, monitor_id, actor, operator_in=in_team)
         return f"monitor {monitor_id}: {result.outcome}" + (f" (run {result.run_id})" if result.run_id else "")
     return f"monitor {monitor_id}: {verb}d" if verb.endswith("e") else f"monitor {monitor_id}: {verb}ed"
 
@@ -73,11 +82,12 @@ async def monitors_add(app: Deputy, name: str, action: str, target: str, *, ever
 
 
 async def monitors_schedule(app: Deputy, monitor_id: int, *, every_seconds: int = 0,
-                            cron: dict[str, str] | None = None) -> str:
+                            cron: dict[str, str] | None = None, team: str | None = None) -> str:
     """Give a monitor a new schedule (interval or cron fields, in its owner's time zone)."""
+    in_team = await _team(app, team)
     try:
         schedule = Schedule.every(every_seconds) if every_seconds else Schedule.at(**(cron or {}))
-        row = await service.edit_schedule(app, monitor_id, operator(app), schedule)
+        row = await service.edit_schedule(app, monitor_id, operator(app), schedule, operator_in=in_team)
     except ValueError as err:  # a schedule or condition the model refuses
         raise UserError(str(err)) from err
     return f"monitor {row.id}: now {schedule.describe()}"

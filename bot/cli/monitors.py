@@ -1,4 +1,5 @@
 """``deputy monitors``: list, pause, resume, run, delete, reschedule and add scheduled monitors.
+The commands on one monitor act in the operator's own team, or with ``--team`` in that team's.
 
 The bodies are in bot/cli/monitor_actions.py, imported when a command runs: it loads the
 scheduler and the store, which ``deputy --help`` must not.
@@ -11,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import fail, group, with_app
+from bot.cli.common import TeamFilter, TeamOption, fail, group, with_app
 
 app = group("Scheduled monitors and their digests.")
 
@@ -27,21 +28,22 @@ VERBS = {
 
 
 @app.command("list")
-def monitors_list(channel: Annotated[str | None, typer.Option(help="platform:channel_id")] = None) -> None:
-    """List monitors with their schedule and next run."""
+def monitors_list(channel: Annotated[str | None, typer.Option(help="platform:channel_id")] = None,
+                  team: TeamFilter = None) -> None:
+    """List monitors with their schedule and next run (every team's, or one team's)."""
     # lazy: --help must not load the scheduler and the store
     from bot.cli import monitor_actions
 
     platform, _, channel_id = (channel or "").partition(":")
-    with_app(lambda d: monitor_actions.monitors_list(d, platform or None, channel_id or None))
+    with_app(lambda d: monitor_actions.monitors_list(d, platform or None, channel_id or None, team))
 
 
-def _verb_command(verb: str) -> Callable[[int], None]:
-    def command(monitor_id: int) -> None:
+def _verb_command(verb: str) -> Callable[[int, str | None], None]:
+    def command(monitor_id: int, team: TeamOption = None) -> None:
         # lazy: --help must not load the scheduler and the store
         from bot.cli import monitor_actions
 
-        with_app(lambda d: monitor_actions.act(d, verb, monitor_id))
+        with_app(lambda d: monitor_actions.act(d, verb, monitor_id, team))
 
     return command
 
@@ -65,13 +67,14 @@ def monitors_schedule(
     monitor_id: int,
     every: Every = 0,
     cron: Annotated[str | None, typer.Option(help='Cron fields, e.g. "day_of_week=mon,hour=10".')] = None,
+    team: TeamOption = None,
 ) -> None:
     """Change a monitor's schedule."""
     # lazy: --help must not load the scheduler and the store
     from bot.cli import monitor_actions
 
     fields = _cron_fields(every, cron)
-    with_app(lambda d: monitor_actions.monitors_schedule(d, monitor_id, every_seconds=every, cron=fields))
+    with_app(lambda d: monitor_actions.monitors_schedule(d, monitor_id, every_seconds=every, cron=fields, team=team))
 
 
 @app.command("add")

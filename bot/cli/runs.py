@@ -1,28 +1,36 @@
-"""``deputy runs``: what ran, step by step."""
+"""``deputy runs``: what ran, step by step (every team's, or with ``--team`` one team's)."""
 
 from __future__ import annotations
 
-from bot.cli.common import AsJson, fail, group, home_or_exit, run_async, settings_or_exit
+from bot.cli.common import (
+    AsJson,
+    TeamFilter,
+    fail,
+    group,
+    home_or_exit,
+    run_refusable,
+    settings_or_exit,
+)
 
 app = group("What ran, step by step.")
 
 
 @app.command("list")
-def runs_list(as_json: AsJson = False) -> None:
+def runs_list(as_json: AsJson = False, team: TeamFilter = None) -> None:
     """List recent runs."""
     # lazy: --help must not load the store
     from bot.runs_report import list_runs_report
 
     settings = home_or_exit(settings_or_exit())
-    run_async(lambda: list_runs_report(settings, as_json))
+    run_refusable(lambda: list_runs_report(settings, as_json, team))
 
 
 @app.command("show")
-def runs_show(run_id: int, as_json: AsJson = False) -> None:
+def runs_show(run_id: int, as_json: AsJson = False, team: TeamFilter = None) -> None:
     """Show one run step by step: arguments, results, timing, planning tokens."""
     # lazy: --help must not load the store
     from bot.runs_report import show_run_report
 
     settings = home_or_exit(settings_or_exit())
-    if not run_async(lambda: show_run_report(settings, run_id, as_json)):
-        fail(f"there is no run {run_id}", 1)
+    if not run_refusable(lambda: show_run_report(settings, run_id, as_json, team)):
+        fail(f"there is no run {run_id}" + (f" in {team}" if team else ""), 1)

@@ -69,7 +69,7 @@ async def show_team(settings: Settings, key: str) -> str:
     finally:
         await db.dispose()
     if row is None and not any(counts.values()):
-        raise UserError(f"There is no team {key} (`deputy teams list` shows them).")
+        raise team_data.no_such_team(key)
     head = ([f"{row.key} · {row.name or '(no name)'} · {row.status}",
              *team_settings.describe(row.platform, row.settings)] if row is not None else
             [f"{key} · no settings of its own (the deployment's defaults) · active"])
@@ -84,7 +84,7 @@ async def set_status(settings: Settings, key: str, status: str) -> str:
             row = await teams.get(session, key, for_update=True)
             if row is None:
                 if status == TeamStatus.ACTIVE:
-                    raise UserError(f"There is no team {key} (`deputy teams list` shows them).")
+                    raise team_data.no_such_team(key)
                 row, _ = await teams.ensure(session, key)
             before = row.status
             await teams.set_status(session, row, status)

@@ -3,27 +3,15 @@ shell) — list, show, disable, enable, set, export, delete (issue 20, docs/team
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
-from bot.cli.common import AsJson, fail, group, home_or_exit, run_async, settings_or_exit
-from bot.errors import UserError
-
-T = TypeVar("T")
+from bot.cli.common import AsJson, group, home_or_exit, run_refusable, settings_or_exit
 
 app = group("Teams (workspaces, guilds): list, show, disable, enable, set, export, delete.")
 Team = Annotated[str, typer.Argument(help="the team key, platform:team_id (e.g. discord:1234, slack:T0123)")]
-
-
-def _run(make: Callable[[], Awaitable[T]]) -> T:
-    """A request refused (no such team, a bad setting) is one line and exit status 1."""
-    try:
-        return run_async(make)
-    except UserError as err:
-        fail(str(err), 1)
 
 
 @app.command("list")
@@ -31,7 +19,7 @@ def teams_list(as_json: AsJson = False) -> None:
     """Every team Deputy keeps a row for, with its status."""
     from bot.cli.team_actions import list_teams  # lazy: --help must not load the store
 
-    typer.echo(_run(lambda: list_teams(home_or_exit(settings_or_exit()), as_json)))
+    typer.echo(run_refusable(lambda: list_teams(home_or_exit(settings_or_exit()), as_json)))
 
 
 @app.command("show")
@@ -39,7 +27,7 @@ def teams_show(team: Team) -> None:
     """A team's status, settings and how many rows of each table it has."""
     from bot.cli.team_actions import show_team
 
-    typer.echo(_run(lambda: show_team(home_or_exit(settings_or_exit()), team)))
+    typer.echo(run_refusable(lambda: show_team(home_or_exit(settings_or_exit()), team)))
 
 
 @app.command("disable")
@@ -47,7 +35,7 @@ def teams_disable(team: Team) -> None:
     """Refuse the team in chat from now on (its data stays; `enable` undoes it)."""
     from bot.cli.team_actions import set_status
 
-    typer.echo(_run(lambda: set_status(home_or_exit(settings_or_exit()), team, "disabled")))
+    typer.echo(run_refusable(lambda: set_status(home_or_exit(settings_or_exit()), team, "disabled")))
 
 
 @app.command("enable")
@@ -55,7 +43,7 @@ def teams_enable(team: Team) -> None:
     """Serve a disabled or archived team again."""
     from bot.cli.team_actions import set_status
 
-    typer.echo(_run(lambda: set_status(home_or_exit(settings_or_exit()), team, "active")))
+    typer.echo(run_refusable(lambda: set_status(home_or_exit(settings_or_exit()), team, "active")))
 
 
 @app.command("set")
@@ -65,7 +53,7 @@ def teams_set(team: Team, setting: Annotated[str, typer.Argument(help="role, dig
     """Change a team setting, as `setup` does in chat: `deputy teams set discord:1234 role finance 5678`."""
     from bot.cli.team_actions import change_setting
 
-    typer.echo(_run(lambda: change_setting(home_or_exit(settings_or_exit()), team, setting, values)))
+    typer.echo(run_refusable(lambda: change_setting(home_or_exit(settings_or_exit()), team, setting, values)))
 
 
 @app.command("export")
@@ -76,10 +64,10 @@ def teams_export(team: Team, output: Annotated[Path | None, typer.Option(
 
     settings = home_or_exit(settings_or_exit())
     if output is None:
-        _run(lambda: export_team(settings, team, typer.echo))
+        run_refusable(lambda: export_team(settings, team, typer.echo))
         return
     with output.open("w", encoding="utf-8") as out:
-        count = _run(lambda: export_team(settings, team, lambda line: out.write(line + "\n")))
+        count = run_refusable(lambda: export_team(settings, team, lambda line: out.write(line + "\n")))
     typer.echo(f"Wrote {count} rows of {team} to {output}.", err=True)
 
 
@@ -91,5 +79,5 @@ def teams_delete(team: Team, dry_run: Annotated[bool, typer.Option(
     from bot.cli.team_actions import delete_team
 
     settings = home_or_exit(settings_or_exit())
-    typer.echo(_run(lambda: delete_team(settings, team, dry_run=dry_run,
+    typer.echo(run_refusable(lambda: delete_team(settings, team, dry_run=dry_run,
                                         confirm=lambda shown: yes or typer.confirm(shown + "Delete?"))))

@@ -24,6 +24,8 @@ from sqlalchemy import ColumnElement, LargeBinary, Table, and_, delete, func, or
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.errors import UserError
+from bot.store.database import Database
 from bot.store.teams import TeamRow, split_key
 
 SEALED = "[sealed: not exported]"
@@ -79,6 +81,24 @@ async def counts(session: AsyncSession, key: str) -> dict[str, int]:
     teams = select(func.count()).select_from(TeamRow).where(TeamRow.key == key)  # type: ignore[arg-type]
     found[TeamRow.__tablename__] = int((await session.execute(teams)).scalar_one())
     return found
+
+
+def no_such_team(key: str) -> UserError:
+    return UserError(f"There is no team {key} (`deputy teams list` shows them).")
+
+
+async def require(database: Database, key: str) -> str:
+    """``key``, when Deputy keeps a row of that team (its ``teams`` row or any other, among
+    the tables imported); else the UserError :func:`no_such_team`, or ``split_key``'s for
+    what is not a team key (the operator's ``--team``)."""
+    try:
+        split_key(key)
+    except ValueError as err:
+        raise UserError(str(err)) from None
+    async with database.session(team=key) as session:
+        if not any((await counts(session, key)).values()):
+            raise no_such_team(key)
+    return key
 
 
 async def delete_all(session: AsyncSession, key: str) -> dict[str, int]:

@@ -1,6 +1,10 @@
-"""`deputy monitors …` as an operator uses it: add, list, pause, resume, reschedule, run, delete."""
+"""`deputy monitors …` as an operator uses it: add, list, pause, resume, reschedule, run, delete;
+with `--team`, another team's monitor (and `deputy runs --team`, that team's runs)."""
 
 from __future__ import annotations
+
+import asyncio
+import json
 
 from tests.cli.conftest import Run
 
@@ -30,3 +34,76 @@ def test_mistakes_are_one_line(deputy: Run) -> None:
         "deputy: give --every SECONDS or --cron FIELDS")
     assert deputy("monitors", "schedule", "1", "--cron", "nope", code=2).endswith(
         "deputy: --cron 'nope' must be comma-separated key=value fields")
+
+
+ACME = "slack:T0ACME"
+
+
+def acmes_monitor() -> int:
+    """A monitor a person of the Slack workspace T0ACME asked for and approved in chat, in the
+    home ``deputy`` runs on (DEPUTY_HOME): the operator's CLI is not its team."""
+    from bot.app import build_app
+    from bot.domain import Actor, PlanDraft, Step, Where
+    from bot.scheduling import service
+    from bot.scheduling.model import Schedule
+    from bot.settings import load_settings
+
+    async def make() -> int:
+        deputy = await build_app(load_settings())
+        try:
+            anna = Actor(platform="slack", team_id="T0ACME", user_id="U0ANNA", timezone="Europe/London")
+            plan = PlanDraft(summary="Acme's overdue", steps=[Step(id="s1", action="local.list_invoices")])
+            row = await service.create_monitor(deputy, anna, "Acme's overdue", plan, Schedule.every(3600),
+                                               Where(platform="slack", channel_id="C0ACME"))
+            await service.approve(deputy, row.id or 0, anna)
+            return row.id or 0
+        finally:
+            await deputy.close()
+
+    return asyncio.run(make())
+
+
+def test_the_operator_manages_another_teams_monitor_with_team(deputy: Run) -> None:
+    mine = deputy("monitors", "add", "Mine", "local.list_invoices", "shell:general", "--every", "60").split()[1]
+    theirs = acmes_monitor()
+    # the operator's own team does not hold it, as before
+    assert deputy("monitors", "pause", str(theirs), code=1) == f"deputy: There is no monitor {theirs}."
+    [line] = deputy("monitors", "list", "--team", ACME).splitlines()
+    assert line.split()[:3] == [str(theirs), "active", "slack:C0ACME"] and line.endswith("Acme's overdue")
+    assert mine not in {row.split()[0] for row in deputy("monitors", "list", "--team", ACME).splitlines()}
+
+    assert deputy("monitors", "pause", str(theirs), "--team", ACME) == f"monitor {theirs}: paused"
+    assert deputy("monitors", "resume", str(theirs), "--team", ACME) == f"monitor {theirs}: resumed"
+    assert deputy("monitors", "schedule", str(theirs), "--cron", "hour=10", "--team", ACME) == \
+        f"monitor {theirs}: now cron hour=10"
+    queued = deputy("monitors", "run", str(theirs), "--team", ACME)
+    assert queued.startswith(f"monitor {theirs}: queued (run ")
+    run = queued.rsplit(" ", 1)[1].rstrip(")")
+    # its run is Acme's: listed and shown with --team, not in the shell's team
+    assert [r.split()[0] for r in deputy("runs", "list", "--team", ACME).splitlines()] == [f"#{run}"]
+    assert deputy("runs", "show", run, "--team", ACME).startswith(f"Run #{run} — queued")
+    assert deputy("runs", "show", run, "--team", "shell:local", code=1) == f"deputy: there is no run {run} in shell:local"
+    # the other team's monitor is still out of reach of the wrong --team
+    assert deputy("monitors", "delete", str(theirs), "--team", "shell:local", code=1) == \
+        f"deputy: There is no monitor {theirs}."
+    assert deputy("monitors", "delete", str(theirs), "--team", ACME) == f"monitor {theirs}: deleted"
+
+    # each change is in Acme's audit chain, by the operator
+    records = [json.loads(line) for line in deputy("audit", "export", "--team", ACME).splitlines()]
+    by_operator = [r["kind"] for r in records if str(r["actor"]).startswith("cli:local:")]
+    assert by_operator == ["monitor_pause", "monitor_resume", "monitor_edit", "monitor_delete"]
+    assert "audit log of slack:T0ACME intact" in deputy("audit", "verify", "--team", ACME)
+
+
+def test_a_team_that_does_not_exist_is_refused(deputy: Run) -> None:
+    for words in (["monitors", "pause", "1"], ["monitors", "list"], ["monitors", "schedule", "1", "--every", "60"],
+                  ["runs", "list"], ["runs", "show", "1"]):
+        assert deputy(*words, "--team", "slack:T0NOPE", code=1) == \
+            "deputy: There is no team slack:T0NOPE (`deputy teams list` shows them)."
+    assert deputy("monitors", "run", "1", "--team", "nonsense", code=1) == \
+        "deputy: 'nonsense' is not a team key: use platform:team_id, e.g. discord:1234"
+
+
+def test_team_is_in_the_help(deputy: Run) -> None:
+    for words in (["monitors", "pause"], ["monitors", "schedule"], ["monitors", "list"], ["runs", "list"]):
+        assert "--team" in deputy(*words, "--help"), words
