@@ -61,7 +61,7 @@ async def answered(session: AsyncSession, goal_id: int, event_id: str) -> bool:
         return False
     later_version = (await session.exec(select(PlanVersionRow.id).join(
         PlanRow, col(PlanRow.id) == col(PlanVersionRow.plan_id)).where(
-        PlanRow.goal_id == goal_id, col(PlanVersionRow.created_at) >= reply.created_at))).first()
+        PlanRow.goal_id == goal_id, col(PlanVersionRow.created_at) > reply.created_at))).first()
     later_answer = (await session.exec(select(ThreadMessageRow.id).where(
         ThreadMessageRow.goal_id == goal_id, col(ThreadMessageRow.id) > (reply.id or 0),
         col(ThreadMessageRow.author_key).is_(None)))).first()

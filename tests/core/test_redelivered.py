@@ -1,0 +1,92 @@
+"""An event delivered again because the process handling it died mid-way (``redelivered``,
+set by `deputy planner run` for a request whose planner's lease expired): the core finishes
+what is left of the first attempt's work, once, where a platform's plain retry is ignored.
+The end-to-end version, with a SIGKILLed planner process, is tests/e2e/test_planner_crash.py."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import select
+
+from bot.app import Deputy
+from bot.chat.events import GoalPosted, ThreadReply
+from bot.dispatch import dispatch
+from bot.domain import Where
+from bot.store import goals
+from bot.store import thread as thread_messages
+from bot.store.database import Database
+from bot.store.tables import ChatMessageRow, GoalRow, PlanVersionRow, ThreadMessageRow
+from tests.support.builder import FakeClock
+from tests.support.chat import Chat
+
+GOAL = "book a meeting with Ana and Ben next Tuesday at 10am"
+
+
+async def rows(database: Database, table: type) -> list[Any]:
+    async with database.session(all_teams=True) as session:
+        return list(await session.exec(select(table)))
+
+
+def cards_posted(chat: Chat) -> int:
+    return chat.transcript.count("Plan 1 v1 for goal #1")
+
+
+def asked(chat: Chat) -> GoalPosted:
+    return GoalPosted(actor=chat.user, where=Where(platform="shell", channel_id="terminal"), text=GOAL,
+                      event_id="slack:Ev0GOAL")
+
+
+async def test_a_goal_delivered_again_gets_only_its_missing_card(chat: Chat, deputy: Deputy,
+                                                                 database: Database) -> None:
+    goal = asked(chat)
+    await dispatch(deputy, goal)
+    assert cards_posted(chat) == 1
+    await dispatch(deputy, replace(goal, redelivered=True))  # all was done: nothing more
+    assert cards_posted(chat) == 1 and len(await rows(database, GoalRow)) == 1
+    # the first attempt died after storing the version, before its card was recorded
+    async with database.session(all_teams=True) as session:
+        await session.exec(delete(ChatMessageRow))  # type: ignore[call-overload]
+    await dispatch(deputy, goal)  # a platform's plain retry: still ignored
+    assert cards_posted(chat) == 1
+    await dispatch(deputy, replace(goal, redelivered=True))
+    assert cards_posted(chat) == 2 and len(await rows(database, ChatMessageRow)) == 1
+    await dispatch(deputy, replace(goal, redelivered=True))
+    assert cards_posted(chat) == 2
+    assert len(await rows(database, GoalRow)) == 1 and len(await rows(database, PlanVersionRow)) == 1
+
+
+async def test_a_goal_delivered_again_before_it_was_planned_is_planned(chat: Chat, deputy: Deputy,
+                                                                       database: Database) -> None:
+    goal = asked(chat)
+    async with database.session(team=chat.user.team_key) as session:  # attempt 1 got this far
+        await goals.upsert_actor(session, chat.user)
+        assert await goals.create_goal(session, chat.user, goal.where, GOAL, goal.event_id) is not None
+    await dispatch(deputy, goal)
+    assert cards_posted(chat) == 0  # a plain retry
+    await dispatch(deputy, replace(goal, redelivered=True))
+    assert cards_posted(chat) == 1
+    assert len(await rows(database, GoalRow)) == 1 and len(await rows(database, PlanVersionRow)) == 1
+
+
+async def test_a_reply_delivered_again_before_it_was_answered_is_answered_once(
+        chat: Chat, deputy: Deputy, database: Database, fake_clock: FakeClock) -> None:
+    await chat.say(GOAL)
+    where = chat.port.current_thread
+    assert where is not None
+    [goal] = await rows(database, GoalRow)
+    fake_clock.advance(seconds=1)
+    async with database.session(team=chat.user.team_key) as session:  # attempt 1 stored it, then died
+        await thread_messages.add_thread_message(session, goal.id, chat.user.label, "make it Thursday instead",
+                                                 author_key=chat.user.key, event_id="slack:Ev0REPLY")
+    reply = ThreadReply(actor=chat.user, where=where, text="make it Thursday instead", event_id="slack:Ev0REPLY")
+    fake_clock.advance(seconds=1)
+    await dispatch(deputy, reply)  # a plain retry: ignored
+    assert [v.version for v in await rows(database, PlanVersionRow)] == [1]
+    await dispatch(deputy, replace(reply, redelivered=True))
+    assert sorted(v.version for v in await rows(database, PlanVersionRow)) == [1, 2]
+    await dispatch(deputy, replace(reply, redelivered=True))  # answered now: nothing more
+    assert sorted(v.version for v in await rows(database, PlanVersionRow)) == [1, 2]
+    assert len(await rows(database, ThreadMessageRow)) == 1
