@@ -169,7 +169,7 @@ def _a_shared_channel_keeps_a_row_per_workspace(url: str) -> tuple[list[tuple[st
             pass
         with engine.begin() as conn:
             at_head = [(r[0], r[1]) for r in conn.execute(text(rows))]
-        command.downgrade(config, "97ca60bae64f")
+        command.downgrade(config, "62d83908dece")
         with engine.begin() as conn:
             before = [(r[0], r[1]) for r in conn.execute(text(rows))]
         command.upgrade(config, "heads")

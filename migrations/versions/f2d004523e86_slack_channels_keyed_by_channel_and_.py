@@ -6,7 +6,7 @@ workspace heard in a channel now has its row (primary key ``channel_id, team_id`
 rows keep theirs. The downgrade keeps the workspace heard first in each channel.
 
 Revision ID: f2d004523e86
-Revises: 97ca60bae64f
+Revises: 62d83908dece
 Create Date: 2026-12-03 06:56:51.826625
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'f2d004523e86'
-down_revision: str | None = '97ca60bae64f'
+down_revision: str | None = '62d83908dece'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
