@@ -24,6 +24,7 @@ row id and kind, and its sender told.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -39,13 +40,15 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from bot.errors import DatabaseUnavailable
 from bot.store import inbox
+from bot.store.inbox_wake import listen
 
 if TYPE_CHECKING:
     from bot.store.database import Database
 
 log = logging.getLogger(__name__)
 Payload = dict[str, Any]
-POLL_SECONDS = 0.05  # how often an idle planner looks for new requests
+POLL_SECONDS = 0.05  # how often an idle planner looks for new requests (SQLite)
+LISTEN_POLL_SECONDS = 1.0  # PostgreSQL: woken by NOTIFY; this poll is only the fallback
 BATCH = 32  # rows a planner takes at once
 LEASE_SECONDS = 30.0  # a planner silent this long is presumed dead: its requests are taken again
 MAX_ATTEMPTS = 3  # deliveries of one request before it is given up
@@ -161,6 +164,9 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
     taken for the ``max_attempts + 1``-th time is not worked again: it is marked failed,
     logged, and ``give_up(kind, payload)`` tells its sender."""
     me = owner or planner_id()
+    wake = asyncio.Event()
+    listening = asyncio.Event()  # set while a LISTEN connection is up (PostgreSQL)
+    listener = asyncio.create_task(listen(database, sealer.platform, wake, listening), name="inbox-listen")
     running: dict[asyncio.Task[None], _Held] = {}
     finished: list[int] = []
     renewed_at = asyncio.get_running_loop().time()
@@ -184,6 +190,7 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
                 await _given_up(held, payload, give_up, held.attempt)
             return
         finished.append(held.row_id)
+        wake.set()  # delete it, and take the next, without waiting for a poll
 
     try:
         while stop is None or not stop.is_set():
@@ -193,6 +200,7 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
             now = asyncio.get_running_loop().time()
             renew = now - renewed_at >= lease_seconds / 3
             done, finished[:] = list(finished), []
+            wake.clear()  # a NOTIFY from here on wakes the next idle wait
             try:
                 async with database.session(all_teams=True) as session:
                     await inbox.done(session, done, me)
@@ -234,8 +242,14 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
                 running[task] = held_row
                 task.add_done_callback(_finished(running))
             if not rows and room > 0:
-                await asyncio.sleep(poll)
+                # idle: woken by the next NOTIFY (or a finished task's delete), polling as a fallback
+                idle = max(poll, LISTEN_POLL_SECONDS) if listening.is_set() else poll
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), idle)
     finally:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
         if running:
             await asyncio.gather(*running, return_exceptions=True)
         if finished:

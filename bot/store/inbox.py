@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import LargeBinary, Text, delete, or_, update
+from sqlalchemy import LargeBinary, Text, delete, func, or_, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -52,9 +52,16 @@ class InboxRow(SQLModel, table=True):
         return found if isinstance(found, dict) else {}
 
 
+# PostgreSQL: put() notifies this channel (payload: the platform) when its transaction commits,
+# so an idle planner LISTENing wakes at once instead of polling
+CHANNEL = "deputy_inbox"
+
+
 async def put(session: AsyncSession, platform: str, items: Sequence[tuple[str, bytes]]) -> None:
     """Queue ``(kind, sealed payload)`` items, in this order."""
     session.add_all([InboxRow(platform=platform, kind=kind, sealed=sealed) for kind, sealed in items])
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.exec(select(func.pg_notify(CHANNEL, platform)))
 
 
 async def take(session: AsyncSession, platform: str, limit: int, owner: str = "",

@@ -1,12 +1,16 @@
 """The inbox's lease (bot/store/inbox.py, bot/adapters/inbox.py), on both databases: a taken
 request stays the taker's while its lease runs, is taken again once it expired, is deleted
 only by its holder, and is given up (kept as failed, its sender told) after three attempts,
-whether its work raised each time or its planner died each time."""
+whether its work raised each time or its planner died each time. On PostgreSQL an idle
+planner is woken by the queueing transaction's NOTIFY, not by its poll."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
+
+import pytest
 
 from sqlmodel import select
 
@@ -108,3 +112,29 @@ async def test_a_redo_gets_what_the_first_attempt_noted(database: Database) -> N
     assert seen == [(1, {}), (2, {"root_ts": "1760000001.000001"})]
     async with database.session(all_teams=True) as session:
         assert (await session.exec(select(InboxRow))).all() == []
+
+
+async def test_on_postgresql_an_idle_planner_is_woken_by_the_queueing_not_by_its_poll(
+        database: Database) -> None:
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no LISTEN/NOTIFY: the planner polls there")
+    sealer = Sealer("slack", "s")
+    arrived = asyncio.Event()
+
+    async def work(kind: str, payload: dict[str, Any], attempt: Attempt) -> None:
+        arrived.set()
+
+    stop = asyncio.Event()
+    # a fallback poll of 30 s: only the NOTIFY can bring the request in within seconds
+    task = asyncio.create_task(consume(database, sealer, work, poll=30, stop=stop))
+    await asyncio.sleep(2)  # LISTENing, and idle in its wait
+    queued_at = asyncio.get_running_loop().time()
+    async with database.session(all_teams=True) as session:
+        await inbox.put(session, "slack", [("command", sealer.seal("command", {"body": {}}))])
+    await asyncio.wait_for(arrived.wait(), 10)
+    took = asyncio.get_running_loop().time() - queued_at
+    stop.set()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert took < 5, took
