@@ -11,7 +11,6 @@ import contextlib
 from typing import Any
 
 import pytest
-
 from sqlmodel import select
 
 from bot.adapters.inbox import Attempt, Sealer, consume
