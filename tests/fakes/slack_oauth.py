@@ -104,14 +104,9 @@ class FakeSlackOAuth:
         raise web.HTTPFound(target)
 
     def access(self, request: web.Request, params: dict[str, Any]) -> dict[str, Any]:
-        client_id, secret = str(params.get("client_id", "")), str(params.get("client_secret", ""))
-        basic = request.headers.get("Authorization", "")
-        if basic.startswith("Basic "):
-            client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
-        if client_id != CLIENT_ID:
-            return {"ok": False, "error": "bad_client_id"}
-        if secret != CLIENT_SECRET:
-            return {"ok": False, "error": "bad_client_secret"}
+        refused = _client_refusal(request, params)
+        if refused is not None:
+            return refused
         if params.get("grant_type") == "refresh_token":
             return self._refresh(str(params.get("refresh_token", "")))
         code = self.codes.get(str(params.get("code", "")))
@@ -179,14 +174,9 @@ class FakeSlackOAuth:
         raise web.HTTPFound(target)
 
     def openid_token(self, request: web.Request, params: dict[str, Any]) -> dict[str, Any]:
-        client_id, secret = str(params.get("client_id", "")), str(params.get("client_secret", ""))
-        basic = request.headers.get("Authorization", "")
-        if basic.startswith("Basic "):
-            client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
-        if client_id != CLIENT_ID:
-            return {"ok": False, "error": "bad_client_id"}
-        if secret != CLIENT_SECRET:
-            return {"ok": False, "error": "bad_client_secret"}
+        refused = _client_refusal(request, params)
+        if refused is not None:
+            return refused
         code = self.oidc_codes.get(str(params.get("code", "")))
         if code is None:
             return {"ok": False, "error": "invalid_code"}
@@ -224,3 +214,17 @@ class FakeSlackOAuth:
         signed = f"{part({'alg': 'RS256', 'typ': 'JWT', 'kid': 'fake-slack-1'})}.{part(claims)}"
         signature = self._key.sign(signed.encode(), padding.PKCS1v15(), hashes.SHA256())
         return signed + "." + base64.urlsafe_b64encode(signature).decode().rstrip("=")
+
+
+def _client_refusal(request: web.Request, params: dict[str, Any]) -> dict[str, Any] | None:
+    """Slack's answer when the app's client id or secret (HTTP Basic auth, else the form) is
+    wrong; None when both are right."""
+    client_id, secret = str(params.get("client_id", "")), str(params.get("client_secret", ""))
+    basic = request.headers.get("Authorization", "")
+    if basic.startswith("Basic "):
+        client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
+    if client_id != CLIENT_ID:
+        return {"ok": False, "error": "bad_client_id"}
+    if secret != CLIENT_SECRET:
+        return {"ok": False, "error": "bad_client_secret"}
+    return None
