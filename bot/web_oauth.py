@@ -33,7 +33,7 @@ class _HideCallbackQuery(logging.Filter):
     # Slack's install callback (bot/adapters/slack/distribution.py) and the console's sign-in
     # callbacks (bot/console/platform_signin.py) carry a code and state too
     _query = re.compile("(" + re.escape(CALLBACK_PATH) + "|/slack/oauth_redirect"
-                        + "|/console/signin/(?:slack|discord)/callback)" + r"\?[^\s\"]*")
+                        + r"|/console/signin/[^/?\s]+/callback)" + r"\?[^\s\"]*")
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):

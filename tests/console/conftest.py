@@ -4,7 +4,8 @@ the console's routes on their own aiohttp server on 127.0.0.1."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from aiohttp import web
 
 from bot.app import Deputy
+from bot.chat.signin import SignInProvider
 from bot.console import Console, add_console_routes
 from bot.console.signin import local_person, make_link
 from bot.domain import Actor
@@ -91,10 +93,11 @@ async def live(app: Deputy, slack_api: FakeSlackApi) -> AsyncIterator[Live]:
         yield running
 
 
-@pytest.fixture
-async def served(app: Deputy) -> AsyncIterator[Served]:
+@contextlib.asynccontextmanager
+async def console_with(app: Deputy, providers: Sequence[SignInProvider] = ()) -> AsyncIterator[Served]:
+    """The console on 127.0.0.1, with these "Sign in with …" providers (none: local sign-in)."""
     web_app = web.Application()
-    console = add_console_routes(web_app, app, key=KEY)
+    console = add_console_routes(web_app, app, key=KEY, providers=providers)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -104,6 +107,12 @@ async def served(app: Deputy) -> AsyncIterator[Served]:
         yield Served(app, console, f"http://127.0.0.1:{port}")
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def served(app: Deputy) -> AsyncIterator[Served]:
+    async with console_with(app) as running:
+        yield running
 
 
 @pytest.fixture

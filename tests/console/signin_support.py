@@ -1,23 +1,17 @@
-"""The console with "Sign in with Slack / Discord" against the fakes: Deputy as the
-distributed Slack app (installed in a workspace through the fake Slack), or the fake
-Discord's OAuth2, and a browser's round trip through the provider's authorize page."""
+""""Sign in with Slack / Discord" against the fakes: the providers (Deputy as the distributed
+Slack app, installed in a workspace through the fake Slack, or the fake Discord's OAuth2) and
+a browser's round trip through the provider's authorize page. The console serving them is
+``tests.console.conftest.console_with``."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Sequence
-
 import aiohttp
-from aiohttp import web
 
 from bot.adapters.discord.console_signin import DiscordSignIn
 from bot.adapters.discord.settings import DiscordSettings
 from bot.adapters.slack.console_signin import SlackSignIn, slack_signin
 from bot.app import Deputy
-from bot.chat.signin import SignInProvider
-from bot.console import add_console_routes
 from tests.adapters.slack.distributed import distributed_settings
-from tests.console.conftest import KEY, Served
 from tests.fakes import discord_oauth
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_api import FakeSlackApi
@@ -36,21 +30,6 @@ def discord_provider(fake: FakeDiscord, session: aiohttp.ClientSession, **overri
         "client_secret": discord_oauth.CLIENT_SECRET, "authorize_url": fake.authorize_url,
         "discord_role_groups": dict(fake.roles), **overrides})
     return DiscordSignIn(settings, session)
-
-
-@contextlib.asynccontextmanager
-async def console_with(app: Deputy, providers: Sequence[SignInProvider]) -> AsyncIterator[Served]:
-    web_app = web.Application()
-    console = add_console_routes(web_app, app, key=KEY, providers=providers)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield Served(app, console, f"http://127.0.0.1:{port}")
-    finally:
-        await runner.cleanup()
 
 
 async def round_trip(http: aiohttp.ClientSession, url: str, provider: str) -> tuple[int, str, str]:

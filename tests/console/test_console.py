@@ -17,8 +17,7 @@ from bot.store.tables import ApprovalRow, RunRow
 from tests.adapters.slack import wire
 from tests.adapters.slack.live import Live, count, eventually, state, text_of
 from tests.console import held
-from tests.console.conftest import ANNA, STRANGER, Served, planned
-from tests.console.signin_support import console_with
+from tests.console.conftest import ANNA, STRANGER, Served, console_with, planned
 
 
 async def get(http: aiohttp.ClientSession, url: str) -> tuple[int, str]:

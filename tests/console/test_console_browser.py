@@ -22,8 +22,8 @@ from bot.app import Deputy
 from tests.adapters.slack.distributed import ACME, Installed
 from tests.adapters.slack.live import Live, eventually, text_of
 from tests.console import held
-from tests.console.conftest import ANNA, GOAL, STRANGER, Served, planned
-from tests.console.signin_support import console_with, discord_provider, slack_provider
+from tests.console.conftest import ANNA, GOAL, STRANGER, Served, console_with, planned
+from tests.console.signin_support import discord_provider, slack_provider
 from tests.console.test_console_signin import discord as discord  # noqa: F401  (fixture)
 from tests.console.test_console_signin import slack as slack  # noqa: F401  (fixture)
 from tests.fakes.discord_server import FakeDiscord

@@ -21,8 +21,8 @@ from bot.store.tables import ApprovalRow
 from bot.web_oauth import _ACCESS_LOG_FILTER
 from tests.adapters.slack.distributed import ACME, GLOBEX, Installed, installed_slack, workspaces
 from tests.adapters.slack.live import count, eventually, text_of
-from tests.console.conftest import GOAL
-from tests.console.signin_support import console_with, discord_provider, round_trip, slack_provider
+from tests.console.conftest import GOAL, console_with
+from tests.console.signin_support import discord_provider, round_trip, slack_provider
 from tests.console.test_console import cookie_of, csrf_of, get, post
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_api import BOT_TOKEN, TEAM, FakeSlackApi
@@ -258,11 +258,28 @@ async def test_discord_refusals_and_picking_a_guild(app: Deputy, discord: FakeDi
         assert status == 400  # a choice works once
 
 
-def test_the_access_log_keeps_no_sign_in_code() -> None:
-    line = '127.0.0.1 "GET /console/signin/slack/callback?code=1.234.oidc&state=abc HTTP/1.1" 303 -'
+@pytest.mark.parametrize("name", ["slack", "discord"])
+def test_the_access_log_keeps_no_sign_in_code(name: str) -> None:
+    line = f'127.0.0.1 "GET /console/signin/{name}/callback?code=1.234.oidc&state=abc HTTP/1.1" 303 -'
     record = logging.LogRecord("aiohttp.access", logging.INFO, __file__, 1, line, None, None)
     _ACCESS_LOG_FILTER.filter(record)
-    assert "1.234.oidc" not in record.getMessage() and "/console/signin/slack/callback?…" in record.getMessage()
+    assert "1.234.oidc" not in record.getMessage() and f"/console/signin/{name}/callback?…" in record.getMessage()
+
+
+async def test_only_the_providers_registered_have_sign_in_pages(
+        app: Deputy, slack_api: FakeSlackApi, discord: FakeDiscord, http: aiohttp.ClientSession) -> None:
+    """The sign-in routes take the providers' names (bot/chat/signin.py): a name no adapter
+    registered in this deployment is "no such sign-in", whatever platform it names."""
+    async with aiohttp.ClientSession() as outbound:
+        for offered, provider in (("slack", slack_provider(app, slack_api, outbound)),
+                                  ("discord", discord_provider(discord, outbound))):
+            async with console_with(app, [provider]) as served:
+                async with http.get(f"{served.url}/console/signin/{offered}", allow_redirects=False) as start:
+                    assert start.status == 303, offered
+                for other in ({"slack", "discord"} - {offered}) | {"teams"}:
+                    for path in (other, f"{other}/callback?code=1.2.oidc&state=s"):
+                        status, page = await get(http, f"{served.url}/console/signin/{path}")
+                        assert status == 404 and "no such sign-in" in page, (offered, path)
 
 
 async def test_a_one_workspace_app_signs_in_its_own_workspaces_people_only(
