@@ -28,6 +28,12 @@ from pydantic_settings import (
 from bot.integration_settings import KnownKeysToml
 
 
+def also_named(default: Any, *names: str, description: str) -> Any:
+    """A setting read under the names the platform's own tools use (``SLACK_BOT_TOKEN``), or
+    under its field name in ``deputy.toml`` and in arguments (the first name, lower-cased)."""
+    return Field(default, validation_alias=AliasChoices(*names, names[0].lower()), description=description)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DEPUTY_",
@@ -92,8 +98,8 @@ class Settings(BaseSettings):
         None, description="Key for DEPUTY_PLANNER_BASE_URL; optional for local servers.")
     planner_timeout_seconds: float = Field(
         120.0, gt=0, description="Timeout of one openai-compatible planning call (local models are slow).")
-    anthropic_api_key: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "anthropic_api_key"),
+    anthropic_api_key: SecretStr | None = also_named(
+        None, "ANTHROPIC_API_KEY",
         description="Anthropic API key; set (and DEPUTY_PLANNER empty) means the Claude planner.")
     anthropic_model: str = Field("claude-sonnet-5-5", description="Claude model id for planning.")
     anthropic_max_tokens: int = Field(4096, ge=256, le=128000, description="Output token limit of one planning call.")
@@ -103,22 +109,22 @@ class Settings(BaseSettings):
         "auto", description="'any' forces a tool call; Sonnet 5.5 models reject that.")
     public_url: str = Field("", description="Public base URL of `deputy serve` (OAuth callbacks).")
     # Slack and Discord, under the names the platforms' own tools use
-    slack_bot_token: SecretStr = Field(
-        SecretStr(""), validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token"),
+    slack_bot_token: SecretStr = also_named(
+        SecretStr(""), "SLACK_BOT_TOKEN",
         description="Slack bot token (xoxb-…).")
-    slack_signing_secret: SecretStr = Field(
-        SecretStr(""), validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "slack_signing_secret"),
+    slack_signing_secret: SecretStr = also_named(
+        SecretStr(""), "SLACK_SIGNING_SECRET",
         description="Verifies every HTTP request from Slack.")
-    slack_app_token: SecretStr = Field(
-        SecretStr(""), validation_alias=AliasChoices("SLACK_APP_TOKEN", "slack_app_token"),
+    slack_app_token: SecretStr = also_named(
+        SecretStr(""), "SLACK_APP_TOKEN",
         description="Slack app-level token (xapp-…); set means Socket Mode.")
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
     # "Add to Slack": set both and Deputy serves many workspaces (installed at /slack/install)
-    slack_client_id: str = Field(
-        "", validation_alias=AliasChoices("SLACK_CLIENT_ID", "slack_client_id"),
+    slack_client_id: str = also_named(
+        "", "SLACK_CLIENT_ID",
         description="Slack app's client id: with the secret, the distributed app (many workspaces).")
-    slack_client_secret: SecretStr = Field(
-        SecretStr(""), validation_alias=AliasChoices("SLACK_CLIENT_SECRET", "slack_client_secret"),
+    slack_client_secret: SecretStr = also_named(
+        SecretStr(""), "SLACK_CLIENT_SECRET",
         description="Slack app's client secret (the OAuth install flow and token rotation).")
     slack_authorize_url: str = Field(
         "https://slack.com/oauth/v2/authorize", description="Where /slack/install sends the browser.")
@@ -131,8 +137,8 @@ class Settings(BaseSettings):
     slack_post_burst: int = Field(
         3, ge=1, le=20, description="Messages Deputy posts at once in a quiet Slack channel before the pace applies.")
     slack_rate_limit_retries: int = Field(3, ge=0, le=10, description="Retries of a Slack call answered 429.")
-    discord_token: SecretStr = Field(
-        SecretStr(""), validation_alias=AliasChoices("DISCORD_TOKEN", "DEPUTY_DISCORD_TOKEN", "discord_token"),
+    discord_token: SecretStr = also_named(
+        SecretStr(""), "DISCORD_TOKEN", "DEPUTY_DISCORD_TOKEN",
         description="Discord bot token.")
     discord_api_url: str = Field("https://discord.com/api/v10", description="Discord REST base, with /api/v10.")
     discord_gateway_url: str = Field("wss://gateway.discord.gg/", description="First Discord gateway URL.")
@@ -140,11 +146,11 @@ class Settings(BaseSettings):
         default_factory=dict, description='Policy group → Discord role id, as JSON: {"finance": "1234"}.')
     discord_sync_commands: bool = Field(True, description="Register the /deputy command at start-up.")
     # "Sign in with Discord" to the web console: the application's OAuth2 client
-    discord_client_id: str = Field(
-        "", validation_alias=AliasChoices("DISCORD_CLIENT_ID", "discord_client_id"),
+    discord_client_id: str = also_named(
+        "", "DISCORD_CLIENT_ID",
         description="Discord application's client id: with the secret, 'Sign in with Discord' on the web console.")
-    discord_client_secret: SecretStr = Field(
-        SecretStr(""), validation_alias=AliasChoices("DISCORD_CLIENT_SECRET", "discord_client_secret"),
+    discord_client_secret: SecretStr = also_named(
+        SecretStr(""), "DISCORD_CLIENT_SECRET",
         description="Discord application's OAuth2 client secret (the console's sign-in).")
     discord_authorize_url: str = Field(
         "https://discord.com/oauth2/authorize", description="Where 'Sign in with Discord' sends the browser.")
