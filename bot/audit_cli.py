@@ -51,12 +51,15 @@ def parse_since(text: str) -> datetime:
 async def verify_audit(settings: Settings, expected_head: str | None = None,
                        team: Chain = ALL) -> VerifyReport:
     """Checked with the keyring: a record not signed with one of its keys is a problem.
-    ``team``: only that team's chain (None: the operator/system chain)."""
+    ``team``: only that team's chain (None: the operator/system chain). Each chain's outcome
+    moves its checkpoint as the console's *Verify the chain* does (bot/store/audit_checkpoint.py)."""
     keys = await audit_keys(settings)
     db = await open_database(settings)
     try:
         async with db.session(all_teams=True) as session:
-            return await verify(session, expected_head, keys, team=team)
+            report = await verify(session, expected_head, keys, team=team)
+            await audit_checkpoint.record_each(session, report)
+            return report
     finally:
         await db.dispose()
 

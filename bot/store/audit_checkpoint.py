@@ -67,6 +67,13 @@ async def full(session: AsyncSession, keys: AuditKeySource | None, team: str | N
     return report
 
 
+async def record_each(session: AsyncSession, report: VerifyReport) -> None:
+    """Keep the outcome of each chain a full verification walked (``deputy audit verify``,
+    of one chain or of all): the console's Audit page then counts from there."""
+    for team, outcome in report.outcomes.items():
+        await record_full(session, team, outcome)
+
+
 async def record_full(session: AsyncSession, team: str | None, report: VerifyReport) -> None:
     """Keep the outcome of a full verification of ``team``'s chain (``report``)."""
     row = await session.get(AuditCheckpointRow, chain_name(team))

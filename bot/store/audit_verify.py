@@ -72,6 +72,9 @@ class VerifyReport:
     # checking everything: each chain's name (a team, or "system") → (records, head)
     chains: dict[str, tuple[int, str]] = field(default_factory=dict)
     team: str | None = None  # the one chain checked, if one was asked for
+    # each chain checked (a team key, None for the system chain) → its own outcome, without
+    # the expected head: what a checkpoint keeps (bot/store/audit_checkpoint.py)
+    outcomes: dict[str | None, VerifyReport] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -137,7 +140,15 @@ def _key_for(report: VerifyReport, row: AuditRow, keys: AuditKeySource | None,
 
 async def _verify_chain(session: AsyncSession, report: VerifyReport, team: str | None,
                         keys: AuditKeySource | None, allow_unkeyed: bool, heads: set[str]) -> None:
-    count, prev, _last = await check_records(session, report, team, keys, heads, allow_unkeyed=allow_unkeyed)
+    mine = VerifyReport(team=chain_name(team))
+    count, prev, _last = await check_records(session, mine, team, keys, heads, allow_unkeyed=allow_unkeyed)
+    mine.records, mine.head = count, prev
+    report.outcomes[team] = mine
+    for problem in mine.problems:
+        if len(report.problems) < _MAX_PROBLEMS:
+            report.problems.append(problem)
+    if report.first_bad_seq is None:
+        report.first_bad_seq = mine.first_bad_seq
     report.records += count
     report.head = prev
     report.chains[chain_name(team)] = (count, prev)

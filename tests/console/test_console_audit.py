@@ -1,15 +1,23 @@
 """The Audit page checks only the records written since the chain's verified checkpoint;
-*Verify the chain* checks every record. An edit before the checkpoint is caught by the full
-verification (and shown on the page from then on); an edit after it, by the next page view."""
+*Verify the chain*, and the operator's `deputy audit verify`, check every record. An edit
+before the checkpoint is caught by the full verification (and shown on the page from then
+on); an edit after it, by the next page view."""
 
 from __future__ import annotations
 
-import aiohttp
-from sqlmodel import col, select
+import asyncio
 
+import aiohttp
+import pytest
+from sqlmodel import col, select
+from typer.testing import CliRunner
+
+from bot.cli import app as cli
 from bot.store import audit
 from bot.store.audit_checkpoint import PAGE_LIMIT
 from bot.store.tables import AuditRow
+from bot.vault import Keyring, generate_key
+from bot.vault.audit_key import AuditKeys
 from tests.adapters.slack.live import Live
 from tests.console.conftest import ANNA, Served, planned
 from tests.console.test_console import csrf_of, get, post
@@ -103,3 +111,34 @@ async def test_a_page_view_checks_a_bounded_number_of_new_records_and_says_what_
     _, page = await get(http, served.url + "/console/audit")  # the next view goes on from there
     assert "the 5 records written since were checked now" in page and "not checked yet" not in page
     assert f"records up to {(await _chain(served))[-1]} were verified" in page
+
+
+MASTER = generate_key("k1")
+
+
+def operator_verifies(database_url: str, *words: str, code: int = 0) -> str:
+    """The operator's `deputy audit verify` on the console's database, with its master key."""
+    result = CliRunner().invoke(cli, ["audit", "verify", *words],
+                                env={"DEPUTY_DATABASE_URL": database_url, "DEPUTY_MASTER_KEY": MASTER.entry()})
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("words", [["--team", TEAM], []], ids=["one chain", "every chain"])
+async def test_the_operators_verify_moves_the_checkpoint_as_the_pages_verify_does(
+        live: Live, served: Served, http: aiohttp.ClientSession, database_url: str, words: list[str]) -> None:
+    served.app.database.audit_keys = AuditKeys(Keyring([MASTER]))  # the deployment's key, which the CLI is given
+    await planned(live)
+    await served.signed_in(http)
+    _, page = await get(http, served.url + "/console/audit")
+    assert "has not been fully verified yet" in page
+    assert "intact" in await asyncio.to_thread(operator_verifies, database_url, *words)
+    head = (await _chain(served))[-1]
+    status, page = await get(http, served.url + "/console/audit")
+    assert status == 200 and "Intact as of the checkpoint" in page and f"records up to {head} were verified" in page
+
+    first = (await _chain(served))[0]
+    await _edit(served, first)  # before the checkpoint: only a full verification sees it
+    assert "TAMPERED" in await asyncio.to_thread(operator_verifies, database_url, *words, code=1)
+    status, page = await get(http, served.url + "/console/audit")
+    assert "the last full verification" in page and f"found a bad record (first: {first})" in page
