@@ -119,6 +119,17 @@ def _completed(goal: BenchGoal, failed: str) -> dict[str, Any]:
     return done
 
 
+def _went_through(goal: BenchGoal, failure: Failure, done: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """A failed ``for_each``'s other items, as the executor records them (they all ran: the
+    integration's ``max_concurrency`` covers them)."""
+    step = next(s for s in goal.steps if s["id"] == failure.step)
+    if failure.item is None or "for_each" not in step:
+        return {}
+    items = resolve({"$ref": step["for_each"]}, done)
+    return {failure.step: [{"item": i, "args": resolve(step["args"], {**done, "item": it}),
+                            "result": goal.outputs[step["id"]]} for i, it in enumerate(items) if i != failure.item]}
+
+
 def _replan_reply(failure: Failure) -> Reply:
     if failure.question:
         return tool_use("ask_question", {"question": failure.question})
@@ -142,9 +153,10 @@ async def run_planner(api: FakeAnthropic, manifest: Manifest, goals: list[BenchG
             if failure is not None:
                 step = next(s for s in outcome.steps if s.id == failure.step)
                 position = outcome.steps.index(step) + 1
-                request = ReplanRequest(goal=goal.text, plan=outcome, completed=_completed(goal, failure.step),
-                                        failed_step=failure.step,
-                                        error=f"step {position} ({step.action}) failed: {failure.error}")
+                done = _completed(goal, failure.step)
+                request = ReplanRequest(goal=goal.text, plan=outcome, completed=done, failed_step=failure.step,
+                                        error=f"step {position} ({step.action}) failed: {failure.error}",
+                                        went_through=_went_through(goal, failure, done))
                 api.queue(_replan_reply(failure))
                 again = await planner.replan(request, context(manifest))
                 if not isinstance(again, PlanDraft | Clarification):
@@ -161,7 +173,9 @@ class ToolError:
     text: str
 
 
-def _turns(steps: list[dict[str, Any]], outputs: dict[str, Any], failed: str = "") -> list[tuple[Reply, list[Any]]]:
+def _turns(steps: list[dict[str, Any]], outputs: dict[str, Any], failed: str = "", item: int | None = None,
+           error: str = "") -> list[tuple[Reply, list[Any]]]:
+    """The turns for ``steps``; the ``failed`` step's call (or its ``item``'s) gets ``error``."""
     turns: list[tuple[Reply, list[Any]]] = []
     scope: dict[str, Any] = {}
     for step in steps:
@@ -169,10 +183,15 @@ def _turns(steps: list[dict[str, Any]], outputs: dict[str, Any], failed: str = "
         output = outputs[step["id"]]
         if "for_each" in step:
             items = resolve({"$ref": step["for_each"]}, scope)
-            blocks = [tool_use(name, resolve(step["args"], {**scope, "item": item})).content[0] for item in items]
-            turns.append((Reply(content=blocks, stop_reason="tool_use"), [output] * len(blocks)))
-            scope[step["id"]] = [output] * len(blocks)
+            blocks = [tool_use(name, resolve(step["args"], {**scope, "item": it})).content[0] for it in items]
+            results = [output] * len(blocks)
+            if step["id"] == failed and item is not None:
+                results[item] = ToolError(error)
+            turns.append((Reply(content=blocks, stop_reason="tool_use"), results))
+            scope[step["id"]] = results
         else:
+            if step["id"] == failed:
+                output = ToolError(error)
             turns.append((tool_use(name, resolve(step["args"], scope)), [output]))
             scope[step["id"]] = output
         if step["id"] == failed:
@@ -187,8 +206,7 @@ def react_script(goal: BenchGoal, failure: Failure | None = None) -> list[tuple[
     of calls the re-plan proposes (or asks the same question)."""
     if failure is None:
         return [*_turns(goal.steps, goal.outputs), (text_reply(f"Done: {goal.text}."), [])]
-    outputs = {**goal.outputs, failure.step: ToolError(failure.error)}
-    turns = _turns(goal.steps, outputs, failed=failure.step)
+    turns = _turns(goal.steps, goal.outputs, failed=failure.step, item=failure.item, error=failure.error)
     if failure.question:
         return [*turns, (text_reply(failure.question), [])]
     return [*turns, *_turns(failure.rest, failure.outputs), (text_reply(f"Done: {goal.text}."), [])]

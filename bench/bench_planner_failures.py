@@ -9,13 +9,13 @@ answered. Both sides then do the same thing, each its own way:
   plan, the completed steps' outputs, the error as the executor words it) and the model
   answers with the ``rest`` as a new plan, numbered from s1 (or asks the ``question``).
 
-Only single calls fail here, never one item of a ``for_each``: the re-plan request does not
-say which items of a failed fan-out went through (the executor records the step as failed
-without its partial results), so that case would not be one plan-first can re-plan honestly
-today.
+When one item of a ``for_each`` fails, the loop gets that call's error among the others'
+results in the same turn; Deputy's re-plan request names the items that went through
+(``went_through``: the executor records them with the failed step).
 
-Seven of the 22 goals hit a failure, at the first, a middle or the last step: transient
-errors retried, a conflict worked around, a merged record followed, one question asked.
+Eight of the 22 goals hit a failure, at the first, a middle or the last step: transient
+errors retried (one of them one reminder of a fan-out of four), a conflict worked around, a
+merged record followed, one question asked.
 """
 
 from __future__ import annotations
@@ -33,9 +33,13 @@ class Failure:
     rest: list[dict[str, Any]] = field(default_factory=list)  # the steps still to do, from s1
     outputs: dict[str, Any] = field(default_factory=dict)  # rest step id → output
     question: str = ""  # instead of ``rest``: what the model asks the person
+    item: int | None = None  # for a ``for_each`` step: the one item whose call fails
 
 
 FAILURES: dict[str, Failure] = {
+    "chase everyone whose invoice is overdue": Failure(
+        "s2", "SMTP 451 4.7.1: greylisted, try again later",
+        [_step("s1", "send_reminder", {"invoice_id": 42})], {"s1": OK}, item=2),
     "book 30 minutes with Bob and Carol next week": Failure(
         "s3", "409 Conflict: bob@example.com is busy from 2026-12-01T10:00:00+01:00 (booked after the search)",
         [_step("s1", "create_event", {"title": "Sync", "start": "2026-12-02T10:00:00+01:00",

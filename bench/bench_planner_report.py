@@ -103,7 +103,8 @@ def failures_table(plan: Tally, react: Tally, failed_plan: Tally, failed_react: 
              "|---:|---|---|---:|---:|---:|"]
     for i in failing:
         goal = GOALS[i]
-        step = FAILURES[goal.text].step
+        failure = FAILURES[goal.text]
+        step = failure.step + ("" if failure.item is None else f" (item {failure.item + 1})")
         p0, p1 = plan.weighted(i), failed_plan.weighted(i)
         r0, r1 = react.weighted(i), failed_react.weighted(i)
         lines.append(f"| {i + 1} | {goal.text} | {step} of {len(goal.steps)} | {p0:,.0f} / {p1:,.0f} | "

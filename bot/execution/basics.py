@@ -30,13 +30,16 @@ class LeaseLost(Exception):
 class StepFailed(Exception):
     """``check``, for a write whose outcome is unknown, says what a person must look at.
     ``stopped``: the step did not fail itself; another one did and its calls not yet sent
-    were held back."""
+    were held back. ``went_through``: the calls of a ``for_each`` step that succeeded before
+    it failed, each ``{"item": index, "args": ..., "result": ...}`` (recorded as the failed
+    step's result, and told to the re-planner so that it does not repeat them)."""
 
     def __init__(self, step: StepRow, message: str, check: str = "", *, stopped: bool = False) -> None:
         super().__init__(message)
         self.step = step
         self.check = check
         self.stopped = stopped
+        self.went_through: list[dict[str, Any]] = []
 
 
 @dataclass

@@ -72,7 +72,9 @@ async def _record_failures(run: RunInProgress, failures: list[StepFailed]) -> St
     view, run_id = run.view, run.run_id
     async with run.session() as session:
         for failure in sorted(failures, key=lambda f: f.step.position):
+            # a fan-out's calls that went through before it failed: the re-plan must not repeat them
             await runs.finish_step(session, run_id, failure.step.step_id, StepStatus.FAILED,
+                                   result={"went_through": failure.went_through} if failure.went_through else None,
                                    error=str(failure), action=failure.step.action,
                                    key=idempotency_key(run_id, failure.step.step_id))
         await runs.finish_run(session, run_id, RunStatus.FAILED, error=str(first),

@@ -108,13 +108,17 @@ async def _fan_out(run: RunInProgress, step: StepRow, arg_list: list[Any],
         if isinstance(outcome, BaseException) and not isinstance(outcome, (StepFailed, CallStopped)):
             raise outcome  # the database went away, or a process-level stop: not the step's failure
     failed = next((o for o in outcomes if isinstance(o, StepFailed)), None)
-    if failed is not None:
-        raise failed
-    if any(isinstance(o, CallStopped) for o in outcomes):
+    if failed is None and any(isinstance(o, CallStopped) for o in outcomes):
         done = sum(not isinstance(o, BaseException) for o in outcomes)
-        raise StepFailed(step, f"step {step.position} ({step.action}) was stopped after {done} of "
-                               f"{len(arg_list)} calls, because another step failed; the others "
-                               "were not sent", stopped=True)
+        failed = StepFailed(step, f"step {step.position} ({step.action}) was stopped after {done} of "
+                                  f"{len(arg_list)} calls, because another step failed; the others "
+                                  "were not sent", stopped=True)
+    if failed is not None:
+        if step.for_each:
+            failed.went_through = [{"item": i, "args": args, "result": o}
+                                   for i, (args, o) in enumerate(zip(arg_list, outcomes, strict=False))
+                                   if not isinstance(o, BaseException)]
+        raise failed
     return outcomes
 
 

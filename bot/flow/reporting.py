@@ -49,7 +49,7 @@ async def report_finished(app: Deputy, view: PlanView, run_id: int, outputs: dic
                            f"Stopped at step {failed.position}: {error}", tuple(lines), answers, files)
     await port.post(where_of(view.goal), result)
     if failed is not None:
-        await _replan(app, view, outputs, failed, error, check)
+        await _replan(app, view, run_id, outputs, failed, error, check)
 
 
 async def _step_lines(app: Deputy, view: PlanView, run_id: int, outputs: dict[str, Any],
@@ -75,13 +75,17 @@ async def _step_lines(app: Deputy, view: PlanView, run_id: int, outputs: dict[st
     return lines
 
 
-async def _replan(app: Deputy, view: PlanView, outputs: dict[str, Any], failed: StepRow, error: str,
-                  check: str) -> None:
+async def _replan(app: Deputy, view: PlanView, run_id: int, outputs: dict[str, Any], failed: StepRow,
+                  error: str, check: str) -> None:
     assert view.goal.id is not None and view.plan.id is not None
     async with app.database.session(team=view.goal.team_key) as session:
         requester = await goals.get_actor(session, view.goal.requester_key)
         history = tuple(await thread_messages.thread_history(session, view.goal.id))
         replans = await goals.count_versions(session, view.plan.id, reason_prefix="re-planned")
+        # fan-outs that failed or were stopped part-way: which of their calls went through
+        # (executor.py records them as the failed step's result)
+        went_through = {sid: r.result["went_through"] for sid, r in (await runs.step_results(session, run_id)).items()
+                        if r.status == StepStatus.FAILED and isinstance(r.result, dict) and r.result.get("went_through")}
     assert requester is not None
     if replans >= app.settings.max_replans:
         # a plan that keeps failing is a person's call, not another guess
@@ -92,7 +96,8 @@ async def _replan(app: Deputy, view: PlanView, outputs: dict[str, Any], failed: 
         return
     context = await planning_context(app, requester, history)
     request = ReplanRequest(goal=view.goal.text, plan=view.draft(), completed=outputs,
-                            failed_step=failed.step_id, error=error)
+                            failed_step=failed.step_id, error=error,
+                            went_through=went_through)
     outcome = await app.planner.replan(request, context)
     note = f"Proposed after step {failed.position} failed: {error[:200]}"
     if check:

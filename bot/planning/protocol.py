@@ -69,6 +69,9 @@ class ReplanRequest:
     completed: dict[str, Any] = field(default_factory=dict)
     failed_step: str = ""
     error: str = ""
+    # step id -> the calls of a for_each step that went through before it failed or was
+    # stopped: each {"item": index, "args": ..., "result": ...}; not to be repeated
+    went_through: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 class Planner(Protocol):

@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.store.audit_verify import verify
 from bot.store.database import Database
 from bot.store.tables import AuditRow
+from tests.core.doubles import ScriptedPlanner
 from tests.core.parallel_world import fan_out, only_run, provider_app
 from tests.core.provider import Provider, slowapi
 from tests.support.chat import Chat
@@ -128,6 +129,22 @@ async def test_a_failure_stops_new_calls_and_the_running_ones_finish_and_are_rec
     calls = sorted(r.data["args"]["label"] for r in records if r.kind == "call" and r.data["step"] == "s2")
     failed = [r.data["args"]["label"] for r in records if r.kind == "call_failed"]
     assert calls == ["item-0", "item-1"] and failed == ["item-2"]
+
+
+async def test_a_fan_out_that_fails_part_way_tells_the_replan_which_calls_went_through(
+        database: Database, settings: Settings, provider: Provider) -> None:
+    # one at a time: items 0 and 1 are sent, item 2 is refused, item 3 is never sent
+    provider.fail = {"item-2"}
+    app = await provider_app(database, settings, provider, fan_out(4), parallel_steps=1)
+    chat = Chat(app)
+    await chat.say("send the items")
+    assert "✗ Run 1: Stopped at step 2" in await chat.say("approve")
+    _, results = await only_run(database)
+    went = results["s2"].result["went_through"]
+    assert [(c["item"], c["args"], c["result"]["sent"]) for c in went] == [
+        (0, {"label": "item-0"}, "item-0"), (1, {"label": "item-1"}, "item-1")]
+    assert isinstance(app.planner, ScriptedPlanner)
+    assert app.planner.replans[0].failed_step == "s2" and app.planner.replans[0].went_through == {"s2": went}
 
 
 async def test_a_429_with_retry_after_slows_the_whole_integration(

@@ -59,6 +59,23 @@ async def test_an_invoice_run_resumes_with_one_step_per_client_left() -> None:
     assert draft.summary.startswith("Re-plan after step 2 failed: database timeout")
 
 
+async def test_the_items_that_went_through_before_a_fan_out_failed_are_not_proposed_again() -> None:
+    # Acme's invoice was created before Initech's failed: only Initech's is made again, and
+    # the later "send each" step still sends both (Acme's by the id it came back with)
+    goal = "invoice all clients for March"
+    clients = [{"client_id": 1, "client": "Acme Corp"}, {"client_id": 3, "client": "Initech"}]
+    request = ReplanRequest(goal=goal, plan=assert_valid(await plan_of(goal)),
+                            completed={"s1": {"clients": clients, "count": 2}}, failed_step="s2",
+                            error="database timeout", went_through={"s2": [
+                                {"item": 0, "args": {"client_id": 1}, "result": {"id": 77, "number": "INV-77"}}]})
+    draft = assert_valid(await RulePlanner().replan(request, make_context()))
+    assert [(s.action, s.args) for s in draft.steps] == [
+        ("local.create_invoice", {"client_id": 3, "period_start": "2026-03-01", "period_end": "2026-03-31"}),
+        ("local.send_invoice", {"invoice_id": 77}),
+        ("local.send_invoice", {"invoice_id": {"$ref": "s1.id"}}),
+    ]
+
+
 async def test_sending_resumes_with_the_invoices_already_created() -> None:
     outcome = await replan("invoice all clients for March",
                            {"s1": {"clients": [{"client_id": 1}, {"client_id": 2}]},

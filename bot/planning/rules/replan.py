@@ -2,7 +2,8 @@
 reference to a completed step replaced by the value it produced.
 
 A ``for_each`` over a completed step's list becomes one step per element (the approver
-sees exactly which invoices or clients are left), and later steps that iterated over those
+sees exactly which invoices or clients are left; the elements whose calls went through
+before the step failed are not proposed again), and later steps that iterated over those
 results follow the same expansion. A booking whose slot was taken searches again from that
 slot. Errors that a retry cannot fix (unknown names, bad arguments, missing credentials)
 are explained instead of re-proposed.
@@ -33,10 +34,14 @@ _Item = tuple[str, Any] | None
 
 
 class _Carry:
-    def __init__(self, completed: dict[str, Any]) -> None:
+    def __init__(self, completed: dict[str, Any], went_through: dict[str, dict[int, Any]] | None = None) -> None:
         self.completed = completed
+        # step id → the items of a for_each that went through (index → result): not proposed again
+        self.went_through = went_through or {}
         self.renamed: dict[str, str] = {}
-        self.expanded: dict[str, list[str]] = {}
+        # a step expanded into one step per element: each element's new step, or the result
+        # of an element that went through before the failure
+        self.expanded: dict[str, list[tuple[str, Any]]] = {}
         self.steps: list[Step] = []
 
     def _next_id(self) -> str:
@@ -67,9 +72,12 @@ class _Carry:
             ids = self.expanded[root]
             parts = rest.split(".")
             if rest == "results":
-                return [ref(i) for i in ids]
+                return [ref(what) if kind == "step" else what for kind, what in ids]
             if len(parts) >= 2 and parts[0] == "results" and parts[1].isdigit() and int(parts[1]) < len(ids):
-                return ref(".".join([ids[int(parts[1])], *parts[2:]]))
+                kind, what = ids[int(parts[1])]
+                if kind == "literal":
+                    return lookup(".".join([ITEM, *parts[2:]]), {ITEM: what})
+                return ref(".".join([what, *parts[2:]]))
         raise RefError(f"reference {path!r} points at a step whose output is not available")
 
     def add(self, step: Step) -> None:
@@ -85,7 +93,7 @@ class _Carry:
                 raise RefError(f"for_each {step.for_each!r} is not a list")
             items = [("literal", element) for element in found]
         elif root in self.expanded and rest == "results":
-            items = [("step", new_id) for new_id in self.expanded[root]]
+            items = list(self.expanded[root])
         elif root in self.renamed:
             self.renamed[step.id] = self._next_id()
             self.steps.append(step.model_copy(update={
@@ -95,9 +103,13 @@ class _Carry:
         else:
             raise RefError(f"for_each {step.for_each!r} points at a step whose output is not available")
         self.expanded[step.id] = []
+        done = self.went_through.get(step.id, {})
         for number, element in enumerate(items, start=1):
+            if number - 1 in done:
+                self.expanded[step.id].append(("literal", done[number - 1]))
+                continue
             new_id = self._next_id()
-            self.expanded[step.id].append(new_id)
+            self.expanded[step.id].append(("step", new_id))
             note = f"{step.note} ({number} of {len(items)})" if step.note else ""
             self.steps.append(Step(id=new_id, action=step.action, args=self.rewrite(step.args, element), note=note))
 
@@ -134,7 +146,9 @@ def replan(request: ReplanRequest, context: PlanningContext) -> PlanningOutcome:
         return CannotPlan(message=f"The run stopped ({error}), but step {request.failed_step!r} is not in the plan, so I cannot tell what is left to do.")
     failed = steps[index]
     headline = f"Re-plan after step {index + 1} failed: {error}"
-    carry = _Carry(dict(request.completed))
+    carry = _Carry(dict(request.completed), {
+        sid: {c["item"]: c.get("result") for c in calls if isinstance(c.get("item"), int)}
+        for sid, calls in request.went_through.items()})
     try:
         if failed.action.endswith(".create_event") and _CONFLICT.search(error) and failed.for_each is None:
             return _rebook(failed, carry.rewrite(failed.args, None), context, headline)
