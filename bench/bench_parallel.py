@@ -35,7 +35,7 @@ from sqlmodel import SQLModel
 
 from bot.adapters.shell.port import TextPort
 from bot.app import assemble
-from bot.domain import Actor, ApprovalDecision, GoalStatus, PlanDraft, PlanStatus, Step, Where
+from bot.domain import Actor, PlanDraft, Step
 from bot.execution.worker import Worker
 from bot.planning.rules import RulePlanner
 from bot.policy import load_policy
@@ -43,12 +43,12 @@ from bot.registry import IntegrationEnv
 from bot.registry.registry import Registry
 from bot.sdk import ActionSet, CallContext, LoadedIntegration, Manifest
 from bot.settings import load_settings
-from bot.store import goals, runs
 from bot.store.database import Database
 from bot.store.goals import StepVerdict
 from bot.store.schema import import_all_tables
 from tests.core.provider import Provider, slowapi
 from tests.support import postgres
+from tests.support.approved import queue_approved
 
 REQUESTER = Actor(platform="shell", team_id="local", user_id="bench", display_name="Bench")
 
@@ -118,18 +118,7 @@ async def queue(db: Database, draft: PlanDraft, registry: Registry, n: int) -> N
     """An approved run of ``draft``, as the approval flow leaves it."""
     verdicts = [StepVerdict(effect=spec.effect.value, verdict="allow", reason="bench", rule="bench")
                 for s in draft.steps if (spec := registry.spec(s.action)) is not None]
-    async with db.session(team=REQUESTER.team_key) as session:
-        await goals.upsert_actor(session, REQUESTER)
-        goal = await goals.create_goal(session, REQUESTER, Where(platform="shell", channel_id="bench"),
-                                       draft.summary, f"bench-{n}-{time.monotonic_ns()}")
-        assert goal is not None and goal.id is not None
-        view = await goals.add_version(session, goal, draft, verdicts, approvals_required=0,
-                                       requester_may_approve=True, reason="planned", author_key=None)
-        assert view.version.id is not None
-        await goals.record_decision(session, view.version, REQUESTER, ApprovalDecision.APPROVE)
-        await goals.set_version_status(session, view.version, PlanStatus.APPROVED)
-        await goals.set_goal_status(session, goal, GoalStatus.RUNNING)
-        await runs.create_run(session, goal.id, view.version.id)
+    await queue_approved(db, REQUESTER, draft, verdicts, channel="bench", message_id=f"bench-{n}-{time.monotonic_ns()}")
 
 
 class Counts:

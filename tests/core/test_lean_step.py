@@ -22,14 +22,14 @@ from sqlalchemy import event
 
 from bot.app import Deputy
 from bot.chat.replies import CardState, PlanCard, StepState
-from bot.domain import Actor, ApprovalDecision, GoalStatus, PlanDraft, PlanStatus, Step, Where
+from bot.domain import Actor, PlanDraft, Step
 from bot.execution.worker import Worker
 from bot.settings import Settings
-from bot.store import goals, runs
+from bot.store import runs
 from bot.store.database import Database
-from bot.store.goals import StepVerdict
 from tests.core.parallel_world import only_run, provider_app
 from tests.core.provider import Provider
+from tests.support.approved import allowed, queue_approved
 from tests.support.chat import Chat
 
 REQUESTER = Actor(platform="shell", team_id="local", user_id="lean", display_name="Lean")
@@ -77,19 +77,8 @@ def counting(database: Database) -> Iterator[Counted]:
 
 async def queue(app: Deputy, draft: PlanDraft) -> None:
     """An approved run of ``draft`` on the shell, as the approval flow leaves it."""
-    verdicts = [StepVerdict(effect="read", verdict="allow", reason="test", rule="test") for _ in draft.steps]
-    async with app.database.session() as session:
-        await goals.upsert_actor(session, REQUESTER)
-        goal = await goals.create_goal(session, REQUESTER, Where(platform="shell", channel_id="lean"),
-                                       draft.summary, f"lean-{time.monotonic_ns()}")
-        assert goal is not None and goal.id is not None
-        view = await goals.add_version(session, goal, draft, verdicts, approvals_required=0,
-                                       requester_may_approve=True, reason="planned", author_key=None)
-        assert view.version.id is not None
-        await goals.record_decision(session, view.version, REQUESTER, ApprovalDecision.APPROVE)
-        await goals.set_version_status(session, view.version, PlanStatus.APPROVED)
-        await goals.set_goal_status(session, goal, GoalStatus.RUNNING)
-        await runs.create_run(session, goal.id, view.version.id)
+    await queue_approved(app.database, REQUESTER, draft, allowed(draft), channel="lean",
+                         message_id=f"lean-{time.monotonic_ns()}")
 
 
 async def executed(app: Deputy, draft: PlanDraft) -> Counted:
