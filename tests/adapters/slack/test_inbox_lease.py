@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from sqlmodel import select
 
 from bot.adapters.inbox import Attempt, Sealer, consume
+from bot.adapters.slack.after_ack import GAVE_UP
+from bot.adapters.slack.app import SlackAdapter
 from bot.store import inbox
 from bot.store.database import Database
 from bot.store.inbox import InboxRow
+from tests.adapters.slack import wire
+from tests.fakes.slack_api import FakeSlackApi
 
 
 async def test_a_leased_request_is_taken_again_only_once_its_lease_expired(database: Database) -> None:
@@ -137,3 +143,15 @@ async def test_on_postgresql_an_idle_planner_is_woken_by_the_queueing_not_by_its
     with contextlib.suppress(asyncio.CancelledError):
         await task
     assert took < 5, took
+
+
+async def test_the_sender_of_a_request_given_up_is_told_privately(slack_api: FakeSlackApi,
+                                                                  adapter: SlackAdapter) -> None:
+    command = dict(parse_qsl(wire.slash_command("pay Acme, card 4242 4242 4242 4242")))
+    await adapter.give_up("command", {"body": command, "action": None})
+    mention = json.loads(wire.event_callback(wire.mention("<@UDEPUTY> hi", thread_ts="1760000001.000001")))
+    await adapter.give_up("app_mention", {"body": mention, "action": None})
+    told = slack_api.of("chat.postEphemeral")
+    assert [(c.params["channel"], c.params["user"], c.params.get("thread_ts")) for c in told] == [
+        (wire.CHANNEL, "U0ANNA", None), (wire.CHANNEL, "U0ANNA", "1760000001.000001")]
+    assert all(c.params["text"] == GAVE_UP and "4242" not in c.params["text"] for c in told)
