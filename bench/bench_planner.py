@@ -14,11 +14,11 @@ every call of a ``for_each`` step made in that one turn (parallel tool calls); t
 transcript cached as it grows (a breakpoint on the newest message, so each turn reads the
 turns before it from the cache); and a final text answer.
 
-Three more tables follow the first: the same goals with one call failing in seven of them
+Three more tables follow the first: the same goals with one call failing in eight of them
 (``bench_planner_failures.py``: the loop reads the error in its transcript and goes on;
 plan-first re-plans once with the real re-plan message), the mix grouped by plan length, and
-longer goals made of k goals of the mix asked as one (``--joined``), to show how the ratio
-grows with the number of steps.
+longer goals made of k goals of the mix asked as one (``--joined``; without and with the
+first failure among them), to show how the ratio grows with the number of steps.
 
 Weighted tokens price what a call costs relative to uncached input: uncached input × 1,
 cache reads × 0.1, cache writes × 1.25, output × 5 (output costs five times input on
@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 
 import anthropic
 
-from bench.bench_planner_failures import FAILURES, Failure
+from bench.bench_planner_failures import FAILURES, Failure, combined_failure
 from bench.bench_planner_goals import GOALS, BenchGoal, combined
 from bench.bench_planner_report import Tally, by_length_table, failures_table, table, wmean
 from bot.domain import Actor, Clarification, PlanDraft
@@ -271,19 +271,29 @@ async def run_react(api: FakeAnthropic, manifest: Manifest, goals: list[BenchGoa
 
 async def sweep(manifest: Manifest, joined: tuple[int, ...]) -> str:
     """Longer goals from the same steps: each goal of the mix joined to the next k − 1 ("A;
-    then B"), 22 goals per k, each side with a fresh cache."""
-    lines = ["Longer goals (k goals of the mix asked as one, no failures), weighted tokens per goal (output × 5):",
-             "", "| k | steps per goal | plan-first | loop | loop ÷ plan-first | loop ÷ plan-first (output × 1) |",
-             "|---:|---:|---:|---:|---:|---:|"]
+    then B"), 22 goals per k, each side with a fresh cache; without failures, and with the
+    first failure among the joined goals (as it fails alone; the goals after it still to do)."""
+    lines = ["Longer goals (k goals of the mix asked as one), weighted tokens per goal (output × 5):", "",
+             "| k | steps per goal | plan-first | loop | loop ÷ plan-first | (output × 1) "
+             "| goals with a failure | plan-first | loop | loop ÷ plan-first |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for k in joined:
-        goals = [combined([GOALS[(i + j) % len(GOALS)] for j in range(k)]) for i in range(len(GOALS))]
-        async with FakeAnthropic() as api:
-            plan = await run_planner(api, manifest, goals)
-        async with FakeAnthropic() as api:
-            react = await run_react(api, manifest, goals)
+        parts = [[GOALS[(i + j) % len(GOALS)] for j in range(k)] for i in range(len(GOALS))]
+        goals = [combined(p) for p in parts]
+        failures = {g.text: f for g, p in zip(goals, parts, strict=True) if (f := combined_failure(p))}
+        tallies = []
+        for failing in (None, failures):
+            async with FakeAnthropic() as api:
+                plan = await run_planner(api, manifest, goals, failures=failing)
+            async with FakeAnthropic() as api:
+                react = await run_react(api, manifest, goals, failures=failing)
+            tallies.append((plan, react))
+        (plan, react), (fplan, freact) = tallies
         steps = sum(len(g.steps) for g in goals) / len(goals)
         lines.append(f"| {k} | {steps:.1f} | {wmean(plan):,.1f} | {wmean(react):,.1f} | "
-                     f"{wmean(react) / wmean(plan):.1f}× | {wmean(react, 1.0) / wmean(plan, 1.0):.1f}× |")
+                     f"{wmean(react) / wmean(plan):.1f}× | {wmean(react, 1.0) / wmean(plan, 1.0):.1f}× | "
+                     f"{len(failures)} of {len(goals)} | {wmean(fplan):,.1f} | {wmean(freact):,.1f} | "
+                     f"{wmean(freact) / wmean(fplan):.1f}× |")
     return "\n".join(lines)
 
 

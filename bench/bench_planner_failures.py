@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.bench_planner_goals import OK, REF, _events, _invoices, _step
+from bench.bench_planner_goals import OK, REF, BenchGoal, _events, _invoices, _step, combined
 
 
 @dataclass(frozen=True)
@@ -74,3 +74,21 @@ FAILURES: dict[str, Failure] = {
          _step("s2", "send_invoice", {"invoice_id": {REF: "s1.invoices.0.id"}})],
         {"s1": _invoices(1, "draft", "Initech"), "s2": OK}),
 }
+
+
+def combined_failure(goals: list[BenchGoal]) -> Failure | None:
+    """The failure of ``combined(goals)``: the first of its goals that has one fails as it
+    does alone; what is still to do is that goal's rest, then the goals after it (their
+    steps renumbered after the rest's)."""
+    offset = 0
+    for n, goal in enumerate(goals):
+        failure = FAILURES.get(goal.text)
+        if failure is None:
+            offset += len(goal.steps)
+            continue
+        step = f"s{int(failure.step[1:]) + offset}"
+        if failure.question:
+            return Failure(step, failure.error, question=failure.question, item=failure.item)
+        later = combined([BenchGoal("", list(failure.rest), dict(failure.outputs)), *goals[n + 1:]])
+        return Failure(step, failure.error, later.steps, later.outputs, item=failure.item)
+    return None
