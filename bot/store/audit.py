@@ -46,6 +46,19 @@ _HEAD_OF_TEAM = (select(_AUDIT.c.hash).where(_AUDIT.c.team_key == bindparam("b_t
                  .order_by(_AUDIT.c.seq.desc()).limit(1))
 _HEAD_OF_SYSTEM = select(_AUDIT.c.hash).where(_AUDIT.c.team_key.is_(None)).order_by(_AUDIT.c.seq.desc()).limit(1)
 _APPEND = insert(_AUDIT)
+_RECORD = ("at", "kind", "actor_key", "goal_id", "data", "prev_hash", "key_id", "team_key", "hash")
+
+
+def _append_if_head_is(head: Any) -> Any:
+    """INSERT the record only if the chain's head (read by this statement, the chain locked)
+    is the ``prev_hash`` it was chained to."""
+    values = select(*(bindparam(f"v_{name}", type_=_AUDIT.c[name].type) for name in _RECORD))
+    head_now = func.coalesce(head.scalar_subquery(), GENESIS)
+    return insert(_AUDIT).from_select(list(_RECORD), values.where(head_now == bindparam("b_expected", type_=String)))
+
+
+_APPEND_IF_HEAD_IS_PREV = _append_if_head_is(_HEAD_OF_SYSTEM)
+_APPEND_IF_HEAD_IS_PREV_OF_TEAM = _append_if_head_is(_HEAD_OF_TEAM)
 
 
 class _Derive:
@@ -156,20 +169,31 @@ async def append(session: AsyncSession, kind: str, *, actor_key: str | None = No
     """Append to the team's chain inside the caller's transaction, so the record commits
     with what it describes. ``team_key=None``: the operator/system chain."""
     team = await team_of(session, actor_key, goal_id) if isinstance(team_key, _Derive) else team_key
-    prev = _head_appended(session, team)
-    if prev is None:
-        await lock_chain(session, team)
-        prev = await head_of(session, team)
     # secrets never enter the log, whatever a call's arguments or results held
     payload = redact(json.loads(json.dumps(data or {}, default=str)))
     now = utcnow()
     at = now.replace(microsecond=now.microsecond // 1000 * 1000)
     keys = keys_of(session)
     key_id, key = keys.active() if keys is not None else (None, None)
+    row = {"at": at, "kind": kind, "actor_key": actor_key, "goal_id": goal_id, "data": payload,
+           "key_id": key_id, "team_key": team}
+    prev = _head_appended(session, team)
+    if prev is None:
+        await lock_chain(session, team)
+        guess = _LAST_WRITTEN.get((_engine_of(session), team))
+        if guess is not None:
+            # this process's last record of the chain is its head, unless another process (or
+            # a rolled-back transaction) came between: the INSERT checks it, and adds nothing if not
+            chained = record_hash(guess, at, kind, actor_key, goal_id, payload, key, team)
+            found = await execute_plain(session, _APPEND_IF_HEAD_IS_PREV if team is None else _APPEND_IF_HEAD_IS_PREV_OF_TEAM,
+                                        {**_bound(row), "v_prev_hash": guess, "v_hash": chained, "b_team": team,
+                                         "b_expected": guess})
+            if found.rowcount == 1:
+                _appended(session, team, chained)
+                return
+        prev = await head_of(session, team)
     chained = record_hash(prev, at, kind, actor_key, goal_id, payload, key, team)
-    await execute_plain(session, _APPEND, {
-        "at": at, "kind": kind, "actor_key": actor_key, "goal_id": goal_id, "data": payload,
-        "prev_hash": prev, "key_id": key_id, "team_key": team, "hash": chained})
+    await execute_plain(session, _APPEND, {**row, "prev_hash": prev, "hash": chained})
     _appended(session, team, chained)
 
 
@@ -202,6 +226,9 @@ def _head_appended(session: AsyncSession, team: str | None) -> str | None:
 
 
 def _appended(session: AsyncSession, team: str | None, head: str) -> None:
+    if len(_LAST_WRITTEN) >= _MOST_CHAINS:
+        _LAST_WRITTEN.clear()
+    _LAST_WRITTEN[(_engine_of(session), team)] = head
     transaction = _transaction(session)
     held = session.info.get(_HEADS)
     if held is None or held[0] is not transaction:
@@ -213,3 +240,18 @@ def _appended(session: AsyncSession, team: str | None, head: str) -> None:
 def forget_heads(session: AsyncSession) -> None:
     """Records were rewritten in this transaction (``reseal``): the next append reads the head."""
     session.info.pop(_HEADS, None)
+
+
+# (engine, chain) → the last record this process appended to it: the likely head next time,
+# checked by the INSERT itself, so a record written since by another process costs one
+# statement more, never a fork. Bounded, as chains are many.
+_LAST_WRITTEN: dict[tuple[int, str | None], str] = {}
+_MOST_CHAINS = 4096
+
+
+def _engine_of(session: AsyncSession) -> int:
+    return id(session.sync_session.bind)
+
+
+def _bound(row: dict[str, Any]) -> dict[str, Any]:
+    return {f"v_{name}": value for name, value in row.items()}

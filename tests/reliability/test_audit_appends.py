@@ -26,7 +26,7 @@ async def verified(database: Database) -> tuple[bool, str]:
     return found.ok, found.summary()
 
 
-async def test_records_of_one_transaction_chain_to_each_other_at_one_statement_each(database: Database) -> None:
+async def test_records_chain_to_each_other_at_one_statement_each(database: Database) -> None:
     async with database.session() as s:
         await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": 0})
     statements: list[str] = []
@@ -41,11 +41,36 @@ async def test_records_of_one_transaction_chain_to_each_other_at_one_statement_e
                 await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": i})
     finally:
         event.remove(database.engine.sync_engine, "before_cursor_execute", count)
-    # the lock (a statement on both databases: no write came before), the head, five inserts
-    assert len(statements) == 2 + 5, "\n".join(statements)
+    # the lock (a statement on both databases: no write came before), then five inserts: the
+    # first checks in its own statement that the head is still the record this process wrote
+    assert len(statements) == 1 + 5, "\n".join(statements)
     ok, summary = await verified(database)
     assert ok, summary
     assert "intact: 6 records" in summary
+
+
+async def test_a_record_another_process_appended_since_is_chained_to(database: Database) -> None:
+    # two processes on one database: each guesses the head is the record it wrote last
+    other = Database(database.url)
+    try:
+        async with database.session() as s:
+            await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": 0})
+        async with other.session() as s:
+            await audit.append(s, "call", actor_key=f"{A}:U2", data={"i": 1})
+        async with database.session() as s:  # its guess, record 0, is no longer the head
+            await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": 2})
+        async with database.session() as s:  # rolled back: the guess it leaves is wrong too
+            await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": "gone"})
+            await s.rollback()
+        async with database.session() as s:
+            await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": 3})
+    finally:
+        await other.dispose()
+    ok, summary = await verified(database)
+    assert ok, summary
+    async with database.session() as s:
+        kept = [r.data["i"] for r in await s.exec(select(AuditRow).order_by(col(AuditRow.seq)))]
+    assert kept == [0, 1, 2, 3]
 
 
 async def test_a_record_rolled_back_with_its_savepoint_is_not_chained_to(database: Database) -> None:

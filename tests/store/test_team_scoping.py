@@ -10,11 +10,11 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from bot.chat.port import MessageRef
-from bot.domain import Actor, ApprovalDecision, PlanDraft, Step, Where
+from bot.domain import Actor, ApprovalDecision, PlanDraft, Step, StepStatus, Where
 from bot.store import goals, messages, previews, reminders, runs, thread
 from bot.store.database import Database
 from bot.store.goals import StepVerdict
-from bot.store.tables import GoalRow, PlanVersionRow, RunRow
+from bot.store.tables import GoalRow, PlanVersionRow, RunRow, StepResultRow
 from bot.store.team_scope import OtherTeamsRow
 from tests.support.team_checker import TeamChecker
 
@@ -91,6 +91,31 @@ async def test_a_row_of_another_team_is_not_written_by_a_teams_session(database:
         async with database.session(team=BOB.team_key) as s:
             s.add(RunRow(team_key=ANN.team_key, goal_id=ann["goal"], plan_version_id=ann["version"], status="queued"))
             await s.flush()
+
+
+async def test_a_steps_plain_statements_touch_only_their_teams_rows(database: Database,
+                                                                    team_checked: TeamChecker) -> None:
+    # the executor's per-step statements skip the ORM (bot/store/runs.py): each names its team
+    ann = await _goal_with_everything(database, ANN)
+    bob = await _goal_with_everything(database, BOB)
+    async with database.session(all_teams=True) as s:
+        await s.exec(update(RunRow).values(status="running", claimed_by="w1"))
+    async with database.session(team=ANN.team_key) as s:
+        assert not await runs.renew_lease(s, bob["run"], "w1", 60)  # Bob's run: not Ann's to renew
+        assert await runs.renew_lease(s, ann["run"], "w1", 60)
+        with pytest.raises(LookupError):
+            await runs.finish_step(s, bob["run"], "s1", StepStatus.SUCCEEDED, result={"x": 1}, started=True)
+    async with database.session(team=ANN.team_key) as s:
+        await runs.start_step(s, ann["run"], "s2", "local.list_invoices", f"deputy-run{ann['run']}-s2", {},
+                              fresh=True)
+        await runs.finish_step(s, ann["run"], "s2", StepStatus.SUCCEEDED, result={"n": 2}, started=True)
+    async with database.session(all_teams=True) as s:
+        leases = {r.id: r.lease_until for r in (await s.exec(select(RunRow))).all()}
+        steps = {(r.run_id, r.step_id): r for r in (await s.exec(select(StepResultRow))).all()}
+    assert leases[ann["run"]] is not None and leases[bob["run"]] is None
+    assert steps[(bob["run"], "s1")].status == "started" and steps[(bob["run"], "s1")].result is None
+    assert steps[(ann["run"], "s2")].team_key == ANN.team_key
+    assert (steps[(ann["run"], "s2")].status, steps[(ann["run"], "s2")].result) == ("succeeded", {"n": 2})
 
 
 async def test_work_across_teams_must_say_so_and_name_each_new_rows_team(database: Database) -> None:
