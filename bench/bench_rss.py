@@ -2,10 +2,13 @@
 
     .venv/bin/python -m bench.bench_rss --idle 10
 
-Starts the README's deployment as separate OS processes on a throwaway PostgreSQL database
-— `web` (`deputy serve --platforms slack --no-worker --no-scheduler`), `discord`, `worker`,
-`scheduler` — against the fake Slack and fake Discord servers (each process checks both
-platforms for /readyz, so each has loaded what posting needs), after `deputy demo seed`. It
+Starts every process of the repository's ``Procfile`` — read from the file, so a process
+added there is measured here: today `web` (`deputy serve --platforms slack --no-worker
+--no-scheduler --no-plan`), `planner` (`deputy planner run`), `discord`, `worker`,
+`scheduler` — as separate OS processes on a throwaway PostgreSQL database, each with its
+health port on 127.0.0.1 in place of the Procfile's ``--host``/``--port``, against the fake
+Slack and fake Discord servers (each process checks both platforms for /readyz, so each has
+loaded what posting needs), after `deputy demo seed`. It
 waits until every /readyz answers 200, lets them sit idle for ``--idle`` seconds (the
 scheduler loads its monitors, the worker polls), then reads VmRSS and VmHWM (the peak) of
 each process from /proc, children included. The goal (issue 22): every process ≤ 150 MB.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shlex
 import signal
 import sys
 import tempfile
@@ -32,14 +36,31 @@ from tests.fakes.slack_api import FakeSlackApi
 from tests.support import postgres
 
 DEPUTY = Path(sys.executable).parent / "deputy"
+PROCFILE = Path(__file__).resolve().parents[1] / "Procfile"
 TOKEN = "xoxb-0000-rss-bench"
 GOAL_MB = 150.0
-PROCFILE = {
-    "web": ("serve", "--platforms", "slack", "--no-worker", "--no-scheduler"),
-    "discord": ("discord",),
-    "worker": ("worker",),
-    "scheduler": ("scheduler",),
-}
+
+
+def procfile_commands(text: str) -> dict[str, list[str]]:
+    """Each Procfile process's ``deputy`` arguments, without its ``--host`` and ``--port``
+    (the bench gives each a health port of its own on 127.0.0.1)."""
+    commands: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        name, colon, command = line.partition(":")
+        if not colon or line.lstrip().startswith("#"):
+            continue
+        words = shlex.split(command)
+        if words[:1] != ["deputy"]:
+            raise SystemExit(f"Procfile process {name.strip()!r} does not run deputy: {command.strip()}")
+        args: list[str] = []
+        rest = iter(words[1:])
+        for word in rest:
+            if word in ("--host", "--port"):
+                next(rest, None)
+            elif not word.startswith(("--host=", "--port=")):
+                args.append(word)
+        commands[name.strip()] = args
+    return commands
 
 
 def memory_kb(pid: int, field: str) -> int:
@@ -99,7 +120,7 @@ async def measure(url: str, tmp: Path, idle: float) -> dict[str, tuple[float, fl
         await run([str(DEPUTY), "db", "upgrade"], env, tmp)
         await run([str(DEPUTY), "demo", "seed"], env, tmp)
         urls = {}
-        for name, args in PROCFILE.items():
+        for name, args in procfile_commands(PROCFILE.read_text()).items():
             port = free_port()
             processes[name] = await asyncio.create_subprocess_exec(
                 str(DEPUTY), *args, "--host", "127.0.0.1", "--port", str(port), env=env, cwd=tmp,

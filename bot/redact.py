@@ -16,6 +16,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from bot.lazy_re import lazy
+
 REDACTED = "[REDACTED]"
 
 # a key is secret when one of these words is a part of it (api_key, X-Api-Key, client_secret)
@@ -32,7 +34,7 @@ _NOT_SECRET_KEYS = frozenset({"idempotency_key", "tokens", "input_tokens", "outp
                               "token_count", "max_tokens"})
 
 # not preceded by a letter or digit, so "task-…" is not taken for an "sk-…" key
-_SECRET_SHAPES = re.compile(r"(?<![A-Za-z0-9_])(?:" + "|".join((
+_SECRET_SHAPES = lazy(r"(?<![A-Za-z0-9_])(?:" + "|".join((
         r"xox[abposre]-[A-Za-z0-9-]{10,}",                    # Slack bot/user/app tokens
         r"xapp-\d-[A-Za-z0-9-]{10,}",                         # Slack app-level tokens
         r"sk-ant-[A-Za-z0-9_-]{10,}",                         # Anthropic
@@ -48,14 +50,14 @@ _SECRET_SHAPES = re.compile(r"(?<![A-Za-z0-9_])(?:" + "|".join((
         r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
     )) + ")")
 # "Bearer abc…" / "Basic abc…": keep the scheme, drop the credential
-_AUTH_SCHEME = re.compile(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+_AUTH_SCHEME = lazy(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
 # scheme://user:password@host: keep the user and host
-_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+(@)", re.IGNORECASE)
+_URL_PASSWORD = lazy(r"([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+(@)", re.IGNORECASE)
 
 
 # a token this long, of upper and lower case letters and digits, with high entropy, is most
 # likely a key even when its provider's shape is unknown (ids and hashes are one case or hex)
-_LONG_TOKEN = re.compile(r"[A-Za-z0-9+/_\-]{32,}")
+_LONG_TOKEN = lazy(r"[A-Za-z0-9+/_\-]{32,}")
 
 
 def looks_random(token: str) -> bool:

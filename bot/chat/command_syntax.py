@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import re
 
+from bot.lazy_re import lazy
+
 BARE_COMMANDS = frozenset({"help", "status", "connections", "runs", "monitors", "memories"})
 ARGUMENT_COMMANDS = frozenset({"cancel", "connect", "disconnect", "forget"})
-_RECALL = re.compile(r"^what\s+do\s+you\s+remember(?:\s+about\s+(?P<topic>.+?))?\s*\??$", re.I)
+_RECALL = lazy(r"^what\s+do\s+you\s+remember(?:\s+about\s+(?P<topic>.+?))?\s*\??$", re.I)
 # "when did we last meet Initech?" asks the episodes (what Deputy did), not the memories
-_LAST = re.compile(r"^when\s+did\s+(?:we|you)\s+last\s+(?P<what>(?:meet|book|remind|invoice|email|call)\b.*?)\s*\??$",
+_LAST = lazy(r"^when\s+did\s+(?:we|you)\s+last\s+(?P<what>(?:meet|book|remind|invoice|email|call)\b.*?)\s*\??$",
                    re.I)
 # "who did we remind last week?" lists whom the episodes reached
-_WHO = re.compile(r"^who\s+did\s+(?:we|you)\s+(?P<what>(?:meet|book|remind|invoice|email|call)\b.*?)\s*\??$", re.I)
+_WHO = lazy(r"^who\s+did\s+(?:we|you)\s+(?P<what>(?:meet|book|remind|invoice|email|call)\b.*?)\s*\??$", re.I)
 MONITOR_VERBS = frozenset({"approve", "reject", "pause", "resume", "run", "delete"})
 # the team's settings, for its administrators: "setup", "admin", "setup role finance <@&1>",
 # "setup digest <#2>", "setup timezone Europe/Paris" ("setup the room for Friday" is a goal)

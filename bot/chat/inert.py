@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.lazy_re import lazy
+
 # CSI (colours, cursor moves, screen clears), OSC (window titles, hyperlinks), DCS/SOS/PM/APC
 # strings, and the two-byte escapes
-_ESCAPE_SEQUENCE = re.compile(
+_ESCAPE_SEQUENCE = lazy(
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]"
     r"|\][^\x07\x1b]*(?:\x07|\x1b\\)?"
     r"|[PX^_][^\x1b]*(?:\x1b\\)?"
@@ -21,8 +23,8 @@ _ESCAPE_SEQUENCE = re.compile(
 )
 # C0 and C1 controls but tab and newline, DEL, and the bidirectional overrides and isolates
 # that make a terminal show text in another order than it is stored
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_LINE_BREAKS = re.compile(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+_CONTROL = lazy(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = lazy(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
 
 
 def terminal_text(text: str) -> str:
@@ -38,10 +40,10 @@ def one_line(text: str) -> str:
 
 # letters of other scripts that look Latin, so "Аpproved" (Cyrillic А) is read as "approved"
 _LOOKALIKES = str.maketrans("АВЕЅІЈКМНОРСТХУаеѕіјорсхуԁһӏ", "ABESIJKMHOPCTXYaesijopcxydhl")
-_INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
+_INVISIBLE = lazy(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
                         r"\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0]")
 # what only the policy may say about a step: that it is approved, allowed, or needs nobody
-_APPROVAL_CLAIM = re.compile(
+_APPROVAL_CLAIM = lazy(
     r"approv|authori[sz]|sign(?:ed)?[\s-]*off|granted|permitted|permission|whitelist|allowlist"
     r"|verdict|policy|guardrail|no\s+(?:need|one|review)|without\s+(?:approval|asking|review)"
     r"|runs?\s+alone|read[\s-]*only|safe\s+to\s+run|already\s+(?:ok|confirmed|cleared)",

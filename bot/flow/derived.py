@@ -20,7 +20,6 @@ caught; everything changed before the look-up is.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +27,7 @@ from bot.domain import Actor
 from bot.errors import DatabaseUnavailable, DeputyError
 from bot.execution.executor import call_with_credentials
 from bot.flow.answers import money
+from bot.lazy_re import lazy
 from bot.planning.refs import RefError, is_ref
 from bot.registry.manifest import Derived
 from bot.store import previews
@@ -183,7 +183,7 @@ def unseen(now: Mapping[str, Any], seen: set[str]) -> list[str]:
     return [a for a in now.get(RECIPIENTS) or [] if a not in seen]
 
 
-_ADDRESS = re.compile(r"[^\s,;:<>()\[\]\"']+@[^\s,;:<>()\[\]\"']+")
+_ADDRESS = lazy(r"[^\s,;:<>()\[\]\"']+@[^\s,;:<>()\[\]\"']+")
 
 
 async def call_problem(app: Deputy, run_id: int, view: PlanView, step: StepRow, index: int,

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 
 from bot.chat.events import ChatEvent, CommandInvoked, GoalPosted, ModifySubmitted, ThreadReply
+from bot.lazy_re import lazy
 from bot.redact import looks_random, redact_text
 
 # besides the credential shapes the redactor knows: "password: …"-style assignments
-_ASSIGNMENT = re.compile(r"\b(password|passwd|pwd|api[_-]?key|secret|token)\s*[:=]\s*\S{6,}", re.IGNORECASE)
+_ASSIGNMENT = lazy(r"\b(password|passwd|pwd|api[_-]?key|secret|token)\s*[:=]\s*\S{6,}", re.IGNORECASE)
 
 
 def looks_like_secret(text: str) -> bool:

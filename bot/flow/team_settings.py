@@ -12,18 +12,18 @@ bad input with the same words.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import UserError
+from bot.lazy_re import lazy
 
 ROLE_PLATFORMS = frozenset({"discord"})  # platforms whose people hold roles Deputy maps
 KEYS = ("role", "digest", "timezone")
-_ROLE = re.compile(r"^(?:<@&(\d{1,20})>|(\d{1,20}))$")
+_ROLE = lazy(r"^(?:<@&(\d{1,20})>|(\d{1,20}))$")
 # a mention as Discord (<#123>) or Slack (<#C123|name>) writes it, or a bare channel id
-_CHANNEL = re.compile(r"^(?:<#([A-Za-z0-9]{1,30})(?:\|[^>]*)?>|([A-Z0-9]{1,30}))$")
-_GROUP = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+_CHANNEL = lazy(r"^(?:<#([A-Za-z0-9]{1,30})(?:\|[^>]*)?>|([A-Z0-9]{1,30}))$")
+_GROUP = lazy(r"^[a-z][a-z0-9_-]{0,39}$")
 CLEAR = frozenset({"none", "-", "off"})
 
 

@@ -11,17 +11,18 @@ from __future__ import annotations
 import re
 
 from bot.domain import PlanDraft, PlanningOutcome
+from bot.lazy_re import lazy
 from bot.memory.statements import NotAStatement, parse, split_names
 
 TEAM_QUESTION = "Who is on the team?"
-_WHICH_QUESTION = re.compile(r"^Which (?P<written>[A-Z][\w'’-]*) do you mean: (?P<candidates>.+)\?$")
-_LENGTH_QUESTION = re.compile(r"^How long should the (?P<kind>[\w:-]+) be\?")
-_NAME = re.compile(r"^[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}$")
-_LEADING = re.compile(r"^(?:(?:it'?s|they'?re|the\s+team\s+is|invite|just)\s+)+", re.I)
-_AMOUNT = re.compile(r"^(?:make\s+it\s+|about\s+)?(?P<n>\d{1,3})\s*(?P<unit>minutes?|mins?|hours?|h)\b\.?$", re.I)
-_MEETING = re.compile(
+_WHICH_QUESTION = lazy(r"^Which (?P<written>[A-Z][\w'’-]*) do you mean: (?P<candidates>.+)\?$")
+_LENGTH_QUESTION = lazy(r"^How long should the (?P<kind>[\w:-]+) be\?")
+_NAME = lazy(r"^[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}$")
+_LEADING = lazy(r"^(?:(?:it'?s|they'?re|the\s+team\s+is|invite|just)\s+)+", re.I)
+_AMOUNT = lazy(r"^(?:make\s+it\s+|about\s+)?(?P<n>\d{1,3})\s*(?P<unit>minutes?|mins?|hours?|h)\b\.?$", re.I)
+_MEETING = lazy(
     r"\b(sync|call|catch[- ]up|1:1|one-on-one|review|demo|interview|stand-?up|workshop|meeting)s?\b", re.I)
-_WITH = re.compile(r"\bwith\s+(?P<who>[A-Z][\w&'’.-]*(?:\s+(?:[A-Z][\w&'’.-]*|&|and)(?=\s+[A-Z]|$|[\s,.?!]))*)")
+_WITH = lazy(r"\bwith\s+(?P<who>[A-Z][\w&'’.-]*(?:\s+(?:[A-Z][\w&'’.-]*|&|and)(?=\s+[A-Z]|$|[\s,.?!]))*)")
 _NOT_WHO = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "tomorrow",
             "next", "this", "and", "&"}
 MAX_NAMES = 12

@@ -11,24 +11,25 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.lazy_re import lazy
 from bot.store.memories import Scope
 
 MAX_CHARS = 500
 
-_SCOPE = re.compile(
+_SCOPE = lazy(
     r"^(?:for\s+(?P<who>me|myself|the\s+(?:whole\s+)?team|everyone|this\s+channel|here)\s*[:,]?\s*)", re.I)
-_LASTING = re.compile(r"^(?:for\s+(?P<n>\d{1,3})\s+(?P<unit>days?|weeks?)\s*[:,]?\s*)", re.I)
-_THAT = re.compile(r"^that\b\s*", re.I)
-_TEAM = re.compile(r"^(?:the|our|my)\s+team\s+(?:is|are|=)\s+(?P<names>.+)$", re.I)
+_LASTING = lazy(r"^(?:for\s+(?P<n>\d{1,3})\s+(?P<unit>days?|weeks?)\s*[:,]?\s*)", re.I)
+_THAT = lazy(r"^that\b\s*", re.I)
+_TEAM = lazy(r"^(?:the|our|my)\s+team\s+(?:is|are|=)\s+(?P<names>.+)$", re.I)
 _KINDS = r"stand-?ups?|syncs?|1:1s?|one-on-ones?|reviews?|demos?|meetings?|calls?|catch[- ]ups?|interviews?|workshops?"
-_LENGTH = re.compile(
+_LENGTH = lazy(
     rf"^(?:(?:our|the|all)\s+)?(?P<kind>{_KINDS})(?:\s+with\s+(?P<with>[\w .&'-]+?))?\s+"
     r"(?:are|is|last|lasts|take|takes|should\s+be)\s+(?P<n>\d{1,3})\s*(?P<unit>minutes?|mins?|hours?|h)\b(?:\s+long)?$",
     re.I)
 # "by Ana we mean Ana Lima": which of several people a first name stands for
-_ALIAS = re.compile(r"^by\s+(?P<name>[A-Za-z][\w'’-]*)\s+(?:we|i)\s+mean\s+(?P<means>[A-Za-z][\w'’-]*(?:\s+[A-Za-z][\w'’-]*){1,3})$",
+_ALIAS = lazy(r"^by\s+(?P<name>[A-Za-z][\w'’-]*)\s+(?:we|i)\s+mean\s+(?P<means>[A-Za-z][\w'’-]*(?:\s+[A-Za-z][\w'’-]*){1,3})$",
                     re.I)
-_VERB = re.compile(r"\b(?:is|are|go|goes|pays|pay|prefers|prefer|uses|use|has|have|wants|likes|lives|works)\b", re.I)
+_VERB = lazy(r"\b(?:is|are|go|goes|pays|pay|prefers|prefer|uses|use|has|have|wants|likes|lives|works)\b", re.I)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from bot.lazy_re import lazy
 from bot.policy.truth import Check, Truth
 
 _REF = "$ref"
@@ -121,7 +122,7 @@ _COUNT_WORDS = {"count_gte": "at least", "count_gt": "more than", "count_lt": "f
 _LOOKS_INSIDE = {"outside_domains", "inside_domains", "contains"}
 
 
-_TOTAL = re.compile(r"^\s*(sum|count)\s*\((.*)\)\s*(>=|<=|==|!=|>|<)\s*(\S+)\s*$")
+_TOTAL = lazy(r"^\s*(sum|count)\s*\((.*)\)\s*(>=|<=|==|!=|>|<)\s*(\S+)\s*$")
 TOTAL_OPS = {">", ">=", "<", "<=", "==", "!="}
 
 

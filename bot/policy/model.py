@@ -5,7 +5,6 @@ The language is described for people in docs/policies.md; this module is its gra
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.domain import Effect
 from bot.errors import PolicyError
+from bot.lazy_re import lazy
 from bot.policy.conditions import RuleCondition
 from bot.policy.timewindow import TimeWindow
 from bot.policy.yamlfile import load_with_lines, strip_lines, validation_message
@@ -54,7 +54,7 @@ class Match(BaseModel):
                              mode="before")(_as_list)
 
 
-_PERIOD = re.compile(r"^\s*(\d+)\s*(s|m|min|h|d)\s*$")
+_PERIOD = lazy(r"^\s*(\d+)\s*(s|m|min|h|d)\s*$")
 _UNIT = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 
 

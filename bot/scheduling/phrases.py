@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.lazy_re import LazyPattern, lazy
 from bot.scheduling.model import PostWhen, Schedule
 
 WEEKDAYS = {"monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu",
@@ -21,23 +22,23 @@ _TIME = r"(?:noon|midnight|\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?)"
 _AT = rf"(?:\s+at\s+(?P<time>{_TIME}))"
 PART_OF_DAY = {"morning": 8, "evening": 18, "afternoon": 14, "night": 21}
 
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("interval", re.compile(
+_PATTERNS: tuple[tuple[str, LazyPattern], ...] = (
+    ("interval", lazy(
         r"\bevery\s+(?P<n>\d+)\s*(?P<unit>minutes?|mins?|hours?|hrs?|h)\b", re.I)),
-    ("interval1", re.compile(r"\b(?:every\s+(?P<unit>hour|minute)|(?P<ly>hourly))\b", re.I)),
-    ("weekdays", re.compile(rf"\b(?:every\s+|on\s+)?(?:weekdays?|working\s+days?|business\s+days?){_AT}", re.I)),
-    ("weekly", re.compile(
+    ("interval1", lazy(r"\b(?:every\s+(?P<unit>hour|minute)|(?P<ly>hourly))\b", re.I)),
+    ("weekdays", lazy(rf"\b(?:every\s+|on\s+)?(?:weekdays?|working\s+days?|business\s+days?){_AT}", re.I)),
+    ("weekly", lazy(
         rf"\b(?:every|each)\s+(?P<days>{_DAY}(?:\s*(?:,|and|&)\s*{_DAY})*){_AT}?", re.I)),
-    ("part", re.compile(
+    ("part", lazy(
         rf"\b(?:every|each)\s+(?P<part>morning|evening|afternoon|night){_AT}?", re.I)),
-    ("daily", re.compile(rf"\b(?:daily|every\s+day|each\s+day){_AT}", re.I)),
+    ("daily", lazy(rf"\b(?:daily|every\s+day|each\s+day){_AT}", re.I)),
 )
-_TARGET = re.compile(
+_TARGET = lazy(
     r"\s*\b(?:to|in|into|on)\s+(?P<channel><#(?P<cid>[A-Z0-9]+)(?:\|[^>]*)?>|#(?P<name>[\w.-]+))"
     r"|\s*\b(?P<here>(?:right\s+)?here|in\s+this\s+channel)\b", re.I)
 _CONDITION = (
-    (PostWhen.CHANGED, re.compile(r"\s*\b(?:only\s+)?(?:when|if)\s+(?:anything|something|it)\s+changes\b", re.I)),
-    (PostWhen.ALWAYS, re.compile(r"\s*\b(?:even\s+(?:when|if)\s+(?:there(?:'s| is)\s+)?nothing|always)\b", re.I)),
+    (PostWhen.CHANGED, lazy(r"\s*\b(?:only\s+)?(?:when|if)\s+(?:anything|something|it)\s+changes\b", re.I)),
+    (PostWhen.ALWAYS, lazy(r"\s*\b(?:even\s+(?:when|if)\s+(?:there(?:'s| is)\s+)?nothing|always)\b", re.I)),
 )
 
 

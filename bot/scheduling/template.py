@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.lazy_re import lazy
+
 MAX_ITEMS = 15
 MAX_VALUE = 200
-_PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)(?:\|([a-z]+)(?::([A-Za-z0-9_]+))?)?\}")
-_EACH = re.compile(r"^each\s+([A-Za-z0-9_.\-]+)\s*:\s?(.*)$")
+_PLACEHOLDER = lazy(r"\{([A-Za-z0-9_.\-]+)(?:\|([a-z]+)(?::([A-Za-z0-9_]+))?)?\}")
+_EACH = lazy(r"^each\s+([A-Za-z0-9_.\-]+)\s*:\s?(.*)$")
 _MISSING = object()
 
 

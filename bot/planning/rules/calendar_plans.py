@@ -14,13 +14,14 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain import Clarification, PlanDraft, PlanningOutcome, Step
+from bot.lazy_re import lazy
 from bot.planning.protocol import PlanningContext
 from bot.planning.rules import attendees, backends, remembered, when
 from bot.planning.rules.thread_facts import Facts
 from bot.planning.rules.who import Who, close_names, join_names, mismatched_full_name
 
 DEFAULT_MINUTES = 30
-_KINDS = re.compile(
+_KINDS = lazy(
     r"\b(sync|call|catch[- ]up|1:1|one-on-one|review|demo|interview|stand-?up|lunch|workshop|meeting)\b",
     re.I,
 )
@@ -59,7 +60,7 @@ def _title(goal: str, facts: Facts, labels: str) -> tuple[str, str]:
     return f"{kind[:1].upper()}{kind[1:]} with {labels}"[:200], kind
 
 
-_TEAM = re.compile(r"\b(?:the\s+(?:whole\s+|entire\s+)?team|everyone|everybody|all\s+of\s+us)\b", re.I)
+_TEAM = lazy(r"\b(?:the\s+(?:whole\s+|entire\s+)?team|everyone|everybody|all\s+of\s+us)\b", re.I)
 
 
 def _team(context: PlanningContext) -> list[Who] | None:

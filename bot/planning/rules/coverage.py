@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.domain import PlanDraft
+from bot.lazy_re import lazy
 from bot.planning.protocol import PlanningContext
 from bot.planning.rules.intents import Intent
 
@@ -83,12 +84,12 @@ for _intent in (Intent.LIST_INVOICES, Intent.CALENDAR, Intent.LIST_DEALS, Intent
                 Intent.UNBILLED, Intent.CRM_LOOKUP):
     INTENT_WORDS[_intent] |= _READ_VERBS
 
-_TOKENS = re.compile(r"[a-z][a-z'’.-]*[a-z]|[a-z]", re.I)
+_TOKENS = lazy(r"[a-z][a-z'’.-]*[a-z]|[a-z]", re.I)
 _STRUCK = (
-    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),                       # email addresses
-    re.compile(r"\bq[1-4]\b", re.I),                                        # quarters
-    re.compile(r"\b\d+(?:st|nd|rd|th)\b", re.I),                          # ordinals
-    re.compile(r"[$€£]?\s?\d[\d,.]*\s*(?:k\b|%|am\b|pm\b|h\b|m\b)?", re.I),  # numbers, times, money
+    lazy(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),                       # email addresses
+    lazy(r"\bq[1-4]\b", re.I),                                        # quarters
+    lazy(r"\b\d+(?:st|nd|rd|th)\b", re.I),                          # ordinals
+    lazy(r"[$€£]?\s?\d[\d,.]*\s*(?:k\b|%|am\b|pm\b|h\b|m\b)?", re.I),  # numbers, times, money
 )
 
 

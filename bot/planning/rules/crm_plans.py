@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.domain import Clarification, PlanDraft, PlanningOutcome, Step
+from bot.lazy_re import lazy
 from bot.planning.protocol import PlanningContext
 from bot.planning.rules.calendar_plans import ref
 from bot.planning.rules.who import (
@@ -17,14 +18,14 @@ from bot.planning.rules.who import (
     mismatched_full_name,
 )
 
-_LOOKUP_LEAD = re.compile(
+_LOOKUP_LEAD = lazy(
     r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:look\s*up|lookup|who\s+is|who's|find|search"
     r"(?:\s+the\s+crm)?(?:\s+for)?|show(?:\s+me)?|get|pull\s+up|tell\s+me\s+about"
     r"|what\s+do\s+we\s+know\s+about|details\s+(?:for|on|of))\s+",
     re.I,
 )
-_KIND_WORDS = re.compile(r"\b(?:the|contact|company|account|deal|person|in the crm|details|info)\b", re.I)
-_CONTACT = re.compile(
+_KIND_WORDS = lazy(r"\b(?:the|contact|company|account|deal|person|in the crm|details|info)\b", re.I)
+_CONTACT = lazy(
     r"\b(?:update|set|change)\s+(?:the\s+)?(?P<who>.+?)(?:'s|\u2019s|s')\s+(?P<field>phone number|phone|mobile|"
     r"job title|title|role|email address|email|name)(?:\s*[:=]\s*|\s+(?:to|as|is)\s+)(?P<value>.+?)\s*[.!]?$"
     r"|\b(?:update|set|change)\s+(?:the\s+)?(?P<field2>phone number|phone|mobile|job title|title|role|"
@@ -33,12 +34,12 @@ _CONTACT = re.compile(
 )
 _FIELDS = {"phone number": "phone", "phone": "phone", "mobile": "phone", "job title": "title",
            "title": "title", "role": "title", "email address": "email", "email": "email", "name": "name"}
-_DEAL = re.compile(
+_DEAL = lazy(
     r"\b(?:move|set|mark|change|update|close)\s+(?:the\s+)?(?P<who>.+?)\s+deal(?:'s\s+stage)?\s+"
     r"(?:to|as|at)\s+(?:stage\s+)?(?:closed[- ])?(?P<stage>lead|qualified|proposal|negotiation|won|lost)\b",
     re.I,
 )
-_NOTE = re.compile(
+_NOTE = lazy(
     r"\b(?:add|put|leave|write|log)\s+(?:a\s+)?note\s+(?:to|on|for|against|about)\s+(?:the\s+)?(?P<who>.+?)"
     r"\s*(?:[:\-\u2013\u2014]\s*|\s+saying\s+|\s+that\s+)(?P<body>.+)$",
     re.I | re.S,
@@ -148,9 +149,9 @@ def plan_update(goal: str, context: PlanningContext) -> PlanningOutcome:
     ))
 
 
-_NAME_RUN = re.compile(r"\b[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+){1,2}\b")
-_COMPANY = re.compile(r"\b(?:at|from|of|with|works at|working at)\s+([A-Z][\w&'.-]*(?:\s+[A-Z][\w&'.-]*)*)")
-_TITLE = re.compile(r",\s*(?:the\s+|our\s+|their\s+)?([A-Za-z][\w&/ -]{0,40}?)\s+(?:at|of)\s+[A-Z]")
+_NAME_RUN = lazy(r"\b[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+){1,2}\b")
+_COMPANY = lazy(r"\b(?:at|from|of|with|works at|working at)\s+([A-Z][\w&'.-]*(?:\s+[A-Z][\w&'.-]*)*)")
+_TITLE = lazy(r",\s*(?:the\s+|our\s+|their\s+)?([A-Za-z][\w&/ -]{0,40}?)\s+(?:at|of)\s+[A-Z]")
 
 
 def plan_create_contact(goal: str, context: PlanningContext) -> PlanningOutcome:

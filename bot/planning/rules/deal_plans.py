@@ -5,18 +5,19 @@ from __future__ import annotations
 import re
 
 from bot.domain import PlanDraft, PlanningOutcome, Step
+from bot.lazy_re import lazy
 from bot.planning.protocol import PlanningContext
 from bot.planning.rules import qualifiers
 from bot.planning.rules.who import find_clients
 
 _STAGES = (
-    ("won", re.compile(r"\b(?:won|win|closed[- ]won)\b", re.I)),
-    ("lost", re.compile(r"\b(?:lost|lose|closed[- ]lost)\b", re.I)),
-    ("negotiation", re.compile(r"\bnegotiat\w*\b", re.I)),
-    ("proposal", re.compile(r"\bproposals?\b", re.I)),
-    ("qualified", re.compile(r"\bqualified\b", re.I)),
-    ("lead", re.compile(r"\bleads?\b", re.I)),
-    ("any", re.compile(r"\ball\s+(?:the\s+|our\s+)?deals\b|\bevery\s+deal\b", re.I)),
+    ("won", lazy(r"\b(?:won|win|closed[- ]won)\b", re.I)),
+    ("lost", lazy(r"\b(?:lost|lose|closed[- ]lost)\b", re.I)),
+    ("negotiation", lazy(r"\bnegotiat\w*\b", re.I)),
+    ("proposal", lazy(r"\bproposals?\b", re.I)),
+    ("qualified", lazy(r"\bqualified\b", re.I)),
+    ("lead", lazy(r"\bleads?\b", re.I)),
+    ("any", lazy(r"\ball\s+(?:the\s+|our\s+)?deals\b|\bevery\s+deal\b", re.I)),
 )
 
 

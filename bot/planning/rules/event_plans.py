@@ -9,14 +9,15 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain import Clarification, PlanDraft, PlanningOutcome, Step
+from bot.lazy_re import lazy
 from bot.planning.protocol import PlanningContext
 from bot.planning.rules import when
 from bot.planning.rules.attendees import ref
 
-_VERB = re.compile(
+_VERB = lazy(
     r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:move|push|reschedule|shift|postpone|bring forward"
     r"|pull forward|cancel|call off|scrap|delete|remove|drop)\s+(?:back\s+)?", re.I)
-_TIMEWORDS = re.compile(
+_TIMEWORDS = lazy(
     r"\b(?:today|tomorrow)(?:'s|\u2019s)\b|\b(?:on|at|for|this|next|coming|today|tomorrow|tonight|day after tomorrow|monday|tuesday|wednesday"
     r"|thursday|friday|saturday|sunday|morning|afternoon|noon|midday)\b"
     r"|\b\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)?\b|\b(?:today|tomorrow)'s\b", re.I)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 import re
 
+from bot.lazy_re import lazy
+
 # common words of other languages that English goals do not use
 _FOREIGN = {
     # Spanish / Portuguese
@@ -29,9 +31,9 @@ _ENGLISH = {
     "my", "our", "all", "me", "us", "at", "by", "from", "this", "next", "last", "please",
 }
 
-DESTRUCTIVE = re.compile(
+DESTRUCTIVE = lazy(
     r"\b(?:delete|deletes|remove|wipe|purge|erase|destroy|drop|nuke|trash|clear out|get rid of)\b", re.I)
-VOID_WORDS = re.compile(r"^\s*(?:please\s+)?void\b", re.I)
+VOID_WORDS = lazy(r"^\s*(?:please\s+)?void\b", re.I)
 
 
 def foreign_language(goal: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.domain import CannotPlan, Clarification, PlanDraft, PlanningOutcome, Step
+from bot.lazy_re import lazy
 from bot.planning.protocol import PlanningContext
 from bot.planning.rules import backends, qualifiers, stripe_billing
 from bot.planning.rules.attendees import ref
@@ -18,8 +19,8 @@ from bot.planning.rules.who import join_names, unknown_client
 
 # "create/prepare/draft invoices" makes drafts for review; "invoice", "bill", "send" and
 # "issue" mean the client should receive them
-_DRAFT_VERBS = re.compile(r"\b(?:create|draft|prepare|generate|raise|make)\b", re.I)
-_SEND_VERBS = re.compile(r"\b(?:send|issue|bill|email)\b|^\s*(?:please\s+|can you\s+)?invoice\b", re.I)
+_DRAFT_VERBS = lazy(r"\b(?:create|draft|prepare|generate|raise|make)\b", re.I)
+_SEND_VERBS = lazy(r"\b(?:send|issue|bill|email)\b|^\s*(?:please\s+|can you\s+)?invoice\b", re.I)
 
 
 def _clients(goal: str, facts: Facts, context: PlanningContext) -> list[str]:

@@ -12,9 +12,10 @@ import re
 from typing import Any
 
 from bot.domain import PlanDraft, Step
+from bot.lazy_re import lazy
 
 # verbs that open a clause of their own (ours, and a few everyday ones we do not do)
-_CLAUSE = re.compile(
+_CLAUSE = lazy(
     r"(?:,\s*(?:and\s+)?(?:then\s+)?|\s+and\s+then\s+|\s+then\s+|\s+and\s+(?:also\s+)?)"
     r"(?=(?:please\s+)?(?:chase|remind|nudge|send|invoice|bill|book|schedule|set\s+up|arrange|list|show"
     r"|look\s+up|find|tell|what's|whats|what|who|which|how|set|move|push|cancel|call\s+off|log|add|create"

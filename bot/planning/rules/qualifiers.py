@@ -10,30 +10,31 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.lazy_re import lazy
 from bot.planning.rules.when import NUMBER_WORDS
 from bot.planning.rules.who import find_clients
 
 _NUMBER = r"\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS)
-EXCLUDE = re.compile(
+EXCLUDE = lazy(
     r"\b(?:except(?:\s+for)?|apart\s+from|aside\s+from|other\s+than|excluding|not\s+including"
     r"|but\s+not|(?:everyone|everybody|all|anyone|everything)\s+but|leave\s+out|leaving\s+out"
     r"|skip(?:ping)?|without)\b", re.I)
-_DAYS = re.compile(
+_DAYS = lazy(
     rf"\b(?:(?:overdue|late|past\s+due)\s+(?:by\s+|for\s+)?)?(more\s+than|over|longer\s+than|at\s+least|by\s+over)"
     rf"\s+({_NUMBER})\s+(days?|weeks?|months?)(?:\s+(?:overdue|late|past\s+due))?\b", re.I)
 _DAYS_UNIT = {"day": 1, "week": 7, "month": 30}
-_AMOUNT = re.compile(
+_AMOUNT = lazy(
     r"\b(over|more\s+than|above|at\s+least|greater\s+than|bigger\s+than|exceeding|worth\s+over)"
     r"\s+(?:usd\s*)?[$€£]?\s*(\d[\d,]*(?:\.\d+)?)(?![\d,.])(?!\s*(?:days?|weeks?|months?|hours?|h\b|minutes?|mins?))"
     r"\s*(k\b|thousand|m\b|million)?(?:\s*(?:dollars|usd|euros?|pounds?))?", re.I)
 _STATUS = (
-    ("unpaid", re.compile(r"\b(?:unpaid|outstanding|owes?|owed|owing|(?:hasn't|hasnt|haven't|havent|has not|have not|not)"
+    ("unpaid", lazy(r"\b(?:unpaid|outstanding|owes?|owed|owing|(?:hasn't|hasnt|haven't|havent|has not|have not|not)"
                           r"\s+(?:yet\s+)?paid|not\s+paid\s+yet)\b", re.I)),
-    ("overdue", re.compile(r"\b(?:overdue|late|past\s+due|late\s+payers?)\b", re.I)),
-    ("draft", re.compile(r"\bdrafts?\b", re.I)),
-    ("paid", re.compile(r"\bpaid\b", re.I)),
-    ("void", re.compile(r"\bvoid(?:ed)?\b", re.I)),
-    ("sent", re.compile(r"\bsent\b", re.I)),
+    ("overdue", lazy(r"\b(?:overdue|late|past\s+due|late\s+payers?)\b", re.I)),
+    ("draft", lazy(r"\bdrafts?\b", re.I)),
+    ("paid", lazy(r"\bpaid\b", re.I)),
+    ("void", lazy(r"\bvoid(?:ed)?\b", re.I)),
+    ("sent", lazy(r"\bsent\b", re.I)),
 )
 
 

@@ -16,17 +16,18 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain import CannotPlan, PlanDraft, PlanningOutcome, Step
+from bot.lazy_re import lazy
 from bot.planning.protocol import PlanningContext, ReplanRequest
 from bot.planning.refs import ITEM, RefError, is_ref, lookup, resolve
 from bot.planning.rules.calendar_plans import ref
 
-_CONFLICT = re.compile(r"\b(?:slot (?:is |was )?taken|taken|conflicts?|busy|overlaps?|not free|unavailable|double[- ]booked)\b", re.I)
-_HOPELESS = re.compile(
+_CONFLICT = lazy(r"\b(?:slot (?:is |was )?taken|taken|conflicts?|busy|overlaps?|not free|unavailable|double[- ]booked)\b", re.I)
+_HOPELESS = lazy(
     r"\b(?:not found|no such|matches nobody|nobody|several|ambiguous|unknown|invalid|not allowed"
     r"|denied|permission|credentials|not connected|already|does not exist|no contact)\b",
     re.I,
 )
-_NO_SLOT = re.compile(r"\bno (?:free )?(?:slots?|time)\b", re.I)
+_NO_SLOT = lazy(r"\bno (?:free )?(?:slots?|time)\b", re.I)
 
 # what an ``item`` reference stands for while a step is rewritten: a literal element of a
 # completed step's list, or the output of one new step

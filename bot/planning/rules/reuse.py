@@ -15,12 +15,13 @@ from datetime import date
 from typing import Any
 
 from bot.domain import Clarification, PlanDraft, PlanningOutcome, Step
+from bot.lazy_re import lazy
 from bot.planning.protocol import PastRun, PlanningContext
 from bot.planning.rules.who import find_clients, join_names
 
-_SAME = re.compile(r"^(?:please\s+)?(?:(?:can|could)\s+you\s+)?(?:do|run|repeat)\s+(?:the\s+same(?:\s+thing)?|that|it)"
+_SAME = lazy(r"^(?:please\s+)?(?:(?:can|could)\s+you\s+)?(?:do|run|repeat)\s+(?:the\s+same(?:\s+thing)?|that|it)"
                    r"(?:\s+again)?\s+for\s+(?P<who>[^,;]+?)[.!?]?$", re.I)
-_LIKE = re.compile(r"^(?:please\s+)?(?P<verb>invoice|bill|chase|remind)\s+(?P<who>[^,;]+?)\s+(?:like|as)\s+"
+_LIKE = lazy(r"^(?:please\s+)?(?P<verb>invoice|bill|chase|remind)\s+(?P<who>[^,;]+?)\s+(?:like|as)\s+"
                    r"(?:we\s+did\s+)?(?P<when>last\s+month|last\s+time|before)[.!?]?$", re.I)
 _KIND = {"invoice": "create_invoice", "bill": "create_invoice", "chase": "send_reminder", "remind": "send_reminder"}
 _CLIENT_KEYS = ("client", "customer", "company")

@@ -12,16 +12,17 @@ from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.lazy_re import lazy
 from bot.planning.protocol import PlanningContext
 from bot.planning.rules import when
 from bot.planning.rules.who import AmbiguousName, Who, find_clients, find_people, unknown_invitees
 
-_ADD = re.compile(r"\b(?:add|also|plus|include|invite|bring|too|as well)\b", re.I)
-_REMOVE = re.compile(r"\b(?:without|drop|remove|exclude|minus|skip|uninvite|leave out|not|except|but not)\b", re.I)
-_ONLY = re.compile(r"\b(?:only|just)\b", re.I)
-_NO_SEND = re.compile(r"\b(?:don'?t|do not|without|no need to)\s+send(?:ing)?\b|\bdrafts?\s+only\b|\bjust\s+(?:the\s+)?drafts?\b", re.I)
-_SEND = re.compile(r"\bsend\s+(?:them|it|those)\b|\band\s+send\b|\bsend\s+(?:them\s+)?(?:too|as well)\b", re.I)
-_TOPIC = re.compile(
+_ADD = lazy(r"\b(?:add|also|plus|include|invite|bring|too|as well)\b", re.I)
+_REMOVE = lazy(r"\b(?:without|drop|remove|exclude|minus|skip|uninvite|leave out|not|except|but not)\b", re.I)
+_ONLY = lazy(r"\b(?:only|just)\b", re.I)
+_NO_SEND = lazy(r"\b(?:don'?t|do not|without|no need to)\s+send(?:ing)?\b|\bdrafts?\s+only\b|\bjust\s+(?:the\s+)?drafts?\b", re.I)
+_SEND = lazy(r"\bsend\s+(?:them|it|those)\b|\band\s+send\b|\bsend\s+(?:them\s+)?(?:too|as well)\b", re.I)
+_TOPIC = lazy(
     r"\b(?:about|re:?|regarding|to discuss|to talk about)\s+(.+?)"
     r"(?=\s+(?:on|at|next|this|tomorrow|today|with|for|in)\b|[.?!,;]|$)",
     re.I,
@@ -120,7 +121,7 @@ def apply_follow_up(facts: Facts, text: str, context: PlanningContext) -> Facts:
     return merged
 
 
-_BARE_WEEKDAY = re.compile(r"(?<!next )(?<!this )(?<!coming )\b(" + "|".join(when.WEEKDAYS) + r")\b", re.I)
+_BARE_WEEKDAY = lazy(r"(?<!next )(?<!this )(?<!coming )\b(" + "|".join(when.WEEKDAYS) + r")\b", re.I)
 
 
 def _same_week(before: when.Day | None, said: when.Day | None, text: str,

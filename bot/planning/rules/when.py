@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from bot.lazy_re import lazy
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
@@ -64,10 +66,10 @@ def _dateparser(text: str, now: datetime, timezone: str) -> datetime | None:
 
 
 _EXPLICIT_DATES = (
-    re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
-    re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+(?:{_MONTH_RE})\b\.?(?:,?\s+\d{{4}})?", re.I),
-    re.compile(rf"\b(?:{_MONTH_RE})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?", re.I),
-    re.compile(rf"\bin\s+(?:{_NUMBER_RE})\s+(?:days?|weeks?)\b", re.I),
+    lazy(r"\b\d{4}-\d{2}-\d{2}\b"),
+    lazy(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+(?:{_MONTH_RE})\b\.?(?:,?\s+\d{{4}})?", re.I),
+    lazy(rf"\b(?:{_MONTH_RE})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?", re.I),
+    lazy(rf"\bin\s+(?:{_NUMBER_RE})\s+(?:days?|weeks?)\b", re.I),
 )
 
 

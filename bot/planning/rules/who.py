@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.lazy_re import lazy
 from bot.planning.protocol import KnownPerson
 from bot.planning.rules.when import MONTHS
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*")
+EMAIL = lazy(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*")
 # capitalised words that start a sentence or name a time, never a person
 _NOT_NAMES = {
     "i", "me", "my", "we", "us", "the", "a", "an", "and", "or", "with", "on", "at", "for",
@@ -135,8 +136,8 @@ def join_names(labels: list[str]) -> str:
     return ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
-_CAPS = re.compile(r"\b[A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*")
-_CLIENT_LEAD = re.compile(
+_CAPS = lazy(r"\b[A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*")
+_CLIENT_LEAD = lazy(
     r"\b(?:bill|invoice|remind|chase|nudge|from|for|of|owed by|on|does|did|has|is)\s+"
     r"([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)")
 _NOT_CLIENT_WORDS = {

@@ -8,6 +8,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain import Clarification, PlanDraft, PlanningOutcome, Step
+from bot.lazy_re import lazy
 from bot.planning.protocol import PlanningContext
 from bot.planning.rules import when
 from bot.planning.rules.coverage import DATE_WORDS
@@ -15,7 +16,7 @@ from bot.planning.rules.money_plans import unknown_client_question
 from bot.planning.rules.thread_facts import Facts
 from bot.planning.rules.who import find_clients
 
-_DESCRIPTION = re.compile(
+_DESCRIPTION = lazy(
     r",\s*(?P<after>[^,]+?)\s*[.!]?$|\bfor\s+(?P<for>[A-Za-z][\w -]*?)(?=\s+(?:yesterday|today|on|this|last)\b|[.!]?$)"
     r"|\b(?:doing|working on)\s+(?P<doing>[\w -]+?)(?=\s+(?:yesterday|today|on|this|last)\b|[.!]?$)", re.I)
 
