@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -17,6 +19,19 @@ from bot.store import episodes, memories, memory_search
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
+
+
+@functools.cache
+def _pointing_back() -> re.Pattern[str]:
+    # compiled at the first goal, not at import (the shell's start-up)
+    return re.compile(r"\b(?:same|again|repeat|redo|last\s+(?:time|month|week|year)|as\s+before|"
+                      r"like\s+before|like\s+we\s+did|previous(?:ly)?|as\s+usual)\b", re.I)
+
+
+def points_back(goal: str) -> bool:
+    """Whether ``goal`` may refer to something done before ("do it again for Globex", "repeat
+    last month's invoices"): the rule planner's own shapes, and looser wording a model can read."""
+    return asks_to_reuse(goal) or bool(_pointing_back().search(goal))
 
 
 def policy_summary(policy: Policy) -> str:
@@ -101,6 +116,7 @@ async def planning_context(app: Deputy, actor: Actor,
         actions=ConnectedCatalog(app.registry, connected, f"{actor.platform}:{actor.team_id}"), people=tuple(people), clients=tuple(clients), history=history,
         policy_summary=policy_summary(await app.policy_of(actor.key)),
         memories=await recalled(app, actor, where, goal) if where is not None and goal else (),
-        # only for a goal that asks to reuse a run: a query the other goals need not pay for
-        past_runs=await past_runs(app, actor, where) if where is not None and asks_to_reuse(goal) else (),
+        # only for a goal that points back to a run: a query (and, for a model, tokens) the
+        # other goals need not pay for
+        past_runs=await past_runs(app, actor, where) if where is not None and points_back(goal) else (),
     )

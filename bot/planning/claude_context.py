@@ -86,6 +86,15 @@ def context_block(context: PlanningContext, connected: list[str]) -> str:
         lines.append("<team_memory>")
         lines += [f"#{m.id}: {_name(m.text)} ({_name(m.provenance)})" for m in context.memories]
         lines.append("</team_memory>")
+    if context.past_runs:
+        # offered only when the goal points back (bot/flow/context.py); the steps as approved
+        lines.append("<past_runs>")
+        for run in context.past_runs:
+            asked = "" if run.goal.strip().lower() == run.summary.strip().lower() else f" (asked: {_name(run.goal)})"
+            lines.append(f"run #{run.run_id}, {run.finished_at:%d %b %Y}: {_name(run.summary)}{asked}")
+            lines += [f"  {s.action} {data_json(s.args)}" + (f" for_each {data_json(s.for_each)}" if s.for_each else "")
+                      for s in run.steps]
+        lines.append("</past_runs>")
     if context.history:
         lines.append("<thread>")
         lines += [f"{_name(author)}: {line_of(text)}" for author, text in context.history]

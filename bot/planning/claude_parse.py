@@ -80,8 +80,10 @@ def draft_from_input(tool_input: dict[str, Any], default_summary: str = "") -> P
         steps = [{"id": f"s{n}", **step} if isinstance(step, dict) and "id" not in step else step
                  for n, step in enumerate(steps, start=1)]
     summary = tool_input.get("summary") or default_summary
+    # which past runs it repeats (the card names them; ids not offered are dropped later)
+    runs = [r for r in tool_input.get("runs_used") or [] if isinstance(r, int) and not isinstance(r, bool)]
     try:
-        return PlanDraft.model_validate({"summary": summary, "steps": steps})
+        return PlanDraft.model_validate({"summary": summary, "steps": steps, "runs_used": runs})
     except ValidationError as err:
         return [
             f"{'.'.join(str(p) for p in e['loc']) or 'plan'}: {e['msg']}" for e in err.errors()
