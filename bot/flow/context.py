@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.domain import Actor, PlanDraft, PlanningOutcome, Step, Where
+from bot.lazy_re import lazy
 from bot.memory import recall
 from bot.planning import PlanningContext
 from bot.planning.protocol import KnownPerson, PastRun, RememberedFact
@@ -21,17 +21,14 @@ if TYPE_CHECKING:
     from bot.core.deputy import Deputy
 
 
-@functools.cache
-def _pointing_back() -> re.Pattern[str]:
-    # compiled at the first goal, not at import (the shell's start-up)
-    return re.compile(r"\b(?:same|again|repeat|redo|last\s+(?:time|month|week|year)|as\s+before|"
+_POINTING_BACK = lazy(r"\b(?:same|again|repeat|redo|last\s+(?:time|month|week|year)|as\s+before|"
                       r"like\s+before|like\s+we\s+did|previous(?:ly)?|as\s+usual)\b", re.I)
 
 
 def points_back(goal: str) -> bool:
     """Whether ``goal`` may refer to something done before ("do it again for Globex", "repeat
     last month's invoices"): the rule planner's own shapes, and looser wording a model can read."""
-    return asks_to_reuse(goal) or bool(_pointing_back().search(goal))
+    return asks_to_reuse(goal) or bool(_POINTING_BACK.search(goal))
 
 
 def policy_summary(policy: Policy) -> str:
