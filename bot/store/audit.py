@@ -132,7 +132,9 @@ async def lock_chain(session: AsyncSession, team_key: str | None) -> None:
 async def _sqlite_wrote(session: AsyncSession) -> bool:
     """Whether this SQLite transaction has begun: the driver (``sqlite3``, which opens
     Deputy's transactions) begins one just before the first INSERT, UPDATE or DELETE, and
-    SQLite takes the write lock at that statement."""
+    SQLite takes the write lock at that statement. (A SAVEPOINT begins one too, without the
+    lock: a transaction that only read inside one before appending would see its append fail
+    with "database is locked" if another writer came first — never a forked chain.)"""
     connection = await (await session.connection()).get_raw_connection()
     return bool(getattr(connection.driver_connection, "in_transaction", False))
 
