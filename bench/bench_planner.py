@@ -46,6 +46,7 @@ from bot.planning.claude import ClaudePlanner
 from bot.planning.claude_context import goal_message
 from bot.planning.protocol import KnownPerson, PlanningContext, ReplanRequest
 from bot.planning.refs import resolve
+from bot.planning.replan_keep import expand_kept
 from bot.registry import ActionSpec, Manifest, load_manifest
 from tests.fakes.anthropic_api import FakeAnthropic, Reply, text_reply, tool_use
 
@@ -130,14 +131,36 @@ def _went_through(goal: BenchGoal, failure: Failure, done: dict[str, Any]) -> di
                             "result": goal.outputs[step["id"]]} for i, it in enumerate(items) if i != failure.item]}
 
 
-def _replan_reply(failure: Failure) -> Reply:
+def _same(a: Any, b: dict[str, Any]) -> bool:
+    return isinstance(a, dict) and all(a.get(k) == b.get(k) for k in ("action", "args", "for_each"))
+
+
+def _kept(rest: list[dict[str, Any]], request: ReplanRequest) -> list[dict[str, Any]]:
+    """The re-plan's answer as the prompt allows it: a step still to do that is an approved
+    step unchanged (once expanded, exactly the step to run) is written ``{"keep": id}``."""
+    answer: list[dict[str, Any]] = [{k: v for k, v in step.items() if k != "id"} for step in rest]
+    todo = [s.id for s in request.plan.steps if s.id not in request.completed]
+    for n, step in enumerate(answer):
+        for sid in todo:
+            trial = [*answer[:n], {"keep": sid}, *answer[n + 1:]]
+            expanded, problems = expand_kept(trial, request)
+            if not problems and _same(expanded[n], step):
+                answer = trial
+                todo.remove(sid)
+                break
+    return answer
+
+
+def _replan_reply(failure: Failure, request: ReplanRequest, keep: bool) -> Reply:
     if failure.question:
         return tool_use("ask_question", {"question": failure.question})
+    if keep:
+        return tool_use("submit_plan", {"steps": _kept(failure.rest, request)})
     return tool_use("submit_plan", {"steps": [{k: v for k, v in s.items() if k != "id"} for s in failure.rest]})
 
 
 async def run_planner(api: FakeAnthropic, manifest: Manifest, goals: list[BenchGoal], compact: bool = True,
-                      failures: dict[str, Failure] | None = None) -> Tally:
+                      failures: dict[str, Failure] | None = None, keep: bool = True) -> Tally:
     """Each goal planned in one call; a goal with a failure is re-planned once after its run
     stops (the real ``replan``: the approved plan, the completed outputs, the error)."""
     tally = Tally()
@@ -157,10 +180,13 @@ async def run_planner(api: FakeAnthropic, manifest: Manifest, goals: list[BenchG
                 request = ReplanRequest(goal=goal.text, plan=outcome, completed=done, failed_step=failure.step,
                                         error=f"step {position} ({step.action}) failed: {failure.error}",
                                         went_through=_went_through(goal, failure, done))
-                api.queue(_replan_reply(failure))
+                api.queue(_replan_reply(failure, request, keep))
                 again = await planner.replan(request, context(manifest))
                 if not isinstance(again, PlanDraft | Clarification):
                     raise SystemExit(f"benchmark goal {goal.text!r} did not re-plan: {again}")
+                if isinstance(again, PlanDraft) and [(s.action, s.args, s.for_each) for s in again.steps] != [
+                        (s["action"], s["args"], s.get("for_each")) for s in failure.rest]:
+                    raise SystemExit(f"benchmark goal {goal.text!r}: the re-plan is not the scripted rest")
             tally.add(api.usages[before:])
     return tally
 
@@ -272,28 +298,30 @@ async def run_react(api: FakeAnthropic, manifest: Manifest, goals: list[BenchGoa
 async def sweep(manifest: Manifest, joined: tuple[int, ...]) -> str:
     """Longer goals from the same steps: each goal of the mix joined to the next k − 1 ("A;
     then B"), 22 goals per k, each side with a fresh cache; without failures, and with the
-    first failure among the joined goals (as it fails alone; the goals after it still to do)."""
+    first failure among the joined goals (as it fails alone; the goals after it still to do),
+    the re-plan keeping unchanged steps by id or writing every step out."""
     lines = ["Longer goals (k goals of the mix asked as one), weighted tokens per goal (output × 5):", "",
              "| k | steps per goal | plan-first | loop | loop ÷ plan-first | (output × 1) "
-             "| goals with a failure | plan-first | loop | loop ÷ plan-first |",
+             "| goals with a failure | plan-first, re-plans write out / keep | loop | loop ÷ plan-first, write out / keep |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for k in joined:
         parts = [[GOALS[(i + j) % len(GOALS)] for j in range(k)] for i in range(len(GOALS))]
         goals = [combined(p) for p in parts]
         failures = {g.text: f for g, p in zip(goals, parts, strict=True) if (f := combined_failure(p))}
-        tallies = []
+        plans = []
+        for failing, keep in ((None, True), (failures, False), (failures, True)):
+            async with FakeAnthropic() as api:
+                plans.append(await run_planner(api, manifest, goals, failures=failing, keep=keep))
+        reacts = []
         for failing in (None, failures):
             async with FakeAnthropic() as api:
-                plan = await run_planner(api, manifest, goals, failures=failing)
-            async with FakeAnthropic() as api:
-                react = await run_react(api, manifest, goals, failures=failing)
-            tallies.append((plan, react))
-        (plan, react), (fplan, freact) = tallies
+                reacts.append(await run_react(api, manifest, goals, failures=failing))
+        (plan, written, kept), (react, freact) = plans, reacts
         steps = sum(len(g.steps) for g in goals) / len(goals)
         lines.append(f"| {k} | {steps:.1f} | {wmean(plan):,.1f} | {wmean(react):,.1f} | "
                      f"{wmean(react) / wmean(plan):.1f}× | {wmean(react, 1.0) / wmean(plan, 1.0):.1f}× | "
-                     f"{len(failures)} of {len(goals)} | {wmean(fplan):,.1f} | {wmean(freact):,.1f} | "
-                     f"{wmean(freact) / wmean(fplan):.1f}× |")
+                     f"{len(failures)} of {len(goals)} | {wmean(written):,.1f} / {wmean(kept):,.1f} | "
+                     f"{wmean(freact):,.1f} | {wmean(freact) / wmean(written):.1f}× / {wmean(freact) / wmean(kept):.1f}× |")
     return "\n".join(lines)
 
 
@@ -316,9 +344,15 @@ async def main() -> None:
             react = await run_react(api, manifest, GOALS, failures=failures)
         tallies.append((plan, react))
     (plan, react), (failed_plan, failed_react) = tallies
+    async with FakeAnthropic() as api:
+        written = await run_planner(api, manifest, GOALS, compact=compact, failures=FAILURES, keep=False)
     print(table(plan, react, len(PEOPLE), len(CLIENTS)))
     print()
     print(failures_table(plan, react, failed_plan, failed_react))
+    print()
+    print(f"The same failures with every re-planned step written out (no keep): plan-first {wmean(written):,.1f} "
+          f"weighted tokens per goal, loop ÷ plan-first {wmean(failed_react) / wmean(written):.2f}× "
+          f"(with keep: {wmean(failed_react) / wmean(failed_plan):.2f}×)")
     print()
     print(by_length_table(plan, react))
     print()

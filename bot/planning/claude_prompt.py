@@ -99,7 +99,8 @@ def _submit_plan_tool(actions: Sequence[str]) -> dict[str, Any]:
         "additionalProperties": False,
         # no id: a step is s<its position> (draft_from_input numbers them), which saves the
         # model writing ~3 output tokens per step, and output is what plan-first pays most for
-        "required": ["action", "args"],
+        # a re-plan may keep an approved step by its id instead of writing it out again
+        "anyOf": [{"required": ["action", "args"]}, {"required": ["keep"]}],
         "properties": {
             "id": {"type": "string", "pattern": "^s[0-9]+$", "description": "Leave out: s<position>."},
             "action": {"type": "string", "enum": list(actions)},
@@ -112,6 +113,8 @@ def _submit_plan_tool(actions: Sequence[str]) -> dict[str, Any]:
                 "description": "Path of a list in an earlier step's output; run once per element (item).",
             },
             "note": {"type": "string", "description": "One short line for the people approving."},
+            "keep": {"type": "string", "pattern": "^s[0-9]+$",
+                     "description": "Re-plans only: an approved step still to do, kept as it was (no action, args)."},
         },
     }
     return {

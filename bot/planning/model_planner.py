@@ -23,6 +23,7 @@ from bot.planning.claude_parse import ModelTurn, ToolCall, draft_from_input, emp
 from bot.planning.claude_prompt import ASK_QUESTION, SUBMIT_PLAN, StablePrefix, stable_prefix
 from bot.planning.protocol import PlanningContext, ReplanRequest
 from bot.planning.replan_context import replan_message
+from bot.planning.replan_keep import expand_kept, has_kept
 from bot.planning.validation import validate_plan
 from bot.registry import Manifest
 
@@ -64,10 +65,10 @@ class ModelPlanner(ABC):
         return f"{self.model} on {self.backend}"
 
     async def plan(self, goal: str, context: PlanningContext) -> PlanningOutcome:
-        return await self._converse(goal_message(goal, context, self._connected(context)), context)
+        return await self._converse(goal_message(goal, context, self._connected(context)), context, None)
 
     async def replan(self, request: ReplanRequest, context: PlanningContext) -> PlanningOutcome:
-        return await self._converse(replan_message(request, context, self._connected(context)), context)
+        return await self._converse(replan_message(request, context, self._connected(context)), context, request)
 
     # ---- what a backend provides -------------------------------------------------------
     @abstractmethod
@@ -83,7 +84,8 @@ class ModelPlanner(ABC):
         """The messages that echo ``turn`` and answer it with ``feedback``."""
 
     # ---- one conversation: a call, and at most one repair round ----------------------
-    async def _converse(self, user: UserMessage, context: PlanningContext) -> PlanningOutcome:
+    async def _converse(self, user: UserMessage, context: PlanningContext,
+                        request: ReplanRequest | None) -> PlanningOutcome:
         usage = empty_usage()
         messages = self._first_messages(user)
         last: Invalid | None = None
@@ -96,7 +98,7 @@ class ModelPlanner(ABC):
             for key, value in turn.usage.items():
                 usage[key] = usage.get(key, 0) + value
             usage["calls"] = usage.get("calls", 0) + 1
-            outcome = self._judge(turn, context, user.default_summary)
+            outcome = self._judge(turn, context, user.default_summary, request)
             if isinstance(outcome, PlanDraft):
                 return outcome.model_copy(update={"usage": usage, "planned_by": self.label})
             if not isinstance(outcome, Invalid):
@@ -108,8 +110,8 @@ class ModelPlanner(ABC):
         return self._give_up(last, turn, usage)
 
     # ---- judging an answer -----------------------------------------------------------
-    def _judge(self, turn: ModelTurn, context: PlanningContext,
-               default_summary: str) -> PlanDraft | Clarification | Invalid:
+    def _judge(self, turn: ModelTurn, context: PlanningContext, default_summary: str,
+               request: ReplanRequest | None = None) -> PlanDraft | Clarification | Invalid:
         call = turn.calls[0] if turn.calls else None
         if turn.stop_reason == "max_tokens":
             return Invalid(["the answer was cut off at the output token limit: submit a shorter plan"], call)
@@ -124,7 +126,14 @@ class ModelPlanner(ABC):
             return Invalid(["ask_question needs a non-empty question"], call)
         if call.name != SUBMIT_PLAN:
             return Invalid([f"unknown tool {call.name!r}: use submit_plan or ask_question"], call)
-        draft = draft_from_input(call.input, default_summary)
+        tool_input = call.input
+        if has_kept(tool_input.get("steps")):
+            # a re-plan's {"keep": "s4"}: the approved step, as the approvers will see it
+            steps, kept_problems = expand_kept(tool_input["steps"], request)
+            if kept_problems:
+                return Invalid(kept_problems, call)
+            tool_input = {**tool_input, "steps": steps}
+        draft = draft_from_input(tool_input, default_summary)
         if isinstance(draft, list):
             return Invalid(draft, call)
         problems = self._unconnected(draft, context) + validate_plan(draft, context.actions)

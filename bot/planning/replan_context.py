@@ -48,7 +48,8 @@ WENT_THROUGH = ('Calls of a step that went through before it failed or was stopp
                 'kind="went_through"> (each item\'s arguments and result): they happened; do not repeat them.')
 ANSWER = ("Answer with submit_plan holding only the steps still to do, numbered from s1: completed "
           "steps happened and must not be repeated, and their outputs cannot be referenced (copy "
-          "the values you need from the data above). Work around the failure if you can; "
+          "the values you need from the data above). A step still to do that needs no change can be "
+          'written {"keep": "sN"} with its approved id. Work around the failure if you can; '
           "ask_question if the person must decide.")
 
 
