@@ -2,11 +2,16 @@
 
 After each line the in-process worker drains the queue, so ``printf 'goal\\napprove\\n' |
 deputy shell`` prints the result before it exits.
+
+What handles a line (the dispatcher, flow, the worker) is imported by :func:`warm_up`, which
+the terminal runs in a thread once the first prompt is up, not before it (docs/benchmarks.md,
+"Start-up of the `deputy` command").
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from bot.adapters.shell.port import TextPort
 from bot.chat.buttons import ButtonId
@@ -22,14 +27,13 @@ from bot.chat.events import (
 )
 from bot.chat.replies import Notice
 from bot.core.deputy import Deputy
-from bot.dispatch import dispatch
 from bot.domain import LOCAL_TEAM, Actor, Where
 from bot.errors import PermanentError, UserError
-from bot.execution.worker import Worker
-from bot.flow.addressing import where_of
-from bot.flow.edits import parse_modify
 from bot.flow.secret_guard import WARNING, looks_like_secret
 from bot.store import goals
+
+if TYPE_CHECKING:
+    from bot.execution.worker import Worker
 
 CHANNEL = "terminal"
 SHELL_HELP = """Type a goal in plain words, then answer the plan:
@@ -40,6 +44,17 @@ SHELL_HELP = """Type a goal in plain words, then answer the plan:
 Monitors: every Monday at 9 list the overdue invoices · monitors · monitor pause|resume|run|delete ID
 Also: demo (load a demo team) · status · cancel GOAL_ID · connect INTEGRATION · connections · disconnect INTEGRATION · help · quit
 Act as someone else (for approvals): as NAME: approve"""
+
+
+def warm_up() -> None:
+    """Import what handling a line needs (a second's worth of the start-up on a slow machine):
+    the terminal runs this in a thread while the person types the first line, and awaits it
+    before handling that line, so an import error still stops the shell, with its traceback."""
+    import bot.dispatch
+    import bot.execution.worker
+    import bot.flow.addressing
+    import bot.flow.edits
+    import bot.flow.run_observer  # noqa: F401 - what an approved run reports to
 
 
 def local_actor(name: str, timezone: str = "UTC") -> Actor:
@@ -79,10 +94,19 @@ class ShellSession:
         self.port = port
         self.user = user
         self.ask = ask
-        self.worker = Worker(app, "shell")
+        self._worker: Worker | None = None
         self._events = 0
         self._pending_demo = False
         app.attach(port)
+
+    @property
+    def worker(self) -> Worker:
+        """The in-process worker that runs approved plans after each line."""
+        if self._worker is None:
+            from bot.execution.worker import Worker
+
+            self._worker = Worker(self.app, "shell")
+        return self._worker
 
     def where(self, in_thread: bool = False) -> Where:
         """Where a line typed now goes: the channel, or the open thread when ``in_thread``."""
@@ -123,6 +147,8 @@ class ShellSession:
             self._pending_demo = False
             await self.load_demo()
         if event is not None:
+            from bot.dispatch import dispatch
+
             await dispatch(self.app, event)
             await self._answer_form(actor)
             await self.worker.drain()
@@ -168,12 +194,16 @@ class ShellSession:
                 self.port.say("Connect cancelled; nothing was stored.", "warning")
                 return
             answers[item.name] = answer
+        from bot.dispatch import dispatch
+
         await dispatch(self.app, CredentialsSubmitted(actor=actor, where=self.where(),
                                                      integration=form.integration, fields=answers))
 
     async def _decide_goal(self, word: str, goal_id: int, actor: Actor) -> ChatEvent | None:
         """``approve 3``: a decision on goal #3's current plan version — from any session,
         so a plan waiting since yesterday can be approved in a new one."""
+        from bot.flow.addressing import where_of
+
         async with self.app.database.session(team=actor.team_key) as session:
             plan = await goals.plan_for_goal(session, goal_id)
             view = await goals.load_view(session, plan.id) if plan is not None and plan.id else None
@@ -209,6 +239,8 @@ class ShellSession:
                 raise UserError("There is no suggestion to accept on the plan.")
             return ButtonPressed(actor=actor, where=self.where(True), button_id=accept)
         if word == "modify" and card is not None:
+            from bot.flow.edits import parse_modify
+
             return ModifySubmitted(actor=actor, where=self.where(True), plan_id=card.plan_id,
                                    version=card.version, edits=parse_modify(rest))
         if word == "reply" or text.startswith(">"):

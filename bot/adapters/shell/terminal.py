@@ -8,7 +8,7 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from bot.adapters.shell.port import TextPort
-from bot.adapters.shell.session import SHELL_HELP, ShellSession, local_actor
+from bot.adapters.shell.session import SHELL_HELP, ShellSession, local_actor, warm_up
 from bot.app import build_app
 from bot.settings import Settings
 
@@ -71,8 +71,15 @@ async def run_shell(settings: Settings, user: str | None,
             if await session.needs_demo():
                 port.say("Nothing to act on yet: type `demo` to load a demo team "
                             "(people, clients, overdue invoices, a busy calendar).", "warning")
+        # what handles a line is imported while the person types the first one (on a pipe, while
+        # the first line is read); awaited before that line is handled, so it runs with all of
+        # it loaded and an import error stops the shell here, as it did at start-up
+        warming: asyncio.Task[None] | None = asyncio.create_task(asyncio.to_thread(warm_up))
         while True:
             line = await _read_line("you> ", interactive)
+            if warming is not None:
+                await warming
+                warming = None
             if line is None or not await session.handle_line(line):
                 break
     finally:
