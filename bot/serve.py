@@ -278,7 +278,8 @@ async def run_planner(settings: Settings, host: str = "127.0.0.1", port: int | N
         await attach_post_only(deputy, attached, skip=("slack",))
         tasks.append(asyncio.create_task(
             consume(deputy.database, slack_sealer(slack.settings), slack.work, give_up=slack.give_up,
-                    lease_seconds=settings.inbox_lease_seconds), name="planner"))
+                    lease_seconds=settings.inbox_lease_seconds,
+                    failed_retention_days=settings.inbox_failed_retention_days), name="planner"))
         if port is not None:
             runner = await start_ops_server(deputy, attached.checks, host, port)
         await until_stopped(tasks)

@@ -53,6 +53,9 @@ BATCH = 32  # rows a planner takes at once
 LEASE_SECONDS = 30.0  # a planner silent this long is presumed dead: its requests are taken again
 MAX_ATTEMPTS = 3  # deliveries of one request before it is given up
 RETRY_SECONDS = 1.0  # after a failed attempt, times the attempt's number
+FAILED_RETENTION_DAYS = 14.0  # failed requests older than this are deleted by the planner
+PURGE_SECONDS = 3600.0  # how often a planner deletes the failed requests past their retention
+STOPPED = "planner stopped"  # last_error of a request whose planner died during each attempt
 
 
 @dataclass
@@ -113,13 +116,14 @@ class InboxWriter:
     def __init__(self, database: Database, sealer: Sealer) -> None:
         self.database = database
         self.sealer = sealer
-        self._waiting: list[tuple[str, bytes]] = []
+        self._waiting: list[inbox.Item] = []
         self._written: asyncio.Future[None] | None = None
         self._lock = asyncio.Lock()
 
-    async def put(self, kind: str, payload: Payload) -> None:
-        """Return once the request is committed (with whatever else was waiting)."""
-        self._waiting.append((kind, self.sealer.seal(kind, payload)))
+    async def put(self, kind: str, payload: Payload, team: str | None = None) -> None:
+        """Return once the request is committed (with whatever else was waiting); ``team``:
+        the platform's workspace it came from, kept in clear for the operator."""
+        self._waiting.append((kind, self.sealer.seal(kind, payload), team))
         if self._written is None or self._written.done():
             self._written = asyncio.get_running_loop().create_future()
         written = self._written
@@ -154,7 +158,8 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
                   poll: float = POLL_SECONDS, stop: asyncio.Event | None = None,
                   lease_seconds: float = LEASE_SECONDS, max_attempts: int = MAX_ATTEMPTS,
                   give_up: GiveUp | None = None, owner: str | None = None,
-                  retry_seconds: float = RETRY_SECONDS) -> None:
+                  retry_seconds: float = RETRY_SECONDS,
+                  failed_retention_days: float = FAILED_RETENTION_DAYS) -> None:
     """Take requests from the inbox and run ``work(kind, payload, attempt)`` on each, at most
     ``concurrency`` at once, in arrival order; until cancelled (or ``stop`` is set).
 
@@ -162,7 +167,8 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
     ``lease_seconds``) and deleted when the work returns; a row whose work raised is taken
     again after a pause, one whose lease expired (its planner died) by any planner. A row
     taken for the ``max_attempts + 1``-th time is not worked again: it is marked failed,
-    logged, and ``give_up(kind, payload)`` tells its sender."""
+    logged, and ``give_up(kind, payload)`` tells its sender. Failed rows older than
+    ``failed_retention_days`` are deleted at start and every ``PURGE_SECONDS``."""
     me = owner or planner_id()
     wake = asyncio.Event()
     listening = asyncio.Event()  # set while a LISTEN connection is up (PostgreSQL)
@@ -170,6 +176,7 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
     running: dict[asyncio.Task[None], _Held] = {}
     finished: list[int] = []
     renewed_at = asyncio.get_running_loop().time()
+    purged_at: float | None = None
 
     async def save(row_id: int, progress: dict[str, Any]) -> None:
         async with database.session(all_teams=True) as session:
@@ -179,13 +186,14 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
     async def one(held: _Held, payload: Payload, attempt: Attempt) -> None:
         try:
             await work(held.kind, payload, attempt)
-        except Exception:
+        except Exception as err:
             log.exception("planner: attempt %d of inbox row %s (%s) failed", held.attempt, held.row_id, held.kind)
+            error = type(err).__name__
             async with database.session(all_teams=True) as session:
                 if held.attempt >= max_attempts:
-                    await inbox.fail(session, held.row_id, me)
+                    await inbox.fail(session, held.row_id, me, error)
                 else:
-                    await inbox.release(session, held.row_id, me, retry_seconds * held.attempt)
+                    await inbox.release(session, held.row_id, me, retry_seconds * held.attempt, error)
             if held.attempt >= max_attempts:
                 await _given_up(held, payload, give_up, held.attempt)
             return
@@ -199,6 +207,7 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
                 await asyncio.wait(running, timeout=lease_seconds / 3, return_when=asyncio.FIRST_COMPLETED)
             now = asyncio.get_running_loop().time()
             renew = now - renewed_at >= lease_seconds / 3
+            purge = purged_at is None or now - purged_at >= PURGE_SECONDS
             done, finished[:] = list(finished), []
             wake.clear()  # a NOTIFY from here on wakes the next idle wait
             try:
@@ -209,6 +218,9 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
                         lost = set(held) - await inbox.renew(session, held, me, lease_seconds)
                         if lost:
                             log.warning("planner: the leases of inbox rows %s expired while they ran", sorted(lost))
+                    if purge and (purged := await inbox.purge_failed(session, failed_retention_days)):
+                        log.info("planner: deleted %d failed inbox rows older than %g days",
+                                 purged, failed_retention_days)
                     rows = await inbox.take(session, sealer.platform, min(BATCH, room), me,
                                             lease_seconds) if room > 0 else []
             except DatabaseUnavailable as err:
@@ -218,6 +230,8 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
                 continue
             if renew:
                 renewed_at = now
+            if purge:
+                purged_at = now
             for row in rows:
                 assert row.id is not None
                 held_row = _Held(row.id, row.kind, row.attempts)
@@ -232,7 +246,7 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
                     log.error("planner: inbox row %s (%s): its planner stopped during each of %d attempts",
                               row.id, row.kind, max_attempts)
                     async with database.session(all_teams=True) as session:
-                        await inbox.fail(session, row.id, me)
+                        await inbox.fail(session, row.id, me, STOPPED)
                     await _given_up(held_row, payload, give_up, max_attempts)
                     continue
                 if row.attempts > 1:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from bot.cli.common import (
@@ -9,6 +11,7 @@ from bot.cli.common import (
     HealthPort,
     configure_logging,
     group,
+    home_or_exit,
     run_async,
     settings_or_exit,
 )
@@ -38,3 +41,23 @@ def planner_check() -> None:
         typer.echo(line)
     if not report.tool_calling:
         raise typer.Exit(1)
+
+
+@app.command("failed")
+def planner_failed(
+    purge: Annotated[bool, typer.Option("--purge", help="Delete the failed requests older than --days.")] = False,
+    days: Annotated[float | None, typer.Option(
+        min=0, help="With --purge: retention in days (default DEPUTY_INBOX_FAILED_RETENTION_DAYS, 14).")] = None,
+) -> None:
+    """Queued requests the planner gave up (3 failed attempts): id, kind, workspace, attempts,
+    when queued and failed, the last error's class. Never what was typed (it stays sealed)."""
+    # lazy: --help must not load the store
+    from bot.cli.planner_failed import list_failed, purge_failed
+
+    settings = home_or_exit(settings_or_exit())
+    if purge:
+        keep = settings.inbox_failed_retention_days if days is None else days
+        purged = run_async(lambda: purge_failed(settings, keep))
+        typer.echo(f"Deleted {purged} failed request(s) older than {keep:g} days.")
+        return
+    typer.echo(run_async(lambda: list_failed(settings)))

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     inbox_lease_seconds: float = Field(
         30.0, gt=0, description="A planner that stops renewing its claim on a queued Slack request for "
                                 "this long is presumed dead: another planner takes the request again.")
+    inbox_failed_retention_days: float = Field(
+        14.0, gt=0, description="Queued Slack requests given up (failed after 3 attempts) are kept this "
+                                "many days for `deputy planner failed`, then deleted by the planner.")
     approval_expiry_hours: float = Field(24.0, gt=0, description="A plan waiting for approval is rejected after this long.")
     undo_window_hours: float = Field(24.0, ge=0, description="How long a finished run offers Undo.")
     queued_run_timeout_minutes: float = Field(60.0, gt=0, description="A run no worker starts within this fails without running.")

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import LargeBinary, Text, delete, func, or_, update
+from sqlalchemy.orm import defer
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -44,8 +46,14 @@ class InboxRow(SQLModel, table=True):
     # what an attempt already did that must not be done twice (e.g. the root message's ts);
     # JSON of ids only, never what people typed
     progress: str | None = Field(default=None, sa_type=Text)
-    # given up after too many attempts: kept for the operator, never taken again
+    # given up after too many attempts: kept for the operator, never taken again (until
+    # purge_failed removes it, after the retention)
     failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # the platform's workspace the request came from (e.g. Slack's team id), for the operator
+    team: str | None = Field(default=None, max_length=40)
+    # the class of the exception that failed the last attempt ("planner stopped" if its
+    # process died): never the message, which may quote what people typed
+    last_error: str | None = Field(default=None, max_length=120)
 
     def notes(self) -> dict[str, Any]:
         found = json.loads(self.progress) if self.progress else {}
@@ -57,9 +65,13 @@ class InboxRow(SQLModel, table=True):
 CHANNEL = "deputy_inbox"
 
 
-async def put(session: AsyncSession, platform: str, items: Sequence[tuple[str, bytes]]) -> None:
-    """Queue ``(kind, sealed payload)`` items, in this order."""
-    session.add_all([InboxRow(platform=platform, kind=kind, sealed=sealed) for kind, sealed in items])
+Item = tuple[str, bytes] | tuple[str, bytes, str | None]
+
+
+async def put(session: AsyncSession, platform: str, items: Sequence[Item]) -> None:
+    """Queue ``(kind, sealed payload[, workspace])`` items, in this order."""
+    session.add_all([InboxRow(platform=platform, kind=item[0], sealed=item[1], team=item[2] if len(item) > 2 else None)
+                     for item in items])
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         await session.exec(select(func.pg_notify(CHANNEL, platform)))
 
@@ -114,16 +126,50 @@ async def done(session: AsyncSession, ids: Sequence[int], owner: str) -> None:
                            .execution_options(synchronize_session=False))
 
 
-async def release(session: AsyncSession, row_id: int, owner: str, after_seconds: float) -> None:
-    """The work raised: let any planner take the row again in ``after_seconds``."""
+async def release(session: AsyncSession, row_id: int, owner: str, after_seconds: float, error: str = "") -> None:
+    """The work raised (``error``: the exception's class): let any planner take the row again
+    in ``after_seconds``."""
     await session.exec(
         update(InboxRow).where(col(InboxRow.id) == row_id, col(InboxRow.claimed_by) == owner)
-        .values(lease_until=utcnow() + timedelta(seconds=after_seconds))
+        .values(lease_until=utcnow() + timedelta(seconds=after_seconds), last_error=error[:120] or None)
         .execution_options(synchronize_session=False))
 
 
-async def fail(session: AsyncSession, row_id: int, owner: str) -> None:
+async def fail(session: AsyncSession, row_id: int, owner: str, error: str = "") -> None:
     """Give the row up: it is kept, marked failed, and never taken again."""
     await session.exec(
         update(InboxRow).where(col(InboxRow.id) == row_id, col(InboxRow.claimed_by) == owner)
-        .values(failed_at=utcnow(), lease_until=None).execution_options(synchronize_session=False))
+        .values(failed_at=utcnow(), lease_until=None, last_error=error[:120] or None)
+        .execution_options(synchronize_session=False))
+
+
+@dataclass(frozen=True)
+class Failed:
+    """What an operator reads of a given-up request: never its sealed content."""
+
+    id: int
+    platform: str
+    kind: str
+    team: str | None
+    attempts: int
+    received_at: datetime
+    failed_at: datetime
+    last_error: str | None
+
+
+async def failed(session: AsyncSession, limit: int = 100) -> list[Failed]:
+    """The given-up requests, oldest first (at most ``limit``)."""
+    found = await session.exec(  # the sealed payload is not even read
+        select(InboxRow).options(defer(InboxRow.sealed), defer(InboxRow.progress))  # type: ignore[arg-type]
+        .where(col(InboxRow.failed_at).is_not(None)).order_by(col(InboxRow.id)).limit(limit))
+    return [Failed(row.id or 0, row.platform, row.kind, row.team, row.attempts, row.received_at, row.failed_at,
+                   row.last_error) for row in found.all() if row.failed_at is not None]
+
+
+async def purge_failed(session: AsyncSession, older_than_days: float, now: datetime | None = None) -> int:
+    """Delete the requests given up more than ``older_than_days`` ago; how many."""
+    before = (now or utcnow()) - timedelta(days=older_than_days)
+    purged = await session.exec(
+        delete(InboxRow).where(col(InboxRow.failed_at).is_not(None), col(InboxRow.failed_at) < before)
+        .execution_options(synchronize_session=False))
+    return int(purged.rowcount or 0)

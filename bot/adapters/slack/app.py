@@ -126,7 +126,8 @@ class SlackAdapter(AfterAck):
         """After the ack: do ``kind``'s work here, or queue it for ``deputy planner run``."""
         payload: Payload = {"body": dict(body), "action": dict(action) if action is not None else None}
         if self.inbox is not None:
-            self.spawn(self.inbox.put(kind, payload), kind)
+            team = body.get("team_id") or (body["team"].get("id") if isinstance(body.get("team"), dict) else None)
+            self.spawn(self.inbox.put(kind, payload, str(team) if team else None), kind)
         else:
             self.spawn(self.work(kind, payload), kind)
 

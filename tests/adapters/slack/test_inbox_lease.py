@@ -91,7 +91,7 @@ async def test_a_request_whose_planner_died_three_times_is_given_up_unworked(dat
     assert worked == [] and told == ["app_mention:8"]
     async with database.session(all_teams=True) as session:
         [row] = (await session.exec(select(InboxRow))).all()
-        assert row.failed_at is not None
+        assert row.failed_at is not None and row.last_error == "planner stopped"
 
 
 async def test_a_redo_gets_what_the_first_attempt_noted(database: Database) -> None:
