@@ -1,0 +1,199 @@
+"""Planning throughput with 1 and 2 ``planner`` processes (and ``web`` processes) on one PostgreSQL.
+
+The Procfile's split (``web``: ``deputy serve --no-plan``; ``planner``: ``deputy planner run``)
+on a throwaway PostgreSQL database with durable commits, the offline planner, the fake Slack
+Web API in its own process. For each ``--planners`` × ``--webs`` pair, on a fresh database:
+``--goals`` signed slash commands (each its own channel) sent open-loop at ``--rate``, the
+generator alternating between the web processes; then wait until the fake Slack is quiet.
+
+Reported per configuration: cards posted per second (first request sent → last card seen at
+the fake Slack), slash → card p50 / p99 (from each request's scheduled send), and what the
+database did per goal: transactions committed (``pg_stat_database.xact_commit``) and rows
+written (inserted + updated + deleted), whole run over goals (web, planners, their polls).
+
+    .venv/bin/python -m bench.bench_planners --planners 1,2 --webs 1 --goals 300 --rate 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+
+from bench.bench_slack_ack import fake_api, percentile
+from bench.bench_slack_serve import Load, first_replies, goal_body, ms, one, settled
+from tests.adapters.slack import wire
+from tests.adapters.slack.served import DEPUTY, FOREIGN, deputy_serve
+from tests.support import postgres
+
+
+@dataclass
+class Result:
+    planners: int
+    webs: int
+    goals: int
+    cards: int
+    seconds: float  # first request sent → last card
+    p50: float
+    p99: float
+    errors: int
+    commits: int
+    rows_written: int
+
+
+async def db_counters(url: str) -> tuple[int, int]:
+    conn = await asyncpg.connect(url, timeout=10)
+    try:
+        row = await conn.fetchrow(
+            "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted AS written "
+            "FROM pg_stat_database WHERE datname = current_database()")
+        assert row is not None
+        return int(row["xact_commit"]), int(row["written"])
+    finally:
+        await conn.close()
+
+
+async def drained(url: str, within: float = 600.0) -> None:
+    """Wait until the inbox holds no request still to plan (done ones are deleted)."""
+    conn = await asyncpg.connect(url, timeout=10)
+    try:
+        deadline = time.monotonic() + within
+        for _ in range(int(within * 2)):
+            if not await conn.fetchval("SELECT count(*) FROM inbox WHERE failed_at IS NULL") \
+                    or time.monotonic() > deadline:
+                return
+            await asyncio.sleep(0.5)
+    finally:
+        await conn.close()
+
+
+async def warm_up(urls: list[str], planners: int, prefix: str) -> None:
+    """A few goals through each web process, untimed: the planners' first goals load what
+    planning loads lazily."""
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        await asyncio.gather(*(one(session, url, goal_body(-1 - i, f"W{prefix}{i}"), time.monotonic(), Load())
+                               for i, url in enumerate(urls * (2 * planners))))
+
+
+async def send(urls: list[str], goals: int, rate: float, prefix: str) -> Load:
+    """``goals`` slash commands open-loop at ``rate``, request n to ``urls[n % len(urls)]``."""
+    load = Load()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        start = time.monotonic() + 0.2
+        jobs = []
+        for n in range(goals):
+            channel = f"C{prefix}{n:06d}"
+            load.sent[channel] = start + n / rate
+            jobs.append(one(session, urls[n % len(urls)], goal_body(n, channel), start + n / rate, load))
+        await asyncio.gather(*jobs)
+    return load
+
+
+async def measure(planners: int, webs: int, goals: int, rate: float, pg_url: str, folder: Path) -> Result:
+    spawn = multiprocessing.get_context("spawn")
+    loop = asyncio.get_running_loop()
+    api_conn, api_child = multiprocessing.Pipe()
+    api = spawn.Process(target=fake_api, args=(api_child,))
+    api.start()
+    api_url = await loop.run_in_executor(None, api_conn.recv)
+    env = {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": wire.SECRET,
+           "DEPUTY_SLACK_API_URL": api_url, "DEPUTY_LOG_LEVEL": "WARNING", "DEPUTY_DATABASE_URL": pg_url}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
+    home = folder / "home"
+    home.parent.mkdir(parents=True, exist_ok=True)
+    # migrated once before any starts: processes must not race to create one schema
+    upgrade = await asyncio.create_subprocess_exec(
+        str(DEPUTY), "db", "upgrade", env={**clean, "DEPUTY_HOME": str(home), **env},
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    assert await upgrade.wait() == 0, "deputy db upgrade failed"
+    web = ("serve", "--no-plan", "--no-worker", "--no-scheduler")
+    prefix = f"P{planners}W{webs}R"
+    async with AsyncExitStack() as stack:
+        urls = [(await stack.enter_async_context(deputy_serve(home, env, within=120, command=web, name=f"web{i}"))).url
+                + "/slack/events" for i in range(webs)]
+        for i in range(planners):
+            await stack.enter_async_context(
+                deputy_serve(home, env, within=120, command=("planner", "run"), name=f"planner{i}"))
+        await warm_up(urls, planners, prefix)
+        await drained(pg_url)
+        await settled(api_conn)
+        commits0, written0 = await db_counters(pg_url)
+        load = await send(urls, goals, rate, prefix)
+        await drained(pg_url)
+        await settled(api_conn)
+        await asyncio.sleep(1.0)  # the statistics collector's flush
+        commits1, written1 = await db_counters(pg_url)
+    api_conn.send("calls")
+    calls: list[tuple[str, str, str, float]] = await loop.run_in_executor(None, api_conn.recv)
+    await loop.run_in_executor(None, api.join, 10)
+    latencies = first_replies(calls, load.sent)
+    if not latencies:
+        print(f"no card seen; {len(calls)} Web API calls", file=sys.stderr)
+    first_sent = min(load.sent.values())
+    seen = [at for method, channel, thread, at in calls
+            if method == "chat.postMessage" and thread and channel in load.sent]
+    last = max(seen) if seen else first_sent
+    lat = latencies or [float("nan")]
+    return Result(planners, webs, goals, len(latencies), last - first_sent, percentile(lat, 0.5),
+                  percentile(lat, 0.99), len(load.errors), commits1 - commits0, written1 - written0)
+
+
+def table(results: list[Result], command: str, load_average: str) -> str:
+    base = {r.webs: r for r in results if r.planners == 1}
+    rows = []
+    for r in results:
+        throughput = r.cards / r.seconds if r.seconds > 0 else float("nan")
+        one_planner = base.get(r.webs)
+        ratio = (throughput / (one_planner.cards / one_planner.seconds)
+                 if one_planner and one_planner.seconds > 0 and one_planner.cards else float("nan"))
+        rows.append(f"| {r.planners} | {r.webs} | {r.goals} | {r.cards} | {r.errors} | {r.seconds:.2f} s "
+                    f"| {throughput:.1f} | {ratio:.2f}× | {ms(r.p50)} | {ms(r.p99)} "
+                    f"| {r.commits / r.goals:.1f} | {r.rows_written / r.goals:.1f} |")
+    return "\n".join([
+        f"`{command}` (split on a throwaway PostgreSQL database, durable commits; offline planner;"
+        f" load average at the start: {load_average})",
+        "",
+        "| planners | webs | goals | cards seen | errors | first sent → last card | cards/s | × 1 planner"
+        " | p50 slash → card | p99 slash → card | DB commits / goal | rows written / goal |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *rows,
+    ])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--planners", default="1,2", help="comma-separated numbers of planner processes")
+    parser.add_argument("--webs", default="1", help="comma-separated numbers of web processes")
+    parser.add_argument("--goals", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=300, help="slash commands per second (open loop)")
+    parser.add_argument("--keep", default="", help="folder to keep Deputy's homes and logs in")
+    args = parser.parse_args()
+    planner_counts = [int(p) for p in args.planners.split(",") if p.strip()]
+    web_counts = [int(w) for w in args.webs.split(",") if w.strip()]
+    load_average = "/".join(f"{x:.1f}" for x in os.getloadavg())
+    results = []
+    with tempfile.TemporaryDirectory(prefix="deputy-bench-planners-") as temporary:
+        for webs in web_counts:
+            for planners in planner_counts:
+                folder = Path(args.keep or temporary) / f"p{planners}w{webs}"
+                # a fresh database each: no configuration inherits another's tables or statistics
+                with postgres.throwaway_database(postgres.server_url(), durable=True) as pg_url:
+                    results.append(asyncio.run(measure(planners, webs, args.goals, args.rate, pg_url, folder)))
+    command = (f".venv/bin/python -m bench.bench_planners --planners {args.planners} --webs {args.webs}"
+               f" --goals {args.goals} --rate {args.rate:g}")
+    print(table(results, command, load_average))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
