@@ -37,11 +37,12 @@ __all__ = ["Deputy", "assemble", "build_app", "dispatcher", "team_door", "thread
 log = logging.getLogger(__name__)
 
 
-def dispatcher(app: Deputy) -> Callable[[ChatEvent], Awaitable[None]]:
-    """The one door, bound to ``app``: what an adapter calls with each neutral event."""
+def dispatcher(app: Deputy, *, redeliverable: bool = False) -> Callable[[ChatEvent], Awaitable[None]]:
+    """The one door, bound to ``app``: what an adapter calls with each neutral event
+    (``redeliverable``: see :func:`bot.dispatch.dispatch`)."""
     from bot.dispatch import dispatch  # lazy, as the flow below: see FlowObserver
 
-    return partial(dispatch, app)
+    return partial(dispatch, app, redeliverable=redeliverable)
 
 
 def thread_door(app: Deputy, platform: str) -> Callable[[str, str], Awaitable[bool]]:

@@ -40,7 +40,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def dispatch(app: Deputy, event: ChatEvent) -> None:
+async def dispatch(app: Deputy, event: ChatEvent, *, redeliverable: bool = False) -> None:
+    """Handle one chat event; a failure is told to the person. ``redeliverable``: the caller
+    delivers the event again after a failure (the planner's inbox lease), so a database that
+    is unavailable for the moment is raised to it instead, and the event is finished on a
+    later attempt rather than answered "try again" and dropped."""
     try:
         if secret_guard.holds_secret(event):
             await _refuse_secret(app, event)
@@ -63,6 +67,10 @@ async def dispatch(app: Deputy, event: ChatEvent) -> None:
             case CredentialsSubmitted():
                 notice = await connections.on_credentials(app, event)
                 await _tell(app, event, notice)
+    except DatabaseUnavailable as err:
+        if redeliverable:
+            raise
+        await _tell(app, event, Notice(str(err), tone="error"))
     except DeputyError as err:
         await _tell(app, event, Notice(str(err), tone="error"))
     except Exception:

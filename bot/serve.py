@@ -155,8 +155,10 @@ async def until_stopped(tasks: list[asyncio.Task[None]]) -> None:
             raise error
 
 
-def slack_adapter(deputy: Deputy, attached: Platforms, *, plan: bool = True) -> SlackAdapter:
-    """The Slack adapter of this process, attached as its Slack port."""
+def slack_adapter(deputy: Deputy, attached: Platforms, *, plan: bool = True,
+                  redeliverable: bool = False) -> SlackAdapter:
+    """The Slack adapter of this process, attached as its Slack port (``redeliverable``: its
+    events come from the inbox, which delivers them again after a transient failure)."""
     from bot.adapters.inbox import InboxWriter
     from bot.adapters.slack.app import SlackAdapter
     from bot.adapters.slack.post_only import auth_probe
@@ -165,7 +167,7 @@ def slack_adapter(deputy: Deputy, attached: Platforms, *, plan: bool = True) -> 
     slack_settings = SlackSettings.from_settings(deputy.settings)
     distribution = slack_distribution(deputy, slack_settings)
     inbox = None if plan else InboxWriter(deputy.database, slack_sealer(slack_settings))
-    adapter = SlackAdapter(slack_settings, dispatcher(deputy), default_timezone=deputy.settings.timezone,
+    adapter = SlackAdapter(slack_settings, dispatcher(deputy, redeliverable=redeliverable), default_timezone=deputy.settings.timezone,
                            distribution=distribution, inbox=inbox, thread_known=thread_door(deputy, "slack"))
     attached.closers.append(adapter.aclose)
     deputy.attach(adapter.port)
@@ -274,7 +276,7 @@ async def run_planner(settings: Settings, host: str = "127.0.0.1", port: int | N
     attached = Platforms()
     runner: web.AppRunner | None = None
     try:
-        slack = slack_adapter(deputy, attached)
+        slack = slack_adapter(deputy, attached, redeliverable=True)
         await attach_post_only(deputy, attached, skip=("slack",))
         tasks.append(asyncio.create_task(
             consume(deputy.database, slack_sealer(slack.settings), slack.work, give_up=slack.give_up,

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Executable, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -116,6 +117,11 @@ class Database:
                     if self.audit_keys is not None:
                         session.info[AUDIT_KEYS] = self.audit_keys
                     yield session
+        except PoolTimeout as err:
+            # every pooled connection stayed busy for POOL_TIMEOUT_SECONDS: this process is
+            # overloaded (a burst), not broken — as transient as a server that went away
+            raise DatabaseUnavailable(
+                "The database is too busy right now; nothing was changed. Try again shortly.") from err
         except (OperationalError, DBAPIError, OSError) as err:
             if _is_connection_error(err):
                 raise DatabaseUnavailable(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from bot.dispatch import dispatch
 from bot.domain import RunStatus
 from bot.errors import DatabaseUnavailable
 from bot.settings import Settings, load_settings
+from bot.store import database as database_module
 from bot.store.database import PING_AFTER_IDLE_SECONDS, Database
 from bot.store.tables import GoalRow, PlanVersionRow, RunRow
 from tests.core.conftest import NOW, make_app, ticking
@@ -176,3 +178,47 @@ async def test_connections_dropped_while_idle_are_replaced_unnoticed(world: tupl
     await outage.end()  # …and takes new ones again, before anyone noticed
     await asyncio.sleep(PING_AFTER_IDLE_SECONDS + 0.2)
     assert await count(app, GoalRow) == before  # a new connection, no DatabaseUnavailable
+
+
+@pytest.fixture
+async def busy_world(outage_db: tuple[str, str], tmp_path: Path,
+                     monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Deputy]:
+    """The app of ``world`` whose pool gives up on a free connection after 0.5 s (5 s in production)."""
+    monkeypatch.setattr(database_module, "POOL_TIMEOUT_SECONDS", 0.5)
+    _, url = outage_db
+    database = Database(url)
+    async with database.engine.begin() as conn:
+        await conn.run_sync(SQLModel.metadata.drop_all)
+        await conn.run_sync(SQLModel.metadata.create_all)
+    settings = load_settings(home=tmp_path / "home", timezone="Europe/London", step_timeout_seconds=5)
+    app = await make_app(database, settings, clock=ticking(NOW))
+    await seed_every_team(database, NOW.date(), "Europe/London")
+    try:
+        yield app
+    finally:
+        await database.dispose()
+
+
+async def test_a_goal_finding_every_pooled_connection_busy_is_left_for_redelivery(busy_world: Deputy) -> None:
+    """A burst holds every connection of the pool: the person is told "too busy", never "something
+    went wrong"; through the planner's inbox (redeliverable) the failure goes back to the inbox,
+    which delivers it again, and the redelivery plans it."""
+    app = busy_world
+    chat = Chat(app, user="Dev Patel")
+    pool = app.database.engine.pool
+    held = [await app.database.engine.connect() for _ in range(pool.size() + pool._max_overflow)]  # type: ignore[attr-defined]
+    try:
+        told = GoalPosted(actor=chat.user, where=chat.session.where(), text="chase overdue invoices", event_id="busy-1")
+        await dispatch(app, told)
+        assert "The database is too busy right now; nothing was changed" in chat.transcript
+        assert "Something went wrong" not in chat.transcript
+        queued = GoalPosted(actor=chat.user, where=chat.session.where(), text="chase overdue invoices",
+                            event_id="busy-2")
+        with pytest.raises(DatabaseUnavailable):
+            await dispatch(app, queued, redeliverable=True)
+    finally:
+        for connection in held:
+            await connection.close()
+    await dispatch(app, replace(queued, redelivered=True), redeliverable=True)
+    assert "awaiting approval" in chat.transcript
+    assert await count(app, GoalRow) == 1
