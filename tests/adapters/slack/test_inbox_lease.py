@@ -119,10 +119,11 @@ async def test_a_redo_gets_what_the_first_attempt_noted(database: Database) -> N
         assert (await session.exec(select(InboxRow))).all() == []
 
 
+# PostgreSQL only: SQLite has no LISTEN/NOTIFY (the planner polls there)
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_on_postgresql_an_idle_planner_is_woken_by_the_queueing_not_by_its_poll(
         database: Database) -> None:
-    if database.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has no LISTEN/NOTIFY: the planner polls there")
+    assert database.engine.dialect.name == "postgresql"
     sealer = Sealer("slack", "s")
     arrived = asyncio.Event()
 
