@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import os
 import sys
 import tempfile
@@ -30,7 +29,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
-from bench.bench_slack_ack import fake_api, percentile
+from bench.bench_slack_ack import percentile, start_fake_api
 from bench.bench_slack_serve import Load, first_replies, goal_body, ms, one, settled
 from tests.adapters.slack import wire
 from tests.adapters.slack.served import DEPUTY, FOREIGN, deputy_serve
@@ -100,12 +99,8 @@ async def send(urls: list[str], goals: int, rate: float, prefix: str) -> Load:
 
 
 async def measure(planners: int, webs: int, goals: int, rate: float, pg_url: str, folder: Path) -> Result:
-    spawn = multiprocessing.get_context("spawn")
     loop = asyncio.get_running_loop()
-    api_conn, api_child = multiprocessing.Pipe()
-    api = spawn.Process(target=fake_api, args=(api_child,))
-    api.start()
-    api_url = await loop.run_in_executor(None, api_conn.recv)
+    api, api_conn, api_url = await start_fake_api()
     env = {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": wire.SECRET,
            "DEPUTY_SLACK_API_URL": api_url, "DEPUTY_LOG_LEVEL": "WARNING", "DEPUTY_DATABASE_URL": pg_url}
     clean = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}

@@ -18,6 +18,7 @@ import statistics
 import sys
 import time
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 import aiohttp
 from aiohttp import web
@@ -62,6 +63,16 @@ async def _serve(api_url: str, delay: float, conn: Connection) -> None:
 
 def fake_api(conn: Connection) -> None:
     asyncio.run(_fake_api(conn))
+
+
+async def start_fake_api() -> tuple[BaseProcess, Connection, str]:
+    """The fake Slack Web API in a process of its own: the process, the pipe that asks it for
+    its record of calls, and its URL."""
+    conn, child = multiprocessing.Pipe()
+    process = multiprocessing.get_context("spawn").Process(target=fake_api, args=(child,))
+    process.start()
+    url = await asyncio.get_running_loop().run_in_executor(None, conn.recv)
+    return process, conn, url
 
 
 async def _fake_api(conn: Connection) -> None:
@@ -109,10 +120,7 @@ def percentile(values: list[float], q: float) -> float:
 async def run(rate: float, seconds: float, delay: float, profile: str = "") -> str:
     spawn = multiprocessing.get_context("spawn")
     loop = asyncio.get_running_loop()
-    api_conn, api_child = multiprocessing.Pipe()
-    api = spawn.Process(target=fake_api, args=(api_child,))
-    api.start()
-    api_url = await loop.run_in_executor(None, api_conn.recv)
+    api, api_conn, api_url = await start_fake_api()
     parent, child = multiprocessing.Pipe()
     server = spawn.Process(target=serve, args=(api_url, delay, child, profile))
     server.start()

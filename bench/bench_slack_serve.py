@@ -41,7 +41,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bench.bench_slack_ack import USERS, fake_api, percentile
+from bench.bench_slack_ack import USERS, percentile, start_fake_api
 from tests.adapters.slack import wire
 from tests.adapters.slack.served import DEPUTY, FOREIGN, deputy_serve, free_port
 from tests.support import postgres
@@ -176,10 +176,7 @@ async def run(rates: list[float], seconds: float, cards: int, card_rate: float, 
               pg_url: str, keep: str = "") -> str:
     spawn = multiprocessing.get_context("spawn")
     loop = asyncio.get_running_loop()
-    api_conn, api_child = multiprocessing.Pipe()
-    api = spawn.Process(target=fake_api, args=(api_child,))
-    api.start()
-    api_url = await loop.run_in_executor(None, api_conn.recv)
+    api, api_conn, api_url = await start_fake_api()
     rows: list[str] = []
     p99: dict[tuple[str, float], float] = {}
     card_loads: dict[str, Load] = {}
