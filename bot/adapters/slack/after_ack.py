@@ -79,7 +79,9 @@ class AfterAck:
             user = (body.get("user") or {}).get("id")
             thread = (body.get("message") or {}).get("thread_ts")
         if channel and user:
-            await self.port.tell(str(channel), str(user), GAVE_UP, str(thread) if thread else None)
+            team = events.team_of(body)  # the sender's workspace answers them (Slack Connect)
+            await self.port.tell(str(channel), str(user), GAVE_UP, str(thread) if thread else None,
+                                 team=f"{events.PLATFORM}:{team}" if team else None)
         else:
             log.warning("could not tell who sent a %s request that was given up", kind)
 
@@ -99,7 +101,7 @@ class AfterAck:
                 root = f"<@{actor.user_id}> asked: {escape(event.text)}"
                 try:
                     async with self._translating:
-                        ts = await self.port.post_root(event.where.channel_id, root)
+                        ts = await self.port.post_root(event.where.channel_id, root, team=event.where.team)
                 except ChatPostFailed as err:
                     if err.code in ("not_in_channel", "channel_not_found", "is_archived"):
                         await AsyncRespond(response_url=str(body["response_url"]))(

@@ -4,6 +4,10 @@ Payload shapes follow Slack's reference: slash commands arrive as form fields
 (team_id, channel_id, user_id, text, trigger_id, response_url …), interactive requests as a
 JSON ``payload`` (block_actions, view_submission), Events API callbacks as JSON with the
 inner ``event`` and a delivery-wide ``event_id``.
+
+Every event's ``Where`` names the team of the person who acted (``actor.team_key``): what is
+said because of it (a private answer, a slash command's "asked:" line) goes out with that
+workspace's token, also in a Slack Connect channel another installed workspace shares.
 """
 
 from __future__ import annotations
@@ -84,7 +88,7 @@ def parse_command(text: str) -> tuple[str, str] | None:
 
 
 def command_event(body: Payload, actor: Actor) -> GoalPosted | CommandInvoked:
-    where = Where(platform=PLATFORM, channel_id=str(body["channel_id"]))
+    where = Where(platform=PLATFORM, channel_id=str(body["channel_id"]), team=actor.team_key)
     text = str(body.get("text", "")).strip()
     event_id = f"slack:trigger:{body['trigger_id']}" if body.get("trigger_id") else None
     command = parse_command(text)
@@ -109,10 +113,10 @@ def mention_event(body: Payload, actor: Actor, *, known_thread: bool) -> GoalPos
     text = strip_mentions(str(event.get("text", "")))
     event_id = f"slack:{body['event_id']}"
     if in_thread(event) and known_thread:
-        where = Where(platform=PLATFORM, channel_id=channel, thread_id=str(event["thread_ts"]))
+        where = Where(platform=PLATFORM, channel_id=channel, thread_id=str(event["thread_ts"]), team=actor.team_key)
         return ThreadReply(actor=actor, where=where, text=text, event_id=event_id)
     thread = str(event["thread_ts"]) if in_thread(event) else None
-    where = Where(platform=PLATFORM, channel_id=channel, thread_id=thread)
+    where = Where(platform=PLATFORM, channel_id=channel, thread_id=thread, team=actor.team_key)
     return GoalPosted(actor=actor, where=where, text=text, event_id=event_id, message_id=str(event["ts"]))
 
 
@@ -127,7 +131,8 @@ def is_person_thread_reply(event: Payload, bot_user_id: str | None) -> bool:
 
 def reply_event(body: Payload, actor: Actor) -> ThreadReply:
     event = body["event"]
-    where = Where(platform=PLATFORM, channel_id=str(event["channel"]), thread_id=str(event["thread_ts"]))
+    where = Where(platform=PLATFORM, channel_id=str(event["channel"]), thread_id=str(event["thread_ts"]),
+                  team=actor.team_key)
     return ThreadReply(
         actor=actor, where=where, text=strip_mentions(str(event.get("text", ""))),
         event_id=f"slack:{body['event_id']}",
@@ -153,7 +158,7 @@ def button_event(body: Payload, action: Payload, actor: Actor) -> ButtonPressed:
         raise ValueError("block_actions without a channel")
     event_id = f"slack:action:{action.get('action_ts') or body.get('trigger_id')}:{actor.user_id}"
     message = _get(body, "container", "message_ts") or _get(body, "message", "ts")
-    return ButtonPressed(actor=actor, where=where, button_id=str(action["action_id"]), event_id=event_id,
+    return ButtonPressed(actor=actor, where=where.model_copy(update={"team": actor.team_key}), button_id=str(action["action_id"]), event_id=event_id,
                          message_id=str(message) if message else None)
 
 
@@ -163,14 +168,14 @@ def offer_event(body: Payload, action: Payload, actor: Actor) -> GoalPosted:
     if where is None:
         raise ValueError("block_actions without a channel")
     event_id = f"slack:action:{action.get('action_ts') or body.get('trigger_id')}:{actor.user_id}"
-    return GoalPosted(actor=actor, where=Where(platform=PLATFORM, channel_id=where.channel_id),
+    return GoalPosted(actor=actor, where=Where(platform=PLATFORM, channel_id=where.channel_id, team=actor.team_key),
                       text=str(action.get("value", ""))[:4000], event_id=event_id)
 
 
 def modify_event(body: Payload, actor: Actor) -> ModifySubmitted:
     view = body["view"]
     target, edits = read_submission(view)
-    where = Where(platform=PLATFORM, channel_id=target.channel_id, thread_id=target.thread_id)
+    where = Where(platform=PLATFORM, channel_id=target.channel_id, thread_id=target.thread_id, team=actor.team_key)
     return ModifySubmitted(
         actor=actor, where=where, plan_id=target.plan_id, version=target.version,
         edits=edits, event_id=f"slack:view:{view.get('id')}:{view.get('hash')}",
@@ -181,7 +186,7 @@ def credentials_event(body: Payload, actor: Actor) -> CredentialsSubmitted:
     view = body["view"]
     integration, channel, thread, typed = read_connect(view)
     return CredentialsSubmitted(
-        actor=actor, where=Where(platform=PLATFORM, channel_id=channel, thread_id=thread),
+        actor=actor, where=Where(platform=PLATFORM, channel_id=channel, thread_id=thread, team=actor.team_key),
         integration=integration, fields=typed, event_id=f"slack:view:{view.get('id')}:{view.get('hash')}",
     )
 

@@ -190,10 +190,12 @@ class SlackPort:
             text=text, blocks=blocks, _for=where.team, **extra,
         )
 
-    async def tell(self, channel: str, user_id: str, text: str, thread: str | None = None) -> None:
-        """A plain ephemeral line to one person (before the core knows who they are)."""
+    async def tell(self, channel: str, user_id: str, text: str, thread: str | None = None, *,
+                   team: str | None = None) -> None:
+        """A plain ephemeral line to one person (before the core knows who they are), with the
+        token of ``team``'s workspace (their own, in a Slack Connect channel)."""
         extra: dict[str, Any] = {"thread_ts": thread} if thread else {}
-        await self._call("chat.postEphemeral", None, channel=channel, user=user_id, text=text, **extra)
+        await self._call("chat.postEphemeral", None, channel=channel, user=user_id, text=text, _for=team, **extra)
 
     async def _open_connect_modal(self, where: Where, actor: Actor, form: ConnectForm) -> bool:
         trigger, at = self._triggers.pop(actor.user_id, ("", 0.0))
