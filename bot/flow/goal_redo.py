@@ -2,9 +2,11 @@
 is left of the first attempt's work is finished, nothing is done twice.
 
 The goal exists already (its event id is stored): if it was never answered, it is planned
-now; if its plan version was stored but no card was recorded for it, the card is posted; if
-the card is there, nothing is left. A platform's plain retry (not ``redelivered``) stays
-ignored, as before (bot/flow/goals.py)."""
+now; if it was answered with a question or an "I can't" that was stored but not recorded as
+posted, that answer is posted; if its plan version was stored but no card was recorded for
+it, the card is posted; if the version runs without approval (marked approved before its
+card was posted) and its run was never created, the run is started. A platform's plain
+retry (not ``redelivered``) stays ignored, as before (bot/flow/goals.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +14,11 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot.chat.events import GoalPosted
+from bot.chat.replies import Notice, Question
 from bot.domain import GoalStatus, PlanStatus
 from bot.flow.addressing import where_of
-from bot.flow.card_refresh import current_card
-from bot.store import goals, messages
+from bot.flow.card_refresh import current_card, start_run
+from bot.store import goals, messages, runs
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -35,18 +38,36 @@ async def unfinished_goal(app: Deputy, event: GoalPosted) -> int | None:
         plan = await goals.plan_for_goal(session, goal.id)
         view = await goals.load_view(session, plan.id) if plan is not None and plan.id else None
         card = await messages.card_of(session, view.version.id) if view and view.version.id else None
-    if view is None:
-        if goal.status != GoalStatus.PLANNING:
-            return None  # answered with a question or an honest "I can't"
+        unposted = await messages.unposted_answer(session, goal.id)
+        run = await runs.run_for_version(session, view.version.id) if view and view.version.id else None
+    if view is None and goal.status == GoalStatus.PLANNING:
         log.info("goal %s: delivered again before it was planned; planning it now", goal.id)
         return goal.id
-    if card is not None or view.version.status not in (PlanStatus.PROPOSED, PlanStatus.APPROVED):
+    # answered with a question or an "I can't" (or the preview found nothing to approve and
+    # superseded the version with a question), stored but never posted
+    if view is None or view.version.status == PlanStatus.SUPERSEDED:
+        if unposted is not None and goal.status in (GoalStatus.WAITING, GoalStatus.UNPLANNED):
+            log.info("goal %s: delivered again after its answer was stored; posting it", goal.id)
+            answer = Notice(unposted.text, tone="warning") if goal.status == GoalStatus.UNPLANNED \
+                else Question(unposted.text)
+            ref = await app.port(goal.platform).post(where_of(goal), answer)
+            if ref is not None:
+                async with app.database.session(team=event.actor.team_key) as session:
+                    await messages.remember(session, goal.id, None, messages.ANSWER, ref)
+        return None
+    if view.version.status not in (PlanStatus.PROPOSED, PlanStatus.APPROVED):
         return None
     assert view.version.id is not None
-    log.info("goal %s: delivered again after plan version %s was stored; posting its card",
-             goal.id, view.version.version)
-    ref = await app.port(goal.platform).post(where_of(goal), await current_card(app, view))
-    if ref is not None:
-        async with app.database.session(team=event.actor.team_key) as session:
-            await messages.remember(session, goal.id, view.version.id, "plan_card", ref)
+    if card is None:
+        log.info("goal %s: delivered again after plan version %s was stored; posting its card",
+                 goal.id, view.version.version)
+        ref = await app.port(goal.platform).post(where_of(goal), await current_card(app, view))
+        if ref is not None:
+            async with app.database.session(team=event.actor.team_key) as session:
+                await messages.remember(session, goal.id, view.version.id, "plan_card", ref)
+    if view.version.status == PlanStatus.APPROVED and run is None:
+        log.info("goal %s: delivered again before the run of version %s, which needs no "
+                 "approval, was started; starting it", goal.id, view.version.version)
+        await start_run(app, view.plan.id or 0, view.version.version, team=event.actor.team_key,
+                        actor_key=None)
     return None

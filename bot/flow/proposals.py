@@ -53,8 +53,6 @@ async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, team: 
         assert goal is not None
         await goals.add_usage(session, goal, outcome.usage)
     metrics.count_tokens(outcome.usage)
-    where = where_of(goal)
-    port = app.port(goal.platform)
     if isinstance(outcome, Clarification):
         async with app.database.session(team=team) as session:
             goal = await goals.get_goal(session, goal_id)
@@ -62,7 +60,7 @@ async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, team: 
             await goals.set_goal_status(session, goal, GoalStatus.WAITING)
             await thread_messages.add_thread_message(session, goal_id, "Deputy", outcome.question)
             await audit.append(session, "question", goal_id=goal_id, data={"question": outcome.question})
-        await port.post(where, Question(outcome.question))
+        await _post_answer(app, goal, Question(outcome.question))
         return
     if isinstance(outcome, CannotPlan):
         await _unplanned(app, team, goal_id, outcome.message)
@@ -103,9 +101,8 @@ async def _nothing_to_approve(app: Deputy, goal_id: int, view: PlanView, blocker
         await thread_messages.add_thread_message(session, goal_id, "Deputy", question)
         await audit.append(session, "preview_found_nothing", goal_id=goal_id, data={
             "plan": view.plan.id, "version": view.version.version, "found": list(blockers)})
-    port = app.port(goal.platform)
-    if port:
-        await port.post(where_of(goal), Question(question))
+    if app.port(goal.platform):
+        await _post_answer(app, goal, Question(question))
 
 
 async def _unplanned(app: Deputy, team: str, goal_id: int, message: str) -> None:
@@ -113,8 +110,19 @@ async def _unplanned(app: Deputy, team: str, goal_id: int, message: str) -> None
         goal = await goals.get_goal(session, goal_id)
         assert goal is not None
         await goals.set_goal_status(session, goal, GoalStatus.UNPLANNED)
+        # in the thread's history: a reply re-plans knowing why, and a redo finds it unposted
+        await thread_messages.add_thread_message(session, goal_id, "Deputy", message)
         await audit.append(session, "unplanned", goal_id=goal_id, data={"message": message})
-    await app.port(goal.platform).post(where_of(goal), Notice(message, tone="warning"))
+    await _post_answer(app, goal, Notice(message, tone="warning"))
+
+
+async def _post_answer(app: Deputy, goal: GoalRow, answer: Question | Notice) -> None:
+    """Post a question or an "I can't" stored in the goal's thread, and record that it was
+    posted, so a redo after a crash posts it only if it never went out (bot/flow/goal_redo.py)."""
+    ref = await app.port(goal.platform).post(where_of(goal), answer)
+    if ref is not None and goal.id is not None:
+        async with app.database.session(team=goal.team_key) as session:
+            await messages.remember(session, goal.id, None, messages.ANSWER, ref)
 
 
 async def _read_again(app: Deputy, view: PlanView, facts: RequestFacts) -> str:
@@ -181,6 +189,9 @@ async def _propose_draft(app: Deputy, team: str, goal_id: int, draft: PlanDraft,
     state = CardState.APPROVED if runs_alone else CardState.AWAITING
     card = replace(build_card(view, app.registry, state=state, requester=requester, note=note,
                               extra_buttons=forget), files=files)
+    if runs_alone and view.version.id is not None:
+        async with app.database.session(team=team) as session:
+            await goals.approve_to_run_alone(session, view.version.id)
     ref = await port.post(where_of(goal), card)
     if ref is not None:  # None: nothing was posted (logged, and on /readyz)
         async with app.database.session(team=team) as session:

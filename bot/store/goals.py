@@ -216,6 +216,14 @@ async def set_version_status(session: AsyncSession, version: PlanVersionRow, sta
     await session.flush()
 
 
+async def approve_to_run_alone(session: AsyncSession, version_id: int) -> None:
+    """Mark a version that needs nobody's approval as approved, before its card is posted: a
+    redo after a crash then knows to start its run (bot/flow/goal_redo.py)."""
+    version = await session.get(PlanVersionRow, version_id, with_for_update=True)
+    if version is not None and version.status == PlanStatus.PROPOSED:
+        await set_version_status(session, version, PlanStatus.APPROVED)
+
+
 async def record_decision(session: AsyncSession, version: PlanVersionRow, actor: Actor,
                           decision: ApprovalDecision) -> bool:
     """Record one person's decision on one version; False when they already decided."""

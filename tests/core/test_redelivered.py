@@ -18,7 +18,7 @@ from bot.domain import Where
 from bot.store import goals
 from bot.store import thread as thread_messages
 from bot.store.database import Database
-from bot.store.tables import ChatMessageRow, GoalRow, PlanVersionRow, ThreadMessageRow
+from bot.store.tables import ChatMessageRow, GoalRow, PlanVersionRow, RunRow, ThreadMessageRow
 from tests.support.builder import FakeClock
 from tests.support.chat import Chat
 
@@ -90,3 +90,71 @@ async def test_a_reply_delivered_again_before_it_was_answered_is_answered_once(
     await dispatch(deputy, replace(reply, redelivered=True))  # answered now: nothing more
     assert sorted(v.version for v in await rows(database, PlanVersionRow)) == [1, 2]
     assert len(await rows(database, ThreadMessageRow)) == 1
+
+
+def said(goal_text: str, chat: Chat, event_id: str) -> GoalPosted:
+    return GoalPosted(actor=chat.user, where=Where(platform="shell", channel_id="terminal"),
+                      text=goal_text, event_id=event_id)
+
+
+async def forget_answers_posted(database: Database) -> None:
+    """The first attempt stored its answer, then died before posting it."""
+    async with database.session(all_teams=True) as session:
+        await session.exec(delete(ChatMessageRow).where(ChatMessageRow.kind == "answer"))  # type: ignore[call-overload]
+
+
+async def test_a_question_stored_but_never_posted_is_posted_once_on_redelivery(
+        chat: Chat, deputy: Deputy, database: Database) -> None:
+    question = "I know nobody called Zed Zapp"
+    goal = said("book a meeting with Zed Zapp next Tuesday at 10am", chat, "slack:Ev0ASK")
+    await dispatch(deputy, goal)
+    assert chat.transcript.count(question) == 1
+    await dispatch(deputy, replace(goal, redelivered=True))  # it was posted: nothing more
+    assert chat.transcript.count(question) == 1
+    await forget_answers_posted(database)
+    await dispatch(deputy, goal)  # a platform's plain retry: still ignored
+    assert chat.transcript.count(question) == 1
+    await dispatch(deputy, replace(goal, redelivered=True))
+    assert chat.transcript.count(question) == 2
+    await dispatch(deputy, replace(goal, redelivered=True))  # recorded as posted now
+    assert chat.transcript.count(question) == 2
+    assert len(await rows(database, GoalRow)) == 1 and await rows(database, PlanVersionRow) == []
+
+
+async def test_an_i_cannot_stored_but_never_posted_is_posted_once_on_redelivery(
+        chat: Chat, deputy: Deputy, database: Database) -> None:
+    goal = said("order pizza for the team", chat, "slack:Ev0PIZZA")
+    await dispatch(deputy, goal)
+    assert chat.transcript.count("ANTHROPIC_API_KEY") == 1
+    await forget_answers_posted(database)
+    await dispatch(deputy, replace(goal, redelivered=True))
+    assert chat.transcript.count("ANTHROPIC_API_KEY") == 2
+    await dispatch(deputy, replace(goal, redelivered=True))
+    assert chat.transcript.count("ANTHROPIC_API_KEY") == 2
+
+
+async def test_a_read_only_plan_whose_run_never_started_is_started_on_redelivery(
+        chat: Chat, deputy: Deputy, database: Database, monkeypatch: Any) -> None:
+    import bot.flow.proposals
+
+    async def died_before_starting(*args: Any, **kwargs: Any) -> None:
+        return None  # the first attempt's process died after posting the card
+
+    goal = said("what's overdue?", chat, "slack:Ev0OVERDUE")
+    with monkeypatch.context() as patched:
+        patched.setattr(bot.flow.proposals, "start_run", died_before_starting)
+        await dispatch(deputy, goal)
+    assert "runs without approval" in chat.transcript and await rows(database, RunRow) == []
+    await dispatch(deputy, goal)  # a platform's plain retry: still ignored
+    assert await rows(database, RunRow) == []
+    await dispatch(deputy, replace(goal, redelivered=True))
+    await chat.session.worker.drain()
+    assert [run.status for run in await rows(database, RunRow)] == ["succeeded"]
+    assert "3 invoices" in chat.transcript
+    await dispatch(deputy, replace(goal, redelivered=True))  # the run exists: nothing more
+    await chat.session.worker.drain()
+    assert len(await rows(database, RunRow)) == 1 and cards_posted_of(chat, "Plan 1 v1") == 1
+
+
+def cards_posted_of(chat: Chat, title: str) -> int:
+    return chat.transcript.count(title)
