@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 from bot.domain import Actor, PlanDraft, Step, Where
 from bot.errors import UserError
 from bot.scheduling import service
+from bot.scheduling.firing import missing_credentials
 from bot.scheduling.model import PostWhen, Schedule
 from bot.store import monitors as store
 from bot.store import team_data
+from bot.store.teams import split_key
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -62,23 +64,40 @@ async def act(app: Deputy, verb: str, monitor_id: int, team: str | None = None) 
     return f"monitor {monitor_id}: {verb}d" if verb.endswith("e") else f"monitor {monitor_id}: {verb}ed"
 
 
+def operator_in_team(app: Deputy, team: str) -> Actor:
+    """The owner of a monitor ``monitors add --team`` makes: the operator as a member of that
+    team (``slack:T0123:cli:<user>``; no chat user id has a colon), so the team's policy,
+    integrations, data and audit chain apply to it and its runs, as to a monitor asked in chat."""
+    platform, team_id = split_key(team)
+    user = getpass.getuser()
+    return Actor(platform=platform, team_id=team_id, user_id=f"cli:{user}", display_name=f"operator {user}",
+                 timezone=app.settings.timezone)
+
+
 async def monitors_add(app: Deputy, name: str, action: str, target: str, *, every_seconds: int = 0,
                        cron: dict[str, str] | None = None, condition: str = "always",
-                       template: list[str] | None = None) -> str:
+                       template: list[str] | None = None, team: str | None = None) -> str:
     """One-step monitor, e.g. ``add "Overdue" local.list_invoices slack:C123 --cron day_of_week=mon,hour=9``.
-    Created by the CLI operator and approved at once (the operator is trusted)."""
+    Created by the CLI operator and approved at once (the operator is trusted); with ``team``,
+    in that team (see :func:`operator_in_team`)."""
     platform, _, channel = target.partition(":")
+    in_team = await _team(app, team)
+    owner = operator(app) if in_team is None else operator_in_team(app, in_team)
+    if in_team is not None and platform != owner.platform:
+        raise UserError(f"Team {in_team} is on {owner.platform}: its monitors post there, not to {target}.")
     try:
         schedule = Schedule.every(every_seconds) if every_seconds else Schedule.at(**(cron or {}))
         plan = PlanDraft(summary=name, steps=[Step(id="s1", action=action)])
-        actor = operator(app)
-        row = await service.create_monitor(app, actor, name, plan, schedule,
+        if in_team is not None and (missing := await missing_credentials(app, owner.key, plan)):
+            raise UserError(f"{', '.join(missing)} needs a person's connected account, which the operator "
+                            f"has not in {in_team}: ask for this monitor in the team's chat.")
+        row = await service.create_monitor(app, owner, name, plan, schedule,
                                            Where(platform=platform, channel_id=channel),
                                            condition=PostWhen(condition), template=template)
-        await service.approve(app, row.id or 0, actor)
+        await service.approve(app, row.id or 0, operator(app), operator_in=in_team)
     except ValueError as err:  # a schedule or condition the model refuses
         raise UserError(str(err)) from err
-    return f"monitor {row.id} added: {schedule.describe()} to {target}"
+    return f"monitor {row.id} added: {schedule.describe()} to {target}" + (f" in {in_team}" if in_team else "")
 
 
 async def monitors_schedule(app: Deputy, monitor_id: int, *, every_seconds: int = 0,

@@ -86,11 +86,14 @@ def monitors_add(
     cron: Annotated[str | None, typer.Option(help='Cron fields, e.g. "day_of_week=mon,hour=9".')] = None,
     condition: Annotated[str, typer.Option(help="always, non_empty or changed.")] = "always",
     line: Annotated[list[str] | None, typer.Option(help="Digest template line (repeatable).")] = None,
+    team: TeamOption = None,
 ) -> None:
-    """Add a one-step monitor (approved at once: the operator is trusted)."""
+    """Add a one-step monitor (approved at once: the operator is trusted), in the operator's
+    team or, with --team, in that team."""
     # lazy: --help must not load the scheduler and the store
     from bot.cli import monitor_actions
 
     fields = _cron_fields(every, cron)
     with_app(lambda d: monitor_actions.monitors_add(d, name, action, target, every_seconds=every,
-                                                    cron=fields, condition=condition, template=line))
+                                                    cron=fields, condition=condition, template=line,
+                                                    team=team))

@@ -120,8 +120,9 @@ async def _change(app: Deputy, monitor_id: int, actor: Actor, kind: str, allowed
     return row
 
 
-async def approve(app: Deputy, monitor_id: int, actor: Actor) -> MonitorRow:
-    return await _change(app, monitor_id, actor, "approve", {MonitorStatus.PROPOSED}, MonitorStatus.ACTIVE)
+async def approve(app: Deputy, monitor_id: int, actor: Actor, *, operator_in: str | None = None) -> MonitorRow:
+    return await _change(app, monitor_id, actor, "approve", {MonitorStatus.PROPOSED}, MonitorStatus.ACTIVE,
+                         operator_in=operator_in)
 
 
 async def reject(app: Deputy, monitor_id: int, actor: Actor) -> MonitorRow:

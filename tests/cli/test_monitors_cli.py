@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+
 from tests.cli.conftest import Run
 
 
@@ -95,6 +97,44 @@ def test_the_operator_manages_another_teams_monitor_with_team(deputy: Run) -> No
     assert "audit log of slack:T0ACME intact" in deputy("audit", "verify", "--team", ACME)
 
 
+def test_the_operator_adds_a_monitor_in_another_team_with_team(deputy: Run) -> None:
+    acmes_monitor()  # Acme is a team Deputy keeps rows of
+    added = deputy("monitors", "add", "Acme watch", "local.list_invoices", "slack:C0ACME", "--every", "3600",
+                   "--team", ACME)
+    monitor = added.split()[1]
+    assert added == f"monitor {monitor} added: every 1 h to slack:C0ACME in {ACME}"
+    assert monitor in {row.split()[0] for row in deputy("monitors", "list", "--team", ACME).splitlines()}
+    # it is Acme's, not the operator's own team's: found only with --team, and its run is Acme's
+    assert deputy("monitors", "pause", monitor, code=1) == f"deputy: There is no monitor {monitor}."
+    assert deputy("monitors", "list", "--team", ACME).splitlines()[-1].split()[1] == "active"
+    run = deputy("monitors", "run", monitor, "--team", ACME).rsplit(" ", 1)[1].rstrip(")")
+    assert f"#{run}" in [r.split()[0] for r in deputy("runs", "list", "--team", ACME).splitlines()]
+
+    # proposed and approved in Acme's chain: by the operator as Acme's member, approved by the CLI
+    records = [json.loads(line) for line in deputy("audit", "export", "--team", ACME).splitlines()]
+    mine = [(r["kind"], r["actor"]) for r in records if r["kind"] in ("monitor_proposed", "monitor_approve")
+            and r["data"]["monitor"] == int(monitor)]
+    assert [kind for kind, _ in mine] == ["monitor_proposed", "monitor_approve"]
+    assert mine[0][1].startswith(f"{ACME}:cli:") and mine[1][1].startswith("cli:local:")
+    assert "audit log of slack:T0ACME intact" in deputy("audit", "verify", "--team", ACME)
+
+
+def test_adding_in_another_team_refuses_what_the_team_cannot_have(deputy: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEPUTY_INTEGRATIONS", '["local", "crm"]')  # crm reads with a person's token
+    acmes_monitor()
+    add = ("monitors", "add", "X", "local.list_invoices")
+    assert deputy(*add, "slack:C1", "--every", "60", "--team", "slack:T0NOPE", code=1) == \
+        "deputy: There is no team slack:T0NOPE (`deputy teams list` shows them)."
+    assert deputy(*add, "slack:C1", "--every", "60", "--team", "nonsense", code=1) == \
+        "deputy: 'nonsense' is not a team key: use platform:team_id, e.g. discord:1234"
+    assert deputy(*add, "discord:123", "--every", "60", "--team", ACME, code=1) == \
+        f"deputy: Team {ACME} is on slack: its monitors post there, not to discord:123."
+    assert deputy("monitors", "add", "X", "crm.list_deals", "slack:C0ACME", "--every", "60", "--team", ACME,
+                  code=1) == ("deputy: crm needs a person's connected account, which the operator has not in "
+                              f"{ACME}: ask for this monitor in the team's chat.")
+    assert [row.split()[-1] for row in deputy("monitors", "list", "--team", ACME).splitlines()] == ["overdue"]
+
+
 def test_a_team_that_does_not_exist_is_refused(deputy: Run) -> None:
     for words in (["monitors", "pause", "1"], ["monitors", "list"], ["monitors", "schedule", "1", "--every", "60"],
                   ["runs", "list"], ["runs", "show", "1"]):
@@ -105,5 +145,6 @@ def test_a_team_that_does_not_exist_is_refused(deputy: Run) -> None:
 
 
 def test_team_is_in_the_help(deputy: Run) -> None:
-    for words in (["monitors", "pause"], ["monitors", "schedule"], ["monitors", "list"], ["runs", "list"]):
+    for words in (["monitors", "pause"], ["monitors", "schedule"], ["monitors", "list"], ["monitors", "add"],
+                  ["runs", "list"]):
         assert "--team" in deputy(*words, "--help"), words
