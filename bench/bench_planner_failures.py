@@ -34,6 +34,7 @@ class Failure:
     outputs: dict[str, Any] = field(default_factory=dict)  # rest step id → output
     question: str = ""  # instead of ``rest``: what the model asks the person
     item: int | None = None  # for a ``for_each`` step: the one item whose call fails
+    rest_parts: tuple[int, ...] = ()  # ``rest`` as goals asked one after the other (BenchGoal.parts)
 
 
 FAILURES: dict[str, Failure] = {
@@ -90,5 +91,5 @@ def combined_failure(goals: list[BenchGoal]) -> Failure | None:
         if failure.question:
             return Failure(step, failure.error, question=failure.question, item=failure.item)
         later = combined([BenchGoal("", list(failure.rest), dict(failure.outputs)), *goals[n + 1:]])
-        return Failure(step, failure.error, later.steps, later.outputs, item=failure.item)
+        return Failure(step, failure.error, later.steps, later.outputs, item=failure.item, rest_parts=later.parts)
     return None

@@ -15,6 +15,8 @@ class BenchGoal:
     text: str
     steps: list[dict[str, Any]]
     outputs: dict[str, Any]  # step id → output (per element for a for_each step)
+    # goals asked one after the other ("A; then B"), by their number of steps; () is one goal
+    parts: tuple[int, ...] = ()
 
 
 CLIENTS = ["Acme", "Globex", "Initech", "Umbrella", "Hooli"]
@@ -217,4 +219,4 @@ def combined(goals: list[BenchGoal]) -> BenchGoal:
                 moved["for_each"] = _renumber({REF: step["for_each"]}, offset)[REF]
             steps.append(moved)
             outputs[moved["id"]] = goal.outputs[step["id"]]
-    return BenchGoal("; then ".join(g.text for g in goals), steps, outputs)
+    return BenchGoal("; then ".join(g.text for g in goals), steps, outputs, tuple(len(g.steps) for g in goals))

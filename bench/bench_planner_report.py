@@ -112,15 +112,18 @@ def failures_table(plan: Tally, react: Tally, failed_plan: Tally, failed_react: 
     return "\n".join(lines)
 
 
-def by_length_table(plan: Tally, react: Tally) -> str:
-    """The goals of the mix grouped by their number of steps (no failures). The first goal
-    pays both sides' one-off write of the shared prefix, so it is left out here."""
-    lines = ["By plan length (the mix, no failures, goal 1 left out: it pays the one-off prefix write), "
+def by_length_table(plan: Tally, react: Tally, rounds_of: list[int]) -> str:
+    """The goals of the mix grouped by the fair loop's rounds of calls before its answer (its
+    dependency levels; no failures). The first goal pays both sides' one-off write of the
+    shared prefix, so it is left out here."""
+    lines = ["By the loop's rounds of calls (the mix, no failures, goal 1 left out: it pays the one-off prefix write), "
              "weighted tokens per goal (output × 5):", "",
-             "| steps | goals | plan-first | loop | loop ÷ plan-first |", "|---:|---:|---:|---:|---:|"]
-    for n in sorted({len(g.steps) for g in GOALS}):
-        idx = [i for i, g in enumerate(GOALS) if len(g.steps) == n and i > 0]
+             "| rounds of calls | goals | steps per goal | plan-first | loop | loop ÷ plan-first |",
+             "|---:|---:|---:|---:|---:|---:|"]
+    for n in sorted(set(rounds_of)):
+        idx = [i for i, r in enumerate(rounds_of) if r == n and i > 0]
         p = sum(plan.weighted(i) for i in idx) / len(idx)
         r = sum(react.weighted(i) for i in idx) / len(idx)
-        lines.append(f"| {n} | {len(idx)} | {p:,.1f} | {r:,.1f} | {r / p:.1f}× |")
+        steps = sum(len(GOALS[i].steps) for i in idx) / len(idx)
+        lines.append(f"| {n} | {len(idx)} | {steps:.1f} | {p:,.1f} | {r:,.1f} | {r / p:.1f}× |")
     return "\n".join(lines)

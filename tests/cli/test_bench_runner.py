@@ -39,7 +39,8 @@ def test_the_runner_writes_the_figures_of_a_benchmark(tmp_path: Path) -> None:
     [planner] = report["benchmarks"]
     assert planner["exit_status"] == 0
     summary = {row["measure"]: row for row in planner["tables"][0]}
-    # the plan-first planner makes one model call per goal; the step-by-step loop more than three
+    # the plan-first planner makes one model call per goal; the fair loop, calling independent steps
+    # together, three on the mix (a round of calls per dependency level, then its answer)
     assert summary["model calls per goal"]["plan-first (ClaudePlanner)"] == "1.0"
-    assert float(summary["model calls per goal"]["step-by-step (fair loop)"]) > 3
+    assert float(summary["model calls per goal"]["step-by-step (fair loop)"]) >= 3
     assert len(list(tmp_path.glob("2*.json"))) == 1

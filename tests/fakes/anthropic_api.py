@@ -8,11 +8,13 @@ It also plays the parts of the real service a planner depends on, so tests and t
 measure what is really sent:
 
 - **prompt caching**: the request prefix up to each ``cache_control`` breakpoint (tools,
-  then system, then messages) is hashed; the first time it is written to the cache
-  (``cache_creation_input_tokens``), later identical prefixes are read from it
-  (``cache_read_input_tokens``); with several breakpoints the longest prefix already cached
-  is read and the rest up to the last breakpoint written; prefixes under the minimum
-  cacheable length are not cached;
+  then system, then messages) is hashed (its blocks' content, not their markers); the first
+  time it is written to the cache (``cache_creation_input_tokens``), later identical
+  prefixes are read from it (``cache_read_input_tokens``); from each breakpoint the fake
+  looks back up to 20 block boundaries for a prefix already cached, as the API does, so a
+  conversation that moves its one breakpoint to the newest message each turn reads the
+  turns before it; the longest prefix found is read and the rest up to the last breakpoint
+  written; prefixes under the minimum cacheable length are not cached;
 - **token counts** are estimated as one token per four characters of canonical JSON;
 - **request checks** the real API makes: a key, in ``x-api-key`` or (as the installed SDK
   sends it) ``Authorization: Bearer`` (401 ``authentication_error`` "x-api-key header is
@@ -42,6 +44,8 @@ from aiohttp import web
 
 MIN_CACHEABLE_TOKENS = 1024
 MAX_CACHE_BREAKPOINTS = 4
+# how far back from a breakpoint the API looks for a cached prefix ("about 20 blocks")
+CACHE_LOOKBACK_BLOCKS = 20
 _ID_ALPHABET = string.ascii_letters + string.digits
 
 
@@ -260,23 +264,38 @@ class FakeAnthropic:
         return segments
 
     @staticmethod
-    def _prefix_key(body: dict[str, Any], prefix: list[Any]) -> str:
-        return hashlib.sha256(json.dumps([body["model"], prefix], sort_keys=True).encode()).hexdigest()
+    def _prefix_keys(body: dict[str, Any], segments: list[Any]) -> list[str]:
+        """The cache key of every prefix ``segments[:i + 1]``: the model and the blocks'
+        content, without their ``cache_control`` markers (moving a breakpoint to a later
+        block, as a conversation does each turn, leaves the earlier blocks' key as it was)."""
+        digest = hashlib.sha256(body["model"].encode())
+        keys = []
+        for segment in segments:
+            plain = {k: v for k, v in segment.items() if k != "cache_control"} if isinstance(segment, dict) else segment
+            text = json.dumps(plain, sort_keys=True).encode()
+            digest.update(len(text).to_bytes(8, "big") + text)
+            keys.append(digest.copy().hexdigest())
+        return keys
 
     def _usage(self, body: dict[str, Any], reply: Reply) -> dict[str, int]:
         segments = self._segments(body)
-        total = sum(estimate_tokens(s) for s in segments)
+        running, totals = 0, []
+        for segment in segments:
+            running += estimate_tokens(segment)
+            totals.append(running)
+        total = totals[-1] if totals else 0
         marked = [i for i, s in enumerate(segments) if isinstance(s, dict) and "cache_control" in s]
-        # as the API does with several breakpoints: the longest prefix already cached is read,
-        # the rest up to the last breakpoint is written, and every breakpoint's prefix is cached
+        # as the API does: from each breakpoint it looks back up to CACHE_LOOKBACK_BLOCKS block
+        # boundaries for a prefix already cached and reads the longest; the rest up to the last
+        # breakpoint is written, and every breakpoint's prefix is cached
         read = written = 0
-        cacheable = [(self._prefix_key(body, segments[: i + 1]), sum(estimate_tokens(s) for s in segments[: i + 1]))
-                     for i in marked]
-        cacheable = [(key, tokens) for key, tokens in cacheable if tokens >= self._min_cacheable]
+        keys = self._prefix_keys(body, segments)
+        cacheable = [i for i in marked if totals[i] >= self._min_cacheable]
         if cacheable:
-            read = max((tokens for key, tokens in cacheable if key in self._cache), default=0)
-            written = cacheable[-1][1] - read
-            self._cache.update(key for key, _ in cacheable)
+            read = max((totals[j] for i in cacheable for j in range(max(0, i - CACHE_LOOKBACK_BLOCKS), i + 1)
+                        if keys[j] in self._cache and totals[j] >= self._min_cacheable), default=0)
+            written = totals[cacheable[-1]] - read
+            self._cache.update(keys[i] for i in cacheable)
         return {
             "input_tokens": total - read - written,
             "output_tokens": estimate_tokens(reply.content),
