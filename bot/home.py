@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.errors import SettingsError
 from bot.settings import Settings
-from bot.vault.keyfile import KEY_FILE_NAME
+from bot.settings.model import KEY_FILE_NAME
 
 DATABASE_FILE_NAME = "deputy.db"
 

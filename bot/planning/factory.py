@@ -10,9 +10,7 @@ from bot.settings import Settings
 
 
 def backend_name(settings: Settings) -> str:
-    if settings.planner:
-        return settings.planner
-    return "anthropic" if settings.anthropic_api_key is not None else "rules"
+    return settings.planner_backend
 
 
 def planner_for(settings: Settings, registry: Registry) -> Planner:

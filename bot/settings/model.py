@@ -34,6 +34,22 @@ def also_named(default: Any, *names: str, description: str) -> Any:
     return Field(default, validation_alias=AliasChoices(*names, names[0].lower()), description=description)
 
 
+# the master key file in DEPUTY_HOME (bot.vault.keyfile reads and writes it); named here, below
+# the vault, so that `deputy shell` can tell an existing home without importing the vault
+KEY_FILE_NAME = "master.keys"
+
+
+def shown_url(url: str) -> str:
+    """A database URL with its password replaced by ``***``, to show a person; no SQLAlchemy
+    (the shell's banner comes before the store is imported)."""
+    scheme, sep, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return url
+    return f"{scheme}://{userinfo.partition(':')[0]}:***@{host}{slash}{path}"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DEPUTY_",
@@ -257,6 +273,13 @@ class Settings(BaseSettings):
     @property
     def uses_embedded_database(self) -> bool:
         return not self.database_url
+
+    @property
+    def planner_backend(self) -> str:
+        """DEPUTY_PLANNER; unset, Claude when ANTHROPIC_API_KEY is set and the offline rules otherwise."""
+        if self.planner:
+            return self.planner
+        return "anthropic" if self.anthropic_api_key is not None else "rules"
 
     @property
     def approval_expiry(self) -> timedelta:

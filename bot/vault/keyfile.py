@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import SettingsError
+from bot.settings.model import (
+    KEY_FILE_NAME as KEY_FILE_NAME,  # re-exported: the vault names its file
+)
 from bot.vault.keys import MasterKey, generate_key, parse_file_text, render_file_text
-
-KEY_FILE_NAME = "master.keys"
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ After each line the in-process worker drains the queue, so ``printf 'goal\\nappr
 deputy shell`` prints the result before it exits.
 
 What handles a line (the dispatcher, flow, the worker) is imported by :func:`warm_up`, which
-the terminal runs in a thread once the first prompt is up, not before it (docs/benchmarks.md,
-"Start-up of the `deputy` command").
+the terminal runs in a thread, on a terminal once the first prompt is up, not before it
+(docs/benchmarks.md, "Start-up of the `deputy` command").
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.adapters.shell.port import TextPort
+from bot.adapters.shell.texts import SHELL_HELP
 from bot.chat.buttons import ButtonId
 from bot.chat.command_syntax import parse_command
 from bot.chat.events import (
@@ -36,19 +37,11 @@ if TYPE_CHECKING:
     from bot.execution.worker import Worker
 
 CHANNEL = "terminal"
-SHELL_HELP = """Type a goal in plain words, then answer the plan:
-  approve · reject · modify STEP key=value · reply TEXT (e.g. reply make it Thursday) · undo (after a run)
-  approve GOAL_ID · reject GOAL_ID decide a plan waiting from an earlier session (see status)
-  accept (take up someone else's suggestion shown on the plan)
-  remember · no (answer Deputy's offer to remember something you taught it)
-Monitors: every Monday at 9 list the overdue invoices · monitors · monitor pause|resume|run|delete ID
-Also: demo (load a demo team) · status · cancel GOAL_ID · connect INTEGRATION · connections · disconnect INTEGRATION · help · quit
-Act as someone else (for approvals): as NAME: approve"""
 
 
 def warm_up() -> None:
     """Import what handling a line needs (a second's worth of the start-up on a slow machine):
-    the terminal runs this in a thread while the person types the first line, and awaits it
+    the terminal runs this in a thread (while the person types the first line) and awaits it
     before handling that line, so an import error still stops the shell, with its traceback."""
     import bot.dispatch
     import bot.execution.worker

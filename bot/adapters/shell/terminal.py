@@ -1,21 +1,36 @@
-"""``deputy shell``: the interactive loop on a terminal, or a script on a pipe."""
+"""``deputy shell``: the interactive loop on a terminal, or a script on a pipe.
+
+On a terminal with an existing home the prompt comes first: the banner and the prompt need
+only the settings, so they are shown before anything else is imported; the app (integrations,
+policy, database, keyring) is built and what handles a line imported while the person types,
+and the first line waits for that. A mistake found then stops the shell at once, as it would
+have before the prompt. On a pipe, or when this start creates the home (its note must come
+first), the app is built before anything is read, as before (docs/benchmarks.md, "Start-up of
+the `deputy` command").
+"""
 
 from __future__ import annotations
 
 import asyncio
 import getpass
 import sys
+import threading
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from bot.adapters.shell.port import TextPort
-from bot.adapters.shell.session import SHELL_HELP, ShellSession, local_actor, warm_up
-from bot.app import build_app
+from bot.adapters.shell.texts import DEMO_HINT, SHELL_HELP, banner
+from bot.home import missing_home_files
 from bot.settings import Settings
 
+if TYPE_CHECKING:
+    from bot.adapters.shell.session import ShellSession
+
 TONE_STYLE = {"error": "bold red", "warning": "yellow", "success": "green", "info": ""}
+PROMPT = "you> "
+Write = Callable[[str, str], None]
 
 
-def _writer(interactive: bool) -> Callable[[str, str], None]:
+def _writer(interactive: bool) -> Write:
     if interactive:
         from rich.console import Console
 
@@ -32,14 +47,29 @@ def _writer(interactive: bool) -> Callable[[str, str], None]:
     return write_plain
 
 
-async def _read_line(prompt: str, interactive: bool) -> str | None:
-    if interactive:
-        try:
-            return await asyncio.to_thread(input, prompt)
-        except EOFError:
-            return None
-    line = await asyncio.to_thread(sys.stdin.readline)
-    return line if line else None
+def read_line(prompt: str, interactive: bool) -> asyncio.Future[str | None]:
+    """The next line (None at end of input), read in a daemon thread: a start-up mistake found
+    while the person has not typed yet ends the process without waiting for a line."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str | None] = loop.create_future()
+
+    def settle(line: str | None) -> None:
+        if not future.done():
+            future.set_result(line)
+
+    def read() -> None:
+        line: str | None
+        if interactive:
+            try:
+                line = input(prompt)
+            except EOFError:
+                line = None
+        else:
+            line = sys.stdin.readline() or None
+        loop.call_soon_threadsafe(settle, line)
+
+    threading.Thread(target=read, name="deputy-shell-input", daemon=True).start()
+    return future
 
 
 def _asker(interactive: bool) -> Callable[[str, bool], Awaitable[str | None]]:
@@ -56,31 +86,69 @@ def _asker(interactive: bool) -> Callable[[str, bool], Awaitable[str | None]]:
     return ask
 
 
+def _import_handlers() -> None:
+    """Import what building the app and handling a line need (most of the start-up)."""
+    import bot.adapters.shell.session
+    import bot.app  # noqa: F401 - the composition root
+
+    bot.adapters.shell.session.warm_up()
+
+
+async def open_session(settings: Settings, name: str, write: Write, interactive: bool,
+                       on_new_home: Callable[[str], None] | None = None) -> ShellSession:
+    """The app built from ``settings`` and the shell's session on it, with everything that
+    handles a line imported (in a thread: the person may be typing meanwhile)."""
+    await asyncio.to_thread(_import_handlers)
+    from bot.adapters.shell.port import TextPort
+    from bot.adapters.shell.session import ShellSession, local_actor
+    from bot.app import build_app
+
+    deputy = await build_app(settings, on_new_home=on_new_home)
+    return ShellSession(deputy, TextPort(write), local_actor(name, settings.timezone), _asker(interactive))
+
+
 async def run_shell(settings: Settings, user: str | None,
                     on_new_home: Callable[[str], None] | None = None) -> None:
     interactive = sys.stdin.isatty()
-    deputy = await build_app(settings, on_new_home=on_new_home)
     name = user or getpass.getuser().capitalize()
-    port = TextPort(_writer(interactive))
-    session = ShellSession(deputy, port, local_actor(name, settings.timezone), _asker(interactive))
+    write = _writer(interactive)
+    if interactive and not missing_home_files(settings):
+        await _prompt_first(settings, name, write)
+        return
+    session = await open_session(settings, name, write, interactive, on_new_home)
     try:
         if interactive:
-            port.say(f"Deputy shell — you are {name}. Planner: {deputy.planner.name}. "
-                        f"Database: {deputy.database.shown_url}", "info")
-            port.say(SHELL_HELP, "info")
+            write(banner(settings, name), "info")
+            write(SHELL_HELP, "info")
             if await session.needs_demo():
-                port.say("Nothing to act on yet: type `demo` to load a demo team "
-                            "(people, clients, overdue invoices, a busy calendar).", "warning")
-        # what handles a line is imported while the person types the first one (on a pipe, while
-        # the first line is read); awaited before that line is handled, so it runs with all of
-        # it loaded and an import error stops the shell here, as it did at start-up
-        warming: asyncio.Task[None] | None = asyncio.create_task(asyncio.to_thread(warm_up))
-        while True:
-            line = await _read_line("you> ", interactive)
-            if warming is not None:
-                await warming
-                warming = None
-            if line is None or not await session.handle_line(line):
+                write(DEMO_HINT, "warning")
+        while (line := await read_line(PROMPT, interactive)) is not None:
+            if not await session.handle_line(line):
                 break
     finally:
-        await deputy.close()
+        await session.app.close()
+
+
+async def _prompt_first(settings: Settings, name: str, write: Write) -> None:
+    """The banner and the first prompt at once; the app is built while the person types."""
+    write(banner(settings, name), "info")
+    write(SHELL_HELP, "info")
+    first = read_line(PROMPT, True)
+    try:
+        session = await open_session(settings, name, write, True)
+    except BaseException:
+        print(file=sys.stderr, flush=True)  # the error goes below the prompt, not after it
+        raise
+    try:
+        # the hint the banner could not give (it needs the database): with the first answer
+        hint = await session.needs_demo()
+        line = await first
+        while line is not None:
+            if hint and line.strip().lower() not in ("demo", "quit", "exit"):
+                write(DEMO_HINT, "warning")
+            hint = False
+            if not await session.handle_line(line):
+                break
+            line = await read_line(PROMPT, True)
+    finally:
+        await session.app.close()
