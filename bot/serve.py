@@ -31,7 +31,7 @@ from bot.platforms import Platforms, attach_post_only, configured
 from bot.readiness import ReadyCheck
 from bot.settings import Settings
 from bot.web import add_ops_routes, start_ops_server
-from bot.web_oauth import add_oauth_routes
+from bot.web_oauth import add_oauth_routes, hide_callback_queries
 
 if TYPE_CHECKING:
     # lazy: a platform's SDK is loaded only when it is configured (start-up speed)
@@ -191,9 +191,10 @@ def _start_slack(deputy: Deputy, settings: Settings, web_app: web.Application,
 
         tasks.append(asyncio.create_task(run_socket_mode(adapter), name="slack-socket-mode"))
     else:
-        from bot.adapters.slack.http import create_http_app  # lazy: only over HTTP
+        from bot.adapters.slack.http import callback_paths, create_http_app  # lazy: only over HTTP
 
         create_http_app(adapter, web_app)
+        hide_callback_queries(*callback_paths(adapter))
     return adapter
 
 

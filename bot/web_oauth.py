@@ -28,12 +28,22 @@ PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
 
 class _HideCallbackQuery(logging.Filter):
     """aiohttp's access log writes the request line, which for the callback holds the code and
-    the state: keep the path, drop the query."""
+    the state: keep the path, drop the query. The paths: this module's callback, the console's
+    sign-in callbacks (bot/console/platform_signin.py), and those an adapter serves as well,
+    given by whoever starts it (:func:`hide_callback_queries`)."""
 
-    # Slack's install callback (bot/adapters/slack/distribution.py) and the console's sign-in
-    # callbacks (bot/console/platform_signin.py) carry a code and state too
-    _query = re.compile("(" + re.escape(CALLBACK_PATH) + "|/slack/oauth_redirect"
-                        + r"|/console/signin/[^/?\s]+/callback)" + r"\?[^\s\"]*")
+    def __init__(self) -> None:
+        super().__init__()
+        self._paths = [re.escape(CALLBACK_PATH), r"/console/signin/[^/?\s]+/callback"]
+        self._query = self._compiled()
+
+    def _compiled(self) -> re.Pattern[str]:
+        return re.compile("(" + "|".join(self._paths) + ")" + r"\?[^\s\"]*")
+
+    def hide(self, path: str) -> None:
+        if re.escape(path) not in self._paths:
+            self._paths.append(re.escape(path))
+            self._query = self._compiled()
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
@@ -42,6 +52,12 @@ class _HideCallbackQuery(logging.Filter):
 
 
 _ACCESS_LOG_FILTER = _HideCallbackQuery()
+
+
+def hide_callback_queries(*paths: str) -> None:
+    """Keep the query of these routes (an adapter's OAuth callback) out of the access log too."""
+    for path in paths:
+        _ACCESS_LOG_FILTER.hide(path)
 
 
 def add_oauth_routes(web_app: web.Application, deputy: Deputy) -> None:

@@ -122,5 +122,13 @@ def add_install_routes(web_app: web.Application, adapter: SlackAdapter) -> None:
     web_app.router.add_get(REDIRECT_PATH, redirect)
 
 
+def callback_paths(adapter: SlackAdapter) -> list[str]:
+    """The routes served here whose query holds an OAuth code and state ("Add to Slack"'s
+    callback): whoever serves them keeps that query out of its access log."""
+    from bot.adapters.slack.distribution import REDIRECT_PATH
+
+    return [REDIRECT_PATH] if adapter.distribution is not None else []
+
+
 # the callback's page must not be cached, nor leak its code and state through Referer
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

@@ -74,4 +74,8 @@ async def test_deputy_serve_installs_answers_and_uninstalls_a_workspace(slack_ap
         said = await served.output()
     assert "slack: Deputy was uninstalled from this workspace (T0ACME)" in said
     assert token not in said
+    # the install callback's code and state stay out of the access log (bot/adapters/slack/http.py's
+    # callback_paths, which `deputy serve` hands to bot/web_oauth.py's filter)
+    [exchange] = slack_api.of("oauth.v2.access")
+    assert "/slack/oauth_redirect?…" in said and str(exchange.params["code"]) not in said
     assert not [c for c in slack_api.of("chat.postMessage") if c.params.get("channel") == CHANNELS[GLOBEX]]
