@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -60,3 +61,13 @@ def configure_logging(level: str, log_format: str = "text", stream: IO[str] | No
         root.removeHandler(old)
     root.addHandler(log_handler(log_format, stream))
     root.setLevel(level)
+
+
+def raised_at(err: BaseException) -> str:
+    """``file:line in function`` of the innermost frame an error passed: where it was raised,
+    for a log line that must not carry its message or values (they may quote what people typed)."""
+    frames = traceback.extract_tb(err.__traceback__)
+    if not frames:
+        return "?"
+    last = frames[-1]
+    return f"{last.filename}:{last.lineno} in {last.name}"

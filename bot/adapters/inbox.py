@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import json
 import logging
 import os
 import secrets
@@ -35,10 +33,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
+from bot.adapters.inbox_seal import Payload, Sealer
 from bot.errors import DatabaseUnavailable
+from bot.logsetup import raised_at
 from bot.store import inbox
 from bot.store.inbox_wake import listen
 
@@ -46,7 +43,6 @@ if TYPE_CHECKING:
     from bot.store.database import Database
 
 log = logging.getLogger(__name__)
-Payload = dict[str, Any]
 POLL_SECONDS = 0.05  # how often an idle planner looks for new requests (SQLite)
 LISTEN_POLL_SECONDS = 1.0  # PostgreSQL: woken by NOTIFY; this poll is only the fallback
 BATCH = 32  # rows a planner takes at once
@@ -81,33 +77,6 @@ class Attempt:
 
 Work = Callable[[str, Payload, Attempt], Awaitable[None]]
 GiveUp = Callable[[str, Payload], Awaitable[None]]
-
-
-class Sealer:
-    def __init__(self, platform: str, secret: str) -> None:
-        if not secret:
-            raise ValueError("the inbox needs the platform's signing secret to seal requests")
-        self.platform = platform
-        self._aead = AESGCM(hashlib.sha256(b"deputy-inbox:" + secret.encode()).digest())
-
-    def seal(self, kind: str, payload: Payload) -> bytes:
-        nonce = secrets.token_bytes(12)
-        plain = json.dumps(payload, separators=(",", ":")).encode()
-        return nonce + self._aead.encrypt(nonce, plain, self._aad(kind))
-
-    def open(self, kind: str, sealed: bytes) -> Payload:
-        """The payload; ValueError if the row was altered or sealed under another secret."""
-        try:
-            plain = self._aead.decrypt(sealed[:12], sealed[12:], self._aad(kind))
-        except InvalidTag:
-            raise ValueError("an inbox row that does not open with this signing secret") from None
-        payload = json.loads(plain)
-        if not isinstance(payload, dict):
-            raise ValueError("an inbox row that is not an object")
-        return payload
-
-    def _aad(self, kind: str) -> bytes:
-        return f"inbox:{self.platform}:{kind}".encode()
 
 
 class InboxWriter:
@@ -186,9 +155,11 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
     async def one(held: _Held, payload: Payload, attempt: Attempt) -> None:
         try:
             await work(held.kind, payload, attempt)
-        except Exception as err:
-            log.exception("planner: attempt %d of inbox row %s (%s) failed", held.attempt, held.row_id, held.kind)
+        except Exception as err:  # noqa: BLE001 - logged (class, place), recorded on the row, retried
+            # the class and where it was raised, never the message: it may quote what was typed
             error = type(err).__name__
+            log.error("planner: attempt %d of inbox row %s (%s) failed: %s at %s", held.attempt, held.row_id,
+                      held.kind, error, raised_at(err))
             async with database.session(all_teams=True) as session:
                 if held.attempt >= max_attempts:
                     await inbox.fail(session, held.row_id, me, error)
@@ -285,8 +256,10 @@ async def _given_up(held: _Held, payload: Payload, give_up: GiveUp | None, attem
         return
     try:
         await give_up(held.kind, payload)
-    except Exception:
-        log.exception("planner: could not tell the sender of inbox row %s that it failed", held.row_id)
+    except Exception as err:  # noqa: BLE001 - logged (class, place); telling the sender is a courtesy
+        log.error("planner: could not tell the sender of inbox row %s that it failed: %s at %s", held.row_id,
+                  type(err).__name__, raised_at(err))
+
 
 
 def _finished(running: dict[asyncio.Task[None], _Held]) -> Callable[[asyncio.Task[None]], None]:

@@ -6,9 +6,11 @@ retention, and ``deputy planner failed --purge`` does on demand."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 from typer.testing import CliRunner
@@ -68,6 +70,18 @@ async def test_the_operator_lists_a_failed_request_without_what_was_typed(
     assert line.split()[1:5] == ["slack", "command", "T0ACME", "3"], listed
     assert line.split()[-1] == "LookupError", listed
     assert "4242" not in listed and "Acme with" not in listed and "no such client" not in listed
+
+
+async def test_a_failing_request_is_logged_by_its_class_and_ids_never_by_what_was_typed(
+        database: Database, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    await _fail_one(database, "T0ACME")
+    [row_id] = await _ids(database)
+    attempts = [r.getMessage() for r in caplog.records if "failed: LookupError at " in r.getMessage()]
+    assert len(attempts) == 3 and all(f"inbox row {row_id} (command)" in line for line in attempts), attempts
+    assert "test_inbox_failed.py" in attempts[0]  # where it was raised, to look for the cause
+    # neither the message (it quotes the goal) nor a traceback carrying it reaches the log
+    assert "4242" not in caplog.text and "no such client" not in caplog.text and "Acme with" not in caplog.text
 
 
 async def test_failed_requests_past_the_retention_are_deleted_by_the_planner_and_on_demand(
