@@ -14,6 +14,9 @@ ticks) and its whole CPU time, which includes what it loads while the person typ
 line, and quitting. The import tables are ``python -X importtime`` of ``deputy runs list``
 and of ``deputy shell`` up to its first prompt, summed by top-level package, one run each, so
 noisy on a busy machine.
+
+``--against DIR`` times only the shell, alternating run by run between this checkout and the
+one at DIR (e.g. a clone at the commit before a change), so both see the same load.
 """
 
 from __future__ import annotations
@@ -65,13 +68,13 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def shell_to_prompt(env: dict[str, str], timeout: float = 60.0) -> tuple[float, float, float]:
+def shell_to_prompt(env: dict[str, str], timeout: float = 60.0, cwd: Path | None = None) -> tuple[float, float, float]:
     """Seconds from spawning ``deputy shell`` on a pty to its first prompt, its CPU seconds
     then, and seconds from the spawn to its answer to ``help``, typed as soon as the prompt
     appeared (the prompt that follows the answer); then quit."""
     controller, terminal = pty.openpty()
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", ENTRY, "shell"], env={**env, "TERM": "dumb"},
+    process = subprocess.Popen([sys.executable, "-c", ENTRY, "shell"], env={**env, "TERM": "dumb"}, cwd=cwd,
                                stdin=terminal, stdout=terminal, stderr=terminal, close_fds=True)
     os.close(terminal)
     seen = b""
@@ -168,11 +171,42 @@ def spread(samples: list[float]) -> str:
     return f"{min(samples):.2f} | {statistics.median(samples):.2f} | {max(samples):.2f}"
 
 
+def compare(against: Path, runs: int) -> None:
+    """The shell's figures for this checkout and ``against`` (another checkout, e.g. of the
+    commit before a change), alternated run by run so that both see the same load: a child
+    runs ``python -c`` in its checkout, whose folder comes first on its ``sys.path``."""
+    trees = {"this checkout": Path.cwd(), str(against): against}
+    samples: dict[str, list[tuple[float, ...]]] = {name: [] for name in trees}
+    with tempfile.TemporaryDirectory() as folder:
+        envs = {name: clean_env(Path(folder) / f"home{i}") for i, name in enumerate(trees)}
+        for name, tree in trees.items():
+            subprocess.run([sys.executable, "-c", ENTRY, "shell"], env=envs[name], input=b"quit\n", cwd=tree,
+                           capture_output=True, timeout=120, check=True)
+        for _ in range(runs):
+            for name, tree in trees.items():
+                before = children_cpu()
+                elapsed, cpu, answered = shell_to_prompt(envs[name], cwd=tree)
+                samples[name].append((elapsed, cpu, answered, children_cpu() - before))
+    print(f"`deputy shell`, {runs} runs of each checkout alternated, load average {os.getloadavg()[0]:.2f}\n")
+    print("| checkout | first prompt: min / median / max s | CPU s at the prompt (median) | "
+          "answer to `help` typed at the prompt: min / median / max s | CPU s (median) |")
+    print("|---|---|---|---|---|")
+    for name, rows in samples.items():
+        prompt, at_prompt, answer, total = (list(column) for column in zip(*rows, strict=True))
+        print(f"| {name} | {spread(prompt).replace(' |', ' /')} | {statistics.median(at_prompt):.2f} | "
+              f"{spread(answer).replace(' |', ' /')} | {statistics.median(total):.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--top", type=int, default=12)
+    parser.add_argument("--against", type=Path, default=None,
+                        help="another checkout: time only the shell, alternating with it run by run")
     args = parser.parse_args()
+    if args.against is not None:
+        compare(args.against.resolve(), args.runs)
+        return
     with tempfile.TemporaryDirectory() as folder:
         env = clean_env(Path(folder) / "home")
         # create the home (database, migrations, master key) outside the timing
