@@ -21,7 +21,7 @@ from bot.policy import Policy
 from bot.registry import IntegrationEnv, Registry
 from bot.settings import Settings
 from bot.startup import configured_builders, configured_integrations, configured_policy
-from bot.store.database import Database
+from bot.store.database import Database, Pool
 from bot.store.migrate import upgrade_if_needed
 from bot.vault import CredentialStore, check_keyring, load_keyring
 from bot.vault.audit_key import AuditKeys
@@ -109,8 +109,9 @@ def assemble(settings: Settings, database: Database, registry: Registry, policy:
 
 async def build_app(settings: Settings, *, planner: Planner | None = None,
                     clock: Callable[[], datetime] | None = None, migrate: bool = True,
-                    on_new_home: Callable[[str], None] | None = None) -> Deputy:
+                    on_new_home: Callable[[str], None] | None = None, pool: Pool | None = None) -> Deputy:
     """Everything a process needs, from settings. Applies migrations on the embedded default.
+    ``pool``: the process's connections to PostgreSQL when not the chat paths' default.
 
     ``on_new_home`` is told, in one line, when this start created DEPUTY_HOME's files."""
     # a mistake in the integrations or the policy stops start-up before anything is created
@@ -120,7 +121,7 @@ async def build_app(settings: Settings, *, planner: Planner | None = None,
     fresh = missing_home_files(settings)
     if settings.uses_embedded_database:
         settings.home.mkdir(parents=True, exist_ok=True)
-    database = Database(settings.resolved_database_url)
+    database = Database(settings.resolved_database_url, pool=pool)
     try:
         if migrate and settings.uses_embedded_database:
             await upgrade_if_needed(database)

@@ -262,29 +262,3 @@ async def run_discord_only(settings: Settings, host: str = "127.0.0.1", port: in
         await until_stopped(tasks)
     finally:
         await shut_down(deputy, tasks, attached, runner)
-
-
-async def run_planner(settings: Settings, host: str = "127.0.0.1", port: int | None = None) -> None:
-    """``deputy planner run``: does the work of the Slack requests that ``deputy serve --no-plan``
-    acknowledged (translation, planning, the plan card), taking them from the inbox table."""
-    if "slack" not in configured(settings):
-        raise SettingsError("SLACK_BOT_TOKEN: not set; `deputy planner run` plans the Slack requests "
-                            "`deputy serve --no-plan` queued")
-    from bot.adapters.inbox import consume
-
-    deputy = await build_app(settings)
-    tasks: list[asyncio.Task[None]] = []
-    attached = Platforms()
-    runner: web.AppRunner | None = None
-    try:
-        slack = slack_adapter(deputy, attached, redeliverable=True)
-        await attach_post_only(deputy, attached, skip=("slack",))
-        tasks.append(asyncio.create_task(
-            consume(deputy.database, slack_sealer(slack.settings), slack.work, give_up=slack.give_up,
-                    lease_seconds=settings.inbox_lease_seconds,
-                    failed_retention_days=settings.inbox_failed_retention_days), name="planner"))
-        if port is not None:
-            runner = await start_ops_server(deputy, attached.checks, host, port)
-        await until_stopped(tasks)
-    finally:
-        await shut_down(deputy, tasks, attached, runner)

@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.05  # how often an idle planner looks for new requests (SQLite)
 LISTEN_POLL_SECONDS = 1.0  # PostgreSQL: woken by NOTIFY; this poll is only the fallback
 BATCH = 32  # rows a planner takes at once
+CONCURRENCY = 16  # requests a planner works on at once
 LEASE_SECONDS = 30.0  # a planner silent this long is presumed dead: its requests are taken again
 MAX_ATTEMPTS = 3  # deliveries of one request before it is given up
 RETRY_SECONDS = 1.0  # after a failed attempt, times the attempt's number
@@ -123,7 +124,7 @@ class _Held:
     attempt: int
 
 
-async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency: int = 16,
+async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency: int = CONCURRENCY,
                   poll: float = POLL_SECONDS, stop: asyncio.Event | None = None,
                   lease_seconds: float = LEASE_SECONDS, max_attempts: int = MAX_ATTEMPTS,
                   give_up: GiveUp | None = None, owner: str | None = None,

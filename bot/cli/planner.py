@@ -22,7 +22,7 @@ app = group("The planner backend (DEPUTY_PLANNER), and the process that plans.")
 @app.command("run")
 def planner_run(host: HealthHost = "127.0.0.1", port: HealthPort = None) -> None:
     """Plan the Slack requests `deputy serve --no-plan` acknowledged, and post their cards."""
-    from bot.serve import run_planner
+    from bot.planner_process import run_planner
 
     settings = settings_or_exit()
     configure_logging(settings)

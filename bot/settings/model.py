@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     inbox_failed_retention_days: float = Field(
         14.0, gt=0, description="Queued Slack requests given up (failed after 3 attempts) are kept this "
                                 "many days for `deputy planner failed`, then deleted by the planner.")
+    planner_pool_size: int = Field(24, ge=4, le=200, description="PostgreSQL connections of a `planner` "
+                                   "process, no overflow (16 requests in flight, LISTEN, the inbox's own).")
+    planner_pool_timeout_seconds: float = Field(15.0, gt=0, description="The planner's wait for a free "
+                                                "connection; then the request goes back to the inbox.")
     approval_expiry_hours: float = Field(24.0, gt=0, description="A plan waiting for approval is rejected after this long.")
     undo_window_hours: float = Field(24.0, ge=0, description="How long a finished run offers Undo.")
     queued_run_timeout_minutes: float = Field(60.0, gt=0, description="A run no worker starts within this fails without running.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, Executable, create_engine, event, text
@@ -54,7 +55,8 @@ async def execute_plain(session: AsyncSession, statement: Executable,
 AUDIT_KEYS = "audit_keys"  # session.info key: what audit records are signed with
 
 CONNECT_TIMEOUT_SECONDS = 3.0
-# waiting for a pooled connection: all of them busy usually means all of them hanging
+# waiting for a pooled connection: all of them busy usually means all of them hanging (the
+# chat path's default: an answer in Slack's 3 s; the planner process waits longer, see Pool)
 POOL_TIMEOUT_SECONDS = 5.0
 # PostgreSQL: shutting down, crashed, starting up, too many connections
 _UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
@@ -71,8 +73,19 @@ def async_url(url: str) -> str:
     return url
 
 
+@dataclass(frozen=True)
+class Pool:
+    """A process's connections to PostgreSQL (SQLite has no pool to size): ``size`` kept open
+    at most, with no overflow beyond them when given (``None``: SQLAlchemy's 5 + 10
+    overflow), and how long a session waits for one before the database counts as too busy."""
+
+    size: int | None = None
+    timeout: float = POOL_TIMEOUT_SECONDS
+
+
 class Database:
-    def __init__(self, url: str, *, echo: bool = False, clock: Clock | None = None) -> None:
+    def __init__(self, url: str, *, echo: bool = False, clock: Clock | None = None,
+                 pool: Pool | None = None) -> None:
         self.url = async_url(url)
         # what the store stamps rows with (bot/store/clock.py); the app sets its own clock here
         self.clock: Clock = clock or system_clock
@@ -87,7 +100,10 @@ class Database:
             # fail fast when the server is gone: a chat request must not hang on a dead
             # database (Slack gives 3 s), and a worker retries on its own schedule
             kwargs["connect_args"] = {"timeout": CONNECT_TIMEOUT_SECONDS, "command_timeout": 30}
-            kwargs["pool_timeout"] = POOL_TIMEOUT_SECONDS
+            pool = pool or Pool()
+            kwargs["pool_timeout"] = pool.timeout
+            if pool.size is not None:
+                kwargs["pool_size"], kwargs["max_overflow"] = pool.size, 0
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -118,7 +134,7 @@ class Database:
                         session.info[AUDIT_KEYS] = self.audit_keys
                     yield session
         except PoolTimeout as err:
-            # every pooled connection stayed busy for POOL_TIMEOUT_SECONDS: this process is
+            # every pooled connection stayed busy for the pool's timeout: this process is
             # overloaded (a burst), not broken — as transient as a server that went away
             raise DatabaseUnavailable(
                 "The database is too busy right now; nothing was changed. Try again shortly.") from err

@@ -21,8 +21,7 @@ from bot.dispatch import dispatch
 from bot.domain import RunStatus
 from bot.errors import DatabaseUnavailable
 from bot.settings import Settings, load_settings
-from bot.store import database as database_module
-from bot.store.database import PING_AFTER_IDLE_SECONDS, Database
+from bot.store.database import PING_AFTER_IDLE_SECONDS, Database, Pool
 from bot.store.tables import GoalRow, PlanVersionRow, RunRow
 from tests.core.conftest import NOW, make_app, ticking
 from tests.support import postgres
@@ -181,12 +180,10 @@ async def test_connections_dropped_while_idle_are_replaced_unnoticed(world: tupl
 
 
 @pytest.fixture
-async def busy_world(outage_db: tuple[str, str], tmp_path: Path,
-                     monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Deputy]:
+async def busy_world(outage_db: tuple[str, str], tmp_path: Path) -> AsyncIterator[Deputy]:
     """The app of ``world`` whose pool gives up on a free connection after 0.5 s (5 s in production)."""
-    monkeypatch.setattr(database_module, "POOL_TIMEOUT_SECONDS", 0.5)
     _, url = outage_db
-    database = Database(url)
+    database = Database(url, pool=Pool(timeout=0.5))
     async with database.engine.begin() as conn:
         await conn.run_sync(SQLModel.metadata.drop_all)
         await conn.run_sync(SQLModel.metadata.create_all)
