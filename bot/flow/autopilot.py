@@ -63,9 +63,10 @@ def runs_needed(policy: Policy, verdicts: Sequence[tuple[str, str]]) -> int | No
 
 
 async def autopilot_note(app: Deputy, goal: GoalRow, steps: Sequence[Step],
-                         verdicts: Sequence[tuple[str, str]]) -> str | None:
-    """The card's announcement when this plan has earned autopilot, else None."""
-    needed = runs_needed(await app.policy_of(goal.requester_key), verdicts)
+                         verdicts: Sequence[tuple[str, str]], policy: Policy) -> str | None:
+    """The card's announcement when this plan has earned autopilot, else None (``policy``:
+    the one the verdicts came from)."""
+    needed = runs_needed(policy, verdicts)
     if needed is None:
         return None
     shape = plan_shape(steps)

@@ -19,7 +19,7 @@ from bot.domain import (
     PlanStatus,
 )
 from bot.flow import seen
-from bot.flow.addressing import consent_note, requester_label, where_of
+from bot.flow.addressing import consent_note, where_of
 from bot.flow.autopilot import autopilot_note
 from bot.flow.card_refresh import start_run
 from bot.flow.cards import build_card
@@ -52,6 +52,8 @@ async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, team: 
         goal = await goals.get_goal(session, goal_id)
         assert goal is not None
         await goals.add_usage(session, goal, outcome.usage)
+        # a plan is judged by one reading of the team's policy, in this transaction
+        policy = await app.policy_of(goal.requester_key, session) if isinstance(outcome, PlanDraft) else None
     metrics.count_tokens(outcome.usage)
     if isinstance(outcome, Clarification):
         async with app.database.session(team=team) as session:
@@ -65,7 +67,8 @@ async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, team: 
     if isinstance(outcome, CannotPlan):
         await _unplanned(app, team, goal_id, outcome.message)
         return
-    await _propose_draft(app, team, goal_id, outcome, reason=reason, author_key=author_key, note=note)
+    assert policy is not None
+    await _propose_draft(app, team, goal, policy, outcome, reason=reason, author_key=author_key, note=note)
 
 
 async def _same_as_waiting(app: Deputy, team: str, goal_id: int, draft: PlanDraft) -> bool:
@@ -125,14 +128,13 @@ async def _post_answer(app: Deputy, goal: GoalRow, answer: Question | Notice) ->
             await messages.remember(session, goal.id, None, messages.ANSWER, ref)
 
 
-async def _read_again(app: Deputy, view: PlanView, facts: RequestFacts) -> str:
+async def _read_again(app: Deputy, view: PlanView, policy: Policy, facts: RequestFacts) -> str:
     """The policy read again on the previewed values (bot/flow/seen.py): a stricter verdict
     replaces the stored one, so the card and the quorum show what the plan really needs."""
     async with app.database.session(team=view.goal.team_key) as session:
         preview = await previews.get(session, view.version.id or 0)
     if preview is None:
         return ""
-    policy = await app.policy_of(view.goal.requester_key)
     decisions = seen.seen_decisions(app, policy, view, preview.outputs, facts)
     stricter = seen.stricter_rows(view.steps, decisions)
     if not stricter:
@@ -151,11 +153,11 @@ async def _read_again(app: Deputy, view: PlanView, facts: RequestFacts) -> str:
         f"step {row.position} {decision.reason}" for row, decision in stricter)
 
 
-async def _propose_draft(app: Deputy, team: str, goal_id: int, draft: PlanDraft, *, reason: str,
-                         author_key: str | None, note: str) -> None:
-    async with app.database.session(team=team) as session:
-        asking = await goals.get_goal(session, goal_id)
-        assert asking is not None
+async def _propose_draft(app: Deputy, team: str, asking: GoalRow, policy: Policy, draft: PlanDraft, *,
+                         reason: str, author_key: str | None, note: str) -> None:
+    """``asking``: the goal as read when its usage was added; ``policy``: its team's, read then."""
+    assert asking.id is not None
+    goal_id = asking.id
     # only the actions of integrations the goal's team may use (MCP servers per team)
     errors = validate_plan(draft, app.registry.for_team(team_of_key(asking.requester_key)))
     if errors:
@@ -165,17 +167,17 @@ async def _propose_draft(app: Deputy, team: str, goal_id: int, draft: PlanDraft,
     if author_key is not None and await _same_as_waiting(app, team, goal_id, draft):
         return
     facts = facts_of(asking, app.clock())
-    verdicts, requirement = _judge(app, await app.policy_of(asking.requester_key), draft, facts)
+    verdicts, requirement = _judge(app, policy, draft, facts)
     stored = await _store_version(app, team, goal_id, draft, verdicts, requirement, reason, author_key)
     goal, view, old_view = stored.goal, stored.view, stored.old_view
     metrics.PLANS_PROPOSED.inc()
-    requester = await requester_label(app, goal.requester_key)
+    requester = stored.requester
     port = app.port(goal.platform)
     if old_view is not None and stored.old_ref is not None and stored.old_was_waiting:
         await port.update(stored.old_ref, build_card(
             old_view, app.registry, state=CardState.SUPERSEDED, requester=requester,
             note=f"replaced by version {view.version.version}"))
-    shown = await _what_the_card_says(app, stored, draft, verdicts, requirement, facts, requester, note)
+    shown = await _what_the_card_says(app, stored, policy, draft, verdicts, requirement, facts, requester, note)
     if shown is None:
         return  # nothing to approve: said so instead of a card
     runs_alone, note, files = shown
@@ -225,6 +227,7 @@ class _Stored:
     consent: bool  # changed by someone other than the requester: they must approve too
     # read before the new version marks it superseded: its card still shows buttons
     old_was_waiting: bool = False
+    requester: str = ""  # the requester's name, for the card
 
 
 async def _store_version(app: Deputy, team: str, goal_id: int, draft: PlanDraft, verdicts: list[StepVerdict],
@@ -243,15 +246,18 @@ async def _store_version(app: Deputy, team: str, goal_id: int, draft: PlanDraft,
             requester_may_approve=requirement.requester_may_approve, reason=reason,
             author_key=author_key, requester_consent=consent)
         await goals.set_goal_status(session, goal, GoalStatus.WAITING)
+        old_ref = await messages.card_of(session, old_view.version.id) if old_view and old_view.version.id else None
+        asker = await goals.get_actor(session, goal.requester_key)
+        # last: the team's chain stays locked from the append to the commit (bot/store/audit.py)
         await audit.append(session, "plan_version", actor_key=author_key, goal_id=goal_id, data={
             "plan": view.plan.id, "version": view.version.version, "fingerprint": draft.fingerprint(),
             "reason": reason, "steps": [s.model_dump(by_alias=True) for s in draft.steps],
             "verdicts": [v.verdict for v in verdicts]})
-        old_ref = await messages.card_of(session, old_view.version.id) if old_view and old_view.version.id else None
-    return _Stored(goal, view, old_view, old_ref, consent, old_was_waiting)
+    return _Stored(goal, view, old_view, old_ref, consent, old_was_waiting,
+                   asker.label if asker is not None else goal.requester_key)
 
 
-async def _what_the_card_says(app: Deputy, stored: _Stored, draft: PlanDraft,
+async def _what_the_card_says(app: Deputy, stored: _Stored, policy: Policy, draft: PlanDraft,
                               verdicts: list[StepVerdict], requirement: PlanRequirement,
                               facts: RequestFacts, requester: str,
                               note: str) -> tuple[bool, str, tuple[str, ...]] | None:
@@ -268,7 +274,7 @@ async def _what_the_card_says(app: Deputy, stored: _Stored, draft: PlanDraft,
         app.registry.spec(s.action) is None or app.registry.spec(s.action).effect is not Effect.READ  # type: ignore[union-attr]
         for s in draft.steps)
     pilot = None if runs_alone or consent or untrusted else await autopilot_note(
-        app, goal, draft.steps, [(v.verdict, v.rule) for v in verdicts])
+        app, goal, draft.steps, [(v.verdict, v.rule) for v in verdicts], policy)
     runs_alone = runs_alone or pilot is not None
     missing = await missing_connections(app, goal.requester_key, {s.integration for s in draft.steps})
     if missing:
@@ -287,6 +293,6 @@ async def _what_the_card_says(app: Deputy, stored: _Stored, draft: PlanDraft,
             return None
         note = (note + "\n" if note else "") + preview.note if preview.note else note
         files = preview.files
-        asks_more = await _read_again(app, view, facts)
+        asks_more = await _read_again(app, view, policy, facts)
         note = (note + "\n" if note else "") + asks_more if asks_more else note
     return runs_alone, note, files

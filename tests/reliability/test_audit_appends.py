@@ -109,3 +109,31 @@ async def test_appends_after_a_write_of_their_own_keep_both_chains_whole(databas
     ok, summary = await verified(database)
     assert ok, summary
     assert "48 records in 2 chains" in summary
+
+
+async def test_one_teams_appends_from_two_processes_at_once_keep_its_chain_whole(database: Database) -> None:
+    # two planners of one team: two engines (each its own pool, and its own guess of the head),
+    # eight transactions of each in flight, each writing first and then appending two records
+    other = Database(database.url)
+    at_once = {id(database): asyncio.Semaphore(8), id(other): asyncio.Semaphore(8)}
+
+    async def one(db: Database, i: int) -> None:
+        async with at_once[id(db)], db.session(all_teams=True) as s:
+            await s.exec(update(RunRow).where(col(RunRow.id) == -i).values(error="")
+                         .execution_options(synchronize_session=False))
+            await audit.append(s, "call", actor_key=f"{A}:U{i % 3}", data={"i": i})
+            await audit.append(s, "call", actor_key=f"{A}:U{i % 3}", data={"i": i, "second": True})
+
+    try:
+        await asyncio.gather(*(one(database if i % 2 else other, i) for i in range(40)))
+    finally:
+        await other.dispose()
+    ok, summary = await verified(database)
+    assert ok, summary
+    assert "intact: 80 records" in summary
+    async with database.session() as s:
+        rows = list(await s.exec(select(AuditRow).order_by(col(AuditRow.seq))))
+    # one chain, no fork: every record names the one before it, and none is named twice
+    assert len({r.prev_hash for r in rows}) == len(rows) == 80
+    # a transaction's two records are next to each other: the chain was locked between them
+    assert all(a.data["i"] == b.data["i"] for a, b in zip(rows[::2], rows[1::2], strict=True))
