@@ -22,6 +22,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,7 @@ import aiohttp
 import asyncpg
 
 from bench.bench_slack_ack import percentile, start_fake_api
-from bench.bench_slack_serve import Load, first_replies, goal_body, ms, one, settled
+from bench.bench_slack_serve import Load, drained, first_replies, goal_body, ms, one, settled
 from tests.adapters.slack import wire
 from tests.adapters.slack.served import DEPUTY, FOREIGN, deputy_serve
 from tests.support import postgres
@@ -62,20 +63,6 @@ async def db_counters(url: str) -> tuple[int, int]:
         await conn.close()
 
 
-async def drained(url: str, within: float = 600.0) -> None:
-    """Wait until the inbox holds no request still to plan (done ones are deleted)."""
-    conn = await asyncpg.connect(url, timeout=10)
-    try:
-        deadline = time.monotonic() + within
-        for _ in range(int(within * 2)):
-            if not await conn.fetchval("SELECT count(*) FROM inbox WHERE failed_at IS NULL") \
-                    or time.monotonic() > deadline:
-                return
-            await asyncio.sleep(0.5)
-    finally:
-        await conn.close()
-
-
 async def warm_up(urls: list[str], planners: int, prefix: str) -> None:
     """A few goals through each web process, untimed: the planners' first goals load what
     planning loads lazily."""
@@ -98,11 +85,43 @@ async def send(urls: list[str], goals: int, rate: float, prefix: str) -> Load:
     return load
 
 
-async def measure(planners: int, webs: int, goals: int, rate: float, pg_url: str, folder: Path) -> Result:
+SITES = Path(__file__).parent / "session_sites"
+
+
+def site_counts(folder: Path) -> dict[str, Counter[str]]:
+    """``--sites``: per process (``serve`` / ``planner``), transactions and audit records by site."""
+    found: dict[str, Counter[str]] = {}
+    for path in folder.glob("sites.*"):
+        process, *lines = path.read_text().splitlines()
+        counts = found.setdefault(process.split()[0], Counter())
+        for line in lines:
+            n, site = line.split("\t", 1)
+            counts[site] += int(n)
+    return found
+
+
+def sites_table(before: dict[str, Counter[str]], after: dict[str, Counter[str]], goals: int) -> str:
+    lines = []
+    for process in sorted(after):
+        spent = after[process] - before.get(process, Counter())
+        sessions = sum(n for site, n in spent.items() if site.startswith("session "))
+        if not sessions:
+            continue  # `deputy db upgrade`, done before the load
+        lines.append(f"{process}: {sessions / goals:.2f} transactions per goal (Database.session)")
+        lines += [f"  {n / goals:5.2f}  {site}" for site, n in spent.most_common() if n / goals >= 0.05]
+    return "\n".join(lines)
+
+
+async def measure(planners: int, webs: int, goals: int, rate: float, pg_url: str, folder: Path,
+                  sites: bool = False) -> Result:
     loop = asyncio.get_running_loop()
     api, api_conn, api_url = await start_fake_api()
     env = {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": wire.SECRET,
            "DEPUTY_SLACK_API_URL": api_url, "DEPUTY_LOG_LEVEL": "WARNING", "DEPUTY_DATABASE_URL": pg_url}
+    if sites:  # bench/session_sites/sitecustomize.py counts each process's transactions by site
+        await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+        env |= {"BENCH_SESSION_SITES": str(folder / "sites"),
+                "PYTHONPATH": os.pathsep.join(p for p in (str(SITES), os.environ.get("PYTHONPATH", "")) if p)}
     clean = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
     home = folder / "home"
     home.parent.mkdir(parents=True, exist_ok=True)
@@ -122,12 +141,17 @@ async def measure(planners: int, webs: int, goals: int, rate: float, pg_url: str
         await warm_up(urls, planners, prefix)
         await drained(pg_url)
         await settled(api_conn)
+        await asyncio.sleep(1.0)  # the sites' counts written
+        sites0 = await asyncio.to_thread(site_counts, folder)
         commits0, written0 = await db_counters(pg_url)
         load = await send(urls, goals, rate, prefix)
         await drained(pg_url)
         await settled(api_conn)
-        await asyncio.sleep(1.0)  # the statistics collector's flush
+        await asyncio.sleep(1.0)  # the statistics collector's flush (and the sites' counts)
         commits1, written1 = await db_counters(pg_url)
+        if sites:
+            print(f"{planners} planner(s), {webs} web(s):\n{sites_table(sites0, await asyncio.to_thread(site_counts, folder), goals)}",
+                  file=sys.stderr)
     api_conn.send("calls")
     calls: list[tuple[str, str, str, float]] = await loop.run_in_executor(None, api_conn.recv)
     await loop.run_in_executor(None, api.join, 10)
@@ -172,6 +196,8 @@ def main() -> None:
     parser.add_argument("--goals", type=int, default=300)
     parser.add_argument("--rate", type=float, default=300, help="slash commands per second (open loop)")
     parser.add_argument("--keep", default="", help="folder to keep Deputy's homes and logs in")
+    parser.add_argument("--sites", action="store_true",
+                        help="print each process's transactions per goal by the code that opened them (stderr)")
     args = parser.parse_args()
     planner_counts = [int(p) for p in args.planners.split(",") if p.strip()]
     web_counts = [int(w) for w in args.webs.split(",") if w.strip()]
@@ -183,7 +209,8 @@ def main() -> None:
                 folder = Path(args.keep or temporary) / f"p{planners}w{webs}"
                 # a fresh database each: no configuration inherits another's tables or statistics
                 with postgres.throwaway_database(postgres.server_url(), durable=True) as pg_url:
-                    results.append(asyncio.run(measure(planners, webs, args.goals, args.rate, pg_url, folder)))
+                    results.append(asyncio.run(measure(planners, webs, args.goals, args.rate, pg_url, folder,
+                                                      args.sites)))
     command = (f".venv/bin/python -m bench.bench_planners --planners {args.planners} --webs {args.webs}"
                f" --goals {args.goals} --rate {args.rate:g}")
     print(table(results, command, load_average))

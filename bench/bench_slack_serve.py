@@ -29,16 +29,18 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import sqlite3
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 import aiohttp
+import asyncpg
 from aiohttp import web
 
 from bench.bench_slack_ack import USERS, percentile, start_fake_api
@@ -146,14 +148,53 @@ async def settled(api: Connection, quiet: float = 2.0, within: float = 300.0) ->
     return changed - started
 
 
+async def drained(database_url: str, within: float = 600.0) -> None:
+    """Wait until the ``inbox`` holds no request still to plan (a done one is deleted): the
+    split's planner may be quiet at the Web API for seconds while it waits for the database,
+    and a phase that ended on quiet alone would miss its cards. ``database_url``: PostgreSQL,
+    or ``sqlite:///<file>``."""
+    query = "SELECT count(*) FROM inbox WHERE failed_at IS NULL"
+    deadline = time.monotonic() + within
+    if database_url.startswith("sqlite:///"):
+        path = database_url[len("sqlite:///"):]
+
+        def left() -> int:
+            with closing(sqlite3.connect(path, timeout=30)) as conn:
+                return int(conn.execute(query).fetchone()[0])
+
+        for _ in range(int(within * 2)):  # polled: another process's rows, no event to wait on
+            if not await asyncio.to_thread(left) or time.monotonic() > deadline:
+                return
+            await asyncio.sleep(0.5)
+        return
+    conn = await asyncpg.connect(database_url, timeout=10)
+    try:
+        for _ in range(int(within * 2)):
+            if not await conn.fetchval(query) or time.monotonic() > deadline:
+                return
+            await asyncio.sleep(0.5)
+    finally:
+        await conn.close()
+
+
+async def finished(api: Connection, inbox_url: str | None) -> float:
+    """The backlog of a phase is done: the inbox (when there is one) is empty and the Web API
+    has been quiet 2 s since; seconds from now to its last call."""
+    started = time.monotonic()
+    if inbox_url is not None:
+        await drained(inbox_url)
+    return time.monotonic() - started + await settled(api)
+
+
 @asynccontextmanager
-async def deputy_server(mode: str, folder: Path, env: dict[str, str], pg_url: str) -> AsyncIterator[str]:
-    """The URL of Deputy's Slack endpoint: ``serve``, one process on the embedded SQLite (worker
-    and scheduler included); ``split``, the Procfile's ``web`` (``--no-plan``) and ``planner``
-    as two processes on the same database (``pg_url``, else that SQLite file)."""
+async def deputy_server(mode: str, folder: Path, env: dict[str, str], pg_url: str) -> AsyncIterator[tuple[str, str | None]]:
+    """The URL of Deputy's Slack endpoint and the database its inbox is in: ``serve``, one
+    process on the embedded SQLite (worker and scheduler included; no inbox: None); ``split``,
+    the Procfile's ``web`` (``--no-plan``) and ``planner`` as two processes on the same
+    database (``pg_url``, else that SQLite file)."""
     if mode == "serve":
         async with deputy_serve(folder / "home", env, within=120) as served:
-            yield served.url
+            yield served.url, None
         return
     clean = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
     if pg_url:
@@ -166,7 +207,7 @@ async def deputy_server(mode: str, folder: Path, env: dict[str, str], pg_url: st
     web = ("serve", "--no-plan", "--no-worker", "--no-scheduler")
     async with deputy_serve(folder / "home", env, within=120, command=web) as served, \
             deputy_serve(folder / "home", env, within=120, command=("planner", "run")):
-        yield served.url
+        yield served.url, pg_url or f"sqlite:///{folder / 'home' / 'deputy.db'}"
 
 
 LABEL = {"serve": "deputy serve (one process)", "split": "web --no-plan + planner"}
@@ -186,13 +227,13 @@ async def run(rates: list[float], seconds: float, cards: int, card_rate: float, 
                "DEPUTY_SLACK_API_URL": api_url, "DEPUTY_LOG_LEVEL": "WARNING"}
         for mode in modes:
             folder = Path(keep or temporary) / mode
-            async with deputy_server(mode, folder, env, pg_url) as url:
+            async with deputy_server(mode, folder, env, pg_url) as (url, inbox_url):
                 # first, on a quiet server: slash command → card, one goal at a time
                 card_loads[mode], _ = await open_loop(url + "/slack/events", card_rate, cards / card_rate, f"K{mode}")
-                await settled(api_conn)
+                await finished(api_conn, inbox_url)
                 for rate in rates:
                     load, elapsed = await open_loop(url + "/slack/events", rate, seconds, f"D{mode}{int(rate)}R")
-                    backlog = await settled(api_conn)
+                    backlog = await finished(api_conn, inbox_url)
                     loads.append(load)
                     rows.append(ack_row(LABEL[mode], rate, load, elapsed) + f" {{cards{len(loads) - 1}}} | {backlog:.1f} s |")
                     p99[mode, rate] = percentile(load.latencies or [float("nan")], 0.99)
