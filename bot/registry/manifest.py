@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
@@ -18,6 +17,7 @@ from bot.domain import Effect
 from bot.domain.oauth import OAuthSpec
 from bot.errors import ManifestError
 from bot.registry.results import ResultSpec
+from bot.registry.schema_check import InvalidSchema, check_args_schema
 
 
 class Derived(BaseModel):
@@ -60,7 +60,7 @@ class ActionSpec(BaseModel):
     def _check(self) -> ActionSpec:
         if self.args.get("type") != "object":
             raise ValueError(f"action {self.name!r}: args schema must be of type 'object'")
-        jsonschema.Draft202012Validator.check_schema(self.args)
+        check_args_schema(self.args)  # raises InvalidSchema, which pydantic lets through
         if self.effect is Effect.READ and self.undo:
             raise ValueError(f"action {self.name!r}: a read action has nothing to undo")
         if self.undo_args is not None and not self.undo:
@@ -158,7 +158,7 @@ def load_manifest(path: Path, name: str | None = None) -> Manifest:
         first = err.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise ManifestError(f"{path}: {where + ': ' if where else ''}{first['msg']}") from err
-    except jsonschema.SchemaError as err:
+    except InvalidSchema as err:
         raise ManifestError(f"{path}: invalid JSON schema: {err.message}") from err
     if name is not None and manifest.name != name:
         raise ManifestError(f"{path}: name {manifest.name!r} must match its entry point {name!r}")
