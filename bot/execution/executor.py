@@ -2,11 +2,12 @@
 
 Steps whose inputs do not depend on each other run concurrently (bot/execution/parallel.py,
 the graph in graph.py); the items of a ``for_each`` too (steps.py), bounded per integration
-(gates.py). Before each step's calls the step is recorded as *started* (committed); after
+(gates.py). Before a write step's calls the step is recorded as *started* (committed); after
 them, as succeeded or failed. A step found *started* when a run resumes was interrupted by a
-crash: reads run again; writes run again only against integrations that honour idempotency
-keys (they answer a repeat with the first result); otherwise the step fails as "outcome
-unknown" rather than risk a second side effect.
+crash: it runs again only against an integration that honours idempotency keys (it answers a
+repeat with the first result); otherwise the step fails as "outcome unknown" rather than risk
+a second side effect. A read step is recorded once, after its calls (steps.py): one that a
+crash interrupted has no row, and runs again.
 """
 
 from __future__ import annotations

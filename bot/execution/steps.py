@@ -1,5 +1,5 @@
-"""One step of a run: its arguments resolved, the policy's rate limit, the step recorded as
-started, then its calls — the items of a ``for_each`` concurrently (the integration's gate
+"""One step of a run: its arguments resolved, the policy's rate limit, a write step recorded
+as started, then its calls — the items of a ``for_each`` concurrently (the integration's gate
 bounds them), each with its own idempotency key, each audited — and the result recorded.
 
 Results keep the order of the items whatever order the calls finish in. The first failing
@@ -50,19 +50,58 @@ def arguments(step: StepRow, outputs: dict[str, Any]) -> list[Any]:
 
 
 async def run_step(run: RunInProgress, step: StepRow) -> Any:
-    """Two transactions around the calls: before them (committed before anything is sent,
-    so a resume knows the step may have happened) the run's lease is renewed, the rate limit
-    checked and the step recorded as started; after them the result, the call's audit record
-    (a single call's; each item of a fan-out is audited as it returns) and the lease renewal
-    commit together."""
+    """A write: two transactions around its calls. Before them (committed before anything
+    is sent, so a resume knows the write may have happened) the run's lease is renewed, the
+    rate limit checked and the step recorded as started; after them the result, the call's
+    audit record (a single call's; each item of a fan-out is audited as it returns) and the
+    lease renewal commit together.
+
+    A read: one transaction, after its calls — lease, the step recorded start and end at
+    once, audit record. Nothing needs to be known before a read is sent: a crash during it
+    leaves no row, and the resume reads again, which changes nothing anywhere (a write that
+    uses the read's result starts only after that result is committed). A run found no
+    longer this worker's at that transaction records nothing and stops (LeaseLost)."""
     arg_list = arguments(step, run.outputs)
     problem = _not_for_team(run, step)
     if problem:
         raise StepFailed(step, f"step {step.position} ({step.action}) was not run: {problem}")
     key = idempotency_key(run.run_id, step.step_id)
     lease = run.app.settings.run_lease_seconds
+    read = _is_read(run, step)
+    started_at = run.app.database.clock()  # the store's clock, as its stamps
+    if not read:
+        await _start_write(run, step, arg_list, key)
+    single = len(arg_list) == 1
+    results = await _fan_out(run, step, arg_list, None if single else _Audits(run, step))
+    output: Any = {"results": results} if step.for_each else results[0]
     async with run.session() as session:
-        if not await runs.renew_lease(session, run.run_id, run.worker_id, lease):
+        ours = await runs.renew_lease(session, run.run_id, run.worker_id, lease)
+        if not ours:
+            run.lease_lost = True
+        if not read:  # recorded all the same: the calls happened
+            await runs.finish_step(session, run.run_id, step.step_id, StepStatus.SUCCEEDED, result=output,
+                                   started=True)
+        elif ours:
+            await runs.record_read(session, run.run_id, step.step_id, step.action, key,
+                                   arg_list if step.for_each else arg_list[0], output, started_at,
+                                   fresh=step.step_id not in run.recorded)
+        if single:
+            # last: the team's audit chain is locked from here to the commit, not longer
+            await _audit_call(session, run, step, idempotency_key(
+                run.run_id, step.step_id, 0 if step.for_each else None), arg_list[0], results[0])
+    if read and not ours:
+        # the read happened (and is audited) but the run is another worker's now, or was
+        # cancelled: whoever holds it reads again
+        raise LeaseLost(f"run {run.run_id} is no longer this worker's")
+    run.recorded.add(step.step_id)
+    return output
+
+
+async def _start_write(run: RunInProgress, step: StepRow, arg_list: list[Any], key: str) -> None:
+    """The lease renewed, the rate limit checked and the step recorded as started: committed
+    before anything is sent."""
+    async with run.session() as session:
+        if not await runs.renew_lease(session, run.run_id, run.worker_id, run.app.settings.run_lease_seconds):
             run.lease_lost = True
             raise LeaseLost(f"run {run.run_id} is no longer this worker's")
         problem = await _rate_limited(run, session, step, arg_list)
@@ -72,19 +111,11 @@ async def run_step(run: RunInProgress, step: StepRow) -> Any:
                               arg_list if step.for_each else arg_list[0],
                               fresh=step.step_id not in run.recorded)
     run.recorded.add(step.step_id)
-    single = len(arg_list) == 1
-    results = await _fan_out(run, step, arg_list, None if single else _Audits(run, step))
-    output: Any = {"results": results} if step.for_each else results[0]
-    async with run.session() as session:
-        await runs.finish_step(session, run.run_id, step.step_id, StepStatus.SUCCEEDED, result=output,
-                               started=True)
-        if not await runs.renew_lease(session, run.run_id, run.worker_id, lease):
-            run.lease_lost = True  # recorded all the same: the calls happened
-        if single:
-            # last: the team's audit chain is locked from here to the commit, not longer
-            await _audit_call(session, run, step, idempotency_key(
-                run.run_id, step.step_id, 0 if step.for_each else None), arg_list[0], results[0])
-    return output
+
+
+def _is_read(run: RunInProgress, step: StepRow) -> bool:
+    spec = run.app.registry.spec(step.action)
+    return spec is not None and spec.effect is Effect.READ
 
 
 async def _fan_out(run: RunInProgress, step: StepRow, arg_list: list[Any],

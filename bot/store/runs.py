@@ -120,6 +120,21 @@ async def start_step(session: AsyncSession, run_id: int, step_id: str, action: s
     await session.flush()
 
 
+async def record_read(session: AsyncSession, run_id: int, step_id: str, action: str, key: str,
+                      args: Any, result: Any, started_at: datetime, *, fresh: bool) -> None:
+    """Record a read step that has run, start and end at once (a read's start is not
+    committed before its call: docs/reliability.md). ``fresh``: the step has no row yet, one
+    plain INSERT; else (a run resumed from a row of an earlier attempt) the row is updated."""
+    if not fresh:
+        await start_step(session, run_id, step_id, action, key, args)
+        await finish_step(session, run_id, step_id, StepStatus.SUCCEEDED, result=result, started=True)
+        return
+    await execute_plain(session, _START, {
+        "team_key": team_of_new_row(session), "run_id": run_id, "step_id": step_id, "action": action,
+        "idempotency_key": key, "status": StepStatus.SUCCEEDED.value, "attempts": 1, "args": args,
+        "result": result, "error": "", "started_at": started_at, "finished_at": utcnow()})
+
+
 async def finish_step(session: AsyncSession, run_id: int, step_id: str, status: StepStatus,
                       *, result: Any = None, error: str = "", action: str = "", key: str = "",
                       started: bool = False) -> None:

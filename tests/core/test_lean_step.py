@@ -1,13 +1,16 @@
-"""A step costs the database two transactions and five statements (six on PostgreSQL,
-which locks the team's audit chain with one): its start (committed before the call) and its
-end (result, lease renewal and audit record together). A worker with no chat port for the goal's platform draws no card, and a
-process that has one edits the card at most once per ``card_edit_seconds`` while the run
-progresses, the final state always last.
+"""A read step costs the database one transaction and three statements (four on
+PostgreSQL, which locks the team's audit chain with one), after its call: the lease renewed,
+the step recorded start and end at once, its audit record. A write step costs two
+transactions and six statements (seven on PostgreSQL): its start (committed before the call,
+with the policy's rate limit checked) and its end (result, lease renewal and audit record together). A worker with no chat port
+for the goal's platform draws no card, and a process that has one edits the card at most
+once per ``card_edit_seconds`` while the run progresses, the final state always last.
 
 The counts are a regression guard: a change that adds a transaction or a statement to every
 step fails here (the executor before issue 22's lean step ran 9 statements in 4
 transactions per step, plus 6 statements redrawing the card; then 7 on both databases, until
-the audit record came last in the step's end and its INSERT checked the chain's head itself)."""
+the audit record came last in the step's end and its INSERT checked the chain's head itself;
+then a read cost what a write does, until its start stopped being committed before its call)."""
 
 from __future__ import annotations
 
@@ -88,25 +91,51 @@ async def executed(app: Deputy, draft: PlanDraft) -> Counted:
     return counted
 
 
-async def test_a_step_costs_two_transactions_and_five_or_six_statements(
+def writes(count: int) -> PlanDraft:
+    return PlanDraft(summary=f"{count} writes", steps=[
+        Step(id=f"s{i}", action="slowapi.send", args={"label": f"w{i}"}, note=f"Send {i}")
+        for i in range(1, count + 1)])
+
+
+async def per_step(app: Deputy, plan: Any) -> tuple[float, float, list[str]]:
+    """Transactions and statements per step (11 steps minus 1: the run's own part out)."""
+    one = await executed(app, plan(1))
+    eleven = await executed(app, plan(11))
+    return ((eleven.commits - one.commits) / 10, (len(eleven.statements) - len(one.statements)) / 10,
+            eleven.statements)
+
+
+async def test_a_read_step_costs_one_transaction_and_three_or_four_statements(
         database: Database, settings: Settings, provider: Provider) -> None:
     # steps one by one, so every step's records are its own; no shell port in this process
     app = await provider_app(database, settings, provider, parallel_steps=1)
-    one = await executed(app, reads(1))
-    eleven = await executed(app, reads(11))
-    per_step = (len(eleven.statements) - len(one.statements)) / 10
-    transactions = (eleven.commits - one.commits) / 10
-    assert transactions <= 2, f"{transactions} transactions per step"
-    # start: lease, step row; end: step row, lease, the audit record (its INSERT checks that
-    # the chain's head is the record this process wrote last) — and on PostgreSQL the chain's
-    # lock (SQLite's end has written before it appends: it holds the write lock already)
-    most = 5 if database.is_sqlite else 6
-    assert per_step <= most, f"{per_step} statements per step:\n" + "\n".join(
-        s.split("\n")[0] for s in eleven.statements)
+    transactions, statements, shown = await per_step(app, reads)
+    assert transactions <= 1, f"{transactions} transactions per step"
+    # after the call: lease, the step row (start and end at once), the audit record (its
+    # INSERT checks that the chain's head is the record this process wrote last) — and on
+    # PostgreSQL the chain's lock (SQLite's transaction has written before it appends: it
+    # holds the write lock already)
+    most = 3 if database.is_sqlite else 4
+    assert statements <= most, f"{statements} statements per step:\n" + "\n".join(
+        s.split("\n")[0] for s in shown)
     async with database.session() as session:
         done = [r for r in await runs.list_runs(session) if r.status == "succeeded"]
     assert len(done) == 2  # both runs really ran
     assert len([a for a in provider.arrivals if a.path == "/read"]) == 12
+
+
+async def test_a_write_step_costs_two_transactions_and_six_or_seven_statements(
+        database: Database, settings: Settings, provider: Provider) -> None:
+    app = await provider_app(database, settings, provider, parallel_steps=1)
+    transactions, statements, shown = await per_step(app, writes)
+    # the start (lease, the team policy's version for its rate limit, step row) commits
+    # before the call; then the end (step row, lease, audit record, and on PostgreSQL the
+    # chain's lock)
+    assert transactions == 2, f"{transactions} transactions per step"
+    most = 6 if database.is_sqlite else 7
+    assert statements <= most, f"{statements} statements per step:\n" + "\n".join(
+        s.split("\n")[0] for s in shown)
+    assert len(provider.effects) == 12
 
 
 async def test_a_worker_without_a_port_for_the_platform_draws_no_card(
