@@ -96,6 +96,10 @@ class Database:
         if self.is_sqlite:
             # a busy SQLite file waits for the writer instead of failing at once
             kwargs["connect_args"] = {"timeout": 30}
+            # a connection back in the pool is rolled back only when it is in a transaction
+            # (_sqlite_reset): the pool's own reset would send a ROLLBACK to the driver's
+            # thread after every commit, a thread round trip per transaction for nothing
+            kwargs["pool_reset_on_return"] = None
         else:
             # fail fast when the server is gone: a chat request must not hang on a dead
             # database (Slack gives 3 s), and a worker retries on its own schedule
@@ -107,6 +111,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine.pool, "reset", _sqlite_reset)
         else:
             # a SQLite file has no connection to lose; a server's may have died while idle
             dialect = self.engine.dialect
@@ -222,6 +227,17 @@ def _ping_if_idle(dialect: Any, dbapi_connection: object, record: Any) -> None:
     if not alive:
         # the pool discards this connection and checks out (or opens) another
         raise DisconnectionError("a pooled connection was found closed")
+
+
+def _sqlite_reset(dbapi_connection: Any, record: Any, state: Any) -> None:
+    """A SQLite connection returning to the pool: rolled back if a transaction is still open
+    on it (SQLAlchemy's reset-on-return, skipped when there is nothing to undo). The driver's
+    ``in_transaction`` is read without a trip to its thread; a connection that cannot be
+    awaited here (collected outside the event loop) is discarded by the pool instead."""
+    if state.transaction_was_reset or not state.asyncio_safe:
+        return
+    if record.driver_connection.in_transaction:
+        dbapi_connection.rollback()
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
