@@ -9,6 +9,7 @@ pasted into a CRM note or echoed in an error message does not survive either.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -71,7 +72,9 @@ def looks_random(token: str) -> bool:
     return entropy > 4.0
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
+    # cached: an audit record asks it of the same few keys again and again (run, step, args…)
     lowered = key.lower()
     if lowered in _NOT_SECRET_KEYS:
         return False
@@ -81,8 +84,14 @@ def is_secret_key(key: str) -> bool:
     return any(word in lowered or word in normalised for word in _SECRET_KEY_WORDS)
 
 
+# no secret shape is shorter (the shortest, a URL's password: "a://b:c@")
+_SHORTEST_SECRET = 8
+
+
 def redact_text(text: str) -> str:
     """The text with every secret-shaped part replaced by ``[REDACTED]``."""
+    if len(text) < _SHORTEST_SECRET:
+        return text
     text = _SECRET_SHAPES.sub(REDACTED, text)
     text = _AUTH_SCHEME.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(2)}", text)

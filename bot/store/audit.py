@@ -172,7 +172,7 @@ async def append(session: AsyncSession, kind: str, *, actor_key: str | None = No
     with what it describes. ``team_key=None``: the operator/system chain."""
     team = await team_of(session, actor_key, goal_id) if isinstance(team_key, _Derive) else team_key
     # secrets never enter the log, whatever a call's arguments or results held
-    payload = redact(json.loads(json.dumps(data or {}, default=str)))
+    payload = redact(_plain(data or {}))
     now = utcnow()
     at = now.replace(microsecond=now.microsecond // 1000 * 1000)
     keys = keys_of(session)
@@ -253,6 +253,33 @@ _MOST_CHAINS = 4096
 
 def _engine_of(session: AsyncSession) -> int:
     return id(session.sync_session.bind)
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _plain_value(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    if kind is dict:
+        if not all(type(k) is str for k in value):
+            raise _NotPlain
+        return {k: _plain_value(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_plain_value(v) for v in value]
+    raise _NotPlain
+
+
+def _plain(data: dict[str, Any]) -> Any:
+    """``data`` as JSON gives it back (what the record stores and hashes), without writing it
+    out and reading it again when it is made of JSON's own types already (a call's arguments
+    and result, nearly always); anything else (dates, enums, models) goes through JSON."""
+    try:
+        return _plain_value(data)
+    except _NotPlain:
+        return json.loads(json.dumps(data, default=str))
 
 
 def _bound(row: dict[str, Any]) -> dict[str, Any]:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlmodel import col, select
 
-from bot.store.audit import GENESIS, record_hash
+from bot.domain import StepStatus
+from bot.store.audit import GENESIS, _plain, record_hash
 from bot.store.database import Database
 from bot.store.tables import AuditRow
 from tests.support.chat import Chat
@@ -30,3 +36,18 @@ async def test_the_flow_is_audited_in_a_hash_chain(chat: Chat, database: Databas
         heads[row.team_key] = row.hash
     approve = next(r for r in rows if r.kind == "approve")
     assert approve.actor_key == "shell:local:dev patel" and len(approve.data["fingerprint"]) == 64
+
+
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
+    | st.dates() | st.sampled_from(list(StepStatus)) | st.decimals(allow_nan=False, places=2),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=6) | st.integers(), inner, max_size=4),
+    max_leaves=12)
+
+
+@given(st.dictionaries(st.text(max_size=6), _JSONISH, max_size=5))
+def test_a_record_keeps_its_data_as_json_gives_it_back(data: dict[str, Any]) -> None:
+    # what is stored and hashed: written out as JSON and read back (tuples become lists,
+    # dates and enums text, numeric keys text), whether or not the data needed it
+    assert _plain(data) == json.loads(json.dumps(data, default=str))

@@ -39,6 +39,8 @@ def test_secret_shapes_are_cut_out_of_any_text() -> None:
 def test_bearer_headers_and_url_passwords_keep_their_shape() -> None:
     assert redact_text("Authorization: Bearer abcdef123456789") == f"Authorization: Bearer {REDACTED}"
     assert redact_text("postgresql://deputy:pa55word@db:5432/x") == f"postgresql://deputy:{REDACTED}@db:5432/x"
+    # the shortest text with a secret in it: shorter texts are passed through unread
+    assert redact_text("a://b:c@") == f"a://b:{REDACTED}@"
 
 
 def test_nested_lists_and_ordinary_values_pass_through() -> None:
