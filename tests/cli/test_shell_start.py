@@ -10,6 +10,7 @@ import json
 import os
 import pty
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -182,3 +183,21 @@ def test_a_mistake_found_after_the_first_prompt_stops_the_shell_at_once(tmp_path
     text = seen.decode(errors="replace")
     assert "you> \r\ndeputy: DEPUTY_POLICY_FILE: polcy.yaml: cannot read the policy file" in text
     assert "Traceback" not in text
+
+
+def test_ctrl_c_at_the_prompt_ends_the_shell(tmp_path: Path) -> None:
+    shell, controller = _shell_on_a_terminal(tmp_path, _existing_home(tmp_path))
+    seen = bytearray()
+    try:
+        _read_until(controller, b"you> ", seen)
+        os.write(controller, b"help\n")
+        answer = bytearray()
+        _read_until(controller, b"Act as someone else", answer)  # help answered: the app is up
+        _read_until(controller, b"you> ", answer)
+        shell.send_signal(signal.SIGINT)  # what Ctrl-C sends; the line is read in a daemon thread
+        assert shell.wait(timeout=20) == 130
+    finally:
+        if shell.poll() is None:
+            shell.kill()
+            shell.wait()
+        os.close(controller)
