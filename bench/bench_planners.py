@@ -9,7 +9,12 @@ generator alternating between the web processes; then wait until the fake Slack 
 Reported per configuration: cards posted per second (first request sent → last card seen at
 the fake Slack), slash → card p50 / p99 (from each request's scheduled send), and what the
 database did per goal: transactions committed (``pg_stat_database.xact_commit``) and rows
-written (inserted + updated + deleted), whole run over goals (web, planners, their polls).
+written (inserted + updated + deleted), whole run over goals (web, planners, their polls);
+the CPU the planner and web processes, and this database's PostgreSQL backends, used per
+goal (``/proc/<pid>/stat``; the server on this machine); and, sampled every
+0.1 s while the load is planned, how many of the database's connections wait for an audit
+chain's lock (``pg_stat_activity``: an advisory lock) and how many sit idle in a transaction
+(waiting for their own process). ``--sites``: transactions per goal by the code that opened them.
 
     .venv/bin/python -m bench.bench_planners --planners 1,2 --webs 1 --goals 300 --rate 300
 """
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 import tempfile
@@ -49,6 +55,60 @@ class Result:
     errors: int
     commits: int
     rows_written: int
+    planner_cpu: float  # seconds of CPU the planner processes used over the load, together
+    web_cpu: float
+    # the database's connections, on average while the load was planned: waiting for an
+    # audit chain's lock, and in a transaction waiting for their own process (idle in it)
+    lock_waits: float
+    idle_in_transaction: float
+    database_cpu: float  # seconds of CPU of the PostgreSQL backends serving this database (sampled)
+
+
+async def backend_cpu(url: str) -> dict[int, float]:
+    """CPU used so far by each PostgreSQL backend serving this database (same machine)."""
+    conn = await asyncpg.connect(url, timeout=10)
+    try:
+        pids = [r["pid"] for r in await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+    finally:
+        await conn.close()
+    found = {}
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError):  # ended meanwhile
+            found[pid] = cpu_seconds(pid)
+    return found
+
+
+async def sample_connections(url: str, stop: asyncio.Event, cpu: dict[int, float]) -> tuple[float, float]:
+    """Every 0.1 s until ``stop``: the database's connections waiting for an advisory lock
+    (the audit chains' only kind), and those idle in a transaction (their averages); and into
+    ``cpu`` the CPU each of its backends has used so far (a pool closes overflow connections
+    as it goes: their backends' CPU is kept as last seen)."""
+    conn = await asyncpg.connect(url, timeout=10)
+    locks = idle = samples = 0
+    try:
+        while not stop.is_set():
+            rows = await conn.fetch(
+                "SELECT pid, wait_event = 'advisory' AS lock, state = 'idle in transaction' AS idle"
+                " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            locks += sum(1 for r in rows if r["lock"])
+            idle += sum(1 for r in rows if r["idle"])
+            samples += 1
+            for r in rows:
+                with contextlib.suppress(OSError, ValueError):  # ended meanwhile
+                    cpu[r["pid"]] = cpu_seconds(r["pid"])
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.1)
+    finally:
+        await conn.close()
+    return locks / max(samples, 1), idle / max(samples, 1)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used (Linux ``/proc/<pid>/stat``)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def db_counters(url: str) -> tuple[int, int]:
@@ -133,22 +193,34 @@ async def measure(planners: int, webs: int, goals: int, rate: float, pg_url: str
     web = ("serve", "--no-plan", "--no-worker", "--no-scheduler")
     prefix = f"P{planners}W{webs}R"
     async with AsyncExitStack() as stack:
-        urls = [(await stack.enter_async_context(deputy_serve(home, env, within=120, command=web, name=f"web{i}"))).url
-                + "/slack/events" for i in range(webs)]
-        for i in range(planners):
-            await stack.enter_async_context(
-                deputy_serve(home, env, within=120, command=("planner", "run"), name=f"planner{i}"))
+        served = [await stack.enter_async_context(deputy_serve(home, env, within=120, command=web, name=f"web{i}"))
+                  for i in range(webs)]
+        urls = [s.url + "/slack/events" for s in served]
+        planner_pids = [(await stack.enter_async_context(
+            deputy_serve(home, env, within=120, command=("planner", "run"), name=f"planner{i}"))).process.pid
+            for i in range(planners)]
+        web_pids = [s.process.pid for s in served]
         await warm_up(urls, planners, prefix)
         await drained(pg_url)
         await settled(api_conn)
         await asyncio.sleep(1.0)  # the sites' counts written
         sites0 = await asyncio.to_thread(site_counts, folder)
         commits0, written0 = await db_counters(pg_url)
+        planner_cpu0, web_cpu0 = sum(map(cpu_seconds, planner_pids)), sum(map(cpu_seconds, web_pids))
+        database_cpu0 = await backend_cpu(pg_url)
+        sampling = asyncio.Event()
+        database_cpu1: dict[int, float] = {}
+        sampler = asyncio.create_task(sample_connections(pg_url, sampling, database_cpu1))
         load = await send(urls, goals, rate, prefix)
         await drained(pg_url)
+        sampling.set()
+        lock_waits, idle_in_transaction = await sampler
+        database_cpu1 |= await backend_cpu(pg_url)  # before the processes end: their backends with them
         await settled(api_conn)
         await asyncio.sleep(1.0)  # the statistics collector's flush (and the sites' counts)
         commits1, written1 = await db_counters(pg_url)
+        planner_cpu = sum(map(cpu_seconds, planner_pids)) - planner_cpu0
+        web_cpu = sum(map(cpu_seconds, web_pids)) - web_cpu0
         if sites:
             print(f"{planners} planner(s), {webs} web(s):\n{sites_table(sites0, await asyncio.to_thread(site_counts, folder), goals)}",
                   file=sys.stderr)
@@ -164,7 +236,9 @@ async def measure(planners: int, webs: int, goals: int, rate: float, pg_url: str
     last = max(seen) if seen else first_sent
     lat = latencies or [float("nan")]
     return Result(planners, webs, goals, len(latencies), last - first_sent, percentile(lat, 0.5),
-                  percentile(lat, 0.99), len(load.errors), commits1 - commits0, written1 - written0)
+                  percentile(lat, 0.99), len(load.errors), commits1 - commits0, written1 - written0,
+                  planner_cpu, web_cpu, lock_waits, idle_in_transaction,
+                  sum(cpu - database_cpu0.get(pid, 0.0) for pid, cpu in database_cpu1.items()))
 
 
 def table(results: list[Result], command: str, load_average: str) -> str:
@@ -177,14 +251,18 @@ def table(results: list[Result], command: str, load_average: str) -> str:
                  if one_planner and one_planner.seconds > 0 and one_planner.cards else float("nan"))
         rows.append(f"| {r.planners} | {r.webs} | {r.goals} | {r.cards} | {r.errors} | {r.seconds:.2f} s "
                     f"| {throughput:.1f} | {ratio:.2f}× | {ms(r.p50)} | {ms(r.p99)} "
-                    f"| {r.commits / r.goals:.1f} | {r.rows_written / r.goals:.1f} |")
+                    f"| {r.commits / r.goals:.1f} | {r.rows_written / r.goals:.1f} "
+                    f"| {r.planner_cpu / r.goals * 1000:.0f} ms | {r.web_cpu / r.goals * 1000:.1f} ms "
+                    f"| {r.database_cpu / r.goals * 1000:.1f} ms | {r.lock_waits:.1f} | {r.idle_in_transaction:.1f} |")
     return "\n".join([
         f"`{command}` (split on a throwaway PostgreSQL database, durable commits; offline planner;"
         f" load average at the start: {load_average})",
         "",
         "| planners | webs | goals | cards seen | errors | first sent → last card | cards/s | × 1 planner"
-        " | p50 slash → card | p99 slash → card | DB commits / goal | rows written / goal |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        " | p50 slash → card | p99 slash → card | DB commits / goal | rows written / goal"
+        " | planner CPU / goal | web CPU / goal | PostgreSQL CPU / goal | waiting for a chain lock"
+        " | idle in transaction |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *rows,
     ])
 
