@@ -151,3 +151,19 @@ async def test_a_run_taken_from_the_worker_during_a_read_records_nothing_of_it_a
     assert sent(provider, "/read", "r1") == 2
     assert provider.effects == [(f"deputy-run{run_id}-s2", "r1")]
     assert results["s1"].status == "succeeded" and results["s2"].status == "succeeded"
+
+
+async def test_a_read_for_each_item_is_recorded_once_with_every_item_in_order_and_each_call_audited(
+        database: Database, settings: Settings, provider: Provider) -> None:
+    app = await provider_app(database, settings, provider)
+    run_id = await queued(app, PlanDraft(summary="Read each", steps=[
+        Step(id="s1", action="slowapi.list_items", args={"count": 3}, note="List"),
+        Step(id="s2", action="slowapi.read", args={"label": {"$ref": "item.label"}}, for_each="s1.items",
+             note="Read each")]))
+    assert await Worker(app, "one").run_once()
+    run, results = await only_run(database)
+    assert run.status == "succeeded", run.error
+    assert results["s2"].args == [{"label": f"item-{i}"} for i in range(3)]
+    assert [r["label"] for r in results["s2"].result["results"]] == [f"item-{i}" for i in range(3)]
+    assert results["s2"].idempotency_key == f"deputy-run{run_id}-s2" and results["s2"].attempts == 1
+    assert sorted(await audited_calls(database)) == ["s1", "s2", "s2", "s2"]
