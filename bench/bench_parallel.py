@@ -36,7 +36,7 @@ from sqlmodel import SQLModel
 from bot.adapters.shell.port import TextPort
 from bot.app import assemble
 from bot.domain import Actor, PlanDraft, Step
-from bot.execution.worker import Worker
+from bot.execution.worker import Worker, settle_heap
 from bot.planning.rules import RulePlanner
 from bot.policy import load_policy
 from bot.registry import IntegrationEnv
@@ -167,6 +167,7 @@ async def build(url: str, loaded: LoadedIntegration, parallel_steps: int) -> tup
     registry.start(IntegrationEnv(settings=settings, database=db, clock=None))
     app = assemble(settings, db, registry, load_policy(settings.resolved_policy_file), RulePlanner())
     app.attach(TextPort(lambda text, tone: None))  # the card is drawn as for the shell, and dropped
+    settle_heap()  # as a worker process does when its loop starts (Worker.run_forever)
     return app, db
 
 
