@@ -75,16 +75,16 @@ async def run_step(run: RunInProgress, step: StepRow) -> Any:
     results = await _fan_out(run, step, arg_list, None if single else _Audits(run, step))
     output: Any = {"results": results} if step.for_each else results[0]
     async with run.session() as session:
-        ours = await runs.renew_lease(session, run.run_id, run.worker_id, lease)
-        if not ours:
-            run.lease_lost = True
-        if not read:  # recorded all the same: the calls happened
+        if read:
+            ours = await runs.renew_and_record_read(
+                session, run.run_id, run.worker_id, lease, step.step_id, step.action, key,
+                arg_list if step.for_each else arg_list[0], output, started_at,
+                fresh=step.step_id not in run.recorded)
+        else:  # recorded all the same: the calls happened
             await runs.finish_step(session, run.run_id, step.step_id, StepStatus.SUCCEEDED, result=output,
                                    started=True)
-        elif ours:
-            await runs.record_read(session, run.run_id, step.step_id, step.action, key,
-                                   arg_list if step.for_each else arg_list[0], output, started_at,
-                                   fresh=step.step_id not in run.recorded)
+            ours = await runs.renew_lease(session, run.run_id, run.worker_id, lease)
+        run.lease_lost |= not ours
         if single:
             # last: the team's audit chain is locked from here to the commit, not longer
             await _audit_call(session, run, step, idempotency_key(

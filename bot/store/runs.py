@@ -39,6 +39,15 @@ _FINISH = (update(_STEPS)
                    error=bindparam("b_error", type_=_STEPS.c.error.type),
                    finished_at=bindparam("b_at", type_=_STEPS.c.finished_at.type)))
 _FINISH_TEAM = _FINISH.where(_STEPS.c.team_key == bindparam("b_team"))
+# a read step after its call, on PostgreSQL: the lease renewed and the step recorded in one
+# statement (the INSERT selects the run's id from the UPDATE's RETURNING: nothing is inserted
+# when the run is no longer this worker's)
+_READ_COLUMNS = ("team_key", "step_id", "action", "idempotency_key", "status", "attempts", "args",
+                 "result", "error", "started_at", "finished_at")
+_RENEWED = _RENEW_TEAM.returning(_RUNS.c.id).cte("renewed")
+_RENEW_AND_RECORD_READ = insert(_STEPS).from_select(
+    ["run_id", *_READ_COLUMNS],
+    select(_RENEWED.c.id, *(bindparam(f"v_{name}", type_=_STEPS.c[name].type) for name in _READ_COLUMNS)))
 
 
 async def create_run(session: AsyncSession, goal_id: int, version_id: int) -> tuple[RunRow, bool]:
@@ -118,6 +127,28 @@ async def start_step(session: AsyncSession, run_id: int, step_id: str, action: s
     row.started_at = now
     session.add(row)
     await session.flush()
+
+
+async def renew_and_record_read(session: AsyncSession, run_id: int, worker_id: str, lease_seconds: float,
+                                step_id: str, action: str, key: str, args: Any, result: Any,
+                                started_at: datetime, *, fresh: bool) -> bool:
+    """The run's lease renewed and a read step recorded (``record_read``); False, with nothing
+    recorded, when the run is no longer this worker's. On PostgreSQL a fresh step's is one
+    statement; otherwise two."""
+    team = team_of(session)
+    if fresh and team is not None and session.bind is not None and session.bind.dialect.name == "postgresql":
+        values = {"team_key": team, "step_id": step_id, "action": action, "idempotency_key": key,
+                  "status": StepStatus.SUCCEEDED.value, "attempts": 1, "args": args, "result": result,
+                  "error": "", "started_at": started_at, "finished_at": utcnow()}
+        done = await execute_plain(session, _RENEW_AND_RECORD_READ, {
+            "b_run": run_id, "b_worker": worker_id, "b_team": team,
+            "b_until": utcnow() + timedelta(seconds=lease_seconds),
+            **{f"v_{name}": value for name, value in values.items()}})
+        return bool(done.rowcount == 1)
+    if not await renew_lease(session, run_id, worker_id, lease_seconds):
+        return False
+    await record_read(session, run_id, step_id, action, key, args, result, started_at, fresh=fresh)
+    return True
 
 
 async def record_read(session: AsyncSession, run_id: int, step_id: str, action: str, key: str,

@@ -106,19 +106,19 @@ async def test_a_worker_dying_after_a_read_answered_and_before_its_record_commit
     app = await provider_app(database, settings, provider, parallel_steps=1, clock=fake_clock,
                              run_lease_seconds=0.2)
     run_id = await queued(app, WRITE_THEN_READ)
-    record = runs.record_read
+    record = runs.renew_and_record_read
 
     async def die(*args: Any, **kwargs: Any) -> None:
         raise asyncio.CancelledError  # the process stops inside the read's transaction
 
-    monkeypatch.setattr(runs, "record_read", die)
+    monkeypatch.setattr(runs, "renew_and_record_read", die)
     with pytest.raises(asyncio.CancelledError):
         await Worker(app, "first").run_once()
     assert sent(provider, "/read", "r1") == 1  # it was read, and answered
     assert await rows(database, run_id) == {"s1": "succeeded"}  # the read's transaction rolled back
     assert await audited_calls(database) == ["s1"]  # its audit record with it
 
-    monkeypatch.setattr(runs, "record_read", record)
+    monkeypatch.setattr(runs, "renew_and_record_read", record)
     fake_clock.advance(seconds=1)
     assert await Worker(app, "after").run_once()
     run, results = await only_run(database)
