@@ -34,3 +34,10 @@ class SignInProvider(Protocol):
         """The person as chat knows them (name, groups, admin), once per team of theirs
         where Deputy is: a Discord member of two such guilds picks one."""
         ...
+
+    async def current(self, actor: Actor) -> Actor | None:
+        """``actor`` (signed in earlier) as the platform knows them now: their groups read at
+        this moment, no cache, for a decision made in the console; None when they are no
+        longer a member of that team. Raises :class:`bot.errors.UserError` when the platform
+        cannot say (then nothing is decided)."""
+        ...

@@ -13,6 +13,8 @@ from bot.console import render
 from bot.console.sessions import COOKIE, LIFETIME, ConsoleSession, Sessions
 from bot.core.deputy import Deputy
 from bot.domain import Actor
+from bot.errors import UserError
+from bot.flow.team_admin import admitted
 from bot.store import audit, console_sessions, goals
 
 if TYPE_CHECKING:
@@ -69,6 +71,29 @@ class Console:
         moved.set_cookie(COOKIE, cookie, max_age=int(LIFETIME.total_seconds()), httponly=True,
                          secure=secure_cookie(request), samesite="Lax", path="/console")
         return moved
+
+    async def deciding(self, session: ConsoleSession) -> Actor:
+        """The person as their platform knows them now, for a decision (approve, reject, a
+        monitor's pause …): the groups a session was signed in with may be up to 8 hours old,
+        so they are read again from the platform (``SignInProvider.current``) and through the
+        team's role map (``admitted``, as at sign-in). A person no longer in the team, or a
+        platform that cannot say, is refused (403) and nothing is decided. Without a sign-in
+        provider for the session's platform (the shell's people, a link for a platform whose
+        sign-in is not set up) there is no platform to ask: the session's own groups count."""
+        provider = self.providers.get(session.actor.platform)
+        if provider is None:
+            return session.actor
+        try:
+            fresh = await provider.current(session.actor)
+        except UserError as err:
+            raise self.refuse(session, str(err)) from None
+        if fresh is None:
+            raise self.refuse(session, f"{provider.label.removeprefix('Sign in with ')} no longer "
+                                       "counts you in this team, so nothing was decided.")
+        actor, why = await admitted(self.deputy, fresh)
+        if actor is None:
+            raise self.refuse(session, why)
+        return actor
 
     def page(self, handler: Page) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         """A page for signed-in people: others are sent to the sign-in page."""

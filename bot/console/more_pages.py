@@ -41,7 +41,8 @@ def add_more_routes(web_app: web.Application, console: Console) -> None:
         if row is None or not row.owner_key.startswith(team_of(session.actor).key_prefix) or verb not in VERBS:
             raise console.refuse(session, "There is no such monitor in your team, or no such action.")
         where = Where(platform=row.platform, channel_id=row.channel_id, team=row.team_key)
-        notice = await manage_monitor(deputy, CommandInvoked(session.actor, where, "monitor", f"{verb} {monitor_id}"))
+        actor = await console.deciding(session)  # approver groups as they are now
+        notice = await manage_monitor(deputy, CommandInvoked(actor, where, "monitor", f"{verb} {monitor_id}"))
         return await monitor_list(request, session, notice)
 
     def _where(session: ConsoleSession) -> Where:

@@ -36,7 +36,8 @@ def add_plan_routes(web_app: web.Application, console: Console) -> None:
     async def decide(request: web.Request, session: ConsoleSession) -> web.StreamResponse:
         form = await console.form(request, session)
         plan_id = int(request.match_info["plan"])
-        access = await plan_access(deputy, session.actor, plan_id)
+        actor = await console.deciding(session)  # the groups they are in now, not at sign-in
+        access = await plan_access(deputy, actor, plan_id)
         if access is None:
             raise console.refuse(session, NOT_YOURS)
         choice = {"approve": ApprovalDecision.APPROVE, "reject": ApprovalDecision.REJECT}.get(form.get("decision", ""))
@@ -47,9 +48,9 @@ def add_plan_routes(web_app: web.Application, console: Console) -> None:
                 f"You decided on version {form.get('version')}, but the plan is now at version "
                 f"{access.view.version.version}. Nothing was changed; read this version first."))
         if not access.may_decide and not (choice is ApprovalDecision.REJECT
-                                          and session.actor.key == access.view.goal.requester_key):
+                                          and actor.key == access.view.goal.requester_key):
             raise console.refuse(session, f"You can't {choice.value} this plan: {access.why_not}.")
-        await door(decision(session.actor, access.view, choice))
+        await door(decision(actor, access.view, choice))
         raise web.HTTPSeeOther(f"/console/plans/{plan_id}?done={choice.value}")
 
     web_app.router.add_get("/console/waiting", console.page(waiting))

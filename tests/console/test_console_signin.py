@@ -15,7 +15,9 @@ from bot.adapters.slack.console_signin import slack_signin
 from bot.adapters.slack.settings import SlackSettings
 from bot.app import Deputy
 from bot.console.identity import Started
+from bot.domain import Actor
 from bot.errors import UserError
+from bot.policy import parse_policy
 from bot.store import teams
 from bot.store.tables import ApprovalRow
 from bot.web_oauth import _ACCESS_LOG_FILTER
@@ -76,6 +78,60 @@ async def test_sign_in_with_slack_then_approve_and_the_chat_card_updates(
     [call] = slack_api.of("openid.connect.token")
     assert call.answer is not None and call.answer["ok"] and call.params["grant_type"] == "authorization_code"
     assert "client_secret" not in call.params  # sent as HTTP Basic auth, as slack_sdk does
+
+
+# approvals by Slack's Finance user group (read from Slack), the requester among them
+FINANCE_GROUP = parse_policy("""\
+version: 1
+default: deny
+groups:
+  finance: []
+rules:
+  - name: reads-run-alone
+    match: {effect: read}
+    verdict: allow
+  - name: finance-approves-writes
+    match: {effect: [write, destructive]}
+    verdict: require_approval
+    approvers: [finance]
+""", "policy.yaml")
+
+
+@pytest.mark.parametrize("policy", [FINANCE_GROUP], ids=["finance-group"])
+async def test_a_person_removed_from_the_approver_group_after_sign_in_cannot_approve(
+        app: Deputy, slack: Installed, slack_api: FakeSlackApi, http: aiohttp.ClientSession) -> None:
+    assert await slack.slash(ACME, GOAL, user="U0ANNA") == 200
+    await slack.card(ACME)
+    await slack.settle()
+    finance = {"id": "S0FIN", "handle": "finance", "name": "Finance", "users": ["U0ANNA"]}
+    async with aiohttp.ClientSession() as outbound, console_with(app, [slack_provider(app, slack_api, outbound)]) as served:
+        slack_api.oauth.signing_in = (ACME, "U0ANNA")
+        slack_api.usergroups = [finance]
+        status, page, _ = await round_trip(http, served.url, "slack")
+        assert status == 303, page
+        session = served.console.sessions.read(cookie_of(http), app.clock())
+        assert session is not None and session.actor.groups == frozenset({"finance"})
+        status, page = await get(http, served.url + "/console/plans/1")
+        assert status == 200 and "Approve version 1" in page
+        # an admin takes her out of Finance in Slack; her console session still says finance
+        slack_api.usergroups = [{**finance, "users": ["U0BOSS"]}]
+        status, page = await post(http, served.url + "/console/plans/1/decide",
+                                  {"csrf": csrf_of(page), "version": "1", "decision": "approve"})
+        assert status == 403 and "approve this plan: only members of @finance" in page, page
+        assert await count(app, ApprovalRow) == 0
+        # Slack asked at decision time, not answered from the sign-in's (or chat's) cache
+        assert len(slack_api.of("usergroups.list")) >= 2
+        # back in Finance, the same session approves
+        slack_api.usergroups = [finance]
+        status, _ = await post(http, served.url + "/console/plans/1/decide",
+                               {"csrf": csrf_of(page), "version": "1", "decision": "approve"})
+        assert status == 303
+        assert await count(app, ApprovalRow) == 1
+        # deactivated in Slack: refused before anything is decided
+        slack_api.users["U0ANNA"] = {**slack_api.users["U0ANNA"], "deleted": True}
+        status, page = await post(http, served.url + "/console/plans/1/decide",
+                                  {"csrf": csrf_of(page), "version": "1", "decision": "reject"})
+        assert status == 403 and "no longer counts you in this team" in page, page
 
 
 async def test_a_forged_replayed_or_foreign_state_signs_nobody_in(
@@ -203,6 +259,18 @@ async def test_sign_in_with_discord_maps_roles_to_groups(app: Deputy, discord: F
         # the PKCE verifier must match the challenge the code was issued for
         with pytest.raises(UserError, match="invalid_request"):
             await provider.people(code, "http://127.0.0.1/cb", "", "v" * 43)
+
+
+async def test_discord_reads_a_members_roles_again_for_a_decision(discord: FakeDiscord) -> None:
+    async with aiohttp.ClientSession() as outbound:
+        provider = discord_provider(discord, outbound)
+        alice = Actor(platform="discord", team_id=discord.guild_id, user_id=discord.people["alice"]["id"],
+                      groups=frozenset({"finance"}))
+        now = await provider.current(alice)
+        assert now is not None and now.groups == frozenset({"finance"})
+        discord.member_roles["alice"] = []  # a server admin took her Finance role away
+        now = await provider.current(alice)
+        assert now is not None and now.groups == frozenset() and now.key == alice.key
 
 
 async def test_discord_refusals_and_picking_a_guild(app: Deputy, discord: FakeDiscord,

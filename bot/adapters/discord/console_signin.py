@@ -69,6 +69,23 @@ class DiscordSignIn:
             members.append(Member(self._actor(me, guild, member), str(guild.get("name") or guild["id"])))
         return members
 
+    async def current(self, actor: Actor) -> Actor | None:
+        """The guild member now (the bot's ``GET /guilds/{id}/members/{user}``): their roles
+        and the groups they map to; None when they left the guild."""
+        path = f"/guilds/{actor.team_id}/members/{actor.user_id}"
+        async with self._session.get(self._api + path, headers={
+                "Authorization": f"Bot {self.settings.token.get_secret_value()}"}) as response:
+            body = await response.json(content_type=None)
+        if response.status == 404:
+            return None
+        if response.status != 200 or not isinstance(body, dict):
+            log.warning("console: Discord answered %s to GET %s", response.status, path)
+            raise UserError(f"Discord did not say which roles you hold now (HTTP {response.status}), "
+                            "so nothing was decided. Try again in a moment.")
+        roles = frozenset(str(r) for r in body.get("roles") or [])
+        return actor.model_copy(update={"roles": roles, "groups": groups_for_roles(
+            roles, self.settings.discord_role_groups)})
+
     def _actor(self, me: dict[str, Any], guild: dict[str, Any], member: dict[str, Any]) -> Actor:
         roles = frozenset(str(r) for r in member.get("roles") or [])
         permissions = int(guild.get("permissions") or 0)

@@ -33,6 +33,7 @@ from bot.adapters.slack.port import ChatPostFailed, Clients, error_code, make_cl
 from bot.adapters.slack.settings import SlackSettings
 from bot.adapters.slack.workspaces import NotInstalled
 from bot.chat.signin import Member
+from bot.domain import Actor
 from bot.errors import UserError
 from bot.store.database import Database
 from bot.vault import CredentialStore
@@ -112,6 +113,15 @@ class SlackSignIn:
         if not actor.display_name and claims.get("name"):
             actor = actor.model_copy(update={"display_name": str(claims["name"])})
         return [Member(actor, team_name)]
+
+    async def current(self, actor: Actor) -> Actor | None:
+        try:
+            return await self._directory.current(actor.team_id, actor.user_id)
+        except (SlackApiError, ChatPostFailed) as err:
+            code = error_code(err) if isinstance(err, SlackApiError) else err.code
+            log.warning("console: could not read %s's groups from Slack: %s", actor.key, code)
+            raise UserError(f"Slack did not say which groups you are in now ({code}), so nothing was "
+                            "decided. Try again in a moment.") from None
 
     def _check(self, claims: dict[str, Any], nonce: str) -> None:
         audience = claims.get("aud")

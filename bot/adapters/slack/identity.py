@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
@@ -45,16 +46,38 @@ class ActorDirectory:
         groups = await self._groups_of(client, host[0], user_id)
         return person.model_copy(update={"groups": groups}) if groups else person
 
-    async def _groups_of(self, client: AsyncWebClient, host: str, user_id: str) -> frozenset[str]:
+    async def current(self, team_id: str, user_id: str, host: tuple[str, str | None] | None = None) -> Actor | None:
+        """The person now, for a decision made away from chat (the web console): users.info and
+        the workspace's user groups read at this moment, not from the caches; None when Slack
+        no longer knows them there (deactivated, or not found). SlackApiError otherwise."""
+        host = host or (team_id, None)
+        client = await self._clients.client_for_team(*host)
+        try:
+            user = (await client.users_info(user=user_id)).get("user") or {}
+        except SlackApiError as err:
+            if error_code(err) in ("user_not_found", "account_inactive"):
+                return None
+            raise
+        if user.get("deleted"):
+            return None
+        person = self._remember(team_id, user_id, user)  # the name kept for chat refreshed too
+        groups = await self._groups_of(client, host[0], user_id, fresh=True)
+        return person.model_copy(update={"groups": groups})
+
+    async def _groups_of(self, client: AsyncWebClient, host: str, user_id: str, *,
+                         fresh: bool = False) -> frozenset[str]:
+        """``fresh``: read now, and raise SlackApiError if Slack does not answer."""
         loop = asyncio.get_running_loop()
         async with self._groups_lock:
-            if loop.time() - self._groups_read_at.get(host, -GROUPS_TTL_SECONDS) >= GROUPS_TTL_SECONDS:
+            if fresh or loop.time() - self._groups_read_at.get(host, -GROUPS_TTL_SECONDS) >= GROUPS_TTL_SECONDS:
                 self._groups_read_at[host] = loop.time()
                 try:
                     response = await client.usergroups_list(include_users=True)
                 except SlackApiError as err:
                     # keep what we knew; approvals needing a group wait for the next read
                     log.warning("usergroups.list failed: %s", error_code(err))
+                    if fresh:
+                        raise
                 else:
                     self._groups[host] = {
                         str(g.get("handle")): frozenset(str(u) for u in g.get("users") or [])
@@ -88,14 +111,17 @@ class ActorDirectory:
             del self._pending[key]
 
     async def _fetch(self, client: AsyncWebClient, team_id: str, user_id: str) -> Actor:
-        key = (team_id, user_id)
         try:
             response = await client.users_info(user=user_id)
         except SlackApiError as err:
             # not cached: the next event tries again; the person still gets an answer now
             log.warning("users.info failed for %s: %s", user_id, error_code(err))
             return Actor(platform=PLATFORM, team_id=team_id, user_id=user_id, timezone=self._default_tz)
-        user = response.get("user") or {}
+        return self._remember(team_id, user_id, response.get("user") or {})
+
+    def _remember(self, team_id: str, user_id: str, user: dict[str, Any]) -> Actor:
+        """users.info's user as an actor, kept for the next requests."""
+        key = (team_id, user_id)
         profile = user.get("profile") or {}
         name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name") or ""
         actor = Actor(
