@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,9 @@ from bot.planning.claude import ClaudePlanner
 from bot.planning.protocol import KnownPerson, PlanningContext, ReplanRequest
 from bot.registry import ActionSpec, Manifest, load_manifest
 from tests.fakes.anthropic_api import FakeAnthropic, text_reply, tool_use
+from tests.planning.conftest import API_KEY as API_KEY  # the modules beside it import it from here
 
 ROOT = Path(__file__).resolve().parents[2]
-API_KEY = "sk-ant-test-0123456789abcdef"
 
 
 class ManifestCatalog:
@@ -66,18 +66,6 @@ OVERDUE_PLAN = {
         },
     ],
 }
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeAnthropic]:
-    async with FakeAnthropic(api_key=API_KEY) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def client(api: FakeAnthropic) -> AsyncIterator[anthropic.AsyncAnthropic]:
-    async with anthropic.AsyncAnthropic(api_key=API_KEY, base_url=api.base_url, max_retries=2, timeout=5) as c:
-        yield c
 
 
 def planner_for(client: anthropic.AsyncAnthropic, manifests: Sequence[Manifest] | None = None) -> ClaudePlanner:

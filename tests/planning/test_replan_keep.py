@@ -5,7 +5,6 @@ cannot be kept goes back to the model once, with the reason (bot/planning/replan
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import anthropic
@@ -14,7 +13,7 @@ import pytest
 from bot.domain import CannotPlan, PlanDraft
 from bot.planning.protocol import ReplanRequest
 from tests.fakes.anthropic_api import FakeAnthropic, tool_use
-from tests.planning.test_claude import API_KEY, context_for, planner_for
+from tests.planning.test_claude import context_for, planner_for
 
 PLAN = PlanDraft.model_validate({"summary": "Initech signed", "steps": [
     {"id": "s1", "action": "local.find_people", "args": {"names": ["Ana", "Ben"]}},
@@ -29,18 +28,6 @@ PLAN = PlanDraft.model_validate({"summary": "Initech signed", "steps": [
 PEOPLE = {"emails": ["ana@example.com", "ben@example.com"], "people": []}
 REQUEST = ReplanRequest(goal="Initech signed: send their draft invoice and book the kickoff", plan=PLAN,
                         completed={"s1": PEOPLE}, failed_step="s2", error="step 2 (local.list_invoices) failed: 503")
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeAnthropic]:
-    async with FakeAnthropic(api_key=API_KEY) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def client(api: FakeAnthropic) -> AsyncIterator[anthropic.AsyncAnthropic]:
-    async with anthropic.AsyncAnthropic(api_key=API_KEY, base_url=api.base_url, max_retries=0, timeout=5) as c:
-        yield c
 
 
 async def test_kept_steps_come_back_as_approved_with_completed_values_filled_in(

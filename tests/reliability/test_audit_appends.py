@@ -26,6 +26,24 @@ async def verified(database: Database) -> tuple[bool, str]:
     return found.ok, found.summary()
 
 
+async def kept_of_an_intact_chain(database: Database) -> list[Any]:
+    """The ``i`` of every record, in the chain's order, once the chain verifies intact."""
+    ok, summary = await verified(database)
+    assert ok, summary
+    async with database.session() as s:
+        return [r.data["i"] for r in await s.exec(select(AuditRow).order_by(col(AuditRow.seq)))]
+
+
+async def write_then_append_two(database: Database, actor: str, i: int) -> None:
+    """One transaction as a step's finishing one: a write first (its result, its lease; here an
+    update that matches no run), then two records of ``actor``'s chain."""
+    async with database.session(all_teams=True) as s:
+        await s.exec(update(RunRow).where(col(RunRow.id) == -i).values(error="")
+                     .execution_options(synchronize_session=False))
+        await audit.append(s, "call", actor_key=actor, data={"i": i})
+        await audit.append(s, "call", actor_key=actor, data={"i": i, "second": True})
+
+
 async def test_records_chain_to_each_other_at_one_statement_each(database: Database) -> None:
     async with database.session() as s:
         await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": 0})
@@ -66,11 +84,7 @@ async def test_a_record_another_process_appended_since_is_chained_to(database: D
             await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": 3})
     finally:
         await other.dispose()
-    ok, summary = await verified(database)
-    assert ok, summary
-    async with database.session() as s:
-        kept = [r.data["i"] for r in await s.exec(select(AuditRow).order_by(col(AuditRow.seq)))]
-    assert kept == [0, 1, 2, 3]
+    assert await kept_of_an_intact_chain(database) == [0, 1, 2, 3]
 
 
 async def test_a_record_rolled_back_with_its_savepoint_is_not_chained_to(database: Database) -> None:
@@ -86,11 +100,7 @@ async def test_a_record_rolled_back_with_its_savepoint_is_not_chained_to(databas
         async with s.begin_nested():
             await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": 3})
         await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": 4})
-    ok, summary = await verified(database)
-    assert ok, summary
-    async with database.session() as s:
-        kept = [r.data["i"] for r in await s.exec(select(AuditRow).order_by(col(AuditRow.seq)))]
-    assert kept == [0, 2, 3, 4]
+    assert await kept_of_an_intact_chain(database) == [0, 2, 3, 4]
 
 
 async def test_appends_after_a_write_of_their_own_keep_both_chains_whole(database: Database) -> None:
@@ -99,11 +109,8 @@ async def test_appends_after_a_write_of_their_own_keep_both_chains_whole(databas
     at_once = asyncio.Semaphore(8)
 
     async def one(actor: str, i: int) -> None:
-        async with at_once, database.session(all_teams=True) as s:
-            await s.exec(update(RunRow).where(col(RunRow.id) == -i).values(error="")
-                         .execution_options(synchronize_session=False))
-            await audit.append(s, "call", actor_key=actor, data={"i": i})
-            await audit.append(s, "call", actor_key=actor, data={"i": i, "second": True})
+        async with at_once:
+            await write_then_append_two(database, actor, i)
 
     await asyncio.gather(*(one(f"{A}:U1" if i % 2 else f"{B}:7", i) for i in range(24)))
     ok, summary = await verified(database)
@@ -118,11 +125,8 @@ async def test_one_teams_appends_from_two_processes_at_once_keep_its_chain_whole
     at_once = {id(database): asyncio.Semaphore(8), id(other): asyncio.Semaphore(8)}
 
     async def one(db: Database, i: int) -> None:
-        async with at_once[id(db)], db.session(all_teams=True) as s:
-            await s.exec(update(RunRow).where(col(RunRow.id) == -i).values(error="")
-                         .execution_options(synchronize_session=False))
-            await audit.append(s, "call", actor_key=f"{A}:U{i % 3}", data={"i": i})
-            await audit.append(s, "call", actor_key=f"{A}:U{i % 3}", data={"i": i, "second": True})
+        async with at_once[id(db)]:
+            await write_then_append_two(db, f"{A}:U{i % 3}", i)
 
     try:
         await asyncio.gather(*(one(database if i % 2 else other, i) for i in range(40)))
