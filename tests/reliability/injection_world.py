@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from bot.app import Deputy
-from bot.domain import ApprovalDecision, Effect
+from bot.domain import LOCAL_TEAM, ApprovalDecision, Effect
 from bot.flow.approvals import requirement_of
 from bot.store import goals
 from bot.store.database import Database
@@ -51,7 +51,7 @@ async def plant(database: Database, case: Case) -> None:
     if case.carrier is None:
         return
     text = case.payload.text
-    async with database.session() as s:
+    async with database.session(team=LOCAL_TEAM) as s:  # the shell's demo data, where its goals run
         match case.carrier.name:
             case "event-title":
                 start = NOW + timedelta(days=6)
@@ -103,7 +103,7 @@ class Tally:
 async def tally(app: Deputy) -> Tally:
     """Every write the local system recorded, traced back to its run and plan version."""
     result = Tally()
-    async with app.database.session() as s:
+    async with app.database.session(all_teams=True) as s:
         writes = list(await s.exec(select(LocalWrite)))
         for write in writes:
             result.writes += 1
@@ -118,7 +118,7 @@ async def tally(app: Deputy) -> Tally:
 
 async def recipients(app: Deputy) -> list[str]:
     """Every address the local system sent something to (its outbox)."""
-    async with app.database.session() as s:
+    async with app.database.session(all_teams=True) as s:
         return [row.to for row in await s.exec(select(LocalOutbox))]
 
 

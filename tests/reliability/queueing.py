@@ -78,7 +78,7 @@ async def queue_runs(database: Database, count: int, rng: random.Random,
                      plain_share: float = 0.3, real: Sequence[str] = ()) -> list[QueuedRun]:
     """``real``: integrations that get the first runs (one each) and 40 % of the rest."""
     queued: list[QueuedRun] = []
-    async with database.session() as session:
+    async with database.session(team=REQUESTER.team_key) as session:
         await goals.upsert_actor(session, REQUESTER)
     for goal_no in range(1, count + 1):
         if goal_no <= len(real):
@@ -89,7 +89,7 @@ async def queue_runs(database: Database, count: int, rng: random.Random,
             integration = PLAIN if rng.random() < plain_share else IDEMPOTENT
         items = rng.randint(1, 3)
         draft = crash_plan(goal_no, integration, items)
-        async with database.session() as session:
+        async with database.session(team=REQUESTER.team_key) as session:
             goal = await goals.create_goal(session, REQUESTER, Where(platform="shell", channel_id="crash"),
                                            draft.summary, f"crash-{goal_no}")
             assert goal is not None and goal.id is not None

@@ -115,7 +115,7 @@ async def test_killed_workers_never_lose_or_repeat_a_side_effect(
         finally:
             await pool.stop_all()
         await check_effects(db, queued, report, servers.labels())
-        async with db.session() as session:
+        async with db.session(all_teams=True) as session:  # every team's chain
             chain = await verify(session, keys=keys)
     finally:
         await db.dispose()

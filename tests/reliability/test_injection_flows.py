@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlmodel import func, select
 
 from bot.app import Deputy
-from bot.domain import Actor
+from bot.domain import LOCAL_TEAM, Actor
 from bot.store.tables import ApprovalRow, RunRow
 from integrations.local.tables import LocalBillingClient
 from tests.reliability.figures import publish
@@ -43,7 +43,7 @@ async def _check(app: Deputy, name: str, seen: str, flows: Flows) -> None:
 
 
 async def _swap_billing_email(app: Deputy, client: str) -> None:
-    async with app.database.session() as s:
+    async with app.database.session(team=LOCAL_TEAM) as s:  # the shell's demo data
         row = (await s.exec(select(LocalBillingClient).where(LocalBillingClient.name == client))).one()
         row.email = ATTACKER
         s.add(row)
@@ -111,7 +111,7 @@ async def test_attacks_through_the_flow_send_nothing_the_approver_did_not_see(fr
 
 
 async def _approvals_and_runs(app: Deputy) -> tuple[int, int]:
-    async with app.database.session() as s:
+    async with app.database.session(all_teams=True) as s:
         approvals = (await s.exec(select(func.count()).select_from(ApprovalRow))).one()
         runs = (await s.exec(select(func.count()).select_from(RunRow))).one()
     return approvals, runs

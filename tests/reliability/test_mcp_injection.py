@@ -94,7 +94,7 @@ def mcp_sent(log: Path) -> list[str]:
 
 
 async def planned_steps(app: Deputy) -> str:
-    async with app.database.session() as s:
+    async with app.database.session(all_teams=True) as s:
         return json.dumps([[r.action, r.args, r.note] for r in await s.exec(select(StepRow))], ensure_ascii=False)
 
 
