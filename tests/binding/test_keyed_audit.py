@@ -29,7 +29,7 @@ K1, K2 = generate_key("k1"), generate_key("k2")
 
 
 async def rows(database: Database) -> list[AuditRow]:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         return list(await session.exec(select(AuditRow).order_by(col(AuditRow.seq))))
 
 
@@ -53,7 +53,7 @@ async def rechain_from(database: Database, seq: int, new_data: dict[str, object]
 
 
 async def checked(database: Database, keys: AuditKeys | None) -> tuple[bool, str]:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         report = await verify(session, keys=keys)
     return report.ok, report.summary()
 
@@ -96,7 +96,7 @@ async def test_a_rechained_log_is_caught_without_a_saved_head(chat: Chat, deputy
 async def test_without_a_key_the_same_rechain_would_pass(database: Database) -> None:
     # the unkeyed chain Deputy had before: this is the attack the key closes
     for i in range(4):
-        async with database.session() as session:
+        async with database.session(all_teams=True) as session:
             await audit.append(session, "call", data={"step": i})
     await rechain_from(database, 2, {"step": "forged"})
     assert (await checked(database, None))[0]
@@ -105,11 +105,11 @@ async def test_without_a_key_the_same_rechain_would_pass(database: Database) -> 
 
 async def test_reseal_signs_an_old_log_once_it_checks_out(database: Database) -> None:
     for i in range(3):
-        async with database.session() as session:
+        async with database.session(all_teams=True) as session:
             await audit.append(session, "call", data={"step": i})  # unkeyed, as before the upgrade
     keys = AuditKeys(Keyring([K1]))
     assert not (await checked(database, keys))[0]
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         assert await reseal(session, keys) == 3
     assert (await checked(database, keys))[0] and {r.key_id for r in await rows(database)} == {"k1"}
 
@@ -118,18 +118,18 @@ async def test_reseal_signs_an_old_log_once_it_checks_out(database: Database) ->
         await conn.execute(text("UPDATE audit_log SET actor_key = 'mallory' WHERE seq = 2"))
     before = [(r.hash, r.key_id) for r in await rows(database)]
     with pytest.raises(ValueError, match="record 2"):
-        async with database.session() as session:
+        async with database.session(all_teams=True) as session:
             await reseal(session, keys)
     assert [(r.hash, r.key_id) for r in await rows(database)] == before
 
 
 async def test_rotation_old_records_verify_until_resealed_then_the_old_key_retires(database: Database) -> None:
     database.audit_keys = AuditKeys(Keyring([K1]))
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         await audit.append(session, "call", data={"step": 1})
     rotated = Keyring([K2, K1])  # k2 active, k1 kept
     database.audit_keys = keys = AuditKeys(rotated)
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         await audit.append(session, "call", data={"step": 2})
     assert [r.key_id for r in await rows(database)] == ["k1", "k2"]
     assert (await checked(database, keys))[0]
@@ -137,7 +137,7 @@ async def test_rotation_old_records_verify_until_resealed_then_the_old_key_retir
 
     with pytest.raises(Exception, match="still signs 1 audit records"):
         await retire(database, rotated, "k1")
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         await reseal(session, keys)
     assert "retired" in await retire(database, rotated, "k1")
     assert (await checked(database, AuditKeys(Keyring([K2]))))[0]
@@ -147,13 +147,13 @@ async def test_the_cli_verifies_with_the_keyring_and_reseals(database_url: str, 
                                                              tmp_path: Path) -> None:
     settings = load_settings(database_url=database_url, home=tmp_path / "home")
     keyring = await load_keyring(settings.home, None)  # the home's key file, as `deputy serve` made it
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         await audit.append(session, "call", data={"step": 0})  # written before keyed audit
     report = await verify_audit(settings)
     assert not report.ok and "is not keyed" in report.summary()
     assert await reseal_audit(settings) == 1
     database.audit_keys = AuditKeys(keyring)
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         await audit.append(session, "call", data={"step": 1})
     report = await verify_audit(settings)
     assert report.ok and report.records == 2

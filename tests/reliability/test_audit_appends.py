@@ -21,7 +21,7 @@ A, B = "slack:TAAA", "discord:4242"
 
 
 async def verified(database: Database) -> tuple[bool, str]:
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         found = await verify(s)
     return found.ok, found.summary()
 
@@ -30,7 +30,7 @@ async def kept_of_an_intact_chain(database: Database) -> list[Any]:
     """The ``i`` of every record, in the chain's order, once the chain verifies intact."""
     ok, summary = await verified(database)
     assert ok, summary
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         return [r.data["i"] for r in await s.exec(select(AuditRow).order_by(col(AuditRow.seq)))]
 
 
@@ -45,7 +45,7 @@ async def write_then_append_two(database: Database, actor: str, i: int) -> None:
 
 
 async def test_records_chain_to_each_other_at_one_statement_each(database: Database) -> None:
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": 0})
     statements: list[str] = []
 
@@ -54,7 +54,7 @@ async def test_records_chain_to_each_other_at_one_statement_each(database: Datab
 
     event.listen(database.engine.sync_engine, "before_cursor_execute", count)
     try:
-        async with database.session() as s:
+        async with database.session(all_teams=True) as s:
             for i in range(1, 6):
                 await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": i})
     finally:
@@ -71,16 +71,16 @@ async def test_a_record_another_process_appended_since_is_chained_to(database: D
     # two processes on one database: each guesses the head is the record it wrote last
     other = Database(database.url)
     try:
-        async with database.session() as s:
+        async with database.session(all_teams=True) as s:
             await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": 0})
-        async with other.session() as s:
+        async with other.session(all_teams=True) as s:
             await audit.append(s, "call", actor_key=f"{A}:U2", data={"i": 1})
-        async with database.session() as s:  # its guess, record 0, is no longer the head
+        async with database.session(all_teams=True) as s:  # its guess, record 0, is no longer the head
             await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": 2})
-        async with database.session() as s:  # rolled back: the guess it leaves is wrong too
+        async with database.session(all_teams=True) as s:  # rolled back: the guess it leaves is wrong too
             await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": "gone"})
             await s.rollback()
-        async with database.session() as s:
+        async with database.session(all_teams=True) as s:
             await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": 3})
     finally:
         await other.dispose()
@@ -88,7 +88,7 @@ async def test_a_record_another_process_appended_since_is_chained_to(database: D
 
 
 async def test_a_record_rolled_back_with_its_savepoint_is_not_chained_to(database: Database) -> None:
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         await audit.append(s, "call", actor_key=f"{A}:U1", data={"i": 0})
         try:
             async with s.begin_nested():
@@ -135,7 +135,7 @@ async def test_one_teams_appends_from_two_processes_at_once_keep_its_chain_whole
     ok, summary = await verified(database)
     assert ok, summary
     assert "intact: 80 records" in summary
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         rows = list(await s.exec(select(AuditRow).order_by(col(AuditRow.seq))))
     # one chain, no fork: every record names the one before it, and none is named twice
     assert len({r.prev_hash for r in rows}) == len(rows) == 80

@@ -22,13 +22,13 @@ from bot.vault.keyring import load_keyring
 
 async def write_log(database: Database, count: int = 5) -> None:
     for i in range(count):
-        async with database.session() as s:
+        async with database.session(all_teams=True) as s:
             await audit.append(s, "call", actor_key="shell:local:ana", goal_id=1,
                                data={"step": f"s{i}", "args": {"amount": 100 * i}, "result": {"ok": True}})
 
 
 async def verified(database: Database, head: str | None = None) -> tuple[bool, str]:
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         report = await verify(s, head)
     return report.ok, report.summary()
 
@@ -85,10 +85,10 @@ async def test_swapped_records_are_detected(database: Database) -> None:
 
 async def test_a_rehashed_edit_is_caught_by_the_saved_head(database: Database) -> None:
     await write_log(database)
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         head = (await verify(s)).head
     # someone who knows the hash function edits record 3 and recomputes the chain from there
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         rows = list(await s.exec(select(AuditRow).order_by(col(AuditRow.seq))))
         prev = rows[1].hash
         for row in rows[2:]:
@@ -98,7 +98,7 @@ async def test_a_rehashed_edit_is_caught_by_the_saved_head(database: Database) -
             row.hash = prev = audit.record_hash(prev, row.at, row.kind, row.actor_key, row.goal_id, row.data,
                                                     team_key=row.team_key)
             s.add(row)
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         assert (await s.get(AuditRow, 3)).data["args"] == {"amount": 1}  # type: ignore[union-attr]
     # the rewritten chain is consistent in itself: only the head saved before shows it
     assert (await verified(database))[0]
@@ -108,7 +108,7 @@ async def test_a_rehashed_edit_is_caught_by_the_saved_head(database: Database) -
 
 async def test_a_cut_tail_is_caught_by_the_saved_head(database: Database) -> None:
     await write_log(database)
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         head = (await verify(s)).head
     # cutting the tail leaves a valid shorter chain: only the saved head shows it
     await sql(database, "DELETE FROM audit_log WHERE seq = 5")
@@ -120,7 +120,7 @@ async def test_a_cut_tail_is_caught_by_the_saved_head(database: Database) -> Non
 async def test_export_writes_json_lines_since_a_time(database: Database) -> None:
     await write_log(database, 3)
     future = datetime.now(UTC) + timedelta(days=1)
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         lines = [line async for line in export(s)]
         later = [line async for line in export(s, future)]
     records = [json.loads(line) for line in lines]

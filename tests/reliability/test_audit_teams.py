@@ -26,7 +26,7 @@ A, B = "slack:TAAA", "discord:4242"
 
 async def write(database: Database, actor: str, count: int, kind: str = "call") -> None:
     for i in range(count):
-        async with database.session() as s:
+        async with database.session(all_teams=True) as s:
             await audit.append(s, kind, actor_key=actor, data={"step": f"s{i}", "who": actor})
 
 
@@ -43,20 +43,20 @@ async def sql(database: Database, statement: str) -> None:
 
 
 async def report(database: Database, team: str | None | object = ALL) -> tuple[bool, str]:
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         found = await verify(s, team=team)  # type: ignore[arg-type]
     return found.ok, found.summary()
 
 
 async def seqs_of(database: Database, team: str) -> list[int]:
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         rows = await s.exec(select(AuditRow.seq).where(col(AuditRow.team_key) == team).order_by(col(AuditRow.seq)))
         return [int(r) for r in rows if r is not None]
 
 
 async def test_each_team_has_its_own_chain_from_its_own_genesis(database: Database) -> None:
     await three_chains(database)
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         rows = list(await s.exec(select(AuditRow).order_by(col(AuditRow.seq))))
     assert [r.team_key for r in rows] == [A] * 3 + [B] * 4 + [None] * 2 + [A] * 2
     firsts = {r.team_key: r for r in reversed(rows)}
@@ -70,7 +70,7 @@ async def test_each_team_has_its_own_chain_from_its_own_genesis(database: Databa
 
 async def test_a_teams_export_holds_none_of_another_teams_records(database: Database) -> None:
     await three_chains(database)
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         lines = [json.loads(line) async for line in audit_export(s, A)]
     assert len(lines) == 5 and {r["team"] for r in lines} == {A}
     assert all(r["data"]["who"].startswith(A) for r in lines)
@@ -115,9 +115,9 @@ async def test_records_written_before_team_chains_still_verify(database: Databas
     """Records from before the migration have no team and hash without one: with the
     operator's later records they are the system chain, which verifies as it did."""
     for i in range(3):
-        async with database.session() as s:
+        async with database.session(all_teams=True) as s:
             await audit.append(s, "goal", actor_key="shell:local:ana", goal_id=None, data={"i": i}, team_key=None)
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         rows = list(await s.exec(select(AuditRow).order_by(col(AuditRow.seq))))
     # hashed exactly as before the change: no team in what the hash covers
     prev = audit.GENESIS
@@ -136,7 +136,7 @@ async def test_appends_of_two_teams_at_once_keep_both_chains_whole(database: Dat
     at_once = asyncio.Semaphore(8)
 
     async def one(actor: str, i: int) -> None:
-        async with at_once, database.session() as s:
+        async with at_once, database.session(all_teams=True) as s:
             await audit.append(s, "call", actor_key=actor, data={"i": i})
 
     await asyncio.gather(*(one(f"{A}:U1" if i % 2 else f"{B}:7", i) for i in range(24)))
