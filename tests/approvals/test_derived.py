@@ -12,7 +12,7 @@ from sqlmodel import select
 from bot.app import Deputy
 from bot.chat.replies import CardState
 from bot.dispatch import dispatch
-from bot.domain import PlanDraft, RunStatus, Step
+from bot.domain import LOCAL_TEAM, PlanDraft, RunStatus, Step
 from bot.errors import DatabaseUnavailable
 from bot.execution.worker import Worker
 from bot.flow import derived
@@ -41,7 +41,7 @@ async def overdue(deputy: Deputy) -> list[dict[str, Any]]:
 
 
 async def set_billing_email(database: Database, client_id: int, email: str) -> None:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         client = await session.get(LocalBillingClient, client_id)
         assert client is not None
         client.email = email
@@ -49,17 +49,17 @@ async def set_billing_email(database: Database, client_id: int, email: str) -> N
 
 
 async def mails(database: Database) -> list[LocalOutbox]:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         return list((await session.exec(select(LocalOutbox).where(LocalOutbox.kind == "reminder"))).all())
 
 
 async def the_run(database: Database) -> RunRow:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         return (await session.exec(select(RunRow).order_by(RunRow.id))).all()[-1]  # type: ignore[arg-type]
 
 
 async def invoice_ids(database: Database) -> list[int | None]:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         return [i.id for i in (await session.exec(select(LocalInvoice))).all()]
 
 
@@ -138,7 +138,7 @@ async def test_time_logged_after_approval_changes_the_amount_and_voids_it(
     assert f"amount {money(estimate['amount_cents'], 'USD')}" in chat.card.note
     await dispatch(deputy, click(chat, "approve"))
     before = await invoice_ids(database)
-    async with database.session() as session:
+    async with database.session(team=LOCAL_TEAM) as session:  # the shell's time sheet
         session.add(LocalTimeEntry(client_id=client["id"], person="ben@agency.example",
                                    day=deputy.clock().date(), minutes=600))
     await Worker(deputy, "w1").drain()
@@ -184,7 +184,7 @@ async def test_a_recipient_looked_up_after_an_earlier_write_must_be_one_the_card
         loaded.actions.functions["create_invoice"] = create
     said = "\n".join(chat.lines[start:])
 
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         outbox = (await session.exec(select(LocalOutbox))).all()
         made = [i for i in (await session.exec(select(LocalInvoice))).all() if i.id not in before]
     assert outbox == []  # the invoice was not sent anywhere

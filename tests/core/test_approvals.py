@@ -24,7 +24,7 @@ from tests.support.chat import Chat
 
 
 async def count(database: Database, table: type) -> int:  # type: ignore[type-arg]
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         return int((await session.exec(select(func.count()).select_from(table))).one())
 
 
@@ -94,7 +94,7 @@ async def test_reject_ends_the_goal(chat: Chat, database: Database) -> None:
     assert "rejected" in out
     assert "already rejected" in await chat.say("approve")
     assert await count(database, RunRow) == 0
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         assert (await session.get(GoalRow, 1)).status == "rejected"  # type: ignore[union-attr]
 
 
@@ -105,7 +105,7 @@ async def test_modify_makes_a_new_version_and_voids_approvals(chat: Chat, databa
     assert "Plan 1 v2" in out and "title=Roadmap review" in out
     assert "Changed from version 1" in out
     assert "(plan 1 v1 is now superseded)" in out  # the old card loses its buttons
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         statuses = [v.status for v in await session.exec(select(PlanVersionRow).order_by(PlanVersionRow.version))]
     assert statuses == ["superseded", "proposed"]
 
@@ -223,7 +223,7 @@ rules:
     second = await book(timedelta(minutes=10), "the budget")
     assert "was not run" in second and "one-booking-an-hour" in second, second
     assert "✓ Run 3: Done" in await book(timedelta(minutes=61), "hiring")
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         titles = [e.title for e in (await session.exec(select(LocalEvent))).all()]
     assert "Roadmap" in titles and "Hiring" in titles and "Budget" not in titles, titles
 
@@ -258,7 +258,7 @@ rules:
     assert await count(database, RunRow) == 0
     out = await chat.say("as Omar: approve")
     assert "✓ Run 1: Done" in out
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         approvers = [a.approver_key for a in await session.exec(select(ApprovalRow))]
     assert sorted(approvers) == ["shell:local:julia", "shell:local:omar"]
 

@@ -130,7 +130,7 @@ async def test_a_crash_after_the_call_never_repeats_the_side_effect(
     fake_clock.advance(seconds=1)  # the dead worker's lease ran out
     assert await Worker(app, "second-worker").run_once()
     assert [t for _, t in backend.effects] == ["one", "two"], "a write was repeated"
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         run = (await runs_repo.list_runs(session))[0]
         results = await runs_repo.step_results(session, run.id or 0)
     if idempotent:
@@ -166,7 +166,7 @@ async def test_a_crash_in_the_local_integration_resumes_without_a_second_reminde
     fake_clock.advance(seconds=1)
     assert await Worker(deputy, "after-restart").run_once()
     assert len([m for m in await local.outbox() if m["kind"] == "reminder"]) == 3
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         run = (await runs_repo.list_runs(session))[0]
     assert run.status == "succeeded"
 
@@ -238,12 +238,12 @@ async def test_a_lost_database_is_not_a_step_failure(database: Database, setting
     await chat.say("post during outage")
     with pytest.raises(DatabaseUnavailable):
         await chat.say("approve")
-    async with app.database.session() as session:
+    async with app.database.session(all_teams=True) as session:
         run = (await runs_repo.list_runs(session))[0]
     assert run.status == "running" and not run.error
     fake_clock.advance(seconds=settings.run_lease_seconds + 1)
     assert await Worker(app, "after-outage").run_once()
-    async with app.database.session() as session:
+    async with app.database.session(all_teams=True) as session:
         run = (await runs_repo.list_runs(session))[0]
     assert run.status == "succeeded"
     assert [text for _, text in backend.effects] == ["during outage"]

@@ -62,7 +62,7 @@ class TeamChat:
 
 
 async def runs(database: Database) -> int:
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         return len(list(await s.exec(select(RunRow))))
 
 
@@ -94,7 +94,7 @@ async def test_a_new_version_applies_at_once_and_is_audited_in_the_teams_chain(d
     # another team, and no team at all, keep the default policy
     assert evaluate_step(await deputy.policy_for(BETA), step, Effect.WRITE).verdict.value == "require_approval"
     assert await deputy.policy_for(None) is deputy.policy
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         kept = await team_policies.history(s, ALPHA)
         records = list(await s.exec(select(AuditRow).where(col(AuditRow.kind) == "policy_set")))
         report = await verify(s, team=ALPHA)
@@ -109,7 +109,7 @@ async def test_an_invalid_policy_is_refused_and_nothing_is_stored(deputy: Deputy
                                   "cli:local:ops", "alpha.yaml")
     with pytest.raises(PolicyError, match="not a team key"):
         await deputy.policies.set("alpha", NO_REMINDERS, "cli:local:ops")
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         assert await team_policies.history(s, ALPHA) == []
         assert list(await s.exec(select(AuditRow).where(col(AuditRow.kind) == "policy_set"))) == []
 
@@ -175,6 +175,6 @@ async def test_a_run_never_calls_an_integration_its_team_may_no_longer_use(build
     local.manifest.teams = ["shell:gamma"]  # the operator restricted it while the plan waited
     said = await chat.say(ALPHA, "approve")
     assert "local is not available to your team" in said
-    async with database.session() as s:
+    async with database.session(all_teams=True) as s:
         calls = list(await s.exec(select(AuditRow).where(col(AuditRow.kind) == "call")))
     assert calls == []

@@ -17,7 +17,7 @@ TEAM = "shell:local"
 
 
 async def _all(deputy: Deputy) -> list[EpisodeRow]:
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         return list((await session.exec(select(EpisodeRow))).all())
 
 
@@ -30,7 +30,7 @@ async def test_a_finished_run_is_recorded_once_as_an_episode(chat: Chat, deputy:
     assert episode.done == "Add a note to Acme Corp: the renewal call went well"
     assert episode.actions == ["local.search_crm", "local.add_note"]
     assert episode.requester_key == "shell:local:dev patel" and episode.finished_at == NOW
-    async with deputy.database.session() as session:  # recording the same run again adds nothing
+    async with deputy.database.session(all_teams=True) as session:  # recording the same run again adds nothing
         again = await episodes.record(session, EpisodeRow(run_id=episode.run_id, goal_id=1, team_key=TEAM,
                                                           requester_key="x", goal="x", done="x", outcome="x"))
     assert again.id == episode.id and len(await _all(deputy)) == 1
@@ -40,7 +40,7 @@ async def test_when_did_we_last_meet_someone(chat: Chat, deputy: Deputy) -> None
     """The episodes of the last week name whom a booking was for."""
     await chat.say("book a meeting with Ana tomorrow at 10")
     await chat.say("approve", as_user="Ana Lima")
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         last_week = await episodes.since(session, TEAM, NOW - timedelta(days=7))
         assert await episodes.since(session, "slack:T9", NOW - timedelta(days=7)) == []
     (episode,) = last_week

@@ -53,19 +53,19 @@ async def test_erasing_a_person_leaves_their_memory_text_nowhere_and_the_chain_i
     await chat.say("book a standup with Ben tomorrow at 10", as_user="Ana Lima")
     assert "Using: our standups are 20 minutes" in chat.card.note
     assert "Forgotten" in await chat.say("forget 2", as_user="Ana Lima")
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         before = await _everything(session)
     assert all(t in before for t in THEIRS)  # the memories themselves, before erasure
 
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         assert len(await erase_person(session, ANA, "cli:local:operator")) == 4
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         after = await _everything(session)
         report = await verify(session, keys=keys_of(session))
     for said in (*THEIRS, "our standups are 20 minutes", "Elm Street", "back entrance"):
         assert said not in after, f"{said!r} is still in the database"
     if deputy.database.is_sqlite:  # nor its words in the FTS5 index's own storage
-        async with deputy.database.session() as session:
+        async with deputy.database.session(all_teams=True) as session:
             connection = await session.connection()
             blobs = [r[0] for r in (await connection.execute(text("SELECT block FROM memories_fts_data"))).all()]
         assert not [b for b in blobs if isinstance(b, bytes) and b"street" in b]

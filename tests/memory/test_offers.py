@@ -28,12 +28,12 @@ async def _shorten(chat: Chat, minutes: int = 45) -> str:
 
 
 async def _memories(deputy: Deputy) -> list[MemoryRow]:
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         return list((await session.exec(select(MemoryRow).order_by(col(MemoryRow.id)))).all())
 
 
 async def _audit(deputy: Deputy, kind: str) -> list[AuditRow]:
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         return list((await session.exec(select(AuditRow).where(AuditRow.kind == kind))).all())
 
 
@@ -62,7 +62,7 @@ async def test_only_the_person_who_taught_it_can_answer(chat: Chat, deputy: Depu
     assert "Only Dev Patel can answer this" in await chat.say("as Ana Lima: remember")
     assert "Only Dev Patel can answer this" in await chat.say("as Ana Lima: no")
     assert await _memories(deputy) == []
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         (offer,) = (await session.exec(select(MemoryProposalRow))).all()
     assert offer.status == "proposed"
 

@@ -26,12 +26,12 @@ def _row(said: str, scope: str = Scope.CHANNEL, key: str = "C1", team: str = TEA
 
 
 async def _found(database: Database, *words: str, seen: Visibility = ANA, every: bool = False) -> list[str]:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         return [r.text for r in await memory_search.search(session, seen, words, every=every)]
 
 
 async def _add(database: Database, *rows: MemoryRow) -> list[MemoryRow]:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         return [(await memories.add(session, r))[0] for r in rows]
 
 
@@ -57,7 +57,7 @@ async def test_only_current_memories_are_found(database: Database) -> None:
                                  _row("reviews are 30 minutes", expires_at=utcnow() - timedelta(seconds=1)),
                                  _row("demos are 20 minutes", expires_at=utcnow() + timedelta(days=1)))
     await _add(database, _row("standups are 10 minutes"))  # same subject: supersedes the first
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         row = await memories.get(session, gone.id or 0)
         assert row is not None
         await memories.forget(session, row, "slack:T1:U1")

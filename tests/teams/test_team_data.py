@@ -22,17 +22,17 @@ async def _counts(db: Database, key: str) -> dict[str, int]:
 
 
 async def test_a_team_row_is_made_once_keeps_its_settings_and_changes_status(database: Database) -> None:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         row, created = await teams.ensure(session, A, "Acme")
         assert created and (row.platform, row.external_id, row.status) == ("discord", A[8:], "active")
         await teams.set_settings(session, row, {"digest_channel": "42"})
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         row, created = await teams.ensure(session, A, "Acme Corp")
         assert not created and row.name == "Acme Corp" and row.settings == {"digest_channel": "42"}
         await teams.set_status(session, row, TeamStatus.DISABLED)
         with pytest.raises(ValueError, match="unknown team status 'gone'"):
             await teams.set_status(session, row, "gone")
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         assert [(r.key, r.status) for r in await teams.listing(session)] == [(A, "disabled")]
         with pytest.raises(ValueError, match="is not a team key"):
             await teams.ensure(session, "acme")
