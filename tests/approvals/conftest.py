@@ -26,7 +26,7 @@ async def call_local(app: Deputy, action: str, **args: Any) -> Any:
 
 
 async def reminders_sent(database: Database) -> int:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         return int((await session.exec(select(func.count()).select_from(LocalOutbox)
                                        .where(LocalOutbox.kind == "reminder"))).one())
 

@@ -39,7 +39,7 @@ def remind(invoice_id: int) -> PlanDraft:
 
 
 async def approvals(database: Database) -> int:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         return int((await session.exec(select(func.count()).select_from(ApprovalRow))).one())
 
 

@@ -51,7 +51,7 @@ async def remind_chat(build: Build, policy: Policy | None = None) -> Chat:
 
 
 async def proposed_at(database: Database) -> datetime:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         return (await session.exec(select(PlanVersionRow))).one().created_at
 
 
@@ -69,7 +69,7 @@ async def test_an_unapproved_plan_expires_after_24_hours_and_never_runs(
     assert "Expired: not approved within 24 h" in chat.card.note and not chat.card.buttons
     out = await chat.say("approve")
     assert "already rejected" in out
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         assert (await session.exec(select(RunRow))).first() is None
     assert await reminders_sent(database) == 0
 
@@ -95,7 +95,7 @@ async def test_a_queued_run_no_worker_starts_fails_without_running(
     chat = await remind_chat(build)
     deputy = chat.app
     await dispatch(deputy, click(chat, "approve"))  # queued; no worker is running
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         queued = (await session.exec(select(RunRow))).one()
     assert queued.status == RunStatus.QUEUED
     assert await expire_and_escalate(deputy, queued.created_at + timedelta(minutes=61)) == 1

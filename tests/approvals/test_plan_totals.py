@@ -32,7 +32,7 @@ rules:
 
 
 async def payments(database: Database) -> int:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         return int((await session.exec(select(func.count()).select_from(LocalPayment))).one())
 
 
@@ -54,7 +54,7 @@ async def test_a_payment_split_under_the_per_step_guardrail_is_denied(build: Bui
     assert "sum(amount_cents) over the plan (5 calls) is 150000, > 100000" in out
     said = await chat.say("approve")
     assert "a step the policy denies, so it cannot be approved" in said
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         assert (await session.exec(select(func.count()).select_from(RunRow))).one() == 0
     assert await payments(database) == before  # nothing recorded
 
@@ -125,5 +125,5 @@ async def test_an_amount_looked_up_by_the_preview_meets_the_guardrail(build: Bui
     await chat.say("invoice them")
     assert chat.card.denied and "no invoice above 1,000.00 without the boss" in chat.card.note
     assert "a step the policy denies" in await chat.say("approve", as_user="Fin")
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         assert (await session.exec(select(func.count()).select_from(RunRow))).one() == 0

@@ -72,7 +72,7 @@ async def test_an_invoice_paid_between_approval_and_run_voids_the_approval(
     said = "\n".join(chat.lines[start:])
 
     assert await reminders_sent(database) == 0  # nothing was written
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         run = (await session.exec(select(RunRow))).one()
     assert run.status == RunStatus.CANCELLED and "changed after approval" in run.error
     # the card asks again: a new version, with the fresh values, awaiting approval

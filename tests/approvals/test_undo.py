@@ -32,7 +32,7 @@ def book_and_move() -> PlanDraft:
 
 
 async def event(database: Database, title: str) -> LocalEvent:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         return (await session.exec(select(LocalEvent).where(LocalEvent.title == title))).one()
 
 
@@ -79,7 +79,7 @@ async def test_one_undo_per_run_and_only_within_the_window(
     start = len(other.lines)
     await other.say("undo")
     assert "can no longer be undone" in "\n".join(other.lines[start:])
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         undo_goals = (await session.exec(select(func.count()).select_from(GoalRow)
                                          .where(col(GoalRow.text).startswith("Undo")))).one()
     assert undo_goals == 1

@@ -41,7 +41,7 @@ def fan_out(count: int, *, then: tuple[Step, ...] = ()) -> PlanDraft:
 
 async def only_run(database: Database) -> tuple[Any, dict[str, Any]]:
     """The one run of the test, and its step results by step id."""
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         run = (await runs_repo.list_runs(session))[0]
         results = await runs_repo.step_results(session, run.id or 0)
     return run, results

@@ -15,7 +15,7 @@ async def test_the_same_new_person_recorded_by_concurrent_requests(database: Dat
     started = asyncio.Event()
 
     async def request() -> None:
-        async with database.session() as session:
+        async with database.session(all_teams=True) as session:
             # every request reads "no such person" before any of them writes
             assert await session.get(goals.ActorRow, anna.key) is None or started.is_set()
             await started.wait()
@@ -25,5 +25,5 @@ async def test_the_same_new_person_recorded_by_concurrent_requests(database: Dat
     await asyncio.sleep(0.05)
     started.set()
     await asyncio.gather(*tasks)
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         assert await goals.get_actor(session, anna.key) == anna

@@ -19,7 +19,7 @@ from tests.support.chat import Chat
 async def test_the_flow_is_audited_in_a_hash_chain(chat: Chat, database: Database) -> None:
     await chat.say("chase overdue invoices")
     await chat.say("approve")
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         rows = list(await session.exec(select(AuditRow).order_by(col(AuditRow.seq))))
     kinds = [r.kind for r in rows]
     for expected in ("goal", "plan_version", "approve", "run_queued", "call", "run_succeeded"):

@@ -134,7 +134,7 @@ async def test_a_secret_pasted_as_a_goal_is_not_stored(
     chat = chat_with(deputy, Answers())
     out = await chat.say("here is my key sk_live_51HxYzAbCdEfGhIjKlMnOpQr please use it")
     assert "looks like it contains a secret" in out
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         assert (await session.get(GoalRow, 1)) is None
 
 

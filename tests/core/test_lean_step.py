@@ -118,7 +118,7 @@ async def test_a_read_step_costs_one_transaction_and_three_statements(
     # the step row with one (the INSERT selects from the UPDATE's RETURNING)
     assert statements <= 3, f"{statements} statements per step:\n" + "\n".join(
         s.split("\n")[0] for s in shown)
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         done = [r for r in await runs.list_runs(session) if r.status == "succeeded"]
     assert len(done) == 2  # both runs really ran
     assert len([a for a in provider.arrivals if a.path == "/read"]) == 12
@@ -144,7 +144,7 @@ async def test_a_worker_without_a_port_for_the_platform_draws_no_card(
     assert "shell" not in app.ports
     counted = await executed(app, reads(3))
     assert not [s for s in counted.statements if "chat_messages" in s], "the card was looked up"
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         assert [r.status for r in await runs.list_runs(session)] == ["succeeded"]
 
 

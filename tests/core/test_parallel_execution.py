@@ -47,7 +47,7 @@ async def test_items_run_concurrently_up_to_the_integrations_limit_each_with_its
     assert [r["sent"] for r in results["s2"].result["results"]] == [f"item-{i}" for i in range(10)]
     assert sorted(provider.effects) == sorted(
         (f"deputy-run{run.id}-s2-{i}", f"item-{i}") for i in range(10))
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         chain = await verify(session)
     assert chain.ok, chain.summary()  # ten calls audited at once, one unbroken chain
 
@@ -109,7 +109,7 @@ async def test_a_failure_stops_new_calls_and_the_running_ones_finish_and_are_rec
     async def release_after_the_failure() -> None:
         await provider.until(lambda: any(a.label == "item-2" and a.status == 400 for a in provider.arrivals))
         for _ in range(3000):  # the executor has taken the failure in: it audits it after stopping
-            async with database.session() as session:
+            async with database.session(all_teams=True) as session:
                 if (await session.exec(select(AuditRow).where(AuditRow.kind == "call_failed"))).first():
                     break
             await asyncio.sleep(0.01)
@@ -124,7 +124,7 @@ async def test_a_failure_stops_new_calls_and_the_running_ones_finish_and_are_rec
     assert "✗ Run 1: Stopped at step 2" in result and "refused item-2" in result
     run, results = await only_run(database)
     assert run.status == "failed" and results["s2"].status == "failed"
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         records = (await session.exec(select(AuditRow))).all()
     calls = sorted(r.data["args"]["label"] for r in records if r.kind == "call" and r.data["step"] == "s2")
     failed = [r.data["args"]["label"] for r in records if r.kind == "call_failed"]

@@ -43,7 +43,7 @@ async def _all_readable(database: Database, keyring: Keyring) -> None:
 
 
 async def _rows(database: Database) -> dict[str, CredentialRow]:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         return {r.id: r for r in (await session.exec(select(CredentialRow))).all()}
 
 
@@ -143,7 +143,7 @@ async def test_retire_refuses_while_in_use_then_succeeds(
     assert "retired and removed from the key file" in message
     assert keyring.key_ids == ["k2"]
     assert "\nk1:" not in (tmp_path / "master.keys").read_text()
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         recorded = (await session.exec(select(VaultKeyRow.key_id))).all()
     assert list(recorded) == ["k2"]
     statuses = await list_keys(database, await load_keyring(tmp_path, None))

@@ -37,13 +37,13 @@ async def test_wrong_key_is_detected_even_without_a_recorded_check_value(
     database: Database, keyring: Keyring
 ) -> None:
     await _store_some(database, keyring, 2)
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         await session.exec(delete(VaultKeyRow))
 
     with pytest.raises(SettingsError, match="does not match the key"):
         await check_keyring(database, Keyring([generate_key("k1")]))
     await check_keyring(database, keyring)  # the right key opens a record and is recorded
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         assert (await session.exec(select(VaultKeyRow.key_id))).all() == ["k1"]
 
 

@@ -77,7 +77,7 @@ async def test_secret_is_never_stored_in_clear(
 
 
 async def _raw_row(database: Database, owner: str, integration: str) -> CredentialRow:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         row = await credentials.credential_of(session, owner, integration)
         assert row is not None
         session.expunge(row)
@@ -85,7 +85,7 @@ async def _raw_row(database: Database, owner: str, integration: str) -> Credenti
 
 
 async def _overwrite(database: Database, row_id: str, **values: object) -> None:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         row = await session.get(CredentialRow, row_id)
         assert row is not None
         for name, value in values.items():
