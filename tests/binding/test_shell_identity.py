@@ -11,7 +11,7 @@ from tests.support.chat import Chat
 
 
 async def rows(database: Database, table: type) -> list:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         return list(await session.exec(select(table)))
 
 

@@ -14,7 +14,7 @@ from tests.support.chat import Chat
 
 
 async def live_monitors(deputy: Deputy) -> list[MonitorRow]:
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         return await store.all_live(session)
 
 

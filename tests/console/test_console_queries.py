@@ -37,7 +37,7 @@ async def _runs(database: Database, n: int) -> None:
 
 
 async def _ids(database: Database, wanted: RunFilter) -> list[int]:
-    async with database.session() as db:
+    async with database.session(all_teams=True) as db:
         return [run.id or 0 for run, _ in await team_runs(db, TEAM, wanted)]
 
 

@@ -91,7 +91,7 @@ async def test_a_timed_out_hubspot_note_is_stored_once_and_reported_as_unknown(
     assert "may or may not have happened" in answer and "not sent again" in answer
     assert "✗ Run 1: Stopped at step 1" in answer
     assert not [r for r in hubspot.requests if r[0] == "PATCH"]
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         run = (await runs_repo.list_runs(session))[0]
     assert run.status == "failed" and "may or may not have happened" in (run.error or "")
 

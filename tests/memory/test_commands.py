@@ -33,7 +33,7 @@ async def test_a_hyphenated_topic_finds_the_joined_word(chat: Chat) -> None:
 
 
 async def _rows(deputy: Deputy) -> list[MemoryRow]:
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         return list((await session.exec(select(MemoryRow).order_by(col(MemoryRow.id)))).all())
 
 
@@ -57,7 +57,7 @@ async def test_supersede_keeps_history_and_audits(chat: Chat, deputy: Deputy) ->
     assert new.valid_to is None and new.value == {"meeting": "standup", "with": "", "minutes": 20}
     listed = await chat.say("memories")
     assert "20 minutes" in listed and "15 minutes" not in listed
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         kinds = [(a.kind, a.data.get("superseded")) for a in (await session.exec(
             select(AuditRow).where(col(AuditRow.kind).like("memory%")).order_by(col(AuditRow.seq)))).all()]
     assert kinds == [("memory_added", []), ("memory_added", [1])]
@@ -74,7 +74,7 @@ async def test_forget_only_by_its_author_or_a_keeper(chat: Chat, deputy: Deputy)
     assert row.forgotten_by == "shell:local:dev patel" and row.forgotten_at is not None
     assert "remember nothing here" in await chat.say("memories")
     assert "no longer in use" in await chat.say("forget 1")
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         audited = (await session.exec(select(AuditRow).where(AuditRow.kind == "memory_forgotten"))).all()
     assert [a.data["memory"] for a in audited] == [1]
 

@@ -37,7 +37,7 @@ OUTSIDER = Actor(platform="shell", team_id="rivals", user_id="omar", display_nam
 
 
 async def _table(deputy: Deputy) -> list[dict[str, Any]]:
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         return [r.model_dump() for r in (await session.exec(select(MemoryRow).order_by(MemoryRow.id))).all()]
 
 
