@@ -370,3 +370,12 @@ async def test_a_one_workspace_app_signs_in_its_own_workspaces_people_only(
             async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as other:
                 status, page, _ = await round_trip(other, served.url, "slack")
                 assert status == 403 and "not installed in your Slack workspace T0OTHER" in page
+
+
+async def test_a_decision_when_discord_cannot_be_reached_decides_nothing(discord: FakeDiscord) -> None:
+    async with aiohttp.ClientSession() as outbound:
+        provider = discord_provider(discord, outbound, discord_api_url="http://127.0.0.1:9")  # nothing listens
+        alice = Actor(platform="discord", team_id=discord.guild_id, user_id=discord.people["alice"]["id"],
+                      groups=frozenset({"finance"}))
+        with pytest.raises(UserError, match="could not be reached.*nothing was decided"):
+            await provider.current(alice)

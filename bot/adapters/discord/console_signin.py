@@ -27,6 +27,8 @@ from bot.domain import Actor
 from bot.errors import UserError
 
 log = logging.getLogger(__name__)
+# a person waits on the console page while the roles are read: a bound, not aiohttp's 5 min
+DECISION_TIMEOUT = aiohttp.ClientTimeout(total=10)
 SCOPES = "identify guilds guilds.members.read"
 ADMINISTRATOR, MANAGE_GUILD = 1 << 3, 1 << 5
 PLATFORM = "discord"
@@ -73,9 +75,14 @@ class DiscordSignIn:
         """The guild member now (the bot's ``GET /guilds/{id}/members/{user}``): their roles
         and the groups they map to; None when they left the guild."""
         path = f"/guilds/{actor.team_id}/members/{actor.user_id}"
-        async with self._session.get(self._api + path, headers={
-                "Authorization": f"Bot {self.settings.token.get_secret_value()}"}) as response:
-            body = await response.json(content_type=None)
+        try:
+            async with self._session.get(self._api + path, timeout=DECISION_TIMEOUT, headers={
+                    "Authorization": f"Bot {self.settings.token.get_secret_value()}"}) as response:
+                body = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError) as err:  # down, refused, too slow: fail closed
+            log.warning("console: GET %s failed: %s", path, type(err).__name__)
+            raise UserError("Discord could not be reached to say which roles you hold now, so "
+                            "nothing was decided. Try again in a moment.") from None
         if response.status == 404:
             return None
         if response.status != 200 or not isinstance(body, dict):
