@@ -26,14 +26,14 @@ TEAM = f"slack:{ANNA.team_id}"
 
 
 async def _chain(served: Served) -> list[int]:
-    async with served.app.database.session() as db:
+    async with served.app.database.session(all_teams=True) as db:
         found = await db.exec(select(AuditRow.seq).where(col(AuditRow.team_key) == TEAM).order_by(col(AuditRow.seq)))
         return [int(seq) for seq in found if seq is not None]
 
 
 async def _edit(served: Served, seq: int) -> None:
     """What someone with write access to the database but without Deputy's keys can do."""
-    async with served.app.database.session() as db:
+    async with served.app.database.session(all_teams=True) as db:
         row = await db.get(AuditRow, seq)
         assert row is not None
         row.data = {**row.data, "edited": True}
@@ -41,7 +41,7 @@ async def _edit(served: Served, seq: int) -> None:
 
 
 async def _append(served: Served, n: int) -> None:
-    async with served.app.database.session() as db:
+    async with served.app.database.session(all_teams=True) as db:
         for i in range(n):
             await audit.append(db, "note", actor_key=ANNA.key, data={"n": i}, team_key=TEAM)
 

@@ -46,7 +46,7 @@ async def test_a_notice_names_its_goal_through_its_thread(
     from bot.chat.replies import Notice
     from bot.store import goals
 
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         await goals.upsert_actor(session, ANA)
         goal = await goals.create_goal(session, ANA, Where(platform="slack", channel_id="C0FIN"),
                                        "chase overdue invoices", "Ev2")

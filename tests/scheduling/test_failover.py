@@ -40,7 +40,7 @@ async def prepare(url: str) -> None:
     async with db.engine.begin() as conn:
         await conn.run_sync(SQLModel.metadata.create_all)
     now = datetime.now(UTC)
-    async with db.session() as session:
+    async with db.session(all_teams=True) as session:
         await goals.upsert_actor(session, OWNER)
         for n in range(MONITORS):
             await store.add_monitor(session, MonitorRow(
@@ -53,7 +53,7 @@ async def prepare(url: str) -> None:
 async def firings(url: str) -> list[MonitorFiringRow]:
     db = Database(url)
     try:
-        async with db.session() as session:
+        async with db.session(all_teams=True) as session:
             return list(await session.exec(select(MonitorFiringRow)))
     finally:
         await db.dispose()
@@ -62,7 +62,7 @@ async def firings(url: str) -> list[MonitorFiringRow]:
 async def runs_per_time(url: str) -> dict[str, int]:
     db = Database(url)
     try:
-        async with db.session() as session:
+        async with db.session(all_teams=True) as session:
             rows = (await session.exec(select(GoalRow.source_event_id, RunRow.id)
                                        .join(RunRow, col(RunRow.goal_id) == col(GoalRow.id)))).all()
     finally:

@@ -75,14 +75,14 @@ async def test_non_empty_condition_stays_quiet_when_nothing_is_found(
         seeded: Deputy, port: RecordingPort, clock: Clock) -> None:
     deputy = seeded
     monitor_id = await approved(deputy, PostWhen.NON_EMPTY)
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         for invoice in await session.exec(select(LocalInvoice)):
             invoice.status = "paid"
             session.add(invoice)
     await enqueue_firing(deputy, monitor_id, clock.now)
     await Worker(deputy).drain()
     assert digests(port) == []
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         [firing] = await firings.firings_of(session, monitor_id)
     assert firing.outcome == "quiet"
 
@@ -95,7 +95,7 @@ async def test_changed_condition_posts_only_when_the_outputs_change(
         await enqueue_firing(deputy, monitor_id, clock.now + timedelta(minutes=minutes))
         await Worker(deputy).drain()
     assert len(digests(port)) == 1
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         invoice = (await session.exec(select(LocalInvoice).where(LocalInvoice.status == "sent"))).first()
         assert invoice is not None
         invoice.status = "paid"
@@ -132,7 +132,7 @@ async def test_missing_credentials_tell_the_owner_instead_of_posting(
     assert digests(port) == []
     [(who, notice)] = port.private
     assert who.key == OWNER.key and isinstance(notice, Notice) and "connect crm" in notice.text
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         assert list(await session.exec(select(RunRow))) == []
 
 

@@ -99,7 +99,7 @@ async def test_a_digest_missed_during_downtime_fires_once_on_return(deputy: Depu
     engine.dispose()
 
     async def firings_now() -> list[MonitorFiringRow]:
-        async with deputy.database.session() as session:
+        async with deputy.database.session(all_teams=True) as session:
             return await firings.firings_of(session, row.id or 0)
 
     async def fired() -> bool:

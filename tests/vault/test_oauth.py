@@ -249,7 +249,7 @@ async def test_the_token_endpoint_checks_the_pkce_verifier(world: World) -> None
 
 async def test_an_altered_pending_sign_in_is_refused(world: World, database: Database) -> None:
     callback = await world.consent(await world.connect_link())
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         (row,) = (await session.exec(select(OAuthStateRow))).all()
         row.sealed_verifier = row.sealed_verifier[:-1] + bytes([row.sealed_verifier[-1] ^ 1])
     answer = await world.open(callback)
