@@ -69,7 +69,7 @@ async def database_text(database: Database) -> str:
 
 
 async def audit_text(database: Database) -> str:
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         return "".join([line async for line in export(session)])
 
 

@@ -200,7 +200,7 @@ def _free_port() -> int:
 async def everything_stored(app: Deputy) -> str:
     """Every row of every table, as text: what someone reading the database would see."""
     parts: list[str] = []
-    async with app.database.session() as session:
+    async with app.database.session(all_teams=True) as session:
         for table in SQLModel.metadata.sorted_tables:
             rows = (await session.execute(select(table))).all()
             parts.extend(repr(tuple(row)) for row in rows)

@@ -152,7 +152,7 @@ async def eventually(check: Any, within: float, what: str) -> None:
 async def state(app: Deputy) -> dict[str, list[dict[str, Any]]]:
     """Every goal, plan, version, approval, run and step result, as plain values."""
     found: dict[str, list[dict[str, Any]]] = {}
-    async with app.database.session() as session:
+    async with app.database.session(all_teams=True) as session:
         for table in STATE_TABLES:
             rows = (await session.exec(select(table))).all()
             found[table.__name__] = sorted((row.model_dump() for row in rows), key=repr)
