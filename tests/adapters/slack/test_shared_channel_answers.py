@@ -7,10 +7,13 @@ workspace's request came in)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from urllib.parse import parse_qsl
 
 import pytest
 
+from bot.adapters.slack.after_ack import GAVE_UP
 from bot.app import Deputy
+from tests.adapters.slack import wire
 from tests.adapters.slack.distributed import (
     ACME,
     CHANNELS,
@@ -89,3 +92,18 @@ async def test_immediate_answers_in_a_shared_channel_use_the_requesters_workspac
                   for c in said]
     assert [(c.method, token_team(api, c.token), (c.answer or {}).get("error")) for c in said] == [
         (method, team, None) for method, team in spoken_for]
+
+
+async def test_a_given_up_request_is_told_with_the_requesters_workspace_token(slack: Installed) -> None:
+    api = slack.api
+    await while_held(slack, ("U0GUS", "help"), ("U0ADA", "help"))  # Acme heard in the channel last
+    await answered(api, "U0GUS")
+    await slack.settle()
+    body = dict(parse_qsl(wire.slash_command(GOAL, user="U0GUS", channel=SHARED, trigger=api.trigger_id(),
+                                             response_url=api.response_url)))
+    body["team_id"] = GLOBEX
+    before = len(ephemerals_to(api, "U0GUS"))
+    await slack.adapter.give_up("command", {"body": body})
+    [told] = ephemerals_to(api, "U0GUS")[before:]
+    assert told.params["text"] == GAVE_UP and told.params["channel"] == SHARED
+    assert token_team(api, told.token) == GLOBEX and not (told.answer or {}).get("error")
