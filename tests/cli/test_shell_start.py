@@ -14,6 +14,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,33 +72,33 @@ def _read_until(controller: int, wanted: bytes, seen: bytearray, within: float =
 
 
 def test_on_a_terminal_the_first_goal_typed_at_the_prompt_is_planned(tmp_path: Path) -> None:
-    controller, terminal = pty.openpty()
-    shell = subprocess.Popen([DEPUTY, "shell", "--user", "Dev"], cwd=tmp_path, stdin=terminal, stdout=terminal,
-                             stderr=terminal, env={**clean_env(), "TERM": "dumb"}, close_fds=True)
-    os.close(terminal)
     seen = bytearray()
-    try:
+    with _shell_on_a_terminal(tmp_path, clean_env()) as (shell, controller):
         _read_until(controller, b"you> ", seen)
         # typed at once, while the shell may still be importing what handles it
         os.write(controller, b"demo\nwhat's overdue?\n")
         _read_until(controller, b"Run 1: Done: List overdue invoices", seen)
         os.write(controller, b"quit\n")
         assert shell.wait(timeout=60) == 0
+    text = seen.decode(errors="replace")
+    assert "Demo data loaded" in text and "Traceback" not in text
+
+
+@contextmanager
+def _shell_on_a_terminal(cwd: Path, env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """`deputy shell --user Dev` on a pseudo-terminal: (the process, the terminal's controller
+    side); killed if still running, and the terminal closed, at the end."""
+    controller, terminal = pty.openpty()
+    shell = subprocess.Popen([DEPUTY, "shell", "--user", "Dev"], cwd=cwd, stdin=terminal,
+                             stdout=terminal, stderr=terminal, env={**env, "TERM": "dumb"}, close_fds=True)
+    os.close(terminal)
+    try:
+        yield shell, controller
     finally:
         if shell.poll() is None:
             shell.kill()
             shell.wait()
         os.close(controller)
-    text = seen.decode(errors="replace")
-    assert "Demo data loaded" in text and "Traceback" not in text
-
-
-def _shell_on_a_terminal(cwd: Path, env: dict[str, str], *python: str) -> tuple[subprocess.Popen[bytes], int]:
-    controller, terminal = pty.openpty()
-    shell = subprocess.Popen([*python, DEPUTY, "shell", "--user", "Dev"], cwd=cwd, stdin=terminal,
-                             stdout=terminal, stderr=terminal, env={**env, "TERM": "dumb"}, close_fds=True)
-    os.close(terminal)
-    return shell, controller
 
 
 def _existing_home(tmp_path: Path) -> dict[str, str]:
@@ -145,19 +147,13 @@ def test_the_first_prompt_comes_before_the_store_the_integrations_and_the_flow(t
 
 
 def test_a_goal_typed_at_once_at_the_first_prompt_waits_for_the_app_and_is_answered(tmp_path: Path) -> None:
-    shell, controller = _shell_on_a_terminal(tmp_path, _existing_home(tmp_path))
     seen = bytearray()
-    try:
+    with _shell_on_a_terminal(tmp_path, _existing_home(tmp_path)) as (shell, controller):
         _read_until(controller, b"you> ", seen)
         os.write(controller, b"what's overdue?\ndemo\nwhat's overdue?\n")
         _read_until(controller, b"Run 2: Done: List overdue invoices", seen)
         os.write(controller, b"quit\n")
         assert shell.wait(timeout=60) == 0
-    finally:
-        if shell.poll() is None:
-            shell.kill()
-            shell.wait()
-        os.close(controller)
     text = seen.decode(errors="replace").replace("\r\n", "\n")
     assert "Traceback" not in text
     first, _, second = text.partition("Run 1: Done: List overdue invoices")
@@ -169,26 +165,19 @@ def test_a_goal_typed_at_once_at_the_first_prompt_waits_for_the_app_and_is_answe
 
 def test_a_mistake_found_after_the_first_prompt_stops_the_shell_at_once(tmp_path: Path) -> None:
     env = _existing_home(tmp_path)
-    shell, controller = _shell_on_a_terminal(tmp_path, {**env, "DEPUTY_POLICY_FILE": "polcy.yaml"})
     seen = bytearray()
-    try:
+    with _shell_on_a_terminal(tmp_path, {**env, "DEPUTY_POLICY_FILE": "polcy.yaml"}) as (shell, controller):
         # nothing is typed: the shell must not wait for a line to say what is wrong
         assert shell.wait(timeout=60) == 2
         _read_until(controller, b"No such file or directory", seen, within=5)
-    finally:
-        if shell.poll() is None:
-            shell.kill()
-            shell.wait()
-        os.close(controller)
     text = seen.decode(errors="replace")
     assert "you> \r\ndeputy: DEPUTY_POLICY_FILE: polcy.yaml: cannot read the policy file" in text
     assert "Traceback" not in text
 
 
 def test_ctrl_c_at_the_prompt_ends_the_shell(tmp_path: Path) -> None:
-    shell, controller = _shell_on_a_terminal(tmp_path, _existing_home(tmp_path))
     seen = bytearray()
-    try:
+    with _shell_on_a_terminal(tmp_path, _existing_home(tmp_path)) as (shell, controller):
         _read_until(controller, b"you> ", seen)
         os.write(controller, b"help\n")
         answer = bytearray()
@@ -196,8 +185,3 @@ def test_ctrl_c_at_the_prompt_ends_the_shell(tmp_path: Path) -> None:
         _read_until(controller, b"you> ", answer)
         shell.send_signal(signal.SIGINT)  # what Ctrl-C sends; the line is read in a daemon thread
         assert shell.wait(timeout=20) == 130
-    finally:
-        if shell.poll() is None:
-            shell.kill()
-            shell.wait()
-        os.close(controller)
