@@ -18,6 +18,7 @@ from bot.chat.replies import Notice, Question
 from bot.domain import GoalStatus, PlanStatus
 from bot.flow.addressing import where_of
 from bot.flow.card_refresh import current_card, start_run
+from bot.flow.proposals import post_answer
 from bot.store import goals, messages, runs
 
 if TYPE_CHECKING:
@@ -50,10 +51,7 @@ async def unfinished_goal(app: Deputy, event: GoalPosted) -> int | None:
             log.info("goal %s: delivered again after its answer was stored; posting it", goal.id)
             answer = Notice(unposted.text, tone="warning") if goal.status == GoalStatus.UNPLANNED \
                 else Question(unposted.text)
-            ref = await app.port(goal.platform).post(where_of(goal), answer)
-            if ref is not None:
-                async with app.database.session(team=event.actor.team_key) as session:
-                    await messages.remember(session, goal.id, None, messages.ANSWER, ref)
+            await post_answer(app, goal, answer)
         return None
     if view.version.status not in (PlanStatus.PROPOSED, PlanStatus.APPROVED):
         return None

@@ -62,7 +62,7 @@ async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, team: 
             await goals.set_goal_status(session, goal, GoalStatus.WAITING)
             await thread_messages.add_thread_message(session, goal_id, "Deputy", outcome.question)
             await audit.append(session, "question", goal_id=goal_id, data={"question": outcome.question})
-        await _post_answer(app, goal, Question(outcome.question))
+        await post_answer(app, goal, Question(outcome.question))
         return
     if isinstance(outcome, CannotPlan):
         await _unplanned(app, team, goal_id, outcome.message)
@@ -105,7 +105,7 @@ async def _nothing_to_approve(app: Deputy, goal_id: int, view: PlanView, blocker
         await audit.append(session, "preview_found_nothing", goal_id=goal_id, data={
             "plan": view.plan.id, "version": view.version.version, "found": list(blockers)})
     if app.port(goal.platform):
-        await _post_answer(app, goal, Question(question))
+        await post_answer(app, goal, Question(question))
 
 
 async def _unplanned(app: Deputy, team: str, goal_id: int, message: str) -> None:
@@ -116,10 +116,10 @@ async def _unplanned(app: Deputy, team: str, goal_id: int, message: str) -> None
         # in the thread's history: a reply re-plans knowing why, and a redo finds it unposted
         await thread_messages.add_thread_message(session, goal_id, "Deputy", message)
         await audit.append(session, "unplanned", goal_id=goal_id, data={"message": message})
-    await _post_answer(app, goal, Notice(message, tone="warning"))
+    await post_answer(app, goal, Notice(message, tone="warning"))
 
 
-async def _post_answer(app: Deputy, goal: GoalRow, answer: Question | Notice) -> None:
+async def post_answer(app: Deputy, goal: GoalRow, answer: Question | Notice) -> None:
     """Post a question or an "I can't" stored in the goal's thread, and record that it was
     posted, so a redo after a crash posts it only if it never went out (bot/flow/goal_redo.py)."""
     ref = await app.port(goal.platform).post(where_of(goal), answer)
