@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import select
 
 from bot.app import Deputy
+from bot.domain import LOCAL_TEAM
 from integrations.local.tables import LocalEvent
 from tests.support.chat import Chat
 
@@ -19,7 +20,7 @@ def local(deputy: Deputy) -> Any:
 
 
 async def booked(deputy: Deputy, title: str) -> list[LocalEvent]:
-    async with deputy.database.session() as session:
+    async with deputy.database.session(all_teams=True) as session:
         return list((await session.exec(select(LocalEvent).where(LocalEvent.title == title))).all())
 
 
@@ -43,7 +44,7 @@ async def test_book_a_meeting_in_the_next_free_slot(chat: Chat, deputy: Deputy) 
 
 
 async def test_a_busy_slot_moves_the_meeting_to_the_next_free_one(chat: Chat, deputy: Deputy) -> None:
-    async with deputy.database.session() as session:
+    async with deputy.database.session(team=LOCAL_TEAM) as session:  # the shell's calendar
         session.add(LocalEvent(title="Dentist", attendees=["ben@demo-agency.example"],
                                start=datetime(2026, 12, 1, 8, 45, tzinfo=UTC),
                                end=datetime(2026, 12, 1, 9, 15, tzinfo=UTC)))

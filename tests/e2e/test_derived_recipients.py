@@ -45,7 +45,7 @@ async def test_a_stripe_customer_email_changed_mid_run_stops_the_send(world: Wor
 
     [invoice] = world.stripe.invoices.values()
     assert invoice["status"] == "draft" and not invoice.get("sent")  # never finalized nor emailed
-    async with world.app.database.session() as session:
+    async with world.app.database.session(all_teams=True) as session:
         run = (await session.exec(select(RunRow))).one()
     assert run.status == RunStatus.FAILED
     assert f"it would send to {THIEF}, an address the approval did not show" in (run.error or "")

@@ -155,7 +155,7 @@ def custom_ids(message: dict[str, Any]) -> list[str]:
 async def rows(url: str, statement: Any) -> list[Any]:
     db = Database(url)
     try:
-        async with db.session() as session:
+        async with db.session(all_teams=True) as session:
             return list((await session.exec(statement)).all())
     finally:
         await db.dispose()

@@ -83,7 +83,7 @@ async def world(outage_db: tuple[str, str], tmp_path: Path) -> AsyncIterator[tup
 
 
 async def count(app: Deputy, table: Any) -> int:
-    async with app.database.session() as session:
+    async with app.database.session(all_teams=True) as session:
         return int((await session.exec(select(func.count()).select_from(table))).one())
 
 
@@ -143,7 +143,7 @@ async def test_a_worker_survives_an_outage_mid_run_and_finishes_without_repeatin
     assert len(reminders) == 3 and len({m["to"] for m in reminders}) == 3
     from bot.store.tables import AuditRow
 
-    async with app.database.session() as session:
+    async with app.database.session(all_teams=True) as session:
         calls = (await session.exec(select(AuditRow).where(AuditRow.kind == "call"))).all()
     keys = [c.data["key"] for c in calls]
     assert len(keys) == len(set(keys)) == 4  # one list + three reminders, none twice
@@ -154,7 +154,7 @@ async def _wait_for_run(app: Deputy, run_id: int, within: float) -> str:
     status = ""
     while time.monotonic() < deadline:
         try:
-            async with app.database.session() as session:
+            async with app.database.session(all_teams=True) as session:
                 run = await session.get(RunRow, run_id)
                 status = run.status if run else ""
         except DatabaseUnavailable:

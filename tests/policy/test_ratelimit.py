@@ -64,7 +64,7 @@ class Ledger:
                   args: Any = None) -> None:
         platform, team, user = requester.split(":")
         self.step += 1
-        async with self.database.session() as s:
+        async with self.database.session(team=f"{platform}:{team}") as s:  # the requester's team, as a run's
             if await s.get(ActorRow, requester) is None:
                 s.add(ActorRow(key=requester, platform=platform, team_id=team, user_id=user))
                 await s.flush()
@@ -87,7 +87,8 @@ class Ledger:
 async def problem(database: Database, action: str, requester: str = ALICE, *, effect: Effect = Effect.WRITE,
                   calls: int = 1) -> str | None:
     team = requester.split(":")[1]
-    async with database.session() as s:
+    # across teams: the requester's team is told apart by the count itself (its prefix)
+    async with database.session(all_teams=True) as s:
         return await rate_limit_problem(s, POLICY, Step(id="s1", action=action), requester, team, NOW,
                                         effect=effect, calls=calls, registry=Effects())
 

@@ -190,7 +190,7 @@ async def test_a_rate_limit_caps_the_amount_per_period(database: Database) -> No
 
     async def check(*amounts: int) -> str | None:
         args = [{"invoice_id": 9, "amount_cents": a} for a in amounts]
-        async with database.session() as s:
+        async with database.session(all_teams=True) as s:
             return await rate_limit_problem(s, LIMITS, Step(id="s1", action="local.record_payment", args=args[0]),
                                             ALICE, "T1", NOW, registry=Effects(), calls=len(args), arg_list=args)
 

@@ -15,7 +15,7 @@ from bot.store import goals, messages, previews, reminders, runs, thread
 from bot.store.database import Database
 from bot.store.goals import StepVerdict
 from bot.store.tables import GoalRow, PlanVersionRow, RunRow, StepResultRow
-from bot.store.team_scope import OtherTeamsRow
+from bot.store.team_scope import OtherTeamsRow, UndeclaredTeam
 from tests.support.team_checker import TeamChecker
 
 ANN = Actor(platform="slack", team_id="T1", user_id="U1", display_name="Ann")
@@ -134,10 +134,13 @@ async def test_the_checker_refuses_a_query_that_forgets_the_team(database: Datab
     checker = TeamChecker()
     checker.install()
     try:
-        async with database.session() as s:  # declares no team: the filter is missing
-            await goals.get_goal(s, ann["goal"])
-            await runs.list_runs(s)
+        # declares no team: the filter is missing (and it is warned of, where it was opened)
+        with pytest.warns(UndeclaredTeam, match="declared no team") as warned:
+            async with database.session() as s:
+                await goals.get_goal(s, ann["goal"])
+                await runs.list_runs(s)
     finally:
         checker.remove()
+    assert [w.filename for w in warned] == [__file__]
     assert len(checker.violations) == 2
     assert "goals" in checker.violations[0] and "runs" in checker.violations[1]

@@ -91,7 +91,7 @@ async def on_discord(
 async def rows(database: Database) -> dict[str, int]:
     """What a user could check changed: goals, plan versions, approvals, runs."""
     counted: dict[str, int] = {}
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         for table in (GoalRow, PlanVersionRow, ApprovalRow, RunRow):
             query = select(func.count()).select_from(table)
             counted[table.__name__] = int((await session.exec(query)).one())

@@ -42,7 +42,7 @@ async def on_discord(fake: FakeDiscord, app: Deputy) -> AsyncIterator[Running]:
 
 
 async def team(app: Deputy, guild_id: str) -> teams.TeamRow | None:
-    async with app.database.session() as session:
+    async with app.database.session(all_teams=True) as session:
         return await teams.get(session, f"discord:{guild_id}")
 
 
@@ -92,12 +92,13 @@ async def approved_run(app: Deputy, fake: FakeDiscord, person: str, channel_id: 
 
 
 async def rows(app: Deputy, table: Any) -> list[Any]:
-    async with app.database.session() as session:
+    async with app.database.session(all_teams=True) as session:
         return list((await session.exec(select(table))).all())
 
 
 async def monitor_of(app: Deputy, owner_key: str, channel_id: str) -> int:
-    async with app.database.session() as session:
+    # the owner's guild's monitor, as `monitor add` in that guild makes it
+    async with app.database.session(team=owner_key.rsplit(":", 1)[0]) as session:
         row = await monitors.add_monitor(session, MonitorRow(
             owner_key=owner_key, name="overdue", platform="discord", channel_id=channel_id,
             plan=PlanDraft(summary="list overdue", steps=[]).model_dump(by_alias=True),
@@ -189,7 +190,7 @@ async def test_a_guilds_role_map_counts_in_that_guild_only(on_discord: Running, 
 async def test_a_disabled_guild_is_told_so_and_nothing_happens(on_discord: Running, app: Deputy) -> None:
     fake = on_discord.fake
     row = await wait_team(app, fake.guild_id)
-    async with app.database.session() as session:
+    async with app.database.session(all_teams=True) as session:  # the operator's
         await teams.set_status(session, row, TeamStatus.DISABLED)
     asked = await fake.slash("alice", "invoice Acme for last month")
     assert "turned off for this team by its operator" in await private_answer(fake, asked)

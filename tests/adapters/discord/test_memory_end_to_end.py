@@ -65,7 +65,7 @@ def _with_button(fake: FakeDiscord, channel: str, action: str) -> list[dict[str,
 
 
 async def _memories(app: Deputy) -> list[MemoryRow]:
-    async with app.database.session() as session:
+    async with app.database.session(all_teams=True) as session:
         return list((await session.exec(select(MemoryRow))).all())
 
 

@@ -33,7 +33,7 @@ async def on_discord(fake: FakeDiscord, app: Deputy) -> AsyncIterator[Running]:
 
 async def snapshot(app: Deputy) -> dict[str, list[Any]]:
     found: dict[str, list[Any]] = {}
-    async with app.database.session() as session:
+    async with app.database.session(all_teams=True) as session:
         for table in (GoalRow, PlanVersionRow, ApprovalRow, RunRow, ActorRow):
             rows = (await session.exec(select(table))).all()
             found[table.__name__] = sorted((r.model_dump() for r in rows), key=repr)

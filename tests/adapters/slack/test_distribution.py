@@ -38,7 +38,7 @@ async def slack(app: Deputy, slack_api: FakeSlackApi) -> AsyncIterator[Installed
 
 
 async def installations(app: Deputy) -> dict[str, str]:
-    async with app.database.session() as session:
+    async with app.database.session(all_teams=True) as session:
         return {row.install_key: row.team_key for row in await slack_installs.listing(session)}
 
 

@@ -108,7 +108,7 @@ async def test_uninstalling_one_workspace_deletes_its_tokens_and_cancels_its_wor
     assert await slack.event(ACME, {"type": "app_uninstalled"}, "Ev0UNINSTALL") == 200
     await slack.settle()
 
-    async with app.database.session() as session:
+    async with app.database.session(all_teams=True) as session:
         left = {row.install_key for row in await slack_installs.listing(session)}
     assert left == {f":{GLOBEX}"}
     assert app.vault is not None

@@ -70,7 +70,7 @@ async def _command(live: Live, text: str, user: str = "U0ANNA") -> str:
 
 
 async def _memories(app: Deputy) -> list[MemoryRow]:
-    async with app.database.session() as session:
+    async with app.database.session(all_teams=True) as session:
         return list((await session.exec(select(MemoryRow))).all())
 
 
@@ -141,7 +141,7 @@ async def test_no_is_kept_and_the_offer_says_so(live: Live, app: Deputy) -> None
     await live.settle()
     assert "I won't offer it again" in text_of(blocks_of(live.updates_of(offer.ts)[-1]))
     assert await _memories(app) == []
-    async with app.database.session() as session:
+    async with app.database.session(all_teams=True) as session:
         [proposal] = (await session.exec(select(MemoryProposalRow))).all()
     assert proposal.status == "declined"
 

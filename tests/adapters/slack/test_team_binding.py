@@ -106,6 +106,6 @@ async def test_a_bare_id_names_the_person_of_the_goals_workspace_only(
     await eventually(lambda: len(live.thread_posts(card.thread_ts)) >= 2, 10, "the result reply")
     await live.settle()
     assert await reminders_sent(app) == OVERDUE
-    async with database.session() as session:
+    async with database.session(all_teams=True) as session:
         goal = await session.get(GoalRow, 1)
     assert goal is not None and goal.text == GOAL

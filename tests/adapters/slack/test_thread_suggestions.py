@@ -27,7 +27,7 @@ async def live(app: Deputy, slack_api: FakeSlackApi) -> AsyncIterator[Live]:
 
 
 async def messages(app: Deputy) -> list[ThreadMessageRow]:
-    async with app.database.session() as session:
+    async with app.database.session(all_teams=True) as session:
         return list(await session.exec(select(ThreadMessageRow)))
 
 

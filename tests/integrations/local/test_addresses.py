@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from bot.domain import LOCAL_TEAM
 from bot.errors import InvalidArguments, PermanentError
 from integrations.local.client import LocalClient
 from integrations.local.tables import LocalBillingClient, LocalContact, LocalInvoice, LocalTimeEntry
@@ -34,7 +35,7 @@ async def test_contacts_hold_one_valid_address(call: Call, local: LocalClient, e
     made = await call("create_contact", name="Ben", email="ben@agency.example")
     with pytest.raises(InvalidArguments, match="fields.email: "):
         await call("update_contact", contact_id=made["id"], fields={"email": email})
-    async with local.database.session() as s:
+    async with local.database.session(all_teams=True) as s:
         stored = [c.email for c in (await s.exec(select(LocalContact))).all()]
     assert stored == ["ben@agency.example"]
 
@@ -49,7 +50,7 @@ async def test_an_outside_address_in_find_people_is_checked(call: Call) -> None:
 async def test_a_bad_billing_email_stops_the_invoice_and_the_reminder(call: Call, local: LocalClient) -> None:
     """The billing email comes from data, not from the plan: it is checked when the mail is
     written, so a record stored with a Bcc line sends nothing and changes nothing."""
-    async with local.database.session() as s:
+    async with local.database.session(team=LOCAL_TEAM) as s:
         client = LocalBillingClient(name="Acme Corp", email=INJECTED, currency="USD", hourly_rate_cents=15000)
         s.add(client)
         await s.flush()
@@ -60,7 +61,7 @@ async def test_a_bad_billing_email_stops_the_invoice_and_the_reminder(call: Call
     with pytest.raises(InvalidArguments, match="billing email of Acme Corp: .*line break"):
         await call("send_invoice", invoice_id=made["id"])
     assert await local.outbox() == []
-    async with local.database.session() as s:
+    async with local.database.session(team=LOCAL_TEAM) as s:
         invoice = await s.get(LocalInvoice, made["id"])
         assert invoice is not None and invoice.status == "draft"  # not marked sent
         invoice.status = "sent"

@@ -86,7 +86,7 @@ async def test_update_deal_and_add_note(call: Call, local: LocalClient) -> None:
     from integrations.local.tables import LocalDeal
 
     company = await call("create_company", name="Acme Corp")
-    async with local.database.session() as s:
+    async with local.database.session(team=LOCAL_TEAM) as s:
         deal = LocalDeal(name="Acme rebuild", company_id=company["id"], amount_cents=100_000, stage="lead")
         s.add(deal)
         await s.flush()

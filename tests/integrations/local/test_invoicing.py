@@ -21,7 +21,7 @@ FEB = {"period_start": "2026-02-01", "period_end": "2026-02-28"}
 @pytest.fixture
 async def clients(local: LocalClient) -> dict[str, int]:
     """Acme at 150.00/h with 3 h 20 min in February and 1 h in March; Globex at 99.99/h, 7 min."""
-    async with local.database.session() as s:
+    async with local.database.session(team=LOCAL_TEAM) as s:
         acme = LocalBillingClient(name="Acme Corp", email="billing@acme.example", currency="USD",
                                   hourly_rate_cents=15000)
         globex = LocalBillingClient(name="Globex", email="ap@globex.example", currency="EUR",
