@@ -6,6 +6,7 @@ planner's patterns (every process that builds one saves that)."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
@@ -13,6 +14,7 @@ import select
 import signal
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,6 +71,7 @@ def _read_until(controller: int, wanted: bytes, seen: bytearray, within: float =
                 seen += os.read(controller, 4096)
             except OSError:  # the shell closed the terminal
                 break
+    assert wanted in seen, f"the terminal closed before {wanted!r}:\n{seen.decode(errors='replace')}"
 
 
 def test_on_a_terminal_the_first_goal_typed_at_the_prompt_is_planned(tmp_path: Path) -> None:
@@ -84,13 +87,23 @@ def test_on_a_terminal_the_first_goal_typed_at_the_prompt_is_planned(tmp_path: P
     assert "Demo data loaded" in text and "Traceback" not in text
 
 
+def _take_the_terminal() -> None:
+    # in the child, a session leader: the pseudo-terminal on its stdin becomes its controlling
+    # terminal, so a Ctrl-C typed there (byte 0x03) is a SIGINT from the terminal, as for a person
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 @contextmanager
-def _shell_on_a_terminal(cwd: Path, env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+def _shell_on_a_terminal(cwd: Path, env: dict[str, str], *, controlling: bool = False,
+                         ) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     """`deputy shell --user Dev` on a pseudo-terminal: (the process, the terminal's controller
-    side); killed if still running, and the terminal closed, at the end."""
+    side); killed if still running, and the terminal closed, at the end. ``controlling``: the
+    terminal is the shell's controlling terminal (Ctrl-C and echo work as for a person)."""
     controller, terminal = pty.openpty()
     shell = subprocess.Popen([DEPUTY, "shell", "--user", "Dev"], cwd=cwd, stdin=terminal,
-                             stdout=terminal, stderr=terminal, env={**env, "TERM": "dumb"}, close_fds=True)
+                             stdout=terminal, stderr=terminal, env={**env, "TERM": "dumb"}, close_fds=True,
+                             start_new_session=controlling,
+                             preexec_fn=_take_the_terminal if controlling else None)  # noqa: PLW1509
     os.close(terminal)
     try:
         yield shell, controller
@@ -185,3 +198,45 @@ def test_ctrl_c_at_the_prompt_ends_the_shell(tmp_path: Path) -> None:
         _read_until(controller, b"you> ", answer)
         shell.send_signal(signal.SIGINT)  # what Ctrl-C sends; the line is read in a daemon thread
         assert shell.wait(timeout=20) == 130
+
+
+CTRL_C, CTRL_D = b"\x03", b"\x04"
+
+
+def test_ctrl_c_or_ctrl_d_in_a_connect_form_cancels_it_and_the_shell_goes_on(tmp_path: Path) -> None:
+    """A connect form reads its answers while the shell waits: Ctrl-C (typed on the terminal,
+    not a signal sent to the process alone) and Ctrl-D cancel the form, store nothing, print no
+    traceback, and the next line typed is answered; Ctrl-C at the prompt still ends the shell."""
+    seen = bytearray()
+    env = {**_existing_home(tmp_path), "DEPUTY_INTEGRATIONS": '["local", "email", "crm"]'}
+    with _shell_on_a_terminal(tmp_path, env, controlling=True) as (shell, controller):
+        _read_until(controller, b"you> ", seen)
+        os.write(controller, b"connect email\n")
+        _read_until(controller, b"SMTP server: ", seen)
+        os.write(controller, b"smtp.example.com\n")
+        _read_until(controller, b"Port (optional): ", seen)
+        os.write(controller, b"58")  # half typed, then Ctrl-C
+        os.write(controller, CTRL_C)
+        _read_until(controller, b"Connect email cancelled (Ctrl-C); nothing was stored.", seen, within=20)
+        _read_until(controller, b"you> ", seen)
+        os.write(controller, b"connect crm\n")
+        _read_until(controller, b"HubSpot private app access token: ", seen)
+        os.write(controller, b"pat-na1-hidden")  # a secret: not echoed
+        os.write(controller, CTRL_C)
+        _read_until(controller, b"Connect crm cancelled (Ctrl-C)", seen, within=20)
+        _read_until(controller, b"you> ", seen)
+        os.write(controller, b"connect email\n")
+        _read_until(controller, b"SMTP server: ", seen)
+        os.write(controller, CTRL_D)
+        _read_until(controller, b"Connect email cancelled (end of input); nothing was stored.", seen, within=20)
+        _read_until(controller, b"you> ", seen)
+        # the terminal works as before: the next line is read (and echoed) and answered
+        os.write(controller, b"connections\n")
+        _read_until(controller, b"connections\r\n", seen, within=20)
+        _read_until(controller, b"you> ", seen, within=20)
+        os.write(controller, b"typed at the prompt")
+        os.write(controller, CTRL_C)
+        assert shell.wait(timeout=20) == 130
+    text = seen.decode(errors="replace")
+    assert "Traceback" not in text and "pat-na1-hidden" not in text
+    assert text.count("cancelled") == 3

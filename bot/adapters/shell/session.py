@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from bot.adapters.shell.form_input import Answer, Stop
 from bot.adapters.shell.port import TextPort
 from bot.adapters.shell.texts import SHELL_HELP
 from bot.chat.buttons import ButtonId
@@ -71,12 +72,13 @@ async def known_shell_person(app: Deputy, name: str) -> bool:
         return await goals.get_actor(session, key) is not None
 
 
-# asks one question of the person at the terminal: (label, secret) -> answer, None on EOF
-Ask = Callable[[str, bool], Awaitable[str | None]]
+# asks one question of the person at the terminal: (label, secret) -> the answer, or why
+# there is none (Ctrl-D, Ctrl-C)
+Ask = Callable[[str, bool], Awaitable[Answer]]
 
 
-async def _no_answers(label: str, secret: bool) -> str | None:
-    return None
+async def _no_answers(label: str, secret: bool) -> Answer:
+    return Stop.EOF
 
 
 class ShellSession:
@@ -183,8 +185,9 @@ class ShellSession:
         for item in form.fields:
             optional = "" if item.required else " (optional)"
             answer = await self.ask(f"{item.label}{optional}: ", item.secret)
-            if answer is None:
-                self.port.say("Connect cancelled; nothing was stored.", "warning")
+            if isinstance(answer, Stop):
+                self.port.say(f"Connect {form.integration} cancelled ({answer.value}); nothing was "
+                              "stored.", "warning")
                 return
             answers[item.name] = answer
         from bot.dispatch import dispatch

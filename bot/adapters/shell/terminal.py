@@ -18,6 +18,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from bot.adapters.shell.form_input import Answer, ask_pipe, ask_terminal
 from bot.adapters.shell.texts import DEMO_HINT, SHELL_HELP, banner
 from bot.home import missing_home_files
 from bot.settings import Settings
@@ -72,16 +73,10 @@ def read_line(prompt: str, interactive: bool) -> asyncio.Future[str | None]:
     return future
 
 
-def _asker(interactive: bool) -> Callable[[str, bool], Awaitable[str | None]]:
-    async def ask(label: str, secret: bool) -> str | None:
-        if interactive:
-            try:
-                reader = getpass.getpass if secret else input
-                return await asyncio.to_thread(reader, label)
-            except EOFError:
-                return None
-        line = await asyncio.to_thread(sys.stdin.readline)
-        return line.rstrip("\n") if line else None
+def _asker(interactive: bool) -> Callable[[str, bool], Awaitable[Answer]]:
+    async def ask(label: str, secret: bool) -> Answer:
+        # not asyncio.to_thread(input): Ctrl-C would hang the shell (form_input says why)
+        return await (ask_terminal(label, secret) if interactive else ask_pipe())
 
     return ask
 
