@@ -100,6 +100,11 @@ class Database:
             # (_sqlite_reset): the pool's own reset would send a ROLLBACK to the driver's
             # thread after every commit, a thread round trip per transaction for nothing
             kwargs["pool_reset_on_return"] = None
+            # one trip to the driver's thread per statement, not three or four (imported
+            # here: a process on PostgreSQL never loads aiosqlite)
+            from bot.store.sqlite_driver import one_trip_dbapi
+
+            kwargs["module"] = one_trip_dbapi()
         else:
             # fail fast when the server is gone: a chat request must not hang on a dead
             # database (Slack gives 3 s), and a worker retries on its own schedule
