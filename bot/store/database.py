@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.errors import DatabaseUnavailable
 from bot.store import team_scope
 from bot.store.clock import Clock, clock_in_use, system_clock
+from bot.store.sqlite_wal import Checkpointer
 
 
 class Conflict(Exception):
@@ -90,6 +91,7 @@ class Database:
         # what the store stamps rows with (bot/store/clock.py); the app sets its own clock here
         self.clock: Clock = clock or system_clock
         self.is_sqlite = self.url.startswith("sqlite")
+        self.checkpointer: Checkpointer | None = None
         # no ping before every transaction (a round trip each, several per step of a run):
         # a connection idle for a while is pinged when it is checked out (see _ping_if_idle)
         kwargs: dict[str, object] = {"echo": echo, "pool_pre_ping": False}
@@ -115,7 +117,14 @@ class Database:
                 kwargs["pool_size"], kwargs["max_overflow"] = pool.size, 0
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            # the WAL's checkpoints run in a thread of their own, not in the commit that
+            # crosses SQLite's threshold (bot/store/sqlite_wal.py); not for a database in memory
+            path = self.engine.url.database
+            self.checkpointer = Checkpointer(path) if path and path != ":memory:" else None
+            event.listen(self.engine.sync_engine, "connect",
+                         _sqlite_pragmas if self.checkpointer is None else _sqlite_pragmas_own_checkpoints)
+            if self.checkpointer is not None:
+                event.listen(self.engine.sync_engine, "commit", self.checkpointer.committed)
             event.listen(self.engine.sync_engine.pool, "reset", _sqlite_reset)
         else:
             # a SQLite file has no connection to lose; a server's may have died while idle
@@ -156,6 +165,8 @@ class Database:
             raise
 
     async def dispose(self) -> None:
+        if self.checkpointer is not None:
+            await self.checkpointer.wait()
         await self.engine.dispose()
 
     @property
@@ -252,4 +263,12 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_pragmas_own_checkpoints(dbapi_connection: object, record: object) -> None:
+    """The pragmas, and no automatic checkpoint: the database's Checkpointer runs them."""
+    _sqlite_pragmas(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
