@@ -16,7 +16,7 @@ import getpass
 import sys
 import threading
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.adapters.shell.form_input import Answer, ask_pipe, ask_terminal
 from bot.adapters.shell.texts import DEMO_HINT, SHELL_HELP, banner
@@ -128,16 +128,17 @@ async def _prompt_first(settings: Settings, name: str, write: Write) -> None:
     """The banner and the first prompt at once; the app is built while the person types."""
     write(banner(settings, name), "info")
     write(SHELL_HELP, "info")
-    first = read_line(PROMPT, True)
+    building = asyncio.ensure_future(open_session(settings, name, write, True))
+    pending = await _while_building(read_line(PROMPT, True), building, write)
     try:
-        session = await open_session(settings, name, write, True)
+        session = await building
     except BaseException:
         print(file=sys.stderr, flush=True)  # the error goes below the prompt, not after it
         raise
     try:
         # the hint the banner could not give (it needs the database): with the first answer
         hint = await session.needs_demo()
-        line = await first
+        line = await pending
         while line is not None:
             if hint and line.strip().lower() not in ("demo", "quit", "exit"):
                 write(DEMO_HINT, "warning")
@@ -147,3 +148,23 @@ async def _prompt_first(settings: Settings, name: str, write: Write) -> None:
             line = await read_line(PROMPT, True)
     finally:
         await session.app.close()
+
+
+async def _while_building(line: asyncio.Future[str | None], building: asyncio.Future[ShellSession],
+                          write: Write) -> asyncio.Future[str | None]:
+    """Answer what needs no app while it is built: ``help`` (the same text the session
+    prints) and empty lines. Returns the first line that needs the app (maybe still being
+    typed) once one is typed or the app is built (or failed to build: the caller's await
+    raises it at once, without waiting for a line)."""
+    while not building.done():
+        either: list[asyncio.Future[Any]] = [line, building]
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        if building.done() or line.result() is None:
+            break
+        text = line.result() or ""
+        if text.strip().lower() not in ("help", ""):
+            break
+        if text.strip():
+            write(SHELL_HELP, "info")
+        line = read_line(PROMPT, True)
+    return line
