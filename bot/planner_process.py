@@ -13,6 +13,7 @@ from bot.adapters.inbox import CONCURRENCY, consume
 from bot.app import build_app
 from bot.errors import SettingsError
 from bot.platforms import Platforms, attach_post_only, configured
+from bot.processes import lower_priority
 from bot.serve import shut_down, slack_adapter, slack_sealer, until_stopped
 from bot.settings import Settings
 from bot.store.database import Pool
@@ -35,6 +36,7 @@ async def run_planner(settings: Settings, host: str = "127.0.0.1", port: int | N
     if "slack" not in configured(settings):
         raise SettingsError("SLACK_BOT_TOKEN: not set; `deputy planner run` plans the Slack requests "
                             "`deputy serve --no-plan` queued")
+    lower_priority("planner", settings.background_nice)
     pool, concurrency = planner_pool(settings)
     deputy = await build_app(settings, pool=pool)
     tasks: list[asyncio.Task[None]] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -23,11 +24,26 @@ from bot.web import start_ops_server
 log = logging.getLogger(__name__)
 
 
+def lower_priority(name: str, niceness: int) -> int:
+    """Lower this process's CPU priority to ``niceness`` (DEPUTY_BACKGROUND_NICE), as the
+    ``planner`` and ``worker`` do at start: their work is throughput work (a plan, a run), while
+    ``web``'s acks are latency work that Slack times out after 3 s. On a machine they share,
+    the kernel then runs an ack the moment it is ready instead of giving planning an equal
+    turn first (docs/benchmarks.md, "The Procfile split"). Never raised back: a process
+    started under ``nice`` that is already lower stays so. The niceness in force."""
+    current = os.nice(0)
+    if niceness > current:
+        current = os.nice(niceness - current)
+    log.info("deputy %s runs at niceness %d (DEPUTY_BACKGROUND_NICE)", name, current)
+    return current
+
+
 async def run_worker(settings: Settings, host: str = "127.0.0.1", port: int | None = None) -> None:
     from bot.execution.worker import (
         Worker,  # lazy: loaded only when this process runs it (start-up speed)
     )
 
+    lower_priority("worker", settings.background_nice)
     await _run(settings, "worker", lambda deputy: Worker(deputy).run_forever(), host, port)
 
 

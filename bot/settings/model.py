@@ -102,6 +102,8 @@ class Settings(BaseSettings):
                                    "process, no overflow (16 requests in flight, LISTEN, the inbox's own).")
     planner_pool_timeout_seconds: float = Field(15.0, gt=0, description="The planner's wait for a free "
                                                 "connection; then the request goes back to the inbox.")
+    background_nice: int = Field(10, ge=0, le=19, description="Niceness `planner` and `worker` lower themselves "
+                                 "to at start, so a shared machine runs `web`'s acks first; 0 keeps theirs.")
     approval_expiry_hours: float = Field(24.0, gt=0, description="A plan waiting for approval is rejected after this long.")
     undo_window_hours: float = Field(24.0, ge=0, description="How long a finished run offers Undo.")
     queued_run_timeout_minutes: float = Field(60.0, gt=0, description="A run no worker starts within this fails without running.")
