@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import LargeBinary, Text, delete, func, or_, update
+from sqlalchemy import LargeBinary, Text, delete, func, insert, or_, update
 from sqlalchemy.orm import defer
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -70,10 +70,15 @@ Item = tuple[str, bytes] | tuple[str, bytes, str | None]
 
 async def put(session: AsyncSession, platform: str, items: Sequence[Item]) -> None:
     """Queue ``(kind, sealed payload[, workspace])`` items, in this order."""
-    session.add_all([InboxRow(platform=platform, kind=item[0], sealed=item[1], team=item[2] if len(item) > 2 else None)
-                     for item in items])
+    # one Core INSERT of plain rows, not ORM objects: `web` runs this for every request it
+    # acknowledges, and building, validating and flushing an ORM object per row was most of
+    # its CPU per ack beside bolt's (docs/benchmarks.md, "The Procfile split")
+    now = utcnow()
+    await session.execute(insert(InboxRow).values([
+        {"platform": platform, "kind": item[0], "sealed": item[1], "team": item[2] if len(item) > 2 else None,
+         "received_at": now, "attempts": 0} for item in items]))
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.exec(select(func.pg_notify(CHANNEL, platform)))
+        await session.execute(select(func.pg_notify(CHANNEL, platform)))
 
 
 async def take(session: AsyncSession, platform: str, limit: int, owner: str = "",
