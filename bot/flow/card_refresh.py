@@ -13,7 +13,7 @@ from bot.chat.replies import CardState, PlanCard
 from bot.domain import GoalStatus, PlanStatus
 from bot.flow.addressing import consent_line
 from bot.flow.cards import build_card
-from bot.flow.memory_use import reused_line, used_line
+from bot.flow.memory_use import using_lines
 from bot.flow.suggestions import card_extras
 from bot.flow.undo import source_id, undo_buttons
 from bot.store import audit, goals, messages, runs
@@ -80,12 +80,10 @@ def _card(app: Deputy, view: PlanView, rows: CardRows, note: str) -> PlanCard:
     state = _card_state(view.version.status, run.status if run else None)
     requester = rows.label(view.goal.requester_key)
     suggestion, accept = card_extras(view, rows.suggestions.get(view.goal.id or 0), requester)
-    # the memories that shaped it, on every redraw
-    used, forget = used_line([rows.memories[i] for i in view.version.memories_used or [] if i in rows.memories],
-                             app.clock())
-    reused = reused_line([rows.past_runs[i] for i in view.version.runs_used or [] if i in rows.past_runs])
+    # the memories that shaped it and the past runs it repeats, on every redraw
+    used, forget = using_lines(view, rows.memories, rows.past_runs, app.clock())
     preview = rows.previews.get(view.version.id)
-    lines = [used, reused, consent_line(view, rows.label), note or (preview.note if preview else ""), suggestion]
+    lines = [used, consent_line(view, rows.label), note or (preview.note if preview else ""), suggestion]
     undone = run is not None and run.id is not None and (view.goal.platform, source_id(run.id)) in rows.events
     return build_card(view, app.registry, state=state, requester=requester,
                       approved_by=tuple(rows.label(k) for k in rows.approvers.get(view.version.id, [])),

@@ -9,14 +9,14 @@ still named (it did shape this plan), marked so, and has no [Forget] button.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.chat.buttons import memory_button
 from bot.chat.replies import Button
 from bot.memory import recall
-from bot.store import episodes, memories
+from bot.store import card_reads
 from bot.store.episodes import EpisodeRow
 from bot.store.goals import PlanView
 from bot.store.memories import MemoryRow
@@ -29,22 +29,28 @@ USING = "Using: "
 
 async def using(app: Deputy, view: PlanView) -> tuple[str, tuple[Button, ...]]:
     """("Using: … — from Ana Lima, 2 Dec (#4) · …\nUsing: run #3 …", the [Forget #4] buttons);
-    ("", ()) when no memory shaped the plan and it repeats no past run."""
-    ids = list(view.version.memories_used or [])
-    reused = list(view.version.runs_used or [])
-    if not ids and not reused:
+    ("", ()) when no memory shaped the plan and it repeats no past run. For the card's first
+    posting; a redraw reads the same rows with the rest of the card (card_refresh)."""
+    if not view.version.memories_used and not view.version.runs_used:
         return "", ()
     async with app.database.session(team=view.goal.team_key) as session:
-        rows = [row for i in ids if (row := await memories.get(session, i)) is not None]
-        found = {e.run_id: e for e in await episodes.of_runs(session, view.goal.team_key, reused)}
-    line, buttons = used_line(rows, app.clock())
-    runs_line = reused_line([found[i] for i in reused if i in found])
+        found, past_runs = await card_reads.used_rows(session, [view])
+    return using_lines(view, found, past_runs, app.clock())
+
+
+def using_lines(view: PlanView, found: Mapping[int, MemoryRow], past_runs: Mapping[int, EpisodeRow],
+                now: datetime) -> tuple[str, tuple[Button, ...]]:
+    """:func:`using` with the rows at hand (:func:`bot.store.card_reads.used_rows`): the one
+    place that turns a version's ``memories_used`` and ``runs_used`` into its "Using:" lines,
+    so the first card and every redraw say the same."""
+    line, buttons = _used_line([found[i] for i in view.version.memories_used or [] if i in found], now)
+    runs_line = _reused_line([past_runs[i] for i in view.version.runs_used or [] if i in past_runs])
     return "\n".join(x for x in (line, runs_line) if x), buttons
 
 
-def used_line(rows: Sequence[MemoryRow], now: datetime) -> tuple[str, tuple[Button, ...]]:
-    """:func:`using` with the memories at hand (``rows``: those of ``memories_used`` that
-    exist, in its order)."""
+def _used_line(rows: Sequence[MemoryRow], now: datetime) -> tuple[str, tuple[Button, ...]]:
+    """The memories' "Using:" line and their [Forget] buttons (``rows``: those of
+    ``memories_used`` that exist, in its order)."""
     parts: list[str] = []
     buttons: list[Button] = []
     for row in rows:
@@ -63,7 +69,7 @@ def used_line(rows: Sequence[MemoryRow], now: datetime) -> tuple[str, tuple[Butt
     return (USING + " · ".join(parts) if parts else ""), tuple(buttons)
 
 
-def reused_line(episodes: Sequence[EpisodeRow]) -> str:
+def _reused_line(episodes: Sequence[EpisodeRow]) -> str:
     """"Using: run #3 “Invoice Acme Corp for October” of 2 Nov" — the past runs a plan repeats
     ("do the same for Globex", "invoice Acme like last month"); "" when it repeats none."""
     used = [f"run #{e.run_id} “{e.done}” of {e.finished_at.day} {e.finished_at:%b}" for e in episodes]

@@ -90,14 +90,9 @@ async def card_rows(session: AsyncSession, views: Sequence[PlanView],
             col(ThreadMessageRow.goal_id).in_(goal_ids), col(ThreadMessageRow.status) == SUGGESTED)
             .order_by(col(ThreadMessageRow.id).desc())):
         rows.suggestions.setdefault(message.goal_id, message)
-    memory_ids = sorted({m for v in views for m in (v.version.memories_used or [])})
-    if memory_ids:
-        for memory in await session.exec(select(MemoryRow).where(col(MemoryRow.id).in_(memory_ids))):
-            assert memory.id is not None
-            rows.memories[memory.id] = memory
-    for team in sorted({v.goal.team_key for v in views if v.version.runs_used}):
-        reused = [r for v in views if v.goal.team_key == team for r in (v.version.runs_used or [])]
-        rows.past_runs.update((e.run_id, e) for e in await episodes.of_runs(session, team, reused))
+    memories, past_runs = await used_rows(session, views)
+    rows.memories.update(memories)
+    rows.past_runs.update(past_runs)
     events = {(versions[r.plan_version_id].goal.platform, undo_event(r.id))
               for r in rows.runs.values() if r.id is not None and r.status == RunStatus.SUCCEEDED}
     if events:
@@ -107,6 +102,24 @@ async def card_rows(session: AsyncSession, views: Sequence[PlanView],
     keys = [k for v in views for k in (v.goal.requester_key, v.version.author_key) if k]
     rows.actors.update(await actors_of(session, keys + [k for ks in rows.approvers.values() for k in ks]))
     return rows
+
+
+async def used_rows(session: AsyncSession, views: Sequence[PlanView]
+                    ) -> tuple[dict[int, MemoryRow], dict[int, EpisodeRow]]:
+    """What the cards' "Using:" lines name (bot/flow/memory_use.py): the memories that shaped
+    each version (by id) and the episodes of the past runs it reuses (by run id). The one read
+    of them, for a card's first posting and for its redraws alike."""
+    memories: dict[int, MemoryRow] = {}
+    past_runs: dict[int, EpisodeRow] = {}
+    memory_ids = sorted({m for v in views for m in (v.version.memories_used or [])})
+    if memory_ids:
+        for memory in await session.exec(select(MemoryRow).where(col(MemoryRow.id).in_(memory_ids))):
+            assert memory.id is not None
+            memories[memory.id] = memory
+    for team in sorted({v.goal.team_key for v in views if v.version.runs_used}):
+        reused = [r for v in views if v.goal.team_key == team for r in (v.version.runs_used or [])]
+        past_runs.update((e.run_id, e) for e in await episodes.of_runs(session, team, reused))
+    return memories, past_runs
 
 
 async def load_views(session: AsyncSession, plan_ids: Sequence[int]) -> dict[int, PlanView]:
