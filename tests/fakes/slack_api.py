@@ -33,6 +33,16 @@ file id it never issued, or whose bytes never arrived or differ from the declare
 ``length`` → ``file_not_found`` (the fake's code for those cases). Shared files are kept in
 :attr:`files` with their bytes, channel and thread.
 
+Message metadata (docs.slack.dev, "Using message metadata"): chat.postMessage's ``metadata``
+must be an object of a string ``event_type`` and an object ``event_payload``, else
+``invalid_metadata_format``; an ``event_type`` with other than letters, digits, ``_`` and ``-``
+is dropped with the ``invalid_metadata_schema`` warning and the message posted without it.
+``conversations.replies`` (``channel`` and ``ts`` required; a read method, so its arguments
+come from the query string or a form, never a JSON body) answers the thread oldest first, a
+``limit`` at a time with ``has_more`` and ``response_metadata.next_cursor``, each message's
+``metadata`` only with ``include_all_metadata``; a thread it knows nothing of is
+``thread_not_found``. The fake knows only the messages posted through it (not people's).
+
 :meth:`hold` keeps chosen calls waiting, to kill the caller in the middle of its work.
 """
 
@@ -41,6 +51,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,12 +78,16 @@ REQUIRED = {
     "views.open": ("trigger_id", "view"),
     "files.getUploadURLExternal": ("filename", "length"),
     "files.completeUploadExternal": ("files",),
+    "conversations.replies": ("channel", "ts"),
 }
 # methods whose arguments Slack reads only from a form or the query string, never JSON
-FORM_ONLY = frozenset({"files.getUploadURLExternal"})
+FORM_ONLY = frozenset({"files.getUploadURLExternal", "conversations.replies"})
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 # methods that speak in a channel (``channel``; files.completeUploadExternal: ``channel_id``)
-IN_CHANNEL = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update", "files.completeUploadExternal"})
+IN_CHANNEL = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update", "files.completeUploadExternal",
+                        "conversations.replies"})
+# Slack's rule for a metadata event_type; another is ignored with a warning, not refused
+EVENT_TYPE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass
@@ -222,8 +237,10 @@ class FakeSlackApi:
             return {**request.query, **json.loads(raw or "{}")}
         # a POST's arguments may also sit in the query string (slack_sdk puts them there)
         params: dict[str, Any] = {**request.query, **dict(parse_qsl(raw, keep_blank_values=True))}
-        for key in ("blocks", "view", "attachments", "files"):
-            if isinstance(params.get(key), str):
+        for key in ("blocks", "view", "attachments", "files", "metadata"):
+            if isinstance(params.get(key), str) and key == "metadata":
+                params[key] = _json_or_none(params[key])  # unreadable: invalid_metadata_format
+            elif isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
         return params
 
@@ -301,6 +318,8 @@ class FakeSlackApi:
                 problems = message_errors(params["blocks"])
                 if problems:
                     return _invalid("invalid_blocks", problems)
+        if method == "chat.postMessage" and "metadata" in params and not _metadata_readable(params["metadata"]):
+            return {"ok": False, "error": "invalid_metadata_format"}
         if method == "chat.update" and (str(params["channel"]), str(params["ts"])) not in self.messages:
             return {"ok": False, "error": "message_not_found"}
         if method == "views.open":
@@ -348,6 +367,25 @@ class FakeSlackApi:
                 return {"ok": False, "error": "file_not_found"}
         return None
 
+    def _replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """conversations.replies: the thread's parent and replies, oldest first, a page of
+        ``limit`` at a time (``cursor``: the fake's own, the index to go on from). A message's
+        ``metadata`` only with ``include_all_metadata`` (Slack's default is false). The fake
+        knows only what was posted through it: a person's parent message is not among them."""
+        channel, thread = str(params["channel"]), str(params["ts"])
+        thread_of = [m for (c, _), m in sorted(self.messages.items(), key=lambda kv: float(kv[0][1]))
+                     if c == channel and thread in (m["ts"], m.get("thread_ts"))]
+        if not thread_of:
+            return {"ok": False, "error": "thread_not_found"}
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        start = int(params.get("cursor") or 0)
+        limit = int(params.get("limit") or 1000)
+        page = [{k: v for k, v in m.items() if k != "metadata" or with_metadata}
+                for m in thread_of[start:start + limit]]
+        more = start + limit < len(thread_of)
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
     def _next_ts(self) -> str:
         n = next(self._ts)
         return f"{1_760_000_000 + n}.{n:06d}"
@@ -363,9 +401,17 @@ class FakeSlackApi:
             message = {"type": "message", "text": params.get("text", ""), "ts": ts, "bot_id": "BDEPUTY"}
             if params.get("thread_ts"):
                 message["thread_ts"] = params["thread_ts"]
+            metadata, warning = params.get("metadata"), None
+            if isinstance(metadata, dict) and not EVENT_TYPE.fullmatch(str(metadata["event_type"])):
+                metadata, warning = None, "invalid_metadata_schema"  # kept without its metadata
             self.messages[(str(params["channel"]), ts)] = {**message, "blocks": params.get("blocks", [])}
+            if isinstance(metadata, dict):
+                self.messages[(str(params["channel"]), ts)]["metadata"] = metadata
             self.authors[(str(params["channel"]), ts)] = self._workspace_of(token)
-            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+            answer = {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+            return {**answer, "warning": warning} if warning else answer
+        if method == "conversations.replies":
+            return self._replies(params)
         if method == "chat.update":
             stored = self.messages[(str(params["channel"]), str(params["ts"]))]
             stored.update(text=params.get("text", stored["text"]), blocks=params.get("blocks", stored["blocks"]))
@@ -399,6 +445,20 @@ class FakeSlackApi:
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url}
         return {"ok": False, "error": "unknown_method"}
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+
+def _metadata_readable(metadata: Any) -> bool:
+    """Slack's ``invalid_metadata_format``: metadata that is not an object of a string
+    ``event_type`` and an object ``event_payload``."""
+    return (isinstance(metadata, dict) and isinstance(metadata.get("event_type"), str)
+            and isinstance(metadata.get("event_payload"), dict))
 
 
 def _invalid(error: str, messages: list[str]) -> dict[str, Any]:

@@ -1,0 +1,66 @@
+"""The fake Slack keeps message metadata and reads threads as Slack does: chat.postMessage's
+``metadata`` (refused when unreadable, dropped with a warning when its event_type breaks
+Slack's rule), conversations.replies (a read method: its arguments in the query string, a
+JSON body is not read) returning a message's metadata only with ``include_all_metadata``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
+
+CARD = {"event_type": "deputy_plan_card", "event_payload": {"plan": 1, "version": 2}}
+
+
+@pytest.fixture
+async def web(slack_api: FakeSlackApi) -> AsyncIterator[AsyncWebClient]:
+    yield AsyncWebClient(token=BOT_TOKEN, base_url=slack_api.base_url)
+
+
+async def _refused(call: Any) -> dict[str, Any]:
+    with pytest.raises(SlackApiError) as caught:
+        await call
+    return dict(caught.value.response.data)  # type: ignore[arg-type]
+
+
+async def test_a_thread_is_read_back_with_its_metadata_only_when_asked(web: AsyncWebClient) -> None:
+    root = await web.chat_postMessage(channel="C1", text="asked")
+    card = await web.chat_postMessage(channel="C1", text="card", thread_ts=root["ts"], metadata=CARD)
+    assert "warning" not in card.data
+    plain = await web.conversations_replies(channel="C1", ts=root["ts"])
+    assert [m["ts"] for m in plain["messages"]] == [root["ts"], card["ts"]]
+    assert all("metadata" not in m for m in plain["messages"])
+    read = await web.conversations_replies(channel="C1", ts=root["ts"], include_all_metadata=True)
+    assert read["messages"][1]["metadata"] == CARD and "metadata" not in read["messages"][0]
+    paged = await web.conversations_replies(channel="C1", ts=root["ts"], limit=1)
+    assert paged["has_more"] is True and len(paged["messages"]) == 1
+    rest = await web.conversations_replies(channel="C1", ts=root["ts"], limit=1,
+                                           cursor=paged["response_metadata"]["next_cursor"])
+    assert [m["ts"] for m in rest["messages"]] == [card["ts"]] and rest["has_more"] is False
+
+
+async def test_unreadable_metadata_is_refused_and_a_bad_event_type_dropped(web: AsyncWebClient,
+                                                                          slack_api: FakeSlackApi) -> None:
+    refused = await _refused(web.api_call("chat.postMessage", json={
+        "channel": "C1", "text": "x", "metadata": {"event_type": "deputy_plan_card"}}))
+    assert refused["error"] == "invalid_metadata_format"
+    refused = await _refused(web.api_call("chat.postMessage", data={"channel": "C1", "text": "x", "metadata": "{"}))
+    assert refused["error"] == "invalid_metadata_format"
+    assert slack_api.messages == {}
+    dotted = await web.chat_postMessage(channel="C1", text="x", metadata={**CARD, "event_type": "deputy.card"})
+    assert dotted["warning"] == "invalid_metadata_schema"
+    read = await web.conversations_replies(channel="C1", ts=dotted["ts"], include_all_metadata=True)
+    assert "metadata" not in read["messages"][0]
+
+
+async def test_replies_are_read_from_the_query_only_and_need_a_known_thread(web: AsyncWebClient) -> None:
+    root = await web.chat_postMessage(channel="C1", text="asked")
+    as_json = await _refused(web.api_call("conversations.replies", json={"channel": "C1", "ts": root["ts"]}))
+    assert as_json["error"] == "invalid_arguments"
+    unknown = await _refused(web.conversations_replies(channel="C1", ts="1700000000.000001"))
+    assert unknown["error"] == "thread_not_found"
