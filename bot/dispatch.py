@@ -21,7 +21,7 @@ from bot.chat.events import (
     ThreadReply,
 )
 from bot.chat.replies import Notice
-from bot.errors import DatabaseUnavailable, DeputyError
+from bot.errors import DatabaseUnavailable, DeputyError, LeaseLost
 from bot.flow import (
     approvals,
     buttons,
@@ -67,6 +67,8 @@ async def dispatch(app: Deputy, event: ChatEvent, *, redeliverable: bool = False
             case CredentialsSubmitted():
                 notice = await connections.on_credentials(app, event)
                 await _tell(app, event, notice)
+    except LeaseLost:
+        raise  # another planner took the request over: this one says nothing (bot/store/inbox_fence.py)
     except DatabaseUnavailable as err:
         if redeliverable:
             raise

@@ -16,12 +16,25 @@ caught (an integration's client, the store) so callers never see raw tracebacks:
         └── PermanentError    will not pass: the step fails (ReconnectNeeded, InvalidArguments,
                               OutcomeUnknown)
 
+``LeaseLost`` is not a ``DeputyError``: nobody is told anything. It stops a planner's work on a
+queued request once another planner has taken the request over (bot/store/inbox_fence.py).
+
 ``DatabaseUnavailable`` is never a step's failure: nothing was changed, so a request is
 answered with its message, and a worker lets its claim lapse and tries again once the
 database is back (``bot/execution/worker.py``).
 """
 
 from __future__ import annotations
+
+
+class LeaseLost(Exception):  # noqa: N818 - named for what happened, as the log says it
+    """This planner's lease on a queued request was taken over by another planner (this one
+    stalled past its lease): the work must stop before anything else is posted or recorded."""
+
+    def __init__(self, row_id: int, attempt: int) -> None:
+        super().__init__(f"inbox row {row_id}: attempt {attempt} lost its lease to another planner")
+        self.row_id = row_id
+        self.attempt = attempt
 
 
 class DeputyError(Exception):

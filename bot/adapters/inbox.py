@@ -13,10 +13,12 @@ row moved to another kind does not open.
 Writes are batched: the requests acknowledged while one insert runs go in the next one,
 so a burst costs a few transactions, not one per request.
 
-A planner leases what it takes (:func:`consume`): it renews the lease while the work runs and
-deletes the row once the work is done, so a planner that dies loses nothing — another takes
+A planner leases what it takes (:func:`consume`), by the database's clock: it renews the lease
+while the work runs and deletes the row once the work is done, so a planner that dies loses nothing — another takes
 the row when the lease expires and runs the work again as a redo (:class:`Attempt`), which
-finishes what the first attempt started instead of doing it twice. A request whose work
+finishes what the first attempt started instead of doing it twice. A planner that only stalled
+past its lease is fenced off (:mod:`bot.store.inbox_fence`): its work stops at its next post or
+record, and the new holder's attempt is the one recorded. A request whose work
 fails (or kills its planner) ``max_attempts`` times is given up: marked failed, logged by
 row id and kind, and its sender told.
 """
@@ -34,9 +36,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.adapters.inbox_seal import Payload, Sealer
-from bot.errors import DatabaseUnavailable
+from bot.errors import DatabaseUnavailable, LeaseLost
 from bot.logsetup import raised_at
-from bot.store import inbox
+from bot.store import inbox, inbox_fence
 from bot.store.inbox_wake import listen
 
 if TYPE_CHECKING:
@@ -64,16 +66,24 @@ class Attempt:
     number: int = 1
     notes: dict[str, Any] = field(default_factory=dict)
     _save: Callable[[dict[str, Any]], Awaitable[None]] | None = field(default=None, repr=False)
+    _check: Callable[[], Awaitable[None]] | None = field(default=None, repr=False)
 
     @property
     def redo(self) -> bool:
         return self.number > 1
 
     async def note(self, **found: Any) -> None:
-        """Remember ``found`` for a redo of this request (committed before this returns)."""
+        """Remember ``found`` for a redo of this request (committed before this returns);
+        :class:`LeaseLost` if another planner took the request over meanwhile."""
         self.notes.update(found)
         if self._save is not None:
             await self._save(dict(self.notes))
+
+    async def still_held(self) -> None:
+        """Before a post the work makes itself (not through the core's chat port, which checks
+        on its own): :class:`LeaseLost` if another planner took the request over."""
+        if self._check is not None:
+            await self._check()
 
 
 Work = Callable[[str, Payload, Attempt], Awaitable[None]]
@@ -148,14 +158,22 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
     renewed_at = asyncio.get_running_loop().time()
     purged_at: float | None = None
 
-    async def save(row_id: int, progress: dict[str, Any]) -> None:
+    async def save(row_id: int, attempt: int, progress: dict[str, Any]) -> None:
         async with database.session(all_teams=True) as session:
-            if not await inbox.note(session, row_id, me, progress):
-                log.warning("planner: inbox row %s is no longer ours (its lease expired)", row_id)
+            if not await inbox.note(session, row_id, me, attempt, progress):
+                raise LeaseLost(row_id, attempt)
 
     async def one(held: _Held, payload: Payload, attempt: Attempt) -> None:
         try:
-            await work(held.kind, payload, attempt)
+            # every post and record of the work checks this lease first (bot/store/inbox_fence.py)
+            with inbox_fence.holding(inbox_fence.Lease(held.row_id, me, held.attempt, lease_seconds)):
+                await work(held.kind, payload, attempt)
+        except LeaseLost:
+            # it stalled past its lease and another planner took the row: that one finishes it
+            log.warning("planner: inbox row %s (%s): attempt %d lost its lease to another planner; "
+                        "stopped before posting or recording anything more", held.row_id, held.kind,
+                        held.attempt)
+            return
         except Exception as err:  # noqa: BLE001 - logged (class, place), recorded on the row, retried
             # the class and where it was raised, never the message: it may quote what was typed
             error = type(err).__name__
@@ -223,7 +241,8 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
                     continue
                 if row.attempts > 1:
                     log.info("planner: inbox row %s (%s): attempt %d", row.id, row.kind, row.attempts)
-                attempt = Attempt(row.attempts, row.notes(), _saver(save, row.id))
+                attempt = Attempt(row.attempts, row.notes(), _saver(save, row.id, row.attempts),
+                                  _fenced(database, inbox_fence.Lease(row.id, me, row.attempts, lease_seconds)))
                 task = asyncio.create_task(one(held_row, payload, attempt), name=f"inbox:{row.kind}")
                 running[task] = held_row
                 task.add_done_callback(_finished(running))
@@ -243,11 +262,18 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
                 await inbox.done(session, finished, me)
 
 
-def _saver(save: Callable[[int, dict[str, Any]], Awaitable[None]],
-           row_id: int) -> Callable[[dict[str, Any]], Awaitable[None]]:
+def _saver(save: Callable[[int, int, dict[str, Any]], Awaitable[None]],
+           row_id: int, attempt: int) -> Callable[[dict[str, Any]], Awaitable[None]]:
     async def saved(progress: dict[str, Any]) -> None:
-        await save(row_id, progress)
+        await save(row_id, attempt, progress)
     return saved
+
+
+def _fenced(database: Database, lease: inbox_fence.Lease) -> Callable[[], Awaitable[None]]:
+    async def check() -> None:
+        with inbox_fence.holding(lease):
+            await inbox_fence.check(database)
+    return check
 
 
 async def _given_up(held: _Held, payload: Payload, give_up: GiveUp | None, attempts: int) -> None:

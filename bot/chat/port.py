@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.chat.replies import Reply
 from bot.domain import Actor, Where
@@ -41,4 +41,15 @@ class ChatPort(Protocol):
 
     async def post_private(self, where: Where, actor: Actor, reply: Reply) -> None:
         """Show a reply to one person only (Slack ephemeral, Discord ephemeral)."""
+        ...
+
+
+@runtime_checkable
+class FindsCards(Protocol):
+    """A port that can find a plan card it posted earlier by asking the platform, not Deputy's
+    own record: a redo after a crash between the post and its record (bot/flow/goal_redo.py)
+    adopts that card instead of posting a second one."""
+
+    async def find_card(self, where: Where, plan_id: int, version: int) -> MessageRef | None:
+        """The card of plan ``plan_id`` version ``version`` in the thread ``where``, or None."""
         ...

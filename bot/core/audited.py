@@ -1,13 +1,14 @@
-"""Wraps a ChatPort so every message Deputy posts, edits or shows privately is audited."""
+"""Wraps a ChatPort so every message Deputy posts, edits or shows privately is audited, and
+said only by a planner that still holds the lease of the request it works on."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.chat.port import ChatPort, MessageRef
+from bot.chat.port import ChatPort, FindsCards, MessageRef
 from bot.chat.replies import ConnectForm, Notice, PlanCard, Question, Reply, RunResult
 from bot.domain import Actor, Where
-from bot.store import audit
+from bot.store import audit, inbox_fence
 
 if TYPE_CHECKING:
     from bot.store.database import Database
@@ -44,9 +45,13 @@ class AuditedPort:
             await audit.append(session, kind, goal_id=goal, data={**where, **describe(reply)}, team_key=team)
 
     async def open_thread(self, where: Where, title: str, message_id: str | None) -> Where:
+        if message_id is None:  # the adapter starts a thread: a post
+            await inbox_fence.check(self._database)
         return await self.inner.open_thread(where, title, message_id)
 
     async def post(self, where: Where, reply: Reply) -> MessageRef | None:
+        # a planner that stalled past its lease says nothing more (bot/store/inbox_fence.py)
+        await inbox_fence.check(self._database)
         ref = await self.inner.post(where, reply)
         if ref is None:
             return None
@@ -54,10 +59,18 @@ class AuditedPort:
                                               "message": ref.message_id}, reply)
         return ref
 
+    async def find_card(self, where: Where, plan_id: int, version: int) -> MessageRef | None:
+        """The inner port's :class:`FindsCards` answer; None from a port that cannot look."""
+        if isinstance(self.inner, FindsCards):
+            return await self.inner.find_card(where, plan_id, version)
+        return None
+
     async def update(self, ref: MessageRef, reply: Reply) -> None:
+        await inbox_fence.check(self._database)
         await self.inner.update(ref, reply)
         await self._record("message_edited", {"channel": ref.channel_id, "message": ref.message_id}, reply)
 
     async def post_private(self, where: Where, actor: Actor, reply: Reply) -> None:
+        await inbox_fence.check(self._database)
         await self.inner.post_private(where, actor, reply)
         await self._record("message_private", {"channel": where.channel_id, "to": actor.key}, reply, actor)

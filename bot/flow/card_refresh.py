@@ -16,7 +16,7 @@ from bot.flow.cards import build_card
 from bot.flow.memory_use import using_lines
 from bot.flow.suggestions import card_extras
 from bot.flow.undo import source_id, undo_buttons
-from bot.store import audit, goals, messages, runs
+from bot.store import audit, goals, inbox_fence, messages, runs
 from bot.store.card_reads import CardRows, card_rows
 from bot.store.database import Session
 from bot.store.goals import PlanView
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 async def start_run(app: Deputy, plan_id: int, version: int, *, team: str, actor_key: str | None) -> None:
     async with app.database.session(team=team) as session:
+        # a planner that lost its request's lease starts nothing (bot/store/inbox_fence.py)
+        await inbox_fence.confirm(session)
         view = await goals.load_view(session, plan_id, version, for_update=True)
         assert view is not None and view.version.id is not None and view.goal.id is not None
         await goals.set_version_status(session, view.version, PlanStatus.APPROVED)

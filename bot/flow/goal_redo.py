@@ -4,9 +4,11 @@ is left of the first attempt's work is finished, nothing is done twice.
 The goal exists already (its event id is stored): if it was never answered, it is planned
 now; if it was answered with a question or an "I can't" that was stored but not recorded as
 posted, that answer is posted; if its plan version was stored but no card was recorded for
-it, the card is posted; if the version runs without approval (marked approved before its
-card was posted) and its run was never created, the run is started. A platform's plain
-retry (not ``redelivered``) stays ignored, as before (bot/flow/goals.py)."""
+it, the card is posted, unless the platform shows it was posted already (the first attempt
+died between the post and its record): then that card is recorded; if the version runs
+without approval (marked approved before its card was posted) and its run was never created,
+the run is started. A platform's plain retry (not ``redelivered``) stays ignored, as before
+(bot/flow/goals.py)."""
 
 from __future__ import annotations
 
@@ -14,12 +16,15 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot.chat.events import GoalPosted
+from bot.chat.port import FindsCards
 from bot.chat.replies import Notice, Question
 from bot.domain import GoalStatus, PlanStatus
 from bot.flow.addressing import where_of
 from bot.flow.card_refresh import current_card, start_run
 from bot.flow.proposals import post_answer
 from bot.store import goals, messages, runs
+from bot.store.goals import PlanView
+from bot.store.tables import GoalRow
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -57,15 +62,30 @@ async def unfinished_goal(app: Deputy, event: GoalPosted) -> int | None:
         return None
     assert view.version.id is not None
     if card is None:
-        log.info("goal %s: delivered again after plan version %s was stored; posting its card",
-                 goal.id, view.version.version)
-        ref = await app.port(goal.platform).post(where_of(goal), await current_card(app, view))
-        if ref is not None:
-            async with app.database.session(team=event.actor.team_key) as session:
-                await messages.remember(session, goal.id, view.version.id, "plan_card", ref)
+        await _card_of_redo(app, goal, view, event.actor.team_key)
     if view.version.status == PlanStatus.APPROVED and run is None:
         log.info("goal %s: delivered again before the run of version %s, which needs no "
                  "approval, was started; starting it", goal.id, view.version.version)
         await start_run(app, view.plan.id or 0, view.version.version, team=event.actor.team_key,
                         actor_key=None)
     return None
+
+
+async def _card_of_redo(app: Deputy, goal: GoalRow, view: PlanView, team: str) -> None:
+    """Post the card of ``view``, recorded as posted by no attempt so far. The first attempt may
+    have died after the platform took it, before it was recorded: the platform's own record of
+    the post is looked up first (bot/chat/port.py, FindsCards) and adopted when found."""
+    assert goal.id is not None and view.version.id is not None
+    port = app.port(goal.platform)
+    ref = await port.find_card(where_of(goal), view.plan.id or 0, view.version.version) \
+        if isinstance(port, FindsCards) else None
+    if ref is not None:
+        log.info("goal %s: delivered again after the card of version %s was posted; recording that card",
+                 goal.id, view.version.version)
+    else:
+        log.info("goal %s: delivered again after plan version %s was stored; posting its card",
+                 goal.id, view.version.version)
+        ref = await port.post(where_of(goal), await current_card(app, view))
+    if ref is not None:
+        async with app.database.session(team=team) as session:
+            await messages.remember(session, goal.id, view.version.id, "plan_card", ref)

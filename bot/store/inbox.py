@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import LargeBinary, Text, delete, func, insert, or_, update
+from sqlalchemy import LargeBinary, Text, delete, func, insert, literal, or_, update
 from sqlalchemy.orm import defer
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -68,6 +69,17 @@ CHANNEL = "deputy_inbox"
 Item = tuple[str, bytes] | tuple[str, bytes, str | None]
 
 
+def database_now(session: AsyncSession, plus_seconds: float = 0.0) -> ColumnElement[datetime]:
+    """Now (plus ``plus_seconds``) by the database's clock, as SQL: every lease is set and
+    compared on it, so planners on machines whose clocks disagree still agree on who holds a
+    row. PostgreSQL: ``now()`` (the transaction's start; these transactions are short).
+    SQLite is a file on this machine, so this machine's clock is the database's (the store's
+    clock: bot/store/clock.py)."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        return func.now() + timedelta(seconds=plus_seconds)
+    return literal(utcnow() + timedelta(seconds=plus_seconds), UTCDateTime)
+
+
 async def put(session: AsyncSession, platform: str, items: Sequence[Item]) -> None:
     """Queue ``(kind, sealed payload[, workspace])`` items, in this order."""
     # one Core INSERT of plain rows, not ORM objects: `web` runs this for every request it
@@ -82,19 +94,18 @@ async def put(session: AsyncSession, platform: str, items: Sequence[Item]) -> No
 
 
 async def take(session: AsyncSession, platform: str, limit: int, owner: str = "",
-               lease_seconds: float = 30.0, now: datetime | None = None) -> list[InboxRow]:
+               lease_seconds: float = 30.0) -> list[InboxRow]:
     """Lease up to ``limit`` of the oldest takeable rows of ``platform`` to ``owner``, oldest
     first: rows never taken, or whose lease expired (their planner died), not failed."""
-    now = now or utcnow()
     takeable = (col(InboxRow.platform) == platform, col(InboxRow.failed_at).is_(None),
-                or_(col(InboxRow.lease_until).is_(None), col(InboxRow.lease_until) < now))
+                or_(col(InboxRow.lease_until).is_(None), col(InboxRow.lease_until) < database_now(session)))
     # one statement: on PostgreSQL rows another planner is taking are skipped, not waited
     # for (SKIP LOCKED); SQLite has one writer at a time and ignores the clause
     oldest = (select(InboxRow.id).where(*takeable).order_by(col(InboxRow.id)).limit(limit)
               .with_for_update(skip_locked=True).correlate(None).scalar_subquery())
     taken = await session.exec(
         update(InboxRow).where(col(InboxRow.id).in_(oldest), *takeable)
-        .values(claimed_by=owner, lease_until=now + timedelta(seconds=lease_seconds),
+        .values(claimed_by=owner, lease_until=database_now(session, lease_seconds),
                 attempts=col(InboxRow.attempts) + 1)
         .returning(col(InboxRow.id), col(InboxRow.kind), col(InboxRow.sealed), col(InboxRow.received_at),
                    col(InboxRow.attempts), col(InboxRow.progress))
@@ -111,15 +122,17 @@ async def renew(session: AsyncSession, ids: Sequence[int], owner: str, lease_sec
         return set()
     renewed = await session.exec(
         update(InboxRow).where(col(InboxRow.id).in_(ids), col(InboxRow.claimed_by) == owner)
-        .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
+        .values(lease_until=database_now(session, lease_seconds))
         .returning(col(InboxRow.id)).execution_options(synchronize_session=False))
     return {int(id_) for id_ in renewed.scalars().all()}
 
 
-async def note(session: AsyncSession, row_id: int, owner: str, progress: dict[str, Any]) -> bool:
-    """Record what this attempt did (see ``progress``); False if the row is no longer ours."""
+async def note(session: AsyncSession, row_id: int, owner: str, attempt: int, progress: dict[str, Any]) -> bool:
+    """Record what attempt ``attempt`` did (see ``progress``); False if the row is no longer
+    ours for that attempt (another planner took it over: its own notes stand)."""
     noted = await session.exec(
-        update(InboxRow).where(col(InboxRow.id) == row_id, col(InboxRow.claimed_by) == owner)
+        update(InboxRow).where(col(InboxRow.id) == row_id, col(InboxRow.claimed_by) == owner,
+                               col(InboxRow.attempts) == attempt)
         .values(progress=json.dumps(progress, sort_keys=True)).execution_options(synchronize_session=False))
     return bool(noted.rowcount == 1)
 
@@ -136,7 +149,7 @@ async def release(session: AsyncSession, row_id: int, owner: str, after_seconds:
     in ``after_seconds``."""
     await session.exec(
         update(InboxRow).where(col(InboxRow.id) == row_id, col(InboxRow.claimed_by) == owner)
-        .values(lease_until=utcnow() + timedelta(seconds=after_seconds), last_error=error[:120] or None)
+        .values(lease_until=database_now(session, after_seconds), last_error=error[:120] or None)
         .execution_options(synchronize_session=False))
 
 
@@ -144,7 +157,7 @@ async def fail(session: AsyncSession, row_id: int, owner: str, error: str = "") 
     """Give the row up: it is kept, marked failed, and never taken again."""
     await session.exec(
         update(InboxRow).where(col(InboxRow.id) == row_id, col(InboxRow.claimed_by) == owner)
-        .values(failed_at=utcnow(), lease_until=None, last_error=error[:120] or None)
+        .values(failed_at=database_now(session), lease_until=None, last_error=error[:120] or None)
         .execution_options(synchronize_session=False))
 
 
@@ -171,9 +184,9 @@ async def failed(session: AsyncSession, limit: int = 100) -> list[Failed]:
                    row.last_error) for row in found.all() if row.failed_at is not None]
 
 
-async def purge_failed(session: AsyncSession, older_than_days: float, now: datetime | None = None) -> int:
+async def purge_failed(session: AsyncSession, older_than_days: float) -> int:
     """Delete the requests given up more than ``older_than_days`` ago; how many."""
-    before = (now or utcnow()) - timedelta(days=older_than_days)
+    before = database_now(session, -older_than_days * 86400.0)
     purged = await session.exec(
         delete(InboxRow).where(col(InboxRow.failed_at).is_not(None), col(InboxRow.failed_at) < before)
         .execution_options(synchronize_session=False))

@@ -7,6 +7,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.port import MessageRef
+from bot.store import inbox_fence
 from bot.store.parents import team_of_goal
 from bot.store.tables import ChatMessageRow, ThreadMessageRow
 
@@ -15,6 +16,10 @@ ANSWER = "answer"  # a question or an "I can't" posted in a goal's thread
 
 async def remember(session: AsyncSession, goal_id: int, version_id: int | None, kind: str,
                    ref: MessageRef) -> None:
+    """Record a message posted for goal ``goal_id``; refused (:class:`bot.errors.LeaseLost`)
+    when the planner that posted it lost its request's lease meanwhile: the one that took the
+    request over records its own (bot/store/inbox_fence.py)."""
+    await inbox_fence.confirm(session)
     session.add(ChatMessageRow(team_key=await team_of_goal(session, goal_id), goal_id=goal_id, plan_version_id=version_id, kind=kind,
                                platform=ref.platform, channel_id=ref.channel_id,
                                message_id=ref.message_id))

@@ -99,6 +99,7 @@ class AfterAck:
             if not isinstance(ts, str):
                 # a slash command leaves no message to thread under: start one everybody sees
                 root = f"<@{actor.user_id}> asked: {escape(event.text)}"
+                await attempt.still_held()  # a planner that lost the request posts nothing more
                 try:
                     async with self._translating:
                         ts = await self.port.post_root(event.where.channel_id, root, team=event.where.team)

@@ -23,10 +23,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.connect import BadConnectForm, connect_modal, form_value
 from bot.adapters.slack.files import upload
+from bot.adapters.slack.metadata import card_metadata, find_metadata
 from bot.adapters.slack.render import escape, render, section
 from bot.adapters.slack.settings import SlackSettings
 from bot.chat.port import MessageRef
-from bot.chat.replies import ConnectForm, Reply
+from bot.chat.replies import ConnectForm, PlanCard, Reply
 from bot.domain import Actor, Where
 from bot.errors import DeputyError
 
@@ -155,6 +156,8 @@ class SlackPort:
     async def post(self, where: Where, reply: Reply) -> MessageRef:
         text, blocks = render(reply)
         extra: dict[str, Any] = {"thread_ts": where.thread_id} if where.thread_id else {}
+        if isinstance(reply, PlanCard):  # so a redo can find it in the thread (find_card)
+            extra["metadata"] = card_metadata(reply.plan_id, reply.version)
         data = await self._call(
             "chat.postMessage", where.channel_id, channel=where.channel_id, text=text,
             blocks=blocks, unfurl_links=False, unfurl_media=False, _for=where.team, **extra,
@@ -169,6 +172,24 @@ class SlackPort:
             platform=PLATFORM, channel_id=str(data.get("channel") or where.channel_id),
             message_id=str(data["ts"]), thread_id=where.thread_id, team=where.team,
         )
+
+    async def find_card(self, where: Where, plan_id: int, version: int) -> MessageRef | None:
+        """The card of ``plan_id`` v``version`` Deputy posted in the thread ``where``, found by
+        the metadata :meth:`post` attached (conversations.replies); None if there is none."""
+        if not where.thread_id:
+            return None
+        client = await self._client(where.channel_id, team_key=where.team)
+        wanted = card_metadata(plan_id, version)
+        try:
+            ts = await find_metadata(client, where.channel_id, where.thread_id, wanted)
+        except SlackApiError as err:
+            if error_code(err) == "thread_not_found":
+                return None
+            raise ChatPostFailed("conversations.replies", error_code(err)) from None
+        if ts is None:
+            return None
+        return MessageRef(platform=PLATFORM, channel_id=where.channel_id, message_id=ts,
+                          thread_id=where.thread_id, team=where.team)
 
     async def update(self, ref: MessageRef, reply: Reply) -> None:
         text, blocks = render(reply)
