@@ -16,6 +16,9 @@ class Member:
 
     actor: Actor
     team_name: str = ""
+    # the organisation the team is part of on its platform, when the platform says (a Slack
+    # Enterprise Grid org id): an org-wide install answers for the team under that id only
+    org: str | None = None
 
 
 class SignInProvider(Protocol):
@@ -35,9 +38,10 @@ class SignInProvider(Protocol):
         where Deputy is: a Discord member of two such guilds picks one."""
         ...
 
-    async def current(self, actor: Actor) -> Actor | None:
-        """``actor`` (signed in earlier) as the platform knows them now: their groups read at
-        this moment, no cache, for a decision made in the console; None when they are no
-        longer a member of that team. Raises :class:`bot.errors.UserError` when the platform
-        cannot say (then nothing is decided)."""
+    async def current(self, actor: Actor, org: str | None = None) -> Actor | None:
+        """``actor`` (signed in earlier, in ``org`` as :meth:`people` said) as the platform
+        knows them now: their groups read at this moment, no cache, for a decision made in the
+        console and for the plans listed as theirs to decide; None when they are no longer a
+        member of that team. Raises :class:`bot.errors.UserError` when the platform cannot
+        say (then nothing is decided)."""
         ...

@@ -59,10 +59,11 @@ class Console:
             self.deputy.database, session.sid, session.actor.key, now))
         return session if live else None
 
-    async def sign_in(self, request: web.Request, actor: Actor, via: str) -> web.HTTPException:
+    async def sign_in(self, request: web.Request, actor: Actor, via: str,
+                      org: str | None = None) -> web.HTTPException:
         """Start a session for ``actor`` (stored, audited); the redirect that sets its cookie."""
         now = self.deputy.clock()
-        session, cookie = self.sessions.start(actor, now)
+        session, cookie = self.sessions.start(actor, now, org)
         await console_sessions.start(self.deputy.database, session.sid, actor.key, via, now, session.expires)
         async with self.deputy.database.session(team=actor.team_key) as db:
             await goals.upsert_actor(db, actor)
@@ -72,25 +73,31 @@ class Console:
                          secure=secure_cookie(request), samesite="Lax", path="/console")
         return moved
 
-    async def deciding(self, session: ConsoleSession) -> Actor:
-        """The person as their platform knows them now, for a decision (approve, reject, a
-        monitor's pause …): the groups a session was signed in with may be up to 8 hours old,
-        so they are read again from the platform (``SignInProvider.current``) and through the
-        team's role map (``admitted``, as at sign-in). A person no longer in the team, or a
-        platform that cannot say, is refused (403) and nothing is decided. Without a sign-in
-        provider for the session's platform (the shell's people, a link for a platform whose
-        sign-in is not set up) there is no platform to ask: the session's own groups count."""
+    async def now_as(self, session: ConsoleSession) -> tuple[Actor | None, str]:
+        """The person as their platform knows them now, or (None, why not): the groups a
+        session was signed in with may be up to 8 hours old, so they are read again from the
+        platform (``SignInProvider.current``) and through the team's role map (``admitted``,
+        as at sign-in). None when the person is no longer in the team or the platform cannot
+        say. Without a sign-in provider for the session's platform (the shell's people, a link
+        for a platform whose sign-in is not set up) there is no platform to ask: the session's
+        own groups count. Decisions and the plans listed as the person's to decide both use
+        it, so a list never offers a decision that would be refused, nor misses one."""
         provider = self.providers.get(session.actor.platform)
         if provider is None:
-            return session.actor
+            return session.actor, ""
         try:
-            fresh = await provider.current(session.actor)
+            fresh = await provider.current(session.actor, session.org)
         except UserError as err:
-            raise self.refuse(session, str(err)) from None
+            return None, str(err)
         if fresh is None:
-            raise self.refuse(session, f"{provider.label.removeprefix('Sign in with ')} no longer "
-                                       "counts you in this team, so nothing was decided.")
-        actor, why = await admitted(self.deputy, fresh)
+            return None, (f"{provider.label.removeprefix('Sign in with ')} no longer counts you in "
+                          "this team, so you can decide nothing in it.")
+        return await admitted(self.deputy, fresh)
+
+    async def deciding(self, session: ConsoleSession) -> Actor:
+        """:meth:`now_as` for a decision (approve, reject, a monitor's pause …): refused (403)
+        when it is None, and nothing is decided."""
+        actor, why = await self.now_as(session)
         if actor is None:
             raise self.refuse(session, why)
         return actor

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiohttp import web
 
 from bot.app import dispatcher
@@ -22,16 +24,21 @@ def add_plan_routes(web_app: web.Application, console: Console) -> None:
     async def waiting(request: web.Request, session: ConsoleSession) -> web.Response:
         text = request.query.get("page", "1")
         page = int(text) if text.isdigit() and int(text) > 0 else 1
-        plans, total = await waiting_for(deputy, session.actor, page, PER_PAGE)
+        # who they are now, as a decision will ask: every plan listed is one they may decide
+        actor, problem = await console.now_as(session)
+        plans, total = await waiting_for(deputy, actor, page, PER_PAGE) if actor is not None else ([], 0)
         return console.render("waiting.html", session, plans=plans, total=total, page=page,
-                              pages=max(1, -(-total // PER_PAGE)), nav="waiting")
+                              pages=max(1, -(-total // PER_PAGE)), nav="waiting", problem=problem)
 
     async def plan(request: web.Request, session: ConsoleSession) -> web.Response:
-        access = await plan_access(deputy, session.actor, int(request.match_info["plan"]))
+        actor, problem = await console.now_as(session)
+        access = await plan_access(deputy, actor or session.actor, int(request.match_info["plan"]))
         if access is None:
             raise console.refuse(session, NOT_YOURS)
+        if actor is None:  # the platform cannot say who they are now: no decision is offered
+            access = replace(access, may_decide=False, why_not="")
         return console.render("plan.html", session, access=access, nav="waiting",
-                              done=request.query.get("done", ""))
+                              done=request.query.get("done", ""), problem=problem)
 
     async def decide(request: web.Request, session: ConsoleSession) -> web.StreamResponse:
         form = await console.form(request, session)

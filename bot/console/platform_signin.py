@@ -83,11 +83,11 @@ def add_platform_signin_routes(web_app: web.Application, console: Console) -> No
             if actor is None:
                 reasons.append(f"{member.team_name or member.actor.team_id}: {why}")
             else:
-                allowed.append(Member(actor, member.team_name))
+                allowed.append(Member(actor, member.team_name, member.org))
         if not allowed:
             return refused(403, " ".join(reasons) or "Deputy is in none of your teams.")
         if len(allowed) == 1:
-            moved = await console.sign_in(request, allowed[0].actor, provider.name)
+            moved = await console.sign_in(request, allowed[0].actor, provider.name, allowed[0].org)
             moved.del_cookie(STATE_COOKIE, path="/console/signin")
             raise moved
         token = await offer(deputy.database, allowed, deputy.clock())

@@ -31,6 +31,7 @@ class ConsoleSession:
     actor: Actor
     sid: str
     expires: datetime
+    org: str | None = None  # the platform's organisation of the team (Slack Enterprise Grid)
 
 
 def _b64(data: bytes) -> str:
@@ -49,11 +50,11 @@ class Sessions:
     def __repr__(self) -> str:
         return "Sessions(<key hidden>)"
 
-    def start(self, actor: Actor, now: datetime) -> tuple[ConsoleSession, str]:
-        """A new session for ``actor`` and its cookie value."""
-        session = ConsoleSession(actor, secrets.token_urlsafe(16), now + LIFETIME)
-        body = json.dumps({"a": actor.model_dump(mode="json"), "s": session.sid,
-                           "e": int(session.expires.timestamp())}, separators=(",", ":")).encode()
+    def start(self, actor: Actor, now: datetime, org: str | None = None) -> tuple[ConsoleSession, str]:
+        """A new session for ``actor`` (of a team in ``org``) and its cookie value."""
+        session = ConsoleSession(actor, secrets.token_urlsafe(16), now + LIFETIME, org)
+        body = json.dumps({"a": actor.model_dump(mode="json"), "s": session.sid, "e": int(session.expires.timestamp()),
+                           "o": org}, separators=(",", ":")).encode()
         mac = hmac.new(self._key, body, hashlib.sha256).digest()
         return session, f"{_b64(body)}.{_b64(mac)}"
 
@@ -73,7 +74,9 @@ class Sessions:
         expires = datetime.fromtimestamp(int(data["e"]), tz=now.tzinfo)
         if expires <= now:
             return None
-        return ConsoleSession(Actor.model_validate(data["a"]), str(data["s"]), expires)
+        org = data.get("o")
+        return ConsoleSession(Actor.model_validate(data["a"]), str(data["s"]), expires,
+                              str(org) if org else None)
 
     def csrf_token(self, session: ConsoleSession) -> str:
         return hmac.new(self._csrf, session.sid.encode(), hashlib.sha256).hexdigest()

@@ -422,6 +422,9 @@ class FakeSlackApi:
             user = self.users.get(str(params.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
         if method == "usergroups.list":
+            if token in self.oauth.org_tokens and not params.get("team_id"):
+                # "team_id: required if org token is used" (docs.slack.dev usergroups.list)
+                return {"ok": False, "error": "missing_argument"}
             include = str(params.get("include_users", "")).lower() in ("true", "1")
             groups = [g if include else {k: v for k, v in g.items() if k != "users"} for g in self.usergroups]
             return {"ok": True, "usergroups": groups}

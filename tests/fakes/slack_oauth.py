@@ -72,6 +72,9 @@ class FakeSlackOAuth:
     refresh_tokens: dict[str, tuple[str, bool]] = field(default_factory=dict)  # → (team, used)
     # token → (team id, enterprise id): which workspace a token speaks for
     token_teams: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    # the bot tokens of org-wide installs (Enterprise Grid): an org token must name the
+    # workspace in calls such as usergroups.list (team_id)
+    org_tokens: set[str] = field(default_factory=set)
     last_redirect: str = ""  # where the last "Allow" sent the browser
     # Sign in with Slack: who signs in, their codes, the user tokens issued and their claims
     signing_in: tuple[str, str] = ("", "")
@@ -123,6 +126,8 @@ class FakeSlackOAuth:
         n = next(self._n)
         token = f"xoxb-{workspace.team_id}-{n}-{'e' if self.rotation else 'p'}"
         self.token_teams[token] = (workspace.team_id, workspace.enterprise_id)
+        if org:
+            self.org_tokens.add(token)
         answer: dict[str, Any] = {"access_token": token, "token_type": "bot"}
         if self.rotation:
             refresh = f"xoxe-1-{workspace.team_id}-{n}"
@@ -194,6 +199,9 @@ class FakeSlackOAuth:
             "email": f"{code['user'].lower()}@example.com", "email_verified": True,
             "name": code["user"], "locale": "en-US",
             "https://slack.com/team_name": workspace.name if workspace else code["team"],
+            # a workspace of an Enterprise Grid org: the org's id too
+            **({"https://slack.com/enterprise_id": workspace.enterprise_id}
+               if workspace and workspace.enterprise_id else {}),
             **self.id_token_changes}
         token = f"xoxp-{code['team']}-{next(self._n)}"
         self.user_tokens[token] = {k: v for k, v in claims.items()

@@ -71,7 +71,7 @@ class DiscordSignIn:
             members.append(Member(self._actor(me, guild, member), str(guild.get("name") or guild["id"])))
         return members
 
-    async def current(self, actor: Actor) -> Actor | None:
+    async def current(self, actor: Actor, org: str | None = None) -> Actor | None:
         """The guild member now (the bot's ``GET /guilds/{id}/members/{user}``): their roles
         and the groups they map to; None when they left the guild."""
         path = f"/guilds/{actor.team_id}/members/{actor.user_id}"

@@ -112,11 +112,12 @@ class SlackSignIn:
         actor = await self._directory.actor(team_id, user_id, (team_id, enterprise))
         if not actor.display_name and claims.get("name"):
             actor = actor.model_copy(update={"display_name": str(claims["name"])})
-        return [Member(actor, team_name)]
+        return [Member(actor, team_name, enterprise)]
 
-    async def current(self, actor: Actor) -> Actor | None:
+    async def current(self, actor: Actor, org: str | None = None) -> Actor | None:
         try:
-            return await self._directory.current(actor.team_id, actor.user_id)
+            # the org as at sign-in: an org-wide install (Enterprise Grid) is found under it only
+            return await self._directory.current(actor.team_id, actor.user_id, (actor.team_id, org))
         except (SlackApiError, ChatPostFailed) as err:
             code = error_code(err) if isinstance(err, SlackApiError) else err.code
             log.warning("console: could not read %s's groups from Slack: %s", actor.key, code)

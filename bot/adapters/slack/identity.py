@@ -72,7 +72,9 @@ class ActorDirectory:
             if fresh or loop.time() - self._groups_read_at.get(host, -GROUPS_TTL_SECONDS) >= GROUPS_TTL_SECONDS:
                 self._groups_read_at[host] = loop.time()
                 try:
-                    response = await client.usergroups_list(include_users=True)
+                    # team_id: required with an org-wide install's token (Enterprise Grid),
+                    # ignored with a workspace's own (docs.slack.dev usergroups.list)
+                    response = await client.usergroups_list(include_users=True, team_id=host)
                 except SlackApiError as err:
                     # keep what we knew; approvals needing a group wait for the next read
                     log.warning("usergroups.list failed: %s", error_code(err))
