@@ -12,12 +12,12 @@ import pytest
 
 from bot.app import Deputy
 from bot.console.signin import local_person, make_link
-from bot.policy import parse_policy
 from bot.store.tables import ApprovalRow, RunRow
 from tests.adapters.slack import wire
 from tests.adapters.slack.live import Live, count, eventually, state, text_of
 from tests.console import held
 from tests.console.conftest import ANNA, STRANGER, Served, console_with, planned
+from tests.support.policies import finance_approves_writes
 
 
 async def get(http: aiohttp.ClientSession, url: str) -> tuple[int, str]:
@@ -133,24 +133,10 @@ async def test_another_team_sees_neither_the_plan_nor_the_button(live: Live, ser
 
 
 # Boss approves for @finance; so would "Boss" of another workspace, were the team not checked
-FINANCE_ONLY = """\
-version: 1
-default: deny
-groups:
-  finance: ["slack:T0001:U0BOSS", "slack:T0OTHER:U0BOSS"]
-rules:
-  - name: reads-run-alone
-    match: {effect: read}
-    verdict: allow
-  - name: finance-approves-writes
-    match: {effect: [write, destructive]}
-    verdict: require_approval
-    approvers: [finance]
-    requester_may_approve: false
-"""
 
 
-@pytest.mark.parametrize("policy", [parse_policy(FINANCE_ONLY, "policy.yaml")], ids=["finance-only"])
+@pytest.mark.parametrize("policy", [finance_approves_writes(["slack:T0001:U0BOSS", "slack:T0OTHER:U0BOSS"],
+                                                             requester_may_approve=False)], ids=["finance-only"])
 async def test_only_the_group_of_the_team_sees_and_decides(live: Live, served: Served, app: Deputy,
                                                             http: aiohttp.ClientSession) -> None:
     card = await planned(live)

@@ -17,7 +17,6 @@ from bot.app import Deputy
 from bot.console.identity import Started
 from bot.domain import Actor
 from bot.errors import UserError
-from bot.policy import parse_policy
 from bot.store import teams
 from bot.store.tables import ApprovalRow
 from bot.web_oauth import _ACCESS_LOG_FILTER
@@ -29,6 +28,7 @@ from tests.console.test_console import cookie_of, csrf_of, get, post
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_api import BOT_TOKEN, TEAM, FakeSlackApi
 from tests.fakes.slack_oauth import CLIENT_ID, CLIENT_SECRET
+from tests.support.policies import finance_approves_writes
 
 
 @pytest.fixture
@@ -81,20 +81,7 @@ async def test_sign_in_with_slack_then_approve_and_the_chat_card_updates(
 
 
 # approvals by Slack's Finance user group (read from Slack), the requester among them
-FINANCE_GROUP = parse_policy("""\
-version: 1
-default: deny
-groups:
-  finance: []
-rules:
-  - name: reads-run-alone
-    match: {effect: read}
-    verdict: allow
-  - name: finance-approves-writes
-    match: {effect: [write, destructive]}
-    verdict: require_approval
-    approvers: [finance]
-""", "policy.yaml")
+FINANCE_GROUP = finance_approves_writes()
 
 
 @pytest.mark.parametrize("policy", [FINANCE_GROUP], ids=["finance-group"])

@@ -21,7 +21,7 @@ from bot.adapters.discord.client import HELP
 from bot.adapters.discord.settings import DiscordSettings
 from bot.app import Deputy, dispatcher
 from bot.execution.worker import Worker
-from bot.policy import Policy, parse_policy
+from bot.policy import Policy
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from bot.store.tables import ApprovalRow, GoalRow, PlanVersionRow, RunRow
@@ -30,25 +30,13 @@ from tests.adapters.discord.conftest import Running, connect, disconnect, eventu
 from tests.core.conftest import NOW, make_app
 from tests.fakes.discord_server import FakeDiscord
 from tests.support.demo_teams import seed_every_team
+from tests.support.policies import finance_approves_writes
 
 EPHEMERAL = 64
 
 # writes need someone from @finance; finance is declared empty, so membership comes from
 # the platform: here, the Discord role mapped to it
-FINANCE_POLICY = """
-version: 1
-default: deny
-groups:
-  finance: []
-rules:
-  - name: reads
-    match: {effect: read}
-    verdict: allow
-  - name: writes-by-finance
-    match: {effect: [write, destructive]}
-    verdict: require_approval
-    approvers: [finance]
-"""
+FINANCE = finance_approves_writes()
 
 
 @pytest.fixture
@@ -139,7 +127,7 @@ async def plan_card(fake: FakeDiscord, name: str, goal: str) -> dict[str, Any]:
     return card
 
 
-@pytest.mark.parametrize("policy", [parse_policy(FINANCE_POLICY, "policy.yaml")], ids=["finance"])
+@pytest.mark.parametrize("policy", [FINANCE], ids=["finance"])
 async def test_only_a_member_with_the_finance_role_can_approve(
     on_discord: Running, app: Deputy, database: Database, tmp_path: Path
 ) -> None:

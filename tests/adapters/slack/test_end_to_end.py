@@ -18,7 +18,7 @@ import pytest
 
 from bot.adapters.slack.app import RecentIds
 from bot.app import Deputy
-from bot.policy import Policy, parse_policy
+from bot.policy import Policy
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from bot.store.tables import ApprovalRow, RunRow
@@ -39,6 +39,7 @@ from tests.adapters.slack.served import deputy_serve
 from tests.core.conftest import NOW, make_app
 from tests.fakes.slack_api import FakeSlackApi
 from tests.support.demo_teams import seed_every_team
+from tests.support.policies import finance_approves_writes
 
 GOAL = "chase overdue invoices"
 OVERDUE = 3  # overdue invoices in the demo data: one reminder each
@@ -210,24 +211,8 @@ async def test_a_double_click_on_approve_starts_one_run(live: Live, app: Deputy)
     assert len(live.thread_posts(card.thread_ts)) == 2  # the card and one result
 
 
-FINANCE_ONLY = """\
-version: 1
-default: deny
-groups:
-  finance: ["slack:T0001:U0BOSS"]
-rules:
-  - name: reads-run-alone
-    match: {effect: read}
-    verdict: allow
-  - name: finance-approves-writes
-    match: {effect: [write, destructive]}
-    verdict: require_approval
-    approvers: [finance]
-    requester_may_approve: false
-"""
-
-
-@pytest.mark.parametrize("policy", [parse_policy(FINANCE_ONLY, "policy.yaml")], ids=["finance-only"])
+@pytest.mark.parametrize("policy", [finance_approves_writes(["slack:T0001:U0BOSS"], requester_may_approve=False)],
+                         ids=["finance-only"])
 async def test_an_approval_by_someone_the_policy_does_not_allow(
     live: Live, app: Deputy, slack_api: FakeSlackApi, tmp_path: Path
 ) -> None:
@@ -253,8 +238,7 @@ async def test_an_approval_by_someone_the_policy_does_not_allow(
 
 
 # the policy names @finance with no members: membership comes from Slack's user group
-@pytest.mark.parametrize("policy", [parse_policy(FINANCE_ONLY.replace('["slack:T0001:U0BOSS"]', "[]"),
-                                                 "policy.yaml")], ids=["finance-by-group"])
+@pytest.mark.parametrize("policy", [finance_approves_writes(requester_may_approve=False)], ids=["finance-by-group"])
 async def test_a_slack_user_group_counts_as_the_policy_group(
     live: Live, app: Deputy, slack_api: FakeSlackApi, tmp_path: Path
 ) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from bot.app import Deputy
-from bot.policy import parse_policy
 from bot.store.database import Database
 from bot.store.tables import GoalRow, RunRow
 from tests.adapters.slack import wire
@@ -25,6 +24,7 @@ from tests.adapters.slack.test_end_to_end import app as app  # noqa: F401  (fixt
 from tests.adapters.slack.test_end_to_end import policy as policy  # noqa: F401  (fixture)
 from tests.adapters.slack.test_end_to_end import settings as settings  # noqa: F401  (fixture)
 from tests.fakes.slack_api import FakeSlackApi
+from tests.support.policies import finance_approves_writes
 
 OTHER = "T0OTHER"  # a partner's workspace, sharing #plans through Slack Connect
 
@@ -73,24 +73,7 @@ async def test_a_click_from_another_workspace_is_refused_and_changes_nothing(
     assert await count(app, RunRow) == 1 and await reminders_sent(app) == OVERDUE
 
 
-BARE_ID_FINANCE = """\
-version: 1
-default: deny
-groups:
-  finance: ["U0BOSS"]
-rules:
-  - name: reads-run-alone
-    match: {effect: read}
-    verdict: allow
-  - name: finance-approves-writes
-    match: {effect: [write, destructive]}
-    verdict: require_approval
-    approvers: [finance]
-    requester_may_approve: false
-"""
-
-
-@pytest.mark.parametrize("policy", [parse_policy(BARE_ID_FINANCE, "policy.yaml")], ids=["bare-id"])
+@pytest.mark.parametrize("policy", [finance_approves_writes(["U0BOSS"], requester_may_approve=False)], ids=["bare-id"])
 async def test_a_bare_id_names_the_person_of_the_goals_workspace_only(
         live: Live, app: Deputy, database: Database, tmp_path: Path) -> None:
     card = await planned(live)
