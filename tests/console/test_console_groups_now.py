@@ -13,21 +13,31 @@ import pytest
 
 from bot.app import Deputy
 from bot.store.tables import ApprovalRow
-from tests.adapters.slack.distributed import ACME, CHANNELS, Installed, installed_slack
+from tests.adapters.slack.distributed import ACME, CHANNELS, Installed, installed_slack, workspaces
 from tests.adapters.slack.live import count
 from tests.console.conftest import GOAL, console_with
 from tests.console.signin_support import round_trip, slack_provider
 from tests.console.test_console import csrf_of, get, post
-from tests.console.test_console_signin import FINANCE_GROUP, slack  # noqa: F401 - the fixture
 from tests.fakes.slack_api import FakeSlackApi
+from tests.support.policies import finance_approves_writes
 
 FINANCE = {"id": "S0FIN", "handle": "finance", "name": "Finance"}
+FINANCE_GROUP = finance_approves_writes()  # writes wait for Slack's @finance user group
 ORG = "E0ACME"
+
+
+@pytest.fixture
+async def slack(app: Deputy, slack_api: FakeSlackApi) -> AsyncIterator[Installed]:
+    """Deputy as the distributed app, installed in Acme's workspace."""
+    workspaces(slack_api)
+    async with installed_slack(app, slack_api) as running:
+        assert (await running.install(ACME))[0] == 200
+        yield running
 
 
 @pytest.mark.parametrize("policy", [FINANCE_GROUP], ids=["finance-group"])
 async def test_waiting_for_you_lists_what_the_person_may_decide_now(
-        app: Deputy, slack: Installed, slack_api: FakeSlackApi, http: aiohttp.ClientSession) -> None:  # noqa: F811
+        app: Deputy, slack: Installed, slack_api: FakeSlackApi, http: aiohttp.ClientSession) -> None:
     assert await slack.slash(ACME, GOAL, user="U0ANNA") == 200
     await slack.card(ACME)
     await slack.settle()
