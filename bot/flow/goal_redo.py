@@ -7,8 +7,9 @@ posted, that answer is posted; if its plan version was stored but no card was re
 it, the card is posted, unless the platform shows it was posted already (the first attempt
 died between the post and its record): then that card is recorded; if the version runs
 without approval (marked approved before its card was posted) and its run was never created,
-the run is started. A platform's plain retry (not ``redelivered``) stays ignored, as before
-(bot/flow/goals.py)."""
+the run is started. A thread reply delivered again after the version answering it was
+stored gets the same for that version (:func:`finish_latest_version`). A platform's plain
+retry (not ``redelivered``) stays ignored, as before (bot/flow/goals.py)."""
 
 from __future__ import annotations
 
@@ -43,9 +44,7 @@ async def unfinished_goal(app: Deputy, event: GoalPosted) -> int | None:
             return None
         plan = await goals.plan_for_goal(session, goal.id)
         view = await goals.load_view(session, plan.id) if plan is not None and plan.id else None
-        card = await messages.card_of(session, view.version.id) if view and view.version.id else None
         unposted = await messages.unposted_answer(session, goal.id)
-        run = await runs.run_for_version(session, view.version.id) if view and view.version.id else None
     if view is None and goal.status == GoalStatus.PLANNING:
         log.info("goal %s: delivered again before it was planned; planning it now", goal.id)
         return goal.id
@@ -58,17 +57,36 @@ async def unfinished_goal(app: Deputy, event: GoalPosted) -> int | None:
                 else Question(unposted.text)
             await post_answer(app, goal, answer)
         return None
-    if view.version.status not in (PlanStatus.PROPOSED, PlanStatus.APPROVED):
-        return None
-    assert view.version.id is not None
+    await _finish_version(app, goal, view, event.actor.team_key)
+    return None
+
+
+async def finish_latest_version(app: Deputy, goal_id: int, team: str) -> None:
+    """A thread reply delivered again after a plan version answering it was stored: that
+    version's card and run, if the attempt that stored it died before them (the newest version:
+    a version answers the reply that came before it)."""
+    async with app.database.session(team=team) as session:
+        goal = await goals.get_goal(session, goal_id)
+        plan = await goals.plan_for_goal(session, goal_id)
+        view = await goals.load_view(session, plan.id) if plan is not None and plan.id else None
+    if goal is not None and view is not None:
+        await _finish_version(app, goal, view, team)
+
+
+async def _finish_version(app: Deputy, goal: GoalRow, view: PlanView, team: str) -> None:
+    """The card of a proposed or approved version, if none was recorded, and the run of a
+    version that needs no approval, if it was never created."""
+    if view.version.status not in (PlanStatus.PROPOSED, PlanStatus.APPROVED) or view.version.id is None:
+        return
+    async with app.database.session(team=team) as session:
+        card = await messages.card_of(session, view.version.id)
+        run = await runs.run_for_version(session, view.version.id)
     if card is None:
-        await _card_of_redo(app, goal, view, event.actor.team_key)
+        await _card_of_redo(app, goal, view, team)
     if view.version.status == PlanStatus.APPROVED and run is None:
         log.info("goal %s: delivered again before the run of version %s, which needs no "
                  "approval, was started; starting it", goal.id, view.version.version)
-        await start_run(app, view.plan.id or 0, view.version.version, team=event.actor.team_key,
-                        actor_key=None)
-    return None
+        await start_run(app, view.plan.id or 0, view.version.version, team=team, actor_key=None)
 
 
 async def _card_of_redo(app: Deputy, goal: GoalRow, view: PlanView, team: str) -> None:

@@ -13,7 +13,7 @@ from bot.flow.addressing import team_of_thread
 from bot.flow.card_refresh import refresh_card
 from bot.flow.context import planning_context, within_context
 from bot.flow.edits import keep_edits
-from bot.flow.goal_redo import unfinished_goal
+from bot.flow.goal_redo import finish_latest_version, unfinished_goal
 from bot.flow.membership import outsider_reason
 from bot.flow.memory_offers import after_answer
 from bot.flow.monitor_goals import propose_if_scheduled
@@ -21,6 +21,7 @@ from bot.flow.proposals import propose
 from bot.flow.suggestions import SUGGESTED
 from bot.store import audit, goals
 from bot.store import thread as thread_messages
+from bot.store.database import Session
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -90,12 +91,8 @@ async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
             stored = await thread_messages.add_thread_message(
                 session, goal.id, event.actor.label, text, author_key=event.actor.key,
                 event_id=event.event_id, status="" if by_requester else SUGGESTED)
-            replayed = stored is None  # the platform delivered this reply before (a restart)
-            if replayed and event.redelivered and event.event_id is not None:
-                # its process died mid-way: answer it, unless that was done before it died
-                replayed = await thread_messages.answered(session, goal.id, event.event_id)
-                if not replayed:
-                    log.info("goal %s: a reply delivered again before it was answered; answering it now", goal.id)
+            # the platform delivered this reply before (a restart), and it needs no answer now
+            replayed = stored is None and await _answered_before(session, goal.id, event)
             if stored is not None:
                 await audit.append(session, "thread_reply" if by_requester else "suggestion",
                                    actor_key=event.actor.key, goal_id=goal.id, data={"text": text})
@@ -108,6 +105,8 @@ async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
             "Use `cancel` to stop it."), tone="warning"))
         return
     if replayed:
+        if event.redelivered:  # answered before its process died: but maybe not shown yet
+            await finish_latest_version(app, goal_id, event.actor.team_key)
         return
     if not by_requester:
         await _show_suggestion(app, event, goal_id)
@@ -121,6 +120,17 @@ async def on_thread_reply(app: Deputy, event: ThreadReply) -> None:
     await propose(app, goal_id, outcome, team=event.actor.team_key, reason=f"changed in thread by {event.actor.label}",
                   author_key=event.actor.key, note=f"Changed after {event.actor.label}'s reply: “{text[:200]}”")
     await after_answer(app, event, goal_id, goal_text, history, outcome)  # [Remember] [No]?
+
+
+async def _answered_before(session: Session, goal_id: int, event: ThreadReply) -> bool:
+    """A reply stored before: answered already, unless it is delivered again because its process
+    died mid-way (``redelivered``) before the answer was stored; then it is answered now."""
+    if not event.redelivered or event.event_id is None:
+        return True
+    answered = await thread_messages.answered(session, goal_id, event.event_id)
+    if not answered:
+        log.info("goal %s: a reply delivered again before it was answered; answering it now", goal_id)
+    return answered
 
 
 async def _show_suggestion(app: Deputy, event: ThreadReply, goal_id: int) -> None:

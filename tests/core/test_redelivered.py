@@ -158,3 +158,34 @@ async def test_a_read_only_plan_whose_run_never_started_is_started_on_redelivery
 
 def cards_posted_of(chat: Chat, title: str) -> int:
     return chat.transcript.count(title)
+
+
+async def test_a_reply_delivered_again_after_its_version_was_stored_gets_the_missing_card(
+        chat: Chat, deputy: Deputy, database: Database, fake_clock: FakeClock, monkeypatch: Any) -> None:
+    await chat.say(GOAL)
+    where = chat.port.current_thread
+    assert where is not None
+    fake_clock.advance(seconds=1)
+    reply = ThreadReply(actor=chat.user, where=where, text="make it Thursday instead", event_id="slack:Ev0LATE")
+    replying = deputy.planner.plan
+
+    async def later(*args: Any, **kwargs: Any) -> Any:  # planning takes a second: the version comes after
+        fake_clock.advance(seconds=1)
+        return await replying(*args, **kwargs)
+
+    monkeypatch.setattr(deputy.planner, "plan", later)
+    await dispatch(deputy, reply)
+    assert cards_posted_of(chat, "Plan 1 v2") == 1
+    # the first attempt died after storing version 2, before its card was recorded
+    [v2] = [v for v in await rows(database, PlanVersionRow) if v.version == 2]
+    async with database.session(all_teams=True) as session:
+        await session.exec(delete(ChatMessageRow).where(ChatMessageRow.plan_version_id == v2.id))  # type: ignore[call-overload]
+    await dispatch(deputy, reply)  # a platform's plain retry: still ignored
+    assert cards_posted_of(chat, "Plan 1 v2") == 1
+    await dispatch(deputy, replace(reply, redelivered=True))
+    assert cards_posted_of(chat, "Plan 1 v2") == 2  # the shell cannot look: posted again
+    assert [c.plan_version_id for c in await rows(database, ChatMessageRow)
+            if c.kind == "plan_card" and c.plan_version_id == v2.id] == [v2.id]
+    await dispatch(deputy, replace(reply, redelivered=True))  # recorded now: nothing more
+    assert cards_posted_of(chat, "Plan 1 v2") == 2
+    assert sorted(v.version for v in await rows(database, PlanVersionRow)) == [1, 2]
