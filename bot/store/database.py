@@ -50,8 +50,19 @@ async def execute_plain(session: AsyncSession, statement: Executable,
     unit of work, no identity map, and no team criteria added (bot/store/team_scope.py), so
     a statement on a team's table must name its team itself. For the few statements every
     step of a run costs, where the ORM's work per statement was most of the step's CPU (built
-    once with bound parameters, such a statement is not even rebuilt or re-keyed)."""
-    return await (await session.connection()).execute(statement, params)
+    once with bound parameters, such a statement is not even rebuilt or re-keyed). The
+    session's connection is asked for once per transaction (each ask is a trip through the
+    session's state machine in a greenlet of its own), and again in each savepoint: asking
+    is what makes the session emit the SAVEPOINT it began."""
+    sync = session.sync_session
+    transaction = sync.get_nested_transaction() or sync.get_transaction()
+    held = session.info.get(_PLAIN_CONNECTION)
+    if held is None or held[0] is not transaction:
+        held = session.info[_PLAIN_CONNECTION] = (transaction, await session.connection())
+    return await held[1].execute(statement, params)
+
+
+_PLAIN_CONNECTION = "plain_connection"  # session.info: (its transaction, its connection)
 
 AUDIT_KEYS = "audit_keys"  # session.info key: what audit records are signed with
 
