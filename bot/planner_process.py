@@ -16,6 +16,7 @@ from bot.platforms import Platforms, attach_post_only, configured
 from bot.processes import lower_priority
 from bot.serve import shut_down, slack_adapter, slack_sealer, until_stopped
 from bot.settings import Settings
+from bot.startup import check_connections
 from bot.store.database import Pool
 from bot.web import start_ops_server
 
@@ -39,6 +40,7 @@ async def run_planner(settings: Settings, host: str = "127.0.0.1", port: int | N
     lower_priority("planner", settings.background_nice)
     pool, concurrency = planner_pool(settings)
     deputy = await build_app(settings, pool=pool)
+    await check_connections(deputy.database, settings)
     tasks: list[asyncio.Task[None]] = []
     attached = Platforms()
     runner: web.AppRunner | None = None

@@ -19,6 +19,7 @@ from bot.app import Deputy, build_app
 from bot.platforms import Platforms, attach_post_only
 from bot.serve import scheduler_for, shut_down, until_stopped
 from bot.settings import Settings
+from bot.startup import check_connections
 from bot.web import start_ops_server
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ async def run_scheduler(settings: Settings, host: str = "127.0.0.1", port: int |
 async def _run(settings: Settings, name: str, main: Callable[[Deputy], Coroutine[Any, Any, None]],
                host: str, port: int | None) -> None:
     deputy = await build_app(settings)
+    await check_connections(deputy.database, settings)
     attached = Platforms()
     runner: web.AppRunner | None = None
     tasks: list[asyncio.Task[None]] = []

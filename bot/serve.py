@@ -30,6 +30,7 @@ from bot.execution.worker import Worker, settle_heap
 from bot.platforms import Platforms, attach_post_only, configured
 from bot.readiness import ReadyCheck
 from bot.settings import Settings
+from bot.startup import check_connections
 from bot.web import add_ops_routes, start_ops_server
 from bot.web_oauth import add_oauth_routes, hide_callback_queries
 
@@ -53,6 +54,8 @@ async def serve(settings: Settings, host: str, port: int, *, with_worker: bool =
     (the inbox table) instead of being planned in this process."""
     receive = configured(settings) if platforms is None else list(platforms)
     deputy = await build_app(settings, on_new_home=on_new_home)
+    if not plan:  # the Procfile's `web`: one of the processes that share the server's connections
+        await check_connections(deputy.database, settings)
     web_app = web.Application(client_max_size=1024 * 1024)
     attached = Platforms()
     tasks: list[asyncio.Task[None]] = []
@@ -256,6 +259,7 @@ async def run_discord_only(settings: Settings, host: str = "127.0.0.1", port: in
     if "discord" not in configured(settings):
         raise SettingsError("DISCORD_TOKEN: not set; create a bot token as the README's Discord set-up shows")
     deputy = await build_app(settings)
+    await check_connections(deputy.database, settings)
     tasks: list[asyncio.Task[None]] = []
     attached = Platforms()
     runner: web.AppRunner | None = None
