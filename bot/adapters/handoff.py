@@ -4,7 +4,8 @@ An adapter's listener acknowledges a request and hands the rest (translation, th
 dispatch: planning, database) to :class:`Handoff`. The work runs as a task on the *work
 loop* — the loop the adapter was built on, where the core lives. When the acks are served
 from another thread (``deputy serve``'s front door, :mod:`bot.adapters.front_door`), the
-hand-off crosses threads with ``call_soon_threadsafe``; the ack never waits for it.
+hand-off crosses threads with ``call_soon_threadsafe``, once per turn of the front door's
+loop, after the acks of that turn are written: the ack never waits for it.
 
 At most ``concurrency`` pieces run at once, the others wait their turn in arrival order:
 under a flood, goals are planned a few at a time and their cards appear one after another,
@@ -48,6 +49,8 @@ class Handoff:
         self._tasks: set[asyncio.Task[None]] = set()
         self._lock = threading.Lock()
         self._pending = 0
+        # spawned from another thread's loop, waiting for that loop's turn to end
+        self._outgoing: list[tuple[Coroutine[Any, Any, None], str]] = []
 
     @property
     def pending(self) -> int:
@@ -72,12 +75,40 @@ class Handoff:
         if loop is here:
             self._start(work, what)
             return
+        if here is None:  # no loop of its own to defer on: hand over at once
+            self._hand_over([(work, what)])
+            return
+        # from the front door's loop: hand over once this turn of it is done, all that it
+        # took at once. Waking the work loop lets its thread take the GIL, and the ack being
+        # answered here would then wait for the work's first slice before its response is
+        # written (py-spy of `web` at 200 req/s: a third of the front thread's time was here)
+        with self._lock:
+            self._outgoing.append((work, what))
+            first = len(self._outgoing) == 1
+        if first:
+            here.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        with self._lock:
+            batch, self._outgoing = self._outgoing, []
         try:
-            loop.call_soon_threadsafe(self._start, work, what)
+            self._hand_over(batch)
+        except RuntimeError:  # raised to no one here: say what is lost
+            log.error("%s: the work loop is closed; dropped %d accepted requests", self.name, len(batch))
+
+    def _hand_over(self, batch: list[tuple[Coroutine[Any, Any, None], str]]) -> None:
+        assert self._loop is not None
+        try:
+            self._loop.call_soon_threadsafe(self._start_all, batch)
         except RuntimeError:  # the work loop is closed: nothing will run it
-            self._done()
-            work.close()
+            for work, _ in batch:
+                self._done()
+                work.close()
             raise
+
+    def _start_all(self, batch: list[tuple[Coroutine[Any, Any, None], str]]) -> None:
+        for work, what in batch:
+            self._start(work, what)
 
     def _start(self, work: Coroutine[Any, Any, None], what: str) -> None:
         task = asyncio.get_running_loop().create_task(self._in_turn(work), name=f"{self.name}:{what}")

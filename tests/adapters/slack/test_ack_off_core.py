@@ -147,3 +147,25 @@ async def test_work_runs_a_few_at_a_time_in_arrival_order() -> None:
         handoff.spawn(plan(n), f"goal{n}")
     await handoff.drain()
     assert (most, finished[:2], sorted(finished)) == (2, [0, 1], list(range(6)))
+
+
+async def test_work_from_the_front_door_is_handed_over_after_that_turn_of_its_loop() -> None:
+    # the ack is written in the same turn of the front door's loop that hands its work over;
+    # woken before that turn ends, the work loop's thread would take the GIL and the ack
+    # would wait for the work's first slice
+    handoff = Handoff("test")  # its work loop: this test's
+    started = threading.Event()
+    seen: list[bool] = []
+
+    async def work() -> None:
+        started.set()
+
+    async def front_turn() -> None:
+        handoff.spawn(work(), "goal")
+        seen.append(started.wait(0.3))  # the rest of this turn: the work has not started
+        await asyncio.sleep(0)  # the turn ends: handed over
+        seen.append(started.wait(5))
+
+    await asyncio.to_thread(asyncio.run, front_turn())
+    await handoff.drain()
+    assert seen == [False, True]
