@@ -86,11 +86,15 @@ async def put(session: AsyncSession, platform: str, items: Sequence[Item]) -> No
     # acknowledges, and building, validating and flushing an ORM object per row was most of
     # its CPU per ack beside bolt's (docs/benchmarks.md, "The Procfile split")
     now = utcnow()
-    await session.execute(insert(InboxRow).values([
+    rows = insert(InboxRow).values([
         {"platform": platform, "kind": item[0], "sealed": item[1], "team": item[2] if len(item) > 2 else None,
-         "received_at": now, "attempts": 0} for item in items]))
+         "received_at": now, "attempts": 0} for item in items])
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.execute(select(func.pg_notify(CHANNEL, platform)))
+        # the rows and the NOTIFY in one statement (the INSERT as a CTE, which PostgreSQL runs
+        # once whether or not it is read): a round trip fewer per batch
+        await session.execute(select(func.pg_notify(CHANNEL, platform)).add_cte(rows.cte("queued")))
+    else:
+        await session.execute(rows)
 
 
 async def take(session: AsyncSession, platform: str, limit: int, owner: str = "",
