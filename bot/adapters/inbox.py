@@ -242,7 +242,7 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
                 if row.attempts > 1:
                     log.info("planner: inbox row %s (%s): attempt %d", row.id, row.kind, row.attempts)
                 attempt = Attempt(row.attempts, row.notes(), _saver(save, row.id, row.attempts),
-                                  _fenced(database, inbox_fence.Lease(row.id, me, row.attempts, lease_seconds)))
+                                  inbox_fence.checker(database, inbox_fence.Lease(row.id, me, row.attempts, lease_seconds)))
                 task = asyncio.create_task(one(held_row, payload, attempt), name=f"inbox:{row.kind}")
                 running[task] = held_row
                 task.add_done_callback(_finished(running))
@@ -267,13 +267,6 @@ def _saver(save: Callable[[int, int, dict[str, Any]], Awaitable[None]],
     async def saved(progress: dict[str, Any]) -> None:
         await save(row_id, attempt, progress)
     return saved
-
-
-def _fenced(database: Database, lease: inbox_fence.Lease) -> Callable[[], Awaitable[None]]:
-    async def check() -> None:
-        with inbox_fence.holding(lease):
-            await inbox_fence.check(database)
-    return check
 
 
 async def _given_up(held: _Held, payload: Payload, give_up: GiveUp | None, attempts: int) -> None:

@@ -19,7 +19,7 @@ posted (the record is refused, so the redo's own post is the one recorded and ed
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -89,3 +89,11 @@ async def check(database: Database) -> None:
         return
     async with database.session(all_teams=True) as session:
         await confirm(session)
+
+
+def checker(database: Database, lease: Lease) -> Callable[[], Awaitable[None]]:
+    """:func:`check` of ``lease``, wherever it is called from (``Attempt.still_held``)."""
+    async def check_lease() -> None:
+        with holding(lease):
+            await check(database)
+    return check_lease
