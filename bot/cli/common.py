@@ -7,7 +7,8 @@ each command body imports what it needs (settings, asyncio, the database, the ad
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
@@ -65,6 +66,23 @@ def home_or_exit(settings: Settings) -> Settings:
     except SettingsError as err:
         fail(str(err))
     return settings
+
+
+@contextmanager
+def short_lived() -> Iterator[None]:
+    """Around the body of a command that prints and exits (``deputy runs list``): no cyclic
+    garbage collection, which walked the ~100 MB that importing the store makes again and
+    again (~0.1-0.15 s of its CPU, docs/benchmarks.md); on again after it (a command run
+    inside another process, as tests do, leaves the collector as it found it)."""
+    import gc
+
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def run_async(make: Callable[[], Awaitable[T]]) -> T:

@@ -10,6 +10,7 @@ from bot.cli.common import (
     home_or_exit,
     run_refusable,
     settings_or_exit,
+    short_lived,
 )
 
 app = group("What ran, step by step.")
@@ -18,19 +19,22 @@ app = group("What ran, step by step.")
 @app.command("list")
 def runs_list(as_json: AsJson = False, team: TeamFilter = None) -> None:
     """List recent runs."""
-    # lazy: --help must not load the store
-    from bot.runs_report import list_runs_report
+    with short_lived():
+        # lazy: --help must not load the store
+        from bot.runs_report import list_runs_report
 
-    settings = home_or_exit(settings_or_exit())
-    run_refusable(lambda: list_runs_report(settings, as_json, team))
+        settings = home_or_exit(settings_or_exit())
+        run_refusable(lambda: list_runs_report(settings, as_json, team))
 
 
 @app.command("show")
 def runs_show(run_id: int, as_json: AsJson = False, team: TeamFilter = None) -> None:
     """Show one run step by step: arguments, results, timing, planning tokens."""
-    # lazy: --help must not load the store
-    from bot.runs_report import show_run_report
+    with short_lived():
+        # lazy: --help must not load the store
+        from bot.runs_report import show_run_report
 
-    settings = home_or_exit(settings_or_exit())
-    if not run_refusable(lambda: show_run_report(settings, run_id, as_json, team)):
+        settings = home_or_exit(settings_or_exit())
+        shown = run_refusable(lambda: show_run_report(settings, run_id, as_json, team))
+    if not shown:
         fail(f"there is no run {run_id}" + (f" in {team}" if team else ""), 1)

@@ -240,3 +240,28 @@ def test_ctrl_c_or_ctrl_d_in_a_connect_form_cancels_it_and_the_shell_goes_on(tmp
     text = seen.decode(errors="replace")
     assert "Traceback" not in text and "pat-na1-hidden" not in text
     assert text.count("cancelled") == 3
+
+
+GC_PROBE = """
+import asyncio, gc, json
+from bot.adapters.shell.terminal import open_session
+from bot.settings import load_settings
+
+async def start():
+    session = await open_session(load_settings(), "Dev", lambda text, tone: None, False)
+    await session.app.close()
+
+asyncio.run(start())
+print(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}))
+"""
+
+
+def test_the_collector_is_paused_only_while_the_shell_loads(tmp_path: Path) -> None:
+    """Start-up runs without cyclic garbage collection (it only walked start-up's objects
+    again and again); afterwards the collector is on, with start-up's objects frozen out of
+    its sight, so a long conversation is collected as before."""
+    done = subprocess.run([sys.executable, "-c", GC_PROBE], cwd=tmp_path, capture_output=True, text=True,
+                          env=clean_env(DEPUTY_HOME=str(tmp_path / "home")), timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    after = json.loads(done.stdout.splitlines()[-1])
+    assert after["enabled"] is True and after["frozen"] > 100_000

@@ -12,6 +12,7 @@ the `deputy` command").
 from __future__ import annotations
 
 import asyncio
+import gc
 import getpass
 import sys
 import threading
@@ -93,12 +94,22 @@ async def open_session(settings: Settings, name: str, write: Write, interactive:
                        on_new_home: Callable[[str], None] | None = None) -> ShellSession:
     """The app built from ``settings`` and the shell's session on it, with everything that
     handles a line imported (in a thread: the person may be typing meanwhile)."""
-    await asyncio.to_thread(_import_handlers)
-    from bot.adapters.shell.port import TextPort
-    from bot.adapters.shell.session import ShellSession, local_actor
-    from bot.app import build_app
+    # no cyclic garbage collection while it loads: start-up makes ~100 MB of objects that
+    # live as long as the process, and the collector walked them again and again (~13 % of
+    # the CPU of importing and building, docs/benchmarks.md "Start-up of the `deputy`
+    # command"); then frozen out of its sight, so a later collection walks only what the
+    # conversation makes (the few cycles start-up left are kept: no full collection now)
+    gc.disable()
+    try:
+        await asyncio.to_thread(_import_handlers)
+        from bot.adapters.shell.port import TextPort
+        from bot.adapters.shell.session import ShellSession, local_actor
+        from bot.app import build_app
 
-    deputy = await build_app(settings, on_new_home=on_new_home)
+        deputy = await build_app(settings, on_new_home=on_new_home)
+    finally:
+        gc.freeze()
+        gc.enable()
     return ShellSession(deputy, TextPort(write), local_actor(name, settings.timezone), _asker(interactive))
 
 
