@@ -79,7 +79,7 @@ async def run_step(run: RunInProgress, step: StepRow) -> Any:
             ours = await runs.renew_and_record_read(
                 session, run.run_id, run.worker_id, lease, step.step_id, step.action, key,
                 arg_list if step.for_each else arg_list[0], output, started_at,
-                fresh=step.step_id not in run.recorded)
+                fresh=step.step_id not in run.recorded, lock_chain=single, chain=_chain(run))
         else:  # recorded all the same: the calls happened
             await runs.finish_step(session, run.run_id, step.step_id, StepStatus.SUCCEEDED, result=output,
                                    started=True)

@@ -27,6 +27,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.redact import redact
+from bot.store.audit_json import as_json
 from bot.store.database import AUDIT_KEYS, execute_plain
 from bot.store.tables import AuditRow, GoalRow, utcnow
 
@@ -39,7 +40,10 @@ SYSTEM = "system"
 
 # an append's statements: plain (no unit of work, no identity map), built once
 _AUDIT: Table = AuditRow.__table__  # type: ignore[attr-defined]
-_LOCK_POSTGRESQL = select(func.pg_advisory_xact_lock(AUDIT_LOCK, func.hashtext(bindparam("b_chain", type_=String))))
+# the chain's lock as an expression, for a statement that takes it along with its own work
+# (runs.renew_and_record_read); ``b_chain`` is the team, or SYSTEM
+LOCK_CHAIN_POSTGRESQL = func.pg_advisory_xact_lock(AUDIT_LOCK, func.hashtext(bindparam("b_chain", type_=String)))
+_LOCK_POSTGRESQL = select(LOCK_CHAIN_POSTGRESQL)
 # a write that changes nothing: it takes SQLite's write lock
 _LOCK_SQLITE = update(_AUDIT).where(false()).values(seq=_AUDIT.c.seq)
 _HEAD_OF_TEAM = (select(_AUDIT.c.hash).where(_AUDIT.c.team_key == bindparam("b_team"))
@@ -172,7 +176,7 @@ async def append(session: AsyncSession, kind: str, *, actor_key: str | None = No
     with what it describes. ``team_key=None``: the operator/system chain."""
     team = await team_of(session, actor_key, goal_id) if isinstance(team_key, _Derive) else team_key
     # secrets never enter the log, whatever a call's arguments or results held
-    payload = redact(_plain(data or {}))
+    payload = redact(as_json(data or {}))
     now = utcnow()
     at = now.replace(microsecond=now.microsecond // 1000 * 1000)
     keys = keys_of(session)
@@ -181,7 +185,8 @@ async def append(session: AsyncSession, kind: str, *, actor_key: str | None = No
            "key_id": key_id, "team_key": team}
     prev = _head_appended(session, team)
     if prev is None:
-        await lock_chain(session, team)
+        if not _locked_here(session, team):
+            await lock_chain(session, team)
         guess = _LAST_WRITTEN.get((_engine_of(session), team))
         if guess is not None:
             # this process's last record of the chain is its head, unless another process (or
@@ -239,6 +244,26 @@ def _appended(session: AsyncSession, team: str | None, head: str) -> None:
     held[1][team] = head
 
 
+def chain_locked(session: AsyncSession, team: str | None) -> None:
+    """A statement of this transaction took the chain's lock (LOCK_CHAIN_POSTGRESQL): its
+    appends do not take it again. Kept for the innermost transaction, as the heads are (a
+    savepoint rolled back releases what it locked)."""
+    transaction = _transaction(session)
+    held = session.info.get(_LOCKED)
+    if held is None or held[0] is not transaction:
+        chains: set[str | None] = set()
+        held = session.info[_LOCKED] = (transaction, chains)
+    held[1].add(team)
+
+
+def _locked_here(session: AsyncSession, team: str | None) -> bool:
+    held = session.info.get(_LOCKED)
+    return held is not None and held[0] is _transaction(session) and team in held[1]
+
+
+_LOCKED = "audit_locked"
+
+
 def forget_heads(session: AsyncSession) -> None:
     """Records were rewritten in this transaction (``reseal``): the next append reads the head."""
     session.info.pop(_HEADS, None)
@@ -253,33 +278,6 @@ _MOST_CHAINS = 4096
 
 def _engine_of(session: AsyncSession) -> int:
     return id(session.sync_session.bind)
-
-
-class _NotPlain(Exception):
-    pass
-
-
-def _plain_value(value: Any) -> Any:
-    kind = type(value)
-    if kind is str or kind is int or kind is float or kind is bool or value is None:
-        return value
-    if kind is dict:
-        if not all(type(k) is str for k in value):
-            raise _NotPlain
-        return {k: _plain_value(v) for k, v in value.items()}
-    if kind is list or kind is tuple:
-        return [_plain_value(v) for v in value]
-    raise _NotPlain
-
-
-def _plain(data: dict[str, Any]) -> Any:
-    """``data`` as JSON gives it back (what the record stores and hashes), without writing it
-    out and reading it again when it is made of JSON's own types already (a call's arguments
-    and result, nearly always); anything else (dates, enums, models) goes through JSON."""
-    try:
-        return _plain_value(data)
-    except _NotPlain:
-        return json.loads(json.dumps(data, default=str))
 
 
 def _bound(row: dict[str, Any]) -> dict[str, Any]:

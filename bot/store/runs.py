@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import RunStatus, StepStatus
+from bot.store import audit
 from bot.store.database import execute_plain
 from bot.store.parents import team_of_goal
 from bot.store.tables import GoalRow, RunRow, StepResultRow, utcnow
@@ -44,10 +45,18 @@ _FINISH_TEAM = _FINISH.where(_STEPS.c.team_key == bindparam("b_team"))
 # when the run is no longer this worker's)
 _READ_COLUMNS = ("team_key", "step_id", "action", "idempotency_key", "status", "attempts", "args",
                  "result", "error", "started_at", "finished_at")
-_RENEWED = _RENEW_TEAM.returning(_RUNS.c.id).cte("renewed")
-_RENEW_AND_RECORD_READ = insert(_STEPS).from_select(
-    ["run_id", *_READ_COLUMNS],
-    select(_RENEWED.c.id, *(bindparam(f"v_{name}", type_=_STEPS.c[name].type) for name in _READ_COLUMNS)))
+# The UPDATE also takes the lock of the audit chain the step's record goes to (its RETURNING
+# calls the lock for the run's row, so only when the run is still ours): the append that
+# follows in the transaction takes it with no statement of its own
+def _renew_and_record_read(lock: bool) -> Any:
+    returning = (_RUNS.c.id, audit.LOCK_CHAIN_POSTGRESQL.label("locked")) if lock else (_RUNS.c.id,)
+    renewed = _RENEW_TEAM.returning(*returning).cte("renewed")
+    return insert(_STEPS).from_select(["run_id", *_READ_COLUMNS], select(
+        renewed.c.id, *(bindparam(f"v_{name}", type_=_STEPS.c[name].type) for name in _READ_COLUMNS)))
+
+
+_RENEW_AND_RECORD_READ = _renew_and_record_read(lock=False)
+_RENEW_LOCK_AND_RECORD_READ = _renew_and_record_read(lock=True)
 
 
 async def create_run(session: AsyncSession, goal_id: int, version_id: int) -> tuple[RunRow, bool]:
@@ -131,20 +140,26 @@ async def start_step(session: AsyncSession, run_id: int, step_id: str, action: s
 
 async def renew_and_record_read(session: AsyncSession, run_id: int, worker_id: str, lease_seconds: float,
                                 step_id: str, action: str, key: str, args: Any, result: Any,
-                                started_at: datetime, *, fresh: bool) -> bool:
+                                started_at: datetime, *, fresh: bool, lock_chain: bool = False,
+                                chain: str | None = None) -> bool:
     """The run's lease renewed and a read step recorded (``record_read``); False, with nothing
     recorded, when the run is no longer this worker's. On PostgreSQL a fresh step's is one
-    statement; otherwise two."""
+    statement, which with ``lock_chain`` also locks the audit chain ``chain`` (a team, or
+    None: the system's) that this transaction appends to next; otherwise two."""
     team = team_of(session)
     if fresh and team is not None and session.bind is not None and session.bind.dialect.name == "postgresql":
         values = {"team_key": team, "step_id": step_id, "action": action, "idempotency_key": key,
                   "status": StepStatus.SUCCEEDED.value, "attempts": 1, "args": args, "result": result,
                   "error": "", "started_at": started_at, "finished_at": utcnow()}
-        done = await execute_plain(session, _RENEW_AND_RECORD_READ, {
-            "b_run": run_id, "b_worker": worker_id, "b_team": team,
+        done = await execute_plain(session, _RENEW_LOCK_AND_RECORD_READ if lock_chain else _RENEW_AND_RECORD_READ, {
+            "b_run": run_id, "b_worker": worker_id, "b_team": team, "b_chain": chain or audit.SYSTEM,
             "b_until": utcnow() + timedelta(seconds=lease_seconds),
             **{f"v_{name}": value for name, value in values.items()}})
-        return bool(done.rowcount == 1)
+        if done.rowcount != 1:
+            return False  # nothing locked either: the UPDATE found no run of ours
+        if lock_chain:
+            audit.chain_locked(session, chain)
+        return True
     if not await renew_lease(session, run_id, worker_id, lease_seconds):
         return False
     await record_read(session, run_id, step_id, action, key, args, result, started_at, fresh=fresh)

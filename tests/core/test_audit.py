@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from sqlmodel import col, select
 
 from bot.domain import StepStatus
-from bot.store.audit import GENESIS, _plain, record_hash
+from bot.store.audit import GENESIS, record_hash
+from bot.store.audit_json import as_json
 from bot.store.database import Database
 from bot.store.tables import AuditRow
 from tests.support.chat import Chat
@@ -50,4 +51,4 @@ _JSONISH = st.recursive(
 def test_a_record_keeps_its_data_as_json_gives_it_back(data: dict[str, Any]) -> None:
     # what is stored and hashed: written out as JSON and read back (tuples become lists,
     # dates and enums text, numeric keys text), whether or not the data needed it
-    assert _plain(data) == json.loads(json.dumps(data, default=str))
+    assert as_json(data) == json.loads(json.dumps(data, default=str))

@@ -116,7 +116,9 @@ async def test_a_read_step_costs_one_transaction_and_three_statements(
     # transaction has written before it appends, so it holds the write lock already;
     # PostgreSQL locks the team's chain with a statement, and renews the lease and inserts
     # the step row with one (the INSERT selects from the UPDATE's RETURNING)
-    assert statements <= 3, f"{statements} statements per step:\n" + "\n".join(
+    # PostgreSQL: the UPDATE's RETURNING also takes the chain's lock (two statements)
+    most = 3 if database.is_sqlite else 2
+    assert statements <= most, f"{statements} statements per step:\n" + "\n".join(
         s.split("\n")[0] for s in shown)
     async with database.session(all_teams=True) as session:
         done = [r for r in await runs.list_runs(session) if r.status == "succeeded"]
