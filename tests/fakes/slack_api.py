@@ -41,7 +41,9 @@ is dropped with the ``invalid_metadata_schema`` warning and the message posted w
 come from the query string or a form, never a JSON body) answers the thread oldest first, a
 ``limit`` at a time with ``has_more`` and ``response_metadata.next_cursor``, each message's
 ``metadata`` only with ``include_all_metadata``; a thread it knows nothing of is
-``thread_not_found``. The fake knows only the messages posted through it (not people's).
+``thread_not_found``. ``conversations.history`` (``channel`` required, query or form only)
+answers the channel's messages that are not thread replies, newest first, paged the same way.
+The fake knows only the messages posted through it (not people's).
 
 :meth:`hold` keeps chosen calls waiting, to kill the caller in the middle of its work.
 """
@@ -79,13 +81,14 @@ REQUIRED = {
     "files.getUploadURLExternal": ("filename", "length"),
     "files.completeUploadExternal": ("files",),
     "conversations.replies": ("channel", "ts"),
+    "conversations.history": ("channel",),
 }
 # methods whose arguments Slack reads only from a form or the query string, never JSON
-FORM_ONLY = frozenset({"files.getUploadURLExternal", "conversations.replies"})
+FORM_ONLY = frozenset({"files.getUploadURLExternal", "conversations.replies", "conversations.history"})
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 # methods that speak in a channel (``channel``; files.completeUploadExternal: ``channel_id``)
 IN_CHANNEL = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update", "files.completeUploadExternal",
-                        "conversations.replies"})
+                        "conversations.replies", "conversations.history"})
 # Slack's rule for a metadata event_type; another is ignored with a warning, not refused
 EVENT_TYPE = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -377,12 +380,21 @@ class FakeSlackApi:
                      if c == channel and thread in (m["ts"], m.get("thread_ts"))]
         if not thread_of:
             return {"ok": False, "error": "thread_not_found"}
+        return self._page(thread_of, params, default=1000)
+
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history: the channel's messages that are not thread replies, newest
+        first, ``limit`` (default 100) a page; ``metadata`` only with ``include_all_metadata``."""
+        channel = str(params["channel"])
+        newest = [m for (c, _), m in sorted(self.messages.items(), key=lambda kv: -float(kv[0][1]))
+                  if c == channel and m.get("thread_ts") in (None, m["ts"])]
+        return self._page(newest, params)
+
+    def _page(self, found: list[dict[str, Any]], params: dict[str, Any], default: int = 100) -> dict[str, Any]:
         with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
-        start = int(params.get("cursor") or 0)
-        limit = int(params.get("limit") or 1000)
-        page = [{k: v for k, v in m.items() if k != "metadata" or with_metadata}
-                for m in thread_of[start:start + limit]]
-        more = start + limit < len(thread_of)
+        start, limit = int(params.get("cursor") or 0), int(params.get("limit") or default)
+        page = [{k: v for k, v in m.items() if k != "metadata" or with_metadata} for m in found[start:start + limit]]
+        more = start + limit < len(found)
         return {"ok": True, "messages": page, "has_more": more,
                 "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
@@ -412,6 +424,8 @@ class FakeSlackApi:
             return {**answer, "warning": warning} if warning else answer
         if method == "conversations.replies":
             return self._replies(params)
+        if method == "conversations.history":
+            return self._history(params)
         if method == "chat.update":
             stored = self.messages[(str(params["channel"]), str(params["ts"]))]
             stored.update(text=params.get("text", stored["text"]), blocks=params.get("blocks", stored["blocks"]))

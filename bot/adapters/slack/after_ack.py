@@ -19,6 +19,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from bot.adapters.inbox import Attempt
 from bot.adapters.slack import connect, events
 from bot.adapters.slack.identity import ActorDirectory
+from bot.adapters.slack.metadata import request_key
 from bot.adapters.slack.modal import BadSubmission, ModifyTarget, build_modal
 from bot.adapters.slack.port import ChatPostFailed, SlackPort
 from bot.adapters.slack.render import escape
@@ -96,13 +97,17 @@ class AfterAck:
             pass  # echo nothing, not even the root message: the core warns this person privately
         elif isinstance(event, GoalPosted):
             ts = attempt.notes.get("root_ts")  # a redo: the first attempt posted it already
+            key = request_key(body)
+            if not isinstance(ts, str) and attempt.redo and key:
+                # it may have died after Slack took the root, before noting it: look first
+                ts = await self.port.find_root(event.where.channel_id, key, team=event.where.team)
             if not isinstance(ts, str):
                 # a slash command leaves no message to thread under: start one everybody sees
                 root = f"<@{actor.user_id}> asked: {escape(event.text)}"
                 await attempt.still_held()  # a planner that lost the request posts nothing more
                 try:
                     async with self._translating:
-                        ts = await self.port.post_root(event.where.channel_id, root, team=event.where.team)
+                        ts = await self.port.post_root(event.where.channel_id, root, team=event.where.team, key=key)
                 except ChatPostFailed as err:
                     if err.code in ("not_in_channel", "channel_not_found", "is_archived"):
                         await AsyncRespond(response_url=str(body["response_url"]))(

@@ -1,21 +1,47 @@
-"""Message metadata on Deputy's plan cards, and finding a card by it.
+"""Message metadata on Deputy's plan cards and slash commands' root messages, and finding
+them by it.
 
 A card is posted with ``metadata`` (``event_type`` + ``event_payload``: which plan and
 version it shows; never what people typed). Slack keeps it with the message, invisible to
 people, and returns it from conversations.replies when asked with ``include_all_metadata``.
 A redo after a crash between the post and its record (bot/flow/goal_redo.py) reads the
-thread and adopts the card it finds instead of posting a second one.
+thread and adopts the card it finds instead of posting a second one. A slash command's root
+message ("<@U…> asked: …") carries a key of the request (a hash of its trigger id, which
+Slack makes unique per invocation), and a redo that has no note of it looks in the channel's
+latest messages (conversations.history) before posting another.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+ROOT_EVENT = "deputy_request"
 CARD_EVENT = "deputy_plan_card"  # letters, digits and underscores only: Slack ignores other event types
 PAGE = 200  # messages a page (Slack recommends at most 200)
 MAX_PAGES = 10  # a goal's thread longer than 2,000 messages is not read to its end
+
+
+def request_key(body: dict[str, Any]) -> str | None:
+    """A slash command's key: its trigger id hashed (the id itself opens a view for 3 s)."""
+    trigger = body.get("trigger_id")
+    return hashlib.sha256(str(trigger).encode()).hexdigest()[:32] if trigger else None
+
+
+def root_metadata(key: str) -> dict[str, Any]:
+    return {"event_type": ROOT_EVENT, "event_payload": {"request": key}}
+
+
+async def find_in_channel(client: AsyncWebClient, channel: str, wanted: dict[str, Any]) -> str | None:
+    """The ts of a message among the channel's latest ``PAGE`` that a bot posted with metadata
+    ``wanted`` (a root posted minutes ago, at most: the lease and the retries); None if none."""
+    response = await client.conversations_history(channel=channel, include_all_metadata=True, limit=PAGE)
+    for message in response.get("messages") or []:
+        if isinstance(message, dict) and message.get("bot_id") and message.get("metadata") == wanted:
+            return str(message["ts"])
+    return None
 
 
 def card_metadata(plan_id: int, version: int) -> dict[str, Any]:

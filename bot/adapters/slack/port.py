@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.connect import BadConnectForm, connect_modal, form_value
 from bot.adapters.slack.files import upload
-from bot.adapters.slack.metadata import card_metadata, find_metadata
+from bot.adapters.slack.metadata import card_metadata, find_in_channel, find_metadata, root_metadata
 from bot.adapters.slack.render import escape, render, section
 from bot.adapters.slack.settings import SlackSettings
 from bot.chat.port import MessageRef
@@ -145,13 +145,22 @@ class SlackPort:
         self.threads.add(where.channel_id, thread)
         return Where(platform=PLATFORM, channel_id=where.channel_id, thread_id=thread, team=where.team)
 
-    async def post_root(self, channel: str, mrkdwn: str, *, team: str | None = None) -> str:
-        """Start a visible message in the channel (e.g. "<@U1> asked: …"); return its ts."""
+    async def post_root(self, channel: str, mrkdwn: str, *, team: str | None = None, key: str | None = None) -> str:
+        """Start a visible message in the channel (e.g. "<@U1> asked: …"); return its ts.
+        ``key``: the request's, kept as metadata so a redo can find it (:meth:`find_root`)."""
+        extra: dict[str, Any] = {"metadata": root_metadata(key)} if key else {}
         data = await self._call(
             "chat.postMessage", channel, channel=channel, text=mrkdwn, blocks=[section(mrkdwn)],
-            unfurl_links=False, unfurl_media=False, _for=team,
+            unfurl_links=False, unfurl_media=False, _for=team, **extra,
         )
         return str(data["ts"])
+
+    async def find_root(self, channel: str, key: str, *, team: str | None = None) -> str | None:
+        """The ts of the root message :meth:`post_root` posted with ``key``, if Slack has it."""
+        try:
+            return await find_in_channel(await self._client(channel, team_key=team), channel, root_metadata(key))
+        except SlackApiError as err:
+            raise ChatPostFailed("conversations.history", error_code(err)) from None
 
     async def post(self, where: Where, reply: Reply) -> MessageRef:
         text, blocks = render(reply)

@@ -169,6 +169,31 @@ async def test_a_redo_records_the_card_the_first_attempt_posted_instead_of_posti
     assert slack_api.of("conversations.replies")  # it looked before posting
 
 
+async def test_a_redo_finds_the_root_message_the_first_attempt_posted_but_never_noted(
+        app: Deputy, adapter: SlackAdapter, slack_api: FakeSlackApi, database: Database,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    sealer = Sealer("slack", wire.SECRET)
+    await queue_goal(database, sealer, slack_api)
+    note = inbox.note
+    crashed: list[bool] = []
+
+    async def dies_once(*args: Any, **kwargs: Any) -> bool:
+        if not crashed:  # the first attempt fails right after Slack took the root message
+            crashed.append(True)
+            raise DatabaseUnavailable("The database cannot be reached right now")
+        return await note(*args, **kwargs)
+
+    monkeypatch.setattr(inbox, "note", dies_once)
+    async with planner(database, sealer, adapter, "planner-a", retry_seconds=0.01):
+        await until(lambda: recorded_cards(database), "the card recorded")
+        await until(lambda: inbox_empty(database), "the request finished and deleted")
+    roots = [c for c in slack_api.of("chat.postMessage") if not c.params.get("thread_ts")]
+    assert len(roots) == 1 and roots[0].params["metadata"]["event_type"] == "deputy_request"
+    [card] = cards(slack_api)
+    assert card.params["thread_ts"] == roots[0].answer["ts"]  # type: ignore[index]
+    assert slack_api.of("conversations.history")  # it looked before posting
+
+
 async def test_the_chat_port_says_nothing_for_a_planner_whose_lease_was_taken(
         app: Deputy, adapter: SlackAdapter, slack_api: FakeSlackApi, database: Database) -> None:
     async with database.session(all_teams=True) as session:

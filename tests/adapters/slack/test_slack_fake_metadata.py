@@ -64,3 +64,16 @@ async def test_replies_are_read_from_the_query_only_and_need_a_known_thread(web:
     assert as_json["error"] == "invalid_arguments"
     unknown = await _refused(web.conversations_replies(channel="C1", ts="1700000000.000001"))
     assert unknown["error"] == "thread_not_found"
+
+
+async def test_a_channels_history_is_newest_first_without_thread_replies(web: AsyncWebClient) -> None:
+    root = await web.chat_postMessage(channel="C1", text="asked", metadata=CARD)
+    await web.chat_postMessage(channel="C1", text="in the thread", thread_ts=root["ts"])
+    later = await web.chat_postMessage(channel="C1", text="later")
+    plain = await web.conversations_history(channel="C1")
+    assert [m["ts"] for m in plain["messages"]] == [later["ts"], root["ts"]]
+    assert all("metadata" not in m for m in plain["messages"])
+    read = await web.conversations_history(channel="C1", include_all_metadata=True, limit=1, cursor="1")
+    assert [m.get("metadata") for m in read["messages"]] == [CARD]
+    as_json = await _refused(web.api_call("conversations.history", json={"channel": "C1"}))
+    assert as_json["error"] == "invalid_arguments"
