@@ -117,8 +117,11 @@ async def served(app: Deputy) -> AsyncIterator[Served]:
 
 @pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    # unsafe: the console's cookie is for the IP address 127.0.0.1
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+    # unsafe: the console's cookie is for the IP address 127.0.0.1; a page that does not
+    # answer in a minute fails the test with its traceback (aiohttp's default waits 5 minutes,
+    # long enough to look like a hang under a run's `timeout`)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                     timeout=aiohttp.ClientTimeout(total=60)) as session:
         yield session
 
 

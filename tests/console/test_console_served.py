@@ -32,10 +32,14 @@ async def console_link(home: Path, url: str, who: str) -> str:
 
 
 async def event(response: aiohttp.ClientResponse) -> tuple[str, dict[str, object]]:
-    """The next server-sent event (name, data)."""
+    """The next server-sent event (name, data). A stream that ends first fails the test: at
+    its end readline returns b"" at once, without yielding to the event loop, so a loop that
+    kept reading would spin for ever, the client's own timeout never firing."""
     name, data = "", ""
     while True:
         line = (await response.content.readline()).decode()
+        if line == "" and response.content.at_eof():
+            raise AssertionError(f"the event stream ended before an event (read so far: {name!r})")
         if line.startswith("event: "):
             name = line[7:].strip()
         elif line.startswith("data: "):
