@@ -9,6 +9,10 @@ thread and adopts the card it finds instead of posting a second one. A slash com
 message ("<@U…> asked: …") carries a key of the request (a hash of its trigger id, which
 Slack makes unique per invocation), and a redo that has no note of it looks in the channel's
 latest messages (conversations.history) before posting another.
+
+Only Deputy's own messages count (their ``bot_id`` is the token's, from auth.test): another
+app in the channel can post any metadata, and a card or root it forged must not be adopted
+in place of the one Deputy would post.
 """
 
 from __future__ import annotations
@@ -34,12 +38,25 @@ def root_metadata(key: str) -> dict[str, Any]:
     return {"event_type": ROOT_EVENT, "event_payload": {"request": key}}
 
 
+async def own_bot_id(client: AsyncWebClient) -> str | None:
+    """The bot id of ``client``'s token (auth.test; read only by a redo, which is rare)."""
+    bot_id = (await client.auth_test()).get("bot_id")
+    return str(bot_id) if bot_id else None
+
+
+def _is(message: Any, bot_id: str, wanted: dict[str, Any]) -> bool:
+    return isinstance(message, dict) and message.get("bot_id") == bot_id and message.get("metadata") == wanted
+
+
 async def find_in_channel(client: AsyncWebClient, channel: str, wanted: dict[str, Any]) -> str | None:
-    """The ts of a message among the channel's latest ``PAGE`` that a bot posted with metadata
+    """The ts of a message among the channel's latest ``PAGE`` that Deputy posted with metadata
     ``wanted`` (a root posted minutes ago, at most: the lease and the retries); None if none."""
+    bot_id = await own_bot_id(client)
+    if bot_id is None:  # cannot tell Deputy's messages from others': post again (at least once)
+        return None
     response = await client.conversations_history(channel=channel, include_all_metadata=True, limit=PAGE)
     for message in response.get("messages") or []:
-        if isinstance(message, dict) and message.get("bot_id") and message.get("metadata") == wanted:
+        if _is(message, bot_id, wanted):
             return str(message["ts"])
     return None
 
@@ -49,8 +66,11 @@ def card_metadata(plan_id: int, version: int) -> dict[str, Any]:
 
 
 async def find_metadata(client: AsyncWebClient, channel: str, thread: str, wanted: dict[str, Any]) -> str | None:
-    """The ts of the newest message of the thread ``thread`` that a bot posted with metadata
+    """The ts of the newest message of the thread ``thread`` that Deputy posted with metadata
     ``wanted``; None if there is none (or the thread is not found). Raises SlackApiError."""
+    bot_id = await own_bot_id(client)
+    if bot_id is None:  # cannot tell Deputy's messages from others': post again (at least once)
+        return None
     found: str | None = None
     cursor: str | None = None
     for _ in range(MAX_PAGES):
@@ -58,7 +78,7 @@ async def find_metadata(client: AsyncWebClient, channel: str, thread: str, wante
         response = await client.conversations_replies(channel=channel, ts=thread, include_all_metadata=True,
                                                       limit=PAGE, cursor=cursor)
         for message in response.get("messages") or []:
-            if isinstance(message, dict) and message.get("bot_id") and message.get("metadata") == wanted:
+            if _is(message, bot_id, wanted):
                 found = str(message["ts"])
         cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
         if not response.get("has_more") or not cursor:

@@ -21,6 +21,7 @@ from sqlmodel import select
 
 from bot.adapters.inbox import Sealer, consume
 from bot.adapters.slack.app import SlackAdapter
+from bot.adapters.slack.metadata import card_metadata, root_metadata
 from bot.app import Deputy, dispatcher, thread_door
 from bot.chat.replies import Notice
 from bot.domain import Where
@@ -167,6 +168,30 @@ async def test_a_redo_records_the_card_the_first_attempt_posted_instead_of_posti
                                        "event_payload": {"plan": 1, "version": 1}}
     assert await recorded_cards(database) == [card.answer["ts"]]  # type: ignore[index]
     assert slack_api.of("conversations.replies")  # it looked before posting
+
+
+async def test_a_card_or_root_another_app_posted_with_deputys_metadata_is_not_adopted(
+        adapter: SlackAdapter, slack_api: FakeSlackApi) -> None:
+    # any app in the channel can attach any metadata: only Deputy's own bot's message counts
+    port = adapter.port
+    root = await port.post_root(wire.CHANNEL, "someone asked", key="k1")
+    thread = Where(platform="slack", channel_id=wire.CHANNEL, thread_id=root)
+
+    def message(bot_id: str, at: float, metadata: dict[str, Any], in_thread: bool = True) -> str:
+        ts = f"{float(root) + at:.6f}"
+        slack_api.messages[(wire.CHANNEL, ts)] = {
+            "type": "message", "text": "Plan 1 v1", "ts": ts, "bot_id": bot_id, "blocks": [],
+            "metadata": metadata, **({"thread_ts": root} if in_thread else {})}
+        return ts
+
+    message("BOTHER", 0.1, card_metadata(1, 1))
+    message("BOTHER", 0.2, root_metadata("k2"), in_thread=False)
+    assert await port.find_card(thread, 1, 1) is None
+    assert await port.find_root(wire.CHANNEL, "k2") is None
+    assert await port.find_root(wire.CHANNEL, "k1") == root
+    ours = message("BDEPUTY", 0.3, card_metadata(1, 1))  # the bot id auth.test gives the token
+    found = await port.find_card(thread, 1, 1)
+    assert found is not None and found.message_id == ours
 
 
 async def test_a_redo_finds_the_root_message_the_first_attempt_posted_but_never_noted(
