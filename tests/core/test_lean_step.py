@@ -1,6 +1,6 @@
 """A read step costs the database one transaction and three statements, after its call: the
-lease renewed, the step recorded start and end at once, its audit record (on PostgreSQL,
-which locks the team's audit chain with a statement, the lease and the step row are one). A write step costs two
+lease renewed, the step recorded start and end at once, its audit record (on PostgreSQL two:
+the lease, the step row and the lock of the team's audit chain are one statement). A write step costs two
 transactions and six statements (seven on PostgreSQL): its start (committed before the call,
 with the policy's rate limit checked) and its end (result, lease renewal and audit record together). A worker with no chat port
 for the goal's platform draws no card, and a process that has one edits the card at most
