@@ -40,8 +40,10 @@ class SignInProvider(Protocol):
 
     async def current(self, actor: Actor, org: str | None = None) -> Actor | None:
         """``actor`` (signed in earlier, in ``org`` as :meth:`people` said) as the platform
-        knows them now: their groups read at this moment, no cache, for a decision made in the
-        console and for the plans listed as theirs to decide; None when they are no longer a
+        knows them now: their groups read from the platform (at this moment, or a read of the
+        whole team's a few seconds old where the platform's rate limit asks for it, as Slack's
+        usergroups.list), for a decision made in the console and for the plans listed as theirs
+        to decide; None when they are no longer a
         member of that team. Raises :class:`bot.errors.UserError` when the platform cannot
         say (then nothing is decided)."""
         ...

@@ -12,18 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import (
-    AliasChoices,
-    Field,
-    SecretStr,
-    field_validator,
-    model_validator,
-)
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-)
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.integration_settings import KnownKeysToml
 
@@ -162,6 +152,8 @@ class Settings(BaseSettings):
     slack_post_burst: int = Field(
         3, ge=1, le=20, description="Messages Deputy posts at once in a quiet Slack channel before the pace applies.")
     slack_rate_limit_retries: int = Field(3, ge=0, le=10, description="Retries of a Slack call answered 429.")
+    slack_groups_fresh_seconds: float = Field(10.0, ge=0, le=300, description=(
+        "Web console: how old a read of a workspace's Slack user groups its lists and decisions may use."))
     discord_token: SecretStr = also_named(
         SecretStr(""), "DISCORD_TOKEN", "DEPUTY_DISCORD_TOKEN",
         description="Discord bot token.")

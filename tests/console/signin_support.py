@@ -18,7 +18,9 @@ from tests.fakes.slack_api import FakeSlackApi
 
 
 def slack_provider(app: Deputy, api: FakeSlackApi, session: aiohttp.ClientSession, **overrides: str) -> SlackSignIn:
-    settings = distributed_settings(api, openid_url=api.openid_url, **overrides)
+    # groups re-read on every page and decision unless a test asks otherwise: tests change
+    # them between two pages
+    settings = distributed_settings(api, openid_url=api.openid_url, **{"groups_fresh_seconds": "0", **overrides})
     provider = slack_signin(settings, app.database, app.vault, session, "Europe/London")
     assert provider is not None
     return provider

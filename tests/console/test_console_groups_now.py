@@ -99,3 +99,32 @@ async def test_an_approver_of_an_org_wide_install_decides_in_the_console(
     # every read of her groups named her workspace, as Slack requires of an org token
     reads = slack_api.of("usergroups.list")
     assert reads and all(call.params.get("team_id") == ACME and call.answer and call.answer["ok"] for call in reads)
+
+
+@pytest.mark.parametrize("policy", [FINANCE_GROUP], ids=["finance-group"])
+async def test_console_pages_and_decisions_share_one_read_of_the_workspaces_groups(
+        app: Deputy, slack: Installed, slack_api: FakeSlackApi, http: aiohttp.ClientSession) -> None:
+    # usergroups.list is Tier 2 (about 20 a minute per workspace): pages people reload must
+    # not use it up, or the decision that follows is refused for want of an answer
+    assert await slack.slash(ACME, GOAL, user="U0ANNA") == 200
+    await slack.card(ACME)
+    await slack.settle()
+    provider = slack_provider(app, slack_api, http, groups_fresh_seconds="60")
+    async with console_with(app, [provider]) as served:
+        slack_api.oauth.signing_in = (ACME, "U0ANNA")
+        slack_api.usergroups = [{**FINANCE, "users": ["U0ANNA"]}]
+        status, page, _ = await round_trip(http, served.url, "slack")
+        assert status == 303, page
+        before = len(slack_api.of("usergroups.list"))
+        for _ in range(5):
+            status, page = await get(http, served.url + "/console/waiting")
+            assert status == 200 and "Approve version 1" in page, page
+        status, page = await get(http, served.url + "/console/plans/1")
+        assert status == 200 and "Approve version 1" in page, page
+        status, page = await post(http, served.url + "/console/plans/1/decide",
+                                  {"csrf": csrf_of(page), "version": "1", "decision": "approve"})
+        assert status == 303, page
+        assert await count(app, ApprovalRow) == 1
+        # seven asks, no read: the sign-in's own, seconds ago, serves them all
+        assert len(slack_api.of("usergroups.list")) == before
+        assert len(slack_api.of("users.info")) >= 7  # the person is still read every time

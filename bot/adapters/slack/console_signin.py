@@ -151,7 +151,8 @@ def slack_signin(settings: SlackSettings, database: Database, vault: CredentialS
     else:
         workspaces = TokenWorkspace(make_client(settings, session))
     return SlackSignIn(settings, AsyncWebClient(base_url=settings.base_url, session=session, logger=SDK_LOG),
-                       ActorDirectory(workspaces, default_timezone), workspaces)
+                       ActorDirectory(workspaces, default_timezone, fresh_seconds=settings.groups_fresh_seconds),
+                       workspaces)
 
 
 class TokenWorkspace:

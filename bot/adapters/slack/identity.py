@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import OrderedDict
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,8 +27,11 @@ class ActorDirectory:
     """``clients`` gives the client of the workspace a request came for (one workspace: the
     same client always); user groups are kept per workspace."""
 
-    def __init__(self, clients: Clients, default_timezone: str = "UTC", size: int = 5000) -> None:
+    def __init__(self, clients: Clients, default_timezone: str = "UTC", size: int = 5000, *,
+                 fresh_seconds: float = 0.0) -> None:
         self._clients = clients
+        # :meth:`current`'s groups: one read of the workspace's at most this old
+        self._fresh_seconds = fresh_seconds
         self._groups: dict[str, dict[str, frozenset[str]]] = {}  # workspace → handle → user ids
         self._groups_read_at: dict[str, float] = {}
         self._groups_lock = asyncio.Lock()
@@ -47,9 +51,11 @@ class ActorDirectory:
         return person.model_copy(update={"groups": groups}) if groups else person
 
     async def current(self, team_id: str, user_id: str, host: tuple[str, str | None] | None = None) -> Actor | None:
-        """The person now, for a decision made away from chat (the web console): users.info and
-        the workspace's user groups read at this moment, not from the caches; None when Slack
-        no longer knows them there (deactivated, or not found). SlackApiError otherwise."""
+        """The person now, for a decision made away from chat (the web console): users.info read
+        at this moment, and the workspace's user groups from a read at most ``fresh_seconds``
+        old (one read serves every person of the workspace meanwhile: usergroups.list is Tier 2,
+        about 20 calls a minute, and each console page asks); None when Slack no longer knows
+        them there (deactivated, or not found). SlackApiError otherwise."""
         host = host or (team_id, None)
         client = await self._clients.client_for_team(*host)
         try:
@@ -61,16 +67,19 @@ class ActorDirectory:
         if user.get("deleted"):
             return None
         person = self._remember(team_id, user_id, user)  # the name kept for chat refreshed too
-        groups = await self._groups_of(client, host[0], user_id, fresh=True)
+        groups = await self._groups_of(client, host[0], user_id, max_age=self._fresh_seconds)
         return person.model_copy(update={"groups": groups})
 
     async def _groups_of(self, client: AsyncWebClient, host: str, user_id: str, *,
-                         fresh: bool = False) -> frozenset[str]:
-        """``fresh``: read now, and raise SlackApiError if Slack does not answer."""
+                         max_age: float | None = None) -> frozenset[str]:
+        """``max_age``: from a read at most that old, else read now, raising SlackApiError if
+        Slack does not answer; None: chat's, read every ``GROUPS_TTL_SECONDS``, keeping what
+        was known when a read fails."""
         loop = asyncio.get_running_loop()
+        limit = GROUPS_TTL_SECONDS if max_age is None else max_age
         async with self._groups_lock:
-            if fresh or loop.time() - self._groups_read_at.get(host, -GROUPS_TTL_SECONDS) >= GROUPS_TTL_SECONDS:
-                self._groups_read_at[host] = loop.time()
+            now = loop.time()
+            if now - self._groups_read_at.get(host, -math.inf) >= limit:
                 try:
                     # team_id: required with an org-wide install's token (Enterprise Grid),
                     # ignored with a workspace's own (docs.slack.dev usergroups.list)
@@ -78,9 +87,11 @@ class ActorDirectory:
                 except SlackApiError as err:
                     # keep what we knew; approvals needing a group wait for the next read
                     log.warning("usergroups.list failed: %s", error_code(err))
-                    if fresh:
-                        raise
+                    if max_age is not None:
+                        raise  # nothing is decided on groups older than asked
+                    self._groups_read_at[host] = now  # chat tries again after the TTL
                 else:
+                    self._groups_read_at[host] = now
                     self._groups[host] = {
                         str(g.get("handle")): frozenset(str(u) for u in g.get("users") or [])
                         for g in response.get("usergroups") or [] if g.get("handle")}

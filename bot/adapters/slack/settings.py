@@ -27,6 +27,9 @@ class SlackSettings(BaseModel):
     post_interval_seconds: float = Field(1.0, ge=0)
     post_burst: int = Field(3, ge=1, le=20)
     rate_limit_retries: int = Field(3, ge=0, le=10)
+    # the console's "who is this person now" (lists and decisions) shares one read of the
+    # workspace's user groups this long: usergroups.list is Slack's Tier 2 (~20 a minute)
+    groups_fresh_seconds: float = Field(10.0, ge=0, le=300)
     # the distributed app ("Add to Slack"): many workspaces, each installed through OAuth v2
     client_id: str = ""
     client_secret: SecretStr = SecretStr("")
@@ -42,6 +45,7 @@ class SlackSettings(BaseModel):
                    post_interval_seconds=settings.slack_post_interval_seconds,
                    post_burst=settings.slack_post_burst,
                    rate_limit_retries=settings.slack_rate_limit_retries,
+                   groups_fresh_seconds=settings.slack_groups_fresh_seconds,
                    client_id=settings.slack_client_id, client_secret=settings.slack_client_secret,
                    authorize_url=settings.slack_authorize_url, openid_url=settings.slack_openid_url,
                    public_url=settings.public_url)
