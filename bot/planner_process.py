@@ -12,6 +12,7 @@ from aiohttp import web
 from bot.adapters.inbox import CONCURRENCY, consume
 from bot.app import build_app
 from bot.errors import SettingsError
+from bot.execution.worker import settle_heap
 from bot.platforms import Platforms, attach_post_only, configured
 from bot.processes import lower_priority
 from bot.serve import shut_down, slack_adapter, slack_sealer, until_stopped
@@ -47,6 +48,7 @@ async def run_planner(settings: Settings, host: str = "127.0.0.1", port: int | N
     try:
         slack = slack_adapter(deputy, attached, redeliverable=True)
         await attach_post_only(deputy, attached, skip=("slack",))
+        settle_heap()  # as worker and serve do: a full collection walks only what planning made
         tasks.append(asyncio.create_task(
             consume(deputy.database, slack_sealer(slack.settings), slack.work, give_up=slack.give_up,
                     concurrency=concurrency,
