@@ -1,8 +1,10 @@
-"""Monitors (list, pause / resume / run now) and My connections (connect and disconnect
+"""Monitors (list; approve / reject, pause / resume / run now) and My connections (connect and disconnect
 one's own accounts; a stored secret is never shown). Each action is the chat command's own
 flow function, given the person signed in."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -15,10 +17,26 @@ from bot.errors import UserError
 from bot.flow.connections import connect_form, disconnect, on_credentials
 from bot.flow.console_views import team_of
 from bot.flow.monitor_commands import manage_monitor
+from bot.scheduling.service import may_manage
 from bot.store import monitors
 from bot.store.console_queries import team_monitors
+from bot.store.monitors import MonitorRow, MonitorStatus
 
-VERBS = ("pause", "resume", "run")
+# what can be done to a monitor in each status (the service refuses anything else)
+ACTIONS: dict[str, list[tuple[str, str]]] = {
+    MonitorStatus.PROPOSED: [("approve", "Approve"), ("reject", "Reject")],
+    MonitorStatus.ACTIVE: [("pause", "Pause"), ("run", "Run now")],
+    MonitorStatus.PAUSED: [("resume", "Resume"), ("run", "Run now")],
+}
+VERBS = {verb for actions in ACTIONS.values() for verb, _ in actions}
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A monitor as the page shows it: the buttons this person may press, or why none."""
+    row: MonitorRow
+    actions: list[tuple[str, str]]
+    why_not: str
 
 
 def add_more_routes(web_app: web.Application, console: Console) -> None:
@@ -26,9 +44,21 @@ def add_more_routes(web_app: web.Application, console: Console) -> None:
 
     async def monitor_list(request: web.Request, session: ConsoleSession, notice: Notice | None = None,
                            status: int = 200) -> web.Response:
+        # the buttons follow the decision's own rule, with the person's groups as they are now,
+        # so the page never offers what would be refused
+        actor, why_nobody = await console.now_as(session)
+        listed: list[Listed] = []
         async with deputy.database.session(team=session.actor.team_key) as db:
-            found = await team_monitors(db, team_of(session.actor))
-        return console.render("monitors.html", session, status, monitors=found, notice=notice, nav="monitors")
+            for row in await team_monitors(db, team_of(session.actor)):
+                if row.status == MonitorStatus.DELETED:
+                    continue
+                actions = ACTIONS.get(row.status, [])
+                if not actions or actor is None:
+                    listed.append(Listed(row, [], why_nobody if actions else ""))
+                    continue
+                allowed, why = await may_manage(deputy, row, actor, db)
+                listed.append(Listed(row, actions if allowed else [], "" if allowed else why))
+        return console.render("monitors.html", session, status, monitors=listed, notice=notice, nav="monitors")
 
     async def monitor_list_page(request: web.Request, session: ConsoleSession) -> web.Response:
         return await monitor_list(request, session)
