@@ -15,12 +15,15 @@ PostgreSQL database with durable commits, as the Procfile runs them).
 
 1. Ack latency at each ``--rates`` value, for Deputy and for the floor: a minimal
    slack-bolt app (same machine, same generator, same signing and ``process_before_response``
-   as Deputy) whose only listener acks ``/deputy``.
+   as Deputy) whose only listener acks ``/deputy``. ``--repeat N``: N pairs at each rate,
+   floor then Deputy, interleaved (floor, Deputy, floor, Deputy, …) so each pair sees the same
+   machine; every pair's p99s and ratio, the median of the paired ratios and the pooled
+   ratio are printed (:mod:`bench.slack_pairs`: the two figures the ≤ 3× goal is judged by).
 2. Slash command → plan card: ``--cards`` goals, each in its own channel, sent at
    ``--card-rate``; time from the scheduled send to the fake Slack receiving the card
    (the first ``chat.postMessage`` in the request's thread).
 
-    .venv/bin/python -m bench.bench_slack_serve --rates 50,200,500 --seconds 10 --cards 100
+    .venv/bin/python -m bench.bench_slack_serve --rates 50,200,500 --seconds 10 --cards 100 --repeat 5
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ import aiohttp
 import asyncpg
 from aiohttp import web
 
-from bench.bench_slack_ack import USERS, percentile, start_fake_api
+from bench.bench_slack_ack import USERS, start_fake_api
+from bench.slack_pairs import Pairs, percentile, tables
 from tests.adapters.slack import wire
 from tests.adapters.slack.served import DEPUTY, FOREIGN, deputy_serve, free_port
 from tests.support import postgres
@@ -187,13 +191,14 @@ async def finished(api: Connection, inbox_url: str | None) -> float:
 
 
 @asynccontextmanager
-async def deputy_server(mode: str, folder: Path, env: dict[str, str], pg_url: str) -> AsyncIterator[tuple[str, str | None]]:
+async def deputy_server(mode: str, folder: Path, env: dict[str, str], pg_url: str,
+                        web_env: dict[str, str]) -> AsyncIterator[tuple[str, str | None]]:
     """The URL of Deputy's Slack endpoint and the database its inbox is in: ``serve``, one
     process on the embedded SQLite (worker and scheduler included; no inbox: None); ``split``,
     the Procfile's ``web`` (``--no-plan``) and ``planner`` as two processes on the same
     database (``pg_url``, else that SQLite file)."""
     if mode == "serve":
-        async with deputy_serve(folder / "home", env, within=120) as served:
+        async with deputy_serve(folder / "home", {**env, **web_env}, within=120) as served:
             yield served.url, None
         return
     clean = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
@@ -205,7 +210,7 @@ async def deputy_server(mode: str, folder: Path, env: dict[str, str], pg_url: st
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
     assert await upgrade.wait() == 0, "deputy db upgrade failed"
     web = ("serve", "--no-plan", "--no-worker", "--no-scheduler")
-    async with deputy_serve(folder / "home", env, within=120, command=web) as served, \
+    async with deputy_serve(folder / "home", {**env, **web_env}, within=120, command=web) as served, \
             deputy_serve(folder / "home", env, within=120, command=("planner", "run")):
         yield served.url, pg_url or f"sqlite:///{folder / 'home' / 'deputy.db'}"
 
@@ -213,38 +218,47 @@ async def deputy_server(mode: str, folder: Path, env: dict[str, str], pg_url: st
 LABEL = {"serve": "deputy serve (one process)", "split": "web --no-plan + planner"}
 
 
-async def run(rates: list[float], seconds: float, cards: int, card_rate: float, modes: list[str],
-              pg_url: str, keep: str = "") -> str:
+async def start_floor(api_url: str) -> tuple[multiprocessing.process.BaseProcess, Connection, str]:
+    """The bare slack-bolt app in its own process; its events URL."""
     spawn = multiprocessing.get_context("spawn")
+    floor_conn, floor_child = multiprocessing.Pipe()
+    floor = spawn.Process(target=floor_app, args=(api_url, floor_child))
+    floor.start()
+    port = await asyncio.get_running_loop().run_in_executor(None, floor_conn.recv)
+    return floor, floor_conn, f"http://127.0.0.1:{port}/slack/events"
+
+
+async def run(rates: list[float], seconds: float, cards: int, card_rate: float, modes: list[str],
+              pg_url: str, keep: str = "", repeat: int = 1, web_env: dict[str, str] | None = None) -> str:
     loop = asyncio.get_running_loop()
     api, api_conn, api_url = await start_fake_api()
     rows: list[str] = []
-    p99: dict[tuple[str, float], float] = {}
+    pairs: dict[tuple[str, float], Pairs] = {}
     card_loads: dict[str, Load] = {}
     loads: list[Load] = []
+    # up all along, idle while Deputy runs (as Deputy's processes are idle while it runs)
+    floor, floor_conn, floor_url = await start_floor(api_url)
     with tempfile.TemporaryDirectory(prefix="deputy-bench-") as temporary:
         env = {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": wire.SECRET,
                "DEPUTY_SLACK_API_URL": api_url, "DEPUTY_LOG_LEVEL": "WARNING"}
         for mode in modes:
             folder = Path(keep or temporary) / mode
-            async with deputy_server(mode, folder, env, pg_url) as (url, inbox_url):
+            async with deputy_server(mode, folder, env, pg_url, web_env or {}) as (url, inbox_url):
                 # first, on a quiet server: slash command → card, one goal at a time
                 card_loads[mode], _ = await open_loop(url + "/slack/events", card_rate, cards / card_rate, f"K{mode}")
                 await finished(api_conn, inbox_url)
-                for rate in rates:
-                    load, elapsed = await open_loop(url + "/slack/events", rate, seconds, f"D{mode}{int(rate)}R")
-                    backlog = await finished(api_conn, inbox_url)
-                    loads.append(load)
-                    rows.append(ack_row(LABEL[mode], rate, load, elapsed) + f" {{cards{len(loads) - 1}}} | {backlog:.1f} s |")
-                    p99[mode, rate] = percentile(load.latencies or [float("nan")], 0.99)
-    floor_conn, floor_child = multiprocessing.Pipe()
-    floor = spawn.Process(target=floor_app, args=(api_url, floor_child))
-    floor.start()
-    port = await loop.run_in_executor(None, floor_conn.recv)
-    for rate in rates:
-        load, elapsed = await open_loop(f"http://127.0.0.1:{port}/slack/events", rate, seconds, f"F{int(rate)}R")
-        rows.append(ack_row("bare slack-bolt (floor)", rate, load, elapsed) + " – | – |")
-        p99["floor", rate] = percentile(load.latencies or [float("nan")], 0.99)
+                # floor, Deputy, floor, Deputy, …: each pair sees the same machine
+                for n in range(repeat):
+                    for rate in rates:
+                        tag = f"{int(rate)}R{n}"
+                        floor_load, elapsed = await open_loop(floor_url, rate, seconds, f"F{mode}{tag}")
+                        rows.append(ack_row("bare slack-bolt (floor)", rate, floor_load, elapsed) + f" {n + 1} | – | – |")
+                        load, elapsed = await open_loop(url + "/slack/events", rate, seconds, f"D{mode}{tag}")
+                        backlog = await finished(api_conn, inbox_url)
+                        loads.append(load)
+                        rows.append(ack_row(LABEL[mode], rate, load, elapsed)
+                                    + f" {n + 1} | {{cards{len(loads) - 1}}} | {backlog:.1f} s |")
+                        pairs.setdefault((LABEL[mode], rate), Pairs()).add(floor_load.latencies, load.latencies)
     floor_conn.send("stop")
     await loop.run_in_executor(None, floor.join, 10)
     api_conn.send("calls")
@@ -254,9 +268,8 @@ async def run(rates: list[float], seconds: float, cards: int, card_rate: float, 
     rows = [row.format(**carded) if "{cards" in row else row for row in rows]
     command = (f".venv/bin/python -m bench.bench_slack_serve --rates {','.join(f'{r:g}' for r in rates)} "
                f"--seconds {seconds:g} --cards {cards} --card-rate {card_rate:g} --modes {','.join(modes)}"
-               + (" --postgresql" if pg_url else ""))
-    ratios = [f"{LABEL[mode]}: " + " · ".join(f"{r:g} req/s {p99[mode, r] / p99['floor', r]:.1f}×" for r in rates)
-              for mode in modes]
+               + (f" --repeat {repeat}" if repeat != 1 else "") + (" --postgresql" if pg_url else "")
+               + "".join(f" --web-env {k}={v}" for k, v in (web_env or {}).items()))
     card_rows = []
     for mode in modes:
         card_times = first_replies(calls, card_loads[mode].sent)
@@ -266,16 +279,16 @@ async def run(rates: list[float], seconds: float, cards: int, card_rate: float, 
     return "\n".join([
         f"`{command}` (offline planner; `deputy serve` alone on the embedded SQLite with its worker"
         f" and scheduler, the split on {'PostgreSQL with durable commits' if pg_url else 'one shared SQLite file'};"
-        " the fake Slack Web API and"
+        " the fake Slack Web API, the bare slack-bolt floor and"
         " the open-loop generator are more processes on 127.0.0.1; latency from each request's"
-        " scheduled time)",
+        " scheduled time; floor and Deputy runs interleaved)",
         "",
         "| server | target req/s | requests | achieved req/s | p50 ack | p99 ack | max ack | errors"
-        " | busy answers | cards posted | last Web API call after the load |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        " | busy answers | pair | cards posted | last Web API call after the load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *rows,
         "",
-        "Deputy p99 / floor p99: " + "; ".join(ratios),
+        *tables(pairs),
         "",
         "| slash → plan card | req/s | goals | cards seen | p50 | p99 | max |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -303,17 +316,26 @@ def main() -> None:
     parser.add_argument("--postgresql", action="store_true",
                         help="split on a throwaway PostgreSQL database (durable commits) instead of one SQLite file")
     parser.add_argument("--keep", default="", help="folder to keep Deputy's homes and logs in")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="pairs of runs at each rate: floor, Deputy, floor, Deputy, … (bench/slack_pairs.py)")
+    parser.add_argument("--web-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting of the process that acks (web, or serve alone); repeatable")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat: at least 1")
+    web_env = dict(item.split("=", 1) for item in args.web_env if "=" in item)
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not set(modes) <= set(LABEL):
         parser.error(f"--modes: use {', '.join(LABEL)}")
     if "split" not in modes or not args.postgresql:
-        print(asyncio.run(run(rates, args.seconds, args.cards, args.card_rate, modes, "", args.keep)))
+        print(asyncio.run(run(rates, args.seconds, args.cards, args.card_rate, modes, "", args.keep,
+                              args.repeat, web_env)))
     else:
         # durable: a benchmark pays the fsync on every commit that production pays
         with postgres.throwaway_database(postgres.server_url(), durable=True) as pg_url:
-            print(asyncio.run(run(rates, args.seconds, args.cards, args.card_rate, modes, pg_url, args.keep)))
+            print(asyncio.run(run(rates, args.seconds, args.cards, args.card_rate, modes, pg_url, args.keep,
+                                  args.repeat, web_env)))
     sys.stdout.flush()
 
 
