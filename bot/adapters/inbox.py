@@ -249,8 +249,11 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
             if not rows and room > 0:
                 # idle: woken by the next NOTIFY (or a finished task's delete), polling as a fallback
                 idle = max(poll, LISTEN_POLL_SECONDS) if listening.is_set() else poll
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+                # that arrives as the event is set, and this loop would then never end
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), idle)
+                    async with asyncio.timeout(idle):
+                        await wake.wait()
     finally:
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):

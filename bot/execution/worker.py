@@ -119,8 +119,12 @@ class Worker:
             if busy:
                 continue
             wake.clear()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+            # that arrives as the event is set (a run approved as the worker is stopped), and
+            # this loop would then never end
             try:
-                await asyncio.wait_for(wake.wait(), timeout=self._pause(outage))
+                async with asyncio.timeout(self._pause(outage)):
+                    await wake.wait()
             except TimeoutError:
                 pass
 
