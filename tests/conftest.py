@@ -95,7 +95,18 @@ async def database(database_url: str) -> AsyncIterator[Database]:
     if not db.is_sqlite:
         await _truncate_all(db)
     yield db
+    await _cancelled_tasks_ended()
     await db.dispose()
+
+
+async def _cancelled_tasks_ended(within: float = 15.0) -> None:
+    """Tasks already cancelled and still cleaning up (a session rolling back) end before the
+    pool is disposed: disposed under them, a connection's close can race the event loop's own
+    clean-up at its close and wait for ever (a run hung so in a test's teardown)."""
+    ending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and t.cancelling()]
+    if ending:
+        _, stuck = await asyncio.wait(ending, timeout=within)
+        assert not stuck, f"tasks cancelled {within:.0f} s ago have not ended: {stuck}"
 
 
 @pytest.fixture(autouse=True)

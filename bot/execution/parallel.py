@@ -21,6 +21,9 @@ from bot.execution.steps import run_step
 from bot.store import runs
 from bot.store.tables import StepRow
 
+# how long a stopping run waits for its cancelled steps to end (they only roll back)
+STOPPING_STEPS_SECONDS = 10.0
+
 
 @dataclass
 class Outcome:
@@ -70,6 +73,11 @@ async def run_plan(run: RunInProgress, worker_id: str, failures: list[StepFailed
         run.stop.set()
         for task in plan.running:
             task.cancel()  # a process-level stop (cancellation): nothing waits for the calls
+        if plan.running:
+            # but the cancelled steps are let end (their sessions give their connections back)
+            # before the stop goes on to close the pools: a step left behind finishes its clean-up
+            # against a disposed pool, or as the event loop closes
+            await asyncio.wait(plan.running, timeout=STOPPING_STEPS_SECONDS)
         raise
     if plan.errors:
         raise plan.errors[0]  # e.g. the database went away: the run resumes later

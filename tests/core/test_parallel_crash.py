@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.domain import PlanDraft, Step
 from bot.execution.worker import Worker
 from bot.settings import Settings
 from bot.store.database import Database
@@ -68,3 +69,28 @@ async def test_a_worker_killed_mid_fan_out_never_repeats_a_write(
         # the provider cannot tell what it received: nothing is sent again, a person checks
         assert run.status == "failed" and "cannot tell whether it happened" in run.error
         assert len(provider.arrivals) == sent_before
+
+
+@pytest.mark.parametrize("provider", [True], ids=["idempotent"], indirect=True)
+async def test_a_stopped_worker_leaves_no_step_running_behind_it(
+        database: Database, settings: Settings, provider: Provider) -> None:
+    """A stop (the worker's task cancelled, as on SIGTERM) returns only once the steps under
+    way have ended: none is left to finish its clean-up after the process closes its
+    database pool, or as the event loop closes (a test's teardown hung on that)."""
+    labels = ("r1", "r2", "r3")
+    for label in labels:
+        provider.hold(label)
+    plan = PlanDraft(summary="Read three things", steps=[
+        Step(id=f"s{i}", action="slowapi.read", args={"label": label}, note=f"Read {label}")
+        for i, label in enumerate(labels, 1)])
+    app = await provider_app(database, settings, provider, plan)
+    said = asyncio.create_task(Chat(app).say("read three things"))
+    await provider.until(lambda: provider.in_flight == 3)
+    said.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await said
+    left = [t for t in asyncio.all_tasks() if t.get_coro().__qualname__ == "timed_step"  # type: ignore[union-attr]
+            and not t.done()]
+    for label in labels:
+        provider.release(label)
+    assert left == []
