@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 
+from bot.runs_listing import print_runs, summary
 from bot.settings import Settings
 from bot.store import goals, runs, team_data
 from bot.store.database import Database, Session
@@ -16,14 +17,10 @@ from bot.store.migrate import open_database
 from bot.store.tables import GoalRow, RunRow
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _run_summary(run: RunRow, goal: GoalRow | None) -> dict[str, Any]:
-    return {"id": run.id, "goal_id": run.goal_id, "status": run.status,
-            "goal": goal.text if goal else "", "created_at": _iso(run.created_at),
-            "finished_at": _iso(run.finished_at), "error": run.error or None}
+    assert run.id is not None
+    return summary(run.id, run.goal_id, run.status, goal.text if goal else None, run.created_at,
+                   run.finished_at, run.error)
 
 
 async def _session(db: Database, team: str | None) -> AbstractAsyncContextManager[Session]:
@@ -34,6 +31,7 @@ async def _session(db: Database, team: str | None) -> AbstractAsyncContextManage
 
 
 async def list_runs_report(settings: Settings, as_json: bool, team: str | None = None) -> None:
+    """``deputy runs list`` through the ORM, when bot.runs_listing.plain_runs cannot answer."""
     db = await open_database(settings)
     try:
         async with await _session(db, team) as session:
@@ -41,14 +39,7 @@ async def list_runs_report(settings: Settings, as_json: bool, team: str | None =
             items = [_run_summary(r, await goals.get_goal(session, r.goal_id)) for r in rows]
     finally:
         await db.dispose()
-    if as_json:
-        typer.echo(json.dumps(items, indent=2))
-        return
-    if not items:
-        typer.echo("No runs yet. Start one with `deputy shell`.")
-        return
-    for item in items:
-        typer.echo(f"#{item['id']:<4} {item['status']:<10} goal #{item['goal_id']}: {item['goal'][:70]}")
+    print_runs(items, as_json)
 
 
 async def run_details(db: Database, run_id: int, team: str | None = None) -> dict[str, Any] | None:

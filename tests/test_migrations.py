@@ -69,6 +69,18 @@ def test_heads_follow_branches_and_merges(tmp_path: Path) -> None:
     assert head_revisions_in(tmp_path) == {"ddd"}
 
 
+def test_revisions_written_below_a_function_or_after_a_docstring_with_def_are_found(tmp_path: Path) -> None:
+    """Only the header above the first function is parsed, unless it lacks the identifiers."""
+    from bot.store.migrate import head_revisions_in
+
+    _script(tmp_path, "a", "aaa", "None")
+    (tmp_path / "versions" / "b.py").write_text(
+        '"""b"""\n\n\ndef upgrade() -> None:\n    pass\n\n\nrevision = "bbb"\ndown_revision = "aaa"\n')
+    (tmp_path / "versions" / "c.py").write_text(
+        '"""c\ndef upgrade() is below"""\nrevision = "ccc"\ndown_revision = "bbb"\n\n\ndef upgrade() -> None:\n    pass\n')
+    assert head_revisions_in(tmp_path) == {"ccc"}
+
+
 async def _migrate_twice_and_after_a_downgrade(url: str) -> None:
     from alembic import command
 

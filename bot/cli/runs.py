@@ -20,10 +20,17 @@ app = group("What ran, step by step.")
 def runs_list(as_json: AsJson = False, team: TeamFilter = None) -> None:
     """List recent runs."""
     with short_lived():
-        # lazy: --help must not load the store
-        from bot.runs_report import list_runs_report
+        # lazy: --help must not load the reader
+        from bot.runs_listing import plain_runs, print_runs
 
         settings = home_or_exit(settings_or_exit())
+        items = plain_runs(settings, team)
+        if items is not None:
+            print_runs(items, as_json)
+            return
+        # the ORM's path: migrates first, names an unreachable database or an unknown team
+        from bot.runs_report import list_runs_report
+
         run_refusable(lambda: list_runs_report(settings, as_json, team))
 
 

@@ -9,11 +9,8 @@ differ: once per database version, not once per command.
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import sys
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import make_url, text
@@ -22,6 +19,9 @@ from sqlalchemy.exc import DBAPIError
 from bot.bundled import migrations_folder
 from bot.errors import DatabaseUnavailable
 from bot.store.database import Database, async_url
+from bot.store.schema_version import head_revisions, head_revisions_in
+
+__all__ = ["head_revisions", "head_revisions_in", "open_database", "upgrade_if_needed"]
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -64,48 +64,6 @@ def _upgrade(url: str, revision: str) -> None:
 async def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database to ``revision``. Alembic is synchronous: run it off the loop."""
     await asyncio.to_thread(_upgrade, url, revision)
-
-
-def _assigned(tree: ast.Module, name: str) -> object:
-    for node in tree.body:
-        target: ast.expr
-        value: ast.expr | None
-        if isinstance(node, ast.AnnAssign):
-            target, value = node.target, node.value
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target, value = node.targets[0], node.value
-        else:
-            continue
-        if isinstance(target, ast.Name) and target.id == name and value is not None:
-            return ast.literal_eval(value)
-    raise ValueError(f"no {name} = … in the migration")
-
-
-def _as_set(value: object) -> set[str]:
-    if value is None:
-        return set()
-    if isinstance(value, str):
-        return {value}
-    if isinstance(value, (tuple, list)):
-        return {str(v) for v in value}
-    raise ValueError(f"not a revision: {value!r}")
-
-
-def head_revisions_in(folder: Path) -> frozenset[str]:
-    """The head revisions of the migration scripts in ``folder``/versions, read as text
-    (``revision`` and ``down_revision`` literals) without importing Alembic."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for script in sorted((folder / "versions").glob("*.py")):
-        tree = ast.parse(script.read_text(encoding="utf-8"), filename=str(script))
-        revisions |= _as_set(_assigned(tree, "revision"))
-        parents |= _as_set(_assigned(tree, "down_revision"))
-    return frozenset(revisions - parents)
-
-
-@cache
-def head_revisions() -> frozenset[str]:
-    return head_revisions_in(migrations_folder())
 
 
 async def stored_revisions(database: Database) -> frozenset[str]:

@@ -8,20 +8,20 @@ import gc
 
 import pytest
 
-import bot.runs_report
+import bot.runs_listing
 from tests.cli.conftest import Run
 
 
 def test_runs_list_runs_without_the_collector_and_turns_it_back_on(
         deputy: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[bool] = []
-    listing = bot.runs_report.list_runs_report
+    listing = bot.runs_listing.plain_runs
 
-    async def spying(*args: object) -> None:
+    def spying(*args: object) -> object:
         seen.append(gc.isenabled())
-        await listing(*args)  # type: ignore[arg-type]
+        return listing(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(bot.runs_report, "list_runs_report", spying)
+    monkeypatch.setattr(bot.runs_listing, "plain_runs", spying)
     assert gc.isenabled()
     assert "No runs yet" in deputy("runs", "list")
     assert seen == [False] and gc.isenabled()
