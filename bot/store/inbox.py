@@ -104,11 +104,14 @@ async def take(session: AsyncSession, platform: str, limit: int, owner: str = ""
     takeable = (col(InboxRow.platform) == platform, col(InboxRow.failed_at).is_(None),
                 or_(col(InboxRow.lease_until).is_(None), col(InboxRow.lease_until) < database_now(session)))
     # one statement: on PostgreSQL rows another planner is taking are skipped, not waited
-    # for (SKIP LOCKED); SQLite has one writer at a time and ignores the clause
+    # for (SKIP LOCKED); SQLite has one writer at a time and ignores the clause. The choice is
+    # a MATERIALIZED CTE, made once: as a plain IN (subquery) PostgreSQL may plan a nested
+    # loop that runs the subquery again for each row, and each run, skipping the rows the
+    # UPDATE had just leased, picked the next ones: take(limit=1) leased the whole inbox
     oldest = (select(InboxRow.id).where(*takeable).order_by(col(InboxRow.id)).limit(limit)
-              .with_for_update(skip_locked=True).correlate(None).scalar_subquery())
+              .with_for_update(skip_locked=True).cte("oldest").prefix_with("MATERIALIZED"))
     taken = await session.exec(
-        update(InboxRow).where(col(InboxRow.id).in_(oldest), *takeable)
+        update(InboxRow).where(col(InboxRow.id).in_(select(oldest.c.id)), *takeable)
         .values(claimed_by=owner, lease_until=database_now(session, lease_seconds),
                 attempts=col(InboxRow.attempts) + 1)
         .returning(col(InboxRow.id), col(InboxRow.kind), col(InboxRow.sealed), col(InboxRow.received_at),

@@ -156,3 +156,35 @@ async def test_the_sender_of_a_request_given_up_is_told_privately(slack_api: Fak
     assert [(c.params["channel"], c.params["user"], c.params.get("thread_ts")) for c in told] == [
         (wire.CHANNEL, "U0ANNA", None), (wire.CHANNEL, "U0ANNA", "1760000001.000001")]
     assert all(c.params["text"] == GAVE_UP and "4242" not in c.params["text"] for c in told)
+
+
+async def test_a_take_leases_at_most_its_limit_oldest_first(database: Database) -> None:
+    """On PostgreSQL the choice was once a subquery run again for each row the UPDATE leased:
+    take(limit=1) leased every row waiting (a burst of 300 went to one planner at once)."""
+    async with database.session(all_teams=True) as session:
+        await inbox.put(session, "slack", [("command", f"r{i}".encode()) for i in range(10)])
+    async with database.session(all_teams=True) as session:
+        first = await inbox.take(session, "slack", 1, "planner-a", lease_seconds=60)
+    async with database.session(all_teams=True) as session:
+        three = await inbox.take(session, "slack", 3, "planner-a", lease_seconds=60)
+    assert [r.sealed for r in first + three] == [b"r0", b"r1", b"r2", b"r3"]
+
+
+async def test_a_planner_works_on_at_most_its_concurrency_at_once(database: Database) -> None:
+    sealer = Sealer("slack", "s")
+    async with database.session(all_teams=True) as session:
+        await inbox.put(session, "slack", [("command", sealer.seal("command", {"body": {"n": i}})) for i in range(12)])
+    at_once, most, finished = [0], [0], [0]
+    stop = asyncio.Event()
+
+    async def work(kind: str, payload: dict[str, Any], attempt: Attempt) -> None:
+        at_once[0] += 1
+        most[0] = max(most[0], at_once[0])
+        await asyncio.sleep(0.02)
+        at_once[0] -= 1
+        finished[0] += 1
+        if finished[0] == 12:
+            stop.set()
+
+    await asyncio.wait_for(consume(database, sealer, work, poll=0.01, stop=stop, concurrency=3), 30)
+    assert (finished[0], most[0]) == (12, 3)
