@@ -167,7 +167,7 @@ def slack_adapter(deputy: Deputy, attached: Platforms, *, plan: bool = True,
                   redeliverable: bool = False) -> SlackAdapter:
     """The Slack adapter of this process, attached as its Slack port (``redeliverable``: its
     events come from the inbox, which delivers them again after a transient failure)."""
-    from bot.adapters.inbox import InboxWriter
+    from bot.adapters.inbox_writer import InboxWriter
     from bot.adapters.slack.app import SlackAdapter
     from bot.adapters.slack.post_only import auth_probe
     from bot.adapters.slack.settings import SlackSettings  # noqa: F811 - lazy, at run time

@@ -1,7 +1,8 @@
 """The hand-off between the process that acknowledges chat requests and the one that plans.
 
 ``deputy serve --no-plan`` (the Procfile's ``web``) verifies a request, acknowledges it and
-writes it to the ``inbox`` table (:mod:`bot.store.inbox`) through :class:`InboxWriter`;
+writes it to the ``inbox`` table (:mod:`bot.store.inbox`) through
+:class:`bot.adapters.inbox_writer.InboxWriter`;
 ``deputy planner run`` reads it back through :func:`consume` and runs the adapter's work on it.
 Planning's CPU then never shares a process (or the GIL) with the acknowledgements.
 
@@ -20,7 +21,10 @@ finishes what the first attempt started instead of doing it twice. A planner tha
 past its lease is fenced off (:mod:`bot.store.inbox_fence`): its work stops at its next post or
 record, and the new holder's attempt is the one recorded. A request whose work
 fails (or kills its planner) ``max_attempts`` times is given up: marked failed, logged by
-row id and kind, and its sender told.
+row id and kind, and its sender told. An attempt that met a busy or unreachable database
+(:class:`DatabaseUnavailable`: the pool stayed full for its timeout in a burst) is not the
+request's fault: it is taken again later without using up one of those attempts (up to
+``BUSY_ATTEMPTS`` times), so a burst makes cards late, never lost.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from bot.store import inbox, inbox_fence
 from bot.store.inbox_wake import listen
 
 if TYPE_CHECKING:
-    from bot.store.database import Database
+    from bot.store.database import Database, Session
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.05  # how often an idle planner looks for new requests (SQLite)
@@ -55,6 +59,9 @@ RETRY_SECONDS = 1.0  # after a failed attempt, times the attempt's number
 FAILED_RETENTION_DAYS = 14.0  # failed requests older than this are deleted by the planner
 PURGE_SECONDS = 3600.0  # how often a planner deletes the failed requests past their retention
 STOPPED = "planner stopped"  # last_error of a request whose planner died during each attempt
+BUSY_ATTEMPTS = 20  # deliveries that met a busy database, not counted among max_attempts
+BUSY_RETRY_MAX_SECONDS = 30.0  # the longest pause before such a request is taken again
+BUSY = "busy"  # a request's notes: how many of its attempts met a busy database
 
 
 @dataclass
@@ -90,38 +97,6 @@ Work = Callable[[str, Payload, Attempt], Awaitable[None]]
 GiveUp = Callable[[str, Payload], Awaitable[None]]
 
 
-class InboxWriter:
-    """Queues requests for a planner; :meth:`put` is awaited by the hand-off after the ack."""
-
-    def __init__(self, database: Database, sealer: Sealer) -> None:
-        self.database = database
-        self.sealer = sealer
-        self._waiting: list[inbox.Item] = []
-        self._written: asyncio.Future[None] | None = None
-        self._lock = asyncio.Lock()
-
-    async def put(self, kind: str, payload: Payload, team: str | None = None) -> None:
-        """Return once the request is committed (with whatever else was waiting); ``team``:
-        the platform's workspace it came from, kept in clear for the operator."""
-        self._waiting.append((kind, self.sealer.seal(kind, payload), team))
-        if self._written is None or self._written.done():
-            self._written = asyncio.get_running_loop().create_future()
-        written = self._written
-        async with self._lock:
-            if not written.done():
-                batch, self._waiting = self._waiting, []
-                self._written = None
-                try:
-                    async with self.database.session(all_teams=True) as session:
-                        await inbox.put(session, self.sealer.platform, batch)
-                except BaseException as err:
-                    written.set_exception(err)
-                    written.exception()  # retrieved here too: the others waiting may be none
-                    raise
-                written.set_result(None)
-        await written
-
-
 def planner_id() -> str:
     """Who holds a lease: this host and process, and a random part (pids are reused)."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -155,6 +130,7 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
     listener = asyncio.create_task(listen(database, sealer.platform, wake, listening), name="inbox-listen")
     running: dict[asyncio.Task[None], _Held] = {}
     finished: list[int] = []
+    busy: list[tuple[_Held, dict[str, Any]]] = []  # met a busy database: released by the loop
     renewed_at = asyncio.get_running_loop().time()
     purged_at: float | None = None
 
@@ -177,14 +153,25 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
         except Exception as err:  # noqa: BLE001 - logged (class, place), recorded on the row, retried
             # the class and where it was raised, never the message: it may quote what was typed
             error = type(err).__name__
+            met_busy = _busy(attempt.notes)
+            if isinstance(err, DatabaseUnavailable) and met_busy < BUSY_ATTEMPTS:
+                # not this request's fault, and its own transaction would wait for the same
+                # full pool: the loop's next one releases it, the attempt not counted
+                log.warning("planner: attempt %d of inbox row %s (%s) met a busy database (%s at %s); "
+                            "taken again later, not counted as a failed attempt", held.attempt, held.row_id,
+                            held.kind, error, raised_at(err))
+                busy.append((held, {**attempt.notes, BUSY: met_busy + 1}))
+                wake.set()
+                return
+            failed = held.attempt - met_busy >= max_attempts
             log.error("planner: attempt %d of inbox row %s (%s) failed: %s at %s", held.attempt, held.row_id,
                       held.kind, error, raised_at(err))
             async with database.session(all_teams=True) as session:
-                if held.attempt >= max_attempts:
+                if failed:
                     await inbox.fail(session, held.row_id, me, error)
                 else:
                     await inbox.release(session, held.row_id, me, retry_seconds * held.attempt, error)
-            if held.attempt >= max_attempts:
+            if failed:
                 await _given_up(held, payload, give_up, held.attempt)
             return
         finished.append(held.row_id)
@@ -199,10 +186,12 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
             renew = now - renewed_at >= lease_seconds / 3
             purge = purged_at is None or now - purged_at >= PURGE_SECONDS
             done, finished[:] = list(finished), []
+            releasing, busy[:] = list(busy), []
             wake.clear()  # a NOTIFY from here on wakes the next idle wait
             try:
                 async with database.session(all_teams=True) as session:
                     await inbox.done(session, done, me)
+                    await _release_busy(session, releasing, me, retry_seconds)
                     if renew:
                         held = [h.row_id for h in running.values()]
                         lost = set(held) - await inbox.renew(session, held, me, lease_seconds)
@@ -215,6 +204,7 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
                                             lease_seconds) if room > 0 else []
             except DatabaseUnavailable as err:
                 finished.extend(done)
+                busy.extend(releasing)
                 log.warning("planner: %s; trying again", err)
                 await asyncio.sleep(max(poll, 1.0))
                 continue
@@ -231,7 +221,7 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
                     log.error("planner: dropped inbox row %s (%s): %s", row.id, row.kind, err)
                     finished.append(row.id)
                     continue
-                if row.attempts > max_attempts:
+                if row.attempts - _busy(row.notes()) > max_attempts:
                     # its planner died every time (a kill, an OOM): never take it again
                     log.error("planner: inbox row %s (%s): its planner stopped during each of %d attempts",
                               row.id, row.kind, max_attempts)
@@ -260,9 +250,25 @@ async def consume(database: Database, sealer: Sealer, work: Work, *, concurrency
             await listener
         if running:
             await asyncio.gather(*running, return_exceptions=True)
-        if finished:
+        if finished or busy:
             async with database.session(all_teams=True) as session:
                 await inbox.done(session, finished, me)
+                await _release_busy(session, busy, me, retry_seconds)
+
+
+def _busy(notes: dict[str, Any]) -> int:
+    """How many earlier attempts of a request met a busy database."""
+    found = notes.get(BUSY, 0)
+    return found if isinstance(found, int) else 0
+
+
+async def _release_busy(session: Session, released: list[tuple[_Held, dict[str, Any]]], me: str,
+                        retry_seconds: float) -> None:
+    """Requests whose attempt met a busy database: taken again after a pause that grows with
+    each such attempt, their count kept in their notes (a redo's notes stay as they were)."""
+    for held, notes in released:
+        await inbox.release(session, held.row_id, me, min(retry_seconds * notes[BUSY], BUSY_RETRY_MAX_SECONDS),
+                            DatabaseUnavailable.__name__, attempt=held.attempt, notes=notes)
 
 
 def _saver(save: Callable[[int, int, dict[str, Any]], Awaitable[None]],

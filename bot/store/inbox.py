@@ -151,13 +151,18 @@ async def done(session: AsyncSession, ids: Sequence[int], owner: str) -> None:
                            .execution_options(synchronize_session=False))
 
 
-async def release(session: AsyncSession, row_id: int, owner: str, after_seconds: float, error: str = "") -> None:
+async def release(session: AsyncSession, row_id: int, owner: str, after_seconds: float, error: str = "", *,
+                  attempt: int | None = None, notes: dict[str, Any] | None = None) -> None:
     """The work raised (``error``: the exception's class): let any planner take the row again
-    in ``after_seconds``."""
-    await session.exec(
-        update(InboxRow).where(col(InboxRow.id) == row_id, col(InboxRow.claimed_by) == owner)
-        .values(lease_until=database_now(session, after_seconds), last_error=error[:120] or None)
-        .execution_options(synchronize_session=False))
+    in ``after_seconds``; only if it is still ``attempt`` (when given), with ``notes`` as its
+    progress (when given)."""
+    which = [col(InboxRow.id) == row_id, col(InboxRow.claimed_by) == owner]
+    if attempt is not None:
+        which.append(col(InboxRow.attempts) == attempt)
+    values: dict[str, Any] = {"lease_until": database_now(session, after_seconds), "last_error": error[:120] or None}
+    if notes is not None:
+        values["progress"] = json.dumps(notes, sort_keys=True)
+    await session.exec(update(InboxRow).where(*which).values(**values).execution_options(synchronize_session=False))
 
 
 async def fail(session: AsyncSession, row_id: int, owner: str, error: str = "") -> None:

@@ -47,7 +47,7 @@ from bot.adapters.slack.workspaces import OneWorkspace, host_of
 from bot.chat.events import ChatEvent
 
 if TYPE_CHECKING:
-    from bot.adapters.inbox import InboxWriter
+    from bot.adapters.inbox_writer import InboxWriter
     from bot.adapters.slack.distribution import Distribution
 
 log = logging.getLogger(__name__)

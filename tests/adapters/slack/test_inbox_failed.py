@@ -15,7 +15,8 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
-from bot.adapters.inbox import Attempt, InboxWriter, Sealer, consume
+from bot.adapters.inbox import Attempt, Sealer, consume
+from bot.adapters.inbox_writer import InboxWriter
 from bot.cli import app as cli
 from bot.store.database import Database
 from bot.store.inbox import InboxRow

@@ -1,0 +1,46 @@
+"""The web process's side of the inbox (bot/adapters/inbox.py): requests acknowledged are
+written to the ``inbox`` table in batches, so a burst costs a few transactions, not one per
+request."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from bot.adapters.inbox_seal import Payload, Sealer
+from bot.store import inbox
+
+if TYPE_CHECKING:
+    from bot.store.database import Database
+
+
+class InboxWriter:
+    """Queues requests for a planner; :meth:`put` is awaited by the hand-off after the ack."""
+
+    def __init__(self, database: Database, sealer: Sealer) -> None:
+        self.database = database
+        self.sealer = sealer
+        self._waiting: list[inbox.Item] = []
+        self._written: asyncio.Future[None] | None = None
+        self._lock = asyncio.Lock()
+
+    async def put(self, kind: str, payload: Payload, team: str | None = None) -> None:
+        """Return once the request is committed (with whatever else was waiting); ``team``:
+        the platform's workspace it came from, kept in clear for the operator."""
+        self._waiting.append((kind, self.sealer.seal(kind, payload), team))
+        if self._written is None or self._written.done():
+            self._written = asyncio.get_running_loop().create_future()
+        written = self._written
+        async with self._lock:
+            if not written.done():
+                batch, self._waiting = self._waiting, []
+                self._written = None
+                try:
+                    async with self.database.session(all_teams=True) as session:
+                        await inbox.put(session, self.sealer.platform, batch)
+                except BaseException as err:
+                    written.set_exception(err)
+                    written.exception()  # retrieved here too: the others waiting may be none
+                    raise
+                written.set_result(None)
+        await written
