@@ -102,6 +102,33 @@ async def test_an_approver_of_an_org_wide_install_decides_in_the_console(
 
 
 @pytest.mark.parametrize("policy", [FINANCE_GROUP], ids=["finance-group"])
+async def test_someone_taken_out_of_the_workspace_but_still_in_the_org_decides_nothing(
+        app: Deputy, org_installed: Installed, slack_api: FakeSlackApi, http: aiohttp.ClientSession) -> None:
+    # with an org token users.info answers for anyone in the org: the workspaces they are in
+    # (enterprise_user.teams) say whether they still count in this one
+    mention = {"type": "app_mention", "user": "U0ANNA", "text": "<@UDEPUTY> " + GOAL, "ts": "1760000100.000100",
+               "channel": CHANNELS[ACME], "event_ts": "1760000100.000100", "team": ACME}
+    assert await org_installed.event(ACME, mention, "Ev0ORGGONE", enterprise=ORG) == 200
+    await org_installed.card(ACME)
+    await org_installed.settle()
+    async with aiohttp.ClientSession() as outbound, console_with(app, [slack_provider(app, slack_api, outbound)]) as served:
+        slack_api.oauth.signing_in = (ACME, "U0ANNA")
+        slack_api.usergroups = [{**FINANCE, "users": ["U0ANNA"]}]
+        status, page, _ = await round_trip(http, served.url, "slack")
+        assert status == 303, page
+        status, page = await get(http, served.url + "/console/waiting")
+        assert status == 200 and "Approve version 1" in page, page
+        slack_api.grid_teams["U0ANNA"] = ["T0OTHERWS"]  # moved to another of the org's workspaces
+        status, page = await get(http, served.url + "/console/waiting")
+        assert status == 200 and "Approve version 1" not in page
+        assert "no longer counts you in this team" in page, page
+        status, page = await post(http, served.url + "/console/plans/1/decide",
+                                  {"csrf": csrf_of(page), "version": "1", "decision": "approve"})
+        assert status == 403, page
+        assert await count(app, ApprovalRow) == 0
+
+
+@pytest.mark.parametrize("policy", [FINANCE_GROUP], ids=["finance-group"])
 async def test_console_pages_and_decisions_share_one_read_of_the_workspaces_groups(
         app: Deputy, slack: Installed, slack_api: FakeSlackApi, http: aiohttp.ClientSession) -> None:
     # usergroups.list is Tier 2 (about 20 a minute per workspace): pages people reload must

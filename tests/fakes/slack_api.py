@@ -109,6 +109,9 @@ class FakeSlackApi:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     # user groups as Slack lists them: {"id", "handle", "name", "users": [...]}
     usergroups: list[dict[str, Any]] = field(default_factory=list)
+    # Enterprise Grid: the org's workspaces each person is in (users.info's
+    # ``enterprise_user.teams``); a person not named here is in every workspace of the org
+    grid_teams: dict[str, list[str]] = field(default_factory=dict)
     socket_url: str = ""
     calls: list[Call] = field(default_factory=list)
     _rate_limits: dict[str, list[int]] = field(default_factory=dict)
@@ -434,7 +437,14 @@ class FakeSlackApi:
             return {"ok": True, "message_ts": self._next_ts()}
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
-            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+            if not user:
+                return {"ok": False, "error": "user_not_found"}
+            _, org = self.oauth.token_teams.get(token, (TEAM, None))
+            if org is not None:  # a Grid org's person: found org-wide, with their workspaces
+                teams = self.grid_teams.get(str(user["id"])) or [
+                    w.team_id for w in self.oauth.workspaces.values() if w.enterprise_id == org]
+                user = {**user, "enterprise_user": {"id": user["id"], "enterprise_id": org, "teams": teams}}
+            return {"ok": True, "user": user}
         if method == "usergroups.list":
             if token in self.oauth.org_tokens and not params.get("team_id"):
                 # "team_id: required if org token is used" (docs.slack.dev usergroups.list)

@@ -66,6 +66,11 @@ class ActorDirectory:
             raise
         if user.get("deleted"):
             return None
+        # Enterprise Grid: users.info answers for anyone in the org; someone taken out of
+        # this workspace but still in the org no longer counts in it
+        teams = (user.get("enterprise_user") or {}).get("teams")
+        if isinstance(teams, list) and team_id not in teams:
+            return None
         person = self._remember(team_id, user_id, user)  # the name kept for chat refreshed too
         groups = await self._groups_of(client, host[0], user_id, max_age=self._fresh_seconds)
         return person.model_copy(update={"groups": groups})
