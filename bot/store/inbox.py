@@ -92,9 +92,9 @@ async def put(session: AsyncSession, platform: str, items: Sequence[Item]) -> No
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         # the rows and the NOTIFY in one statement (the INSERT as a CTE, which PostgreSQL runs
         # once whether or not it is read): a round trip fewer per batch
-        await session.execute(select(func.pg_notify(CHANNEL, platform)).add_cte(rows.cte("queued")))
+        await session.exec(select(func.pg_notify(CHANNEL, platform)).add_cte(rows.cte("queued")))
     else:
-        await session.execute(rows)
+        await session.exec(rows)
 
 
 async def take(session: AsyncSession, platform: str, limit: int, owner: str = "",

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import sqlmodel
 from sqlalchemy import ColumnElement, LargeBinary, Table, and_, delete, func, or_, select
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -76,10 +77,10 @@ async def counts(session: AsyncSession, key: str) -> dict[str, int]:
     """Rows per table (the ``teams`` row included), in deletion order; tables with none too."""
     found = {}
     for table in deletion_order():
-        query = select(func.count()).select_from(table).where(_of_team(table, key))
-        found[table.name] = int((await session.execute(query)).scalar_one())
-    teams = select(func.count()).select_from(TeamRow).where(TeamRow.key == key)  # type: ignore[arg-type]
-    found[TeamRow.__tablename__] = int((await session.execute(teams)).scalar_one())
+        query = sqlmodel.select(func.count()).select_from(table).where(_of_team(table, key))
+        found[table.name] = int((await session.exec(query)).one())
+    teams = sqlmodel.select(func.count()).select_from(TeamRow).where(TeamRow.key == key)
+    found[TeamRow.__tablename__] = int((await session.exec(teams)).one())
     return found
 
 
@@ -106,10 +107,10 @@ async def delete_all(session: AsyncSession, key: str) -> dict[str, int]:
     transaction makes it all or nothing."""
     done = {}
     for table in deletion_order():
-        result = await session.execute(delete(table).where(_of_team(table, key)))
-        done[table.name] = int(result.rowcount or 0)  # type: ignore[attr-defined]
-    team = await session.execute(delete(TeamRow).where(TeamRow.key == key))  # type: ignore[arg-type]
-    done[TeamRow.__tablename__] = int(team.rowcount or 0)  # type: ignore[attr-defined]
+        result = await session.exec(delete(table).where(_of_team(table, key)))
+        done[table.name] = int(result.rowcount or 0)
+    team = await session.exec(delete(TeamRow).where(TeamRow.key == key))  # type: ignore[arg-type]
+    done[TeamRow.__tablename__] = int(team.rowcount or 0)
     return done
 
 

@@ -24,7 +24,7 @@ async def test_a_connection_returned_inside_a_transaction_is_rolled_back(databas
     await conn.close()
     # the next transaction (on the same pooled connection) commits only its own write
     async with database.session(all_teams=True) as session:
-        await session.execute(text("INSERT INTO stray VALUES (2)"))
+        await (await session.connection()).execute(text("INSERT INTO stray VALUES (2)"))
     async with database.engine.connect() as check:
         found = [n for (n,) in await check.exec_driver_sql("SELECT n FROM stray ORDER BY n")]
     assert found == [2]
@@ -34,7 +34,7 @@ async def test_a_connection_returned_inside_a_transaction_is_rolled_back(databas
 async def test_a_committed_session_sends_no_rollback_to_the_driver(
         database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     async with database.session(all_teams=True) as session:
-        await session.execute(text("SELECT 1"))
+        await (await session.connection()).execute(text("SELECT 1"))
     conn = await database.engine.connect()
     driver = type((await conn.get_raw_connection()).driver_connection)
     await conn.close()
@@ -48,6 +48,7 @@ async def test_a_committed_session_sends_no_rollback_to_the_driver(
     monkeypatch.setattr(driver, "rollback", counted)
     for _ in range(3):
         async with database.session(all_teams=True) as session:
-            await session.execute(text("CREATE TABLE IF NOT EXISTS t (n INTEGER)"))
-            await session.execute(text("INSERT INTO t VALUES (1)"))
+            conn = await session.connection()
+            await conn.execute(text("CREATE TABLE IF NOT EXISTS t (n INTEGER)"))
+            await conn.execute(text("INSERT INTO t VALUES (1)"))
     assert rollbacks == []

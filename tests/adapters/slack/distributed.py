@@ -202,7 +202,7 @@ async def everything_stored(app: Deputy) -> str:
     parts: list[str] = []
     async with app.database.session(all_teams=True) as session:
         for table in SQLModel.metadata.sorted_tables:
-            rows = (await session.execute(select(table))).all()
+            rows = (await session.exec(select(table))).all()
             parts.extend(repr(tuple(row)) for row in rows)
     return "\n".join(parts)
 
