@@ -163,3 +163,24 @@ async def test_a_refusal_names_slacks_error_and_never_the_token(port: SlackPort,
         )
     assert caught.value.code == "message_not_found"
     assert "xoxb" not in str(caught.value)
+
+
+async def test_the_limiter_forgets_channels_whose_bucket_refilled_past_its_bound() -> None:
+    """A planner posts in ever new channels (each request its own, in the benchmarks): the
+    book of locks and counts stays bounded; a refilled bucket is as a channel never seen."""
+    limiter = ChannelLimiter(0.05, keep=10)
+    for n in range(30):
+        await limiter.wait(f"C{n}")
+    await asyncio.sleep(0.1)  # every bucket refilled
+    for n in range(30, 60):
+        await limiter.wait(f"C{n}")
+    assert len(limiter) == 30  # the 30 posted in since; the 30 refilled forgotten
+
+
+async def test_the_limiter_keeps_pacing_a_channel_whose_bucket_is_still_filling() -> None:
+    limiter = ChannelLimiter(60, keep=1)
+    await limiter.wait("C1")
+    await limiter.wait("C2")  # past the bound: neither has refilled, both kept
+    assert len(limiter) == 2
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(limiter.wait("C1"), 0.1)  # its next post still waits
