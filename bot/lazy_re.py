@@ -67,4 +67,26 @@ class LazyPattern:
 
 def lazy(pattern: str, flags: int = 0) -> LazyPattern:
     """``re.compile(pattern, flags)``, deferred to the pattern's first use."""
-    return LazyPattern(pattern, flags)
+    made = LazyPattern(pattern, flags)
+    _MADE.append(made)
+    return made
+
+
+# every pattern made so far (module-level ones: they live as long as the process anyway)
+_MADE: list[LazyPattern] = []
+
+
+def compile_all() -> int:
+    """Compile every pattern made so far that is not compiled yet; how many it compiled. The
+    shell calls it while the person types the first line (in a thread: compiling the same
+    pattern twice in two threads is harmless, the second result is kept), so the first goal
+    finds the rule planner's ~80 patterns ready instead of compiling them."""
+    count = 0
+    for made in list(_MADE):
+        if made._compiled is None:
+            try:
+                made.compiled  # noqa: B018 - compiles and keeps it
+            except re.error:
+                continue  # left to fail at its first use, as without this
+            count += 1
+    return count

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.lazy_re import LazyPattern, lazy
+from bot.lazy_re import LazyPattern, compile_all, lazy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -72,5 +72,16 @@ def test_a_lazy_pattern_matches_as_the_compiled_one() -> None:
 
 def test_a_broken_pattern_fails_at_its_first_use() -> None:
     broken = lazy(r"(unclosed")
+    with pytest.raises(re.error):
+        broken.search("x")
+
+
+def test_compile_all_compiles_what_is_not_compiled_yet_and_leaves_a_broken_one_to_its_use() -> None:
+    waiting, broken = lazy(r"wait(ing)?"), lazy(r"(still unclosed")
+    used = lazy(r"used")
+    used.search("x")
+    assert compile_all() >= 1
+    assert waiting._compiled is not None and used._compiled is not None and broken._compiled is None
+    assert compile_all() == 0  # nothing left but the broken one
     with pytest.raises(re.error):
         broken.search("x")

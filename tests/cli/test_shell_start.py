@@ -252,16 +252,21 @@ async def start():
     await session.app.close()
 
 asyncio.run(start())
-print(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}))
+from bot.lazy_re import _MADE
+print(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
+                  "patterns": len(_MADE), "uncompiled": sum(p._compiled is None for p in _MADE)}))
 """
 
 
 def test_the_collector_is_paused_only_while_the_shell_loads(tmp_path: Path) -> None:
     """Start-up runs without cyclic garbage collection (it only walked start-up's objects
     again and again); afterwards the collector is on, with start-up's objects frozen out of
-    its sight, so a long conversation is collected as before."""
+    its sight, so a long conversation is collected as before. The lazy patterns are compiled
+    by then (while the person types), not by the first goal."""
     done = subprocess.run([sys.executable, "-c", GC_PROBE], cwd=tmp_path, capture_output=True, text=True,
                           env=clean_env(DEPUTY_HOME=str(tmp_path / "home")), timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     after = json.loads(done.stdout.splitlines()[-1])
     assert after["enabled"] is True and after["frozen"] > 100_000
+    # and the patterns a goal is planned with are compiled by then, not by the first goal
+    assert after["patterns"] > 50 and after["uncompiled"] == 0

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from bot import lazy_re
 from bot.adapters.shell.form_input import Answer, ask_pipe, ask_terminal
 from bot.adapters.shell.texts import DEMO_HINT, SHELL_HELP, banner
 from bot.home import missing_home_files
@@ -107,6 +108,10 @@ async def open_session(settings: Settings, name: str, write: Write, interactive:
         from bot.app import build_app
 
         deputy = await build_app(settings, on_new_home=on_new_home)
+        # the patterns a goal is planned with (the rule planner's, the memory and monitor
+        # phrases), compiled now rather than by the first goal: one less wait for a line
+        # typed once the app is ready, the same work for one typed at once
+        await asyncio.to_thread(lazy_re.compile_all)
     finally:
         gc.freeze()
         gc.enable()
