@@ -174,7 +174,8 @@ def slack_adapter(deputy: Deputy, attached: Platforms, *, plan: bool = True,
 
     slack_settings = SlackSettings.from_settings(deputy.settings)
     distribution = slack_distribution(deputy, slack_settings)
-    inbox = None if plan else InboxWriter(deputy.database, slack_sealer(slack_settings))
+    inbox = None if plan else InboxWriter(deputy.database, slack_sealer(slack_settings),
+                                          before_ack=deputy.settings.inbox_commit_before_ack)
     adapter = SlackAdapter(slack_settings, dispatcher(deputy, redeliverable=redeliverable), default_timezone=deputy.settings.timezone,
                            distribution=distribution, inbox=inbox, thread_known=thread_door(deputy, "slack"))
     attached.closers.append(adapter.aclose)

@@ -14,6 +14,8 @@ rather than hundreds of plans advancing together and none finishing for seconds.
 :attr:`Handoff.full` is true and the adapter refuses the request with a clear "busy"
 answer instead of queueing without end. On shutdown :meth:`Handoff.aclose` finishes
 everything accepted (within a grace period) and names, in the log, anything it had to drop.
+:meth:`Handoff.run` is the other way: the work the ack waits for (``web``'s inbox commit,
+when ``DEPUTY_INBOX_COMMIT_BEFORE_ACK`` is on), run on the work loop and awaited.
 """
 
 from __future__ import annotations
@@ -87,6 +89,46 @@ class Handoff:
             first = len(self._outgoing) == 1
         if first:
             here.call_soon(self._flush)
+
+    async def run(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        """Run ``work`` on the work loop and return when it has finished (raising what it
+        raised); callable from any thread's event loop. Counted as pending meanwhile, outside
+        the ``concurrency`` bound (it is waited for: an inbox commit, which the requests
+        arriving meanwhile join). Cancelled here, the work still runs to its end: others may
+        be waiting for the same commit."""
+        here = _running_loop()
+        if self._loop is None:
+            self._loop = here
+        loop = self._loop
+        if loop is None:
+            work.close()
+            raise RuntimeError("Handoff.run needs a running event loop")
+        with self._lock:
+            self._pending += 1
+
+        async def tracked() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._tasks.add(task)
+            try:
+                await work
+            finally:
+                if task is not None:
+                    self._tasks.discard(task)
+                self._done()
+
+        if loop is here:
+            await asyncio.shield(loop.create_task(tracked(), name=f"{self.name}:{what}"))
+            return
+        wrapped = tracked()
+        try:
+            running = asyncio.run_coroutine_threadsafe(wrapped, loop)
+        except RuntimeError:  # the work loop is closed: nothing will run it
+            self._done()
+            wrapped.close()
+            work.close()
+            raise
+        await asyncio.shield(asyncio.wrap_future(running))
 
     def _flush(self) -> None:
         with self._lock:

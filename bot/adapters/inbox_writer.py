@@ -15,11 +15,15 @@ if TYPE_CHECKING:
 
 
 class InboxWriter:
-    """Queues requests for a planner; :meth:`put` is awaited by the hand-off after the ack."""
+    """Queues requests for a planner; :meth:`put` is awaited by the hand-off after the ack, or
+    before it (``before_ack``, DEPUTY_INBOX_COMMIT_BEFORE_ACK: a request acknowledged is then a
+    request committed). Group commit either way: the requests that arrive while one batch
+    commits go in the next."""
 
-    def __init__(self, database: Database, sealer: Sealer) -> None:
+    def __init__(self, database: Database, sealer: Sealer, *, before_ack: bool = False) -> None:
         self.database = database
         self.sealer = sealer
+        self.before_ack = before_ack
         self._waiting: list[inbox.Item] = []
         self._written: asyncio.Future[None] | None = None
         self._lock = asyncio.Lock()

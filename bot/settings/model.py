@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     inbox_failed_retention_days: float = Field(
         14.0, gt=0, description="Queued Slack requests given up (failed after 3 attempts) are kept this "
                                 "many days for `deputy planner failed`, then deleted by the planner.")
+    inbox_commit_before_ack: bool = Field(
+        False, description="`web` (`deputy serve --no-plan`) answers Slack only once the request's inbox row "
+                           "is committed (group commit), so a `web` killed after an ack loses nothing; off: it "
+                           "acks first and commits a few ms after.")
     planner_pool_size: int = Field(24, ge=4, le=200, description="PostgreSQL connections of a `planner` "
                                    "process, no overflow (16 requests in flight, LISTEN, the inbox's own).")
     planner_pool_timeout_seconds: float = Field(15.0, gt=0, description="The planner's wait for a free "

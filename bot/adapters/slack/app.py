@@ -6,8 +6,9 @@ was built on, so Slack gets its answer in milliseconds whatever the planner does
 ``deputy serve`` the acks come from a thread of their own (:mod:`bot.adapters.front_door`),
 so even the planner's CPU time does not delay them; past ``max_pending`` waiting requests
 the answer is a clear "busy" instead. The same app serves HTTP (:mod:`.http`) and Socket Mode
-(:mod:`.socket_mode`). Given an inbox (``deputy serve --no-plan``), the work after the ack is
-queued in the database instead, and ``deputy planner run`` runs it (:meth:`SlackAdapter.work`):
+(:mod:`.socket_mode`). Given an inbox (``deputy serve --no-plan``), the work is queued in the
+database instead, committed before the ack leaves unless the inbox says otherwise
+(:meth:`SlackAdapter.later`), and ``deputy planner run`` runs it (:meth:`SlackAdapter.work`):
 planning then shares not even the GIL with the acks (:mod:`bot.adapters.inbox`).
 """
 
@@ -122,14 +123,27 @@ class SlackAdapter(AfterAck):
 
     # -- background work ---------------------------------------------------------------
 
-    def later(self, kind: str, body: Payload, action: Payload | None = None) -> None:
-        """After the ack: do ``kind``'s work here, or queue it for ``deputy planner run``."""
+    async def later(self, kind: str, body: Payload, action: Payload | None = None) -> None:
+        """After the ack: do ``kind``'s work here, or queue it for ``deputy planner run``.
+        Queued with the inbox's ``before_ack``, this returns once the request is committed:
+        the listener returns only then, and with it the ack (``process_before_response``), so
+        a ``web`` killed right after an ack has lost nothing. A commit that fails raises: Slack
+        gets an error instead of an ack (and retries an event, which is let through again)."""
         payload: Payload = {"body": dict(body), "action": dict(action) if action is not None else None}
-        if self.inbox is not None:
-            team = body.get("team_id") or (body["team"].get("id") if isinstance(body.get("team"), dict) else None)
-            self.spawn(self.inbox.put(kind, payload, str(team) if team else None), kind)
-        else:
+        if self.inbox is None:
             self.spawn(self.work(kind, payload), kind)
+            return
+        team = body.get("team_id") or (body["team"].get("id") if isinstance(body.get("team"), dict) else None)
+        put = self.inbox.put(kind, payload, str(team) if team else None)
+        if not self.inbox.before_ack:
+            self.spawn(put, kind)
+            return
+        try:
+            await self.handoff.run(put, kind)
+        except BaseException:
+            if body.get("type") == "event_callback" and body.get("event_id"):
+                self.recent.forget(str(body["event_id"]))
+            raise
 
     def spawn(self, work: Coroutine[Any, Any, None], what: str) -> None:
         self.handoff.spawn(work, what)
@@ -193,18 +207,18 @@ class SlackAdapter(AfterAck):
 
     async def _on_command(self, ack: Any, body: Payload) -> None:
         await ack()
-        self.later("command", body)
+        await self.later("command", body)
 
     async def _on_mention(self, body: Payload) -> None:
-        self.later("app_mention", body)
+        await self.later("app_mention", body)
 
     async def _on_message(self, body: Payload, context: Any) -> None:
         if events.is_person_thread_reply(body["event"], context.bot_user_id):
-            self.later("thread_reply", body)
+            await self.later("thread_reply", body)
 
     async def _on_button(self, ack: Any, body: Payload, action: Payload) -> None:
         await ack()
-        self.later("button", body, action)
+        await self.later("button", body, action)
 
     async def _on_modify(self, ack: Any, body: Payload) -> None:
         try:
@@ -218,11 +232,11 @@ class SlackAdapter(AfterAck):
                 await ack(response_action="errors", errors={first: "Change at least one value, or cancel."})
                 return
         await ack()
-        self.later("modify", body)
+        await self.later("modify", body)
 
     async def _on_offer_button(self, ack: Any, body: Payload, action: Payload) -> None:
         await ack()
-        self.later("offer", body, action)
+        await self.later("offer", body, action)
 
     async def _on_connect_button(self, ack: Any, body: Payload, action: Payload) -> None:
         await ack()
@@ -236,4 +250,4 @@ class SlackAdapter(AfterAck):
 
     async def _on_connect_submit(self, ack: Any, body: Payload) -> None:
         await ack()
-        self.later("credentials", body)
+        await self.later("credentials", body)

@@ -227,3 +227,7 @@ class RecentIds:
         if len(self._seen) > self._size:
             self._seen.popitem(last=False)
         return True
+
+    def forget(self, event_id: str) -> None:
+        """Not taken after all (its inbox row did not commit): Slack's retry is let through."""
+        self._seen.pop(event_id, None)
