@@ -53,3 +53,18 @@ class FindsCards(Protocol):
     async def find_card(self, where: Where, plan_id: int, version: int) -> MessageRef | None:
         """The card of plan ``plan_id`` version ``version`` in the thread ``where``, or None."""
         ...
+
+
+@runtime_checkable
+class FindsAnswers(Protocol):
+    """A port that marks a question or an "I can't" it posts with the id of the stored thread
+    message it says, and finds it again by that mark: a redo after a crash between the post
+    and its record (bot/flow/thread_answers.py) adopts it instead of asking twice."""
+
+    async def post_answer(self, where: Where, reply: Reply, said: int) -> MessageRef | None:
+        """Post ``reply``, the stored thread message ``said``, marked so :meth:`find_answer` finds it."""
+        ...
+
+    async def find_answer(self, where: Where, said: int) -> MessageRef | None:
+        """The message posted for thread message ``said`` in the thread ``where``, or None."""
+        ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.chat.port import ChatPort, FindsCards, MessageRef
+from bot.chat.port import ChatPort, FindsAnswers, FindsCards, MessageRef
 from bot.chat.replies import ConnectForm, Notice, PlanCard, Question, Reply, RunResult
 from bot.domain import Actor, Where
 from bot.store import audit, inbox_fence
@@ -63,6 +63,22 @@ class AuditedPort:
         """The inner port's :class:`FindsCards` answer; None from a port that cannot look."""
         if isinstance(self.inner, FindsCards):
             return await self.inner.find_card(where, plan_id, version)
+        return None
+
+    async def post_answer(self, where: Where, reply: Reply, said: int) -> MessageRef | None:
+        """A question or an "I can't", marked where the inner port can (:class:`FindsAnswers`)."""
+        if not isinstance(self.inner, FindsAnswers):
+            return await self.post(where, reply)
+        await inbox_fence.check(self._database)
+        ref = await self.inner.post_answer(where, reply, said)
+        if ref is not None:
+            await self._record("message_posted", {"channel": where.channel_id, "thread": where.thread_id,
+                                                  "message": ref.message_id}, reply)
+        return ref
+
+    async def find_answer(self, where: Where, said: int) -> MessageRef | None:
+        if isinstance(self.inner, FindsAnswers):
+            return await self.inner.find_answer(where, said)
         return None
 
     async def update(self, ref: MessageRef, reply: Reply) -> None:

@@ -22,7 +22,7 @@ from bot.chat.replies import Notice, Question
 from bot.domain import GoalStatus, PlanStatus
 from bot.flow.addressing import where_of
 from bot.flow.card_refresh import current_card, start_run
-from bot.flow.proposals import post_answer
+from bot.flow.thread_answers import post_unposted
 from bot.store import goals, messages, runs
 from bot.store.goals import PlanView
 from bot.store.tables import GoalRow
@@ -52,10 +52,9 @@ async def unfinished_goal(app: Deputy, event: GoalPosted) -> int | None:
     # superseded the version with a question), stored but never posted
     if view is None or view.version.status == PlanStatus.SUPERSEDED:
         if unposted is not None and goal.status in (GoalStatus.WAITING, GoalStatus.UNPLANNED):
-            log.info("goal %s: delivered again after its answer was stored; posting it", goal.id)
             answer = Notice(unposted.text, tone="warning") if goal.status == GoalStatus.UNPLANNED \
                 else Question(unposted.text)
-            await post_answer(app, goal, answer)
+            await post_unposted(app, goal, answer, unposted)
         return None
     await _finish_version(app, goal, view, event.actor.team_key)
     return None

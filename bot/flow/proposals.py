@@ -27,6 +27,7 @@ from bot.flow.connections import missing_connections
 from bot.flow.memory_use import using
 from bot.flow.plan_diff import describe_changes
 from bot.flow.previews import reads_trusted, run_previews
+from bot.flow.thread_answers import post_answer
 from bot.planning.validation import validate_plan
 from bot.policy import PlanRequirement, Policy, RequestFacts, evaluate_plan, plan_requirement
 from bot.policy.request_facts import facts_of, team_of_key
@@ -60,9 +61,9 @@ async def propose(app: Deputy, goal_id: int, outcome: PlanningOutcome, *, team: 
             goal = await goals.get_goal(session, goal_id)
             assert goal is not None
             await goals.set_goal_status(session, goal, GoalStatus.WAITING)
-            await thread_messages.add_thread_message(session, goal_id, "Deputy", outcome.question)
+            said = await thread_messages.add_thread_message(session, goal_id, "Deputy", outcome.question)
             await audit.append(session, "question", goal_id=goal_id, data={"question": outcome.question})
-        await post_answer(app, goal, Question(outcome.question))
+        await post_answer(app, goal, Question(outcome.question), said)
         return
     if isinstance(outcome, CannotPlan):
         await _unplanned(app, team, goal_id, outcome.message)
@@ -101,11 +102,11 @@ async def _nothing_to_approve(app: Deputy, goal_id: int, view: PlanView, blocker
         goal = await goals.get_goal(session, goal_id)
         assert goal is not None
         await goals.set_goal_status(session, goal, GoalStatus.WAITING)
-        await thread_messages.add_thread_message(session, goal_id, "Deputy", question)
+        said = await thread_messages.add_thread_message(session, goal_id, "Deputy", question)
         await audit.append(session, "preview_found_nothing", goal_id=goal_id, data={
             "plan": view.plan.id, "version": view.version.version, "found": list(blockers)})
     if app.port(goal.platform):
-        await post_answer(app, goal, Question(question))
+        await post_answer(app, goal, Question(question), said)
 
 
 async def _unplanned(app: Deputy, team: str, goal_id: int, message: str) -> None:
@@ -114,18 +115,9 @@ async def _unplanned(app: Deputy, team: str, goal_id: int, message: str) -> None
         assert goal is not None
         await goals.set_goal_status(session, goal, GoalStatus.UNPLANNED)
         # in the thread's history: a reply re-plans knowing why, and a redo finds it unposted
-        await thread_messages.add_thread_message(session, goal_id, "Deputy", message)
+        said = await thread_messages.add_thread_message(session, goal_id, "Deputy", message)
         await audit.append(session, "unplanned", goal_id=goal_id, data={"message": message})
-    await post_answer(app, goal, Notice(message, tone="warning"))
-
-
-async def post_answer(app: Deputy, goal: GoalRow, answer: Question | Notice) -> None:
-    """Post a question or an "I can't" stored in the goal's thread, and record that it was
-    posted, so a redo after a crash posts it only if it never went out (bot/flow/goal_redo.py)."""
-    ref = await app.port(goal.platform).post(where_of(goal), answer)
-    if ref is not None and goal.id is not None:
-        async with app.database.session(team=goal.team_key) as session:
-            await messages.remember(session, goal.id, None, messages.ANSWER, ref)
+    await post_answer(app, goal, Notice(message, tone="warning"), said)
 
 
 async def _read_again(app: Deputy, view: PlanView, policy: Policy, facts: RequestFacts) -> str:

@@ -1,5 +1,5 @@
-"""Message metadata on Deputy's plan cards and slash commands' root messages, and finding
-them by it.
+"""Message metadata on Deputy's plan cards, questions and "I can't" answers, and slash
+commands' root messages, and finding them by it.
 
 A card is posted with ``metadata`` (``event_type`` + ``event_payload``: which plan and
 version it shows; never what people typed). Slack keeps it with the message, invisible to
@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 ROOT_EVENT = "deputy_request"
 CARD_EVENT = "deputy_plan_card"  # letters, digits and underscores only: Slack ignores other event types
+ANSWER_EVENT = "deputy_answer"  # a question or an "I can't": the stored thread message it says
 PAGE = 200  # messages a page (Slack recommends at most 200)
 MAX_PAGES = 10  # a goal's thread longer than 2,000 messages is not read to its end
 
@@ -63,6 +64,10 @@ async def find_in_channel(client: AsyncWebClient, channel: str, wanted: dict[str
 
 def card_metadata(plan_id: int, version: int) -> dict[str, Any]:
     return {"event_type": CARD_EVENT, "event_payload": {"plan": plan_id, "version": version}}
+
+
+def answer_metadata(said: int) -> dict[str, Any]:
+    return {"event_type": ANSWER_EVENT, "event_payload": {"said": said}}
 
 
 async def find_metadata(client: AsyncWebClient, channel: str, thread: str, wanted: dict[str, Any]) -> str | None:

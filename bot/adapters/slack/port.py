@@ -23,7 +23,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.connect import BadConnectForm, connect_modal, form_value
 from bot.adapters.slack.files import upload
-from bot.adapters.slack.metadata import card_metadata, find_in_channel, find_metadata, root_metadata
+from bot.adapters.slack.metadata import (
+    answer_metadata,
+    card_metadata,
+    find_in_channel,
+    find_metadata,
+    root_metadata,
+)
 from bot.adapters.slack.render import escape, render, section
 from bot.adapters.slack.settings import SlackSettings
 from bot.chat.port import MessageRef
@@ -184,10 +190,18 @@ class SlackPort:
             raise ChatPostFailed("conversations.history", error_code(err)) from None
 
     async def post(self, where: Where, reply: Reply) -> MessageRef:
+        # a card is marked so a redo can find it in the thread (find_card)
+        marked = card_metadata(reply.plan_id, reply.version) if isinstance(reply, PlanCard) else None
+        return await self._post(where, reply, marked)
+
+    async def post_answer(self, where: Where, reply: Reply, said: int) -> MessageRef:
+        return await self._post(where, reply, answer_metadata(said))
+
+    async def _post(self, where: Where, reply: Reply, metadata: dict[str, Any] | None) -> MessageRef:
         text, blocks = render(reply)
         extra: dict[str, Any] = {"thread_ts": where.thread_id} if where.thread_id else {}
-        if isinstance(reply, PlanCard):  # so a redo can find it in the thread (find_card)
-            extra["metadata"] = card_metadata(reply.plan_id, reply.version)
+        if metadata is not None:
+            extra["metadata"] = metadata
         data = await self._call(
             "chat.postMessage", where.channel_id, channel=where.channel_id, text=text,
             blocks=blocks, unfurl_links=False, unfurl_media=False, _for=where.team, **extra,
@@ -206,10 +220,16 @@ class SlackPort:
     async def find_card(self, where: Where, plan_id: int, version: int) -> MessageRef | None:
         """The card of ``plan_id`` v``version`` Deputy posted in the thread ``where``, found by
         the metadata :meth:`post` attached (conversations.replies); None if there is none."""
+        return await self._find_marked(where, card_metadata(plan_id, version))
+
+    async def find_answer(self, where: Where, said: int) -> MessageRef | None:
+        """The question or "I can't" :meth:`post_answer` posted for thread message ``said``."""
+        return await self._find_marked(where, answer_metadata(said))
+
+    async def _find_marked(self, where: Where, wanted: dict[str, Any]) -> MessageRef | None:
         if not where.thread_id:
             return None
         client = await self._client(where.channel_id, team_key=where.team)
-        wanted = card_metadata(plan_id, version)
         try:
             ts = await find_metadata(client, where.channel_id, where.thread_id, wanted)
         except SlackApiError as err:

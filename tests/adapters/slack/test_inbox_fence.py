@@ -72,8 +72,8 @@ async def recorded_cards(database: Database) -> list[str]:
         return [row.message_id for row in found.all()]
 
 
-async def queue_goal(database: Database, sealer: Sealer, api: FakeSlackApi) -> int:
-    body = dict(parse_qsl(wire.slash_command(GOAL, response_url=api.response_url)))
+async def queue_goal(database: Database, sealer: Sealer, api: FakeSlackApi, goal: str = GOAL) -> int:
+    body = dict(parse_qsl(wire.slash_command(goal, response_url=api.response_url)))
     async with database.session(all_teams=True) as session:
         await inbox.put(session, "slack", [("command", sealer.seal("command", {"body": body, "action": None}))])
         [row] = (await session.exec(select(InboxRow))).all()
@@ -253,3 +253,33 @@ async def test_on_postgresql_leases_are_kept_by_the_databases_clock_not_the_plan
     monkeypatch.setattr(inbox, "utcnow", lambda: real() + timedelta(hours=1))
     async with database.session(all_teams=True) as session:
         assert await inbox.take(session, "slack", 1, "planner-b", lease_seconds=60) == []
+
+
+async def test_a_redo_records_the_question_the_first_attempt_posted_instead_of_asking_again(
+        app: Deputy, adapter: SlackAdapter, slack_api: FakeSlackApi, database: Database,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    sealer = Sealer("slack", wire.SECRET)
+    await queue_goal(database, sealer, slack_api, "book a meeting with Zed Zapp tomorrow")
+    remember = messages.remember
+    crashed: list[bool] = []
+
+    async def dies_once(*args: Any, **kwargs: Any) -> None:
+        if not crashed:  # the first attempt fails right after Slack took its question
+            crashed.append(True)
+            raise DatabaseUnavailable("The database cannot be reached right now")
+        await remember(*args, **kwargs)
+
+    async def recorded_answers() -> list[str]:
+        async with database.session(all_teams=True) as session:
+            found = await session.exec(select(ChatMessageRow).where(ChatMessageRow.kind == messages.ANSWER))
+            return [row.message_id for row in found.all()]
+
+    monkeypatch.setattr(messages, "remember", dies_once)
+    async with planner(database, sealer, adapter, "planner-a", retry_seconds=0.01):
+        await until(recorded_answers, "the redo's record of the question")
+        await until(lambda: inbox_empty(database), "the request finished and deleted")
+    # nobody matches the name: the preview turns the plan into a question (asked once)
+    [asked] = [c for c in slack_api.of("chat.postMessage") if "nothing to approve yet" in c.params.get("text", "")]
+    assert asked.params["metadata"]["event_type"] == "deputy_answer"
+    assert await recorded_answers() == [asked.answer["ts"]]  # type: ignore[index]
+    assert slack_api.of("conversations.replies")  # it looked before asking again
