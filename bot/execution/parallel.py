@@ -89,8 +89,16 @@ def _ready(plan: _Plan) -> list[StepRow]:
     if plan.run.stop.is_set():
         return []
     room = plan.run.app.settings.parallel_steps - len(plan.running)
-    done = plan.run.outputs
-    return [s for s in plan.pending if plan.graph[s.step_id] <= done.keys()][:max(0, room)]
+    done = plan.run.outputs.keys()
+    ready: list[StepRow] = []
+    # in plan order, and no further than the room: a run of 100 independent steps looks at
+    # one pending step per start, not at all of them
+    for step in plan.pending if room > 0 else ():
+        if plan.graph[step.step_id] <= done:
+            ready.append(step)
+            if len(ready) == room:
+                break
+    return ready
 
 
 async def _start_ready(plan: _Plan) -> None:
