@@ -15,6 +15,7 @@ from bot.errors import NotConnected
 from bot.execution.calls import call_action
 from bot.registry import CallContext
 from bot.store.goals import PlanView
+from bot.store.plain_tx import PlainTx
 from bot.store.tables import StepRow
 from bot.vault import oauth
 
@@ -69,6 +70,12 @@ class RunInProgress:
         """A session of the run's team (its goal's): it sees and writes only that team's rows."""
         async with self._writing, self.app.database.session(team=self.view.goal.team_key) as session:
             yield session
+
+    @asynccontextmanager
+    async def plain(self) -> AsyncIterator[PlainTx]:
+        """The same on a Core connection, for plain statements only (bot/store/plain_tx.py)."""
+        async with self._writing, self.app.database.plain(team=self.view.goal.team_key) as tx:
+            yield tx
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:

@@ -30,6 +30,7 @@ from bot.policy.ratelimit import rate_limit_problem
 from bot.policy.request_facts import facts_of
 from bot.store import audit, runs
 from bot.store.database import Session
+from bot.store.plain_tx import PlainTx
 from bot.store.tables import StepRow
 
 log = logging.getLogger(__name__)
@@ -74,12 +75,15 @@ async def run_step(run: RunInProgress, step: StepRow) -> Any:
     single = len(arg_list) == 1
     results = await _fan_out(run, step, arg_list, None if single else _Audits(run, step))
     output: Any = {"results": results} if step.for_each else results[0]
-    async with run.session() as session:
+    fresh = step.step_id not in run.recorded
+    # plain statements only, no ORM session; but a read an earlier attempt left a row of is
+    # updated through the ORM
+    async with run.plain() if fresh or not read else run.session() as session:
         if read:
             ours = await runs.renew_and_record_read(
                 session, run.run_id, run.worker_id, lease, step.step_id, step.action, key,
                 arg_list if step.for_each else arg_list[0], output, started_at,
-                fresh=step.step_id not in run.recorded, lock_chain=single, chain=_chain(run))
+                fresh=fresh, lock_chain=single, chain=_chain(run))
         else:  # recorded all the same: the calls happened
             await runs.finish_step(session, run.run_id, step.step_id, StepStatus.SUCCEEDED, result=output,
                                    started=True)
@@ -205,12 +209,12 @@ class _Audits:
             group, self._waiting = self._waiting, []
             if not group:
                 return  # committed with an earlier call's group
-            async with self.run.session() as session:
+            async with self.run.plain() as session:
                 for key_, args_, result_ in group:
                     await _audit_call(session, self.run, self.step, key_, args_, result_)
 
 
-async def _audit_call(session: Session, run: RunInProgress, step: StepRow, key: str, args: Any,
+async def _audit_call(session: Session | PlainTx, run: RunInProgress, step: StepRow, key: str, args: Any,
                       result: Any) -> None:
     await audit.append(session, "call", goal_id=run.view.goal.id, team_key=_chain(run), data={
         "run": run.run_id, "step": step.step_id, "action": step.action, "key": key,

@@ -29,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.redact import redact
 from bot.store.audit_json import as_json
 from bot.store.database import AUDIT_KEYS, execute_plain
+from bot.store.plain_tx import PlainTx
 from bot.store.tables import AuditRow, GoalRow, utcnow
 
 GENESIS = "0" * 64
@@ -97,7 +98,7 @@ def row_hash(row: AuditRow, key: bytes | None) -> str:
                        row.team_key)
 
 
-def keys_of(session: AsyncSession) -> AuditKeySource | None:
+def keys_of(session: AsyncSession | PlainTx) -> AuditKeySource | None:
     found: AuditKeySource | None = session.info.get(AUDIT_KEYS)
     return found
 
@@ -109,16 +110,17 @@ def team_of_actor(actor_key: str) -> str | None:
     return None if platform == "cli" or not team else f"{platform}:{team}"
 
 
-async def team_of(session: AsyncSession, actor_key: str | None, goal_id: int | None) -> str | None:
+async def team_of(session: AsyncSession | PlainTx, actor_key: str | None, goal_id: int | None) -> str | None:
     if actor_key is not None:
         return team_of_actor(actor_key)
     if goal_id is not None:
+        assert isinstance(session, AsyncSession), "a plain transaction names the chain (team_key)"
         goal = await session.get(GoalRow, goal_id)
         return team_of_actor(goal.requester_key) if goal is not None else None
     return None
 
 
-async def lock_chain(session: AsyncSession, team_key: str | None) -> None:
+async def lock_chain(session: AsyncSession | PlainTx, team_key: str | None) -> None:
     """Serialise writers of one chain until the transaction ends. PostgreSQL: an advisory
     lock keyed by the chain. SQLite has one writer at a time: unless this transaction has
     written already (and holds the database's write lock since), a write that changes
@@ -133,7 +135,7 @@ async def lock_chain(session: AsyncSession, team_key: str | None) -> None:
         await execute_plain(session, _LOCK_SQLITE)
 
 
-async def _sqlite_wrote(session: AsyncSession) -> bool:
+async def _sqlite_wrote(session: AsyncSession | PlainTx) -> bool:
     """Whether this SQLite transaction has begun: the driver (``sqlite3``, which opens
     Deputy's transactions) begins one just before the first INSERT, UPDATE or DELETE, and
     SQLite takes the write lock at that statement. (A SAVEPOINT begins one too, without the
@@ -148,7 +150,7 @@ def in_chain(team_key: str | None) -> Any:
     return column.is_(None) if team_key is None else column == team_key
 
 
-async def head_of(session: AsyncSession, team_key: str | None) -> str:
+async def head_of(session: AsyncSession | PlainTx, team_key: str | None) -> str:
     if team_key is None:
         last = (await execute_plain(session, _HEAD_OF_SYSTEM)).scalar()
     else:
@@ -169,7 +171,7 @@ def digest(session: AsyncSession, text: str) -> str:
     return f"hmac:{key_id}:" + hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
-async def append(session: AsyncSession, kind: str, *, actor_key: str | None = None,
+async def append(session: AsyncSession | PlainTx, kind: str, *, actor_key: str | None = None,
                  goal_id: int | None = None, data: dict[str, Any] | None = None,
                  team_key: str | None | _Derive = DERIVE) -> None:
     """Append to the team's chain inside the caller's transaction, so the record commits
@@ -219,12 +221,14 @@ async def count_signed_with(session: AsyncSession, key_id: str) -> int:
 _HEADS = "audit_heads"
 
 
-def _transaction(session: AsyncSession) -> object:
+def _transaction(session: AsyncSession | PlainTx) -> object:
+    if isinstance(session, PlainTx):
+        return session  # one transaction, no savepoints
     sync = session.sync_session
     return sync.get_nested_transaction() or sync.get_transaction()
 
 
-def _head_appended(session: AsyncSession, team: str | None) -> str | None:
+def _head_appended(session: AsyncSession | PlainTx, team: str | None) -> str | None:
     held = session.info.get(_HEADS)
     if held is None or held[0] is not _transaction(session):
         return None
@@ -232,7 +236,7 @@ def _head_appended(session: AsyncSession, team: str | None) -> str | None:
     return found
 
 
-def _appended(session: AsyncSession, team: str | None, head: str) -> None:
+def _appended(session: AsyncSession | PlainTx, team: str | None, head: str) -> None:
     if len(_LAST_WRITTEN) >= _MOST_CHAINS:
         _LAST_WRITTEN.clear()
     _LAST_WRITTEN[(_engine_of(session), team)] = head
@@ -244,7 +248,7 @@ def _appended(session: AsyncSession, team: str | None, head: str) -> None:
     held[1][team] = head
 
 
-def chain_locked(session: AsyncSession, team: str | None) -> None:
+def chain_locked(session: AsyncSession | PlainTx, team: str | None) -> None:
     """A statement of this transaction took the chain's lock (LOCK_CHAIN_POSTGRESQL): its
     appends do not take it again. Kept for the innermost transaction, as the heads are (a
     savepoint rolled back releases what it locked)."""
@@ -256,7 +260,7 @@ def chain_locked(session: AsyncSession, team: str | None) -> None:
     held[1].add(team)
 
 
-def _locked_here(session: AsyncSession, team: str | None) -> bool:
+def _locked_here(session: AsyncSession | PlainTx, team: str | None) -> bool:
     held = session.info.get(_LOCKED)
     return held is not None and held[0] is _transaction(session) and team in held[1]
 
@@ -276,8 +280,9 @@ _LAST_WRITTEN: dict[tuple[int, str | None], str] = {}
 _MOST_CHAINS = 4096
 
 
-def _engine_of(session: AsyncSession) -> int:
-    return id(session.sync_session.bind)
+def _engine_of(session: AsyncSession | PlainTx) -> int:
+    # the same engine whichever kind of transaction: a session's bind is its sync engine
+    return id(session.bind.sync_engine if isinstance(session, PlainTx) else session.sync_session.bind)
 
 
 def _bound(row: dict[str, Any]) -> dict[str, Any]:

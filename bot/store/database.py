@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.errors import DatabaseUnavailable
 from bot.store import team_scope
 from bot.store.clock import Clock, clock_in_use, system_clock
+from bot.store.plain_tx import PlainTx
 from bot.store.sqlite_wal import Checkpointer
 
 
@@ -44,7 +45,7 @@ async def insert_once(session: AsyncSession, row: object) -> bool:
         return False
     return True
 
-async def execute_plain(session: AsyncSession, statement: Executable,
+async def execute_plain(session: AsyncSession | PlainTx, statement: Executable,
                         params: dict[str, Any] | None = None) -> Any:
     """A Core statement on the session's connection, in its transaction, without the ORM: no
     unit of work, no identity map, and no team criteria added (bot/store/team_scope.py), so
@@ -53,7 +54,9 @@ async def execute_plain(session: AsyncSession, statement: Executable,
     once with bound parameters, such a statement is not even rebuilt or re-keyed). The
     session's connection is asked for once per transaction (each ask is a trip through the
     session's state machine in a greenlet of its own), and again in each savepoint: asking
-    is what makes the session emit the SAVEPOINT it began."""
+    is what makes the session emit the SAVEPOINT it began. A ``PlainTx`` is its connection."""
+    if isinstance(session, PlainTx):
+        return await (await session.connection()).execute(statement, params)
     sync = session.sync_session
     transaction = sync.get_nested_transaction() or sync.get_transaction()
     held = session.info.get(_PLAIN_CONNECTION)
@@ -156,13 +159,25 @@ class Database:
 
         ``team``: it sees and writes only that team's rows; ``all_teams``: it works across
         teams on purpose (bot/store/team_scope.py)."""
+        async with self._reachable(), self._sessions() as session, session.begin():
+            team_scope.declare(session.sync_session, team, all_teams)
+            if self.audit_keys is not None:
+                session.info[AUDIT_KEYS] = self.audit_keys
+            yield session
+
+    @asynccontextmanager
+    async def plain(self, *, team: str) -> AsyncIterator[PlainTx]:
+        """``session``'s transaction on a Core connection, no ORM session (bot/store/plain_tx.py)."""
+        async with self._reachable(), self.engine.connect() as connection, connection.begin():
+            keys = {AUDIT_KEYS: self.audit_keys} if self.audit_keys is not None else {}
+            yield PlainTx(connection, self.engine, {team_scope.TEAM: team, team_scope.ALL_TEAMS: False, **keys})
+
+    @asynccontextmanager
+    async def _reachable(self) -> AsyncIterator[None]:
+        """The store's clock current, and a database out of reach said as DatabaseUnavailable."""
         try:
             with clock_in_use(self.clock):
-                async with self._sessions() as session, session.begin():
-                    team_scope.declare(session.sync_session, team, all_teams)
-                    if self.audit_keys is not None:
-                        session.info[AUDIT_KEYS] = self.audit_keys
-                    yield session
+                yield
         except PoolTimeout as err:
             # every pooled connection stayed busy for the pool's timeout: this process is
             # overloaded (a burst), not broken — as transient as a server that went away

@@ -18,6 +18,7 @@ from bot.domain import RunStatus, StepStatus
 from bot.store import audit
 from bot.store.database import execute_plain
 from bot.store.parents import team_of_goal
+from bot.store.plain_tx import PlainTx
 from bot.store.tables import GoalRow, RunRow, StepResultRow, utcnow
 from bot.store.team_scope import team_of, team_of_new_row
 
@@ -96,7 +97,7 @@ async def claim_next(session: AsyncSession, worker_id: str, lease_seconds: float
     return run
 
 
-async def renew_lease(session: AsyncSession, run_id: int, worker_id: str, lease_seconds: float) -> bool:
+async def renew_lease(session: AsyncSession | PlainTx, run_id: int, worker_id: str, lease_seconds: float) -> bool:
     """Extend our claim; False when the run is no longer ours (cancelled or taken over).
     One plain UPDATE, of the session's team's run: it runs in every step's transactions
     (bot/execution/steps.py)."""
@@ -138,7 +139,7 @@ async def start_step(session: AsyncSession, run_id: int, step_id: str, action: s
     await session.flush()
 
 
-async def renew_and_record_read(session: AsyncSession, run_id: int, worker_id: str, lease_seconds: float,
+async def renew_and_record_read(session: AsyncSession | PlainTx, run_id: int, worker_id: str, lease_seconds: float,
                                 step_id: str, action: str, key: str, args: Any, result: Any,
                                 started_at: datetime, *, fresh: bool, lock_chain: bool = False,
                                 chain: str | None = None) -> bool:
@@ -166,12 +167,13 @@ async def renew_and_record_read(session: AsyncSession, run_id: int, worker_id: s
     return True
 
 
-async def record_read(session: AsyncSession, run_id: int, step_id: str, action: str, key: str,
+async def record_read(session: AsyncSession | PlainTx, run_id: int, step_id: str, action: str, key: str,
                       args: Any, result: Any, started_at: datetime, *, fresh: bool) -> None:
     """Record a read step that has run, start and end at once (a read's start is not
     committed before its call: docs/reliability.md). ``fresh``: the step has no row yet, one
     plain INSERT; else (a run resumed from a row of an earlier attempt) the row is updated."""
     if not fresh:
+        assert isinstance(session, AsyncSession), "an earlier attempt's row is updated through the ORM"
         await start_step(session, run_id, step_id, action, key, args)
         await finish_step(session, run_id, step_id, StepStatus.SUCCEEDED, result=result, started=True)
         return
@@ -181,7 +183,7 @@ async def record_read(session: AsyncSession, run_id: int, step_id: str, action: 
         "result": result, "error": "", "started_at": started_at, "finished_at": utcnow()})
 
 
-async def finish_step(session: AsyncSession, run_id: int, step_id: str, status: StepStatus,
+async def finish_step(session: AsyncSession | PlainTx, run_id: int, step_id: str, status: StepStatus,
                       *, result: Any = None, error: str = "", action: str = "", key: str = "",
                       started: bool = False) -> None:
     """Record how a step ended; a step that failed before it started gets its row here.
@@ -198,6 +200,7 @@ async def finish_step(session: AsyncSession, run_id: int, step_id: str, status: 
         if done.rowcount != 1:
             raise LookupError(f"run {run_id} has no started step {step_id} in this session's team")
         return
+    assert isinstance(session, AsyncSession), "a step not known started is found through the ORM"
     row = (await session.exec(select(StepResultRow).where(
         StepResultRow.run_id == run_id, StepResultRow.step_id == step_id))).first()
     if row is None:

@@ -1,6 +1,7 @@
 """A read step costs the database one transaction and three statements, after its call: the
 lease renewed, the step recorded start and end at once, its audit record (on PostgreSQL two:
-the lease, the step row and the lock of the team's audit chain are one statement). A write step costs two
+the lease, the step row and the lock of the team's audit chain are one statement), on a Core
+connection, no ORM session. A write step costs two
 transactions and six statements (seven on PostgreSQL): its start (committed before the call,
 with the policy's rate limit checked) and its end (result, lease renewal and audit record together). A worker with no chat port
 for the goal's platform draws no card, and a process that has one edits the card at most
@@ -22,6 +23,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 
 from bot.app import Deputy
 from bot.chat.replies import CardState, PlanCard, StepState
@@ -56,6 +58,7 @@ def reads(count: int) -> PlanDraft:
 class Counted:
     statements: list[str] = field(default_factory=list)
     commits: int = 0
+    sessions: int = 0  # ORM sessions that took a connection
 
 
 @contextmanager
@@ -69,13 +72,18 @@ def counting(database: Database) -> Iterator[Counted]:
     def commit(conn: Any) -> None:
         counted.commits += 1
 
+    def session(*args: Any) -> None:
+        counted.sessions += 1
+
     event.listen(engine, "before_cursor_execute", statement)
     event.listen(engine, "commit", commit)
+    event.listen(OrmSession, "after_begin", session)
     try:
         yield counted
     finally:
         event.remove(engine, "before_cursor_execute", statement)
         event.remove(engine, "commit", commit)
+        event.remove(OrmSession, "after_begin", session)
 
 
 async def queue(app: Deputy, draft: PlanDraft) -> None:
@@ -97,20 +105,23 @@ def writes(count: int) -> PlanDraft:
         for i in range(1, count + 1)])
 
 
-async def per_step(app: Deputy, plan: Any) -> tuple[float, float, list[str]]:
-    """Transactions and statements per step (11 steps minus 1: the run's own part out)."""
+async def per_step(app: Deputy, plan: Any) -> tuple[float, float, list[str], float]:
+    """Transactions, statements and ORM sessions per step (11 steps minus 1: the run's own
+    part out)."""
     one = await executed(app, plan(1))
     eleven = await executed(app, plan(11))
     return ((eleven.commits - one.commits) / 10, (len(eleven.statements) - len(one.statements)) / 10,
-            eleven.statements)
+            eleven.statements, (eleven.sessions - one.sessions) / 10)
 
 
 async def test_a_read_step_costs_one_transaction_and_three_statements(
         database: Database, settings: Settings, provider: Provider) -> None:
     # steps one by one, so every step's records are its own; no shell port in this process
     app = await provider_app(database, settings, provider, parallel_steps=1)
-    transactions, statements, shown = await per_step(app, reads)
+    transactions, statements, shown, sessions = await per_step(app, reads)
     assert transactions <= 1, f"{transactions} transactions per step"
+    # and that transaction is a Core connection's, not an ORM session's (bot/store/plain_tx.py)
+    assert sessions == 0, f"{sessions} ORM sessions per read step"
     # after the call: lease, the step row (start and end at once), the audit record (its
     # INSERT checks that the chain's head is the record this process wrote last). SQLite's
     # transaction has written before it appends, so it holds the write lock already;
@@ -129,7 +140,9 @@ async def test_a_read_step_costs_one_transaction_and_three_statements(
 async def test_a_write_step_costs_two_transactions_and_six_or_seven_statements(
         database: Database, settings: Settings, provider: Provider) -> None:
     app = await provider_app(database, settings, provider, parallel_steps=1)
-    transactions, statements, shown = await per_step(app, writes)
+    transactions, statements, shown, sessions = await per_step(app, writes)
+    # the start reads the team's policy through the ORM; the end is plain statements only
+    assert sessions == 1, f"{sessions} ORM sessions per write step"
     # the start (lease, the team policy's version for its rate limit, step row) commits
     # before the call; then the end (step row, lease, audit record, and on PostgreSQL the
     # chain's lock)
