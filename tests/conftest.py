@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import SQLModel
 
+from bot.policy import Policy
 from bot.store.database import Database
 from bot.store.schema import import_all_tables
 from tests.support import postgres
@@ -86,6 +87,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture
+def policy() -> Policy | None:
+    """The policy of an app fixture that takes one (None: the default policy file); a test
+    parametrizes ``policy`` for its own."""
+    return None
 
 
 @pytest.fixture

@@ -25,9 +25,8 @@ from bot.store.database import Database
 from tests.adapters.slack import wire
 from tests.adapters.slack.conftest import USERS
 from tests.adapters.slack.live import Card, Live, live_slack
-from tests.core.conftest import NOW, make_app
+from tests.core.conftest import seeded_app
 from tests.fakes.slack_api import FakeSlackApi
-from tests.support.demo_teams import seed_every_team
 
 KEY = b"console-test-key-0123456789abcdef"
 ANNA = local_person(f"slack:{wire.TEAM}:U0ANNA")
@@ -62,12 +61,6 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def policy() -> Policy | None:
-    """The app's policy (None: the default); a test parametrizes ``policy`` for its own."""
-    return None
-
-
-@pytest.fixture
 def integrations() -> list[str]:
     """The integrations the app enables; a test overrides it for others."""
     return ["local"]
@@ -75,9 +68,7 @@ def integrations() -> list[str]:
 
 @pytest.fixture
 async def app(database: Database, settings: Settings, policy: Policy | None, integrations: list[str]) -> Deputy:
-    deputy = await make_app(database, settings, discover(integrations), policy=policy)
-    await seed_every_team(database, NOW.date(), "Europe/London")
-    return deputy
+    return await seeded_app(database, settings, discover(integrations), policy=policy)
 
 
 @pytest.fixture

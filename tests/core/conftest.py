@@ -20,6 +20,7 @@ from bot.registry.registry import Registry
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from bot.vault import CredentialStore, Keyring, generate_key
+from tests.core.provider import Provider
 from tests.support.builder import FakeClock
 from tests.support.chat import Chat
 from tests.support.demo_teams import seed_every_team
@@ -58,10 +59,31 @@ async def make_app(database: Database, settings: Settings, registry: Registry | 
                     vault=vault)
 
 
+async def seeded_app(database: Database, settings: Settings, registry: Registry | None = None, *,
+                     planner: Planner | None = None, policy: Policy | None = None,
+                     clock: Callable[[], datetime] = clock) -> Deputy:
+    """:func:`make_app`'s app, over the demo teams' data (tests/support/demo_teams.py) seeded
+    for NOW's date."""
+    app = await make_app(database, settings, registry, planner=planner, policy=policy, clock=clock)
+    await seed_every_team(database, NOW.date(), "Europe/London")
+    return app
+
+
 class Build(Protocol):
     async def __call__(self, *, planner: Planner | None = None, policy: Policy | None = None,
                        registry: Registry | None = None, settings: Settings | None = None) -> Deputy:
         ...
+
+
+@pytest.fixture
+async def provider(request: pytest.FixtureRequest) -> AsyncIterator[Provider]:
+    """The fake HTTP provider on 127.0.0.1 (tests/core/provider.py). It answers a repeated
+    Idempotency-Key from the first result unless the test parametrizes ``provider``
+    indirectly with False."""
+    server = Provider(idempotent=getattr(request, "param", True))
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture
@@ -78,10 +100,8 @@ def build(database: Database, settings: Settings, fake_clock: FakeClock) -> Buil
 
     async def build_(*, planner: Planner | None = None, policy: Policy | None = None,
                      registry: Registry | None = None, settings: Settings | None = None) -> Deputy:
-        app = await make_app(database, settings or default, registry, planner=planner, policy=policy,
-                             clock=fake_clock)
-        await seed_every_team(database, NOW.date(), "Europe/London")
-        return app
+        return await seeded_app(database, settings or default, registry, planner=planner, policy=policy,
+                                clock=fake_clock)
 
     return build_
 

@@ -16,7 +16,7 @@ then a read cost what a write does, until its start stopped being committed befo
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,14 +38,6 @@ from tests.support.approved import allowed, queue_approved
 from tests.support.chat import Chat
 
 REQUESTER = Actor(platform="shell", team_id="local", user_id="lean", display_name="Lean")
-
-
-@pytest.fixture
-async def provider() -> AsyncIterator[Provider]:
-    server = Provider()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def reads(count: int) -> PlanDraft:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -23,14 +22,6 @@ from tests.support.builder import FakeClock
 from tests.support.chat import Chat
 
 ITEMS = 10
-
-
-@pytest.fixture
-async def provider(request: pytest.FixtureRequest) -> AsyncIterator[Provider]:
-    server = Provider(idempotent=request.param)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.mark.parametrize("provider", [True, False], ids=["idempotent", "no-keys"], indirect=True)

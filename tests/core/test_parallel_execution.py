@@ -7,7 +7,6 @@ integration. Against a real HTTP provider on 127.0.0.1 (tests/core/provider.py).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -23,14 +22,6 @@ from tests.core.doubles import ScriptedPlanner
 from tests.core.parallel_world import fan_out, only_run, provider_app
 from tests.core.provider import Provider, slowapi
 from tests.support.chat import Chat
-
-
-@pytest.fixture
-async def provider() -> AsyncIterator[Provider]:
-    server = Provider()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def test_items_run_concurrently_up_to_the_integrations_limit_each_with_its_own_key(

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlmodel import col, select
 
 from bot.app import Deputy
@@ -25,14 +23,6 @@ from tests.core.provider import Provider
 from tests.support.approved import allowed, queue_approved
 
 REQUESTER = Actor(platform="shell", team_id="local", user_id="reader", display_name="Reader")
-
-
-@pytest.fixture
-async def provider() -> AsyncIterator[Provider]:
-    server = Provider()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def reads(run: int, count: int) -> PlanDraft:

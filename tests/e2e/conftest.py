@@ -20,13 +20,12 @@ from bot.planning.rules import RulePlanner
 from bot.registry import discover
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
-from tests.core.conftest import NOW, make_app
+from tests.core.conftest import NOW, seeded_app
 from tests.fakes.hubspot_api import FakeHubSpot
 from tests.fakes.stripe_api import FakeStripe
 from tests.integrations.calendar.conftest import CalendarAccount, _make_account, radicale_url
 from tests.integrations.email.conftest import SmtpServer, smtp_sink
 from tests.support.chat import Chat
-from tests.support.demo_teams import seed_every_team
 
 __all__ = ["radicale_url", "smtp_sink"]  # fixtures shared with the contract tests
 
@@ -93,8 +92,7 @@ def planner() -> Planner:
 @pytest.fixture
 async def world(database: Database, e2e_settings: Settings, radicale_url: str, stripe: FakeStripe,
                 hubspot: FakeHubSpot, smtp_sink: SmtpServer, planner: Planner) -> World:
-    app = await make_app(database, e2e_settings, discover(e2e_settings.integrations), planner=planner)
-    await seed_every_team(database, NOW.date(), "Europe/London")
+    app = await seeded_app(database, e2e_settings, discover(e2e_settings.integrations), planner=planner)
     answers = Answers()
     chat = Chat(app, user=USER)
     chat.session = ShellSession(app, chat.port, chat.user, answers)

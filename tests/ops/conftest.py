@@ -15,8 +15,7 @@ from bot.planning.rules import RulePlanner
 from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from bot.web import add_ops_routes
-from tests.core.conftest import NOW, make_app
-from tests.support.demo_teams import seed_every_team
+from tests.core.conftest import seeded_app
 
 
 @pytest.fixture
@@ -33,8 +32,7 @@ def planner() -> Planner:
 
 @pytest.fixture
 async def deputy(database: Database, settings: Settings, planner: Planner) -> AsyncIterator[Deputy]:
-    app = await make_app(database, settings, planner=planner)
-    await seed_every_team(database, NOW.date(), "Europe/London")
+    app = await seeded_app(database, settings, planner=planner)
     yield app
 
 

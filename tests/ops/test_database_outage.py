@@ -23,10 +23,9 @@ from bot.errors import DatabaseUnavailable
 from bot.settings import Settings, load_settings
 from bot.store.database import PING_AFTER_IDLE_SECONDS, Database, Pool
 from bot.store.tables import GoalRow, PlanVersionRow, RunRow
-from tests.core.conftest import NOW, make_app, ticking
+from tests.core.conftest import NOW, seeded_app, ticking
 from tests.support import postgres
 from tests.support.chat import Chat
-from tests.support.demo_teams import seed_every_team
 
 UNAVAILABLE = "The database cannot be reached right now; nothing was changed"
 
@@ -72,8 +71,7 @@ async def world(outage_db: tuple[str, str], tmp_path: Path) -> AsyncIterator[tup
         retry_max_seconds=0.05, step_timeout_seconds=5, run_lease_seconds=0.5,
         worker_poll_seconds=0.05)
     # a worker that lost its run takes it back when the lease runs out
-    app = await make_app(database, settings, clock=ticking(NOW))
-    await seed_every_team(database, NOW.date(), "Europe/London")
+    app = await seeded_app(database, settings, clock=ticking(NOW))
     outage = Outage(admin, url.rsplit("/", 1)[1])
     try:
         yield app, outage
@@ -188,8 +186,7 @@ async def busy_world(outage_db: tuple[str, str], tmp_path: Path) -> AsyncIterato
         await conn.run_sync(SQLModel.metadata.drop_all)
         await conn.run_sync(SQLModel.metadata.create_all)
     settings = load_settings(home=tmp_path / "home", timezone="Europe/London", step_timeout_seconds=5)
-    app = await make_app(database, settings, clock=ticking(NOW))
-    await seed_every_team(database, NOW.date(), "Europe/London")
+    app = await seeded_app(database, settings, clock=ticking(NOW))
     try:
         yield app
     finally:

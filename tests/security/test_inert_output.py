@@ -27,11 +27,10 @@ from tests.adapters.discord.conftest import connect, disconnect, eventually
 from tests.adapters.slack.conftest import USERS
 from tests.adapters.slack.live import eventually as slack_eventually
 from tests.adapters.slack.live import live_slack
-from tests.core.conftest import NOW, make_app
+from tests.core.conftest import seeded_app
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_api import FakeSlackApi
 from tests.support.chat import Chat
-from tests.support.demo_teams import seed_every_team
 
 SLACK_PAYLOAD = "<!channel> <!everyone> <!here> <@U0BOSS> <https://evil.example|Pay here> &amp;"
 DISCORD_PAYLOAD = "@everyone @here [Pay here](https://evil.example) <@1100000000000000009> <@&1100000000000000005>"
@@ -46,9 +45,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def app(database: Database, settings: Settings) -> Deputy:
-    deputy = await make_app(database, settings)
-    await seed_every_team(database, NOW.date(), "Europe/London")
-    return deputy
+    return await seeded_app(database, settings)
 
 
 async def plant_in_contact(database: Database, payload: str) -> str:

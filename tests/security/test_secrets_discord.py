@@ -21,10 +21,9 @@ from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from tests.adapters.discord.cards import custom_ids
 from tests.adapters.discord.conftest import Running, connect, disconnect, eventually
-from tests.core.conftest import NOW, make_app
+from tests.core.conftest import seeded_app
 from tests.fakes.discord_server import FakeDiscord
 from tests.security.keys import KEYS, audit_text, database_text, debug_json_log, leaked
-from tests.support.demo_teams import seed_every_team
 
 
 @pytest.fixture
@@ -34,9 +33,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def app(database: Database, settings: Settings) -> Deputy:
-    deputy = await make_app(database, settings)
-    await seed_every_team(database, NOW.date(), "Europe/London")
-    return deputy
+    return await seeded_app(database, settings)
 
 
 @pytest.fixture

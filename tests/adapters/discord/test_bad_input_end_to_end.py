@@ -27,9 +27,8 @@ from bot.store.database import Database
 from bot.store.tables import ApprovalRow, GoalRow, PlanVersionRow, RunRow
 from tests.adapters.discord.cards import custom_ids
 from tests.adapters.discord.conftest import Running, connect, disconnect, eventually
-from tests.core.conftest import NOW, make_app
+from tests.core.conftest import seeded_app
 from tests.fakes.discord_server import FakeDiscord
-from tests.support.demo_teams import seed_every_team
 from tests.support.policies import finance_approves_writes
 
 EPHEMERAL = 64
@@ -45,16 +44,8 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def policy() -> Policy | None:
-    """The app's policy (None: the default); a test parametrizes ``policy`` for its own."""
-    return None
-
-
-@pytest.fixture
 async def app(database: Database, settings: Settings, policy: Policy | None) -> Deputy:
-    deputy = await make_app(database, settings, policy=policy)
-    await seed_every_team(database, NOW.date(), "Europe/London")
-    return deputy
+    return await seeded_app(database, settings, policy=policy)
 
 
 @pytest.fixture

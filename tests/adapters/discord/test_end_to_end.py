@@ -19,9 +19,8 @@ from bot.settings import Settings, load_settings
 from bot.store.database import Database
 from tests.adapters.discord.cards import custom_ids
 from tests.adapters.discord.conftest import Running, connect, disconnect, eventually
-from tests.core.conftest import NOW, make_app
+from tests.core.conftest import seeded_app
 from tests.fakes.discord_server import FakeDiscord
-from tests.support.demo_teams import seed_every_team
 
 EPHEMERAL = 64
 
@@ -33,9 +32,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def app(database: Database, settings: Settings) -> Deputy:
-    deputy = await make_app(database, settings)
-    await seed_every_team(database, NOW.date(), "Europe/London")
-    return deputy
+    return await seeded_app(database, settings)
 
 
 @pytest.fixture

@@ -5,19 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.app import SlackAdapter
 from bot.adapters.slack.http import create_http_app
 from bot.adapters.slack.settings import SlackSettings
 from bot.chat.events import ChatEvent
 from tests.adapters.slack.wire import SECRET
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
 
 USERS = {
     "U0ANNA": {"id": "U0ANNA", "name": "anna", "real_name": "Anna Berg", "tz": "Europe/Stockholm",
@@ -70,6 +73,21 @@ async def slack_api() -> AsyncIterator[FakeSlackApi]:
     fake = await FakeSlackApi(users=dict(USERS)).start()
     yield fake
     await fake.stop()
+
+
+@pytest.fixture(name="web")
+async def web_client(slack_api: FakeSlackApi) -> AsyncIterator[AsyncWebClient]:
+    """slack_sdk's own client, with the bot token, on the fake Slack: for the fake's tests."""
+    yield AsyncWebClient(token=BOT_TOKEN, base_url=slack_api.base_url)
+
+
+async def refused(call: Awaitable[Any]) -> dict[str, Any]:
+    """What Slack answers a call it refuses, as slack_sdk raises it: HTTP 200 and ok: false."""
+    with pytest.raises(SlackApiError) as caught:
+        await call
+    response = caught.value.response
+    assert response.status_code == 200 and response["ok"] is False
+    return dict(response.data)  # type: ignore[arg-type]
 
 
 @pytest.fixture

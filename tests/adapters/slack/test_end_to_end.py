@@ -36,9 +36,8 @@ from tests.adapters.slack.live import (
     text_of,
 )
 from tests.adapters.slack.served import deputy_serve
-from tests.core.conftest import NOW, make_app
+from tests.core.conftest import seeded_app
 from tests.fakes.slack_api import FakeSlackApi
-from tests.support.demo_teams import seed_every_team
 from tests.support.policies import finance_approves_writes
 
 GOAL = "chase overdue invoices"
@@ -54,16 +53,8 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def policy() -> Policy | None:
-    """The app's policy (None: the default); a test parametrizes ``policy`` for its own."""
-    return None
-
-
-@pytest.fixture
 async def app(database: Database, settings: Settings, policy: Policy | None) -> Deputy:
-    deputy = await make_app(database, settings, policy=policy)
-    await seed_every_team(database, NOW.date(), "Europe/London")
-    return deputy
+    return await seeded_app(database, settings, policy=policy)
 
 
 @pytest.fixture

@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.port import ChannelLimiter, SlackPort, ThreadBook, make_client
 from bot.chat.replies import RunResult
 from bot.domain import Where
-from tests.adapters.slack.conftest import slack_settings
-from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
+from tests.adapters.slack.conftest import refused, slack_settings
+from tests.fakes.slack_api import FakeSlackApi
 
 CHANNEL = "C0PLANS"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 300
@@ -70,15 +69,8 @@ async def test_a_message_without_files_uploads_nothing(port: SlackPort, slack_ap
 # ---- the fake refuses what Slack refuses ----------------------------------------------
 
 
-@pytest.fixture
-async def web(slack_api: FakeSlackApi) -> AsyncIterator[AsyncWebClient]:
-    yield AsyncWebClient(token=BOT_TOKEN, base_url=slack_api.base_url)
-
-
 async def _error(call: Any) -> str:
-    with pytest.raises(SlackApiError) as caught:
-        await call
-    return str(caught.value.response["error"])
+    return str((await refused(call))["error"])
 
 
 async def test_the_fake_refuses_bad_uploads_as_slack_does(web: AsyncWebClient, slack_api: FakeSlackApi) -> None:

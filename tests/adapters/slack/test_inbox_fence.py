@@ -145,21 +145,29 @@ async def test_a_planner_that_stalled_past_its_lease_records_no_card_and_stops(
     assert "unexpected error" not in caplog.text and "failed" not in caplog.text
 
 
+def dies_once(monkeypatch: pytest.MonkeyPatch, module: object, name: str, error: Exception) -> None:
+    """``module.name`` (a coroutine function) raises ``error`` on its first call and does its
+    real work from the second on: a planner that dies between a post and its record, then
+    redoes the request."""
+    real = getattr(module, name)
+    calls: list[bool] = []
+
+    async def once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(True)
+        if len(calls) == 1:
+            raise error
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, once)
+
+
 async def test_a_redo_records_the_card_the_first_attempt_posted_instead_of_posting_again(
         app: Deputy, adapter: SlackAdapter, slack_api: FakeSlackApi, database: Database,
         monkeypatch: pytest.MonkeyPatch) -> None:
     sealer = Sealer("slack", wire.SECRET)
     await queue_goal(database, sealer, slack_api)
-    remember = messages.remember
-    crashed: list[bool] = []
-
-    async def dies_once(*args: Any, **kwargs: Any) -> None:
-        if not crashed:  # the first attempt fails right after Slack took its card
-            crashed.append(True)
-            raise DatabaseUnavailable("The database cannot be reached right now")
-        await remember(*args, **kwargs)
-
-    monkeypatch.setattr(messages, "remember", dies_once)
+    # the first attempt fails right after Slack took its card
+    dies_once(monkeypatch, messages, "remember", DatabaseUnavailable("The database cannot be reached right now"))
     async with planner(database, sealer, adapter, "planner-a", retry_seconds=0.01):
         await until(lambda: recorded_cards(database), "the redo's record of the card")
         await until(lambda: inbox_empty(database), "the request finished and deleted")
@@ -199,16 +207,9 @@ async def test_a_redo_finds_the_root_message_the_first_attempt_posted_but_never_
         monkeypatch: pytest.MonkeyPatch) -> None:
     sealer = Sealer("slack", wire.SECRET)
     await queue_goal(database, sealer, slack_api)
-    note = inbox.note
-    crashed: list[bool] = []
-
-    async def dies_once(*args: Any, **kwargs: Any) -> bool:
-        if not crashed:  # the first attempt fails right after Slack took the root message
-            crashed.append(True)  # (not a busy database: that attempt's release keeps its notes)
-            raise RuntimeError("the planner failed here")
-        return await note(*args, **kwargs)
-
-    monkeypatch.setattr(inbox, "note", dies_once)
+    # the first attempt fails right after Slack took the root message (not with a busy
+    # database: that attempt's release keeps its notes)
+    dies_once(monkeypatch, inbox, "note", RuntimeError("the planner failed here"))
     async with planner(database, sealer, adapter, "planner-a", retry_seconds=0.01):
         await until(lambda: recorded_cards(database), "the card recorded")
         await until(lambda: inbox_empty(database), "the request finished and deleted")

@@ -5,27 +5,12 @@ JSON body is not read) returning a message's metadata only with ``include_all_me
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
-
-import pytest
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
+from tests.adapters.slack.conftest import refused
+from tests.fakes.slack_api import FakeSlackApi
 
 CARD = {"event_type": "deputy_plan_card", "event_payload": {"plan": 1, "version": 2}}
-
-
-@pytest.fixture
-async def web(slack_api: FakeSlackApi) -> AsyncIterator[AsyncWebClient]:
-    yield AsyncWebClient(token=BOT_TOKEN, base_url=slack_api.base_url)
-
-
-async def _refused(call: Any) -> dict[str, Any]:
-    with pytest.raises(SlackApiError) as caught:
-        await call
-    return dict(caught.value.response.data)  # type: ignore[arg-type]
 
 
 async def test_a_thread_is_read_back_with_its_metadata_only_when_asked(web: AsyncWebClient) -> None:
@@ -46,11 +31,11 @@ async def test_a_thread_is_read_back_with_its_metadata_only_when_asked(web: Asyn
 
 async def test_unreadable_metadata_is_refused_and_a_bad_event_type_dropped(web: AsyncWebClient,
                                                                           slack_api: FakeSlackApi) -> None:
-    refused = await _refused(web.api_call("chat.postMessage", json={
+    answer = await refused(web.api_call("chat.postMessage", json={
         "channel": "C1", "text": "x", "metadata": {"event_type": "deputy_plan_card"}}))
-    assert refused["error"] == "invalid_metadata_format"
-    refused = await _refused(web.api_call("chat.postMessage", data={"channel": "C1", "text": "x", "metadata": "{"}))
-    assert refused["error"] == "invalid_metadata_format"
+    assert answer["error"] == "invalid_metadata_format"
+    answer = await refused(web.api_call("chat.postMessage", data={"channel": "C1", "text": "x", "metadata": "{"}))
+    assert answer["error"] == "invalid_metadata_format"
     assert slack_api.messages == {}
     dotted = await web.chat_postMessage(channel="C1", text="x", metadata={**CARD, "event_type": "deputy.card"})
     assert dotted["warning"] == "invalid_metadata_schema"
@@ -60,9 +45,9 @@ async def test_unreadable_metadata_is_refused_and_a_bad_event_type_dropped(web: 
 
 async def test_replies_are_read_from_the_query_only_and_need_a_known_thread(web: AsyncWebClient) -> None:
     root = await web.chat_postMessage(channel="C1", text="asked")
-    as_json = await _refused(web.api_call("conversations.replies", json={"channel": "C1", "ts": root["ts"]}))
+    as_json = await refused(web.api_call("conversations.replies", json={"channel": "C1", "ts": root["ts"]}))
     assert as_json["error"] == "invalid_arguments"
-    unknown = await _refused(web.conversations_replies(channel="C1", ts="1700000000.000001"))
+    unknown = await refused(web.conversations_replies(channel="C1", ts="1700000000.000001"))
     assert unknown["error"] == "thread_not_found"
 
 
@@ -75,5 +60,5 @@ async def test_a_channels_history_is_newest_first_without_thread_replies(web: As
     assert all("metadata" not in m for m in plain["messages"])
     read = await web.conversations_history(channel="C1", include_all_metadata=True, limit=1, cursor="1")
     assert [m.get("metadata") for m in read["messages"]] == [CARD]
-    as_json = await _refused(web.api_call("conversations.history", json={"channel": "C1"}))
+    as_json = await refused(web.api_call("conversations.history", json={"channel": "C1"}))
     assert as_json["error"] == "invalid_arguments"

@@ -3,58 +3,43 @@ sending the bad call and raising SlackApiError with Slack's own error code (HTTP
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from tests.adapters.slack.conftest import refused
 from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, FakeSlackApi
-
-
-@pytest.fixture
-async def web(slack_api: FakeSlackApi) -> AsyncIterator[AsyncWebClient]:
-    yield AsyncWebClient(token=BOT_TOKEN, base_url=slack_api.base_url)
-
-
-async def _refused(call: Any) -> dict[str, Any]:
-    with pytest.raises(SlackApiError) as caught:
-        await call
-    response = caught.value.response
-    assert response.status_code == 200  # Slack answers refusals with HTTP 200 and ok: false
-    assert response["ok"] is False
-    return dict(response.data)  # type: ignore[arg-type]
 
 
 async def test_a_missing_or_wrong_token_is_refused(slack_api: FakeSlackApi) -> None:
     anonymous = AsyncWebClient(token=None, base_url=slack_api.base_url)
-    assert (await _refused(anonymous.auth_test()))["error"] == "not_authed"
+    assert (await refused(anonymous.auth_test()))["error"] == "not_authed"
     stranger = AsyncWebClient(token="xoxb-9999-not-ours", base_url=slack_api.base_url)
-    assert (await _refused(stranger.chat_postMessage(channel="C1", text="hi")))["error"] == (
+    assert (await refused(stranger.chat_postMessage(channel="C1", text="hi")))["error"] == (
         "invalid_auth"
     )
     # Socket Mode needs the app-level token, and the app-level token posts nothing
     bot = AsyncWebClient(token=BOT_TOKEN, base_url=slack_api.base_url)
-    assert (await _refused(bot.apps_connections_open(app_token=BOT_TOKEN)))["error"] == (
+    assert (await refused(bot.apps_connections_open(app_token=BOT_TOKEN)))["error"] == (
         "not_allowed_token_type"
     )
     app = AsyncWebClient(token=APP_TOKEN, base_url=slack_api.base_url)
-    assert (await _refused(app.chat_postMessage(channel="C1", text="hi")))["error"] == (
+    assert (await refused(app.chat_postMessage(channel="C1", text="hi")))["error"] == (
         "not_allowed_token_type"
     )
     assert slack_api.messages == {}
 
 
 async def test_required_arguments_are_checked(web: AsyncWebClient, slack_api: FakeSlackApi) -> None:
-    no_channel = await _refused(web.api_call("chat.postMessage", json={"text": "hi"}))
+    no_channel = await refused(web.api_call("chat.postMessage", json={"text": "hi"}))
     assert no_channel["error"] == "invalid_arguments"
     assert no_channel["response_metadata"]["messages"] == [
         "[ERROR] missing required field: channel"
     ]
-    no_text = await _refused(web.api_call("chat.postMessage", json={"channel": "C1"}))
+    no_text = await refused(web.api_call("chat.postMessage", json={"channel": "C1"}))
     assert no_text["error"] == "no_text"
-    assert (await _refused(web.api_call("users.info", params={})))["error"] == "invalid_arguments"
+    assert (await refused(web.api_call("users.info", params={})))["error"] == "invalid_arguments"
     assert slack_api.messages == {}
 
 
@@ -113,9 +98,9 @@ def _section(text: str) -> dict[str, Any]:
 async def test_block_kit_limits_are_enforced(
     web: AsyncWebClient, slack_api: FakeSlackApi, blocks: list[dict[str, Any]], problem: str
 ) -> None:
-    refused = await _refused(web.chat_postMessage(channel="C1", text="fallback", blocks=blocks))
-    assert refused["error"] == "invalid_blocks"
-    assert refused["response_metadata"]["messages"] == [f"[ERROR] {problem}"]
+    answer = await refused(web.chat_postMessage(channel="C1", text="fallback", blocks=blocks))
+    assert answer["error"] == "invalid_blocks"
+    assert answer["response_metadata"]["messages"] == [f"[ERROR] {problem}"]
     assert slack_api.messages == {}
 
 
@@ -132,15 +117,15 @@ async def test_a_trigger_opens_one_view_within_three_seconds(
     trigger = slack_api.trigger_id()
     opened = await web.views_open(trigger_id=trigger, view=MODAL)
     assert opened["ok"] and opened["view"]["id"]
-    again = await _refused(web.views_open(trigger_id=trigger, view=MODAL))
+    again = await refused(web.views_open(trigger_id=trigger, view=MODAL))
     assert again["error"] == "exchanged_trigger_id"
-    late = await _refused(web.views_open(trigger_id=slack_api.trigger_id(age=3.5), view=MODAL))
+    late = await refused(web.views_open(trigger_id=slack_api.trigger_id(age=3.5), view=MODAL))
     assert late["error"] == "expired_trigger_id"
-    made_up = await _refused(web.views_open(trigger_id="123.456.abc", view=MODAL))
+    made_up = await refused(web.views_open(trigger_id="123.456.abc", view=MODAL))
     assert made_up["error"] == "invalid_trigger_id"
     # the view itself is checked: a title over 24 characters is refused
     long_title = {**MODAL, "title": {"type": "plain_text", "text": "t" * 25}}
-    bad = await _refused(web.views_open(trigger_id=slack_api.trigger_id(), view=long_title))
+    bad = await refused(web.views_open(trigger_id=slack_api.trigger_id(), view=long_title))
     assert bad["error"] == "invalid_arguments"
     assert bad["response_metadata"]["messages"] == [
         "[ERROR] must be less than 25 characters [json-pointer:/view/title/text]"
@@ -150,12 +135,12 @@ async def test_a_trigger_opens_one_view_within_three_seconds(
 async def test_chat_update_needs_a_message_the_app_posted(
     web: AsyncWebClient, slack_api: FakeSlackApi
 ) -> None:
-    missing = await _refused(web.chat_update(channel="C1", ts="1760000000.000001", text="edit"))
+    missing = await refused(web.chat_update(channel="C1", ts="1760000000.000001", text="edit"))
     assert missing["error"] == "message_not_found"
     posted = await web.chat_postMessage(channel="C1", text="first")
     updated = await web.chat_update(channel="C1", ts=posted["ts"], text="second")
     assert updated["ok"]
     assert slack_api.messages[("C1", posted["ts"])]["text"] == "second"
     # the same ts in another channel is another (unknown) message
-    elsewhere = await _refused(web.chat_update(channel="C2", ts=posted["ts"], text="x"))
+    elsewhere = await refused(web.chat_update(channel="C2", ts=posted["ts"], text="x"))
     assert elsewhere["error"] == "message_not_found"

@@ -19,12 +19,11 @@ from bot.planning.factory import planner_for
 from bot.registry import discover
 from bot.settings import load_settings
 from bot.store.database import Database
-from tests.core.conftest import NOW, make_app
+from tests.core.conftest import seeded_app
 from tests.fakes.anthropic_api import FakeAnthropic, malformed_tool_use, slow, text_reply, tool_use
 from tests.fakes.claude_cloud_api import FakeBedrock, FakeVertex, use_fake_cloud_credentials
 from tests.planning.test_claude import OVERDUE_PLAN
 from tests.support.chat import Chat
-from tests.support.demo_teams import seed_every_team
 
 # the planner's wire format is under test here, not the store (which every core test runs on
 # SQLite and PostgreSQL): SQLite only, half the cost
@@ -57,8 +56,7 @@ async def chat(database: Database, tmp_path: Path, cloud: FakeAnthropic) -> Chat
         step_timeout_seconds=5, planner=backend, planner_model=MODELS[backend], planner_base_url=cloud.base_url,
         planner_api_key=KEYS[backend], anthropic_max_retries=0, anthropic_timeout_seconds=1)
     registry = discover(["local"])
-    app: Deputy = await make_app(database, settings, registry, planner=planner_for(settings, registry))
-    await seed_every_team(database, NOW.date(), "Europe/London")
+    app: Deputy = await seeded_app(database, settings, registry, planner=planner_for(settings, registry))
     return Chat(app, user="Dev Patel")
 
 

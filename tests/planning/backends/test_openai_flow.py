@@ -20,11 +20,10 @@ from bot.planning.factory import planner_for
 from bot.registry import discover
 from bot.settings import load_settings
 from bot.store.database import Database
-from tests.core.conftest import NOW, make_app
+from tests.core.conftest import seeded_app
 from tests.fakes.openai_api import FakeOpenAI, slow, text_reply, tool_call
 from tests.planning.test_claude import OVERDUE_PLAN
 from tests.support.chat import Chat
-from tests.support.demo_teams import seed_every_team
 
 # the planner's wire format is under test here, not the store (which every core test runs on
 # SQLite and PostgreSQL): SQLite only, half the cost
@@ -47,8 +46,7 @@ async def chat(database: Database, tmp_path: Path, api: FakeOpenAI) -> Chat:
         planner_base_url=api.base_url, planner_api_key="sk-local-0123456789", planner_timeout_seconds=1,
         anthropic_max_retries=0)
     registry = discover(["local"])
-    app: Deputy = await make_app(database, settings, registry, planner=planner_for(settings, registry))
-    await seed_every_team(database, NOW.date(), "Europe/London")
+    app: Deputy = await seeded_app(database, settings, registry, planner=planner_for(settings, registry))
     return Chat(app, user="Dev Patel")
 
 
