@@ -168,6 +168,29 @@ async def test_only_the_group_of_the_team_sees_and_decides(live: Live, served: S
     assert "approvals 1/1" in text_of(live.updates_of(card.ts)[0].params["blocks"])
 
 
+@pytest.mark.parametrize("policy", [finance_approves_writes(["slack:T0001:U0ANNA", "slack:T0001:U0BOSS"],
+                                                            requester_may_approve=False)], ids=["not-the-requester"])
+async def test_a_requester_in_the_approving_group_cannot_approve_their_own_plan(
+        live: Live, served: Served, app: Deputy, http: aiohttp.ClientSession) -> None:
+    card = await planned(live)  # Anna asks, and is in @finance
+    await served.signed_in(http, ANNA)
+    status, page = await get(http, served.url + "/console/plans/1")
+    assert status == 200 and "Approve version" not in page
+    assert "the policy needs someone other than the requester to approve this plan" in page
+    status, page = await post(http, served.url + "/console/plans/1/decide",
+                              {"csrf": csrf_of(page), "version": "1", "decision": "approve"})
+    assert status == 403 and "someone other than the requester" in page
+    assert await count(app, ApprovalRow) == 0
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+        await served.signed_in(browser, local_person(f"slack:{wire.TEAM}:U0BOSS"))  # another of @finance
+        status, page = await get(browser, served.url + "/console/plans/1")
+        status, _ = await post(browser, served.url + "/console/plans/1/decide",
+                               {"csrf": csrf_of(page), "version": "1", "decision": "approve"})
+        assert status == 303
+    await eventually(lambda: bool(live.updates_of(card.ts)), 15, "the chat card to update")
+    assert "approvals 1/1" in text_of(live.updates_of(card.ts)[0].params["blocks"])
+
+
 async def test_audit_shows_the_head_verifies_and_exports(live: Live, served: Served,
                                                          http: aiohttp.ClientSession) -> None:
     await planned(live)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlmodel import func, select
 
 from bot.app import Deputy
@@ -21,6 +22,7 @@ from tests.core.conftest import Build
 from tests.core.doubles import ScriptedPlanner
 from tests.support.builder import FakeClock
 from tests.support.chat import Chat
+from tests.support.policies import finance_approves_writes
 
 
 async def count(database: Database, table: type) -> int:  # type: ignore[type-arg]
@@ -86,6 +88,23 @@ rules:
     assert await count(database, RunRow) == 0
     out = await chat.say("as Julia: approve")
     assert "✓ Run 1: Done" in out
+
+
+@pytest.mark.parametrize("own", [False, True], ids=["not-the-requester", "requester-may"])
+async def test_a_requester_in_the_approving_group_approves_their_own_plan_only_if_the_policy_says(
+        build: Build, database: Database, own: bool) -> None:
+    deputy = await build(policy=finance_approves_writes(["shell:local:dev", "shell:local:julia"],
+                                                        requester_may_approve=own))
+    chat = Chat(deputy, user="Dev")
+    await chat.say("chase overdue invoices")
+    out = await chat.say("approve")  # Dev asked, and is in @finance
+    if own:
+        assert "✓ Run 1: Done" in out
+        return
+    assert "You can't approve this plan, because the policy needs someone other than the " \
+           "requester to approve this plan." in out
+    assert await count(database, RunRow) == 0 and await count(database, ApprovalRow) == 0
+    assert "✓ Run 1: Done" in await chat.say("as Julia: approve")
 
 
 async def test_reject_ends_the_goal(chat: Chat, database: Database) -> None:

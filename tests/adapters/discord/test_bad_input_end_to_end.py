@@ -144,6 +144,29 @@ async def test_only_a_member_with_the_finance_role_can_approve(
     assert "Done" in fake.messages[card["id"]]["embeds"][0]["description"]
 
 
+@pytest.mark.parametrize("policy", [finance_approves_writes(requester_may_approve=False)], ids=["not-the-requester"])
+async def test_a_requester_with_the_finance_role_cannot_approve_their_own_plan(
+    on_discord: Running, app: Deputy, database: Database
+) -> None:
+    fake = on_discord.fake
+    fake.add_person("carol", ["finance"])
+    card = await plan_card(fake, "alice", "invoice Acme for last month")  # alice holds the finance role
+    approve = button(card, "approve")
+    before = await rows(database)
+
+    refused = await fake.click("alice", card["id"], approve)
+    assert ("You can't approve this plan, because the policy needs someone other than the requester "
+            "to approve this plan.") in await private_answer(fake, refused)
+    assert await rows(database) == before and before["ApprovalRow"] == 0
+    assert fake.messages[card["id"]]["components"] == card["components"]  # still approvable
+
+    approved = await fake.click("carol", card["id"], approve)  # another with the finance role
+    await eventually(lambda: bool(fake.callbacks_for(approved)))
+    await eventually(app.work_available.is_set)
+    assert await Worker(app, "test").drain() == 1
+    assert private_answers(fake, approved) == []
+
+
 async def test_a_click_on_a_superseded_version_names_both_versions(
     on_discord: Running, app: Deputy, database: Database
 ) -> None:

@@ -228,6 +228,25 @@ async def test_an_approval_by_someone_the_policy_does_not_allow(
     assert await count(app, RunRow) == 1 and await reminders_sent(app) == OVERDUE
 
 
+@pytest.mark.parametrize("policy", [finance_approves_writes(["slack:T0001:U0ANNA", "slack:T0001:U0BOSS"],
+                                                            requester_may_approve=False)], ids=["not-the-requester"])
+async def test_a_requester_in_the_approving_group_cannot_approve_their_own_plan(live: Live, app: Deputy) -> None:
+    card = await planned(live)  # Anna asks, and is in @finance
+    before = await state(app)
+    assert await live.click(card, "approve", user="U0ANNA") == 200
+    refusal = await live.ephemeral("U0ANNA")
+    assert refusal.params["text"] == ("You can't approve this plan, because the policy needs someone other "
+                                      "than the requester to approve this plan.")
+    await live.settle()
+    assert await state(app) == before and await reminders_sent(app) == 0
+    assert live.updates_of(card.ts) == []
+
+    assert await live.click(card, "approve", user="U0BOSS") == 200  # another of @finance
+    await eventually(lambda: len(live.thread_posts(card.thread_ts)) >= 2, 10, "the result reply")
+    await live.settle()
+    assert await count(app, RunRow) == 1 and await reminders_sent(app) == OVERDUE
+
+
 # the policy names @finance with no members: membership comes from Slack's user group
 @pytest.mark.parametrize("policy", [finance_approves_writes(requester_may_approve=False)], ids=["finance-by-group"])
 async def test_a_slack_user_group_counts_as_the_policy_group(
