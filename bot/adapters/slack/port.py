@@ -29,7 +29,6 @@ from bot.adapters.slack.metadata import (
     find_metadata,
     root_metadata,
 )
-from bot.adapters.slack.pacing import ChannelLimiter, ThreadBook
 from bot.adapters.slack.render import escape, render, section
 from bot.adapters.slack.settings import SlackSettings
 from bot.chat.port import MessageRef
