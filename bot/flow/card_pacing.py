@@ -30,9 +30,12 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class _Plan:
-    last: float = float("-inf")  # when its latest edit was made (or a redraw started)
+    last: float = float("-inf")  # when its latest edit was made
     waiting: asyncio.Task[None] | None = None  # a redraw due at the interval's end
-    drawing: asyncio.Task[None] | None = None  # a redraw under way in the background
+    # one redraw at a time, each waiting for the one before: the interval runs from the
+    # end of the previous edit, however long its reads took (under load they take a while,
+    # and a redraw timed from the start of the one under way came too soon after it)
+    drawing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 @dataclass
@@ -48,40 +51,41 @@ class CardPacer:
         plan = self._plans.setdefault(view.plan.id, _Plan())
         if plan.waiting is not None:
             return  # the redraw already due reads the state as it will be then
-        wait = plan.last + app.settings.card_edit_seconds - self.now()
-        if wait > 0:
-            plan.waiting = asyncio.create_task(self._later(app, view, plan, wait))
+        if plan.drawing.locked() or plan.last + app.settings.card_edit_seconds > self.now():
+            plan.waiting = asyncio.create_task(self._later(app, view, plan))
             return
-        await self._draw(app, view, plan)
+        async with plan.drawing:
+            await self._draw(app, view, plan)
 
     async def finished(self, app: Deputy, view: PlanView) -> None:
         """The run is over: its final state is drawn now, after any redraw under way."""
         assert view.plan.id is not None
         plan = self._plans.pop(view.plan.id, None)
         if plan is not None and plan.waiting is not None:
-            plan.waiting.cancel()  # still sleeping (it moves to ``drawing`` before it draws)
-        if plan is not None and plan.drawing is not None:
-            await asyncio.wait([plan.drawing])
-        if view.goal.platform in app.ports:
+            plan.waiting.cancel()  # not started drawing (it clears ``waiting`` first)
+        if view.goal.platform not in app.ports:
+            return
+        if plan is None:
+            await refresh_card(app, view.plan.id, view.version.version, team=view.goal.team_key)
+            return
+        async with plan.drawing:
             await refresh_card(app, view.plan.id, view.version.version, team=view.goal.team_key)
 
-    async def _later(self, app: Deputy, view: PlanView, plan: _Plan, wait: float) -> None:
-        await asyncio.sleep(wait)
-        plan.waiting = None
-        plan.drawing = asyncio.current_task()
+    async def _later(self, app: Deputy, view: PlanView, plan: _Plan) -> None:
         try:
-            await self._draw(app, view, plan)
+            async with plan.drawing:
+                # ``last`` changes only under this lock: it is final here
+                wait = plan.last + app.settings.card_edit_seconds - self.now()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                plan.waiting = None  # progress from now on needs a redraw of its own
+                await self._draw(app, view, plan)
         except Exception:
             # a background redraw has nobody to report to; the next one (at the latest the
             # final one) draws the card again from the database
             log.warning("redrawing the card of plan %s failed", view.plan.id, exc_info=True)
-        finally:
-            plan.drawing = None
 
     async def _draw(self, app: Deputy, view: PlanView, plan: _Plan) -> None:
         assert view.plan.id is not None
-        if plan.drawing is not None and plan.drawing is not asyncio.current_task():
-            await asyncio.wait([plan.drawing])  # the older redraw lands first
-        plan.last = self.now()  # no other redraw starts meanwhile
         await refresh_card(app, view.plan.id, view.version.version, team=view.goal.team_key)
         plan.last = self.now()  # the interval runs from the edit, however long the reads took

@@ -15,6 +15,7 @@ then a read cost what a write does, until its start stopped being committed befo
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from bot.app import Deputy
 from bot.chat.replies import CardState, PlanCard, StepState
 from bot.domain import Actor, PlanDraft, Step
 from bot.execution.worker import Worker
+from bot.flow import card_pacing
 from bot.settings import Settings
 from bot.store import runs
 from bot.store.database import Database
@@ -184,3 +186,34 @@ async def test_the_card_is_edited_at_most_once_a_second_and_ends_on_the_final_st
     assert [s.state for s in final.steps] == [StepState.DONE] * 5
     run, results = await only_run(database)
     assert run.status == "succeeded" and len(results) == 5
+
+
+async def test_a_redraw_due_while_a_slow_one_is_under_way_waits_a_second_from_its_edit(
+        database: Database, settings: Settings, provider: Provider, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A redraw's reads can be slow (a busy database): the next edit still comes a second
+    after the previous edit, not a second after the previous redraw began."""
+    provider.latency = 0.3  # eight steps one by one: 2.4 s of calls
+    app = await provider_app(database, settings, provider, reads(8), parallel_steps=1)
+    chat = Chat(app)
+    edits: list[tuple[float, PlanCard]] = []
+    update = chat.port.update
+    refresh = card_pacing.refresh_card
+    calls: list[int] = []
+
+    async def keep(ref: Any, reply: Any) -> None:
+        if isinstance(reply, PlanCard):
+            edits.append((time.monotonic(), reply))
+        await update(ref, reply)
+
+    async def slowly(*args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 2:  # the first redraw timed by the interval: its reads take 0.8 s
+            await asyncio.sleep(0.8)
+        await refresh(*args, **kwargs)
+
+    monkeypatch.setattr(chat.port, "update", keep)
+    monkeypatch.setattr(card_pacing, "refresh_card", slowly)
+    assert "✓ Run 1: Done" in await chat.say("read eight things")
+    running = [at for at, card in edits if card.state is CardState.RUNNING]
+    gaps = [b - a for a, b in zip(running, running[1:], strict=False)]
+    assert len(running) >= 2 and all(gap >= 0.95 for gap in gaps), f"edits closer than a second apart: {gaps}"
