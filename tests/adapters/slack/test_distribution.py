@@ -25,7 +25,6 @@ from tests.adapters.slack.distributed import (
 )
 from tests.adapters.slack.test_end_to_end import GOAL
 from tests.adapters.slack.test_end_to_end import app as app  # noqa: F401  (fixture)
-from tests.adapters.slack.test_end_to_end import policy as policy  # noqa: F401  (fixture)
 from tests.adapters.slack.test_end_to_end import settings as settings  # noqa: F401  (fixture)
 from tests.fakes.slack_api import FakeSlackApi
 

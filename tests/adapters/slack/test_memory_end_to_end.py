@@ -26,7 +26,6 @@ from tests.adapters.slack.live import (
     text_of,
 )
 from tests.adapters.slack.test_end_to_end import app as app  # noqa: F401  (fixture)
-from tests.adapters.slack.test_end_to_end import policy as policy  # noqa: F401  (fixture)
 from tests.adapters.slack.test_end_to_end import settings as settings  # noqa: F401  (fixture)
 from tests.fakes.slack_api import Call, FakeSlackApi
 

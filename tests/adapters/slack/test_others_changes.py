@@ -13,7 +13,6 @@ from tests.adapters.slack import wire
 from tests.adapters.slack.live import Live, count, eventually, live_slack, text_of
 from tests.adapters.slack.test_end_to_end import app as app  # noqa: F401  (fixture)
 from tests.adapters.slack.test_end_to_end import planned
-from tests.adapters.slack.test_end_to_end import policy as policy  # noqa: F401  (fixture)
 from tests.adapters.slack.test_end_to_end import settings as settings  # noqa: F401  (fixture)
 from tests.fakes.slack_api import FakeSlackApi
 

@@ -21,7 +21,6 @@ from tests.adapters.slack.test_end_to_end import (
     reminders_sent,
 )
 from tests.adapters.slack.test_end_to_end import app as app  # noqa: F401  (fixture)
-from tests.adapters.slack.test_end_to_end import policy as policy  # noqa: F401  (fixture)
 from tests.adapters.slack.test_end_to_end import settings as settings  # noqa: F401  (fixture)
 from tests.fakes.slack_api import FakeSlackApi
 from tests.support.policies import finance_approves_writes
