@@ -63,17 +63,23 @@ class Handoff:
     def full(self) -> bool:
         return self._pending >= self.limit
 
+    def _accept(self, work: Coroutine[Any, Any, None], here: asyncio.AbstractEventLoop | None,
+                caller: str) -> asyncio.AbstractEventLoop:
+        """The work loop (the first caller's, if none was given), with ``work`` counted as
+        pending; without any loop, ``work`` is closed and RuntimeError raised."""
+        if self._loop is None:
+            self._loop = here
+        if self._loop is None:
+            work.close()
+            raise RuntimeError(f"Handoff.{caller} needs a running event loop")
+        with self._lock:
+            self._pending += 1
+        return self._loop
+
     def spawn(self, work: Coroutine[Any, Any, None], what: str) -> None:
         """Run ``work`` on the work loop; callable from any thread's event loop."""
         here = _running_loop()
-        if self._loop is None:
-            self._loop = here
-        loop = self._loop
-        if loop is None:
-            work.close()
-            raise RuntimeError("Handoff.spawn needs a running event loop")
-        with self._lock:
-            self._pending += 1
+        loop = self._accept(work, here, "spawn")
         if loop is here:
             self._start(work, what)
             return
@@ -97,14 +103,7 @@ class Handoff:
         arriving meanwhile join). Cancelled here, the work still runs to its end: others may
         be waiting for the same commit."""
         here = _running_loop()
-        if self._loop is None:
-            self._loop = here
-        loop = self._loop
-        if loop is None:
-            work.close()
-            raise RuntimeError("Handoff.run needs a running event loop")
-        with self._lock:
-            self._pending += 1
+        loop = self._accept(work, here, "run")
 
         async def tracked() -> None:
             task = asyncio.current_task()

@@ -77,14 +77,19 @@ async def org_installed(app: Deputy, slack_api: FakeSlackApi) -> AsyncIterator[I
         yield running
 
 
+async def card_in_the_org(org_installed: Installed, event_id: str) -> None:
+    """Anna asks by a mention in Acme's workspace of the org; the plan card waits."""
+    mention = {"type": "app_mention", "user": "U0ANNA", "text": "<@UDEPUTY> " + GOAL, "ts": "1760000100.000100",
+               "channel": CHANNELS[ACME], "event_ts": "1760000100.000100", "team": ACME}
+    assert await org_installed.event(ACME, mention, event_id, enterprise=ORG) == 200
+    await org_installed.card(ACME)
+    await org_installed.settle()
+
+
 @pytest.mark.parametrize("policy", [FINANCE_GROUP], ids=["finance-group"])
 async def test_an_approver_of_an_org_wide_install_decides_in_the_console(
         app: Deputy, org_installed: Installed, slack_api: FakeSlackApi, http: aiohttp.ClientSession) -> None:
-    mention = {"type": "app_mention", "user": "U0ANNA", "text": "<@UDEPUTY> " + GOAL, "ts": "1760000100.000100",
-               "channel": CHANNELS[ACME], "event_ts": "1760000100.000100", "team": ACME}
-    assert await org_installed.event(ACME, mention, "Ev0ORGCARD", enterprise=ORG) == 200
-    await org_installed.card(ACME)
-    await org_installed.settle()
+    await card_in_the_org(org_installed, "Ev0ORGCARD")
     async with aiohttp.ClientSession() as outbound, console_with(app, [slack_provider(app, slack_api, outbound)]) as served:
         slack_api.oauth.signing_in = (ACME, "U0ANNA")  # her ID token names the org too
         slack_api.usergroups = [{**FINANCE, "users": ["U0ANNA"]}]
@@ -106,11 +111,7 @@ async def test_someone_taken_out_of_the_workspace_but_still_in_the_org_decides_n
         app: Deputy, org_installed: Installed, slack_api: FakeSlackApi, http: aiohttp.ClientSession) -> None:
     # with an org token users.info answers for anyone in the org: the workspaces they are in
     # (enterprise_user.teams) say whether they still count in this one
-    mention = {"type": "app_mention", "user": "U0ANNA", "text": "<@UDEPUTY> " + GOAL, "ts": "1760000100.000100",
-               "channel": CHANNELS[ACME], "event_ts": "1760000100.000100", "team": ACME}
-    assert await org_installed.event(ACME, mention, "Ev0ORGGONE", enterprise=ORG) == 200
-    await org_installed.card(ACME)
-    await org_installed.settle()
+    await card_in_the_org(org_installed, "Ev0ORGGONE")
     async with aiohttp.ClientSession() as outbound, console_with(app, [slack_provider(app, slack_api, outbound)]) as served:
         slack_api.oauth.signing_in = (ACME, "U0ANNA")
         slack_api.usergroups = [{**FINANCE, "users": ["U0ANNA"]}]
