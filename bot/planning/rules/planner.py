@@ -107,6 +107,8 @@ class RulePlanner:
     @staticmethod
     def _by_intent(intent: Intent, text: str, context: PlanningContext) -> PlanningOutcome:
         facts = read_thread(text, context)
+        if facts.impossible:  # never planned without it: "February 30" is a question
+            return Clarification(question=facts.impossible)
         if intent is Intent.BOOK:
             return calendar_plans.plan_booking(text, facts, context)
         if intent is Intent.CALENDAR:

@@ -44,6 +44,9 @@ class Facts:
     period: when.Span | None = None
     topic: str | None = None
     send: bool | None = None
+    # the question a day or time that cannot be one asks ("February 30", "25:00"), until a
+    # later message of the thread names another
+    impossible: str | None = None
 
 
 def read_message(text: str, context: PlanningContext) -> Facts:
@@ -70,6 +73,7 @@ def read_message(text: str, context: PlanningContext) -> Facts:
         period=when.find_period(text, now.date()),
         topic=topic.group(1).strip() if topic else None,
         send=send,
+        impossible=when.impossible_moment(text),
     )
 
 
@@ -111,6 +115,8 @@ def apply_follow_up(facts: Facts, text: str, context: PlanningContext) -> Facts:
         period=said.period or facts.period,
         topic=said.topic or facts.topic,
         send=facts.send if said.send is None else said.send,
+        impossible=said.impossible or (
+            None if said.day or said.week or said.clock or said.part_of_day or said.period else facts.impossible),
     )
     if said.day or said.week:
         merged.day, merged.week = _same_week(facts.day, said.day, text, context), said.week

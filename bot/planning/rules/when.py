@@ -73,6 +73,42 @@ _EXPLICIT_DATES = (
 )
 
 
+_DAY_MONTH = lazy(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({_MONTH_RE})\b", re.I)
+_MONTH_DAY = lazy(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
+_ISO_DAY = lazy(r"\b\d{4}-(\d{2})-(\d{2})\b")
+_SLASHED = lazy(r"(?<![\d/])\d{1,2}/\d{1,2}(?:/\d{2,4})?(?![\d/])")
+_CLOCK = lazy(r"\b(\d{1,2}):(\d{2})\b|\b(\d{1,2})\s*(?:am|pm|a\.m\.|p\.m\.)", re.I)
+
+
+def _no_such_day(month: int, day: int) -> bool:
+    # 29 February exists (in a leap year); a year written after it is checked by dateparser
+    return not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(2028, month)[1]
+
+
+def impossible_moment(text: str) -> str | None:
+    """The question to ask when the goal names a day or a time that cannot be read as one
+    ("February 30", "2026-13-01", "25:00", "13pm") or a day written in figures ("12/10": 12
+    October or 10 December?), rather than plan it without them; None when there is none."""
+    for found in _DAY_MONTH.finditer(text):
+        if _no_such_day(MONTHS[found.group(2).lower()], int(found.group(1))):
+            return f"There is no \u201c{found.group(0)}\u201d on the calendar. Which day do you mean?"
+    for found in _MONTH_DAY.finditer(text):
+        if _no_such_day(MONTHS[found.group(1).lower()], int(found.group(2))):
+            return f"There is no \u201c{found.group(0)}\u201d on the calendar. Which day do you mean?"
+    for found in _ISO_DAY.finditer(text):
+        if _no_such_day(int(found.group(1)), int(found.group(2))):
+            return f"There is no \u201c{found.group(0)}\u201d on the calendar. Which day do you mean?"
+    slashed = _SLASHED.search(text)
+    if slashed:
+        return (f"Which day is \u201c{slashed.group(0)}\u201d? Please write the month in words, "
+                "e.g. \u201c12 October\u201d or \u201cOctober 12\u201d.")
+    for found in _CLOCK.finditer(text):
+        hour = int(found.group(1) or found.group(3))
+        if (found.group(1) and (hour > 23 or int(found.group(2)) > 59)) or (found.group(3) and not 1 <= hour <= 12):
+            return f"\u201c{found.group(0)}\u201d is not a time of day. What time do you mean?"
+    return None
+
+
 def find_day(text: str, now: datetime, timezone: str) -> Day | None:
     """The single day a goal is about, or None."""
     low = text.lower()
