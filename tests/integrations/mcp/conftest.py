@@ -6,10 +6,12 @@ the test's own event loop, behind a bearer-token check like a real hosted server
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,13 +87,30 @@ class HttpNotes:
         return McpServerConfig(**(fields | overrides))
 
 
-@pytest.fixture
-async def notes_http() -> AsyncIterator[HttpNotes]:
+class InLoopServer(uvicorn.Server):
+    """uvicorn serving inside a test's event loop, leaving the process's signals alone.
+
+    ``uvicorn.Server.serve`` takes SIGINT and SIGTERM while it serves and puts back what it
+    found when it stops. Started in a fixture's set-up and stopped in its teardown (two
+    ``Runner.run`` calls under pytest-asyncio), what it found was the set-up run's own SIGINT
+    handler, which the run had not been able to remove (uvicorn's was in place); uvicorn put
+    it back for good: the test process then answered SIGINT with that finished run's handler
+    (a KeyboardInterrupt raised wherever the main thread was, e.g. in a gc callback), and no
+    later ``asyncio.run`` installed its own."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@asynccontextmanager
+async def serving_notes() -> AsyncIterator[HttpNotes]:
+    """The notes server over streamable HTTP on a free port of 127.0.0.1, behind BearerCheck."""
     app = BearerCheck(build_server().streamable_http_app(), HTTP_TOKEN)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="on"))
+    server = InLoopServer(uvicorn.Config(app, log_level="error", lifespan="on"))
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if serving.done():
@@ -103,3 +122,9 @@ async def notes_http() -> AsyncIterator[HttpNotes]:
         server.should_exit = True
         await serving
         sock.close()
+
+
+@pytest.fixture
+async def notes_http() -> AsyncIterator[HttpNotes]:
+    async with serving_notes() as notes:
+        yield notes

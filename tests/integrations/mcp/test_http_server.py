@@ -3,6 +3,8 @@ bearer-token check: the configured headers are sent, and a refusal names no secr
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import socket
 
 import pytest
@@ -14,7 +16,7 @@ from bot.registry import CallContext, ManifestError, Registry
 from bot.settings import load_settings
 from integrations.mcp.client import McpClient
 from integrations.mcp.loader import load_mcp_integrations
-from tests.integrations.mcp.conftest import HTTP_TOKEN, HttpNotes, mcp_config
+from tests.integrations.mcp.conftest import HTTP_TOKEN, HttpNotes, mcp_config, serving_notes
 
 
 async def test_tools_over_http_become_actions_and_calls_work(notes_http: HttpNotes) -> None:
@@ -112,3 +114,21 @@ async def test_a_wrong_url_is_a_clear_permanent_failure(notes_http: HttpNotes) -
     config = notes_http.config(url=notes_http.url.replace("/mcp", "/elsewhere"))
     with pytest.raises(ManifestError, match="has no MCP endpoint at that URL"):
         await load_mcp_integrations([config])
+
+
+def test_the_server_leaves_the_process_s_ctrl_c_as_it_found_it() -> None:
+    """Started in one run of the event loop and stopped in another, as pytest-asyncio sets up
+    and tears down an async fixture, the in-loop server leaves SIGINT's handler as it found
+    it (Python's own). uvicorn's own server put back the handler of the finished first run:
+    for the rest of the session a SIGINT (execnet sends its worker one when the worker is
+    slow to stop) raised KeyboardInterrupt wherever the process was, a gc callback at the end
+    of a CI run, and no later ``asyncio.run`` in the process installed its own handler."""
+    found = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        notes = serving_notes()
+        with asyncio.Runner() as runner:
+            runner.run(notes.__aenter__())
+            runner.run(notes.__aexit__(None, None, None))
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, found)
