@@ -6,7 +6,7 @@ where ``errors`` mirrors the body's shape down to the offending value, e.g.
 fewer in length."}]}}``. Limits from Discord's API reference: content 2,000 characters; 10
 embeds, each with a title of 256, a description of 4,096, 25 fields (name 256, value 1,024),
 a footer of 2,048 and an author name of 256, and 6,000 characters over all embeds of a
-message; 5 action rows of 5 buttons, button labels 80, custom_id 1–100 and unique; a modal
+message; a nonce of 25; 5 action rows of 5 buttons, button labels 80, custom_id 1–100 and unique; a modal
 has a title of 45, 1–5 text inputs (label 45, placeholder 100, value and max_length 4,000).
 """
 
@@ -53,6 +53,7 @@ def message_errors(body: Any, prefix: list[str | int] | None = None) -> Errors:
     if not isinstance(body, dict):
         return report.errors
     report.at_most(body.get("content"), 2000, [*path, "content"])
+    report.at_most(body.get("nonce"), 25, [*path, "nonce"])  # a create's only: "up to 25 characters"
     embeds = body.get("embeds") or []
     report.at_most(embeds, 10, [*path, "embeds"])
     for n, embed in enumerate(embeds[:10]):

@@ -25,6 +25,14 @@ the payload's ``attachments`` naming them by ``id`` n. A file over 10 MiB gets 4
 ``{"code": 40005, "message": "Request entity too large"}``; more than 10 files, or an
 ``attachments`` entry with no ``files[n]`` part, 400 with code 50035. A message's files are
 kept in :attr:`files` (attachment id → bytes) and listed in its ``attachments``.
+
+A message's ``nonce`` (developer docs, "Create Message": up to 25 characters, else 400 code
+50035) is kept: with ``enforce_nonce`` true, a second message from the same author with the
+same nonce within :attr:`FakeDiscord.nonce_seconds` (Discord says "the past few minutes" and
+names no number) is not created: the first is returned. The create answer carries the
+nonce; ``GET /channels/{id}/messages`` (newest first, ``limit`` 1-100, default 50, one of
+``before`` / ``after`` / ``around``) does not: a fetched message's nonce is not something to
+rely on, so Deputy does not.
 """
 
 from __future__ import annotations
@@ -54,6 +62,7 @@ ANSWER_SECONDS = 3.0  # an interaction must be answered within 3 s of being sent
 TOKEN_SECONDS = 15 * 60  # its token takes follow-ups for 15 minutes
 MAX_FILES = 10
 MAX_FILE_BYTES = 10 * 1024 * 1024  # a bot's upload limit in a guild without boosts
+NONCE_SECONDS = 120.0  # how long this fake keeps a nonce (Discord: "a few minutes")
 
 
 @dataclass
@@ -63,6 +72,13 @@ class Call:
     query: dict[str, str]
     body: Any
     at: float
+
+
+@dataclass
+class Refused:
+    """A handler's answer that is a 400 ``Invalid Form Body`` with ``errors``."""
+
+    errors: dict[str, Any]
 
 
 @dataclass
@@ -113,6 +129,7 @@ class FakeDiscord:
     admins: set[str] = field(default_factory=set)  # people with Manage Server (the owner has all)
     # "Sign in with Discord": authorize, token exchange, Bearer calls (tests/fakes/discord_oauth.py)
     oauth: FakeDiscordOAuth = field(default_factory=FakeDiscordOAuth)
+    nonce_seconds: float = NONCE_SECONDS
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1200000000000000000)
@@ -121,6 +138,7 @@ class FakeDiscord:
         self._connected = asyncio.Event()
         self._sent_at: dict[str, float] = {}
         self._interactions: dict[str, tuple[str, int]] = {}
+        self._nonces: dict[tuple[str, str], tuple[float, str]] = {}  # (author, nonce) → (at, message id)
         self._runner: web.AppRunner | None = None
         self._offset = 0.0
         self.port = 0
@@ -517,7 +535,8 @@ class FakeDiscord:
             ("GET", "channels", "#"): lambda: self.channels[parts[1]],
             ("GET", "guilds", "#", "members", "#"): lambda: self._member_by_id(parts[3], parts[1]),
             ("PUT", "applications", "#", "commands"): lambda: self._sync(body),
-            ("POST", "channels", "#", "messages"): lambda: self._message(parts[1], self.bot, body, files=files),
+            ("POST", "channels", "#", "messages"): lambda: self._create(parts[1], body, files),
+            ("GET", "channels", "#", "messages"): lambda: self._history(parts[1], request.query),
             ("PATCH", "channels", "#", "messages", "#"): lambda: self._edit(parts[3], body),
             ("POST", "channels", "#", "messages", "#", "threads"): lambda: self._thread(
                 parts[1], body, parts[3]
@@ -549,6 +568,8 @@ class FakeDiscord:
         result = handler()
         if isinstance(result, asyncio.Future | asyncio.Task) or asyncio.iscoroutine(result):
             result = await result
+        if isinstance(result, Refused):
+            return self._invalid(result.errors) or self._json({}, 400)
         return self._json(result)
 
     def _invalid(self, errors: dict[str, Any]) -> web.Response | None:
@@ -584,6 +605,42 @@ class FakeDiscord:
             for cmd in body
         ]
         return self.commands
+
+    def _create(self, channel_id: str, body: dict[str, Any], files: dict[str, tuple[str, bytes]]) -> dict[str, Any]:
+        """Create Message: with ``enforce_nonce``, the author's message of the same nonce
+        within :attr:`nonce_seconds` is returned instead of creating another."""
+        nonce = body.get("nonce")
+        key = (self.bot["id"], str(nonce))
+        if nonce is not None and body.get("enforce_nonce") is True:
+            seen = self._nonces.get(key)
+            if seen is not None and self.now() - seen[0] <= self.nonce_seconds and seen[1] in self.messages:
+                return {**self.messages[seen[1]], "nonce": nonce}
+        message = self._message(channel_id, self.bot, body, files=files)
+        if nonce is None:
+            return message
+        self._nonces[key] = (self.now(), message["id"])
+        return {**message, "nonce": nonce}
+
+    def _history(self, channel_id: str, query: Any) -> Refused | list[dict[str, Any]]:
+        """Get Channel Messages: newest first, at most ``limit`` (1-100, default 50)."""
+        limit = query.get("limit", "50")
+        if not limit.isdigit() or not 1 <= int(limit) <= 100:
+            return Refused({"limit": {"_errors": [{"code": "NUMBER_TYPE_MAX",
+                                                     "message": "int value should be <= 100 and >= 1."}]}})
+        if sum(k in query for k in ("before", "after", "around")) > 1:
+            return Refused({"_errors": [{"code": "BASE_TYPE_BAD", "message": "before, after and around "
+                                          "are mutually exclusive"}]})
+        found = sorted((m for m in self.messages.values() if m["channel_id"] == channel_id),
+                       key=lambda m: int(m["id"]), reverse=True)
+        if "before" in query:
+            found = [m for m in found if int(m["id"]) < int(query["before"])]
+        if "after" in query:  # the oldest ``limit`` after it, still newest first
+            found = [m for m in found if int(m["id"]) > int(query["after"])][-int(limit):]
+        if "around" in query:
+            at = int(query["around"])
+            found = sorted(found, key=lambda m: abs(int(m["id"]) - at))[:int(limit)]
+            found.sort(key=lambda m: int(m["id"]), reverse=True)
+        return found[:int(limit)]
 
     def _message(
         self,

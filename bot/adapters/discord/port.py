@@ -12,11 +12,12 @@ from typing import Literal
 import discord
 
 from bot.chat.port import MessageRef
-from bot.chat.replies import ConnectForm, Notice, Reply
+from bot.chat.replies import ConnectForm, Notice, PlanCard, Reply
 from bot.domain import Actor, Where
 from bot.errors import UserError
 
 from .connect import USE_SLASH, ConnectForms, send_form
+from .marks import find_card, nonce
 from .render import clip, render
 
 log = logging.getLogger(__name__)
@@ -97,11 +98,41 @@ class DiscordPort:
         return Where(platform=PLATFORM, channel_id=where.channel_id, thread_id=str(thread.id))
 
     async def post(self, where: Where, reply: Reply) -> MessageRef:
+        # a plan's card carries a nonce a redo's post repeats (marks.py); a monitor's card
+        # (plan 0) names no plan
+        mark = None
+        if isinstance(reply, PlanCard) and reply.plan_id > 0 and reply.monitor_id is None:
+            mark = nonce("card", where.thread_id or where.channel_id, reply.plan_id, reply.version)
+        return await self._post(where, reply, mark)
+
+    async def post_answer(self, where: Where, reply: Reply, said: int) -> MessageRef:
+        """A question or an "I can't" (stored thread message ``said``): its nonce makes the
+        redo's post of it, within Discord's few minutes, return this message (marks.py)."""
+        return await self._post(where, reply, nonce("answer", where.thread_id or where.channel_id, said))
+
+    async def find_card(self, where: Where, plan_id: int, version: int) -> MessageRef | None:
+        """The card of ``plan_id`` v``version`` Deputy posted in the thread ``where``, found by
+        its footer among the thread's latest messages (marks.find_card); None if none."""
+        if where.thread_id is None:
+            return None
+        found = await find_card(self.client, where.thread_id, plan_id, version)
+        return None if found is None else MessageRef(
+            platform=PLATFORM, channel_id=where.channel_id, message_id=found, thread_id=where.thread_id)
+
+    async def find_answer(self, where: Where, said: int) -> MessageRef | None:
+        """Always None: a question is plain text with nothing that names it. The redo posts it
+        again with the first post's nonce, and Discord returns the first message if it is at
+        most a few minutes old (:meth:`post_answer`)."""
+        return None
+
+    async def _post(self, where: Where, reply: Reply, mark: str | None) -> MessageRef:
         target = where.thread_id or where.channel_id
         kwargs = render(reply).send_kwargs()
         files = attachable(getattr(reply, "files", ()))  # a card's or result's screenshots
         if files:
             kwargs["files"] = [discord.File(path, filename=Path(path).name) for path in files]
+        if mark is not None:  # discord.py sends enforce_nonce with it
+            kwargs["nonce"] = mark
         message = await self.client.get_partial_messageable(int(target)).send(**kwargs)
         return MessageRef(
             platform=PLATFORM,

@@ -32,6 +32,7 @@ from bot.chat.replies import (
 )
 
 from .components import DeputyButton
+from .marks import card_footer
 from .modify import arg_lines
 
 MAX_FIELDS = 25  # Discord's limit per embed
@@ -150,8 +151,9 @@ def card_embed(card: PlanCard) -> discord.Embed:
         description=clip("\n".join(lines), CARD_DESCRIPTION),
         colour=CARD_COLOURS.get(card.state, discord.Colour.default()),
     )
-    where = f"monitor {card.monitor_id}" if card.monitor_id is not None else f"plan {card.plan_id}"
-    embed.set_footer(text=f"{where} · version {card.version}")
+    # a plan card's footer is how a redo finds it in the thread (marks.find_card)
+    embed.set_footer(text=f"monitor {card.monitor_id} · version {card.version}" if card.monitor_id is not None
+                     else card_footer(card.plan_id, card.version))
     more = "and 9999 more steps"  # room kept for the closing field when steps are left out
     room = EMBED_TOTAL - len(embed) - len("…") - len(more)
     shown = 0
