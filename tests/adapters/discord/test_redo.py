@@ -21,7 +21,9 @@ from sqlmodel import select
 from bot.adapters.discord.port import DiscordPort
 from bot.app import Deputy
 from bot.chat.events import GoalPosted
+from bot.chat.replies import CardState, PlanCard
 from bot.dispatch import dispatch
+from bot.domain import Where
 from bot.errors import DatabaseUnavailable
 from bot.settings import Settings, load_settings
 from bot.store import messages
@@ -161,3 +163,17 @@ async def test_a_redo_within_minutes_does_not_ask_the_same_question_twice(
              if "Zed Zapp" in (c.body.get("content") or "")]
     assert len(posts) == 2 and posts[0].body["nonce"] == posts[1].body["nonce"]
     assert await recorded(database, messages.ANSWER) == [asked["id"]]
+
+
+async def test_two_monitor_cards_in_one_thread_are_both_posted(discord_bot: Running) -> None:
+    # a monitor's card names plan 0 v1: a nonce of its plan would make Discord return the first
+    fake = discord_bot.fake
+    thread = fake.open_thread(fake.channel_id, "monitors")
+    where = Where(platform="discord", channel_id=fake.channel_id, thread_id=thread["id"])
+    for monitor in (1, 2):
+        card = PlanCard(goal_id=monitor, plan_id=0, version=1, goal_text="watch", requester="alice",
+                        summary="watch the inbox", steps=(), state=CardState.AWAITING,
+                        approvals_required=1, monitor_id=monitor)
+        await discord_bot.port.post(where, card)
+    posted = [m for m in bot_messages(fake) if m["channel_id"] == thread["id"]]
+    assert [m["embeds"][0]["footer"]["text"] for m in posted] == ["monitor 1 · version 1", "monitor 2 · version 1"]
