@@ -235,6 +235,10 @@ class Settings(BaseSettings):
     def _known_database(cls, value: str) -> str:
         if value and not value.startswith(("sqlite", "postgresql", "postgres://")):
             raise ValueError("must be a sqlite:// or postgresql:// URL")
+        options = {part.split("=")[0] for part in value.partition("?")[2].split("&") if part}
+        if value.startswith("postgres") and options - {"sslmode", "ssl", "prepared_statement_cache_size"}:
+            raise ValueError(f"unsupported option {sorted(options)[0]!r} after '?': Deputy's PostgreSQL "
+                             "driver (asyncpg) takes sslmode (or ssl) and prepared_statement_cache_size")
         return value
 
     @model_validator(mode="after")

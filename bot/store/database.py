@@ -6,6 +6,7 @@ be reached surfaces as :class:`bot.errors.DatabaseUnavailable`, never as a drive
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.errors import DatabaseUnavailable
 from bot.store import team_scope
 from bot.store.clock import Clock, clock_in_use, system_clock
+from bot.store.db_errors import is_connection_error, misconfigured
 from bot.store.plain_tx import PlainTx
 from bot.store.sqlite_wal import Checkpointer
 
@@ -73,8 +75,6 @@ CONNECT_TIMEOUT_SECONDS = 3.0
 # waiting for a pooled connection: all of them busy usually means all of them hanging (the
 # chat path's default: an answer in Slack's 3 s; the planner process waits longer, see Pool)
 POOL_TIMEOUT_SECONDS = 5.0
-# PostgreSQL: shutting down, crashed, starting up, too many connections
-_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
 
 
 def async_url(url: str) -> str:
@@ -82,7 +82,8 @@ def async_url(url: str) -> str:
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        return "postgresql+asyncpg://" + url[len("postgresql://") :]
+        # libpq's (and every host's) ?sslmode=require is asyncpg's ?ssl=require
+        return "postgresql+asyncpg://" + re.sub(r"([?&])sslmode=", r"\1ssl=", url[len("postgresql://") :])
     if url.startswith("sqlite://") and not url.startswith("sqlite+"):
         return "sqlite+aiosqlite://" + url[len("sqlite://") :]
     return url
@@ -184,7 +185,10 @@ class Database:
             raise DatabaseUnavailable(
                 "The database is too busy right now; nothing was changed. Try again shortly.") from err
         except (OperationalError, DBAPIError, OSError) as err:
-            if _is_connection_error(err):
+            wrong = misconfigured(err, self.engine.url.database if self.is_sqlite else None)
+            if wrong is not None:  # retrying will not mend it: say what to fix
+                raise DatabaseUnavailable(wrong) from err
+            if is_connection_error(err):
                 raise DatabaseUnavailable(
                     "The database cannot be reached right now; nothing was changed. Try again shortly."
                 ) from err
@@ -218,30 +222,8 @@ def sync_url(url: str) -> str:
     if url.startswith("sqlite+aiosqlite://"):
         return "sqlite://" + url[len("sqlite+aiosqlite://"):]
     if url.startswith("postgresql+asyncpg://"):
-        return "postgresql+psycopg://" + url[len("postgresql+asyncpg://"):]
+        return "postgresql+psycopg://" + re.sub(r"([?&])ssl=", r"\1sslmode=", url[len("postgresql+asyncpg://"):])
     return url
-
-
-def _is_connection_error(err: BaseException) -> bool:
-    if isinstance(err, OSError):
-        return True
-    if isinstance(err, DBAPIError):
-        code = str(getattr(err.orig, "sqlstate", None) or getattr(err.orig, "pgcode", None) or "")
-        if err.connection_invalidated:
-            return True
-        # no statement: it failed while connecting (refused, not accepting connections, …) or
-        # at commit, where only a constraint or serialisation failure is the data's fault
-        if err.statement is None and not code.startswith(("23", "40")):
-            return True
-        if code.startswith("08") or code in _UNAVAILABLE_STATES:
-            return True
-    text = str(err).lower()
-    return any(
-        marker in text
-        for marker in ("connection refused", "could not connect", "connection was closed",
-                       "unable to open database", "terminating connection", "connection is closed",
-                       "not currently accepting connections")
-    )
 
 
 # a pooled connection unused this long is pinged before use: the server may have restarted
