@@ -39,8 +39,8 @@ import asyncpg
 from bench.bench_slack_ack import percentile, start_fake_api
 from bench.bench_slack_serve import Load, drained, first_replies, goal_body, ms, one, settled
 from tests.adapters.slack import wire
-from tests.adapters.slack.served import DEPUTY, FOREIGN, deputy_serve
 from tests.support import postgres
+from tests.support.deputy_process import deputy_serve, upgraded_home
 
 
 @dataclass
@@ -182,14 +182,8 @@ async def measure(planners: int, webs: int, goals: int, rate: float, pg_url: str
         await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
         env |= {"BENCH_SESSION_SITES": str(folder / "sites"),
                 "PYTHONPATH": os.pathsep.join(p for p in (str(SITES), os.environ.get("PYTHONPATH", "")) if p)}
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
     home = folder / "home"
-    home.parent.mkdir(parents=True, exist_ok=True)
-    # migrated once before any starts: processes must not race to create one schema
-    upgrade = await asyncio.create_subprocess_exec(
-        str(DEPUTY), "db", "upgrade", env={**clean, "DEPUTY_HOME": str(home), **env},
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-    assert await upgrade.wait() == 0, "deputy db upgrade failed"
+    await upgraded_home(home, env)  # migrated once before any starts: no race to create one schema
     web = ("serve", "--no-plan", "--no-worker", "--no-scheduler")
     prefix = f"P{planners}W{webs}R"
     async with AsyncExitStack() as stack:

@@ -30,10 +30,10 @@ import aiohttp
 from bot.vault.keys import generate_key
 from tests.adapters.slack import wire
 from tests.adapters.slack.conftest import USERS
-from tests.adapters.slack.served import FOREIGN, free_port
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_api import FakeSlackApi
 from tests.support import postgres
+from tests.support.deputy_process import FOREIGN, free_port
 
 DEPUTY = Path(sys.executable).parent / "deputy"
 PROCFILE = Path(__file__).resolve().parents[1] / "Procfile"

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import os
 import sqlite3
 import sys
 import tempfile
@@ -49,8 +48,8 @@ from aiohttp import web
 from bench.bench_slack_ack import USERS, start_fake_api
 from bench.slack_pairs import Pairs, percentile, tables
 from tests.adapters.slack import wire
-from tests.adapters.slack.served import DEPUTY, FOREIGN, deputy_serve, free_port
 from tests.support import postgres
+from tests.support.deputy_process import deputy_serve, free_port, upgraded_home
 
 
 def floor_app(api_url: str, conn: Connection) -> None:
@@ -201,14 +200,10 @@ async def deputy_server(mode: str, folder: Path, env: dict[str, str], pg_url: st
         async with deputy_serve(folder / "home", {**env, **web_env}, within=120) as served:
             yield served.url, None
         return
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
     if pg_url:
         env = {**env, "DEPUTY_DATABASE_URL": pg_url}
     # migrated once before both start: two processes must not race to create one schema
-    upgrade = await asyncio.create_subprocess_exec(
-        str(DEPUTY), "db", "upgrade", env={**clean, "DEPUTY_HOME": str(folder / "home"), **env},
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-    assert await upgrade.wait() == 0, "deputy db upgrade failed"
+    await upgraded_home(folder / "home", env)
     web = ("serve", "--no-plan", "--no-worker", "--no-scheduler")
     async with deputy_serve(folder / "home", {**env, **web_env}, within=120, command=web) as served, \
             deputy_serve(folder / "home", env, within=120, command=("planner", "run")):

@@ -5,30 +5,23 @@ on the core's)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 from pathlib import Path
 
 import aiohttp
 
 from bot.console.signin import local_person
 from bot.store.database import Database
-from tests.adapters.slack.served import DEPUTY, FOREIGN, deputy_serve
 from tests.console import held
 from tests.console.signin_support import round_trip
 from tests.fakes import discord_oauth
 from tests.fakes.discord_server import FakeDiscord
+from tests.support.deputy_process import clean_environ, deputy_once, deputy_serve
 
 
 async def console_link(home: Path, url: str, who: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
-    made = await asyncio.create_subprocess_exec(
-        str(DEPUTY), "console", "--as", who, "--url", url, env={**env, "DEPUTY_HOME": str(home)},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    out, _ = await made.communicate()
-    assert made.returncode == 0, out.decode()
-    return out.decode().strip().splitlines()[-1]
+    said = await deputy_once("console", "--as", who, "--url", url, env={**clean_environ(), "DEPUTY_HOME": str(home)})
+    return said.strip().splitlines()[-1]
 
 
 async def event(response: aiohttp.ClientResponse) -> tuple[str, dict[str, object]]:

@@ -13,7 +13,6 @@ mention in one of those threads: it is a reply to that goal, not a new goal.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -30,9 +29,9 @@ from bot.vault.keys import generate_key
 from tests.adapters.slack import wire
 from tests.adapters.slack.conftest import USERS
 from tests.adapters.slack.live import buttons_of
-from tests.adapters.slack.served import DEPUTY, FOREIGN, Served, deputy_serve
 from tests.fakes.slack_api import Call, FakeSlackApi
 from tests.support import postgres
+from tests.support.deputy_process import Served, deputy_serve, upgraded_home
 
 pytestmark = pytest.mark.slow
 
@@ -85,13 +84,7 @@ async def scenario(url: str, tmp: Path) -> None:
            "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": wire.SECRET, "DEPUTY_SLACK_API_URL": slack.base_url,
            "DEPUTY_SLACK_POST_INTERVAL_SECONDS": "0", "DEPUTY_INBOX_LEASE_SECONDS": str(LEASE)}
     home = tmp / "home"
-    home.mkdir()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
-    upgrade = await asyncio.create_subprocess_exec(
-        str(DEPUTY), "db", "upgrade", env={**clean, "DEPUTY_HOME": str(home), **env}, cwd=tmp,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    said, _ = await upgrade.communicate()
-    assert upgrade.returncode == 0, said.decode()
+    await upgraded_home(home, env)
     # the plan cards (posted in a thread) wait at the fake until released
     release = slack.hold("chat.postMessage", lambda params: bool(params.get("thread_ts")))
     procs: dict[str, Served] = {}

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,14 +36,13 @@ from bot.vault.keys import generate_key
 from tests.adapters.slack import wire
 from tests.adapters.slack.conftest import USERS
 from tests.adapters.slack.live import buttons_of
-from tests.adapters.slack.served import FOREIGN, free_port
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_api import Call, FakeSlackApi
 from tests.support import postgres
+from tests.support.deputy_process import clean_environ, deputy_once, free_port, spawn
 
 pytestmark = pytest.mark.slow
 
-DEPUTY = Path(sys.executable).parent / "deputy"
 SLACK_TOKEN = "xoxb-0000-topology-token"
 FINANCE = "C0FINANCE"
 START_WITHIN = 120.0  # six interpreters starting at once on a shared two-core machine
@@ -72,22 +69,13 @@ class Topology:
         return [p for name, p in self.procs.items() if name not in self.stopped]
 
     async def cli(self, *args: str) -> str:
-        process = await asyncio.create_subprocess_exec(
-            str(DEPUTY), *args, env=self.env, cwd=self.tmp,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-        out, _ = await process.communicate()
-        said = out.decode()
-        assert process.returncode == 0, f"deputy {' '.join(args)} failed:\n{said}"
-        return said
+        return await deputy_once(*args, env=self.env, cwd=self.tmp)
 
     async def start(self, name: str, *args: str, extra: dict[str, str] | None = None) -> Proc:
         port = free_port()
         log = self.tmp / f"{name}.log"
-        with log.open("wb") as out:  # a file, not a pipe a busy child could fill
-            process = await asyncio.create_subprocess_exec(
-                str(DEPUTY), *args, "--host", "127.0.0.1", "--port", str(port),
-                env={**self.env, **(extra or {})}, cwd=self.tmp, stdout=out,
-                stderr=asyncio.subprocess.STDOUT)
+        process = await spawn(*args, "--host", "127.0.0.1", "--port", str(port),
+                              env={**self.env, **(extra or {})}, cwd=self.tmp, log=log)
         proc = Proc(name, process, log, f"http://127.0.0.1:{port}")
         self.procs[name] = proc
         return proc
@@ -198,9 +186,8 @@ async def scenario(url: str, tmp: Path) -> None:
     slack = await FakeSlackApi(users=dict(USERS), tokens={SLACK_TOKEN}).start()
     discord = FakeDiscord()
     await discord.start()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
     env = {
-        **clean,
+        **clean_environ(),
         "DEPUTY_DATABASE_URL": url,
         "DEPUTY_HOME": str(tmp / "home"),
         "DEPUTY_MASTER_KEY": generate_key("k1").entry(),

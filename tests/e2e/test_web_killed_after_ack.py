@@ -13,7 +13,6 @@ default's, docs/reliability.md).
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from pathlib import Path
 
@@ -25,9 +24,9 @@ from bot.vault.keys import generate_key
 from tests.adapters.slack import wire
 from tests.adapters.slack.conftest import USERS
 from tests.adapters.slack.live import buttons_of
-from tests.adapters.slack.served import DEPUTY, FOREIGN, Served, deputy_serve
 from tests.fakes.slack_api import FakeSlackApi
 from tests.support import postgres
+from tests.support.deputy_process import Served, deputy_serve, upgraded_home
 
 pytestmark = pytest.mark.slow
 
@@ -54,13 +53,7 @@ async def scenario(url: str, tmp: Path, *, before_ack: bool) -> None:
            "DEPUTY_SLACK_POST_INTERVAL_SECONDS": "0",
            "DEPUTY_INBOX_COMMIT_BEFORE_ACK": "true" if before_ack else "false"}
     home = tmp / "home"
-    home.mkdir()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
-    upgrade = await asyncio.create_subprocess_exec(
-        str(DEPUTY), "db", "upgrade", env={**clean, "DEPUTY_HOME": str(home), **env}, cwd=tmp,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    said, _ = await upgrade.communicate()
-    assert upgrade.returncode == 0, said.decode()
+    await upgraded_home(home, env)
     admin = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
         async with deputy_serve(home, env, command=WEB) as web:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,9 +10,7 @@ import pytest
 from bot.errors import SettingsError
 from bot.platforms import configured, parse_platforms
 from bot.settings import load_settings
-from tests.adapters.slack.served import FOREIGN
-
-DEPUTY = Path(sys.executable).parent / "deputy"
+from tests.support.deputy_process import DEPUTY, clean_environ
 
 
 def test_default_is_every_configured_platform(tmp_path: Path) -> None:
@@ -35,7 +31,7 @@ def test_a_platform_must_be_known_and_configured(tmp_path: Path) -> None:
 
 
 def test_the_command_says_it_in_one_line(tmp_path: Path) -> None:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)},
+    env = {**clean_environ(),
            "DEPUTY_HOME": str(tmp_path / "home"), "SLACK_BOT_TOKEN": "xoxb-1"}
     done = subprocess.run([str(DEPUTY), "serve", "--platforms", "discord"], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)

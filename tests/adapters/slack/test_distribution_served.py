@@ -13,9 +13,9 @@ import aiohttp
 
 from tests.adapters.slack import wire
 from tests.adapters.slack.distributed import ACME, CHANNELS, GLOBEX, query_of, workspaces
-from tests.adapters.slack.served import deputy_serve
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_oauth import CLIENT_ID, CLIENT_SECRET
+from tests.support.deputy_process import deputy_serve
 
 GOAL = "add a contact Jane Doe, jane@acme.example, at Acme Corp"
 

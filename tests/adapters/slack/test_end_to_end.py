@@ -35,9 +35,9 @@ from tests.adapters.slack.live import (
     state,
     text_of,
 )
-from tests.adapters.slack.served import deputy_serve
 from tests.core.conftest import seeded_app
 from tests.fakes.slack_api import FakeSlackApi
+from tests.support.deputy_process import deputy_serve
 from tests.support.policies import finance_approves_writes
 
 GOAL = "chase overdue invoices"

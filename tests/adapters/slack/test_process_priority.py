@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.adapters.slack import wire
-from tests.adapters.slack.served import deputy_serve
 from tests.fakes.slack_api import FakeSlackApi
+from tests.support.deputy_process import deputy_serve
 
 pytestmark = pytest.mark.slow  # `deputy` processes
 

@@ -25,8 +25,8 @@ from bot.store.migrate import open_database
 from bot.store.tables import GoalRow
 from tests.adapters.slack import wire
 from tests.adapters.slack.live import buttons_of
-from tests.adapters.slack.served import deputy_serve
 from tests.fakes.slack_api import FakeSlackApi
+from tests.support.deputy_process import deputy_serve
 
 GOAL = "add a contact Jane Doe, jane@acme.example, at Acme Corp"
 

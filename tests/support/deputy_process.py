@@ -1,4 +1,7 @@
-"""`deputy serve` as its own process, configured only through the environment."""
+"""The one way tests and benchmarks start a `deputy` process of their own (as an operator
+would, configured only through the environment): a one-shot command (`deputy db upgrade`,
+`deputy demo seed`, ...) that must succeed, or a long-running one (`serve`, `planner run`,
+`worker`, ...) with its output in a log file, waited on until its /healthz answers."""
 
 from __future__ import annotations
 
@@ -18,6 +21,37 @@ import aiohttp
 DEPUTY = Path(sys.executable).parent / "deputy"
 # settings of the developer's shell must not leak into the process under test
 FOREIGN = ("DEPUTY_", "SLACK_", "DISCORD_", "ANTHROPIC_")
+
+
+def clean_environ() -> dict[str, str]:
+    """This process's environment minus the developer's Deputy/Slack/Discord/Anthropic settings."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
+
+
+async def deputy_once(*args: str, env: dict[str, str], cwd: Path | None = None) -> str:
+    """Run ``deputy *args`` to its end with exactly ``env``; what it printed (stdout and
+    stderr). A non-zero exit fails the caller with that output."""
+    process = await asyncio.create_subprocess_exec(
+        str(DEPUTY), *args, env=env, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    out, _ = await process.communicate()
+    said = out.decode(errors="replace")
+    assert process.returncode == 0, f"deputy {' '.join(args)} exited with {process.returncode}:\n{said}"
+    return said
+
+
+async def upgraded_home(home: Path, env: dict[str, str]) -> None:
+    """``deputy db upgrade`` for ``home`` (created) and ``env`` (on top of :func:`clean_environ`):
+    the schema made once, before processes sharing the database start and could race to."""
+    await asyncio.to_thread(home.mkdir, parents=True, exist_ok=True)
+    await deputy_once("db", "upgrade", env={**clean_environ(), "DEPUTY_HOME": str(home), **env}, cwd=home.parent)
+
+
+async def spawn(*args: str, env: dict[str, str], cwd: Path, log: Path) -> asyncio.subprocess.Process:
+    """Start ``deputy *args`` with exactly ``env``, its stdout and stderr going to ``log`` (a
+    file, not a pipe a busy child could fill while nobody reads it)."""
+    with log.open("wb") as out:
+        return await asyncio.create_subprocess_exec(str(DEPUTY), *args, env=env, cwd=cwd, stdout=out,
+                                                    stderr=asyncio.subprocess.STDOUT)
 
 
 def free_port() -> int:
@@ -61,22 +95,16 @@ async def wait_healthy(url: str, process: asyncio.subprocess.Process, log: Path,
             await asyncio.sleep(0.1)
 
 
-# within: a Python process starting on a busy shared machine; healthy sooner, it returns sooner
 @asynccontextmanager
 async def deputy_serve(home: Path, env: dict[str, str], within: float = 90.0,
                        command: tuple[str, ...] = ("serve",), name: str = "") -> AsyncIterator[Served]:
     """``deputy serve`` (or ``command``: another process with a health port, e.g. ``planner``);
     ``name`` its log file's, when several run the same command."""
     port = free_port()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
     log = home.parent / f"{name or '-'.join(c for c in command[:2] if not c.startswith('-'))}.log"
     home.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as out:
-        process = await asyncio.create_subprocess_exec(
-            str(DEPUTY), *command, "--host", "127.0.0.1", "--port", str(port),
-            env={**clean, "DEPUTY_HOME": str(home), **env}, cwd=home.parent,
-            stdout=out, stderr=asyncio.subprocess.STDOUT,
-        )
+    process = await spawn(*command, "--host", "127.0.0.1", "--port", str(port),
+                          env={**clean_environ(), "DEPUTY_HOME": str(home), **env}, cwd=home.parent, log=log)
     served = Served(f"http://127.0.0.1:{port}", process, log)
     try:
         await wait_healthy(served.url, process, log, within)
