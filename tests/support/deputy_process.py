@@ -70,28 +70,69 @@ class Served:
         """What the process printed (its log lines)."""
         return await asyncio.to_thread(self.log.read_text)
 
-    async def stop(self, within: float = 10.0) -> int:
-        """SIGTERM, as a process manager would; the exit code."""
+    async def stop(self, within: float = 120.0) -> int:
+        """SIGTERM, as a process manager would; the exit code. ``within``: only a bound for a
+        process that never exits (a stop takes well under a second of its CPU); on a loaded
+        machine it may take a while."""
         self.process.send_signal(signal.SIGTERM)
-        return await asyncio.wait_for(self.process.wait(), within)
+        try:
+            return await asyncio.wait_for(self.process.wait(), within)
+        except TimeoutError:
+            raise AssertionError(f"deputy (pid {self.process.pid}) had not exited {within} s after SIGTERM "
+                                 f"(load average {_load()}); it said:\n{(await self.output())[-3000:]}") from None
 
 
-async def wait_healthy(url: str, process: asyncio.subprocess.Process, log: Path, within: float) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    async with aiohttp.ClientSession() as session:
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) process ``pid`` has used so far; 0 once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rpartition(")")[2].split()  # after the command's name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+# A start takes a few seconds of the process's own CPU (~2 s: imports, the app, the database)
+# however loaded the machine is, while its wall time grows with the load (90 s were exceeded at
+# load 13-16). So the process is waited on until it answers, dies, or has spent CPU_BUDGET of
+# its own CPU without answering (a start gone wrong: a loop); WALL_BUDGET only ends a wait for
+# a process that hangs without using CPU, and is far above any start seen.
+CPU_BUDGET = 60.0
+WALL_BUDGET = 600.0
+
+
+async def wait_healthy(url: str, process: asyncio.subprocess.Process, log: Path,
+                       within: float = WALL_BUDGET, cpu_within: float = CPU_BUDGET) -> None:
+    """Return once ``url``/healthz answers 200; fail, with what the process said, if it exits
+    first, or spends ``cpu_within`` seconds of its CPU, or ``within`` seconds pass, first."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    last = "no answer yet"
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         while True:
             if process.returncode is not None:
                 said = await asyncio.to_thread(log.read_text)
-                raise AssertionError(f"deputy serve exited with {process.returncode}:\n{said}")
+                raise AssertionError(f"deputy (pid {process.pid}) exited with {process.returncode} before "
+                                     f"{url}/healthz answered:\n{said}")
             try:
                 async with session.get(url + "/healthz") as response:
                     if response.status == 200:
                         return
-            except aiohttp.ClientConnectionError:
-                pass
-            if asyncio.get_running_loop().time() > deadline:
+                    last = f"status {response.status}"
+            except (aiohttp.ClientError, TimeoutError) as err:
+                last = f"{type(err).__name__}: {err}"
+            cpu, waited = cpu_seconds(process.pid), loop.time() - started
+            if cpu > cpu_within or waited > within:
                 said = await asyncio.to_thread(log.read_text)
-                raise AssertionError(f"deputy serve was not healthy in {within}s:\n{said}")
+                raise AssertionError(
+                    f"deputy (pid {process.pid}) was not healthy: {url}/healthz had not answered 200 "
+                    f"(last: {last}) after {cpu:.1f} s of the process's CPU (budget {cpu_within:.0f} s) "
+                    f"and {waited:.0f} s of wall time (budget {within:.0f} s), load average {_load()}; "
+                    f"it said:\n{said}")
             await asyncio.sleep(0.1)
 
 
@@ -99,7 +140,8 @@ async def wait_healthy(url: str, process: asyncio.subprocess.Process, log: Path,
 async def deputy_serve(home: Path, env: dict[str, str], within: float = 90.0,
                        command: tuple[str, ...] = ("serve",), name: str = "") -> AsyncIterator[Served]:
     """``deputy serve`` (or ``command``: another process with a health port, e.g. ``planner``);
-    ``name`` its log file's, when several run the same command."""
+    ``name`` its log file's, when several run the same command. Yields once it is healthy
+    (:func:`wait_healthy`; ``within``: its wall-time bound); killed at the end if still running."""
     port = free_port()
     log = home.parent / f"{name or '-'.join(c for c in command[:2] if not c.startswith('-'))}.log"
     home.parent.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ from tests.adapters.slack.conftest import slack_settings
 from tests.fakes.slack_api import FakeSlackApi
 
 PLANNING = 0.4  # seconds each goal holds the core's loop
+HOLD = 120.0  # at most this long a held core waits for the test to let it go (never, when acks work)
 
 
 @dataclass
@@ -38,12 +39,17 @@ class BlockingCore:
     gate: asyncio.Event | None = None
     waits: float = 0.0  # seconds of awaiting (a model's answer) before the CPU part
     started: threading.Event = field(default_factory=threading.Event)
+    # when given: the first goal blocks the loop until the test sets it (or HOLD passes)
+    hold: threading.Event | None = None
+    held_until_let_go: bool | None = None
 
     async def __call__(self, event: ChatEvent) -> None:
         if self.gate is not None:
             await self.gate.wait()
         await asyncio.sleep(self.waits)
         self.started.set()
+        if self.hold is not None and self.held_until_let_go is None:
+            self.held_until_let_go = self.hold.wait(HOLD)  # blocks the loop, as planning on the CPU does
         time.sleep(self.seconds)  # noqa: ASYNC251 - the point: a planner busy on the CPU
         self.finished.append(event.text if isinstance(event, GoalPosted) else type(event).__name__)
 
@@ -84,20 +90,28 @@ async def front(slack_api: FakeSlackApi) -> AsyncIterator[tuple[FrontDoor, Slack
 
 
 async def test_acks_return_while_the_core_is_blocked_planning(front: tuple[FrontDoor, SlackAdapter, BlockingCore]) -> None:
+    """The core's loop is held by the first goal until every ack is back: acks that needed
+    that loop could not come back until HOLD passed. No clock decides it: on a loaded
+    machine an ack may be slow, but it comes while the core is still held."""
     door, adapter, core = front
+    core.seconds, core.hold = 0.0, threading.Event()
     url = f"http://127.0.0.1:{door.port}"
     texts = ["plan the quarter", "invoice Acme", "invoice Globex"]
 
     def while_planning() -> list[tuple[int, str, float]]:
-        first = post_all(url, goals(texts[0]))
-        assert core.started.wait(5), "the first goal never reached the core"
-        # the core's loop is now stuck in the first goal's planning for PLANNING seconds
-        others = [wire.slash_command(t, trigger=f"later-{n}") for n, t in enumerate(texts[1:])]
-        return first + post_all(url, others)
+        try:
+            first = post_all(url, goals(texts[0]))
+            assert core.started.wait(HOLD), f"the first goal had not reached the core {HOLD} s after its ack"
+            # the core's loop is now stuck in the first goal's planning until let go
+            others = [wire.slash_command(t, trigger=f"later-{n}") for n, t in enumerate(texts[1:])]
+            return first + post_all(url, others)
+        finally:
+            assert core.hold is not None
+            core.hold.set()
 
     answers = await asyncio.to_thread(while_planning)
     assert [(status, text) for status, text, _ in answers] == [(200, "")] * 3
-    assert max(seconds for _, _, seconds in answers) < PLANNING / 2
+    assert core.held_until_let_go is True, f"the acks came only after the core had been held {HOLD} s"
     await adapter.drain()
     assert sorted(core.finished) == sorted(texts)
 
