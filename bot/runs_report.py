@@ -99,7 +99,8 @@ async def show_run_report(settings: Settings, run_id: int, as_json: bool, team: 
                    f"(tries {step['attempts']}, key {step['idempotency_key']})")
         typer.echo(f"   args:   {json.dumps(step['args'] if step['args'] is not None else step['planned_args'], default=str)}")
         if step["result"] is not None:
-            typer.echo(f"   result: {json.dumps(step['result'], default=str)[:600]}")
+            # all of it: a chat answer's "… and 15 more (deputy runs show 42)" sends people here
+            typer.echo(f"   result: {json.dumps(step['result'], default=str)}")
         if step["error"]:
             typer.echo(f"   error:  {step['error']}")
     return True

@@ -41,6 +41,22 @@ app.add_typer(monitors.app, name="monitors")
 app.add_typer(memory.app, name="memory")
 app.add_typer(teams.app, name="teams")
 
+
+
+def _one_line_summaries(group: typer.Typer) -> None:
+    """A command's line in its group's --help is its docstring's first paragraph as one line
+    (typer kept the docstring's line breaks there: "…, after the same" / "checks as …")."""
+    for info in group.registered_commands:
+        doc = info.help or (info.callback.__doc__ if info.callback else None)
+        if doc and info.short_help is None:
+            info.short_help = " ".join(doc.strip().split("\n\n")[0].split())
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _one_line_summaries(sub.typer_instance)
+
+
+_one_line_summaries(app)
+
 __all__ = ["app", "main"]
 
 

@@ -33,7 +33,12 @@ def shell(
 
     settings = settings_or_exit()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    run_async(lambda: run_shell(settings, user or None, on_new_home=announce))
+    try:
+        run_async(lambda: run_shell(settings, user or None, on_new_home=announce))
+    except KeyboardInterrupt:  # Ctrl-C at the prompt ends the shell; the terminal's prompt
+        if sys.stdin.isatty():  # goes on a line of its own, not after "you> ^C"
+            print(flush=True)
+        raise typer.Exit(130) from None
 
 
 def worker(host: HealthHost = "127.0.0.1", port: HealthPort = None) -> None:

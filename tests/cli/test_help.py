@@ -48,3 +48,16 @@ def test_every_command_has_help_text() -> None:
         return [miss for name, child in children.items() for miss in walk(child, f"{path} {name}")]
 
     assert walk(get_command(app), "deputy") == []
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_each_command_s_line_in_its_group_s_help_is_one_line_on_a_wide_terminal(group: str) -> None:
+    """Typer used to keep a docstring's line breaks in the group's list of commands, so
+    `deputy policy --help` showed "…, after the same" and "checks as …" on two lines."""
+    from typer.testing import CliRunner
+
+    commands = get_command(app).commands[group].commands  # type: ignore[attr-defined]
+    shown = CliRunner().invoke(app, [group, "--help"], env={"COLUMNS": "400"}, terminal_width=400).output
+    for name, command in commands.items():
+        summary = " ".join((command.help or "").strip().split("\n\n")[0].split())
+        assert f"{name} " in shown and summary in shown, f"{group} {name}: {summary!r} not on one line:\n{shown}"

@@ -121,3 +121,14 @@ def test_the_plain_listing_is_the_orms_on_postgresql(tmp_path: Path, monkeypatch
             assert all(str(run["created_at"]).endswith("+00:00") for run in listed)
         assert [run["id"] for run in plain_runs(settings, None) or []] == [3, 2, 1]
         assert json.loads(deputy("runs", "list", "--json")) == plain_runs(settings, None)
+
+
+def test_runs_show_prints_each_step_s_whole_result(deputy: Run) -> None:
+    """A chat answer with more rows than it shows says "… and 15 more (deputy runs show 42)";
+    the text view used to cut a result after 600 characters, mid-row."""
+    deputy("shell", input_text="what's overdue?\n")
+    shown = deputy("runs", "show", "1")
+    line = next(line for line in shown.splitlines() if line.startswith("   result: "))
+    result = json.loads(line.removeprefix("   result: "))
+    assert len(line) > 600
+    assert [invoice["number"] for invoice in result["invoices"]] == ["INV-0001", "INV-0002", "INV-0003"]

@@ -197,7 +197,19 @@ def test_ctrl_c_at_the_prompt_ends_the_shell(tmp_path: Path) -> None:
         _read_until(controller, b"Act as someone else", answer)  # help answered: the app is up
         _read_until(controller, b"you> ", answer)
         shell.send_signal(signal.SIGINT)  # what Ctrl-C sends; the line is read in a daemon thread
+        # the shell's last word is a line end: the terminal's own prompt is not left after "you> "
+        _read_until(controller, b"you> \r\n", answer, within=20)
         assert shell.wait(timeout=20) == 130
+
+
+def test_ctrl_d_at_the_prompt_ends_the_shell_on_a_line_of_its_own(tmp_path: Path) -> None:
+    seen = bytearray()
+    with _shell_on_a_terminal(tmp_path, _existing_home(tmp_path)) as (shell, controller):
+        _read_until(controller, b"you> ", seen)
+        os.write(controller, b"\x04")
+        _read_until(controller, b"you> \r\n", seen, within=20)
+        assert shell.wait(timeout=20) == 0
+    assert "Traceback" not in seen.decode(errors="replace")
 
 
 CTRL_C, CTRL_D = b"\x03", b"\x04"

@@ -65,7 +65,8 @@ def read_line(prompt: str, interactive: bool) -> asyncio.Future[str | None]:
         if interactive:
             try:
                 line = input(prompt)
-            except EOFError:
+            except EOFError:  # Ctrl-D: the terminal's prompt goes on a line of its own
+                print(flush=True)
                 line = None
         else:
             line = sys.stdin.readline() or None
