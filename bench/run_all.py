@@ -43,6 +43,7 @@ BENCHMARKS = [
     Bench("slack_ack", "bench.bench_slack_ack", ("--rate", "50", "--seconds", "4", "--delay", "0.5"), 300),
     Bench("slack_serve", "bench.bench_slack_serve",
           ("--rates", "50,200", "--seconds", "2", "--cards", "10", "--card-rate", "5", "--repeat", "2"), 1500),
+    Bench("discord_serve", "bench.bench_discord_serve", ("--rates", "0,20", "--seconds", "3", "--probe-rate", "5"), 600),
     Bench("planners", "bench.bench_planners", ("--planners", "1,2", "--goals", "40", "--rate", "100"), 900),
     Bench("scheduler", "bench.bench_scheduler", ("--monitors", "500", "--period", "10", "--head-start", "20"), 300),
     Bench("startup", "bench.bench_startup", ("--runs", "3"), 300),

@@ -2,7 +2,10 @@
 connect forms; and the hand-over of every event to the core.
 
 Every interaction is acknowledged before the core is called (defer, modal, or a message),
-so Discord's 3-second limit never depends on planning or execution.
+so Discord's 3-second limit never depends on planning or execution. The core's work is
+handed to a bounded :class:`~bot.adapters.handoff.Handoff` (16 events at once, the others
+wait their turn in arrival order), as Slack's is: under a flood of goals, hundreds of plans
+advancing together on the loop would hold every answer behind them (bench_discord_serve).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 import discord
 
+from bot.adapters.handoff import Handoff
 from bot.chat.buttons import ButtonId, parse_button
 from bot.chat.events import (
     ButtonPressed,
@@ -41,6 +45,7 @@ HELP = (
     "Tell me what you want done: `@Deputy invoice every client for March`, or use `/deputy`. "
     "I answer in a thread with a plan; approve it with the buttons and I carry it out."
 )
+CLOSE_GRACE_SECONDS = 10.0  # at shutdown, for the events handed over to finish
 UNKNOWN_BUTTON = "That button is not one of Deputy's current buttons; the card may be outdated."
 
 
@@ -54,6 +59,7 @@ class InteractionClient(RoutedClient):
         self.dispatch_event = dispatch
         self.interactions = interactions
         self.connect_forms = connect.ConnectForms()
+        self.handoff = Handoff("discord")  # the core's work, a few events at a time
 
     async def slash_goal(self, interaction: discord.Interaction, goal: str) -> None:
         goal = goal.strip()
@@ -188,7 +194,12 @@ class InteractionClient(RoutedClient):
         interaction: discord.Interaction | None = None,
         message: discord.Message | None = None,
     ) -> None:
-        """Call the core; its user-facing errors become a message to that person only."""
+        """Hand the event to the core, in its turn (:attr:`handoff`); returns at once. The
+        core's user-facing errors become a message to that person only."""
+        self.handoff.spawn(self._dispatch(event, interaction, message), type(event).__name__)
+
+    async def _dispatch(self, event: ChatEvent, interaction: discord.Interaction | None,
+                        message: discord.Message | None) -> None:
         try:
             await self.dispatch_event(event)
         except DeputyError as err:
@@ -198,6 +209,12 @@ class InteractionClient(RoutedClient):
                 await message.reply(defang(str(err)), mention_author=False)
             else:
                 raise
+
+    async def close(self) -> None:
+        """Finish the events already handed over (within a grace period), then disconnect:
+        their cards and replies still need the connection."""
+        await self.handoff.aclose(CLOSE_GRACE_SECONDS)
+        await super().close()
 
     # ---- translation ----------------------------------------------------------------
 

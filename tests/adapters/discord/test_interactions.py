@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from bot.adapters.handoff import DEFAULT_CONCURRENCY
 from bot.chat.events import ButtonPressed, ChatEvent, GoalPosted, ModifySubmitted, StepEdit
 from bot.chat.port import MessageRef
 from bot.chat.replies import Notice
@@ -47,6 +49,36 @@ async def test_click_is_deferred_in_time_then_dispatched(discord_bot: Running) -
     (ack,) = fake.callbacks_for(clicked)
     assert ack.type == DEFERRED_UPDATE
     assert fake.acknowledged_in(clicked) < 3
+
+
+async def test_goals_beyond_the_bound_wait_their_turn_and_a_slash_command_is_still_answered(
+    fake: FakeDiscord,
+) -> None:
+    """Under a flood of goals, at most DEFAULT_CONCURRENCY are in the core at once; the others
+    wait their turn in arrival order, and an interaction is answered meanwhile."""
+    entered: list[ChatEvent] = []
+    release = asyncio.Event()
+
+    async def planning(event: ChatEvent) -> None:  # the core, holding each goal until released
+        entered.append(event)
+        await release.wait()
+
+    running = await connect(fake, planning)
+    try:
+        for n in range(DEFAULT_CONCURRENCY + 4):
+            await fake.post_message("alice", f"<@{fake.bot['id']}> goal {n}")
+        await eventually(lambda: len(entered) >= DEFAULT_CONCURRENCY)
+        asked = await fake.slash("alice", "invoice March")  # after every goal, on the same gateway
+        await eventually(lambda: bool(fake.callbacks_for(asked)))
+        assert fake.acknowledged_in(asked) < 3
+        assert len(entered) == DEFAULT_CONCURRENCY  # the rest are waiting, not in the core
+        release.set()
+        await eventually(lambda: len(entered) == DEFAULT_CONCURRENCY + 5)
+        texts = [e.text for e in entered if isinstance(e, GoalPosted)]
+        assert texts == [f"goal {n}" for n in range(DEFAULT_CONCURRENCY + 4)] + ["invoice March"]
+    finally:
+        release.set()
+        await disconnect(running)
 
 
 async def test_click_after_a_restart_still_resolves(fake: FakeDiscord) -> None:
