@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.slack_pairs import percentile
-from tests.adapters.slack.served import DEPUTY, FOREIGN, Served, deputy_serve
 from tests.fakes.discord_server import ANSWER_SECONDS, FakeDiscord
 from tests.support import postgres
+from tests.support.deputy_process import Served, deputy_serve, upgraded_home
 
 GOAL = "add a contact Jane Doe, jane{n}@acme.example, at Acme Corp"
 
@@ -130,11 +130,7 @@ async def deputy_discord(fake: FakeDiscord, folder: Path, pg_url: str) -> AsyncI
            "DEPUTY_DISCORD_GATEWAY_URL": fake.gateway_url, "DEPUTY_LOG_LEVEL": "WARNING"}
     if pg_url:
         env["DEPUTY_DATABASE_URL"] = pg_url
-        clean = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
-        upgrade = await asyncio.create_subprocess_exec(
-            str(DEPUTY), "db", "upgrade", env={**clean, "DEPUTY_HOME": str(folder / "home"), **env},
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-        assert await upgrade.wait() == 0, "deputy db upgrade failed"
+        await upgraded_home(folder / "home", env)
     async with deputy_serve(folder / "home", env, within=120, command=("discord",)) as served:
         yield served
 
