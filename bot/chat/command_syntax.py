@@ -44,6 +44,8 @@ def parse_command(text: str) -> tuple[str, str] | None:
     name = words[0].lower()
     if len(words) == 1 and name in BARE_COMMANDS:
         return name, ""
+    if len(words) == 1 and name == "connect":  # answered with how to use it and what can be connected
+        return name, ""
     if len(words) == 2 and name in ARGUMENT_COMMANDS and _argument_fits(name, words[1]):
         return name, words[1]
     if name in TEAM_COMMANDS and (len(words) == 1 or TEAM_SETTINGS.get(words[1].lower()) == len(words)):

@@ -19,11 +19,18 @@ def _connectable(app: Deputy) -> list[str]:
     return [m.name for m in app.registry.manifests() if m.credentials]
 
 
+def _options(app: Deputy) -> str:
+    """What ``app`` lets a person connect, or why nothing (the embedded default: only local)."""
+    enabled = ", ".join(m.name for m in app.registry.manifests())
+    return ", ".join(_connectable(app)) or (
+        f"nothing here: the integrations enabled ({enabled or 'none'}) need no account. Others "
+        """(calendar, email, invoicing, crm, browser) are enabled with DEPUTY_INTEGRATIONS, e.g. '["local", "email"]'""")
+
+
 def _manifest_or_error(app: Deputy, name: str) -> LoadedIntegration:
     loaded = app.registry.get(name.strip().lower())
     if loaded is None:
-        options = ", ".join(_connectable(app)) or "none are enabled"
-        raise UserError(f"There is no integration called {name!r}. You can connect: {options}.")
+        raise UserError(f"There is no integration called {name!r}. You can connect: {_options(app)}.")
     return loaded
 
 
@@ -37,8 +44,7 @@ def _provider(app: Deputy, loaded: LoadedIntegration | None) -> oauth.OAuthProvi
 
 async def connect_form(app: Deputy, event: CommandInvoked) -> ConnectForm | Notice:
     if not event.argument.strip():
-        options = ", ".join(_connectable(app)) or "none are enabled (see DEPUTY_INTEGRATIONS)"
-        return Notice(f"Use: connect INTEGRATION. You can connect: {options}.", tone="warning")
+        return Notice(f"Use: connect INTEGRATION. You can connect: {_options(app)}.", tone="warning")
     loaded = _manifest_or_error(app, event.argument)
     manifest = loaded.manifest
     if not manifest.credentials:
@@ -85,9 +91,8 @@ async def list_connections(app: Deputy, event: CommandInvoked) -> Notice:
     if app.vault is None:
         return Notice("This Deputy has no credential vault configured.")
     rows = await app.vault.list_for(event.actor.key)
-    needing = _connectable(app)
     if not rows:
-        return Notice("You have connected nothing yet. You can connect: " + (", ".join(needing) or "nothing"))
+        return Notice(f"You have connected nothing yet. You can connect: {_options(app)}.")
     lines = [f"• {r.integration} (since {r.created_at:%Y-%m-%d})" for r in rows]
     return Notice("Your connections:\n" + "\n".join(lines))
 

@@ -10,6 +10,8 @@ from bot.domain import PlanDraft, Step
 
 
 def _short(value: Any) -> str:
+    if value is None:  # an argument the other version does not set (JSON's "null" said nothing)
+        return "(not set)"
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     return text if len(text) <= 60 else text[:57] + "…"
 
