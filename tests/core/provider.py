@@ -26,6 +26,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.sdk import ActionSet, CallContext, LoadedIntegration, Manifest, error_for_status
+from tests.fakes.local_server import serve_locally
 
 
 @dataclass
@@ -75,11 +76,7 @@ class Provider:
         app = web.Application()
         app.router.add_post("/send", self._handle)
         app.router.add_post("/read", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self._runner, self.url = await serve_locally(app)
         return self.url
 
     async def stop(self) -> None:

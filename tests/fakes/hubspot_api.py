@@ -37,6 +37,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.local_server import serve_locally
+
 JSON = dict[str, Any]
 TYPES = ("contacts", "companies", "deals", "notes")
 # the properties HubSpot's free-text `query` searches, per object type
@@ -193,11 +195,7 @@ class FakeHubSpot:
             "/crm/v4/objects/{ft}/{fid}/associations/{tt}/{tid}", self._disassociate
         )
         app.router.add_get("/crm/v4/objects/{ft}/{fid}/associations/{tt}", self._associations)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self._runner, self.url = await serve_locally(app)
         return self.url
 
     async def stop(self) -> None:

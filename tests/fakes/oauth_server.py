@@ -32,6 +32,8 @@ from urllib.parse import unquote_plus, urlencode
 
 from aiohttp import web
 
+from tests.fakes.local_server import serve_locally
+
 
 @dataclass
 class Grant:
@@ -69,11 +71,7 @@ class FakeOAuthServer:
         app.router.add_delete("/oauth/v1/refresh-tokens/{token}", self._revoke)
         app.router.add_post("/oauth/revoke", self._revoke_rfc7009)
         # no access log: it would be HubSpot's log, and it holds states and revoked tokens
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self._runner, self.url = await serve_locally(app)
         return self.url
 
     async def stop(self) -> None:
