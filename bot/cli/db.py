@@ -40,7 +40,7 @@ def demo_seed(team: list[str] = typer.Option(  # noqa: B008 - typer's way of dec
     # lazy: --help must not load the application
     from bot.app import build_app
     from bot.domain import LOCAL_TEAM
-    from integrations.local.demo import seed
+    from integrations.local.demo import loaded, seed
 
     settings = settings_or_exit()
 
@@ -61,5 +61,5 @@ def demo_seed(team: list[str] = typer.Option(  # noqa: B008 - typer's way of dec
         counts = run_async(main)
     except Exception as err:  # noqa: BLE001 - shown as one line, e.g. "already loaded"
         fail(str(err), 1)
-    typer.echo("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    typer.echo(f"Demo data loaded: {loaded(counts)}")
     typer.echo("Try `deputy shell` and ask: chase overdue invoices")

@@ -67,6 +67,17 @@ INVOICES = [(0, 14, False, None), (1, 21, False, None), (2, 7, False, None),
             (3, 14, True, None), (4, 30, False, 3)]
 
 
+_ONE = {"companies": "company", "time_entries": "time entry", "entries": "entry"}
+
+
+def loaded(counts: dict[str, int]) -> str:
+    """``seed``'s counts in words: "180 time entries, 1 payment" (not its table names)."""
+    def noun(table: str, count: int) -> str:
+        return table.replace("_", " ") if count != 1 else _ONE.get(table, table.removesuffix("s").replace("_", " "))
+
+    return ", ".join(f"{count} {noun(table, count)}" for table, count in counts.items())
+
+
 def _month_start(day: date, back: int) -> date:
     month = day.month - back
     year = day.year + (month - 1) // 12

@@ -167,15 +167,14 @@ class ShellSession:
         return loaded is not None and not await loaded.client.known_people(LOCAL_TEAM)
 
     async def load_demo(self) -> None:
-        from integrations.local.demo import seed  # lazy: only `demo` needs it
+        from integrations.local.demo import loaded, seed  # lazy: only `demo` needs it
 
         try:
             counts = await seed(self.app.database, self.app.clock().date(), self.user.timezone)
         except PermanentError as err:
             self.port.say(str(err), "warning")
             return
-        self.port.say("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items())
-                         + ". Try: chase overdue invoices", "success")
+        self.port.say(f"Demo data loaded: {loaded(counts)}. Try: chase overdue invoices", "success")
 
     async def _answer_form(self, actor: Actor) -> None:
         form, self.port.pending_form = self.port.pending_form, None
