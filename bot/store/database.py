@@ -167,11 +167,15 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def plain(self, *, team: str) -> AsyncIterator[PlainTx]:
-        """``session``'s transaction on a Core connection, no ORM session (bot/store/plain_tx.py)."""
-        async with self._reachable(), self.engine.connect() as connection, connection.begin():
-            keys = {AUDIT_KEYS: self.audit_keys} if self.audit_keys is not None else {}
-            yield PlainTx(connection, self.engine, {team_scope.TEAM: team, team_scope.ALL_TEAMS: False, **keys})
+    async def plain(self, *, team: str | None, autocommit: bool = False) -> AsyncIterator[PlainTx]:
+        """``session``'s transaction on a Core connection, no ORM (bot/store/plain_tx.py); ``team`` None:
+        across teams. ``autocommit``: no BEGIN/COMMIT, each statement its own transaction."""
+        async with self._reachable(), self.engine.connect() as connection:
+            if autocommit:
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+            async with connection.begin():
+                keys = {AUDIT_KEYS: self.audit_keys} if self.audit_keys is not None else {}
+                yield PlainTx(connection, self.engine, {team_scope.TEAM: team, team_scope.ALL_TEAMS: team is None, **keys})
 
     @asynccontextmanager
     async def _reachable(self) -> AsyncIterator[None]:

@@ -22,12 +22,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import LargeBinary, Text, delete, func, insert, literal, or_, update
+from sqlalchemy import (
+    LargeBinary,
+    String,
+    Text,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, BYTEA
 from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.store.plain_tx import PlainTx
 from bot.store.tables import utcnow
 from bot.store.types import UTCDateTime
 
@@ -80,21 +94,37 @@ def database_now(session: AsyncSession, plus_seconds: float = 0.0) -> ColumnElem
     return literal(utcnow() + timedelta(seconds=plus_seconds), UTCDateTime)
 
 
-async def put(session: AsyncSession, platform: str, items: Sequence[Item]) -> None:
+# PostgreSQL: the rows and the NOTIFY in one statement (the INSERT as a CTE, which PostgreSQL
+# runs once whether or not it is read: a round trip fewer per batch), written once with the
+# batch as arrays, so its text and SQLAlchemy's compiled form are the same for every batch.
+# Built per batch from SQLAlchemy constructs (a multi-row VALUES inside a CTE), the statement
+# was compiled again for every batch: ~1/3 of `web`'s CPU per request beyond bolt's
+# (docs/benchmarks.md, "What web spends per request, counted"). WITH ORDINALITY ... ORDER BY:
+# the ids are drawn in the batch's order.
+_PUT_POSTGRESQL = text(
+    "WITH queued AS (INSERT INTO inbox (platform, kind, sealed, team, received_at, attempts) "
+    "SELECT :platform, u.kind, u.sealed, u.team, :now, 0 "
+    "FROM unnest(:kinds, :sealed, :teams) WITH ORDINALITY AS u(kind, sealed, team, n) ORDER BY u.n "
+    "RETURNING 1) SELECT pg_notify(:channel, :platform)"
+).bindparams(bindparam("kinds", type_=ARRAY(String)), bindparam("sealed", type_=ARRAY(BYTEA)),
+             bindparam("teams", type_=ARRAY(String)), bindparam("now", type_=UTCDateTime))
+
+
+async def put(session: AsyncSession | PlainTx, platform: str, items: Sequence[Item]) -> None:
     """Queue ``(kind, sealed payload[, workspace])`` items, in this order."""
-    # one Core INSERT of plain rows, not ORM objects: `web` runs this for every request it
-    # acknowledges, and building, validating and flushing an ORM object per row was most of
-    # its CPU per ack beside bolt's (docs/benchmarks.md, "The Procfile split")
+    # plain rows, not ORM objects: `web` runs this for every request it acknowledges, and
+    # building, validating and flushing an ORM object per row was most of its CPU per ack
+    # beside bolt's (docs/benchmarks.md, "The Procfile split")
     now = utcnow()
-    rows = insert(InboxRow).values([
-        {"platform": platform, "kind": item[0], "sealed": item[1], "team": item[2] if len(item) > 2 else None,
-         "received_at": now, "attempts": 0} for item in items])
+    connection = await session.connection()  # its transaction (if any), Core's execute
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        # the rows and the NOTIFY in one statement (the INSERT as a CTE, which PostgreSQL runs
-        # once whether or not it is read): a round trip fewer per batch
-        await session.exec(select(func.pg_notify(CHANNEL, platform)).add_cte(rows.cte("queued")))
-    else:
-        await session.exec(rows)
+        await connection.execute(_PUT_POSTGRESQL, {
+            "platform": platform, "now": now, "channel": CHANNEL, "kinds": [item[0] for item in items],
+            "sealed": [item[1] for item in items], "teams": [item[2] if len(item) > 2 else None for item in items]})
+        return
+    await connection.execute(insert(InboxRow).values([
+        {"platform": platform, "kind": item[0], "sealed": item[1], "team": item[2] if len(item) > 2 else None,
+         "received_at": now, "attempts": 0} for item in items]))
 
 
 async def take(session: AsyncSession, platform: str, limit: int, owner: str = "",
