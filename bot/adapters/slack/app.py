@@ -163,9 +163,8 @@ class SlackAdapter(AfterAck):
 
     def _wire(self) -> None:
         app = self.app
-        app.use(self._check_shape)
-        app.use(self._drop_retries)
-        app.use(self._check_room)
+        # one middleware, not three: bolt builds each middleware's arguments per request
+        app.use(self._admit)
 
         app.command("/deputy")(self._on_command)
         app.event("app_mention")(self._on_mention)
@@ -178,25 +177,33 @@ class SlackAdapter(AfterAck):
         if self.distribution is not None:
             self.distribution.wire(self)
 
-    async def _check_shape(self, body: Payload, next: Callable[[], Awaitable[Any]]) -> Any:
+    async def _admit(self, body: Payload, next: Callable[[], Awaitable[Any]]) -> Any:
+        """Before any listener, in this order: the shape, retries dropped, room to take it."""
+        for check in (self._check_shape, self._drop_retry, self._check_room):
+            refused = check(body)
+            if refused is not None:
+                return refused
+        return await next()
+
+    def _check_shape(self, body: Payload) -> BoltResponse | None:
         reason = events.problem(body)
         if reason is not None:
             log.info("refused a Slack request: %s", reason)
             return BoltResponse(status=400, body=reason)
-        return await next()
+        return None
 
-    async def _drop_retries(self, body: Payload, next: Callable[[], Awaitable[Any]]) -> Any:
+    def _drop_retry(self, body: Payload) -> BoltResponse | None:
         # Slack redelivers (X-Slack-Retry-Num, same event_id) when an ack was late or lost;
         # the core also dedups by event_id, this spares it the work within one process
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id and not self.recent.first_time(str(event_id)):
             return BoltResponse(status=200, body="")
-        return await next()
+        return None
 
-    async def _check_room(self, body: Payload, next: Callable[[], Awaitable[Any]]) -> Any:
+    def _check_room(self, body: Payload) -> BoltResponse | None:
         # backpressure: past max_pending, say so at once rather than queue without end
         if not self.handoff.full:
-            return await next()
+            return None
         log.warning("Slack request refused: %d requests already waiting", self.handoff.pending)
         if body.get("command"):
             return BoltResponse(status=200, body={"response_type": "ephemeral", "text": BUSY})

@@ -2,19 +2,21 @@
 and ``GET /healthz``.
 
 The signature is checked before the body is parsed, so an unsigned or stale request gets
-401 whatever it holds, and a signed but unreadable one gets 400; bolt checks it again.
+401 whatever it holds, and a signed but unreadable one gets 400. The body is parsed once,
+here, and bolt is given the result (docs/benchmarks.md, "What web spends per request,
+counted").
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
-from urllib.parse import parse_qs
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack.app import SlackAdapter
@@ -25,32 +27,29 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; refuse floods early
 
 
-def _well_formed(body: str, content_type: str) -> bool:
-    """Slack sends a JSON object (Events API) or a form whose `payload`, when present, is a
-    JSON object; anything else is refused before slack-bolt reads it."""
-    if content_type.startswith("application/json"):
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return False
-        if not isinstance(data, dict):
-            return False
-        return all(k not in data or isinstance(data[k], dict) for k in ("event", "user"))
-    fields = parse_qs(body, keep_blank_values=True)
-    if "payload" not in fields:
-        return True
+def _parsed(body: str, content_type: str) -> dict[str, Any] | None:
+    """The body as slack-bolt reads it (its own ``parse_body``: a JSON object for the Events
+    API, a form's fields, or a form's ``payload`` as JSON), read once here and handed to bolt;
+    None unless it has the shapes Slack sends (``event``, ``user``, ``team``, ``channel``,
+    ``view`` objects where present; a ``block_actions`` payload's ``actions`` a non-empty
+    list of objects)."""
+    media = content_type.split(";")[0].strip() or None
     try:
-        payload = json.loads(fields["payload"][0])
+        data = parse_body(body, media)
     except ValueError:
-        return False
-    if not isinstance(payload, dict):
-        return False
-    if not all(k not in payload or isinstance(payload[k], dict) for k in ("user", "team", "channel", "view")):
-        return False
-    actions = payload.get("actions")
+        return None
+    if not isinstance(data, dict):
+        return None
+    if media == "application/json" or body.startswith("{"):  # bolt read it as JSON
+        return data if all(k not in data or isinstance(data[k], dict) for k in ("event", "user")) else None
+    if "payload" not in body or not data:  # a form's own fields (a slash command), or no payload
+        return data
+    if not all(k not in data or isinstance(data[k], dict) for k in ("user", "team", "channel", "view")):
+        return None
+    actions = data.get("actions")
     if actions is None:
-        return payload.get("type") != "block_actions"
-    return isinstance(actions, list) and bool(actions) and all(isinstance(a, dict) for a in actions)
+        return data if data.get("type") != "block_actions" else None
+    return data if isinstance(actions, list) and actions and all(isinstance(a, dict) for a in actions) else None
 
 
 def create_http_app(adapter: SlackAdapter, app: web.Application | None = None) -> web.Application:
@@ -77,10 +76,15 @@ def create_http_app(adapter: SlackAdapter, app: web.Application | None = None) -
             valid = False
         if not valid:
             return web.Response(status=401, text="invalid request")
-        if not _well_formed(body, request.headers.get("Content-Type", "")):
+        data = _parsed(body, request.headers.get("Content-Type", ""))
+        if data is None:
             return web.Response(status=400, text="malformed body")
         try:
-            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
+            # the body parsed above, not parsed again; its signature checked above, not
+            # checked again: bolt skips both for a request in its "socket_mode", which
+            # changes nothing else in how it dispatches (slack-bolt 1.x)
+            bolt_request = AsyncBoltRequest(body=data, query=request.query_string, headers=headers,
+                                            mode="socket_mode")
         except (ValueError, AttributeError, TypeError):  # truncated, garbled or mistyped payload
             return web.Response(status=400, text="malformed body")
         bolt_response = await adapter.app.async_dispatch(bolt_request)
