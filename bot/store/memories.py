@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, and_, or_, text
+from sqlalchemy import JSON, BindParameter, Column, Index, and_, or_, text
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -64,17 +64,23 @@ class Visibility:
     actor_key: str
 
 
-def _live(now: datetime) -> list[Any]:
+# datetime, or a bound parameter standing for one (memory_search's statement, built once)
+def _live(now: datetime | BindParameter[datetime]) -> list[Any]:
     return [col(MemoryRow.valid_to).is_(None), col(MemoryRow.forgotten_at).is_(None),
             or_(col(MemoryRow.expires_at).is_(None), col(MemoryRow.expires_at) > now)]
 
 
 def _visible(seen: Visibility) -> list[Any]:
+    return _visible_to(seen.team_key, seen.channel_id, seen.actor_key)
+
+
+def _visible_to(team_key: object, channel_id: object, actor_key: object) -> list[Any]:
+    """``_visible``'s conditions, each value a string or a bound parameter standing for one."""
     scope, key = col(MemoryRow.scope), col(MemoryRow.scope_key)
-    return [col(MemoryRow.team_key) == seen.team_key, or_(
+    return [col(MemoryRow.team_key) == team_key, or_(
         scope == Scope.TEAM,
-        and_(scope == Scope.CHANNEL, key == seen.channel_id),
-        and_(scope == Scope.PERSON, key == seen.actor_key),
+        and_(scope == Scope.CHANNEL, key == channel_id),
+        and_(scope == Scope.PERSON, key == actor_key),
     )]
 
 

@@ -15,16 +15,31 @@ of the models: :func:`outside_the_models` tells Alembic's comparison to leave th
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import DDL, ColumnElement, column, event, func, literal_column, table, text, union
+from sqlalchemy import (
+    DDL,
+    ColumnElement,
+    String,
+    bindparam,
+    column,
+    event,
+    func,
+    literal_column,
+    table,
+    text,
+    union,
+)
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
-from bot.store.memories import MemoryRow, Visibility, _live, _visible
+from bot.store.memories import MemoryRow, Visibility, _live, _visible_to
 from bot.store.tables import utcnow
+from bot.store.types import UTCDateTime
 
 # the scope as one token ("k" + hex of team|scope|key), so FTS5 intersects it with the words
 _SCOPE_TOKEN = "'k' || hex(new.team_key || '|' || new.scope || '|' || new.scope_key)"
@@ -108,19 +123,36 @@ async def search(session: AsyncSession, seen: Visibility, words: Iterable[str], 
     if not plain:
         return []
     groups = [plain] if every else [[t] for t in plain]
-    scoped = [*_visible(seen), *_live(utcnow())]
     bind = session.bind
-    if bind is not None and bind.dialect.name == "postgresql":
-        vector: ColumnElement[Any] = literal_column("memories.search")
-        found = [_newest(vector.op("@@")(func.plainto_tsquery("english", " ".join(group))),
-                         limit if every else PER_WORD, *scoped) for group in groups]
+    dialect = bind.dialect.name if bind is not None else ""
+    params: dict[str, Any] = {"team_key": seen.team_key, "channel_id": seen.channel_id,
+                              "actor_key": seen.actor_key, "now": utcnow()}
+    if dialect == "postgresql":
+        params.update({f"w{n}": " ".join(group) for n, group in enumerate(groups)})
     else:
         scopes = _scope_tokens(seen)
-        found = [select(_FTS.c.rowid.label("id"))
-                 .where(text(f"memories_fts MATCH :m{n}").bindparams(**{f"m{n}": _fts_match(scopes, group)}))
-                 .order_by(_FTS.c.rowid.desc()).limit(limit if every else PER_WORD).subquery()
-                 for n, group in enumerate(groups)]
+        params.update({f"w{n}": _fts_match(scopes, group) for n, group in enumerate(groups)})
+    query = _search_statement(dialect == "postgresql", len(groups), every, limit)
+    return list((await session.exec(query, params=params)).all())
+
+
+# the statement for a number of words, built once (bound parameters: the words, who asks, now)
+# and kept: built per goal, it was ~70 objects in cycles each time, garbage the planner's
+# collector then walked
+_SCOPED = [*_visible_to(bindparam("team_key", type_=String), bindparam("channel_id", type_=String),
+                        bindparam("actor_key", type_=String)), *_live(bindparam("now", type_=UTCDateTime))]
+
+
+@functools.lru_cache(maxsize=256)
+def _search_statement(postgresql: bool, groups: int, every: bool, limit: int) -> SelectOfScalar[MemoryRow]:
+    per_group = limit if every else PER_WORD
+    if postgresql:
+        vector: ColumnElement[Any] = literal_column("memories.search")
+        found = [_newest(vector.op("@@")(func.plainto_tsquery("english", bindparam(f"w{n}", type_=String))),
+                         per_group, *_SCOPED) for n in range(groups)]
+    else:
+        found = [select(_FTS.c.rowid.label("id")).where(text(f"memories_fts MATCH :w{n}"))
+                 .order_by(_FTS.c.rowid.desc()).limit(per_group).subquery() for n in range(groups)]
     ids = union(*[select(sub.c.id) for sub in found]) if len(found) > 1 else select(found[0].c.id)
-    query = (select(MemoryRow).where(col(MemoryRow.id).in_(ids), *scoped)
-             .order_by(col(MemoryRow.id).desc()).limit(limit if every else PER_WORD * len(groups)))
-    return list((await session.exec(query)).all())
+    return (select(MemoryRow).where(col(MemoryRow.id).in_(ids), *_SCOPED)
+            .order_by(col(MemoryRow.id).desc()).limit(limit if every else PER_WORD * groups))
