@@ -12,7 +12,7 @@ from sqlmodel import func, select
 from bot.app import Deputy
 from bot.chat.events import ButtonPressed
 from bot.dispatch import dispatch
-from bot.domain import PlanDraft, Step
+from bot.domain import PlanDraft, Step, Where
 from bot.policy import load_policy
 from bot.settings import Settings
 from bot.store.database import Database
@@ -59,10 +59,7 @@ async def test_a_double_click_starts_one_run(chat: Chat, deputy: Deputy, databas
     assert await count(database, ApprovalRow) == 1
 
 
-async def test_an_approver_outside_the_group_is_refused_with_the_reason(
-        build: Build, database: Database, tmp_path: Path) -> None:
-    policy = tmp_path / "policy.yaml"
-    policy.write_text("""
+FINANCE_SENDS_REMINDERS = """
 version: 1
 default: deny
 groups:
@@ -76,7 +73,13 @@ rules:
     verdict: require_approval
     approvers: [finance]
     requester_may_approve: false
-""")
+"""
+
+
+async def test_an_approver_outside_the_group_is_refused_with_the_reason(
+        build: Build, database: Database, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(FINANCE_SENDS_REMINDERS)
     deputy = await build(policy=load_policy(policy))
     chat = Chat(deputy, user="Dev")
     out = await chat.say("chase overdue invoices")
@@ -86,8 +89,48 @@ rules:
     out = await chat.say("as Ben: approve")
     assert "You can't approve this plan, because only members of @finance may approve" in out
     assert await count(database, RunRow) == 0
+    out = await chat.say("as Ben: reject")  # nor may he end it: only the requester or an approver
+    assert "You can't reject this plan, because only members of @finance may approve" in out
     out = await chat.say("as Julia: approve")
     assert "✓ Run 1: Done" in out
+
+
+async def test_after_an_approvers_change_only_the_requesters_consent_is_let_through(
+        build: Build, database: Database, tmp_path: Path) -> None:
+    # a version Julia changed needs Dev's consent: that lets Dev approve, not anyone else
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(FINANCE_SENDS_REMINDERS)
+    chat = Chat(await build(policy=load_policy(policy)), user="Dev")
+    await chat.say("chase overdue invoices")
+    assert "Changed by Julia" in await chat.say("as Julia: modify 2 message=Please pay this week")
+    out = await chat.say("as Ben: approve")
+    assert "You can't approve this plan, because only members of @finance may approve" in out
+    assert await count(database, ApprovalRow) == 0
+    assert "Run" not in await chat.say("approve")  # Dev consents; finance has not approved v2
+    assert "✓ Run 1: Done" in await chat.say("as Julia: approve")
+
+
+async def test_a_plan_with_a_denied_step_cannot_be_approved(
+        build: Build, database: Database, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"  # reads only: the reminders fall to the default, deny
+    policy.write_text("version: 1\ndefault: deny\nrules:\n  - name: reads\n"
+                      "    match: {effect: read}\n    verdict: allow\n")
+    chat = Chat(await build(policy=load_policy(policy)), user="Dev")
+    await chat.say("chase overdue invoices")
+    out = await chat.say("approve")
+    assert "This plan has a step the policy denies, so it cannot be approved." in out
+    assert await count(database, ApprovalRow) == 0 and await count(database, RunRow) == 0
+
+
+async def test_someone_who_may_not_approve_may_not_change_the_plan(
+        build: Build, database: Database, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(FINANCE_SENDS_REMINDERS)
+    chat = Chat(await build(policy=load_policy(policy)), user="Dev")
+    await chat.say("chase overdue invoices")
+    out = await chat.say("as Ben: modify 2 message=Pay to my account instead")
+    assert "Only the person who asked, or someone who may approve it, can change this plan." in out
+    assert await count(database, PlanVersionRow) == 1
 
 
 @pytest.mark.parametrize("own", [False, True], ids=["not-the-requester", "requester-may"])
@@ -187,6 +230,16 @@ async def test_an_unknown_button_is_refused(chat: Chat, deputy: Deputy, database
         said = "\n".join(chat.lines[start:])
         assert "nothing was changed" in said.lower(), (raw, said)
     assert await count(database, RunRow) == 0
+
+
+async def test_a_click_from_another_channel_is_refused_and_changes_nothing(
+        chat: Chat, deputy: Deputy, database: Database) -> None:
+    await chat.say("chase overdue invoices")
+    start = len(chat.lines)
+    elsewhere = Where(platform="shell", channel_id="elsewhere")
+    await dispatch(deputy, ButtonPressed(actor=chat.user, where=elsewhere, button_id="deputy:1:1:approve"))
+    assert "This goal lives in another channel; act on it there." in "\n".join(chat.lines[start:])
+    assert await count(database, RunRow) == 0 and await count(database, ApprovalRow) == 0
 
 
 async def test_a_write_rate_limit_stops_the_step_before_any_call(

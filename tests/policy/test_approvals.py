@@ -79,6 +79,10 @@ def test_all_of_needs_a_distinct_person_from_each_group() -> None:
     assert req.quorum_problem(POLICY, [both, TESS], BEN.key) is None
     # ... and the requester counts for neither, even when in both groups
     assert req.quorum_problem(POLICY, [both, TESS], both.key) is not None
+    # two people of one group are not "one from each": treasury has not approved
+    leo = actor("leo", "legal")
+    assert req.quorum_problem(POLICY, [LEA, leo], BEN.key) == \
+        "still needs 2 approvals (one from each of @legal and @treasury), not the requester"
 
 
 def test_every_step_need_must_be_met() -> None:
@@ -90,9 +94,24 @@ def test_every_step_need_must_be_met() -> None:
         "still needs 2 approvals from @finance, not the requester"
     # an outsider may still approve: their approval counts toward the email's need
     assert req.may_approve(POLICY, OUTSIDER, ANA.key) == (True, "")
+    # the card's summary keeps the strictest: one step excludes the requester, so the plan does
+    assert req.requester_may_approve is False
 
 
 def test_platform_groups_come_from_the_approver() -> None:
     req = plan_requirement([decide(POLICY, args={"amount": 5_000_000})])
     assert req.may_approve(POLICY, actor("tess"), ANA.key)[0] is False
     assert req.may_approve(POLICY, TESS, ANA.key) == (True, "")
+
+
+def test_a_person_of_another_team_never_counts_even_in_the_named_group() -> None:
+    # a Slack Connect channel lets another workspace's people click: they are not the goal's
+    # team, so neither "anyone may approve" nor a platform group of theirs makes them count
+    stranger = actor("ben", team="T2")
+    anyone = requirement(mail=True)
+    assert anyone.may_approve(POLICY, stranger, ANA.key)[0] is False
+    assert anyone.quorum_problem(POLICY, [stranger], ANA.key) == "still needs 1 approval"
+    huge = requirement(5_000_000)
+    assert huge.may_approve(POLICY, actor("tess", "treasury", team="T2"), BEN.key)[0] is False
+    assert huge.quorum_problem(POLICY, [LEA, actor("tess", "treasury", team="T2")], BEN.key) is not None
+    assert huge.quorum_problem(POLICY, [LEA, TESS], BEN.key) is None  # the same group, of T1: counts
