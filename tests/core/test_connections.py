@@ -12,6 +12,8 @@ import pytest
 from bot.adapters.shell.session import ShellSession, local_actor
 from bot.app import Deputy
 from bot.domain import PlanDraft, Step
+from bot.errors import NotConnected
+from bot.execution.executor import call_with_credentials
 from bot.sdk import ActionSet, CallContext, LoadedIntegration, Manifest, ReconnectNeeded, Registry
 from bot.settings import Settings
 from bot.store.database import Database
@@ -117,6 +119,27 @@ async def test_credentials_are_never_used_for_someone_else(
     out = await bob.say("touch record 7")
     assert "Not connected yet: remote" in out
     assert "has not connected" in await bob.say("approve")
+    assert seen == []
+
+
+async def test_a_plan_runs_with_the_requesters_credentials_whoever_approves_it(
+        app: tuple[Deputy, list[Mapping[str, str]]]) -> None:
+    deputy, seen = app
+    chat = chat_with(deputy, Answers(TOKEN, "eu"))
+    await chat.say("connect remote")
+    assert deputy.vault is not None  # Bob, who approves, has connected his own account
+    await deputy.vault.put(local_actor("Bob").key, "remote", {"token": "bobs-own-token", "region": "us"})
+    await chat.say("touch record 7")
+    assert "✓ Run 1: Done" in await chat.say("approve", as_user="Bob")
+    assert seen == [{"token": TOKEN, "region": "eu"}]
+
+
+async def test_a_step_of_someone_not_connected_is_not_sent(
+        app: tuple[Deputy, list[Mapping[str, str]]]) -> None:
+    # the approval checks connections; the call checks again (a disconnect after approval)
+    deputy, seen = app
+    with pytest.raises(NotConnected, match="remote"):
+        await call_with_credentials(deputy, local_actor("Bob"), "remote.touch", {"id": 7}, "k1")
     assert seen == []
 
 

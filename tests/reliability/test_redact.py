@@ -62,3 +62,12 @@ def test_the_logging_filter_redacts_formatted_messages() -> None:
     record = logging.LogRecord("deputy", logging.INFO, __file__, 1, "calling with %s", ("Bearer abcdefgh12345678",), None)
     assert RedactingFilter().filter(record)
     assert record.getMessage() == f"calling with Bearer {REDACTED}"
+
+
+def test_the_logging_filter_also_cuts_long_random_tokens_of_unknown_shape() -> None:
+    import logging
+
+    key = "Zq8vR2mX7kL4pN9wT3bY6cH1dJ5fG0sA"  # no provider's shape: random, 32 characters
+    record = logging.LogRecord("deputy", logging.DEBUG, __file__, 1, "body %s", (f'{{"key": "{key}"}}',), None)
+    assert RedactingFilter().filter(record)
+    assert record.getMessage() == f'body {{"key": "{REDACTED}"}}'

@@ -110,6 +110,19 @@ async def test_ciphertext_moved_to_another_row_does_not_decrypt(
     assert await store.get(ALICE, "crm") == {"token": SECRET}
 
 
+async def test_a_row_relabelled_to_another_owner_does_not_decrypt(
+    store: CredentialStore, database: Database
+) -> None:
+    # someone who can write to the database gives Alice's stored row to Bob: the payload is
+    # bound to its owner, so Bob's plans do not run with Alice's account
+    await store.put(ALICE, "crm", {"token": SECRET})
+    row = await _raw_row(database, ALICE, "crm")
+    await _overwrite(database, row.id, owner_key=BOB)
+    with pytest.raises(CredentialUnreadable) as caught:
+        await store.get(BOB, "crm")
+    assert SECRET not in str(caught.value)
+
+
 async def test_tampered_ciphertext_fails(store: CredentialStore, database: Database) -> None:
     for column in ("payload", "wrapped_key"):
         await store.put(ALICE, column, {"token": SECRET})
