@@ -45,6 +45,17 @@ async def test_an_untouched_log_verifies(database: Database) -> None:
     assert "5 records" in summary
 
 
+async def test_a_secret_in_a_records_data_is_stored_redacted(database: Database) -> None:
+    # a step's arguments or an error can carry a key: the log keeps it cut out, never in clear
+    async with database.session(all_teams=True) as s:
+        await audit.append(s, "call", actor_key="shell:local:ana", goal_id=1, data={
+            "args": {"api_key": "k-0123456789", "note": "use xoxb-1234567890-abcdefghij"}})
+    async with database.session(all_teams=True) as s:
+        row = (await s.exec(select(AuditRow))).one()
+    assert row.data == {"args": {"api_key": "[REDACTED]", "note": "use [REDACTED]"}}
+    assert (await verified(database))[0]
+
+
 async def test_an_edited_record_is_detected(database: Database) -> None:
     await write_log(database)
     await sql(database, "UPDATE audit_log SET data = '{\"step\": \"s2\", \"args\": {\"amount\": 1}}' WHERE seq = 3")
@@ -57,6 +68,15 @@ async def test_an_edited_actor_is_detected(database: Database) -> None:
     await sql(database, "UPDATE audit_log SET actor_key = 'shell:local:mallory' WHERE seq = 2")
     ok, summary = await verified(database)
     assert not ok and "record 2" in summary
+
+
+async def test_an_edited_time_is_detected(database: Database) -> None:
+    await write_log(database)
+    async with database.session(all_teams=True) as s:  # the record said to be an hour older
+        row = (await s.exec(select(AuditRow).where(AuditRow.seq == 2))).one()
+        row.at = row.at - timedelta(hours=1)
+    ok, summary = await verified(database)
+    assert not ok and "record 2: content does not match its hash" in summary
 
 
 async def test_a_removed_record_is_detected(database: Database) -> None:

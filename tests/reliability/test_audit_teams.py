@@ -111,6 +111,15 @@ async def test_a_record_moved_into_another_teams_chain_is_detected(database: Dat
     assert not ok and f"record {last_b}" in summary
 
 
+async def test_a_teams_only_record_relabelled_to_a_team_without_records_is_detected(
+        database: Database) -> None:
+    # both chains start at the genesis hash, so only the team named in the hash shows this
+    await write(database, f"{A}:U1", 1)
+    await sql(database, f"UPDATE audit_log SET team_key = '{B}'")
+    ok, summary = await report(database, B)
+    assert not ok and "content does not match its hash" in summary
+
+
 async def test_records_written_before_team_chains_still_verify(database: Database) -> None:
     """Records from before the migration have no team and hash without one: with the
     operator's later records they are the system chain, which verifies as it did."""
