@@ -169,6 +169,27 @@ async def test_steps_that_do_not_depend_on_each_other_run_at_once(
     assert provider.most_in_flight == 3
 
 
+async def test_no_more_steps_run_at_once_than_parallel_steps(
+        database: Database, settings: Settings, provider: Provider) -> None:
+    # r1 is held until the other three have answered: they take the one room left, in turn.
+    # Each of them waits (up to 1 s) for a third request in flight, which only an extra step
+    # started beside r1 and another one could be
+    provider.hold("r1")
+    provider.gather, provider.gather_timeout = 3, 1.0
+    plan = PlanDraft(summary="Read four things", steps=[
+        Step(id=f"s{i}", action="slowapi.read", args={"label": f"r{i}"}, note=f"Read r{i}") for i in (1, 2, 3, 4)])
+    app = await provider_app(database, settings, provider, plan, parallel_steps=2)
+
+    async def release_r1() -> None:
+        await provider.until(lambda: sum(a.label != "r1" and bool(a.status) for a in provider.arrivals) == 3)
+        provider.release("r1")
+
+    releaser = asyncio.create_task(release_r1())
+    assert "✓ Run 1: Done" in await Chat(app).say("read four things")
+    await releaser
+    assert provider.most_in_flight == 2
+
+
 async def test_steps_failing_at_the_same_time_are_each_recorded_and_reported(
         database: Database, settings: Settings, provider: Provider) -> None:
     other = Provider(fail={"two"})
