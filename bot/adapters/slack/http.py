@@ -9,14 +9,15 @@ counted").
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack.app import SlackAdapter
@@ -27,22 +28,32 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; refuse floods early
 
 
+def _read(body: str, media: str | None) -> tuple[Any, str]:
+    """The body as Slack means it, and what it was ("json", "payload", "form"): a JSON object (Events API), a
+    form's ``payload`` field as JSON (interactivity), or a form's own fields (a slash command).
+    Not slack-bolt's ``parse_body``: it takes the word "payload" anywhere in a form body for the
+    field, so a slash command whose text says "payload" was read as an empty request."""
+    if media == "application/json" or body.startswith("{"):
+        return json.loads(body), "json"
+    fields = dict(parse_qsl(body, keep_blank_values=True))
+    payload = fields.get("payload")
+    return (json.loads(payload), "payload") if payload is not None else (fields, "form")
+
+
 def _parsed(body: str, content_type: str) -> dict[str, Any] | None:
-    """The body as slack-bolt reads it (its own ``parse_body``: a JSON object for the Events
-    API, a form's fields, or a form's ``payload`` as JSON), read once here and handed to bolt;
-    None unless it has the shapes Slack sends (``event``, ``user``, ``team``, ``channel``,
-    ``view`` objects where present; a ``block_actions`` payload's ``actions`` a non-empty
-    list of objects)."""
+    """The body read once here and handed to bolt (:func:`_read`); None unless it has the
+    shapes Slack sends (``event``, ``user``, ``team``, ``channel``, ``view`` objects where
+    present; a ``block_actions`` payload's ``actions`` a non-empty list of objects)."""
     media = content_type.split(";")[0].strip() or None
     try:
-        data = parse_body(body, media)
+        data, kind = _read(body, media)
     except ValueError:
         return None
     if not isinstance(data, dict):
         return None
-    if media == "application/json" or body.startswith("{"):  # bolt read it as JSON
+    if kind == "json":
         return data if all(k not in data or isinstance(data[k], dict) for k in ("event", "user")) else None
-    if "payload" not in body or not data:  # a form's own fields (a slash command), or no payload
+    if kind == "form":  # a slash command's fields
         return data
     if not all(k not in data or isinstance(data[k], dict) for k in ("user", "team", "channel", "view")):
         return None

@@ -181,3 +181,15 @@ async def test_a_digest_offer_button_asks_its_follow_up_goal_in_the_channel(
     assert isinstance(event, GoalPosted)
     assert event.text == "chase overdue invoices" and event.where.thread_id is None
     assert event.actor.user_id == "U0BOSS"
+
+
+async def test_a_goal_that_says_payload_is_a_goal(server: Server, recorder: Recorder) -> None:
+    # slack-bolt's own form parser looks for the word "payload" anywhere in the raw body and,
+    # when it is not a field, reads the whole request as empty: the goal was dropped
+    goal = "check the payload of last night's webhook and email me a summary"
+    body = wire.slash_command(goal)
+    status, _, _ = await server.post(body, wire.FORM, wire.sign(body))
+    assert status == 200
+    [event] = await recorder.wait()
+    assert isinstance(event, GoalPosted)
+    assert event.text == goal
