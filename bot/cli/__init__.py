@@ -7,6 +7,8 @@ the database, the adapters). tests/cli/test_help.py checks it; bench/bench_start
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from bot.cli import (
@@ -26,6 +28,24 @@ from bot.cli import (
 
 app = typer.Typer(help="Deputy: plans what you ask in chat, asks for approval, then does it.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version  # here: --help need not load it
+
+        typer.echo(f"deputy {version('deputy-bot')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print Deputy's version and exit.")] = False,
+) -> None:
+    """Deputy: plans what you ask in chat, asks for approval, then does it."""
+
+
 for _command in start.COMMANDS:
     app.command()(_command)
 app.add_typer(db.app, name="db")

@@ -61,3 +61,11 @@ def test_each_command_s_line_in_its_group_s_help_is_one_line_on_a_wide_terminal(
     for name, command in commands.items():
         summary = " ".join((command.help or "").strip().split("\n\n")[0].split())
         assert f"{name} " in shown and summary in shown, f"{group} {name}: {summary!r} not on one line:\n{shown}"
+
+
+def test_version_names_the_installed_release() -> None:
+    from importlib.metadata import version
+
+    done = subprocess.run([sys.executable, "-c", "from bot.cli import main; main()", "--version"], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout == f"deputy {version('deputy-bot')}\n"
