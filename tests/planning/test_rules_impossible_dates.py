@@ -25,6 +25,9 @@ from tests.support.chat import Chat
     ("book a meeting with Bob on 12/10", "Which day is “12/10”? Please write the month in words"),
     ("what is on my calendar on February 30", "There is no “February 30” on the calendar."),
     ("list invoices for February 30", "There is no “February 30” on the calendar."),
+    # the clock says 25 November 2026: the coming February has no 29th, the next is in 2028
+    ("book a meeting with Bob on Feb 29 at 10am", "There is no 29 February in 2027. Which day do you mean"),
+    ("meet Bob on the 29th of February", "There is no 29 February in 2027."),
 ])
 async def test_a_day_or_time_that_cannot_be_one_is_asked_about(goal: str, question: str) -> None:
     outcome = await plan_of(goal)
@@ -33,7 +36,7 @@ async def test_a_day_or_time_that_cannot_be_one_is_asked_about(goal: str, questi
 
 
 @pytest.mark.parametrize("goal", [
-    "book a meeting with Bob on Feb 29 at 10am", "meet Bob on 12 December at 14:30",
+    "book a meeting with Bob on Feb 29, 2028 at 10am", "meet Bob on 12 December at 14:30",
     "book a meeting with Bob on 2026-12-31 at 12pm",
 ])
 async def test_real_days_and_times_are_still_planned(goal: str) -> None:

@@ -73,7 +73,7 @@ def read_message(text: str, context: PlanningContext) -> Facts:
         period=when.find_period(text, now.date()),
         topic=topic.group(1).strip() if topic else None,
         send=send,
-        impossible=when.impossible_moment(text),
+        impossible=when.impossible_moment(text, now.date()),
     )
 
 

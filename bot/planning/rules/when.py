@@ -85,16 +85,33 @@ def _no_such_day(month: int, day: int) -> bool:
     return not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(2028, month)[1]
 
 
-def impossible_moment(text: str) -> str | None:
+_YEAR_AFTER = lazy(r"\A,?\s*\d{4}\b")
+
+
+def _no_29_february(month: int, day: int, text: str, end: int, today: date | None) -> int | None:
+    """The coming February's year when the goal names 29 February with no year and that
+    February has no 29th (the day would otherwise land in a leap year up to four years away)."""
+    if (month, day) != (2, 29) or today is None or _YEAR_AFTER.search(text[end:]):
+        return None
+    year = today.year if today.month <= 2 else today.year + 1
+    return None if calendar.isleap(year) else year
+
+
+def impossible_moment(text: str, today: date | None = None) -> str | None:
     """The question to ask when the goal names a day or a time that cannot be read as one
-    ("February 30", "2026-13-01", "25:00", "13pm") or a day written in figures ("12/10": 12
-    October or 10 December?), rather than plan it without them; None when there is none."""
-    for found in _DAY_MONTH.finditer(text):
-        if _no_such_day(MONTHS[found.group(2).lower()], int(found.group(1))):
+    ("February 30", "2026-13-01", "25:00", "13pm"), 29 February in a year without one (from
+    ``today``, unless a year is written), or a day written in figures ("12/10": 12 October or
+    10 December?), rather than plan it without them; None when there is none."""
+    for found, month, day in (
+        *((f, MONTHS[f.group(2).lower()], int(f.group(1))) for f in _DAY_MONTH.finditer(text)),
+        *((f, MONTHS[f.group(1).lower()], int(f.group(2))) for f in _MONTH_DAY.finditer(text)),
+    ):
+        if _no_such_day(month, day):
             return f"There is no \u201c{found.group(0)}\u201d on the calendar. Which day do you mean?"
-    for found in _MONTH_DAY.finditer(text):
-        if _no_such_day(MONTHS[found.group(1).lower()], int(found.group(2))):
-            return f"There is no \u201c{found.group(0)}\u201d on the calendar. Which day do you mean?"
+        year = _no_29_february(month, day, text, found.end(), today)
+        if year is not None:
+            return (f"There is no 29 February in {year}. Which day do you mean (for instance "
+                    f"28 February or 1 March {year}, or 29 February {year + 4 - year % 4})?")
     for found in _ISO_DAY.finditer(text):
         if _no_such_day(int(found.group(1)), int(found.group(2))):
             return f"There is no \u201c{found.group(0)}\u201d on the calendar. Which day do you mean?"
