@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import os
 import socket
 from pathlib import Path
 from typing import Protocol
 
 import asyncpg
+
+log = logging.getLogger(__name__)
 
 # "deputy.s" as an int64: the advisory lock key every Deputy scheduler agrees on
 LOCK_KEY = 0x6465707574792E73
@@ -70,8 +73,18 @@ class PostgresLeadership:
 
     async def release(self) -> None:
         conn, self._conn = self._conn, None
-        if conn is not None and not conn.is_closed():
-            conn.terminate()  # closing the session releases the lock
+        if conn is None or conn.is_closed():
+            return
+        try:
+            # unlocked before the session closes: the server drops a closed session's locks
+            # only once its backend has exited, a moment after the socket closes, and a
+            # standby asking in that moment would be refused (the CI saw it)
+            async with asyncio.timeout(2):
+                await conn.execute("SELECT pg_advisory_unlock_all()")
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as err:
+            log.info("scheduler leadership: unlock before closing failed (%s); closing releases it", err)
+        finally:
+            conn.terminate()
 
 
 class FileLeadership:
