@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -12,7 +13,11 @@ from pydantic import SecretStr
 from bot.adapters.discord.client import DeputyClient, Dispatch, TeamDoor, build_discord
 from bot.adapters.discord.port import DiscordPort
 from bot.adapters.discord.settings import DiscordSettings
+from bot.app import Deputy
 from bot.chat.events import ChatEvent
+from bot.settings import Settings, load_settings
+from bot.store.database import Database
+from tests.core.conftest import seeded_app
 from tests.fakes.discord_server import FakeDiscord
 
 
@@ -103,3 +108,14 @@ async def discord_bot(fake: FakeDiscord) -> AsyncIterator[Running]:
     running = await connect(fake, Recorder())
     yield running
     await disconnect(running)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(home=tmp_path / "home", timezone="Europe/London", retry_base_seconds=0.01)
+
+
+@pytest.fixture
+async def app(database: Database, settings: Settings) -> Deputy:
+    """The seeded app the Discord end-to-end tests attach their port to."""
+    return await seeded_app(database, settings)

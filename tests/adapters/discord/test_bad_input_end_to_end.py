@@ -38,10 +38,6 @@ EPHEMERAL = 64
 FINANCE = finance_approves_writes()
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(home=tmp_path / "home", timezone="Europe/London", retry_base_seconds=0.01)
-
 
 @pytest.fixture
 async def app(database: Database, settings: Settings, policy: Policy | None) -> Deputy:

@@ -7,7 +7,6 @@ and a result closes the run; the gateway dropping mid-run changes nothing of tha
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,24 +14,13 @@ import pytest
 from bot.adapters.discord.client import HELP
 from bot.app import Deputy, dispatcher
 from bot.execution.worker import Worker
-from bot.settings import Settings, load_settings
-from bot.store.database import Database
 from tests.adapters.discord.cards import custom_ids
 from tests.adapters.discord.conftest import Running, connect, disconnect, eventually
-from tests.core.conftest import seeded_app
 from tests.fakes.discord_server import FakeDiscord
 
 EPHEMERAL = 64
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(home=tmp_path / "home", timezone="Europe/London", retry_base_seconds=0.01)
-
-
-@pytest.fixture
-async def app(database: Database, settings: Settings) -> Deputy:
-    return await seeded_app(database, settings)
 
 
 @pytest.fixture

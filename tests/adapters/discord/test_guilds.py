@@ -24,9 +24,7 @@ from bot.store.teams import TeamStatus
 from tests.adapters.discord.cards import custom_ids
 from tests.adapters.discord.conftest import Running, connect, disconnect, eventually
 from tests.adapters.discord.test_bad_input_end_to_end import private_answer
-from tests.adapters.discord.test_end_to_end import app as app  # noqa: F401  (fixture)
 from tests.adapters.discord.test_end_to_end import bot_messages_in
-from tests.adapters.discord.test_end_to_end import settings as settings  # noqa: F401  (fixture)
 from tests.core.conftest import NOW
 from tests.fakes.discord_server import FakeDiscord
 from tests.support.demo_teams import seed_team

@@ -19,8 +19,6 @@ from bot.store.monitors import MonitorRow, MonitorStatus
 from tests.adapters.discord.cards import custom_ids
 from tests.adapters.discord.conftest import Running, connect, disconnect, eventually
 from tests.adapters.discord.test_bad_input_end_to_end import private_answer, private_answers
-from tests.adapters.discord.test_end_to_end import app as app  # noqa: F401  (fixture)
-from tests.adapters.discord.test_end_to_end import settings as settings  # noqa: F401  (fixture)
 from tests.adapters.discord.test_guilds import join_seeded, plan_card, rows, wait_team
 from tests.adapters.discord.test_team_binding import snapshot
 from tests.fakes.discord_server import FakeDiscord

@@ -17,9 +17,7 @@ from bot.execution.worker import Worker
 from bot.store.memories import MemoryRow
 from tests.adapters.discord.cards import custom_ids
 from tests.adapters.discord.conftest import Running, connect, disconnect, eventually
-from tests.adapters.discord.test_end_to_end import app as app  # noqa: F401  (fixture)
 from tests.adapters.discord.test_end_to_end import bot_messages_in
-from tests.adapters.discord.test_end_to_end import settings as settings  # noqa: F401  (fixture)
 from tests.fakes.discord_server import FakeDiscord
 
 EPHEMERAL = 64

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -25,23 +24,11 @@ from bot.chat.replies import CardState, PlanCard
 from bot.dispatch import dispatch
 from bot.domain import Where
 from bot.errors import DatabaseUnavailable
-from bot.settings import Settings, load_settings
 from bot.store import messages
 from bot.store.database import Database
 from bot.store.tables import ChatMessageRow
 from tests.adapters.discord.conftest import Recorder, Running, connect, disconnect
-from tests.core.conftest import seeded_app
 from tests.fakes.discord_server import FakeDiscord
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(home=tmp_path / "home", timezone="Europe/London", retry_base_seconds=0.01)
-
-
-@pytest.fixture
-async def app(database: Database, settings: Settings) -> Deputy:
-    return await seeded_app(database, settings)
 
 
 @pytest.fixture

@@ -15,8 +15,6 @@ from bot.store.tables import ActorRow, ApprovalRow, GoalRow, PlanVersionRow, Run
 from tests.adapters.discord.cards import custom_ids
 from tests.adapters.discord.conftest import Running, connect, disconnect, eventually
 from tests.adapters.discord.test_end_to_end import _plan_card
-from tests.adapters.discord.test_end_to_end import app as app  # noqa: F401  (fixture)
-from tests.adapters.discord.test_end_to_end import settings as settings  # noqa: F401  (fixture)
 from tests.fakes.discord_server import FakeDiscord
 
 EPHEMERAL = 64
