@@ -56,7 +56,8 @@ def floor_app(api_url: str, conn: Connection) -> None:
     asyncio.run(_floor_app(api_url, conn))
 
 
-async def _floor_app(api_url: str, conn: Connection) -> None:
+def floor_web_app(api_url: str) -> web.Application:
+    """The floor: a minimal slack-bolt app whose only listener acks ``/deputy``."""
     from slack_bolt.app.async_app import AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
 
@@ -69,7 +70,11 @@ async def _floor_app(api_url: str, conn: Connection) -> None:
     async def only_ack(ack):  # type: ignore[no-untyped-def]
         await ack()
 
-    runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
+    return app.web_app(path="/slack/events")
+
+
+async def _floor_app(api_url: str, conn: Connection) -> None:
+    runner = web.AppRunner(floor_web_app(api_url), access_log=None)
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port, backlog=1024).start()

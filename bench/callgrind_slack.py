@@ -37,7 +37,7 @@ import aiohttp
 import asyncpg
 
 from bench.bench_slack_ack import start_fake_api
-from bench.bench_slack_serve import goal_body
+from bench.bench_slack_serve import floor_web_app, goal_body
 from tests.adapters.slack import wire
 from tests.support import postgres
 from tests.support.deputy_process import DEPUTY, FOREIGN, free_port, wait_healthy
@@ -49,17 +49,8 @@ def floor_main(port: int, api_url: str) -> None:
     """The floor of bench_slack_serve on a given port, until killed."""
     async def serve() -> None:
         from aiohttp import web
-        from slack_bolt.app.async_app import AsyncApp
-        from slack_sdk.web.async_client import AsyncWebClient
 
-        app = AsyncApp(client=AsyncWebClient(token="xoxb-bench", base_url=api_url), signing_secret=wire.SECRET,
-                       process_before_response=True)
-
-        @app.command("/deputy")
-        async def only_ack(ack):  # type: ignore[no-untyped-def]
-            await ack()
-
-        runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
+        runner = web.AppRunner(floor_web_app(api_url), access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port, backlog=1024).start()
         await asyncio.Event().wait()
