@@ -76,12 +76,16 @@ rules:
 """
 
 
+async def dev_chat(build: Build, tmp_path: Path, policy_text: str = FINANCE_SENDS_REMINDERS) -> Chat:
+    """Dev's shell under ``policy_text``, at the start of a goal's thread."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(policy_text)
+    return Chat(await build(policy=load_policy(policy)), user="Dev")
+
+
 async def test_an_approver_outside_the_group_is_refused_with_the_reason(
         build: Build, database: Database, tmp_path: Path) -> None:
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(FINANCE_SENDS_REMINDERS)
-    deputy = await build(policy=load_policy(policy))
-    chat = Chat(deputy, user="Dev")
+    chat = await dev_chat(build, tmp_path)
     out = await chat.say("chase overdue invoices")
     assert "needs 1 approval from @finance, not the requester" in out
     out = await chat.say("approve")  # the requester, who is not in finance either
@@ -98,9 +102,7 @@ async def test_an_approver_outside_the_group_is_refused_with_the_reason(
 async def test_after_an_approvers_change_only_the_requesters_consent_is_let_through(
         build: Build, database: Database, tmp_path: Path) -> None:
     # a version Julia changed needs Dev's consent: that lets Dev approve, not anyone else
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(FINANCE_SENDS_REMINDERS)
-    chat = Chat(await build(policy=load_policy(policy)), user="Dev")
+    chat = await dev_chat(build, tmp_path)
     await chat.say("chase overdue invoices")
     assert "Changed by Julia" in await chat.say("as Julia: modify 2 message=Please pay this week")
     out = await chat.say("as Ben: approve")
@@ -112,10 +114,9 @@ async def test_after_an_approvers_change_only_the_requesters_consent_is_let_thro
 
 async def test_a_plan_with_a_denied_step_cannot_be_approved(
         build: Build, database: Database, tmp_path: Path) -> None:
-    policy = tmp_path / "policy.yaml"  # reads only: the reminders fall to the default, deny
-    policy.write_text("version: 1\ndefault: deny\nrules:\n  - name: reads\n"
-                      "    match: {effect: read}\n    verdict: allow\n")
-    chat = Chat(await build(policy=load_policy(policy)), user="Dev")
+    # reads only: the reminders fall to the default, deny
+    chat = await dev_chat(build, tmp_path, "version: 1\ndefault: deny\nrules:\n  - name: reads\n"
+                                           "    match: {effect: read}\n    verdict: allow\n")
     await chat.say("chase overdue invoices")
     out = await chat.say("approve")
     assert "This plan has a step the policy denies, so it cannot be approved." in out
@@ -124,9 +125,7 @@ async def test_a_plan_with_a_denied_step_cannot_be_approved(
 
 async def test_someone_who_may_not_approve_may_not_change_the_plan(
         build: Build, database: Database, tmp_path: Path) -> None:
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(FINANCE_SENDS_REMINDERS)
-    chat = Chat(await build(policy=load_policy(policy)), user="Dev")
+    chat = await dev_chat(build, tmp_path)
     await chat.say("chase overdue invoices")
     out = await chat.say("as Ben: modify 2 message=Pay to my account instead")
     assert "Only the person who asked, or someone who may approve it, can change this plan." in out
