@@ -1,7 +1,7 @@
 """Runs and step results: claiming work, recording every step, finishing a run.
 
-Workers claim with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite has a single writer and
-ignores the clause) and hold a lease they renew; a run whose lease expired is claimable
+Workers claim with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite ignores the clause: a
+claim there is written only while the run is still claimable) and hold a lease they renew; a run whose lease expired is claimable
 again, which is how a crashed worker's run is resumed.
 """
 
@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, func, insert, or_, text, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +25,8 @@ from bot.store.team_scope import team_of, team_of_new_row
 
 # the runs a worker may claim; also the condition of the ix_runs_open partial index
 OPEN_RUNS = "runs.status IN ('queued', 'running')"
+# reads of a claimable run that another worker claimed first, before a claim gives up
+CLAIM_TRIES = 5
 # the plain statements of every step (bot/execution/steps.py), built once with bound
 # parameters; a team's session runs the form that also names its team
 _RUNS: Table = RunRow.__table__  # type: ignore[attr-defined]
@@ -85,16 +88,25 @@ async def claim_next(session: AsyncSession, worker_id: str, lease_seconds: float
     open_run = text(OPEN_RUNS)
     query = (select(RunRow).where(open_run, claimable).order_by(col(RunRow.id)).limit(1)
              .with_for_update(skip_locked=True))
-    run = (await session.exec(query)).first()
-    if run is None:
-        return None
-    run.status = RunStatus.RUNNING
-    run.claimed_by = worker_id
-    run.lease_until = now + timedelta(seconds=lease_seconds)
-    run.started_at = run.started_at or now
-    session.add(run)
-    await session.flush()
-    return run
+    until = now + timedelta(seconds=lease_seconds)
+    for _ in range(CLAIM_TRIES):
+        run = (await session.exec(query)).first()
+        if run is None:
+            return None
+        # the claim is written only if the run is still claimable: on SQLite (no row locks)
+        # another process may have read the same run as queued and claimed it since our read;
+        # a plain UPDATE by id would take it too, and both workers would execute it
+        taken = await session.exec(
+            update(RunRow).where(col(RunRow.id) == run.id, claimable)
+            .values(status=RunStatus.RUNNING, claimed_by=worker_id, lease_until=until,
+                    started_at=func.coalesce(col(RunRow.started_at), now))
+            .execution_options(synchronize_session=False))
+        if taken.rowcount == 1:
+            for name, value in (("status", RunStatus.RUNNING), ("claimed_by", worker_id),
+                                ("lease_until", until), ("started_at", run.started_at or now)):
+                set_committed_value(run, name, value)
+            return run
+    return None  # each run read was taken first: the next poll looks again
 
 
 async def renew_lease(session: AsyncSession | PlainTx, run_id: int, worker_id: str, lease_seconds: float) -> bool:

@@ -3,6 +3,7 @@ of open runs (queued or running), never the finished ones (SQLite and PostgreSQL
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -75,3 +76,30 @@ async def test_a_running_run_whose_lease_expired_is_claimed_again(database: Data
         assert await runs.claim_next(session, "w2", 30.0) is None  # w1's lease holds
         again = await runs.claim_next(session, "w2", 30.0, now=utcnow() + timedelta(seconds=31))
     assert again is not None and again.id == first.id and again.claimed_by == "w2"
+
+
+async def _claim(db: Database, worker: str) -> Any:
+    async with db.session(all_teams=True) as session:
+        return await runs.claim_next(session, worker, 30.0)
+
+
+async def test_a_run_read_by_two_workers_at_once_is_claimed_by_one(database: Database) -> None:
+    """Two workers (two processes: each its own engine) look for work at the same moment: w2
+    reads the queue while w1's claim is written but not yet committed. SQLite has no row
+    locks (``SKIP LOCKED`` is ignored), so w2 reads the run as still queued; its claim must
+    then find the run taken, not take it too (both workers ran it, once each: the CI failure
+    of test_read_step_chain, 9 runs counted for 8)."""
+    await _runs(database, 0, 1)
+    other = Database(database.url)
+    try:
+        async with database.session(all_teams=True) as session:
+            first = await runs.claim_next(session, "w1", 30.0)
+            assert first is not None
+            second = asyncio.create_task(_claim(other, "w2"))
+            await asyncio.sleep(0.5)  # w2 has read the queue (and, on SQLite, waits to write)
+        assert await second is None
+    finally:
+        await other.dispose()
+    async with database.session(all_teams=True) as session:
+        [run] = (await session.exec(text("SELECT claimed_by, status FROM runs"))).all()  # type: ignore[call-overload]
+    assert tuple(run) == ("w1", RunStatus.RUNNING.value)
