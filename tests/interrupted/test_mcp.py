@@ -30,6 +30,10 @@ __all__ = ["notes_http"]
 
 # the notes server's writes: a write tool and a destructive one
 WRITES = ["add_note", "delete_note"]
+# the notes server's timeout: a stalled call waits this long for its answer. It also bounds
+# listing the tools as the registry loads, which took over 1.5 s once under the whole
+# suite's load (the in-process HTTP server shares the test's loop): set-up error, not a result
+TIMEOUT = 5.0
 
 
 @dataclass
@@ -61,7 +65,7 @@ async def _registry(config: object) -> Registry:
 @pytest.fixture(params=MODES)
 async def over_stdio(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[World]:
     ledger, interrupt = tmp_path / "ledger", tmp_path / "interrupt"
-    config = stdio_config(timeout=1.5, env={LEDGER_ENV: str(ledger), INTERRUPT_ENV: str(interrupt)})
+    config = stdio_config(timeout=TIMEOUT, env={LEDGER_ENV: str(ledger), INTERRUPT_ENV: str(interrupt)})
     registry = await _registry(config)
     yield World("notes", registry, ledger, interrupt, request.param)
     await registry.aclose()
@@ -79,7 +83,7 @@ async def over_http(request: pytest.FixtureRequest, tmp_path: Path, notes_http: 
                               request.param)
     proxy.armed = False
     await proxy.start()
-    config = notes_http.config(timeout=1.5, url=notes_http.url.replace(upstream.netloc,
+    config = notes_http.config(timeout=TIMEOUT, url=notes_http.url.replace(upstream.netloc,
                                                                        f"127.0.0.1:{proxy.port}"))
     registry = await _registry(config)
     yield World("notes_http", registry, ledger, tmp_path / "unused", request.param, proxy)
