@@ -17,6 +17,7 @@ adapter does (its ``isolation_level`` setter puts on that queue directly).
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import sqlite3
 from typing import Any
@@ -29,7 +30,10 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
 
+# how long a failed open waits for aiosqlite's thread to stop (it takes a few ms)
+THREAD_STOP_SECONDS = 5.0
 # what one statement answered: description, rowcount, lastrowid, rows (None: no result rows)
 _Answer = tuple[Any, int, int | None, list[Any] | None]
 
@@ -112,8 +116,20 @@ class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """aiosqlite as SQLAlchemy adapts it, with the one-trip cursor."""
 
     def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
-        adapted = super().connect(*arg, **kw)
-        return OneTripConnection(self, adapted._connection)
+        if kw.get("async_creator_fn") is not None:
+            return OneTripConnection(self, super().connect(*arg, **kw)._connection)
+        connection = aiosqlite.connect(*arg, **kw)
+        connection._thread.daemon = True  # as SQLAlchemy's adapter: a forgotten one never holds the exit
+        try:
+            opened: Any = await_(connection)
+        except BaseException:
+            # a file that cannot be opened: aiosqlite raises at once and queues its thread's
+            # stop without waiting for it, and the thread's answer then reached an event loop
+            # already closed (a second traceback, "Event loop is closed", after Deputy's one
+            # line). The thread is let finish first; it has nothing left but that stop.
+            await_(asyncio.to_thread(connection._thread.join, THREAD_STOP_SECONDS))
+            raise
+        return OneTripConnection(self, opened)
 
 
 def one_trip_dbapi() -> OneTripDBAPI:
