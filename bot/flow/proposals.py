@@ -94,7 +94,7 @@ async def _nothing_to_approve(app: Deputy, goal_id: int, view: PlanView, blocker
     ask, instead of asking people to approve a plan that would do nothing or fail."""
     question = ("Before asking anyone to approve this, I looked:\n"
                 + "\n".join(f"• {b}" for b in blockers)
-                + "\nSo there is nothing to approve yet. Reply in this thread with what to do instead.")
+                + "\nSo there is nothing to approve yet. What should I do instead?")
     async with app.database.session(team=view.goal.team_key) as session:
         current = await goals.load_view(session, view.plan.id or 0, view.version.version, for_update=True)
         if current is not None:

@@ -91,7 +91,7 @@ async def _replan(app: Deputy, view: PlanView, run_id: int, outputs: dict[str, A
         # a plan that keeps failing is a person's call, not another guess
         await propose(app, view.goal.id, team=view.goal.team_key, outcome=Clarification(question=(
             f"Step {failed.position} failed again ({error[:200]}), after {replans} re-plans. "
-            "I will not guess again: what should I do? Reply in this thread.")),
+            "I will not guess again: what should I do?")),
             reason="asked after repeated failures", author_key=None)
         return
     context = await planning_context(app, requester, history)

@@ -104,6 +104,8 @@ async def test_a_plan_with_nothing_to_do_is_not_sent_for_approval(deputy: Deputy
     said = await chat.say("chase invoices more than 90 days late")
     assert "found nothing" in said and "nothing to approve" in said
     assert "awaiting approval" not in said
+    # the shell says how to answer there; there is no thread in a terminal
+    assert "reply YOUR ANSWER" in said and "thread" not in said
     # nothing to approve: approving the goal's plan anyway changes nothing
     assert "is already superseded; nothing was changed" in await chat.say("approve 1")
     assert await reminders_sent(database) == 0

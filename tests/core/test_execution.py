@@ -223,6 +223,8 @@ async def test_a_plan_that_keeps_failing_is_replanned_three_times_then_a_person_
         said = await chat.say("approve")
     assert len(planner.replans) == deputy.settings.max_replans == 3
     assert "after 3 re-plans" in said and "I will not guess again" in said
+    # the shell says how to answer there; there is no thread in a terminal
+    assert "reply YOUR ANSWER" in said and "thread" not in said
     assert chat.card.version == 4
 
 
