@@ -47,6 +47,10 @@ DATABASE_UP = Gauge("deputy_database_up", "1 when the last scrape could read the
 SCHEDULER_LAG = Gauge("deputy_scheduler_lag_seconds", "Seconds from a monitor's scheduled time "
                       "to its firing being committed (the latest firings).", registry=REGISTRY)
 
+# a request answered "busy" by an adapter whose hand-off was full (bot/adapters/handoff.py)
+REFUSED_BUSY = Counter("deputy_requests_refused_busy", "Requests answered \"busy\" and not taken, "
+                       "the hand-off to the core being full.", ["platform"], registry=REGISTRY)
+
 TOKEN_KINDS = ("input", "output", "cache_read", "cache_write")
 # a scrape every few seconds from several Prometheus servers must not each hit the database
 DATABASE_CACHE_SECONDS = 5.0

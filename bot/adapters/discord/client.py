@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 import discord
 from discord import app_commands
 
+from bot.adapters.handoff import DEFAULT_LIMIT
 from bot.chat.events import (
     CommandInvoked,
     GoalPosted,
@@ -46,10 +47,10 @@ def deputy_intents() -> discord.Intents:
 class DeputyClient(InteractionClient):
     def __init__(
         self, settings: DiscordSettings, dispatch: Dispatch, interactions: RecentInteractions,
-        teams: TeamDoor | None = None,
+        teams: TeamDoor | None = None, max_pending: int = DEFAULT_LIMIT,
     ) -> None:
         super().__init__(
-            settings, dispatch, interactions,
+            settings, dispatch, interactions, max_pending=max_pending,
             intents=deputy_intents(),
             # nobody is pinged by what Deputy relays; a mention it writes itself names its user
             allowed_mentions=discord.AllowedMentions.none(),
@@ -140,12 +141,14 @@ class DeputyClient(InteractionClient):
         return _MENTION.sub(lambda m: "" if m[1] == my_id else m[0], content).strip()
 
 def build_discord(
-    settings: DiscordSettings, dispatch: Dispatch, teams: TeamDoor | None = None
+    settings: DiscordSettings, dispatch: Dispatch, teams: TeamDoor | None = None,
+    max_pending: int = DEFAULT_LIMIT,
 ) -> tuple[DeputyClient, DiscordPort]:
     """The client to run and the port to attach to the core, sharing what they must;
-    ``teams`` hears of guilds joined and left (bot.app.team_door)."""
+    ``teams`` hears of guilds joined and left (bot.app.team_door); past ``max_pending``
+    events waiting for the core, a request is answered "busy" and not taken."""
     interactions = RecentInteractions()
-    client = DeputyClient(settings, dispatch, interactions, teams)
+    client = DeputyClient(settings, dispatch, interactions, teams, max_pending)
     return client, DiscordPort(client, interactions, client.connect_forms)
 
 

@@ -6,17 +6,19 @@ so Discord's 3-second limit never depends on planning or execution. The core's w
 handed to a bounded :class:`~bot.adapters.handoff.Handoff` (16 events at once, the others
 wait their turn in arrival order), as Slack's is: under a flood of goals, hundreds of plans
 advancing together on the loop would hold every answer behind them (bench_discord_serve).
+Past ``max_pending`` events waiting, a request is answered "busy" at once and not taken.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
 
-from bot.adapters.handoff import Handoff
+from bot.adapters.handoff import DEFAULT_LIMIT, Handoff
 from bot.chat.buttons import ButtonId, parse_button
 from bot.chat.events import (
     ButtonPressed,
@@ -29,6 +31,7 @@ from bot.chat.events import (
 from bot.domain import Actor
 from bot.errors import DeputyError
 from bot.flow.secret_guard import looks_like_secret
+from bot.metrics import REFUSED_BUSY
 
 from . import connect
 from .components import is_deputy_button, shows_button
@@ -39,6 +42,7 @@ from .render import clip, defang, inert
 from .settings import DiscordSettings
 from .translate import actor_of, where_of
 
+log = logging.getLogger(__name__)
 Dispatch = Callable[[ChatEvent], Awaitable[None]]
 
 HELP = (
@@ -47,24 +51,29 @@ HELP = (
 )
 CLOSE_GRACE_SECONDS = 10.0  # at shutdown, for the events handed over to finish
 UNKNOWN_BUTTON = "That button is not one of Deputy's current buttons; the card may be outdated."
+BUSY = "Deputy is busy, nothing was started; try again in a minute."
 
 
 class InteractionClient(RoutedClient):
     """Answers interactions and hands events to the core (``dispatch``)."""
 
     def __init__(self, settings: DiscordSettings, dispatch: Dispatch,
-                 interactions: RecentInteractions, **options: Any) -> None:
+                 interactions: RecentInteractions, *, max_pending: int = DEFAULT_LIMIT,
+                 **options: Any) -> None:
         super().__init__(settings, **options)
         self.settings = settings
         self.dispatch_event = dispatch
         self.interactions = interactions
         self.connect_forms = connect.ConnectForms()
-        self.handoff = Handoff("discord")  # the core's work, a few events at a time
+        # the core's work, a few events at a time; past max_pending waiting, "busy"
+        self.handoff = Handoff("discord", max_pending)
 
     async def slash_goal(self, interaction: discord.Interaction, goal: str) -> None:
         goal = goal.strip()
         if not goal or interaction.guild_id is None or interaction.channel is None:
             await interaction.response.send_message(HELP, ephemeral=True)
+            return
+        if await self.refused_busy(interaction):
             return
         user = interaction.user
         command = connect.command_of(goal)
@@ -108,6 +117,8 @@ class InteractionClient(RoutedClient):
                 modify_modal(button.plan_id, button.version, steps)
             )
             self.remember(interaction)
+            return
+        if await self.refused_busy(interaction):
             return
         await interaction.response.defer()  # type 6: deferred update, the card stays as it is
         self.remember(interaction)
@@ -157,6 +168,8 @@ class InteractionClient(RoutedClient):
         if not edits or interaction.guild_id is None or interaction.channel is None:
             await interaction.response.send_message("Nothing changed.", ephemeral=True)
             return
+        if await self.refused_busy(interaction):
+            return
         await interaction.response.defer()
         self.remember(interaction)
         event = ModifySubmitted(
@@ -172,6 +185,8 @@ class InteractionClient(RoutedClient):
     async def connect_submitted(
         self, interaction: discord.Interaction, form: re.Match[str], data: dict[str, Any]
     ) -> None:
+        if await self.refused_busy(interaction):  # the form stays open: sent again, it is taken
+            return
         done = await connect.page_submitted(
             interaction, self.connect_forms, form, data.get("components", [])
         )
@@ -195,8 +210,27 @@ class InteractionClient(RoutedClient):
         message: discord.Message | None = None,
     ) -> None:
         """Hand the event to the core, in its turn (:attr:`handoff`); returns at once. The
-        core's user-facing errors become a message to that person only."""
+        core's user-facing errors become a message to that person only. A message arriving
+        while the hand-off is full is answered "busy" and not taken (an interaction is
+        refused before its acknowledgement, :meth:`refused_busy`)."""
+        if message is not None and interaction is None and self.handoff.full:
+            self._count_refused(f"message {message.id}")
+            await message.reply(BUSY, mention_author=False)
+            return
         self.handoff.spawn(self._dispatch(event, interaction, message), type(event).__name__)
+
+    async def refused_busy(self, interaction: discord.Interaction) -> bool:
+        """Past ``max_pending`` events waiting for the core: answer "busy" to this person at
+        once (an ephemeral message) and take nothing, rather than queue without end."""
+        if not self.handoff.full:
+            return False
+        self._count_refused(f"interaction {interaction.id}")
+        await interaction.response.send_message(BUSY, ephemeral=True)
+        return True
+
+    def _count_refused(self, what: str) -> None:
+        REFUSED_BUSY.labels(platform="discord").inc()
+        log.warning("Discord %s refused, busy: %d events already waiting", what, self.handoff.pending)
 
     async def _dispatch(self, event: ChatEvent, interaction: discord.Interaction | None,
                         message: discord.Message | None) -> None:

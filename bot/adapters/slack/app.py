@@ -46,6 +46,7 @@ from bot.adapters.slack.render import OFFER_PREFIX
 from bot.adapters.slack.settings import SlackSettings
 from bot.adapters.slack.workspaces import OneWorkspace, host_of
 from bot.chat.events import ChatEvent
+from bot.metrics import REFUSED_BUSY
 
 if TYPE_CHECKING:
     from bot.adapters.inbox_writer import InboxWriter
@@ -204,6 +205,7 @@ class SlackAdapter(AfterAck):
         # backpressure: past max_pending, say so at once rather than queue without end
         if not self.handoff.full:
             return None
+        REFUSED_BUSY.labels(platform="slack").inc()
         log.warning("Slack request refused: %d requests already waiting", self.handoff.pending)
         if body.get("command"):
             return BoltResponse(status=200, body={"response_type": "ephemeral", "text": BUSY})

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from bot.adapters.discord.client import DeputyClient, Dispatch, TeamDoor, build_discord
 from bot.adapters.discord.port import DiscordPort
 from bot.adapters.discord.settings import DiscordSettings
+from bot.adapters.handoff import DEFAULT_LIMIT
 from bot.app import Deputy
 from bot.chat.events import ChatEvent
 from bot.settings import Settings, load_settings
@@ -70,10 +71,10 @@ def settings_for(fake: FakeDiscord) -> DiscordSettings:
 
 async def connect(
     fake: FakeDiscord, dispatch: Dispatch, settings: DiscordSettings | None = None,
-    teams: TeamDoor | None = None,
+    teams: TeamDoor | None = None, max_pending: int = DEFAULT_LIMIT,
 ) -> Running:
     recorder = dispatch if isinstance(dispatch, Recorder) else Recorder()
-    client, port = build_discord(settings or settings_for(fake), dispatch, teams)
+    client, port = build_discord(settings or settings_for(fake), dispatch, teams, max_pending)
     task = asyncio.create_task(client.start(fake.token))
     # discord.py waits guild_ready_timeout (2 s) for more GUILD_CREATEs before on_ready;
     # events flow before that, so tests start once the guild is in the cache

@@ -17,6 +17,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from bot import metrics
 from bot.adapters.front_door import FrontDoor
 from bot.adapters.handoff import Handoff
 from bot.adapters.slack.app import BUSY, SlackAdapter
@@ -124,9 +125,11 @@ async def test_a_full_queue_answers_busy_and_loses_nothing_it_took(
     texts = ["one", "two", "three", "four"]
     url = f"http://127.0.0.1:{door.port}"
     taken = await asyncio.to_thread(post_all, url, goals(*texts[:3]))
+    refused = metrics.REGISTRY.get_sample_value("deputy_requests_refused_busy_total", {"platform": "slack"}) or 0.0
     [(status, text, _)] = await asyncio.to_thread(post_all, url, goals(texts[3]))
     assert [a[:2] for a in taken] == [(200, "")] * 3
     assert status == 200 and BUSY in text and '"ephemeral"' in text
+    assert metrics.REGISTRY.get_sample_value("deputy_requests_refused_busy_total", {"platform": "slack"}) == refused + 1
     core.gate.set()
     await adapter.drain()
     assert sorted(core.finished) == sorted(texts[:3])
