@@ -141,6 +141,8 @@ class FakeSlackApi:
     # calls waiting at a hold now, and those whose caller hung up while held (never carried out)
     held: list[Call] = field(default_factory=list)
     abandoned: list[Call] = field(default_factory=list)
+    # connections to cut (cut()): (method, which params, after carrying the call out)
+    _cuts: list[tuple[str, Callable[[dict[str, Any]], bool], bool]] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -212,6 +214,21 @@ class FakeSlackApi:
         self._holds.append((method, when, release))
         return release
 
+    def cut(self, method: str, *, after: bool, when: Callable[[dict[str, Any]], bool] = lambda params: True) -> None:
+        """The next call of ``method`` (whose params match ``when``) loses its connection with
+        no answer: ``after`` — once Slack has carried it out (a chat.postMessage is then in
+        the channel, as when a connection breaks after Slack took the request); else before
+        (a pooled connection Slack had closed: nothing happened). The client sees the
+        connection closed under it (aiohttp's ServerDisconnectedError)."""
+        self._cuts.append((method, when, after))
+
+    def _cut_now(self, method: str, params: dict[str, Any], after: bool) -> bool:
+        for cut in list(self._cuts):
+            if cut[0] == method and cut[2] == after and cut[1](params):
+                self._cuts.remove(cut)
+                return True
+        return False
+
     def trigger_id(self, age: float = 0.0) -> str:
         """A trigger as Slack puts in a slash command or an interaction payload, issued
         ``age`` seconds ago."""
@@ -274,6 +291,8 @@ class FakeSlackApi:
                 if request.transport is None or request.transport.is_closing():
                     self.abandoned.append(waiting)
                     return web.json_response({"ok": False, "error": "request_abandoned"})
+        if self._cut_now(method, params, after=False):
+            raise _Cut(request)
         bearer = request.headers.get("Authorization", "")
         token = bearer.removeprefix("Bearer ").strip() if bearer.startswith("Bearer ") else ""
         token = token or str(params.pop("token", "") or "")
@@ -299,6 +318,8 @@ class FakeSlackApi:
         else:
             answer = self._refusal(method, token, params) or self._answer(method, params, token)
         self.calls[-1].answer = answer
+        if self._cut_now(method, params, after=True):
+            raise _Cut(request)
         return web.json_response(answer)
 
     def _refusal(self, method: str, token: str, params: dict[str, Any]) -> dict[str, Any] | None:
@@ -472,6 +493,15 @@ class FakeSlackApi:
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url}
         return {"ok": False, "error": "unknown_method"}
+
+
+class _Cut(Exception):
+    """The connection of ``request`` is closed with no answer (``FakeSlackApi.cut``)."""
+
+    def __init__(self, request: web.Request) -> None:
+        super().__init__("connection cut")
+        if request.transport is not None:
+            request.transport.close()
 
 
 def _json_or_none(text: str) -> Any:

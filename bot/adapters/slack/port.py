@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.connect import BadConnectForm, connect_modal, form_value
@@ -30,6 +28,7 @@ from bot.adapters.slack.metadata import (
     root_metadata,
 )
 from bot.adapters.slack.render import escape, render, section
+from bot.adapters.slack.resend import CONNECTION_ERRORS, POST, ResendExceptPosts
 from bot.adapters.slack.settings import SlackSettings
 from bot.chat.port import MessageRef
 from bot.chat.replies import ConnectForm, PlanCard, Reply
@@ -68,7 +67,7 @@ def make_client(settings: SlackSettings, session: aiohttp.ClientSession | None =
         base_url=settings.base_url,
         session=session,
         retry_handlers=[
-            AsyncConnectionErrorRetryHandler(),
+            ResendExceptPosts(),  # a post is looked for before it is sent again (_call)
             AsyncRateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries),
         ],
     )
@@ -106,9 +105,13 @@ class SlackPort:
         """Start a visible message in the channel (e.g. "<@U1> asked: …"); return its ts.
         ``key``: the request's, kept as metadata so a redo can find it (:meth:`find_root`)."""
         extra: dict[str, Any] = {"metadata": root_metadata(key)} if key else {}
+
+        async def posted() -> str | None:
+            return await self.find_root(channel, key, team=team) if key else None
+
         data = await self._call(
             "chat.postMessage", channel, channel=channel, text=mrkdwn, blocks=[section(mrkdwn)],
-            unfurl_links=False, unfurl_media=False, _for=team, **extra,
+            unfurl_links=False, unfurl_media=False, _for=team, _posted=posted, **extra,
         )
         return str(data["ts"])
 
@@ -132,9 +135,14 @@ class SlackPort:
         extra: dict[str, Any] = {"thread_ts": where.thread_id} if where.thread_id else {}
         if metadata is not None:
             extra["metadata"] = metadata
+
+        async def posted() -> str | None:
+            found = await self._find_marked(where, metadata) if metadata is not None else None
+            return found.message_id if found is not None else None
+
         data = await self._call(
             "chat.postMessage", where.channel_id, channel=where.channel_id, text=text,
-            blocks=blocks, unfurl_links=False, unfurl_media=False, _for=where.team, **extra,
+            blocks=blocks, unfurl_links=False, unfurl_media=False, _for=where.team, _posted=posted, **extra,
         )
         if where.thread_id:
             self.threads.add(where.channel_id, where.thread_id)
@@ -228,12 +236,24 @@ class SlackPort:
 
     async def _call(self, method: str, limit_channel: str | None, *,
                     _team: tuple[str, str | None] | None = None, _channel: str | None = None,
-                    _for: str | None = None, **params: Any) -> dict[str, Any]:
+                    _for: str | None = None, _posted: Callable[[], Awaitable[str | None]] | None = None,
+                    **params: Any) -> dict[str, Any]:
+        """``_posted``: for a post, the ts of the message if Slack already has it (found by its
+        metadata), asked when the connection failed before Slack's answer came."""
         if limit_channel is not None:
             await self.limiter.wait(limit_channel)
         client = await self._client(params.get("channel") or _channel, _team, team_key=_for)
         try:
-            response = await client.api_call(method, json=params)
+            try:
+                response = await client.api_call(method, json=params)
+            except CONNECTION_ERRORS as err:
+                if method != POST:
+                    raise  # the client has already sent it again once (bot/adapters/slack/resend.py)
+                found = await _posted() if _posted is not None else None
+                if found is not None:
+                    log.info("Slack took a post whose answer was lost (%s); not posting it again", type(err).__name__)
+                    return {"ok": True, "channel": params.get("channel"), "ts": found}
+                response = await client.api_call(method, json=params)  # it never arrived: once more
         except SlackApiError as err:
             raise ChatPostFailed(method, error_code(err)) from None
         return dict(response.data) if isinstance(response.data, dict) else {}
