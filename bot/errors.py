@@ -61,7 +61,13 @@ class DatabaseUnavailable(StartupError):
     """The database cannot be reached; nothing was changed.
 
     At start-up it stops the process; later it fails the request at hand (never a run's
-    step: the worker waits for the database and resumes the run)."""
+    step: the worker waits for the database and resumes the run). ``detail``: where it was
+    looked for and what answered ("127.0.0.1:5999: connection refused"), for an operator at
+    the command line only: chat messages carry the message alone."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class UserError(DeputyError):

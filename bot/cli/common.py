@@ -92,7 +92,8 @@ def run_async(make: Callable[[], Awaitable[T]]) -> T:
     try:
         return asyncio.run(make())  # type: ignore[arg-type]
     except StartupError as err:  # settings, policy, manifest, database: one line, exit 2
-        fail(str(err))
+        detail = getattr(err, "detail", "")
+        fail(f"{err} ({detail})" if detail else str(err))
 
 
 def run_refusable(make: Callable[[], Awaitable[T]]) -> T:

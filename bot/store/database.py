@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.errors import DatabaseUnavailable
 from bot.store import team_scope
 from bot.store.clock import Clock, clock_in_use, system_clock
-from bot.store.db_errors import is_connection_error, misconfigured
+from bot.store.db_errors import is_connection_error, misconfigured, unreached
 from bot.store.plain_tx import PlainTx
 from bot.store.sqlite_wal import Checkpointer
 
@@ -194,7 +194,8 @@ class Database:
                 raise DatabaseUnavailable(wrong) from err
             if is_connection_error(err):
                 raise DatabaseUnavailable(
-                    "The database cannot be reached right now; nothing was changed. Try again shortly."
+                    "The database cannot be reached right now; nothing was changed. Try again shortly.",
+                    detail=unreached(self.engine.url, err),
                 ) from err
             raise
 

@@ -11,6 +11,9 @@
 
 from __future__ import annotations
 
+import socket
+
+from sqlalchemy import URL
 from sqlalchemy.exc import DBAPIError
 
 # PostgreSQL: shutting down, crashed, starting up, too many connections
@@ -67,3 +70,23 @@ def is_connection_error(err: BaseException) -> bool:
                        "unable to open database", "terminating connection", "connection is closed",
                        "not currently accepting connections")
     )
+
+
+def unreached(url: URL, err: BaseException) -> str:
+    """Where the database was looked for and what answered, for the command line (the chat
+    message stays "cannot be reached right now"): ``PostgreSQL at 127.0.0.1:5999 refused the
+    connection: is the server running, on that port?``. Never the URL's user or password."""
+    if url.get_backend_name() == "sqlite":
+        where = f"SQLite file {url.database}"
+    else:
+        where = f"PostgreSQL at {url.host or 'localhost'}:{url.port or 5432}"
+    seen: BaseException | None = err
+    while seen is not None:  # the driver's own error, under SQLAlchemy's wrapping
+        if isinstance(seen, ConnectionRefusedError):
+            return f"{where} refused the connection: is the server running, on that port?"
+        if isinstance(seen, socket.gaierror):
+            return f"{where}: no such host"
+        if isinstance(seen, TimeoutError):
+            return f"{where} did not answer in time"
+        seen = getattr(seen, "orig", None) or seen.__cause__ or seen.__context__
+    return f"{where}: {_reason(err)[:200]}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,16 @@ def test_a_new_sqlite_file_says_to_run_db_upgrade(tmp_path: Path) -> None:
     line = _one_line(_shell(f"sqlite:///{tmp_path}/team.db", tmp_path))
     assert line == ("deputy: The database has no Deputy tables yet (no such table: vault_keys); nothing was "
                     "changed. Run `deputy db upgrade` once to create them.")
+
+
+def test_a_postgresql_port_where_nothing_listens_says_where_it_looked(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on once this closes
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    line = _one_line(_shell(f"postgresql://deputy:sekrit@127.0.0.1:{port}/deputy", tmp_path))
+    assert line == ("deputy: The database cannot be reached right now; nothing was changed. Try again shortly. "
+                    f"(PostgreSQL at 127.0.0.1:{port} refused the connection: is the server running, on that port?)")
+    assert "sekrit" not in line
 
 
 def test_an_option_the_driver_does_not_take(tmp_path: Path) -> None:
