@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from bot.app import Deputy
 from bot.chat.events import ButtonPressed
@@ -15,8 +15,9 @@ from bot.dispatch import dispatch
 from bot.domain import PlanDraft, Step, Where
 from bot.policy import load_policy
 from bot.settings import Settings
+from bot.store import goals
 from bot.store.database import Database
-from bot.store.tables import ApprovalRow, GoalRow, PlanVersionRow, RunRow
+from bot.store.tables import ApprovalRow, GoalRow, PlanVersionRow, RunRow, StepRow
 from integrations.local.tables import LocalEvent
 from tests.core.conftest import Build
 from tests.core.doubles import ScriptedPlanner
@@ -299,10 +300,7 @@ rules:
     assert "Roadmap" in titles and "Hiring" in titles and "Budget" not in titles, titles
 
 
-async def test_two_of_finance_must_approve_and_the_requester_does_not_count(
-        build: Build, database: Database, tmp_path: Path) -> None:
-    policy = tmp_path / "policy.yaml"
-    policy.write_text("""
+TWO_OF_FINANCE = """
 version: 1
 default: deny
 groups:
@@ -317,7 +315,13 @@ rules:
     approvals: 2
     approvers: [finance]
     requester_may_approve: false
-""")
+"""
+
+
+async def test_two_of_finance_must_approve_and_the_requester_does_not_count(
+        build: Build, database: Database, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(TWO_OF_FINANCE)
     deputy = await build(policy=load_policy(policy))
     chat = Chat(deputy, user="Dev Patel")
     out = await chat.say("chase overdue invoices")
@@ -332,6 +336,31 @@ rules:
     async with database.session(all_teams=True) as session:
         approvers = [a.approver_key for a in await session.exec(select(ApprovalRow))]
     assert sorted(approvers) == ["shell:local:julia", "shell:local:omar"]
+
+
+async def test_an_approval_counts_only_for_the_content_it_was_given(
+        build: Build, database: Database, tmp_path: Path) -> None:
+    """A version's steps rewritten in place in the database (a bad migration, a hand-made
+    fix) keep its number, not its approvals: Julia approved other reminders than the ones
+    it now holds, so Omar's approval alone does not run them."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(TWO_OF_FINANCE)
+    chat = Chat(await build(policy=load_policy(policy)), user="Dev Patel")
+    await chat.say("chase overdue invoices")
+    assert "approved by Julia" in await chat.say("as Julia: approve")
+    async with database.session(all_teams=True) as session:
+        version = (await session.exec(select(PlanVersionRow))).one()
+        step = (await session.exec(select(StepRow).where(col(StepRow.action).endswith("send_reminder")))).one()
+        step.args = {**step.args, "message": "Pay to account 0042 instead"}
+        session.add(step)
+        await session.flush()
+        view = await goals.load_view(session, version.plan_id, version.version)
+        assert view is not None
+        version.fingerprint = view.draft().fingerprint()  # consistent with what it now holds
+        session.add(version)
+    out = await chat.say("as Omar: approve")
+    assert "approved by Omar" in out and "Run" not in out, out
+    assert await count(database, RunRow) == 0
 
 
 async def test_a_new_version_shows_what_changed(chat: Chat) -> None:
