@@ -16,6 +16,7 @@ from bot.cli.common import (
     announce,
     configure_logging,
     fail,
+    home_or_exit,
     run_async,
     settings_or_exit,
 )
@@ -106,7 +107,7 @@ def console(
     from bot.console.signin import LINK_LIFETIME, local_person, make_link
     from bot.store.migrate import open_database
 
-    settings = settings_or_exit()
+    settings = home_or_exit(settings_or_exit())  # the link is stored in the home `deputy serve` uses
     actor = local_person(person or getpass.getuser(), settings.timezone)
     base = url or settings.public_url or "http://127.0.0.1:8080"
 

@@ -20,7 +20,7 @@ from tests.cli.run import DEPUTY, clean_env, deputy
 from tests.support import postgres
 
 READERS = [("runs", "list"), ("audit", "verify"), ("monitors", "list"), ("keys", "list"),
-           ("keys", "rotate")]
+           ("keys", "rotate"), ("teams", "list"), ("console", "--as", "Ana")]
 
 
 @pytest.mark.parametrize("command", READERS, ids=" ".join)
