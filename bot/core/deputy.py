@@ -149,5 +149,6 @@ class Deputy:
         return UnconfiguredPort(platform, self.undelivered, self.database)
 
     async def close(self) -> None:
+        await self._planner.aclose()  # a model SDK's HTTP client: its connections close here
         await self.registry.aclose()
         await self.database.dispose()

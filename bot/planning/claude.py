@@ -100,6 +100,9 @@ class ClaudePlanner(ModelPlanner):
         # (with the prompt requiring a tool) is the default; "any" suits older models
         self._tool_choice = {"type": tool_choice, "disable_parallel_tool_use": True}
 
+    async def aclose(self) -> None:
+        await self._client.close()
+
     def _first_messages(self, user: UserMessage) -> list[dict[str, Any]]:
         if not user.team:
             return [{"role": "user", "content": user.goal}]

@@ -36,6 +36,10 @@ class FallbackPlanner:
             return outcome
         return self._settle(outcome, await self._rules.replan(request, context))
 
+    async def aclose(self) -> None:
+        await self.model.aclose()
+        await self._rules.aclose()
+
     @staticmethod
     def _settle(failure: ModelFailure, ruled: PlanningOutcome) -> PlanningOutcome:
         if isinstance(ruled, PlanDraft):

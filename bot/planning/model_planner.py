@@ -80,6 +80,10 @@ class ModelPlanner(ABC):
         """One API call, read into a turn; a failure the SDK could not retry away."""
 
     @abstractmethod
+    async def aclose(self) -> None:
+        """Close the SDK client and its HTTP connections (the app's close calls it)."""
+
+    @abstractmethod
     def _repair(self, turn: ModelTurn, feedback: str, main: ToolCall | None) -> list[dict[str, Any]]:
         """The messages that echo ``turn`` and answer it with ``feedback``."""
 

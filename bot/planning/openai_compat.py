@@ -63,6 +63,9 @@ class OpenAICompatiblePlanner(ModelPlanner):
         self._tools = function_tools(self._prefix.tools)
         self._system = "\n\n".join(str(block["text"]) for block in self._prefix.system)
 
+    async def aclose(self) -> None:
+        await self._client.close()
+
     def _first_messages(self, user: UserMessage) -> list[dict[str, Any]]:
         # the team's part first: servers that reuse a prefix (llama.cpp, vLLM) reuse it too
         return [{"role": "system", "content": self._system}, {"role": "user", "content": user.text}]

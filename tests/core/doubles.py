@@ -43,6 +43,9 @@ class ScriptedPlanner:
         self.replans.append(request)
         return self._next()
 
+    async def aclose(self) -> None:
+        """Holds nothing."""
+
 
 @dataclass
 class FlakyBackend:

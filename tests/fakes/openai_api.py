@@ -131,6 +131,10 @@ class FakeOpenAI:
         self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/v1"
         return self
 
+    def open_connections(self) -> int:
+        """TCP connections a client holds open to this fake now (kept alive between calls)."""
+        return len(self._runner.server.connections) if self._runner and self._runner.server else 0
+
     async def __aexit__(self, *exc: object) -> None:
         if self._runner is not None:
             await self._runner.cleanup()

@@ -140,6 +140,9 @@ class RulePlanner:
     async def replan(self, request: ReplanRequest, context: PlanningContext) -> PlanningOutcome:
         return self._checked(replan_after_failure(request, context), context)
 
+    async def aclose(self) -> None:
+        """The rules hold nothing to release."""
+
     @staticmethod
     def _checked(outcome: PlanningOutcome, context: PlanningContext) -> PlanningOutcome:
         """A rule plan that the catalogue rejects (say, the local integration is switched
