@@ -91,7 +91,7 @@ async def model(request: pytest.FixtureRequest) -> AsyncIterator[FakeAnthropic |
 
 
 @pytest.fixture
-async def model_chat(database: Database, tmp_path: Path, model: FakeAnthropic | FakeOpenAI) -> Chat:
+async def model_chat(database: Database, tmp_path: Path, model: FakeAnthropic | FakeOpenAI) -> AsyncIterator[Chat]:
     backend = "anthropic" if isinstance(model, FakeAnthropic) else "openai-compatible"
     settings = load_settings(
         home=tmp_path / "home", timezone="Europe/London", retry_base_seconds=0.01, retry_max_seconds=0.05,
@@ -101,7 +101,8 @@ async def model_chat(database: Database, tmp_path: Path, model: FakeAnthropic | 
     app = await seeded_app(database, settings, registry, planner=planner_for(settings, registry))
     chat = Chat(app, user="Dev Patel")
     await chat.say(f"remember that {OURS}")
-    return chat
+    yield chat
+    await app.planner.aclose()  # its SDK client's connection, on this test's loop
 
 
 def _text(model: FakeAnthropic | FakeOpenAI, said: str) -> Any:

@@ -13,6 +13,15 @@ from bot.planning.claude import ClaudePlanner, build_client
 from tests.fakes.anthropic_api import ApiError, FakeAnthropic, overloaded, rate_limited, tool_use
 from tests.planning.test_claude import API_KEY, OVERDUE_PLAN, context_for, local_manifest
 
+BUILT: list[ClaudePlanner] = []  # by planner(), closed after each test
+
+
+@pytest.fixture(autouse=True)
+async def close_built() -> AsyncIterator[None]:
+    yield
+    while BUILT:  # the SDK clients' connections, on this test's loop
+        await BUILT.pop().aclose()
+
 
 @pytest.fixture
 async def api() -> AsyncIterator[FakeAnthropic]:
@@ -22,7 +31,8 @@ async def api() -> AsyncIterator[FakeAnthropic]:
 
 def planner(api: FakeAnthropic, max_retries: int = 2) -> ClaudePlanner:
     client = build_client(api_key=API_KEY, base_url=api.base_url, timeout_seconds=5, max_retries=max_retries)
-    return ClaudePlanner(client, manifests=[local_manifest()])
+    BUILT.append(ClaudePlanner(client, manifests=[local_manifest()]))
+    return BUILT[-1]
 
 
 async def test_overloaded_then_success_waits_as_told(api: FakeAnthropic) -> None:
@@ -75,6 +85,7 @@ async def test_the_default_model_rejects_forced_tool_choice_so_auto_is_used(api:
     api.queue(tool_use("submit_plan", OVERDUE_PLAN))
     client = anthropic.AsyncAnthropic(api_key=API_KEY, base_url=api.base_url, max_retries=0)
     forced = ClaudePlanner(client, manifests=[local_manifest()], tool_choice="any")
+    BUILT.append(forced)  # the two planners share the client: closing one closes it
 
     refused = await forced.plan("chase late payers", context_for())
     planned = await ClaudePlanner(client, manifests=[local_manifest()]).plan("chase late payers", context_for())
@@ -97,6 +108,7 @@ async def test_built_from_settings_it_reads_the_sdk_environment(
     api.queue(tool_use("submit_plan", OVERDUE_PLAN))
 
     planner = build_claude_planner(load_settings(), registry)
+    BUILT.append(planner)
     outcome = await planner.plan("chase late payers", context_for())
 
     assert isinstance(outcome, PlanDraft)

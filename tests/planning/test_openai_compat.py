@@ -20,6 +20,16 @@ from tests.planning.test_claude import OVERDUE_PLAN, context_for, local_manifest
 MODEL = "llama3.1:8b"
 
 
+BUILT: list[OpenAICompatiblePlanner] = []  # by planner(), closed after each test
+
+
+@pytest.fixture(autouse=True)
+async def close_built() -> AsyncIterator[None]:
+    yield
+    while BUILT:  # the SDK clients' connections, on this test's loop
+        await BUILT.pop().aclose()
+
+
 @pytest.fixture
 async def api() -> AsyncIterator[FakeOpenAI]:
     async with FakeOpenAI(models=(MODEL,)) as fake:
@@ -28,7 +38,8 @@ async def api() -> AsyncIterator[FakeOpenAI]:
 
 def planner(api: FakeOpenAI, *, key: str = "not-needed", timeout: float = 5) -> OpenAICompatiblePlanner:
     client = openai.AsyncOpenAI(api_key=key, base_url=api.base_url, max_retries=0, timeout=timeout)
-    return OpenAICompatiblePlanner(client, manifests=[local_manifest()], model=MODEL, max_tokens=2048)
+    BUILT.append(OpenAICompatiblePlanner(client, manifests=[local_manifest()], model=MODEL, max_tokens=2048))
+    return BUILT[-1]
 
 
 async def test_a_goal_becomes_a_plan_in_one_call_with_function_tools(api: FakeOpenAI) -> None:
@@ -158,3 +169,4 @@ async def test_the_fake_refuses_what_the_api_refuses(api: FakeOpenAI) -> None:
     outcome = await planner(api).plan("chase", context_for())
     assert isinstance(outcome, ModelFailure) and "(503)" in outcome.message
     assert json.loads(api.requests[-1].body)["stream"] is False
+    await client.close()

@@ -49,7 +49,7 @@ def backend_of(cloud: FakeAnthropic) -> str:
 
 
 @pytest.fixture
-async def chat(database: Database, tmp_path: Path, cloud: FakeAnthropic) -> Chat:
+async def chat(database: Database, tmp_path: Path, cloud: FakeAnthropic) -> AsyncIterator[Chat]:
     backend = backend_of(cloud)
     settings = load_settings(
         home=tmp_path / "home", timezone="Europe/London", retry_base_seconds=0.01, retry_max_seconds=0.05,
@@ -57,7 +57,8 @@ async def chat(database: Database, tmp_path: Path, cloud: FakeAnthropic) -> Chat
         planner_api_key=KEYS[backend], anthropic_max_retries=0, anthropic_timeout_seconds=1)
     registry = discover(["local"])
     app: Deputy = await seeded_app(database, settings, registry, planner=planner_for(settings, registry))
-    return Chat(app, user="Dev Patel")
+    yield Chat(app, user="Dev Patel")
+    await app.planner.aclose()  # its SDK client's connection, on this test's loop
 
 
 async def test_goal_plan_approval_run(chat: Chat, cloud: FakeAnthropic) -> None:

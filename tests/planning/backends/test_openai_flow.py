@@ -39,7 +39,7 @@ async def api() -> AsyncIterator[FakeOpenAI]:
 
 
 @pytest.fixture
-async def chat(database: Database, tmp_path: Path, api: FakeOpenAI) -> Chat:
+async def chat(database: Database, tmp_path: Path, api: FakeOpenAI) -> AsyncIterator[Chat]:
     settings = load_settings(
         home=tmp_path / "home", timezone="Europe/London", retry_base_seconds=0.01, retry_max_seconds=0.05,
         step_timeout_seconds=5, planner="openai-compatible", planner_model=MODEL,
@@ -47,7 +47,8 @@ async def chat(database: Database, tmp_path: Path, api: FakeOpenAI) -> Chat:
         anthropic_max_retries=0)
     registry = discover(["local"])
     app: Deputy = await seeded_app(database, settings, registry, planner=planner_for(settings, registry))
-    return Chat(app, user="Dev Patel")
+    yield Chat(app, user="Dev Patel")
+    await app.planner.aclose()  # its SDK client's connection, on this test's loop
 
 
 def sent(api: FakeOpenAI, index: int = -1) -> dict[str, Any]:

@@ -48,6 +48,7 @@ async def _collect(backend: str) -> tuple[dict[str, str], list[int]]:
             planner: ModelPlanner = OpenAICompatiblePlanner(client, manifests=[MANIFEST], model="llama3.1:8b",
                                                              max_tokens=1024)
             await _plan_all(planner, api.requests, bodies)
+            await planner.aclose()  # before asyncio.run closes the loop its connections are on
             return bodies, [u["prompt_tokens"] for u in api.usages]
     fakes: dict[str, FakeAnthropic] = {
         "bedrock": FakeBedrock(responder=_ask_claude), "vertex": FakeVertex(responder=_ask_claude, access_token="ya29.k"),
@@ -65,6 +66,7 @@ async def _collect(backend: str) -> tuple[dict[str, str], list[int]]:
         planner = ClaudePlanner(claude, manifests=[MANIFEST], model="claude-sonnet-5-5", max_tokens=1024,
                                 backend=backend)
         await _plan_all(planner, api.requests, bodies)
+        await planner.aclose()  # before asyncio.run closes the loop its connections are on
         totals = [u["input_tokens"] + u["cache_read_input_tokens"] + u["cache_creation_input_tokens"]
                   for u in api.usages]
         return bodies, totals
