@@ -72,7 +72,7 @@ INTENT_WORDS: dict[Intent, set[str]] = {
     Intent.LIST_DEALS: set("""deal deals pipeline open stage won win lost lose negotiation proposal
         qualified lead leads in worth total value how much""".split()),
     Intent.MOVE_EVENT: set("""move push reschedule shift postpone bring pull forward to my the""".split()),
-    Intent.CANCEL_EVENT: set("""cancel call off scrap delete remove drop my the""".split()),
+    Intent.CANCEL_EVENT: set("""cancel call off scrap delete remove drop my the meetings events""".split()),
 }
 
 # known so that spelling correction never turns "erase" into "raise"

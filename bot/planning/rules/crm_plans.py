@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from bot.domain import Clarification, PlanDraft, PlanningOutcome, Step
+from bot.domain import CannotPlan, Clarification, PlanDraft, PlanningOutcome, Step
 from bot.lazy_re import lazy
 from bot.planning.protocol import PlanningContext
 from bot.planning.rules.calendar_plans import ref
@@ -104,6 +104,9 @@ def _search(query: str, kind: str) -> Step:
                 note=f"Find the {kind} {query} in the CRM")
 
 
+_CONDITION = lazy(r"\b(?:not|but|unless|except|if|until|once|yet|instead|never)\b|n[\u2019']t\b", re.I)
+
+
 def plan_update(goal: str, context: PlanningContext) -> PlanningOutcome:
     question = name_question(goal, context)
     if question:
@@ -115,6 +118,10 @@ def plan_update(goal: str, context: PlanningContext) -> PlanningOutcome:
         field = _FIELDS[(contact.group("field") or contact.group("field2")).lower()]
         value = (contact.group("value") or contact.group("value2")).strip(" '\"")
         query, _ = _canonical(who, context)
+        if _CONDITION.search(value):  # "CFO and not CEO", "CFO but not yet" were written as the title
+            return CannotPlan(message=(
+                f"I would set {query}'s {field} to \u201c{value}\u201d word for word, which reads like a "
+                f"condition, not a {field}. Write the goal again with just the new {field}."))
         change = Step(id="s2", action="local.update_contact",
                       args={"contact_id": ref("s1.contacts.0.id"), "fields": {field: value}},
                       note=f"Set {query}'s {field} to {value}")

@@ -8,7 +8,6 @@ from bot.domain import PlanDraft, PlanningOutcome, Step
 from bot.lazy_re import lazy
 from bot.planning.protocol import PlanningContext
 from bot.planning.rules import qualifiers
-from bot.planning.rules.who import find_clients
 
 _STAGES = (
     ("won", lazy(r"\b(?:won|win|closed[- ]won)\b", re.I)),
@@ -24,7 +23,7 @@ _STAGES = (
 def plan_list_deals(goal: str, context: PlanningContext) -> PlanningOutcome:
     stage = next((name for name, pattern in _STAGES if pattern.search(goal)), "open")
     args: dict[str, object] = {"stage": stage}
-    companies = find_clients(goal, context.clients)
+    companies = qualifiers.included_clients(goal, context.clients)  # never one it leaves out
     if companies:
         args["company"] = companies[0]
     narrowing = qualifiers.read(goal, context.clients)

@@ -25,7 +25,7 @@ _SEND_VERBS = lazy(r"\b(?:send|issue|bill|email)\b|^\s*(?:please\s+|can you\s+)?
 
 def _clients(goal: str, facts: Facts, context: PlanningContext) -> list[str]:
     """Known clients the goal is about (not those it excludes)."""
-    if qualifiers.EXCLUDE.search(goal):
+    if qualifiers.exclusion(goal, context.clients):
         return qualifiers.included_clients(goal, context.clients)
     return facts.clients  # the goal's clients as later thread messages changed them
 

@@ -21,10 +21,13 @@ from bot.planning.rules import (
     deal_plans,
     event_plans,
     language,
+    many_events,
     money_plans,
+    negation,
     parts,
     qualifiers,
     reuse,
+    unsupported,
     work_plans,
 )
 from bot.planning.rules.intents import Intent, classify
@@ -89,13 +92,25 @@ class RulePlanner:
             return CannotPlan(message=language.WONT_DELETE)
         if language.VOID_WORDS.search(text):
             return CannotPlan(message=language.WONT_VOID_MANY)
+        # a goal that takes back what it asks for, or wording the rules would read as
+        # something else, is answered before any plan is made (the goal must be written again)
+        refused = negation.contradiction(text, context.clients, context.people) or unsupported.refusal(text)
+        if refused:
+            return CannotPlan(message=refused)
         if intent is None:
             return CannotPlan(message=f"I don't know how to do \u201c{text}\u201d.\n{CAPABILITIES}")
         outcome = self._by_intent(intent, text, context)
         if not isinstance(outcome, PlanDraft):
             return outcome
-        used = (qualifiers.read(text, context.clients).used + qualifiers.status(text, "any")[1]
-                + facts_phrases(text))
+        if intent in (Intent.CHASE, Intent.LIST_INVOICES):
+            undated = unsupported.undated_invoices(text, context.now, context.timezone)
+            if undated:
+                return CannotPlan(message=undated)
+        narrowing = qualifiers.read(text, context.clients)
+        used = [u for u in narrowing.used  # an exclusion the plan does not apply stays unaccounted for
+                if u != narrowing.excluded_by or negation.honoured(outcome, narrowing.exclude)]
+        used += (qualifiers.status(text, "any")[1] + facts_phrases(text)
+                 + [m.group(0) for m in unsupported.KNOWN_DAYS.finditer(text)])
         unknown = coverage.leftover(text, outcome, context, intent, used)
         if unknown:
             words = ", ".join(f"\u201c{w}\u201d" for w in dict.fromkeys(unknown))
@@ -126,9 +141,9 @@ class RulePlanner:
         if intent is Intent.LIST_DEALS:
             return deal_plans.plan_list_deals(text, context)
         if intent is Intent.MOVE_EVENT:
-            return event_plans.plan_move(text, context)
+            return many_events.refuse_move_many(text) or event_plans.plan_move(text, context)
         if intent is Intent.CANCEL_EVENT:
-            return event_plans.plan_cancel(text, context)
+            return many_events.plan_cancel_many(text, facts, context) or event_plans.plan_cancel(text, context)
         if intent is Intent.LOG_TIME:
             return work_plans.plan_log_time(text, context)
         if intent is Intent.TIME_REPORT:

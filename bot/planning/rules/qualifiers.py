@@ -44,6 +44,7 @@ class Narrowing:
     overdue_more_than_days: int | None = None
     amount_above_cents: int | None = None
     used: list[str] = field(default_factory=list)
+    excluded_by: str = ""  # the phrase that said what to leave out (also in ``used``)
 
 
 def _number(word: str) -> float:
@@ -51,13 +52,28 @@ def _number(word: str) -> float:
     return float(NUMBER_WORDS[low]) if low in NUMBER_WORDS else float(low.replace(",", ""))
 
 
+def exclusion(text: str, clients: tuple[str, ...]) -> re.Match[str] | None:
+    """Where the goal starts naming what to leave out: an EXCLUDE phrase, or a bare "but"
+    right before a client ("invoice all clients but Globex", "remind everyone for October
+    but Acme"): that "but" used to be filler, and the plan covered only the excluded client."""
+    found = [m for m in (EXCLUDE.search(text),) if m is not None]
+    for bare in re.finditer(r"\bbut\s+(?:for\s+)?", text, re.I):
+        rest = text[bare.end():]
+        named = find_clients(rest, clients)
+        if named and rest.lower().startswith(named[0].split()[0].lower()):
+            found.append(bare)
+            break
+    return min(found, key=lambda m: m.start()) if found else None
+
+
 def read(text: str, clients: tuple[str, ...]) -> Narrowing:
     found = Narrowing()
-    marker = EXCLUDE.search(text)
+    marker = exclusion(text, clients)
     if marker:
         excluded = find_clients(text[marker.end():], clients)
         if excluded:
             found.exclude = excluded
+            found.excluded_by = marker.group(0)
             found.used.append(marker.group(0))
     days = _DAYS.search(text)
     if days:
@@ -78,7 +94,7 @@ def read(text: str, clients: tuple[str, ...]) -> Narrowing:
 
 def included_clients(text: str, clients: tuple[str, ...]) -> list[str]:
     """Clients named before any exclusion marker: those the goal is about."""
-    marker = EXCLUDE.search(text)
+    marker = exclusion(text, clients)
     return find_clients(text[: marker.start()] if marker else text, clients)
 
 

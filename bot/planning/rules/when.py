@@ -132,6 +132,8 @@ def find_day(text: str, now: datetime, timezone: str) -> Day | None:
     today = now.date()
     if re.search(r"\bday after tomorrow\b", low):
         return Day(today + timedelta(days=2), day_label(today + timedelta(days=2)))
+    if re.search(r"\bday before yesterday\b", low):
+        return Day(today - timedelta(days=2), day_label(today - timedelta(days=2)))
     if re.search(r"\byesterday\b", low):
         return Day(today - timedelta(days=1), f"yesterday ({day_label(today - timedelta(days=1))})")
     if re.search(r"\btomorrow\b", low):

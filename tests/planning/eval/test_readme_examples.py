@@ -1,5 +1,6 @@
 """Every goal the README's "What it can plan" gives as an example is planned by the rule
-planner on the demo world (not answered with "I can't"), and passes validation."""
+planner on the demo world (not answered with "I can't"), and passes validation. The examples
+under "What the offline planner refuses" are tested in tests/planning/test_rules_hostile.py."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from tests.support.paths import REPO_ROOT
 
 def examples() -> list[str]:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## What it can plan"):readme.index("### Planning with Claude")]
+    # up to the list of what it refuses, whose examples must not be planned
+    section = readme[readme.index("## What it can plan"):readme.index("### What the offline planner refuses")]
     bullets = [line for line in section.splitlines() if line.startswith("- ")]
     found = [goal for line in bullets for goal in re.findall(r"\"([^\"]+)\"", line)]
     assert len(found) >= 20
