@@ -118,6 +118,10 @@ def explain_command(policy_path: Path | Policy, as_user: str, action: str | None
     return 0, text
 
 
+def _counted(n: int, noun: str) -> str:
+    return f"no {noun}s" if n == 0 else f"1 {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def check_files(paths: Sequence[Path]) -> tuple[int, str]:
     """Validate several policy files; exit code 1 when any is invalid."""
     lines, bad = [], 0
@@ -128,6 +132,6 @@ def check_files(paths: Sequence[Path]) -> tuple[int, str]:
             lines.append(f"✗ {err}")
             bad += 1
             continue
-        lines.append(f"✓ {path}: {len(policy.guardrails)} guardrails, {len(policy.rules)} rules, "
-                     f"default {policy.default.value}")
+        lines.append(f"✓ {path}: {_counted(len(policy.guardrails), 'guardrail')}, "
+                     f"{_counted(len(policy.rules), 'rule')}, default {policy.default.value}")
     return (1 if bad else 0), "\n".join(lines)

@@ -62,6 +62,13 @@ def test_check_over_several_files(tmp_path: Path) -> None:
     assert check_files(sorted(POLICIES.glob("*.yaml")))[0] == 0
 
 
+def test_check_counts_in_words_a_reader_would_write() -> None:
+    one = check_files([POLICIES / "small-agency.yaml"])[1]
+    assert one.endswith("small-agency.yaml: 1 guardrail, 6 rules, default deny")
+    none = check_files([POLICIES / "default.yaml"])[1]
+    assert none.endswith("default.yaml: no guardrails, 2 rules, default deny")
+
+
 def test_the_explanation_lists_every_rule_in_reading_order() -> None:
     policy = load_policy(POLICIES / "small-agency.yaml")
     text = explain(policy, Effect.DESTRUCTIVE, Step(id="s1", action="local.void_invoice"), facts())

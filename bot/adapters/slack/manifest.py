@@ -49,6 +49,9 @@ def slack_manifest(public_url: str | None, *, socket_mode: bool, name: str = "De
         raise ValueError("--token-rotation is for the distributed app: add --distributed")
     if not socket_mode and not public_url:
         raise ValueError("a public URL (https://…) is needed unless Socket Mode is used")
+    if public_url and not public_url.startswith("https://"):
+        raise ValueError(f"--url {public_url}: Slack accepts only https:// request URLs; give the public "
+                         "https:// URL of `deputy serve`, or use --socket-mode")
     url = public_url.rstrip("/") + EVENTS_PATH if public_url and not socket_mode else None
     command: dict[str, Any] = {
         "command": "/deputy",

@@ -72,3 +72,16 @@ def test_the_distributed_manifest_refuses_what_cannot_work(args: list[str]) -> N
     result = CliRunner().invoke(app, ["slack", "manifest", *args])
     assert result.exit_code != 0
     assert "--distributed" in result.output
+
+
+@pytest.mark.parametrize("url", ["http://deputy.example.com", "deputy.example.com"])
+def test_a_url_slack_would_refuse_is_refused_here(url: str) -> None:
+    """Slack takes only https:// request URLs: a manifest with another is refused when pasted."""
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    result = CliRunner().invoke(app, ["slack", "manifest", "--url", url])
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"deputy: --url {url}: Slack accepts only https:// request URLs; "
+                                     "give the public https:// URL of `deputy serve`, or use --socket-mode")
