@@ -99,7 +99,10 @@ async def test_a_goal_during_an_outage_is_refused_quickly_and_leaves_nothing(
     elapsed = time.monotonic() - started
     await outage.end()
     assert UNAVAILABLE in chat.transcript
-    assert elapsed < 3, f"took {elapsed:.1f}s to give up"
+    # a hung guard, not a benchmark: PostgreSQL refuses at once, so the notice comes in well
+    # under a second; the bound only catches a wait (a retry loop, a timeout waited out
+    # repeatedly) and is generous so a loaded CI machine does not trip it
+    assert elapsed < 15, f"took {elapsed:.1f}s to give up"
     assert await count(app, GoalRow) == goals_before
     assert await count(app, PlanVersionRow) == 0 and await count(app, RunRow) == 0
     # and once it is back, the same goal goes through
