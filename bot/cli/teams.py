@@ -3,6 +3,8 @@ shell) — list, show, disable, enable, set, export, delete (issue 20, docs/team
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -56,6 +58,18 @@ def teams_set(team: Team, setting: Annotated[str, typer.Argument(help="role, dig
     typer.echo(run_refusable(lambda: change_setting(home_or_exit(settings_or_exit()), team, setting, values)))
 
 
+class _ReaderGone(Exception):
+    """Standard output's reader closed it. Not an OSError: the database session would take a
+    BrokenPipeError for the database going away."""
+
+
+def _to_stdout(line: str) -> None:
+    try:
+        typer.echo(line)
+    except BrokenPipeError:
+        raise _ReaderGone from None
+
+
 @app.command("export")
 def teams_export(team: Team, output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="write to this file instead of standard output")] = None) -> None:
@@ -64,7 +78,10 @@ def teams_export(team: Team, output: Annotated[Path | None, typer.Option(
 
     settings = home_or_exit(settings_or_exit())
     if output is None:
-        run_refusable(lambda: export_team(settings, team, typer.echo))
+        try:
+            run_refusable(lambda: export_team(settings, team, _to_stdout))
+        except _ReaderGone:  # `| head`: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second EPIPE at exit
         return
     with output.open("w", encoding="utf-8") as out:
         count = run_refusable(lambda: export_team(settings, team, lambda line: out.write(line + "\n")))

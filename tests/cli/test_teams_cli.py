@@ -69,3 +69,22 @@ def test_export_then_delete_one_team_leaves_the_other_whole(deputy: Run, tmp_pat
     kept = deputy("teams", "show", B)
     assert all(f"  {table}: 1" in kept for table in ("actors", "goals", "memories", "episodes", "teams"))
     deputy("audit", "verify")
+
+
+def test_an_export_piped_into_head_ends_quietly(tmp_path: Path) -> None:
+    """`deputy teams export KEY | head` is a reader leaving early, not a database outage."""
+    import subprocess
+
+    from tests.cli.run import DEPUTY, clean_env
+    from tests.cli.run import deputy as run_deputy
+
+    env = clean_env(DEPUTY_HOME=str(tmp_path / ".deputy"))
+    assert run_deputy("demo", "seed", "--team", B, cwd=tmp_path, env=env).code == 0  # ~80 kB: more than a pipe holds
+    export = subprocess.Popen([DEPUTY, "teams", "export", B], cwd=tmp_path, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert export.stdout is not None and export.stderr is not None
+    first = export.stdout.read(200)
+    export.stdout.close()  # what `head -c 200` does
+    code = export.wait(timeout=120)
+    assert first.startswith(b'{"')
+    assert (code, export.stderr.read().decode()) == (0, "")
