@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import Clarification, PlanDraft, PlanningOutcome, Step
 from bot.lazy_re import lazy
-from bot.planning.protocol import PlanningContext
+from bot.planning.protocol import KnownPerson, PlanningContext
 from bot.planning.rules import attendees, backends, remembered, when
 from bot.planning.rules.thread_facts import Facts
 from bot.planning.rules.who import Who, close_names, join_names, mismatched_full_name
@@ -39,15 +39,21 @@ def duration_label(minutes: int) -> str:
     return f"{minutes // 60}-hour" if minutes % 60 == 0 else f"{minutes}-minute"
 
 
-def _requester_name(context: PlanningContext) -> str | None:
-    """The requester's CRM name when their chat display name matches one known person."""
+def requester_person(context: PlanningContext) -> KnownPerson | None:
+    """The requester as a known person when their chat display name matches exactly one."""
     label = context.requester.display_name.strip().lower()
     if not label:
         return None
     full = [p for p in context.people if p.name.lower() == label]
     first = [p for p in context.people if p.name.split()[0].lower() == label]
     match = full or first
-    return match[0].name if len(match) == 1 else None
+    return match[0] if len(match) == 1 else None
+
+
+def _requester_name(context: PlanningContext) -> str | None:
+    """The requester's CRM name when their chat display name matches one known person."""
+    me = requester_person(context)
+    return me.name if me is not None else None
 
 
 def _title(goal: str, facts: Facts, labels: str) -> tuple[str, str]:

@@ -19,6 +19,7 @@ from bot.planning.rules import calendar_plans
 from bot.planning.rules.attendees import ref
 from bot.planning.rules.thread_facts import Facts
 
+MINE = lazy(r"\b(?:my|mine)\b", re.I)
 MANY = lazy(r"\b(?:all|every|everything|each)\b|\b(?:meetings|events|calls|appointments)\b", re.I)
 
 
@@ -33,6 +34,18 @@ def plan_cancel_many(text: str, facts: Facts, context: PlanningContext) -> Plann
     if not isinstance(listing, PlanDraft):
         return listing
     first = listing.steps[0]
+    if MINE.search(text) and "attendee" not in first.args:
+        # "my meetings": the requester's own, never every event on the team's calendar
+        me = calendar_plans.requester_person(context)
+        if me is None:
+            return Clarification(question=(
+                "Whose events should I cancel? I can't tell which calendar address is yours: name "
+                "the people (\u201ccancel my meetings with Bob tomorrow\u201d) or say \u201ccancel "
+                "every event tomorrow\u201d to mean the whole team's calendar."))
+        mine = f"List calendar events {me.name} attends"
+        first = first.model_copy(update={"args": {**first.args, "attendee": me.email},
+                                         "note": first.note.replace("List calendar events", mine, 1)})
+        listing = PlanDraft(summary=listing.summary.replace("List calendar events", mine, 1), steps=[first])
     cancel = Step(id="s2", action="local.cancel_event", for_each=f"{first.id}.events",
                   args={"event_id": ref("item.id")}, note="Cancel each of them and tell its attendees")
     summary = listing.summary.replace("List calendar events", "Cancel every calendar event", 1)
