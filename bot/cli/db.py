@@ -61,5 +61,11 @@ def demo_seed(team: list[str] = typer.Option(  # noqa: B008 - typer's way of dec
         counts = run_async(main)
     except Exception as err:  # noqa: BLE001 - shown as one line, e.g. "already loaded"
         fail(str(err), 1)
-    typer.echo(f"Demo data loaded: {loaded(counts)}")
-    typer.echo("Try `deputy shell` and ask: chase overdue invoices")
+    chats = [key for key in team or [] if key != LOCAL_TEAM]
+    typer.echo(f"Demo data loaded{' for ' + ', '.join(team) if chats else ''}: {loaded(counts)}")
+    if len(chats) < len(team or [LOCAL_TEAM]):
+        typer.echo("Try `deputy shell` and ask: chase overdue invoices")
+    if chats:
+        where = "that team's chat" if len(chats) == 1 else "those teams' chats"
+        typer.echo(f"Try it in {where}: @Deputy chase overdue invoices (not in `deputy shell`, whose team is "
+                   f"{LOCAL_TEAM})")

@@ -88,3 +88,10 @@ def test_an_export_piped_into_head_ends_quietly(tmp_path: Path) -> None:
     code = export.wait(timeout=120)
     assert first.startswith(b'{"')
     assert (code, export.stderr.read().decode()) == (0, "")
+
+
+def test_demo_data_for_a_chat_team_points_at_that_chat_not_the_shell(deputy: Run) -> None:
+    said = deputy("demo", "seed", "--team", B).splitlines()  # the fixture seeded the shell's team
+    assert said[0].startswith(f"Demo data loaded for {B}: 6 companies")
+    assert said[1:] == ["Try it in that team's chat: @Deputy chase overdue invoices (not in `deputy shell`, "
+                        "whose team is shell:local)"]
