@@ -25,7 +25,7 @@ from bot.flow.proposals import propose
 from bot.planning.validation import validate_plan
 from bot.policy import PlanRequirement, Policy
 from bot.policy.request_facts import facts_of, team_of_key
-from bot.store import audit, goals, previews
+from bot.store import audit, goals, previews, transitions
 from bot.store.database import Session
 from bot.store.goals import PlanView
 
@@ -62,18 +62,22 @@ async def decide(app: Deputy, event: ButtonPressed, plan_id: int, version: int,
     actor = event.actor
     refusal: str | None = None
     started = False
-    async with app.database.session(team=await team_of_plan(app, plan_id, actor)) as session:
-        # the row lock serialises concurrent clicks on one version (PostgreSQL)
-        view = await goals.load_view(session, plan_id, version, for_update=True)
-        outsider = outsider_reason(view.goal, actor, event.where) if view is not None else None
-        refusal = outsider or _stale_reason(view, plan_id, version)
-        if outsider is not None and view is not None:
-            await audit.append(session, "refusal", actor_key=actor.key, goal_id=view.goal.id,
-                               data={"plan": plan_id, "version": version, "reason": "outside the goal's team",
-                                     "team": actor.team_id, "channel": event.where.channel_id})
-        if refusal is None:
-            assert view is not None
-            refusal, started = await _record(app, session, view, actor, decision)
+    try:
+        async with app.database.session(team=await team_of_plan(app, plan_id, actor)) as session:
+            # the row lock serialises concurrent clicks on one version (PostgreSQL); on SQLite
+            # the version's change repeats what was read (_Lost: it was decided meanwhile)
+            view = await goals.load_view(session, plan_id, version, for_update=True)
+            outsider = outsider_reason(view.goal, actor, event.where) if view is not None else None
+            refusal = outsider or _stale_reason(view, plan_id, version)
+            if outsider is not None and view is not None:
+                await audit.append(session, "refusal", actor_key=actor.key, goal_id=view.goal.id,
+                                   data={"plan": plan_id, "version": version, "reason": "outside the goal's team",
+                                         "team": actor.team_id, "channel": event.where.channel_id})
+            if refusal is None:
+                assert view is not None
+                refusal, started = await _record(app, session, view, actor, decision)
+    except _Lost as lost:  # its decision and audit record were rolled back with it
+        refusal, started = str(lost), False
     if refusal is not None:
         await private(app, event, refusal)
         return
@@ -119,7 +123,7 @@ async def _record(app: Deputy, session: Session, view: PlanView, actor: Actor,
                            data={"plan": plan_id, "version": version,
                                  "fingerprint": view.version.fingerprint})
         if decision is ApprovalDecision.REJECT:
-            await goals.set_version_status(session, view.version, PlanStatus.REJECTED)
+            await _move(session, view, PlanStatus.REJECTED)
             await goals.set_goal_status(session, view.goal, GoalStatus.REJECTED)
         else:
             approvers = await goals.approving_actors(session, view.version)
@@ -127,8 +131,18 @@ async def _record(app: Deputy, session: Session, view: PlanView, actor: Actor,
                 a.key == view.goal.requester_key for a in approvers)
             if consented and requirement.quorum_problem(
                     policy, approvers, view.goal.requester_key) is None:
+                await _move(session, view, PlanStatus.APPROVED)  # start_run finds it approved
                 started = True
     return refusal, started
+
+
+class _Lost(Exception):
+    """The version was decided by another process after this click read it as proposed."""
+
+
+async def _move(session: Session, view: PlanView, to: PlanStatus) -> None:
+    if not await transitions.move_version(session, view.version, to):
+        raise _Lost(await transitions.decided_already(session, view.version))
 
 
 async def on_modify(app: Deputy, event: ModifySubmitted) -> None:

@@ -6,6 +6,7 @@ module's callers — the card is below every conversation that changes it."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -16,13 +17,15 @@ from bot.flow.cards import build_card
 from bot.flow.memory_use import using_lines
 from bot.flow.suggestions import card_extras
 from bot.flow.undo import source_id, undo_buttons
-from bot.store import audit, goals, inbox_fence, messages, runs
+from bot.store import audit, goals, inbox_fence, messages, runs, transitions
 from bot.store.card_reads import CardRows, card_rows
 from bot.store.database import Session
 from bot.store.goals import PlanView
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
+
+log = logging.getLogger(__name__)
 
 
 async def start_run(app: Deputy, plan_id: int, version: int, *, team: str, actor_key: str | None) -> None:
@@ -31,7 +34,13 @@ async def start_run(app: Deputy, plan_id: int, version: int, *, team: str, actor
         await inbox_fence.confirm(session)
         view = await goals.load_view(session, plan_id, version, for_update=True)
         assert view is not None and view.version.id is not None and view.goal.id is not None
-        await goals.set_version_status(session, view.version, PlanStatus.APPROVED)
+        # approved by its quorum (approvals.py) or to run alone (proposals.py); one still
+        # proposed is approved only while it still is: another process may have rejected it
+        # since it was read (SQLite takes no row lock), and then no run starts
+        if view.version.status != PlanStatus.APPROVED and not await transitions.move_version(
+                session, view.version, PlanStatus.APPROVED):
+            log.info("plan %s v%s was decided meanwhile: no run started", plan_id, version)
+            return
         await goals.set_goal_status(session, view.goal, GoalStatus.RUNNING)
         run, created = await runs.create_run(session, view.goal.id, view.version.id)
         if created:

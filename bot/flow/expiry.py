@@ -11,7 +11,8 @@ scheduler may too). For each plan version still waiting for approval:
 
 A run still queued after ``DEPUTY_QUEUED_RUN_TIMEOUT_MINUTES`` (default 60) fails without
 running anything. Several processes may sweep at once: each change re-reads its row under
-a lock, and each reminder is recorded once (bot/store/reminders.py).
+a lock and is written only while what was read still holds (bot/store/transitions.py), and
+each reminder is recorded once (bot/store/reminders.py).
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.chat.replies import Notice
-from bot.domain import GoalStatus, PlanStatus, RunStatus
+from bot.domain import GoalStatus, PlanStatus
 from bot.flow.addressing import where_of
 from bot.flow.card_refresh import refresh_card
 from bot.flow.cards import hours_text
 from bot.policy import Policy
-from bot.store import audit, goals, reminders, runs
+from bot.store import audit, goals, reminders, transitions
 from bot.store.goals import PlanView
 
 if TYPE_CHECKING:
@@ -56,7 +57,10 @@ async def _sweep_version(app: Deputy, team: str, plan_id: int, version: int, now
             return 0  # decided meanwhile
         age = now - view.version.created_at
         if age >= expiry:
-            await goals.set_version_status(session, view.version, PlanStatus.REJECTED)
+            # only while still proposed: on SQLite an approval in another process may have
+            # completed since the read above (no row lock there)
+            if not await transitions.move_version(session, view.version, PlanStatus.REJECTED):
+                return 0
             await goals.set_goal_status(session, view.goal, GoalStatus.REJECTED)
             await audit.append(session, "expired", goal_id=view.goal.id, data={
                 "plan": plan_id, "version": version, "after_hours": expiry.total_seconds() / 3600})
@@ -103,7 +107,8 @@ async def _time_out_queued_runs(app: Deputy, now: datetime) -> int:
         for run in await reminders.queued_before(session, now - timeout):
             assert run.id is not None
             reason = f"no worker started this run within {hours_text(timeout)}; nothing was run"
-            await runs.finish_run(session, run.id, RunStatus.FAILED, error=reason)
+            if not await transitions.fail_queued_run(session, run, reason):
+                continue  # a worker claimed it since the read: it is running
             goal = await goals.get_goal(session, run.goal_id)
             if goal is not None:
                 await goals.set_goal_status(session, goal, GoalStatus.FAILED)
