@@ -105,16 +105,21 @@ async def _change(app: Deputy, monitor_id: int, actor: Actor, kind: str, allowed
         allowed, why = (True, "") if operator_in else await may_manage(app, row, actor, session)
         if not allowed:
             raise UserError(f"You can't {kind} monitor {monitor_id}: {why}.")
+        values: dict[str, object] = {}
         if schedule is not None:
             trigger_for(schedule, row.timezone)
-            row.schedule = schedule.to_json()
+            values["schedule"] = schedule.to_json()
         if new_status is not None:
-            row.status = new_status
+            values["status"] = new_status
         if new_status == MonitorStatus.ACTIVE or schedule is not None:
-            row.activated_at = app.clock()
+            values["activated_at"] = app.clock()
         if kind == "approve":
-            row.approved_by = actor.key
-        await store.touch(session, row, reschedule=True)
+            values["approved_by"] = actor.key
+        # written only while the monitor is as read: another process may have changed it since
+        if not await store.change_if_unchanged(session, row, values):
+            await session.refresh(row)
+            raise UserError(f"Monitor {monitor_id} was changed by someone else a moment ago (it is "
+                            f"now {row.status}); nothing was changed.")
         await audit.append(session, f"monitor_{kind}", actor_key=actor.key, team_key=operator_in or audit.DERIVE,
                            data={"monitor": monitor_id, "status": row.status, "schedule": row.schedule})
     return row

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Field, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -98,6 +99,23 @@ async def touch(session: AsyncSession, row: MonitorRow, *, reschedule: bool) -> 
     row.updated_at = utcnow()
     session.add(row)
     await session.flush()
+
+
+async def change_if_unchanged(session: AsyncSession, row: MonitorRow, values: dict[str, Any]) -> bool:
+    """Write ``values`` to ``row`` (its revision bumped: the scheduler re-reads its job) only
+    while its status and revision are still the ones read; False, nothing written, when
+    another transaction changed it first (on SQLite a read takes no row lock: a monitor
+    approved in one process and rejected or deleted in another). One UPDATE, as ``touch``."""
+    values = {**values, "revision": row.revision + 1, "updated_at": utcnow()}
+    changed = await session.exec(
+        update(MonitorRow).where(col(MonitorRow.id) == row.id, col(MonitorRow.status) == row.status,
+                                 col(MonitorRow.revision) == row.revision)
+        .values(**values).execution_options(synchronize_session=False))
+    if changed.rowcount != 1:
+        return False
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+    return True
 
 
 async def for_channel(session: AsyncSession, platform: str, channel_id: str) -> list[MonitorRow]:
