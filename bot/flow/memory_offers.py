@@ -25,6 +25,7 @@ from bot.memory import learned
 from bot.memory.statements import NotAStatement, parse
 from bot.store import audit
 from bot.store import memory_proposals as offers
+from bot.store.database import Session
 from bot.store.goals import PlanView
 
 if TYPE_CHECKING:
@@ -112,24 +113,16 @@ async def on_offer_button(app: Deputy, event: ButtonPressed, button: ButtonId) -
     """[Remember] or [No] on an offer: only the person who taught it, where they taught it."""
     port = app.port(event.where.platform)
     remember = button.action == "memory-remember"
-    async with app.database.session(team=event.actor.team_key) as session:
-        row = await offers.get(session, button.version, for_update=True)
-        refusal = _refusal(row, event)
-        if refusal is None and row is not None:
-            if remember:
-                memory, older = await keep(app, session, event.actor, row.channel_id, parse(row.text),
-                                           row.source_message, proposal=row.id)
-                await offers.decide(session, row, offers.REMEMBERED, memory.id)
-                said = f"Remembered for this channel: “{memory.text}” (#{memory.id}). `forget {memory.id}` ends it."
-                said += "".join(f"\nIt replaces #{o.id} “{o.text}” (kept in history)." for o in older)
-                logged = kept_audit(memory, older)
-            else:
-                await offers.decide(session, row, offers.DECLINED)
-                await audit.append(session, "memory_proposal_declined", actor_key=event.actor.key,
-                                   goal_id=row.goal_id, data={"proposal": row.id,
-                                                              "text_digest": audit.digest(session, row.text)})
-                said = f"Not remembered: “{row.text}”. I won't offer it again."
-                logged = f"Not remembered: proposal #{row.id}."
+    try:
+        async with app.database.session(team=event.actor.team_key) as session:
+            row = await offers.get(session, button.version, for_update=True)
+            refusal = _refusal(row, event)
+            if refusal is None and row is not None:
+                said, logged = await _answer(app, session, event, row, remember)
+    except _Answered:  # the other click of a double click answered first: what it decided
+        async with app.database.session(team=event.actor.team_key) as session:
+            row = await offers.get(session, button.version)
+        refusal = _refusal(row, event) or "That memory proposal was just answered; nothing was changed."
     if refusal is not None or row is None:
         await port.post_private(event.where, event.actor, Notice(refusal or "", tone="warning"))
         return
@@ -141,6 +134,29 @@ async def on_offer_button(app: Deputy, event: ButtonPressed, button: ButtonId) -
         await port.update(ref, answered)  # the offer, its buttons gone, says what was decided
     else:
         await port.post_private(event.where, event.actor, answered)
+
+
+class _Answered(Exception):
+    """The proposal was answered by another click after this one read it (rolled back)."""
+
+
+async def _answer(app: Deputy, session: Session, event: ButtonPressed, row: offers.MemoryProposalRow,
+                  remember: bool) -> tuple[str, str]:
+    """Keep or decline the offer in the caller's transaction: (what is said, its audit text)."""
+    if not remember:
+        if not await offers.decide(session, row, offers.DECLINED):
+            raise _Answered
+        await audit.append(session, "memory_proposal_declined", actor_key=event.actor.key,
+                           goal_id=row.goal_id, data={"proposal": row.id,
+                                                      "text_digest": audit.digest(session, row.text)})
+        return f"Not remembered: “{row.text}”. I won't offer it again.", f"Not remembered: proposal #{row.id}."
+    memory, older = await keep(app, session, event.actor, row.channel_id, parse(row.text),
+                               row.source_message, proposal=row.id)
+    if not await offers.decide(session, row, offers.REMEMBERED, memory.id):
+        raise _Answered  # the memory kept above is rolled back with it
+    said = f"Remembered for this channel: “{memory.text}” (#{memory.id}). `forget {memory.id}` ends it."
+    said += "".join(f"\nIt replaces #{o.id} “{o.text}” (kept in history)." for o in older)
+    return said, kept_audit(memory, older)
 
 
 def _refusal(row: offers.MemoryProposalRow | None, event: ButtonPressed) -> str | None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, SQLModel, select
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.port import MessageRef
@@ -84,11 +85,20 @@ async def save(session: AsyncSession, row: MemoryProposalRow) -> None:
     await session.flush()
 
 
-async def decide(session: AsyncSession, row: MemoryProposalRow, status: str, memory_id: int | None = None) -> None:
-    row.status = status
-    row.memory_id = memory_id
-    row.decided_at = utcnow()
-    await save(session, row)
+async def decide(session: AsyncSession, row: MemoryProposalRow, status: str, memory_id: int | None = None) -> bool:
+    """Record the answer to a proposal still waiting for one; False, nothing written, when
+    another click answered it since it was read (on SQLite a read takes no row lock, so both
+    of a double click may read it as proposed). One UPDATE, as the ORM's flush was."""
+    values = {"status": status, "memory_id": memory_id, "decided_at": utcnow()}
+    decided = await session.exec(
+        update(MemoryProposalRow).where(col(MemoryProposalRow.id) == row.id,
+                                        col(MemoryProposalRow.status) == PROPOSED)
+        .values(**values).execution_options(synchronize_session=False))
+    if decided.rowcount != 1:
+        return False
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+    return True
 
 
 async def set_message(session: AsyncSession, proposal_id: int, ref: MessageRef) -> None:

@@ -3,12 +3,16 @@ question, or the same change made to two plans — and only that person's click 
 
 from __future__ import annotations
 
+import asyncio
+
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.app import Deputy
 from bot.chat.events import ButtonPressed
 from bot.dispatch import dispatch
 from bot.domain import Actor, Where
+from bot.store.database import Database
 from bot.store.memories import MemoryRow
 from bot.store.memory_proposals import MemoryProposalRow
 from bot.store.tables import AuditRow
@@ -134,3 +138,21 @@ async def test_a_click_from_another_channel_or_team_changes_nothing(chat: Chat, 
     assert "I can't find that memory proposal; nothing was changed." in said
     assert await _memories(deputy) == []
     assert "Remembered" in await chat.say("remember")  # still the teacher's to answer, here
+
+
+async def test_a_double_click_no_then_remember_keeps_nothing(chat: Chat, deputy: Deputy) -> None:
+    """[No] answered in one request (another process, or another connection of this one)
+    and not yet committed while [Remember] reads the offer: on SQLite Remember read it as
+    still waiting, and must then find it answered instead of keeping it over the No."""
+    await _shorten(chat)
+    await _shorten(chat)
+    other = Database(deputy.database.url)
+    try:
+        async with other.session(all_teams=True) as session:
+            await session.exec(update(MemoryProposalRow).values(status="declined"))  # type: ignore[call-overload]
+            remembering = asyncio.create_task(chat.say("remember"))
+            await asyncio.sleep(0.5)  # Remember has read the offer (and, on SQLite, waits to write)
+        assert "You already said no to this; nothing was changed." in await remembering
+    finally:
+        await other.dispose()
+    assert await _memories(deputy) == []
