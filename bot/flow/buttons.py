@@ -128,8 +128,10 @@ async def on_accept(app: Deputy, event: ButtonPressed, plan_id: int, message_id:
                 refusal = "That suggestion was already taken up; nothing more to do."
             elif view.goal.status == GoalStatus.RUNNING:
                 refusal = "This goal is running now; I will change nothing until it ends."
+            elif not await thread_messages.set_status(session, message, ACCEPTED):
+                # accepted by someone else since the read (no row lock on SQLite): one re-plan
+                refusal = "That suggestion was already taken up a moment ago; nothing more to do."
             else:
-                await thread_messages.set_status(session, message, ACCEPTED)
                 await goals.upsert_actor(session, event.actor)
                 await audit.append(session, "suggestion_accepted", actor_key=event.actor.key,
                                    goal_id=view.goal.id, data={"message": message.id,

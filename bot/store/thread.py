@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,9 +49,18 @@ async def message_for_update(session: AsyncSession, message_id: int) -> ThreadMe
     return await session.get(ThreadMessageRow, message_id, with_for_update=True)
 
 
-async def set_status(session: AsyncSession, message: ThreadMessageRow, status: str) -> None:
-    message.status = status
-    session.add(message)
+async def set_status(session: AsyncSession, message: ThreadMessageRow, status: str) -> bool:
+    """Move a message on from the status it was read with; False, nothing written, when
+    another transaction moved it first (two people accepting one suggestion at once: on
+    SQLite the read takes no row lock). One UPDATE, as the ORM's flush was."""
+    moved = await session.exec(
+        update(ThreadMessageRow).where(col(ThreadMessageRow.id) == message.id,
+                                       col(ThreadMessageRow.status) == message.status)
+        .values(status=status).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        return False
+    set_committed_value(message, "status", status)
+    return True
 
 
 async def answered(session: AsyncSession, goal_id: int, event_id: str) -> bool:

@@ -5,8 +5,10 @@ suggestion until the requester or an approver accepts it; the card says who chan
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import select
 
 from bot.app import Deputy
@@ -90,3 +92,23 @@ async def test_a_replayed_thread_reply_makes_no_new_version(chat: Chat, deputy: 
     await dispatch(deputy, reply)
     assert [v.version for v in await rows(database, PlanVersionRow)] == [1, 2]
     assert len(await rows(database, ThreadMessageRow)) == 1
+
+
+async def test_a_suggestion_accepted_in_another_process_meanwhile_is_not_planned_again(
+        chat: Chat, deputy: Deputy, database: Database) -> None:
+    """Ana's accept (another process, or another connection of the web process) is written
+    but not committed while Dev accepts the same suggestion: on SQLite Dev's accept read it
+    as still suggested, and must then find it taken up rather than re-plan a second time."""
+    await chat.say("book a meeting with Ana and Ben next Tuesday at 10am")
+    await chat.say("reply make it Thursday instead", as_user="Ben")
+    other = Database(database.url)
+    try:
+        async with other.session(all_teams=True) as session:
+            await session.exec(update(ThreadMessageRow).values(status="accepted"))  # type: ignore[call-overload]
+            accepting = asyncio.create_task(chat.say("accept"))
+            await asyncio.sleep(0.5)  # Dev's accept has read the message (on SQLite, waits to write)
+        out = await accepting
+    finally:
+        await other.dispose()
+    assert "already taken up" in out and "Plan 1 v2" not in out
+    assert [v.version for v in await rows(database, PlanVersionRow)] == [1]
