@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel, select
+from sqlalchemy import UniqueConstraint, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.store.tables import utcnow
 from bot.store.types import UTCDateTime
+
+# reads of a count another worker changed meanwhile, before recording a run gives up
+RECORD_TRIES = 5
 
 
 class AutopilotRecordRow(SQLModel, table=True):
@@ -34,25 +39,38 @@ async def successes(session: AsyncSession, team_key: str, shape: str) -> int:
 
 
 async def record(session: AsyncSession, team_key: str, shape: str, *, succeeded: bool) -> int:
-    """Count one finished run; returns the successes before this one (to tell a revocation)."""
-    row = await _row(session, team_key, shape, for_update=True)
-    if row is None:
-        row = AutopilotRecordRow(team_key=team_key, shape=shape)
-    before = row.successes
-    if succeeded:
-        row.successes += 1
-    else:
-        row.successes = 0
-        row.failures += 1
-    row.updated_at = utcnow()
-    session.add(row)
-    await session.flush()
-    return before
+    """Count one finished run; returns the successes before this one (to tell a revocation).
+    The count is written only while it is still the one read: two workers finishing runs of
+    one shape at once on SQLite (where the read takes no row lock) would otherwise both
+    write from the same read, and a success could write over a failure's revocation."""
+    for attempt in range(RECORD_TRIES):
+        query = _query(team_key, shape).with_for_update()
+        row = (await session.exec(query.execution_options(populate_existing=attempt > 0))).first()
+        if row is None:
+            session.add(AutopilotRecordRow(team_key=team_key, shape=shape, successes=int(succeeded),
+                                           failures=int(not succeeded)))
+            await session.flush()
+            return 0
+        before = row.successes
+        values: dict[str, object] = ({"successes": before + 1} if succeeded
+                                     else {"successes": 0, "failures": row.failures + 1})
+        values["updated_at"] = utcnow()
+        counted = await session.exec(
+            update(AutopilotRecordRow).where(col(AutopilotRecordRow.id) == row.id,
+                                             col(AutopilotRecordRow.successes) == before,
+                                             col(AutopilotRecordRow.failures) == row.failures)
+            .values(**values).execution_options(synchronize_session=False))
+        if counted.rowcount == 1:
+            for name, value in values.items():
+                set_committed_value(row, name, value)
+            return before
+    raise RuntimeError(f"autopilot trust of {shape[:12]} changed {RECORD_TRIES} times while counting one run")
 
 
-async def _row(session: AsyncSession, team_key: str, shape: str, *,
-               for_update: bool = False) -> AutopilotRecordRow | None:
-    query = select(AutopilotRecordRow).where(AutopilotRecordRow.team_key == team_key, AutopilotRecordRow.shape == shape)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.exec(query)).first()
+def _query(team_key: str, shape: str) -> SelectOfScalar[AutopilotRecordRow]:
+    return select(AutopilotRecordRow).where(AutopilotRecordRow.team_key == team_key,
+                                            AutopilotRecordRow.shape == shape)
+
+
+async def _row(session: AsyncSession, team_key: str, shape: str) -> AutopilotRecordRow | None:
+    return (await session.exec(_query(team_key, shape))).first()

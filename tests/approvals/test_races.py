@@ -25,7 +25,8 @@ from bot.dispatch import dispatch
 from bot.domain import ApprovalDecision, GoalStatus, PlanStatus, RunStatus
 from bot.flow.expiry import expire_and_escalate
 from bot.policy import load_policy
-from bot.store import goals, runs
+from bot.store import autopilot_records, goals, runs
+from bot.store.autopilot_records import AutopilotRecordRow
 from bot.store.database import Database
 from bot.store.tables import ApprovalRow, GoalRow, PlanVersionRow, RunRow
 from tests.approvals.conftest import click
@@ -115,3 +116,26 @@ async def test_a_queued_run_a_worker_claims_meanwhile_is_not_timed_out(
     [run] = (await _version_and_runs(database))[1]
     assert (run.status, run.claimed_by, run.error) == (RunStatus.RUNNING, "w1", "")
     assert chat.card.state is not CardState.FAILED
+
+
+async def test_a_failure_counted_by_another_worker_meanwhile_still_revokes_autopilot(
+        database: Database, other: Database) -> None:
+    """Two workers finish runs of one plan shape at once: w1's failure (revoking autopilot)
+    is written, not committed, while w2 counts a success from the same read. The failure
+    must stand: the success counts after it (1), never on top of the count it revoked (6)."""
+    for _ in range(5):
+        async with database.session(all_teams=True) as session:
+            await autopilot_records.record(session, "shell:local", "shape", succeeded=True)
+    async with other.session(all_teams=True) as session:
+        assert await autopilot_records.record(session, "shell:local", "shape", succeeded=False) == 5
+        success = asyncio.create_task(_count_success(database))
+        await asyncio.sleep(READ_MEANWHILE)
+    await success
+    async with database.session(all_teams=True) as session:
+        row = (await session.exec(select(AutopilotRecordRow))).one()
+    assert (row.successes, row.failures) == (1, 1)
+
+
+async def _count_success(database: Database) -> int:
+    async with database.session(all_teams=True) as session:
+        return await autopilot_records.record(session, "shell:local", "shape", succeeded=True)
