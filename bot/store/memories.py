@@ -89,13 +89,16 @@ async def add(session: AsyncSession, row: MemoryRow) -> tuple[MemoryRow, list[Me
 
     Returns the new row and the rows it superseded (kept, with ``valid_to`` set)."""
     now = utcnow()
-    older = (await session.exec(select(MemoryRow).where(
-        MemoryRow.team_key == row.team_key, MemoryRow.scope == row.scope,
-        MemoryRow.scope_key == row.scope_key, MemoryRow.subject == row.subject,
-        *_live(now)).with_for_update())).all()
     row.created_at = row.valid_from = now
     session.add(row)
     await session.flush()
+    # the facts it closes are read after its INSERT: on SQLite the read is then inside the
+    # write transaction, so a fact another process added on the same subject a moment ago
+    # is seen and closed (read before, both facts stayed live)
+    older = (await session.exec(select(MemoryRow).where(
+        MemoryRow.team_key == row.team_key, MemoryRow.scope == row.scope,
+        MemoryRow.scope_key == row.scope_key, MemoryRow.subject == row.subject,
+        col(MemoryRow.id) != row.id, *_live(now)).with_for_update())).all()
     for old in older:
         old.valid_to = now
         old.superseded_by = row.id
