@@ -63,7 +63,7 @@ def keys_rotate(batch_size: Annotated[int, typer.Option(min=1, help="Credentials
 
 
 @app.command("retire")
-def keys_retire(key_id: str) -> None:
+def keys_retire(key_id: Annotated[str, typer.Argument(help="The key to remove, e.g. k1 (`deputy keys list`).")]) -> None:
     """Forget an old master key; refused while any credential still needs it."""
     # lazy: --help must not load the vault
     from bot.vault import KeyInUse, retire

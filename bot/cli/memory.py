@@ -36,7 +36,7 @@ def memory_export(person: Person) -> None:
 
 
 @app.command("forget")
-def memory_forget(memory_id: Annotated[int | None, typer.Argument()] = None, person: Person = "") -> None:
+def memory_forget(memory_id: Annotated[int | None, typer.Argument(help="The memory's number (`deputy memory list`).")] = None, person: Person = "") -> None:
     """Forget one memory (ID), or erase every memory of a person (--person), history included."""
     from bot.cli.memory_actions import erase_person, forget_one
 
@@ -50,7 +50,7 @@ def memory_forget(memory_id: Annotated[int | None, typer.Argument()] = None, per
 
 
 @app.command("import")
-def memory_import(path: Path) -> None:
+def memory_import(path: Annotated[Path, typer.Argument(help="A JSON file from `deputy memory export` or `list --json`.")]) -> None:
     """Add the memories of a JSON file written by `deputy memory export` or `list --json`."""
     from bot.cli.memory_actions import import_memories
     from bot.errors import UserError

@@ -17,6 +17,7 @@ from bot.cli.common import TeamFilter, TeamOption, fail, group, with_app
 app = group("Scheduled monitors and their digests.")
 
 Every = Annotated[int, typer.Option(help="Interval in seconds.")]
+MonitorId = Annotated[int, typer.Argument(help="The monitor's number, as `deputy monitors list` shows it.")]
 
 # the commands that take only a monitor id: one body serves them all
 VERBS = {
@@ -39,7 +40,7 @@ def monitors_list(channel: Annotated[str | None, typer.Option(help="platform:cha
 
 
 def _verb_command(verb: str) -> Callable[[int, str | None], None]:
-    def command(monitor_id: int, team: TeamOption = None) -> None:
+    def command(monitor_id: MonitorId, team: TeamOption = None) -> None:
         # lazy: --help must not load the scheduler and the store
         from bot.cli import monitor_actions
 
@@ -64,7 +65,7 @@ def _cron_fields(every: int, cron: str | None) -> dict[str, str] | None:
 
 @app.command("schedule")
 def monitors_schedule(
-    monitor_id: int,
+    monitor_id: MonitorId,
     every: Every = 0,
     cron: Annotated[str | None, typer.Option(help='Cron fields, e.g. "day_of_week=mon,hour=10".')] = None,
     team: TeamOption = None,
@@ -79,7 +80,7 @@ def monitors_schedule(
 
 @app.command("add")
 def monitors_add(
-    name: str,
+    name: Annotated[str, typer.Argument(help='Its name, shown on each digest, e.g. "Overdue invoices".')],
     action: Annotated[str, typer.Argument(help="A read action, e.g. local.list_invoices.")],
     target: Annotated[str, typer.Argument(help="platform:channel_id, e.g. slack:C0FINANCE.")],
     every: Every = 0,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
+
 from bot.cli.common import (
     AsJson,
     TeamFilter,
@@ -35,7 +39,7 @@ def runs_list(as_json: AsJson = False, team: TeamFilter = None) -> None:
 
 
 @app.command("show")
-def runs_show(run_id: int, as_json: AsJson = False, team: TeamFilter = None) -> None:
+def runs_show(run_id: Annotated[int, typer.Argument(help="The run's number, as `deputy runs list` shows it (#3).")], as_json: AsJson = False, team: TeamFilter = None) -> None:
     """Show one run step by step: arguments, results, timing, planning tokens."""
     with short_lived():
         # lazy: --help must not load the store

@@ -24,7 +24,7 @@ from bot.errors import SettingsError
 
 
 def shell(
-    user: Annotated[str, typer.Option(help="Your name in the conversation.")] = "",
+    user: Annotated[str, typer.Option(help="Your name in the conversation (default: your login name).")] = "",
 ) -> None:
     """Chat with Deputy in the terminal (the embedded default: no account needed)."""
     # lazy, as in every body here: --help must not load the process it starts

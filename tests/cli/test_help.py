@@ -69,3 +69,19 @@ def test_version_names_the_installed_release() -> None:
     done = subprocess.run([sys.executable, "-c", "from bot.cli import main; main()", "--version"], capture_output=True, text=True,
                           timeout=60, check=True)
     assert done.stdout == f"deputy {version('deputy-bot')}\n"
+
+
+def _commands(command: object, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
+    found = [(path, command)]
+    for name, sub in getattr(command, "commands", {}).items():
+        found += _commands(sub, (*path, name))
+    return found
+
+
+def test_every_argument_and_option_says_what_it_is() -> None:
+    """A newcomer reading `deputy runs show --help` learns what RUN_ID is, not just its type."""
+    unexplained = [f"deputy {' '.join(path)} {param.name}"
+                   for path, command in _commands(get_command(app))
+                   for param in getattr(command, "params", [])
+                   if param.name != "help" and not (getattr(param, "help", None) or "").strip()]
+    assert unexplained == []
