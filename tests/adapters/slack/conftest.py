@@ -38,12 +38,14 @@ class Recorder:
     events: list[ChatEvent] = field(default_factory=list)
     # set by a test that is done watching the slow core: the waiting dispatches finish now
     released: asyncio.Event = field(default_factory=asyncio.Event)
+    finished: int = 0  # dispatches that have returned
 
     async def __call__(self, event: ChatEvent) -> None:
         self.events.append(event)
         if self.delay:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.released.wait(), self.delay)
+        self.finished += 1
 
     async def wait(self, count: int = 1, within: float = 3.0) -> list[ChatEvent]:
         deadline = time.monotonic() + within
