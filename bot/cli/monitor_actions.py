@@ -6,7 +6,7 @@ operator is: any monitor of the team, whoever owns it)."""
 from __future__ import annotations
 
 import getpass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.domain import Actor, PlanDraft, Step, Where
 from bot.errors import UserError
@@ -76,7 +76,8 @@ def operator_in_team(app: Deputy, team: str) -> Actor:
 
 async def monitors_add(app: Deputy, name: str, action: str, target: str, *, every_seconds: int = 0,
                        cron: dict[str, str] | None = None, condition: str = "always",
-                       template: list[str] | None = None, team: str | None = None) -> str:
+                       template: list[str] | None = None, team: str | None = None,
+                       args: dict[str, Any] | None = None) -> str:
     """One-step monitor, e.g. ``add "Overdue" local.list_invoices slack:C123 --cron day_of_week=mon,hour=9``.
     Created by the CLI operator and approved at once (the operator is trusted); with ``team``,
     in that team (see :func:`operator_in_team`)."""
@@ -87,7 +88,7 @@ async def monitors_add(app: Deputy, name: str, action: str, target: str, *, ever
         raise UserError(f"Team {in_team} is on {owner.platform}: its monitors post there, not to {target}.")
     try:
         schedule = Schedule.every(every_seconds) if every_seconds else Schedule.at(**(cron or {}))
-        plan = PlanDraft(summary=name, steps=[Step(id="s1", action=action)])
+        plan = PlanDraft(summary=name, steps=[Step(id="s1", action=action, args=args or {})])
         if in_team is not None and (missing := await missing_credentials(app, owner.key, plan)):
             raise UserError(f"{', '.join(missing)} needs a person's connected account, which the operator "
                             f"has not in {in_team}: ask for this monitor in the team's chat.")

@@ -87,6 +87,8 @@ def monitors_add(
     cron: Annotated[str | None, typer.Option(help='Cron fields, e.g. "day_of_week=mon,hour=9".')] = None,
     condition: Annotated[str, typer.Option(help="always, non_empty or changed.")] = "always",
     line: Annotated[list[str] | None, typer.Option(help="Digest template line (repeatable).")] = None,
+    args: Annotated[str, typer.Option(help='The action\'s arguments as a JSON object, e.g. \'{"status": "overdue"}\' '
+                                           "(`deputy integrations list` names the actions).")] = "{}",
     team: TeamOption = None,
 ) -> None:
     """Add a one-step monitor (approved at once: the operator is trusted), in the operator's
@@ -95,6 +97,19 @@ def monitors_add(
     from bot.cli import monitor_actions
 
     fields = _cron_fields(every, cron)
+    arguments = _json_object(args)
     with_app(lambda d: monitor_actions.monitors_add(d, name, action, target, every_seconds=every,
                                                     cron=fields, condition=condition, template=line,
-                                                    team=team))
+                                                    team=team, args=arguments))
+
+
+def _json_object(text: str) -> dict[str, object]:
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        fail("--args must be a JSON object, e.g. '{\"status\": \"overdue\"}'")
+    return value

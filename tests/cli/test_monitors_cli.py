@@ -148,3 +148,19 @@ def test_team_is_in_the_help(deputy: Run) -> None:
     for words in (["monitors", "pause"], ["monitors", "schedule"], ["monitors", "list"], ["monitors", "add"],
                   ["runs", "list"]):
         assert "--team" in deputy(*words, "--help"), words
+
+
+def test_a_monitor_added_from_the_command_line_takes_the_actions_arguments(deputy: Run) -> None:
+    """The README's "Overdue invoices" monitor lists the overdue ones, not every invoice."""
+    added = deputy("monitors", "add", "Overdue invoices", "local.list_invoices", "shell:general", "--every", "3600",
+                   "--args", '{"status": "overdue"}')
+    monitor = added.split()[1]
+    run = deputy("monitors", "run", monitor).split()[-1].rstrip(")")
+    shown = json.loads(deputy("runs", "show", run, "--json"))
+    assert [step["planned_args"] for step in shown["steps"]] == [{"status": "overdue"}]
+
+    assert deputy("monitors", "add", "X", "local.list_invoices", "shell:general", "--every", "60",
+                  "--args", '{"status": "late"}', code=1).startswith("deputy: That monitor's plan is not valid:")
+    assert deputy("monitors", "add", "X", "local.list_invoices", "shell:general", "--every", "60",
+                  "--args", "status=overdue", code=2) == (
+        "deputy: --args must be a JSON object, e.g. '{\"status\": \"overdue\"}'")
