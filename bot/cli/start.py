@@ -53,7 +53,7 @@ def worker(host: HealthHost = "127.0.0.1", port: HealthPort = None) -> None:
 
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="HTTP port (Slack events, /healthz, /readyz).")] = 8080,
+    port: Annotated[int, typer.Option(help="HTTP port (Slack events, /console, /healthz, /readyz, /metrics).")] = 8080,
     worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run a worker in this process.")] = True,
     scheduler: Annotated[bool, typer.Option("--scheduler/--no-scheduler", help="Fire monitors in this process.")] = True,
     platforms: Annotated[str | None, typer.Option(
