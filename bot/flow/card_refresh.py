@@ -21,6 +21,7 @@ from bot.store import audit, goals, inbox_fence, messages, runs, transitions
 from bot.store.card_reads import CardRows, card_rows
 from bot.store.database import Session
 from bot.store.goals import PlanView
+from bot.store.team_closing import OPEN_GOALS
 
 if TYPE_CHECKING:
     from bot.core.deputy import Deputy
@@ -28,7 +29,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class _GoalClosed(Exception):
+    """The goal was cancelled (or ended) since the plan was approved: start nothing."""
+
+
 async def start_run(app: Deputy, plan_id: int, version: int, *, team: str, actor_key: str | None) -> None:
+    try:
+        await _queue_run(app, plan_id, version, team=team, actor_key=actor_key)
+    except _GoalClosed:  # its transaction rolled back: the version's approval stays unwritten too
+        log.info("plan %s v%s: its goal was closed meanwhile; no run started", plan_id, version)
+        return
+    await refresh_card(app, plan_id, version, team=team)
+    app.work_available.set()
+
+
+async def _queue_run(app: Deputy, plan_id: int, version: int, *, team: str, actor_key: str | None) -> None:
     async with app.database.session(team=team) as session:
         # a planner that lost its request's lease starts nothing (bot/store/inbox_fence.py)
         await inbox_fence.confirm(session)
@@ -41,13 +56,14 @@ async def start_run(app: Deputy, plan_id: int, version: int, *, team: str, actor
                 session, view.version, PlanStatus.APPROVED):
             log.info("plan %s v%s was decided meanwhile: no run started", plan_id, version)
             return
-        await goals.set_goal_status(session, view.goal, GoalStatus.RUNNING)
+        # only while the goal is open: the requester may have cancelled it since the version
+        # was approved (`cancel` leaves an approved version as it is and stops its runs)
+        if not await transitions.move_goal(session, view.goal, GoalStatus.RUNNING, only_from=OPEN_GOALS):
+            raise _GoalClosed
         run, created = await runs.create_run(session, view.goal.id, view.version.id)
         if created:
             await audit.append(session, "run_queued", actor_key=actor_key, goal_id=view.goal.id,
                                data={"run": run.id, "plan": plan_id, "version": version})
-    await refresh_card(app, plan_id, version, team=team)
-    app.work_available.set()
 
 
 async def refresh_card(app: Deputy, plan_id: int, version: int, note: str = "", *, team: str) -> None:

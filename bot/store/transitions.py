@@ -19,9 +19,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain import ApprovalDecision, PlanStatus, RunStatus
+from bot.domain import ApprovalDecision, GoalStatus, PlanStatus, RunStatus
 from bot.store.goals import get_actor
-from bot.store.tables import ApprovalRow, PlanVersionRow, RunRow, utcnow
+from bot.store.tables import ApprovalRow, GoalRow, PlanVersionRow, RunRow, utcnow
 
 
 async def move_version(session: AsyncSession, version: PlanVersionRow, to: PlanStatus,
@@ -68,4 +68,18 @@ async def fail_queued_run(session: AsyncSession, run: RunRow, error: str) -> boo
     for name, value in (("status", RunStatus.FAILED), ("error", error), ("failed_step", None),
                         ("finished_at", now), ("lease_until", None)):
         set_committed_value(run, name, value)
+    return True
+
+
+async def move_goal(session: AsyncSession, goal: GoalRow, to: GoalStatus, *, only_from: Collection[GoalStatus]) -> bool:
+    """Set ``goal``'s status to ``to`` if it is still one of ``only_from``; False (nothing
+    written) when another transaction moved it first (the requester cancelled it)."""
+    now = utcnow()
+    moved = await session.exec(
+        update(GoalRow).where(col(GoalRow.id) == goal.id, col(GoalRow.status).in_([str(s) for s in only_from]))
+        .values(status=to, updated_at=now).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        return False
+    set_committed_value(goal, "status", to)
+    set_committed_value(goal, "updated_at", now)
     return True

@@ -75,6 +75,27 @@ async def test_an_approval_meeting_a_rejection_not_yet_committed_starts_no_run(
     assert await _version_and_runs(database) == (PlanStatus.REJECTED, [])
 
 
+async def test_an_approval_meeting_a_cancel_not_yet_committed_starts_no_run(
+        build: Build, database: Database, other: Database, tmp_path: Path) -> None:
+    """Dev cancels the goal (`cancel 1`) in one process while Julia's approval, in another,
+    completes the quorum: the approval read the goal as waiting. No run may start after Dev
+    was told that nothing more will run."""
+    (tmp_path / "p.yaml").write_text(POLICY)
+    chat = await remind_chat(build, load_policy(tmp_path / "p.yaml"))
+    async with other.session(all_teams=True) as session:
+        goal = (await session.exec(select(GoalRow))).one()
+        goal.status = GoalStatus.CANCELLED  # what `cancel` writes once the plan is approved
+        session.add(goal)
+        await session.flush()
+        approving = asyncio.create_task(chat.say("as Julia: approve"))
+        await asyncio.sleep(READ_MEANWHILE)
+    said = await approving
+    assert "Run 1" not in said, said
+    async with database.session(all_teams=True) as session:
+        assert (await session.exec(select(GoalRow))).one().status == GoalStatus.CANCELLED
+        assert list(await session.exec(select(RunRow))) == []
+
+
 async def test_a_plan_approved_in_another_process_meanwhile_does_not_expire(
         build: Build, database: Database, other: Database, tmp_path: Path) -> None:
     """The worker's sweep finds the plan 24 h old while Julia's approval, in the web process,
