@@ -118,7 +118,7 @@ class Live:
         return [(c, f"{1_760_000_000 + n}.{n:06d}") for n, c in enumerate(posted, start=1)
                 if c.method == "chat.postMessage"]
 
-    async def card(self, count: int = 1, within: float = 10.0) -> Card:
+    async def card(self, count: int = 1, within: float = 30.0) -> Card:
         """Wait until ``count`` plan cards were posted; the newest one."""
         await eventually(lambda: len(self.cards()) >= count, within, f"{count} plan card(s)")
         return self.cards()[-1]
@@ -129,7 +129,7 @@ class Live:
     def updates_of(self, ts: str) -> list[Call]:
         return [c for c in self.api.of("chat.update") if c.params.get("ts") == ts]
 
-    async def ephemeral(self, user: str, within: float = 10.0) -> Call:
+    async def ephemeral(self, user: str, within: float = 30.0) -> Call:
         def mine() -> list[Call]:
             return [c for c in self.api.of("chat.postEphemeral") if c.params.get("user") == user]
         await eventually(lambda: bool(mine()), within, f"an ephemeral message to {user}")
